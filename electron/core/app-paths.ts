@@ -1,0 +1,14 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * The data folder every shell shares (app, CLI, browser shell), so that the
+ * command line sees the same modules and demo tokens as the window.
+ * CONCLAVE_HOME points elsewhere (tests, portable installs).
+ */
+export function appDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (env.CONCLAVE_HOME) return env.CONCLAVE_HOME;
+  if (platform === 'win32') return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Conclave');
+  if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Conclave');
+  return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'conclave');
+}

@@ -1,0 +1,174 @@
+import { existsSync } from 'node:fs';
+import type { ModuleKindName, TokensSnapshot } from '../../shared/api/contract';
+import { ConclaveError } from '../../shared/errors';
+import type { ApiHandlers, EventSink } from './api/handlers';
+import type { Core, CoreOptions } from './index';
+import { SettingsFile } from './settings';
+import { forkHostLauncher } from './tokens/host-process';
+import { kindOfModulePath } from './tokens/module-catalog';
+import { TokenService, discoverInstalledModules, type ModuleSource } from './tokens/token-service';
+import {
+  demoConfigPath,
+  demoKeyLabel,
+  demoModuleId,
+  demoPin,
+  demoTokenLabels,
+  demoTokensExist,
+  softhsmInstallHint,
+  throwawaySoPin,
+  writeDemoConfig,
+} from './tokens/demo-tokens';
+
+/** Modules named in CONCLAVE_PKCS11_MODULES (path-list separated) replace discovery: tests and managed installs use it. */
+export function modulesFromEnvironment(env: NodeJS.ProcessEnv = process.env): CoreOptions['modules'] {
+  const list = env.CONCLAVE_PKCS11_MODULES;
+  if (!list) return undefined;
+  return list
+    .split(process.platform === 'win32' ? ';' : ':')
+    .filter(Boolean)
+    .map((path) => ({ path }));
+}
+
+export function createCore(options: CoreOptions): Core {
+  const tokens = new TokenService(options.hostLauncher ?? forkHostLauncher);
+  const settings = new SettingsFile(options.dataDir);
+  const sinks = new Set<EventSink>();
+  let softhsmPath: string | undefined;
+
+  const baseSources = (): ModuleSource[] =>
+    options.modules
+      ? options.modules.map((module) => ({ path: module.path, origin: 'discovered' as const, ...(module.env ? { env: module.env } : {}) }))
+      : discoverInstalledModules();
+
+  const addDemoModule = async () => {
+    if (!softhsmPath) return;
+    await tokens.addModule({
+      id: demoModuleId,
+      path: softhsmPath,
+      origin: 'demo',
+      kind: 'softhsm2' as ModuleKindName,
+      label: 'Demo tokens (SoftHSM2)',
+      env: { SOFTHSM2_CONF: demoConfigPath(options.dataDir) },
+    });
+  };
+
+  const ready = (async () => {
+    const sources = baseSources();
+    softhsmPath = sources.find((source) => (source.kind ?? kindOfModulePath(source.path)) === 'softhsm2' && existsSync(source.path))?.path;
+    const added = options.modules ? [] : (await settings.read()).modules.map((module) => ({ path: module.path, origin: 'added' as const }));
+    await Promise.all([...sources, ...added].map((source) => tokens.addModule(source)));
+    if (demoTokensExist(options.dataDir)) await addDemoModule();
+  })();
+
+  const snapshot = (): TokensSnapshot => {
+    const created = demoTokensExist(options.dataDir);
+    return {
+      modules: tokens.snapshotModules(),
+      demo: {
+        available: softhsmPath !== undefined,
+        created,
+        ...(softhsmPath ? {} : { hint: softhsmInstallHint }),
+        ...(created ? { pin: demoPin } : {}),
+      },
+    };
+  };
+
+  const publish = () => {
+    const current = snapshot();
+    for (const sink of sinks) sink('tokens.changed', current);
+  };
+
+  tokens.onEvent((event) => {
+    for (const sink of sinks) {
+      if (event.type === 'inserted') sink('token.inserted', event.token);
+      if (event.type === 'removed') sink('token.removed', event.token);
+    }
+    if (event.type === 'changed') publish();
+  });
+
+  const handlers: ApiHandlers = {
+    'app.info': async () => ({ version: options.version, shell: options.shell === 'electron' ? 'electron' : 'browser', dataDir: options.dataDir }),
+    'tokens.list': async () => {
+      await ready;
+      return snapshot();
+    },
+    'modules.add': async ({ path }) => {
+      await ready;
+      const entry = await tokens.addModule({ path, origin: 'added' });
+      if (entry.status === 'failed') {
+        await tokens.removeModule(entry.id);
+        throw new ConclaveError(entry.error?.code ?? 'module-load-failed', entry.error?.message ?? `Conclave could not load ${path}.`);
+      }
+      if (entry.source.origin === 'added') {
+        const current = await settings.read();
+        if (!current.modules.some((module) => module.path === path)) await settings.write({ ...current, modules: [...current.modules, { path }] });
+      }
+      publish();
+      return snapshot();
+    },
+    'modules.remove': async ({ moduleId }) => {
+      await ready;
+      const module = tokens.snapshotModules().find((candidate) => candidate.id === moduleId);
+      if (!module) throw new ConclaveError('invalid-input', 'That module is no longer loaded. Reload the list.');
+      if (module.origin !== 'added') throw new ConclaveError('forbidden', `${module.label} was found on this machine, not added by you, so it stays. Uninstall its software to remove it.`);
+      await tokens.removeModule(moduleId);
+      const current = await settings.read();
+      await settings.write({ ...current, modules: current.modules.filter((entry) => entry.path !== module.path) });
+      publish();
+      return snapshot();
+    },
+    'keys.list': async ({ tokenUri }) => {
+      await ready;
+      return tokens.listKeys(tokenUri);
+    },
+    'tokens.login': async ({ tokenUri, pin }) => {
+      await ready;
+      return { keys: await tokens.login(tokenUri, pin) };
+    },
+    'keys.generate': async ({ tokenUri, label, algorithm, pin }) => {
+      await ready;
+      return tokens.generateKey(tokenUri, label, algorithm, pin);
+    },
+    'demo.create': async () => {
+      await ready;
+      await createDemoTokens();
+      publish();
+      return snapshot();
+    },
+  };
+
+  const createDemoTokens = async () => {
+    if (!softhsmPath) throw new ConclaveError('softhsm-missing', softhsmInstallHint);
+    await writeDemoConfig(options.dataDir);
+    await addDemoModule();
+    const module = tokens.snapshotModules().find((candidate) => candidate.id === demoModuleId);
+    if (!module || module.status !== 'ready') {
+      throw new ConclaveError('module-load-failed', `SoftHSM2 could not open the demo token folder: ${module?.error?.message ?? 'unknown reason'}`);
+    }
+    for (const label of demoTokenLabels) {
+      let token = module.tokens.find((candidate) => candidate.label === label);
+      if (!token) {
+        await tokens.initToken(demoModuleId, label, throwawaySoPin(), demoPin);
+        token = tokens.snapshotModules().find((candidate) => candidate.id === demoModuleId)?.tokens.find((candidate) => candidate.label === label);
+      }
+      if (!token) throw new ConclaveError('token-error', `SoftHSM2 did not make demo token "${label}".`);
+      const keys = await tokens.listKeys(token.uri);
+      if (!keys.some((key) => key.label === demoKeyLabel)) await tokens.generateKey(token.uri, demoKeyLabel, 'ecdsa-p256', demoPin);
+    }
+  };
+
+  return {
+    handlers,
+    tokens,
+    ready,
+    subscribe(sink) {
+      sinks.add(sink);
+      return () => sinks.delete(sink);
+    },
+    async dispose() {
+      sinks.clear();
+      await ready.catch(() => undefined);
+      tokens.dispose();
+    },
+  } as Core;
+}

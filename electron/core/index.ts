@@ -1,0 +1,35 @@
+/**
+ * The core behind every shell (Electron, the browser shell, the CLI): Node
+ * only, no Electron import. A shell creates one core, routes validated calls
+ * to `handlers` through dispatchCall, and forwards pushed events to its window.
+ */
+import type { ApiHandlers, EventSink } from './api/handlers';
+import type { HostLauncher } from './tokens/host-process';
+import type { TokenService } from './tokens/token-service';
+
+export interface CoreOptions {
+  /** The app's data folder (settings, demo tokens, later the ceremony store). */
+  dataDir: string;
+  shell: 'electron' | 'browser' | 'cli';
+  version: string;
+  /** How token hosts are started: child_process.fork unless the shell says otherwise. */
+  hostLauncher?: HostLauncher;
+  /**
+   * Module paths to use instead of discovering the usual ones; tests pass
+   * their own SoftHSM2 with its own SOFTHSM2_CONF here.
+   */
+  modules?: { path: string; env?: Record<string, string> }[];
+}
+
+export interface Core {
+  handlers: ApiHandlers;
+  /** The token service itself, for the CLI (which works below the window's API). */
+  tokens: TokenService;
+  /** Settles when the modules known at start have been loaded (or have failed). */
+  ready: Promise<void>;
+  /** Returns a function that stops the subscription. */
+  subscribe(sink: EventSink): () => void;
+  dispose(): Promise<void>;
+}
+
+export { createCore } from './create-core';

@@ -1,0 +1,107 @@
+/**
+ * The token service's handle on one token host process: requests with ids,
+ * answers matched back, and a crash turned into a clear failure of the
+ * requests in flight instead of a hang. A crashed host starts again on the
+ * next request.
+ */
+import { ConclaveError, fromErrorData } from '../../../shared/errors';
+import type { ModuleKindName } from '../../../shared/api/contract';
+import type { HostLauncher, HostProcess } from './host-process';
+import type { FromHost, HostOp, HostRequest, HostResponses, LibraryInfo, SlotToken } from './host/protocol';
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** Long enough for a touch prompt or an RSA key generation on a slow token. */
+const timeouts: Partial<Record<HostOp, number>> = { generateKey: 180_000, sign: 120_000, login: 60_000 };
+const defaultTimeout = 30_000;
+
+export interface HostClientOptions {
+  modulePath: string;
+  kind: ModuleKindName;
+  label: string;
+  env: Record<string, string | undefined>;
+  launcher: HostLauncher;
+  onTokens: (tokens: SlotToken[]) => void;
+  onExit: (reason: string) => void;
+}
+
+export class HostClient {
+  private process: HostProcess | undefined;
+  private started: Promise<LibraryInfo> | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private disposed = false;
+
+  constructor(private readonly options: HostClientOptions) {}
+
+  /** Starts the host and loads the module; resolves with the library's description. */
+  start(): Promise<LibraryInfo> {
+    if (this.started) return this.started;
+    const child = this.options.launcher({ env: this.options.env, serviceName: `Conclave token host (${this.options.label})` });
+    this.process = child;
+    child.onMessage((message) => this.receive(message as FromHost));
+    child.onExit((code, signal) => {
+      this.process = undefined;
+      this.started = undefined;
+      const reason = signal
+        ? `The token module ${this.options.label} stopped unexpectedly (${signal}).`
+        : `The token module ${this.options.label} stopped unexpectedly (exit code ${code ?? 'unknown'}).`;
+      for (const [id, call] of this.pending) {
+        clearTimeout(call.timer);
+        this.pending.delete(id);
+        call.reject(new ConclaveError('token-error', `${reason} Nothing was signed or changed; try again.`));
+      }
+      if (!this.disposed) this.options.onExit(reason);
+    });
+    this.started = this.send({ op: 'init', modulePath: this.options.modulePath, kind: this.options.kind });
+    this.started.catch(() => {
+      this.started = undefined;
+      child.kill();
+    });
+    return this.started;
+  }
+
+  async request<Op extends Exclude<HostOp, 'init'>>(request: Extract<HostRequest, { op: Op }>): Promise<HostResponses[Op]> {
+    await this.start();
+    return (await this.send(request)) as HostResponses[Op];
+  }
+
+  private send(request: HostRequest): Promise<never> {
+    const child = this.process;
+    if (!child) return Promise.reject(new ConclaveError('token-error', `The token module ${this.options.label} is not running. Try again.`));
+    const id = this.nextId++;
+    return new Promise<never>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new ConclaveError('token-error', `The token module ${this.options.label} did not answer in time. Check the token (does it wait for a touch?) and try again.`));
+        // A host that stopped answering may be stuck inside the module: start afresh next time.
+        child.kill();
+      }, timeouts[request.op] ?? defaultTimeout);
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
+      child.postMessage({ kind: 'request', id, request });
+    });
+  }
+
+  private receive(message: FromHost): void {
+    if (message.kind === 'tokens') {
+      this.options.onTokens(message.tokens);
+      return;
+    }
+    const call = this.pending.get(message.id);
+    if (!call) return;
+    clearTimeout(call.timer);
+    this.pending.delete(message.id);
+    if (message.ok) call.resolve(message.value);
+    else call.reject(fromErrorData(message.error));
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.process?.kill();
+    this.process = undefined;
+  }
+}

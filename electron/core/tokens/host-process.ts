@@ -1,0 +1,56 @@
+/**
+ * A token host is a process of its own per PKCS#11 module: a vendor module
+ * that crashes, hangs in a touch prompt or links a clashing OpenSSL takes only
+ * its own process down. The CLI and the browser shell start hosts with
+ * child_process.fork; the Electron app with utilityProcess.fork. Both look
+ * like this to the token service.
+ */
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface HostProcess {
+  postMessage(message: unknown): void;
+  onMessage(listener: (message: unknown) => void): void;
+  /** Called once when the process ends, for whatever reason. */
+  onExit(listener: (code: number | null, signal: string | null) => void): void;
+  kill(): void;
+}
+
+export interface HostLaunchOptions {
+  /** Environment of the host: the parent's, plus what the module needs (e.g. SOFTHSM2_CONF). */
+  env: Record<string, string | undefined>;
+  /** A name for process lists and crash reports. */
+  serviceName: string;
+}
+
+export type HostLauncher = (options: HostLaunchOptions) => HostProcess;
+
+/** Where the built host lives; under Vitest, the TypeScript source is run through tsx instead. */
+export function tokenHostEntry(): { path: string; execArgv: string[] } {
+  // Bundled, this code sits in out/main/ or in a chunk folder below it.
+  for (const candidate of ['./token-host.js', '../token-host.js']) {
+    const built = fileURLToPath(new URL(candidate, import.meta.url));
+    if (existsSync(built)) return { path: built, execArgv: [] };
+  }
+  const source = fileURLToPath(new URL('./host/entry.ts', import.meta.url));
+  return { path: source, execArgv: ['--import', 'tsx'] };
+}
+
+export const forkHostLauncher: HostLauncher = ({ env, serviceName }) => {
+  const entry = tokenHostEntry();
+  const child = fork(entry.path, [], {
+    env: { ...env, CONCLAVE_SERVICE_NAME: serviceName },
+    execArgv: entry.execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  });
+  return {
+    postMessage: (message) => {
+      if (child.connected) child.send(message as never);
+    },
+    onMessage: (listener) => child.on('message', listener),
+    onExit: (listener) => child.once('exit', listener),
+    kill: () => child.kill(),
+  };
+};

@@ -1,0 +1,122 @@
+/**
+ * PKCS#11 return values, turned into what the person at the screen needs:
+ * what happened to which token, and what to do now.
+ */
+import { ConclaveError, type ErrorDetails } from '../../../../shared/errors';
+
+/** The CKR_* values Conclave explains (PKCS#11 v2.40 §11.1). */
+export const ckr = {
+  SLOT_ID_INVALID: 0x3,
+  GENERAL_ERROR: 0x5,
+  ATTRIBUTE_VALUE_INVALID: 0x13,
+  DEVICE_ERROR: 0x30,
+  DEVICE_MEMORY: 0x31,
+  DEVICE_REMOVED: 0x32,
+  FUNCTION_CANCELED: 0x50,
+  FUNCTION_NOT_SUPPORTED: 0x54,
+  KEY_TYPE_INCONSISTENT: 0x63,
+  KEY_FUNCTION_NOT_PERMITTED: 0x68,
+  MECHANISM_INVALID: 0x70,
+  MECHANISM_PARAM_INVALID: 0x71,
+  PIN_INCORRECT: 0xa0,
+  PIN_INVALID: 0xa1,
+  PIN_LEN_RANGE: 0xa2,
+  PIN_EXPIRED: 0xa3,
+  PIN_LOCKED: 0xa4,
+  SESSION_CLOSED: 0xb0,
+  SESSION_HANDLE_INVALID: 0xb3,
+  TEMPLATE_INCOMPLETE: 0xd0,
+  TEMPLATE_INCONSISTENT: 0xd1,
+  TOKEN_NOT_PRESENT: 0xe0,
+  TOKEN_NOT_RECOGNIZED: 0xe1,
+  TOKEN_WRITE_PROTECTED: 0xe2,
+  USER_ALREADY_LOGGED_IN: 0x100,
+  USER_NOT_LOGGED_IN: 0x101,
+  USER_PIN_NOT_INITIALIZED: 0x102,
+  DOMAIN_PARAMS_INVALID: 0x130,
+  CURVE_NOT_SUPPORTED: 0x140,
+  CRYPTOKI_ALREADY_INITIALIZED: 0x191,
+} as const;
+
+export interface Pkcs11Failure {
+  code: number;
+  method: string;
+  name: string;
+}
+
+/** pkcs11js throws Pkcs11Error with `code` (CKR_*) and `method`; anything else is not a token answer. */
+export function asPkcs11Failure(error: unknown): Pkcs11Failure | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, method, message } = error as { code?: unknown; method?: unknown; message?: unknown };
+  if (typeof code !== 'number' || code === 0) return undefined;
+  const name = typeof message === 'string' && /^CKR_\w+/.test(message) ? /^CKR_\w+/.exec(message)![0] : `CKR_0x${code.toString(16)}`;
+  return { code, method: typeof method === 'string' ? method : 'unknown', name };
+}
+
+export interface FailureContext {
+  /** The token's label, as people know it. */
+  token?: string;
+  /** What Conclave was doing, e.g. "making an Ed25519 key". */
+  doing: string;
+  /** Token flags read after the failure, for tries left. */
+  pinStatus?: ErrorDetails['triesLeft'] | 'locked';
+}
+
+export function explainPkcs11Failure(failure: Pkcs11Failure, context: FailureContext): ConclaveError {
+  const token = context.token ? `token "${context.token}"` : 'the token';
+  const Token = token[0]!.toUpperCase() + token.slice(1);
+  const details = { pkcs11: failure.name };
+  switch (failure.code) {
+    case ckr.PIN_INCORRECT: {
+      if (context.pinStatus === 'locked') {
+        return new ConclaveError('pin-locked', `The PIN was wrong and ${token} is now locked. Unblock it with its PUK or security officer PIN (for a YubiKey: ykman piv access unblock-pin), then try again.`, details);
+      }
+      const tries =
+        context.pinStatus === 'final'
+          ? ' Only one try is left before the token locks.'
+          : context.pinStatus === 'low'
+            ? ' Few tries are left before the token locks.'
+            : ' Too many wrong PINs will lock the token.';
+      return new ConclaveError('pin-incorrect', `The PIN for ${token} is wrong.${tries} Check it and try again.`, {
+        ...details,
+        triesLeft: context.pinStatus === 'final' ? 'final' : context.pinStatus === 'low' ? 'low' : 'several',
+      });
+    }
+    case ckr.PIN_LOCKED:
+      return new ConclaveError('pin-locked', `The PIN of ${token} is locked after too many wrong tries. Unblock it with its PUK or security officer PIN (for a YubiKey: ykman piv access unblock-pin), then try again.`, details);
+    case ckr.PIN_INVALID:
+    case ckr.PIN_LEN_RANGE:
+      return new ConclaveError('pin-invalid', `${Token} does not accept a PIN of that length or with those characters. Check which PIN it expects (a YubiHSM 2 wants the 4-digit key id followed by the password, e.g. 0001password).`, details);
+    case ckr.PIN_EXPIRED:
+    case ckr.USER_PIN_NOT_INITIALIZED:
+      return new ConclaveError('pin-invalid', `${Token} has no usable user PIN yet. Set one with the token's own tool, then try again.`, details);
+    case ckr.DEVICE_REMOVED:
+    case ckr.TOKEN_NOT_PRESENT:
+    case ckr.SLOT_ID_INVALID:
+    case ckr.SESSION_CLOSED:
+    case ckr.SESSION_HANDLE_INVALID:
+    case ckr.TOKEN_NOT_RECOGNIZED:
+      return new ConclaveError('token-removed', `${Token} was removed or stopped answering while Conclave was ${context.doing}. Nothing was changed; plug it back in and try again.`, details);
+    case ckr.MECHANISM_INVALID:
+    case ckr.MECHANISM_PARAM_INVALID:
+    case ckr.FUNCTION_NOT_SUPPORTED:
+    case ckr.DOMAIN_PARAMS_INVALID:
+    case ckr.CURVE_NOT_SUPPORTED:
+    case ckr.TEMPLATE_INCONSISTENT:
+    case ckr.ATTRIBUTE_VALUE_INVALID:
+      return new ConclaveError('mechanism-unsupported', `${Token} does not support ${context.doing}. Choose another algorithm (ECDSA P-256 works on almost every token).`, details);
+    case ckr.KEY_TYPE_INCONSISTENT:
+    case ckr.KEY_FUNCTION_NOT_PERMITTED:
+      return new ConclaveError('key-type-unsupported', `That key on ${token} cannot be used for ${context.doing}. Use a signing key (ECDSA, RSA or Ed25519) made for signing.`, details);
+    case ckr.USER_NOT_LOGGED_IN:
+      return new ConclaveError('login-required', `${Token} did not confirm ${context.doing}. If it has a touch sensor, touch it when it blinks, then try again.`, details);
+    case ckr.FUNCTION_CANCELED:
+      return new ConclaveError('token-error', `${context.doing[0]!.toUpperCase()}${context.doing.slice(1)} was cancelled on ${token}. Nothing was changed.`, details);
+    case ckr.DEVICE_MEMORY:
+      return new ConclaveError('token-error', `${Token} is full. Delete keys you no longer need with the token's own tool, then try again.`, details);
+    case ckr.TOKEN_WRITE_PROTECTED:
+      return new ConclaveError('token-error', `${Token} is write-protected, so Conclave cannot store a key on it.`, details);
+    default:
+      return new ConclaveError('token-error', `${Token} answered ${failure.name} while Conclave was ${context.doing}. Try again; if it keeps happening, re-plug the token.`, details);
+  }
+}

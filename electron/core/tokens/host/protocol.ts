@@ -1,0 +1,65 @@
+/** Messages between the token service and a token host process (one per PKCS#11 module). */
+import type { ErrorData } from '../../../../shared/errors';
+import type { KeyAlgorithm } from '../../../../shared/keys/algorithms';
+import type { TokenPublicKey } from '../../../../shared/keys/public-key-info';
+import type { ModuleKindName } from '../../../../shared/api/contract';
+
+export interface SlotToken {
+  slotId: number;
+  label: string;
+  manufacturer: string;
+  model: string;
+  serial: string;
+  flags: number;
+}
+
+export interface TokenObjectKey {
+  label: string;
+  id: Uint8Array;
+  publicKey?: TokenPublicKey;
+  certificate?: Uint8Array;
+  /** True or false when known; null when private objects are hidden until login. */
+  hasPrivateKey: boolean | null;
+}
+
+export type SignatureScheme = 'ecdsa' | 'rsa-pss-sha256' | 'rsa-pkcs1-sha256' | 'ed25519';
+
+export interface LibraryInfo {
+  description: string;
+  manufacturer: string;
+  version: string;
+}
+
+/** Each request names the token by slot and, to catch a swapped token, by serial. */
+export interface TokenRef {
+  slotId: number;
+  serial: string;
+}
+
+export type HostRequest =
+  | { op: 'init'; modulePath: string; kind: ModuleKindName }
+  | { op: 'listTokens' }
+  | { op: 'listKeys'; token: TokenRef }
+  | { op: 'login'; token: TokenRef; pin: string | null }
+  | { op: 'generateKey'; token: TokenRef; pin: string | null; label: string; algorithm: KeyAlgorithm }
+  | { op: 'sign'; token: TokenRef; pin: string | null; keyId: Uint8Array; data: Uint8Array; scheme?: SignatureScheme }
+  | { op: 'initToken'; label: string; soPin: string; userPin: string };
+
+export interface HostResponses {
+  init: LibraryInfo;
+  listTokens: SlotToken[];
+  listKeys: TokenObjectKey[];
+  login: TokenObjectKey[];
+  generateKey: TokenObjectKey;
+  sign: { signature: Uint8Array; scheme: SignatureScheme };
+  initToken: SlotToken;
+}
+
+export type HostOp = HostRequest['op'];
+
+export type ToHost = { kind: 'request'; id: number; request: HostRequest };
+
+export type FromHost =
+  | { kind: 'response'; id: number; ok: true; value: unknown }
+  | { kind: 'response'; id: number; ok: false; error: ErrorData }
+  | { kind: 'tokens'; tokens: SlotToken[] };

@@ -1,0 +1,74 @@
+/**
+ * Errors that reach a person. Every failure carries a closed code (tests and
+ * callers branch on the code, never on wording) and a message written for the
+ * person at the screen: what happened, and what to do next.
+ */
+export const errorCodes = [
+  'invalid-input',
+  'unknown-call',
+  'forbidden',
+  'module-not-found',
+  'module-load-failed',
+  'token-not-found',
+  'token-removed',
+  'key-not-found',
+  'key-exists',
+  'pin-incorrect',
+  'pin-locked',
+  'pin-invalid',
+  'pin-required',
+  'login-required',
+  'mechanism-unsupported',
+  'key-type-unsupported',
+  'uri-invalid',
+  'softhsm-missing',
+  'token-error',
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+export interface ErrorDetails {
+  /** Tries left before the PIN locks, when the token says so. */
+  triesLeft?: 'several' | 'low' | 'final';
+  /** The PKCS#11 return value name, for support (never shown alone). */
+  pkcs11?: string;
+}
+
+export class ConclaveError extends Error {
+  override readonly name = 'ConclaveError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: ErrorDetails = {},
+  ) {
+    super(message);
+  }
+}
+
+/** The shape an error has when it crosses a process or network boundary. */
+export interface ErrorData {
+  code: ErrorCode;
+  message: string;
+  details?: ErrorDetails;
+}
+
+export function toErrorData(error: unknown): ErrorData {
+  if (error instanceof ConclaveError) {
+    return Object.keys(error.details).length > 0
+      ? { code: error.code, message: error.message, details: error.details }
+      : { code: error.code, message: error.message };
+  }
+  return {
+    code: 'internal',
+    message: 'Something went wrong inside Conclave. Nothing was changed; try again, and report it if it happens again.',
+  };
+}
+
+export function fromErrorData(data: ErrorData): ConclaveError {
+  return new ConclaveError(data.code, data.message, data.details ?? {});
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (errorCodes as readonly string[]).includes(value);
+}
