@@ -148,7 +148,7 @@ export function formatPkcs11Uri(uri: Pkcs11Uri): string {
     const value = uri[field];
     if (value === undefined) continue;
     if (field === 'id') {
-      path.push(`id=${toHex(value as Uint8Array).replace(/(..)/g, '%$1')}`);
+      path.push(`id=${toHex(value as Uint8Array).toUpperCase().replace(/(..)/g, '%$1')}`);
     } else {
       path.push(`${name}=${encode(String(value), pathSafe)}`);
     }

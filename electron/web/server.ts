@@ -1,0 +1,158 @@
+/**
+ * The browser shell: the built renderer served on 127.0.0.1, with the API
+ * carried over one WebSocket. It is exactly as strict as Electron's IPC: the
+ * same contract validation and the same handlers (dispatchCall), plus what a
+ * loopback server needs: a per-launch secret, an Origin check and a Host check
+ * (against DNS rebinding), and nothing served to any other address.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ClientMessage, apiPath, secretProtocolPrefix, webProtocol, type ServerMessage } from '../../shared/web/protocol';
+import { dispatchCall } from '../core/api/dispatch';
+import type { Core } from '../core';
+import { contentSecurityPolicy } from '../core/content-security-policy';
+
+export interface WebShell {
+  /** The address to open, with the secret in the fragment (never sent to the server, never logged by it). */
+  url: string;
+  origin: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface WebShellOptions {
+  core: Pick<Core, 'handlers' | 'subscribe'>;
+  rendererDir: string;
+  port?: number;
+}
+
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+/** One message is a call with its input: nothing legitimate comes near this. */
+const maxMessageBytes = 1024 * 1024;
+
+export async function startWebShell(options: WebShellOptions): Promise<WebShell> {
+  const secret = randomBytes(32).toString('base64url');
+  const server = createServer();
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes, handleProtocols: (protocols) => (protocols.has(webProtocol) ? webProtocol : false) });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    // Loopback only: nothing here is meant for another machine.
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('the browser shell has no port');
+  const port = address.port;
+  const origin = `http://127.0.0.1:${port}`;
+  const allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  const allowedOrigins = new Set([origin, `http://localhost:${port}`]);
+  const csp = contentSecurityPolicy([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]);
+
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    void serveFile(request, response);
+  });
+
+  async function serveFile(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const headers = {
+      'Content-Security-Policy': csp,
+      'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': 'DENY',
+      'Referrer-Policy': 'no-referrer',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+      'Cache-Control': 'no-store',
+    };
+    if (!allowedHosts.has(request.headers.host ?? '')) {
+      response.writeHead(421, headers).end('Misdirected request');
+      return;
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { ...headers, Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const pathname = decodeURIComponent(new URL(request.url ?? '/', origin).pathname);
+    const relative = normalize(pathname === '/' ? '/index.html' : pathname).replace(/^([/\\])+/, '');
+    const file = join(options.rendererDir, relative);
+    if (!file.startsWith(options.rendererDir + sep) || relative.split(/[/\\]/).some((part) => part.startsWith('.'))) {
+      response.writeHead(404, headers).end();
+      return;
+    }
+    try {
+      const info = await stat(file);
+      if (!info.isFile()) throw new Error('not a file');
+      response.writeHead(200, { ...headers, 'Content-Type': contentTypes[extname(file)] ?? 'application/octet-stream', 'Content-Length': info.size });
+      if (request.method === 'HEAD') response.end();
+      else createReadStream(file).pipe(response);
+    } catch {
+      response.writeHead(404, headers).end();
+    }
+  }
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refuse = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (new URL(request.url ?? '/', origin).pathname !== apiPath) return refuse(404, 'Not Found');
+    if (!allowedHosts.has(request.headers.host ?? '')) return refuse(421, 'Misdirected Request');
+    // Another web page in the same browser cannot talk to Conclave: its Origin differs.
+    if (!allowedOrigins.has(request.headers.origin ?? '')) return refuse(403, 'Forbidden');
+    const offered = String(request.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((protocol) => protocol.trim());
+    const presented = offered.find((protocol) => protocol.startsWith(secretProtocolPrefix))?.slice(secretProtocolPrefix.length) ?? '';
+    if (!sameSecret(presented, secret) || !offered.includes(webProtocol)) return refuse(401, 'Unauthorized');
+    sockets.handleUpgrade(request, socket, head, (ws) => serveApi(ws));
+  });
+
+  function serveApi(ws: WebSocket): void {
+    const send = (message: ServerMessage) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+    };
+    const unsubscribe = options.core.subscribe((name, payload) => send({ type: 'event', name, payload }));
+    ws.on('close', unsubscribe);
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return void ws.close(1003, 'text only');
+      let message: ClientMessage;
+      try {
+        message = ClientMessage.parse(JSON.parse(data.toString()));
+      } catch {
+        return void ws.close(1008, 'malformed message');
+      }
+      void dispatchCall(options.core.handlers, message.name, message.input).then((result) => send({ type: 'result', id: message.id, result }));
+    });
+  }
+
+  return {
+    url: `${origin}/#secret=${secret}`,
+    origin,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of sockets.clients) client.terminate();
+        sockets.close();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function sameSecret(presented: string, expected: string): boolean {
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian or Ubuntu machine for Conclave: the system packages it
+# uses (SoftHSM2 for demo and test tokens, Chromium for the browser shell and
+# the end-to-end tests, OpenSC's pkcs11-tool, git), then the npm dependencies
+# (which builds pkcs11js from source and builds the app).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(softhsm2 opensc chromium git)
+missing=()
+command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
+command -v pkcs11-tool >/dev/null 2>&1 || missing+=(opensc)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v git >/dev/null 2>&1 || missing+=(git)
+
+if ((${#missing[@]})); then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "Conclave needs ${missing[*]}; install them with your system's package manager, then run this again." >&2
+    exit 1
+  fi
+  sudo=()
+  if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
+  echo "Installing ${missing[*]} with apt-get…"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${packages[@]}" >/dev/null
+fi
+
+if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
