@@ -136,7 +136,7 @@ function encode(text: string, safe: RegExp): string {
   let out = '';
   for (const c of text) {
     if (safe.test(c)) out += c;
-    else for (const byte of new TextEncoder().encode(c)) out += `%${byte.toString(16).padStart(2, '0')}`;
+    else for (const byte of new TextEncoder().encode(c)) out += `%${byte.toString(16).padStart(2, '0').toUpperCase()}`;
   }
   return out;
 }

@@ -1,0 +1,147 @@
+/**
+ * The wiring of the Electron app, with a stand-in electron module and a
+ * stand-in core: that the hardening is actually applied, in the right order.
+ */
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Core, CoreOptions } from '../../electron/core/index';
+import { createElectronStandIn, type ElectronStandIn } from './electron-stand-in';
+
+const core = vi.hoisted(() => ({
+  created: [] as { options: unknown; dispose: ReturnType<typeof vi.fn>; unsubscribe: ReturnType<typeof vi.fn> }[],
+}));
+
+vi.mock('../../electron/core/create-core', () => ({
+  modulesFromEnvironment: () => [{ path: '/usr/lib/softhsm/libsofthsm2.so' }],
+  createCore: (options: CoreOptions): Core => {
+    const dispose = vi.fn(async () => undefined);
+    const unsubscribe = vi.fn();
+    core.created.push({ options, dispose, unsubscribe });
+    // Only what a shell uses of the core; the token service stays out of the Electron wiring.
+    const standIn: Pick<Core, 'handlers' | 'subscribe' | 'dispose'> = {
+      handlers: { 'app.info': async () => ({ version: options.version, shell: 'electron', dataDir: options.dataDir }) } as unknown as Core['handlers'],
+      subscribe: () => unsubscribe,
+      dispose,
+    };
+    return standIn as Core;
+  },
+}));
+
+vi.mock('../../electron/core/app-paths', () => ({ appDataDir: () => '/home/person/.local/share/conclave' }));
+
+const files = { preloadPath: '/opt/conclave/out/preload/index.cjs', htmlPath: '/opt/conclave/out/renderer/index.html' };
+
+async function start(configure: (electron: ElectronStandIn) => void = () => undefined) {
+  // A fresh stand-in and fresh app modules per test: the app registers its listeners once per start.
+  vi.resetModules();
+  core.created.length = 0;
+  const electron = createElectronStandIn();
+  vi.doMock('electron', () => electron);
+  configure(electron);
+  const { runConclave } = await import('../../electron/main/conclave-app');
+  const { utilityHostLauncher } = await import('../../electron/main/utility-host-launcher');
+  await runConclave(files);
+  return { electron, utilityHostLauncher };
+}
+
+beforeEach(() => {
+  delete process.env.ELECTRON_RENDERER_URL;
+});
+
+describe('starting Conclave', () => {
+  it('steps aside for the running instance when it does not get the single-instance lock', async () => {
+    const { electron } = await start((standIn) => standIn.app.requestSingleInstanceLock.mockReturnValue(false));
+    expect(electron.app.quit).toHaveBeenCalled();
+    expect(electron.BrowserWindow.created).toHaveLength(0);
+    expect(core.created).toHaveLength(0);
+    expect(electron.ipcMain.handle).not.toHaveBeenCalled();
+  });
+
+  it('opens one hardened window on the built page, with the door open before the page loads', async () => {
+    const { electron } = await start();
+    expect(electron.app.enableSandbox).toHaveBeenCalled();
+    expect(electron.BrowserWindow.created).toHaveLength(1);
+    const window = electron.BrowserWindow.created[0]!;
+    expect(window.options).toMatchObject({
+      webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, webSecurity: true, preload: files.preloadPath },
+    });
+    expect(window.loadURL).toHaveBeenCalledWith('file:///opt/conclave/out/renderer/index.html');
+    const doorOpened = electron.ipcMain.handle.mock.invocationCallOrder[0]!;
+    expect(doorOpened).toBeLessThan(window.loadURL.mock.invocationCallOrder[0]!);
+  });
+
+  it('hardens the window’s web contents and the session', async () => {
+    const { electron } = await start();
+    const contents = electron.BrowserWindow.created[0]!.webContents;
+    expect(contents.windowOpenHandler?.({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
+    const navigation = { preventDefault: vi.fn() };
+    contents.emit('will-navigate', navigation, 'https://example.com/');
+    expect(navigation.preventDefault).toHaveBeenCalled();
+
+    const session = electron.session.defaultSession;
+    const callback = vi.fn();
+    session.headersListener?.({ responseHeaders: {} }, callback);
+    expect(callback.mock.calls[0]?.[0]).toMatchObject({ responseHeaders: { 'Content-Security-Policy': [expect.stringContaining("default-src 'self'")] } });
+    const answer = vi.fn();
+    (session.setPermissionRequestHandler.mock.calls[0]?.[0] as (c: unknown, p: string, cb: (granted: boolean) => void) => void)({}, 'media', answer);
+    expect(answer).toHaveBeenCalledWith(false);
+    expect(electron.Menu.setApplicationMenu).toHaveBeenCalledOnce();
+  });
+
+  it('creates the core for Electron, with the shared data folder, the app version and utility-process hosts', async () => {
+    const { utilityHostLauncher } = await start();
+    expect(core.created).toHaveLength(1);
+    expect(core.created[0]?.options).toEqual({
+      dataDir: '/home/person/.local/share/conclave',
+      shell: 'electron',
+      version: '9.8.7',
+      hostLauncher: utilityHostLauncher,
+      modules: [{ path: '/usr/lib/softhsm/libsofthsm2.so' }],
+    });
+  });
+
+  it('answers a call from its own page through the door', async () => {
+    const { electron } = await start();
+    const window = electron.BrowserWindow.created[0]!;
+    const door = electron.ipcMain.handle.mock.calls[0]?.[1] as (event: unknown, name: unknown, input: unknown) => Promise<unknown>;
+    const result = await door({ sender: window.webContents, senderFrame: window.webContents.mainFrame }, 'app.info', {});
+    expect(result).toEqual({ ok: true, value: { version: '9.8.7', shell: 'electron', dataDir: '/home/person/.local/share/conclave' } });
+  });
+
+  it('loads the dev server page while developing, and only from this computer', async () => {
+    process.env.ELECTRON_RENDERER_URL = 'http://localhost:5173/';
+    const { electron } = await start();
+    expect(electron.BrowserWindow.created[0]?.loadURL).toHaveBeenCalledWith('http://localhost:5173/');
+  });
+
+  it('brings the first window forward when a second instance starts', async () => {
+    const { electron } = await start();
+    const window = electron.BrowserWindow.created[0]!;
+    electron.app.emit('second-instance');
+    expect(window.restore).toHaveBeenCalled();
+    expect(window.focus).toHaveBeenCalled();
+  });
+
+  it('shuts the core down before quitting, once', async () => {
+    const { electron } = await start();
+    const quitting = { preventDefault: vi.fn() };
+    electron.app.emit('will-quit', quitting);
+    expect(quitting.preventDefault).toHaveBeenCalled();
+    electron.app.emit('will-quit', { preventDefault: vi.fn() });
+    expect(core.created[0]?.dispose).toHaveBeenCalledOnce();
+
+    await vi.waitFor(() => expect(electron.app.quit).toHaveBeenCalled());
+    const final = { preventDefault: vi.fn() };
+    electron.app.emit('will-quit', final);
+    expect(final.preventDefault).not.toHaveBeenCalled();
+  });
+
+  it('quits when its window closes, stopping the door and the event relay', async () => {
+    const { electron } = await start();
+    const window = electron.BrowserWindow.created[0]!;
+    window.emit('closed');
+    expect(electron.ipcMain.removeHandler).toHaveBeenCalled();
+    expect(core.created[0]?.unsubscribe).toHaveBeenCalled();
+    electron.app.emit('window-all-closed');
+    expect(electron.app.quit).toHaveBeenCalled();
+  });
+});
