@@ -135,6 +135,16 @@ export const calls = {
   'demo.create': { input: Empty, output: TokensSnapshotSchema },
 } as const;
 
+import type { CallName as ListedCallName, EventName as ListedEventName } from './names';
+export { callNames, eventNames, isCallName, isEventName } from './names';
+
+// The name lists in names.ts must be exactly the contract's calls and events.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const callNamesMatch: Same<ListedCallName, keyof typeof calls> = true;
+const eventNamesMatch: Same<ListedEventName, keyof typeof events> = true;
+void callNamesMatch;
+void eventNamesMatch;
+
 export type CallName = keyof typeof calls;
 export type CallInput<C extends CallName> = z.input<(typeof calls)[C]['input']>;
 export type CallOutput<C extends CallName> = z.output<(typeof calls)[C]['output']>;
@@ -150,16 +160,6 @@ export const events = {
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
 
-export const callNames = Object.keys(calls) as CallName[];
-export const eventNames = Object.keys(events) as EventName[];
-
-export function isCallName(value: unknown): value is CallName {
-  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(calls, value);
-}
-
-export function isEventName(value: unknown): value is EventName {
-  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(events, value);
-}
 
 // ---- the typed API, as the window sees it ---------------------------------
 

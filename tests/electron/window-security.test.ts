@@ -112,7 +112,7 @@ describe('the Content-Security-Policy', () => {
 });
 
 describe('permissions, navigation and new windows', () => {
-  it('refuses every permission request, permission check, device and download', () => {
+  it('refuses every permission but clipboard writing, every device, and downloads other than its own blobs', () => {
     const session = electron.session.defaultSession;
     hardenSession(session as unknown as Session, "default-src 'self'");
 
@@ -122,14 +122,21 @@ describe('permissions, navigation and new windows', () => {
       request({}, permission, answer);
       expect(answer).toHaveBeenCalledWith(false);
     }
+    const clipboard = vi.fn();
+    request({}, 'clipboard-sanitized-write', clipboard);
+    expect(clipboard).toHaveBeenCalledWith(true);
     const check = session.setPermissionCheckHandler.mock.calls.at(-1)?.[0] as (...args: unknown[]) => boolean;
     expect(check({}, 'media', 'file://', {})).toBe(false);
+    expect(check({}, 'clipboard-read', 'file://', {})).toBe(false);
     const device = session.setDevicePermissionHandler.mock.calls.at(-1)?.[0] as (...args: unknown[]) => boolean;
     expect(device({ deviceType: 'hid', origin: 'file://' })).toBe(false);
 
     const download = { preventDefault: vi.fn() };
-    session.emit('will-download', download, {}, {});
+    session.emit('will-download', download, { getURL: () => 'https://example.com/payload.exe' }, {});
     expect(download.preventDefault).toHaveBeenCalled();
+    const ownBlob = { preventDefault: vi.fn() };
+    session.emit('will-download', ownBlob, { getURL: () => 'blob:file:///0b1c-4d' }, {});
+    expect(ownBlob.preventDefault).not.toHaveBeenCalled();
   });
 
   it('cancels navigation, redirects and webviews, and denies window.open', () => {

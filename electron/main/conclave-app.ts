@@ -1,0 +1,103 @@
+/**
+ * The Electron app's life: one instance, one hardened window, one core. The
+ * core does the work; this file wires it to the window and shuts it down
+ * (logging out of tokens, ending token hosts) before the app quits.
+ */
+import { app, dialog, Menu, session, type BrowserWindow } from 'electron';
+import { createCore, type Core } from '../core/index';
+import { appDataDir } from '../core/app-paths';
+import { modulesFromEnvironment } from '../core/create-core';
+import { appPage, isAppPageUrl } from './app-page';
+import { openApiDoor, relayEvents } from './ipc';
+import { applicationMenuTemplate } from './menu';
+import { hardenSession, hardenWebContents, windowContentSecurityPolicy } from './security';
+import { utilityHostLauncher } from './utility-host-launcher';
+import { createAppWindow, loadAppPage } from './window';
+
+export interface AppFiles {
+  /** The bundled, sandboxed preload (out/preload/index.cjs). */
+  preloadPath: string;
+  /** The built page (out/renderer/index.html); the dev server replaces it while developing. */
+  htmlPath: string;
+}
+
+/** How long quitting waits for the core to log out of tokens and stop its hosts. */
+const disposeTimeoutMs = 5000;
+
+export async function runConclave(files: AppFiles): Promise<void> {
+  // A second Conclave would start its own token hosts against the same tokens; the first one comes forward instead.
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  // Every renderer sandboxed, whatever a window's options say.
+  app.enableSandbox();
+
+  const developerTools = !app.isPackaged;
+  const page = appPage({ htmlPath: files.htmlPath, devServerUrl: process.env.ELECTRON_RENDERER_URL, packaged: app.isPackaged });
+  const isAppPage = (url: string) => isAppPageUrl(page, url);
+
+  // Applied to every web contents as it is created, before it loads anything.
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
+  // Closing the window ends the session on every platform: token hosts stop and tokens are logged out.
+  app.on('window-all-closed', () => app.quit());
+
+  await app.whenReady();
+  hardenSession(session.defaultSession, windowContentSecurityPolicy(page));
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(applicationMenuTemplate({ platform: process.platform, appName: app.getName(), developerTools })),
+  );
+
+  const core = await createCore({
+    dataDir: appDataDir(),
+    shell: 'electron',
+    version: app.getVersion(),
+    hostLauncher: utilityHostLauncher,
+    // CONCLAVE_PKCS11_MODULES, as in the CLI and the browser shell: end-to-end tests point the app at their own SoftHSM2.
+    modules: modulesFromEnvironment(),
+  });
+  disposeBeforeQuit(core);
+
+  const window = createAppWindow({ preloadPath: files.preloadPath, developerTools });
+  app.on('second-instance', () => bringForward(window));
+  const target = { window, isAppPage };
+  const closeDoor = openApiDoor({ ...target, handlers: core.handlers });
+  window.once('closed', closeDoor);
+  relayEvents((sink) => core.subscribe(sink), target);
+  // Only now: the page's first call must find the door open.
+  await loadAppPage(window, page);
+}
+
+function bringForward(window: BrowserWindow): void {
+  if (window.isDestroyed()) return;
+  if (window.isMinimized()) window.restore();
+  window.show();
+  window.focus();
+}
+
+function disposeBeforeQuit(core: Pick<Core, 'dispose'>): void {
+  let state: 'running' | 'disposing' | 'disposed' = 'running';
+  app.on('will-quit', (event) => {
+    if (state === 'disposed') return;
+    event.preventDefault();
+    if (state === 'disposing') return;
+    state = 'disposing';
+    const disposed = core.dispose().catch((error: unknown) => {
+      console.error('Conclave could not shut its token hosts down cleanly:', error instanceof Error ? error.message : error);
+    });
+    // A host stuck in a vendor module must not keep the app from quitting.
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, disposeTimeoutMs).unref());
+    void Promise.race([disposed, timeout]).then(() => {
+      state = 'disposed';
+      app.quit();
+    });
+  });
+}
+
+/** Tells the person why Conclave did not start, then ends the app. */
+export function reportStartFailure(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`Conclave could not start: ${message}`);
+  dialog.showErrorBox('Conclave could not start', message);
+  app.exit(1);
+}

@@ -1,0 +1,18 @@
+/**
+ * The names in the API contract, without their schemas: what the sandboxed
+ * preload needs to refuse anything else, without bundling the schema library.
+ * contract.ts checks at compile time that these lists match its calls and events.
+ */
+export const callNames = ['app.info', 'tokens.list', 'modules.add', 'modules.remove', 'keys.list', 'tokens.login', 'keys.generate', 'demo.create'] as const;
+export const eventNames = ['tokens.changed', 'token.inserted', 'token.removed'] as const;
+
+export type CallName = (typeof callNames)[number];
+export type EventName = (typeof eventNames)[number];
+
+export function isCallName(value: unknown): value is CallName {
+  return typeof value === 'string' && (callNames as readonly string[]).includes(value);
+}
+
+export function isEventName(value: unknown): value is EventName {
+  return typeof value === 'string' && (eventNames as readonly string[]).includes(value);
+}
