@@ -62,7 +62,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     });
     const modules = values.module ? values.module.map((path) => ({ path })) : modulesFromEnvironment(io.env);
     const start = () => {
-      core = createCore({ dataDir: appDataDir(io.env), shell: 'cli', version: conclaveVersion, ...(modules ? { modules } : {}) });
+      core = createCore({ dataDir: appDataDir(io.env), shell: 'cli', version: conclaveVersion, env: io.env, ...(modules ? { modules } : {}) });
       return core;
     };
     switch (command) {

@@ -30,7 +30,7 @@ export function modulesFromEnvironment(env: NodeJS.ProcessEnv = process.env): Co
 }
 
 export function createCore(options: CoreOptions): Core {
-  const tokens = new TokenService(options.hostLauncher ?? forkHostLauncher);
+  const tokens = new TokenService(options.hostLauncher ?? forkHostLauncher, options.env ?? process.env);
   const settings = new SettingsFile(options.dataDir);
   const sinks = new Set<EventSink>();
   let softhsmPath: string | undefined;

@@ -73,7 +73,11 @@ export class TokenService {
   private readonly modules = new Map<string, ModuleEntry>();
   private readonly listeners = new Set<(event: TokenServiceEvent) => void>();
 
-  constructor(private readonly launcher: HostLauncher) {}
+  /** `environment` is what token hosts inherit (SOFTHSM2_CONF and the module's own variables live there). */
+  constructor(
+    private readonly launcher: HostLauncher,
+    private readonly environment: NodeJS.ProcessEnv = process.env,
+  ) {}
 
   onEvent(listener: (event: TokenServiceEvent) => void): () => void {
     this.listeners.add(listener);
@@ -102,7 +106,7 @@ export class TokenService {
         modulePath: source.path,
         kind,
         label,
-        env: { ...process.env, ...source.env },
+        env: { ...this.environment, ...source.env },
         launcher: this.launcher,
         onTokens: (tokens) => this.tokensSeen(entry, tokens),
         onExit: (reason) => this.hostExited(entry, reason),

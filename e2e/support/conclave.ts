@@ -1,0 +1,60 @@
+/**
+ * Each end-to-end test gets a Conclave of its own: a browser shell process on
+ * a free loopback port, a fresh data folder, and a SoftHSM2 token folder of
+ * its own through SOFTHSM2_CONF.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { test as base } from '@playwright/test';
+import { makeDataDir, makeTokenFolder, softhsmModule, type TokenFolder } from '../../tests/support/softhsm';
+
+const webShell = fileURLToPath(new URL('../../out/main/web-shell.js', import.meta.url));
+
+export interface ConclaveInstance {
+  url: string;
+  tokens: TokenFolder;
+  dataDir: string;
+  /** Lines the shell printed, to check that nothing secret was logged. */
+  output: () => string;
+}
+
+async function startShell(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  if (!existsSync(webShell)) throw new Error('Build first: npm run build');
+  const child = spawn(process.execPath, [webShell, '--no-open'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let printed = '';
+  child.stderr!.on('data', (chunk) => (printed += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk) => {
+      printed += chunk;
+      const match = /Conclave is running at (http:\/\/127\.0\.0\.1:\d+\/#secret=[\w-]+)/.exec(printed);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`the browser shell stopped (exit ${code}):\n${printed}`)));
+  });
+  return { child, url, output: () => printed };
+}
+
+export const test = base.extend<{ conclave: ConclaveInstance; tokenFolder: TokenFolder }>({
+  // Tokens are made before the shell starts, so a test can arrange what is "plugged in".
+  tokenFolder: async ({}, use) => {
+    const folder = makeTokenFolder();
+    await use(folder);
+    folder.cleanup();
+  },
+  conclave: async ({ tokenFolder }, use) => {
+    const home = makeDataDir();
+    const shell = await startShell({
+      ...tokenFolder.env,
+      CONCLAVE_HOME: home.dir,
+      CONCLAVE_PKCS11_MODULES: softhsmModule!,
+      CONCLAVE_NO_BROWSER: '1',
+    });
+    await use({ url: shell.url, tokens: tokenFolder, dataDir: home.dir, output: shell.output });
+    shell.child.kill('SIGTERM');
+    await new Promise((resolve) => shell.child.once('exit', resolve));
+    home.cleanup();
+  },
+});
+
+export { expect } from '@playwright/test';
