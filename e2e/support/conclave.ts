@@ -35,10 +35,13 @@ async function startShell(env: Record<string, string>): Promise<{ child: ChildPr
   return { child, url, output: () => printed };
 }
 
-export const test = base.extend<{ conclave: ConclaveInstance; tokenFolder: TokenFolder }>({
+export const test = base.extend<{ conclave: ConclaveInstance; tokenFolder: TokenFolder; tokensAtStart: Record<string, string> }>({
+  /** Token label → PIN. (An object, not an array: Playwright reads an array here as [value, options].) */
+  tokensAtStart: [{}, { option: true }],
   // Tokens are made before the shell starts, so a test can arrange what is "plugged in".
-  tokenFolder: async ({}, use) => {
+  tokenFolder: async ({ tokensAtStart }, use) => {
     const folder = makeTokenFolder();
+    for (const [label, pin] of Object.entries(tokensAtStart)) folder.addToken(label, pin);
     await use(folder);
     folder.cleanup();
   },

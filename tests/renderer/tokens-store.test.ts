@@ -116,6 +116,21 @@ describe('keys of a token', () => {
     expect(state().expanded[bob.uri]).toBeUndefined();
   });
 
+  it('still says the private key is on the token after a login, when a later listing cannot see it', async () => {
+    const listed = key('release-signing', { hasPrivateKey: null });
+    const { fake, state } = await started({
+      'keys.list': () => ok([listed, key('other', { uri: 'pkcs11:object=other', hasPrivateKey: null })]),
+      'tokens.login': () => ok({ keys: [{ ...listed, hasPrivateKey: true }] }),
+    });
+    await state().login(alice.uri, PIN);
+    fake.emit('tokens.changed', twoTokens);
+    await settle();
+    expect(state().keys[alice.uri]?.map((k) => [k.label, k.hasPrivateKey])).toEqual([
+      ['release-signing', true],
+      ['other', null],
+    ]);
+  });
+
   it('shows a keys.list failure on that token only', async () => {
     const { state } = await started({
       'keys.list': ({ tokenUri }) => (tokenUri === alice.uri ? fail({ code: 'token-removed', message: 'alice was removed.' }) : ok([])),

@@ -1,0 +1,104 @@
+import { useId, useState, type FormEvent } from 'react';
+import type { Token } from '../../../../shared/api/contract';
+import type { KeyAlgorithm } from '../../../../shared/keys/algorithms';
+import { BusyStatus } from '../../components/BusyStatus';
+import { Dialog } from '../../components/Dialog';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { algorithmOptions, defaultAlgorithm, isSlowAlgorithm, pinStatusAdvice, tokenName } from './format';
+import { op } from './ops';
+import { useTokens } from './store';
+
+interface GenerateKeyDialogProps {
+  token: Token;
+  onClose: () => void;
+}
+
+/** Makes a new key pair on the token. The PIN stays in this form's state and is cleared when the token answers. */
+export function GenerateKeyDialog({ token, onClose }: GenerateKeyDialogProps) {
+  const [label, setLabel] = useState('');
+  const [algorithm, setAlgorithm] = useState<KeyAlgorithm>(defaultAlgorithm);
+  const [pin, setPin] = useState('');
+  const ids = { label: useId(), algorithm: useId(), pin: useId(), error: useId(), advice: useId() };
+  const generateKey = useTokens((s) => s.generateKey);
+  const busy = useTokens((s) => s.busy[op.generate(token.uri)]);
+  const error = useTokens((s) => s.errors[op.generate(token.uri)]);
+  const advice = pinStatusAdvice(token.pinStatus);
+  const working = busy !== undefined;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (working) return;
+    await generateKey({ tokenUri: token.uri, label, algorithm, pin });
+    setPin('');
+  };
+
+  const progress = busy ? [isSlowAlgorithm(algorithm) ? `${busy} RSA keys can take several seconds; keep the token inserted.` : busy] : [];
+
+  return (
+    <Dialog title={`Generate a key on ${tokenName(token)}`} onClose={onClose}>
+      <form className="form" onSubmit={(event) => void submit(event)} noValidate aria-describedby={error ? ids.error : undefined}>
+        <div className="field">
+          <label htmlFor={ids.label}>Label</label>
+          <input
+            id={ids.label}
+            name="label"
+            type="text"
+            autoComplete="off"
+            spellCheck={false}
+            maxLength={64}
+            value={label}
+            onChange={(event) => setLabel(event.target.value)}
+            readOnly={working}
+            data-autofocus
+          />
+        </div>
+        <div className="field">
+          <label htmlFor={ids.algorithm}>Algorithm</label>
+          <select
+            id={ids.algorithm}
+            name="algorithm"
+            value={algorithm}
+            onChange={(event) => setAlgorithm(event.target.value as KeyAlgorithm)}
+            disabled={working}
+          >
+            {algorithmOptions.map((option) => (
+              <option key={option.value} value={option.value}>
+                {option.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        {advice && (
+          <p id={ids.advice} className={`message message-${token.pinStatus === 'count-low' ? 'warning' : 'danger'}`}>
+            {advice}
+          </p>
+        )}
+        <div className="field">
+          <label htmlFor={ids.pin}>PIN</label>
+          <input
+            id={ids.pin}
+            name="pin"
+            type="password"
+            autoComplete="off"
+            spellCheck={false}
+            value={pin}
+            onChange={(event) => setPin(event.target.value)}
+            readOnly={working}
+            aria-describedby={advice ? ids.advice : undefined}
+          />
+        </div>
+        {error && <ErrorMessage id={ids.error} error={error} />}
+        <BusyStatus texts={progress} />
+        {working && <progress className="progress" aria-label="Generating key" />}
+        <div className="dialog-actions">
+          <button type="button" onClick={onClose}>
+            {working ? 'Close' : 'Cancel'}
+          </button>
+          <button type="submit" className="button-primary" aria-disabled={working ? true : undefined}>
+            Generate key
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,53 @@
+import { useEffect, useId } from 'react';
+import { BusyStatus } from '../../components/BusyStatus';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { EmptyState } from './EmptyState';
+import { ModuleSection } from './ModuleSection';
+import { op } from './ops';
+import { hasAnyToken } from './selectors';
+import { useTokens } from './store';
+import { TokenDialogs } from './TokenDialogs';
+
+export function TokensScreen() {
+  const headingId = useId();
+  const start = useTokens((s) => s.start);
+  const load = useTokens((s) => s.load);
+  const openAddModule = useTokens((s) => s.openAddModule);
+  const snapshot = useTokens((s) => s.snapshot);
+  const loading = useTokens((s) => s.busy[op.load]);
+  const loadError = useTokens((s) => s.errors[op.load]);
+
+  useEffect(() => start(), [start]);
+
+  return (
+    <section className="screen" aria-labelledby={headingId}>
+      <div className="screen-header">
+        <h2 id={headingId}>Tokens</h2>
+        <button type="button" onClick={openAddModule}>
+          Add module…
+        </button>
+      </div>
+
+      <BusyStatus texts={loading && !snapshot ? [loading] : []} />
+      {loadError && (
+        <div className="load-error">
+          <ErrorMessage error={loadError} />
+          <button type="button" onClick={() => void load()}>
+            Try again
+          </button>
+        </div>
+      )}
+
+      {snapshot && !hasAnyToken(snapshot) && <EmptyState demo={snapshot.demo} />}
+      {snapshot && snapshot.modules.length > 0 && (
+        <div className="modules">
+          {snapshot.modules.map((module) => (
+            <ModuleSection key={module.id} module={module} demo={snapshot.demo} />
+          ))}
+        </div>
+      )}
+
+      <TokenDialogs />
+    </section>
+  );
+}

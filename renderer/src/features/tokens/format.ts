@@ -1,0 +1,127 @@
+/**
+ * How tokens, keys and errors are put into words on the Tokens screen. Pure
+ * functions: components call them, tests check them.
+ */
+import type { Token, TokenKey } from '../../../../shared/api/contract';
+export { errorText } from '../../lib/errors';
+import { describeKeyType, keyAlgorithms, keyTypeOfAlgorithm, type KeyAlgorithm } from '../../../../shared/keys/algorithms';
+
+export type Tone = 'info' | 'warning' | 'danger';
+export interface Flag {
+  text: string;
+  tone: Tone;
+}
+
+/** The short flags shown next to a token's name. */
+export function tokenFlags(token: Token): Flag[] {
+  const flags: Flag[] = [];
+  if (token.loginRequired) flags.push({ text: 'PIN required', tone: 'info' });
+  if (token.protectedAuthenticationPath) flags.push({ text: 'PIN pad', tone: 'info' });
+  switch (token.pinStatus) {
+    case 'count-low':
+      flags.push({ text: 'PIN: few tries left', tone: 'warning' });
+      break;
+    case 'final-try':
+      flags.push({ text: 'PIN: one try left', tone: 'danger' });
+      break;
+    case 'locked':
+      flags.push({ text: 'PIN locked', tone: 'danger' });
+      break;
+    case 'ok':
+      break;
+  }
+  return flags;
+}
+
+/** What a person should know about the PIN before typing it; undefined when all is well. */
+export function pinStatusAdvice(status: Token['pinStatus']): string | undefined {
+  switch (status) {
+    case 'count-low':
+      return 'A wrong PIN was entered on this token recently: only a few tries are left before the PIN locks.';
+    case 'final-try':
+      return 'One try left: a wrong PIN now locks this token.';
+    case 'locked':
+      return "The PIN is locked. Unlock it with the token's own tools (its PUK or SO PIN) before using it here.";
+    case 'ok':
+      return undefined;
+  }
+}
+
+/** A token's label as a heading; tokens may have an empty label. */
+export function tokenName(token: Pick<Token, 'label' | 'serial'>): string {
+  const label = token.label.trim();
+  if (label) return label;
+  return token.serial.trim() ? `Unlabelled token ${token.serial.trim()}` : 'Unlabelled token';
+}
+
+export function keyName(key: Pick<TokenKey, 'label' | 'id'>): string {
+  const label = key.label.trim();
+  if (label) return label;
+  return key.id ? `Unlabelled key ${key.id}` : 'Unlabelled key';
+}
+
+/** A long hex key id cut to its two ends, e.g. 3f2a9c1b…77d0e4a2; the full value goes in a title. */
+export function shortenKeyId(keyId: string, keep = 8): string {
+  if (keyId.length <= keep * 2 + 3) return keyId;
+  return `${keyId.slice(0, keep)}…${keyId.slice(-keep)}`;
+}
+
+export function describeKey(key: Pick<TokenKey, 'type'>): string {
+  return describeKeyType(key.type);
+}
+
+export function privateKeyText(hasPrivateKey: boolean | null): string {
+  if (hasPrivateKey === null) return 'Hidden until you log in';
+  return hasPrivateKey ? 'On the token' : 'Not on this token (public key only)';
+}
+
+/** File name for "Save public key": `<label>.pub.pem`, with characters no file system likes taken out. */
+export function publicKeyFileName(key: Pick<TokenKey, 'label' | 'id' | 'keyId'>): string {
+  const safe = key.label
+    .normalize('NFC')
+    .replace(/[^\p{L}\p{N} ._-]+/gu, '-')
+    .replace(/^[\s.-]+|[\s.-]+$/g, '')
+    .slice(0, 64);
+  const base = safe || `key-${(key.id || key.keyId).slice(0, 16) || 'unnamed'}`;
+  return `${base}.pub.pem`;
+}
+
+export interface AlgorithmOption {
+  value: KeyAlgorithm;
+  label: string;
+}
+
+/** The algorithms offered by "Generate key", in the order shown; the first is the default. */
+export const algorithmOptions: readonly AlgorithmOption[] = keyAlgorithms.map((value) => ({
+  value,
+  label: describeKeyType(keyTypeOfAlgorithm(value)),
+}));
+
+export const defaultAlgorithm: KeyAlgorithm = 'ecdsa-p256';
+
+/** Whether generating this kind of key is slow enough to warn about (RSA keygen can take seconds). */
+export function isSlowAlgorithm(algorithm: KeyAlgorithm): boolean {
+  return keyTypeOfAlgorithm(algorithm).kind === 'rsa';
+}
+
+/** Progress texts, one per operation, naming what is being worked on. */
+export const busyText = {
+  load: 'Looking for tokens…',
+  addModule: 'Adding module…',
+  removeModule: (moduleLabel: string) => `Removing ${moduleLabel}…`,
+  createDemo: 'Creating demo tokens alice, bob and carol…',
+  listKeys: (tokenLabel: string) => `Loading keys on ${tokenLabel}…`,
+  login: (tokenLabel: string) => `Logging in to ${tokenLabel}…`,
+  generate: (tokenLabel: string) => `Generating key on ${tokenLabel}…`,
+} as const;
+
+export const moduleOriginText = {
+  discovered: 'Found on this computer',
+  added: 'Added by you',
+  demo: 'Demo',
+} as const;
+
+export const moduleStatusText = {
+  ready: 'Ready',
+  failed: 'Failed to load',
+} as const;
