@@ -82,6 +82,17 @@ describe('the core behind the window', () => {
   });
 });
 
+describe('a machine without SoftHSM2', () => {
+  it('says how to install it instead of offering demo tokens', async () => {
+    await core.dispose();
+    core = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
+    const snapshot = await core.handlers['tokens.list']({});
+    expect(snapshot.demo).toMatchObject({ available: false, created: false });
+    expect(snapshot.demo.hint).toContain('apt-get install softhsm2');
+    expect(await dispatchCall(core.handlers, 'demo.create', {})).toMatchObject({ ok: false, error: { code: 'softhsm-missing' } });
+  });
+});
+
 describe('modules the user adds', () => {
   it('remembers an added module across restarts and forgets it when removed', async () => {
     await core.dispose();

@@ -1,4 +1,7 @@
-import { createPublicKey, createVerify, verify as verifyOneShot, constants } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { createPublicKey, createVerify, verify as verifyOneShot, constants, X509Certificate } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TokenService, nodeDigester } from '../../electron/core/tokens/token-service';
 import { forkHostLauncher } from '../../electron/core/tokens/host-process';
@@ -168,5 +171,27 @@ describe('token service against SoftHSM2', () => {
     expect(notAModule.error?.message).toContain('/etc/hostname');
     expect(service.snapshotModules().find((module) => module.kind === 'softhsm2')?.status).toBe('ready');
     await expect(service.listKeys(tokenUri('alice'))).resolves.toEqual([]);
+  });
+
+  it('shows a certificate stored next to a key, and still knows a key whose public key object is gone', async () => {
+    await start();
+    const key = await service.generateKey(tokenUri('alice'), 'release-signing', 'ecdsa-p256', '1234');
+    // A CA made with OpenSSL certifies the token's key, and pkcs11-tool stores the certificate under the same CKA_ID.
+    const run = (command: string, args: string[]) => execFileSync(command, args, { cwd: folder.dir, env: { ...process.env, ...folder.env }, stdio: 'pipe' });
+    writeFileSync(join(folder.dir, 'alice.pub.pem'), key.publicKeyPem);
+    run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-subj', '/CN=Release CA', '-days', '2']);
+    run('openssl', ['x509', '-new', '-force_pubkey', 'alice.pub.pem', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-subj', '/CN=alice@example.com', '-days', '1', '-outform', 'DER', '-out', 'alice.der']);
+    const module = ['--module', softhsmModule!, '--token-label', 'alice', '--login', '--pin', '1234'];
+    run('pkcs11-tool', [...module, '--write-object', 'alice.der', '--type', 'cert', '--id', key.id, '--label', 'release-signing']);
+
+    const [withCertificate] = await service.listKeys(tokenUri('alice'));
+    expect(withCertificate?.certificatePem).toContain('BEGIN CERTIFICATE');
+    const certificate = new X509Certificate(withCertificate!.certificatePem!);
+    expect(certificate.subject).toContain('alice@example.com');
+    expect(certificate.publicKey.export({ type: 'spki', format: 'pem' })).toBe(key.publicKeyPem);
+
+    run('pkcs11-tool', [...module, '--delete-object', '--type', 'pubkey', '--id', key.id]);
+    const [fromCertificate] = await service.listKeys(tokenUri('alice'));
+    expect(fromCertificate).toMatchObject({ label: 'release-signing', keyId: key.keyId, type: { kind: 'ecdsa', curve: 'P-256' } });
   });
 });
