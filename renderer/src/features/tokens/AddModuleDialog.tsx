@@ -1,6 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { BusyStatus } from '../../components/BusyStatus';
 import { Dialog } from '../../components/Dialog';
+import { DialogActions } from '../../components/DialogActions';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { op } from './ops';
 import { useTokens } from './store';
@@ -46,14 +47,7 @@ export function AddModuleDialog({ onClose }: { onClose: () => void }) {
         </div>
         {error && <ErrorMessage id={errorId} error={error} />}
         <BusyStatus texts={busy ? [busy] : []} />
-        <div className="dialog-actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button-primary" aria-disabled={busy ? true : undefined}>
-            Add module
-          </button>
-        </div>
+        <DialogActions submitLabel="Add module" onClose={onClose} working={busy !== undefined} />
       </form>
     </Dialog>
   );

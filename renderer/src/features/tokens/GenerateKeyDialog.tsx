@@ -4,7 +4,9 @@ import type { KeyAlgorithm } from '../../../../shared/keys/algorithms';
 import { BusyStatus } from '../../components/BusyStatus';
 import { Dialog } from '../../components/Dialog';
 import { ErrorMessage } from '../../components/ErrorMessage';
-import { algorithmOptions, defaultAlgorithm, isSlowAlgorithm, pinStatusAdvice, tokenName } from './format';
+import { algorithmOptions, defaultAlgorithm, isSlowAlgorithm, tokenName } from './format';
+import { DialogActions } from '../../components/DialogActions';
+import { PinField } from '../../components/PinField';
 import { op } from './ops';
 import { useTokens } from './store';
 
@@ -18,11 +20,10 @@ export function GenerateKeyDialog({ token, onClose }: GenerateKeyDialogProps) {
   const [label, setLabel] = useState('');
   const [algorithm, setAlgorithm] = useState<KeyAlgorithm>(defaultAlgorithm);
   const [pin, setPin] = useState('');
-  const ids = { label: useId(), algorithm: useId(), pin: useId(), error: useId(), advice: useId() };
+  const ids = { label: useId(), algorithm: useId(), error: useId() };
   const generateKey = useTokens((s) => s.generateKey);
   const busy = useTokens((s) => s.busy[op.generate(token.uri)]);
   const error = useTokens((s) => s.errors[op.generate(token.uri)]);
-  const advice = pinStatusAdvice(token.pinStatus);
   const working = busy !== undefined;
 
   const submit = async (event: FormEvent) => {
@@ -68,36 +69,11 @@ export function GenerateKeyDialog({ token, onClose }: GenerateKeyDialogProps) {
             ))}
           </select>
         </div>
-        {advice && (
-          <p id={ids.advice} className={`message message-${token.pinStatus === 'count-low' ? 'warning' : 'danger'}`}>
-            {advice}
-          </p>
-        )}
-        <div className="field">
-          <label htmlFor={ids.pin}>PIN</label>
-          <input
-            id={ids.pin}
-            name="pin"
-            type="password"
-            autoComplete="off"
-            spellCheck={false}
-            value={pin}
-            onChange={(event) => setPin(event.target.value)}
-            readOnly={working}
-            aria-describedby={advice ? ids.advice : undefined}
-          />
-        </div>
+        <PinField token={token} value={pin} onChange={setPin} readOnly={working} />
         {error && <ErrorMessage id={ids.error} error={error} />}
         <BusyStatus texts={progress} />
         {working && <progress className="progress" aria-label="Generating key" />}
-        <div className="dialog-actions">
-          <button type="button" onClick={onClose}>
-            {working ? 'Close' : 'Cancel'}
-          </button>
-          <button type="submit" className="button-primary" aria-disabled={working ? true : undefined}>
-            Generate key
-          </button>
-        </div>
+        <DialogActions submitLabel="Generate key" onClose={onClose} working={working} closeLabelWhileWorking="Close" />
       </form>
     </Dialog>
   );

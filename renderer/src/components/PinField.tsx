@@ -1,0 +1,52 @@
+import { useId, type Ref } from 'react';
+import type { Token } from '../../../shared/api/contract';
+import { pinStatusAdvice } from '../features/tokens/format';
+
+interface PinFieldProps {
+  token: Token;
+  value: string;
+  onChange: (pin: string) => void;
+  readOnly: boolean;
+  /** The id of an error message that describes the field, when there is one. */
+  errorId?: string | undefined;
+  inputRef?: Ref<HTMLInputElement>;
+  autoFocus?: boolean;
+}
+
+/**
+ * The one PIN input of the window: masked, never autocompleted or
+ * spell-checked, with the token's own warning about tries left. The value
+ * belongs to the dialog that shows it and dies with it.
+ */
+export function PinField({ token, value, onChange, readOnly, errorId, inputRef, autoFocus = false }: PinFieldProps) {
+  const pinId = useId();
+  const adviceId = useId();
+  const advice = pinStatusAdvice(token.pinStatus);
+  const describedBy = [advice ? adviceId : '', errorId ?? ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <>
+      {advice && (
+        <p id={adviceId} className={`message message-${token.pinStatus === 'count-low' ? 'warning' : 'danger'}`}>
+          {advice}
+        </p>
+      )}
+      <div className="field">
+        <label htmlFor={pinId}>PIN</label>
+        <input
+          ref={inputRef}
+          id={pinId}
+          name="pin"
+          type="password"
+          autoComplete="off"
+          spellCheck={false}
+          value={value}
+          onChange={(event) => onChange(event.target.value)}
+          readOnly={readOnly}
+          aria-invalid={errorId ? true : undefined}
+          aria-describedby={describedBy}
+          {...(autoFocus ? { 'data-autofocus': true } : {})}
+        />
+      </div>
+    </>
+  );
+}
