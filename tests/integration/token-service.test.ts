@@ -194,4 +194,28 @@ describe('token service against SoftHSM2', () => {
     const [fromCertificate] = await service.listKeys(tokenUri('alice'));
     expect(fromCertificate).toMatchObject({ label: 'release-signing', keyId: key.keyId, type: { kind: 'ecdsa', curve: 'P-256' } });
   });
+
+  it('survives its token module crashing mid-operation: a clear error, then the module comes back', async () => {
+    await start();
+    const uri = tokenUri('alice');
+    const generating = service.generateKey(uri, 'doomed', 'rsa-3072', '1234');
+    const hosts = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'host/entry|token-host']).toString().trim().split(/\s+/).map(Number);
+    expect(hosts.length).toBeGreaterThan(0);
+    // Killed while the request is in flight, whether the host has started on it or not.
+    for (const pid of hosts) process.kill(pid, 'SIGKILL');
+    const error = await rejection(generating);
+    expect(error.code).toBe('token-error');
+    expect(error.message).toMatch(/stopped unexpectedly.*Nothing was signed or changed/);
+
+    const back = await new Promise<void>((resolve) => {
+      const stop = service.onEvent(() => {
+        if (service.snapshotModules()[0]?.status === 'ready') {
+          stop();
+          resolve();
+        }
+      });
+    });
+    await back;
+    await expect(service.listKeys(tokenUri('alice'))).resolves.toBeDefined();
+  });
 });
