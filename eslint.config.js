@@ -4,7 +4,9 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
-const nodeBuiltins = ['node:*', 'fs', 'fs/promises', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net', 'url', 'util', 'stream', 'events', 'buffer', 'worker_threads'];
+// Bare builtin names go in `paths` (exact match): as gitignore-style patterns, 'events' would also match './events'.
+const nodeBuiltinNames = ['fs', 'fs/promises', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net', 'url', 'util', 'stream', 'events', 'buffer', 'worker_threads'];
+const nodeBuiltins = ['node:*'];
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**'] },
@@ -25,6 +27,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: nodeBuiltinNames.map((name) => ({ name, message: 'shared/ is pure code: no Node modules. Put side effects in electron/core.' })),
           patterns: [
             { group: nodeBuiltins, message: 'shared/ is pure code: no Node modules. Put side effects in electron/core.' },
             { group: ['electron', 'electron/*'], message: 'shared/ must not import Electron.' },
@@ -46,6 +49,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: nodeBuiltinNames.map((name) => ({ name, message: 'The renderer has no Node: go through window.conclave (the typed API).' })),
           patterns: [
             { group: nodeBuiltins, message: 'The renderer has no Node: go through window.conclave (the typed API).' },
             { group: ['electron', 'electron/*', '**/electron/**'], message: 'The renderer must not import Electron or the main process.' },

@@ -1,0 +1,129 @@
+/**
+ * A ceremony is the events that happened to it; its state is derived from
+ * them (reducer.ts), never stored. Each event is its own file, written once,
+ * so that stores on several machines merge by union (issue 5).
+ *
+ * On disk an event is a DSSE envelope whose payload is the event's JSON
+ * (payloadType below), signed by its actor's key where the actor has one.
+ */
+import { z } from 'zod';
+
+export const eventPayloadType = 'application/vnd.conclave.event+json';
+/** What a rejection signs: a small document naming the ceremony, the statement and the reason. */
+export const rejectionPayloadType = 'application/vnd.conclave.rejection+json';
+
+const Hex = (length: number) => z.string().regex(new RegExp(`^[0-9a-f]{${length}}$`), `expected ${length} lowercase hex digits`);
+const Sha256 = Hex(64);
+const Instant = z.iso.datetime({ offset: true });
+const Base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected standard base64');
+
+export const ceremonyIdPattern = /^c-\d{8}-[a-z2-7]{10}$/;
+export const CeremonyId = z.string().regex(ceremonyIdPattern, 'not a ceremony id (c-YYYYMMDD-xxxxxxxxxx)');
+
+export const ArtifactRecord = z.object({
+  name: z.string().min(1).max(1024),
+  size: z.number().int().nonnegative().optional(),
+  digest: z.object({ sha256: Sha256, sha512: Hex(128).optional() }).strict(),
+  /** For OCI images (issue 6): the reference the digest was resolved from. */
+  reference: z.string().optional(),
+});
+
+export const FindingRecord = z.object({
+  id: z.string().min(1).max(128),
+  status: z.enum(['pass', 'warn', 'fail']),
+  message: z.string().max(4096),
+});
+
+export const OverrideRecord = z.object({
+  findingId: z.string(),
+  by: z.string().min(1),
+  reason: z.string().min(1).max(4096),
+});
+
+const common = {
+  ceremonyId: CeremonyId,
+  at: Instant,
+  /** The keyid of the key that signed this event, when its actor has one. */
+  actorKeyId: Sha256.optional(),
+};
+
+export const OpenedEvent = z
+  .object({
+    ...common,
+    type: z.literal('opened'),
+    release: z.object({ name: z.string().min(1), version: z.string().min(1), purl: z.string().min(1) }).strict(),
+    /** The policy document itself, so the ceremony can be checked without anything else. */
+    policy: z.unknown(),
+    policyDigest: Sha256,
+    artifacts: z.array(ArtifactRecord).min(1),
+    provenance: z.array(z.unknown()),
+    sbom: z.unknown().optional(),
+    findings: z.array(FindingRecord),
+    expiresAt: Instant,
+    openedBy: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const FrozenEvent = z
+  .object({
+    ...common,
+    type: z.literal('frozen'),
+    payloadType: z.string().min(1),
+    /** The exact statement bytes everyone signs, base64. */
+    statement: Base64,
+    statementDigest: Sha256,
+    overrides: z.array(OverrideRecord).default([]),
+  })
+  .strict();
+
+export const ApprovedEvent = z
+  .object({
+    ...common,
+    type: z.literal('approved'),
+    statementDigest: Sha256,
+    keyId: Sha256,
+    /** DSSE signature over PAE(payloadType, statement), base64. */
+    signature: Base64,
+  })
+  .strict();
+
+export const RejectedEvent = z
+  .object({
+    ...common,
+    type: z.literal('rejected'),
+    statementDigest: Sha256,
+    keyId: Sha256,
+    reason: z.string().min(1).max(4096),
+    /** Signature over PAE(rejectionPayloadType, rejection document), base64. */
+    signature: Base64,
+  })
+  .strict();
+
+export const CancelledEvent = z
+  .object({ ...common, type: z.literal('cancelled'), reason: z.string().max(4096).optional() })
+  .strict();
+
+export const PublishedEvent = z
+  .object({
+    ...common,
+    type: z.literal('published'),
+    envelopeDigest: Sha256,
+    approvers: z.array(z.string()),
+  })
+  .strict();
+
+export const CeremonyEvent = z.discriminatedUnion('type', [OpenedEvent, FrozenEvent, ApprovedEvent, RejectedEvent, CancelledEvent, PublishedEvent]);
+
+export type CeremonyEvent = z.output<typeof CeremonyEvent>;
+export type CeremonyEventType = CeremonyEvent['type'];
+export type OpenedEvent = z.output<typeof OpenedEvent>;
+export type FrozenEvent = z.output<typeof FrozenEvent>;
+export type ApprovedEvent = z.output<typeof ApprovedEvent>;
+export type RejectedEvent = z.output<typeof RejectedEvent>;
+export type Finding = z.output<typeof FindingRecord>;
+export type ArtifactRecord = z.output<typeof ArtifactRecord>;
+
+/** The document a rejection signs: enough to tie it to one ceremony and one statement. */
+export function rejectionDocument(event: Pick<RejectedEvent, 'ceremonyId' | 'statementDigest' | 'reason'>): { ceremonyId: string; statementDigest: string; reason: string } {
+  return { ceremonyId: event.ceremonyId, statementDigest: event.statementDigest, reason: event.reason };
+}
