@@ -1,0 +1,117 @@
+/**
+ * The ceremony store on disk: one folder per ceremony, one file per event,
+ * each written once and never rewritten (temporary name, fsync, rename, fsync
+ * of the folder). File names carry the time, the event type and 64 random
+ * bits, so two machines never pick the same name and their stores merge as a
+ * plain union of files (issue 5 shares this folder through git).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CeremonyEvent, ceremonyIdPattern, eventPayloadType } from '../../../shared/ceremony/events';
+import { envelopePayload, parseEnvelope, type Envelope } from '../../../shared/dsse/envelope';
+import { ConclaveError } from '../../../shared/errors';
+import { writeFileAtomically } from '../atomic-file';
+
+export interface StoredEvent {
+  /** The file name, unique across machines. */
+  source: string;
+  envelope: Envelope;
+  event: CeremonyEvent;
+}
+
+/** No event is anywhere near this; a larger file is not one of ours. */
+const maxEventBytes = 16 * 1024 * 1024;
+const base32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+export function newCeremonyId(now: Date = new Date()): string {
+  const day = now.toISOString().slice(0, 10).replace(/-/g, '');
+  const random = [...randomBytes(10)].map((byte) => base32[byte & 31]).join('');
+  return `c-${day}-${random}`;
+}
+
+export class CeremonyStore {
+  constructor(readonly root: string) {}
+
+  private ceremoniesDir(): string {
+    return join(this.root, 'ceremonies');
+  }
+
+  eventsDir(ceremonyId: string): string {
+    if (!ceremonyIdPattern.test(ceremonyId)) throw new ConclaveError('invalid-input', `"${ceremonyId}" is not a ceremony id. "conclave ceremony list" shows them.`);
+    return join(this.ceremoniesDir(), ceremonyId, 'events');
+  }
+
+  async listCeremonies(): Promise<string[]> {
+    try {
+      return (await readdir(this.ceremoniesDir())).filter((name) => ceremonyIdPattern.test(name)).sort();
+    } catch {
+      return [];
+    }
+  }
+
+  async exists(ceremonyId: string): Promise<boolean> {
+    try {
+      return (await stat(this.eventsDir(ceremonyId))).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  /** Appends one event; returns its file name. */
+  async append(envelope: Envelope, event: CeremonyEvent): Promise<string> {
+    const dir = this.eventsDir(event.ceremonyId);
+    await mkdir(dir, { recursive: true });
+    const stamp = event.at.replace(/[-:.]/g, '');
+    const name = `${stamp}-${event.type}-${randomBytes(8).toString('hex')}.json`;
+    await writeFileAtomically(join(dir, name), `${JSON.stringify(envelope, null, 2)}\n`, 0o644);
+    await syncFolder(dir);
+    return name;
+  }
+
+  /**
+   * Every complete event of a ceremony. Files that are not readable events are
+   * reported and skipped, never fatal: one damaged file must not hide the
+   * signatures in the others. Temporary files left by a crash are ignored.
+   */
+  async read(ceremonyId: string): Promise<{ events: StoredEvent[]; problems: string[] }> {
+    const dir = this.eventsDir(ceremonyId);
+    let names: string[];
+    try {
+      names = (await readdir(dir)).filter((name) => !name.startsWith('.') && name.endsWith('.json')).sort();
+    } catch {
+      throw new ConclaveError('invalid-input', `There is no ceremony ${ceremonyId} in the store at ${this.root}.`);
+    }
+    const events: StoredEvent[] = [];
+    const problems: string[] = [];
+    for (const name of names) {
+      try {
+        events.push(await this.readOne(join(dir, name), name));
+      } catch (error) {
+        problems.push(`${name} is not a readable event (${error instanceof Error ? error.message : String(error)}); it is ignored.`);
+      }
+    }
+    return { events, problems };
+  }
+
+  private async readOne(path: string, source: string): Promise<StoredEvent> {
+    const info = await stat(path);
+    if (info.size > maxEventBytes) throw new Error('too large');
+    const envelope = parseEnvelope(JSON.parse(await readFile(path, 'utf8')), { requireSignatures: false });
+    if (envelope.payloadType !== eventPayloadType) throw new Error(`payload type ${envelope.payloadType}`);
+    const parsed = CeremonyEvent.safeParse(JSON.parse(new TextDecoder().decode(envelopePayload(envelope))));
+    if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+    return { source, envelope, event: parsed.data };
+  }
+}
+
+/** After a rename, the folder entry itself must reach the disk for the file to survive a power cut. */
+async function syncFolder(dir: string): Promise<void> {
+  if (process.platform === 'win32') return; // folders cannot be opened for fsync there
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
