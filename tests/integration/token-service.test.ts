@@ -99,6 +99,18 @@ describe('token service against SoftHSM2', () => {
     expect(verifyOneShot('sha256', message, publicKey, signed.signature)).toBe(true);
   });
 
+  it('signs several messages with one login, each verifiable on its own', async () => {
+    await start();
+    const key = await service.generateKey(tokenUri('alice'), 'release-signing', 'ecdsa-p256', '1234');
+    const messages = ['statement', 'event'].map((text) => new TextEncoder().encode(text));
+    const { signatures } = await service.signMany(key.uri, messages, '1234');
+    expect(signatures).toHaveLength(2);
+    const publicKey = createPublicKey(key.publicKeyPem);
+    expect(createVerify('sha256').update(messages[0]!).verify(publicKey, signatures[0]!)).toBe(true);
+    expect(createVerify('sha256').update(messages[1]!).verify(publicKey, signatures[1]!)).toBe(true);
+    expect(createVerify('sha256').update(messages[0]!).verify(publicKey, signatures[1]!)).toBe(false);
+  });
+
   it('lists keys without a PIN and finds a key by label or by id', async () => {
     await start();
     const made = await service.generateKey(tokenUri('alice'), 'release-signing', 'ecdsa-p256', '1234');

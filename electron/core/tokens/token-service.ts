@@ -316,13 +316,19 @@ export class TokenService {
   }
 
   async sign(keyUri: string, data: Uint8Array, pin: string | null, scheme?: SignatureScheme): Promise<SignResult> {
+    const { signatures, ...rest } = await this.signMany(keyUri, [data], pin, scheme);
+    return { ...rest, signature: signatures[0]! };
+  }
+
+  /** Several signatures with one login (one PIN prompt, one touch where the token allows it). */
+  async signMany(keyUri: string, messages: Uint8Array[], pin: string | null, scheme?: SignatureScheme): Promise<{ signatures: Uint8Array[]; scheme: SignatureScheme; key: TokenKey }> {
     const { resolved, key } = await this.resolveKey(keyUri);
     const result = await resolved.module.client.request({
       op: 'sign',
       token: this.refOf(resolved),
       pin: this.pinFor(resolved, pin),
       keyId: Uint8Array.from(Buffer.from(key.id, 'hex')),
-      data,
+      messages,
       ...(scheme ? { scheme } : {}),
     });
     return { ...result, key };

@@ -47,7 +47,7 @@ async function handle(request: HostRequest): Promise<unknown> {
     case 'generateKey':
       return host.generateKey(request.token, request.pin, request.label, request.algorithm);
     case 'sign':
-      return host.sign(request.token, request.pin, request.keyId, request.data, request.scheme);
+      return host.signMany(request.token, request.pin, request.keyId, request.messages, request.scheme);
     case 'initToken': {
       const token = host.initToken(request.label, request.soPin, request.userPin);
       remember(host.listTokens());

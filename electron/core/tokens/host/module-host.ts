@@ -19,6 +19,9 @@ import type { LibraryInfo, SignatureScheme, SlotToken, TokenObjectKey, TokenRef 
 const CKK_EC_EDWARDS = 0x40;
 const CKM_EC_EDWARDS_KEY_PAIR_GEN = 0x1055;
 const CKM_EDDSA = 0x1057;
+// PKCS#11 v2.40: re-authentication for keys with CKA_ALWAYS_AUTHENTICATE.
+const CKU_CONTEXT_SPECIFIC = 2;
+const CKA_ALWAYS_AUTHENTICATE = 0x202;
 
 const { CKA_CLASS, CKA_KEY_TYPE, CKA_TOKEN, CKA_PRIVATE, CKA_LABEL, CKA_ID, CKA_SIGN, CKA_VERIFY, CKA_SENSITIVE, CKA_EXTRACTABLE } = pkcs11js;
 const { CKA_EC_PARAMS, CKA_EC_POINT, CKA_MODULUS, CKA_PUBLIC_EXPONENT, CKA_MODULUS_BITS, CKA_VALUE } = pkcs11js;
@@ -346,7 +349,11 @@ export class ModuleHost {
     });
   }
 
-  sign(ref: TokenRef, pin: string | null, keyId: Uint8Array, data: Uint8Array, scheme?: SignatureScheme): Promise<{ signature: Uint8Array; scheme: SignatureScheme }> {
+  /**
+   * Signs each message in one session with one login: an approval signs the
+   * statement and its own event, and a person should not be asked twice.
+   */
+  signMany(ref: TokenRef, pin: string | null, keyId: Uint8Array, messages: Uint8Array[], scheme?: SignatureScheme): Promise<{ signatures: Uint8Array[]; scheme: SignatureScheme }> {
     return this.withSession(ref, { pin, doing: 'signing' }, async (session) => {
       const [privateKey] = this.find(session, [
         { type: CKA_CLASS, value: CKO_PRIVATE_KEY },
@@ -355,41 +362,54 @@ export class ModuleHost {
       if (!privateKey) {
         throw new ConclaveError('key-not-found', `Token "${this.labels.get(ref.slotId)}" has no private key with id ${Buffer.from(keyId).toString('hex')}. Check the key's URI with "conclave keys".`);
       }
-      const keyType = this.attributes(session, privateKey, [CKA_KEY_TYPE]).get(CKA_KEY_TYPE)?.readUInt32LE(0);
-      if (keyType === CKK_EC) {
-        const params = this.attributes(session, privateKey, [CKA_EC_PARAMS]).get(CKA_EC_PARAMS);
-        const curve = (Object.keys(curves) as (keyof typeof curves)[]).find((name) => params && Buffer.from(ecParamsForCurve(name)).equals(params)) ?? 'P-256';
-        // SoftHSM2 and most tokens offer CKM_ECDSA over a digest, not CKM_ECDSA_SHA256: hash here.
-        const digest = createHash(curves[curve].hash.replace('-', '').toLowerCase()).update(data).digest();
-        const raw = await this.signOnce(session, { mechanism: pkcs11js.CKM_ECDSA }, privateKey, digest);
-        return { signature: ecdsaRawToDer(new Uint8Array(raw)), scheme: 'ecdsa' as const };
-      }
-      if (keyType === CKK_EC_EDWARDS) {
-        const signature = await this.signOnce(session, { mechanism: CKM_EDDSA }, privateKey, data);
-        return { signature: new Uint8Array(signature), scheme: 'ed25519' as const };
-      }
-      if (keyType === CKK_RSA) {
-        const digest = createHash('sha256').update(data).digest();
-        if (scheme === 'rsa-pkcs1-sha256') {
-          // RFC 8017 §9.2: DigestInfo for SHA-256, then the raw PKCS#1 v1.5 mechanism.
-          const digestInfo = Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), digest]);
-          const signature = await this.signOnce(session, { mechanism: pkcs11js.CKM_RSA_PKCS }, privateKey, digestInfo);
-          return { signature: new Uint8Array(signature), scheme: 'rsa-pkcs1-sha256' as const };
+      const attrs = this.attributes(session, privateKey, [CKA_KEY_TYPE, CKA_EC_PARAMS, CKA_ALWAYS_AUTHENTICATE]);
+      const keyType = attrs.get(CKA_KEY_TYPE)?.readUInt32LE(0);
+      // PKCS#11 v2.40 §4.9: such a key (YubiKey PIV slot 9c) wants the PIN again for every signature.
+      const alwaysAuthenticate = (attrs.get(CKA_ALWAYS_AUTHENTICATE)?.[0] ?? 0) !== 0;
+      const plan = this.signingPlan(keyType, attrs.get(CKA_EC_PARAMS), scheme);
+      const signatures: Uint8Array[] = [];
+      for (const message of messages) {
+        const input = plan.prepare(message);
+        this.pkcs11.C_SignInit(session, plan.mechanism, privateKey);
+        if (alwaysAuthenticate) {
+          if (pin === null) this.pkcs11.C_Login(session, CKU_CONTEXT_SPECIFIC);
+          else this.pkcs11.C_Login(session, CKU_CONTEXT_SPECIFIC, pin);
         }
-        const parameter: pkcs11js.RsaPSS = { type: pkcs11js.CK_PARAMS_RSA_PSS, hashAlg: pkcs11js.CKM_SHA256, mgf: pkcs11js.CKG_MGF1_SHA256, saltLen: 32 };
-        const mechanism: pkcs11js.Mechanism = { mechanism: pkcs11js.CKM_RSA_PKCS_PSS, parameter };
-        const signature = await this.signOnce(session, mechanism, privateKey, digest);
-        return { signature: new Uint8Array(signature), scheme: 'rsa-pss-sha256' as const };
+        // Large enough for RSA 8192 and every ECDSA or EdDSA signature; runs on a libuv thread so this process keeps answering.
+        const output = await this.pkcs11.C_SignAsync(session, input, Buffer.alloc(1024));
+        signatures.push(plan.finish(new Uint8Array(output)));
       }
-      throw new ConclaveError('key-type-unsupported', 'That key is not an ECDSA, RSA or Ed25519 key, so Conclave cannot sign with it.');
+      return { signatures, scheme: plan.scheme };
     });
   }
 
-  /** One single-part signature; the work runs on a libuv thread so this process keeps answering. */
-  private async signOnce(session: Buffer, mechanism: pkcs11js.Mechanism, key: Buffer, data: Uint8Array): Promise<Buffer> {
-    this.pkcs11.C_SignInit(session, mechanism, key);
-    // Large enough for RSA 8192 and every ECDSA or EdDSA signature.
-    return this.pkcs11.C_SignAsync(session, Buffer.from(data), Buffer.alloc(1024));
+  /** How a key type signs: mechanism, what to hand the token, and how to shape what it returns. */
+  private signingPlan(
+    keyType: number | undefined,
+    ecParams: Buffer | undefined,
+    scheme: SignatureScheme | undefined,
+  ): { scheme: SignatureScheme; mechanism: pkcs11js.Mechanism; prepare: (message: Uint8Array) => Buffer; finish: (output: Uint8Array) => Uint8Array } {
+    const keep = (output: Uint8Array) => output;
+    if (keyType === CKK_EC) {
+      const curve = (Object.keys(curves) as (keyof typeof curves)[]).find((name) => ecParams && Buffer.from(ecParamsForCurve(name)).equals(ecParams)) ?? 'P-256';
+      const hash = curves[curve].hash.replace('-', '').toLowerCase();
+      // SoftHSM2 and most tokens offer CKM_ECDSA over a digest, not CKM_ECDSA_SHA256: hash here. Tokens answer raw r‖s; DSSE wants DER.
+      return { scheme: 'ecdsa', mechanism: { mechanism: pkcs11js.CKM_ECDSA }, prepare: (message) => createHash(hash).update(message).digest(), finish: ecdsaRawToDer };
+    }
+    if (keyType === CKK_EC_EDWARDS) {
+      return { scheme: 'ed25519', mechanism: { mechanism: CKM_EDDSA }, prepare: (message) => Buffer.from(message), finish: keep };
+    }
+    if (keyType === CKK_RSA) {
+      const sha256 = (message: Uint8Array) => createHash('sha256').update(message).digest();
+      if (scheme === 'rsa-pkcs1-sha256') {
+        // RFC 8017 §9.2: DigestInfo for SHA-256, then the raw PKCS#1 v1.5 mechanism.
+        const prefix = Buffer.from('3031300d060960864801650304020105000420', 'hex');
+        return { scheme, mechanism: { mechanism: pkcs11js.CKM_RSA_PKCS }, prepare: (message) => Buffer.concat([prefix, sha256(message)]), finish: keep };
+      }
+      const parameter: pkcs11js.RsaPSS = { type: pkcs11js.CK_PARAMS_RSA_PSS, hashAlg: pkcs11js.CKM_SHA256, mgf: pkcs11js.CKG_MGF1_SHA256, saltLen: 32 };
+      return { scheme: 'rsa-pss-sha256', mechanism: { mechanism: pkcs11js.CKM_RSA_PKCS_PSS, parameter }, prepare: sha256, finish: keep };
+    }
+    throw new ConclaveError('key-type-unsupported', 'That key is not an ECDSA, RSA or Ed25519 key, so Conclave cannot sign with it.');
   }
 
   /**

@@ -42,7 +42,7 @@ export type HostRequest =
   | { op: 'listKeys'; token: TokenRef }
   | { op: 'login'; token: TokenRef; pin: string | null }
   | { op: 'generateKey'; token: TokenRef; pin: string | null; label: string; algorithm: KeyAlgorithm }
-  | { op: 'sign'; token: TokenRef; pin: string | null; keyId: Uint8Array; data: Uint8Array; scheme?: SignatureScheme }
+  | { op: 'sign'; token: TokenRef; pin: string | null; keyId: Uint8Array; messages: Uint8Array[]; scheme?: SignatureScheme }
   | { op: 'initToken'; label: string; soPin: string; userPin: string };
 
 export interface HostResponses {
@@ -51,7 +51,7 @@ export interface HostResponses {
   listKeys: TokenObjectKey[];
   login: TokenObjectKey[];
   generateKey: TokenObjectKey;
-  sign: { signature: Uint8Array; scheme: SignatureScheme };
+  sign: { signatures: Uint8Array[]; scheme: SignatureScheme };
   initToken: SlotToken;
 }
 
