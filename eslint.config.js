@@ -76,7 +76,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['electron/**/*.ts', 'tests/**/*.ts', 'e2e/**/*.ts', 'scripts/**/*.{js,ts}', 'bin/**/*.js', '*.config.{js,ts}'],
+    files: ['electron/**/*.ts', 'tests/**/*.ts', 'e2e/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.{js,ts}', 'bin/**/*.js', '*.config.{js,ts}'],
     languageOptions: { globals: { ...globals.node } },
   },
 );

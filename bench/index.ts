@@ -1,0 +1,254 @@
+/**
+ * `npm run bench`: Conclave side by side with the tools people trust, in one
+ * run, as figures (never pass/fail; wall-clock limits stay out of the tests).
+ *
+ *   (a) SHA-256 of a large file: Conclave vs `openssl dgst -sha256` vs
+ *       `sha256sum`, against the compute limit from `openssl speed -evp sha256`
+ *   (b) ECDSA P-256 signatures on one SoftHSM2 token: the token service vs
+ *       `pkcs11-tool --sign`
+ *   (c) verifying an envelope with 5 signatures vs raw signature verification
+ *       (placeholder until the envelope verifier lands)
+ *
+ * Each figure is the median of several rounds after a warm-up round.
+ * Environment:
+ *   CONCLAVE_BENCH_HASH_MIB     size of the file to hash, MiB (default 1024)
+ *   CONCLAVE_BENCH_REPEATS      measured rounds per figure (default 3)
+ *   CONCLAVE_BENCH_SIGNATURES   signatures per round (default 50)
+ *   CONCLAVE_BENCH_ONLY         "hashing", "signing" or "verifying" to run one part
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash, createVerify, randomFillSync, randomBytes } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashFile } from '../electron/core/hashing';
+import { forkHostLauncher } from '../electron/core/tokens/host-process';
+import { TokenService } from '../electron/core/tokens/token-service';
+import { makeTokenFolder, softhsmModule } from '../tests/support/softhsm';
+
+const mebibyte = 1024 * 1024;
+const hashMib = positiveNumber('CONCLAVE_BENCH_HASH_MIB', 1024);
+const repeats = positiveNumber('CONCLAVE_BENCH_REPEATS', 3);
+const signatures = positiveNumber('CONCLAVE_BENCH_SIGNATURES', 50);
+const only = process.env.CONCLAVE_BENCH_ONLY;
+
+const cleanups: (() => void)[] = [];
+function cleanupAll(): void {
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    try {
+      cleanup();
+    } catch {
+      // Best effort: a leftover temp folder is not worth hiding the figures for.
+    }
+  }
+}
+process.once('SIGINT', () => {
+  cleanupAll();
+  process.exit(130);
+});
+
+async function main(): Promise<void> {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  print(`Conclave benchmark: Node ${process.version} (OpenSSL ${process.versions.openssl}), ${availableParallelism()} cores, ${cpu}`);
+  print(`${tool('openssl', ['version']).trim()}; median of ${repeats} rounds after a warm-up round\n`);
+  try {
+    if (!only || only === 'hashing') await benchHashing();
+    if (!only || only === 'signing') await benchSigning();
+    if (!only || only === 'verifying') benchVerifying();
+  } finally {
+    cleanupAll();
+  }
+}
+
+// (a) ------------------------------------------------------------------------
+
+async function benchHashing(): Promise<void> {
+  const bytes = Math.round(hashMib * mebibyte);
+  print(`(a) SHA-256 of a ${hashMib} MiB file of random bytes (in the page cache after the warm-up)`);
+  const dir = mkdtempSync(join(tmpdir(), 'conclave-bench-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'artifact.bin');
+  writeRandomFile(path, bytes);
+
+  const contenders: { name: string; run: () => Promise<string> }[] = [
+    { name: 'conclave hashFile', run: async () => (await hashFile(path)).digests.sha256 },
+    { name: 'openssl dgst -sha256', run: async () => tool('openssl', ['dgst', '-sha256', '-r', path]).split(' ')[0]! },
+    { name: 'sha256sum', run: async () => tool('sha256sum', [path]).split(' ')[0]! },
+  ];
+  // Warm-up, and a check that everyone hashed the same bytes to the same digest.
+  const digests = new Set<string>();
+  for (const contender of contenders) digests.add(await contender.run());
+  if (digests.size !== 1) throw new Error(`The tools disagree about the digest: ${[...digests].join(', ')}`);
+
+  // Rounds interleave the tools, so that a noisy neighbour slows them all alike.
+  const seconds = contenders.map(() => [] as number[]);
+  for (let round = 0; round < repeats; round++) {
+    for (const [index, contender] of contenders.entries()) seconds[index]!.push(await timed(contender.run));
+  }
+  const rates = seconds.map((times) => bytes / median(times));
+  for (const [index, contender] of contenders.entries()) {
+    print(row(contender.name, `${median(seconds[index]!).toFixed(3)} s`, `${megabytes(rates[index]!)} MB/s`));
+  }
+  const limit = opensslSpeedSha256();
+  print(row(`openssl speed -evp sha256 (${limit.blockBytes}-byte blocks)`, 'compute limit', `${megabytes(limit.bytesPerSecond)} MB/s`));
+  const [conclave, openssl] = [rates[0]!, rates[1]!];
+  print(row('conclave / openssl dgst', `${(conclave / openssl).toFixed(2)}×`, 'goal: above 1'));
+  print(row('conclave / openssl speed', `${(conclave / limit.bytesPerSecond).toFixed(2)}`, 'goal: at least 0.8'));
+  print('');
+}
+
+function writeRandomFile(path: string, bytes: number): void {
+  const chunk = Buffer.allocUnsafe(16 * mebibyte);
+  const fd = openSync(path, 'w');
+  try {
+    for (let written = 0; written < bytes; ) {
+      const length = Math.min(chunk.length, bytes - written);
+      randomFillSync(chunk, 0, length);
+      written += writeSync(fd, chunk, 0, length);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The median of a few rounds of `openssl speed` at its largest standard block
+ * size, 16 KiB, where per-call overhead is smallest. Only that size is run
+ * (-bytes): the other five would add 15 s per round and are not used.
+ */
+function opensslSpeedSha256(): { blockBytes: number; bytesPerSecond: number } {
+  const runs: { blockBytes: number; bytesPerSecond: number }[] = [];
+  for (let round = 0; round < repeats; round++) runs.push(parseOpensslSpeed(tool('openssl', ['speed', '-evp', 'sha256', '-bytes', '16384', '-seconds', '2'])));
+  return { blockBytes: runs[0]!.blockBytes, bytesPerSecond: median(runs.map((run) => run.bytesPerSecond)) };
+}
+
+/**
+ * Reads the table `openssl speed` ends with (one column per block size; with -bytes, one column):
+ *   type             16 bytes     64 bytes ... 16384 bytes
+ *   sha256           89930.83k   301883.39k ... 1728823.30k
+ * where figures are thousands of bytes per second.
+ */
+function parseOpensslSpeed(output: string): { blockBytes: number; bytesPerSecond: number } {
+  const lines = output.split('\n');
+  const header = lines.findIndex((line) => /^type\s+\d+ bytes/.test(line));
+  const values = lines.slice(header + 1).find((line) => /^sha(2-)?256\s/i.test(line));
+  if (header < 0 || !values) throw new Error(`Cannot read the output of openssl speed:\n${output}`);
+  const blocks = [...lines[header]!.matchAll(/(\d+) bytes/g)].map((match) => Number(match[1]));
+  const figures = values.trim().split(/\s+/).slice(1).map((figure) => Number.parseFloat(figure) * (figure.endsWith('k') ? 1000 : 1));
+  const largest = blocks.indexOf(Math.max(...blocks));
+  return { blockBytes: blocks[largest]!, bytesPerSecond: figures[largest]! };
+}
+
+// (b) ------------------------------------------------------------------------
+
+async function benchSigning(): Promise<void> {
+  print(`(b) ECDSA P-256 signatures over SHA-256 on one SoftHSM2 token, ${signatures} per round, one after another`);
+  if (!softhsmModule) {
+    print('    skipped: SoftHSM2 is not installed (apt-get install softhsm2)\n');
+    return;
+  }
+  const pin = '1234';
+  const folder = makeTokenFolder();
+  cleanups.push(() => folder.cleanup());
+  folder.addToken('bench', pin);
+  const env = { ...process.env, ...folder.env };
+  const service = new TokenService(forkHostLauncher, env);
+  cleanups.push(() => service.dispose());
+  await service.addModule({ path: softhsmModule, origin: 'discovered', env: folder.env });
+  const token = service.snapshotModules()[0]?.tokens.find((candidate) => candidate.label === 'bench');
+  if (!token) throw new Error('The benchmark token did not appear in the token service.');
+  const key = await service.generateKey(token.uri, 'bench-p256', 'ecdsa-p256', pin);
+
+  // Both sign the same thing: SoftHSM2 offers CKM_ECDSA over a digest, so the host hashes and the token signs the digest.
+  const payload = randomBytes(256);
+  const digestPath = join(folder.dir, 'payload.sha256');
+  writeFileSync(digestPath, createHash('sha256').update(payload).digest());
+  const signaturePath = join(folder.dir, 'signature.der');
+  const pkcs11Tool = () =>
+    tool('pkcs11-tool', ['--module', softhsmModule!, '--token-label', 'bench', '--login', '--pin', pin, '--sign', '--mechanism', 'ECDSA', '--id', key.id, '--signature-format', 'openssl', '--input-file', digestPath, '--output-file', signaturePath], env);
+  const conclaveSign = async () => (await service.sign(key.uri, payload, pin)).signature;
+
+  // Warm-up, and proof that both made signatures OpenSSL accepts for this key.
+  const verifies = (signature: Uint8Array) => createVerify('sha256').update(payload).verify(key.publicKeyPem, signature);
+  for (let count = 0; count < 3; count++) {
+    if (!verifies(await conclaveSign())) throw new Error('A token service signature does not verify.');
+    pkcs11Tool();
+    if (!verifies(readFileSync(signaturePath))) throw new Error('A pkcs11-tool signature does not verify.');
+  }
+
+  const rates: [number[], number[]] = [[], []];
+  for (let round = 0; round < repeats; round++) {
+    rates[0].push(signatures / (await timed(async () => { for (let count = 0; count < signatures; count++) await conclaveSign(); })));
+    rates[1].push(signatures / (await timed(async () => { for (let count = 0; count < signatures; count++) pkcs11Tool(); })));
+  }
+  const [conclave, pkcs11] = [median(rates[0]), median(rates[1])];
+  print(row('conclave token service (host process)', `${conclave.toFixed(1)} ops/s`, `${(1000 / conclave).toFixed(2)} ms each`));
+  print(row('pkcs11-tool --sign (process per signature)', `${pkcs11.toFixed(1)} ops/s`, `${(1000 / pkcs11).toFixed(2)} ms each`));
+  print(row('conclave / pkcs11-tool', `${(conclave / pkcs11).toFixed(2)}×`, 'both log in for each signature'));
+  print('');
+}
+
+// (c) ------------------------------------------------------------------------
+
+/**
+ * ===== PLACE FOR (c): verifying an envelope with 5 signatures vs raw signature verification =====
+ * To be filled in by the verifier's author: make 5 keys, sign one statement's
+ * PAE with each, then time `conclave verify`'s verifier on the envelope against
+ * 5 plain `crypto.verify` calls over the same PAE bytes (ops/s, median of
+ * `repeats` rounds after a warm-up, printed with `row()` like (a) and (b)).
+ */
+function benchVerifying(): void {
+  print('(c) Verifying a DSSE envelope with 5 signatures vs raw signature verification');
+  print('    not measured yet: waiting for the envelope verifier (issue 3)');
+  print('');
+}
+
+// ----------------------------------------------------------------------------
+
+function tool(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  const result = spawnSync(command, args, { encoding: 'utf8', env, maxBuffer: 16 * mebibyte });
+  if (result.error) throw new Error(`Cannot run ${command}: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
+  return result.stdout;
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await work();
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function megabytes(bytesPerSecond: number): string {
+  return (bytesPerSecond / 1e6).toFixed(0).padStart(5);
+}
+
+function row(name: string, figure: string, note: string): string {
+  return `    ${name.padEnd(50)} ${figure.padStart(14)}   ${note}`;
+}
+
+function print(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function positiveNumber(variable: string, fallback: number): number {
+  const text = process.env[variable];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${variable} must be a positive number, not "${text}".`);
+  return value;
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    cleanupAll();
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
