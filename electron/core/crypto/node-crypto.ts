@@ -1,0 +1,59 @@
+/**
+ * The runtime half of shared/'s crypto interfaces, on node:crypto (OpenSSL in
+ * Node, BoringSSL in Electron: both give the same answers for these
+ * algorithms). shared/ never imports this; the core, the CLI and tests pass it in.
+ */
+import { constants, createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
+import type { Digester } from '../../../shared/keys/public-key-info';
+import type { SignatureVerifier } from '../../../shared/keys/signature-verifier';
+
+const hashNames = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' } as const;
+
+export const nodeDigester: Digester = {
+  digest: async (algorithm, data) => new Uint8Array(createHash(hashNames[algorithm]).update(data).digest()),
+};
+
+// Each curve signs with its own hash, as DSSE signers (cosign, in-toto, sigstore) use it.
+const curveHashes: Record<string, string> = { prime256v1: 'sha256', secp384r1: 'sha384', secp521r1: 'sha512' };
+
+function publicKeyOf(spki: Uint8Array): KeyObject | undefined {
+  try {
+    return createPublicKey({ key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' });
+  } catch {
+    return undefined;
+  }
+}
+
+function tryVerify(algorithm: string | null, data: Uint8Array, key: Parameters<typeof verify>[2], signature: Uint8Array): boolean {
+  try {
+    return verify(algorithm, data, key, signature);
+  } catch {
+    // OpenSSL throws for some malformed signatures (wrong length, bad DER) instead of answering false.
+    return false;
+  }
+}
+
+export const nodeSignatureVerifier: SignatureVerifier = {
+  async verify(publicKeyInfo, data, signature) {
+    const key = publicKeyOf(publicKeyInfo);
+    if (!key || signature.length === 0) return false;
+    switch (key.asymmetricKeyType) {
+      case 'ec': {
+        const hash = curveHashes[key.asymmetricKeyDetails?.namedCurve ?? ''];
+        // DSSE carries ECDSA as ASN.1 DER (RFC 3279 §2.2.3); tokens' raw r‖s is converted before it gets here.
+        return hash !== undefined && tryVerify(hash, data, { key, dsaEncoding: 'der' }, signature);
+      }
+      case 'ed25519':
+        return tryVerify(null, data, key, signature);
+      case 'rsa': {
+        // An RSA signature does not say its padding: try PKCS#1 v1.5, then PSS with the salt as long as the
+        // digest (what tokens and cosign use), then PSS with any salt length (what OpenSSL's default produces).
+        if (tryVerify('sha256', data, { key, padding: constants.RSA_PKCS1_PADDING }, signature)) return true;
+        if (tryVerify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature)) return true;
+        return tryVerify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, signature);
+      }
+      default:
+        return false;
+    }
+  },
+};

@@ -1,0 +1,86 @@
+/**
+ * Canonical JSON by RFC 8785 (JSON Canonicalization Scheme, JCS): one byte
+ * sequence per JSON value, so that a statement can be frozen to exact bytes
+ * and a policy can be named by a digest that any JCS tool reproduces.
+ *
+ * JCS leans on ECMAScript: strings are escaped as JSON.stringify escapes them
+ * (§3.2.2.2), numbers are written as Number.prototype.toString writes them
+ * (§3.2.2.3), and object members are sorted by their names' UTF-16 code units
+ * (§3.2.3), which is what Array.prototype.sort does with strings.
+ */
+
+export const canonicalJsonErrorCodes = ['canonical-unsupported-value', 'canonical-non-finite-number', 'canonical-lone-surrogate', 'canonical-cycle'] as const;
+export type CanonicalJsonErrorCode = (typeof canonicalJsonErrorCodes)[number];
+
+export class CanonicalJsonError extends Error {
+  override readonly name = 'CanonicalJsonError';
+  constructor(
+    readonly code: CanonicalJsonErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+// RFC 8785 §3.2.2.2: strings with lone surrogates are not I-JSON (RFC 7493 §2.1) and must be refused.
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function serializeString(text: string, where: string): string {
+  if (loneSurrogate.test(text)) throw new CanonicalJsonError('canonical-lone-surrogate', `The text at ${where} holds a lone UTF-16 surrogate, which JSON cannot carry portably.`);
+  return JSON.stringify(text);
+}
+
+function isPlainObject(value: object): value is Record<string, unknown> {
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+function serialize(value: unknown, where: string, ancestors: Set<object>): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value)) throw new CanonicalJsonError('canonical-non-finite-number', `The number at ${where} is ${String(value)}, which JSON cannot carry.`);
+      // Number.prototype.toString is the ECMAScript algorithm JCS prescribes; JSON.stringify also turns -0 into 0.
+      return JSON.stringify(value);
+    case 'string':
+      return serializeString(value, where);
+    case 'object':
+      break;
+    default:
+      throw new CanonicalJsonError('canonical-unsupported-value', `The value at ${where} is a ${typeof value}, which is not JSON data.`);
+  }
+  if (ancestors.has(value)) throw new CanonicalJsonError('canonical-cycle', `The value at ${where} contains itself.`);
+  ancestors.add(value);
+  try {
+    if (Array.isArray(value)) {
+      const items = value.map((item: unknown, index) => {
+        if (item === undefined) throw new CanonicalJsonError('canonical-unsupported-value', `Item ${index} at ${where} is undefined, which is not JSON data.`);
+        return serialize(item, `${where}[${index}]`, ancestors);
+      });
+      return `[${items.join(',')}]`;
+    }
+    if (!isPlainObject(value)) throw new CanonicalJsonError('canonical-unsupported-value', `The value at ${where} is a ${value.constructor?.name ?? 'special object'}, not plain JSON data.`);
+    const members: string[] = [];
+    for (const key of Object.keys(value).sort()) {
+      const member = value[key];
+      // Absent and undefined are the same thing for an optional field, as in JSON.stringify.
+      if (member === undefined) continue;
+      members.push(`${serializeString(key, where)}:${serialize(member, `${where}.${key}`, ancestors)}`);
+    }
+    return `{${members.join(',')}}`;
+  } finally {
+    ancestors.delete(value);
+  }
+}
+
+/** The RFC 8785 canonical text of a JSON value. Throws CanonicalJsonError for anything that is not JSON data. */
+export function canonicalJson(value: unknown): string {
+  return serialize(value, '$', new Set());
+}
+
+/** The RFC 8785 canonical bytes (UTF-8) of a JSON value: what is signed and what is digested. */
+export function canonicalJsonBytes(value: unknown): Uint8Array {
+  return new TextEncoder().encode(canonicalJson(value));
+}

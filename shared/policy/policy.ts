@@ -1,0 +1,232 @@
+/**
+ * Loading a policy: the document is validated strictly and every way it could
+ * be impossible to satisfy is refused here, at load time, not when a release
+ * is already blocked (DESIGN.md, "Policy").
+ *
+ * loadPolicy is async because keyids and the policy digest are SHA-256, and
+ * shared/ hashes through the Digester the runtime passes in.
+ */
+import type { ZodError } from 'zod';
+import { policyDocumentSchema, policyVersion, type PolicyDocument } from './schema';
+import { readPublicKeyPem } from './keys';
+import { CanonicalJsonError, canonicalJsonBytes } from '../json/canonical';
+import { JsonError, parseJsonText } from '../json/parse';
+import { toHex } from '../encoding/hex';
+import { describeKeyType, type KeyType } from '../keys/algorithms';
+import type { Digester } from '../keys/public-key-info';
+
+export const policyErrorCodes = [
+  'policy-not-json',
+  'policy-malformed',
+  'policy-unknown-field',
+  'policy-version-unsupported',
+  'policy-key-malformed',
+  'policy-key-unsupported',
+  'policy-key-duplicate',
+  'policy-approver-conflict',
+  'policy-threshold-unreachable',
+  'policy-role-unreachable',
+] as const;
+export type PolicyErrorCode = (typeof policyErrorCodes)[number];
+
+export class PolicyError extends Error {
+  override readonly name = 'PolicyError';
+  constructor(
+    readonly code: PolicyErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** One key of one approver, as listed in the policy. */
+export interface PolicyKey {
+  /** Lowercase hex SHA-256 of the DER SubjectPublicKeyInfo: the DSSE keyid. */
+  keyId: string;
+  spki: Uint8Array;
+  type: KeyType;
+  approverId: string;
+}
+
+/** One person: every policy entry with the same id. */
+export interface PolicyPerson {
+  id: string;
+  name?: string;
+  role?: string;
+  keyIds: string[];
+}
+
+export interface Policy {
+  version: 1;
+  name?: string;
+  threshold: number;
+  /** Distinct people, in the order they first appear in the document. */
+  people: PolicyPerson[];
+  /** Every key, in document order. */
+  keys: PolicyKey[];
+  /** Minimum approving people per role. */
+  roles: Record<string, number>;
+  separationOfDuties: { openerMayApprove: boolean };
+  evidence: { builders?: string[]; sourceRepositories?: string[]; allowOverride: boolean };
+  ceremony: { maxOpenHours: number };
+  /** Lowercase hex SHA-256 of the RFC 8785 canonical JSON of the document as written. */
+  digest: string;
+  /** The validated document as written (no defaults filled in). */
+  document: PolicyDocument;
+}
+
+export const defaultMaxOpenHours = 72;
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function pathOf(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text === '' ? String(part) : `${text}.${String(part)}`), '');
+}
+
+function schemaError(error: ZodError): PolicyError {
+  const unknown = error.issues.find((issue) => issue.code === 'unrecognized_keys');
+  if (unknown && unknown.code === 'unrecognized_keys') {
+    const where = pathOf(unknown.path);
+    return new PolicyError('policy-unknown-field', `The policy has a field Conclave does not know: ${unknown.keys.map((key) => `"${key}"`).join(', ')}${where ? ` in ${where}` : ''}. Remove it or check its spelling (docs/policy.md lists every field).`);
+  }
+  const issue = error.issues[0];
+  const where = issue ? pathOf(issue.path) : '';
+  return new PolicyError('policy-malformed', `The policy is not valid${where ? ` at ${where}` : ''}: ${issue?.message ?? 'unknown problem'}. docs/policy.md describes every field.`);
+}
+
+/** Reads the policy's JSON text (from a file) and loads it; see loadPolicy. */
+export async function loadPolicyText(text: string, digester: Digester): Promise<Policy> {
+  let value: unknown;
+  try {
+    value = parseJsonText(text, { maxBytes: 1024 * 1024, maxDepth: 16 });
+  } catch (error) {
+    if (error instanceof JsonError) throw new PolicyError('policy-not-json', `The policy could not be read as JSON: ${error.message}`);
+    throw error;
+  }
+  return loadPolicy(value, digester);
+}
+
+/** Validates a parsed policy document and refuses any policy that can never be satisfied. Throws PolicyError. */
+export async function loadPolicy(value: unknown, digester: Digester): Promise<Policy> {
+  // The version is checked first so that a future format gets this message, not a list of unknown fields.
+  if (isObject(value) && 'version' in value && value.version !== policyVersion) {
+    throw new PolicyError('policy-version-unsupported', `This policy is version ${JSON.stringify(value.version)}; this Conclave reads version ${policyVersion} only. Use a Conclave that knows this version, or write the policy as version ${policyVersion}.`);
+  }
+  const parsed = policyDocumentSchema.safeParse(value);
+  if (!parsed.success) throw schemaError(parsed.error);
+  const document = parsed.data;
+
+  const keys: PolicyKey[] = [];
+  const people = new Map<string, PolicyPerson>();
+  const keyOwners = new Map<string, { approverId: string; index: number }>();
+  for (const [index, entry] of document.approvers.entries()) {
+    const where = `approvers[${index}] ("${entry.id}")`;
+    const reading = readPublicKeyPem(entry.publicKey);
+    if (!reading.ok) {
+      throw new PolicyError(reading.problem === 'malformed' ? 'policy-key-malformed' : 'policy-key-unsupported', `The public key of ${where} cannot be used: ${reading.reason}.`);
+    }
+    const keyId = toHex(await digester.digest('SHA-256', reading.spki));
+    const earlier = keyOwners.get(keyId);
+    if (earlier) {
+      throw new PolicyError(
+        'policy-key-duplicate',
+        `The same ${describeKeyType(reading.type)} key is listed twice: in approvers[${earlier.index}] ("${earlier.approverId}") and in ${where}. A key belongs to one entry; remove one of them.`,
+      );
+    }
+    keyOwners.set(keyId, { approverId: entry.id, index });
+    keys.push({ keyId, spki: reading.spki, type: reading.type, approverId: entry.id });
+
+    const person = people.get(entry.id);
+    if (!person) {
+      people.set(entry.id, { id: entry.id, ...(entry.name !== undefined ? { name: entry.name } : {}), ...(entry.role !== undefined ? { role: entry.role } : {}), keyIds: [keyId] });
+      continue;
+    }
+    // One person, several keys: the entries must describe the same person, or the role count would depend on which key signed.
+    if (person.role !== entry.role) {
+      throw new PolicyError(
+        'policy-approver-conflict',
+        `"${entry.id}" is listed with role ${person.role ? `"${person.role}"` : 'none'} and, in ${where}, with role ${entry.role ? `"${entry.role}"` : 'none'}. Entries with the same id are one person: give them the same role.`,
+      );
+    }
+    if (entry.name !== undefined && person.name !== undefined && entry.name !== person.name) {
+      throw new PolicyError('policy-approver-conflict', `"${entry.id}" is listed with the names "${person.name}" and "${entry.name}". Entries with the same id are one person: give them the same name.`);
+    }
+    if (person.name === undefined && entry.name !== undefined) person.name = entry.name;
+    person.keyIds.push(keyId);
+  }
+
+  const everyone = [...people.values()];
+  if (document.threshold > everyone.length) {
+    throw new PolicyError(
+      'policy-threshold-unreachable',
+      `The threshold is ${document.threshold}, but the policy lists only ${everyone.length} distinct ${everyone.length === 1 ? 'person' : 'people'} (${everyone.map((person) => person.id).join(', ')}). Lower the threshold or add approvers; several keys of one person count once.`,
+    );
+  }
+  const roles = document.roles ?? {};
+  for (const [role, minimum] of Object.entries(roles)) {
+    const holders = everyone.filter((person) => person.role === role);
+    if (minimum > holders.length) {
+      throw new PolicyError(
+        'policy-role-unreachable',
+        `The policy asks for at least ${minimum} "${role}" ${minimum === 1 ? 'approval' : 'approvals'}, but ${holders.length === 0 ? 'nobody has that role' : `only ${holders.map((person) => person.id).join(', ')} ${holders.length === 1 ? 'has' : 'have'} that role`}. Lower the minimum or give the role to more approvers.`,
+      );
+    }
+  }
+  // Every requirement only grows easier with more approvals, so if all people together meet each one, they meet all at
+  // once: checking the threshold and each role minimum against everyone, as above, is the whole feasibility check.
+
+  return {
+    version: 1,
+    ...(document.name !== undefined ? { name: document.name } : {}),
+    threshold: document.threshold,
+    people: everyone,
+    keys,
+    roles,
+    separationOfDuties: { openerMayApprove: document.separationOfDuties?.openerMayApprove ?? false },
+    evidence: {
+      ...(document.evidence?.builders ? { builders: document.evidence.builders } : {}),
+      ...(document.evidence?.sourceRepositories ? { sourceRepositories: document.evidence.sourceRepositories } : {}),
+      allowOverride: document.evidence?.allowOverride ?? false,
+    },
+    ceremony: { maxOpenHours: document.ceremony?.maxOpenHours ?? defaultMaxOpenHours },
+    digest: await digestOfLoaded(value, digester),
+    document,
+  };
+}
+
+async function digestOfLoaded(value: unknown, digester: Digester): Promise<string> {
+  try {
+    return await policyDigest(value, digester);
+  } catch (error) {
+    if (error instanceof CanonicalJsonError) throw new PolicyError('policy-malformed', `The policy cannot be written as canonical JSON: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Lowercase hex SHA-256 of the RFC 8785 canonical JSON of a policy document: any JCS tool reproduces it from the file. */
+export async function policyDigest(document: unknown, digester: Digester): Promise<string> {
+  return toHex(await digester.digest('SHA-256', canonicalJsonBytes(document)));
+}
+
+export function personOfKey(policy: Policy, keyId: string): PolicyPerson | undefined {
+  const key = policy.keys.find((entry) => entry.keyId === keyId);
+  return key ? policy.people.find((person) => person.id === key.approverId) : undefined;
+}
+
+export type AllowListAnswer = 'allowed' | 'not-allowed' | 'no-list';
+
+function matchAllowList(list: string[] | undefined, value: string): AllowListAnswer {
+  if (!list || list.length === 0) return 'no-list';
+  const allowed = list.some((entry) => (entry.endsWith('*') ? value.startsWith(entry.slice(0, -1)) : value === entry));
+  return allowed ? 'allowed' : 'not-allowed';
+}
+
+/** Whether the policy allows a provenance builder id; 'no-list' when the policy names none. */
+export function builderAllowed(policy: Policy, builderId: string): AllowListAnswer {
+  return matchAllowList(policy.evidence.builders, builderId);
+}
+
+/** Whether the policy allows a source repository; 'no-list' when the policy names none. */
+export function sourceRepositoryAllowed(policy: Policy, repository: string): AllowListAnswer {
+  return matchAllowList(policy.evidence.sourceRepositories, repository);
+}
