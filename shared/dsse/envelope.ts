@@ -4,6 +4,7 @@
  * envelope is exactly what an attacker hands us.
  */
 import { fromBase64, toBase64 } from '../encoding/base64';
+import { JsonError, parseJsonText } from '../json/parse';
 
 export interface EnvelopeSignature {
   /** Lowercase hex SHA-256 of the signer's DER SubjectPublicKeyInfo (may be empty in foreign envelopes). */
@@ -55,9 +56,11 @@ export function parseEnvelope(value: unknown, { requireSignatures = true } = {})
 export function parseEnvelopeText(text: string): Envelope {
   let value: unknown;
   try {
-    value = JSON.parse(text);
-  } catch {
-    throw new EnvelopeError('envelope-not-json', 'This file is not JSON, so it cannot be a DSSE envelope.');
+    // Size, depth and duplicate-name limits: an envelope is exactly what an attacker hands us.
+    value = parseJsonText(text);
+  } catch (error) {
+    const why = error instanceof JsonError && error.code !== 'json-syntax' ? ` (${error.message})` : '';
+    throw new EnvelopeError('envelope-not-json', `This file is not JSON Conclave accepts, so it cannot be a DSSE envelope${why}.`);
   }
   return parseEnvelope(value);
 }

@@ -3,7 +3,8 @@ import { createPublicKey, createVerify, verify as verifyOneShot, constants, X509
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TokenService, nodeDigester } from '../../electron/core/tokens/token-service';
+import { TokenService } from '../../electron/core/tokens/token-service';
+import { nodeDigester } from '../../electron/core/crypto/node-crypto';
 import { forkHostLauncher } from '../../electron/core/tokens/host-process';
 import { fromPem } from '../../shared/encoding/pem';
 import { keyIdOf } from '../../shared/keys/public-key-info';

@@ -13,17 +13,14 @@ import { toHex } from '../../../shared/encoding/hex';
 import { toPem } from '../../../shared/encoding/pem';
 import type { KeyAlgorithm } from '../../../shared/keys/algorithms';
 import { publicKeyInfoOfCertificate } from '../../../shared/keys/certificate';
-import { keyIdOf, keyTypeOfPublicKeyInfo, publicKeyInfoFromToken, publicKeyPem, type Digester } from '../../../shared/keys/public-key-info';
+import { keyIdOf, keyTypeOfPublicKeyInfo, publicKeyInfoFromToken, publicKeyPem } from '../../../shared/keys/public-key-info';
+import { nodeDigester } from '../crypto/node-crypto';
 import { formatPkcs11Uri, parsePkcs11Uri, uriMatchesToken, type Pkcs11Uri } from '../../../shared/pkcs11/uri';
 import { HostClient } from './host-client';
 import type { HostLauncher } from './host-process';
 import type { LibraryInfo, SignatureScheme, SlotToken, TokenObjectKey, TokenRef } from './host/protocol';
 import { discoverModules, kindOfModulePath, labelOfKind } from './module-catalog';
 import * as pkcs11Flags from './token-flags';
-
-export const nodeDigester: Digester = {
-  digest: async (algorithm, data) => new Uint8Array(createHash(algorithm.replace('-', '').toLowerCase()).update(data).digest()),
-};
 
 export interface ModuleSource {
   path: string;
