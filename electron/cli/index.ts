@@ -8,6 +8,7 @@ import { conclaveVersion } from '../core/version';
 import { UsageError, isParseArgsError, type CliIo } from './io';
 import { runTokenCommand, tokenCommands, tokenUsage } from './commands/tokens';
 import { runDigest } from './commands/digest';
+import { ceremonyUsage, runCeremonyCommand, runVerify } from './commands/ceremony';
 
 export type { CliIo } from './io';
 
@@ -15,7 +16,7 @@ const usage = `Usage: conclave <command> [options]
 
 Commands:
 ${tokenUsage}  digest [--sha512] FILE...                print sha256sum-style lines for files, to check against tools you trust
-
+${ceremonyUsage}
 Keys and tokens are named by PKCS#11 URIs (RFC 7512), e.g.
   pkcs11:token=alice;object=release-signing?module-path=/usr/lib/softhsm/libsofthsm2.so
 A PIN comes from the URI's pin-source=file:/path, from --pin-env VARIABLE, or from a prompt;
@@ -35,6 +36,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     if ((tokenCommands as readonly string[]).includes(command)) return await runTokenCommand(command, rest, io);
     if (command === 'digest') return await runDigest(rest, io);
+    if (command === 'ceremony') return await runCeremonyCommand(rest, io);
+    if (command === 'verify') return await runVerify(rest, io);
     throw new UsageError(`"${command}" is not a conclave command.`);
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
