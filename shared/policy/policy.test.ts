@@ -6,7 +6,7 @@ import { evaluatePolicy } from './evaluate';
 import { describePolicy } from './describe';
 import { policyJsonSchema } from './schema';
 import { canonicalJson } from '../json/canonical';
-import { makeTestKey } from '../../electron/core/crypto/test-keys';
+import { makeTestKey } from '../../tests/support/test-keys';
 import { nodeDigester } from '../../electron/core/crypto/node-crypto';
 
 const alice = makeTestKey('ecdsa-p256');

@@ -9,7 +9,7 @@ import { loadPolicy, type Policy } from '../policy/policy';
 import { buildReleaseStatement, freezeStatement, type ReleaseStatementInput } from '../statement/statement';
 import { pae, inTotoPayloadType } from '../dsse/pae';
 import { toBase64 } from '../encoding/base64';
-import { makeTestKey, type TestKey } from '../../electron/core/crypto/test-keys';
+import { makeTestKey, type TestKey } from '../../tests/support/test-keys';
 import { nodeDigester, nodeSignatureVerifier } from '../../electron/core/crypto/node-crypto';
 
 const alice = makeTestKey('ecdsa-p256');

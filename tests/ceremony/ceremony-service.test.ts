@@ -1,0 +1,168 @@
+/**
+ * The ceremony engine with software keys standing in for tokens (the token
+ * path is covered against SoftHSM2 in tests/integration): the rules a
+ * release manager and an auditor rely on, with a clock the test controls.
+ */
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CeremonyService, type CeremonySigner } from '../../electron/core/ceremony/ceremony-service';
+import { CeremonyStore } from '../../electron/core/ceremony/event-store';
+import { ConclaveError } from '../../shared/errors';
+import { makeDataDir } from '../support/softhsm';
+import { makeTestKey, type TestKey } from '../support/test-keys';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/real/${name}`, import.meta.url));
+const artifactName = 'binary-linux-amd64-multi-subject-first';
+
+let home: ReturnType<typeof makeDataDir>;
+let clock: Date;
+let keys: Record<'alice' | 'bob' | 'carol' | 'mallory', TestKey>;
+let service: CeremonyService;
+let signed: number;
+
+const uri = (who: string) => `pkcs11:token=${who};object=release-signing`;
+const signer: CeremonySigner = {
+  keyId: async (keyUri) => keys[/token=(\w+)/.exec(keyUri)![1] as keyof typeof keys].keyId,
+  sign: async (keyUri, messages) => {
+    signed += messages.length;
+    return messages.map((message) => keys[/token=(\w+)/.exec(keyUri)![1] as keyof typeof keys].sign(message));
+  },
+};
+
+function writePolicy(extra: Record<string, unknown> = {}): string {
+  const path = join(home.dir, `policy-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(
+    path,
+    JSON.stringify({
+      version: 1,
+      threshold: 2,
+      approvers: [
+        { id: 'alice', role: 'security', publicKey: keys.alice.publicKeyPem },
+        { id: 'bob', publicKey: keys.bob.publicKeyPem },
+        { id: 'carol', publicKey: keys.carol.publicKeyPem },
+      ],
+      ...extra,
+    }),
+  );
+  return path;
+}
+
+async function open(policyPath = writePolicy(), options: { opener?: string; provenance?: string } = {}) {
+  return service.open({
+    policyPath,
+    release: { name: 'demo', version: '1.0.0' },
+    artifactPaths: [join(home.dir, artifactName)],
+    provenancePaths: [fixture(options.provenance ?? `${artifactName}.intoto.jsonl`)],
+    ...(options.opener ? { openerKeyUri: uri(options.opener) } : {}),
+  });
+}
+
+async function failure(promise: Promise<unknown>): Promise<ConclaveError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ConclaveError) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+beforeEach(() => {
+  home = makeDataDir();
+  mkdirSync(join(home.dir, 'store'));
+  copyFileSync(fixture(artifactName), join(home.dir, artifactName));
+  clock = new Date('2026-11-22T10:00:00Z');
+  keys = { alice: makeTestKey('ecdsa-p256'), bob: makeTestKey('ed25519'), carol: makeTestKey('ecdsa-p384'), mallory: makeTestKey('ecdsa-p256') };
+  service = new CeremonyService(new CeremonyStore(join(home.dir, 'store')), signer, () => clock);
+  signed = 0;
+});
+afterEach(() => home.cleanup());
+
+describe('the ceremony engine', () => {
+  it('signs the opening with the opener\'s key and does not let the opener approve', async () => {
+    const { view, events } = await open(writePolicy(), { opener: 'alice' });
+    expect(view.openedBy).toBe('alice');
+    const opening = events.find((stored) => stored.event.type === 'opened')!;
+    expect(opening.envelope.signatures).toHaveLength(1);
+    expect(opening.envelope.signatures[0]!.keyid).toBe(keys.alice.keyId);
+    const refused = await failure(service.approve(view.id, uri('alice')));
+    expect(refused.code).toBe('forbidden');
+    expect(refused.message).toMatch(/opened this ceremony/);
+  });
+
+  it('lets the opener approve when the policy says so', async () => {
+    const { view } = await open(writePolicy({ separationOfDuties: { openerMayApprove: true } }), { opener: 'alice' });
+    await service.approve(view.id, uri('alice'));
+    const { view: after } = await service.approve(view.id, uri('bob'));
+    expect(after.state).toBe('approved');
+  });
+
+  it('refuses a signature once the ceremony has expired, and shows it as expired', async () => {
+    const { view } = await open(writePolicy({ ceremony: { maxOpenHours: 1 } }));
+    clock = new Date('2026-11-22T11:30:00Z');
+    const refused = await failure(service.approve(view.id, uri('bob')));
+    expect(refused.message).toMatch(/expired/);
+    expect(signed).toBe(0);
+    expect((await service.load(view.id)).view.state).toBe('expired');
+  });
+
+  it('becomes rejected when signed rejections leave too few approvers, and cannot be published', async () => {
+    const { view } = await open();
+    await service.reject(view.id, uri('bob'), 'unexpected dependency');
+    const { view: after } = await service.reject(view.id, uri('carol'), 'not reviewed');
+    expect(after.state).toBe('rejected');
+    expect((await failure(service.publish(view.id, join(home.dir, 'out')))).message).toMatch(/rejected/);
+  });
+
+  it('does not count a tampered approval, and says so', async () => {
+    const { view } = await open();
+    await service.approve(view.id, uri('bob'));
+    // Someone edits bob's approval file to carry mallory's signature under bob's keyid.
+    const { events } = await service.load(view.id);
+    const approval = events.find((stored) => stored.event.type === 'approved')!;
+    const forged = { ...approval.event, signature: Buffer.from(keys.mallory.sign(new Uint8Array([1]))).toString('base64') };
+    const { makeEnvelope } = await import('../../shared/dsse/envelope');
+    const { eventPayloadType } = await import('../../shared/ceremony/events');
+    writeFileSync(join(service.store.eventsDir(view.id), approval.source), JSON.stringify(makeEnvelope(eventPayloadType, new TextEncoder().encode(JSON.stringify(forged)), [])));
+    const reloaded = await service.load(view.id);
+    expect(reloaded.view.approvals).toEqual([]);
+    expect(reloaded.view.problems.join('\n')).toMatch(/no valid signature/);
+  });
+
+  it('records an override with who made it and why, only when the policy allows one', async () => {
+    const strict = { evidence: { builders: ['https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml'] } };
+    const blocked = await open(writePolicy(strict), { provenance: 'binary-linux-amd64-untrusted-builder.intoto.jsonl' });
+    expect(blocked.view.state).toBe('open');
+    expect((await failure(service.freeze(blocked.view.id, { keyUri: uri('alice'), overrideReason: 'fork reviewed' }))).code).toBe('forbidden');
+
+    const lenient = await open(writePolicy({ evidence: { ...strict.evidence, allowOverride: true } }), { provenance: 'binary-linux-amd64-untrusted-builder.intoto.jsonl' });
+    expect((await failure(service.freeze(lenient.view.id, { overrideReason: 'fork reviewed' }))).message).toMatch(/--key/);
+    const frozen = await service.freeze(lenient.view.id, { keyUri: uri('alice'), overrideReason: 'fork reviewed by security' });
+    expect(frozen.view.state).toBe('frozen');
+    expect(frozen.view.frozen!.overrides.every((override) => override.by === 'alice' && override.reason === 'fork reviewed by security')).toBe(true);
+    const statement = JSON.parse(new TextDecoder().decode(frozen.statement));
+    expect(JSON.stringify(statement.predicate.findings)).toContain('fork reviewed by security');
+  });
+
+  it('cancels, after which nothing more is signed', async () => {
+    const { view } = await open();
+    const cancelled = await service.cancel(view.id, { reason: 'wrong artifact' });
+    expect(cancelled.view.state).toBe('cancelled');
+    expect((await failure(service.approve(view.id, uri('bob')))).message).toMatch(/cancelled/);
+  });
+
+  it('keeps every signature when the same approval arrives twice and when a file is damaged', async () => {
+    const { view } = await open();
+    await service.approve(view.id, uri('bob'));
+    await service.approve(view.id, uri('bob'));
+    writeFileSync(join(service.store.eventsDir(view.id), 'zzzz-damaged.json'), '{"half": ');
+    const { view: after } = await service.load(view.id);
+    expect(after.approvals).toHaveLength(1);
+    expect(after.state).toBe('frozen');
+    expect(after.problems.join('\n')).toMatch(/zzzz-damaged.json/);
+    const { view: done } = await service.approve(view.id, uri('alice'));
+    expect(done.state).toBe('approved');
+  });
+});
