@@ -6,8 +6,8 @@
  *       `sha256sum`, against the compute limit from `openssl speed -evp sha256`
  *   (b) ECDSA P-256 signatures on one SoftHSM2 token: the token service vs
  *       `pkcs11-tool --sign`
- *   (c) verifying an envelope with 5 signatures vs raw signature verification
- *       (placeholder until the envelope verifier lands)
+ *   (c) verifying an envelope with 5 signatures: the whole verifier vs the
+ *       five raw signature checks alone
  *
  * Each figure is the median of several rounds after a warm-up round.
  * Environment:
@@ -17,7 +17,7 @@
  *   CONCLAVE_BENCH_ONLY         "hashing", "signing" or "verifying" to run one part
  */
 import { spawnSync } from 'node:child_process';
-import { createHash, createVerify, randomFillSync, randomBytes } from 'node:crypto';
+import { createHash, createPublicKey, createVerify, randomFillSync, randomBytes, verify as verifyOneShot } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,13 @@ import { hashFile } from '../electron/core/hashing';
 import { forkHostLauncher } from '../electron/core/tokens/host-process';
 import { TokenService } from '../electron/core/tokens/token-service';
 import { makeTokenFolder, softhsmModule } from '../tests/support/softhsm';
+import { makeTestKey } from '../tests/support/test-keys';
+import { nodeDigester, nodeSignatureVerifier } from '../electron/core/crypto/node-crypto';
+import { makeEnvelope } from '../shared/dsse/envelope';
+import { inTotoPayloadType, pae } from '../shared/dsse/pae';
+import { loadPolicy } from '../shared/policy/policy';
+import { buildReleaseStatement, freezeStatement } from '../shared/statement/statement';
+import { verifyRelease } from '../shared/verify/verify';
 
 const mebibyte = 1024 * 1024;
 const hashMib = positiveNumber('CONCLAVE_BENCH_HASH_MIB', 1024);
@@ -54,7 +61,7 @@ async function main(): Promise<void> {
   try {
     if (!only || only === 'hashing') await benchHashing();
     if (!only || only === 'signing') await benchSigning();
-    if (!only || only === 'verifying') benchVerifying();
+    if (!only || only === 'verifying') await benchVerifying();
   } finally {
     cleanupAll();
   }
@@ -191,15 +198,53 @@ async function benchSigning(): Promise<void> {
 // (c) ------------------------------------------------------------------------
 
 /**
- * ===== PLACE FOR (c): verifying an envelope with 5 signatures vs raw signature verification =====
- * To be filled in by the verifier's author: make 5 keys, sign one statement's
- * PAE with each, then time `conclave verify`'s verifier on the envelope against
- * 5 plain `crypto.verify` calls over the same PAE bytes (ops/s, median of
- * `repeats` rounds after a warm-up, printed with `row()` like (a) and (b)).
+ * The whole `conclave verify` pipeline (parse, statement, five signatures over
+ * PAE, duplicates, policy) against only the five raw signature checks, the
+ * floor any verifier pays. The difference is what our own steps cost.
  */
-function benchVerifying(): void {
-  print('(c) Verifying a DSSE envelope with 5 signatures vs raw signature verification');
-  print('    not measured yet: waiting for the envelope verifier (issue 3)');
+async function benchVerifying(): Promise<void> {
+  const envelopes = Math.max(20, Math.round(signatures * 4));
+  print(`(c) Verifying a DSSE envelope with 5 ECDSA P-256 signatures, ${envelopes} envelopes per round`);
+  const approvers = Array.from({ length: 5 }, (_, index) => ({ id: `approver-${index + 1}`, key: makeTestKey('ecdsa-p256') }));
+  const policy = await loadPolicy({ version: 1, threshold: 5, approvers: approvers.map(({ id, key }) => ({ id, publicKey: key.publicKeyPem })) }, nodeDigester);
+  const now = new Date();
+  const statement = freezeStatement(
+    buildReleaseStatement({
+      release: { name: 'bench', version: '1.0.0' },
+      artifacts: [{ name: 'bench.bin', digest: { sha256: createHash('sha256').update('bench').digest('hex') } }],
+      ceremony: { id: 'c-20261122-benchbench', openedAt: new Date(now.getTime() - 60_000), expiresAt: new Date(now.getTime() + 3600_000), openedBy: 'bench' },
+      policy,
+      provenance: [],
+      sboms: [],
+      findings: [],
+      frozenAt: now,
+    }),
+  );
+  const signed = pae(inTotoPayloadType, statement);
+  const envelope = JSON.stringify(makeEnvelope(inTotoPayloadType, statement, approvers.map(({ key }) => ({ keyid: key.keyId, signature: key.sign(signed) }))));
+  const publicKeys = approvers.map(({ key }) => createPublicKey(key.publicKeyPem));
+  const rawSignatures = JSON.parse(envelope).signatures.map((entry: { sig: string }) => Buffer.from(entry.sig, 'base64'));
+
+  const pipeline = async () => {
+    const report = await verifyRelease({ envelope, policy }, { signatureVerifier: nodeSignatureVerifier });
+    if (!report.ok) throw new Error(`The benchmark envelope does not verify: ${report.failures.map((failure) => failure.message).join('; ')}`);
+  };
+  const raw = async () => {
+    for (const [index, publicKey] of publicKeys.entries()) {
+      if (!verifyOneShot('sha256', signed, publicKey, rawSignatures[index]!)) throw new Error('A raw signature does not verify.');
+    }
+  };
+  await pipeline();
+  await raw();
+  const rates: [number[], number[]] = [[], []];
+  for (let round = 0; round < repeats; round++) {
+    rates[0].push(envelopes / (await timed(async () => { for (let count = 0; count < envelopes; count++) await pipeline(); })));
+    rates[1].push(envelopes / (await timed(async () => { for (let count = 0; count < envelopes; count++) await raw(); })));
+  }
+  const [conclave, floor] = [median(rates[0]), median(rates[1])];
+  print(row('conclave verifier (whole pipeline)', `${conclave.toFixed(0)} env/s`, `${(1000 / conclave).toFixed(2)} ms each`));
+  print(row('5 × crypto.verify over the same PAE bytes', `${floor.toFixed(0)} env/s`, `${(1000 / floor).toFixed(2)} ms each`));
+  print(row('conclave / raw', `${(conclave / floor).toFixed(2)}`, 'the rest is parsing, policy and bookkeeping'));
   print('');
 }
 

@@ -16,12 +16,34 @@ export const nodeDigester: Digester = {
 // Each curve signs with its own hash, as DSSE signers (cosign, in-toto, sigstore) use it.
 const curveHashes: Record<string, string> = { prime256v1: 'sha256', secp384r1: 'sha384', secp521r1: 'sha512' };
 
-function publicKeyOf(spki: Uint8Array): KeyObject | undefined {
+interface ImportedKey {
+  key: KeyObject;
+  type: string | undefined;
+  curveHash: string | undefined;
+}
+
+/**
+ * Importing a key costs more than checking an ECDSA signature with it
+ * (measured by npm run bench), and a verifier checks the same few policy keys
+ * again and again: keep the last few hundred imported.
+ */
+const importedKeys = new Map<string, ImportedKey | undefined>();
+const importedKeysLimit = 256;
+
+function publicKeyOf(spki: Uint8Array): ImportedKey | undefined {
+  const der = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength);
+  const cacheKey = der.toString('base64');
+  if (importedKeys.has(cacheKey)) return importedKeys.get(cacheKey);
+  let imported: ImportedKey | undefined;
   try {
-    return createPublicKey({ key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' });
+    const key = createPublicKey({ key: der, format: 'der', type: 'spki' });
+    imported = { key, type: key.asymmetricKeyType, curveHash: curveHashes[key.asymmetricKeyDetails?.namedCurve ?? ''] };
   } catch {
-    return undefined;
+    imported = undefined;
   }
+  if (importedKeys.size >= importedKeysLimit) importedKeys.delete(importedKeys.keys().next().value!);
+  importedKeys.set(cacheKey, imported);
+  return imported;
 }
 
 function tryVerify(algorithm: string | null, data: Uint8Array, key: Parameters<typeof verify>[2], signature: Uint8Array): boolean {
@@ -35,11 +57,12 @@ function tryVerify(algorithm: string | null, data: Uint8Array, key: Parameters<t
 
 export const nodeSignatureVerifier: SignatureVerifier = {
   async verify(publicKeyInfo, data, signature) {
-    const key = publicKeyOf(publicKeyInfo);
-    if (!key || signature.length === 0) return false;
-    switch (key.asymmetricKeyType) {
+    const imported = publicKeyOf(publicKeyInfo);
+    if (!imported || signature.length === 0) return false;
+    const { key } = imported;
+    switch (imported.type) {
       case 'ec': {
-        const hash = curveHashes[key.asymmetricKeyDetails?.namedCurve ?? ''];
+        const hash = imported.curveHash;
         // DSSE carries ECDSA as ASN.1 DER (RFC 3279 §2.2.3); tokens' raw r‖s is converted before it gets here.
         return hash !== undefined && tryVerify(hash, data, { key, dsaEncoding: 'der' }, signature);
       }
