@@ -46,6 +46,20 @@ export class ConclaveError extends Error {
   }
 }
 
+/**
+ * The base of every module's own error: a closed set of codes that callers
+ * and tests branch on, and a message written for the person at the screen.
+ * Each module declares its codes and a one-line subclass for its name.
+ */
+export class CodedError<Code extends string> extends Error {
+  constructor(
+    readonly code: Code,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The shape an error has when it crosses a process or network boundary. */
 export interface ErrorData {
   code: ErrorCode;

@@ -5,6 +5,7 @@
  */
 import { fromBase64, toBase64 } from '../encoding/base64';
 import { JsonError, parseJsonText } from '../json/parse';
+import { CodedError } from '../errors';
 
 export interface EnvelopeSignature {
   /** Lowercase hex SHA-256 of the signer's DER SubjectPublicKeyInfo (may be empty in foreign envelopes). */
@@ -23,14 +24,8 @@ export interface Envelope {
 export const envelopeErrorCodes = ['envelope-not-json', 'envelope-malformed', 'envelope-bad-base64', 'envelope-no-signatures'] as const;
 export type EnvelopeErrorCode = (typeof envelopeErrorCodes)[number];
 
-export class EnvelopeError extends Error {
+export class EnvelopeError extends CodedError<EnvelopeErrorCode> {
   override readonly name = 'EnvelopeError';
-  constructor(
-    readonly code: EnvelopeErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

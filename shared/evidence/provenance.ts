@@ -17,6 +17,7 @@ import { inTotoPayloadType, pae } from '../dsse/pae';
 import type { SignatureVerifier } from '../keys/signature-verifier';
 import { describeSize, isJsonObject, parseBoundedJson, type BoundedJsonResult } from './bounded-json';
 import { normalizeDigestValue, type DigestSet } from './digest-set';
+import { CodedError } from '../errors';
 
 // ---------------------------------------------------------------------------
 // Types
@@ -114,14 +115,8 @@ export const provenanceErrorCodes = [
 ] as const;
 export type ProvenanceErrorCode = (typeof provenanceErrorCodes)[number];
 
-export class ProvenanceError extends Error {
+export class ProvenanceError extends CodedError<ProvenanceErrorCode> {
   override readonly name = 'ProvenanceError';
-  constructor(
-    readonly code: ProvenanceErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export interface ProvenanceReadOptions {

@@ -14,6 +14,7 @@
 import { PackageURL } from 'packageurl-js';
 import { describeSize, isJsonObject, parseBoundedJson } from './bounded-json';
 import { inTotoAlgorithmName, normalizeDigestValue, type DigestSet } from './digest-set';
+import { CodedError } from '../errors';
 
 export type SbomFormat = 'cyclonedx' | 'spdx';
 
@@ -53,14 +54,8 @@ export interface SbomSummary {
 export const sbomErrorCodes = ['sbom-too-large', 'sbom-too-deep', 'sbom-not-json', 'sbom-unrecognized', 'sbom-unsupported-version', 'sbom-malformed', 'sbom-too-many-components'] as const;
 export type SbomErrorCode = (typeof sbomErrorCodes)[number];
 
-export class SbomError extends Error {
+export class SbomError extends CodedError<SbomErrorCode> {
   override readonly name = 'SbomError';
-  constructor(
-    readonly code: SbomErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export interface SbomReadOptions {

@@ -8,18 +8,13 @@
  * (§3.2.2.3), and object members are sorted by their names' UTF-16 code units
  * (§3.2.3), which is what Array.prototype.sort does with strings.
  */
+import { CodedError } from '../errors';
 
 export const canonicalJsonErrorCodes = ['canonical-unsupported-value', 'canonical-non-finite-number', 'canonical-lone-surrogate', 'canonical-cycle'] as const;
 export type CanonicalJsonErrorCode = (typeof canonicalJsonErrorCodes)[number];
 
-export class CanonicalJsonError extends Error {
+export class CanonicalJsonError extends CodedError<CanonicalJsonErrorCode> {
   override readonly name = 'CanonicalJsonError';
-  constructor(
-    readonly code: CanonicalJsonErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 // RFC 8785 §3.2.2.2: strings with lone surrogates are not I-JSON (RFC 7493 §2.1) and must be refused.

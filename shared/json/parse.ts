@@ -6,18 +6,13 @@
  * undefined, so two parsers could read two different documents from the same
  * signed bytes; RFC 7493 §2.3 forbids them).
  */
+import { CodedError } from '../errors';
 
 export const jsonErrorCodes = ['json-too-large', 'json-too-deep', 'json-syntax', 'json-not-utf8', 'json-duplicate-key'] as const;
 export type JsonErrorCode = (typeof jsonErrorCodes)[number];
 
-export class JsonError extends Error {
+export class JsonError extends CodedError<JsonErrorCode> {
   override readonly name = 'JsonError';
-  constructor(
-    readonly code: JsonErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export interface JsonLimits {

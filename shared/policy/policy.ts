@@ -14,6 +14,7 @@ import { JsonError, parseJsonText } from '../json/parse';
 import { toHex } from '../encoding/hex';
 import { describeKeyType, type KeyType } from '../keys/algorithms';
 import type { Digester } from '../keys/public-key-info';
+import { CodedError } from '../errors';
 
 export const policyErrorCodes = [
   'policy-not-json',
@@ -29,14 +30,8 @@ export const policyErrorCodes = [
 ] as const;
 export type PolicyErrorCode = (typeof policyErrorCodes)[number];
 
-export class PolicyError extends Error {
+export class PolicyError extends CodedError<PolicyErrorCode> {
   override readonly name = 'PolicyError';
-  constructor(
-    readonly code: PolicyErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** One key of one approver, as listed in the policy. */

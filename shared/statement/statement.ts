@@ -10,6 +10,7 @@ import { PackageURL } from 'packageurl-js';
 import { canonicalJsonBytes } from '../json/canonical';
 import { JsonError, parseJsonBytes } from '../json/parse';
 import { findingStatuses, sbomFormats, type Finding, type ProvenanceSummary, type SbomSummary } from './evidence-summaries';
+import { CodedError } from '../errors';
 
 export const inTotoStatementType = 'https://in-toto.io/Statement/v1';
 export const releaseApprovalPredicateType = 'https://conclave.dev/release-approval/v1';
@@ -17,14 +18,8 @@ export const releaseApprovalPredicateType = 'https://conclave.dev/release-approv
 export const statementErrorCodes = ['statement-not-json', 'statement-malformed', 'statement-wrong-type', 'statement-wrong-predicate-type', 'statement-invalid-input'] as const;
 export type StatementErrorCode = (typeof statementErrorCodes)[number];
 
-export class StatementError extends Error {
+export class StatementError extends CodedError<StatementErrorCode> {
   override readonly name = 'StatementError';
-  constructor(
-    readonly code: StatementErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits (SHA-256)');
