@@ -146,6 +146,15 @@ describe('the ceremony engine', () => {
     expect(JSON.stringify(statement.predicate.findings)).toContain('fork reviewed by security');
   });
 
+  it('names artifacts by SHA-512 too when asked, in the statement everyone signs', async () => {
+    const { view } = await service.open({ policyPath: writePolicy(), release: { name: 'demo', version: '1.0.0' }, artifactPaths: [join(home.dir, artifactName)], provenancePaths: [fixture(`${artifactName}.intoto.jsonl`)], sha512: true });
+    const { statement } = await service.load(view.id);
+    const subject = JSON.parse(new TextDecoder().decode(statement)).subject[0];
+    const { createHash } = await import('node:crypto');
+    const { readFileSync } = await import('node:fs');
+    expect(subject.digest.sha512).toBe(createHash('sha512').update(readFileSync(join(home.dir, artifactName))).digest('hex'));
+  });
+
   it('cancels, after which nothing more is signed', async () => {
     const { view } = await open();
     const cancelled = await service.cancel(view.id, { reason: 'wrong artifact' });

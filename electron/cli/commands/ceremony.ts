@@ -21,7 +21,7 @@ import { UsageError, type CliIo } from '../io';
 import { pinFor, promptHidden } from '../pin';
 
 export const ceremonyUsage = `  ceremony open --policy FILE --release NAME@VERSION --artifact FILE...
-                [--provenance FILE...] [--sbom FILE] [--provenance-key PEM...] [--purl PURL] [--key URI]
+                [--provenance FILE...] [--sbom FILE] [--provenance-key PEM...] [--purl PURL] [--key URI] [--sha512]
                                            open a ceremony (frozen at once when no finding fails); prints its id
   ceremony list|show <id> [--json]         ceremonies in the store, or one with its findings and approvals
   ceremony freeze <id> [--key URI] [--override-reason TEXT]
@@ -44,6 +44,7 @@ const options = {
   provenance: { type: 'string', multiple: true },
   'provenance-key': { type: 'string', multiple: true },
   sbom: { type: 'string' },
+  sha512: { type: 'boolean', default: false },
   key: { type: 'string' },
   'pin-env': { type: 'string' },
   reason: { type: 'string' },
@@ -127,6 +128,7 @@ export async function runCeremonyCommand(rest: string[], io: CliIo): Promise<num
           ...(values.sbom ? { sbomPath: values.sbom } : {}),
           ...(values['provenance-key'] ? { provenanceKeyPaths: values['provenance-key'] } : {}),
           ...(values.key ? { openerKeyUri: values.key } : {}),
+          sha512: values.sha512,
         });
         if (values.json) show(opened);
         else io.out(`${opened.view.id}\n${describe(opened.view)}`);

@@ -30,7 +30,7 @@ import { formatReport } from '../../../shared/verify/format';
 import { verifyRelease, type VerificationReport } from '../../../shared/verify/verify';
 import { writeFileAtomically } from '../atomic-file';
 import { nodeDigester, nodeSignatureVerifier } from '../crypto/node-crypto';
-import { hashFiles } from '../hashing';
+import { hashFiles, type FilesProgress } from '../hashing';
 import { CeremonyStore, newCeremonyId, type StoredEvent } from './event-store';
 
 /** Signs with a key on a token; the caller owns the PIN (prompt, pin-source, PIN pad). */
@@ -50,6 +50,11 @@ export interface OpenInput {
   provenanceKeyPaths?: string[];
   /** The opener's key, to sign the opening event and to know who opened it. */
   openerKeyUri?: string;
+  /** Name the artifacts by SHA-512 too (it is also added whenever provenance names subjects by SHA-512 alone). */
+  sha512?: boolean;
+  /** Hashing progress over all artifacts, and a way to stop it. */
+  onProgress?: (progress: FilesProgress) => void;
+  signal?: AbortSignal;
 }
 
 export interface LoadedCeremony {
@@ -91,7 +96,11 @@ export class CeremonyService {
     }
     // SHA-512 only when some provenance names its subjects by SHA-512 alone (npm does): it doubles the hashing time.
     const wantsSha512 = provenance.some((entry) => entry.document.statement.subject.some((subject) => subject.digest.sha512 !== undefined && subject.digest.sha256 === undefined));
-    const hashed = await hashFiles(input.artifactPaths, { algorithms: wantsSha512 ? ['sha256', 'sha512'] : ['sha256'] });
+    const hashed = await hashFiles(input.artifactPaths, {
+      algorithms: wantsSha512 || input.sha512 ? ['sha256', 'sha512'] : ['sha256'],
+      ...(input.onProgress ? { onProgress: input.onProgress } : {}),
+      ...(input.signal ? { signal: input.signal } : {}),
+    });
     const artifacts = hashed.map((outcome, index) => {
       if (!outcome.ok) throw new ConclaveError('invalid-input', outcome.error.message);
       const { sha256: sha256Digest, sha512 } = outcome.digest.digests;
