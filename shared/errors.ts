@@ -22,6 +22,9 @@ export const errorCodes = [
   'key-type-unsupported',
   'uri-invalid',
   'softhsm-missing',
+  'cancelled',
+  'evidence-invalid',
+  'policy-invalid',
   'token-error',
   'internal',
 ] as const;
@@ -33,6 +36,8 @@ export interface ErrorDetails {
   triesLeft?: 'several' | 'low' | 'final';
   /** The PKCS#11 return value name, for support (never shown alone). */
   pkcs11?: string;
+  /** The finer code of the module that refused (e.g. "policy-threshold-unreachable"), for tests and support. */
+  cause?: string;
 }
 
 export class ConclaveError extends Error {

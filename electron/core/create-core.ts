@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import type { ModuleKindName, TokensSnapshot } from '../../shared/api/contract';
 import { ConclaveError } from '../../shared/errors';
+import { join } from 'node:path';
 import type { ApiHandlers, EventSink } from './api/handlers';
+import { createCeremonyHandlers } from './ceremony/ceremony-handlers';
 import type { Core, CoreOptions } from './index';
 import { SettingsFile } from './settings';
 import { forkHostLauncher } from './tokens/host-process';
@@ -86,7 +88,23 @@ export function createCore(options: CoreOptions): Core {
     if (event.type === 'changed') publish();
   });
 
+  const emit: EventSink = (name, payload) => {
+    for (const sink of sinks) sink(name, payload);
+  };
+  const ceremonies = createCeremonyHandlers({
+    dataDir: options.dataDir,
+    storeDir: options.storeDir ?? (options.env ?? process.env).CONCLAVE_STORE ?? join(options.dataDir, 'store'),
+    tokens,
+    emit,
+  });
+  // Which ceremonies wait on the tokens attached here changes as tokens come and go.
+  tokens.onEvent((event) => {
+    if (event.type === 'changed') void ceremonies.refreshLocalKeys().catch(() => undefined);
+  });
+  void ready.then(() => ceremonies.refreshLocalKeys()).catch(() => undefined);
+
   const handlers: ApiHandlers = {
+    ...ceremonies.handlers,
     'app.info': async () => ({ version: options.version, shell: options.shell === 'electron' ? 'electron' : 'browser', dataDir: options.dataDir }),
     'tokens.list': async () => {
       await ready;
@@ -167,6 +185,7 @@ export function createCore(options: CoreOptions): Core {
     },
     async dispose() {
       sinks.clear();
+      await ceremonies.flushed();
       await ready.catch(() => undefined);
       tokens.dispose();
     },

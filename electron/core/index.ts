@@ -19,6 +19,8 @@ export interface CoreOptions {
    * their own SoftHSM2 with its own SOFTHSM2_CONF here.
    */
   modules?: { path: string; env?: Record<string, string> }[];
+  /** The ceremony store; CONCLAVE_STORE or the data folder's store/ when not given. */
+  storeDir?: string;
   /** The environment token hosts inherit; the process's own unless a caller (the CLI in tests) gives another. */
   env?: NodeJS.ProcessEnv;
 }

@@ -12,6 +12,7 @@ import { openApiDoor, relayEvents } from './ipc';
 import { applicationMenuTemplate } from './menu';
 import { hardenSession, hardenWebContents, windowContentSecurityPolicy } from './security';
 import { utilityHostLauncher } from './utility-host-launcher';
+import { nativeFilePicker } from './file-dialog';
 import { createAppWindow, loadAppPage } from './window';
 
 export interface AppFiles {
@@ -61,7 +62,9 @@ export async function runConclave(files: AppFiles): Promise<void> {
   const window = createAppWindow({ preloadPath: files.preloadPath, developerTools });
   app.on('second-instance', () => bringForward(window));
   const target = { window, isAppPage };
-  const closeDoor = openApiDoor({ ...target, handlers: core.handlers });
+  // The one call the desktop answers differently: a native file dialog instead of the browser shell's folder listing.
+  const handlers = { ...core.handlers, 'files.pick': nativeFilePicker(() => (window.isDestroyed() ? undefined : window)) };
+  const closeDoor = openApiDoor({ ...target, handlers });
   window.once('closed', closeDoor);
   relayEvents((sink) => core.subscribe(sink), target);
   // Only now: the page's first call must find the door open.

@@ -7,6 +7,18 @@
 import { z } from 'zod';
 import { keyAlgorithms } from '../keys/algorithms';
 import { errorCodes } from '../errors';
+import { ceremonyIdPattern } from '../ceremony/events';
+import {
+  CeremonyDetailSchema,
+  CeremonyStateSchema,
+  CeremonySummarySchema,
+  FileEntrySchema,
+  OperationProgressSchema,
+  PolicySummarySchema,
+  PublishResultSchema,
+  SigningKeySchema,
+  VerificationSchema,
+} from './ceremony-schemas';
 
 // ---- values ---------------------------------------------------------------
 
@@ -25,6 +37,7 @@ export const ErrorDataSchema = z.object({
     .object({
       triesLeft: z.enum(['several', 'low', 'final']).optional(),
       pkcs11: z.string().optional(),
+      cause: z.string().optional(),
     })
     .optional(),
 });
@@ -105,6 +118,10 @@ export const AppInfoSchema = z.object({
 // ---- calls ----------------------------------------------------------------
 
 const Empty = z.object({}).strict();
+const CeremonyIdText = z.string().regex(ceremonyIdPattern, 'not a ceremony id');
+const AbsolutePath = z.string().min(1).max(4096);
+const OperationId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'not an operation id');
+const Reason = z.string().trim().min(1, 'Say why.').max(4096);
 
 export const calls = {
   'app.info': { input: Empty, output: AppInfoSchema },
@@ -133,6 +150,66 @@ export const calls = {
     output: TokenKeySchema,
   },
   'demo.create': { input: Empty, output: TokensSnapshotSchema },
+
+  'ceremonies.list': { input: Empty, output: z.array(CeremonySummarySchema) },
+  'ceremonies.get': { input: z.object({ id: CeremonyIdText }).strict(), output: CeremonyDetailSchema },
+  'ceremonies.open': {
+    input: z
+      .object({
+        /** Chosen by the window, so it can follow progress events and cancel. */
+        operationId: OperationId,
+        policyPath: AbsolutePath,
+        release: z.object({ name: z.string().trim().min(1, 'Name the release.').max(256), version: z.string().trim().min(1, 'Give the version.').max(128), purl: z.string().max(1024).optional() }).strict(),
+        artifactPaths: z.array(AbsolutePath).min(1, 'Add at least one artifact.').max(1000),
+        provenancePaths: z.array(AbsolutePath).max(100),
+        sbomPath: AbsolutePath.optional(),
+        sha512: z.boolean().optional(),
+      })
+      .strict(),
+    output: CeremonyDetailSchema,
+  },
+  'operations.cancel': { input: z.object({ operationId: OperationId }).strict(), output: z.object({ cancelled: z.boolean() }) },
+  'ceremonies.freeze': {
+    input: z.object({ id: CeremonyIdText, overrideReason: Reason.optional(), keyUri: Pkcs11UriText.optional(), pin: Pin.optional() }).strict(),
+    output: CeremonyDetailSchema,
+  },
+  'ceremonies.signingKeys': { input: z.object({ id: CeremonyIdText }).strict(), output: z.array(SigningKeySchema) },
+  'ceremonies.approve': { input: z.object({ id: CeremonyIdText, keyUri: Pkcs11UriText, pin: Pin.nullable() }).strict(), output: CeremonyDetailSchema },
+  'ceremonies.reject': { input: z.object({ id: CeremonyIdText, keyUri: Pkcs11UriText, pin: Pin.nullable(), reason: Reason }).strict(), output: CeremonyDetailSchema },
+  'ceremonies.cancel': { input: z.object({ id: CeremonyIdText, reason: Reason.optional() }).strict(), output: CeremonyDetailSchema },
+  'ceremonies.publish': { input: z.object({ id: CeremonyIdText, outDir: AbsolutePath.optional() }).strict(), output: PublishResultSchema },
+  'ceremonies.verify': { input: z.object({ id: CeremonyIdText }).strict(), output: VerificationSchema },
+  'history.search': {
+    input: z
+      .object({
+        /** Matches release name or version, artifact name or digest (prefix), approver id, or ceremony id. */
+        text: z.string().max(256).optional(),
+        states: z.array(CeremonyStateSchema).max(7).optional(),
+        from: z.string().max(64).optional(),
+        to: z.string().max(64).optional(),
+        offset: z.number().int().nonnegative().default(0),
+        limit: z.number().int().positive().max(20_000).default(200),
+      })
+      .strict(),
+    output: z.object({ total: z.number().int(), items: z.array(CeremonySummarySchema) }),
+  },
+  'history.report': {
+    input: z.object({ ids: z.array(CeremonyIdText).max(20_000).optional(), from: z.string().max(64).optional(), to: z.string().max(64).optional(), format: z.enum(['html', 'json']) }).strict(),
+    output: z.object({ fileName: z.string(), mediaType: z.string(), content: z.string() }),
+  },
+  'policies.list': { input: Empty, output: z.array(PolicySummarySchema) },
+  'policies.import': { input: z.object({ path: AbsolutePath }).strict(), output: z.array(PolicySummarySchema) },
+  'policies.createDemo': { input: Empty, output: z.array(PolicySummarySchema) },
+  /** A native file dialog where the shell has one (Electron); null in the browser shell, which browses with files.list. */
+  'files.pick': {
+    input: z.object({ purpose: z.enum(['artifacts', 'provenance', 'sbom', 'policy', 'folder']), multiple: z.boolean().default(false) }).strict(),
+    output: z.object({ paths: z.array(z.string()) }).nullable(),
+  },
+  'files.list': {
+    input: z.object({ dir: AbsolutePath.optional() }).strict(),
+    output: z.object({ dir: z.string(), parent: z.string().optional(), entries: z.array(FileEntrySchema) }),
+  },
+  'settings.get': { input: Empty, output: z.object({ dataDir: z.string(), storeDir: z.string(), publishDir: z.string() }) },
 } as const;
 
 import type { CallName as ListedCallName, EventName as ListedEventName } from './names';
@@ -155,6 +232,9 @@ export const events = {
   'tokens.changed': TokensSnapshotSchema,
   'token.inserted': TokenSchema,
   'token.removed': TokenSchema,
+  /** A ceremony was opened, signed, published… here or by a sync: its new summary. */
+  'ceremony.changed': CeremonySummarySchema,
+  'operation.progress': OperationProgressSchema,
 } as const;
 
 export type EventName = keyof typeof events;
@@ -177,3 +257,5 @@ export type TokenKey = z.output<typeof TokenKeySchema>;
 export type TokensSnapshot = z.output<typeof TokensSnapshotSchema>;
 export type AppInfo = z.output<typeof AppInfoSchema>;
 export type ModuleKindName = z.output<typeof ModuleKind>;
+
+export type { CeremonyDetail, CeremonySummary, OperationProgress, PolicySummary, PublishResult, ReleaseChanges, SigningKey } from './ceremony-schemas';

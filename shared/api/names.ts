@@ -3,8 +3,36 @@
  * preload needs to refuse anything else, without bundling the schema library.
  * contract.ts checks at compile time that these lists match its calls and events.
  */
-export const callNames = ['app.info', 'tokens.list', 'modules.add', 'modules.remove', 'keys.list', 'tokens.login', 'keys.generate', 'demo.create'] as const;
-export const eventNames = ['tokens.changed', 'token.inserted', 'token.removed'] as const;
+export const callNames = [
+  'app.info',
+  'tokens.list',
+  'modules.add',
+  'modules.remove',
+  'keys.list',
+  'tokens.login',
+  'keys.generate',
+  'demo.create',
+  'ceremonies.list',
+  'ceremonies.get',
+  'ceremonies.open',
+  'operations.cancel',
+  'ceremonies.freeze',
+  'ceremonies.signingKeys',
+  'ceremonies.approve',
+  'ceremonies.reject',
+  'ceremonies.cancel',
+  'ceremonies.publish',
+  'ceremonies.verify',
+  'history.search',
+  'history.report',
+  'policies.list',
+  'policies.import',
+  'policies.createDemo',
+  'files.pick',
+  'files.list',
+  'settings.get',
+] as const;
+export const eventNames = ['tokens.changed', 'token.inserted', 'token.removed', 'ceremony.changed', 'operation.progress'] as const;
 
 export type CallName = (typeof callNames)[number];
 export type EventName = (typeof eventNames)[number];

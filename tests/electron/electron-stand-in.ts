@@ -78,7 +78,7 @@ export function createElectronStandIn() {
       buildFromTemplate: vi.fn((template: unknown[]) => ({ template })),
       setApplicationMenu: vi.fn(),
     },
-    dialog: { showErrorBox: vi.fn() },
+    dialog: { showErrorBox: vi.fn(), showOpenDialog: vi.fn(async (..._args: unknown[]) => ({ canceled: false, filePaths: ['/home/rm/dist/app.tgz'] })) },
     utilityProcess: { fork: vi.fn((..._args: unknown[]) => new UtilityProcess()) },
     UtilityProcess,
     contextBridge: { exposeInMainWorld: vi.fn() },

@@ -124,6 +124,7 @@ describe('a 2-of-3 ceremony on the command line', () => {
       'slsa-demo-1.0.0.alice.sigstore.json',
       'slsa-demo-1.0.0.bob.sigstore.json',
       'slsa-demo-1.0.0.intoto.dsse.json',
+      'slsa-demo-1.0.0.policy.json',
       'slsa-demo-1.0.0.summary.txt',
     ]);
     const envelopePath = join(out, 'slsa-demo-1.0.0.intoto.dsse.json');

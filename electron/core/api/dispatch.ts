@@ -6,7 +6,8 @@
 import { parseCallInput } from '../../../shared/api/validate';
 import type { CallName } from '../../../shared/api/contract';
 import { failure, ok, type Result } from '../../../shared/api/result';
-import { toErrorData } from '../../../shared/errors';
+import { ConclaveError, toErrorData } from '../../../shared/errors';
+import { asConclaveError } from './as-conclave-error';
 import type { ApiHandlers } from './handlers';
 
 export async function dispatchCall(handlers: ApiHandlers, name: unknown, input: unknown): Promise<Result<unknown>> {
@@ -15,6 +16,8 @@ export async function dispatchCall(handlers: ApiHandlers, name: unknown, input: 
     const handler = handlers[call.name] as (input: unknown) => Promise<unknown>;
     return ok(await handler(call.input));
   } catch (error) {
-    return failure(toErrorData(error));
+    const explained = asConclaveError(error);
+    if (!(explained instanceof ConclaveError)) console.error(`Conclave: ${String(name)} failed unexpectedly:`, explained instanceof Error ? explained.stack : explained);
+    return failure(toErrorData(explained));
   }
 }

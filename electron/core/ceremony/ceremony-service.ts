@@ -68,6 +68,8 @@ export interface LoadedCeremony {
 export interface PublishResult {
   directory: string;
   envelopePath: string;
+  /** The ceremony's policy, for consumers who have no copy of their own yet (they should keep one they trust). */
+  policyPath: string;
   bundlePaths: string[];
   summaryPath: string;
   report: VerificationReport;
@@ -126,6 +128,10 @@ export class CeremonyService {
       signatureChecks,
       release: input.release,
     });
+
+    // The evidence itself stays with the ceremony, so review and audit see exactly what was checked.
+    for (const file of provenanceFiles) await this.store.putEvidence(id, file.bytes);
+    if (input.sbomPath) await this.store.putEvidence(id, await readFile(input.sbomPath));
 
     const opener = input.openerKeyUri ? await this.identify(policy, input.openerKeyUri) : undefined;
     const opened: OpenedEvent = {
@@ -247,7 +253,7 @@ export class CeremonyService {
     const openings = events.filter((stored) => stored.event.type === 'opened');
     const opened = openings.sort((a, b) => a.event.at.localeCompare(b.event.at) || a.source.localeCompare(b.source))[0]?.event as OpenedEvent | undefined;
     if (!opened) throw new ConclaveError('invalid-input', `Ceremony ${id} has no opening event in the store, so it cannot be shown. Sync again or ask whoever opened it.`);
-    const policy = await loadPolicy(opened.policy, nodeDigester);
+    const policy = await cachedPolicy(opened.policy);
     if (policy.digest !== opened.policyDigest) problems.push('The policy stored in the opening event does not match its digest.');
 
     const frozen = events.find((stored) => stored.event.type === 'frozen')?.event;
@@ -331,6 +337,8 @@ export class CeremonyService {
       await writeFileAtomically(path, `${JSON.stringify(approvalBundle(envelope, signature), null, 2)}\n`, 0o644);
       bundlePaths.push(path);
     }
+    const policyPath = join(outDir, `${base}.policy.json`);
+    await writeFileAtomically(policyPath, `${JSON.stringify(policy.document, null, 2)}\n`, 0o644);
     const summaryPath = join(outDir, `${base}.summary.txt`);
     await writeFileAtomically(summaryPath, publishSummary(opened, policy, report, envelopePath), 0o644);
     await this.append({
@@ -340,7 +348,7 @@ export class CeremonyService {
       envelopeDigest: sha256(new TextEncoder().encode(envelopeText)),
       approvers: report.approvedBy.map((approver) => approver.id),
     });
-    return { directory: outDir, envelopePath, bundlePaths, summaryPath, report };
+    return { directory: outDir, envelopePath, policyPath, bundlePaths, summaryPath, report };
   }
 
   // ---- helpers ----------------------------------------------------------------
@@ -403,6 +411,23 @@ export class CeremonyService {
   }
 }
 
+/**
+ * Loading a policy parses and digests every key; thousands of ceremonies share
+ * a handful of policies, so keep the last few loaded, keyed by their text.
+ */
+const loadedPolicies = new Map<string, Promise<Policy>>();
+function cachedPolicy(document: unknown): Promise<Policy> {
+  const text = JSON.stringify(document);
+  let loaded = loadedPolicies.get(text);
+  if (!loaded) {
+    loaded = loadPolicy(document, nodeDigester);
+    loaded.catch(() => loadedPolicies.delete(text));
+    if (loadedPolicies.size >= 64) loadedPolicies.delete(loadedPolicies.keys().next().value!);
+    loadedPolicies.set(text, loaded);
+  }
+  return loaded;
+}
+
 function releasePurlOf(release: { name: string; version: string; purl?: string }): string {
   return release.purl ?? `pkg:generic/${encodeURIComponent(release.name)}@${encodeURIComponent(release.version)}`;
 }
@@ -437,7 +462,8 @@ function publishSummary(opened: OpenedEvent, policy: Policy, report: Verificatio
     ...opened.artifacts.map((artifact) => `  sha256:${artifact.digest.sha256}  ${artifact.name}`),
     '',
     'Check it yourself:',
-    `  conclave verify --policy POLICY.json --envelope ${basename(envelopePath)} --artifact FILE...`,
+    `  conclave verify --policy ${basename(envelopePath).replace('.intoto.dsse.json', '.policy.json')} --envelope ${basename(envelopePath)} ${opened.artifacts.map((artifact) => `--artifact ${artifact.name}`).join(' ')}`,
+    '  (use the copy of the policy your team keeps; the one written here is for convenience)',
     '',
   ].join('\n');
 }

@@ -5,7 +5,7 @@
  * bits, so two machines never pick the same name and their stores merge as a
  * plain union of files (issue 5 shares this folder through git).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CeremonyEvent, ceremonyIdPattern, eventPayloadType } from '../../../shared/ceremony/events';
@@ -55,6 +55,49 @@ export class CeremonyStore {
       return (await stat(this.eventsDir(ceremonyId))).isDirectory();
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * Keeps an evidence file (provenance, SBOM) with the ceremony, named by its
+   * SHA-256, so reviewers and auditors see exactly what was checked. Writing
+   * the same content twice is harmless: the name is the content.
+   */
+  async putEvidence(ceremonyId: string, bytes: Uint8Array): Promise<string> {
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const dir = this.evidenceDir(ceremonyId);
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, `${digest}.json`);
+    try {
+      await stat(path);
+    } catch {
+      await writeFileAtomically(path, bytes, 0o644);
+      await syncFolder(dir);
+    }
+    return digest;
+  }
+
+  /** The evidence file with this digest, checked against it; undefined when it is not (yet) in the store. */
+  async getEvidence(ceremonyId: string, digest: string): Promise<Uint8Array | undefined> {
+    if (!/^[0-9a-f]{64}$/.test(digest)) return undefined;
+    try {
+      const bytes = new Uint8Array(await readFile(join(this.evidenceDir(ceremonyId), `${digest}.json`)));
+      return createHash('sha256').update(bytes).digest('hex') === digest ? bytes : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private evidenceDir(ceremonyId: string): string {
+    return join(this.eventsDir(ceremonyId), '..', 'evidence');
+  }
+
+  /** The event file names of a ceremony, sorted: enough to tell whether anything changed since last time. */
+  async eventFileNames(ceremonyId: string): Promise<string[]> {
+    try {
+      return (await readdir(this.eventsDir(ceremonyId))).filter((name) => !name.startsWith('.') && name.endsWith('.json')).sort();
+    } catch {
+      return [];
     }
   }
 

@@ -1,0 +1,408 @@
+/**
+ * The ceremony half of the window's API: list, review, open, sign, publish,
+ * verify, history and reports, policies, and file browsing for the browser
+ * shell. Every call arrives already validated by the contract.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { CeremonyDetail, CeremonySummary, PolicySummary, SigningKey } from '../../../shared/api/ceremony-schemas';
+import { makeEnvelope } from '../../../shared/dsse/envelope';
+import { fromBase64 } from '../../../shared/encoding/base64';
+import { ConclaveError } from '../../../shared/errors';
+import { describePolicy } from '../../../shared/policy/describe';
+import { loadPolicyText } from '../../../shared/policy/policy';
+import { formatReport } from '../../../shared/verify/format';
+import { verifyRelease } from '../../../shared/verify/verify';
+import type { ApiHandlers, EventSink } from '../api/handlers';
+import { writeFileAtomically } from '../atomic-file';
+import { nodeDigester, nodeSignatureVerifier } from '../crypto/node-crypto';
+import type { TokenService } from '../tokens/token-service';
+import { demoKeyLabel, demoModuleId, demoTokenLabels } from '../tokens/demo-tokens';
+import { CeremonyIndex } from './ceremony-index';
+import { CeremonyService, type CeremonySigner, type LoadedCeremony } from './ceremony-service';
+import { detailOf, type SummaryRecord } from './ceremony-views';
+import { CeremonyStore } from './event-store';
+import { htmlReport, jsonReport } from './report';
+
+export type CeremonyCallName =
+  | 'ceremonies.list'
+  | 'ceremonies.get'
+  | 'ceremonies.open'
+  | 'operations.cancel'
+  | 'ceremonies.freeze'
+  | 'ceremonies.signingKeys'
+  | 'ceremonies.approve'
+  | 'ceremonies.reject'
+  | 'ceremonies.cancel'
+  | 'ceremonies.publish'
+  | 'ceremonies.verify'
+  | 'history.search'
+  | 'history.report'
+  | 'policies.list'
+  | 'policies.import'
+  | 'policies.createDemo'
+  | 'files.pick'
+  | 'files.list'
+  | 'settings.get';
+
+export interface CeremonyHandlerOptions {
+  dataDir: string;
+  storeDir: string;
+  tokens: TokenService;
+  emit: EventSink;
+  now?: () => Date;
+}
+
+const noSigner: CeremonySigner = {
+  keyId: () => Promise.reject(new ConclaveError('internal', 'This action signs nothing.')),
+  sign: () => Promise.reject(new ConclaveError('internal', 'This action signs nothing.')),
+};
+
+export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
+  const now = options.now ?? (() => new Date());
+  const store = new CeremonyStore(options.storeDir);
+  const reader = new CeremonyService(store, noSigner, now);
+  const index = new CeremonyIndex(reader, join(options.dataDir, 'cache', 'ceremony-summaries.json'), now);
+  const policiesDir = join(options.dataDir, 'policies');
+  const publishDir = join(options.dataDir, 'published');
+  const operations = new Map<string, AbortController>();
+  let localKeyIds = new Set<string>();
+  /** The scan of keys on attached tokens in progress, so lists wait for it rather than show a stale "waiting on me". */
+  let localKeysScanned: Promise<void> = Promise.resolve();
+  let indexed: Promise<unknown> = index.refresh();
+
+  /** The token service signs with the PIN this one call carried; nothing keeps it afterwards. */
+  const signerWith = (pin: string | null): CeremonySigner => ({
+    keyId: async (keyUri) => (await options.tokens.resolveKey(keyUri)).key.keyId,
+    sign: async (keyUri, messages) => (await options.tokens.signMany(keyUri, messages, pin)).signatures,
+  });
+  const serviceWith = (pin: string | null) => new CeremonyService(store, signerWith(pin), now);
+
+  const withWaiting = (record: SummaryRecord): CeremonySummary => ({ ...record.summary, waitingOnMe: record.pendingKeyIds.some((keyId) => localKeyIds.has(keyId)) });
+
+  const previousRelease = async (loaded: LoadedCeremony): Promise<LoadedCeremony | undefined> => {
+    await indexed;
+    const candidates = index
+      .records()
+      .map((record) => record.summary)
+      .filter((summary) => summary.release.name === loaded.view.release.name && summary.release.version !== loaded.view.release.version && summary.openedAt < loaded.view.openedAt)
+      .sort((a, b) => Number(b.state === 'published') - Number(a.state === 'published') || b.openedAt.localeCompare(a.openedAt));
+    for (const candidate of candidates) {
+      try {
+        return await reader.load(candidate.id);
+      } catch {
+        // Try the next one.
+      }
+    }
+    return undefined;
+  };
+
+  /** After any change: refresh the summary, tell every window, and answer with the detail. */
+  const changed = async (loaded: LoadedCeremony): Promise<CeremonyDetail> => {
+    const record = (await index.update(loaded.view.id, loaded))!;
+    const summary = withWaiting(record);
+    options.emit('ceremony.changed', summary);
+    return detailOf(loaded, record, store, summary.waitingOnMe, await previousRelease(loaded));
+  };
+
+  const policyFiles = async (): Promise<PolicySummary[]> => {
+    let names: string[];
+    try {
+      names = (await readdir(policiesDir)).filter((name) => name.endsWith('.json')).sort();
+    } catch {
+      return [];
+    }
+    const summaries: PolicySummary[] = [];
+    for (const name of names) {
+      try {
+        const path = join(policiesDir, name);
+        const policy = await loadPolicyText(await readFile(path, 'utf8'), nodeDigester);
+        summaries.push({ digest: policy.digest, ...(policy.name ? { name: policy.name } : {}), path, description: describePolicy(policy) });
+      } catch {
+        // A file that is no longer a valid policy is not offered.
+      }
+    }
+    return summaries;
+  };
+
+  const savePolicy = async (text: string): Promise<void> => {
+    const policy = await loadPolicyText(text, nodeDigester);
+    await mkdir(policiesDir, { recursive: true });
+    const name = `${(policy.name ?? 'policy').replace(/[^A-Za-z0-9._-]+/g, '-')}-${policy.digest.slice(0, 12)}.json`;
+    await writeFileAtomically(join(policiesDir, name), text.endsWith('\n') ? text : `${text}\n`, 0o644);
+  };
+
+  const handlers: Pick<ApiHandlers, CeremonyCallName> = {
+    'ceremonies.list': async () => {
+      await (indexed = index.refresh());
+      await localKeysScanned;
+      return index
+        .records()
+        .map(withWaiting)
+        .sort((a, b) => b.openedAt.localeCompare(a.openedAt));
+    },
+
+    'ceremonies.get': async ({ id }) => {
+      const loaded = await reader.load(id);
+      const record = (await index.update(id, loaded))!;
+      return detailOf(loaded, record, store, withWaiting(record).waitingOnMe, await previousRelease(loaded));
+    },
+
+    'ceremonies.open': async (input) => {
+      if (operations.has(input.operationId)) throw new ConclaveError('invalid-input', 'That operation is already running.');
+      const controller = new AbortController();
+      operations.set(input.operationId, controller);
+      try {
+        const loaded = await reader.open({
+          policyPath: input.policyPath,
+          release: input.release,
+          artifactPaths: input.artifactPaths,
+          provenancePaths: input.provenancePaths,
+          ...(input.sbomPath ? { sbomPath: input.sbomPath } : {}),
+          sha512: input.sha512 ?? false,
+          signal: controller.signal,
+          onProgress: (progress) => options.emit('operation.progress', { operationId: input.operationId, ...progress }),
+        });
+        return await changed(loaded);
+      } finally {
+        operations.delete(input.operationId);
+      }
+    },
+
+    'operations.cancel': async ({ operationId }) => {
+      const controller = operations.get(operationId);
+      controller?.abort();
+      return { cancelled: controller !== undefined };
+    },
+
+    'ceremonies.freeze': async ({ id, overrideReason, keyUri, pin }) =>
+      changed(await serviceWith(pin ?? null).freeze(id, { ...(keyUri ? { keyUri } : {}), ...(overrideReason ? { overrideReason } : {}) })),
+
+    'ceremonies.signingKeys': async ({ id }) => {
+      const loaded = await reader.load(id);
+      const { view, policy } = loaded;
+      const decided = new Map([...view.approvals, ...view.rejections].map((event) => [policy.keys.find((key) => key.keyId === event.keyId)?.approverId, event.type]));
+      const keys: SigningKey[] = [];
+      for (const module of options.tokens.snapshotModules()) {
+        for (const token of module.tokens) {
+          let tokenKeys;
+          try {
+            tokenKeys = await options.tokens.listKeys(token.uri);
+          } catch {
+            continue; // removed since the snapshot
+          }
+          for (const key of tokenKeys) {
+            const approverId = policy.keys.find((candidate) => candidate.keyId === key.keyId)?.approverId;
+            let reason: string | undefined;
+            if (!approverId) reason = "This key is not in this ceremony's policy.";
+            else if (decided.has(approverId)) reason = `${approverId} already ${decided.get(approverId)}.`;
+            else if (approverId === view.openedBy && !policy.separationOfDuties.openerMayApprove) reason = `${approverId} opened this ceremony, and the policy does not let the opener approve.`;
+            else if (view.state !== 'frozen' && view.state !== 'approved') reason = `The ceremony is ${view.state}.`;
+            else if (token.pinStatus === 'locked') reason = 'The PIN of this token is locked.';
+            const touchLikely = /yubi/i.test(`${token.manufacturer} ${token.model}`);
+            keys.push({
+              tokenUri: token.uri,
+              tokenLabel: token.label,
+              keyUri: key.uri,
+              keyLabel: key.label,
+              keyId: key.keyId,
+              ...(approverId ? { approverId } : {}),
+              eligible: reason === undefined,
+              ...(reason ? { reason } : {}),
+              loginRequired: token.loginRequired,
+              protectedAuthenticationPath: token.protectedAuthenticationPath,
+              touchLikely,
+              pinStatus: token.pinStatus,
+            });
+          }
+        }
+      }
+      return keys.sort((a, b) => Number(b.eligible) - Number(a.eligible) || a.tokenLabel.localeCompare(b.tokenLabel));
+    },
+
+    'ceremonies.approve': async ({ id, keyUri, pin }) => changed(await serviceWith(pin).approve(id, keyUri)),
+    'ceremonies.reject': async ({ id, keyUri, pin, reason }) => changed(await serviceWith(pin).reject(id, keyUri, reason)),
+    'ceremonies.cancel': async ({ id, reason }) => changed(await reader.cancel(id, reason ? { reason } : {})),
+
+    'ceremonies.publish': async ({ id, outDir }) => {
+      const loaded = await reader.load(id);
+      const directory = outDir ?? join(publishDir, `${loaded.view.release.name}-${loaded.view.release.version}`.replace(/[^A-Za-z0-9._@+-]+/g, '_'));
+      const result = await reader.publish(id, directory);
+      await changed(await reader.load(id));
+      const artifacts = loaded.view.artifacts.map((artifact) => `--artifact ${quote(artifact.name)}`).join(' ');
+      return {
+        directory: result.directory,
+        envelopePath: result.envelopePath,
+        bundlePaths: result.bundlePaths,
+        summaryPath: result.summaryPath,
+        verified: formatReport(result.report).split('\n')[0]!,
+        verifyCommand: `conclave verify --policy ${quote(result.policyPath)} --envelope ${quote(result.envelopePath)} ${artifacts}`,
+      };
+    },
+
+    'ceremonies.verify': async ({ id }) => {
+      // Loading checks every event's signature against the ceremony's own policy again.
+      const loaded = await reader.load(id);
+      const { view, policy, statement, opened } = loaded;
+      const lines: string[] = [];
+      let ok = view.problems.length === 0;
+      for (const problem of view.problems) lines.push(`problem: ${problem}`);
+      lines.push(`${view.approvals.length + view.rejections.length} signed decision(s) checked against ${describePolicy(policy)}.`);
+      if (statement && view.frozen && view.approvals.length > 0) {
+        const envelope = makeEnvelope(view.frozen.payloadType, statement, view.approvals.map((approval) => ({ keyid: approval.keyId, signature: fromBase64(approval.signature) })));
+        const report = await verifyRelease({ envelope, policy, artifacts: opened.artifacts.map((artifact) => ({ name: artifact.name, sha256: artifact.digest.sha256 })) }, { signatureVerifier: nodeSignatureVerifier });
+        const needsThreshold = view.state === 'approved' || view.state === 'published';
+        if (needsThreshold) ok = ok && report.ok;
+        lines.push(...formatReport(report).split('\n'));
+        if (view.published) {
+          const { createHash } = await import('node:crypto');
+          const digest = createHash('sha256').update(`${JSON.stringify(envelope, null, 2)}\n`).digest('hex');
+          const same = digest === view.published.envelopeDigest;
+          ok = ok && same;
+          lines.push(same ? 'The published envelope is exactly the one these approvals make.' : 'The published envelope differs from the one these approvals make: an approval was added or removed after publishing.');
+        }
+      }
+      lines.unshift(ok ? `verified: ceremony ${id} is ${view.state}` : `NOT verified: ceremony ${id} has problems`);
+      return { ok, lines, checkedAt: now().toISOString() };
+    },
+
+    'history.search': async ({ text, states, from, to, offset, limit }) => {
+      await (indexed = index.refresh());
+      const needle = text?.trim().toLowerCase();
+      const matches = index
+        .records()
+        .map(withWaiting)
+        .filter((summary) => !states || states.length === 0 || states.includes(summary.state))
+        .filter((summary) => !from || summary.openedAt >= from)
+        .filter((summary) => !to || summary.openedAt <= endOfDay(to))
+        .filter((summary) => !needle || matchesText(summary, needle))
+        .sort((a, b) => b.openedAt.localeCompare(a.openedAt));
+      return { total: matches.length, items: matches.slice(offset, offset + limit) };
+    },
+
+    'history.report': async ({ ids, from, to, format }) => {
+      await (indexed = index.refresh());
+      const chosen = index
+        .records()
+        .map(withWaiting)
+        .filter((summary) => (ids ? ids.includes(summary.id) : true))
+        .filter((summary) => !from || summary.openedAt >= from)
+        .filter((summary) => !to || summary.openedAt <= endOfDay(to))
+        .sort((a, b) => a.openedAt.localeCompare(b.openedAt));
+      // One ceremony gets its whole timeline; a range gets the summaries.
+      const details = chosen.length === 1 ? [await handlers['ceremonies.get']({ id: chosen[0]!.id })] : [];
+      const generatedAt = now().toISOString();
+      const stem = chosen.length === 1 ? `conclave-${chosen[0]!.id}` : `conclave-history-${from ?? 'start'}-${to ?? generatedAt.slice(0, 10)}`;
+      return format === 'json'
+        ? { fileName: `${stem}.json`, mediaType: 'application/json', content: jsonReport(chosen, details, generatedAt) }
+        : { fileName: `${stem}.html`, mediaType: 'text/html', content: htmlReport(chosen, details, generatedAt) };
+    },
+
+    'policies.list': async () => policyFiles(),
+    'policies.import': async ({ path }) => {
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch {
+        throw new ConclaveError('invalid-input', `Conclave cannot read ${path}.`);
+      }
+      await savePolicy(text);
+      return policyFiles();
+    },
+    'policies.createDemo': async () => {
+      const demo = options.tokens.snapshotModules().find((module) => module.id === demoModuleId);
+      if (!demo || demo.tokens.length < demoTokenLabels.length) throw new ConclaveError('invalid-input', 'Create the demo tokens first (Tokens screen), then the demo policy can name their keys.');
+      const approvers = [];
+      for (const [index, label] of demoTokenLabels.entries()) {
+        const token = demo.tokens.find((candidate) => candidate.label === label);
+        const key = token ? (await options.tokens.listKeys(token.uri)).find((candidate) => candidate.label === demoKeyLabel) : undefined;
+        if (!key) throw new ConclaveError('invalid-input', `Demo token ${label} has no ${demoKeyLabel} key; create the demo tokens again.`);
+        approvers.push({ id: label, role: index === 0 ? 'security' : 'engineering', publicKey: key.publicKeyPem });
+      }
+      await savePolicy(JSON.stringify({ version: 1, name: 'demo', threshold: 2, approvers, roles: { security: 1 } }, null, 2));
+      return policyFiles();
+    },
+
+    'files.pick': async () => null,
+    'files.list': async ({ dir }) => {
+      const folder = resolve(dir ?? homedir());
+      if (!isAbsolute(folder)) throw new ConclaveError('invalid-input', 'Give a full path.');
+      let names: string[];
+      try {
+        names = await readdir(folder);
+      } catch {
+        throw new ConclaveError('invalid-input', `Conclave cannot open the folder ${folder}.`);
+      }
+      const entries = [];
+      for (const name of names.filter((candidate) => !candidate.startsWith('.')).slice(0, 5000)) {
+        try {
+          const info = await stat(join(folder, name));
+          if (info.isDirectory()) entries.push({ name, kind: 'folder' as const });
+          else if (info.isFile()) entries.push({ name, kind: 'file' as const, size: info.size });
+        } catch {
+          // Unreadable or vanished: not offered.
+        }
+      }
+      entries.sort((a, b) => Number(b.kind === 'folder') - Number(a.kind === 'folder') || a.name.localeCompare(b.name));
+      return { dir: folder, ...(dirname(folder) !== folder ? { parent: dirname(folder) } : {}), entries };
+    },
+
+    'settings.get': async () => ({ dataDir: options.dataDir, storeDir: options.storeDir, publishDir }),
+  };
+
+  return {
+    handlers,
+    /** Which ceremonies wait on the tokens attached here: called when tokens come and go. */
+    refreshLocalKeys(): Promise<void> {
+      localKeysScanned = scanLocalKeys();
+      return localKeysScanned;
+    },
+    /** A new operation id, for callers other than the window (tests). */
+    newOperationId: () => randomBytes(12).toString('hex'),
+    flushed: () => index.flushed(),
+    hasStore: () => existsSync(options.storeDir),
+  };
+
+  async function scanLocalKeys(): Promise<void> {
+    const keyIds = new Set<string>();
+    for (const module of options.tokens.snapshotModules()) {
+      for (const token of module.tokens) {
+        try {
+          for (const key of await options.tokens.listKeys(token.uri)) keyIds.add(key.keyId);
+        } catch {
+          // A token pulled out while listing: it has no keys here any more.
+        }
+      }
+    }
+    const before = localKeyIds;
+    localKeyIds = keyIds;
+    if (before.size === keyIds.size && [...keyIds].every((keyId) => before.has(keyId))) return;
+    await indexed;
+    for (const record of index.records()) if (record.pendingKeyIds.length > 0) options.emit('ceremony.changed', withWaiting(record));
+  }
+}
+
+function matchesText(summary: CeremonySummary, needle: string): boolean {
+  return (
+    summary.id.includes(needle) ||
+    summary.release.name.toLowerCase().includes(needle) ||
+    summary.release.version.toLowerCase().includes(needle) ||
+    `${summary.release.name}@${summary.release.version}`.toLowerCase().includes(needle) ||
+    summary.openedBy.toLowerCase().includes(needle) ||
+    summary.approvedBy.some((id) => id.toLowerCase().includes(needle)) ||
+    summary.rejectedBy.some((id) => id.toLowerCase().includes(needle)) ||
+    summary.artifacts.some((artifact) => artifact.name.toLowerCase().includes(needle) || (needle.length >= 6 && artifact.sha256.startsWith(needle.replace(/^sha256:/, ''))))
+  );
+}
+
+/** A date without a time means the whole of that day. */
+function endOfDay(to: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(to) ? `${to}T23:59:59.999Z` : to;
+}
+
+function quote(text: string): string {
+  return /^[A-Za-z0-9_./@:+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,23 @@
+/**
+ * The desktop shell's answer to files.pick: the system's own file dialog.
+ * Paths come back only from what the person chose there.
+ */
+import { dialog, type BrowserWindow, type OpenDialogOptions } from 'electron';
+import type { ApiHandlers } from '../core/api/handlers';
+
+const filters: Record<string, OpenDialogOptions['filters']> = {
+  provenance: [{ name: 'Provenance (in-toto, DSSE, Sigstore bundle)', extensions: ['json', 'jsonl', 'intoto', 'sigstore'] }, { name: 'All files', extensions: ['*'] }],
+  sbom: [{ name: 'SBOM (CycloneDX or SPDX JSON)', extensions: ['json'] }, { name: 'All files', extensions: ['*'] }],
+  policy: [{ name: 'Policy (JSON)', extensions: ['json'] }],
+};
+
+export function nativeFilePicker(window: () => BrowserWindow | undefined): ApiHandlers['files.pick'] {
+  return async ({ purpose, multiple }) => {
+    const properties: OpenDialogOptions['properties'] = purpose === 'folder' ? ['openDirectory', 'createDirectory'] : ['openFile'];
+    if (multiple && purpose !== 'folder') properties.push('multiSelections');
+    const options: OpenDialogOptions = { properties, ...(filters[purpose] ? { filters: filters[purpose] } : {}) };
+    const owner = window();
+    const result = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+    return { paths: result.canceled ? [] : result.filePaths };
+  };
+}

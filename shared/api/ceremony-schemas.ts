@@ -1,0 +1,155 @@
+/**
+ * The ceremony values the window sees, as the API contract carries them.
+ * They are projections the core computes from the store (the renderer never
+ * derives ceremony state itself): summaries for lists, a detail for review.
+ */
+import { z } from 'zod';
+import { ceremonyStates } from '../ceremony/reducer';
+
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const Instant = z.string();
+
+export const CeremonyStateSchema = z.enum(ceremonyStates);
+
+export const CeremonySummarySchema = z.object({
+  id: z.string(),
+  state: CeremonyStateSchema,
+  release: z.object({ name: z.string(), version: z.string(), purl: z.string() }),
+  openedAt: Instant,
+  expiresAt: Instant,
+  openedBy: z.string(),
+  policy: z.object({ digest: Sha256, description: z.string(), threshold: z.number().int() }),
+  /** Approver ids whose approval counts, in policy order. */
+  approvedBy: z.array(z.string()),
+  rejectedBy: z.array(z.string()),
+  /** "2 of 3; security still needed", or why it can no longer be met. */
+  tally: z.string(),
+  /** The threshold meter: approvals that count, out of the threshold. */
+  counted: z.number().int(),
+  artifacts: z.array(z.object({ name: z.string(), sha256: Sha256 })),
+  /** True when a key on a token attached here belongs to an approver who has not decided yet. */
+  waitingOnMe: z.boolean(),
+  problemCount: z.number().int(),
+});
+
+export const FindingSchema = z.object({
+  id: z.string(),
+  status: z.enum(['pass', 'warn', 'fail']),
+  message: z.string(),
+  override: z.object({ by: z.string(), reason: z.string() }).optional(),
+});
+
+export const ProvenanceViewSchema = z.object({
+  digest: Sha256,
+  predicateType: z.string(),
+  builderId: z.string(),
+  sourceRepository: z.string().optional(),
+  sourceCommit: z.string().optional(),
+  trigger: z.string().optional(),
+  buildInputs: z.array(z.object({ uri: z.string(), digest: z.string() })),
+});
+
+export const SbomViewSchema = z.object({
+  digest: Sha256,
+  format: z.enum(['cyclonedx', 'spdx']),
+  specVersion: z.string(),
+  componentCount: z.number().int(),
+  subject: z.string().optional(),
+  /** Licence → components, most common first (at most 20). */
+  licenses: z.array(z.object({ license: z.string(), count: z.number().int() })),
+});
+
+export const ReleaseChangesSchema = z.object({
+  /** The ceremony of the previous release of the same product that this one is compared with. */
+  previous: z.object({ id: z.string(), version: z.string() }),
+  componentsAdded: z.array(z.string()),
+  componentsRemoved: z.array(z.string()),
+  componentsUpgraded: z.array(z.object({ name: z.string(), from: z.string(), to: z.string() })),
+  newBuilders: z.array(z.string()),
+  newSourceRepositories: z.array(z.string()),
+});
+
+export const TimelineEntrySchema = z.object({
+  at: Instant,
+  type: z.enum(['opened', 'frozen', 'approved', 'rejected', 'cancelled', 'published']),
+  actor: z.string(),
+  /** valid: checked against the policy; invalid: does not count; unsigned: an event with no signature of its own. */
+  signature: z.enum(['valid', 'invalid', 'unsigned']),
+  detail: z.string().optional(),
+});
+
+export const CeremonyDetailSchema = CeremonySummarySchema.extend({
+  findings: z.array(FindingSchema),
+  artifactDetails: z.array(z.object({ name: z.string(), size: z.number().optional(), sha256: Sha256, sha512: z.string().optional() })),
+  provenance: z.array(ProvenanceViewSchema),
+  sbom: SbomViewSchema.optional(),
+  changes: ReleaseChangesSchema.optional(),
+  statement: z.object({ digest: Sha256, payloadType: z.string(), json: z.string() }).optional(),
+  approvals: z.array(z.object({ approverId: z.string(), role: z.string().optional(), keyId: Sha256, at: Instant })),
+  rejections: z.array(z.object({ approverId: z.string(), keyId: Sha256, at: Instant, reason: z.string() })),
+  timeline: z.array(TimelineEntrySchema),
+  problems: z.array(z.string()),
+  approvers: z.array(z.object({ id: z.string(), role: z.string().optional(), keyIds: z.array(Sha256) })),
+  overrideAllowed: z.boolean(),
+  published: z.object({ at: Instant, envelopeDigest: Sha256 }).optional(),
+});
+
+export const SigningKeySchema = z.object({
+  tokenUri: z.string(),
+  tokenLabel: z.string(),
+  keyUri: z.string(),
+  keyLabel: z.string(),
+  keyId: Sha256,
+  /** The approver this key belongs to in the ceremony's policy, when it does. */
+  approverId: z.string().optional(),
+  eligible: z.boolean(),
+  /** Why a key cannot sign this ceremony ("not in the policy", "bob already approved", "opened this ceremony"). */
+  reason: z.string().optional(),
+  loginRequired: z.boolean(),
+  protectedAuthenticationPath: z.boolean(),
+  /** The token asks for a touch (YubiKey): the window says so while it signs. */
+  touchLikely: z.boolean(),
+  pinStatus: z.enum(['ok', 'count-low', 'final-try', 'locked']),
+});
+
+export const PublishResultSchema = z.object({
+  directory: z.string(),
+  envelopePath: z.string(),
+  bundlePaths: z.array(z.string()),
+  summaryPath: z.string(),
+  /** "verified: alice, bob (2 of 3)". */
+  verified: z.string(),
+  verifyCommand: z.string(),
+});
+
+export const VerificationSchema = z.object({
+  ok: z.boolean(),
+  /** One line per check, for people: first the verdict, then each problem. */
+  lines: z.array(z.string()),
+  checkedAt: Instant,
+});
+
+export const PolicySummarySchema = z.object({
+  digest: Sha256,
+  name: z.string().optional(),
+  path: z.string(),
+  description: z.string(),
+});
+
+export const FileEntrySchema = z.object({ name: z.string(), kind: z.enum(['file', 'folder']), size: z.number().optional() });
+
+export const OperationProgressSchema = z.object({
+  operationId: z.string(),
+  bytesDone: z.number(),
+  bytesTotal: z.number(),
+  filesDone: z.number().int(),
+  filesTotal: z.number().int(),
+});
+
+export type CeremonySummary = z.output<typeof CeremonySummarySchema>;
+export type CeremonyDetail = z.output<typeof CeremonyDetailSchema>;
+export type SigningKey = z.output<typeof SigningKeySchema>;
+export type PublishResult = z.output<typeof PublishResultSchema>;
+export type PolicySummary = z.output<typeof PolicySummarySchema>;
+export type OperationProgress = z.output<typeof OperationProgressSchema>;
+export type ReleaseChanges = z.output<typeof ReleaseChangesSchema>;
