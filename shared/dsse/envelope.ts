@@ -3,7 +3,7 @@
  * Parsing is strict (standard padded base64, no unknown shapes) because an
  * envelope is exactly what an attacker hands us.
  */
-import { fromBase64, toBase64 } from '../encoding/base64';
+import { fromBase64, isBase64, toBase64 } from '../encoding/base64';
 import { JsonError, parseJsonText } from '../json/parse';
 import { CodedError } from '../errors';
 
@@ -58,15 +58,6 @@ export function parseEnvelopeText(text: string): Envelope {
     throw new EnvelopeError('envelope-not-json', `This file is not JSON Conclave accepts, so it cannot be a DSSE envelope${why}.`);
   }
   return parseEnvelope(value);
-}
-
-function isBase64(text: string): boolean {
-  try {
-    fromBase64(text);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function envelopePayload(envelope: Envelope): Uint8Array {

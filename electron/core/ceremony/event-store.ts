@@ -138,9 +138,16 @@ export class CeremonyStore {
   }
 
   private async readOne(path: string, source: string): Promise<StoredEvent> {
-    const info = await stat(path);
-    if (info.size > maxEventBytes) throw new Error('too large');
-    const envelope = parseEnvelope(JSON.parse(await readFile(path, 'utf8')), { requireSignatures: false });
+    // One open for the size check and the read: this runs for every file of every ceremony.
+    const handle = await open(path, 'r');
+    let text: string;
+    try {
+      if ((await handle.stat()).size > maxEventBytes) throw new Error('too large');
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
+    const envelope = parseEnvelope(JSON.parse(text), { requireSignatures: false });
     if (envelope.payloadType !== eventPayloadType) throw new Error(`payload type ${envelope.payloadType}`);
     const parsed = CeremonyEvent.safeParse(JSON.parse(new TextDecoder().decode(envelopePayload(envelope))));
     if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
