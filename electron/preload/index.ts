@@ -4,7 +4,7 @@
  * else; it never hands out ipcRenderer or an IPC event object, and holds no
  * business logic. The main process validates every call again.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 // Names only: the schemas stay in the main process, which validates every call again.
 import { isCallName, isEventName } from '../../shared/api/names';
 import type { CallInput, CallName, CallOutput, ConclaveApi, EventName } from '../../shared/api/contract';
@@ -40,6 +40,13 @@ const unknownCall: Result<never> = {
 };
 
 const conclave: ConclaveApi = {
+  pathOfDroppedFile(file) {
+    // Only a real DOM File has a path; anything else the page hands over gets none.
+    if (typeof File === 'undefined' || !(file instanceof File)) return undefined;
+    const path = webUtils.getPathForFile(file);
+    return path === '' ? undefined : path;
+  },
+
   call<C extends CallName>(name: C, input: CallInput<C>): Promise<Result<CallOutput<C>>> {
     // Checked here too, so the window cannot use this bridge to reach any other channel or name.
     if (!isCallName(name)) return Promise.resolve(unknownCall);

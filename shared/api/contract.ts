@@ -249,6 +249,12 @@ export interface ConclaveApi {
   call<C extends CallName>(name: C, input: CallInput<C>): Promise<Result<CallOutput<C>>>;
   /** Returns a function that stops listening. */
   on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /**
+   * The desktop app only: the path of a file dropped on the window (a DOM
+   * File), so drag and drop can name artifacts. Absent in the browser shell,
+   * where a dropped file has no path.
+   */
+  pathOfDroppedFile?: (file: unknown) => string | undefined;
 }
 
 export type Token = z.output<typeof TokenSchema>;

@@ -18,11 +18,23 @@ beforeEach(() => {
 });
 
 describe('the preload', () => {
-  it('exposes window.conclave with call and on, and nothing else', () => {
+  it('exposes window.conclave with call, on and the dropped-file path, and nothing else', () => {
     expect(exposed).toHaveLength(1);
     expect(exposed[0]?.[0]).toBe('conclave');
-    expect(Object.keys(api).sort()).toEqual(['call', 'on']);
+    expect(Object.keys(api).sort()).toEqual(['call', 'on', 'pathOfDroppedFile']);
     expect(Object.values(api).every((value) => typeof value === 'function')).toBe(true);
+  });
+
+  it('gives a path only for a real dropped File', () => {
+    class StandInFile {}
+    vi.stubGlobal('File', StandInFile);
+    try {
+      expect(api.pathOfDroppedFile?.(new StandInFile())).toBe('/home/rm/dist/app.tgz');
+      expect(api.pathOfDroppedFile?.({ path: '/etc/shadow' })).toBeUndefined();
+      expect(api.pathOfDroppedFile?.('/etc/shadow')).toBeUndefined();
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('listens on the event channel only, and never invokes anything at load', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deadlineText, durationText, listText, meterValues, relativeDeadline, releaseName, signersText } from '../../renderer/src/features/ceremonies/format';
-import { summary } from './ceremony-fixtures';
+import { summary } from './summary-fixtures';
 
 const now = Date.parse('2025-03-10T12:00:00Z');
 const minute = 60_000;

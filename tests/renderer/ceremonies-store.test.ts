@@ -4,7 +4,7 @@ import { filterCeremonies, filterCounts, upsertSummary, visibleFilters } from '.
 import { createCeremoniesStore, loadingText } from '../../renderer/src/features/ceremonies/store';
 import type { CallOutput } from '../../shared/api/contract';
 import type { Result } from '../../shared/api/result';
-import { summary } from './ceremony-fixtures';
+import { summary } from './summary-fixtures';
 import { createFakeApi, deferred, fail, ok, settle, snapshot, type Handlers } from './fake-api';
 
 const older = summary(1, { release: { name: 'app', version: '1.0.0', purl: 'pkg:npm/app@1.0.0' } });

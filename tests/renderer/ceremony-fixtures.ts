@@ -1,39 +1,75 @@
-/** Ceremony summaries for renderer tests, shaped as the core sends them. */
-import type { CeremonySummary } from '../../shared/api/contract';
+/** Ceremony values for renderer tests, shaped as the core sends them. */
+import type { CeremonyDetail, OperationProgress, PolicySummary, PublishResult, SigningKey } from '../../shared/api/contract';
 
-const base32 = 'abcdefghijklmnopqrstuvwxyz234567';
+export const ceremonyId = 'c-20250101-abcdefghij';
+const hex = (c: string) => c.repeat(64);
 
-/** A valid ceremony id (c-YYYYMMDD-xxxxxxxxxx) made from a number, so tests can make thousands. */
-export function ceremonyId(n: number, day = '20250301'): string {
-  let suffix = '';
-  let rest = n;
-  for (let i = 0; i < 10; i += 1) {
-    suffix = base32[rest % 32] + suffix;
-    rest = Math.floor(rest / 32);
-  }
-  return `c-${day}-${suffix}`;
+export function policy(overrides: Partial<PolicySummary> = {}): PolicySummary {
+  return { digest: hex('d'), name: 'demo', path: '/home/me/.conclave/policies/demo.json', description: 'any 2 of alice, bob, carol; at least 1 security', ...overrides };
 }
 
-export function summary(n: number, overrides: Partial<CeremonySummary> = {}): CeremonySummary {
+export function detail(overrides: Partial<CeremonyDetail> = {}): CeremonyDetail {
   return {
-    id: ceremonyId(n),
+    id: ceremonyId,
     state: 'frozen',
-    release: { name: 'app', version: `1.${n}.0`, purl: `pkg:npm/app@1.${n}.0` },
-    openedAt: new Date(Date.UTC(2025, 2, 1) + n * 60_000).toISOString(),
-    expiresAt: new Date(Date.UTC(2025, 2, 8) + n * 60_000).toISOString(),
-    openedBy: 'rm',
-    policy: { digest: 'b'.repeat(64), description: 'any 2 of alice, bob, carol; at least 1 security', threshold: 2 },
+    release: { name: 'app', version: '1.2.3', purl: 'pkg:npm/app@1.2.3' },
+    openedAt: '2025-01-01T10:00:00.000Z',
+    expiresAt: '2025-01-08T10:00:00.000Z',
+    openedBy: 'carol',
+    policy: { digest: hex('d'), description: 'any 2 of alice, bob, carol; at least 1 security', threshold: 2 },
     approvedBy: [],
     rejectedBy: [],
     tally: '0 of 2; security still needed',
     counted: 0,
-    artifacts: [{ name: 'app.tgz', sha256: 'c'.repeat(64) }],
-    waitingOnMe: false,
+    artifacts: [{ name: 'app.tgz', sha256: hex('a') }],
+    waitingOnMe: true,
     problemCount: 0,
+    findings: [{ id: 'subjects', status: 'pass', message: 'Every artifact is a subject of the provenance.' }],
+    artifactDetails: [{ name: 'app.tgz', size: 1234, sha256: hex('a') }],
+    provenance: [],
+    statement: { digest: hex('5'), payloadType: 'application/vnd.in-toto+json', json: '{"_type":"https://in-toto.io/Statement/v1"}' },
+    approvals: [],
+    rejections: [],
+    timeline: [{ at: '2025-01-01T10:00:00.000Z', type: 'opened', actor: 'carol', signature: 'unsigned' }],
+    problems: [],
+    approvers: [
+      { id: 'alice', role: 'security', keyIds: [hex('1')] },
+      { id: 'bob', keyIds: [hex('2')] },
+    ],
+    overrideAllowed: false,
     ...overrides,
   };
 }
 
-export function summaries(count: number, overrides: (n: number) => Partial<CeremonySummary> = () => ({})): CeremonySummary[] {
-  return Array.from({ length: count }, (_, n) => summary(n, overrides(n)));
+export function signingKey(approverId: string, overrides: Partial<SigningKey> = {}): SigningKey {
+  return {
+    tokenUri: `pkcs11:token=${approverId}`,
+    tokenLabel: approverId,
+    keyUri: `pkcs11:token=${approverId};object=release-signing`,
+    keyLabel: 'release-signing',
+    keyId: hex('1'),
+    approverId,
+    eligible: true,
+    loginRequired: true,
+    protectedAuthenticationPath: false,
+    touchLikely: false,
+    pinStatus: 'ok',
+    ...overrides,
+  };
+}
+
+export function progress(operationId: string, bytesDone: number, overrides: Partial<OperationProgress> = {}): OperationProgress {
+  return { operationId, bytesDone, bytesTotal: 4000, filesDone: 0, filesTotal: 2, ...overrides };
+}
+
+export function publishResult(overrides: Partial<PublishResult> = {}): PublishResult {
+  return {
+    directory: '/home/me/releases/app-1.2.3',
+    envelopePath: '/home/me/releases/app-1.2.3/app-1.2.3.release.dsse.json',
+    bundlePaths: ['/home/me/releases/app-1.2.3/alice.sigstore.json', '/home/me/releases/app-1.2.3/bob.sigstore.json'],
+    summaryPath: '/home/me/releases/app-1.2.3/SUMMARY.md',
+    verified: 'verified: alice, bob (2 of 3)',
+    verifyCommand: 'conclave verify --policy policy.json --envelope app-1.2.3.release.dsse.json app.tgz',
+    ...overrides,
+  };
 }

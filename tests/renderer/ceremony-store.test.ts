@@ -1,0 +1,248 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { setApiForTests } from '../../renderer/src/api';
+import { canApprove, checklistItems, createCeremonyStore } from '../../renderer/src/features/ceremony/store';
+import type { CallOutput, CeremonySummary } from '../../shared/api/contract';
+import type { Result } from '../../shared/api/result';
+import { ceremonyId, detail, publishResult, signingKey } from './ceremony-fixtures';
+import { createFakeApi, deferred, fail, ok, settle, type Handlers } from './fake-api';
+
+const PIN = 'pin-7c2b91e0';
+const frozen = detail();
+const approvedByAlice = detail({ counted: 1, approvedBy: ['alice'], approvals: [{ approverId: 'alice', role: 'security', keyId: '1'.repeat(64), at: '2025-01-01T11:00:00.000Z' }], tally: '1 of 2' });
+
+function setup(handlers: Handlers = {}) {
+  const fake = createFakeApi({ 'ceremonies.get': () => ok(frozen), ...handlers });
+  setApiForTests(fake.api);
+  const store = createCeremonyStore();
+  return { fake, store, state: () => store.getState() };
+}
+
+async function started(handlers: Handlers = {}) {
+  const env = setup(handlers);
+  env.state().start(ceremonyId);
+  await settle();
+  return env;
+}
+
+function confirmChecklist(state: () => ReturnType<ReturnType<typeof createCeremonyStore>['getState']>) {
+  for (const item of checklistItems) state().toggleChecklist(item.id);
+}
+
+function summaryOf(id: string): CeremonySummary {
+  const { findings: _f, artifactDetails: _a, provenance: _p, sbom: _s, changes: _c, statement: _st, approvals: _ap, rejections: _r, timeline: _t, problems: _pr, approvers: _aps, overrideAllowed: _o, published: _pu, ...summary } = detail({ id });
+  return summary;
+}
+
+afterEach(() => setApiForTests(undefined));
+
+describe('showing a ceremony', () => {
+  it('loads the detail and follows ceremony.changed for this ceremony only', async () => {
+    let answer = frozen;
+    const { fake, state } = await started({ 'ceremonies.get': () => ok(answer) });
+    expect(state().detail?.state).toBe('frozen');
+    answer = approvedByAlice;
+    fake.emit('ceremony.changed', summaryOf('c-20250101-zzzzzzzzzz'));
+    await settle();
+    expect(fake.callsOf('ceremonies.get')).toHaveLength(1);
+    fake.emit('ceremony.changed', summaryOf(ceremonyId));
+    await settle();
+    expect(state().detail?.approvedBy).toEqual(['alice']);
+  });
+
+  it('keeps the detail on screen when a reload fails, with the error', async () => {
+    let failNext = false;
+    const { state } = await started({ 'ceremonies.get': () => (failNext ? fail({ code: 'internal', message: 'The store could not be read.' }) : ok(frozen)) });
+    failNext = true;
+    await state().load();
+    expect(state().detail?.id).toBe(ceremonyId);
+    expect(state().loadError?.message).toBe('The store could not be read.');
+  });
+
+  it('stops listening when the screen goes away', async () => {
+    const { fake, state } = setup();
+    const stop = state().start(ceremonyId);
+    expect(fake.listeners('ceremony.changed')).toBe(1);
+    stop();
+    expect(fake.listeners('ceremony.changed')).toBe(0);
+  });
+});
+
+describe('the review checklist', () => {
+  it('gates approval until every item is confirmed', async () => {
+    const { fake, state } = await started({ 'ceremonies.signingKeys': () => ok([signingKey('alice')]) });
+    expect(canApprove(state())).toBe(false);
+    await state().openSign('approve');
+    expect(state().sign).toBeUndefined();
+    expect(fake.callsOf('ceremonies.signingKeys')).toEqual([]);
+    state().toggleChecklist('artifacts');
+    state().toggleChecklist('provenance');
+    expect(canApprove(state())).toBe(false);
+    state().toggleChecklist('findings');
+    expect(canApprove(state())).toBe(true);
+    await state().openSign('approve');
+    expect(state().sign?.kind).toBe('approve');
+  });
+
+  it('starts over when the statement changes (a new statement needs a new review)', async () => {
+    let answer = frozen;
+    const { fake, state } = await started({ 'ceremonies.get': () => ok(answer) });
+    confirmChecklist(state);
+    answer = detail({ statement: { ...frozen.statement!, digest: '6'.repeat(64) } });
+    fake.emit('ceremony.changed', summaryOf(ceremonyId));
+    await settle();
+    expect(canApprove(state())).toBe(false);
+  });
+
+  it('lets a person reject without the checklist', async () => {
+    const { state } = await started({ 'ceremonies.signingKeys': () => ok([signingKey('alice')]) });
+    await state().openSign('reject');
+    expect(state().sign?.kind).toBe('reject');
+  });
+});
+
+describe('signing', () => {
+  const keys = [signingKey('bob', { eligible: false, reason: 'bob already approved' }), signingKey('alice'), signingKey('mallory', { approverId: undefined, eligible: false, reason: "not in this ceremony's policy" })];
+
+  async function approving(handlers: Handlers = {}) {
+    const env = await started({ 'ceremonies.signingKeys': () => ok(keys), ...handlers });
+    confirmChecklist(env.state);
+    await env.state().openSign('approve');
+    return env;
+  }
+
+  it('offers eligible keys first, preselects the only one, and will not select the others', async () => {
+    const { state } = await approving();
+    expect(state().sign?.keys?.map((key) => key.approverId ?? key.tokenLabel)).toEqual(['alice', 'bob', 'mallory']);
+    expect(state().sign?.keyUri).toBe(signingKey('alice').keyUri);
+    state().selectKey(signingKey('bob').keyUri);
+    expect(state().sign?.keyUri).toBe(signingKey('alice').keyUri);
+  });
+
+  it('approves with the key and PIN, shows the new detail at once, and keeps the PIN out of the store', async () => {
+    const { fake, state } = await approving({ 'ceremonies.approve': () => ok(approvedByAlice) });
+    expect(await state().submitSign(PIN)).toBe(true);
+    expect(fake.callsOf('ceremonies.approve')).toEqual([{ id: ceremonyId, keyUri: signingKey('alice').keyUri, pin: PIN }]);
+    expect(state().detail?.approvedBy).toEqual(['alice']);
+    expect(state().sign).toBeUndefined();
+    expect(state().signNote).toMatch(/alice's approval was recorded/);
+    expect(JSON.stringify(state())).not.toContain(PIN);
+  });
+
+  it('sends no PIN for a PIN-pad reader', async () => {
+    const padKey = signingKey('alice', { protectedAuthenticationPath: true });
+    const { fake, state } = await started({ 'ceremonies.signingKeys': () => ok([padKey]), 'ceremonies.approve': () => ok(approvedByAlice) });
+    confirmChecklist(state);
+    await state().openSign('approve');
+    expect(await state().submitSign(PIN)).toBe(true);
+    expect(fake.callsOf('ceremonies.approve')).toEqual([{ id: ceremonyId, keyUri: padKey.keyUri, pin: null }]);
+  });
+
+  it('keeps a wrong PIN error in the dialog, with the key chosen and the ceremony still shown, and lets the person retry', async () => {
+    let attempts = 0;
+    const { fake, state } = await approving({
+      'ceremonies.approve': () => (++attempts === 1 ? fail({ code: 'pin-incorrect', message: 'Wrong PIN for alice.', details: { triesLeft: 'low' } }) : ok(approvedByAlice)),
+    });
+    expect(await state().submitSign('000000')).toBe(false);
+    expect(state().sign).toMatchObject({ kind: 'approve', working: false, keyUri: signingKey('alice').keyUri, error: { code: 'pin-incorrect' } });
+    expect(state().detail?.id).toBe(ceremonyId);
+    expect(JSON.stringify(state())).not.toContain('000000');
+    expect(await state().submitSign(PIN)).toBe(true);
+    expect(fake.callsOf('ceremonies.approve')).toHaveLength(2);
+    expect(state().detail?.approvedBy).toEqual(['alice']);
+  });
+
+  it('asks for the PIN before calling the token', async () => {
+    const { fake, state } = await approving();
+    expect(await state().submitSign('')).toBe(false);
+    expect(state().sign?.error?.message).toMatch(/Enter the PIN of alice/);
+    expect(fake.callsOf('ceremonies.approve')).toEqual([]);
+  });
+
+  it('requires a reason to reject, then signs the rejection with it', async () => {
+    const rejected = detail({ state: 'rejected', rejectedBy: ['alice'] });
+    const { fake, state } = await started({ 'ceremonies.signingKeys': () => ok([signingKey('alice')]), 'ceremonies.reject': () => ok(rejected) });
+    await state().openSign('reject');
+    expect(await state().submitSign(PIN)).toBe(false);
+    expect(state().sign?.error?.message).toMatch(/Say why/);
+    expect(fake.callsOf('ceremonies.reject')).toEqual([]);
+    state().setRejectReason('  The SBOM lists a licence we cannot ship.  ');
+    expect(await state().submitSign(PIN)).toBe(true);
+    expect(fake.callsOf('ceremonies.reject')).toEqual([{ id: ceremonyId, keyUri: signingKey('alice').keyUri, pin: PIN, reason: 'The SBOM lists a licence we cannot ship.' }]);
+    expect(state().detail?.state).toBe('rejected');
+  });
+
+  it('still shows the approval when the dialog was closed while the token worked, and a late failure on the screen', async () => {
+    const answer = deferred<Result<CallOutput<'ceremonies.approve'>>>();
+    const { state } = await approving({ 'ceremonies.approve': () => answer.promise });
+    const signing = state().submitSign(PIN);
+    state().closeSign();
+    answer.resolve(fail({ code: 'token-removed', message: 'alice was removed before it signed.' }));
+    expect(await signing).toBe(false);
+    expect(state().sign).toBeUndefined();
+    expect(state().signError?.message).toBe('alice was removed before it signed.');
+  });
+
+  it('does not let an answer for a closed dialog touch a newly opened one', async () => {
+    const answer = deferred<Result<CallOutput<'ceremonies.approve'>>>();
+    const { state } = await approving({ 'ceremonies.approve': () => answer.promise });
+    const signing = state().submitSign(PIN);
+    state().closeSign();
+    await state().openSign('approve');
+    answer.resolve(fail({ code: 'pin-incorrect', message: 'Wrong PIN for alice.' }));
+    await signing;
+    expect(state().sign?.error).toBeUndefined();
+    expect(state().sign?.working).toBe(false);
+  });
+});
+
+describe('verify, publish and cancel', () => {
+  it('shows the verifier lines', async () => {
+    const { state } = await started({ 'ceremonies.verify': () => ok({ ok: true, lines: ['verified: alice, bob (2 of 3)'], checkedAt: '2025-01-01T12:00:00.000Z' }) });
+    await state().verifyAgain();
+    expect(state().verify.result?.lines).toEqual(['verified: alice, bob (2 of 3)']);
+  });
+
+  it('publishes to the settings folder unless the person typed another, and keeps the result', async () => {
+    const approved = detail({ state: 'approved', counted: 2 });
+    const { fake, state } = await started({
+      'ceremonies.get': () => ok(approved),
+      'settings.get': () => ok({ dataDir: '/d', storeDir: '/d/store', publishDir: '/home/me/releases' }),
+      'ceremonies.publish': () => ok(publishResult()),
+    });
+    await state().loadPublishDir();
+    expect(state().publication.outDir).toBe('/home/me/releases');
+    state().setOutDir('/mnt/releases');
+    expect(await state().publish()).toBe(true);
+    expect(fake.callsOf('ceremonies.publish')).toEqual([{ id: ceremonyId, outDir: '/mnt/releases' }]);
+    expect(state().publication.result?.verified).toBe('verified: alice, bob (2 of 3)');
+  });
+
+  it('does not publish a ceremony that is not approved', async () => {
+    const { fake, state } = await started({ 'ceremonies.publish': () => ok(publishResult()) });
+    expect(await state().publish()).toBe(false);
+    expect(fake.callsOf('ceremonies.publish')).toEqual([]);
+    expect(state().publication.error?.message).toMatch(/approved/);
+  });
+
+  it('keeps the folder and shows the error when publishing fails', async () => {
+    const { state } = await started({
+      'ceremonies.get': () => ok(detail({ state: 'approved' })),
+      'ceremonies.publish': () => fail({ code: 'invalid-input', message: 'The folder /mnt/releases is not writable.' }),
+    });
+    state().setOutDir('/mnt/releases');
+    expect(await state().publish()).toBe(false);
+    expect(state().publication).toMatchObject({ outDir: '/mnt/releases', working: false, error: { message: 'The folder /mnt/releases is not writable.' } });
+  });
+
+  it('cancels with a required reason', async () => {
+    const { fake, state } = await started({ 'ceremonies.cancel': () => ok(detail({ state: 'cancelled' })) });
+    state().openCancel();
+    expect(await state().confirmCancel()).toBe(false);
+    expect(fake.callsOf('ceremonies.cancel')).toEqual([]);
+    state().setCancelReason('Wrong artifacts attached.');
+    expect(await state().confirmCancel()).toBe(true);
+    expect(fake.callsOf('ceremonies.cancel')).toEqual([{ id: ceremonyId, reason: 'Wrong artifacts attached.' }]);
+    expect(state().detail?.state).toBe('cancelled');
+    expect(state().cancellation.open).toBe(false);
+  });
+});

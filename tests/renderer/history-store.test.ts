@@ -1,0 +1,325 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { setApiForTests } from '../../renderer/src/api';
+import { endOfDay, pageSize, startOfDay } from '../../renderer/src/features/history/query';
+import { createHistoryStore, historyText, rowAt, searchDelayMs, type HistoryDeps } from '../../renderer/src/features/history/store';
+import type { CallInput, CallOutput } from '../../shared/api/contract';
+import type { Result } from '../../shared/api/result';
+import { summaries, summary } from './summary-fixtures';
+import { createFakeApi, deferred, fail, ok, settle, type Handlers } from './fake-api';
+import { searchOver } from './history-fake';
+
+const tenThousand = summaries(10_000, (n) => ({
+  state: n % 5 === 0 ? 'published' : n % 7 === 0 ? 'rejected' : 'frozen',
+  approvedBy: n % 3 === 0 ? ['alice', 'bob'] : ['carol'],
+}));
+
+interface Saved {
+  fileName: string;
+  content: string;
+  mediaType: string;
+}
+
+function setup(handlers: Handlers = {}) {
+  const fake = createFakeApi({ 'history.search': searchOver(tenThousand), ...handlers });
+  setApiForTests(fake.api);
+  const saved: Saved[] = [];
+  const timers: { callback: () => void; ms: number; cancelled: boolean }[] = [];
+  const deps: HistoryDeps = {
+    save: (fileName, content, mediaType) => saved.push({ fileName, content, mediaType }),
+    setTimeout: (callback, ms) => {
+      const timer = { callback, ms, cancelled: false };
+      timers.push(timer);
+      return timer;
+    },
+    clearTimeout: (handle) => {
+      (handle as { cancelled: boolean }).cancelled = true;
+    },
+  };
+  const store = createHistoryStore(deps);
+  const searches = () => fake.callsOf('history.search') as CallInput<'history.search'>[];
+  /** Fires the pending (not cancelled) timers, as if the person paused typing. */
+  const pause = async () => {
+    for (const timer of timers.splice(0)) if (!timer.cancelled) timer.callback();
+    await settle();
+  };
+  return { fake, store, state: () => store.getState(), saved, timers, searches, pause };
+}
+
+async function started(handlers: Handlers = {}) {
+  const env = setup(handlers);
+  const stop = env.state().start();
+  await settle();
+  return { ...env, stop };
+}
+
+afterEach(() => {
+  setApiForTests(undefined);
+  vi.restoreAllMocks();
+});
+
+describe('searching the history', () => {
+  it('asks for the first page of everything when the screen opens, and shows the total', async () => {
+    const { state, searches } = await started();
+    expect(searches()).toEqual([{ offset: 0, limit: pageSize }]);
+    expect(state().results?.total).toBe(10_000);
+    expect(rowAt(state().pages, 0)?.id).toBe(tenThousand[0]!.id);
+    expect(rowAt(state().pages, pageSize)).toBeUndefined();
+  });
+
+  it('waits for a pause in typing, then searches once with the last text', async () => {
+    const { state, searches, pause, timers } = await started();
+    state().setText('1.4');
+    state().setText('1.42');
+    state().setText('1.42.0');
+    expect(searches()).toHaveLength(1);
+    expect(timers.filter((timer) => !timer.cancelled)).toHaveLength(1);
+    expect(timers.at(-1)?.ms).toBe(searchDelayMs);
+    await pause();
+    expect(searches()).toHaveLength(2);
+    expect(searches()[1]).toEqual({ text: '1.42.0', offset: 0, limit: pageSize });
+    expect(state().results?.total).toBe(1);
+    expect(rowAt(state().pages, 0)?.release.version).toBe('1.42.0');
+  });
+
+  it('sends ticked states and whole days in this computer’s time zone', async () => {
+    const { state, searches } = await started();
+    state().toggleState('rejected', true);
+    state().toggleState('published', true);
+    state().setFrom('2025-03-01');
+    state().setTo('2025-03-02');
+    await settle();
+    expect(searches().at(-1)).toEqual({
+      states: ['published', 'rejected'],
+      from: new Date(2025, 2, 1).toISOString(),
+      to: new Date(new Date(2025, 2, 3).getTime() - 1).toISOString(),
+      offset: 0,
+      limit: pageSize,
+    });
+  });
+
+  it('refuses dates the wrong way round, with a message, without asking the core', async () => {
+    const { state, searches } = await started();
+    state().setFrom('2025-03-05');
+    await settle();
+    const before = searches().length;
+    state().setTo('2025-03-01');
+    await settle();
+    expect(searches()).toHaveLength(before);
+    expect(state().queryProblem).toMatch(/after the “Opened to” date/);
+  });
+
+  it('drops the answer to an older search that arrives after a newer one', async () => {
+    const slow = deferred<Result<CallOutput<'history.search'>>>();
+    const search = searchOver(tenThousand);
+    const { state } = await started({
+      'history.search': (input) => (input.text === 'slow' ? slow.promise : search(input)),
+    });
+    state().setText('slow');
+    const first = state().search();
+    // The second search starts while the first is still on its way.
+    state().setText('1.42.0');
+    await state().search();
+    slow.resolve(ok({ total: 3, items: tenThousand.slice(0, 3) }));
+    await first;
+    await settle();
+    expect(state().results?.query.text).toBe('1.42.0');
+    expect(state().results?.total).toBe(1);
+  });
+
+  it('shows the core’s message when a search fails, keeping the last results', async () => {
+    const search = searchOver(tenThousand);
+    const { state } = await started({
+      'history.search': (input) => (input.text ? fail({ code: 'internal', message: 'The history index could not be read. Restart Conclave.' }) : search(input)),
+    });
+    state().setText('alice');
+    await state().search();
+    expect(state().searchError?.message).toBe('The history index could not be read. Restart Conclave.');
+    expect(state().results?.total).toBe(10_000);
+    expect(state().searching).toBeUndefined();
+  });
+});
+
+describe('paging as the person scrolls', () => {
+  it('asks for the pages that hold the rows in view, once each', async () => {
+    const { state, searches } = await started();
+    state().ensureRows(250, 270);
+    state().ensureRows(250, 270);
+    state().ensureRows(0, 20);
+    await settle();
+    expect(searches().slice(1)).toEqual([{ offset: 200, limit: pageSize }]);
+    expect(rowAt(state().pages, 250)?.id).toBe(tenThousand[250]!.id);
+  });
+
+  it('asks for both pages when the view straddles a page boundary', async () => {
+    const { state, searches } = await started();
+    state().ensureRows(390, 410);
+    await settle();
+    expect(searches().slice(1).map((input) => input.offset)).toEqual([300, 400]);
+  });
+
+  it('jumping to the end of 10,000 ceremonies asks only for the last page, never beyond the total', async () => {
+    const { state, searches } = await started();
+    state().ensureRows(9_980, 10_050);
+    await settle();
+    expect(searches().slice(1)).toEqual([{ offset: 9_900, limit: pageSize }]);
+    expect(rowAt(state().pages, 9_999)?.id).toBe(tenThousand[9_999]!.id);
+  });
+
+  it('pages through a search with the search’s own filters', async () => {
+    const { state, searches, pause } = await started();
+    state().setText('alice');
+    await pause();
+    const total = state().results!.total;
+    expect(total).toBe(3_334);
+    state().ensureRows(3_300, 3_333);
+    await settle();
+    expect(searches().at(-1)).toEqual({ text: 'alice', offset: 3_300, limit: pageSize });
+    expect(rowAt(state().pages, 3_333)?.approvedBy).toContain('alice');
+  });
+
+  it('drops a page that arrives after a new search started', async () => {
+    const late = deferred<Result<CallOutput<'history.search'>>>();
+    const search = searchOver(tenThousand);
+    const { state } = await started({
+      'history.search': (input) => (input.offset === 500 ? late.promise : search(input)),
+    });
+    state().ensureRows(500, 510);
+    state().setText('1.42.0');
+    await state().search();
+    late.resolve(search({ offset: 500, limit: pageSize }));
+    await settle();
+    expect(Object.keys(state().pages)).toEqual(['0']);
+    expect(rowAt(state().pages, 0)?.release.version).toBe('1.42.0');
+  });
+
+  it('does not page while a new search is on its way (those rows belong to the old one)', async () => {
+    const slow = deferred<Result<CallOutput<'history.search'>>>();
+    const search = searchOver(tenThousand);
+    const { state, searches } = await started({ 'history.search': (input) => (input.text ? slow.promise : search(input)) });
+    state().setText('alice');
+    const pending = state().search();
+    state().ensureRows(700, 710);
+    expect(searches().filter((input) => input.offset === 700)).toHaveLength(0);
+    slow.resolve(search({ text: 'alice', offset: 0, limit: pageSize }));
+    await pending;
+  });
+
+  it('says when rows could not be fetched, and fetches them again on request', async () => {
+    let broken = true;
+    const search = searchOver(tenThousand);
+    const { state } = await started({
+      'history.search': (input) => (broken && input.offset === 300 ? fail({ code: 'internal', message: 'The connection to Conclave was lost.' }) : search(input)),
+    });
+    state().ensureRows(300, 310);
+    await settle();
+    expect(state().pageError?.message).toBe('The connection to Conclave was lost.');
+    state().ensureRows(300, 310);
+    await settle();
+    expect(rowAt(state().pages, 300)).toBeUndefined();
+    broken = false;
+    state().retryPages();
+    await settle();
+    expect(state().pageError).toBeUndefined();
+    expect(rowAt(state().pages, 300)?.id).toBe(tenThousand[300]!.id);
+  });
+
+  it('stays quick with 10,000 ceremonies: scrolling through all of them takes 100 small requests', async () => {
+    const { state, searches } = await started();
+    const began = performance.now();
+    for (let first = 0; first < 10_000; first += 20) state().ensureRows(first, first + 19);
+    await settle();
+    const elapsed = performance.now() - began;
+    expect(searches()).toHaveLength(100);
+    expect(searches().every((input) => input.limit === pageSize)).toBe(true);
+    expect(rowAt(state().pages, 9_999)?.id).toBe(tenThousand[9_999]!.id);
+    // Generous bound: this is about not doing O(n²) work per page, not about the machine.
+    expect(elapsed).toBeLessThan(2_000);
+  });
+});
+
+describe('live updates', () => {
+  it('updates a ceremony on screen in place when the core says it changed', async () => {
+    const { fake, state } = await started();
+    const published = { ...tenThousand[3]!, state: 'published' as const };
+    fake.emit('ceremony.changed', published);
+    expect(rowAt(state().pages, 3)?.state).toBe('published');
+    expect(rowAt(state().pages, 2)).toBe(tenThousand[2]);
+  });
+
+  it('stops listening when the screen goes away', async () => {
+    const { fake, stop } = await started();
+    expect(fake.listeners('ceremony.changed')).toBe(1);
+    stop();
+    expect(fake.listeners('ceremony.changed')).toBe(0);
+  });
+});
+
+describe('exporting a report', () => {
+  const report = (input: CallInput<'history.report'>) =>
+    ok({ fileName: `conclave-report.${input.format}`, mediaType: input.format === 'html' ? 'text/html' : 'application/json', content: JSON.stringify(input) });
+
+  it('reports a date range by its dates, and saves the file under the core’s name', async () => {
+    const { state, fake, saved } = await started({ 'history.report': report });
+    state().setFrom('2025-03-01');
+    state().setTo('2025-03-31');
+    await settle();
+    await state().exportReport('html');
+    expect(fake.callsOf('history.report')).toEqual([{ format: 'html', from: startOfDay('2025-03-01'), to: endOfDay('2025-03-31') }]);
+    expect(saved).toEqual([{ fileName: 'conclave-report.html', mediaType: 'text/html', content: expect.any(String) }]);
+    expect(state().report.saved).toBe(historyText.saved('conclave-report.html'));
+  });
+
+  it('reports exactly the ceremonies a text or state search found, by id', async () => {
+    const { state, fake, pause } = await started({ 'history.report': report });
+    state().setText('1.42');
+    await pause();
+    await state().exportReport('json');
+    const input = fake.callsOf('history.report')[0] as CallInput<'history.report'>;
+    expect(input.format).toBe('json');
+    expect(input.ids).toEqual(tenThousand.filter((item) => item.release.version.includes('1.42')).map((item) => item.id));
+    expect(input.from).toBeUndefined();
+  });
+
+  it('reports the search whose results are on screen, not a half-typed one', async () => {
+    const { state, fake } = await started({ 'history.report': report });
+    state().setText('1.42');
+    await state().exportReport('html');
+    expect(fake.callsOf('history.report')).toEqual([{ format: 'html' }]);
+  });
+
+  it('shows the core’s message when the report cannot be made, and saves nothing', async () => {
+    const { state, saved } = await started({
+      'history.report': () => fail({ code: 'internal', message: 'The history failed verification; the report was not written.' }),
+    });
+    await state().exportReport('html');
+    expect(state().report.error?.message).toBe('The history failed verification; the report was not written.');
+    expect(state().report.busy).toBeUndefined();
+    expect(saved).toEqual([]);
+  });
+
+  it('says so when the search found nothing to report', async () => {
+    const { state, fake, pause } = await started({ 'history.report': report });
+    state().setText('no-such-release');
+    await pause();
+    await state().exportReport('html');
+    expect(state().report.error?.message).toBe(historyText.noResults);
+    expect(fake.callsOf('history.report')).toEqual([]);
+  });
+
+  it('shows progress while the report is made', async () => {
+    const answer = deferred<Result<CallOutput<'history.report'>>>();
+    const { state } = await started({ 'history.report': () => answer.promise });
+    const pending = state().exportReport('json');
+    expect(state().report.busy).toBe('Preparing the JSON report…');
+    answer.resolve(ok({ fileName: 'r.json', mediaType: 'application/json', content: '{}' }));
+    await pending;
+    expect(state().report.busy).toBeUndefined();
+  });
+});
+
+describe('one summary fixture check', () => {
+  it('makes distinct valid ids', () => {
+    expect(new Set(tenThousand.map((item) => item.id)).size).toBe(10_000);
+    expect(summary(31).id).toMatch(/^c-\d{8}-[a-z2-7]{10}$/);
+  });
+});
