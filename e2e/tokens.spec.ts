@@ -8,11 +8,17 @@ const cli = fileURLToPath(new URL('../bin/conclave.js', import.meta.url));
 
 const tokenRegion = (page: Page, label: string) => page.getByRole('region', { name: label, exact: true });
 
+/** The window opens on Ceremonies; these tests are about the Tokens screen. */
+async function openTokens(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Tokens' }).click();
+}
+
 test.describe('Tokens screen with SoftHSM2 tokens', () => {
   test.use({ tokensAtStart: { alice: '1234', bob: '5678' } });
 
   test('lists the tokens of the module with their facts', async ({ page, conclave }) => {
-    await page.goto(conclave.url);
+    await openTokens(page, conclave.url);
     await expect(page.getByRole('heading', { name: 'Tokens', level: 2 })).toBeVisible();
     const softhsm = page.getByRole('region', { name: 'SoftHSM2', exact: true });
     await expect(softhsm).toBeVisible();
@@ -26,7 +32,7 @@ test.describe('Tokens screen with SoftHSM2 tokens', () => {
   });
 
   test('generates a key on a token through the window', async ({ page, conclave }) => {
-    await page.goto(conclave.url);
+    await openTokens(page, conclave.url);
     const alice = tokenRegion(page, 'alice');
     await alice.getByRole('button', { name: 'Generate key' }).click();
     const dialog = page.getByRole('dialog', { name: 'Generate a key on alice' });
@@ -53,7 +59,7 @@ test.describe('Tokens screen with SoftHSM2 tokens', () => {
   });
 
   test('says a PIN is wrong, lets the person retry, and keeps no PIN in the form', async ({ page, conclave }) => {
-    await page.goto(conclave.url);
+    await openTokens(page, conclave.url);
     const bob = tokenRegion(page, 'bob');
     await bob.getByRole('button', { name: 'Log in' }).click();
     const dialog = page.getByRole('dialog', { name: 'Log in to bob' });
@@ -73,7 +79,7 @@ test.describe('Tokens screen with SoftHSM2 tokens', () => {
   });
 
   test('shows a token made by another program, and its removal, without a reload', async ({ page, conclave }) => {
-    await page.goto(conclave.url);
+    await openTokens(page, conclave.url);
     await expect(tokenRegion(page, 'alice')).toBeVisible();
     conclave.tokens.addToken('carol');
     await expect(tokenRegion(page, 'carol')).toBeVisible();
@@ -85,7 +91,7 @@ test.describe('Tokens screen with SoftHSM2 tokens', () => {
 
 test.describe('a newcomer without tokens', () => {
   test('creates demo tokens and sees alice, bob and carol with a signing key each', async ({ page, conclave }) => {
-    await page.goto(conclave.url);
+    await openTokens(page, conclave.url);
     await expect(page.getByRole('heading', { name: 'No tokens found' })).toBeVisible();
     await page.getByRole('button', { name: 'Create demo tokens' }).click();
     const demo = page.getByRole('region', { name: 'Demo tokens (SoftHSM2)' });

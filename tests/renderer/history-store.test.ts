@@ -192,16 +192,22 @@ describe('paging as the person scrolls', () => {
     expect(rowAt(state().pages, 0)?.release.version).toBe('1.42.0');
   });
 
-  it('does not page while a new search is on its way (those rows belong to the old one)', async () => {
+  it('keeps paging the rows on screen while a new search is on its way, then shows only the new search', async () => {
     const slow = deferred<Result<CallOutput<'history.search'>>>();
     const search = searchOver(tenThousand);
     const { state, searches } = await started({ 'history.search': (input) => (input.text ? slow.promise : search(input)) });
     state().setText('alice');
     const pending = state().search();
     state().ensureRows(700, 710);
-    expect(searches().filter((input) => input.offset === 700)).toHaveLength(0);
+    await settle();
+    // The rows in view still belong to the old results: they load rather than stay blank.
+    expect(searches().at(-1)).toEqual({ offset: 700, limit: pageSize });
+    expect(rowAt(state().pages, 705)?.id).toBe(tenThousand[705]!.id);
     slow.resolve(search({ text: 'alice', offset: 0, limit: pageSize }));
     await pending;
+    expect(state().results?.query.text).toBe('alice');
+    expect(Object.keys(state().pages)).toEqual(['0']);
+    expect(rowAt(state().pages, 0)?.approvedBy).toContain('alice');
   });
 
   it('says when rows could not be fetched, and fetches them again on request', async () => {

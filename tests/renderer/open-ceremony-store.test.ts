@@ -116,6 +116,15 @@ describe('choosing files', () => {
     expect(state().notes.artifacts).toBe(dropUnavailableText);
   });
 
+  it('asks the desktop shell for the path of a dropped file', async () => {
+    const { fake, state } = setup();
+    const dropped = { name: 'app.tgz' };
+    fake.api.pathOfDroppedFile = (file) => (file === dropped ? '/home/me/dist/app.tgz' : undefined);
+    await state().drop('artifacts', [dropped]);
+    expect(state().form.artifactPaths).toEqual(['/home/me/dist/app.tgz']);
+    expect(state().notes.artifacts).toBeUndefined();
+  });
+
   it('loads a policy file and chooses it', async () => {
     const imported = policy({ digest: 'e'.repeat(64), name: 'release', path: '/home/me/.conclave/policies/release.json', description: 'all 3 of a, b, c' });
     const { fake, state } = setup({ 'files.pick': () => ok({ paths: ['/work/policy.json'] }), 'policies.import': () => ok([policy(), imported]) });
@@ -125,6 +134,17 @@ describe('choosing files', () => {
     await settle();
     expect(fake.callsOf('policies.import')).toEqual([{ path: '/work/policy.json' }]);
     expect(state().form.policyPath).toBe(imported.path);
+  });
+
+  it('keeps the demo policy just created when an older policy list answers after it', async () => {
+    const list = deferred<Result<CallOutput<'policies.list'>>>();
+    const { state } = setup({ 'policies.list': () => list.promise, 'policies.createDemo': () => ok([demoPolicy]) });
+    state().start();
+    await state().createDemoPolicy();
+    list.resolve(ok([]));
+    await settle();
+    expect(state().policies).toEqual([demoPolicy]);
+    expect(state().form.policyPath).toBe(demoPolicy.path);
   });
 
   it('shows why a policy was refused and keeps the previous choice', async () => {

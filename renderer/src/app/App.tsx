@@ -1,26 +1,39 @@
-import { useState } from 'react';
+import { CeremoniesScreen } from '../features/ceremonies/CeremoniesScreen';
+import { CeremonyScreen } from '../features/ceremony/CeremonyScreen';
+import { HistoryScreen } from '../features/history/HistoryScreen';
+import { OpenCeremonyScreen } from '../features/open-ceremony/OpenCeremonyScreen';
+import { SettingsScreen } from '../features/settings/SettingsScreen';
 import { TokensScreen } from '../features/tokens/TokensScreen';
-import { screens, type ScreenId } from './screens';
+import { useNavigation } from './navigation';
+import { screens } from './screens';
 
 export function App() {
-  const [current, setCurrent] = useState<ScreenId>('tokens');
+  const { screen, ceremonyId, go } = useNavigation();
+  const navCurrent = screen === 'open' || screen === 'ceremony' ? 'ceremonies' : screen;
   return (
     <div className="app">
       <header className="app-header">
         <h1 className="app-title">Conclave</h1>
         <nav aria-label="Main" className="app-nav">
           <ul>
-            {screens.map((screen) => (
-              <li key={screen.id}>
-                <button type="button" aria-current={screen.id === current ? 'page' : undefined} onClick={() => setCurrent(screen.id)}>
-                  {screen.title}
+            {screens.map((entry) => (
+              <li key={entry.id}>
+                <button type="button" aria-current={entry.id === navCurrent ? 'page' : undefined} onClick={() => go({ screen: entry.id })}>
+                  {entry.title}
                 </button>
               </li>
             ))}
           </ul>
         </nav>
       </header>
-      <main className="app-main">{current === 'tokens' && <TokensScreen />}</main>
+      <main className="app-main">
+        {screen === 'ceremonies' && <CeremoniesScreen />}
+        {screen === 'open' && <OpenCeremonyScreen />}
+        {screen === 'ceremony' && ceremonyId && <CeremonyScreen ceremonyId={ceremonyId} />}
+        {screen === 'history' && <HistoryScreen />}
+        {screen === 'tokens' && <TokensScreen />}
+        {screen === 'settings' && <SettingsScreen />}
+      </main>
     </div>
   );
 }

@@ -1,4 +1,9 @@
-/** The window's screens, in nav order. Ceremonies, History and Settings join this list as they are built. */
-export const screens = [{ id: 'tokens', title: 'Tokens' }] as const;
+import type { ScreenId } from './navigation';
 
-export type ScreenId = (typeof screens)[number]['id'];
+/** The window's main screens, in nav order ('open' and 'ceremony' are reached from these). */
+export const screens: { id: ScreenId; title: string }[] = [
+  { id: 'ceremonies', title: 'Ceremonies' },
+  { id: 'history', title: 'History' },
+  { id: 'tokens', title: 'Tokens' },
+  { id: 'settings', title: 'Settings' },
+];

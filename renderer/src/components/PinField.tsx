@@ -3,7 +3,8 @@ import type { Token } from '../../../shared/api/contract';
 import { pinStatusAdvice } from '../features/tokens/format';
 
 interface PinFieldProps {
-  token: Token;
+  /** Only its PIN status is read (for the tries-left warning). */
+  token: Pick<Token, 'pinStatus'>;
   value: string;
   onChange: (pin: string) => void;
   readOnly: boolean;

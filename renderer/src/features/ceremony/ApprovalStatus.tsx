@@ -1,0 +1,64 @@
+import { useId } from 'react';
+import type { CeremonyDetail } from '../../../../shared/api/contract';
+import { formatInstant, meterText, stateText, stateTone } from './format';
+
+/** Where the ceremony stands: its state, the threshold meter, who approved or rejected, and any problem. */
+export function ApprovalStatus({ detail }: { detail: CeremonyDetail }) {
+  const headingId = useId();
+  const threshold = Math.max(1, detail.policy.threshold);
+  return (
+    <section className="panel" aria-labelledby={headingId}>
+      <h3 id={headingId}>Approvals</h3>
+      <p>
+        <span className={`badge badge-${stateTone[detail.state]}`}>{stateText[detail.state]}</span>
+      </p>
+      <div className="meter-row">
+        <meter className="meter" aria-label="Approvals counted" min={0} max={threshold} value={Math.min(detail.counted, threshold)} />
+        <span className="meter-text">{meterText(detail.counted, detail.policy.threshold)}</span>
+      </div>
+      <p className="tally">{detail.tally}</p>
+      <p className="muted">
+        Policy: {detail.policy.description}. Opened by {detail.openedBy} on {formatInstant(detail.openedAt)}; expires {formatInstant(detail.expiresAt)}.
+      </p>
+      {detail.approvals.length > 0 && (
+        <>
+          <h4>Approved by</h4>
+          <ul className="people">
+            {detail.approvals.map((approval) => (
+              <li key={approval.keyId}>
+                <strong>{approval.approverId}</strong>
+                {approval.role && <span className="muted"> ({approval.role})</span>} <span className="muted">at {formatInstant(approval.at)}</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {detail.rejections.length > 0 && (
+        <>
+          <h4>Rejected by</h4>
+          <ul className="people">
+            {detail.rejections.map((rejection) => (
+              <li key={rejection.keyId}>
+                <strong>{rejection.approverId}</strong> <span className="muted">at {formatInstant(rejection.at)}</span>: “{rejection.reason}”
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {detail.problems.length > 0 && (
+        <div className="message message-danger">
+          <div>
+            <p>
+              <strong>Problems</strong>
+            </p>
+            <ul>
+              {detail.problems.map((problem) => (
+                <li key={problem}>{problem}</li>
+              ))}
+            </ul>
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,87 @@
+import { useEffect, useId } from 'react';
+import { BusyStatus } from '../../components/BusyStatus';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { FileBrowserDialog } from '../../components/FileBrowserDialog';
+import { ApprovalStatus } from './ApprovalStatus';
+import { CancelCeremonyDialog } from './CancelCeremonyDialog';
+import { ChangesSection, FindingsSection, ProvenanceSection, SbomSection, TimelineSection } from './EvidenceSections';
+import { cancellable, releaseTitle, stateText, stateTone } from './format';
+import { PublishPanel } from './PublishPanel';
+import { ReviewChecklist } from './ReviewChecklist';
+import { SignDialog } from './SignDialog';
+import { SignedContent } from './SignedContent';
+import { useCeremony } from './store';
+import { VerifyAgain } from './VerifyAgain';
+
+/** One ceremony: what is signed, the evidence, where the approvals stand, and the actions its state allows. */
+export function CeremonyScreen({ ceremonyId }: { ceremonyId: string }) {
+  const headingId = useId();
+  const start = useCeremony((s) => s.start);
+  const load = useCeremony((s) => s.load);
+  const shownId = useCeremony((s) => s.id);
+  const storedDetail = useCeremony((s) => s.detail);
+  const loading = useCeremony((s) => s.loading);
+  const loadError = useCeremony((s) => s.loadError);
+  const sign = useCeremony((s) => s.sign);
+  const cancelOpen = useCeremony((s) => s.cancellation.open);
+  const openCancel = useCeremony((s) => s.openCancel);
+  const browsingFolder = useCeremony((s) => s.publication.browsing);
+  const chooseFolder = useCeremony((s) => s.chooseFolder);
+  const closeFolderBrowser = useCeremony((s) => s.closeFolderBrowser);
+
+  useEffect(() => start(ceremonyId), [start, ceremonyId]);
+
+  // Until start() runs for a new id, the store may still hold the previous ceremony: never show it under this one's address.
+  const detail = shownId === ceremonyId ? storedDetail : undefined;
+
+  return (
+    <section className="screen ceremony" aria-labelledby={headingId}>
+      <div className="screen-header">
+        <h2 id={headingId}>{detail ? releaseTitle(detail.release) : `Ceremony ${ceremonyId}`}</h2>
+        {detail && <span className={`badge badge-${stateTone[detail.state]}`}>{stateText[detail.state]}</span>}
+      </div>
+      {detail && (
+        <p className="muted ceremony-id">
+          Ceremony <code>{detail.id}</code>
+        </p>
+      )}
+
+      <BusyStatus texts={loading && !detail ? ['Loading the ceremony…'] : []} />
+      {loadError && (
+        <div className="load-error">
+          <ErrorMessage error={detail ? { ...loadError, message: `${loadError.message} What is shown may be out of date.` } : loadError} />
+          <button type="button" onClick={() => void load()}>
+            Try again
+          </button>
+        </div>
+      )}
+
+      {detail && (
+        <div className="ceremony-sections">
+          <ApprovalStatus detail={detail} />
+          <SignedContent detail={detail} />
+          <FindingsSection detail={detail} />
+          <ProvenanceSection provenance={detail.provenance} />
+          <SbomSection sbom={detail.sbom} />
+          <ChangesSection changes={detail.changes} />
+          <ReviewChecklist />
+          <PublishPanel />
+          <TimelineSection detail={detail}>
+            <VerifyAgain />
+          </TimelineSection>
+          {cancellable(detail.state) && (
+            <div className="actions ceremony-cancel">
+              <button type="button" className="button-danger-quiet" onClick={openCancel}>
+                Cancel this ceremony…
+              </button>
+            </div>
+          )}
+        </div>
+      )}
+
+      {sign && <SignDialog key={sign.epoch} />}
+      {cancelOpen && <CancelCeremonyDialog />}
+      {browsingFolder && <FileBrowserDialog title="Choose where to publish" mode="folder" multiple={false} onChoose={chooseFolder} onClose={closeFolderBrowser} />}
+    </section>
+  );
+}

@@ -1,0 +1,49 @@
+import { useId } from 'react';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { canApprove, canReject, checklistComplete, checklistItems, useCeremony } from './store';
+
+/** The approver confirms what they reviewed; Approve stays disabled until every item is ticked. */
+export function ReviewChecklist() {
+  const headingId = useId();
+  const hintId = useId();
+  const detail = useCeremony((s) => s.detail);
+  const checklist = useCeremony((s) => s.checklist);
+  const toggle = useCeremony((s) => s.toggleChecklist);
+  const openSign = useCeremony((s) => s.openSign);
+  const signError = useCeremony((s) => s.signError);
+  const signNote = useCeremony((s) => s.signNote);
+  const dismissSignError = useCeremony((s) => s.dismissSignError);
+  const approvable = useCeremony(canApprove);
+  if (!detail || !canReject(detail)) return null;
+  const complete = checklistComplete(checklist);
+
+  return (
+    <section className="panel panel-sign" aria-labelledby={headingId}>
+      <h3 id={headingId}>Review and sign</h3>
+      <fieldset className="checklist">
+        <legend>Before you approve, confirm:</legend>
+        {checklistItems.map((item) => (
+          <div key={item.id} className="check-field">
+            <input id={`${headingId}-${item.id}`} type="checkbox" checked={checklist[item.id] === true} onChange={() => toggle(item.id)} />
+            <label htmlFor={`${headingId}-${item.id}`}>{item.text}</label>
+          </div>
+        ))}
+      </fieldset>
+      <div className="actions">
+        <button type="button" className="button-primary" disabled={!approvable} aria-describedby={complete ? undefined : hintId} onClick={() => void openSign('approve')}>
+          Approve…
+        </button>
+        <button type="button" onClick={() => void openSign('reject')}>
+          Reject…
+        </button>
+      </div>
+      {!complete && (
+        <p id={hintId} className="hint">
+          Approve is enabled once every item above is confirmed.
+        </p>
+      )}
+      <div role="status">{signNote && <p className="message message-ok">{signNote}</p>}</div>
+      {signError && <ErrorMessage error={signError} onDismiss={dismissSignError} />}
+    </section>
+  );
+}

@@ -1,0 +1,119 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { BusyStatus } from '../../components/BusyStatus';
+import { Dialog } from '../../components/Dialog';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { PinField } from '../../components/PinField';
+import { needsPin, releaseTitle } from './format';
+import { SigningKeyChoices } from './SigningKeyChoices';
+import { useCeremony } from './store';
+
+/**
+ * Approve or reject with a key on a token. The PIN lives only in this
+ * dialog's state and is cleared as soon as the token answers; closing the
+ * dialog drops it (a signature already under way may still finish).
+ */
+export function SignDialog() {
+  const [pin, setPin] = useState('');
+  const pinRef = useRef<HTMLInputElement>(null);
+  const ids = { reason: useId(), error: useId() };
+  const sign = useCeremony((s) => s.sign);
+  const detail = useCeremony((s) => s.detail);
+  const selectKey = useCeremony((s) => s.selectKey);
+  const setReason = useCeremony((s) => s.setRejectReason);
+  const submitSign = useCeremony((s) => s.submitSign);
+  const reloadKeys = useCeremony((s) => s.reloadSigningKeys);
+  const close = useCeremony((s) => s.closeSign);
+  const keysArrived = sign?.keys !== undefined;
+  const approvingKind = sign?.kind === 'approve';
+
+  // The keys arrive after the dialog opened: take focus to the PIN (or the key list) so typing goes where it should.
+  useEffect(() => {
+    if (!keysArrived || !approvingKind) return;
+    const target = pinRef.current ?? document.querySelector<HTMLInputElement>('.dialog .key-choices input:not(:disabled)');
+    target?.focus();
+  }, [keysArrived, approvingKind]);
+
+  if (!sign || !detail) return null;
+
+  const approving = sign.kind === 'approve';
+  const key = sign.keys?.find((candidate) => candidate.keyUri === sign.keyUri);
+  const eligibleCount = sign.keys?.filter((candidate) => candidate.eligible).length ?? 0;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (sign.working) return;
+    const done = await submitSign(key && needsPin(key) ? pin : null);
+    setPin('');
+    if (!done) pinRef.current?.focus();
+  };
+
+  const busy = sign.working && key ? [`${approving ? 'Signing the approval' : 'Signing the rejection'} with ${key.tokenLabel}…`] : [];
+
+  return (
+    <Dialog title={`${approving ? 'Approve' : 'Reject'} ${releaseTitle(detail.release)}`} onClose={close}>
+      <form className="form" onSubmit={(event) => void submit(event)} noValidate>
+        {approving ? (
+          <p>
+            You sign the frozen statement <code className="digest">{detail.statement?.digest.slice(0, 16)}…</code> with your token. Your signature counts toward{' '}
+            {detail.policy.description}.
+          </p>
+        ) : (
+          <div className="field">
+            <label htmlFor={ids.reason}>Reason for rejecting</label>
+            <textarea id={ids.reason} rows={3} value={sign.reason} onChange={(event) => setReason(event.target.value)} readOnly={sign.working} data-autofocus />
+            <p className="hint">Required. The reason is signed with your key and kept with the ceremony.</p>
+          </div>
+        )}
+        {sign.loadingKeys && <BusyStatus texts={['Looking for keys on the tokens attached…']} />}
+        {sign.keysError && (
+          <div className="load-error">
+            <ErrorMessage error={sign.keysError} />
+            <button type="button" onClick={() => void reloadKeys()}>
+              Try again
+            </button>
+          </div>
+        )}
+        {sign.keys && sign.keys.length === 0 && (
+          <div className="message message-warning">
+            <p>No signing key found on the tokens attached. Insert your token, then press Look again.</p>
+            <button type="button" onClick={() => void reloadKeys()}>
+              Look again
+            </button>
+          </div>
+        )}
+        {sign.keys && sign.keys.length > 0 && (
+          <>
+            <SigningKeyChoices
+              legend="Sign with"
+              keys={sign.keys}
+              selected={sign.keyUri}
+              onSelect={selectKey}
+              selectable={(candidate) => candidate.eligible}
+              disabled={sign.working}
+            />
+            {eligibleCount === 0 && <p className="message message-warning">None of the keys attached can sign this ceremony; the list says why. Insert the token of an approver who has not decided yet.</p>}
+          </>
+        )}
+        {key && needsPin(key) && (
+          <PinField token={key} value={pin} onChange={setPin} readOnly={sign.working} errorId={sign.error ? ids.error : undefined} inputRef={pinRef} autoFocus={approving} />
+        )}
+        {key && !needsPin(key) && key.protectedAuthenticationPath && <p className="hint">Enter the PIN on the reader's own keypad when it asks.</p>}
+        {sign.error && <ErrorMessage id={ids.error} error={sign.error} />}
+        <BusyStatus texts={busy} />
+        {sign.working && key?.touchLikely && (
+          <p className="message message-info touch" role="alert">
+            Touch your key if it blinks.
+          </p>
+        )}
+        <div className="dialog-actions">
+          <button type="button" onClick={close}>
+            {sign.working ? 'Close' : 'Cancel'}
+          </button>
+          <button type="submit" className={approving ? 'button-primary' : 'button-danger'} aria-disabled={sign.working || !key ? true : undefined}>
+            {approving ? 'Sign approval' : 'Sign rejection'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

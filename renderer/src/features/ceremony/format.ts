@@ -1,0 +1,128 @@
+/**
+ * How a ceremony is put into words on the review and sign screens. Pure
+ * functions over what the core sent: components call them, tests check them.
+ */
+import type { CeremonyDetail, PublishResult, SigningKey } from '../../../../shared/api/contract';
+
+export type CeremonyState = CeremonyDetail['state'];
+type TimelineEntry = CeremonyDetail['timeline'][number];
+
+export const stateText: Record<CeremonyState, string> = {
+  open: 'Open: evidence needs a decision',
+  frozen: 'Frozen: ready for approvals',
+  approved: 'Approved: ready to publish',
+  published: 'Published',
+  rejected: 'Rejected',
+  expired: 'Expired',
+  cancelled: 'Cancelled',
+};
+
+export const stateTone: Record<CeremonyState, 'info' | 'ok' | 'warning' | 'danger'> = {
+  open: 'warning',
+  frozen: 'info',
+  approved: 'ok',
+  published: 'ok',
+  rejected: 'danger',
+  expired: 'danger',
+  cancelled: 'danger',
+};
+
+/** Approvers still take decisions while frozen, and may add approvals after the threshold is met. */
+export function takesDecisions(state: CeremonyState): boolean {
+  return state === 'frozen' || state === 'approved';
+}
+
+/** A release manager may stop a ceremony that is not finished. */
+export function cancellable(state: CeremonyState): boolean {
+  return state === 'open' || state === 'frozen' || state === 'approved';
+}
+
+/** The meter's words: "2 of 3 approvals", capped so a meter never overflows. */
+export function meterText(counted: number, threshold: number): string {
+  return `${counted} of ${threshold} approval${threshold === 1 ? '' : 's'}`;
+}
+
+export function releaseTitle(release: { name: string; version: string }): string {
+  return `${release.name} ${release.version}`;
+}
+
+/** Whether signing with this key asks for a PIN typed here (not for PIN-pad readers or tokens without login). */
+export function needsPin(key: Pick<SigningKey, 'loginRequired' | 'protectedAuthenticationPath'>): boolean {
+  return key.loginRequired && !key.protectedAuthenticationPath;
+}
+
+/** How a key is named in the sign dialog: the approver it belongs to, then the key and token. */
+export function signingKeyName(key: SigningKey): string {
+  const owner = key.approverId ? `${key.approverId}: ` : '';
+  return `${owner}${key.keyLabel || 'unlabelled key'} on ${key.tokenLabel || 'unlabelled token'}`;
+}
+
+/** Keys for the sign dialog: the ones that can sign first, in the order the core gave. */
+export function orderSigningKeys(keys: readonly SigningKey[]): SigningKey[] {
+  return [...keys.filter((key) => key.eligible), ...keys.filter((key) => !key.eligible)];
+}
+
+/** Why a key is not offered, in words (the core's reason, or a general one). */
+export function ineligibleReason(key: SigningKey): string {
+  if (key.pinStatus === 'locked') return key.reason ?? 'its PIN is locked';
+  return key.reason ?? 'it cannot sign this ceremony';
+}
+
+/** The key to preselect: the only eligible one, if there is exactly one. */
+export function defaultSigningKey(keys: readonly SigningKey[]): string | undefined {
+  const eligible = keys.filter((key) => key.eligible);
+  return eligible.length === 1 ? eligible[0]!.keyUri : undefined;
+}
+
+export const timelineTypeText: Record<TimelineEntry['type'], string> = {
+  opened: 'Opened',
+  frozen: 'Frozen',
+  approved: 'Approved',
+  rejected: 'Rejected',
+  cancelled: 'Cancelled',
+  published: 'Published',
+};
+
+export const signatureText: Record<TimelineEntry['signature'], string> = {
+  valid: 'Valid signature',
+  invalid: 'Invalid signature: does not count',
+  unsigned: 'Not signed',
+};
+
+/** An instant as the person's clock shows it; the ISO text when it is not a date. */
+export function formatInstant(at: string): string {
+  const date = new Date(at);
+  if (Number.isNaN(date.getTime())) return at;
+  return date.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+export interface PublishedFile {
+  label: string;
+  path: string;
+}
+
+/** What publishing wrote, for the result panel: the envelope first, then the summary and each approver's bundle. */
+export function publishedFiles(result: PublishResult): PublishedFile[] {
+  return [
+    { label: 'Envelope (every approval in one DSSE envelope)', path: result.envelopePath },
+    { label: 'Summary', path: result.summaryPath },
+    ...result.bundlePaths.map((path) => ({ label: 'Sigstore bundle', path })),
+  ];
+}
+
+/** The one-line verdict: the core's "verified: alice, bob (2 of 3)", with a capital letter for the heading. */
+export function publishVerdict(result: PublishResult): string {
+  const line = result.verified.trim();
+  return line ? line.charAt(0).toUpperCase() + line.slice(1) : 'Published';
+}
+
+/** The changes since the previous release, as a count for the section heading; 0 when nothing changed. */
+export function changeCount(changes: NonNullable<CeremonyDetail['changes']>): number {
+  return (
+    changes.componentsAdded.length +
+    changes.componentsRemoved.length +
+    changes.componentsUpgraded.length +
+    changes.newBuilders.length +
+    changes.newSourceRepositories.length
+  );
+}

@@ -1,0 +1,383 @@
+/**
+ * The Review screen's state for one ceremony: the detail the core computed
+ * (never derived here), kept current from `ceremony.changed`, plus what this
+ * window is doing with it: the review checklist, the sign dialog, re-checking
+ * signatures, publishing and cancelling.
+ *
+ * PINs pass through `submitSign` as an argument, straight to the API; they
+ * are never put in this store.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { useStore } from 'zustand';
+import { calls, type CallOutput, type CeremonyDetail, type PublishResult, type SigningKey } from '../../../../shared/api/contract';
+import type { ErrorData } from '../../../../shared/errors';
+import { getApi } from '../../api';
+import { callApi, firstIssue, inputError, thrownToError } from '../../components/api-call';
+import { cancellable, defaultSigningKey, needsPin, orderSigningKeys, takesDecisions } from './format';
+
+export const checklistItems = [
+  { id: 'artifacts', text: 'I checked the artifacts: their names and SHA-256 digests are the ones I expect.' },
+  { id: 'provenance', text: 'I reviewed the provenance: builder, source repository and commit, trigger and build inputs.' },
+  { id: 'findings', text: 'I reviewed the findings and what changed since the previous release.' },
+] as const;
+
+export type ChecklistItem = (typeof checklistItems)[number]['id'];
+
+export type SignKind = 'approve' | 'reject';
+
+export interface SignDialogState {
+  kind: SignKind;
+  /** Which opening of the dialog this is: an answer for an earlier one never touches a later one. */
+  epoch: number;
+  keys: readonly SigningKey[] | undefined;
+  loadingKeys: boolean;
+  keysError: ErrorData | undefined;
+  keyUri: string | undefined;
+  /** A rejection's reason, kept while the person retries. */
+  reason: string;
+  working: boolean;
+  error: ErrorData | undefined;
+}
+
+export interface CeremonyData {
+  id: string | undefined;
+  detail: CeremonyDetail | undefined;
+  loading: boolean;
+  loadError: ErrorData | undefined;
+  /** Ticked items, for the statement digest named in checklistFor. */
+  checklist: Readonly<Partial<Record<ChecklistItem, true>>>;
+  checklistFor: string | undefined;
+  sign: SignDialogState | undefined;
+  /** An approval or rejection that failed after its dialog was closed: shown on the screen instead. */
+  signError: ErrorData | undefined;
+  /** What the last approval or rejection did, for the live region ("Your approval was recorded."). */
+  signNote: string | undefined;
+  verify: { working: boolean; result: CallOutput<'ceremonies.verify'> | undefined; error: ErrorData | undefined };
+  publication: { outDir: string; working: boolean; result: PublishResult | undefined; error: ErrorData | undefined; browsing: boolean };
+  cancellation: { open: boolean; reason: string; working: boolean; error: ErrorData | undefined };
+}
+
+export interface CeremonyActions {
+  /** Shows a ceremony and follows its changes; returns the function that stops listening. */
+  start(id: string): () => void;
+  load(): Promise<void>;
+  toggleChecklist(item: ChecklistItem): void;
+  openSign(kind: SignKind): Promise<void>;
+  reloadSigningKeys(): Promise<void>;
+  selectKey(keyUri: string): void;
+  setRejectReason(reason: string): void;
+  /** Approves or rejects with the chosen key; the PIN (null for PIN pads) goes straight to the API. Resolves true when it was recorded. */
+  submitSign(pin: string | null): Promise<boolean>;
+  closeSign(): void;
+  dismissSignError(): void;
+  verifyAgain(): Promise<void>;
+  loadPublishDir(): Promise<void>;
+  setOutDir(dir: string): void;
+  browsePublishDir(): Promise<void>;
+  chooseFolder(paths: readonly string[]): void;
+  closeFolderBrowser(): void;
+  publish(): Promise<boolean>;
+  openCancel(): void;
+  setCancelReason(reason: string): void;
+  confirmCancel(): Promise<boolean>;
+  closeCancel(): void;
+}
+
+export type CeremonyStoreState = CeremonyData & CeremonyActions;
+
+export function initialCeremonyData(): CeremonyData {
+  return {
+    id: undefined,
+    detail: undefined,
+    loading: false,
+    loadError: undefined,
+    checklist: {},
+    checklistFor: undefined,
+    sign: undefined,
+    signError: undefined,
+    signNote: undefined,
+    verify: { working: false, result: undefined, error: undefined },
+    publication: { outDir: '', working: false, result: undefined, error: undefined, browsing: false },
+    cancellation: { open: false, reason: '', working: false, error: undefined },
+  };
+}
+
+/** Whether every item of the review checklist is ticked. */
+export function checklistComplete(checklist: CeremonyData['checklist']): boolean {
+  return checklistItems.every((item) => checklist[item.id] === true);
+}
+
+/** Whether Approve can be pressed: a frozen statement, a state that takes decisions, and the checklist confirmed. */
+export function canApprove(state: Pick<CeremonyData, 'detail' | 'checklist'>): boolean {
+  const detail = state.detail;
+  return detail !== undefined && detail.statement !== undefined && takesDecisions(detail.state) && checklistComplete(state.checklist);
+}
+
+export function canReject(detail: CeremonyDetail | undefined): boolean {
+  return detail !== undefined && detail.statement !== undefined && takesDecisions(detail.state);
+}
+
+export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
+  // Every detail applied bumps this, so an older answer never replaces a newer one.
+  let detailSeq = 0;
+  let epoch = 0;
+
+  return createStore<CeremonyStoreState>()((set, get) => {
+    const applyDetail = (detail: CeremonyDetail) => {
+      if (detail.id !== get().id) return;
+      detailSeq += 1;
+      const digest = detail.statement?.digest;
+      // The checklist confirms a review of one statement: a different statement needs a new review.
+      set((s) => (s.checklistFor === digest ? { detail, loadError: undefined } : { detail, loadError: undefined, checklist: {}, checklistFor: digest }));
+    };
+    const setSign = (at: number, patch: Partial<SignDialogState>) =>
+      set((s) => (s.sign && s.sign.epoch === at ? { sign: { ...s.sign, ...patch } } : {}));
+    const setPublish = (patch: Partial<CeremonyData['publication']>) => set((s) => ({ publication: { ...s.publication, ...patch } }));
+    const setCancel = (patch: Partial<CeremonyData['cancellation']>) => set((s) => ({ cancellation: { ...s.cancellation, ...patch } }));
+
+    const loadKeys = async (at: number) => {
+      const id = get().id;
+      if (!id) return;
+      setSign(at, { loadingKeys: true, keysError: undefined });
+      const result = await callApi('ceremonies.signingKeys', { id });
+      if (!result.ok) return setSign(at, { loadingKeys: false, keysError: result.error });
+      const keys = orderSigningKeys(result.value);
+      const chosen = get().sign?.keyUri;
+      const stillThere = chosen && keys.some((key) => key.keyUri === chosen && key.eligible) ? chosen : defaultSigningKey(keys);
+      setSign(at, { loadingKeys: false, keys, keyUri: stillThere });
+    };
+
+    return {
+      ...initialCeremonyData(),
+
+      start(id) {
+        if (get().id !== id) {
+          detailSeq += 1;
+          set({ ...initialCeremonyData(), id });
+        }
+        let stop: () => void = () => undefined;
+        try {
+          stop = getApi().on('ceremony.changed', (summary) => {
+            if (summary.id === get().id) void get().load();
+          });
+        } catch (error) {
+          set({ loadError: thrownToError(error) });
+          return stop;
+        }
+        void get().load();
+        return stop;
+      },
+
+      async load() {
+        const id = get().id;
+        if (!id) return;
+        const seq = detailSeq;
+        set({ loading: true });
+        const result = await callApi('ceremonies.get', { id });
+        if (get().id !== id) return;
+        set({ loading: false });
+        if (!result.ok) {
+          // A detail already on screen stays: the error says it may be out of date.
+          set({ loadError: result.error });
+          return;
+        }
+        if (seq === detailSeq) applyDetail(result.value);
+      },
+
+      toggleChecklist(item) {
+        set((s) => {
+          const checklist = { ...s.checklist };
+          if (checklist[item]) delete checklist[item];
+          else checklist[item] = true;
+          return { checklist };
+        });
+      },
+
+      async openSign(kind) {
+        const state = get();
+        if (kind === 'approve' ? !canApprove(state) : !canReject(state.detail)) return;
+        epoch += 1;
+        const at = epoch;
+        set({
+          sign: { kind, epoch: at, keys: undefined, loadingKeys: true, keysError: undefined, keyUri: undefined, reason: '', working: false, error: undefined },
+          signError: undefined,
+          signNote: undefined,
+        });
+        await loadKeys(at);
+      },
+
+      async reloadSigningKeys() {
+        const sign = get().sign;
+        if (sign) await loadKeys(sign.epoch);
+      },
+
+      selectKey(keyUri) {
+        const sign = get().sign;
+        if (!sign || sign.working) return;
+        const key = sign.keys?.find((candidate) => candidate.keyUri === keyUri);
+        if (!key?.eligible) return;
+        setSign(sign.epoch, { keyUri, error: undefined });
+      },
+
+      setRejectReason(reason) {
+        const sign = get().sign;
+        if (sign) setSign(sign.epoch, { reason });
+      },
+
+      async submitSign(pin) {
+        const { sign, id, detail } = get();
+        if (!sign || !id || !detail || sign.working) return false;
+        const at = sign.epoch;
+        if (sign.kind === 'approve' && !canApprove(get())) {
+          setSign(at, { error: inputError('Confirm every item of the review checklist before approving.') });
+          return false;
+        }
+        if (sign.kind === 'reject' && !sign.reason.trim()) {
+          setSign(at, { error: inputError('Say why you reject this release: the reason is signed and kept with the ceremony.') });
+          return false;
+        }
+        const key = sign.keys?.find((candidate) => candidate.keyUri === sign.keyUri);
+        if (!key || !key.eligible) {
+          setSign(at, { error: inputError('Choose the key to sign with.') });
+          return false;
+        }
+        const pinArgument = needsPin(key) ? pin : null;
+        if (needsPin(key) && !pin) {
+          setSign(at, { error: inputError(`Enter the PIN of ${key.tokenLabel}.`) });
+          return false;
+        }
+        const input =
+          sign.kind === 'approve'
+            ? calls['ceremonies.approve'].input.safeParse({ id, keyUri: key.keyUri, pin: pinArgument })
+            : calls['ceremonies.reject'].input.safeParse({ id, keyUri: key.keyUri, pin: pinArgument, reason: sign.reason });
+        if (!input.success) {
+          setSign(at, { error: firstIssue(input.error) });
+          return false;
+        }
+        setSign(at, { working: true, error: undefined });
+        const result =
+          sign.kind === 'approve'
+            ? await callApi('ceremonies.approve', { id, keyUri: key.keyUri, pin: pinArgument })
+            : await callApi('ceremonies.reject', { id, keyUri: key.keyUri, pin: pinArgument, reason: sign.reason.trim() });
+        const stillOpen = get().sign?.epoch === at;
+        if (!result.ok) {
+          if (stillOpen) setSign(at, { working: false, error: result.error });
+          else if (get().id === id) set({ signError: result.error });
+          return false;
+        }
+        applyDetail(result.value);
+        const who = key.approverId ?? key.keyLabel;
+        set({ signNote: sign.kind === 'approve' ? `${who}'s approval was recorded.` : `${who}'s rejection was recorded.` });
+        if (stillOpen) set({ sign: undefined });
+        return true;
+      },
+
+      closeSign() {
+        set({ sign: undefined });
+      },
+
+      dismissSignError() {
+        set({ signError: undefined });
+      },
+
+      async verifyAgain() {
+        const id = get().id;
+        if (!id || get().verify.working) return;
+        set((s) => ({ verify: { ...s.verify, working: true, error: undefined } }));
+        const result = await callApi('ceremonies.verify', { id });
+        if (get().id !== id) return;
+        set({ verify: result.ok ? { working: false, result: result.value, error: undefined } : { working: false, result: get().verify.result, error: result.error } });
+      },
+
+      async loadPublishDir() {
+        if (get().publication.outDir) return;
+        const result = await callApi('settings.get', {});
+        if (!result.ok) return setPublish({ error: result.error });
+        // The person may have typed a folder meanwhile: theirs wins.
+        if (!get().publication.outDir) setPublish({ outDir: result.value.publishDir });
+      },
+
+      setOutDir(dir) {
+        setPublish({ outDir: dir, error: undefined });
+      },
+
+      async browsePublishDir() {
+        const result = await callApi('files.pick', { purpose: 'folder', multiple: false });
+        if (!result.ok) return setPublish({ error: result.error });
+        if (result.value === null) return setPublish({ browsing: true });
+        const [dir] = result.value.paths;
+        if (dir) setPublish({ outDir: dir, error: undefined });
+      },
+
+      chooseFolder(paths) {
+        const [dir] = paths;
+        setPublish({ browsing: false, ...(dir ? { outDir: dir, error: undefined } : {}) });
+      },
+
+      closeFolderBrowser() {
+        setPublish({ browsing: false });
+      },
+
+      async publish() {
+        const { id, detail, publication } = get();
+        if (!id || !detail || publication.working) return false;
+        if (detail.state !== 'approved') {
+          setPublish({ error: inputError('Only an approved ceremony can be published: the policy is not satisfied yet.') });
+          return false;
+        }
+        const outDir = publication.outDir.trim();
+        setPublish({ working: true, error: undefined });
+        const result = await callApi('ceremonies.publish', { id, ...(outDir ? { outDir } : {}) });
+        if (get().id !== id) return false;
+        if (!result.ok) {
+          setPublish({ working: false, error: result.error });
+          return false;
+        }
+        setPublish({ working: false, result: result.value });
+        void get().load();
+        return true;
+      },
+
+      openCancel() {
+        if (get().detail && cancellable(get().detail!.state)) set((s) => ({ cancellation: { ...s.cancellation, open: true, error: undefined } }));
+      },
+
+      setCancelReason(reason) {
+        setCancel({ reason });
+      },
+
+      async confirmCancel() {
+        const { id, cancellation } = get();
+        if (!id || cancellation.working) return false;
+        const checked = calls['ceremonies.cancel'].input.safeParse({ id, reason: cancellation.reason });
+        if (!checked.success || !cancellation.reason.trim()) {
+          setCancel({ error: inputError('Say why the ceremony is cancelled: the reason is kept in its history.') });
+          return false;
+        }
+        setCancel({ working: true, error: undefined });
+        const result = await callApi('ceremonies.cancel', checked.data);
+        if (!result.ok) {
+          setCancel({ working: false, error: result.error });
+          return false;
+        }
+        applyDetail(result.value);
+        set({ cancellation: { open: false, reason: '', working: false, error: undefined } });
+        return true;
+      },
+
+      closeCancel() {
+        setCancel({ open: false, error: undefined });
+      },
+    };
+  });
+}
+
+export const ceremonyStore = createCeremonyStore();
+
+export function useCeremony<T>(selector: (state: CeremonyStoreState) => T): T {
+  return useStore(ceremonyStore, selector);
+}
+
+export function resetCeremonyStore(): void {
+  ceremonyStore.setState(initialCeremonyData());
+}

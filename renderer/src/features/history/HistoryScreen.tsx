@@ -1,0 +1,76 @@
+import { useCallback, useEffect, useId } from 'react';
+import type { CeremonySummary } from '../../../../shared/api/contract';
+import { BusyStatus } from '../../components/BusyStatus';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { useNavigation } from '../../app/navigation';
+import { HistoryList } from './HistoryList';
+import { resultCountText } from './query';
+import { ReportActions } from './ReportActions';
+import { SearchForm } from './SearchForm';
+import { rowAt, useHistory } from './store';
+
+/** Every ceremony ever held, for auditors: searched by the core, listed a page at a time as the person scrolls. */
+export function HistoryScreen() {
+  const headingId = useId();
+  const countId = useId();
+  const start = useHistory((s) => s.start);
+  const search = useHistory((s) => s.search);
+  const results = useHistory((s) => s.results);
+  const pages = useHistory((s) => s.pages);
+  const searching = useHistory((s) => s.searching);
+  const searchError = useHistory((s) => s.searchError);
+  const pageError = useHistory((s) => s.pageError);
+  const ensureRows = useHistory((s) => s.ensureRows);
+  const retryPages = useHistory((s) => s.retryPages);
+  const go = useNavigation((s) => s.go);
+
+  useEffect(() => start(), [start]);
+
+  const row = useCallback((index: number) => rowAt(pages, index), [pages]);
+  const open = useCallback((summary: CeremonySummary) => go({ screen: 'ceremony', ceremonyId: summary.id }), [go]);
+
+  return (
+    <section className="screen" aria-labelledby={headingId}>
+      <div className="screen-header">
+        <h2 id={headingId}>History</h2>
+      </div>
+      <SearchForm />
+      <ReportActions query={results?.query} total={results?.total} />
+
+      <div className="history-results">
+        <p id={countId} role="status" className="history-count">
+          {results ? resultCountText(results.total) : ''}
+        </p>
+        <BusyStatus texts={searching ? [searching] : []} />
+      </div>
+      {searchError && (
+        <div className="load-error">
+          <ErrorMessage error={searchError} />
+          <button type="button" onClick={() => void search()}>
+            Try again
+          </button>
+        </div>
+      )}
+      {pageError && (
+        <div className="load-error">
+          <ErrorMessage error={pageError} />
+          <button type="button" onClick={retryPages}>
+            Load the missing rows
+          </button>
+        </div>
+      )}
+      {results && results.total > 0 && (
+        <>
+          <div className="history-columns" aria-hidden="true">
+            <span>Release</span>
+            <span>State</span>
+            <span>Opened</span>
+            <span>Approved by</span>
+            <span>Ceremony</span>
+          </div>
+          <HistoryList key={results.generation} total={results.total} rowAt={row} onRange={ensureRows} onOpen={open} describedBy={countId} />
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,106 @@
+import { useEffect, useId, type FormEvent } from 'react';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { FileBrowserDialog } from '../../components/FileBrowserDialog';
+import { browseTitle, pickMultiple } from './format';
+import { OpeningProgress } from './OpeningProgress';
+import { OpenOutcome } from './OpenOutcome';
+import { PathListField } from './PathListField';
+import { PolicyField } from './PolicyField';
+import { ReleaseFields } from './ReleaseFields';
+import { useOpenCeremony } from './store';
+
+export function OpenCeremonyScreen() {
+  const headingId = useId();
+  const start = useOpenCeremony((s) => s.start);
+  const phase = useOpenCeremony((s) => s.phase);
+  const form = useOpenCeremony((s) => s.form);
+  const openError = useOpenCeremony((s) => s.errors.open);
+  const openNote = useOpenCeremony((s) => s.notes.open);
+  const open = useOpenCeremony((s) => s.open);
+  const cancelOpening = useOpenCeremony((s) => s.cancelOpening);
+  const setSha512 = useOpenCeremony((s) => s.setSha512);
+  const dismissError = useOpenCeremony((s) => s.dismissError);
+  const browsing = useOpenCeremony((s) => s.browsing);
+  const chooseFromBrowser = useOpenCeremony((s) => s.chooseFromBrowser);
+  const closeBrowser = useOpenCeremony((s) => s.closeBrowser);
+
+  useEffect(() => start(), [start]);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void open();
+  };
+
+  const opening = phase.kind === 'opening';
+
+  return (
+    <section className="screen" aria-labelledby={headingId}>
+      <div className="screen-header">
+        <h2 id={headingId}>Open a ceremony</h2>
+      </div>
+
+      {phase.kind === 'opened' ? (
+        <OpenOutcome detail={phase.detail} />
+      ) : (
+        <form className="open-form" onSubmit={submit} noValidate>
+          <fieldset className="open-fields" disabled={opening}>
+            <ReleaseFields />
+            <PathListField
+              field="artifacts"
+              legend="Artifacts"
+              noun="artifact"
+              pathLabel="Path of an artifact"
+              hint="The files being released: each is hashed (SHA-256) and named in the release statement."
+              paths={form.artifactPaths}
+              required
+            />
+            <PathListField
+              field="provenance"
+              legend="Provenance"
+              noun="provenance file"
+              pathLabel="Path of a provenance file"
+              hint="SLSA provenance or other in-toto statements from CI, raw, in DSSE or in a Sigstore bundle."
+              paths={form.provenancePaths}
+            />
+            <PathListField
+              field="sbom"
+              legend="SBOM"
+              noun="SBOM"
+              pathLabel="Path of the SBOM"
+              hint="A CycloneDX or SPDX JSON document describing what the release contains."
+              paths={form.sbomPath ? [form.sbomPath] : []}
+            />
+            <PolicyField />
+            <div className="check-field">
+              <input id={`${headingId}-sha512`} type="checkbox" checked={form.sha512} onChange={(event) => setSha512(event.target.checked)} />
+              <label htmlFor={`${headingId}-sha512`}>SHA-512 too</label>
+              <span className="hint">Name each artifact by its SHA-512 digest as well as SHA-256 (hashing takes about twice as long).</span>
+            </div>
+          </fieldset>
+
+          {opening ? (
+            <OpeningProgress progress={phase.progress} cancelRequested={phase.cancelRequested} onCancel={() => void cancelOpening()} />
+          ) : (
+            <div className="actions">
+              <button type="submit" className="button-primary">
+                Open ceremony
+              </button>
+            </div>
+          )}
+          {openError && <ErrorMessage error={openError} onDismiss={() => dismissError('open')} />}
+          <div role="status">{openNote && <p className="message message-info">{openNote}</p>}</div>
+        </form>
+      )}
+
+      {browsing && (
+        <FileBrowserDialog
+          title={browseTitle[browsing]}
+          mode="files"
+          multiple={pickMultiple[browsing]}
+          onChoose={(paths) => void chooseFromBrowser(paths)}
+          onClose={closeBrowser}
+        />
+      )}
+    </section>
+  );
+}

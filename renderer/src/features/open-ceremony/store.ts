@@ -1,0 +1,409 @@
+/**
+ * The Open screen's state: the form (what the release manager collected so
+ * far), the policies the core knows, and the opening itself (progress of the
+ * hashing, then the ceremony the core opened, with its findings).
+ *
+ * Nothing collected is dropped when a call fails: the form stays as it was
+ * and the error is shown next to what the person just did. A PIN (for an
+ * override) passes through `freezeWithOverride` as an argument only.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { useStore } from 'zustand';
+import { calls, type CeremonyDetail, type OperationProgress, type PolicySummary, type SigningKey } from '../../../../shared/api/contract';
+import type { ErrorData } from '../../../../shared/errors';
+import { getApi } from '../../api';
+import { callApi, firstIssue, inputError, thrownToError } from '../../components/api-call';
+import { addPaths, isAbsolutePath, pathOfDroppedFile } from '../../components/files';
+import { needsPin } from '../ceremony/format';
+import { dropUnavailableText, newOperationId, pickMultiple, type PathField } from './format';
+
+export interface OpenForm {
+  name: string;
+  version: string;
+  purl: string;
+  artifactPaths: readonly string[];
+  provenancePaths: readonly string[];
+  sbomPath: string | undefined;
+  policyPath: string | undefined;
+  sha512: boolean;
+}
+
+export type FormField = 'name' | 'version' | 'purl' | 'artifacts' | 'provenance' | 'sbom' | 'policy';
+
+export type OpenPhase =
+  | { kind: 'editing' }
+  | { kind: 'opening'; operationId: string; progress: OperationProgress | undefined; cancelRequested: boolean }
+  | { kind: 'opened'; detail: CeremonyDetail };
+
+export interface OverrideData {
+  keys: readonly SigningKey[] | undefined;
+  loadingKeys: boolean;
+  keyUri: string | undefined;
+  reason: string;
+  working: boolean;
+  error: ErrorData | undefined;
+}
+
+/** Where an error belongs on the screen. */
+export type OpenErrorKey = 'policies' | 'open' | 'browse' | 'override' | FormField;
+
+export interface OpenCeremonyData {
+  form: OpenForm;
+  policies: readonly PolicySummary[] | undefined;
+  /** Progress text while policies load, import or are created. */
+  policyBusy: string | undefined;
+  errors: Readonly<Partial<Record<OpenErrorKey, ErrorData>>>;
+  /** Notes that are not errors (a drop without a path, a cancelled opening). */
+  notes: Readonly<Partial<Record<FormField | 'open', string>>>;
+  phase: OpenPhase;
+  /** The field the in-app file browser is choosing for, when it is open. */
+  browsing: PathField | undefined;
+  override: OverrideData;
+}
+
+export interface OpenCeremonyActions {
+  /** Loads the policies; returns the function that stops whatever it started. */
+  start(): () => void;
+  loadPolicies(): Promise<void>;
+  setText(field: 'name' | 'version' | 'purl', value: string): void;
+  setSha512(value: boolean): void;
+  selectPolicy(path: string | undefined): void;
+  addPaths(field: PathField, paths: readonly string[]): void;
+  removePath(field: 'artifacts' | 'provenance' | 'sbom', path: string): void;
+  /** A path typed by hand; resolves true when it was taken. */
+  addTypedPath(field: PathField, text: string): Promise<boolean>;
+  /** Opens the native file dialog, or the in-app browser where the shell has none. */
+  browse(field: PathField): Promise<void>;
+  chooseFromBrowser(paths: readonly string[]): Promise<void>;
+  closeBrowser(): void;
+  /** Files dropped on a field: taken when the shell tells their paths, otherwise a note says what to do. */
+  drop(field: PathField, files: readonly unknown[]): Promise<void>;
+  importPolicy(path: string): Promise<void>;
+  createDemoPolicy(): Promise<void>;
+  open(): Promise<void>;
+  cancelOpening(): Promise<void>;
+  setOverrideReason(reason: string): void;
+  selectOverrideKey(keyUri: string): void;
+  /** Freezes a ceremony whose findings failed, recording the override; the PIN goes straight to the API. */
+  freezeWithOverride(pin: string | null): Promise<boolean>;
+  /** Back to the form after an opening, with every field as it was. */
+  backToForm(): void;
+  /** A fresh form for the next ceremony; the policy and SHA-512 choice stay. */
+  startOver(): void;
+  dismissError(key: OpenErrorKey): void;
+}
+
+export type OpenCeremonyState = OpenCeremonyData & OpenCeremonyActions;
+
+export function emptyForm(): OpenForm {
+  return { name: '', version: '', purl: '', artifactPaths: [], provenancePaths: [], sbomPath: undefined, policyPath: undefined, sha512: false };
+}
+
+function emptyOverride(): OverrideData {
+  return { keys: undefined, loadingKeys: false, keyUri: undefined, reason: '', working: false, error: undefined };
+}
+
+export function initialOpenCeremonyData(): OpenCeremonyData {
+  return { form: emptyForm(), policies: undefined, policyBusy: undefined, errors: {}, notes: {}, phase: { kind: 'editing' }, browsing: undefined, override: emptyOverride() };
+}
+
+function without<K extends string, V>(record: Readonly<Partial<Record<K, V>>>, ...keys: K[]): Partial<Record<K, V>> {
+  if (!keys.some((key) => key in record)) return record as Partial<Record<K, V>>;
+  const copy = { ...record };
+  for (const key of keys) delete copy[key];
+  return copy;
+}
+
+/** The field errors of a form that cannot be opened yet, in the order the fields appear. */
+export function checkForm(form: OpenForm): Partial<Record<FormField, ErrorData>> {
+  const errors: Partial<Record<FormField, ErrorData>> = {};
+  if (!form.name.trim()) errors.name = inputError('Name the release (for example the product or package name).');
+  if (!form.version.trim()) errors.version = inputError('Give the version being released.');
+  if (form.purl.trim() && !/^pkg:[a-z][a-z0-9.+-]*\/.+/i.test(form.purl.trim())) errors.purl = inputError('A package URL starts with pkg:type/ (for example pkg:npm/app@1.2.3), or leave it empty.');
+  if (form.artifactPaths.length === 0) errors.artifacts = inputError('Add at least one artifact: the files being released.');
+  if (!form.policyPath) errors.policy = inputError('Choose the policy that says who must approve.');
+  return errors;
+}
+
+export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
+  let policiesSeq = 0;
+  /** Stops listening to progress of the opening under way. */
+  let stopProgress: (() => void) | undefined;
+
+  return createStore<OpenCeremonyState>()((set, get) => {
+    const setForm = (patch: Partial<OpenForm>, clear: FormField[] = []) =>
+      set((s) => ({ form: { ...s.form, ...patch }, errors: without(s.errors, ...clear), notes: without(s.notes, ...clear) }));
+    const fail = (key: OpenErrorKey, error: ErrorData) => set((s) => ({ errors: { ...s.errors, [key]: error } }));
+    const note = (key: FormField | 'open', text: string) => set((s) => ({ notes: { ...s.notes, [key]: text } }));
+    const setOverride = (patch: Partial<OverrideData>) => set((s) => ({ override: { ...s.override, ...patch } }));
+
+    /** Shows the policies the core answered with, choosing `choose` when given, else keeping the choice if it still exists. */
+    const showPolicies = (policies: readonly PolicySummary[], choose?: string) => {
+      // Newer than any list still on its way.
+      policiesSeq += 1;
+      const current = get().form.policyPath;
+      const kept = choose ?? (current && policies.some((p) => p.path === current) ? current : policies.length === 1 ? policies[0]!.path : undefined);
+      set((s) => ({ policies, policyBusy: undefined, form: { ...s.form, policyPath: kept }, errors: without(s.errors, 'policies', ...(kept ? (['policy'] as const) : [])) }));
+    };
+
+    const loadOverrideKeys = async (ceremonyId: string) => {
+      setOverride({ loadingKeys: true, error: undefined });
+      const result = await callApi('ceremonies.signingKeys', { id: ceremonyId });
+      if (!result.ok) return setOverride({ loadingKeys: false, error: result.error });
+      // An override is recorded under the key's owner: keys of the policy's approvers first.
+      const keys = [...result.value.filter((key) => key.approverId), ...result.value.filter((key) => !key.approverId)];
+      const usable = keys.filter((key) => key.pinStatus !== 'locked');
+      setOverride({ loadingKeys: false, keys, keyUri: get().override.keyUri ?? (usable.length === 1 ? usable[0]!.keyUri : undefined) });
+    };
+
+    return {
+      ...initialOpenCeremonyData(),
+
+      start() {
+        void get().loadPolicies();
+        return () => undefined;
+      },
+
+      async loadPolicies() {
+        const mine = ++policiesSeq;
+        set((s) => ({ policyBusy: 'Loading policies…', errors: without(s.errors, 'policies') }));
+        const result = await callApi('policies.list', {});
+        if (mine !== policiesSeq) return;
+        if (!result.ok) {
+          set({ policyBusy: undefined });
+          return fail('policies', result.error);
+        }
+        showPolicies(result.value);
+      },
+
+      setText(field, value) {
+        setForm({ [field]: value }, [field]);
+      },
+
+      setSha512(value) {
+        setForm({ sha512: value });
+      },
+
+      selectPolicy(path) {
+        setForm({ policyPath: path }, ['policy']);
+      },
+
+      addPaths(field, paths) {
+        if (paths.length === 0) return;
+        const form = get().form;
+        switch (field) {
+          case 'artifacts':
+            return setForm({ artifactPaths: addPaths(form.artifactPaths, paths) }, ['artifacts']);
+          case 'provenance':
+            return setForm({ provenancePaths: addPaths(form.provenancePaths, paths) }, ['provenance']);
+          case 'sbom':
+            return setForm({ sbomPath: paths[paths.length - 1] }, ['sbom']);
+          case 'policy':
+            return void get().importPolicy(paths[0]!);
+        }
+      },
+
+      removePath(field, path) {
+        const form = get().form;
+        if (field === 'artifacts') setForm({ artifactPaths: form.artifactPaths.filter((p) => p !== path) });
+        else if (field === 'provenance') setForm({ provenancePaths: form.provenancePaths.filter((p) => p !== path) });
+        else if (form.sbomPath === path) setForm({ sbomPath: undefined });
+      },
+
+      async addTypedPath(field, text) {
+        const path = text.trim();
+        if (!path) {
+          fail(field, inputError('Type the full path of the file first.'));
+          return false;
+        }
+        if (!isAbsolutePath(path)) {
+          fail(field, inputError(`“${path}” is not a full path. Type it from the root (for example /home/me/dist/app.tgz).`));
+          return false;
+        }
+        if (field === 'policy') return get().importPolicy(path).then(() => !get().errors.policy);
+        get().addPaths(field, [path]);
+        return true;
+      },
+
+      async browse(field) {
+        set((s) => ({ errors: without(s.errors, 'browse', field), notes: without(s.notes, field) }));
+        const result = await callApi('files.pick', { purpose: field, multiple: pickMultiple[field] });
+        if (!result.ok) return fail(field, result.error);
+        if (result.value === null) {
+          set({ browsing: field });
+          return;
+        }
+        get().addPaths(field, result.value.paths);
+      },
+
+      async chooseFromBrowser(paths) {
+        const field = get().browsing;
+        set({ browsing: undefined });
+        if (field) get().addPaths(field, paths);
+      },
+
+      closeBrowser() {
+        set({ browsing: undefined });
+      },
+
+      async drop(field, files) {
+        // The desktop preload knows a dropped file's path; a browser never tells one.
+        let shellPath: ((file: unknown) => string | undefined) | undefined;
+        try {
+          shellPath = getApi().pathOfDroppedFile;
+        } catch {
+          shellPath = undefined;
+        }
+        const paths = files.map((file) => shellPath?.(file) ?? pathOfDroppedFile(file));
+        const known = paths.filter((path): path is string => path !== undefined);
+        if (known.length > 0) get().addPaths(field, pickMultiple[field] ? known : known.slice(0, 1));
+        if (known.length < paths.length) note(field, dropUnavailableText);
+      },
+
+      async importPolicy(path) {
+        set((s) => ({ policyBusy: 'Loading the policy…', errors: without(s.errors, 'policy', 'policies') }));
+        const before = new Set((get().policies ?? []).map((policy) => policy.digest));
+        const result = await callApi('policies.import', { path });
+        if (!result.ok) {
+          set({ policyBusy: undefined });
+          return fail('policy', result.error);
+        }
+        // Choose what was just loaded: the policy that is new, else the one with that path.
+        const added = result.value.find((policy) => !before.has(policy.digest)) ?? result.value.find((policy) => policy.path === path);
+        showPolicies(result.value, added?.path);
+      },
+
+      async createDemoPolicy() {
+        set((s) => ({ policyBusy: 'Creating the demo policy…', errors: without(s.errors, 'policy', 'policies') }));
+        const before = new Set((get().policies ?? []).map((policy) => policy.digest));
+        const result = await callApi('policies.createDemo', {});
+        if (!result.ok) {
+          set({ policyBusy: undefined });
+          return fail('policy', result.error);
+        }
+        showPolicies(result.value, result.value.find((policy) => !before.has(policy.digest))?.path);
+      },
+
+      async open() {
+        const state = get();
+        if (state.phase.kind === 'opening') return;
+        const fieldErrors = checkForm(state.form);
+        set((s) => ({ errors: { ...without(s.errors, 'open', 'name', 'version', 'purl', 'artifacts', 'policy'), ...fieldErrors }, notes: without(s.notes, 'open') }));
+        if (Object.keys(fieldErrors).length > 0) return;
+
+        const { form } = state;
+        const input = {
+          operationId: newOperationId(),
+          policyPath: form.policyPath!,
+          release: { name: form.name.trim(), version: form.version.trim(), ...(form.purl.trim() ? { purl: form.purl.trim() } : {}) },
+          artifactPaths: [...form.artifactPaths],
+          provenancePaths: [...form.provenancePaths],
+          ...(form.sbomPath ? { sbomPath: form.sbomPath } : {}),
+          ...(form.sha512 ? { sha512: true } : {}),
+        };
+        const checked = calls['ceremonies.open'].input.safeParse(input);
+        if (!checked.success) return fail('open', firstIssue(checked.error));
+
+        const { operationId } = input;
+        set({ phase: { kind: 'opening', operationId, progress: undefined, cancelRequested: false } });
+        stopProgress?.();
+        try {
+          stopProgress = getApi().on('operation.progress', (progress) => {
+            const phase = get().phase;
+            // Only this opening's progress: another window may be hashing at the same time.
+            if (progress.operationId !== operationId || phase.kind !== 'opening' || phase.operationId !== operationId) return;
+            set({ phase: { ...phase, progress } });
+          });
+        } catch (error) {
+          set({ phase: { kind: 'editing' } });
+          return fail('open', thrownToError(error));
+        }
+        const result = await callApi('ceremonies.open', checked.data);
+        stopProgress?.();
+        stopProgress = undefined;
+        const phase = get().phase;
+        if (phase.kind !== 'opening' || phase.operationId !== operationId) return;
+        if (!result.ok) {
+          set({ phase: { kind: 'editing' } });
+          if (phase.cancelRequested) note('open', 'Opening was cancelled: no ceremony was opened. Everything you chose is still here.');
+          else fail('open', result.error);
+          return;
+        }
+        set({ phase: { kind: 'opened', detail: result.value }, override: emptyOverride() });
+        if (result.value.state === 'open' && result.value.overrideAllowed) await loadOverrideKeys(result.value.id);
+      },
+
+      async cancelOpening() {
+        const phase = get().phase;
+        if (phase.kind !== 'opening' || phase.cancelRequested) return;
+        set({ phase: { ...phase, cancelRequested: true } });
+        const result = await callApi('operations.cancel', { operationId: phase.operationId });
+        const now = get().phase;
+        if (!result.ok && now.kind === 'opening' && now.operationId === phase.operationId) {
+          set({ phase: { ...now, cancelRequested: false } });
+          fail('open', result.error);
+        }
+      },
+
+      setOverrideReason(reason) {
+        setOverride({ reason });
+      },
+
+      selectOverrideKey(keyUri) {
+        setOverride({ keyUri, error: undefined });
+      },
+
+      async freezeWithOverride(pin) {
+        const phase = get().phase;
+        const override = get().override;
+        if (phase.kind !== 'opened' || override.working) return false;
+        const key = override.keys?.find((candidate) => candidate.keyUri === override.keyUri);
+        const reason = override.reason.trim();
+        if (!reason) {
+          setOverride({ error: inputError('Say why the failed checks may be overridden: the reason is recorded in the statement.') });
+          return false;
+        }
+        if (!key) {
+          setOverride({ error: inputError('Choose the key that records the override.') });
+          return false;
+        }
+        const pinArgument = needsPin(key) ? pin : null;
+        if (needsPin(key) && !pin) {
+          setOverride({ error: inputError('Enter the PIN of the token.') });
+          return false;
+        }
+        setOverride({ working: true, error: undefined });
+        const result = await callApi('ceremonies.freeze', { id: phase.detail.id, overrideReason: reason, keyUri: key.keyUri, ...(pinArgument ? { pin: pinArgument } : {}) });
+        if (!result.ok) {
+          setOverride({ working: false, error: result.error });
+          return false;
+        }
+        set({ phase: { kind: 'opened', detail: result.value }, override: emptyOverride() });
+        return true;
+      },
+
+      backToForm() {
+        set({ phase: { kind: 'editing' }, override: emptyOverride() });
+      },
+
+      startOver() {
+        const { policyPath, sha512 } = get().form;
+        set({ form: { ...emptyForm(), policyPath, sha512 }, phase: { kind: 'editing' }, override: emptyOverride(), errors: {}, notes: {} });
+      },
+
+      dismissError(key) {
+        set((s) => ({ errors: without(s.errors, key) }));
+      },
+    };
+  });
+}
+
+export const openCeremonyStore = createOpenCeremonyStore();
+
+export function useOpenCeremony<T>(selector: (state: OpenCeremonyState) => T): T {
+  return useStore(openCeremonyStore, selector);
+}
+
+export function resetOpenCeremonyStore(): void {
+  openCeremonyStore.setState(initialOpenCeremonyData());
+}

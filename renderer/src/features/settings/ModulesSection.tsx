@@ -1,0 +1,89 @@
+import { useEffect, useId } from 'react';
+import type { TokenModule } from '../../../../shared/api/contract';
+import { BusyStatus } from '../../components/BusyStatus';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { AddModuleDialog } from '../tokens/AddModuleDialog';
+import { moduleOriginText, moduleStatusText } from '../tokens/format';
+import { op } from '../tokens/ops';
+import { tokensStore, useTokens } from '../tokens/store';
+
+/** PKCS#11 modules, through the Tokens store (the one owner of the module list): add and remove here, tokens on the Tokens screen. */
+export function ModulesSection() {
+  const headingId = useId();
+  const snapshot = useTokens((s) => s.snapshot);
+  const loading = useTokens((s) => s.busy[op.load]);
+  const loadError = useTokens((s) => s.errors[op.load]);
+  const load = useTokens((s) => s.load);
+  const dialog = useTokens((s) => s.dialog);
+  const openAddModule = useTokens((s) => s.openAddModule);
+  const closeDialog = useTokens((s) => s.closeDialog);
+
+  useEffect(() => tokensStore.getState().start(), []);
+
+  return (
+    <section className="settings-section" aria-labelledby={headingId}>
+      <div className="section-header">
+        <h3 id={headingId}>PKCS#11 modules</h3>
+        <button type="button" onClick={openAddModule}>
+          Add module…
+        </button>
+      </div>
+      <p className="hint">The libraries that talk to tokens. Conclave finds the common ones itself; add others by their path.</p>
+      <BusyStatus texts={loading && !snapshot ? [loading] : []} />
+      {loadError && (
+        <div className="load-error">
+          <ErrorMessage error={loadError} />
+          <button type="button" onClick={() => void load()}>
+            Try again
+          </button>
+        </div>
+      )}
+      {snapshot && snapshot.modules.length === 0 && <p className="muted">No PKCS#11 module found on this computer. Add the one your token’s vendor installs.</p>}
+      {snapshot && snapshot.modules.length > 0 && (
+        <ul className="settings-modules" aria-label="PKCS#11 modules">
+          {snapshot.modules.map((module) => (
+            <li key={module.id}>
+              <ModuleRow module={module} />
+            </li>
+          ))}
+        </ul>
+      )}
+      {dialog?.kind === 'add-module' && <AddModuleDialog onClose={closeDialog} />}
+    </section>
+  );
+}
+
+function ModuleRow({ module }: { module: TokenModule }) {
+  const removeModule = useTokens((s) => s.removeModule);
+  const dismissError = useTokens((s) => s.dismissError);
+  const busy = useTokens((s) => s.busy[op.removeModule(module.id)]);
+  const error = useTokens((s) => s.errors[op.removeModule(module.id)]);
+  const tokenCount = module.tokens.length;
+  return (
+    <div className="settings-module">
+      <div className="module-header">
+        <strong>{module.label}</strong>
+        <span className={`badge badge-${module.status === 'ready' ? 'ok' : 'danger'}`}>{moduleStatusText[module.status]}</span>
+        <span className="badge badge-info">{moduleOriginText[module.origin]}</span>
+        <span className="muted">{tokenCount === 1 ? '1 token' : `${tokenCount} tokens`}</span>
+        {module.origin === 'added' && (
+          <button
+            type="button"
+            className="button-quiet module-remove"
+            aria-label={`Remove ${module.label}`}
+            onClick={() => void removeModule(module.id)}
+            aria-disabled={busy ? true : undefined}
+          >
+            Remove
+          </button>
+        )}
+      </div>
+      <p className="module-path">
+        <code>{module.path}</code>
+      </p>
+      {module.status === 'failed' && <p className="message message-error">{module.error?.message ?? 'Conclave could not load this module.'}</p>}
+      <BusyStatus texts={busy ? [busy] : []} />
+      {error && <ErrorMessage error={error} onDismiss={() => dismissError(op.removeModule(module.id))} />}
+    </div>
+  );
+}

@@ -1,0 +1,42 @@
+import { useEffect, useId } from 'react';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { BusyStatus } from '../../components/BusyStatus';
+import { FoldersSection } from './FoldersSection';
+import { ModulesSection } from './ModulesSection';
+import { PoliciesSection } from './PoliciesSection';
+import { settingsOp, useSettings } from './store';
+
+/** Where Conclave keeps its files, the policies in its store, and the PKCS#11 modules it loads. */
+export function SettingsScreen() {
+  const headingId = useId();
+  const load = useSettings((s) => s.load);
+  const folders = useSettings((s) => s.folders);
+  const loading = useSettings((s) => s.busy[settingsOp.folders]);
+  const error = useSettings((s) => s.errors[settingsOp.folders]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  return (
+    <section className="screen" aria-labelledby={headingId}>
+      <div className="screen-header">
+        <h2 id={headingId}>Settings</h2>
+      </div>
+      <BusyStatus texts={loading && !folders ? [loading] : []} />
+      {error && (
+        <div className="load-error">
+          <ErrorMessage error={error} />
+          <button type="button" onClick={() => void load()}>
+            Try again
+          </button>
+        </div>
+      )}
+      <div className="settings">
+        <FoldersSection folders={folders} />
+        <PoliciesSection />
+        <ModulesSection />
+      </div>
+    </section>
+  );
+}

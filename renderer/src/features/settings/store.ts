@@ -1,0 +1,155 @@
+/**
+ * The Settings screen's state: where Conclave keeps its data, and the
+ * policies in its store, as the core reports them; plus what this window is
+ * doing right now. PKCS#11 modules are the Tokens store's (one source of
+ * truth for modules): the Settings screen uses its actions.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { useStore } from 'zustand';
+import { calls, type CallOutput, type PolicySummary } from '../../../../shared/api/contract';
+import type { ErrorData } from '../../../../shared/errors';
+import { callApi } from '../../components/api-call';
+
+/** A record without one key; the same object when the key was not there, so selectors stay stable. */
+function without<K extends string, V>(record: Readonly<Partial<Record<K, V>>>, key: K): Partial<Record<K, V>> {
+  if (!(key in record)) return record;
+  const copy = { ...record };
+  delete copy[key];
+  return copy;
+}
+
+export type Folders = CallOutput<'settings.get'>;
+
+/** Where a busy flag or an error belongs. */
+export const settingsOp = {
+  folders: 'settings.get',
+  policies: 'policies.list',
+  importPolicy: 'policies.import',
+  createDemoPolicy: 'policies.createDemo',
+} as const;
+export type SettingsOp = (typeof settingsOp)[keyof typeof settingsOp];
+
+export const settingsBusyText: Record<SettingsOp, string> = {
+  'settings.get': 'Loading folders…',
+  'policies.list': 'Loading policies…',
+  'policies.import': 'Importing the policy…',
+  'policies.createDemo': 'Creating the demo policy…',
+};
+
+export interface SettingsData {
+  folders: Folders | undefined;
+  policies: readonly PolicySummary[] | undefined;
+  busy: Readonly<Partial<Record<SettingsOp, string>>>;
+  errors: Readonly<Partial<Record<SettingsOp, ErrorData>>>;
+  /** The policy just imported or created, so the screen can point at it. */
+  lastAdded: string | undefined;
+}
+
+export interface SettingsActions {
+  load(): Promise<void>;
+  loadPolicies(): Promise<void>;
+  /** Resolves true when the policy was imported (the form can then be cleared). */
+  importPolicy(path: string): Promise<boolean>;
+  createDemoPolicy(): Promise<boolean>;
+  dismissError(op: SettingsOp): void;
+}
+
+export type SettingsState = SettingsData & SettingsActions;
+
+export function initialSettingsData(): SettingsData {
+  return { folders: undefined, policies: undefined, busy: {}, errors: {}, lastAdded: undefined };
+}
+
+/** The digest of the one policy in `after` that was not in `before` (or the first that changed). */
+export function addedPolicy(before: readonly PolicySummary[] | undefined, after: readonly PolicySummary[]): string | undefined {
+  const known = new Set((before ?? []).map((policy) => policy.digest));
+  return after.find((policy) => !known.has(policy.digest))?.digest;
+}
+
+export function createSettingsStore(): StoreApi<SettingsState> {
+  let policiesSeq = 0;
+
+  return createStore<SettingsState>()((set, get) => {
+    const begin = (op: SettingsOp) => set((s) => ({ busy: { ...s.busy, [op]: settingsBusyText[op] }, errors: without(s.errors, op) }));
+    const succeed = (op: SettingsOp) => set((s) => ({ busy: without(s.busy, op) }));
+    const fail = (op: SettingsOp, error: ErrorData) => set((s) => ({ busy: without(s.busy, op), errors: { ...s.errors, [op]: error } }));
+    const showPolicies = (policies: readonly PolicySummary[]) => {
+      policiesSeq += 1;
+      set((s) => ({ policies, lastAdded: addedPolicy(s.policies, policies) ?? s.lastAdded }));
+    };
+
+    return {
+      ...initialSettingsData(),
+
+      async load() {
+        begin(settingsOp.folders);
+        const [folders] = await Promise.all([callApi('settings.get', {}), get().loadPolicies()]);
+        if (!folders.ok) return fail(settingsOp.folders, folders.error);
+        succeed(settingsOp.folders);
+        set({ folders: folders.value });
+      },
+
+      async loadPolicies() {
+        const seq = policiesSeq;
+        begin(settingsOp.policies);
+        const result = await callApi('policies.list', {});
+        if (!result.ok) return fail(settingsOp.policies, result.error);
+        succeed(settingsOp.policies);
+        // An import or a demo policy that finished meanwhile answered with a newer list.
+        if (seq === policiesSeq) {
+          policiesSeq += 1;
+          set({ policies: result.value });
+        }
+      },
+
+      async importPolicy(path) {
+        const op = settingsOp.importPolicy;
+        if (get().busy[op]) return false;
+        const checked = calls['policies.import'].input.safeParse({ path: path.trim() });
+        if (!checked.success) {
+          fail(op, { code: 'invalid-input', message: 'Enter the full path of a policy file (a .json file), for example /home/you/release-policy.json.' });
+          return false;
+        }
+        begin(op);
+        const result = await callApi('policies.import', checked.data);
+        if (!result.ok) {
+          fail(op, result.error);
+          return false;
+        }
+        succeed(op);
+        showPolicies(result.value);
+        return true;
+      },
+
+      async createDemoPolicy() {
+        const op = settingsOp.createDemoPolicy;
+        if (get().busy[op]) return false;
+        begin(op);
+        const result = await callApi('policies.createDemo', {});
+        if (!result.ok) {
+          fail(op, result.error);
+          return false;
+        }
+        succeed(op);
+        showPolicies(result.value);
+        return true;
+      },
+
+      dismissError(op) {
+        set((s) => ({ errors: without(s.errors, op) }));
+      },
+    };
+  });
+}
+
+/** The one Settings store of this window. */
+export const settingsStore = createSettingsStore();
+
+export function useSettings<T>(selector: (state: SettingsState) => T): T {
+  return useStore(settingsStore, selector);
+}
+
+/** For tests: puts the window's store back to its first state (actions are kept). */
+export function resetSettingsStore(): void {
+  settingsStore.setState(initialSettingsData());
+}
