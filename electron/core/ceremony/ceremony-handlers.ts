@@ -72,7 +72,32 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
   let localKeyIds = new Set<string>();
   /** The scan of keys on attached tokens in progress, so lists wait for it rather than show a stale "waiting on me". */
   let localKeysScanned: Promise<void> = Promise.resolve();
-  let indexed: Promise<unknown> = index.refresh();
+  const indexed: Promise<unknown> = index.refresh();
+  let lastRefresh = now().getTime();
+  let refreshing = false;
+
+  /**
+   * Lists answer from the index at once; the store is re-scanned in the
+   * background (at most every few seconds) for ceremonies other programs
+   * changed (the CLI, a sync), and each change is pushed as ceremony.changed.
+   * Scanning 10,000 ceremony folders on every keystroke in History would not be.
+   */
+  const currentIndex = async (): Promise<void> => {
+    await indexed;
+    if (refreshing || now().getTime() - lastRefresh < 3000) return;
+    refreshing = true;
+    lastRefresh = now().getTime();
+    void index
+      .refresh()
+      .then((changedIds) => {
+        for (const id of changedIds) {
+          const record = index.record(id);
+          if (record) options.emit('ceremony.changed', withWaiting(record));
+        }
+      })
+      .catch(() => undefined)
+      .finally(() => (refreshing = false));
+  };
 
   /** The token service signs with the PIN this one call carried; nothing keeps it afterwards. */
   const signerWith = (pin: string | null): CeremonySigner => ({
@@ -137,7 +162,7 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
 
   const handlers: Pick<ApiHandlers, CeremonyCallName> = {
     'ceremonies.list': async () => {
-      await (indexed = index.refresh());
+      await currentIndex();
       await localKeysScanned;
       return index
         .records()
@@ -270,7 +295,7 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
     },
 
     'history.search': async ({ text, states, from, to, offset, limit }) => {
-      await (indexed = index.refresh());
+      await currentIndex();
       const needle = text?.trim().toLowerCase();
       const matches = index
         .records()
@@ -284,7 +309,7 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
     },
 
     'history.report': async ({ ids, from, to, format }) => {
-      await (indexed = index.refresh());
+      await currentIndex();
       const chosen = index
         .records()
         .map(withWaiting)
