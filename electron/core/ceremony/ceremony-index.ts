@@ -116,7 +116,19 @@ export class CeremonyIndex {
     }
   }
 
+  /** Coalesces writes: with 10,000 ceremonies the cache is megabytes, and one approval should not rewrite it at once. */
   private save(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      this.writeCache();
+    }, 1000);
+    this.saveTimer.unref?.();
+  }
+
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private writeCache(): void {
     const cache: z.input<typeof CacheSchema> = {
       version: 1,
       storeRoot: this.service.store.root,
@@ -125,8 +137,13 @@ export class CeremonyIndex {
     this.saving = this.saving.then(() => writeFileAtomically(this.cachePath, JSON.stringify(cache)).catch(() => undefined));
   }
 
-  /** Settles when the last cache write has finished (tests, shutdown). */
+  /** Writes any pending cache now; settles when the last write has finished (tests, shutdown). */
   flushed(): Promise<void> {
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
+      this.writeCache();
+    }
     return this.saving;
   }
 }
