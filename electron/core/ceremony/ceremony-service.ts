@@ -278,11 +278,15 @@ export class CeremonyService {
       now: this.now(),
       tally: (approvals, rejections) => {
         const evaluation = evaluatePolicy(policy, { approvals, rejections, ...(openerId ? { openerId } : {}) });
+        // "1 of 2 approvals; security still needed": the count, then only what the count does not say.
+        const rolesNeeded = Object.entries(evaluation.missing.roles)
+          .filter(([, count]) => count > 0)
+          .map(([role, count]) => (count === 1 ? `${role} still needed` : `${count} more ${role} needed`));
         const summary = evaluation.satisfied
           ? `${evaluation.counted.length} of ${policy.threshold} approvals: ${evaluation.counted.join(', ')}`
           : evaluation.impossible
             ? evaluation.impossibleReason
-            : `${evaluation.counted.length} of ${policy.threshold} approvals; ${evaluation.stillNeeded}`;
+            : [`${evaluation.counted.length} of ${policy.threshold} approvals`, ...rolesNeeded].join('; ');
         return { satisfied: evaluation.satisfied, impossible: evaluation.impossible, summary };
       },
     });
