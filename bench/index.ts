@@ -8,15 +8,29 @@
  *       `pkcs11-tool --sign`
  *   (c) verifying an envelope with 5 signatures: the whole verifier vs the
  *       five raw signature checks alone
+ *   (d) startup: from spawning the browser shell (`node out/main/web-shell.js`)
+ *       to an interactive Ceremonies screen in headless Chromium, with an
+ *       empty store and with 10,000 ceremonies, vs a Node start and a static
+ *       page load over the same shell
+ *   (e) history: from clicking "History" to the first rows with 10,000
+ *       ceremonies, cold (no summary cache) and warm (shell restarted), and
+ *       searches typed into it, vs listing and reading the store folder
  *
- * Each figure is the median of several rounds after a warm-up round.
+ * (d) and (e) need `npm run build`, SoftHSM2 and /usr/bin/chromium (the e2e
+ * tests' browser); without them they say so and are skipped. They share one
+ * generated history (tests/support/generate-ceremonies.ts), made once a run.
+ *
+ * Each figure is the median of several rounds after a warm-up round (the
+ * cold History rounds have no warm-up: each one deletes the summary cache).
  * Environment:
  *   CONCLAVE_BENCH_HASH_MIB     size of the file to hash, MiB (default 1024)
  *   CONCLAVE_BENCH_REPEATS      measured rounds per figure (default 3)
  *   CONCLAVE_BENCH_SIGNATURES   signatures per round (default 50)
- *   CONCLAVE_BENCH_ONLY         "hashing", "signing" or "verifying" to run one part
+ *   CONCLAVE_BENCH_CEREMONIES   ceremonies generated for (d) and (e) (default 10000)
+ *   CONCLAVE_CHROMIUM           the Chromium for (d) and (e) (default /usr/bin/chromium)
+ *   CONCLAVE_BENCH_ONLY         "hashing", "signing", "verifying", "startup" or
+ *                               "history" to run one part
  */
-import { spawnSync } from 'node:child_process';
 import { createHash, createPublicKey, createVerify, randomFillSync, randomBytes, verify as verifyOneShot } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -32,29 +46,22 @@ import { inTotoPayloadType, pae } from '../shared/dsse/pae';
 import { loadPolicy } from '../shared/policy/policy';
 import { buildReleaseStatement, freezeStatement } from '../shared/statement/statement';
 import { verifyRelease } from '../shared/verify/verify';
+import { cleanupAll, mebibyte, median, megabytes, onCleanup, positiveNumber, print, row, timed, tool } from './support';
+import { benchHistory, benchStartup } from './window';
 
-const mebibyte = 1024 * 1024;
 const hashMib = positiveNumber('CONCLAVE_BENCH_HASH_MIB', 1024);
 const repeats = positiveNumber('CONCLAVE_BENCH_REPEATS', 3);
 const signatures = positiveNumber('CONCLAVE_BENCH_SIGNATURES', 50);
-const only = process.env.CONCLAVE_BENCH_ONLY;
+const parts = ['hashing', 'signing', 'verifying', 'startup', 'history'];
+const only = process.env.CONCLAVE_BENCH_ONLY || undefined;
 
-const cleanups: (() => void)[] = [];
-function cleanupAll(): void {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    try {
-      cleanup();
-    } catch {
-      // Best effort: a leftover temp folder is not worth hiding the figures for.
-    }
-  }
-}
 process.once('SIGINT', () => {
   cleanupAll();
   process.exit(130);
 });
 
 async function main(): Promise<void> {
+  if (only && !parts.includes(only)) throw new Error(`CONCLAVE_BENCH_ONLY must be one of ${parts.join(', ')}, not "${only}".`);
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   print(`Conclave benchmark: Node ${process.version} (OpenSSL ${process.versions.openssl}), ${availableParallelism()} cores, ${cpu}`);
   print(`${tool('openssl', ['version']).trim()}; median of ${repeats} rounds after a warm-up round\n`);
@@ -62,6 +69,8 @@ async function main(): Promise<void> {
     if (!only || only === 'hashing') await benchHashing();
     if (!only || only === 'signing') await benchSigning();
     if (!only || only === 'verifying') await benchVerifying();
+    if (!only || only === 'startup') await benchStartup();
+    if (!only || only === 'history') await benchHistory();
   } finally {
     cleanupAll();
   }
@@ -73,7 +82,7 @@ async function benchHashing(): Promise<void> {
   const bytes = Math.round(hashMib * mebibyte);
   print(`(a) SHA-256 of a ${hashMib} MiB file of random bytes (in the page cache after the warm-up)`);
   const dir = mkdtempSync(join(tmpdir(), 'conclave-bench-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'artifact.bin');
   writeRandomFile(path, bytes);
 
@@ -156,11 +165,11 @@ async function benchSigning(): Promise<void> {
   }
   const pin = '1234';
   const folder = makeTokenFolder();
-  cleanups.push(() => folder.cleanup());
+  onCleanup(() => folder.cleanup());
   folder.addToken('bench', pin);
   const env = { ...process.env, ...folder.env };
   const service = new TokenService(forkHostLauncher, env);
-  cleanups.push(() => service.dispose());
+  onCleanup(() => service.dispose());
   await service.addModule({ path: softhsmModule, origin: 'discovered', env: folder.env });
   const token = service.snapshotModules()[0]?.tokens.find((candidate) => candidate.label === 'bench');
   if (!token) throw new Error('The benchmark token did not appear in the token service.');
@@ -246,47 +255,6 @@ async function benchVerifying(): Promise<void> {
   print(row('5 × crypto.verify over the same PAE bytes', `${floor.toFixed(0)} env/s`, `${(1000 / floor).toFixed(2)} ms each`));
   print(row('conclave / raw', `${(conclave / floor).toFixed(2)}`, 'the rest is parsing, policy and bookkeeping'));
   print('');
-}
-
-// ----------------------------------------------------------------------------
-
-function tool(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
-  const result = spawnSync(command, args, { encoding: 'utf8', env, maxBuffer: 16 * mebibyte });
-  if (result.error) throw new Error(`Cannot run ${command}: ${result.error.message}`);
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
-  return result.stdout;
-}
-
-async function timed(work: () => Promise<unknown>): Promise<number> {
-  const start = process.hrtime.bigint();
-  await work();
-  return Number(process.hrtime.bigint() - start) / 1e9;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-function megabytes(bytesPerSecond: number): string {
-  return (bytesPerSecond / 1e6).toFixed(0).padStart(5);
-}
-
-function row(name: string, figure: string, note: string): string {
-  return `    ${name.padEnd(50)} ${figure.padStart(14)}   ${note}`;
-}
-
-function print(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
-
-function positiveNumber(variable: string, fallback: number): number {
-  const text = process.env[variable];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${variable} must be a positive number, not "${text}".`);
-  return value;
 }
 
 main().then(

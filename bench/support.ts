@@ -1,0 +1,69 @@
+/**
+ * What every part of `npm run bench` shares: the figures' layout, timing,
+ * running a tool, reading the environment, and the clean-ups that run even
+ * when a part fails.
+ */
+import { spawnSync } from 'node:child_process';
+
+export const mebibyte = 1024 * 1024;
+
+const cleanups: (() => void)[] = [];
+
+/** Something to undo when the run ends, however it ends (synchronous: it also runs on Ctrl+C). */
+export function onCleanup(cleanup: () => void): void {
+  cleanups.push(cleanup);
+}
+
+export function cleanupAll(): void {
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    try {
+      cleanup();
+    } catch {
+      // Best effort: a leftover temp folder is not worth hiding the figures for.
+    }
+  }
+}
+
+export function tool(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  const result = spawnSync(command, args, { encoding: 'utf8', env, maxBuffer: 64 * mebibyte });
+  if (result.error) throw new Error(`Cannot run ${command}: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
+  return result.stdout;
+}
+
+/** Seconds since some fixed point: for differences only. */
+export function seconds(): number {
+  return Number(process.hrtime.bigint()) / 1e9;
+}
+
+export async function timed(work: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await work();
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export function megabytes(bytesPerSecond: number): string {
+  return (bytesPerSecond / 1e6).toFixed(0).padStart(5);
+}
+
+export function row(name: string, figure: string, note: string): string {
+  return `    ${name.padEnd(50)} ${figure.padStart(14)}   ${note}`;
+}
+
+export function print(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+export function positiveNumber(variable: string, fallback: number): number {
+  const text = process.env[variable];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${variable} must be a positive number, not "${text}".`);
+  return value;
+}

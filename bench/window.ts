@@ -1,0 +1,519 @@
+/**
+ * Parts (d) and (e) of `npm run bench`: the window, measured in Debian's
+ * Chromium (headless, through Playwright) against the browser shell started
+ * as a child process, exactly as a person starts it: `node
+ * out/main/web-shell.js --no-open`, with a data folder and a SoftHSM2 token
+ * folder of the benchmark's own, so no real token or store is touched.
+ *
+ * Times are taken in this process, from spawning the shell or from the click,
+ * to the moment Playwright sees the screen in the state named; Playwright's
+ * own polling adds a few milliseconds to each.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from '@playwright/test';
+import { generateCeremonies } from '../tests/support/generate-ceremonies';
+import { makeTokenFolder, softhsmModule, type TokenFolder } from '../tests/support/softhsm';
+import { median, onCleanup, positiveNumber, print, row, seconds, timed } from './support';
+
+const webShell = fileURLToPath(new URL('../out/main/web-shell.js', import.meta.url));
+// The browser and flags the e2e tests use (playwright.config.ts): Debian's Chromium, never a downloaded one.
+const chromiumPath = process.env.CONCLAVE_CHROMIUM ?? '/usr/bin/chromium';
+const chromiumArgs = ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** Long enough for a first index build of a large store on a slow machine; a figure is never cut short. */
+const waitLimitMs = 180_000;
+
+const repeats = positiveNumber('CONCLAVE_BENCH_REPEATS', 3);
+const ceremonyCount = Math.round(positiveNumber('CONCLAVE_BENCH_CEREMONIES', 10_000));
+const countText = (total: number) => `${total.toLocaleString('en')} ${total === 1 ? 'ceremony' : 'ceremonies'}`;
+
+// (d) ------------------------------------------------------------------------
+
+interface StartupRound {
+  /** Spawn → "Conclave is running at …" printed. */
+  address: number;
+  /** Spawn → heading "Ceremonies" shown and "Open a ceremony" enabled. */
+  interactive: number;
+  /** Spawn → the ceremonies themselves on screen (filter tabs, or the first-run text of an empty store). */
+  listed: number;
+  list: CallTrace | undefined;
+  /** Reference: the built index.html over the same shell, no data (goto → load event). */
+  staticPage: number;
+  /** Reference: about:blank in a new page. */
+  blank: number;
+}
+
+export async function benchStartup(): Promise<void> {
+  print(`(d) Start to an interactive Ceremonies screen: spawning the browser shell → headless Chromium shows the screen`);
+  if (!windowCanRun()) return;
+  const browser = await launchChromium();
+  try {
+    const emptyHome = tempDir('conclave-bench-home-');
+    const empty = await startupRounds(browser, emptyHome, 'empty');
+
+    const history = await historyFixture();
+    const coldNote = !existsSync(history.cacheFile) ? await firstStart(browser, history) : undefined;
+    const full = await startupRounds(browser, history.home, 'full');
+
+    const node: number[] = [];
+    await roundsOf(async () => void node.push(await timed(() => nodeStart())), () => nodeStart());
+    const figure = (values: number[]) => `${median(values).toFixed(3)} s`;
+    const pick = <K extends keyof StartupRound>(rounds: StartupRound[], key: K) => rounds.map((round) => round[key] as number);
+    const afterAddress = (rounds: StartupRound[], key: 'interactive' | 'listed') => `page ${median(rounds.map((round) => round[key] - round.address)).toFixed(3)} s after the address`;
+
+    print(row('empty store: spawn → address printed', figure(pick(empty, 'address')), 'node start, core, token scan, HTTP server'));
+    print(row('empty store: spawn → Ceremonies interactive', figure(pick(empty, 'interactive')), `${afterAddress(empty, 'interactive')}; first-run text shown`));
+    print(row(`${countText(ceremonyCount)}: spawn → address printed`, figure(pick(full, 'address')), 'summary cache in place'));
+    print(row(`${countText(ceremonyCount)}: spawn → heading and button`, figure(pick(full, 'interactive')), `${afterAddress(full, 'interactive')}; the button shows before the list`));
+    print(row(`${countText(ceremonyCount)}: spawn → ceremonies listed`, figure(pick(full, 'listed')), `${afterAddress(full, 'listed')}; ${callNote(full.map((round) => round.list))}`));
+    if (coldNote) print(row(`${countText(ceremonyCount)}, no summary cache: spawn → listed`, coldNote.figure, coldNote.note));
+    print(row('reference: node -e 0 (spawn → exit)', figure(node), 'the floor of any Node process start'));
+    print(row('reference: static index.html over the shell', figure(pick([...empty, ...full], 'staticPage')), 'goto → load event, no secret, no data'));
+    print(row('reference: about:blank in a new page', figure(pick([...empty, ...full], 'blank')), 'goto → load event'));
+    print('');
+  } finally {
+    await browser.close();
+  }
+}
+
+async function startupRounds(browser: Browser, home: string, kind: 'empty' | 'full'): Promise<StartupRound[]> {
+  const rounds: StartupRound[] = [];
+  await roundsOf(
+    async () => {
+      rounds.push(await startupRound(browser, home, kind));
+    },
+    () => startupRound(browser, home, kind),
+  );
+  return rounds;
+}
+
+async function startupRound(browser: Browser, home: string, kind: 'empty' | 'full'): Promise<StartupRound> {
+  return withPage(browser, async (page, calls) => {
+    const shell = await startShell(home);
+    try {
+      return await shell.explain(async () => {
+        await page.goto(shell.url, { waitUntil: 'commit' });
+        await Promise.all([
+          page.getByRole('heading', { name: 'Ceremonies', exact: true, level: 2 }).waitFor(),
+          page.getByRole('button', { name: 'Open a ceremony', exact: true, disabled: false }).first().waitFor(),
+        ]);
+        const interactive = seconds() - shell.spawnedAt;
+        await (kind === 'empty' ? page.getByRole('heading', { name: 'No ceremonies yet' }) : page.getByRole('tablist', { name: 'Show ceremonies' })).waitFor();
+        const listed = seconds() - shell.spawnedAt;
+        const reference = await withPage(browser, async (other) => ({
+          staticPage: await timed(() => other.goto(`${shell.origin}/`, { waitUntil: 'load' })),
+          blank: await timed(() => other.goto('about:blank', { waitUntil: 'load' })),
+        }));
+        return { address: shell.addressAt - shell.spawnedAt, interactive, listed, list: calls.find((call) => call.name === 'ceremonies.list' && call.seconds !== undefined), ...reference };
+      });
+    } finally {
+      await shell.stop();
+    }
+  });
+}
+
+/** The first start on a store without a summary cache: the index is built from the files, and the cache is written for the warm starts. */
+async function firstStart(browser: Browser, history: HistoryFixture): Promise<{ figure: string; note: string }> {
+  const listed = await withPage(browser, async (page) => {
+    const shell = await startShell(history.home);
+    try {
+      return await shell.explain(async () => {
+        await page.goto(shell.url, { waitUntil: 'commit' });
+        await page.getByRole('tablist', { name: 'Show ceremonies' }).waitFor();
+        return seconds() - shell.spawnedAt;
+      });
+    } finally {
+      await shell.stop();
+    }
+  });
+  if (!existsSync(history.cacheFile)) throw new Error(`The shell stopped without writing its summary cache (${history.cacheFile}).`);
+  return { figure: `${listed.toFixed(3)} s`, note: 'one round: the index is built from the files' };
+}
+
+function nodeStart(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('exit', () => resolve());
+  });
+}
+
+// (e) ------------------------------------------------------------------------
+
+export async function benchHistory(): Promise<void> {
+  print(`(e) Opening History with ${countText(ceremonyCount)}: clicking "History" → first rows and "${countText(ceremonyCount)} found."`);
+  if (!windowCanRun()) return;
+  const browser = await launchChromium();
+  try {
+    const history = await historyFixture();
+    const storeDir = join(history.home, 'store');
+
+    // What any program pays to learn what is in the store, and to read all of it.
+    const listing: number[] = [];
+    const reading: number[] = [];
+    const lsR: number[] = [];
+    let files = 0;
+    await roundsOf(
+      async () => {
+        listing.push(await timed(async () => void (files = await listStore(storeDir))));
+        lsR.push(await timed(() => run('ls', ['-R', storeDir])));
+        reading.push(await timed(() => readStore(storeDir)));
+      },
+      () => listStore(storeDir),
+    );
+
+    // Cold: no summary cache, so the first start builds the index from the files while the page opens.
+    const cold: OpenRound[] = [];
+    for (let round = 0; round < repeats; round++) {
+      rmSync(history.cacheFile, { force: true });
+      cold.push(await openHistoryRound(browser, history, 'cold'));
+    }
+    if (!existsSync(history.cacheFile)) throw new Error(`The shell stopped without writing its summary cache (${history.cacheFile}).`);
+
+    // Warm: the shell restarted with the cache in place, the Ceremonies screen already listed when History is clicked.
+    const warm: OpenRound[] = [];
+    await roundsOf(
+      async () => void warm.push(await openHistoryRound(browser, history, 'warm')),
+      () => openHistoryRound(browser, history, 'warm'),
+    );
+
+    const figure = (values: number[]) => `${median(values).toFixed(3)} s`;
+    print(row('cold: click → first rows', figure(cold.map((round) => round.open)), `clicked ${median(cold.map((round) => round.clickedAt)).toFixed(2)} s after spawn; ${callNote(cold.map((round) => round.search))}`));
+    print(row('cold: spawn → first rows', figure(cold.map((round) => round.open + round.clickedAt)), 'no summary cache: every ceremony loaded and verified'));
+    print(row('warm: click → first rows', figure(warm.map((round) => round.open)), `shell restarted, cache in place; ${callNote(warm.map((round) => round.search))}`));
+    for (const [index, search] of searchesOf(history).entries()) {
+      const times = warm.map((round) => round.searches[index]!);
+      const answers = [...new Set(times.map((time) => time.answer))].join(' / ');
+      print(row(`warm: search ${search.label}`, figure(times.map((time) => time.seconds)), `→ "${answers}"; ${callNote(times.map((time) => time.call))}; includes the 250 ms typing pause`));
+    }
+    print(row(`reference: readdir of the ${ceremonyCount.toLocaleString('en')} ceremony folders`, figure(listing), `and of their events folders (${files.toLocaleString('en')} files), as the index lists them`));
+    print(row('reference: ls -R of the store', figure(lsR), 'the same listing by coreutils, output discarded'));
+    print(row('reference: readdir + read every event file', figure(reading), 'the bytes a cold index must read, without parsing or verifying'));
+    print(row('cold open / reading every file', `${(median(cold.map((round) => round.open + round.clickedAt)) / median(reading)).toFixed(1)}×`, 'spawn → first rows, against the raw reads'));
+    print(row('warm open / listing the store', `${(median(warm.map((round) => round.open)) / median(listing)).toFixed(1)}×`, 'click → first rows, against the readdirs above'));
+    print('');
+  } finally {
+    await browser.close();
+  }
+}
+
+interface SearchTime {
+  seconds: number;
+  answer: string;
+  call: CallTrace | undefined;
+}
+
+interface OpenRound {
+  /** Spawn → the click on "History". */
+  clickedAt: number;
+  /** Click → first rows and the count. */
+  open: number;
+  search: CallTrace | undefined;
+  searches: SearchTime[];
+}
+
+interface Search {
+  label: string;
+  text: string;
+}
+
+/** Searches run in turn, each changing the count, the last one back to everything. */
+function searchesOf(history: HistoryFixture): Search[] {
+  return [
+    { label: '"ledger" (a release name)', text: 'ledger' },
+    { label: 'by artifact digest (12 hex digits)', text: history.digestPrefix },
+    { label: 'cleared (everything again)', text: '' },
+  ];
+}
+
+async function openHistoryRound(browser: Browser, history: HistoryFixture, kind: 'cold' | 'warm'): Promise<OpenRound> {
+  return withPage(browser, async (page, calls) => {
+    const shell = await startShell(history.home);
+    try {
+      return await shell.explain(async () => {
+        await page.goto(shell.url, { waitUntil: 'commit' });
+        const historyButton = page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'History', exact: true });
+        // Cold: click as soon as the window can be clicked. Warm: as a person would, once the Ceremonies screen shows its list.
+        await (kind === 'cold' ? historyButton : page.getByRole('tablist', { name: 'Show ceremonies' })).waitFor();
+        const callsBefore = calls.length;
+        const clickedAt = seconds();
+        await historyButton.click();
+        const list = page.getByRole('listbox', { name: 'Ceremonies found' });
+        await Promise.all([
+          list.getByRole('option').filter({ hasNotText: 'Loading…' }).first().waitFor(),
+          page.getByRole('status').filter({ hasText: `${countText(ceremonyCount)} found.` }).waitFor(),
+        ]);
+        const open = seconds() - clickedAt;
+        const search = calls.slice(callsBefore).find((call) => call.name === 'history.search');
+        const searches: SearchTime[] = [];
+        if (kind === 'warm') for (const { text } of searchesOf(history)) searches.push(await searchFor(page, calls, text));
+        return { clickedAt: clickedAt - shell.spawnedAt, open, search, searches };
+      });
+    } finally {
+      await shell.stop();
+    }
+  });
+}
+
+/** Types a search into "Search" (one input event) and waits for the count above the list to change. */
+async function searchFor(page: Page, calls: CallTrace[], text: string): Promise<SearchTime> {
+  const count = await page.getByRole('status').filter({ hasText: / found\.$/ }).elementHandle();
+  if (!count) throw new Error('The History screen shows no count.');
+  const before = (await count.textContent()) ?? '';
+  const callsBefore = calls.length;
+  const start = seconds();
+  await page.getByRole('searchbox', { name: 'Search' }).fill(text);
+  await page.waitForFunction(
+    ([element, previous]) => {
+      const now = element.textContent ?? '';
+      return now !== previous && / found\.$/.test(now);
+    },
+    [count, before] as const,
+    { polling: 'raf', timeout: waitLimitMs },
+  );
+  const elapsed = seconds() - start;
+  const answer = ((await count.textContent()) ?? '').replace(/\.$/, '');
+  await count.dispose();
+  return { seconds: elapsed, answer, call: calls.slice(callsBefore).find((call) => call.name === 'history.search') };
+}
+
+async function listStore(storeDir: string): Promise<number> {
+  const root = join(storeDir, 'ceremonies');
+  let files = 0;
+  for (const id of await readdir(root)) files += (await readdir(join(root, id, 'events'))).length;
+  return files;
+}
+
+async function readStore(storeDir: string): Promise<void> {
+  const root = join(storeDir, 'ceremonies');
+  for (const id of await readdir(root)) {
+    const events = join(root, id, 'events');
+    await Promise.all((await readdir(events)).map((name) => readFile(join(events, name))));
+  }
+}
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let errors = '';
+    child.stderr.on('data', (chunk) => (errors += chunk));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} failed (${code}): ${errors}`))));
+  });
+}
+
+// The fixtures ---------------------------------------------------------------
+
+/** Whether the build, SoftHSM2 and Chromium are there; says what is missing when not. */
+function windowCanRun(): boolean {
+  const missing: string[] = [];
+  if (!existsSync(webShell)) missing.push('the browser shell is not built (run npm run build)');
+  if (!softhsmModule) missing.push('SoftHSM2 is not installed (apt-get install softhsm2)');
+  if (!existsSync(chromiumPath)) missing.push(`there is no Chromium at ${chromiumPath} (apt-get install chromium, or set CONCLAVE_CHROMIUM)`);
+  if (missing.length === 0) return true;
+  print(`    skipped: ${missing.join('; ')}\n`);
+  return false;
+}
+
+async function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
+}
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+let tokens: TokenFolder | undefined;
+
+/** One empty SoftHSM2 token folder for every shell of the run: the shell scans it, and finds nothing of anyone's. */
+function tokenFolder(): TokenFolder {
+  if (!tokens) {
+    const folder = makeTokenFolder();
+    onCleanup(() => folder.cleanup());
+    tokens = folder;
+  }
+  return tokens;
+}
+
+interface HistoryFixture {
+  /** The data folder (CONCLAVE_HOME); the store is its store/ folder. */
+  home: string;
+  /** Where the shell keeps its summary cache: without it, a start is cold. */
+  cacheFile: string;
+  /** The start of one generated artifact's SHA-256, to search by. */
+  digestPrefix: string;
+}
+
+let history: Promise<HistoryFixture> | undefined;
+
+/** The generated history, made once per run and shared by (d) and (e). */
+function historyFixture(): Promise<HistoryFixture> {
+  history ??= (async () => {
+    const home = tempDir('conclave-bench-history-');
+    const storeDir = join(home, 'store');
+    let ids: string[] = [];
+    const took = await timed(async () => void ({ ids } = await generateCeremonies(storeDir, ceremonyCount)));
+    print(row(`setup: generating ${countText(ceremonyCount)}`, `${took.toFixed(1)} s`, 'once per run, not a figure'));
+    return { home, cacheFile: join(home, 'cache', 'ceremony-summaries.json'), digestPrefix: artifactDigest(storeDir, ids[Math.floor(ids.length / 2)]!).slice(0, 12) };
+  })();
+  return history;
+}
+
+/** The SHA-256 of the first artifact of a ceremony, read from its opening event as the store holds it. */
+function artifactDigest(storeDir: string, id: string): string {
+  const events = join(storeDir, 'ceremonies', id, 'events');
+  const opened = readdirSync(events).find((name) => name.includes('-opened-'));
+  if (!opened) throw new Error(`The generated ceremony ${id} has no opening event.`);
+  const envelope = JSON.parse(readFileSync(join(events, opened), 'utf8')) as { payload: string };
+  const event = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { artifacts: { digest: { sha256: string } }[] };
+  return event.artifacts[0]!.digest.sha256;
+}
+
+interface Shell {
+  /** The address with the secret, as printed. */
+  url: string;
+  origin: string;
+  spawnedAt: number;
+  addressAt: number;
+  /** Runs some work; when it fails, the error carries what the shell printed. */
+  explain<T>(work: () => Promise<T>): Promise<T>;
+  /** SIGTERM, as Ctrl+C would: the shell closes its server and flushes its summary cache. */
+  stop(): Promise<void>;
+}
+
+/** Starts the browser shell on a free port; resolves once it has printed its address. */
+async function startShell(home: string): Promise<Shell> {
+  // The benchmark's own data folder decides the store: an inherited CONCLAVE_STORE would point elsewhere.
+  const { CONCLAVE_STORE: _store, ...inherited } = process.env;
+  const env = { ...inherited, ...tokenFolder().env, CONCLAVE_HOME: home, CONCLAVE_PKCS11_MODULES: softhsmModule!, CONCLAVE_NO_BROWSER: '1' };
+  const spawnedAt = seconds();
+  const child = spawn(process.execPath, [webShell, '--no-open'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let printed = '';
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  onCleanup(() => void (running() && child.kill('SIGTERM')));
+  child.stderr.on('data', (chunk) => (printed += chunk));
+  child.stdout.on('data', (chunk) => (printed += chunk));
+
+  const stop = async () => {
+    if (running()) child.kill('SIGTERM');
+    const timer = setTimeout(() => running() && child.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  let url: string;
+  try {
+    url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('it printed no address within 60 s')), 60_000);
+      child.stdout.on('data', () => {
+        const match = /Conclave is running at (http:\/\/127\.0\.0\.1:\d+\/#secret=[\w-]+)/.exec(printed);
+        if (!match) return;
+        clearTimeout(timer);
+        resolve(match[1]!);
+      });
+      child.once('error', reject);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`it stopped (exit ${code})`));
+      });
+    });
+  } catch (error) {
+    await stop();
+    throw new Error(`The browser shell did not start: ${error instanceof Error ? error.message : String(error)}\n${printed}`, { cause: error });
+  }
+  const addressAt = seconds();
+  return {
+    url,
+    origin: new URL(url).origin,
+    spawnedAt,
+    addressAt,
+    stop,
+    async explain(work) {
+      try {
+        return await work();
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        throw new Error(printed.trim() ? `${message}\nThe browser shell printed:\n${printed.trim()}` : message, { cause: error });
+      }
+    },
+  };
+}
+
+/** An API call seen on the page's WebSocket: the round trip and the size of the answer. */
+interface CallTrace {
+  name: string;
+  sentAt: number;
+  seconds?: number;
+  bytes?: number;
+}
+
+/** A new page in a context of its own (nothing cached from another round), closed afterwards. */
+async function withPage<T>(browser: Browser, work: (page: Page, calls: CallTrace[]) => Promise<T>): Promise<T> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    page.setDefaultTimeout(waitLimitMs);
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    const calls: CallTrace[] = [];
+    const pending = new Map<number, CallTrace>();
+    page.on('websocket', (socket) => {
+      socket.on('framesent', ({ payload }) => {
+        const message = parseFrame(payload) as { type?: unknown; id?: unknown; name?: unknown } | undefined;
+        if (message?.type !== 'call' || typeof message.id !== 'number' || typeof message.name !== 'string') return;
+        const call: CallTrace = { name: message.name, sentAt: seconds() };
+        pending.set(message.id, call);
+        calls.push(call);
+      });
+      socket.on('framereceived', ({ payload }) => {
+        // The server writes {"type":"result","id":…} first; answers can be megabytes, so only the start is read.
+        const text = typeof payload === 'string' ? payload.slice(0, 64) : payload.subarray(0, 64).toString('utf8');
+        const match = /^\{"type":"result","id":(\d+)/.exec(text);
+        const call = match ? pending.get(Number(match[1])) : undefined;
+        if (!call) return;
+        pending.delete(Number(match![1]));
+        call.seconds = seconds() - call.sentAt;
+        call.bytes = payload.length;
+      });
+    });
+    try {
+      return await work(page, calls);
+    } catch (error) {
+      if (errors.length === 0) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(`${message}\nThe page reported: ${errors.join('; ')}`, { cause: error });
+    }
+  } finally {
+    await context.close();
+  }
+}
+
+function parseFrame(payload: string | Buffer): unknown {
+  try {
+    return JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** "history.search 12 ms, 48 kB": the median round trip and size of a call over the rounds that saw it. */
+function callNote(calls: (CallTrace | undefined)[]): string {
+  const seen = calls.filter((call): call is CallTrace & { seconds: number; bytes: number } => call?.seconds !== undefined && call.bytes !== undefined);
+  if (seen.length === 0) return 'call not seen';
+  const name = seen[0]!.name;
+  const ms = median(seen.map((call) => call.seconds * 1000));
+  const kb = median(seen.map((call) => call.bytes / 1000));
+  return `${name} ${ms.toFixed(0)} ms, ${kb >= 1000 ? `${(kb / 1000).toFixed(1)} MB` : `${kb.toFixed(0)} kB`}`;
+}
+
+/** A warm-up round (not counted), then the measured rounds. */
+async function roundsOf(measure: () => Promise<void>, warmUp: () => Promise<unknown>): Promise<void> {
+  await warmUp();
+  for (let round = 0; round < repeats; round++) await measure();
+}
