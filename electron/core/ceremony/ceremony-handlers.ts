@@ -23,7 +23,7 @@ import type { TokenService } from '../tokens/token-service';
 import { demoKeyLabel, demoModuleId, demoTokenLabels } from '../tokens/demo-tokens';
 import { CeremonyIndex } from './ceremony-index';
 import { CeremonyService, type CeremonySigner, type LoadedCeremony } from './ceremony-service';
-import { detailOf, type SummaryRecord } from './ceremony-views';
+import { detailOf, type StoredSummary, type SummaryRecord } from './ceremony-views';
 import { CeremonyStore } from './event-store';
 import { htmlReport, jsonReport } from './report';
 
@@ -164,10 +164,7 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
     'ceremonies.list': async () => {
       await currentIndex();
       await localKeysScanned;
-      return index
-        .records()
-        .map(withWaiting)
-        .sort((a, b) => b.openedAt.localeCompare(a.openedAt));
+      return index.recordsNewestFirst().map(withWaiting);
     },
 
     'ceremonies.get': async ({ id }) => {
@@ -297,15 +294,15 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
     'history.search': async ({ text, states, from, to, offset, limit }) => {
       await currentIndex();
       const needle = text?.trim().toLowerCase();
-      const matches = index
-        .records()
-        .map(withWaiting)
-        .filter((summary) => !states || states.length === 0 || states.includes(summary.state))
-        .filter((summary) => !from || summary.openedAt >= from)
-        .filter((summary) => !to || summary.openedAt <= endOfDay(to))
-        .filter((summary) => !needle || matchesText(summary, needle))
-        .sort((a, b) => b.openedAt.localeCompare(a.openedAt));
-      return { total: matches.length, items: matches.slice(offset, offset + limit) };
+      const upTo = to ? endOfDay(to) : undefined;
+      const wanted = (record: SummaryRecord) =>
+        (!states || states.length === 0 || states.includes(record.summary.state)) &&
+        (!from || record.summary.openedAt >= from) &&
+        (!upTo || record.summary.openedAt <= upTo) &&
+        (!needle || matchesText(record.summary, needle));
+      // Filter the records, and make the window's summaries only for the page it asked for.
+      const matches = index.recordsNewestFirst().filter(wanted);
+      return { total: matches.length, items: matches.slice(offset, offset + limit).map(withWaiting) };
     },
 
     'history.report': async ({ ids, from, to, format }) => {
@@ -410,7 +407,7 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
   }
 }
 
-function matchesText(summary: CeremonySummary, needle: string): boolean {
+function matchesText(summary: StoredSummary, needle: string): boolean {
   return (
     summary.id.includes(needle) ||
     summary.release.name.toLowerCase().includes(needle) ||

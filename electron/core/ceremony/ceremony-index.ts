@@ -31,6 +31,8 @@ const loadConcurrency = 8;
 
 export class CeremonyIndex {
   private readonly entries = new Map<string, Entry>();
+  /** Goes up whenever a summary changes, so callers can keep derived lists (sorted, filtered) until it does. */
+  version = 0;
   private cacheLoaded = false;
   private saving: Promise<void> = Promise.resolve();
 
@@ -47,6 +49,7 @@ export class CeremonyIndex {
       const cache = CacheSchema.parse(JSON.parse(await readFile(this.cachePath, 'utf8')));
       if (cache.storeRoot !== this.service.store.root) return;
       for (const [id, entry] of Object.entries(cache.ceremonies)) this.entries.set(id, { files: entry.files, record: { summary: entry.summary, pendingKeyIds: entry.pendingKeyIds } });
+      this.version++;
     } catch {
       // No cache, or one from another version: it is only a cache, build it again.
     }
@@ -80,7 +83,10 @@ export class CeremonyIndex {
         }),
       );
     }
-    if (changed.length > 0) this.save();
+    if (changed.length > 0) {
+      this.version++;
+      this.save();
+    }
     return changed;
   }
 
@@ -91,12 +97,23 @@ export class CeremonyIndex {
     if (!ceremony) return undefined;
     const record = summarize(ceremony);
     this.entries.set(id, { files: await this.service.store.eventFileNames(id), record });
+    this.version++;
     this.save();
     return record;
   }
 
   records(): SummaryRecord[] {
     return [...this.entries.values()].map((entry) => entry.record);
+  }
+
+  private newestFirst: { version: number; records: SummaryRecord[] } | undefined;
+
+  /** Every record, newest opening first; sorted once per change, not once per search. */
+  recordsNewestFirst(): SummaryRecord[] {
+    if (this.newestFirst?.version !== this.version) {
+      this.newestFirst = { version: this.version, records: this.records().sort((a, b) => b.summary.openedAt.localeCompare(a.summary.openedAt)) };
+    }
+    return this.newestFirst.records;
   }
 
   record(id: string): SummaryRecord | undefined {
