@@ -128,6 +128,12 @@ describe('signing', () => {
     expect(JSON.stringify(state())).not.toContain(PIN);
   });
 
+  it('asks the next approver at this window for their own review', async () => {
+    const { state } = await approving({ 'ceremonies.approve': () => ok(approvedByAlice) });
+    expect(await state().submitSign(PIN)).toBe(true);
+    expect(state().checklist).toEqual({});
+  });
+
   it('sends no PIN for a PIN-pad reader', async () => {
     const padKey = signingKey('alice', { protectedAuthenticationPath: true });
     const { fake, state } = await started({ 'ceremonies.signingKeys': () => ok([padKey]), 'ceremonies.approve': () => ok(approvedByAlice) });

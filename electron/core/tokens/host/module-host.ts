@@ -64,10 +64,11 @@ function describeLoadFailure(modulePath: string, error: unknown): ConclaveError 
 
 export class ModuleHost {
   private readonly pkcs11 = new pkcs11js.PKCS11();
-  private readonly queues = new Map<number, SerialQueue>();
+  private readonly queues = new Map<string, SerialQueue>();
   private jobsRunning = 0;
   private profile: ModuleProfile = { reinitializeToRescan: false };
-  private labels = new Map<number, string>();
+  /** Token labels by serial, for messages (serials, unlike SoftHSM2's slot ids, do not change). */
+  private labels = new Map<string, string>();
 
   init(modulePath: string, kind: ModuleKindName): LibraryInfo {
     this.profile = profileOf(kind);
@@ -119,20 +120,32 @@ export class ModuleHost {
         serial: trimmed(info.serialNumber),
         flags: info.flags,
       };
-      this.labels.set(slotId, token.label);
+      this.labels.set(token.serial, token.label);
       tokens.push(token);
     }
     return tokens;
   }
 
+  /**
+   * The slot holding the token with this serial. The slot id is only a hint:
+   * SoftHSM2 numbers its slots afresh each time it is initialised (which the
+   * rescan does), so the serial is what names a token.
+   */
   private slotHandle(ref: TokenRef): Buffer {
+    let bySerial: Buffer | undefined;
     for (const slot of this.pkcs11.C_GetSlotList(true)) {
-      const slotId = slotIdOf(slot);
-      if (slotId !== ref.slotId) continue;
-      const info = this.pkcs11.C_GetTokenInfo(slot);
-      if (trimmed(info.serialNumber) === ref.serial) return slot;
+      let serial: string;
+      try {
+        serial = trimmed(this.pkcs11.C_GetTokenInfo(slot).serialNumber);
+      } catch {
+        continue;
+      }
+      if (serial !== ref.serial) continue;
+      if (slotIdOf(slot) === ref.slotId) return slot;
+      bySerial ??= slot;
     }
-    throw new ConclaveError('token-removed', `Token "${this.labels.get(ref.slotId) ?? ref.serial}" is no longer attached. Plug it back in and try again; nothing was changed.`);
+    if (bySerial) return bySerial;
+    throw new ConclaveError('token-removed', `Token "${this.labels.get(ref.serial) ?? ref.serial}" is no longer attached. Plug it back in and try again; nothing was changed.`);
   }
 
   private pinStatus(slot: Buffer): 'low' | 'final' | 'locked' | undefined {
@@ -156,8 +169,8 @@ export class ModuleHost {
     options: { pin: string | null | undefined; write?: boolean; doing: string },
     job: (session: Buffer, slot: Buffer) => Promise<T> | T,
   ): Promise<T> {
-    const queue = this.queues.get(ref.slotId) ?? new SerialQueue();
-    this.queues.set(ref.slotId, queue);
+    const queue = this.queues.get(ref.serial) ?? new SerialQueue();
+    this.queues.set(ref.serial, queue);
     return queue.run(async () => {
       this.jobsRunning++;
       let slot: Buffer | undefined;
@@ -183,7 +196,7 @@ export class ModuleHost {
         const failure = asPkcs11Failure(error);
         if (!failure) throw error;
         const pinStatus = failure.code === ckr.PIN_INCORRECT && slot ? this.pinStatus(slot) : undefined;
-        throw explainPkcs11Failure(failure, { token: this.labels.get(ref.slotId), doing: options.doing, pinStatus });
+        throw explainPkcs11Failure(failure, { token: this.labels.get(ref.serial), doing: options.doing, pinStatus });
       } finally {
         if (session) {
           if (loggedIn) this.quietly(() => this.pkcs11.C_Logout(session!));
@@ -298,7 +311,7 @@ export class ModuleHost {
     return this.withSession(ref, { pin, write: true, doing }, async (session, slot) => {
       const existing = this.find(session, [{ type: CKA_LABEL, value: label }]);
       if (existing.length > 0) {
-        throw new ConclaveError('key-exists', `Token "${this.labels.get(ref.slotId)}" already has a key labelled "${label}". Choose another label, so that the key's URI names one key.`);
+        throw new ConclaveError('key-exists', `Token "${this.labels.get(ref.serial)}" already has a key labelled "${label}". Choose another label, so that the key's URI names one key.`);
       }
       const mechanisms = new Set(this.pkcs11.C_GetMechanismList(slot));
       const id = randomBytes(8);
@@ -327,7 +340,7 @@ export class ModuleHost {
         publicTemplate = [{ type: CKA_EC_PARAMS, value: Buffer.from(ed25519EcParams()) }];
       }
       if (!mechanisms.has(mechanism)) {
-        throw new ConclaveError('mechanism-unsupported', `Token "${this.labels.get(ref.slotId)}" cannot generate ${doing.replace('making ', '')}s. Choose another algorithm (ECDSA P-256 works on almost every token).`);
+        throw new ConclaveError('mechanism-unsupported', `Token "${this.labels.get(ref.serial)}" cannot generate ${doing.replace('making ', '')}s. Choose another algorithm (ECDSA P-256 works on almost every token).`);
       }
       const { publicKey } = await this.pkcs11.C_GenerateKeyPairAsync(
         session,
@@ -360,7 +373,7 @@ export class ModuleHost {
         { type: CKA_ID, value: Buffer.from(keyId) },
       ]);
       if (!privateKey) {
-        throw new ConclaveError('key-not-found', `Token "${this.labels.get(ref.slotId)}" has no private key with id ${Buffer.from(keyId).toString('hex')}. Check the key's URI with "conclave keys".`);
+        throw new ConclaveError('key-not-found', `Token "${this.labels.get(ref.serial)}" has no private key with id ${Buffer.from(keyId).toString('hex')}. Check the key's URI with "conclave keys".`);
       }
       const attrs = this.attributes(session, privateKey, [CKA_KEY_TYPE, CKA_EC_PARAMS, CKA_ALWAYS_AUTHENTICATE]);
       const keyType = attrs.get(CKA_KEY_TYPE)?.readUInt32LE(0);

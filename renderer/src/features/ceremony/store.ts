@@ -267,7 +267,8 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
         }
         applyDetail(result.value);
         const who = key.approverId ?? key.keyLabel;
-        set({ signNote: sign.kind === 'approve' ? `${who}'s approval was recorded.` : `${who}'s rejection was recorded.` });
+        // The checklist is one person's confirmation: the next approver at this window confirms their own review.
+        set({ signNote: sign.kind === 'approve' ? `${who}'s approval was recorded.` : `${who}'s rejection was recorded.`, checklist: {} });
         if (stillOpen) set({ sign: undefined });
         return true;
       },

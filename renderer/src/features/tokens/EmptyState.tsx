@@ -42,3 +42,28 @@ function DemoOfferPanel() {
     </div>
   );
 }
+
+/**
+ * Demo tokens appear one by one, so the empty state (and its progress and
+ * errors) goes away before the last is made: this keeps both in view until
+ * the creation ends, with a way to finish it if it failed half-way.
+ */
+export function DemoCreationStatus() {
+  const createDemo = useTokens((s) => s.createDemo);
+  const busy = useTokens((s) => s.busy[op.createDemo]);
+  const error = useTokens((s) => s.errors[op.createDemo]);
+  if (!busy && !error) return null;
+  return (
+    <div className="demo-offer">
+      <BusyStatus texts={busy ? [busy] : []} />
+      {error && (
+        <>
+          <ErrorMessage error={error} />
+          <button type="button" onClick={() => void createDemo()}>
+            Finish creating demo tokens
+          </button>
+        </>
+      )}
+    </div>
+  );
+}

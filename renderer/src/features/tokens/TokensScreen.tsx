@@ -1,7 +1,7 @@
 import { useEffect, useId } from 'react';
 import { BusyStatus } from '../../components/BusyStatus';
 import { ErrorMessage } from '../../components/ErrorMessage';
-import { EmptyState } from './EmptyState';
+import { DemoCreationStatus, EmptyState } from './EmptyState';
 import { ModuleSection } from './ModuleSection';
 import { op } from './ops';
 import { hasAnyToken } from './selectors';
@@ -39,6 +39,7 @@ export function TokensScreen() {
       )}
 
       {snapshot && !hasAnyToken(snapshot) && <EmptyState demo={snapshot.demo} />}
+      {snapshot && hasAnyToken(snapshot) && <DemoCreationStatus />}
       {snapshot && snapshot.modules.length > 0 && (
         <div className="modules">
           {snapshot.modules.map((module) => (
