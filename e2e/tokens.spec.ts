@@ -103,6 +103,5 @@ test.describe('a newcomer without tokens', () => {
     if ((await keysButton.getAttribute('aria-expanded')) !== 'true') await keysButton.click();
     await expect(alice.getByRole('article', { name: 'release-signing' })).toContainText('ECDSA P-256');
     await page.screenshot({ path: test.info().outputPath('tokens-screen.png'), fullPage: true });
-    await page.screenshot({ path: 'test-results/screenshots/tokens.png', fullPage: true });
   });
 });

@@ -5,8 +5,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base } from '@playwright/test';
+import { generateCeremonies } from '../../tests/support/generate-ceremonies';
 import { makeDataDir, makeTokenFolder, softhsmModule, type TokenFolder } from '../../tests/support/softhsm';
 
 const webShell = fileURLToPath(new URL('../../out/main/web-shell.js', import.meta.url));
@@ -35,9 +37,11 @@ async function startShell(env: Record<string, string>): Promise<{ child: ChildPr
   return { child, url, output: () => printed };
 }
 
-export const test = base.extend<{ conclave: ConclaveInstance; tokenFolder: TokenFolder; tokensAtStart: Record<string, string> }>({
+export const test = base.extend<{ conclave: ConclaveInstance; tokenFolder: TokenFolder; tokensAtStart: Record<string, string>; ceremoniesAtStart: number }>({
   /** Token label → PIN. (An object, not an array: Playwright reads an array here as [value, options].) */
   tokensAtStart: [{}, { option: true }],
+  /** Signed ceremonies written into the store before the shell starts (a history to browse). */
+  ceremoniesAtStart: [0, { option: true }],
   // Tokens are made before the shell starts, so a test can arrange what is "plugged in".
   tokenFolder: async ({ tokensAtStart }, use) => {
     const folder = makeTokenFolder();
@@ -45,8 +49,10 @@ export const test = base.extend<{ conclave: ConclaveInstance; tokenFolder: Token
     await use(folder);
     folder.cleanup();
   },
-  conclave: async ({ tokenFolder }, use) => {
+  conclave: async ({ tokenFolder, ceremoniesAtStart }, use) => {
     const home = makeDataDir();
+    // Written before the shell starts, so its first index build sees the whole history.
+    if (ceremoniesAtStart > 0) await generateCeremonies(join(home.dir, 'store'), ceremoniesAtStart);
     const shell = await startShell({
       ...tokenFolder.env,
       CONCLAVE_HOME: home.dir,

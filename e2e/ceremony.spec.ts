@@ -1,0 +1,261 @@
+/**
+ * Issue 4: a whole ceremony in the window, in Debian Chromium through the
+ * browser shell, with the demo SoftHSM2 tokens alice, bob and carol and the
+ * demo policy (any 2 of 3, at least 1 security).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, test } from './support/conclave';
+import {
+  approvalsSection,
+  approveAs,
+  conclaveVerify,
+  createDemoTokens,
+  demoPin,
+  fillOpenForm,
+  goTo,
+  keyChoice,
+  openCeremony,
+  policyFiles,
+  realArtifact,
+  rejectAs,
+  reviewSection,
+  setUpDemo,
+  signDialog,
+  tickChecklist,
+} from './support/ceremony';
+
+test.describe('a 2-of-3 ceremony in the window', () => {
+  test('from an empty Conclave to a published release that conclave verify accepts', async ({ page, conclave }) => {
+    await page.goto(conclave.url);
+
+    // First run: nothing yet, and the way to demo tokens.
+    await expect(page.getByRole('heading', { name: 'No ceremonies yet' })).toBeVisible();
+    await page.getByRole('button', { name: 'Set up demo tokens' }).click();
+    await expect(page.getByRole('heading', { name: 'Tokens', level: 2 })).toBeVisible();
+    await createDemoTokens(page);
+
+    // Open a ceremony from the first-run panel, making the demo policy on the way.
+    await goTo(page, 'Ceremonies');
+    await page.getByRole('button', { name: 'Open a ceremony' }).click();
+    await fillOpenForm(page, { name: 'app', version: '1.2.3', createPolicyHere: true });
+    const policy = page.getByRole('combobox', { name: 'Who must approve' });
+    await expect(policy.getByRole('option', { selected: true })).toContainText('2 of');
+    await page.getByRole('button', { name: 'Open ceremony', exact: true }).click();
+
+    await expect(page.getByRole('heading', { name: 'app 1.2.3: what Conclave found' })).toBeVisible();
+    await expect(page.getByRole('status').filter({ hasText: 'Frozen: ready for approvals.' })).toBeVisible();
+    await page.getByRole('button', { name: 'Review the ceremony' }).click();
+
+    // Review: what is signed, the evidence, and no approval yet.
+    await expect(page.getByRole('heading', { name: 'app 1.2.3', level: 2 })).toBeVisible();
+    for (const heading of ['Approvals', 'What is being signed', 'Findings', 'Provenance', 'SBOM', 'Changes since the previous release', 'Review and sign', 'Timeline']) {
+      await expect(page.getByRole('heading', { name: heading, exact: true, level: 3 })).toBeVisible();
+    }
+    const signed = page.getByRole('region', { name: 'What is being signed' });
+    await expect(signed.getByRole('table', { name: 'Artifacts' })).toContainText('binary-linux-amd64-multi-subject-first');
+    await expect(signed.getByRole('table', { name: 'Artifacts' })).toContainText('482ce8c8');
+    await expect(page.getByRole('meter', { name: 'Approvals counted' })).toHaveJSProperty('value', 0);
+    await expect(page.getByRole('heading', { name: 'Publish', exact: true })).toHaveCount(0);
+
+    // The checklist gates Approve; alice ticks it and signs by keyboard only.
+    const approve = reviewSection(page).getByRole('button', { name: 'Approve…' });
+    await expect(approve).toBeDisabled();
+    await approveByKeyboard(page, 'app 1.2.3');
+    await expect(approvalsSection(page).getByRole('listitem').filter({ hasText: 'alice' })).toBeVisible();
+    await expect(page.getByRole('meter', { name: 'Approvals counted' })).toHaveJSProperty('value', 1);
+    await expect(page.getByRole('heading', { name: 'Publish', exact: true })).toHaveCount(0);
+
+    // bob approves with the mouse; alice's key is listed but no longer offered, and says why.
+    await expect(approve).toBeEnabled();
+    await approve.click();
+    const dialog = signDialog(page, 'Approve', 'app 1.2.3');
+    await expect(keyChoice(dialog, 'bob')).toBeEnabled();
+    await expect(keyChoice(dialog, 'alice')).toBeDisabled();
+    await expect(dialog.getByText(/^Not offered:/).first()).toBeVisible();
+    await keyChoice(dialog, 'bob').check();
+    await expect(dialog.getByLabel('PIN')).toHaveAttribute('type', 'password');
+    await dialog.getByLabel('PIN').fill(demoPin);
+    await dialog.getByRole('button', { name: 'Sign approval' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(approvalsSection(page).getByRole('listitem').filter({ hasText: 'bob' })).toBeVisible();
+    await expect(page.getByRole('meter', { name: 'Approvals counted' })).toHaveJSProperty('value', 2);
+
+    // Publish into the test's data folder.
+    const publish = page.getByRole('region', { name: 'Publish', exact: true });
+    const folder = join(conclave.dataDir, 'published');
+    await publish.getByRole('textbox', { name: 'Publish to folder' }).fill(folder);
+    await publish.getByRole('button', { name: 'Publish', exact: true }).click();
+    await expect(publish.getByRole('status').filter({ hasText: /verified/i })).toHaveText(/^verified: alice, bob \(2 of 3\)$/i);
+    await expect(publish.getByRole('button', { name: 'Copy the verify command' })).toBeVisible();
+    await expect(publish.getByRole('button', { name: 'Copy folder path' })).toBeVisible();
+    const envelopeLine = publish.getByRole('listitem').filter({ hasText: 'Envelope' });
+    const envelope = (await envelopeLine.locator('code').textContent())!.trim();
+    expect(envelope.startsWith(folder)).toBe(true);
+    expect(existsSync(envelope)).toBe(true);
+
+    // A consumer's check, with the same policy: exit 0, naming both approvers.
+    const [policyPath] = policyFiles(conclave);
+    const verified = conclaveVerify(conclave, ['--policy', policyPath!, '--envelope', envelope, '--artifact', realArtifact]);
+    expect(verified.output).toMatch(/alice/);
+    expect(verified.output).toMatch(/bob/);
+    expect(verified.status).toBe(0);
+
+    // The Ceremonies screen shows it published, in its tab.
+    await goTo(page, 'Ceremonies');
+    await page.getByRole('tab', { name: /^Published/ }).click();
+    const card = page.getByRole('article', { name: 'app 1.2.3' });
+    await expect(card).toContainText('Published');
+    await expect(card.getByRole('meter', { name: 'Approvals for app 1.2.3' })).toHaveJSProperty('value', 2);
+    // The PIN was never logged by the shell.
+    expect(conclave.output()).not.toContain(demoPin);
+  });
+});
+
+/**
+ * alice's approval without the mouse: from the first checklist item, Space
+ * ticks and Tab moves; Enter on Approve…; in the dialog Space picks her key,
+ * Tab goes to the PIN, Enter signs.
+ */
+async function approveByKeyboard(page: Page, title: string): Promise<void> {
+  const boxes = reviewSection(page).getByRole('checkbox');
+  const approve = reviewSection(page).getByRole('button', { name: 'Approve…' });
+  await expect(boxes).toHaveCount(3);
+  // Where a Tab from the page above would land; from here on only keys are pressed.
+  await boxes.first().focus();
+  for (let index = 0; index < 3; index += 1) {
+    const box = boxes.nth(index);
+    await expect(box).toBeFocused();
+    await expect(box).not.toBeChecked();
+    await page.keyboard.press('Space');
+    await expect(box).toBeChecked();
+    await page.keyboard.press('Tab');
+  }
+  await expect(approve).toBeFocused();
+  await expect(approve).toBeEnabled();
+  await page.keyboard.press('Enter');
+
+  const dialog = signDialog(page, 'Approve', title);
+  await expect(dialog).toBeVisible();
+  // Three keys can sign: none is chosen for the person, and focus is on the first.
+  await expect(keyChoice(dialog, 'alice')).toBeFocused();
+  await expect(keyChoice(dialog, 'alice')).not.toBeChecked();
+  await page.keyboard.press('Space');
+  await expect(keyChoice(dialog, 'alice')).toBeChecked();
+  await page.keyboard.press('Tab');
+  await expect(dialog.getByLabel('PIN')).toBeFocused();
+  await page.keyboard.type(demoPin);
+  await page.keyboard.press('Enter');
+  await expect(dialog).toBeHidden();
+}
+
+const timelineRows = (page: Page) => page.getByRole('region', { name: 'Timeline' }).getByRole('table', { name: 'Every event of this ceremony' }).getByRole('row');
+
+test.describe('deciding on a ceremony', () => {
+  test('two signed rejections make the policy impossible: Rejected, no approval, no publishing', async ({ page, conclave }) => {
+    await setUpDemo(page, conclave);
+    await openCeremony(page, { name: 'risky', version: '0.9.0' });
+    const title = 'risky 0.9.0';
+
+    // bob rejects: alice and carol could still make 2 of 3 with security, so it goes on.
+    await expect(reviewSection(page).getByRole('button', { name: 'Reject…' })).toBeEnabled();
+    await reviewSection(page).getByRole('button', { name: 'Reject…' }).click();
+    const dialog = signDialog(page, 'Reject', title);
+    // A reason is required: signing without one says so and signs nothing.
+    await keyChoice(dialog, 'bob').check();
+    await dialog.getByLabel('PIN').fill(demoPin);
+    await dialog.getByRole('button', { name: 'Sign rejection' }).click();
+    await expect(dialog.getByRole('alert')).toContainText('Say why you reject this release');
+    await expect(dialog).toBeVisible();
+    await dialog.getByRole('textbox', { name: 'Reason for rejecting' }).fill('The builder is not the one we release from.');
+    await dialog.getByLabel('PIN').fill(demoPin);
+    await dialog.getByRole('button', { name: 'Sign rejection' }).click();
+    await expect(dialog).toBeHidden();
+    const rejections = approvalsSection(page).getByRole('list').filter({ hasText: 'The builder is not the one we release from.' });
+    await expect(rejections).toContainText('bob');
+    await expect(page.getByRole('heading', { name: title, level: 2 }).locator('..')).toContainText('Frozen: ready for approvals');
+    await expect(reviewSection(page).getByRole('button', { name: 'Approve…' })).toBeVisible();
+
+    // carol rejects too: only alice is left, and 2 approvals can no longer be reached.
+    await rejectAs(page, title, 'carol', 'The SBOM is missing.');
+    await expect(page.getByRole('heading', { name: title, level: 2 }).locator('..')).toContainText('Rejected');
+    await expect(approvalsSection(page)).toContainText('Rejected');
+    await expect(approvalsSection(page).getByRole('heading', { name: 'Rejected by' })).toBeVisible();
+    await expect(approvalsSection(page).getByRole('listitem')).toHaveCount(2);
+    // Neither approving, rejecting again nor publishing is offered.
+    await expect(page.getByRole('region', { name: 'Review and sign' })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Approve…' })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Reject…' })).toHaveCount(0);
+    await expect(page.getByRole('region', { name: 'Publish', exact: true })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Publish', exact: true })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Cancel this ceremony…' })).toHaveCount(0);
+    // Both rejections are in the timeline, signed.
+    await expect(timelineRows(page).filter({ hasText: 'Rejected' }).filter({ hasText: 'Valid signature' })).toHaveCount(2);
+
+    // On the Ceremonies screen it is under Rejected, not Open.
+    await goTo(page, 'Ceremonies');
+    await page.getByRole('tab', { name: /^Rejected/ }).click();
+    await expect(page.getByRole('article', { name: title })).toContainText('Rejected');
+    await page.getByRole('tab', { name: /^Open/ }).click();
+    await expect(page.getByRole('article', { name: title })).toHaveCount(0);
+  });
+
+  test('a wrong PIN says so, empties the field and signs nothing; the right PIN then signs', async ({ page, conclave }) => {
+    await setUpDemo(page, conclave);
+    await openCeremony(page, { name: 'app', version: '2.0.0' });
+    const title = 'app 2.0.0';
+    await tickChecklist(page);
+    await reviewSection(page).getByRole('button', { name: 'Approve…' }).click();
+    const dialog = signDialog(page, 'Approve', title);
+    await keyChoice(dialog, 'carol').check();
+    const pin = dialog.getByLabel('PIN');
+    await pin.fill('000000');
+    await dialog.getByRole('button', { name: 'Sign approval' }).click();
+
+    await expect(dialog.getByRole('alert')).toContainText('The PIN for token "carol" is wrong');
+    await expect(dialog.getByRole('alert')).not.toContainText('000000');
+    await expect(pin).toHaveValue('');
+    await expect(pin).toBeFocused();
+    await expect(pin).toHaveAttribute('aria-invalid', 'true');
+    await expect(dialog).toBeVisible();
+    await expect(keyChoice(dialog, 'carol')).toBeChecked();
+    // Nothing was signed.
+    await expect(page.getByRole('meter', { name: 'Approvals counted' })).toHaveJSProperty('value', 0);
+    await expect(approvalsSection(page).getByRole('heading', { name: 'Approved by' })).toHaveCount(0);
+    await expect(timelineRows(page).filter({ hasText: 'Approved' })).toHaveCount(0);
+
+    await pin.fill(demoPin);
+    await dialog.getByRole('button', { name: 'Sign approval' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(approvalsSection(page).getByRole('listitem').filter({ hasText: 'carol' })).toBeVisible();
+    await expect(page.getByRole('meter', { name: 'Approvals counted' })).toHaveJSProperty('value', 1);
+    await expect(reviewSection(page).getByRole('status')).toContainText("carol's approval was recorded.");
+    await expect(timelineRows(page).filter({ hasText: 'Approved' }).filter({ hasText: 'Valid signature' })).toHaveCount(1);
+    expect(conclave.output()).not.toContain('000000');
+  });
+
+  test('a reload halfway through comes back to the same ceremony with the approval, and the ceremony finishes', async ({ page, conclave }) => {
+    await setUpDemo(page, conclave);
+    const id = await openCeremony(page, { name: 'app', version: '3.1.0' });
+    const title = 'app 3.1.0';
+    await approveAs(page, title, 'alice');
+    await expect(page.getByRole('meter', { name: 'Approvals counted' })).toHaveJSProperty('value', 1);
+
+    await page.reload();
+    // Same place (the address keeps it), still connected (the secret is kept for this tab), approval still there.
+    expect(page.url()).toMatch(new RegExp(`#/ceremony/${id}$`));
+    expect(page.url()).not.toContain('secret=');
+    await expect(page.getByRole('heading', { name: title, level: 2 })).toBeVisible();
+    await expect(page.getByText(id, { exact: true })).toBeVisible();
+    await expect(page.getByRole('meter', { name: 'Approvals counted' })).toHaveJSProperty('value', 1);
+    await expect(approvalsSection(page).getByRole('listitem').filter({ hasText: 'alice' })).toBeVisible();
+    await expect(timelineRows(page).filter({ hasText: 'Approved' }).filter({ hasText: 'Valid signature' })).toHaveCount(1);
+
+    // bob finishes it after the reload.
+    await approveAs(page, title, 'bob');
+    await expect(page.getByRole('meter', { name: 'Approvals counted' })).toHaveJSProperty('value', 2);
+    await expect(page.getByRole('heading', { name: title, level: 2 }).locator('..')).toContainText('Approved: ready to publish');
+    await expect(page.getByRole('region', { name: 'Publish', exact: true }).getByRole('button', { name: 'Publish', exact: true })).toBeVisible();
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * Issue 4: the main screens in a realistic state (demo tokens, the demo
+ * policy, a ceremony under way and a history of earlier ones) have no
+ * automated accessibility violations (axe-core, WCAG 2 A and AA), and the run
+ * writes a full-page screenshot of each to test-results/screenshots/ for the
+ * README.
+ */
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
+import { expect, test, type ConclaveInstance } from './support/conclave';
+import { approveAs, fillOpenForm, goTo, openCeremony, reviewSection, setUpDemo, signDialog, tickChecklist } from './support/ceremony';
+
+const release = { name: 'conclave', version: '1.4.0' };
+const title = `${release.name} ${release.version}`;
+
+/**
+ * A Conclave that has been used for a while: earlier ceremonies, demo tokens
+ * and policy, a release waiting for approvals, and the newest release with
+ * one approval of two. Returns the newest one's id.
+ */
+async function arrange(page: Page, conclave: ConclaveInstance): Promise<string> {
+  await setUpDemo(page, conclave);
+  await openCeremony(page, { name: 'ledger', version: '5.0.0' });
+  const id = await openCeremony(page, release);
+  await approveAs(page, title, 'alice');
+  return id;
+}
+
+type Screen = { name: string; modal?: boolean; show: (page: Page) => Promise<void> };
+
+function screens(id: string): Screen[] {
+  return [
+    {
+      name: 'ceremonies',
+      show: async (page) => {
+        await goTo(page, 'Ceremonies');
+        await expect(page.getByRole('tablist', { name: 'Show ceremonies' })).toBeVisible();
+        await expect(page.getByRole('article', { name: title })).toContainText('alice');
+        await expect(page.getByRole('tab', { name: /^Published/ })).toBeVisible();
+      },
+    },
+    {
+      name: 'open',
+      show: async (page) => {
+        await goTo(page, 'Ceremonies');
+        await page.getByRole('button', { name: 'Open a ceremony' }).click();
+        await fillOpenForm(page, { name: release.name, version: '1.4.1' });
+      },
+    },
+    {
+      name: 'review',
+      show: async (page) => {
+        await goTo(page, 'Ceremonies');
+        await page.getByRole('article', { name: title }).getByRole('link', { name: title }).click();
+        await expect(page.getByRole('heading', { name: title, level: 2 })).toBeVisible();
+        expect(page.url()).toContain(`#/ceremony/${id}`);
+        await expect(page.getByRole('region', { name: 'Approvals', exact: true }).getByRole('listitem').filter({ hasText: 'alice' })).toBeVisible();
+        await expect(page.getByRole('region', { name: 'Provenance' })).toContainText('Builder');
+      },
+    },
+    {
+      name: 'sign-dialog',
+      modal: true,
+      show: async (page) => {
+        await tickChecklist(page);
+        await reviewSection(page).getByRole('button', { name: 'Approve…' }).click();
+        const dialog = signDialog(page, 'Approve', title);
+        await expect(dialog.getByRole('radio', { name: 'alice: release-signing on alice' })).toBeDisabled();
+        await dialog.getByRole('radio', { name: 'bob: release-signing on bob' }).check();
+        await expect(dialog.getByLabel('PIN')).toBeVisible();
+      },
+    },
+    {
+      name: 'history',
+      show: async (page) => {
+        await page.keyboard.press('Escape');
+        await goTo(page, 'History');
+        await expect(page.getByRole('status').filter({ hasText: /ceremonies found\.$/ })).toHaveText('22 ceremonies found.');
+        await expect(page.getByRole('listbox', { name: 'Ceremonies found' }).getByRole('option').first()).toContainText(title);
+      },
+    },
+    {
+      name: 'tokens',
+      show: async (page) => {
+        await goTo(page, 'Tokens');
+        const alice = page.getByRole('region', { name: 'Demo tokens (SoftHSM2)' }).getByRole('region', { name: 'alice', exact: true });
+        const keys = alice.getByRole('button', { name: 'Keys', exact: true });
+        if ((await keys.getAttribute('aria-expanded')) !== 'true') await keys.click();
+        await expect(alice.getByRole('article', { name: 'release-signing' })).toBeVisible();
+      },
+    },
+    {
+      name: 'settings',
+      show: async (page) => {
+        await goTo(page, 'Settings');
+        await expect(page.getByRole('list', { name: 'Policies' })).toContainText('demo');
+      },
+    },
+  ];
+}
+
+test.describe('the main screens, in use', () => {
+  // Twenty earlier ceremonies (published, rejected, expired, cancelled, open), and the two arrange() opens.
+  test.use({ ceremoniesAtStart: 20 });
+  test.setTimeout(120_000);
+
+  test('have no automated accessibility violations (WCAG 2 A and AA)', async ({ page, conclave }) => {
+    const id = await arrange(page, conclave);
+    const found: string[] = [];
+    for (const screen of screens(id)) {
+      await test.step(screen.name, async () => {
+        await screen.show(page);
+        const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+        // The rules really ran on this screen's content (names, structure, contrast).
+        expect(results.passes.map((rule) => rule.id)).toEqual(expect.arrayContaining(['color-contrast', 'aria-allowed-attr', 'list']));
+        for (const violation of results.violations) {
+          found.push(`${screen.name}: ${violation.id} (${violation.impact}): ${violation.help}\n    ${violation.nodes.map((node) => node.target.join(' ')).join('\n    ')}`);
+        }
+      });
+    }
+    expect(found, found.join('\n')).toEqual([]);
+  });
+
+  test('screenshots of each main screen', async ({ page, conclave }) => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const id = await arrange(page, conclave);
+    for (const screen of screens(id)) {
+      await test.step(screen.name, async () => {
+        await screen.show(page);
+        // A modal dialog is shown as the person sees it (a full-page capture would cut its backdrop at the viewport).
+        await page.screenshot({ path: `test-results/screenshots/${screen.name}.png`, fullPage: !screen.modal });
+      });
+    }
+  });
+});
