@@ -67,7 +67,10 @@ test.describe('a 2-of-3 ceremony in the window', () => {
     await expect(page.getByRole('meter', { name: 'Approvals counted' })).toHaveJSProperty('value', 1);
     await expect(page.getByRole('heading', { name: 'Publish', exact: true })).toHaveCount(0);
 
-    // bob approves with the mouse; alice's key is listed but no longer offered, and says why.
+    // bob confirms his own review (the checklist starts over after each signature), then approves with the
+    // mouse; alice's key is listed but no longer offered, and says why.
+    await expect(approve).toBeDisabled();
+    await tickChecklist(page);
     await expect(approve).toBeEnabled();
     await approve.click();
     const dialog = signDialog(page, 'Approve', 'app 1.2.3');

@@ -29,8 +29,9 @@ export function GenerateKeyDialog({ token, onClose }: GenerateKeyDialogProps) {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (working) return;
-    await generateKey({ tokenUri: token.uri, label, algorithm, pin });
+    const entered = pin;
     setPin('');
+    await generateKey({ tokenUri: token.uri, label, algorithm, pin: entered });
   };
 
   const progress = busy ? [isSlowAlgorithm(algorithm) ? `${busy} RSA keys can take several seconds; keep the token inserted.` : busy] : [];

@@ -27,8 +27,11 @@ export function LoginDialog({ token, onClose }: LoginDialogProps) {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (busy) return;
-    const accepted = await login(token.uri, pin);
+    // The PIN leaves the form with the call: the field is empty from now on, so a retry typed while the
+    // token answers is never wiped by the answer arriving.
+    const entered = pin;
     setPin('');
+    const accepted = await login(token.uri, entered);
     if (!accepted) pinRef.current?.focus();
   };
 
