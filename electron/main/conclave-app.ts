@@ -12,7 +12,7 @@ import { openApiDoor, relayEvents } from './ipc';
 import { applicationMenuTemplate } from './menu';
 import { hardenSession, hardenWebContents, windowContentSecurityPolicy } from './security';
 import { utilityHostLauncher } from './utility-host-launcher';
-import { nativeFilePicker } from './file-dialog';
+import { nativeFilePicker, revealInFileManager } from './file-dialog';
 import { createAppWindow, loadAppPage } from './window';
 
 export interface AppFiles {
@@ -63,7 +63,7 @@ export async function runConclave(files: AppFiles): Promise<void> {
   app.on('second-instance', () => bringForward(window));
   const target = { window, isAppPage };
   // The one call the desktop answers differently: a native file dialog instead of the browser shell's folder listing.
-  const handlers = { ...core.handlers, 'files.pick': nativeFilePicker(() => (window.isDestroyed() ? undefined : window)) };
+  const handlers = { ...core.handlers, 'files.pick': nativeFilePicker(() => (window.isDestroyed() ? undefined : window)), 'files.reveal': revealInFileManager };
   const closeDoor = openApiDoor({ ...target, handlers });
   window.once('closed', closeDoor);
   relayEvents((sink) => core.subscribe(sink), target);

@@ -2,7 +2,9 @@
  * The desktop shell's answer to files.pick: the system's own file dialog.
  * Paths come back only from what the person chose there.
  */
-import { dialog, type BrowserWindow, type OpenDialogOptions } from 'electron';
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { dialog, shell, type BrowserWindow, type OpenDialogOptions } from 'electron';
 import type { ApiHandlers } from '../core/api/handlers';
 
 const filters: Record<string, OpenDialogOptions['filters']> = {
@@ -21,3 +23,10 @@ export function nativeFilePicker(window: () => BrowserWindow | undefined): ApiHa
     return { paths: result.canceled ? [] : result.filePaths };
   };
 }
+
+/** files.reveal: the published folder in the system's file manager. Only existing absolute paths; nothing is opened or run. */
+export const revealInFileManager: ApiHandlers['files.reveal'] = async ({ path }) => {
+  if (!isAbsolute(path) || !existsSync(path)) return { shown: false };
+  shell.showItemInFolder(path);
+  return { shown: true };
+};

@@ -210,6 +210,8 @@ export const calls = {
     output: z.object({ dir: z.string(), parent: z.string().optional(), entries: z.array(FileEntrySchema) }),
   },
   'settings.get': { input: Empty, output: z.object({ dataDir: z.string(), storeDir: z.string(), publishDir: z.string() }) },
+  /** Shows a published folder in the system's file manager where the shell can (Electron); false in the browser shell. */
+  'files.reveal': { input: z.object({ path: AbsolutePath }).strict(), output: z.object({ shown: z.boolean() }) },
 } as const;
 
 import type { CallName as ListedCallName, EventName as ListedEventName } from './names';

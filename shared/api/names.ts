@@ -31,6 +31,7 @@ export const callNames = [
   'files.pick',
   'files.list',
   'settings.get',
+  'files.reveal',
 ] as const;
 export const eventNames = ['tokens.changed', 'token.inserted', 'token.removed', 'ceremony.changed', 'operation.progress'] as const;
 

@@ -82,6 +82,7 @@ export function createElectronStandIn() {
     utilityProcess: { fork: vi.fn((..._args: unknown[]) => new UtilityProcess()) },
     UtilityProcess,
     contextBridge: { exposeInMainWorld: vi.fn() },
+    shell: { showItemInFolder: vi.fn() },
     webUtils: { getPathForFile: vi.fn((_file: unknown) => '/home/rm/dist/app.tgz') },
     ipcRenderer: { invoke: vi.fn(), on: vi.fn(), removeListener: vi.fn(), send: vi.fn() },
   };

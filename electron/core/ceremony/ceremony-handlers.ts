@@ -46,7 +46,8 @@ export type CeremonyCallName =
   | 'policies.createDemo'
   | 'files.pick'
   | 'files.list'
-  | 'settings.get';
+  | 'settings.get'
+  | 'files.reveal';
 
 export interface CeremonyHandlerOptions {
   dataDir: string;
@@ -373,6 +374,7 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
     },
 
     'settings.get': async () => ({ dataDir: options.dataDir, storeDir: options.storeDir, publishDir }),
+    'files.reveal': async () => ({ shown: false }),
   };
 
   return {

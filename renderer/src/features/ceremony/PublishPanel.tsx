@@ -2,6 +2,7 @@ import { useEffect, useId, type FormEvent } from 'react';
 import { BusyStatus } from '../../components/BusyStatus';
 import { CopyTextButton } from '../../components/CopyTextButton';
 import { ErrorMessage } from '../../components/ErrorMessage';
+import { RevealFolderButton } from '../../components/RevealFolderButton';
 import { publishedFiles, publishVerdict } from './format';
 import { useCeremony } from './store';
 
@@ -65,6 +66,7 @@ export function PublishPanel() {
           <div className="actions">
             <CopyTextButton text={result.verifyCommand} label="Copy the verify command" />
             <CopyTextButton text={result.directory} label="Copy folder path" />
+            <RevealFolderButton path={result.envelopePath} />
           </div>
         </div>
       ) : (
