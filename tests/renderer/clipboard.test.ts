@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copyOutcomeText, copyText } from '../../renderer/src/lib/clipboard';
+import { copyOutcomeMessage, copyText } from '../../renderer/src/lib/clipboard';
 
 describe('copying a public key', () => {
   it('writes the text and confirms it was copied', async () => {
@@ -7,13 +7,13 @@ describe('copying a public key', () => {
     const outcome = await copyText('-----BEGIN PUBLIC KEY-----', { writeText: async (text) => void written.push(text) });
     expect(outcome).toBe('copied');
     expect(written).toEqual(['-----BEGIN PUBLIC KEY-----']);
-    expect(copyOutcomeText[outcome]).toBe('Copied');
+    expect(copyOutcomeMessage(outcome, 'Copy it yourself.')).toBe('Copied');
   });
 
   it('tells the person what to do when the clipboard is refused or missing', async () => {
     const refused = await copyText('pem', { writeText: () => Promise.reject(new DOMException('denied', 'NotAllowedError')) });
     expect(refused).toBe('refused');
     expect(await copyText('pem', undefined)).toBe('refused');
-    expect(copyOutcomeText.refused).toMatch(/clipboard was refused/);
+    expect(copyOutcomeMessage(refused, 'Open "Public key" below.')).toBe('Could not copy: the clipboard was refused. Open "Public key" below.');
   });
 });

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { copyText, type CopyOutcome } from '../lib/clipboard';
+import { copyOutcomeMessage, copyText, type CopyOutcome } from '../lib/clipboard';
 
 interface CopyTextButtonProps {
   text: string;
@@ -30,7 +30,7 @@ export function CopyTextButton({ text, label, refusedAdvice = 'Select the text a
         {label}
       </button>
       <span role="status" className={outcome === 'refused' ? 'copy-status copy-refused' : 'copy-status'}>
-        {outcome === 'copied' ? 'Copied' : outcome === 'refused' ? `Could not copy: the clipboard was refused. ${refusedAdvice}` : ''}
+        {outcome ? copyOutcomeMessage(outcome, refusedAdvice) : ''}
       </span>
     </>
   );

@@ -16,7 +16,7 @@ export async function copyText(text: string, clipboard: TextClipboard | undefine
   }
 }
 
-export const copyOutcomeText: Record<CopyOutcome, string> = {
-  copied: 'Copied',
-  refused: 'Could not copy: the clipboard was refused. Open "Public key" below and copy it from there.',
-};
+/** What the person reads after pressing a copy button. */
+export function copyOutcomeMessage(outcome: CopyOutcome, refusedAdvice: string): string {
+  return outcome === 'copied' ? 'Copied' : `Could not copy: the clipboard was refused. ${refusedAdvice}`;
+}

@@ -1,7 +1,7 @@
 import { useId } from 'react';
 import type { TokenKey } from '../../../../shared/api/contract';
 import { saveTextFile } from '../../lib/download';
-import { CopyButton } from './CopyButton';
+import { CopyTextButton } from '../../components/CopyTextButton';
 import { describeKey, keyName, privateKeyText, publicKeyFileName, shortenKeyId } from './format';
 
 /** One key on a token: what it is, how to get its public half out, and its certificate if it has one. */
@@ -33,7 +33,7 @@ export function KeyItem({ tokenKey: key }: { tokenKey: TokenKey }) {
         </div>
       </dl>
       <div className="actions">
-        <CopyButton text={key.publicKeyPem} />
+        <CopyTextButton text={key.publicKeyPem} label="Copy public key" refusedAdvice='Open "Public key" below and copy it from there.' />
         <button type="button" onClick={() => saveTextFile(publicKeyFileName(key), key.publicKeyPem)}>
           Save public key
         </button>
