@@ -19,6 +19,7 @@ import { protectedAuthenticationPath } from '../../core/tokens/token-flags';
 import { conclaveVersion } from '../../core/version';
 import { UsageError, type CliIo } from '../io';
 import { pinFor, promptHidden } from '../pin';
+import { ceremonyBundleUsage, runExport, runImport } from './ceremony-bundle';
 
 export const ceremonyUsage = `  ceremony open --policy FILE --release NAME@VERSION --artifact FILE...
                 [--provenance FILE...] [--sbom FILE] [--provenance-key PEM...] [--purl PURL] [--key URI] [--sha512]
@@ -29,7 +30,7 @@ export const ceremonyUsage = `  ceremony open --policy FILE --release NAME@VERSI
   ceremony reject <id> --key URI --reason TEXT
   ceremony cancel <id> [--reason TEXT] [--key URI]
   ceremony publish <id> --out DIR          write the combined envelope, one Sigstore bundle per approver, a summary
-  verify --policy FILE --envelope FILE [--artifact FILE...] [--json]
+${ceremonyBundleUsage}  verify --policy FILE --envelope FILE [--artifact FILE...] [--json]
                                            exit 0 only when the policy is met and every artifact matches
   (ceremony commands take --store DIR, or CONCLAVE_STORE; --pin-env VARIABLE for the token PIN)
 `;
@@ -94,6 +95,9 @@ function describe(view: CeremonyView): string {
 
 export async function runCeremonyCommand(rest: string[], io: CliIo): Promise<number> {
   const [action, ...args] = rest;
+  // Bundles for air-gapped signing have their own options and need no token.
+  if (action === 'export') return runExport(args, io);
+  if (action === 'import') return runImport(args, io);
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options });
   let core: Core | undefined;
   const startCore = async () => {
