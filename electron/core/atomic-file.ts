@@ -23,3 +23,14 @@ export async function writeFileAtomically(path: string, content: string | Uint8A
     throw error;
   }
 }
+
+/** After a rename, the folder entry itself must reach the disk for the file to survive a power cut. */
+export async function syncFolder(dir: string): Promise<void> {
+  if (process.platform === 'win32') return; // folders cannot be opened for fsync there
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -10,7 +10,7 @@
  * rename, fsync of the folder) and an import is idempotent, so an import cut
  * short is finished by running it again.
  */
-import { open, readdir, readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BundleError, bundleLimits, bundleMediaType, bundleVersion, parseBundleBytes, serializeBundle, type BundleEvidenceFile, type CeremonyBundle } from '../../../shared/ceremony/bundle-format';
 import type { CeremonyEventType, FrozenEvent, OpenedEvent } from '../../../shared/ceremony/events';
@@ -60,7 +60,6 @@ export interface ImportReport {
 
 // ignoreBOM keeps a leading byte-order mark, should a file have one: the text must stay byte for byte what is stored.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-const evidenceNamePattern = /^([0-9a-f]{64})\.json$/;
 
 // ---- export -------------------------------------------------------------------
 
@@ -79,7 +78,7 @@ export async function exportCeremonyBundle(service: CeremonyService, ceremonyId:
     }
   }
   const evidence: BundleEvidenceFile[] = [];
-  for (const digest of await evidenceDigests(service, ceremonyId)) {
+  for (const digest of await service.store.evidenceDigests(ceremonyId)) {
     const bytes = await service.store.getEvidence(ceremonyId, digest);
     if (bytes) evidence.push({ sha256: digest, base64: toBase64(bytes) });
     else leftOut.push(`The evidence file ${digest.slice(0, 12)}… does not match its digest; it is not in the bundle.`);
@@ -111,20 +110,6 @@ export async function writeCeremonyBundle(service: CeremonyService, ceremonyId: 
     throw new ConclaveError('invalid-input', `Conclave cannot write the bundle to ${path} (${error instanceof Error ? error.message : String(error)}). Check the folder exists and is writable.`);
   }
   return result;
-}
-
-/**
- * The digests of the ceremony's evidence files. The store keeps them as
- * `evidence/<sha256>.json` next to `events/` (event-store.ts) but has no
- * listing of its own yet.
- */
-async function evidenceDigests(service: CeremonyService, ceremonyId: string): Promise<string[]> {
-  try {
-    const names = await readdir(join(service.store.eventsDir(ceremonyId), '..', 'evidence'));
-    return names.flatMap((name) => evidenceNamePattern.exec(name)?.[1] ?? []).sort();
-  } catch {
-    return [];
-  }
 }
 
 // ---- import -------------------------------------------------------------------
@@ -278,8 +263,7 @@ export async function importCeremonyBundle(service: CeremonyService, bundle: Cer
   const keys = new Map(policy.keys.map((key) => [key.keyId, key.approverId]));
   accepted.sort((a, b) => Number(a.event.type === 'opened') - Number(b.event.type === 'opened') || a.name.localeCompare(b.name));
   for (const candidate of accepted) {
-    await writeFileAtomically(join(eventsDir, candidate.name), candidate.text, 0o644);
-    await syncFolder(eventsDir);
+    await store.putEventFile(id, candidate.name, candidate.text);
     const { event } = candidate;
     const by = event.type === 'approved' || event.type === 'rejected' ? keys.get(event.keyId) : undefined;
     report.added.push({ name: candidate.name, type: event.type, ...(by ? { by } : {}) });
@@ -306,15 +290,4 @@ async function policyOf(opened: OpenedEvent): Promise<Policy> {
   const policy = await loadPolicy(opened.policy, nodeDigester);
   if (policy.digest !== opened.policyDigest) throw new ConclaveError('policy-invalid', `the policy does not match the digest recorded with it (${opened.policyDigest.slice(0, 12)}…).`);
   return policy;
-}
-
-/** After a rename, the folder entry itself must reach the disk for the file to survive a power cut (as event-store.ts does). */
-async function syncFolder(dir: string): Promise<void> {
-  if (process.platform === 'win32') return; // folders cannot be opened for fsync there
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { CeremonyEvent, ceremonyIdPattern, eventPayloadType } from '../../../shared/ceremony/events';
 import { envelopePayload, parseEnvelope, type Envelope } from '../../../shared/dsse/envelope';
 import { ConclaveError } from '../../../shared/errors';
-import { writeFileAtomically } from '../atomic-file';
+import { syncFolder, writeFileAtomically } from '../atomic-file';
 
 export interface StoredEvent {
   /** The file name, unique across machines. */
@@ -92,6 +92,27 @@ export class CeremonyStore {
     return join(this.eventsDir(ceremonyId), '..', 'evidence');
   }
 
+  /** The digests of the ceremony's evidence files, sorted. */
+  async evidenceDigests(ceremonyId: string): Promise<string[]> {
+    try {
+      return (await readdir(this.evidenceDir(ceremonyId))).flatMap((name) => /^([0-9a-f]{64})\.json$/.exec(name)?.[1] ?? []).sort();
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * Writes an event file under the name another machine gave it (an import),
+   * atomically and durably. The caller has checked the name and that no file
+   * of that name exists; events are never rewritten.
+   */
+  async putEventFile(ceremonyId: string, name: string, text: string): Promise<void> {
+    const dir = this.eventsDir(ceremonyId);
+    await mkdir(dir, { recursive: true });
+    await writeFileAtomically(join(dir, name), text, 0o644);
+    await syncFolder(dir);
+  }
+
   /** The event file names of a ceremony, sorted: enough to tell whether anything changed since last time. */
   async eventFileNames(ceremonyId: string): Promise<string[]> {
     try {
@@ -152,16 +173,5 @@ export class CeremonyStore {
     const parsed = CeremonyEvent.safeParse(JSON.parse(new TextDecoder().decode(envelopePayload(envelope))));
     if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
     return { source, envelope, event: parsed.data };
-  }
-}
-
-/** After a rename, the folder entry itself must reach the disk for the file to survive a power cut. */
-async function syncFolder(dir: string): Promise<void> {
-  if (process.platform === 'win32') return; // folders cannot be opened for fsync there
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
