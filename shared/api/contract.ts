@@ -9,6 +9,8 @@ import { keyAlgorithms } from '../keys/algorithms';
 import { errorCodes } from '../errors';
 import { ceremonyIdPattern } from '../ceremony/events';
 import {
+  BundleExportResultSchema,
+  BundleImportReportSchema,
   CeremonyDetailSchema,
   CeremonyStateSchema,
   CeremonySummarySchema,
@@ -120,6 +122,8 @@ export const AppInfoSchema = z.object({
 const Empty = z.object({}).strict();
 const CeremonyIdText = z.string().regex(ceremonyIdPattern, 'not a ceremony id');
 const AbsolutePath = z.string().min(1).max(4096);
+/** A path from the root (/…, C:\…, \\server\…): a relative one would depend on where the core happens to run. */
+const FullPath = AbsolutePath.refine((path) => path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith('\\\\'), 'Give a full path, from the root of the disk.').refine((path) => !path.includes('\0'), 'A path cannot contain a NUL character.');
 const OperationId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'not an operation id');
 const Reason = z.string().trim().min(1, 'Say why.').max(4096);
 
@@ -130,7 +134,8 @@ export const calls = {
   'modules.remove': { input: z.object({ moduleId: z.string().min(1).max(256) }).strict(), output: TokensSnapshotSchema },
   'keys.list': { input: z.object({ tokenUri: Pkcs11UriText }).strict(), output: z.array(TokenKeySchema) },
   'tokens.login': {
-    input: z.object({ tokenUri: Pkcs11UriText, pin: Pin }).strict(),
+    /** null: the token has a PIN pad (protected authentication path) and asks for the PIN itself. */
+    input: z.object({ tokenUri: Pkcs11UriText, pin: Pin.nullable() }).strict(),
     output: z.object({ keys: z.array(TokenKeySchema) }),
   },
   'keys.generate': {
@@ -144,7 +149,7 @@ export const calls = {
           .max(64, 'Keep the label under 64 characters.')
           .regex(/^[\p{L}\p{N} ._-]+$/u, 'Use letters, digits, spaces, dots, dashes or underscores.'),
         algorithm: z.enum(keyAlgorithms),
-        pin: Pin,
+        pin: Pin.nullable(),
       })
       .strict(),
     output: TokenKeySchema,
@@ -179,6 +184,14 @@ export const calls = {
   'ceremonies.cancel': { input: z.object({ id: CeremonyIdText, reason: Reason.optional() }).strict(), output: CeremonyDetailSchema },
   'ceremonies.publish': { input: z.object({ id: CeremonyIdText, outDir: AbsolutePath.optional() }).strict(), output: PublishResultSchema },
   'ceremonies.verify': { input: z.object({ id: CeremonyIdText }).strict(), output: VerificationSchema },
+  /**
+   * Air-gapped signing (issue 5): writes the whole ceremony to a new bundle
+   * file in a folder (the data folder's exports/ by default), named
+   * <release>-<version>.<ceremony id>.conclave-bundle.json; never over an existing file.
+   */
+  'ceremonies.export': { input: z.object({ id: CeremonyIdText, dir: FullPath.optional() }).strict(), output: BundleExportResultSchema },
+  /** Merges a bundle file into this store: new events that verify are added, anything else is reported with why. */
+  'ceremonies.import': { input: z.object({ path: FullPath }).strict(), output: BundleImportReportSchema },
   'history.search': {
     input: z
       .object({
@@ -202,7 +215,7 @@ export const calls = {
   'policies.createDemo': { input: Empty, output: z.array(PolicySummarySchema) },
   /** A native file dialog where the shell has one (Electron); null in the browser shell, which browses with files.list. */
   'files.pick': {
-    input: z.object({ purpose: z.enum(['artifacts', 'provenance', 'sbom', 'policy', 'folder']), multiple: z.boolean().default(false) }).strict(),
+    input: z.object({ purpose: z.enum(['artifacts', 'provenance', 'sbom', 'policy', 'bundle', 'folder']), multiple: z.boolean().default(false) }).strict(),
     output: z.object({ paths: z.array(z.string()) }).nullable(),
   },
   'files.list': {
@@ -266,4 +279,4 @@ export type TokensSnapshot = z.output<typeof TokensSnapshotSchema>;
 export type AppInfo = z.output<typeof AppInfoSchema>;
 export type ModuleKindName = z.output<typeof ModuleKind>;
 
-export type { CeremonyDetail, CeremonySummary, OperationProgress, PolicySummary, PublishResult, ReleaseChanges, SigningKey } from './ceremony-schemas';
+export type { BundleExportResult, BundleImportReport, CeremonyDetail, CeremonySummary, OperationProgress, PolicySummary, PublishResult, ReleaseChanges, SigningKey } from './ceremony-schemas';

@@ -137,6 +137,12 @@ describe('token service against SoftHSM2', () => {
     await expect(service.login(tokenUri('alice'), '1234')).resolves.toEqual([]);
   });
 
+  it('asks for a PIN when none is given for a token without a PIN pad', async () => {
+    await start();
+    const error = await rejection(service.login(tokenUri('alice'), null));
+    expect(error.code).toBe('pin-required');
+  });
+
   it('refuses a second key with the same label, so a URI names one key', async () => {
     await start();
     await service.generateKey(tokenUri('alice'), 'release-signing', 'ecdsa-p256', '1234');

@@ -155,6 +155,12 @@ describe('logging in', () => {
     expect(state().dialog).toBeUndefined();
   });
 
+  it('logs in to a PIN-pad token without a PIN: the token asks for it itself', async () => {
+    const { fake, state } = await started({ 'tokens.login': () => ok({ keys: [] }) });
+    await expect(state().login(alice.uri, null)).resolves.toBe(true);
+    expect(fake.callsOf('tokens.login')).toEqual([{ tokenUri: alice.uri, pin: null }]);
+  });
+
   it('never puts the PIN in the store or the console, during the call or after it', async () => {
     const logged = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) => vi.spyOn(console, level).mockImplementation(() => undefined));
     const answer = deferred<Result<CallOutput<'tokens.login'>>>();

@@ -29,7 +29,7 @@ export function GenerateKeyDialog({ token, onClose }: GenerateKeyDialogProps) {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (working) return;
-    const entered = pin;
+    const entered = token.protectedAuthenticationPath ? null : pin;
     setPin('');
     await generateKey({ tokenUri: token.uri, label, algorithm, pin: entered });
   };
@@ -70,7 +70,11 @@ export function GenerateKeyDialog({ token, onClose }: GenerateKeyDialogProps) {
             ))}
           </select>
         </div>
-        <PinField token={token} value={pin} onChange={setPin} readOnly={working} />
+        {token.protectedAuthenticationPath ? (
+          <p className="message message-info">Enter the PIN on the token's own keypad when it asks.</p>
+        ) : (
+          <PinField token={token} value={pin} onChange={setPin} readOnly={working} />
+        )}
         {error && <ErrorMessage id={ids.error} error={error} />}
         <BusyStatus texts={progress} />
         {working && <progress className="progress" aria-label="Generating key" />}

@@ -29,7 +29,8 @@ export function LoginDialog({ token, onClose }: LoginDialogProps) {
     if (busy) return;
     // The PIN leaves the form with the call: the field is empty from now on, so a retry typed while the
     // token answers is never wiped by the answer arriving.
-    const entered = pin;
+    // A token with a PIN pad asks for the PIN itself: nothing is typed here.
+    const entered = token.protectedAuthenticationPath ? null : pin;
     setPin('');
     const accepted = await login(token.uri, entered);
     if (!accepted) pinRef.current?.focus();
@@ -38,7 +39,11 @@ export function LoginDialog({ token, onClose }: LoginDialogProps) {
   return (
     <Dialog title={`Log in to ${name}`} onClose={onClose}>
       <form className="form" onSubmit={(event) => void submit(event)} noValidate>
-        <PinField token={token} value={pin} onChange={setPin} readOnly={busy !== undefined} errorId={error ? errorId : undefined} inputRef={pinRef} autoFocus />
+        {token.protectedAuthenticationPath ? (
+          <p className="message message-info">Enter the PIN on the token's own keypad when it asks.</p>
+        ) : (
+          <PinField token={token} value={pin} onChange={setPin} readOnly={busy !== undefined} errorId={error ? errorId : undefined} inputRef={pinRef} autoFocus />
+        )}
         {error && <ErrorMessage id={errorId} error={error} />}
         <BusyStatus texts={busy ? [busy] : []} />
         <DialogActions submitLabel="Log in" onClose={onClose} working={busy !== undefined} />

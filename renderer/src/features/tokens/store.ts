@@ -25,7 +25,8 @@ export interface GenerateKeyRequest {
   tokenUri: string;
   label: string;
   algorithm: KeyAlgorithm;
-  pin: string;
+  /** null for a token with a PIN pad: it asks for the PIN itself. */
+  pin: string | null;
 }
 
 export interface TokensData {
@@ -51,7 +52,7 @@ export interface TokensActions {
   toggleKeys(tokenUri: string): void;
   loadKeys(tokenUri: string): Promise<void>;
   /** Resolves true when the token accepted the PIN. */
-  login(tokenUri: string, pin: string): Promise<boolean>;
+  login(tokenUri: string, pin: string | null): Promise<boolean>;
   /** Resolves true when the key was made. */
   generateKey(request: GenerateKeyRequest): Promise<boolean>;
   /** Resolves true when the module was added. */
@@ -190,7 +191,7 @@ export function createTokensStore(): StoreApi<TokensState> {
       async login(tokenUri, pin) {
         const key = op.login(tokenUri);
         if (get().busy[key]) return false;
-        const checked = Pin.safeParse(pin);
+        const checked = Pin.nullable().safeParse(pin);
         if (!checked.success) {
           fail(key, firstIssue(checked.error));
           return false;
