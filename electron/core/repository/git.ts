@@ -1,0 +1,138 @@
+/**
+ * The system `git`, run as a program (execFile, never a shell string), so the
+ * user's SSH keys, credential helpers and configuration apply (issue 5: git is
+ * the distributed engine; there is no server of our own).
+ */
+import { execFile } from 'node:child_process';
+import { ConclaveError } from '../../../shared/errors';
+
+export interface GitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface GitOptions {
+  cwd: string;
+  /** Extra environment for this call (e.g. GIT_INDEX_FILE for a private index). */
+  env?: NodeJS.ProcessEnv;
+  /** Written to git's standard input. */
+  input?: string;
+  /** Return the raw bytes of standard output (blobs). */
+  binary?: boolean;
+}
+
+/** `git --version` 2.25 (January 2020) is the oldest we try: it has every plumbing command used here. */
+export const minimumGitVersion = [2, 25] as const;
+
+const repositoryVariables = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX', 'GIT_QUARANTINE_PATH'];
+
+export class GitRunner {
+  private checked: Promise<string> | undefined;
+
+  /**
+   * @param env the environment of the person's shell (CliIo.env): HOME, SSH_AUTH_SOCK, GIT_* and the rest apply as they would in a terminal.
+   * @param interactive whether git may ask on the terminal (a passphrase, a password); never in the app, where no one would see it.
+   */
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly interactive = false,
+    private readonly executable = 'git',
+  ) {}
+
+  /** The version string; throws a clear error when git is missing or older than 2.25. */
+  version(): Promise<string> {
+    this.checked ??= this.checkVersion();
+    return this.checked;
+  }
+
+  private async checkVersion(): Promise<string> {
+    let result: GitResult;
+    try {
+      result = await this.spawn(['--version'], { cwd: process.cwd() });
+    } catch (error) {
+      const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+      if (code === 'ENOENT') {
+        throw new ConclaveError('invalid-input', 'Conclave shares ceremonies through git, and git is not installed (or not on the PATH). Install git 2.25 or newer and try again.', { cause: 'git-missing' });
+      }
+      throw new ConclaveError('invalid-input', `Conclave cannot run git (${error instanceof Error ? error.message : String(error)}). Check that git 2.25 or newer is installed.`, { cause: 'git-missing' });
+    }
+    const match = /git version (\d+)\.(\d+)/.exec(result.stdout);
+    if (result.code !== 0 || !match) {
+      throw new ConclaveError('invalid-input', `"git --version" did not answer as git does (${(result.stderr || result.stdout).trim()}). Install git 2.25 or newer.`, { cause: 'git-missing' });
+    }
+    const [major, minor] = [Number(match[1]), Number(match[2])];
+    if (major < minimumGitVersion[0] || (major === minimumGitVersion[0] && minor < minimumGitVersion[1])) {
+      throw new ConclaveError('invalid-input', `Conclave needs git ${minimumGitVersion.join('.')} or newer to share ceremonies; this machine has ${match[1]}.${match[2]}. Update git and try again.`, { cause: 'git-too-old' });
+    }
+    return `${major}.${minor}`;
+  }
+
+  /** Runs git; resolves with the exit code whatever it is (callers decide what a failure means). */
+  async run(args: string[], options: GitOptions): Promise<GitResult> {
+    await this.version();
+    return this.spawn(args, options);
+  }
+
+  /** Runs git and throws, with git's own words, unless it exits 0. */
+  async ok(args: string[], options: GitOptions): Promise<string> {
+    const result = await this.run(args, options);
+    if (result.code !== 0) throw gitFailed(args, result);
+    return result.stdout;
+  }
+
+  /** Raw bytes of standard output (a blob), or throws. */
+  async bytes(args: string[], options: GitOptions): Promise<Buffer> {
+    await this.version();
+    return new Promise((resolve, reject) => {
+      execFile(this.executable, args, { cwd: options.cwd, env: this.environment(options.env), encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+        if (error) reject(gitFailed(args, { code: typeof error.code === 'number' ? error.code : 1, stdout: '', stderr: stderr.toString('utf8') }));
+        else resolve(stdout);
+      });
+    });
+  }
+
+  private environment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    // The repository is the store folder (the working directory); a GIT_DIR inherited from a hook or a terminal must not point elsewhere.
+    const inherited = Object.fromEntries(Object.entries(this.env).filter(([name]) => !repositoryVariables.includes(name)));
+    return {
+      ...inherited,
+      // Git's messages are parsed (a rejected push, an empty remote), so they must be in one language.
+      LC_ALL: 'C',
+      LANGUAGE: 'C',
+      // A prompt no one can see would hang the app; on a terminal, git may ask as it always does.
+      ...(this.interactive ? {} : { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: this.env.GIT_ASKPASS ?? '', SSH_ASKPASS_REQUIRE: 'never' }),
+      // Paths given to git are file names, never patterns.
+      GIT_LITERAL_PATHSPECS: '1',
+      ...extra,
+    };
+  }
+
+  private spawn(args: string[], options: GitOptions): Promise<GitResult> {
+    return new Promise((resolve, reject) => {
+      const child = execFile(this.executable, args, { cwd: options.cwd, env: this.environment(options.env), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') {
+          reject(error);
+          return;
+        }
+        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+      });
+      if (options.input !== undefined) child.stdin?.end(options.input);
+      else child.stdin?.end();
+    });
+  }
+}
+
+/** The last lines git wrote, which say why: what a person needs to act. */
+export function gitReason(result: GitResult): string {
+  const lines = (result.stderr || result.stdout)
+    .split('\n')
+    .map((line) => line.trim())
+    // git's boilerplate after a failed connection says nothing the first line did not.
+    .filter((line) => line && !/^hint:/.test(line) && !/^(Please make sure you have the correct access rights|and the repository exists\.)$/.test(line));
+  return lines.slice(-3).join(' ') || `git exited with code ${result.code}`;
+}
+
+function gitFailed(args: string[], result: GitResult): ConclaveError {
+  return new ConclaveError('internal', `git ${args[0]} failed: ${gitReason(result)}`, { cause: 'git-failed' });
+}

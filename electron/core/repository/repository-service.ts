@@ -1,0 +1,582 @@
+/**
+ * The ceremony repository (issue 5): the store folder is a git work tree with
+ * at most one remote, `origin`, and `sync` is fetch, integrate, push.
+ *
+ * Every event is its own file, written once under a name no other machine
+ * picks, so integrating is a union of files and can never conflict. Conclave
+ * therefore integrates with git's plumbing rather than `git merge`: it checks
+ * that the remote only *added* files, writes those files into the store
+ * folder atomically (git's checkout writes files in place, and a process
+ * killed mid-write would leave half an event), then records the merge commit
+ * and moves `main` with a compare-and-swap. A remote that removed or edited a
+ * file, or whose history no longer contains the head this store last saw there
+ * (a force-push), stops the sync with what changed: nothing is forced, merged
+ * or pushed, and the local store keeps everything.
+ *
+ * Crash safety: every step either completes or leaves the repository as it
+ * was (objects are written before the ref that names them; refs move
+ * atomically; files arrive by rename), so a sync killed at any point is
+ * finished by the next one. Conclave never uses the work tree's index for its
+ * own commits, so a stale `index.lock` cannot block a sync.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ceremonyIdPattern } from '../../../shared/ceremony/events';
+import { ConclaveError } from '../../../shared/errors';
+import { syncFolder, writeFileAtomically } from '../atomic-file';
+import { readBundleEvent } from '../ceremony/bundle/event-checks';
+import type { CeremonyService } from '../ceremony/ceremony-service';
+import { checkArrivals, type ArrivalCheck } from './arrivals';
+import { gitReason, type GitResult, type GitRunner } from './git';
+import { classifyPath, describePath, repositoryFiles } from './layout';
+
+export const branch = 'refs/heads/main';
+/** The remote's main as last fetched, before it is checked. */
+const incomingRef = 'refs/conclave/incoming';
+/** The remote head this store last verified and integrated (or pushed): a remote whose history no longer contains it was rewritten. */
+const witnessRef = 'refs/conclave/last-seen';
+const remoteName = 'origin';
+const maxPushAttempts = 5;
+
+export type RemoteState = 'no-remote' | 'up-to-date' | 'ahead' | 'behind' | 'diverged' | 'offline' | 'error' | 'rewritten';
+
+export interface RemoteStatus {
+  url?: string;
+  state: RemoteState;
+  /** Event files here that the remote does not have (committed or not yet). */
+  ahead: number;
+  /** Event files on the remote that this store does not have. */
+  behind: number;
+  /** git's own words, or what changed on a rewritten remote. */
+  reason?: string;
+}
+
+export type SyncOutcome = 'synced' | 'no-remote' | 'offline' | 'error' | 'rewritten';
+
+export interface SyncReport {
+  outcome: SyncOutcome;
+  url?: string;
+  /** Files of this store committed by this sync. */
+  committed: string[];
+  /** Files in the store folder that are not complete events or evidence, left out of the repository. */
+  leftOut: string[];
+  /** Event files sent to the remote. */
+  pushed: number;
+  /** Push attempts made (more than one when another machine pushed at the same time). */
+  attempts: number;
+  /** What arrived from the remote, checked. */
+  arrivals: ArrivalCheck;
+  reason?: string;
+}
+
+export type SyncStep = 'committing' | 'fetching' | 'integrating' | 'pushing' | 'checking';
+
+interface Change {
+  status: string;
+  mode: string;
+  blob: string;
+  path: string;
+}
+
+class RepositoryStop extends Error {
+  constructor(
+    readonly outcome: 'offline' | 'error' | 'rewritten',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class RepositoryService {
+  private identity: string[] | undefined;
+
+  constructor(
+    readonly service: CeremonyService,
+    private readonly git: GitRunner,
+  ) {}
+
+  get root(): string {
+    return this.service.store.root;
+  }
+
+  // ---- the remote -------------------------------------------------------------
+
+  async remoteUrl(): Promise<string | undefined> {
+    if (!(await this.isRepository())) return undefined;
+    const result = await this.run(['config', '--get', `remote.${remoteName}.url`]);
+    return result.code === 0 ? result.stdout.trim() : undefined;
+  }
+
+  async addRemote(url: string): Promise<void> {
+    if (!url || url.startsWith('-') || /[\n\r\0]/.test(url)) throw new ConclaveError('invalid-input', `"${url}" is not a git URL. Give the URL you would give "git clone": an SSH or HTTPS URL, or a path.`);
+    await this.ensureRepository();
+    const existing = await this.remoteUrl();
+    if (existing !== undefined) {
+      throw new ConclaveError('invalid-input', `This store already shares its ceremonies with ${existing}; a store has one remote. Remove it first ("conclave remote remove") if the team moved.`, { cause: 'remote-exists' });
+    }
+    // Not `git remote add`: its fetch refspec is forced (+), which would let a manual `git fetch` follow a rewritten remote silently.
+    await this.ok(['config', `remote.${remoteName}.url`, url]);
+    await this.ok(['config', `remote.${remoteName}.fetch`, `${branch}:refs/remotes/${remoteName}/main`]);
+    await this.ok(['config', `remote.${remoteName}.tagOpt`, '--no-tags']);
+    await this.forget();
+  }
+
+  async removeRemote(): Promise<string> {
+    const existing = await this.remoteUrl();
+    if (existing === undefined) throw new ConclaveError('invalid-input', 'This store has no remote to remove. "conclave remote add URL" adds one.', { cause: 'no-remote' });
+    await this.ok(['remote', 'remove', remoteName]);
+    await this.forget();
+    return existing;
+  }
+
+  /** A new remote is a new history: what was seen on the old one means nothing there. */
+  private async forget(): Promise<void> {
+    await this.run(['update-ref', '-d', incomingRef]);
+    await this.run(['update-ref', '-d', witnessRef]);
+  }
+
+  /** Where this store stands against its remote. Contacts the remote (a fetch, which changes nothing local but the fetched copy). */
+  async status(): Promise<RemoteStatus> {
+    const url = await this.remoteUrl();
+    if (url === undefined) return { state: 'no-remote', ahead: (await this.localEvents()).length, behind: 0 };
+    return this.locked(async () => {
+      await this.ensureRepository();
+      const uncommitted = (await this.uncommittedFiles()).filter((path) => classifyPath(path)?.kind === 'event').length;
+      let incoming: string | undefined;
+      try {
+        incoming = await this.fetch();
+        await this.checkNotRewritten(incoming);
+      } catch (error) {
+        if (error instanceof RepositoryStop) return { url, state: error.outcome, ahead: 0, behind: 0, reason: error.message };
+        throw error;
+      }
+      const head = await this.head();
+      const ahead = uncommitted + (await this.addedEvents(incoming ?? (await this.emptyTree()), head)).length;
+      const behind = incoming ? (await this.addedEvents(head, incoming)).length : 0;
+      const state: RemoteState = ahead > 0 && behind > 0 ? 'diverged' : ahead > 0 ? 'ahead' : behind > 0 ? 'behind' : 'up-to-date';
+      return { url, state, ahead, behind };
+    });
+  }
+
+  // ---- sync ---------------------------------------------------------------------
+
+  /** Commits local new files, then fetch, integrate, push; a push that loses a race fetches and tries again. */
+  async sync(onStep: (step: SyncStep, detail?: string) => void = () => {}): Promise<SyncReport> {
+    return this.locked(async () => {
+      await this.ensureRepository();
+      onStep('committing');
+      const { committed, leftOut } = await this.commitLocal();
+      const url = await this.remoteUrl();
+      const report: SyncReport = { outcome: 'no-remote', committed, leftOut, pushed: 0, attempts: 0, arrivals: { events: [], evidence: [], problems: [] } };
+      if (url === undefined) {
+        report.reason = 'This store has no remote: its events are committed locally. "conclave remote add URL" shares them.';
+        return report;
+      }
+      report.url = url;
+      const arrived: string[] = [];
+      try {
+        for (;;) {
+          onStep('fetching', url);
+          const incoming = await this.fetch();
+          onStep('integrating');
+          arrived.push(...(await this.integrate(incoming)));
+          const head = await this.head();
+          if (incoming === head) {
+            report.outcome = 'synced';
+            break;
+          }
+          const sending = (await this.addedEvents(incoming ?? (await this.emptyTree()), head)).length;
+          report.attempts += 1;
+          onStep('pushing', `${sending} event file${sending === 1 ? '' : 's'}, attempt ${report.attempts}`);
+          if (await this.push(head)) {
+            report.pushed = sending;
+            report.outcome = 'synced';
+            break;
+          }
+          if (report.attempts >= maxPushAttempts) {
+            throw new RepositoryStop('error', `The remote kept changing while Conclave pushed (${maxPushAttempts} attempts, each after fetching). Everything is committed here; run "conclave sync" again in a moment.`);
+          }
+        }
+      } catch (error) {
+        if (!(error instanceof RepositoryStop)) throw error;
+        report.outcome = error.outcome;
+        report.reason = error.message;
+      }
+      if (arrived.length > 0) {
+        onStep('checking', `${arrived.length} file${arrived.length === 1 ? '' : 's'}`);
+        report.arrivals = await checkArrivals(this.service, arrived);
+      }
+      // For people who look at the folder with git: the index follows main again. Conclave itself never reads it.
+      await this.run(['reset', '-q']);
+      return report;
+    });
+  }
+
+  // ---- steps ----------------------------------------------------------------------
+
+  /** Creates the repository on first use: `git init`, main, .gitattributes (bytes stay exact), a first commit. Idempotent, and finishes an init cut short. */
+  async ensureRepository(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+    if (!(await this.isRepository())) {
+      await this.ok(['init', '-q']);
+    }
+    const headTarget = await this.run(['symbolic-ref', '-q', 'HEAD']);
+    if (headTarget.stdout.trim() !== branch) {
+      if ((await this.run(['rev-parse', '-q', '--verify', 'HEAD'])).code === 0) {
+        throw new ConclaveError('invalid-input', `The store's git repository (${this.root}) is on ${headTarget.stdout.trim() || 'a detached HEAD'}; Conclave keeps ceremonies on main. Switch it back with "git -C ${this.root} switch main".`, { cause: 'wrong-branch' });
+      }
+      await this.ok(['symbolic-ref', 'HEAD', branch]);
+    }
+    for (const [name, text] of Object.entries(repositoryFiles)) {
+      const path = join(this.root, name);
+      const present = await readFile(path, 'utf8').catch(() => undefined);
+      if (present === undefined) await writeFileAtomically(path, text, 0o644);
+    }
+    if ((await this.run(['rev-parse', '-q', '--verify', `${branch}^{commit}`])).code !== 0) {
+      const tree = await this.treeWith(undefined, await this.blobs(Object.keys(repositoryFiles)));
+      const commit = (await this.ok(['commit-tree', tree, '-m', 'Conclave ceremony repository'])).trim();
+      await this.ok(['update-ref', '-m', 'conclave: new repository', branch, commit, '']);
+    }
+  }
+
+  private async isRepository(): Promise<boolean> {
+    try {
+      await stat(join(this.root, '.git'));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Event and evidence files of the store folder that main does not have yet. */
+  private async uncommittedFiles(): Promise<string[]> {
+    const tracked = new Set((await this.ok(['ls-tree', '-r', '-z', '--name-only', branch])).split('\0').filter(Boolean));
+    return (await this.storeFiles()).filter((path) => !tracked.has(path));
+  }
+
+  private async storeFiles(): Promise<string[]> {
+    const files: string[] = [];
+    const list = async (dir: string) => (await readdir(join(this.root, dir)).catch(() => [] as string[])).sort();
+    for (const id of await list('ceremonies')) {
+      if (!ceremonyIdPattern.test(id)) continue;
+      for (const folder of ['events', 'evidence']) {
+        for (const name of await list(`ceremonies/${id}/${folder}`)) {
+          const path = `ceremonies/${id}/${folder}/${name}`;
+          if (classifyPath(path)) files.push(path);
+        }
+      }
+    }
+    return files;
+  }
+
+  /** Commits the store's new complete events and evidence; files that are neither are left out and reported. */
+  private async commitLocal(): Promise<{ committed: string[]; leftOut: string[] }> {
+    const committed: string[] = [];
+    const leftOut: string[] = [];
+    for (const path of await this.uncommittedFiles()) {
+      const problem = await this.checkLocalFile(path);
+      if (problem) leftOut.push(`${path}: ${problem}`);
+      else committed.push(path);
+    }
+    if (committed.length > 0) {
+      const head = await this.head();
+      const tree = await this.treeWith(head, await this.blobs(committed));
+      const events = committed.map(classifyPath).filter((kind) => kind?.kind === 'event');
+      const ceremonies = [...new Set(events.map((kind) => kind!.ceremonyId))];
+      const message = `Conclave: ${events.length} event${events.length === 1 ? '' : 's'}${ceremonies.length > 0 ? ` (${ceremonies.join(', ')})` : ''}\n\n${committed.join('\n')}\n`;
+      const commit = (await this.ok(['commit-tree', tree, '-p', head, '-m', message])).trim();
+      await this.ok(['update-ref', '-m', 'conclave: commit local events', branch, commit, head]);
+    }
+    return { committed, leftOut };
+  }
+
+  /** A file is shared only when it is whole: a complete event envelope of its ceremony, or evidence matching its digest. */
+  private async checkLocalFile(path: string): Promise<string | undefined> {
+    const kind = classifyPath(path);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(join(this.root, path));
+    } catch (error) {
+      return `it cannot be read (${error instanceof Error ? error.message : String(error)})`;
+    }
+    if (kind?.kind === 'event') {
+      const read = readBundleEvent({ name: kind.name, envelope: bytes.toString('utf8') }, kind.ceremonyId);
+      return 'code' in read ? read.reason : undefined;
+    }
+    if (kind?.kind === 'evidence') {
+      return createHash('sha256').update(bytes).digest('hex') === kind.digest ? undefined : 'its content does not match its digest';
+    }
+    return 'it is not a file Conclave shares';
+  }
+
+  /** Fetches the remote's main into incomingRef; undefined when the remote has no main yet (a new, empty repository). */
+  private async fetch(): Promise<string | undefined> {
+    // --refmap= keeps fetch from also moving refs/remotes/origin/main, whose non-forced refspec would fail on a rewritten remote before Conclave could say what changed.
+    const result = await this.run(['fetch', '--no-tags', '--quiet', '--refmap=', remoteName, `+${branch}:${incomingRef}`]);
+    if (result.code !== 0) {
+      if (/couldn't find remote ref/i.test(result.stderr)) {
+        await this.run(['update-ref', '-d', incomingRef]);
+        return undefined;
+      }
+      throw this.unreachable(result);
+    }
+    return (await this.ok(['rev-parse', '--verify', `${incomingRef}^{commit}`])).trim();
+  }
+
+  private unreachable(result: GitResult): RepositoryStop {
+    const reason = gitReason(result);
+    if (/Permission denied|Authentication failed|could not read (Username|Password)|terminal prompts disabled|Repository not found|not found|access denied|\b40[13]\b|Host key verification failed/i.test(result.stderr)) {
+      return new RepositoryStop('error', `The remote refused Conclave: ${reason} Check the URL and that your git can reach it ("git ls-remote URL").`);
+    }
+    if (/Could not resolve|Connection refused|timed out|Network is unreachable|No route to host|unable to connect|Failed to connect|Couldn't connect|does not appear to be a git repository|Connection reset|Connection closed|unable to look up|early EOF|unable to access/i.test(result.stderr)) {
+      return new RepositoryStop('offline', `The remote cannot be reached: ${reason}`);
+    }
+    return new RepositoryStop('error', `git could not talk to the remote: ${reason}`);
+  }
+
+  /** Refuses a remote whose history no longer contains the head this store last saw there. */
+  private async checkNotRewritten(incoming: string | undefined): Promise<void> {
+    const witness = await this.resolve(witnessRef);
+    if (!witness) return;
+    if (incoming && (await this.isAncestor(witness, incoming))) return;
+    const lines = [
+      incoming
+        ? `The remote's history was rewritten: its main is now at ${incoming.slice(0, 12)}, which no longer contains ${witness.slice(0, 12)}, the head this store last saw there.`
+        : `The remote's history was rewritten: its main branch is gone, though this store last saw it at ${witness.slice(0, 12)}.`,
+    ];
+    lines.push(...(await this.describeChanges(witness, incoming)));
+    lines.push(`Nothing was merged and nothing was pushed; this store keeps every event it had. Conclave never forces: ask whoever rewrote the remote to restore it (for example, push ${witness.slice(0, 12)} back), or, if the team has moved to a new history, "conclave remote remove" then "conclave remote add URL".`);
+    throw new RepositoryStop('rewritten', lines.join('\n'));
+  }
+
+  /** What happened to the files of `from` in `to`: removed, edited. */
+  private async describeChanges(from: string, to: string | undefined): Promise<string[]> {
+    const changes = to ? await this.changes(from, to) : (await this.changes(await this.emptyTree(), from)).map((change) => ({ ...change, status: 'D' }));
+    const removed = changes.filter((change) => change.status === 'D');
+    const edited = changes.filter((change) => change.status !== 'D' && change.status !== 'A');
+    const lines: string[] = [];
+    for (const change of removed) lines.push(`  removed: ${describePath(change.path)}`);
+    for (const change of edited) lines.push(`  edited:  ${describePath(change.path)}`);
+    if (lines.length === 0) lines.push('  every file this store had seen is still there, but the commits that recorded them were replaced.');
+    return lines;
+  }
+
+  /**
+   * Brings what the remote added into main: a fast-forward, or a merge commit
+   * whose tree is the union. Returns the paths that arrived.
+   */
+  private async integrate(incoming: string | undefined): Promise<string[]> {
+    await this.checkNotRewritten(incoming);
+    if (!incoming) return [];
+    const head = await this.head();
+    if (await this.isAncestor(incoming, head)) {
+      await this.ok(['update-ref', '-m', 'conclave: seen on the remote', witnessRef, incoming]);
+      return [];
+    }
+    const base = (await this.run(['merge-base', head, incoming])).stdout.trim() || (await this.emptyTree());
+    // Files are written once: a remote whose history removes or edits one is not merged, whoever did it.
+    const touched = (await this.changes(base, incoming)).filter((change) => change.status !== 'A');
+    if (touched.length > 0) {
+      throw new RepositoryStop(
+        'rewritten',
+        [
+          `The remote's history removes or edits files that are never changed once written (its main is at ${incoming.slice(0, 12)}):`,
+          ...touched.map((change) => `  ${change.status === 'D' ? 'removed' : 'edited: '} ${describePath(change.path)}`),
+          'Nothing was merged and nothing was pushed; this store keeps every event it had. Ask whoever changed the remote to restore those files.',
+        ].join('\n'),
+      );
+    }
+    const toHead = await this.changes(head, incoming);
+    const clash = toHead.filter((change) => change.status === 'M' || change.status === 'T');
+    if (clash.length > 0) {
+      throw new RepositoryStop('error', [`The remote has other content under names this store already uses (event names are unique, so someone edited a file):`, ...clash.map((change) => `  ${describePath(change.path)}`), 'Nothing was merged and nothing was pushed.'].join('\n'));
+    }
+    const arriving = toHead.filter((change) => change.status === 'A');
+    // Files first, atomically, then the commit that records them: a crash in between leaves files the next sync finds identical to the remote's.
+    for (const change of arriving) {
+      const kind = classifyPath(change.path);
+      if (!kind || kind.kind === 'repository') continue;
+      const path = join(this.root, change.path);
+      const bytes = await this.git.bytes(['cat-file', 'blob', change.blob], { cwd: this.root });
+      const present = await readFile(path).catch(() => undefined);
+      if (present && present.equals(bytes)) continue;
+      await mkdir(dirname(path), { recursive: true });
+      await writeFileAtomically(path, bytes, 0o644);
+      await syncFolder(dirname(path));
+    }
+    let merged: string;
+    if (await this.isAncestor(head, incoming)) {
+      merged = incoming;
+    } else {
+      const tree = await this.treeWith(head, arriving);
+      merged = (await this.ok(['commit-tree', tree, '-p', head, '-p', incoming, '-m', `Conclave: merge ${arriving.length} file${arriving.length === 1 ? '' : 's'} from ${remoteName}`])).trim();
+    }
+    await this.ok(['update-ref', '-m', 'conclave: integrate remote', branch, merged, head]);
+    await this.ok(['update-ref', '-m', 'conclave: seen on the remote', witnessRef, incoming]);
+    return arriving.map((change) => change.path);
+  }
+
+  /** Pushes main; false when another machine pushed first (fetch, integrate, try again). Never forces. */
+  private async push(head: string): Promise<boolean> {
+    const result = await this.run(['push', '--porcelain', remoteName, `${branch}:${branch}`]);
+    if (result.code === 0) {
+      await this.ok(['update-ref', '-m', 'conclave: pushed', witnessRef, head]);
+      return true;
+    }
+    const line = result.stdout.split('\n').find((entry) => entry.startsWith('!\t'));
+    // Lost a race: the remote moved after our fetch ([rejected], fetch first), or while we pushed (the remote could not move its ref from the head we expected).
+    if (line && (/\[rejected\]/.test(line) || /failed to update ref|cannot lock ref|failed to lock|but expected|stale info/i.test(line))) return false;
+    if (line) throw new RepositoryStop('error', `The remote refused the push: ${line.split('\t').slice(2).join(' ')}${result.stderr.trim() ? ` (${gitReason(result)})` : ''}`);
+    throw this.unreachable(result);
+  }
+
+  // ---- git helpers ---------------------------------------------------------------
+
+  /** Writes the files' bytes as blobs, exactly (no filters), and returns them as changes to add. */
+  private async blobs(paths: string[]): Promise<Change[]> {
+    if (paths.length === 0) return [];
+    const ids = (await this.ok(['hash-object', '-w', '--no-filters', '--stdin-paths'], `${paths.join('\n')}\n`)).trim().split('\n');
+    return paths.map((path, index) => ({ status: 'A', mode: '100644', blob: ids[index]!, path }));
+  }
+
+  /** The tree of `base` (or empty) plus these entries, built in a private index so the work tree's index is never involved. */
+  private async treeWith(base: string | undefined, entries: Change[]): Promise<string> {
+    const indexFile = join(this.root, '.git', `conclave-${randomBytes(6).toString('hex')}.index`);
+    const env = { GIT_INDEX_FILE: indexFile };
+    try {
+      if (base) await this.ok(['read-tree', base], undefined, env);
+      else await this.ok(['read-tree', '--empty'], undefined, env);
+      if (entries.length > 0) await this.ok(['update-index', '--add', '-z', '--index-info'], entries.map((entry) => `${entry.mode} ${entry.blob}\t${entry.path}\0`).join(''), env);
+      return (await this.ok(['write-tree'], undefined, env)).trim();
+    } finally {
+      await rm(indexFile, { force: true });
+      await rm(`${indexFile}.lock`, { force: true });
+    }
+  }
+
+  private async changes(from: string, to: string): Promise<Change[]> {
+    const fields = (await this.ok(['diff-tree', '-r', '-z', '--no-renames', from, to])).split('\0');
+    const changes: Change[] = [];
+    for (let index = 0; index + 1 < fields.length; index += 2) {
+      const meta = /^:(\d+) (\d+) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])/.exec(fields[index]!);
+      if (!meta) continue;
+      changes.push({ status: meta[5]!, mode: meta[2]!, blob: meta[4]!, path: fields[index + 1]! });
+    }
+    return changes;
+  }
+
+  /** Event files added from `from` to `to`. */
+  private async addedEvents(from: string, to: string): Promise<string[]> {
+    return (await this.changes(from, to)).filter((change) => change.status === 'A' && classifyPath(change.path)?.kind === 'event').map((change) => change.path);
+  }
+
+  private async localEvents(): Promise<string[]> {
+    return (await this.storeFiles()).filter((path) => classifyPath(path)?.kind === 'event');
+  }
+
+  private async emptyTree(): Promise<string> {
+    return (await this.ok(['mktree'], '')).trim();
+  }
+
+  private async head(): Promise<string> {
+    return (await this.ok(['rev-parse', '--verify', `${branch}^{commit}`])).trim();
+  }
+
+  private async resolve(ref: string): Promise<string | undefined> {
+    const result = await this.run(['rev-parse', '-q', '--verify', `${ref}^{commit}`]);
+    return result.code === 0 ? result.stdout.trim() : undefined;
+  }
+
+  private async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    return (await this.run(['merge-base', '--is-ancestor', ancestor, descendant])).code === 0;
+  }
+
+  /** The person's own identity when git has one; otherwise one for this store's commits only (never written to any config). */
+  private async identityArgs(): Promise<string[]> {
+    if (this.identity) return this.identity;
+    const get = async (key: string) => {
+      const result = await this.git.run(['config', '--get', key], { cwd: this.root });
+      return result.code === 0 && result.stdout.trim() ? result.stdout.trim() : undefined;
+    };
+    const [name, email] = [await get('user.name'), await get('user.email')];
+    const host = hostname().replace(/[^A-Za-z0-9.-]/g, '') || 'localhost';
+    this.identity = name && email ? [] : ['-c', `user.name=${name ?? 'Conclave'}`, '-c', `user.email=${email ?? `conclave@${host}`}`];
+    return this.identity;
+  }
+
+  private async run(args: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<GitResult> {
+    await mkdir(this.root, { recursive: true });
+    const identity = (await this.isRepository()) ? await this.identityArgs() : [];
+    return this.git.run([...identity, ...args], { cwd: this.root, ...(input !== undefined ? { input } : {}), ...(env ? { env } : {}) });
+  }
+
+  private async ok(args: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<string> {
+    const result = await this.run(args, input, env);
+    if (result.code !== 0) throw new ConclaveError('internal', `git ${args[0]} failed in ${this.root}: ${gitReason(result)}`, { cause: 'git-failed' });
+    return result.stdout;
+  }
+
+  // ---- one sync at a time ------------------------------------------------------------
+
+  /**
+   * One sync (or status) at a time per store: the app's automatic sync and a
+   * terminal must not interleave. A lock left by a process that was killed is
+   * taken over, with the git lock files it may have left.
+   */
+  private async locked<T>(work: () => Promise<T>): Promise<T> {
+    await this.ensureRepository();
+    const lockPath = join(this.root, '.git', 'conclave-sync.lock');
+    const mine = JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString() });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const handle = await open(lockPath, 'wx', 0o644);
+        try {
+          await handle.writeFile(mine);
+        } finally {
+          await handle.close();
+        }
+        break;
+      } catch (error) {
+        if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST') || attempt > 0) throw error;
+        const holder = await readFile(lockPath, 'utf8').then((text) => JSON.parse(text) as { pid?: number; host?: string }).catch(() => ({}) as { pid?: number; host?: string });
+        if (holder.pid && holder.host === hostname() && processAlive(holder.pid)) {
+          throw new ConclaveError('invalid-input', `Another Conclave (process ${holder.pid}) is syncing this store right now. Wait for it to finish and try again.`, { cause: 'sync-running' });
+        }
+        await this.clearStaleLocks();
+        await rm(lockPath, { force: true });
+      }
+    }
+    try {
+      return await work();
+    } finally {
+      await rm(lockPath, { force: true });
+    }
+  }
+
+  /** The lock files git leaves when it is killed mid-write; the process that owned them is gone. */
+  private async clearStaleLocks(): Promise<void> {
+    const gitDir = join(this.root, '.git');
+    const locks = ['index.lock', 'HEAD.lock', 'config.lock', 'packed-refs.lock', 'refs/heads/main.lock', `${incomingRef}.lock`, `${witnessRef}.lock`, `refs/remotes/${remoteName}/main.lock`];
+    for (const name of locks) await rm(join(gitDir, name), { force: true });
+    for (const name of await readdir(gitDir).catch(() => [] as string[])) {
+      if (/^conclave-[0-9a-f]+\.index(\.lock)?$/.test(name)) await rm(join(gitDir, name), { force: true });
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return error instanceof Error && 'code' in error && error.code === 'EPERM';
+  }
+  // A killed process whose parent has not reaped it yet still answers signal 0.
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}

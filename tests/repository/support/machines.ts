@@ -1,0 +1,98 @@
+/**
+ * Two (or more) stores standing for machines, a bare repository standing for
+ * the team's remote, software keys standing for tokens, and a git with no
+ * configuration of the user's (no identity, no global settings), so the tests
+ * see what a fresh machine sees.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runRemote, runSync } from '../../../electron/cli/commands/remote';
+import type { CliIo } from '../../../electron/cli/io';
+import { CeremonyService, type CeremonySigner } from '../../../electron/core/ceremony/ceremony-service';
+import { CeremonyStore } from '../../../electron/core/ceremony/event-store';
+import { makeDataDir } from '../../support/softhsm';
+import { makeTestKey, type TestKey } from '../../support/test-keys';
+
+export const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const fixture = (name: string) => join(projectRoot, 'tests', 'fixtures', 'real', name);
+const artifactName = 'binary-linux-amd64-multi-subject-first';
+
+export type Who = 'alice' | 'bob' | 'carol';
+export const keyUri = (who: Who) => `pkcs11:token=${who};object=release-signing`;
+
+export interface World {
+  dir: string;
+  remote: string;
+  env: NodeJS.ProcessEnv;
+  keys: Record<Who, TestKey>;
+  store(name: string): string;
+  service(name: string): CeremonyService;
+  open(name: string): Promise<string>;
+  remoteCommand(name: string, args: string[]): Promise<{ code: number; out: string; err: string }>;
+  sync(name: string, args?: string[]): Promise<{ code: number; out: string; err: string }>;
+  git(cwd: string, args: string[]): string;
+  cleanup(): void;
+}
+
+export function makeWorld(): World {
+  const home = makeDataDir();
+  const dir = home.dir;
+  const gitConfig = join(dir, 'gitconfig');
+  writeFileSync(gitConfig, '');
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: dir, GIT_CONFIG_GLOBAL: gitConfig, GIT_CONFIG_NOSYSTEM: '1' };
+  for (const name of ['GIT_AUTHOR_NAME', 'GIT_COMMITTER_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_EMAIL', 'CONCLAVE_STORE']) delete env[name];
+  const remote = join(dir, 'remote.git');
+  const git = (cwd: string, args: string[]) => execFileSync('git', args, { cwd, env: { ...env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.org', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.org' }, encoding: 'utf8' });
+  git(dir, ['init', '-q', '--bare', remote]);
+  const keys = { alice: makeTestKey('ecdsa-p256'), bob: makeTestKey('ed25519'), carol: makeTestKey('ecdsa-p384') };
+  const signer: CeremonySigner = {
+    keyId: async (uri) => keys[/token=(\w+)/.exec(uri)![1] as Who].keyId,
+    sign: async (uri, messages) => messages.map((message) => keys[/token=(\w+)/.exec(uri)![1] as Who].sign(message)),
+  };
+  const policyPath = join(dir, 'policy.json');
+  writeFileSync(
+    policyPath,
+    JSON.stringify({
+      version: 1,
+      threshold: 2,
+      approvers: [
+        { id: 'alice', role: 'security', publicKey: keys.alice.publicKeyPem },
+        { id: 'bob', publicKey: keys.bob.publicKeyPem },
+        { id: 'carol', publicKey: keys.carol.publicKeyPem },
+      ],
+    }),
+  );
+  copyFileSync(fixture(artifactName), join(dir, artifactName));
+  const store = (name: string) => join(dir, 'stores', name);
+  const io = (sink: { out: string; err: string }): CliIo => ({ out: (text) => (sink.out += text), err: (text) => (sink.err += text), env, interactive: false });
+  const world: World = {
+    dir,
+    remote,
+    env,
+    keys,
+    store,
+    service: (name) => {
+      mkdirSync(store(name), { recursive: true });
+      return new CeremonyService(new CeremonyStore(store(name)), signer);
+    },
+    async open(name) {
+      const { view } = await world.service(name).open({ policyPath, release: { name: 'demo', version: '1.0.0' }, artifactPaths: [join(dir, artifactName)], provenancePaths: [fixture(`${artifactName}.intoto.jsonl`)], openerKeyUri: keyUri('carol') });
+      return view.id;
+    },
+    async remoteCommand(name, args) {
+      const sink = { out: '', err: '' };
+      const code = await runRemote([...args, '--store', store(name)], io(sink));
+      return { code, ...sink };
+    },
+    async sync(name, args = []) {
+      const sink = { out: '', err: '' };
+      const code = await runSync([...args, '--store', store(name)], io(sink));
+      return { code, ...sink };
+    },
+    git,
+    cleanup: () => home.cleanup(),
+  };
+  return world;
+}
