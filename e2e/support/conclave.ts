@@ -37,6 +37,28 @@ async function startShell(env: Record<string, string>): Promise<{ child: ChildPr
   return { child, url, output: () => printed };
 }
 
+/**
+ * Another Conclave beside the test's own (a second machine, such as an
+ * air-gapped laptop): its own data folder, prepared by `prepare` before the
+ * shell starts. The caller stops it.
+ */
+export async function startAnotherConclave(tokens: TokenFolder, prepare: (dataDir: string) => void = () => undefined): Promise<ConclaveInstance & { stop: () => Promise<void> }> {
+  const home = makeDataDir();
+  prepare(home.dir);
+  const shell = await startShell({ ...tokens.env, CONCLAVE_HOME: home.dir, CONCLAVE_PKCS11_MODULES: softhsmModule!, CONCLAVE_NO_BROWSER: '1' });
+  return {
+    url: shell.url,
+    tokens,
+    dataDir: home.dir,
+    output: shell.output,
+    stop: async () => {
+      shell.child.kill('SIGTERM');
+      await new Promise((resolve) => shell.child.once('exit', resolve));
+      home.cleanup();
+    },
+  };
+}
+
 export const test = base.extend<{ conclave: ConclaveInstance; tokenFolder: TokenFolder; tokensAtStart: Record<string, string>; ceremoniesAtStart: number }>({
   /** Token label → PIN. (An object, not an array: Playwright reads an array here as [value, options].) */
   tokensAtStart: [{}, { option: true }],

@@ -11,6 +11,7 @@ const filters: Record<string, OpenDialogOptions['filters']> = {
   provenance: [{ name: 'Provenance (in-toto, DSSE, Sigstore bundle)', extensions: ['json', 'jsonl', 'intoto', 'sigstore'] }, { name: 'All files', extensions: ['*'] }],
   sbom: [{ name: 'SBOM (CycloneDX or SPDX JSON)', extensions: ['json'] }, { name: 'All files', extensions: ['*'] }],
   policy: [{ name: 'Policy (JSON)', extensions: ['json'] }],
+  bundle: [{ name: 'Conclave bundle', extensions: ['json'] }, { name: 'All files', extensions: ['*'] }],
 };
 
 export function nativeFilePicker(window: () => BrowserWindow | undefined): ApiHandlers['files.pick'] {

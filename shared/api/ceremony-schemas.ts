@@ -4,6 +4,7 @@
  * derives ceremony state itself): summaries for lists, a detail for review.
  */
 import { z } from 'zod';
+import type { CeremonyEventType } from '../ceremony/events';
 import { ceremonyStates } from '../ceremony/reducer';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
@@ -153,3 +154,44 @@ export type PublishResult = z.output<typeof PublishResultSchema>;
 export type PolicySummary = z.output<typeof PolicySummarySchema>;
 export type OperationProgress = z.output<typeof OperationProgressSchema>;
 export type ReleaseChanges = z.output<typeof ReleaseChangesSchema>;
+
+// ---- air-gapped bundles (issue 5) ------------------------------------------
+
+/** What "Export for an offline machine" wrote: where, and what the file carries. */
+export const BundleExportResultSchema = z.object({
+  /** The bundle file's full path. */
+  path: z.string(),
+  fileName: z.string(),
+  eventCount: z.number().int().nonnegative(),
+  evidenceCount: z.number().int().nonnegative(),
+  /** The ceremony's state and tally when it was exported, as the bundle's summary says. */
+  state: CeremonyStateSchema,
+  tally: z.string().optional(),
+  /** Files of the ceremony that could not go in (a damaged file), each with why. */
+  leftOut: z.array(z.string()),
+});
+
+const EventTypeSchema = z.enum(['opened', 'frozen', 'approved', 'rejected', 'cancelled', 'published'] as const satisfies readonly CeremonyEventType[]);
+
+export const BundleImportReportSchema = z.object({
+  ceremonyId: z.string(),
+  /** The store had no opening of this ceremony before: its policy came with the bundle. */
+  newCeremony: z.boolean(),
+  policyDigest: Sha256.optional(),
+  /** The ceremony as the store now derives it, when it has an opening. */
+  release: z.object({ name: z.string(), version: z.string() }).optional(),
+  state: CeremonyStateSchema.optional(),
+  tally: z.string().optional(),
+  /** Event files written to the store; `by` is the approver (by the policy) of an approval or rejection. */
+  added: z.array(z.object({ name: z.string(), type: EventTypeSchema, by: z.string().optional() })),
+  /** Event files the store already had, byte for byte. */
+  skipped: z.array(z.string()),
+  /** Event files not written, each with why; `type` is read from the file name when it says; `conflict` when the store holds something else in its place. */
+  refused: z.array(z.object({ name: z.string(), type: EventTypeSchema.optional(), code: z.string(), reason: z.string(), conflict: z.boolean() })),
+  evidence: z.object({ added: z.number().int().nonnegative(), skipped: z.number().int().nonnegative(), refused: z.array(z.object({ name: z.string(), code: z.string(), reason: z.string() })) }),
+  /** What the merged ceremony says about the files just added (e.g. an approval made after expiry). */
+  notes: z.array(z.string()),
+});
+
+export type BundleExportResult = z.output<typeof BundleExportResultSchema>;
+export type BundleImportReport = z.output<typeof BundleImportReportSchema>;

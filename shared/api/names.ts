@@ -23,6 +23,8 @@ export const callNames = [
   'ceremonies.cancel',
   'ceremonies.publish',
   'ceremonies.verify',
+  'ceremonies.export',
+  'ceremonies.import',
   'history.search',
   'history.report',
   'policies.list',

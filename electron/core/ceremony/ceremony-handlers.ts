@@ -21,6 +21,8 @@ import { writeFileAtomically } from '../atomic-file';
 import { nodeDigester, nodeSignatureVerifier } from '../crypto/node-crypto';
 import type { TokenService } from '../tokens/token-service';
 import { demoKeyLabel, demoModuleId, demoTokenLabels } from '../tokens/demo-tokens';
+import { CeremonyStateSchema } from '../../../shared/api/ceremony-schemas';
+import { importBundleFile, reportForWindow, writeBundleToFolder } from './bundle-files';
 import { CeremonyIndex } from './ceremony-index';
 import { CeremonyService, type CeremonySigner, type LoadedCeremony } from './ceremony-service';
 import { detailOf, type StoredSummary, type SummaryRecord } from './ceremony-views';
@@ -39,6 +41,8 @@ export type CeremonyCallName =
   | 'ceremonies.cancel'
   | 'ceremonies.publish'
   | 'ceremonies.verify'
+  | 'ceremonies.export'
+  | 'ceremonies.import'
   | 'history.search'
   | 'history.report'
   | 'policies.list'
@@ -69,6 +73,7 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
   const index = new CeremonyIndex(reader, join(options.dataDir, 'cache', 'ceremony-summaries.json'), now);
   const policiesDir = join(options.dataDir, 'policies');
   const publishDir = join(options.dataDir, 'published');
+  const exportDir = join(options.dataDir, 'exports');
   const operations = new Map<string, AbortController>();
   let localKeyIds = new Set<string>();
   /** The scan of keys on attached tokens in progress, so lists wait for it rather than show a stale "waiting on me". */
@@ -290,6 +295,33 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
       }
       lines.unshift(ok ? `verified: ceremony ${id} is ${view.state}` : `NOT verified: ceremony ${id} has problems`);
       return { ok, lines, checkedAt: now().toISOString() };
+    },
+
+    'ceremonies.export': async ({ id, dir }) => {
+      const written = await writeBundleToFolder(reader, id, dir, exportDir);
+      const { summary } = written.bundle;
+      return {
+        path: written.path,
+        fileName: written.fileName,
+        eventCount: written.bundle.events.length,
+        evidenceCount: written.bundle.evidence.length,
+        state: CeremonyStateSchema.parse(summary.state),
+        ...(summary.tally ? { tally: summary.tally } : {}),
+        leftOut: written.leftOut,
+      };
+    },
+
+    'ceremonies.import': async ({ path }) => {
+      const report = await importBundleFile(reader, path);
+      // The ceremony as it now stands goes to every window, as after any other change.
+      if (report.view && report.added.length > 0) {
+        try {
+          await changed(await reader.load(report.ceremonyId));
+        } catch {
+          // The report already says what could not be loaded (its notes).
+        }
+      }
+      return reportForWindow(report);
     },
 
     'history.search': async ({ text, states, from, to, offset, limit }) => {

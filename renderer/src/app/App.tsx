@@ -1,4 +1,6 @@
 import { CeremoniesScreen } from '../features/ceremonies/CeremoniesScreen';
+import { ImportBundleDialog } from '../features/ceremonies/ImportBundleDialog';
+import { onWindowDragOver, onWindowDrop } from '../features/ceremonies/window-drop';
 import { CeremonyScreen } from '../features/ceremony/CeremonyScreen';
 import { HistoryScreen } from '../features/history/HistoryScreen';
 import { OpenCeremonyScreen } from '../features/open-ceremony/OpenCeremonyScreen';
@@ -11,7 +13,7 @@ export function App() {
   const { screen, ceremonyId, go } = useNavigation();
   const navCurrent = screen === 'open' || screen === 'ceremony' ? 'ceremonies' : screen;
   return (
-    <div className="app">
+    <div className="app" onDragOver={onWindowDragOver} onDrop={onWindowDrop}>
       <header className="app-header">
         <h1 className="app-title">Conclave</h1>
         <nav aria-label="Main" className="app-nav">
@@ -34,6 +36,7 @@ export function App() {
         {screen === 'tokens' && <TokensScreen />}
         {screen === 'settings' && <SettingsScreen />}
       </main>
+      <ImportBundleDialog />
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useId, useMemo } from 'react';
 import { BusyStatus } from '../../components/BusyStatus';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { useNavigation } from '../../app/navigation';
+import { bundleImportStore } from './bundle-import';
 import { CeremonyList } from './CeremonyList';
 import { FilterTabs } from './FilterTabs';
 import { FirstRun } from './FirstRun';
@@ -39,11 +40,16 @@ export function CeremoniesScreen() {
     <section className="screen" aria-labelledby={headingId}>
       <div className="screen-header">
         <h2 id={headingId}>Ceremonies</h2>
-        {!firstRun && (
-          <button type="button" className="button-primary" onClick={() => go({ screen: 'open' })}>
-            Open a ceremony
+        <div className="actions">
+          <button type="button" onClick={() => bundleImportStore.getState().openDialog()}>
+            Import a bundle…
           </button>
-        )}
+          {!firstRun && (
+            <button type="button" className="button-primary" onClick={() => go({ screen: 'open' })}>
+              Open a ceremony
+            </button>
+          )}
+        </div>
       </div>
 
       <BusyStatus texts={loading ? [loading] : []} />

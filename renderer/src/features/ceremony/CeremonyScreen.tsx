@@ -5,6 +5,7 @@ import { FileBrowserDialog } from '../../components/FileBrowserDialog';
 import { ApprovalStatus } from './ApprovalStatus';
 import { CancelCeremonyDialog } from './CancelCeremonyDialog';
 import { ChangesSection, FindingsSection, ProvenanceSection, SbomSection, TimelineSection } from './EvidenceSections';
+import { ExportBundlePanel } from './ExportBundlePanel';
 import { cancellable, releaseTitle, stateText, stateTone } from './format';
 import { PublishPanel } from './PublishPanel';
 import { ReviewChecklist } from './ReviewChecklist';
@@ -28,6 +29,9 @@ export function CeremonyScreen({ ceremonyId }: { ceremonyId: string }) {
   const browsingFolder = useCeremony((s) => s.publication.browsing);
   const chooseFolder = useCeremony((s) => s.chooseFolder);
   const closeFolderBrowser = useCeremony((s) => s.closeFolderBrowser);
+  const browsingExportFolder = useCeremony((s) => s.bundleExport.browsing);
+  const chooseExportFolder = useCeremony((s) => s.chooseExportFolder);
+  const closeExportBrowser = useCeremony((s) => s.closeExportBrowser);
 
   useEffect(() => start(ceremonyId), [start, ceremonyId]);
 
@@ -66,6 +70,7 @@ export function CeremonyScreen({ ceremonyId }: { ceremonyId: string }) {
           <ChangesSection changes={detail.changes} />
           <ReviewChecklist />
           <PublishPanel />
+          <ExportBundlePanel />
           <TimelineSection detail={detail}>
             <VerifyAgain />
           </TimelineSection>
@@ -82,6 +87,7 @@ export function CeremonyScreen({ ceremonyId }: { ceremonyId: string }) {
       {sign && <SignDialog key={sign.epoch} />}
       {cancelOpen && <CancelCeremonyDialog />}
       {browsingFolder && <FileBrowserDialog title="Choose where to publish" mode="folder" multiple={false} onChoose={chooseFolder} onClose={closeFolderBrowser} />}
+      {browsingExportFolder && <FileBrowserDialog title="Choose where to write the bundle" mode="folder" multiple={false} onChoose={chooseExportFolder} onClose={closeExportBrowser} />}
     </section>
   );
 }

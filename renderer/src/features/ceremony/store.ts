@@ -9,10 +9,11 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import { calls, type CallOutput, type CeremonyDetail, type PublishResult, type SigningKey } from '../../../../shared/api/contract';
+import { calls, type BundleExportResult, type CallOutput, type CeremonyDetail, type PublishResult, type SigningKey } from '../../../../shared/api/contract';
 import type { ErrorData } from '../../../../shared/errors';
 import { getApi } from '../../api';
 import { callApi, firstIssue, inputError, thrownToError } from '../../components/api-call';
+import { isAbsolutePath } from '../../components/files';
 import { cancellable, defaultSigningKey, needsPin, orderSigningKeys, takesDecisions } from './format';
 
 export const checklistItems = [
@@ -55,6 +56,8 @@ export interface CeremonyData {
   verify: { working: boolean; result: CallOutput<'ceremonies.verify'> | undefined; error: ErrorData | undefined };
   publication: { outDir: string; working: boolean; result: PublishResult | undefined; error: ErrorData | undefined; browsing: boolean };
   cancellation: { open: boolean; reason: string; working: boolean; error: ErrorData | undefined };
+  /** "Export for an offline machine": the folder typed or chosen (empty: Conclave's exports folder) and the last export. */
+  bundleExport: { dir: string; working: boolean; result: BundleExportResult | undefined; error: ErrorData | undefined; browsing: boolean };
 }
 
 export interface CeremonyActions {
@@ -81,6 +84,12 @@ export interface CeremonyActions {
   setCancelReason(reason: string): void;
   confirmCancel(): Promise<boolean>;
   closeCancel(): void;
+  setExportDir(dir: string): void;
+  browseExportDir(): Promise<void>;
+  chooseExportFolder(paths: readonly string[]): void;
+  closeExportBrowser(): void;
+  /** Writes the ceremony to a new bundle file; resolves true when it was written. */
+  exportBundle(): Promise<boolean>;
 }
 
 export type CeremonyStoreState = CeremonyData & CeremonyActions;
@@ -99,6 +108,7 @@ export function initialCeremonyData(): CeremonyData {
     verify: { working: false, result: undefined, error: undefined },
     publication: { outDir: '', working: false, result: undefined, error: undefined, browsing: false },
     cancellation: { open: false, reason: '', working: false, error: undefined },
+    bundleExport: { dir: '', working: false, result: undefined, error: undefined, browsing: false },
   };
 }
 
@@ -133,6 +143,7 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
     const setSign = (at: number, patch: Partial<SignDialogState>) =>
       set((s) => (s.sign && s.sign.epoch === at ? { sign: { ...s.sign, ...patch } } : {}));
     const setPublish = (patch: Partial<CeremonyData['publication']>) => set((s) => ({ publication: { ...s.publication, ...patch } }));
+    const setExport = (patch: Partial<CeremonyData['bundleExport']>) => set((s) => ({ bundleExport: { ...s.bundleExport, ...patch } }));
     const setCancel = (patch: Partial<CeremonyData['cancellation']>) => set((s) => ({ cancellation: { ...s.cancellation, ...patch } }));
 
     const loadKeys = async (at: number) => {
@@ -368,6 +379,46 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
 
       closeCancel() {
         setCancel({ open: false, error: undefined });
+      },
+
+      setExportDir(dir) {
+        setExport({ dir, error: undefined });
+      },
+
+      async browseExportDir() {
+        const result = await callApi('files.pick', { purpose: 'folder', multiple: false });
+        if (!result.ok) return setExport({ error: result.error });
+        if (result.value === null) return setExport({ browsing: true });
+        const [dir] = result.value.paths;
+        if (dir) setExport({ dir, error: undefined });
+      },
+
+      chooseExportFolder(paths) {
+        const [dir] = paths;
+        setExport({ browsing: false, ...(dir ? { dir, error: undefined } : {}) });
+      },
+
+      closeExportBrowser() {
+        setExport({ browsing: false });
+      },
+
+      async exportBundle() {
+        const { id, bundleExport } = get();
+        if (!id || bundleExport.working) return false;
+        const dir = bundleExport.dir.trim();
+        if (dir && !isAbsolutePath(dir)) {
+          setExport({ error: inputError(`“${dir}” is not a full path. Type the folder from the root (for example /media/usb), or choose it.`) });
+          return false;
+        }
+        setExport({ working: true, error: undefined, result: undefined });
+        const result = await callApi('ceremonies.export', { id, ...(dir ? { dir } : {}) });
+        if (get().id !== id) return false;
+        if (!result.ok) {
+          setExport({ working: false, error: result.error });
+          return false;
+        }
+        setExport({ working: false, result: result.value });
+        return true;
       },
     };
   });
