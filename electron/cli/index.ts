@@ -10,6 +10,7 @@ import { runTokenCommand, tokenCommands, tokenUsage } from './commands/tokens';
 import { runDigest } from './commands/digest';
 import { ceremonyUsage, runCeremonyCommand, runVerify } from './commands/ceremony';
 import { remoteUsage, runRemote, runSync } from './commands/remote';
+import { auditUsage, runAudit } from './commands/audit';
 
 export type { CliIo } from './io';
 
@@ -17,7 +18,7 @@ const usage = `Usage: conclave <command> [options]
 
 Commands:
 ${tokenUsage}  digest [--sha512] FILE...                print sha256sum-style lines for files, to check against tools you trust
-${ceremonyUsage}${remoteUsage}
+${ceremonyUsage}${remoteUsage}${auditUsage}
 Keys and tokens are named by PKCS#11 URIs (RFC 7512), e.g.
   pkcs11:token=alice;object=release-signing?module-path=/usr/lib/softhsm/libsofthsm2.so
 A PIN comes from the URI's pin-source=file:/path, from --pin-env VARIABLE, or from a prompt;
@@ -41,6 +42,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (command === 'verify') return await runVerify(rest, io);
     if (command === 'remote') return await runRemote(rest, io);
     if (command === 'sync') return await runSync(rest, io);
+    if (command === 'audit') return await runAudit(rest, io);
     throw new UsageError(`"${command}" is not a conclave command.`);
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {

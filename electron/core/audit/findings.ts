@@ -1,0 +1,73 @@
+/**
+ * What `conclave audit verify` reports: one finding per inconsistency, each
+ * naming the ceremony, the file (or commit) and what is wrong. Codes are a
+ * closed union so that tests and tools assert the code, not the wording.
+ */
+export const auditCodes = [
+  /** An event file that is not a readable event of its ceremony, or whose name does not say what it holds. */
+  'event-unreadable',
+  /** A signature on an event's envelope (its actor's) that does not verify with the policy key it names. */
+  'event-signature-invalid',
+  /** A frozen statement that is not the one the opening describes. */
+  'statement-invalid',
+  /** An approval or rejection that does not verify with a key of the ceremony's policy over its statement. */
+  'decision-invalid',
+  /** A ceremony whose events cannot be loaded (no opening, a policy that does not load). */
+  'ceremony-unloadable',
+  /** Something the ceremony's events contradict (a second opening, an event after publishing…). */
+  'ceremony-inconsistent',
+  /** An evidence file whose content does not match the digest that names it. */
+  'evidence-digest-mismatch',
+  /** A published ceremony whose approvals no longer make the envelope recorded in its published event. */
+  'published-envelope-mismatch',
+  /** A published ceremony whose approvals no longer satisfy its policy. */
+  'published-envelope-invalid',
+  /** A commit that modified or deleted an event or evidence file. */
+  'history-modified',
+  'history-deleted',
+  /** The --since commit is not in the history of main: the history was rewritten since. */
+  'history-rewritten',
+  /** An event or evidence file of main that the store folder changed or lost. */
+  'worktree-modified',
+  'worktree-deleted',
+] as const;
+export type AuditCode = (typeof auditCodes)[number];
+
+export interface AuditFinding {
+  code: AuditCode;
+  ceremonyId?: string;
+  /** The path in the store, e.g. ceremonies/c-…/events/…-approved-….json. */
+  file?: string;
+  /** The commit that made the change, for history findings. */
+  commit?: string;
+  /** For the person at the screen. */
+  message: string;
+}
+
+export interface AuditCounts {
+  ceremonies: number;
+  events: number;
+  evidence: number;
+  /** Signatures verified with a key of a ceremony's policy: event envelopes, approvals and rejections. */
+  signatures: number;
+  publishedEnvelopes: number;
+  /** Commits whose changes were checked (after --since when given); 0 when the history was not checked. */
+  commits: number;
+}
+
+export interface AuditReport {
+  ok: boolean;
+  root: string;
+  since?: string;
+  historyChecked: boolean;
+  counts: AuditCounts;
+  findings: AuditFinding[];
+  /** What was noticed and explained (skipped checks, decisions that do not count for a known reason). */
+  notes: string[];
+}
+
+/** `ceremony c-…, ceremonies/…/x.json (commit abc1234): message`. */
+export function describeFinding(finding: AuditFinding): string {
+  const where = [finding.ceremonyId ? `ceremony ${finding.ceremonyId}` : undefined, finding.file, finding.commit ? `commit ${finding.commit.slice(0, 12)}` : undefined].filter(Boolean).join(', ');
+  return `${where ? `${where}: ` : ''}${finding.message}`;
+}

@@ -1,0 +1,117 @@
+/**
+ * The chain of history (issue 5, "a history that can be proven"): the store's
+ * git history only ever adds files. Every commit on main, merges included
+ * (`-m`: each merge against each of its parents, so a merge that drops a file
+ * another machine added is seen), must leave every event and evidence file it
+ * inherited untouched; and the store folder must still hold main's files as
+ * committed. Renames are shown as a deletion and an addition (`--no-renames`),
+ * since a renamed event is a lost one.
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConclaveError } from '../../../shared/errors';
+import type { GitRunner } from '../repository/git';
+import { branch } from '../repository/repository-service';
+import { classifyPath, describePath } from '../repository/layout';
+import type { AuditFinding } from './findings';
+
+export interface HistoryAudit {
+  checked: boolean;
+  commits: number;
+  findings: AuditFinding[];
+  notes: string[];
+}
+
+const commitMarker = '\u0001';
+
+export async function auditHistory(root: string, git: GitRunner, options: { since?: string } = {}): Promise<HistoryAudit> {
+  const result: HistoryAudit = { checked: false, commits: 0, findings: [], notes: [] };
+  try {
+    await stat(join(root, '.git'));
+  } catch {
+    result.notes.push(`The store at ${root} is not a git repository, so there is no history to check; only its files were checked. "conclave sync" makes it one.`);
+    return result;
+  }
+  const run = (args: string[]) => git.run(args, { cwd: root });
+  const ok = (args: string[]) => git.ok(args, { cwd: root });
+  if ((await run(['rev-parse', '-q', '--verify', `${branch}^{commit}`])).code !== 0) {
+    result.notes.push(`The store's git repository has no commits on main yet, so there is no history to check.`);
+    return result;
+  }
+  let range = branch;
+  if (options.since !== undefined) {
+    const since = await run(['rev-parse', '-q', '--verify', `${options.since}^{commit}`]);
+    if (since.code !== 0) {
+      throw new ConclaveError('invalid-input', `"${options.since}" is not a commit of the store's repository, so --since cannot start there. Give a commit or ref from "git -C ${root} log main".`, { cause: 'unknown-ref' });
+    }
+    const sinceCommit = since.stdout.trim();
+    if ((await run(['merge-base', '--is-ancestor', sinceCommit, branch])).code !== 0) {
+      result.findings.push({
+        code: 'history-rewritten',
+        commit: sinceCommit,
+        message: `The commit ${options.since} (${sinceCommit.slice(0, 12)}) is not in the history of main (now ${(await ok(['rev-parse', branch])).trim().slice(0, 12)}): the history was rewritten since it was verified, or it names another branch.`,
+      });
+    }
+    range = `${sinceCommit}..${branch}`;
+  }
+  result.checked = true;
+  result.commits = Number((await ok(['rev-list', '--count', range])).trim());
+
+  const log = await ok(['-c', 'core.quotePath=false', 'log', '-m', '--no-renames', '--name-status', `--format=${commitMarker}%H %s`, range, '--']);
+  let commit = '';
+  let subject = '';
+  const seen = new Set<string>();
+  for (const line of log.split('\n')) {
+    if (line.startsWith(commitMarker)) {
+      [commit = '', subject = ''] = [line.slice(1, 41), line.slice(42)];
+      continue;
+    }
+    const change = /^([A-Z])[0-9]*\t(.+)$/.exec(line);
+    if (!change) continue;
+    const [, status, path] = change as unknown as [string, string, string];
+    const finding = changeFinding(status, path, `commit ${commit.slice(0, 12)} ("${subject}")`);
+    if (!finding) continue;
+    const key = `${commit} ${status} ${path}`;
+    if (seen.has(key)) continue; // a merge shows the same change against each parent
+    seen.add(key);
+    result.findings.push({ ...finding, commit });
+  }
+
+  // The store folder against main: an event edited or deleted in place, not (yet) committed.
+  // Compared blob by blob, never through git's index, which Conclave does not keep (repository-service.ts).
+  const committed: { path: string; blob: string }[] = [];
+  for (const line of (await ok(['ls-tree', '-r', '-z', branch])).split('\0')) {
+    const entry = /^\d+ blob ([0-9a-f]+)\t(.+)$/s.exec(line);
+    const kind = entry ? classifyPath(entry[2]!) : undefined;
+    if (entry && (kind?.kind === 'event' || kind?.kind === 'evidence')) committed.push({ path: entry[2]!, blob: entry[1]! });
+  }
+  const present: typeof committed = [];
+  for (const file of committed) {
+    const ceremonyId = (classifyPath(file.path) as { ceremonyId: string }).ceremonyId;
+    const exists = await stat(join(root, file.path)).then(
+      (info) => info.isFile(),
+      () => false,
+    );
+    if (exists) present.push(file);
+    else result.findings.push({ code: 'worktree-deleted', ceremonyId, file: file.path, message: `${capitalized(describePath(file.path))} is committed on main but missing from the store folder: it was deleted after it was committed.` });
+  }
+  if (present.length > 0) {
+    const blobs = (await git.ok(['hash-object', '--no-filters', '--stdin-paths'], { cwd: root, input: `${present.map((file) => file.path).join('\n')}\n` })).trim().split('\n');
+    present.forEach((file, index) => {
+      if (blobs[index] === file.blob) return;
+      const ceremonyId = (classifyPath(file.path) as { ceremonyId: string }).ceremonyId;
+      result.findings.push({ code: 'worktree-modified', ceremonyId, file: file.path, message: `${capitalized(describePath(file.path))} in the store folder differs from the one committed on main: it was edited in place after it was committed.` });
+    });
+  }
+  return result;
+}
+
+function changeFinding(status: string, path: string, where: string): Omit<AuditFinding, 'commit'> | undefined {
+  const kind = classifyPath(path);
+  if (status === 'A' || (kind?.kind !== 'event' && kind?.kind !== 'evidence')) return undefined;
+  const what = capitalized(describePath(path));
+  if (status === 'D') return { code: 'history-deleted', ceremonyId: kind.ceremonyId, file: path, message: `${what} was deleted by ${where}; events and evidence are written once and never removed.` };
+  return { code: 'history-modified', ceremonyId: kind.ceremonyId, file: path, message: `${what} was changed by ${where} (git status ${status}); events and evidence are written once and never rewritten.` };
+}
+
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

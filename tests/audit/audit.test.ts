@@ -1,0 +1,259 @@
+/**
+ * `conclave audit verify` with real git and software keys: the stores of
+ * tests/repository (a policy of alice, bob and carol, threshold 2) are
+ * tampered with in the ways an auditor must notice, and the audit must name
+ * every one of them.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runAudit } from '../../electron/cli/commands/audit';
+import type { CliIo } from '../../electron/cli/io';
+import type { AuditReport } from '../../electron/core/audit/findings';
+import { makeEnvelope } from '../../shared/dsse/envelope';
+import { eventPayloadType } from '../../shared/ceremony/events';
+import { inTotoPayloadType, pae } from '../../shared/dsse/pae';
+import { toBase64 } from '../../shared/encoding/base64';
+import { keyUri, makeWorld, type World } from '../repository/support/machines';
+
+let world: World;
+beforeEach(() => {
+  world = makeWorld();
+});
+afterEach(() => world.cleanup());
+
+async function audit(args: string[] = [], store = 'a'): Promise<{ code: number; out: string }> {
+  const sink = { out: '', err: '' };
+  const io: CliIo = { out: (text) => (sink.out += text), err: (text) => (sink.err += text), env: world.env, interactive: false };
+  const code = await runAudit(['verify', ...args, '--store', world.store(store)], io);
+  return { code, out: sink.out };
+}
+
+async function auditJson(args: string[] = []): Promise<{ code: number; report: AuditReport }> {
+  const { code, out } = await audit([...args, '--json']);
+  return { code, report: JSON.parse(out) as AuditReport };
+}
+
+const eventsDir = (id: string) => join(world.store('a'), 'ceremonies', id, 'events');
+const eventFile = (id: string, type: string) => readdirSync(eventsDir(id)).filter((name) => name.includes(`-${type}-`)).sort()[0]!;
+const eventPath = (id: string, type: string) => `ceremonies/${id}/events/${eventFile(id, type)}`;
+/** Conclave keeps no index (repository-service.ts); a person editing with git starts from main's. */
+const gitInStore = (args: string[]) => {
+  world.git(world.store('a'), ['reset', '-q']);
+  return world.git(world.store('a'), args);
+};
+const commitAll = (message: string) => {
+  gitInStore(['add', '-A']);
+  world.git(world.store('a'), ['commit', '-q', '-m', message]);
+  return world.git(world.store('a'), ['rev-parse', 'HEAD']).trim();
+};
+
+/** Opened by carol, approved by alice and bob, published, committed. */
+async function publishedCeremony(): Promise<string> {
+  const id = await world.open('a');
+  const service = world.service('a');
+  await service.approve(id, keyUri('alice'));
+  await service.approve(id, keyUri('bob'));
+  await service.publish(id, join(world.dir, 'published'));
+  expect((await world.sync('a')).out).toMatch(/committed locally/);
+  return id;
+}
+
+/** Rewrites the approval event's signature in place with another approval's: same file name, different bytes. */
+function swapApprovalSignature(id: string): string {
+  const [first, second] = readdirSync(eventsDir(id)).filter((name) => name.includes('-approved-')).sort() as [string, string];
+  const read = (name: string) => {
+    const envelope = JSON.parse(readFileSync(join(eventsDir(id), name), 'utf8')) as { payload: string };
+    return JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { signature: string };
+  };
+  const edited = { ...read(first), signature: read(second).signature };
+  const envelope = makeEnvelope(eventPayloadType, new TextEncoder().encode(JSON.stringify(edited)), []);
+  writeFileSync(join(eventsDir(id), first), `${JSON.stringify(envelope, null, 2)}\n`);
+  return `ceremonies/${id}/events/${first}`;
+}
+
+describe('conclave audit verify', () => {
+  it('passes a clean store and says what it checked', async () => {
+    const id = await publishedCeremony();
+    const { code, out } = await audit();
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/^Verified: the store at .* is consistent\./);
+    // opening (carol's signature) + two approvals; the freeze and the publication are written by Conclave unsigned.
+    expect(out).toContain('Checked 1 ceremony, 5 events, 3 signatures, 1 evidence file, 1 published envelope and a history of 2 commits.');
+
+    const { report } = await auditJson();
+    expect(report).toMatchObject({ ok: true, historyChecked: true, findings: [], counts: { ceremonies: 1, events: 5, signatures: 3, publishedEnvelopes: 1, commits: 2 } });
+    expect(id).toMatch(/^c-/);
+  });
+
+  it('passes two machines whose histories were merged through a remote (merges only add files)', async () => {
+    const id = await world.open('a');
+    await world.remoteCommand('a', ['add', world.remote]);
+    await world.sync('a');
+    await world.remoteCommand('b', ['add', world.remote]);
+    await world.sync('b');
+    await world.service('a').approve(id, keyUri('alice'));
+    await world.service('b').approve(id, keyUri('bob'));
+    expect((await world.sync('a')).code).toBe(0);
+    expect((await world.sync('b')).code).toBe(0);
+    expect((await world.sync('a')).code).toBe(0);
+    expect(world.git(world.store('a'), ['rev-list', '--merges', '--count', 'main']).trim()).not.toBe('0');
+    for (const store of ['a', 'b']) {
+      const { code, out } = await audit([], store);
+      expect(code, out).toBe(0);
+      expect(out).toMatch(/Checked 1 ceremony, 4 events, 3 signatures/);
+    }
+  });
+
+  it('checks a store that is not a git repository, and says the history was not checked', async () => {
+    await world.open('a');
+    const { code, out } = await audit();
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/note: The store at .* is not a git repository/);
+    expect(out).toMatch(/and no git history\.$/m);
+  });
+
+  it('reports an approval edited in place, in the store folder and once committed', async () => {
+    const id = await publishedCeremony();
+    const path = swapApprovalSignature(id);
+
+    const inWorkTree = await auditJson();
+    expect(inWorkTree.code).toBe(1);
+    expect(inWorkTree.report.findings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ code: 'decision-invalid', ceremonyId: id, file: path }),
+        expect.objectContaining({ code: 'worktree-modified', ceremonyId: id, file: path }),
+        expect.objectContaining({ code: 'published-envelope-mismatch', ceremonyId: id, file: eventPath(id, 'published') }),
+      ]),
+    );
+
+    const commit = commitAll('edit an approval');
+    const committed = await auditJson();
+    expect(committed.code).toBe(1);
+    const codes = committed.report.findings.map((finding) => finding.code);
+    expect(codes).toContain('decision-invalid');
+    expect(codes).not.toContain('worktree-modified');
+    expect(committed.report.findings).toContainEqual(expect.objectContaining({ code: 'history-modified', ceremonyId: id, file: path, commit }));
+
+    const { out } = await audit();
+    expect(out).toMatch(/^NOT verified: \d+ problems/);
+    expect(out).toContain(`[history-modified] ceremony ${id}, ${path}, commit ${commit.slice(0, 12)}: The approved event`);
+    expect(out).toMatch(/does not carry a valid signature/);
+  });
+
+  it('reports an event deleted in a later commit', async () => {
+    const id = await publishedCeremony();
+    const path = eventPath(id, 'approved');
+    gitInStore(['rm', '-q', path]);
+    const commit = commitAll('drop an approval');
+    const { code, report } = await auditJson();
+    expect(code).toBe(1);
+    expect(report.findings).toContainEqual(expect.objectContaining({ code: 'history-deleted', ceremonyId: id, file: path, commit }));
+    expect(report.findings).toContainEqual(expect.objectContaining({ code: 'published-envelope-mismatch', ceremonyId: id }));
+    // One approval left of a threshold of two.
+    expect(report.findings).toContainEqual(expect.objectContaining({ code: 'published-envelope-invalid', ceremonyId: id }));
+  });
+
+  it('reports a published ceremony whose approvals changed after publishing, even when the history only added files', async () => {
+    const id = await publishedCeremony();
+    const service = world.service('a');
+    const { view, statement } = await service.load(id);
+    // carol's approval, validly signed over the frozen statement, written after publishing.
+    const addApproval = async (at: string) => {
+      const approval = { ceremonyId: id, type: 'approved' as const, at, statementDigest: view.frozen!.statementDigest, keyId: world.keys.carol.keyId, signature: toBase64(world.keys.carol.sign(pae(inTotoPayloadType, statement!))) };
+      return service.store.append(makeEnvelope(eventPayloadType, new TextEncoder().encode(JSON.stringify(approval)), []), approval);
+    };
+
+    // Dated after the publication: the ceremony's own events say it does not count, and the audit says it is there.
+    const late = await addApproval(new Date(Date.parse(view.published!.at) + 1000).toISOString());
+    await world.sync('a');
+    const after = await auditJson();
+    expect(after.code).toBe(1);
+    expect(after.report.findings).toEqual([expect.objectContaining({ code: 'ceremony-inconsistent', ceremonyId: id, file: `ceremonies/${id}/events/${late}` })]);
+    expect(after.report.findings[0]!.message).toMatch(/came after the ceremony was published/);
+
+    // Back-dated before the publication: it counts, so the approvals no longer make the published envelope.
+    await addApproval(new Date(Date.parse(view.published!.at) - 1).toISOString());
+    await world.sync('a');
+    const { code, report } = await auditJson();
+    expect(code).toBe(1);
+    const mismatch = report.findings.find((finding) => finding.code === 'published-envelope-mismatch');
+    expect(mismatch).toMatchObject({ ceremonyId: id, file: eventPath(id, 'published') });
+    expect(mismatch!.message).toMatch(/carol/);
+    expect(mismatch!.message).toMatch(/added, removed or changed after publishing/);
+  });
+
+  it('reports a merge that drops a file the other side added', async () => {
+    const id = await world.open('a');
+    await world.sync('a');
+    const bytes = '{"evidence":"from another machine"}\n';
+    const path = `ceremonies/${id}/evidence/${createHash('sha256').update(bytes).digest('hex')}.json`;
+    gitInStore(['checkout', '-q', '-b', 'side']);
+    writeFileSync(join(world.store('a'), path), bytes);
+    commitAll('evidence on the other side');
+    world.git(world.store('a'), ['checkout', '-q', 'main']);
+    world.git(world.store('a'), ['merge', '-q', '-s', 'ours', '-m', 'a merge that keeps only one side', 'side']);
+    const merge = world.git(world.store('a'), ['rev-parse', 'HEAD']).trim();
+    const { code, report } = await auditJson();
+    expect(code).toBe(1);
+    expect(report.findings).toEqual([expect.objectContaining({ code: 'history-deleted', ceremonyId: id, file: path, commit: merge })]);
+  });
+
+  it('lists every problem together, across ceremonies, in one run', async () => {
+    const published = await publishedCeremony();
+    const second = await world.open('a');
+    await world.sync('a');
+    const edited = swapApprovalSignature(published);
+    const evidence = readdirSync(join(world.store('a'), 'ceremonies', second, 'evidence'))[0]!;
+    writeFileSync(join(world.store('a'), 'ceremonies', second, 'evidence', evidence), '{"tampered":true}\n');
+    const opening = eventPath(second, 'opened');
+    gitInStore(['rm', '-q', '--cached', opening]);
+    world.git(world.store('a'), ['commit', '-q', '-m', 'drop an opening from the history']);
+
+    const { code, report } = await auditJson();
+    expect(code).toBe(1);
+    const found = report.findings.map((finding) => `${finding.code} ${finding.ceremonyId} ${finding.file}`);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        `decision-invalid ${published} ${edited}`,
+        `worktree-modified ${published} ${edited}`,
+        `evidence-digest-mismatch ${second} ceremonies/${second}/evidence/${evidence}`,
+        `history-deleted ${second} ${opening}`,
+        `published-envelope-mismatch ${published} ${eventPath(published, 'published')}`,
+      ]),
+    );
+    expect(report.counts.ceremonies).toBe(2);
+  });
+
+  it('checks only the commits after --since, and refuses a REF the repository does not have', async () => {
+    const id = await world.open('a');
+    await world.sync('a');
+    const evidence = readdirSync(join(world.store('a'), 'ceremonies', id, 'evidence'))[0]!;
+    gitInStore(['rm', '-q', `ceremonies/${id}/evidence/${evidence}`]);
+    const deletion = commitAll('drop the evidence');
+    await world.open('a');
+    await world.sync('a');
+
+    const all = await auditJson();
+    expect(all.code).toBe(1);
+    expect(all.report.findings).toEqual([expect.objectContaining({ code: 'history-deleted', commit: deletion })]);
+    expect(all.report.counts.commits).toBe(4);
+
+    const since = await audit(['--since', deletion]);
+    expect(since.code, since.out).toBe(0);
+    expect(since.out).toContain(`a history of 1 commit after ${deletion}.`);
+
+    await expect(audit(['--since', 'no-such-ref'])).rejects.toMatchObject({ details: { cause: 'unknown-ref' } });
+  });
+
+  it('reports a --since commit that is no longer in the history of main (a rewrite)', async () => {
+    await world.open('a');
+    await world.sync('a');
+    const first = world.git(world.store('a'), ['rev-parse', 'HEAD']).trim();
+    world.git(world.store('a'), ['commit', '-q', '--amend', '-m', 'rewritten']);
+    const { code, report } = await auditJson(['--since', first]);
+    expect(code).toBe(1);
+    expect(report.findings).toContainEqual(expect.objectContaining({ code: 'history-rewritten', commit: first }));
+  });
+});
