@@ -4,6 +4,7 @@ import { ConclaveError } from '../../shared/errors';
 import { join } from 'node:path';
 import type { ApiHandlers, EventSink } from './api/handlers';
 import { createCeremonyHandlers } from './ceremony/ceremony-handlers';
+import { createRepositoryHandlers } from './repository/repository-handlers';
 import type { Core, CoreOptions } from './index';
 import { SettingsFile } from './settings';
 import { forkHostLauncher } from './tokens/host-process';
@@ -88,14 +89,27 @@ export function createCore(options: CoreOptions): Core {
     if (event.type === 'changed') publish();
   });
 
+  /** Set while the index re-reads what a sync brought: those changes came from the remote and need no sync of their own. */
+  let refreshingFromSync = false;
   const emit: EventSink = (name, payload) => {
     for (const sink of sinks) sink(name, payload);
+    // Every local change (opened, signed, published…) goes up at once when a remote is set (issue 5).
+    if (name === 'ceremony.changed' && !refreshingFromSync) repository.localChange();
   };
-  const ceremonies = createCeremonyHandlers({
-    dataDir: options.dataDir,
-    storeDir: options.storeDir ?? (options.env ?? process.env).CONCLAVE_STORE ?? join(options.dataDir, 'store'),
-    tokens,
+  const storeDir = options.storeDir ?? (options.env ?? process.env).CONCLAVE_STORE ?? join(options.dataDir, 'store');
+  const ceremonies = createCeremonyHandlers({ dataDir: options.dataDir, storeDir, tokens, emit });
+  const repository = createRepositoryHandlers({
+    storeDir,
+    env: options.env ?? process.env,
     emit,
+    refreshIndex: async () => {
+      refreshingFromSync = true;
+      try {
+        await ceremonies.refreshIndex();
+      } finally {
+        refreshingFromSync = false;
+      }
+    },
   });
   // Which ceremonies wait on the tokens attached here changes as tokens come and go.
   tokens.onEvent((event) => {
@@ -105,6 +119,7 @@ export function createCore(options: CoreOptions): Core {
 
   const handlers: ApiHandlers = {
     ...ceremonies.handlers,
+    ...repository.handlers,
     'app.info': async () => ({ version: options.version, shell: options.shell === 'electron' ? 'electron' : 'browser', dataDir: options.dataDir }),
     'tokens.list': async () => {
       await ready;
@@ -184,6 +199,7 @@ export function createCore(options: CoreOptions): Core {
       return () => sinks.delete(sink);
     },
     async dispose() {
+      await repository.dispose();
       sinks.clear();
       await ceremonies.flushed();
       await ready.catch(() => undefined);

@@ -195,3 +195,37 @@ export const BundleImportReportSchema = z.object({
 
 export type BundleExportResult = z.output<typeof BundleExportResultSchema>;
 export type BundleImportReport = z.output<typeof BundleImportReportSchema>;
+
+// ---- the shared repository (issue 5) ----------------------------------------
+
+/** Where this store stands against its one git remote, as the window shows it. */
+export const RepositoryStatusSchema = z.object({
+  url: z.string().optional(),
+  state: z.enum(['no-remote', 'up-to-date', 'ahead', 'behind', 'diverged', 'offline', 'error', 'rewritten']),
+  /** Event files here that the remote does not have yet: what is pending sync. */
+  ahead: z.number().int().nonnegative(),
+  /** Event files on the remote not here yet. */
+  behind: z.number().int().nonnegative(),
+  /** git's own words, or what changed on a rewritten remote. */
+  reason: z.string().optional(),
+  /** A sync is under way right now. */
+  syncing: z.boolean(),
+  /** When the last sync finished (ISO 8601), whatever its outcome. */
+  lastSyncAt: z.string().optional(),
+});
+
+/** What one sync did, in counts and sentences. */
+export const SyncSummarySchema = z.object({
+  outcome: z.enum(['synced', 'no-remote', 'offline', 'error', 'rewritten']),
+  url: z.string().optional(),
+  committed: z.number().int().nonnegative(),
+  pushed: z.number().int().nonnegative(),
+  received: z.number().int().nonnegative(),
+  attempts: z.number().int().nonnegative(),
+  /** Arrived files that do not count, files left out, each as a sentence. */
+  problems: z.array(z.string()),
+  reason: z.string().optional(),
+});
+
+export type RepositoryStatus = z.output<typeof RepositoryStatusSchema>;
+export type SyncSummary = z.output<typeof SyncSummarySchema>;

@@ -18,7 +18,9 @@ import {
   OperationProgressSchema,
   PolicySummarySchema,
   PublishResultSchema,
+  RepositoryStatusSchema,
   SigningKeySchema,
+  SyncSummarySchema,
   VerificationSchema,
 } from './ceremony-schemas';
 
@@ -225,6 +227,24 @@ export const calls = {
   'settings.get': { input: Empty, output: z.object({ dataDir: z.string(), storeDir: z.string(), publishDir: z.string() }) },
   /** Shows a published folder in the system's file manager where the shell can (Electron); false in the browser shell. */
   'files.reveal': { input: z.object({ path: AbsolutePath }).strict(), output: z.object({ shown: z.boolean() }) },
+  /** The shared repository (issue 5): where this store stands against its remote (fetches, so it can say offline). */
+  'repository.status': { input: Empty, output: RepositoryStatusSchema },
+  /** Commits, fetches, merges what others added, pushes; waits for a sync already under way instead of starting a second. */
+  'repository.sync': { input: Empty, output: SyncSummarySchema },
+  'repository.setRemote': {
+    input: z
+      .object({
+        url: z
+          .string()
+          .trim()
+          .min(1, 'Enter the URL of the team’s git repository.')
+          .max(4096)
+          .refine((url) => !url.startsWith('-') && !/[\n\r\0]/.test(url), 'Give the URL you would give "git clone": an SSH or HTTPS URL, or a path.'),
+      })
+      .strict(),
+    output: RepositoryStatusSchema,
+  },
+  'repository.removeRemote': { input: Empty, output: RepositoryStatusSchema },
 } as const;
 
 import type { CallName as ListedCallName, EventName as ListedEventName } from './names';
@@ -250,6 +270,8 @@ export const events = {
   /** A ceremony was opened, signed, published… here or by a sync: its new summary. */
   'ceremony.changed': CeremonySummarySchema,
   'operation.progress': OperationProgressSchema,
+  /** The shared repository's standing changed: a sync started or finished, the remote was set or removed. */
+  'repository.changed': RepositoryStatusSchema,
 } as const;
 
 export type EventName = keyof typeof events;
@@ -279,4 +301,4 @@ export type TokensSnapshot = z.output<typeof TokensSnapshotSchema>;
 export type AppInfo = z.output<typeof AppInfoSchema>;
 export type ModuleKindName = z.output<typeof ModuleKind>;
 
-export type { BundleExportResult, BundleImportReport, CeremonyDetail, CeremonySummary, OperationProgress, PolicySummary, PublishResult, ReleaseChanges, SigningKey } from './ceremony-schemas';
+export type { BundleExportResult, BundleImportReport, CeremonyDetail, CeremonySummary, OperationProgress, PolicySummary, PublishResult, ReleaseChanges, RepositoryStatus, SigningKey, SyncSummary } from './ceremony-schemas';

@@ -34,8 +34,12 @@ export const callNames = [
   'files.list',
   'settings.get',
   'files.reveal',
+  'repository.status',
+  'repository.sync',
+  'repository.setRemote',
+  'repository.removeRemote',
 ] as const;
-export const eventNames = ['tokens.changed', 'token.inserted', 'token.removed', 'ceremony.changed', 'operation.progress'] as const;
+export const eventNames = ['tokens.changed', 'token.inserted', 'token.removed', 'ceremony.changed', 'operation.progress', 'repository.changed'] as const;
 
 export type CallName = (typeof callNames)[number];
 export type EventName = (typeof eventNames)[number];

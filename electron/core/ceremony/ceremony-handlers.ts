@@ -419,6 +419,15 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
     /** A new operation id, for callers other than the window (tests). */
     newOperationId: () => randomBytes(12).toString('hex'),
     flushed: () => index.flushed(),
+    /** Re-reads the store now (after a sync brought files) and pushes ceremony.changed for each ceremony that changed. */
+    async refreshIndex(): Promise<void> {
+      await indexed;
+      lastRefresh = now().getTime();
+      for (const id of await index.refresh()) {
+        const record = index.record(id);
+        if (record) options.emit('ceremony.changed', withWaiting(record));
+      }
+    },
     hasStore: () => existsSync(options.storeDir),
   };
 

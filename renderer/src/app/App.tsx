@@ -5,6 +5,7 @@ import { CeremonyScreen } from '../features/ceremony/CeremonyScreen';
 import { HistoryScreen } from '../features/history/HistoryScreen';
 import { OpenCeremonyScreen } from '../features/open-ceremony/OpenCeremonyScreen';
 import { SettingsScreen } from '../features/settings/SettingsScreen';
+import { SyncIndicator } from '../features/settings/SyncIndicator';
 import { TokensScreen } from '../features/tokens/TokensScreen';
 import { useNavigation } from './navigation';
 import { screens } from './screens';
@@ -27,6 +28,7 @@ export function App() {
             ))}
           </ul>
         </nav>
+        <SyncIndicator />
       </header>
       <main className="app-main">
         {screen === 'ceremonies' && <CeremoniesScreen />}

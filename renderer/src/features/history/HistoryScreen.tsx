@@ -3,6 +3,7 @@ import type { CeremonySummary } from '../../../../shared/api/contract';
 import { BusyStatus } from '../../components/BusyStatus';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { useNavigation } from '../../app/navigation';
+import { PendingSync } from './PendingSync';
 import { HistoryList } from './HistoryList';
 import { resultCountText } from './query';
 import { ReportActions } from './ReportActions';
@@ -34,6 +35,7 @@ export function HistoryScreen() {
       <div className="screen-header">
         <h2 id={headingId}>History</h2>
       </div>
+      <PendingSync />
       <SearchForm />
       <ReportActions query={results?.query} total={results?.total} />
 

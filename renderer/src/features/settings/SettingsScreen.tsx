@@ -4,6 +4,7 @@ import { BusyStatus } from '../../components/BusyStatus';
 import { FoldersSection } from './FoldersSection';
 import { ModulesSection } from './ModulesSection';
 import { PoliciesSection } from './PoliciesSection';
+import { RepositorySection } from './RepositorySection';
 import { settingsOp, useSettings } from './store';
 
 /** Where Conclave keeps its files, the policies in its store, and the PKCS#11 modules it loads. */
@@ -34,6 +35,7 @@ export function SettingsScreen() {
       )}
       <div className="settings">
         <FoldersSection folders={folders} />
+        <RepositorySection />
         <PoliciesSection />
         <ModulesSection />
       </div>
