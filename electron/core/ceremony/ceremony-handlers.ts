@@ -9,16 +9,13 @@ import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { CeremonyDetail, CeremonySummary, PolicySummary, SigningKey } from '../../../shared/api/ceremony-schemas';
-import { makeEnvelope } from '../../../shared/dsse/envelope';
-import { fromBase64 } from '../../../shared/encoding/base64';
 import { ConclaveError } from '../../../shared/errors';
 import { describePolicy } from '../../../shared/policy/describe';
 import { loadPolicyText } from '../../../shared/policy/policy';
 import { formatReport } from '../../../shared/verify/format';
-import { verifyRelease } from '../../../shared/verify/verify';
 import type { ApiHandlers, EventSink } from '../api/handlers';
 import { writeFileAtomically } from '../atomic-file';
-import { nodeDigester, nodeSignatureVerifier } from '../crypto/node-crypto';
+import { nodeDigester } from '../crypto/node-crypto';
 import type { TokenService } from '../tokens/token-service';
 import { demoKeyLabel, demoModuleId, demoTokenLabels } from '../tokens/demo-tokens';
 import { CeremonyStateSchema } from '../../../shared/api/ceremony-schemas';
@@ -26,6 +23,7 @@ import { importBundleFile, reportForWindow, writeBundleToFolder } from './bundle
 import { CeremonyIndex } from './ceremony-index';
 import { CeremonyService, type CeremonySigner, type LoadedCeremony } from './ceremony-service';
 import { detailOf, type StoredSummary, type SummaryRecord } from './ceremony-views';
+import { checkPublishedEnvelope } from '../audit/published-envelope';
 import { CeremonyStore } from './event-store';
 import { htmlReport, jsonReport } from './report';
 
@@ -274,23 +272,19 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
     'ceremonies.verify': async ({ id }) => {
       // Loading checks every event's signature against the ceremony's own policy again.
       const loaded = await reader.load(id);
-      const { view, policy, statement, opened } = loaded;
+      const { view, policy } = loaded;
       const lines: string[] = [];
       let ok = view.problems.length === 0;
       for (const problem of view.problems) lines.push(`problem: ${problem}`);
       lines.push(`${view.approvals.length + view.rejections.length} signed decision(s) checked against ${describePolicy(policy)}.`);
-      if (statement && view.frozen && view.approvals.length > 0) {
-        const envelope = makeEnvelope(view.frozen.payloadType, statement, view.approvals.map((approval) => ({ keyid: approval.keyId, signature: fromBase64(approval.signature) })));
-        const report = await verifyRelease({ envelope, policy, artifacts: opened.artifacts.map((artifact) => ({ name: artifact.name, sha256: artifact.digest.sha256 })) }, { signatureVerifier: nodeSignatureVerifier });
-        const needsThreshold = view.state === 'approved' || view.state === 'published';
-        if (needsThreshold) ok = ok && report.ok;
-        lines.push(...formatReport(report).split('\n'));
+      // The same rebuild and check the audit runs, as of publishing when the ceremony was published.
+      const check = view.approvals.length > 0 ? await checkPublishedEnvelope(loaded, view.published ? new Date(view.published.at) : undefined) : undefined;
+      if (check) {
+        if (view.state === 'approved' || view.state === 'published') ok = ok && check.report.ok;
+        lines.push(...formatReport(check.report).split('\n'));
         if (view.published) {
-          const { createHash } = await import('node:crypto');
-          const digest = createHash('sha256').update(`${JSON.stringify(envelope, null, 2)}\n`).digest('hex');
-          const same = digest === view.published.envelopeDigest;
-          ok = ok && same;
-          lines.push(same ? 'The published envelope is exactly the one these approvals make.' : 'The published envelope differs from the one these approvals make: an approval was added or removed after publishing.');
+          ok = ok && check.sameAsPublished;
+          lines.push(check.sameAsPublished ? 'The published envelope is exactly the one these approvals make.' : 'The published envelope differs from the one these approvals make: an approval was added or removed after publishing.');
         }
       }
       lines.unshift(ok ? `verified: ceremony ${id} is ${view.state}` : `NOT verified: ceremony ${id} has problems`);

@@ -32,6 +32,7 @@ import { writeFileAtomically } from '../atomic-file';
 import { nodeDigester, nodeSignatureVerifier } from '../crypto/node-crypto';
 import { hashFiles, type FilesProgress } from '../hashing';
 import { CeremonyStore, newCeremonyId, type StoredEvent } from './event-store';
+import { envelopeText } from '../audit/published-envelope';
 
 /** Signs with a key on a token; the caller owns the PIN (prompt, pin-source, PIN pad). */
 export interface CeremonySigner {
@@ -331,9 +332,9 @@ export class CeremonyService {
 
     const base = fileSafe(`${opened.release.name}-${opened.release.version}`);
     await mkdir(outDir, { recursive: true });
-    const envelopeText = `${JSON.stringify(envelope, null, 2)}\n`;
+    const text = envelopeText(envelope);
     const envelopePath = join(outDir, `${base}.intoto.dsse.json`);
-    await writeFileAtomically(envelopePath, envelopeText, 0o644);
+    await writeFileAtomically(envelopePath, text, 0o644);
     const bundlePaths: string[] = [];
     for (const signature of envelope.signatures) {
       const approverId = policy.keys.find((key) => key.keyId === signature.keyid)?.approverId ?? signature.keyid.slice(0, 12);
@@ -349,7 +350,7 @@ export class CeremonyService {
       ceremonyId: id,
       type: 'published',
       at: this.now().toISOString(),
-      envelopeDigest: sha256(new TextEncoder().encode(envelopeText)),
+      envelopeDigest: sha256(new TextEncoder().encode(text)),
       approvers: report.approvedBy.map((approver) => approver.id),
     });
     return { directory: outDir, envelopePath, policyPath, bundlePaths, summaryPath, report };
