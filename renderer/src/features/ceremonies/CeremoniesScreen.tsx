@@ -1,6 +1,5 @@
 import { useEffect, useId, useMemo } from 'react';
 import { BusyStatus } from '../../components/BusyStatus';
-import { ErrorMessage } from '../../components/ErrorMessage';
 import { useNavigation } from '../../app/navigation';
 import { bundleImportStore } from './bundle-import';
 import { CeremonyList } from './CeremonyList';
@@ -9,6 +8,7 @@ import { FirstRun } from './FirstRun';
 import { emptyFilterText, filterCeremonies, filterCounts, filterTitle, visibleFilters, type CeremonyFilter } from './filters';
 import { useCeremonies } from './store';
 import { useNow } from './use-now';
+import { RetryableError } from '../../components/RetryableError';
 
 /** Every ceremony on this computer, by where it stands, kept current as the core reports changes. */
 export function CeremoniesScreen() {
@@ -53,14 +53,7 @@ export function CeremoniesScreen() {
       </div>
 
       <BusyStatus texts={loading ? [loading] : []} />
-      {loadError && (
-        <div className="load-error">
-          <ErrorMessage error={loadError} />
-          <button type="button" onClick={() => void load()}>
-            Try again
-          </button>
-        </div>
-      )}
+      <RetryableError error={loadError} onRetry={load} />
 
       {firstRun && <FirstRun />}
       {summaries && summaries.length > 0 && (

@@ -1,6 +1,5 @@
 import { useEffect, useId } from 'react';
 import { BusyStatus } from '../../components/BusyStatus';
-import { ErrorMessage } from '../../components/ErrorMessage';
 import { FileBrowserDialog } from '../../components/FileBrowserDialog';
 import { ApprovalStatus } from './ApprovalStatus';
 import { CancelCeremonyDialog } from './CancelCeremonyDialog';
@@ -13,6 +12,7 @@ import { SignDialog } from './SignDialog';
 import { SignedContent } from './SignedContent';
 import { useCeremony } from './store';
 import { VerifyAgain } from './VerifyAgain';
+import { RetryableError } from '../../components/RetryableError';
 
 /** One ceremony: what is signed, the evidence, where the approvals stand, and the actions its state allows. */
 export function CeremonyScreen({ ceremonyId }: { ceremonyId: string }) {
@@ -51,14 +51,7 @@ export function CeremonyScreen({ ceremonyId }: { ceremonyId: string }) {
       )}
 
       <BusyStatus texts={loading && !detail ? ['Loading the ceremony…'] : []} />
-      {loadError && (
-        <div className="load-error">
-          <ErrorMessage error={detail ? { ...loadError, message: `${loadError.message} What is shown may be out of date.` } : loadError} />
-          <button type="button" onClick={() => void load()}>
-            Try again
-          </button>
-        </div>
-      )}
+      <RetryableError error={loadError && (detail ? { ...loadError, message: `${loadError.message} What is shown may be out of date.` } : loadError)} onRetry={load} />
 
       {detail && (
         <div className="ceremony-sections">

@@ -6,6 +6,7 @@ import { PinField } from '../../components/PinField';
 import { needsPin, releaseTitle } from './format';
 import { SigningKeyChoices } from './SigningKeyChoices';
 import { useCeremony } from './store';
+import { RetryableError } from '../../components/RetryableError';
 
 /**
  * Approve or reject with a key on a token. The PIN lives only in this
@@ -65,14 +66,7 @@ export function SignDialog() {
           </div>
         )}
         {sign.loadingKeys && <BusyStatus texts={['Looking for keys on the tokens attached…']} />}
-        {sign.keysError && (
-          <div className="load-error">
-            <ErrorMessage error={sign.keysError} />
-            <button type="button" onClick={() => void reloadKeys()}>
-              Try again
-            </button>
-          </div>
-        )}
+        <RetryableError error={sign.keysError} onRetry={reloadKeys} />
         {sign.keys && sign.keys.length === 0 && (
           <div className="message message-warning">
             <p>No signing key found on the tokens attached. Insert your token, then press Look again.</p>

@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useId } from 'react';
 import type { CeremonySummary } from '../../../../shared/api/contract';
 import { BusyStatus } from '../../components/BusyStatus';
-import { ErrorMessage } from '../../components/ErrorMessage';
 import { useNavigation } from '../../app/navigation';
 import { PendingSync } from './PendingSync';
 import { HistoryList } from './HistoryList';
@@ -9,6 +8,7 @@ import { resultCountText } from './query';
 import { ReportActions } from './ReportActions';
 import { SearchForm } from './SearchForm';
 import { rowAt, useHistory } from './store';
+import { RetryableError } from '../../components/RetryableError';
 
 /** Every ceremony ever held, for auditors: searched by the core, listed a page at a time as the person scrolls. */
 export function HistoryScreen() {
@@ -45,22 +45,8 @@ export function HistoryScreen() {
         </p>
         <BusyStatus texts={searching ? [searching] : []} />
       </div>
-      {searchError && (
-        <div className="load-error">
-          <ErrorMessage error={searchError} />
-          <button type="button" onClick={() => void search()}>
-            Try again
-          </button>
-        </div>
-      )}
-      {pageError && (
-        <div className="load-error">
-          <ErrorMessage error={pageError} />
-          <button type="button" onClick={retryPages}>
-            Load the missing rows
-          </button>
-        </div>
-      )}
+      <RetryableError error={searchError} onRetry={search} />
+      <RetryableError error={pageError} onRetry={retryPages} retryLabel="Load the missing rows" />
       {results && results.total > 0 && (
         <>
           <div className="history-columns" aria-hidden="true">

@@ -3,6 +3,7 @@ import { BusyStatus } from '../../components/BusyStatus';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { policyLabel } from './format';
 import { useOpenCeremony } from './store';
+import { RetryableError } from '../../components/RetryableError';
 
 /** The policy: chosen from those the core knows (shown in words), loaded from a file, or the demo policy. */
 export function PolicyField() {
@@ -63,14 +64,7 @@ export function PolicyField() {
       </div>
       <BusyStatus texts={busy ? [busy] : []} />
       {error && <ErrorMessage id={ids.error} error={error} />}
-      {listError && (
-        <div className="load-error">
-          <ErrorMessage error={listError} />
-          <button type="button" onClick={() => void loadPolicies()}>
-            Try again
-          </button>
-        </div>
-      )}
+      <RetryableError error={listError} onRetry={loadPolicies} />
     </fieldset>
   );
 }

@@ -6,6 +6,7 @@ import { AddModuleDialog } from '../tokens/AddModuleDialog';
 import { moduleOriginText, moduleStatusText } from '../tokens/format';
 import { op } from '../tokens/ops';
 import { tokensStore, useTokens } from '../tokens/store';
+import { RetryableError } from '../../components/RetryableError';
 
 /** PKCS#11 modules, through the Tokens store (the one owner of the module list): add and remove here, tokens on the Tokens screen. */
 export function ModulesSection() {
@@ -30,14 +31,7 @@ export function ModulesSection() {
       </div>
       <p className="hint">The libraries that talk to tokens. Conclave finds the common ones itself; add others by their path.</p>
       <BusyStatus texts={loading && !snapshot ? [loading] : []} />
-      {loadError && (
-        <div className="load-error">
-          <ErrorMessage error={loadError} />
-          <button type="button" onClick={() => void load()}>
-            Try again
-          </button>
-        </div>
-      )}
+      <RetryableError error={loadError} onRetry={load} />
       {snapshot && snapshot.modules.length === 0 && <p className="muted">No PKCS#11 module found on this computer. Add the one your token’s vendor installs.</p>}
       {snapshot && snapshot.modules.length > 0 && (
         <ul className="settings-modules" aria-label="PKCS#11 modules">

@@ -3,6 +3,7 @@ import { BusyStatus } from '../../components/BusyStatus';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { settingsOp } from './store';
 import { useSettings } from './store';
+import { RetryableError } from '../../components/RetryableError';
 
 /** The policies in the store, in words, and the two ways to add one: import a file, or create the demo policy. */
 export function PoliciesSection() {
@@ -18,14 +19,7 @@ export function PoliciesSection() {
       <h3 id={headingId}>Policies</h3>
       <p className="hint">A policy says who may approve a release and how many must: each ceremony is opened with one.</p>
       <BusyStatus texts={loading && !policies ? [loading] : []} />
-      {loadError && (
-        <div className="load-error">
-          <ErrorMessage error={loadError} />
-          <button type="button" onClick={() => void loadPolicies()}>
-            Try again
-          </button>
-        </div>
-      )}
+      <RetryableError error={loadError} onRetry={loadPolicies} />
       {policies && policies.length === 0 && <p className="muted">No policies yet. Import one, or create the demo policy to try Conclave.</p>}
       {policies && policies.length > 0 && (
         <ul className="policies" aria-label="Policies">

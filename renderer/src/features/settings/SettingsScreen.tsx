@@ -1,11 +1,11 @@
 import { useEffect, useId } from 'react';
-import { ErrorMessage } from '../../components/ErrorMessage';
 import { BusyStatus } from '../../components/BusyStatus';
 import { FoldersSection } from './FoldersSection';
 import { ModulesSection } from './ModulesSection';
 import { PoliciesSection } from './PoliciesSection';
 import { RepositorySection } from './RepositorySection';
 import { settingsOp, useSettings } from './store';
+import { RetryableError } from '../../components/RetryableError';
 
 /** Where Conclave keeps its files, the policies in its store, and the PKCS#11 modules it loads. */
 export function SettingsScreen() {
@@ -25,14 +25,7 @@ export function SettingsScreen() {
         <h2 id={headingId}>Settings</h2>
       </div>
       <BusyStatus texts={loading && !folders ? [loading] : []} />
-      {error && (
-        <div className="load-error">
-          <ErrorMessage error={error} />
-          <button type="button" onClick={() => void load()}>
-            Try again
-          </button>
-        </div>
-      )}
+      <RetryableError error={error} onRetry={load} />
       <div className="settings">
         <FoldersSection folders={folders} />
         <RepositorySection />

@@ -1,12 +1,12 @@
 import { useEffect, useId } from 'react';
 import { BusyStatus } from '../../components/BusyStatus';
-import { ErrorMessage } from '../../components/ErrorMessage';
 import { DemoCreationStatus, EmptyState } from './EmptyState';
 import { ModuleSection } from './ModuleSection';
 import { op } from './ops';
 import { hasAnyToken } from './selectors';
 import { useTokens } from './store';
 import { TokenDialogs } from './TokenDialogs';
+import { RetryableError } from '../../components/RetryableError';
 
 export function TokensScreen() {
   const headingId = useId();
@@ -29,14 +29,7 @@ export function TokensScreen() {
       </div>
 
       <BusyStatus texts={loading && !snapshot ? [loading] : []} />
-      {loadError && (
-        <div className="load-error">
-          <ErrorMessage error={loadError} />
-          <button type="button" onClick={() => void load()}>
-            Try again
-          </button>
-        </div>
-      )}
+      <RetryableError error={loadError} onRetry={load} />
 
       {snapshot && !hasAnyToken(snapshot) && <EmptyState demo={snapshot.demo} />}
       {snapshot && hasAnyToken(snapshot) && <DemoCreationStatus />}
