@@ -12,3 +12,11 @@ export function appDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJ
   if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Conclave');
   return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'conclave');
 }
+
+/**
+ * The ceremony store every shell uses: the one named on the command line,
+ * else CONCLAVE_STORE, else store/ in the data folder.
+ */
+export function ceremonyStoreDir(env: NodeJS.ProcessEnv = process.env, explicit?: string, dataDir: string = appDataDir(env)): string {
+  return explicit ?? env.CONCLAVE_STORE ?? join(dataDir, 'store');
+}

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import type { ModuleKindName, TokensSnapshot } from '../../shared/api/contract';
 import { ConclaveError } from '../../shared/errors';
-import { join } from 'node:path';
 import type { ApiHandlers, EventSink } from './api/handlers';
 import { createCeremonyHandlers } from './ceremony/ceremony-handlers';
+import { ceremonyStoreDir } from './app-paths';
 import { createRepositoryHandlers } from './repository/repository-handlers';
 import type { Core, CoreOptions } from './index';
 import { SettingsFile } from './settings';
@@ -96,7 +96,7 @@ export function createCore(options: CoreOptions): Core {
     // Every local change (opened, signed, published…) goes up at once when a remote is set (issue 5).
     if (name === 'ceremony.changed' && !refreshingFromSync) repository.localChange();
   };
-  const storeDir = options.storeDir ?? (options.env ?? process.env).CONCLAVE_STORE ?? join(options.dataDir, 'store');
+  const storeDir = ceremonyStoreDir(options.env ?? process.env, options.storeDir, options.dataDir);
   const ceremonies = createCeremonyHandlers({ dataDir: options.dataDir, storeDir, tokens, emit });
   const repository = createRepositoryHandlers({
     storeDir,

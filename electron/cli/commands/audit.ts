@@ -4,13 +4,12 @@
  * needs no token. Exit codes: 0 when everything checks, 1 when anything does
  * not (every finding is listed, not only the first).
  */
-import { join } from 'node:path';
+
 import { parseArgs } from 'node:util';
-import { ConclaveError } from '../../../shared/errors';
-import { appDataDir } from '../../core/app-paths';
+import { ceremonyStoreDir } from '../../core/app-paths';
 import { auditStore } from '../../core/audit/audit';
 import { describeFinding, type AuditReport } from '../../core/audit/findings';
-import { CeremonyService, type CeremonySigner } from '../../core/ceremony/ceremony-service';
+import { CeremonyService, readOnlySigner } from '../../core/ceremony/ceremony-service';
 import { CeremonyStore } from '../../core/ceremony/event-store';
 import { GitRunner } from '../../core/repository/git';
 import { UsageError, type CliIo } from '../io';
@@ -27,18 +26,13 @@ const options = {
 } as const;
 
 /** An audit reads; it never signs. A call here would be a bug, not a missing token. */
-const noSigner: CeremonySigner = {
-  keyId: () => Promise.reject(new ConclaveError('internal', 'An audit does not use a key.')),
-  sign: () => Promise.reject(new ConclaveError('internal', 'An audit does not sign anything.')),
-};
-
 export async function runAudit(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options });
   const [action, ...rest] = positionals;
   if (action !== 'verify') throw new UsageError(`"audit ${action ?? ''}" is not an audit command: verify [--since REF].`);
   if (rest.length !== 0) throw new UsageError('audit verify takes no arguments besides --since, --store and --json.');
-  const root = values.store ?? io.env.CONCLAVE_STORE ?? join(appDataDir(io.env), 'store');
-  const service = new CeremonyService(new CeremonyStore(root), noSigner);
+  const root = ceremonyStoreDir(io.env, values.store);
+  const service = new CeremonyService(new CeremonyStore(root), readOnlySigner);
   const report = await auditStore(service, new GitRunner(io.env, io.interactive), values.since !== undefined ? { since: values.since } : {});
   io.out(values.json ? `${JSON.stringify(report, null, 2)}\n` : describeAudit(report));
   return report.ok ? 0 : 1;

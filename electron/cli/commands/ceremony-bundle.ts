@@ -3,13 +3,13 @@
  * a ceremony carried to an air-gapped signing laptop and back (issue 5).
  * Neither signs anything, so neither needs a token or a PIN.
  */
-import { join } from 'node:path';
+
 import { parseArgs } from 'node:util';
 import { BundleError } from '../../../shared/ceremony/bundle-format';
 import { ConclaveError } from '../../../shared/errors';
-import { appDataDir } from '../../core/app-paths';
+import { ceremonyStoreDir } from '../../core/app-paths';
 import { exportCeremonyBundle, importCeremonyBundle, isConflict, readCeremonyBundle, writeCeremonyBundle, type ImportReport } from '../../core/ceremony/bundle';
-import { CeremonyService, type CeremonySigner } from '../../core/ceremony/ceremony-service';
+import { CeremonyService, readOnlySigner } from '../../core/ceremony/ceremony-service';
 import { CeremonyStore } from '../../core/ceremony/event-store';
 import { UsageError, type CliIo } from '../io';
 
@@ -24,14 +24,9 @@ const options = {
 } as const;
 
 /** Bundles move events; they never sign. A call here would be a bug, not a missing token. */
-const noSigner: CeremonySigner = {
-  keyId: () => Promise.reject(new ConclaveError('internal', 'Exporting or importing a bundle does not use a key.')),
-  sign: () => Promise.reject(new ConclaveError('internal', 'Exporting or importing a bundle does not sign anything.')),
-};
-
 function serviceFor(store: string | undefined, io: CliIo): CeremonyService {
   // The same store as the other ceremony commands: --store, else CONCLAVE_STORE, else store/ in the data folder.
-  return new CeremonyService(new CeremonyStore(store ?? io.env.CONCLAVE_STORE ?? join(appDataDir(io.env), 'store')), noSigner);
+  return new CeremonyService(new CeremonyStore(ceremonyStoreDir(io.env, store)), readOnlySigner);
 }
 
 /** A bundle that cannot be read at all: one clear message, the module's code kept for tests and support. */

@@ -1,6 +1,5 @@
 /** `conclave ceremony …` and `conclave verify`: the ceremony engine on the command line. */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CeremonyView } from '../../../shared/ceremony/reducer';
 import { ConclaveError } from '../../../shared/errors';
@@ -8,7 +7,7 @@ import { parsePkcs11Uri } from '../../../shared/pkcs11/uri';
 import { loadPolicyText } from '../../../shared/policy/policy';
 import { formatReport } from '../../../shared/verify/format';
 import { verifyRelease } from '../../../shared/verify/verify';
-import { appDataDir } from '../../core/app-paths';
+import { appDataDir, ceremonyStoreDir } from '../../core/app-paths';
 import { CeremonyService, type CeremonySigner, type LoadedCeremony } from '../../core/ceremony/ceremony-service';
 import { CeremonyStore } from '../../core/ceremony/event-store';
 import { createCore, modulesFromEnvironment } from '../../core/create-core';
@@ -108,7 +107,7 @@ export async function runCeremonyCommand(rest: string[], io: CliIo): Promise<num
     }
     return core;
   };
-  const storeDir = values.store ?? io.env.CONCLAVE_STORE ?? join(appDataDir(io.env), 'store');
+  const storeDir = ceremonyStoreDir(io.env, values.store);
   const service = new CeremonyService(new CeremonyStore(storeDir), tokenSigner(io, values['pin-env'], startCore));
   const id = () => {
     if (positionals.length !== 1) throw new UsageError(`ceremony ${action} takes a ceremony id.`);

@@ -4,11 +4,10 @@
  * needs a token or a PIN. Exit codes: 0 synced (or shown), 1 when the sync
  * could not finish (no remote, offline, refused, rewritten remote).
  */
-import { join } from 'node:path';
+
 import { parseArgs } from 'node:util';
-import { ConclaveError } from '../../../shared/errors';
-import { appDataDir } from '../../core/app-paths';
-import { CeremonyService, type CeremonySigner } from '../../core/ceremony/ceremony-service';
+import { ceremonyStoreDir } from '../../core/app-paths';
+import { CeremonyService, readOnlySigner } from '../../core/ceremony/ceremony-service';
 import { CeremonyStore } from '../../core/ceremony/event-store';
 import { GitRunner } from '../../core/repository/git';
 import { RepositoryService, type RemoteStatus, type SyncReport, type SyncStep } from '../../core/repository/repository-service';
@@ -27,15 +26,10 @@ const options = {
 } as const;
 
 /** Sharing moves files; it never signs. A call here would be a bug, not a missing token. */
-const noSigner: CeremonySigner = {
-  keyId: () => Promise.reject(new ConclaveError('internal', 'Syncing does not use a key.')),
-  sign: () => Promise.reject(new ConclaveError('internal', 'Syncing does not sign anything.')),
-};
-
 function repositoryFor(store: string | undefined, io: CliIo): RepositoryService {
   // The same store as the ceremony commands: --store, else CONCLAVE_STORE, else store/ in the data folder.
-  const root = store ?? io.env.CONCLAVE_STORE ?? join(appDataDir(io.env), 'store');
-  return new RepositoryService(new CeremonyService(new CeremonyStore(root), noSigner), new GitRunner(io.env, io.interactive));
+  const root = ceremonyStoreDir(io.env, store);
+  return new RepositoryService(new CeremonyService(new CeremonyStore(root), readOnlySigner), new GitRunner(io.env, io.interactive));
 }
 
 export async function runRemote(args: string[], io: CliIo): Promise<number> {

@@ -21,7 +21,7 @@ import { demoKeyLabel, demoModuleId, demoTokenLabels } from '../tokens/demo-toke
 import { CeremonyStateSchema } from '../../../shared/api/ceremony-schemas';
 import { importBundleFile, reportForWindow, writeBundleToFolder } from './bundle-files';
 import { CeremonyIndex } from './ceremony-index';
-import { CeremonyService, type CeremonySigner, type LoadedCeremony } from './ceremony-service';
+import { CeremonyService, readOnlySigner, type CeremonySigner, type LoadedCeremony } from './ceremony-service';
 import { detailOf, type StoredSummary, type SummaryRecord } from './ceremony-views';
 import { checkPublishedEnvelope } from '../audit/published-envelope';
 import { CeremonyStore } from './event-store';
@@ -59,15 +59,10 @@ export interface CeremonyHandlerOptions {
   now?: () => Date;
 }
 
-const noSigner: CeremonySigner = {
-  keyId: () => Promise.reject(new ConclaveError('internal', 'This action signs nothing.')),
-  sign: () => Promise.reject(new ConclaveError('internal', 'This action signs nothing.')),
-};
-
 export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
   const now = options.now ?? (() => new Date());
   const store = new CeremonyStore(options.storeDir);
-  const reader = new CeremonyService(store, noSigner, now);
+  const reader = new CeremonyService(store, readOnlySigner, now);
   const index = new CeremonyIndex(reader, join(options.dataDir, 'cache', 'ceremony-summaries.json'), now);
   const policiesDir = join(options.dataDir, 'policies');
   const publishDir = join(options.dataDir, 'published');

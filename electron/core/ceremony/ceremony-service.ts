@@ -41,6 +41,12 @@ export interface CeremonySigner {
   sign(keyUri: string, messages: Uint8Array[]): Promise<Uint8Array[]>;
 }
 
+/** For work that reads, checks, syncs or carries ceremonies but never signs: asking it to sign is a bug. */
+export const readOnlySigner: CeremonySigner = {
+  keyId: () => Promise.reject(new ConclaveError('internal', 'This action does not use a key.')),
+  sign: () => Promise.reject(new ConclaveError('internal', 'This action does not sign anything.')),
+};
+
 export interface OpenInput {
   policyPath: string;
   release: { name: string; version: string; purl?: string };

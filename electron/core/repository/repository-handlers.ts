@@ -12,7 +12,7 @@
 import { ConclaveError } from '../../../shared/errors';
 import type { RepositoryStatus, SyncSummary } from '../../../shared/api/ceremony-schemas';
 import type { ApiHandlers, EventSink } from '../api/handlers';
-import { CeremonyService, type CeremonySigner } from '../ceremony/ceremony-service';
+import { CeremonyService, readOnlySigner } from '../ceremony/ceremony-service';
 import { CeremonyStore } from '../ceremony/event-store';
 import { GitRunner } from './git';
 import { classifyPath } from './layout';
@@ -33,11 +33,6 @@ export interface RepositoryHandlerOptions {
 }
 
 /** Sharing moves files; it never signs. */
-const noSigner: CeremonySigner = {
-  keyId: () => Promise.reject(new ConclaveError('internal', 'Syncing does not use a key.')),
-  sign: () => Promise.reject(new ConclaveError('internal', 'Syncing does not sign anything.')),
-};
-
 const witnessRef = 'refs/conclave/last-seen';
 
 export function summarizeSync(report: SyncReport): SyncSummary {
@@ -57,7 +52,7 @@ export function createRepositoryHandlers(options: RepositoryHandlerOptions) {
   const now = options.now ?? (() => new Date());
   // Never interactive: in the app no one would see git ask for a passphrase, so git fails with its reason instead of hanging.
   const git = new GitRunner(options.env, false);
-  const repository = new RepositoryService(new CeremonyService(new CeremonyStore(options.storeDir), noSigner), git);
+  const repository = new RepositoryService(new CeremonyService(new CeremonyStore(options.storeDir), readOnlySigner), git);
   let current: RepositoryStatus = { state: 'no-remote', ahead: 0, behind: 0, syncing: false };
   let queue: Promise<unknown> = Promise.resolve();
   let syncing: Promise<SyncSummary> | undefined;
