@@ -46,9 +46,13 @@ describe('the ceremony store', () => {
     writeFileSync(join(dir, 'zz-truncated.json'), '{"payloadType":"application/vnd.conclave.event+json","payl');
     writeFileSync(join(dir, 'zz-foreign.json'), JSON.stringify(makeEnvelope('text/plain', new Uint8Array(), [])));
     writeFileSync(join(dir, 'zz-invalid.json'), JSON.stringify(wrap({ ...cancelled(id), type: 'exploded' } as unknown as CeremonyEvent)));
+    // Two payloads under one name: two readers could each believe a different one.
+    const genuine = JSON.stringify(wrap(cancelled(id)));
+    writeFileSync(join(dir, 'zz-duplicate-key.json'), genuine.replace('{"payloadType"', '{"payload":"e30=","payloadType"'));
     const { events, problems } = await store.read(id);
     expect(events).toHaveLength(1);
-    expect(problems).toHaveLength(3);
+    expect(problems).toHaveLength(4);
+    expect(problems.join('\n')).toMatch(/zz-duplicate-key.json is not a readable event/);
     expect(problems.join('\n')).toMatch(/zz-foreign.json .*payload type text\/plain/);
   });
 

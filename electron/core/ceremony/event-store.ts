@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { CeremonyEvent, ceremonyIdPattern, eventPayloadType } from '../../../shared/ceremony/events';
 import { envelopePayload, parseEnvelope, type Envelope } from '../../../shared/dsse/envelope';
 import { ConclaveError } from '../../../shared/errors';
+import { parseJsonBytes, parseJsonText } from '../../../shared/json/parse';
 import { syncFolder, writeFileAtomically } from '../atomic-file';
 
 export interface StoredEvent {
@@ -168,9 +169,10 @@ export class CeremonyStore {
     } finally {
       await handle.close();
     }
-    const envelope = parseEnvelope(JSON.parse(text), { requireSignatures: false });
+    // Event files arrive from other machines (sync, bundles): read them with the same limits as any outside JSON.
+    const envelope = parseEnvelope(parseJsonText(text, { maxBytes: maxEventBytes }), { requireSignatures: false });
     if (envelope.payloadType !== eventPayloadType) throw new Error(`payload type ${envelope.payloadType}`);
-    const parsed = CeremonyEvent.safeParse(JSON.parse(new TextDecoder().decode(envelopePayload(envelope))));
+    const parsed = CeremonyEvent.safeParse(parseJsonBytes(envelopePayload(envelope), { maxBytes: maxEventBytes }));
     if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
     return { source, envelope, event: parsed.data };
   }
