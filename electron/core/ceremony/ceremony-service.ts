@@ -21,7 +21,7 @@ import { readProvenance, verifyProvenanceSignature, type ProvenanceDocument } fr
 import { readSbom, type SbomSummary } from '../../../shared/evidence/sbom';
 import { canonicalJsonBytes } from '../../../shared/json/canonical';
 import { describePolicy } from '../../../shared/policy/describe';
-import { evaluatePolicy } from '../../../shared/policy/evaluate';
+import { evaluatePolicy, type PolicyEvaluation } from '../../../shared/policy/evaluate';
 import { loadPolicy, loadPolicyText, type Policy } from '../../../shared/policy/policy';
 import { approvalBundle } from '../../../shared/sigstore/bundle';
 import { buildReleaseStatement, freezeStatement, type ReleaseStatementInput } from '../../../shared/statement/statement';
@@ -70,6 +70,8 @@ export interface LoadedCeremony {
   opened: OpenedEvent;
   statement?: Uint8Array;
   events: StoredEvent[];
+  /** The policy's count of the decisions that count, as the state was derived from it. */
+  evaluation: PolicyEvaluation;
 }
 
 export interface PublishResult {
@@ -281,10 +283,11 @@ export class CeremonyService {
       inputs.push({ event, source: stored.source, ...(signatureValid !== undefined ? { signatureValid } : {}) });
     }
     const openerId = policy.people.find((person) => person.id === opened.openedBy)?.id;
+    let evaluation = evaluatePolicy(policy, { approvals: [], rejections: [] });
     const view = reduceCeremony(inputs, {
       now: this.now(),
       tally: (approvals, rejections) => {
-        const evaluation = evaluatePolicy(policy, { approvals, rejections, ...(openerId ? { openerId } : {}) });
+        evaluation = evaluatePolicy(policy, { approvals, rejections, ...(openerId ? { openerId } : {}) });
         // "1 of 2 approvals; security still needed": the count, then only what the count does not say.
         const rolesNeeded = Object.entries(evaluation.missing.roles)
           .filter(([, count]) => count > 0)
@@ -298,7 +301,7 @@ export class CeremonyService {
       },
     });
     view.problems.unshift(...problems);
-    return { view, policy, opened, ...(statement ? { statement } : {}), events };
+    return { view, policy, opened, ...(statement ? { statement } : {}), events, evaluation };
   }
 
   async list(): Promise<CeremonyView[]> {

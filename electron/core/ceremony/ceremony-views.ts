@@ -11,7 +11,6 @@ import { fromBase64 } from '../../../shared/encoding/base64';
 import { readProvenance, type SlsaProvenanceSummary } from '../../../shared/evidence/provenance';
 import { diffSboms, readSbom, type SbomSummary } from '../../../shared/evidence/sbom';
 import { describePolicy } from '../../../shared/policy/describe';
-import { evaluatePolicy } from '../../../shared/policy/evaluate';
 import type { ProvenanceSummary, SbomSummary as StatementSbomSummary } from '../../../shared/statement/evidence-summaries';
 import { nodeSignatureVerifier } from '../crypto/node-crypto';
 import type { LoadedCeremony } from './ceremony-service';
@@ -30,13 +29,8 @@ function approverOf(loaded: LoadedCeremony, keyId: string): string | undefined {
 }
 
 export function summarize(loaded: LoadedCeremony): SummaryRecord {
-  const { view, policy } = loaded;
+  const { view, policy, evaluation } = loaded;
   const openerId = policy.people.some((person) => person.id === view.openedBy) ? view.openedBy : undefined;
-  const evaluation = evaluatePolicy(policy, {
-    approvals: view.approvals.map((approval) => approval.keyId),
-    rejections: view.rejections.map((rejection) => rejection.keyId),
-    ...(openerId ? { openerId } : {}),
-  });
   const decided = new Set([...view.approvals, ...view.rejections].map((event) => approverOf(loaded, event.keyId)));
   const pendingKeyIds =
     view.state === 'frozen'
