@@ -1,0 +1,7 @@
+/** Talking to OCI registries: resolve images, attach and find DSSE envelopes (docs/oci.md). */
+export { OciClient, attachEnvelope, findEnvelopes, resolveImage } from './client';
+export type { AttachRequest, AttachResult } from './attach';
+export type { EnvelopeLocation, FoundEnvelope } from './find';
+export type { OciOptions } from './options';
+export type { ResolvedImage } from './resolve';
+export { OciError, ociErrorCodes, type OciErrorCode } from '../../../shared/oci/errors';

@@ -1,0 +1,13 @@
+/** How the OCI client is set up; every field has a default suitable for a person's machine. */
+export interface OciOptions {
+  /** Registries (`host` or `host:port`) that may be reached over plain HTTP besides loopback. */
+  insecureRegistries?: readonly string[];
+  /** The folder holding Docker's config.json; default $DOCKER_CONFIG, else <homeDir>/.docker. */
+  dockerConfigDir?: string;
+  /** Home folder for the default Docker config location; default os.homedir(). */
+  homeDir?: string;
+  /** Environment for DOCKER_CONFIG and for running credential helpers (PATH); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Sent as User-Agent. */
+  userAgent?: string;
+}
