@@ -6,6 +6,8 @@
 import { constants, createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { Digester } from '../../../shared/keys/public-key-info';
 import type { SignatureVerifier } from '../../../shared/keys/signature-verifier';
+import type { AlgorithmSignatureVerifier, SignatureAlgorithm } from '../../../shared/x509/signature-algorithms';
+import type { TimestampSignatureVerifier } from '../../../shared/timestamp/signer-signature';
 
 const hashNames = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' } as const;
 
@@ -55,28 +57,60 @@ function tryVerify(algorithm: string | null, data: Uint8Array, key: Parameters<t
   }
 }
 
-export const nodeSignatureVerifier: SignatureVerifier = {
-  async verify(publicKeyInfo, data, signature) {
+const digestBytes = { sha256: 32, sha384: 48, sha512: 64 } as const;
+
+// An RSA signature does not say its padding: try PKCS#1 v1.5, then PSS with the salt as long as the
+// digest (what tokens and cosign use), then PSS with any salt length (what OpenSSL's default produces).
+function verifyRsa(hash: keyof typeof digestBytes, data: Uint8Array, key: KeyObject, signature: Uint8Array): boolean {
+  if (tryVerify(hash, data, { key, padding: constants.RSA_PKCS1_PADDING }, signature)) return true;
+  if (tryVerify(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: digestBytes[hash] }, signature)) return true;
+  return tryVerify(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, signature);
+}
+
+/**
+ * `hash` is for CMS signatures (RFC 3161 time stamps), whose SignerInfo names its digest: ECDSA and RSA are
+ * then checked with that hash (RSA with PKCS#1 v1.5 or PSS). Without it, DSSE's rules above, unchanged.
+ */
+export const nodeSignatureVerifier: SignatureVerifier & TimestampSignatureVerifier = {
+  async verify(publicKeyInfo, data, signature, named?: keyof typeof hashNames) {
     const imported = publicKeyOf(publicKeyInfo);
     if (!imported || signature.length === 0) return false;
     const { key } = imported;
     switch (imported.type) {
       case 'ec': {
-        const hash = imported.curveHash;
+        const hash = named !== undefined ? hashNames[named] : imported.curveHash;
         // DSSE carries ECDSA as ASN.1 DER (RFC 3279 §2.2.3); tokens' raw r‖s is converted before it gets here.
         return hash !== undefined && tryVerify(hash, data, { key, dsaEncoding: 'der' }, signature);
       }
       case 'ed25519':
         return tryVerify(null, data, key, signature);
-      case 'rsa': {
-        // An RSA signature does not say its padding: try PKCS#1 v1.5, then PSS with the salt as long as the
-        // digest (what tokens and cosign use), then PSS with any salt length (what OpenSSL's default produces).
-        if (tryVerify('sha256', data, { key, padding: constants.RSA_PKCS1_PADDING }, signature)) return true;
-        if (tryVerify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature)) return true;
-        return tryVerify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, signature);
-      }
+      case 'rsa':
+        return verifyRsa(named !== undefined ? hashNames[named] : 'sha256', data, key, signature);
       default:
         return false;
     }
   },
 };
+
+/**
+ * X.509 certificates and CRLs name their algorithm, hash and (for RSA) padding
+ * in full, and a certificate's hash need not follow its key (ECDSA-with-SHA384
+ * on a P-256 key is common): verify exactly what is named, and nothing else.
+ */
+export async function verifyWithAlgorithm(publicKeyInfo: Uint8Array, data: Uint8Array, signature: Uint8Array, algorithm: SignatureAlgorithm): Promise<boolean> {
+  const imported = publicKeyOf(publicKeyInfo);
+  if (!imported || signature.length === 0) return false;
+  const { key, type } = imported;
+  switch (algorithm.kind) {
+    case 'ecdsa':
+      return type === 'ec' && tryVerify(hashNames[algorithm.hash], data, { key, dsaEncoding: 'der' }, signature);
+    case 'rsa-pkcs1':
+      return type === 'rsa' && tryVerify(hashNames[algorithm.hash], data, { key, padding: constants.RSA_PKCS1_PADDING }, signature);
+    case 'rsa-pss':
+      return (type === 'rsa' || type === 'rsa-pss') && tryVerify(hashNames[algorithm.hash], data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: algorithm.saltLength }, signature);
+    case 'ed25519':
+      return type === 'ed25519' && tryVerify(null, data, key, signature);
+  }
+}
+
+export const nodeAlgorithmSignatureVerifier: AlgorithmSignatureVerifier = { verifyWithAlgorithm };
