@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian or Ubuntu machine for Conclave: the system packages it
 # uses (SoftHSM2 for demo and test tokens, Chromium for the browser shell and
-# the end-to-end tests, OpenSC's pkcs11-tool, git), then the npm dependencies
-# (which builds pkcs11js from source and builds the app).
+# the end-to-end tests, OpenSC's pkcs11-tool, git, and for the tests a local
+# OCI registry with htpasswd and OpenSSL), then the npm dependencies (which
+# builds pkcs11js from source and builds the app).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(softhsm2 opensc chromium git)
+packages=(softhsm2 opensc chromium git docker-registry apache2-utils openssl)
 missing=()
 command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
 command -v pkcs11-tool >/dev/null 2>&1 || missing+=(opensc)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v git >/dev/null 2>&1 || missing+=(git)
+command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 
 if ((${#missing[@]})); then
   if ! command -v apt-get >/dev/null 2>&1; then
