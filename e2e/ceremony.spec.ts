@@ -1,7 +1,9 @@
 /**
  * Issue 4: a whole ceremony in the window, in Debian Chromium through the
  * browser shell, with the demo SoftHSM2 tokens alice, bob and carol and the
- * demo policy (any 2 of 3, at least 1 security).
+ * demo policy (any 2 of 3, at least 1 security). Every event is signed by its
+ * author's key: the opener (who may then not approve), each decision, a
+ * cancellation and the publication.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,11 +19,14 @@ import {
   goTo,
   keyChoice,
   openCeremony,
+  pinField,
   policyFiles,
+  publishAs,
   realArtifact,
-  rejectAs,
   reviewSection,
   setUpDemo,
+  signAs,
+  signAsGroup,
   signDialog,
   tickChecklist,
 } from './support/ceremony';
@@ -42,13 +47,14 @@ test.describe('a 2-of-3 ceremony in the window', () => {
     await fillOpenForm(page, { name: 'app', version: '1.2.3', createPolicyHere: true });
     const policy = page.getByRole('combobox', { name: 'Who must approve' });
     await expect(policy.getByRole('option', { selected: true })).toContainText('2 of');
-    await page.getByRole('button', { name: 'Open ceremony', exact: true }).click();
+    // carol signs the opening by keyboard only (she will not approve: the opener may not).
+    await openAsByKeyboard(page, 'carol');
 
     await expect(page.getByRole('heading', { name: 'app 1.2.3: what Conclave found' })).toBeVisible();
     await expect(page.getByRole('status').filter({ hasText: 'Frozen: ready for approvals.' })).toBeVisible();
     await page.getByRole('button', { name: 'Review the ceremony' }).click();
 
-    // Review: what is signed, the evidence, and no approval yet.
+    // Review: what is signed, the evidence, and no approval yet; the opening (and the freeze with it) signed by carol.
     await expect(page.getByRole('heading', { name: 'app 1.2.3', level: 2 })).toBeVisible();
     for (const heading of ['Approvals', 'What is being signed', 'Findings', 'Provenance', 'SBOM', 'Changes since the previous release', 'Review and sign', 'Timeline']) {
       await expect(page.getByRole('heading', { name: heading, exact: true, level: 3 })).toBeVisible();
@@ -58,6 +64,7 @@ test.describe('a 2-of-3 ceremony in the window', () => {
     await expect(signed.getByRole('table', { name: 'Artifacts' })).toContainText('482ce8c8');
     await expect(page.getByRole('meter', { name: 'Approvals counted' })).toHaveJSProperty('value', 0);
     await expect(page.getByRole('heading', { name: 'Publish', exact: true })).toHaveCount(0);
+    for (const type of ['Opened', 'Frozen']) await expect(timelineRows(page).filter({ hasText: type }).filter({ hasText: 'carol' }).filter({ hasText: 'Valid signature' })).toHaveCount(1);
 
     // The checklist gates Approve; alice ticks it and signs by keyboard only.
     const approve = reviewSection(page).getByRole('button', { name: 'Approve…' });
@@ -76,27 +83,27 @@ test.describe('a 2-of-3 ceremony in the window', () => {
     const dialog = signDialog(page, 'Approve', 'app 1.2.3');
     await expect(keyChoice(dialog, 'bob')).toBeEnabled();
     await expect(keyChoice(dialog, 'alice')).toBeDisabled();
-    await expect(dialog.getByText(/^Not offered:/).first()).toBeVisible();
+    await expect(keyChoice(dialog, 'carol')).toBeDisabled();
+    await expect(dialog.getByText(/^Not offered:/)).toHaveCount(2);
+    await expect(dialog.getByText(/^Not offered:.*opened this ceremony/)).toBeVisible();
     await keyChoice(dialog, 'bob').check();
-    await expect(dialog.getByLabel('PIN')).toHaveAttribute('type', 'password');
-    await dialog.getByLabel('PIN').fill(demoPin);
+    await expect(dialog.getByLabel('PIN', { exact: true })).toHaveAttribute('type', 'password');
+    await dialog.getByLabel('PIN', { exact: true }).fill(demoPin);
     await dialog.getByRole('button', { name: 'Sign approval' }).click();
     await expect(dialog).toBeHidden();
     await expect(approvalsSection(page).getByRole('listitem').filter({ hasText: 'bob' })).toBeVisible();
     await expect(page.getByRole('meter', { name: 'Approvals counted' })).toHaveJSProperty('value', 2);
 
-    // Publish into the test's data folder.
+    // Publish into the test's data folder, signed by carol (a key of the policy and its PIN, as every event).
     const publish = page.getByRole('region', { name: 'Publish', exact: true });
     const folder = join(conclave.dataDir, 'published');
-    await publish.getByRole('textbox', { name: 'Publish to folder' }).fill(folder);
-    await publish.getByRole('button', { name: 'Publish', exact: true }).click();
+    const envelope = await publishAs(page, 'carol', folder);
     await expect(publish.getByRole('status').filter({ hasText: /verified/i })).toHaveText(/^verified: alice, bob \(2 of 3\)$/i);
     await expect(publish.getByRole('button', { name: 'Copy the verify command' })).toBeVisible();
     await expect(publish.getByRole('button', { name: 'Copy folder path' })).toBeVisible();
-    const envelopeLine = publish.getByRole('listitem').filter({ hasText: 'Envelope' });
-    const envelope = (await envelopeLine.locator('code').textContent())!.trim();
     expect(envelope.startsWith(folder)).toBe(true);
     expect(existsSync(envelope)).toBe(true);
+    await expect(timelineRows(page).filter({ hasText: 'Published' }).filter({ hasText: 'carol' }).filter({ hasText: 'Valid signature' })).toHaveCount(1);
 
     // A consumer's check, with the same policy: exit 0, naming both approvers.
     const [policyPath] = policyFiles(conclave);
@@ -115,6 +122,29 @@ test.describe('a 2-of-3 ceremony in the window', () => {
     expect(conclave.output()).not.toContain(demoPin);
   });
 });
+
+/**
+ * The opening's signature without the mouse: from the first key, arrows
+ * choose `who` (the keys that may open come first, in token order: bob, carol), Tab goes to
+ * the PIN, Enter opens. Waits for what the opening found.
+ */
+async function openAsByKeyboard(page: Page, who: 'bob' | 'carol'): Promise<void> {
+  const signer = signAsGroup(page, 'Sign the opening as');
+  // Bob and carol may open; alice may not (the demo policy's only security approver could then never approve): none is chosen for the person.
+  for (const each of ['bob', 'carol'] as const) await expect(keyChoice(signer, each)).toBeEnabled();
+  await expect(keyChoice(signer, 'alice')).toBeDisabled();
+  await expect(signer).toContainText('If alice opens this ceremony, the policy can never be met');
+  await expect(signer.getByRole('radio', { checked: true })).toHaveCount(0);
+  await keyChoice(signer, 'bob').focus();
+  if (who === 'carol') await page.keyboard.press('ArrowDown');
+  await expect(keyChoice(signer, who)).toBeChecked();
+  await expect(keyChoice(signer, who)).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(pinField(signer)).toBeFocused();
+  await page.keyboard.type(demoPin);
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: /: what Conclave found$/ })).toBeVisible();
+}
 
 /**
  * alice's approval without the mouse: from the first checklist item, Space
@@ -141,13 +171,14 @@ async function approveByKeyboard(page: Page, title: string): Promise<void> {
 
   const dialog = signDialog(page, 'Approve', title);
   await expect(dialog).toBeVisible();
-  // Three keys can sign: none is chosen for the person, and focus is on the first.
+  // Two keys can sign (carol opened it): none is chosen for the person, and focus is on the first.
+  await expect(keyChoice(dialog, 'carol')).toBeDisabled();
   await expect(keyChoice(dialog, 'alice')).toBeFocused();
   await expect(keyChoice(dialog, 'alice')).not.toBeChecked();
   await page.keyboard.press('Space');
   await expect(keyChoice(dialog, 'alice')).toBeChecked();
   await page.keyboard.press('Tab');
-  await expect(dialog.getByLabel('PIN')).toBeFocused();
+  await expect(dialog.getByLabel('PIN', { exact: true })).toBeFocused();
   await page.keyboard.type(demoPin);
   await page.keyboard.press('Enter');
   await expect(dialog).toBeHidden();
@@ -156,45 +187,44 @@ async function approveByKeyboard(page: Page, title: string): Promise<void> {
 const timelineRows = (page: Page) => page.getByRole('region', { name: 'Timeline' }).getByRole('table', { name: 'Every event of this ceremony' }).getByRole('row');
 
 test.describe('deciding on a ceremony', () => {
-  test('two signed rejections make the policy impossible: Rejected, no approval, no publishing', async ({ page, conclave }) => {
+  test('a signed rejection that leaves too few approvers makes the policy impossible: Rejected, no approval, no publishing', async ({ page, conclave }) => {
     await setUpDemo(page, conclave);
-    await openCeremony(page, { name: 'risky', version: '0.9.0' });
+    // carol opens it, so she may not decide on it: 2 of 3 now needs both alice and bob.
+    await openCeremony(page, { name: 'risky', version: '0.9.0', openAs: 'carol' });
     const title = 'risky 0.9.0';
 
-    // bob rejects: alice and carol could still make 2 of 3 with security, so it goes on.
     await expect(reviewSection(page).getByRole('button', { name: 'Reject…' })).toBeEnabled();
     await reviewSection(page).getByRole('button', { name: 'Reject…' }).click();
     const dialog = signDialog(page, 'Reject', title);
+    await expect(keyChoice(dialog, 'carol')).toBeDisabled();
+    await expect(dialog.getByText(/^Not offered:.*opened this ceremony/)).toBeVisible();
     // A reason is required: signing without one says so and signs nothing.
-    await keyChoice(dialog, 'bob').check();
-    await dialog.getByLabel('PIN').fill(demoPin);
+    await signAs(signAsGroup(dialog, 'Sign with'), 'bob');
     await dialog.getByRole('button', { name: 'Sign rejection' }).click();
     await expect(dialog.getByRole('alert')).toContainText('Say why you reject this release');
     await expect(dialog).toBeVisible();
     await dialog.getByRole('textbox', { name: 'Reason for rejecting' }).fill('The builder is not the one we release from.');
-    await dialog.getByLabel('PIN').fill(demoPin);
+    await dialog.getByLabel('PIN', { exact: true }).fill(demoPin);
     await dialog.getByRole('button', { name: 'Sign rejection' }).click();
     await expect(dialog).toBeHidden();
+
+    // bob rejected: only alice is left, and 2 approvals can no longer be reached.
     const rejections = approvalsSection(page).getByRole('list').filter({ hasText: 'The builder is not the one we release from.' });
     await expect(rejections).toContainText('bob');
-    await expect(page.getByRole('heading', { name: title, level: 2 }).locator('..')).toContainText('Frozen: ready for approvals');
-    await expect(reviewSection(page).getByRole('button', { name: 'Approve…' })).toBeVisible();
-
-    // carol rejects too: only alice is left, and 2 approvals can no longer be reached.
-    await rejectAs(page, title, 'carol', 'The SBOM is missing.');
     await expect(page.getByRole('heading', { name: title, level: 2 }).locator('..')).toContainText('Rejected');
     await expect(approvalsSection(page)).toContainText('Rejected');
     await expect(approvalsSection(page).getByRole('heading', { name: 'Rejected by' })).toBeVisible();
-    await expect(approvalsSection(page).getByRole('listitem')).toHaveCount(2);
-    // Neither approving, rejecting again nor publishing is offered.
+    await expect(approvalsSection(page).getByRole('listitem')).toHaveCount(1);
+    // Neither approving, rejecting again, publishing nor cancelling is offered.
     await expect(page.getByRole('region', { name: 'Review and sign' })).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Approve…' })).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Reject…' })).toHaveCount(0);
     await expect(page.getByRole('region', { name: 'Publish', exact: true })).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Publish', exact: true })).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Cancel this ceremony…' })).toHaveCount(0);
-    // Both rejections are in the timeline, signed.
-    await expect(timelineRows(page).filter({ hasText: 'Rejected' }).filter({ hasText: 'Valid signature' })).toHaveCount(2);
+    // The opening and the rejection are in the timeline, each signed by its author.
+    await expect(timelineRows(page).filter({ hasText: 'Opened' }).filter({ hasText: 'carol' }).filter({ hasText: 'Valid signature' })).toHaveCount(1);
+    await expect(timelineRows(page).filter({ hasText: 'Rejected' }).filter({ hasText: 'bob' }).filter({ hasText: 'Valid signature' })).toHaveCount(1);
 
     // On the Ceremonies screen it is under Rejected, not Open.
     await goTo(page, 'Ceremonies');
@@ -206,13 +236,13 @@ test.describe('deciding on a ceremony', () => {
 
   test('a wrong PIN says so, empties the field and signs nothing; the right PIN then signs', async ({ page, conclave }) => {
     await setUpDemo(page, conclave);
-    await openCeremony(page, { name: 'app', version: '2.0.0' });
+    await openCeremony(page, { name: 'app', version: '2.0.0', openAs: 'bob' });
     const title = 'app 2.0.0';
     await tickChecklist(page);
     await reviewSection(page).getByRole('button', { name: 'Approve…' }).click();
     const dialog = signDialog(page, 'Approve', title);
     await keyChoice(dialog, 'carol').check();
-    const pin = dialog.getByLabel('PIN');
+    const pin = dialog.getByLabel('PIN', { exact: true });
     await pin.fill('000000');
     await dialog.getByRole('button', { name: 'Sign approval' }).click();
 
@@ -240,7 +270,7 @@ test.describe('deciding on a ceremony', () => {
 
   test('a reload halfway through comes back to the same ceremony with the approval, and the ceremony finishes', async ({ page, conclave }) => {
     await setUpDemo(page, conclave);
-    const id = await openCeremony(page, { name: 'app', version: '3.1.0' });
+    const id = await openCeremony(page, { name: 'app', version: '3.1.0', openAs: 'carol' });
     const title = 'app 3.1.0';
     await approveAs(page, title, 'alice');
     await expect(page.getByRole('meter', { name: 'Approvals counted' })).toHaveJSProperty('value', 1);
@@ -260,5 +290,42 @@ test.describe('deciding on a ceremony', () => {
     await expect(page.getByRole('meter', { name: 'Approvals counted' })).toHaveJSProperty('value', 2);
     await expect(page.getByRole('heading', { name: title, level: 2 }).locator('..')).toContainText('Approved: ready to publish');
     await expect(page.getByRole('region', { name: 'Publish', exact: true }).getByRole('button', { name: 'Publish', exact: true })).toBeVisible();
+  });
+
+  test('cancelling is signed by a key of the policy with its PIN; a wrong PIN cancels nothing', async ({ page, conclave }) => {
+    await setUpDemo(page, conclave);
+    await openCeremony(page, { name: 'app', version: '4.0.0', openAs: 'carol' });
+    const title = 'app 4.0.0';
+    const header = page.getByRole('heading', { name: title, level: 2, exact: true }).locator('..');
+
+    await page.getByRole('button', { name: 'Cancel this ceremony…' }).click();
+    const dialog = page.getByRole('dialog', { name: `Cancel the ceremony for ${title}?` });
+    await expect(dialog.getByRole('textbox', { name: 'Reason for cancelling' })).toBeFocused();
+    const signer = signAsGroup(dialog, 'Sign the cancellation as');
+    // Approvers (the opener too) and release managers may cancel.
+    for (const who of ['alice', 'bob', 'carol'] as const) await expect(keyChoice(signer, who)).toBeEnabled();
+    await dialog.getByRole('textbox', { name: 'Reason for cancelling' }).fill('Wrong artifacts attached.');
+    // No key chosen: said, nothing signed.
+    await dialog.getByRole('button', { name: 'Cancel ceremony' }).click();
+    await expect(dialog.getByRole('alert')).toContainText('Choose the key that signs the cancellation');
+
+    await signAs(signer, 'bob', '000000');
+    await dialog.getByRole('button', { name: 'Cancel ceremony' }).click();
+    await expect(dialog.getByRole('alert')).toContainText('The PIN for token "bob" is wrong');
+    await expect(dialog.getByRole('alert')).not.toContainText('000000');
+    await expect(pinField(signer)).toHaveValue('');
+    await expect(pinField(signer)).toBeFocused();
+    await expect(pinField(signer)).toHaveAttribute('aria-invalid', 'true');
+    await expect(keyChoice(signer, 'bob')).toBeChecked();
+    await expect(header).toContainText('Frozen: ready for approvals');
+
+    await pinField(signer).fill(demoPin);
+    await dialog.getByRole('button', { name: 'Cancel ceremony' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(header).toContainText('Cancelled');
+    await expect(timelineRows(page).filter({ hasText: 'Cancelled' }).filter({ hasText: 'bob' }).filter({ hasText: 'Valid signature' })).toHaveCount(1);
+    await expect(page.getByRole('button', { name: 'Cancel this ceremony…' })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Approve…' })).toHaveCount(0);
+    expect(conclave.output()).not.toContain('000000');
   });
 });

@@ -20,8 +20,9 @@ const title = `${release.name} ${release.version}`;
  */
 async function arrange(page: Page, conclave: ConclaveInstance): Promise<string> {
   await setUpDemo(page, conclave);
-  await openCeremony(page, { name: 'ledger', version: '5.0.0' });
-  const id = await openCeremony(page, release);
+  // carol opens both (so alice and bob may approve); alice approves the newest.
+  await openCeremony(page, { name: 'ledger', version: '5.0.0', openAs: 'carol' });
+  const id = await openCeremony(page, { ...release, openAs: 'carol' });
   await approveAs(page, title, 'alice');
   return id;
 }
@@ -44,7 +45,8 @@ function screens(id: string): Screen[] {
       show: async (page) => {
         await goTo(page, 'Ceremonies');
         await page.getByRole('button', { name: 'Open a ceremony' }).click();
-        await fillOpenForm(page, { name: release.name, version: '1.4.1' });
+        // Filled up to who signs the opening: carol's key chosen and her PIN typed (masked).
+        await fillOpenForm(page, { name: release.name, version: '1.4.1', openAs: 'carol' });
       },
     },
     {
@@ -67,7 +69,21 @@ function screens(id: string): Screen[] {
         const dialog = signDialog(page, 'Approve', title);
         await expect(dialog.getByRole('radio', { name: 'alice: release-signing on alice' })).toBeDisabled();
         await dialog.getByRole('radio', { name: 'bob: release-signing on bob' }).check();
-        await expect(dialog.getByLabel('PIN')).toBeVisible();
+        await expect(dialog.getByRole('radio', { name: 'carol: release-signing on carol' })).toBeDisabled();
+        await expect(dialog.getByLabel('PIN', { exact: true })).toBeVisible();
+      },
+    },
+    {
+      // Cancelling is signed too: the same "Sign … as" group, for approvers and release managers.
+      name: 'cancel-dialog',
+      modal: true,
+      show: async (page) => {
+        await page.keyboard.press('Escape');
+        await expect(signDialog(page, 'Approve', title)).toBeHidden();
+        await page.getByRole('button', { name: 'Cancel this ceremony…' }).click();
+        const dialog = page.getByRole('dialog', { name: `Cancel the ceremony for ${title}?` });
+        await dialog.getByRole('group', { name: 'Sign the cancellation as' }).getByRole('radio', { name: 'bob: release-signing on bob' }).check();
+        await expect(dialog.getByLabel('PIN', { exact: true })).toBeVisible();
       },
     },
     {

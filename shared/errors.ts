@@ -25,6 +25,8 @@ export const errorCodes = [
   'cancelled',
   'evidence-invalid',
   'policy-invalid',
+  /** A service Conclave needs right now (a time-stamping authority, a registry) cannot be reached. */
+  'unavailable',
   'token-error',
   'internal',
 ] as const;

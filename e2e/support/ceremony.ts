@@ -3,6 +3,13 @@
  * end-to-end specs: demo tokens and policy, opening a ceremony with real
  * evidence, reviewing, signing with a token, publishing. Each step waits on
  * what the window shows (roles, names, states), never on time.
+ *
+ * Every event is signed by its author: opening, approving, rejecting,
+ * cancelling and publishing each choose a key in a "Sign … as" group and type
+ * its PIN. The demo policy's approvers are alice (security), bob and carol, 2
+ * of 3 with at least 1 security, and whoever opens a ceremony may not approve
+ * it: tests open as the one who will not approve, never as alice (a ceremony
+ * she opens can never have its security approval).
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -60,9 +67,21 @@ export interface OpenOptions {
   provenance?: string;
   /** Create the demo policy from the Open screen (when there is none yet). */
   createPolicyHere?: boolean;
+  /** Whose key signs the opening (their PIN is typed too); left out, the caller chooses. */
+  openAs?: DemoApprover;
 }
 
-/** Fills the Open screen; the caller presses "Open ceremony" (or uses openCeremony). */
+/** A "Sign … as" group: the keys that may sign, and the PIN of the chosen one. */
+export const signAsGroup = (container: Page | Locator, legend: string) => container.getByRole('group', { name: legend });
+export const pinField = (group: Locator) => group.getByLabel('PIN', { exact: true });
+
+/** Chooses `who`'s key in a "Sign … as" group and types its PIN. */
+export async function signAs(group: Locator, who: DemoApprover, pin = demoPin): Promise<void> {
+  await keyChoice(group, who).check();
+  await pinField(group).fill(pin);
+}
+
+/** Fills the Open screen, including who signs the opening when `openAs` is given; the caller presses "Open ceremony" (or uses openCeremony). */
 export async function fillOpenForm(page: Page, options: OpenOptions): Promise<void> {
   await expect(page.getByRole('heading', { name: 'Open a ceremony', level: 2 })).toBeVisible();
   await page.getByRole('textbox', { name: 'Release name' }).fill(options.name);
@@ -76,10 +95,11 @@ export async function fillOpenForm(page: Page, options: OpenOptions): Promise<vo
   if (options.createPolicyHere) await page.getByRole('button', { name: 'Create the demo policy' }).click();
   // One policy in the store: it is chosen for the person.
   await expect(page.getByRole('combobox', { name: 'Who must approve' })).toHaveValue(/\.json$/);
+  if (options.openAs) await signAs(signAsGroup(page, 'Sign the opening as'), options.openAs);
 }
 
 /** Ceremonies → "Open a ceremony" → the form → "Open ceremony" → what Conclave found → "Review the ceremony". Returns the ceremony id. */
-export async function openCeremony(page: Page, options: OpenOptions): Promise<string> {
+export async function openCeremony(page: Page, options: OpenOptions & { openAs: DemoApprover }): Promise<string> {
   await goTo(page, 'Ceremonies');
   await page.getByRole('button', { name: 'Open a ceremony' }).first().click();
   await fillOpenForm(page, options);
@@ -116,23 +136,20 @@ export async function approveAs(page: Page, title: string, who: DemoApprover, pi
   if (!(await reviewSection(page).getByRole('button', { name: 'Approve…' }).isEnabled())) await tickChecklist(page);
   await reviewSection(page).getByRole('button', { name: 'Approve…' }).click();
   const dialog = signDialog(page, 'Approve', title);
-  await keyChoice(dialog, who).check();
-  await dialog.getByLabel('PIN').fill(pin);
+  await signAs(signAsGroup(dialog, 'Sign with'), who, pin);
   await dialog.getByRole('button', { name: 'Sign approval' }).click();
   await expect(dialog).toBeHidden();
   await expect(approvalsSection(page).getByRole('listitem').filter({ hasText: who })).toBeVisible();
 }
 
-/** Rejects as `who` with a reason; waits until the rejection is listed. */
-export async function rejectAs(page: Page, title: string, who: DemoApprover, reason: string): Promise<void> {
-  await reviewSection(page).getByRole('button', { name: 'Reject…' }).click();
-  const dialog = signDialog(page, 'Reject', title);
-  await dialog.getByRole('textbox', { name: 'Reason for rejecting' }).fill(reason);
-  await keyChoice(dialog, who).check();
-  await dialog.getByLabel('PIN').fill(demoPin);
-  await dialog.getByRole('button', { name: 'Sign rejection' }).click();
-  await expect(dialog).toBeHidden();
-  await expect(approvalsSection(page).getByRole('listitem').filter({ hasText: reason })).toContainText(who);
+/** Publishes into `folder`, signed by `who`; waits for the verifier's line and returns the envelope's path. */
+export async function publishAs(page: Page, who: DemoApprover, folder: string): Promise<string> {
+  const publish = page.getByRole('region', { name: 'Publish', exact: true });
+  await publish.getByRole('textbox', { name: 'Publish to folder' }).fill(folder);
+  await signAs(signAsGroup(publish, 'Sign the publication as'), who);
+  await publish.getByRole('button', { name: 'Publish', exact: true }).click();
+  await expect(publish.getByRole('status').filter({ hasText: /verified/i })).toBeVisible();
+  return (await publish.getByRole('listitem').filter({ hasText: 'Envelope' }).locator('code').textContent())!.trim();
 }
 
 /** The policy files in the data folder (the demo policy is the only one in these tests). */

@@ -121,6 +121,20 @@ export const PublishResultSchema = z.object({
   /** "verified: alice, bob (2 of 3)". */
   verified: z.string(),
   verifyCommand: z.string(),
+  /** For a release with container images (issue 6): where the envelope was attached, one entry per image. */
+  registry: z
+    .array(
+      z.object({
+        /** The image, pinned: registry/repository@sha256:…. */
+        image: z.string(),
+        /** The OCI 1.1 artifact manifest that carries the envelope. */
+        artifactDigest: z.string(),
+        via: z.enum(['referrers-api', 'referrers-tag']),
+        /** Already attached by an earlier publish: nothing was written. */
+        alreadyPresent: z.boolean(),
+      }),
+    )
+    .optional(),
 });
 
 export const VerificationSchema = z.object({
@@ -199,6 +213,16 @@ export type BundleImportReport = z.output<typeof BundleImportReportSchema>;
 // ---- the shared repository (issue 5) ----------------------------------------
 
 /** Where this store stands against its one git remote, as the window shows it. */
+/** What this machine last verified of the store's history (`conclave audit verify`, or Verify in History). */
+export const HistoryVerificationSchema = z.object({
+  /** never: no audit ran here; verified: main is the verified head; behind: commits came after it; failed: the last audit found problems. */
+  state: z.enum(['never', 'verified', 'behind', 'failed']),
+  head: z.string().optional(),
+  at: z.string().optional(),
+  commitsSince: z.number().int().nonnegative().optional(),
+  findings: z.number().int().nonnegative().optional(),
+});
+
 export const RepositoryStatusSchema = z.object({
   url: z.string().optional(),
   state: z.enum(['no-remote', 'up-to-date', 'ahead', 'behind', 'diverged', 'offline', 'error', 'rewritten']),
@@ -212,7 +236,21 @@ export const RepositoryStatusSchema = z.object({
   syncing: z.boolean(),
   /** When the last sync finished (ISO 8601), whatever its outcome. */
   lastSyncAt: z.string().optional(),
+  verification: HistoryVerificationSchema.optional(),
 });
+
+/** One run of the audit from the window: what it checked and every problem (the first 200), as `conclave audit verify` reports them. */
+export const HistoryAuditSchema = z.object({
+  ok: z.boolean(),
+  head: z.string().optional(),
+  counts: z.object({ ceremonies: z.number(), events: z.number(), signatures: z.number(), evidence: z.number(), publishedEnvelopes: z.number(), commits: z.number() }),
+  findings: z.array(z.object({ code: z.string(), message: z.string(), ceremonyId: z.string().optional(), file: z.string().optional(), commit: z.string().optional() })).max(200),
+  /** Findings beyond the 200 listed. */
+  moreFindings: z.number().int().nonnegative(),
+  notes: z.array(z.string()).max(200),
+  verification: HistoryVerificationSchema,
+});
+export type HistoryAudit = z.output<typeof HistoryAuditSchema>;
 
 /** What one sync did, in counts and sentences. */
 export const SyncSummarySchema = z.object({

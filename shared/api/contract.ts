@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { keyAlgorithms } from '../keys/algorithms';
 import { errorCodes } from '../errors';
 import { ceremonyIdPattern } from '../ceremony/events';
+import { parseImageReference } from '../oci/reference';
 import {
   BundleExportResultSchema,
   BundleImportReportSchema,
@@ -19,6 +20,7 @@ import {
   PolicySummarySchema,
   PublishResultSchema,
   RepositoryStatusSchema,
+  HistoryAuditSchema,
   SigningKeySchema,
   SyncSummarySchema,
   VerificationSchema,
@@ -124,6 +126,18 @@ export const AppInfoSchema = z.object({
 const Empty = z.object({}).strict();
 const CeremonyIdText = z.string().regex(ceremonyIdPattern, 'not a ceremony id');
 const AbsolutePath = z.string().min(1).max(4096);
+/** An image as Docker, cosign and crane name it (`registry/repository:tag` or `…@sha256:…`); shared/oci/reference.ts decides. */
+const ImageReferenceText = z
+  .string()
+  .max(1024)
+  .refine((text) => {
+    try {
+      parseImageReference(text);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'Give an image as registry/repository:tag or registry/repository@sha256:<digest>, e.g. ghcr.io/acme/app:1.2.3.');
 /** A path from the root (/…, C:\…, \\server\…): a relative one would depend on where the core happens to run. */
 const FullPath = AbsolutePath.refine((path) => path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith('\\\\'), 'Give a full path, from the root of the disk.').refine((path) => !path.includes('\0'), 'A path cannot contain a NUL character.');
 const OperationId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'not an operation id');
@@ -167,24 +181,37 @@ export const calls = {
         operationId: OperationId,
         policyPath: AbsolutePath,
         release: z.object({ name: z.string().trim().min(1, 'Name the release.').max(256), version: z.string().trim().min(1, 'Give the version.').max(128), purl: z.string().max(1024).optional() }).strict(),
-        artifactPaths: z.array(AbsolutePath).min(1, 'Add at least one artifact.').max(1000),
+        artifactPaths: z.array(AbsolutePath).max(1000),
+        /** Container images (issue 6), by tag or digest: each is resolved to its manifest digest once, at opening, and that digest is signed. */
+        images: z.array(ImageReferenceText).max(100).optional(),
         provenancePaths: z.array(AbsolutePath).max(100),
         sbomPath: AbsolutePath.optional(),
         sha512: z.boolean().optional(),
+        /** The opener's key (an approver or release manager of the policy): it signs the opening. */
+        keyUri: Pkcs11UriText,
+        pin: Pin.nullable(),
       })
-      .strict(),
+      .strict()
+      .refine((input) => input.artifactPaths.length + (input.images?.length ?? 0) > 0, { message: 'Add at least one artifact file or image.', path: ['artifactPaths'] }),
     output: CeremonyDetailSchema,
   },
   'operations.cancel': { input: z.object({ operationId: OperationId }).strict(), output: z.object({ cancelled: z.boolean() }) },
   'ceremonies.freeze': {
-    input: z.object({ id: CeremonyIdText, overrideReason: Reason.optional(), keyUri: Pkcs11UriText.optional(), pin: Pin.optional() }).strict(),
+    input: z.object({ id: CeremonyIdText, overrideReason: Reason.optional(), keyUri: Pkcs11UriText, pin: Pin.nullable() }).strict(),
     output: CeremonyDetailSchema,
   },
-  'ceremonies.signingKeys': { input: z.object({ id: CeremonyIdText }).strict(), output: z.array(SigningKeySchema) },
+  /**
+   * Keys on attached tokens and whether each may act on this ceremony: `decide`
+   * (approve or reject: approvers only) or `manage` (freeze, cancel, publish:
+   * approvers and release managers).
+   */
+  'ceremonies.signingKeys': { input: z.object({ id: CeremonyIdText, purpose: z.enum(['decide', 'manage']).optional() }).strict(), output: z.array(SigningKeySchema) },
+  /** Keys on attached tokens that may open a ceremony under this policy (its approvers and release managers). */
+  'policies.signingKeys': { input: z.object({ policyPath: AbsolutePath }).strict(), output: z.array(SigningKeySchema) },
   'ceremonies.approve': { input: z.object({ id: CeremonyIdText, keyUri: Pkcs11UriText, pin: Pin.nullable() }).strict(), output: CeremonyDetailSchema },
   'ceremonies.reject': { input: z.object({ id: CeremonyIdText, keyUri: Pkcs11UriText, pin: Pin.nullable(), reason: Reason }).strict(), output: CeremonyDetailSchema },
-  'ceremonies.cancel': { input: z.object({ id: CeremonyIdText, reason: Reason.optional() }).strict(), output: CeremonyDetailSchema },
-  'ceremonies.publish': { input: z.object({ id: CeremonyIdText, outDir: AbsolutePath.optional() }).strict(), output: PublishResultSchema },
+  'ceremonies.cancel': { input: z.object({ id: CeremonyIdText, reason: Reason.optional(), keyUri: Pkcs11UriText, pin: Pin.nullable() }).strict(), output: CeremonyDetailSchema },
+  'ceremonies.publish': { input: z.object({ id: CeremonyIdText, outDir: AbsolutePath.optional(), keyUri: Pkcs11UriText, pin: Pin.nullable() }).strict(), output: PublishResultSchema },
   'ceremonies.verify': { input: z.object({ id: CeremonyIdText }).strict(), output: VerificationSchema },
   /**
    * Air-gapped signing (issue 5): writes the whole ceremony to a new bundle
@@ -229,6 +256,8 @@ export const calls = {
   'files.reveal': { input: z.object({ path: AbsolutePath }).strict(), output: z.object({ shown: z.boolean() }) },
   /** The shared repository (issue 5): where this store stands against its remote (fetches, so it can say offline). */
   'repository.status': { input: Empty, output: RepositoryStatusSchema },
+  /** Re-checks the whole store and its history, as `conclave audit verify` does, and remembers the head when it is clean. */
+  'repository.audit': { input: Empty, output: HistoryAuditSchema },
   /** Commits, fetches, merges what others added, pushes; waits for a sync already under way instead of starting a second. */
   'repository.sync': { input: Empty, output: SyncSummarySchema },
   'repository.setRemote': {

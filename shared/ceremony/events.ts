@@ -17,6 +17,9 @@ const Sha256 = Hex(64);
 const Instant = z.iso.datetime({ offset: true });
 const Base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected standard base64');
 
+/** A certificate and any intermediates sent with it: a handful, each well under 64 KiB. */
+const CertificateChain = z.array(Base64.min(1).max(65_536)).min(1).max(8);
+
 export const ceremonyIdPattern = /^c-\d{8}-[a-z2-7]{10}$/;
 export const CeremonyId = z.string().regex(ceremonyIdPattern, 'not a ceremony id (c-YYYYMMDD-xxxxxxxxxx)');
 
@@ -84,6 +87,12 @@ export const ApprovedEvent = z
     keyId: Sha256,
     /** DSSE signature over PAE(payloadType, statement), base64. */
     signature: Base64,
+    /** RFC 3161 trusted time over the signature: the TSA's DER TimeStampResp, base64 (Sigstore's signedTimestamp form). */
+    timestamp: Base64.optional(),
+    /** Why the approval has no trusted time (the policy names no TSA, or it could not be reached), when it has none. */
+    noTrustedTime: z.string().max(1024).optional(),
+    /** For an approver identified by certificate: the certificate of keyId as the token holds it, DER base64, leaf first. */
+    certificates: CertificateChain.optional(),
   })
   .strict();
 
@@ -96,6 +105,8 @@ export const RejectedEvent = z
     reason: z.string().min(1).max(4096),
     /** Signature over PAE(rejectionPayloadType, rejection document), base64. */
     signature: Base64,
+    /** For an approver identified by certificate: the certificate of keyId, DER base64, leaf first. */
+    certificates: CertificateChain.optional(),
   })
   .strict();
 

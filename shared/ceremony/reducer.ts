@@ -17,6 +17,16 @@ export interface CeremonyEventInput {
   source: string;
   /** For approvals and rejections: the signature over the frozen statement (or rejection document) verified with a key of the policy. */
   signatureValid?: boolean;
+  /**
+   * Why the event file's own signature does not vouch for it (no author, a key
+   * the policy does not know, a signature that does not match): such an event
+   * does not count at all (event-actor.ts).
+   */
+  actorProblem?: string;
+  /** For approvals: the time its RFC 3161 time stamp proves (ISO 8601), checked by the core; it replaces the self-reported `at` for the deadline. */
+  trustedTime?: string;
+  /** For approvals without a trusted time: why (no time stamp, or one that does not verify). */
+  timeProblem?: string;
 }
 
 /** How the policy counts: supplied by the core, which owns policy evaluation. */
@@ -55,8 +65,9 @@ export function orderEvents(inputs: CeremonyEventInput[]): CeremonyEventInput[] 
   );
 }
 
-export function reduceCeremony(inputs: CeremonyEventInput[], options: { now: Date; tally: PolicyTally }): CeremonyView {
-  const ordered = orderEvents(inputs);
+export function reduceCeremony(inputs: CeremonyEventInput[], options: { now: Date; tally: PolicyTally; /** The policy counts only approvals with a trusted time. */ requireTrustedTime?: boolean }): CeremonyView {
+  const unvouched = orderEvents(inputs.filter((input) => input.actorProblem !== undefined));
+  const ordered = orderEvents(inputs.filter((input) => input.actorProblem === undefined));
   const openings = ordered.filter((input) => input.event.type === 'opened');
   const opening = openings[0]?.event as OpenedEvent | undefined;
   if (!opening) throw new CeremonyNotOpenedError('This ceremony has no opening event, so there is nothing to show. Its files may be incomplete; sync again or ask whoever opened it.');
@@ -73,12 +84,12 @@ export function reduceCeremony(inputs: CeremonyEventInput[], options: { now: Dat
     findings: opening.findings,
     approvals: [],
     rejections: [],
-    problems: [],
+    problems: unvouched.map(({ source, actorProblem }) => `${source}: ${actorProblem} It does not count.`),
   };
   const expiresAt = Date.parse(opening.expiresAt);
   const decided = new Map<string, 'approved' | 'rejected'>();
 
-  for (const { event, source, signatureValid } of ordered) {
+  for (const { event, source, signatureValid, trustedTime, timeProblem } of ordered) {
     if (event.ceremonyId !== view.id) {
       view.problems.push(`${source} belongs to ceremony ${event.ceremonyId}, not this one; it does not count.`);
       continue;
@@ -101,12 +112,17 @@ export function reduceCeremony(inputs: CeremonyEventInput[], options: { now: Dat
         if (!view.frozen) view.problems.push(`${source}: an ${what} made before the statement was frozen does not count.`);
         else if (event.statementDigest !== view.frozen.statementDigest) view.problems.push(`${source}: an ${what} of another statement (${event.statementDigest.slice(0, 12)}…) does not count.`);
         else if (signatureValid !== true) view.problems.push(`${source}: the ${what} by key ${event.keyId.slice(0, 12)}… has no valid signature from a key of the policy; it does not count.`);
-        else if (Date.parse(event.at) > expiresAt) view.problems.push(`${source}: the ${what} by key ${event.keyId.slice(0, 12)}… came after the ceremony expired; it does not count.`);
+        else if (event.type === 'approved' && options.requireTrustedTime && trustedTime === undefined) {
+          view.problems.push(`${source}: the approval by key ${event.keyId.slice(0, 12)}… has no trusted time (${timeProblem ?? 'no time stamp'}), and the policy requires one; it does not count.`);
+        } else if (Date.parse(trustedTime ?? event.at) > expiresAt) view.problems.push(`${source}: the ${what} by key ${event.keyId.slice(0, 12)}… came after the ceremony expired; it does not count.`);
         else if (decided.has(event.keyId)) {
           // One key, one decision: a second approval adds nothing, and a change of mind is not silently accepted.
           if (decided.get(event.keyId) !== event.type) view.problems.push(`${source}: key ${event.keyId.slice(0, 12)}… already ${decided.get(event.keyId)}; its first decision counts.`);
         } else {
           decided.set(event.keyId, event.type);
+          if (event.type === 'approved' && event.timestamp !== undefined && trustedTime === undefined) {
+            view.problems.push(`${source}: the approval by key ${event.keyId.slice(0, 12)}… carries a time stamp that does not check out (${timeProblem ?? 'unknown reason'}); it counts, without trusted time.`);
+          }
           if (event.type === 'approved') view.approvals.push(event);
           else view.rejections.push(event);
         }

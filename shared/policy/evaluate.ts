@@ -12,6 +12,12 @@ export interface PolicyEvaluationInput {
   rejections: readonly string[];
   /** The approver id of the person who opened the ceremony, when known. */
   openerId?: string;
+  /**
+   * Keys the policy does not list that belong to a certificate approver, by
+   * keyid: each resolved by resolveCertificateSigner (chain, identity, time,
+   * revocation) for the decision it made. A key in neither is unknown.
+   */
+  certificateSigners?: ReadonlyMap<string, string>;
 }
 
 export type NotCountedReason = 'unknown-key' | 'same-key' | 'same-person' | 'opener' | 'rejected';
@@ -36,7 +42,7 @@ export interface PolicyEvaluation {
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
 export function evaluatePolicy(policy: Policy, input: PolicyEvaluationInput): PolicyEvaluation {
-  const ownerOf = new Map(policy.keys.map((key) => [key.keyId, key.approverId]));
+  const ownerOf = new Map([...(input.certificateSigners ?? []), ...policy.keys.map((key): [string, string] => [key.keyId, key.approverId])]);
   const rejecting = new Set(input.rejections.map((keyId) => ownerOf.get(keyId)).filter((id): id is string => id !== undefined));
   const openerExcluded = !policy.separationOfDuties.openerMayApprove && input.openerId !== undefined ? input.openerId : undefined;
 

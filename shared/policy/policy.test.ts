@@ -1,7 +1,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PolicyError, builderAllowed, loadPolicy, loadPolicyText, policyDigest, sourceRepositoryAllowed, type PolicyErrorCode } from './policy';
+import { PolicyError, builderAllowed, eventSignerOf, loadPolicy, loadPolicyText, policyDigest, sourceRepositoryAllowed, type PolicyErrorCode } from './policy';
 import { evaluatePolicy } from './evaluate';
 import { describePolicy } from './describe';
 import { policyJsonSchema } from './schema';
@@ -106,7 +106,7 @@ describe('loadPolicy', () => {
       'policy-key-unsupported',
     ],
     ['an unknown top-level field', (p) => ({ ...p, thresold: 2 }), 'policy-unknown-field'],
-    ['an unknown approver field', (p) => ({ ...p, approvers: [{ ...p.approvers[0], certificate: 'x' }, ...p.approvers.slice(1)] }), 'policy-unknown-field'],
+    ['an unknown approver field', (p) => ({ ...p, approvers: [{ ...p.approvers[0], certficate: 'x' }, ...p.approvers.slice(1)] }), 'policy-unknown-field'],
     ['an unknown separation-of-duties rule', (p) => ({ ...p, separationOfDuties: { openerMayApprove: false, twoPerson: true } }), 'policy-unknown-field'],
     ['version 2', (p) => ({ ...p, version: 2 }), 'policy-version-unsupported'],
     ['version "1" as text', (p) => ({ ...p, version: '1' }), 'policy-version-unsupported'],
@@ -132,6 +132,25 @@ describe('loadPolicy', () => {
   it('refuses policy text that is not JSON, or names a field twice', async () => {
     await expect(loadPolicyText('{"version":1,', nodeDigester)).rejects.toMatchObject({ code: 'policy-not-json' });
     await expect(loadPolicyText('{"version":1,"threshold":1,"threshold":2}', nodeDigester)).rejects.toMatchObject({ code: 'policy-not-json' });
+  });
+});
+
+describe('release managers', () => {
+  it('knows their keys as event signers that never count toward the threshold', async () => {
+    const policy = await loadPolicy({ ...basePolicy(), releaseManagers: [{ id: 'dave', name: 'Dave Deploy', publicKey: dave.publicKeyPem }] }, nodeDigester);
+    expect(policy.releaseManagerKeys.map((key) => [key.approverId, key.keyId])).toEqual([['dave', dave.keyId]]);
+    expect(policy.keys.some((key) => key.keyId === dave.keyId)).toBe(false);
+    expect(policy.people.map((person) => person.id)).not.toContain('dave');
+    expect(eventSignerOf(policy, dave.keyId)).toMatchObject({ id: 'dave', as: 'release manager' });
+    expect(eventSignerOf(policy, alice.keyId)).toMatchObject({ id: 'alice', as: 'approver' });
+    expect(eventSignerOf(policy, makeTestKey('ecdsa-p256').keyId)).toBeUndefined();
+    expect(evaluatePolicy(policy, { approvals: [dave.keyId, alice.keyId], rejections: [] }).satisfied).toBe(false);
+  });
+
+  it('refuses a key listed both as an approver and a release manager, and a person listed as both', async () => {
+    expect(await refusal({ ...basePolicy(), releaseManagers: [{ id: 'dave', publicKey: alice.publicKeyPem }] })).toBe('policy-key-duplicate');
+    expect(await refusal({ ...basePolicy(), releaseManagers: [{ id: 'alice', publicKey: dave.publicKeyPem }] })).toBe('policy-approver-conflict');
+    expect(await refusal({ ...basePolicy(), releaseManagers: [{ id: 'dave', publicKey: 'not a key' }] })).toBe('policy-key-malformed');
   });
 });
 

@@ -15,6 +15,9 @@ import { toHex } from '../encoding/hex';
 import { describeKeyType, type KeyType } from '../keys/algorithms';
 import type { Digester } from '../keys/public-key-info';
 import { CodedError } from '../errors';
+import { certificatesFromPem } from '../x509/certificate';
+import type { CertificateIdentity } from '../x509/identity';
+import { NameSyntaxError, parseRfc4514 } from '../x509/rfc4514';
 
 export const policyErrorCodes = [
   'policy-not-json',
@@ -27,6 +30,9 @@ export const policyErrorCodes = [
   'policy-approver-conflict',
   'policy-threshold-unreachable',
   'policy-role-unreachable',
+  'policy-certificate-malformed',
+  'policy-certificate-identity-missing',
+  'policy-certificate-identity-malformed',
 ] as const;
 export type PolicyErrorCode = (typeof policyErrorCodes)[number];
 
@@ -43,11 +49,27 @@ export interface PolicyKey {
   approverId: string;
 }
 
+/** One approver entry that names a certificate identity instead of a key. */
+export interface CertificateApprover {
+  approverId: string;
+  /** Its index in the document's approvers, to name it in messages. */
+  index: number;
+  /** DER trust anchors: the chain must end at one of them. */
+  roots: Uint8Array[];
+  /** DER certificates that may complete a chain (never trusted by themselves). */
+  intermediates: Uint8Array[];
+  /** What the certificate must name: every field given must match. */
+  identity: CertificateIdentity;
+  /** Where its CAs publish their CRLs; when there are any, every CA of the chain must have a current CRL. */
+  crls: string[];
+}
+
 /** One person: every policy entry with the same id. */
 export interface PolicyPerson {
   id: string;
   name?: string;
   role?: string;
+  /** The person's listed keys (none for a person identified by certificate only). */
   keyIds: string[];
 }
 
@@ -57,13 +79,26 @@ export interface Policy {
   threshold: number;
   /** Distinct people, in the order they first appear in the document. */
   people: PolicyPerson[];
-  /** Every key, in document order. */
+  /** Every approver key, in document order: the keys whose signatures count toward the threshold. */
   keys: PolicyKey[];
+  /**
+   * Approvers identified by certificate (issue 6): any key their CA certifies
+   * for the identity counts, once its chain, identity, validity at the signing
+   * time and revocation check out (certificate-signer.ts).
+   */
+  certificateApprovers: CertificateApprover[];
+  /**
+   * Keys of release managers (approverId is the manager's id): they sign the
+   * events of a ceremony (open, freeze, cancel, publish) but never approve.
+   */
+  releaseManagerKeys: PolicyKey[];
   /** Minimum approving people per role. */
   roles: Record<string, number>;
   separationOfDuties: { openerMayApprove: boolean };
   evidence: { builders?: string[]; sourceRepositories?: string[]; allowOverride: boolean };
   ceremony: { maxOpenHours: number };
+  /** Where approvals get trusted time, and which TSA CAs to trust; absent when the policy asks for none. */
+  timestamping?: { url?: string; roots: Uint8Array[]; required: boolean };
   /** Lowercase hex SHA-256 of the RFC 8785 canonical JSON of the document as written. */
   digest: string;
   /** The validated document as written (no defaults filled in). */
@@ -114,26 +149,39 @@ export async function loadPolicy(value: unknown, digester: Digester): Promise<Po
   const keys: PolicyKey[] = [];
   const people = new Map<string, PolicyPerson>();
   const keyOwners = new Map<string, { approverId: string; index: number }>();
+  const certificateApprovers: CertificateApprover[] = [];
   for (const [index, entry] of document.approvers.entries()) {
     const where = `approvers[${index}] ("${entry.id}")`;
-    const reading = readPublicKeyPem(entry.publicKey);
-    if (!reading.ok) {
-      throw new PolicyError(reading.problem === 'malformed' ? 'policy-key-malformed' : 'policy-key-unsupported', `The public key of ${where} cannot be used: ${reading.reason}.`);
-    }
-    const keyId = toHex(await digester.digest('SHA-256', reading.spki));
-    const earlier = keyOwners.get(keyId);
-    if (earlier) {
+    if ((entry.publicKey === undefined) === (entry.certificate === undefined)) {
       throw new PolicyError(
-        'policy-key-duplicate',
-        `The same ${describeKeyType(reading.type)} key is listed twice: in approvers[${earlier.index}] ("${earlier.approverId}") and in ${where}. A key belongs to one entry; remove one of them.`,
+        'policy-malformed',
+        `${where} ${entry.publicKey === undefined ? 'gives neither a publicKey nor a certificate' : 'gives both a publicKey and a certificate'}. An entry names one key (publicKey) or one certificate identity (certificate); list a person's other key as another entry with the same id.`,
       );
     }
-    keyOwners.set(keyId, { approverId: entry.id, index });
-    keys.push({ keyId, spki: reading.spki, type: reading.type, approverId: entry.id });
+    const keyIdsOfEntry: string[] = [];
+    if (entry.certificate !== undefined) {
+      certificateApprovers.push(readCertificateApprover(entry.certificate, entry.id, index, where));
+    } else {
+      const reading = readPublicKeyPem(entry.publicKey!);
+      if (!reading.ok) {
+        throw new PolicyError(reading.problem === 'malformed' ? 'policy-key-malformed' : 'policy-key-unsupported', `The public key of ${where} cannot be used: ${reading.reason}.`);
+      }
+      const keyId = toHex(await digester.digest('SHA-256', reading.spki));
+      const earlier = keyOwners.get(keyId);
+      if (earlier) {
+        throw new PolicyError(
+          'policy-key-duplicate',
+          `The same ${describeKeyType(reading.type)} key is listed twice: in approvers[${earlier.index}] ("${earlier.approverId}") and in ${where}. A key belongs to one entry; remove one of them.`,
+        );
+      }
+      keyOwners.set(keyId, { approverId: entry.id, index });
+      keys.push({ keyId, spki: reading.spki, type: reading.type, approverId: entry.id });
+      keyIdsOfEntry.push(keyId);
+    }
 
     const person = people.get(entry.id);
     if (!person) {
-      people.set(entry.id, { id: entry.id, ...(entry.name !== undefined ? { name: entry.name } : {}), ...(entry.role !== undefined ? { role: entry.role } : {}), keyIds: [keyId] });
+      people.set(entry.id, { id: entry.id, ...(entry.name !== undefined ? { name: entry.name } : {}), ...(entry.role !== undefined ? { role: entry.role } : {}), keyIds: keyIdsOfEntry });
       continue;
     }
     // One person, several keys: the entries must describe the same person, or the role count would depend on which key signed.
@@ -147,7 +195,29 @@ export async function loadPolicy(value: unknown, digester: Digester): Promise<Po
       throw new PolicyError('policy-approver-conflict', `"${entry.id}" is listed with the names "${person.name}" and "${entry.name}". Entries with the same id are one person: give them the same name.`);
     }
     if (person.name === undefined && entry.name !== undefined) person.name = entry.name;
-    person.keyIds.push(keyId);
+    person.keyIds.push(...keyIdsOfEntry);
+  }
+
+  const releaseManagerKeys: PolicyKey[] = [];
+  for (const [index, entry] of (document.releaseManagers ?? []).entries()) {
+    const where = `releaseManagers[${index}] ("${entry.id}")`;
+    const reading = readPublicKeyPem(entry.publicKey);
+    if (!reading.ok) {
+      throw new PolicyError(reading.problem === 'malformed' ? 'policy-key-malformed' : 'policy-key-unsupported', `The public key of ${where} cannot be used: ${reading.reason}.`);
+    }
+    const keyId = toHex(await digester.digest('SHA-256', reading.spki));
+    const earlier = keyOwners.get(keyId);
+    if (earlier) {
+      throw new PolicyError(
+        'policy-key-duplicate',
+        `The same ${describeKeyType(reading.type)} key is listed twice: for "${earlier.approverId}" and in ${where}. An approver needs no release-manager entry; remove one of them.`,
+      );
+    }
+    if (people.has(entry.id)) {
+      throw new PolicyError('policy-approver-conflict', `"${entry.id}" is both an approver and, in ${where}, a release manager. Approvers may open and publish already: list each person once.`);
+    }
+    keyOwners.set(keyId, { approverId: entry.id, index });
+    releaseManagerKeys.push({ keyId, spki: reading.spki, type: reading.type, approverId: entry.id });
   }
 
   const everyone = [...people.values()];
@@ -176,6 +246,8 @@ export async function loadPolicy(value: unknown, digester: Digester): Promise<Po
     threshold: document.threshold,
     people: everyone,
     keys,
+    certificateApprovers,
+    releaseManagerKeys,
     roles,
     separationOfDuties: { openerMayApprove: document.separationOfDuties?.openerMayApprove ?? false },
     evidence: {
@@ -184,8 +256,63 @@ export async function loadPolicy(value: unknown, digester: Digester): Promise<Po
       allowOverride: document.evidence?.allowOverride ?? false,
     },
     ceremony: { maxOpenHours: document.ceremony?.maxOpenHours ?? defaultMaxOpenHours },
+    ...(document.timestamping ? { timestamping: readTimestamping(document.timestamping) } : {}),
     digest: await digestOfLoaded(value, digester),
     document,
+  };
+}
+
+function readTimestamping(section: NonNullable<PolicyDocument['timestamping']>): NonNullable<Policy['timestamping']> {
+  let roots: Uint8Array[];
+  try {
+    roots = certificatesFromPem(section.certificates).map((certificate) => certificate.der);
+  } catch (error) {
+    throw new PolicyError('policy-certificate-malformed', `The TSA certificates in timestamping.certificates cannot be read: ${error instanceof Error ? error.message : String(error)} Give the TSA's CA certificate as PEM ("-----BEGIN CERTIFICATE-----").`);
+  }
+  if (roots.length === 0) throw new PolicyError('policy-certificate-malformed', 'timestamping.certificates holds no PEM "CERTIFICATE" block. Give the CA certificate the TSA chains to.');
+  return { ...(section.url !== undefined ? { url: section.url } : {}), roots, required: section.required ?? false };
+}
+
+function readCertificates(pem: string, what: string, where: string): Uint8Array[] {
+  let certificates: Uint8Array[];
+  try {
+    certificates = certificatesFromPem(pem).map((certificate) => certificate.der);
+  } catch (error) {
+    throw new PolicyError('policy-certificate-malformed', `The ${what} of ${where} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (certificates.length === 0) throw new PolicyError('policy-certificate-malformed', `The ${what} of ${where} hold no PEM "CERTIFICATE" block. Give the CA certificates as PEM ("-----BEGIN CERTIFICATE-----").`);
+  return certificates;
+}
+
+function readCertificateApprover(section: NonNullable<PolicyDocument['approvers'][number]['certificate']>, approverId: string, index: number, where: string): CertificateApprover {
+  const { subject, email, uri, dns } = section;
+  if (subject === undefined && email === undefined && uri === undefined && dns === undefined) {
+    throw new PolicyError(
+      'policy-certificate-identity-missing',
+      `The certificate of ${where} names no identity, so any certificate its CA ever issued would count as ${approverId}. Give at least one of subject, email, uri or dns.`,
+    );
+  }
+  if (subject !== undefined && subject.includes('=')) {
+    try {
+      parseRfc4514(subject);
+    } catch (error) {
+      const detail = error instanceof NameSyntaxError ? error.message : 'unreadable';
+      throw new PolicyError(
+        'policy-certificate-identity-malformed',
+        `The certificate subject of ${where}, "${subject}", is not an RFC 4514 name (${detail}). Write it as openssl x509 -noout -subject -nameopt RFC2253 prints it, or give only the common name.`,
+      );
+    }
+  }
+  if (email !== undefined && !/^[^@\s]+@[^@\s]+$/.test(email)) {
+    throw new PolicyError('policy-certificate-identity-malformed', `The certificate email of ${where}, "${email}", is not an email address.`);
+  }
+  return {
+    approverId,
+    index,
+    roots: readCertificates(section.roots, 'certificate roots', where),
+    intermediates: section.intermediates === undefined ? [] : readCertificates(section.intermediates, 'certificate intermediates', where),
+    identity: { ...(subject !== undefined ? { subject } : {}), ...(email !== undefined ? { email } : {}), ...(uri !== undefined ? { uri } : {}), ...(dns !== undefined ? { dns } : {}) },
+    crls: section.crls ?? [],
   };
 }
 
@@ -201,6 +328,17 @@ async function digestOfLoaded(value: unknown, digester: Digester): Promise<strin
 /** Lowercase hex SHA-256 of the RFC 8785 canonical JSON of a policy document: any JCS tool reproduces it from the file. */
 export async function policyDigest(document: unknown, digester: Digester): Promise<string> {
   return toHex(await digester.digest('SHA-256', canonicalJsonBytes(document)));
+}
+
+/**
+ * Who signed a ceremony event with this key, by the policy: an approver or a
+ * release manager. A key the policy does not know is nobody.
+ */
+export function eventSignerOf(policy: Policy, keyId: string): { id: string; spki: Uint8Array; as: 'approver' | 'release manager' } | undefined {
+  const approver = policy.keys.find((key) => key.keyId === keyId);
+  if (approver) return { id: approver.approverId, spki: approver.spki, as: 'approver' };
+  const manager = policy.releaseManagerKeys.find((key) => key.keyId === keyId);
+  return manager ? { id: manager.approverId, spki: manager.spki, as: 'release manager' } : undefined;
 }
 
 export function personOfKey(policy: Policy, keyId: string): PolicyPerson | undefined {

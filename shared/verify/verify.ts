@@ -4,7 +4,7 @@
  * says exactly what failed. Every signature must be valid and by a key of the
  * policy; nothing counts twice; people are counted, not signatures.
  *
- *   envelope → payload-type → statement → signatures → duplicates → policy → artifacts → expiry
+ *   envelope → payload-type → statement → signatures → duplicates → trusted-time → certificates → policy → artifacts → expiry
  *
  * The first three steps stop the pipeline (there is nothing to check a
  * signature against without them); the others all run, so a report lists
@@ -17,10 +17,14 @@ import { JsonError, parseJsonBytes, parseJsonText } from '../json/parse';
 import type { SignatureVerifier } from '../keys/signature-verifier';
 import { describePolicy } from '../policy/describe';
 import { evaluatePolicy } from '../policy/evaluate';
-import type { Policy, PolicyKey } from '../policy/policy';
+import type { Policy } from '../policy/policy';
+import { resolveCertificateSigner, type CertificateSignerDependencies, type CertificateSignerFailureCode } from '../policy/certificate-signer';
+import { describeCertificate, parseCertificate } from '../x509/certificate';
+import { X509Error } from '../x509/errors';
+import { verifyApprovalTime, type TrustedTimeDependencies } from '../timestamp/approval-time';
 import { StatementError, parseInTotoStatement, releaseApprovalPredicateType, releaseStatementFromInToto, type InTotoStatement, type ReleaseStatement } from '../statement/statement';
 
-export const verificationSteps = ['envelope', 'payload-type', 'statement', 'signatures', 'duplicates', 'policy', 'artifacts', 'expiry'] as const;
+export const verificationSteps = ['envelope', 'payload-type', 'statement', 'signatures', 'duplicates', 'trusted-time', 'certificates', 'policy', 'artifacts', 'expiry'] as const;
 export type VerificationStep = (typeof verificationSteps)[number];
 
 export const verificationFailureCodes = [
@@ -34,6 +38,21 @@ export const verificationFailureCodes = [
   'signature-invalid',
   'unknown-key',
   'duplicate-signature',
+  'timestamp-invalid',
+  'trusted-time-missing',
+  /** A certificate approver's certificate cannot be read, certifies another key, or may not sign (key usage). */
+  'certificate-invalid',
+  /** It does not chain to the approver's trusted roots (another CA). */
+  'certificate-untrusted',
+  /** It had expired at the signing time (the trusted time, else the time of the check). */
+  'certificate-expired',
+  'certificate-not-yet-valid',
+  /** Its CA revoked it before the signing time, or for a key compromise. */
+  'certificate-revoked',
+  /** No current CRL of one of its CAs, or an unusable one: revocation cannot be ruled out. */
+  'certificate-revocation-unknown',
+  /** It is from a trusted CA but names none of the policy's certificate approvers (or several). */
+  'certificate-identity-mismatch',
   'threshold-not-met',
   'role-minimum-not-met',
   'artifact-mismatch',
@@ -53,7 +72,11 @@ export interface VerificationFailure {
   digest?: string;
 }
 
-export type SignatureStatus = 'valid' | 'invalid' | 'unknown-key' | 'duplicate';
+/**
+ * `untimed`: valid, but without the trusted time the policy requires, so it does not count.
+ * `certificate-refused`: valid, by the key of a certificate that does not make it an approver's (revoked, expired, another CA or identity).
+ */
+export type SignatureStatus = 'valid' | 'invalid' | 'unknown-key' | 'duplicate' | 'untimed' | 'certificate-refused';
 
 export interface SignatureReport {
   /** Index in the envelope's signatures list (0-based, as in the JSON). */
@@ -64,6 +87,18 @@ export interface SignatureReport {
   approverId?: string;
   /** Whether it counted toward the policy (a valid signature may not: a person's second key, or the ceremony's opener). */
   counted: boolean;
+  /** When its RFC 3161 time stamp proves it was made (ISO 8601), when it has one that verifies. */
+  trustedTime?: string;
+  /** For a signature by a certificate approver's key: the certificate, and the time it was checked at. */
+  certificate?: {
+    subject: string;
+    issuer: string;
+    serialNumber: string;
+    /** The signing time the chain was checked at (ISO 8601). */
+    checkedAt: string;
+    /** `trusted-time`: the RFC 3161 time; `current-time`: no trusted time, so the time of the check (or `at`). */
+    timeSource: 'trusted-time' | 'current-time';
+  };
 }
 
 export interface VerificationReport {
@@ -97,11 +132,49 @@ export interface VerificationInput {
   at?: Date;
   /** Accept in-toto statements with another predicate type (signatures, policy and subjects are still checked). Default false. */
   acceptForeignPredicate?: boolean;
+  /** RFC 3161 time stamps by keyid (Sigstore's signedTimestamp: base64 DER TimeStampResp), e.g. from the approvers' Sigstore bundles. */
+  timestamps?: Record<string, string>;
+  /**
+   * Certificates of certificate approvers by keyid (DER, leaf first), e.g. from their Sigstore bundles or the
+   * ceremony's approvals: a signature by a key the policy does not list counts when its certificate checks out
+   * (shared/policy/certificate-signer.ts) at its trusted time, else at `at`, else at `now`.
+   */
+  certificates?: Record<string, Uint8Array[]>;
+  /** CRLs (DER or PEM) for certificate approvers: fetched from the policy's URLs, or files given for offline use. */
+  crls?: Uint8Array[];
+  /** What went wrong fetching the policy's CRLs, for the message when one is missing. */
+  crlProblems?: string[];
+  /** The current time: CRL freshness, and the signing time of a certificate approver's signature without trusted time (when `at` is not given). Default: the clock. */
+  now?: Date;
 }
 
 export interface VerificationDependencies {
   signatureVerifier: SignatureVerifier;
+  /** Needed when time stamps are given or the policy requires trusted time. */
+  trustedTime?: TrustedTimeDependencies;
+  /** Needed when certificates are given (the trustedTime dependencies serve when these are left out). */
+  certificates?: CertificateSignerDependencies;
 }
+
+const certificateFailureCodes: Record<CertificateSignerFailureCode, VerificationFailureCode> = {
+  'certificate-malformed': 'certificate-invalid',
+  'certificate-unsupported': 'certificate-invalid',
+  'certificate-usage': 'certificate-invalid',
+  'certificate-missing': 'certificate-invalid',
+  'certificate-key-mismatch': 'certificate-invalid',
+  'certificate-key-unsupported': 'certificate-invalid',
+  'certificate-untrusted': 'certificate-untrusted',
+  'certificate-signature-invalid': 'certificate-untrusted',
+  'certificate-expired': 'certificate-expired',
+  'certificate-not-yet-valid': 'certificate-not-yet-valid',
+  'certificate-revoked': 'certificate-revoked',
+  'certificate-crl-invalid': 'certificate-revocation-unknown',
+  'certificate-crl-stale': 'certificate-revocation-unknown',
+  'certificate-crl-missing': 'certificate-revocation-unknown',
+  'certificate-identity-mismatch': 'certificate-identity-mismatch',
+  'certificate-ambiguous': 'certificate-identity-mismatch',
+  'certificate-approvers-none': 'unknown-key',
+};
 
 /** More signatures than any ceremony produces means someone is trying to make the verifier work, not a release. */
 export const maximumSignatures = 256;
@@ -138,7 +211,7 @@ function readEnvelope(input: VerificationInput['envelope']): Envelope {
   return parseEnvelope(value);
 }
 
-export async function verifyRelease(input: VerificationInput, { signatureVerifier }: VerificationDependencies): Promise<VerificationReport> {
+export async function verifyRelease(input: VerificationInput, { signatureVerifier, trustedTime, certificates: certificateDependencies }: VerificationDependencies): Promise<VerificationReport> {
   const { policy } = input;
   const report: VerificationReport = {
     ok: false,
@@ -199,11 +272,41 @@ export async function verifyRelease(input: VerificationInput, { signatureVerifie
   let before = report.failures.length;
   const signed = pae(envelope.payloadType, payload);
   const keysById = new Map(policy.keys.map((key) => [key.keyId, key]));
-  const checked: { signature: Uint8Array; key?: PolicyKey }[] = [];
+  /** Per signature: its bytes, the key that verified it, and for a certificate approver's key the certificates it came with. */
+  const checked: { signature: Uint8Array; key?: { keyId: string; approverId?: string }; certificates?: Uint8Array[] }[] = [];
   for (const [index, entry] of envelope.signatures.entries()) {
     const signature = fromBase64(entry.sig);
     const named = keysById.get(entry.keyid);
-    let key: PolicyKey | undefined;
+    const chain = named ? undefined : input.certificates?.[entry.keyid];
+    if (chain && chain.length > 0) {
+      // A key the policy does not list, with a certificate: the signature must verify with the certified key; whose key it is, the certificates step says.
+      let certified: Uint8Array | undefined;
+      let unreadable: string | undefined;
+      try {
+        certified = parseCertificate(chain[0]!).spki;
+      } catch (error) {
+        if (!(error instanceof X509Error)) throw error;
+        unreadable = error.message;
+      }
+      const valid = certified !== undefined && signature.length <= maximumSignatureBytes && (await signatureVerifier.verify(certified, signed, signature));
+      checked.push({ signature, ...(valid ? { key: { keyId: entry.keyid }, certificates: chain } : {}) });
+      if (valid) {
+        report.signatures.push({ index, keyId: entry.keyid, status: 'valid', counted: false });
+        continue;
+      }
+      report.signatures.push({ index, keyId: entry.keyid, status: 'invalid', counted: false });
+      fail({
+        code: unreadable ? 'certificate-invalid' : 'signature-invalid',
+        step: 'signatures',
+        signatureIndex: index,
+        keyId: entry.keyid,
+        message: unreadable
+          ? `The certificate given for signatures[${index}] (keyid ${short(entry.keyid)}) cannot be read: ${unreadable}`
+          : `signatures[${index}] (keyid ${short(entry.keyid)}) does not verify with the key of the certificate given for it: the payload was changed after signing, or the certificate is another key's.`,
+      });
+      continue;
+    }
+    let key: (typeof policy.keys)[number] | undefined;
     if (signature.length <= maximumSignatureBytes) {
       if (named) key = (await signatureVerifier.verify(named.spki, signed, signature)) ? named : undefined;
       else {
@@ -234,7 +337,7 @@ export async function verifyRelease(input: VerificationInput, { signatureVerifie
         step: 'signatures',
         signatureIndex: index,
         keyId: entry.keyid,
-        message: `signatures[${index}] (keyid ${short(entry.keyid)}) was not made by any key in the policy; it does not count.`,
+        message: `signatures[${index}] (keyid ${short(entry.keyid)}) was not made by any key in the policy; it does not count.${policy.certificateApprovers.length > 0 ? " If it is a certificate approver's, give their Sigstore bundle (--bundle): it carries the certificate." : ''}`,
       });
     }
   }
@@ -261,8 +364,8 @@ export async function verifyRelease(input: VerificationInput, { signatureVerifie
         keyId: key.keyId,
         message:
           sameSignature !== undefined
-            ? `signatures[${index}] is the same signature as signatures[${earlier}] (${key.approverId}, keyid ${short(key.keyId)}); it counts once.`
-            : `signatures[${index}] is a second signature by the key of signatures[${earlier}] (${key.approverId}, keyid ${short(key.keyId)}); a key counts once.`,
+            ? `signatures[${index}] is the same signature as signatures[${earlier}] (${key.approverId ?? 'a certificate approver'}, keyid ${short(key.keyId)}); it counts once.`
+            : `signatures[${index}] is a second signature by the key of signatures[${earlier}] (${key.approverId ?? 'a certificate approver'}, keyid ${short(key.keyId)}); a key counts once.`,
       });
       continue;
     }
@@ -270,11 +373,82 @@ export async function verifyRelease(input: VerificationInput, { signatureVerifie
   }
   finishStep('duplicates', before);
 
-  // 6. policy: distinct people, role minimums, and the opener rule when the statement names the opener.
+  // 6. trusted-time: each time stamp over its own signature, from a TSA the policy trusts; required ones missing make the signature not count.
+  before = report.failures.length;
+  const required = policy.timestamping?.required ?? false;
+  for (const [index, entry] of report.signatures.entries()) {
+    if (entry.status !== 'valid') continue;
+    const stamp = input.timestamps?.[entry.keyId];
+    if (stamp !== undefined) {
+      if (!trustedTime) throw new Error('verifyRelease needs trustedTime dependencies to check time stamps.');
+      const verdict = await verifyApprovalTime(stamp, checked[index]!.signature, policy, trustedTime);
+      if (verdict.ok) {
+        entry.trustedTime = verdict.genTime.toISOString();
+        continue;
+      }
+      fail({ code: 'timestamp-invalid', step: 'trusted-time', signatureIndex: index, keyId: entry.keyId, message: `The time stamp of signatures[${index}] (${entry.approverId ?? short(entry.keyId)}) does not count: ${verdict.reason}` });
+    } else if (required) {
+      fail({ code: 'trusted-time-missing', step: 'trusted-time', signatureIndex: index, keyId: entry.keyId, message: `signatures[${index}] (${entry.approverId ?? short(entry.keyId)}) has no RFC 3161 time stamp, and the policy counts only approvals with a trusted time. Give the approvers' Sigstore bundles (--bundle), which carry them.` });
+    }
+    if (required) entry.status = 'untimed';
+  }
+  finishStep('trusted-time', before);
+
+  // 7. certificates: a certificate approver's key counts when its certificate chains to the approver's roots, names them,
+  //    may sign, and was valid and not revoked at the signing time: the trusted time when there is one, else `at`, else now.
+  before = report.failures.length;
+  const now = input.now ?? new Date();
+  const certificateSigners = new Map<string, string>();
+  for (const [index, entry] of report.signatures.entries()) {
+    const chain = checked[index]!.certificates;
+    if (!chain || entry.status !== 'valid') continue;
+    const dependencies = certificateDependencies ?? trustedTime;
+    if (!dependencies) throw new Error('verifyRelease needs certificate dependencies to check certificates.');
+    const timed = entry.trustedTime !== undefined;
+    const at = timed ? new Date(entry.trustedTime!) : (input.at ?? now);
+    const resolved = await resolveCertificateSigner(
+      policy,
+      { keyId: entry.keyId, certificates: chain, at, atSource: timed ? 'trusted-time' : 'current-time', now, crls: input.crls ?? [], crlProblems: input.crlProblems ?? [] },
+      dependencies,
+    );
+    if (resolved.ok) {
+      entry.approverId = resolved.approverId;
+      checked[index]!.key = { keyId: entry.keyId, approverId: resolved.approverId };
+      entry.certificate = {
+        subject: resolved.certificate.subject.rfc4514,
+        issuer: resolved.certificate.issuer.rfc4514,
+        serialNumber: resolved.certificate.serialNumber,
+        checkedAt: at.toISOString(),
+        timeSource: timed ? 'trusted-time' : 'current-time',
+      };
+      certificateSigners.set(entry.keyId, resolved.approverId);
+      report.notes.push(`signatures[${index}] is by ${resolved.description}.`, ...resolved.notes.map((note) => `signatures[${index}]: ${note}`));
+      continue;
+    }
+    entry.status = 'certificate-refused';
+    if (resolved.approverId !== undefined) entry.approverId = resolved.approverId;
+    const leaf = (() => {
+      try {
+        return describeCertificate(parseCertificate(chain[0]!));
+      } catch {
+        return 'its certificate';
+      }
+    })();
+    fail({
+      code: certificateFailureCodes[resolved.code],
+      step: 'certificates',
+      signatureIndex: index,
+      keyId: entry.keyId,
+      message: `signatures[${index}] (${resolved.approverId ?? `keyid ${short(entry.keyId)}`}, certificate ${leaf}) does not count: ${resolved.reason}`,
+    });
+  }
+  finishStep('certificates', before);
+
+  // 8. policy: distinct people, role minimums, and the opener rule when the statement names the opener.
   before = report.failures.length;
   const valid = report.signatures.filter((entry) => entry.status === 'valid');
   const openerId = report.release?.predicate.ceremony.openedBy;
-  const evaluation = evaluatePolicy(policy, { approvals: valid.map((entry) => entry.keyId), rejections: [], ...(openerId !== undefined ? { openerId } : {}) });
+  const evaluation = evaluatePolicy(policy, { approvals: valid.map((entry) => entry.keyId), rejections: [], certificateSigners, ...(openerId !== undefined ? { openerId } : {}) });
   for (const person of policy.people.filter((candidate) => evaluation.counted.includes(candidate.id))) {
     const first = valid.find((entry) => entry.approverId === person.id)!;
     first.counted = true;
@@ -307,7 +481,7 @@ export async function verifyRelease(input: VerificationInput, { signatureVerifie
   }
   finishStep('policy', before);
 
-  // 7. artifacts: each given artifact's SHA-256 is a subject's.
+  // 9. artifacts: each given artifact's SHA-256 is a subject's.
   before = report.failures.length;
   const subjects = report.statement!.subject;
   for (const artifact of input.artifacts ?? []) {
@@ -331,7 +505,7 @@ export async function verifyRelease(input: VerificationInput, { signatureVerifie
   }
   finishStep('artifacts', before);
 
-  // 8. expiry: only when the caller asks about a moment (the check before publishing).
+  // 10. expiry: only when the caller asks about a moment (the check before publishing).
   before = report.failures.length;
   if (input.at && report.release) {
     const expiresAt = report.release.predicate.ceremony.expiresAt;

@@ -55,7 +55,7 @@ async function publishedCeremony(): Promise<string> {
   const service = world.service('a');
   await service.approve(id, keyUri('alice'));
   await service.approve(id, keyUri('bob'));
-  await service.publish(id, join(world.dir, 'published'));
+  await service.publish(id, join(world.dir, 'published'), keyUri('carol'));
   expect((await world.sync('a')).out).toMatch(/committed locally/);
   return id;
 }
@@ -79,11 +79,11 @@ describe('conclave audit verify', () => {
     const { code, out } = await audit();
     expect(code, out).toBe(0);
     expect(out).toMatch(/^Verified: the store at .* is consistent\./);
-    // opening (carol's signature) + two approvals; the freeze and the publication are written by Conclave unsigned.
-    expect(out).toContain('Checked 1 ceremony, 5 events, 3 signatures, 1 evidence file, 1 published envelope and a history of 2 commits.');
+    // Every event is signed by its author (5), and each approval also signs the statement (2).
+    expect(out).toContain('Checked 1 ceremony, 5 events, 7 signatures, 1 evidence file, 1 published envelope and a history of 2 commits.');
 
     const { report } = await auditJson();
-    expect(report).toMatchObject({ ok: true, historyChecked: true, findings: [], counts: { ceremonies: 1, events: 5, signatures: 3, publishedEnvelopes: 1, commits: 2 } });
+    expect(report).toMatchObject({ ok: true, historyChecked: true, findings: [], counts: { ceremonies: 1, events: 5, signatures: 7, publishedEnvelopes: 1, commits: 2 } });
     expect(id).toMatch(/^c-/);
   });
 
@@ -102,7 +102,7 @@ describe('conclave audit verify', () => {
     for (const store of ['a', 'b']) {
       const { code, out } = await audit([], store);
       expect(code, out).toBe(0);
-      expect(out).toMatch(/Checked 1 ceremony, 4 events, 3 signatures/);
+      expect(out).toMatch(/Checked 1 ceremony, 4 events, 6 signatures/);
     }
   });
 
@@ -161,8 +161,9 @@ describe('conclave audit verify', () => {
     const { view, statement } = await service.load(id);
     // carol's approval, validly signed over the frozen statement, written after publishing.
     const addApproval = async (at: string) => {
-      const approval = { ceremonyId: id, type: 'approved' as const, at, statementDigest: view.frozen!.statementDigest, keyId: world.keys.carol.keyId, signature: toBase64(world.keys.carol.sign(pae(inTotoPayloadType, statement!))) };
-      return service.store.append(makeEnvelope(eventPayloadType, new TextEncoder().encode(JSON.stringify(approval)), []), approval);
+      const approval = { ceremonyId: id, type: 'approved' as const, at, statementDigest: view.frozen!.statementDigest, keyId: world.keys.carol.keyId, signature: toBase64(world.keys.carol.sign(pae(inTotoPayloadType, statement!))), actorKeyId: world.keys.carol.keyId };
+      const payload = new TextEncoder().encode(JSON.stringify(approval));
+      return service.store.append(makeEnvelope(eventPayloadType, payload, [{ keyid: world.keys.carol.keyId, signature: world.keys.carol.sign(pae(eventPayloadType, payload)) }]), approval);
     };
 
     // Dated after the publication: the ceremony's own events say it does not count, and the audit says it is there.
@@ -255,5 +256,49 @@ describe('conclave audit verify', () => {
     const { code, report } = await auditJson(['--since', first]);
     expect(code).toBe(1);
     expect(report.findings).toContainEqual(expect.objectContaining({ code: 'history-rewritten', commit: first }));
+  });
+
+  it('remembers the head it verified, checks only what came after it, and refuses a history that lost it', async () => {
+    const id = await world.open('a');
+    await world.sync('a');
+    const clean = await audit();
+    expect(clean.code, clean.out).toBe(0);
+    const verified = world.git(world.store('a'), ['rev-parse', 'refs/conclave/verified']).trim();
+    expect(verified).toBe(world.git(world.store('a'), ['rev-parse', 'main']).trim());
+    expect(clean.out).toContain(`now vouches for main up to ${verified.slice(0, 12)}`);
+
+    // One more approval: the next audit checks just that commit and moves the verified head.
+    await world.service('a').approve(id, keyUri('alice'));
+    await world.sync('a');
+    const next = await auditJson(['--since', 'refs/conclave/verified']);
+    expect(next.code).toBe(0);
+    expect(next.report.counts.commits).toBe(1);
+    expect(next.report.recordedVerified).toBe(true);
+    const moved = world.git(world.store('a'), ['rev-parse', 'refs/conclave/verified']).trim();
+    expect(moved).not.toBe(verified);
+
+    // Someone rewrites main to drop that commit: the audit names both heads, and the verified ref stays where it was.
+    world.git(world.store('a'), ['update-ref', 'refs/heads/main', verified]);
+    world.git(world.store('a'), ['commit', '-q', '--allow-empty', '-m', 'a different past']);
+    const { code, report } = await auditJson();
+    expect(code).toBe(1);
+    const rewritten = report.findings.find((finding) => finding.code === 'history-rewritten')!;
+    expect(rewritten.commit).toBe(moved);
+    expect(rewritten.message).toContain(moved.slice(0, 12));
+    expect(rewritten.message).toContain(report.head!.slice(0, 12));
+    expect(world.git(world.store('a'), ['rev-parse', 'refs/conclave/verified']).trim()).toBe(moved);
+  });
+
+  it('does not vouch for commits an audit --since skipped', async () => {
+    await world.open('a');
+    await world.sync('a');
+    const first = world.git(world.store('a'), ['rev-parse', 'HEAD']).trim();
+    await world.open('a');
+    await world.sync('a');
+    // Never audited before: a clean audit after `first` says nothing about `first` itself.
+    const partial = await auditJson(['--since', first]);
+    expect(partial.code).toBe(0);
+    expect(partial.report.recordedVerified).toBe(false);
+    expect(() => world.git(world.store('a'), ['rev-parse', '-q', '--verify', 'refs/conclave/verified'])).toThrow();
   });
 });

@@ -21,7 +21,7 @@ import { makeTestKey, type TestKey } from '../support/test-keys';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/real/${name}`, import.meta.url));
 const artifactName = 'binary-linux-amd64-multi-subject-first';
-type Who = 'alice' | 'bob' | 'carol' | 'mallory';
+type Who = 'alice' | 'bob' | 'carol' | 'rita' | 'mallory';
 
 let home: ReturnType<typeof makeDataDir>;
 let clock: Date;
@@ -50,6 +50,7 @@ function writePolicy(): string {
         { id: 'bob', publicKey: keys.bob.publicKeyPem },
         { id: 'carol', publicKey: keys.carol.publicKeyPem },
       ],
+      releaseManagers: [{ id: 'rita', publicKey: keys.rita.publicKeyPem }],
     }),
   );
   return path;
@@ -61,7 +62,7 @@ async function openOnA(options: { opener?: Who } = {}) {
     release: { name: 'demo', version: '1.0.0' },
     artifactPaths: [join(home.dir, artifactName)],
     provenancePaths: [fixture(`${artifactName}.intoto.jsonl`)],
-    ...(options.opener ? { openerKeyUri: uri(options.opener) } : {}),
+    openerKeyUri: uri(options.opener ?? 'rita'),
   });
   expect(view.state).toBe('frozen');
   return view.id;
@@ -77,8 +78,12 @@ const files = (service: CeremonyService, id: string) => (existsSync(service.stor
 const fileText = (service: CeremonyService, id: string, name: string) => readFileSync(join(service.store.eventsDir(id), name), 'utf8');
 
 /** An event file as the store writes it: its name and its exact text. */
-function eventFile(event: CeremonyEvent, signatures: { keyid: string; signature: Uint8Array }[] = []): CeremonyBundle['events'][number] {
-  const envelope = makeEnvelope(eventPayloadType, new TextEncoder().encode(JSON.stringify(event)), signatures);
+/** An event file as a machine would write it, signed by `author` (named as its actor); `signedWith` forges the signature with another key under the author's keyid. */
+function eventFile(unsigned: CeremonyEvent, author?: Who, signedWith: Who | undefined = author): CeremonyBundle['events'][number] {
+  const event = author ? { ...unsigned, actorKeyId: keys[author].keyId } : unsigned;
+  const payload = new TextEncoder().encode(JSON.stringify(event));
+  const signatures = author && signedWith ? [{ keyid: keys[author].keyId, signature: keys[signedWith].sign(pae(eventPayloadType, payload)) }] : [];
+  const envelope = makeEnvelope(eventPayloadType, payload, signatures);
   return { name: `${event.at.replace(/[-:.]/g, '')}-${event.type}-${randomBytes(8).toString('hex')}.json`, envelope: `${JSON.stringify(envelope, null, 2)}\n` };
 }
 
@@ -90,7 +95,7 @@ beforeEach(() => {
   home = makeDataDir();
   copyFileSync(fixture(artifactName), join(home.dir, artifactName));
   clock = new Date('2026-11-22T10:00:00Z');
-  keys = { alice: makeTestKey('ecdsa-p256'), bob: makeTestKey('ed25519'), carol: makeTestKey('ecdsa-p384'), mallory: makeTestKey('ecdsa-p256') };
+  keys = { rita: makeTestKey('ecdsa-p256'), alice: makeTestKey('ecdsa-p256'), bob: makeTestKey('ed25519'), carol: makeTestKey('ecdsa-p384'), mallory: makeTestKey('ecdsa-p256') };
   for (const name of ['a', 'laptop']) mkdirSync(join(home.dir, name));
   machineA = new CeremonyService(new CeremonyStore(join(home.dir, 'a')), signer, () => clock);
   laptop = new CeremonyService(new CeremonyStore(join(home.dir, 'laptop')), signer, () => clock);
@@ -163,9 +168,9 @@ describe('ceremony bundles', () => {
     const events = bundle.events.map((file) => {
       if (file.name !== approvalName) return file;
       const envelope = JSON.parse(file.envelope) as { payload: string };
-      const event = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { at: string };
-      envelope.payload = Buffer.from(JSON.stringify({ ...event, at: new Date(Date.parse(view.expiresAt) + 1000).toISOString() })).toString('base64');
-      return { name: late, envelope: JSON.stringify(envelope) };
+      const event = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as CeremonyEvent;
+      // Bob's own machine, its clock past the deadline: the file is genuinely his, signed with his key.
+      return { name: late, envelope: eventFile({ ...event, at: new Date(Date.parse(view.expiresAt) + 1000).toISOString() }, 'bob').envelope };
     });
     const report = await importCeremonyBundle(machineA, { ...bundle, events });
     expect(report.refused).toEqual([]);
@@ -205,26 +210,28 @@ describe('ceremony bundles', () => {
     const { view, statement } = await laptop.load(id);
     const statementDigest = view.frozen!.statementDigest;
     const at = '2026-11-22T10:30:00.000Z';
-    const approval = (who: Who, overrides: Partial<Extract<CeremonyEvent, { type: 'approved' }>> = {}) =>
-      eventFile({ ceremonyId: id, type: 'approved', at, statementDigest, keyId: keys[who].keyId, signature: toBase64(keys[who].sign(pae(inTotoPayloadType, statement!))), ...overrides });
+    const approval = (who: Who, overrides: Partial<Extract<CeremonyEvent, { type: 'approved' }>> = {}, author: Who = who, signedWith: Who = author) =>
+      eventFile({ ceremonyId: id, type: 'approved', at, statementDigest, keyId: keys[who].keyId, signature: toBase64(keys[who].sign(pae(inTotoPayloadType, statement!))), ...overrides }, author, signedWith);
 
     const carolsApproval = approval('carol');
     // The payload changed after signing: carol's approval carrying a signature over other bytes.
     const editedPayload = approval('carol', { at: '2026-11-22T10:30:01.000Z', signature: toBase64(keys.carol.sign(new TextEncoder().encode('something else'))) });
-    // A signature by a key outside the policy, under its own keyid and under alice's.
+    // A signature by a key outside the policy, under its own keyid; one made by mallory in alice's name; and an approval nobody signed the file of.
     const outsider = approval('mallory');
-    const impostor = approval('mallory', { at: '2026-11-22T10:30:02.000Z', keyId: keys.alice.keyId });
+    const impostor = approval('mallory', { at: '2026-11-22T10:30:02.000Z', keyId: keys.alice.keyId }, 'alice', 'mallory');
+    const unsignedFile = eventFile({ ceremonyId: id, type: 'approved', at: '2026-11-22T10:30:03.000Z', statementDigest, keyId: keys.alice.keyId, signature: toBase64(keys.alice.sign(pae(inTotoPayloadType, statement!))) });
     // A valid signature, but over another statement.
-    const otherStatement = eventFile({ ceremonyId: id, type: 'approved', at, statementDigest: 'e'.repeat(64), keyId: keys.alice.keyId, signature: toBase64(keys.alice.sign(pae(inTotoPayloadType, new TextEncoder().encode('{"other":true}')))) });
+    const otherStatement = eventFile({ ceremonyId: id, type: 'approved', at, statementDigest: 'e'.repeat(64), keyId: keys.alice.keyId, signature: toBase64(keys.alice.sign(pae(inTotoPayloadType, new TextEncoder().encode('{"other":true}')))) }, 'alice');
     // An event of another ceremony slipped in.
-    const foreign = eventFile({ ceremonyId: 'c-20261122-aaaaaaaaaa', type: 'cancelled', at });
-    const tampered = { ...bundle, events: [...bundle.events, carolsApproval, editedPayload, outsider, impostor, otherStatement, foreign] };
+    const foreign = eventFile({ ceremonyId: 'c-20261122-aaaaaaaaaa', type: 'cancelled', at }, 'rita');
+    const tampered = { ...bundle, events: [...bundle.events, carolsApproval, editedPayload, outsider, impostor, unsignedFile, otherStatement, foreign] };
 
     const report = await importCeremonyBundle(machineA, parseBundleText(serializeBundle(tampered)));
     expect(codes(report)).toEqual({
       [editedPayload.name]: 'signature-invalid',
-      [outsider.name]: 'unknown-key',
-      [impostor.name]: 'signature-invalid',
+      [outsider.name]: 'unsigned-event',
+      [impostor.name]: 'envelope-signature-invalid',
+      [unsignedFile.name]: 'unsigned-event',
       [otherStatement.name]: 'other-statement',
       [foreign.name]: 'wrong-ceremony',
     });
@@ -262,7 +269,7 @@ describe('ceremony bundles', () => {
     document.subject[0]!.digest.sha256 = 'f'.repeat(64);
     const forged = new TextEncoder().encode(JSON.stringify(document));
     const { createHash } = await import('node:crypto');
-    const frozen = eventFile({ ceremonyId: id, type: 'frozen', at: '2026-11-22T10:00:00.000Z', payloadType: inTotoPayloadType, statement: toBase64(forged), statementDigest: createHash('sha256').update(forged).digest('hex'), overrides: [] });
+    const frozen = eventFile({ ceremonyId: id, type: 'frozen', at: '2026-11-22T10:00:00.000Z', payloadType: inTotoPayloadType, statement: toBase64(forged), statementDigest: createHash('sha256').update(forged).digest('hex'), overrides: [] }, 'rita');
     const events = [...bundle.events.filter((file) => !file.name.includes('-frozen-')), frozen];
     const report = await importCeremonyBundle(laptop, { ...bundle, events });
     expect(codes(report)).toEqual({ [frozen.name]: 'statement-invalid' });

@@ -18,15 +18,17 @@ const artifactName = 'binary-linux-amd64-multi-subject-first';
 
 let home: ReturnType<typeof makeDataDir>;
 let clock: Date;
-let keys: Record<'alice' | 'bob' | 'carol' | 'mallory', TestKey>;
+let keys: Record<'alice' | 'bob' | 'carol' | 'rita' | 'mallory', TestKey>;
 let service: CeremonyService;
 let signed: number;
+let signingCalls: number;
 
 const uri = (who: string) => `pkcs11:token=${who};object=release-signing`;
 const signer: CeremonySigner = {
   keyId: async (keyUri) => keys[/token=(\w+)/.exec(keyUri)![1] as keyof typeof keys].keyId,
   sign: async (keyUri, messages) => {
     signed += messages.length;
+    signingCalls += 1;
     return messages.map((message) => keys[/token=(\w+)/.exec(keyUri)![1] as keyof typeof keys].sign(message));
   },
 };
@@ -43,6 +45,7 @@ function writePolicy(extra: Record<string, unknown> = {}): string {
         { id: 'bob', publicKey: keys.bob.publicKeyPem },
         { id: 'carol', publicKey: keys.carol.publicKeyPem },
       ],
+      releaseManagers: [{ id: 'rita', name: 'Rita Release', publicKey: keys.rita.publicKeyPem }],
       ...extra,
     }),
   );
@@ -55,7 +58,7 @@ async function open(policyPath = writePolicy(), options: { opener?: string; prov
     release: { name: 'demo', version: '1.0.0' },
     artifactPaths: [join(home.dir, artifactName)],
     provenancePaths: [fixture(options.provenance ?? `${artifactName}.intoto.jsonl`)],
-    ...(options.opener ? { openerKeyUri: uri(options.opener) } : {}),
+    openerKeyUri: uri(options.opener ?? 'rita'),
   });
 }
 
@@ -74,9 +77,10 @@ beforeEach(() => {
   mkdirSync(join(home.dir, 'store'));
   copyFileSync(fixture(artifactName), join(home.dir, artifactName));
   clock = new Date('2026-11-22T10:00:00Z');
-  keys = { alice: makeTestKey('ecdsa-p256'), bob: makeTestKey('ed25519'), carol: makeTestKey('ecdsa-p384'), mallory: makeTestKey('ecdsa-p256') };
+  keys = { alice: makeTestKey('ecdsa-p256'), bob: makeTestKey('ed25519'), carol: makeTestKey('ecdsa-p384'), rita: makeTestKey('ecdsa-p256'), mallory: makeTestKey('ecdsa-p256') };
   service = new CeremonyService(new CeremonyStore(join(home.dir, 'store')), signer, () => clock);
   signed = 0;
+  signingCalls = 0;
 });
 afterEach(() => home.cleanup());
 
@@ -102,6 +106,7 @@ describe('the ceremony engine', () => {
   it('refuses a signature once the ceremony has expired, and shows it as expired', async () => {
     const { view } = await open(writePolicy({ ceremony: { maxOpenHours: 1 } }));
     clock = new Date('2026-11-22T11:30:00Z');
+    signed = 0;
     const refused = await failure(service.approve(view.id, uri('bob')));
     expect(refused.message).toMatch(/expired/);
     expect(signed).toBe(0);
@@ -113,7 +118,7 @@ describe('the ceremony engine', () => {
     await service.reject(view.id, uri('bob'), 'unexpected dependency');
     const { view: after } = await service.reject(view.id, uri('carol'), 'not reviewed');
     expect(after.state).toBe('rejected');
-    expect((await failure(service.publish(view.id, join(home.dir, 'out')))).message).toMatch(/rejected/);
+    expect((await failure(service.publish(view.id, join(home.dir, 'out'), uri('rita')))).message).toMatch(/rejected/);
   });
 
   it('does not count a tampered approval, and says so', async () => {
@@ -128,7 +133,7 @@ describe('the ceremony engine', () => {
     writeFileSync(join(service.store.eventsDir(view.id), approval.source), JSON.stringify(makeEnvelope(eventPayloadType, new TextEncoder().encode(JSON.stringify(forged)), [])));
     const reloaded = await service.load(view.id);
     expect(reloaded.view.approvals).toEqual([]);
-    expect(reloaded.view.problems.join('\n')).toMatch(/no valid signature/);
+    expect(reloaded.view.problems.join('\n')).toMatch(/changed after it was signed/);
   });
 
   it('records an override with who made it and why, only when the policy allows one', async () => {
@@ -138,7 +143,7 @@ describe('the ceremony engine', () => {
     expect((await failure(service.freeze(blocked.view.id, { keyUri: uri('alice'), overrideReason: 'fork reviewed' }))).code).toBe('forbidden');
 
     const lenient = await open(writePolicy({ evidence: { ...strict.evidence, allowOverride: true } }), { provenance: 'binary-linux-amd64-untrusted-builder.intoto.jsonl' });
-    expect((await failure(service.freeze(lenient.view.id, { overrideReason: 'fork reviewed' }))).message).toMatch(/--key/);
+    expect((await failure(service.freeze(lenient.view.id, { keyUri: uri('mallory'), overrideReason: 'fork reviewed' }))).message).toMatch(/belongs to nobody in this ceremony's policy/);
     const frozen = await service.freeze(lenient.view.id, { keyUri: uri('alice'), overrideReason: 'fork reviewed by security' });
     expect(frozen.view.state).toBe('frozen');
     expect(frozen.view.frozen!.overrides.every((override) => override.by === 'alice' && override.reason === 'fork reviewed by security')).toBe(true);
@@ -147,7 +152,7 @@ describe('the ceremony engine', () => {
   });
 
   it('names artifacts by SHA-512 too when asked, in the statement everyone signs', async () => {
-    const { view } = await service.open({ policyPath: writePolicy(), release: { name: 'demo', version: '1.0.0' }, artifactPaths: [join(home.dir, artifactName)], provenancePaths: [fixture(`${artifactName}.intoto.jsonl`)], sha512: true });
+    const { view } = await service.open({ policyPath: writePolicy(), release: { name: 'demo', version: '1.0.0' }, artifactPaths: [join(home.dir, artifactName)], provenancePaths: [fixture(`${artifactName}.intoto.jsonl`)], sha512: true, openerKeyUri: uri('rita') });
     const { statement } = await service.load(view.id);
     const subject = JSON.parse(new TextDecoder().decode(statement)).subject[0];
     const { createHash } = await import('node:crypto');
@@ -157,7 +162,7 @@ describe('the ceremony engine', () => {
 
   it('cancels, after which nothing more is signed', async () => {
     const { view } = await open();
-    const cancelled = await service.cancel(view.id, { reason: 'wrong artifact' });
+    const cancelled = await service.cancel(view.id, { reason: 'wrong artifact', keyUri: uri('rita') });
     expect(cancelled.view.state).toBe('cancelled');
     expect((await failure(service.approve(view.id, uri('bob')))).message).toMatch(/cancelled/);
   });
@@ -173,5 +178,72 @@ describe('the ceremony engine', () => {
     expect(after.problems.join('\n')).toMatch(/zzzz-damaged.json/);
     const { view: done } = await service.approve(view.id, uri('alice'));
     expect(done.state).toBe('approved');
+  });
+
+  it('signs every event by its author: the opening and its automatic freeze in one signing session, each decision and the publication', async () => {
+    const { view } = await open();
+    expect(signingCalls).toBe(1);
+    await service.approve(view.id, uri('alice'));
+    await service.approve(view.id, uri('bob'));
+    await service.publish(view.id, join(home.dir, 'out'), uri('rita'));
+    const { events, view: published } = await service.load(view.id);
+    expect(published.state).toBe('published');
+    const authors = Object.fromEntries(Object.entries(keys).map(([name, key]) => [key.keyId, name]));
+    const signedBy = events.map((stored) => `${stored.event.type}:${stored.envelope.signatures.map((signature) => authors[signature.keyid]).join(',')}`).sort();
+    expect(signedBy).toEqual(['approved:alice', 'approved:bob', 'frozen:rita', 'opened:rita', 'published:rita']);
+    expect(published.problems).toEqual([]);
+  });
+
+  it('refuses to open, freeze, cancel or publish with a key the policy does not know, before writing anything', async () => {
+    const refused = await failure(open(writePolicy(), { opener: 'mallory' }));
+    expect(refused.code).toBe('forbidden');
+    expect(refused.message).toMatch(/releaseManagers/);
+    expect(await service.store.listCeremonies()).toEqual([]);
+    const { view } = await open();
+    expect((await failure(service.cancel(view.id, { keyUri: uri('mallory') }))).code).toBe('forbidden');
+    expect((await service.load(view.id)).view.state).toBe('frozen');
+  });
+
+  it('refuses an opener whose not counting would leave the policy unreachable', async () => {
+    const refused = await failure(open(writePolicy({ roles: { security: 1 } }), { opener: 'alice' }));
+    expect(refused.code).toBe('forbidden');
+    expect(refused.message).toMatch(/If alice opens this ceremony, the policy can never be met/);
+    expect(await service.store.listCeremonies()).toEqual([]);
+  });
+
+    it('does not let a release manager approve', async () => {
+    const { view } = await open(writePolicy(), { opener: 'alice' });
+    const refused = await failure(service.approve(view.id, uri('rita')));
+    expect(refused.code).toBe('forbidden');
+    expect(refused.message).toMatch(/release manager/);
+  });
+
+  it('flags and ignores an event nobody the policy knows signed: an unsigned cancel, and a cancel signed by an outsider', async () => {
+    const { view } = await open();
+    const { makeEnvelope } = await import('../../shared/dsse/envelope');
+    const { eventPayloadType } = await import('../../shared/ceremony/events');
+    const { pae } = await import('../../shared/dsse/pae');
+    const unsigned = { ceremonyId: view.id, type: 'cancelled' as const, at: '2026-11-22T10:05:00.000Z', reason: 'forged' };
+    await service.store.append(makeEnvelope(eventPayloadType, new TextEncoder().encode(JSON.stringify(unsigned)), []), unsigned);
+    const outsider = { ...unsigned, at: '2026-11-22T10:06:00.000Z', actorKeyId: keys.mallory.keyId };
+    const payload = new TextEncoder().encode(JSON.stringify(outsider));
+    await service.store.append(makeEnvelope(eventPayloadType, payload, [{ keyid: keys.mallory.keyId, signature: keys.mallory.sign(pae(eventPayloadType, payload)) }]), outsider);
+    const { view: after } = await service.load(view.id);
+    expect(after.state).toBe('frozen');
+    expect(after.problems.join('\n')).toMatch(/names no author and carries no signature/);
+    expect(after.problems.join('\n')).toMatch(/which the ceremony's policy does not list/);
+    // And the ceremony goes on: the approvers' signatures still count.
+    await service.approve(view.id, uri('alice'));
+    expect((await service.approve(view.id, uri('bob'))).view.state).toBe('approved');
+  });
+
+  it('cannot be shown at all when nobody the policy knows signed its opening', async () => {
+    const { view, events } = await open();
+    const opening = events.find((stored) => stored.event.type === 'opened')!;
+    const { makeEnvelope } = await import('../../shared/dsse/envelope');
+    const { eventPayloadType } = await import('../../shared/ceremony/events');
+    writeFileSync(join(service.store.eventsDir(view.id), opening.source), JSON.stringify(makeEnvelope(eventPayloadType, new TextEncoder().encode(JSON.stringify(opening.event)), [])));
+    const refused = await failure(service.load(view.id));
+    expect(refused.message).toMatch(/no opening signed by someone its policy knows/);
   });
 });

@@ -94,6 +94,8 @@ describe('air-gapped signing through the window’s API', () => {
       release: { name: 'slsa-demo', version: '1.0.0' },
       artifactPaths: [join(manager.home.dir, artifactName)],
       provenancePaths: [fixture(`${artifactName}.intoto.jsonl`)],
+      keyUri: (await call(manager, 'policies.signingKeys', { policyPath: policy!.path })).find((key) => key.tokenLabel === 'carol')!.keyUri,
+      pin: '123456',
     });
     id = opened.id;
     await approve(manager, id, 'alice');
@@ -169,7 +171,8 @@ describe('air-gapped signing through the window’s API', () => {
     expect(refused.added).toEqual([]);
     expect(refused.refused).toHaveLength(1);
     expect(refused.refused[0]).toMatchObject({ name: bobs.name, type: 'approved', conflict: false });
-    expect(refused.refused[0]!.reason).toBe('the approval by bob does not carry a valid signature of their key over this ceremony\'s statement.');
+    // The edit breaks bob's signature on the event file itself, so it is refused before its approval signature is even looked at.
+    expect(refused.refused[0]!.reason).toBe('the signature of bob on this approved event is missing or does not match its content: it was changed after it was signed.');
     expect((await call(manager, 'ceremonies.get', { id })).counted).toBe(1);
 
     manager.events.length = 0;

@@ -60,12 +60,20 @@ describe('ceremonies through the window\'s API', () => {
 
   it('opens a ceremony with hashing progress, freezes it, and lists it as waiting on the tokens here', async () => {
     const [policy] = await call<{ path: string }[]>('policies.list', {});
+    // Carol opens: the demo policy's approvers may open, and the key list for a policy says which keys here may.
+    const openers = await call<{ tokenLabel: string; keyUri: string; eligible: boolean }[]>('policies.signingKeys', { policyPath: policy!.path });
+    // Alice is the demo policy's only security approver: if she opened, she could not approve, and the policy could never be met.
+    expect(openers.filter((key) => key.eligible).map((key) => key.tokenLabel).sort()).toEqual(['bob', 'carol']);
+    expect((openers.find((key) => key.tokenLabel === 'alice') as unknown as { reason: string }).reason).toMatch(/If alice opens this ceremony, the policy can never be met/);
+    const carol = openers.find((key) => key.tokenLabel === 'carol')!;
     const detail = await call<Detail>('ceremonies.open', {
       operationId: 'open-0001',
       policyPath: policy!.path,
       release: { name: 'slsa-demo', version: '1.0.0' },
       artifactPaths: [join(home.dir, artifactName)],
       provenancePaths: [fixture(`${artifactName}.intoto.jsonl`)],
+      keyUri: carol.keyUri,
+      pin: '123456',
     });
     id = detail.id;
     expect(detail.state).toBe('frozen');
@@ -83,7 +91,11 @@ describe('ceremonies through the window\'s API', () => {
 
   it('offers only keys in the policy, and says why others cannot sign', async () => {
     const keys = await call<{ tokenLabel: string; eligible: boolean; approverId?: string }[]>('ceremonies.signingKeys', { id });
-    expect(keys.filter((key) => key.eligible).map((key) => key.approverId).sort()).toEqual(['alice', 'bob', 'carol']);
+    expect(keys.filter((key) => key.eligible).map((key) => key.approverId).sort()).toEqual(['alice', 'bob']);
+    expect(keys.find((key) => key.approverId === 'carol')).toMatchObject({ eligible: false, reason: 'carol opened this ceremony, and the policy does not let the opener approve.' });
+    // Publishing, cancelling and freezing are open to every key of the policy, the opener's too.
+    const managing = await call<{ eligible: boolean; approverId?: string }[]>('ceremonies.signingKeys', { id, purpose: 'manage' });
+    expect(managing.filter((key) => key.eligible).map((key) => key.approverId).sort()).toEqual(['alice', 'bob', 'carol']);
   });
 
   it('keeps everything when a PIN is wrong, then signs with the right one', async () => {
@@ -103,7 +115,8 @@ describe('ceremonies through the window\'s API', () => {
     const bob = keys.find((key) => key.tokenLabel === 'bob')!;
     const approved = await call<Detail>('ceremonies.approve', { id, keyUri: bob.keyUri, pin: '123456' });
     expect(approved.state).toBe('approved');
-    const published = await call<{ envelopePath: string; verified: string; verifyCommand: string }>('ceremonies.publish', { id });
+    const carol = keys.find((key) => key.tokenLabel === 'carol')!;
+    const published = await call<{ envelopePath: string; verified: string; verifyCommand: string }>('ceremonies.publish', { id, keyUri: carol.keyUri, pin: '123456' });
     expect(published.verified).toMatch(/^verified: alice, bob/);
     expect(existsSync(published.envelopePath)).toBe(true);
     expect(published.verifyCommand).toContain('conclave verify --policy');
@@ -114,11 +127,11 @@ describe('ceremonies through the window\'s API', () => {
 
     const detail = await call<Detail>('ceremonies.get', { id });
     expect(detail.timeline.map((entry) => `${entry.type}:${entry.actor}:${entry.signature}`)).toEqual([
-      expect.stringMatching(/^opened:/),
-      'frozen:release manager:unsigned',
+      'opened:carol:valid',
+      'frozen:carol:valid',
       'approved:alice:valid',
       'approved:bob:valid',
-      'published:release manager:unsigned',
+      'published:carol:valid',
     ]);
   });
 

@@ -42,7 +42,7 @@ beforeAll(async () => {
   home = makeDataDir();
   work = join(home.dir, 'work');
   mkdirSync(work);
-  const algorithms = { alice: 'ecdsa-p256', bob: 'ed25519', carol: 'rsa-3072', mallory: 'ecdsa-p256' } as const;
+  const algorithms = { alice: 'ecdsa-p256', bob: 'ed25519', carol: 'rsa-3072', rita: 'ecdsa-p384', mallory: 'ecdsa-p256' } as const;
   for (const [who, alg] of Object.entries(algorithms)) {
     folder.addToken(who, '1234');
     const made = await conclave(['keygen', key(who), '--alg', alg, '--pin-env', 'PIN']);
@@ -60,6 +60,7 @@ beforeAll(async () => {
         { id: 'bob', role: 'engineering', publicKey: publicKeys.bob },
         { id: 'carol', role: 'engineering', publicKey: publicKeys.carol },
       ],
+      releaseManagers: [{ id: 'rita', name: 'Rita Release', publicKey: publicKeys.rita }],
       roles: { security: 1 },
     }),
   );
@@ -77,7 +78,7 @@ describe('a 2-of-3 ceremony on the command line', () => {
   it('opens, checks the evidence, and freezes when nothing fails', async () => {
     const opened = await conclave([
       'ceremony', 'open', '--policy', join(work, 'policy.json'), '--release', 'slsa-demo@1.0.0',
-      '--artifact', join(work, artifactName), '--provenance', fixture(`${artifactName}.intoto.jsonl`),
+      '--artifact', join(work, artifactName), '--provenance', fixture(`${artifactName}.intoto.jsonl`), '--key', key('rita'), '--pin-env', 'PIN',
     ]);
     expect(opened.code, opened.err).toBe(0);
     id = opened.out.split('\n')[0]!;
@@ -87,6 +88,16 @@ describe('a 2-of-3 ceremony on the command line', () => {
     expect(opened.out).toMatch(/pass\s+.*binary-linux-amd64-multi-subject-first/);
     const listed = await conclave(['ceremony', 'list']);
     expect(listed.out).toContain(id);
+  });
+
+  it('opens only with a key, and only with a key of the policy', async () => {
+    const keyless = await conclave(['ceremony', 'open', '--policy', join(work, 'policy.json'), '--release', 'slsa-demo@9.9.9', '--artifact', join(work, artifactName)]);
+    expect(keyless.code).toBe(2);
+    expect(keyless.err).toMatch(/--key/);
+    const outsider = await conclave(['ceremony', 'open', '--policy', join(work, 'policy.json'), '--release', 'slsa-demo@9.9.9', '--artifact', join(work, artifactName), '--key', key('mallory'), '--pin-env', 'PIN']);
+    expect(outsider.code).toBe(1);
+    expect(outsider.err).toMatch(/belongs to nobody in this ceremony's policy/);
+    expect((await conclave(['ceremony', 'list'])).out).not.toContain('9.9.9');
   });
 
   it('refuses a key outside the policy before asking it to sign', async () => {
@@ -106,7 +117,7 @@ describe('a 2-of-3 ceremony on the command line', () => {
     expect(rejected.out).toContain('FROZEN');
     expect(rejected.out).toContain('builder on a branch, not a tag');
 
-    const early = await conclave(['ceremony', 'publish', id, '--out', join(work, 'out')]);
+    const early = await conclave(['ceremony', 'publish', id, '--out', join(work, 'out'), '--key', key('rita'), '--pin-env', 'PIN']);
     expect(early.code).toBe(1);
     expect(early.err).toMatch(/not approved/);
 
@@ -117,7 +128,7 @@ describe('a 2-of-3 ceremony on the command line', () => {
 
   it('publishes one envelope that conclave verify, OpenSSL and a Sigstore verifier all accept', async () => {
     const out = join(work, 'out');
-    const published = await conclave(['ceremony', 'publish', id, '--out', out]);
+    const published = await conclave(['ceremony', 'publish', id, '--out', out, '--key', key('rita'), '--pin-env', 'PIN']);
     expect(published.code, published.err).toBe(0);
     expect(published.out).toMatch(/verified: .*alice.*bob|verified: .*bob.*alice/);
     expect(readdirSync(out).sort()).toEqual([
@@ -179,13 +190,13 @@ describe('evidence that fails', () => {
     writeFileSync(join(work, 'strict-policy.json'), JSON.stringify(policy));
     const opened = await conclave([
       'ceremony', 'open', '--policy', join(work, 'strict-policy.json'), '--release', 'slsa-demo@1.0.1',
-      '--artifact', join(work, artifactName), '--provenance', fixture('binary-linux-amd64-untrusted-builder.intoto.jsonl'),
+      '--artifact', join(work, artifactName), '--provenance', fixture('binary-linux-amd64-untrusted-builder.intoto.jsonl'), '--key', key('rita'), '--pin-env', 'PIN',
     ]);
     expect(opened.code, opened.err).toBe(0);
     expect(opened.out).toContain('OPEN');
     expect(opened.out).toMatch(/fail\s+.*asraa\/slsa-github-generator/);
     const id = opened.out.split('\n')[0]!;
-    const freeze = await conclave(['ceremony', 'freeze', id]);
+    const freeze = await conclave(['ceremony', 'freeze', id, '--key', key('rita'), '--pin-env', 'PIN']);
     expect(freeze.code).toBe(1);
     expect(freeze.err).toMatch(/cannot be frozen/);
   });

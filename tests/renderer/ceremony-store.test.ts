@@ -111,7 +111,9 @@ describe('signing', () => {
   }
 
   it('offers eligible keys first, preselects the only one, and will not select the others', async () => {
-    const { state } = await approving();
+    const { fake, state } = await approving();
+    // Approving and rejecting ask for the keys that may decide: the call's default purpose.
+    expect(fake.callsOf('ceremonies.signingKeys')).toEqual([{ id: ceremonyId }]);
     expect(state().sign?.keys?.map((key) => key.approverId ?? key.tokenLabel)).toEqual(['alice', 'bob', 'mallory']);
     expect(state().sign?.keyUri).toBe(signingKey('alice').keyUri);
     state().selectKey(signingKey('bob').keyUri);
@@ -208,47 +210,120 @@ describe('verify, publish and cancel', () => {
     expect(state().verify.result?.lines).toEqual(['verified: alice, bob (2 of 3)']);
   });
 
-  it('publishes to the settings folder unless the person typed another, and keeps the result', async () => {
-    const approved = detail({ state: 'approved', counted: 2 });
-    const { fake, state } = await started({
+  const approved = detail({ state: 'approved', counted: 2 });
+  const managers = [signingKey('carol'), signingKey('mallory', { approverId: undefined, eligible: false, reason: "This key is not in this ceremony's policy." })];
+
+  async function publishing(handlers: Handlers = {}) {
+    const env = await started({
       'ceremonies.get': () => ok(approved),
+      'ceremonies.signingKeys': () => ok(managers),
       'settings.get': () => ok({ dataDir: '/d', storeDir: '/d/store', publishDir: '/home/me/releases' }),
-      'ceremonies.publish': () => ok(publishResult()),
+      ...handlers,
     });
+    await env.state().loadPublishKeys();
+    return env;
+  }
+
+  it('offers the keys that may manage the ceremony for the publication, preselecting the only one', async () => {
+    const { fake, state } = await publishing();
+    expect(fake.callsOf('ceremonies.signingKeys')).toEqual([{ id: ceremonyId, purpose: 'manage' }]);
+    expect(state().publication.keys?.map((key) => key.tokenLabel)).toEqual(['carol', 'mallory']);
+    expect(state().publication.keyUri).toBe(signingKey('carol').keyUri);
+    state().selectPublishKey(signingKey('mallory').keyUri);
+    expect(state().publication.keyUri).toBe(signingKey('carol').keyUri);
+  });
+
+  it('publishes to the settings folder unless the person typed another, signed with the key and PIN, and keeps the result but not the PIN', async () => {
+    const { fake, state } = await publishing({ 'ceremonies.publish': () => ok(publishResult()) });
     await state().loadPublishDir();
     expect(state().publication.outDir).toBe('/home/me/releases');
     state().setOutDir('/mnt/releases');
-    expect(await state().publish()).toBe(true);
-    expect(fake.callsOf('ceremonies.publish')).toEqual([{ id: ceremonyId, outDir: '/mnt/releases' }]);
+    expect(await state().publish(PIN)).toBe(true);
+    expect(fake.callsOf('ceremonies.publish')).toEqual([{ id: ceremonyId, outDir: '/mnt/releases', keyUri: signingKey('carol').keyUri, pin: PIN }]);
     expect(state().publication.result?.verified).toBe('verified: alice, bob (2 of 3)');
+    expect(JSON.stringify(state())).not.toContain(PIN);
+  });
+
+  it('asks for the key and the PIN before publishing, and sends no PIN for a PIN-pad reader', async () => {
+    const pad = signingKey('carol', { protectedAuthenticationPath: true });
+    let keys = [signingKey('alice'), signingKey('carol')];
+    const { fake, state } = await publishing({ 'ceremonies.signingKeys': () => ok(keys), 'ceremonies.publish': () => ok(publishResult()) });
+    expect(await state().publish(PIN)).toBe(false);
+    expect(state().publication.error?.message).toMatch(/Choose the key that signs the publication/);
+    state().selectPublishKey(signingKey('carol').keyUri);
+    expect(await state().publish('')).toBe(false);
+    expect(state().publication.error?.message).toMatch(/Enter the PIN of carol/);
+    expect(fake.callsOf('ceremonies.publish')).toEqual([]);
+    keys = [signingKey('alice'), pad];
+    await state().loadPublishKeys();
+    expect(state().publication.keyUri).toBe(pad.keyUri);
+    expect(await state().publish(PIN)).toBe(true);
+    expect(fake.callsOf('ceremonies.publish')).toEqual([{ id: ceremonyId, keyUri: pad.keyUri, pin: null }]);
   });
 
   it('does not publish a ceremony that is not approved', async () => {
     const { fake, state } = await started({ 'ceremonies.publish': () => ok(publishResult()) });
-    expect(await state().publish()).toBe(false);
+    expect(await state().publish(PIN)).toBe(false);
     expect(fake.callsOf('ceremonies.publish')).toEqual([]);
     expect(state().publication.error?.message).toMatch(/approved/);
   });
 
-  it('keeps the folder and shows the error when publishing fails', async () => {
-    const { state } = await started({
-      'ceremonies.get': () => ok(detail({ state: 'approved' })),
-      'ceremonies.publish': () => fail({ code: 'invalid-input', message: 'The folder /mnt/releases is not writable.' }),
-    });
+  it('keeps the folder and the key and shows the error when publishing fails', async () => {
+    const { state } = await publishing({ 'ceremonies.publish': () => fail({ code: 'invalid-input', message: 'The folder /mnt/releases is not writable.' }) });
     state().setOutDir('/mnt/releases');
-    expect(await state().publish()).toBe(false);
-    expect(state().publication).toMatchObject({ outDir: '/mnt/releases', working: false, error: { message: 'The folder /mnt/releases is not writable.' } });
+    expect(await state().publish(PIN)).toBe(false);
+    expect(state().publication).toMatchObject({ outDir: '/mnt/releases', keyUri: signingKey('carol').keyUri, working: false, error: { message: 'The folder /mnt/releases is not writable.' } });
+    expect(JSON.stringify(state())).not.toContain(PIN);
   });
 
-  it('cancels with a required reason', async () => {
-    const { fake, state } = await started({ 'ceremonies.cancel': () => ok(detail({ state: 'cancelled' })) });
-    state().openCancel();
-    expect(await state().confirmCancel()).toBe(false);
+  it('refuses a publish folder that is not a full path', async () => {
+    const { fake, state } = await publishing({ 'ceremonies.publish': () => ok(publishResult()) });
+    state().setOutDir('releases');
+    expect(await state().publish(PIN)).toBe(false);
+    expect(state().publication.error?.message).toMatch(/not a full path/);
+    expect(fake.callsOf('ceremonies.publish')).toEqual([]);
+  });
+
+  it('cancels with a required reason, signed with a key that may manage the ceremony and its PIN, keeping the PIN out of the store', async () => {
+    const { fake, state } = await started({ 'ceremonies.signingKeys': () => ok(managers), 'ceremonies.cancel': () => ok(detail({ state: 'cancelled' })) });
+    await state().openCancel();
+    expect(fake.callsOf('ceremonies.signingKeys')).toEqual([{ id: ceremonyId, purpose: 'manage' }]);
+    expect(state().cancellation.keyUri).toBe(signingKey('carol').keyUri);
+    expect(await state().confirmCancel(PIN)).toBe(false);
+    expect(state().cancellation.error?.message).toMatch(/Say why/);
     expect(fake.callsOf('ceremonies.cancel')).toEqual([]);
     state().setCancelReason('Wrong artifacts attached.');
-    expect(await state().confirmCancel()).toBe(true);
-    expect(fake.callsOf('ceremonies.cancel')).toEqual([{ id: ceremonyId, reason: 'Wrong artifacts attached.' }]);
+    expect(await state().confirmCancel('')).toBe(false);
+    expect(state().cancellation.error?.message).toMatch(/Enter the PIN of carol/);
+    expect(await state().confirmCancel(PIN)).toBe(true);
+    expect(fake.callsOf('ceremonies.cancel')).toEqual([{ id: ceremonyId, reason: 'Wrong artifacts attached.', keyUri: signingKey('carol').keyUri, pin: PIN }]);
     expect(state().detail?.state).toBe('cancelled');
     expect(state().cancellation.open).toBe(false);
+    expect(JSON.stringify(state())).not.toContain(PIN);
+  });
+
+  it('keeps the cancel dialog, its reason and its key when the token refuses the PIN', async () => {
+    const { state } = await started({
+      'ceremonies.signingKeys': () => ok(managers),
+      'ceremonies.cancel': () => fail({ code: 'pin-incorrect', message: 'Wrong PIN for carol.' }),
+    });
+    await state().openCancel();
+    state().setCancelReason('Wrong artifacts attached.');
+    expect(await state().confirmCancel('000000')).toBe(false);
+    expect(state().cancellation).toMatchObject({ open: true, working: false, reason: 'Wrong artifacts attached.', keyUri: signingKey('carol').keyUri, error: { code: 'pin-incorrect' } });
+    expect(JSON.stringify(state())).not.toContain('000000');
+  });
+
+  it('does not let the keys of a closed cancel dialog reach a newly opened one', async () => {
+    const first = deferred<Result<CallOutput<'ceremonies.signingKeys'>>>();
+    let answer: () => Result<CallOutput<'ceremonies.signingKeys'>> | Promise<Result<CallOutput<'ceremonies.signingKeys'>>> = () => first.promise;
+    const { state } = await started({ 'ceremonies.signingKeys': () => answer() });
+    void state().openCancel();
+    state().closeCancel();
+    answer = () => ok(managers);
+    await state().openCancel();
+    first.resolve(ok([signingKey('alice', { eligible: false, reason: 'The ceremony is published.' })]));
+    await settle();
+    expect(state().cancellation.keys?.map((key) => key.tokenLabel)).toEqual(['carol', 'mallory']);
   });
 });

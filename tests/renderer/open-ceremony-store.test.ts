@@ -5,19 +5,22 @@ import { createOpenCeremonyStore } from '../../renderer/src/features/open-ceremo
 import type { CallInput, CallOutput } from '../../shared/api/contract';
 import type { Result } from '../../shared/api/result';
 import { detail, policy, progress, signingKey } from './ceremony-fixtures';
-import { createFakeApi, deferred, fail, ok, settle, type Handlers } from './fake-api';
+import { createFakeApi, deferred, fail, ok, settle, token, type Handlers } from './fake-api';
 
 const PIN = 'pin-5d1e8a42';
 const demoPolicy = policy();
+/** The keys attached: carol's may open under the demo policy, mallory's belongs to nobody in it. */
+const openerKeys = [signingKey('mallory', { approverId: undefined, eligible: false, reason: "This key is not in this ceremony's policy." }), signingKey('carol')];
+const carol = signingKey('carol');
 
 function setup(handlers: Handlers = {}) {
-  const fake = createFakeApi({ 'policies.list': () => ok([demoPolicy]), ...handlers });
+  const fake = createFakeApi({ 'policies.list': () => ok([demoPolicy]), 'policies.signingKeys': () => ok(openerKeys), ...handlers });
   setApiForTests(fake.api);
   const store = createOpenCeremonyStore();
   return { fake, store, state: () => store.getState() };
 }
 
-/** A form ready to open: release, one artifact, the only policy (chosen by itself once the list loads). */
+/** A form ready to open: release, one artifact, the only policy (chosen by itself once the list loads) and the only key that may open under it. */
 async function filled(handlers: Handlers = {}) {
   const env = setup(handlers);
   env.state().start();
@@ -36,7 +39,7 @@ describe('the open form', () => {
     state().start();
     await settle();
     expect(state().form.policyPath).toBe(demoPolicy.path);
-    await state().open();
+    await state().open(PIN);
     expect(state().errors.name?.message).toMatch(/Name the release/);
     expect(state().errors.version?.message).toMatch(/version/);
     expect(state().errors.artifacts?.message).toMatch(/at least one artifact/);
@@ -49,7 +52,7 @@ describe('the open form', () => {
     state().addPaths('sbom', ['/work/dist/app.cdx.json']);
     state().setText('purl', 'pkg:npm/app@1.2.3');
     state().setSha512(true);
-    await state().open();
+    await state().open(PIN);
     const [sent] = fake.callsOf('ceremonies.open') as CallInput<'ceremonies.open'>[];
     expect(sent).toMatchObject({
       policyPath: demoPolicy.path,
@@ -66,7 +69,7 @@ describe('the open form', () => {
     const { state } = await filled({ 'ceremonies.open': () => fail({ code: 'invalid-input', message: 'Two artifacts have the same file name.' }) });
     state().addPaths('provenance', ['/work/dist/app.intoto.jsonl']);
     const before = state().form;
-    await state().open();
+    await state().open(PIN);
     expect(state().errors.open?.message).toBe('Two artifacts have the same file name.');
     expect(state().phase.kind).toBe('editing');
     expect(state().form).toEqual(before);
@@ -88,6 +91,156 @@ describe('the open form', () => {
     expect(state().form.artifactPaths).toEqual(['/a/one.tgz', '/a/two.tgz', '/a/three.tgz']);
     state().removePath('artifacts', '/a/two.tgz');
     expect(state().form.artifactPaths).toEqual(['/a/one.tgz', '/a/three.tgz']);
+  });
+});
+
+describe('who signs the opening', () => {
+  const release = policy({ digest: 'e'.repeat(64), name: 'release', path: '/home/me/.conclave/policies/release.json', description: 'all 2 of alice, bob' });
+
+  it('offers the keys policies.signingKeys gives for the chosen policy, usable first, and chooses the only one that may open', async () => {
+    const { fake, state } = setup();
+    state().start();
+    await settle();
+    expect(fake.callsOf('policies.signingKeys')).toEqual([{ policyPath: demoPolicy.path }]);
+    expect(state().openerKeys).toMatchObject({ policyPath: demoPolicy.path, loadingKeys: false });
+    expect(state().openerKeys.keys?.map((key) => key.tokenLabel)).toEqual(['carol', 'mallory']);
+    expect(state().form.keyUri).toBe(carol.keyUri);
+    // A key that may not open is not chosen.
+    state().selectOpenerKey(openerKeys[0]!.keyUri);
+    expect(state().form.keyUri).toBe(carol.keyUri);
+  });
+
+  it('looks again when the policy changes, and drops a choice the new policy does not allow', async () => {
+    const { fake, state } = setup({
+      'policies.list': () => ok([demoPolicy, release]),
+      'policies.signingKeys': ({ policyPath }) =>
+        ok(policyPath === release.path ? [signingKey('alice'), signingKey('bob'), signingKey('carol', { approverId: undefined, eligible: false, reason: "This key is not in this ceremony's policy." })] : openerKeys),
+    });
+    state().start();
+    await settle();
+    // Two policies: none is chosen for the person, so no key is looked up yet.
+    expect(fake.callsOf('policies.signingKeys')).toEqual([]);
+    state().selectPolicy(demoPolicy.path);
+    await settle();
+    expect(state().form.keyUri).toBe(carol.keyUri);
+    state().selectPolicy(release.path);
+    expect(state().openerKeys).toMatchObject({ policyPath: release.path, keys: undefined, loadingKeys: true });
+    await settle();
+    expect(fake.callsOf('policies.signingKeys')).toEqual([{ policyPath: demoPolicy.path }, { policyPath: release.path }]);
+    expect(state().openerKeys.keys?.map((key) => key.tokenLabel)).toEqual(['alice', 'bob', 'carol']);
+    // carol may not open under this policy, and two others may: the person chooses.
+    expect(state().form.keyUri).toBeUndefined();
+    state().selectPolicy(undefined);
+    expect(state().openerKeys.keys).toBeUndefined();
+  });
+
+  it('shows only the keys of the policy chosen last when an earlier answer arrives late', async () => {
+    const slow = deferred<Result<CallOutput<'policies.signingKeys'>>>();
+    const { state } = setup({
+      'policies.list': () => ok([demoPolicy, release]),
+      'policies.signingKeys': ({ policyPath }) => (policyPath === demoPolicy.path ? slow.promise : ok([signingKey('alice')])),
+    });
+    state().start();
+    await settle();
+    state().selectPolicy(demoPolicy.path);
+    state().selectPolicy(release.path);
+    await settle();
+    slow.resolve(ok(openerKeys));
+    await settle();
+    expect(state().openerKeys.policyPath).toBe(release.path);
+    expect(state().openerKeys.keys?.map((key) => key.tokenLabel)).toEqual(['alice']);
+    expect(state().form.keyUri).toBe(signingKey('alice').keyUri);
+  });
+
+  it('looks again when a token is plugged in, keeping the choice', async () => {
+    let keys = [signingKey('mallory', { approverId: undefined, eligible: false })];
+    const { fake, state } = setup({ 'policies.signingKeys': () => ok(keys) });
+    const stop = state().start();
+    await settle();
+    expect(state().form.keyUri).toBeUndefined();
+    keys = [...openerKeys, signingKey('alice')];
+    fake.emit('token.inserted', token('carol'));
+    await settle();
+    expect(state().openerKeys.keys?.map((key) => key.tokenLabel)).toEqual(['carol', 'alice', 'mallory']);
+    state().selectOpenerKey(signingKey('alice').keyUri);
+    fake.emit('token.removed', token('bob'));
+    await settle();
+    expect(fake.callsOf('policies.signingKeys')).toHaveLength(3);
+    expect(state().form.keyUri).toBe(signingKey('alice').keyUri);
+    stop();
+    expect(fake.listeners('token.inserted')).toBe(0);
+    expect(fake.listeners('token.removed')).toBe(0);
+  });
+
+  it('sends the key and the PIN once with ceremonies.open, and keeps no PIN in the store', async () => {
+    const { fake, state } = await filled({ 'ceremonies.open': () => ok(detail()) });
+    await state().open(PIN);
+    const sent = fake.callsOf('ceremonies.open') as CallInput<'ceremonies.open'>[];
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ policyPath: demoPolicy.path, keyUri: carol.keyUri, pin: PIN });
+    expect(state().phase.kind).toBe('opened');
+    expect(JSON.stringify(state())).not.toContain(PIN);
+  });
+
+  it('keeps no PIN in the store while the artifacts are hashed either', async () => {
+    const answer = deferred<Result<CallOutput<'ceremonies.open'>>>();
+    const { fake, state } = await filled({ 'ceremonies.open': () => answer.promise });
+    void state().open(PIN);
+    expect(state().phase.kind).toBe('opening');
+    expect((fake.callsOf('ceremonies.open')[0] as CallInput<'ceremonies.open'>).pin).toBe(PIN);
+    expect(JSON.stringify(state())).not.toContain(PIN);
+    answer.resolve(ok(detail()));
+    await settle();
+  });
+
+  it('sends no PIN for a PIN-pad reader or a token without login, whatever was typed', async () => {
+    const pad = signingKey('carol', { protectedAuthenticationPath: true });
+    const { fake, state } = await filled({ 'policies.signingKeys': () => ok([pad]), 'ceremonies.open': () => ok(detail()) });
+    await state().open(PIN);
+    expect(fake.callsOf('ceremonies.open')[0]).toMatchObject({ keyUri: pad.keyUri, pin: null });
+  });
+
+  it('asks for the key, then the PIN, beside them, before calling the core', async () => {
+    const { fake, state } = await filled({ 'policies.signingKeys': () => ok([signingKey('alice'), carol]), 'ceremonies.open': () => ok(detail()) });
+    await state().open(PIN);
+    expect(state().errors.signer?.message).toMatch(/Choose your key/);
+    state().selectOpenerKey(carol.keyUri);
+    expect(state().errors.signer).toBeUndefined();
+    await state().open('');
+    expect(state().errors.signer?.message).toBe('Enter the PIN of carol.');
+    await state().open(null);
+    expect(state().errors.signer?.message).toBe('Enter the PIN of carol.');
+    expect(fake.callsOf('ceremonies.open')).toEqual([]);
+  });
+
+  it('does not open when no attached key may open under the policy', async () => {
+    const { fake, state } = await filled({ 'policies.signingKeys': () => ok([openerKeys[0]!]), 'ceremonies.open': () => ok(detail()) });
+    await state().open(PIN);
+    expect(state().errors.signer?.message).toMatch(/Choose your key/);
+    expect(fake.callsOf('ceremonies.open')).toEqual([]);
+  });
+
+  it('shows a refused PIN beside the key, with the form and the key kept and no PIN anywhere in the store', async () => {
+    const { state } = await filled({ 'ceremonies.open': () => fail({ code: 'pin-incorrect', message: 'The PIN for token "carol" is wrong.', details: { triesLeft: 'low' } }) });
+    const before = state().form;
+    await state().open('000000');
+    expect(state().phase.kind).toBe('editing');
+    expect(state().errors.signer).toMatchObject({ code: 'pin-incorrect' });
+    expect(state().errors.open).toBeUndefined();
+    expect(state().form).toEqual(before);
+    expect(JSON.stringify(state())).not.toContain('000000');
+  });
+
+  it('reports a failure of the key look-up, and looks again on request', async () => {
+    let answer: Result<CallOutput<'policies.signingKeys'>> = fail({ code: 'token-error', message: 'The token did not answer.' });
+    const { state } = setup({ 'policies.signingKeys': () => answer });
+    state().start();
+    await settle();
+    expect(state().openerKeys.keysError?.message).toBe('The token did not answer.');
+    answer = ok(openerKeys);
+    await state().reloadOpenerKeys();
+    expect(state().openerKeys.keysError).toBeUndefined();
+    expect(state().form.keyUri).toBe(carol.keyUri);
   });
 });
 
@@ -161,7 +314,7 @@ describe('hashing progress and cancelling', () => {
   it('shows progress of this opening only, ignoring other operations', async () => {
     const answer = deferred<Result<CallOutput<'ceremonies.open'>>>();
     const { fake, state } = await filled({ 'ceremonies.open': () => answer.promise });
-    void state().open();
+    void state().open(PIN);
     const phase = state().phase;
     if (phase.kind !== 'opening') throw new Error('not opening');
     fake.emit('operation.progress', progress('someone-elses-op', 3000));
@@ -183,7 +336,7 @@ describe('hashing progress and cancelling', () => {
         return ok({ cancelled: true });
       },
     });
-    void state().open();
+    void state().open(PIN);
     const [sent] = fake.callsOf('ceremonies.open') as CallInput<'ceremonies.open'>[];
     await state().cancelOpening();
     await settle();
@@ -197,8 +350,8 @@ describe('hashing progress and cancelling', () => {
   it('does not open twice while an opening runs', async () => {
     const answer = deferred<Result<CallOutput<'ceremonies.open'>>>();
     const { fake, state } = await filled({ 'ceremonies.open': () => answer.promise });
-    void state().open();
-    void state().open();
+    void state().open(PIN);
+    void state().open(PIN);
     expect(fake.callsOf('ceremonies.open')).toHaveLength(1);
     answer.resolve(ok(detail()));
     await settle();
@@ -213,11 +366,20 @@ describe('after opening', () => {
     findings: [{ id: 'subjects', status: 'fail', message: 'app.tgz is not a subject of the provenance.' }],
   });
 
-  it('loads the keys for an override when a finding failed and the policy allows it', async () => {
-    const { fake, state } = await filled({ 'ceremonies.open': () => ok(blocked), 'ceremonies.signingKeys': () => ok([signingKey('alice')]) });
-    await state().open();
-    expect(fake.callsOf('ceremonies.signingKeys')).toEqual([{ id: blocked.id }]);
-    expect(state().override.keyUri).toBe(signingKey('alice').keyUri);
+  it('loads the keys that may manage the ceremony for an override, choosing the opener\'s', async () => {
+    const { fake, state } = await filled({ 'ceremonies.open': () => ok(blocked), 'ceremonies.signingKeys': () => ok([signingKey('alice'), carol]) });
+    await state().open(PIN);
+    expect(fake.callsOf('ceremonies.signingKeys')).toEqual([{ id: blocked.id, purpose: 'manage' }]);
+    expect(state().override.keyUri).toBe(carol.keyUri);
+  });
+
+  it('sends pin null (not nothing) when the override key needs no PIN typed here', async () => {
+    const pad = signingKey('alice', { protectedAuthenticationPath: true });
+    const { fake, state } = await filled({ 'ceremonies.open': () => ok(blocked), 'ceremonies.signingKeys': () => ok([pad]), 'ceremonies.freeze': () => ok(detail()) });
+    await state().open(PIN);
+    state().setOverrideReason('Checked by hand.');
+    expect(await state().freezeWithOverride(PIN)).toBe(true);
+    expect(fake.callsOf('ceremonies.freeze')).toEqual([{ id: blocked.id, overrideReason: 'Checked by hand.', keyUri: pad.keyUri, pin: null }]);
   });
 
   it('asks for a reason before overriding, then freezes with reason, key and PIN, keeping the PIN out of the store', async () => {
@@ -226,7 +388,7 @@ describe('after opening', () => {
       'ceremonies.signingKeys': () => ok([signingKey('alice')]),
       'ceremonies.freeze': () => ok(detail()),
     });
-    await state().open();
+    await state().open(PIN);
     expect(await state().freezeWithOverride(PIN)).toBe(false);
     expect(state().override.error?.message).toMatch(/Say why/);
     state().setOverrideReason('The provenance was regenerated after a CI outage; checked by hand.');
@@ -244,19 +406,20 @@ describe('after opening', () => {
       'ceremonies.signingKeys': () => ok([signingKey('alice')]),
       'ceremonies.freeze': () => fail({ code: 'pin-incorrect', message: 'Wrong PIN for alice.' }),
     });
-    await state().open();
+    await state().open(PIN);
     state().setOverrideReason('Checked by hand.');
     expect(await state().freezeWithOverride('000000')).toBe(false);
     expect(state().override).toMatchObject({ reason: 'Checked by hand.', working: false, error: { message: 'Wrong PIN for alice.' } });
     expect(state().phase).toMatchObject({ kind: 'opened', detail: { id: blocked.id } });
   });
 
-  it('goes back to the form with every field kept, and starts over keeping the policy only', async () => {
+  it('goes back to the form with every field kept, and starts over keeping the policy and the key only', async () => {
     const { state } = await filled({ 'ceremonies.open': () => ok(detail({ state: 'open', overrideAllowed: false })) });
-    await state().open();
+    await state().open(PIN);
     state().backToForm();
-    expect(state().form).toMatchObject({ name: 'app', version: '1.2.3', artifactPaths: ['/work/dist/app.tgz'] });
+    expect(state().form).toMatchObject({ name: 'app', version: '1.2.3', artifactPaths: ['/work/dist/app.tgz'], keyUri: carol.keyUri });
     state().startOver();
-    expect(state().form).toMatchObject({ name: '', version: '', artifactPaths: [], policyPath: demoPolicy.path });
+    expect(state().form).toMatchObject({ name: '', version: '', artifactPaths: [], policyPath: demoPolicy.path, keyUri: carol.keyUri });
+    expect(JSON.stringify(state())).not.toContain(PIN);
   });
 });

@@ -54,4 +54,15 @@ describe('the repository store', () => {
     expect(fake.callsOf('repository.setRemote')).toEqual([{ url }]);
     expect(store.getState()).toMatchObject({ busy: undefined, error: undefined, status: { state: 'ahead', ahead: 2 } });
   });
+
+  it('takes the verification an audit reports without asking the remote again', async () => {
+    const fake = createFakeApi({ 'repository.status': () => ok(status({ verification: { state: 'behind', head: 'a'.repeat(40), commitsSince: 2 } })) });
+    setApiForTests(fake.api);
+    const store = createRepositoryStore();
+    store.getState().start();
+    await settle();
+    store.getState().applyVerification({ state: 'verified', head: 'b'.repeat(40), commitsSince: 0 });
+    expect(store.getState().status).toEqual(status({ verification: { state: 'verified', head: 'b'.repeat(40), commitsSince: 0 } }));
+    expect(fake.callsOf('repository.status')).toHaveLength(1);
+  });
 });

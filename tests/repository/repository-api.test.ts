@@ -82,6 +82,8 @@ describe.skipIf(!softhsmModule)('the shared repository in the window', () => {
       release: { name: 'slsa-demo', version: '2.0.0' },
       artifactPaths: [join(home.dir, artifactName)],
       provenancePaths: [fixture(`${artifactName}.intoto.jsonl`)],
+      keyUri: (await call<{ tokenLabel: string; keyUri: string }[]>('policies.signingKeys', { policyPath: policy!.path })).find((key) => key.tokenLabel === 'carol')!.keyUri,
+      pin: '123456',
     });
     id = detail.id;
     expect(detail.state).toBe('frozen');

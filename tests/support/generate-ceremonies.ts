@@ -17,10 +17,11 @@ import { buildReleaseStatement, freezeStatement } from '../../shared/statement/s
 import { rejectionDocument, rejectionPayloadType } from '../../shared/ceremony/events';
 import { nodeDigester } from '../../electron/core/crypto/node-crypto';
 import { makeTestKey, type TestKey } from './test-keys';
+import { envelopeText } from '../../electron/core/audit/published-envelope';
 
 export interface GeneratedHistory {
   ids: string[];
-  keys: Record<'alice' | 'bob' | 'carol', TestKey>;
+  keys: Record<'alice' | 'bob' | 'carol' | 'rita', TestKey>;
   policyDocument: unknown;
 }
 
@@ -32,7 +33,7 @@ function ceremonyId(day: string): string {
 }
 
 export async function generateCeremonies(storeDir: string, count: number, now = new Date()): Promise<GeneratedHistory> {
-  const keys = { alice: makeTestKey('ecdsa-p256'), bob: makeTestKey('ecdsa-p256'), carol: makeTestKey('ed25519') };
+  const keys = { alice: makeTestKey('ecdsa-p256'), bob: makeTestKey('ecdsa-p256'), carol: makeTestKey('ed25519'), rita: makeTestKey('ed25519') };
   const policyDocument = {
     version: 1,
     name: 'generated',
@@ -42,14 +43,18 @@ export async function generateCeremonies(storeDir: string, count: number, now = 
       { id: 'bob', role: 'engineering', publicKey: keys.bob.publicKeyPem },
       { id: 'carol', role: 'engineering', publicKey: keys.carol.publicKeyPem },
     ],
+    releaseManagers: [{ id: 'rita', name: 'Rita Release', publicKey: keys.rita.publicKeyPem }],
     roles: { security: 1 },
   };
   const policy = await loadPolicy(policyDocument, nodeDigester);
   const ids: string[] = [];
-  const write = (event: CeremonyEvent, signatures: { keyid: string; signature: Uint8Array }[] = []) => {
+  // Every event signed by its author, as the store requires (rita, the release manager, opens, freezes, cancels and publishes).
+  const write = (unsigned: CeremonyEvent, author: keyof typeof keys = 'rita') => {
+    const event = { ...unsigned, actorKeyId: keys[author].keyId };
     const dir = join(storeDir, 'ceremonies', event.ceremonyId, 'events');
     const name = `${event.at.replace(/[-:.]/g, '')}-${event.type}-${randomBytes(8).toString('hex')}.json`;
-    writeFileSync(join(dir, name), JSON.stringify(makeEnvelope(eventPayloadType, new TextEncoder().encode(JSON.stringify(event)), signatures)));
+    const payload = new TextEncoder().encode(JSON.stringify(event));
+    writeFileSync(join(dir, name), JSON.stringify(makeEnvelope(eventPayloadType, payload, [{ keyid: keys[author].keyId, signature: keys[author].sign(pae(eventPayloadType, payload)) }])));
   };
 
   for (let index = 0; index < count; index++) {
@@ -77,7 +82,7 @@ export async function generateCeremonies(storeDir: string, count: number, now = 
       provenance: [],
       findings: [{ id: 'provenance-present', status: 'warn', message: 'No provenance was attached.' }],
       expiresAt: expiresAt.toISOString(),
-      openedBy: 'release-manager (no key)',
+      openedBy: 'rita',
     });
     if (kind === 19) continue;
     if (kind >= 17) {
@@ -88,7 +93,7 @@ export async function generateCeremonies(storeDir: string, count: number, now = 
       buildReleaseStatement({
         release,
         artifacts: [artifact],
-        ceremony: { id, openedAt, expiresAt, openedBy: 'release-manager (no key)' },
+        ceremony: { id, openedAt, expiresAt, openedBy: 'rita' },
         policy,
         provenance: [],
         sboms: [],
@@ -98,12 +103,16 @@ export async function generateCeremonies(storeDir: string, count: number, now = 
     );
     const statementDigest = createHash('sha256').update(statement).digest('hex');
     write({ ceremonyId: id, type: 'frozen', at: at(1), payloadType: inTotoPayloadType, statement: toBase64(statement), statementDigest, overrides: [] });
-    const approve = (who: keyof typeof keys, minutes: number) =>
-      write({ ceremonyId: id, type: 'approved', at: at(minutes), statementDigest, keyId: keys[who].keyId, signature: toBase64(keys[who].sign(pae(inTotoPayloadType, statement))) });
+    const approvals: { keyid: string; signature: Uint8Array }[] = [];
+    const approve = (who: keyof typeof keys, minutes: number) => {
+      const signature = keys[who].sign(pae(inTotoPayloadType, statement));
+      approvals.push({ keyid: keys[who].keyId, signature });
+      write({ ceremonyId: id, type: 'approved', at: at(minutes), statementDigest, keyId: keys[who].keyId, signature: toBase64(signature) }, who);
+    };
     const reject = (who: keyof typeof keys, minutes: number) => {
       const reason = 'the builder changed without notice';
       const signature = keys[who].sign(pae(rejectionPayloadType, canonicalJsonBytes(rejectionDocument({ ceremonyId: id, statementDigest, reason }))));
-      write({ ceremonyId: id, type: 'rejected', at: at(minutes), statementDigest, keyId: keys[who].keyId, reason, signature: toBase64(signature) });
+      write({ ceremonyId: id, type: 'rejected', at: at(minutes), statementDigest, keyId: keys[who].keyId, reason, signature: toBase64(signature) }, who);
     };
     if (kind >= 15) {
       reject('bob', 30);
@@ -114,9 +123,12 @@ export async function generateCeremonies(storeDir: string, count: number, now = 
       approve(index % 2 === 0 ? 'alice' : 'bob', 20);
       continue;
     }
+    const second = index % 3 === 0 ? 'carol' : 'bob';
     approve('alice', 20);
-    approve(index % 3 === 0 ? 'carol' : 'bob', 35);
-    write({ ceremonyId: id, type: 'published', at: at(60), envelopeDigest: createHash('sha256').update(id).digest('hex'), approvers: ['alice', 'bob'] });
+    approve(second, 35);
+    // The digest of the envelope exactly as publishing writes it, so an audit of a generated store passes.
+    const envelopeDigest = createHash('sha256').update(envelopeText(makeEnvelope(inTotoPayloadType, statement, approvals))).digest('hex');
+    write({ ceremonyId: id, type: 'published', at: at(60), envelopeDigest, approvers: ['alice', second] });
   }
   return { ids, keys, policyDocument };
 }

@@ -49,5 +49,8 @@ export function describeAudit(report: AuditReport): string {
   lines.push(
     `Checked ${plural(counts.ceremonies, 'ceremony').replace('ceremonys', 'ceremonies')}, ${plural(counts.events, 'event')}, ${plural(counts.signatures, 'signature')}, ${plural(counts.evidence, 'evidence file')}, ${plural(counts.publishedEnvelopes, 'published envelope')} and ${history}.`,
   );
+  if (report.recordedVerified && report.head) {
+    lines.push(`This machine now vouches for main up to ${report.head.slice(0, 12)} (refs/conclave/verified); "conclave audit verify --since refs/conclave/verified" checks only what comes after.`);
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -10,28 +10,41 @@ import { verifyRelease } from '../../../shared/verify/verify';
 import { appDataDir, ceremonyStoreDir } from '../../core/app-paths';
 import { CeremonyService, type CeremonySigner, type LoadedCeremony } from '../../core/ceremony/ceremony-service';
 import { CeremonyStore } from '../../core/ceremony/event-store';
+import { describeLocations, ociScheme, parseOciTarget, verifyFromRegistry, type RegistryVerification } from '../../core/ceremony/verify-from-registry';
+import type { OciOptions } from '../../core/oci';
 import { createCore, modulesFromEnvironment } from '../../core/create-core';
 import type { Core } from '../../core';
-import { nodeDigester, nodeSignatureVerifier } from '../../core/crypto/node-crypto';
+import { nodeAlgorithmSignatureVerifier, nodeDigester, nodeSignatureVerifier, nodeTrustedTimeDependencies } from '../../core/crypto/node-crypto';
 import { hashFiles } from '../../core/hashing';
 import { protectedAuthenticationPath } from '../../core/tokens/token-flags';
 import { conclaveVersion } from '../../core/version';
 import { UsageError, type CliIo } from '../io';
 import { pinFor, promptHidden } from '../pin';
 import { ceremonyBundleUsage, runExport, runImport } from './ceremony-bundle';
+import { verificationMaterial } from './verify-material';
 
-export const ceremonyUsage = `  ceremony open --policy FILE --release NAME@VERSION --artifact FILE...
-                [--provenance FILE...] [--sbom FILE] [--provenance-key PEM...] [--purl PURL] [--key URI] [--sha512]
-                                           open a ceremony (frozen at once when no finding fails); prints its id
+export const ceremonyUsage = `  ceremony open --policy FILE --release NAME@VERSION (--artifact FILE... | --image REF...)
+                [--provenance FILE...] [--sbom FILE] [--provenance-key PEM...] [--purl PURL] --key URI [--sha512]
+                [--insecure-registry HOST...]
+                                           open a ceremony (frozen at once when no finding fails); prints its id;
+                                           an --image tag is resolved once, now, and its digest is what is signed
   ceremony list|show <id> [--json]         ceremonies in the store, or one with its findings and approvals
-  ceremony freeze <id> [--key URI] [--override-reason TEXT]
+  ceremony freeze <id> --key URI [--override-reason TEXT]
   ceremony approve <id> --key URI          sign the frozen statement with your token
   ceremony reject <id> --key URI --reason TEXT
-  ceremony cancel <id> [--reason TEXT] [--key URI]
-  ceremony publish <id> --out DIR          write the combined envelope, one Sigstore bundle per approver, a summary
-${ceremonyBundleUsage}  verify --policy FILE --envelope FILE [--artifact FILE...] [--json]
-                                           exit 0 only when the policy is met and every artifact matches
-  (ceremony commands take --store DIR, or CONCLAVE_STORE; --pin-env VARIABLE for the token PIN)
+  ceremony cancel <id> --key URI [--reason TEXT]
+  ceremony publish <id> --out DIR --key URI [--insecure-registry HOST...]
+                                           write the combined envelope, one Sigstore bundle per approver, a summary;
+                                           attach the envelope to each image of the release in its registry
+${ceremonyBundleUsage}  verify --policy FILE --envelope FILE [--artifact FILE...] [--bundle FILE...] [--crl FILE...] [--json]
+                                           exit 0 only when the policy is met and every artifact matches;
+                                           --bundle: the approvers' Sigstore bundles (time stamps, certificates);
+                                           --crl: CRL files to use instead of fetching the policy's CRL URLs (offline)
+  verify --policy FILE oci://REGISTRY/REPOSITORY@sha256:DIGEST [--insecure-registry HOST...] [--bundle FILE...]
+                [--crl FILE...] [--json]   exit 0 only when an envelope attached to the image meets the policy
+                                           and names this digest (docs/verify.md)
+  (ceremony commands take --store DIR, or CONCLAVE_STORE; --pin-env VARIABLE for the token PIN;
+   registries use Docker's credentials: $DOCKER_CONFIG/config.json, else ~/.docker/config.json)
 `;
 
 const options = {
@@ -51,21 +64,40 @@ const options = {
   'override-reason': { type: 'string' },
   out: { type: 'string' },
   envelope: { type: 'string' },
+  image: { type: 'string', multiple: true },
+  'insecure-registry': { type: 'string', multiple: true },
 } as const;
+
+/** How the CLI reaches registries: Docker's config from this environment (DOCKER_CONFIG, else $HOME/.docker), and plain HTTP where asked. */
+function registryOptions(io: CliIo, insecure: readonly string[] | undefined): OciOptions {
+  return {
+    env: io.env,
+    ...(io.env.HOME ? { homeDir: io.env.HOME } : {}),
+    ...(insecure && insecure.length > 0 ? { insecureRegistries: insecure } : {}),
+    userAgent: `conclave/${conclaveVersion}`,
+  };
+}
 
 /** Token signing for the ceremony, with the PIN asked for (or read) only when a signature is made. */
 function tokenSigner(io: CliIo, pinEnv: string | undefined, core: () => Promise<Core>): CeremonySigner {
+  // An approval signs twice (the statement, then its event): ask once per command. The PIN lives only as long as the command.
+  const pins = new Map<string, string>();
   return {
     async keyId(keyUri) {
       return (await (await core()).tokens.resolveKey(keyUri)).key.keyId;
+    },
+    async certificate(keyUri) {
+      return (await (await core()).tokens.resolveKey(keyUri)).key.certificatePem;
     },
     async sign(keyUri, messages) {
       const tokens = (await core()).tokens;
       const { token } = await tokens.resolveToken(keyUri);
       const needsPin = (token.flags & protectedAuthenticationPath) === 0;
-      const pin = needsPin
-        ? await pinFor({ uri: parsePkcs11Uri(keyUri), pinEnv, tokenLabel: token.label, env: io.env, prompt: io.interactive ? (question) => promptHidden(question) : undefined })
-        : null;
+      let pin: string | null = null;
+      if (needsPin) {
+        pin = pins.get(token.serial) ?? (await pinFor({ uri: parsePkcs11Uri(keyUri), pinEnv, tokenLabel: token.label, env: io.env, prompt: io.interactive ? (question) => promptHidden(question) : undefined }));
+        pins.set(token.serial, pin);
+      }
       return (await tokens.signMany(keyUri, messages, pin)).signatures;
     },
   };
@@ -121,16 +153,17 @@ export async function runCeremonyCommand(rest: string[], io: CliIo): Promise<num
   try {
     switch (action) {
       case 'open': {
-        if (!values.policy || !values.release || !values.artifact?.length) throw new UsageError('ceremony open needs --policy, --release and at least one --artifact.');
+        if (!values.policy || !values.release || (!values.artifact?.length && !values.image?.length)) throw new UsageError('ceremony open needs --policy, --release, at least one --artifact or --image, and --key.');
         const release = parseRelease(values.release);
         const opened = await service.open({
           policyPath: values.policy,
           release: { ...release, ...(values.purl ? { purl: values.purl } : {}) },
-          artifactPaths: values.artifact,
+          artifactPaths: values.artifact ?? [],
+          ...(values.image?.length ? { imageReferences: values.image, registry: registryOptions(io, values['insecure-registry']) } : {}),
           provenancePaths: values.provenance ?? [],
           ...(values.sbom ? { sbomPath: values.sbom } : {}),
           ...(values['provenance-key'] ? { provenanceKeyPaths: values['provenance-key'] } : {}),
-          ...(values.key ? { openerKeyUri: values.key } : {}),
+          openerKeyUri: requireKey(),
           sha512: values.sha512,
         });
         if (values.json) show(opened);
@@ -147,7 +180,7 @@ export async function runCeremonyCommand(rest: string[], io: CliIo): Promise<num
         show(await service.load(id()));
         return 0;
       case 'freeze':
-        show(await service.freeze(id(), { keyUri: values.key, ...(values['override-reason'] ? { overrideReason: values['override-reason'] } : {}) }));
+        show(await service.freeze(id(), { keyUri: requireKey(), ...(values['override-reason'] ? { overrideReason: values['override-reason'] } : {}) }));
         return 0;
       case 'approve':
         show(await service.approve(id(), requireKey()));
@@ -157,13 +190,16 @@ export async function runCeremonyCommand(rest: string[], io: CliIo): Promise<num
         show(await service.reject(id(), requireKey(), values.reason));
         return 0;
       case 'cancel':
-        show(await service.cancel(id(), { ...(values.reason ? { reason: values.reason } : {}), ...(values.key ? { keyUri: values.key } : {}) }));
+        show(await service.cancel(id(), { ...(values.reason ? { reason: values.reason } : {}), keyUri: requireKey() }));
         return 0;
       case 'publish': {
         if (!values.out) throw new UsageError('ceremony publish needs --out DIR.');
-        const published = await service.publish(id(), values.out);
+        const published = await service.publish(id(), values.out, requireKey(), { registry: registryOptions(io, values['insecure-registry']) });
         if (values.json) io.out(`${JSON.stringify({ ...published, report: undefined, ok: published.report.ok, approvedBy: published.report.approvedBy }, null, 2)}\n`);
-        else io.out(`${formatReport(published.report)}\nenvelope ${published.envelopePath}\n${published.bundlePaths.map((path) => `bundle   ${path}`).join('\n')}\nsummary  ${published.summaryPath}\n`);
+        else {
+          const attached = published.registry.map((entry) => `image    ${entry.image}  ${entry.alreadyPresent ? 'already attached' : 'attached'} (${entry.via === 'referrers-api' ? 'referrers API' : 'referrers tag'}, artifact ${entry.artifactDigest}; cosign tag ${entry.cosignTag})\n`);
+          io.out(`${formatReport(published.report)}\nenvelope ${published.envelopePath}\n${published.bundlePaths.map((path) => `bundle   ${path}`).join('\n')}\nsummary  ${published.summaryPath}\n${attached.join('')}`);
+        }
         return 0;
       }
       default:
@@ -175,8 +211,19 @@ export async function runCeremonyCommand(rest: string[], io: CliIo): Promise<num
 }
 
 export async function runVerify(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { policy: options.policy, envelope: options.envelope, artifact: options.artifact, json: options.json } });
-  if (!values.policy || !values.envelope) throw new UsageError('verify needs --policy FILE and --envelope FILE.');
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      policy: options.policy,
+      envelope: options.envelope,
+      artifact: options.artifact,
+      json: options.json,
+      'insecure-registry': options['insecure-registry'],
+      bundle: { type: 'string', multiple: true },
+      crl: { type: 'string', multiple: true },
+    },
+  });
   const read = async (path: string, what: string) => {
     try {
       return await readFile(path);
@@ -184,6 +231,29 @@ export async function runVerify(args: string[], io: CliIo): Promise<number> {
       throw new ConclaveError('invalid-input', `Conclave cannot read the ${what} ${path}.`);
     }
   };
+  if (positionals.length > 0) {
+    // An image in its registry (issue 6): the envelopes attached to it, checked against the policy with its digest as the artifact.
+    if (positionals.length > 1 || !positionals[0]!.startsWith(ociScheme)) throw new UsageError(`verify takes one image, as oci://REGISTRY/REPOSITORY@sha256:DIGEST (not "${positionals.join(' ')}"); for files give --envelope FILE and --artifact FILE.`);
+    if (values.envelope || values.artifact) throw new UsageError('verify oci://… reads the envelopes attached to the image in its registry: leave out --envelope and --artifact.');
+    if (!values.policy) throw new UsageError('verify needs --policy FILE: the policy your team keeps.');
+    const reference = parseOciTarget(positionals[0]!);
+    if (reference.digest === undefined) {
+      const given = positionals[0]!.slice(ociScheme.length);
+      throw new UsageError(
+        `give the digest: conclave verify checks what you deploy, not what a tag points to now. ${given} names the tag ${reference.tag ?? 'latest'}; deploy by digest and verify that digest: oci://${reference.registry}/${reference.repository}@sha256:<digest> (crane digest ${given}, or docker buildx imagetools inspect ${given}, prints it).`,
+      );
+    }
+    const policy = await loadPolicyText((await read(values.policy, 'policy file')).toString('utf8'), nodeDigester);
+    // The registry carries the combined envelope; approvers' time stamps and certificates come from their bundles, as for files.
+    const material = await verificationMaterial(policy, { bundles: values.bundle ?? [], crls: values.crl ?? [] });
+    const result = await verifyFromRegistry({ ...reference, digest: reference.digest }, policy, registryOptions(io, values['insecure-registry']), {
+      material,
+      dependencies: { signatureVerifier: nodeSignatureVerifier, trustedTime: nodeTrustedTimeDependencies, certificates: { digester: nodeDigester, algorithmVerifier: nodeAlgorithmSignatureVerifier } },
+    });
+    io.out(values.json ? `${JSON.stringify(registryVerificationJson(result), null, 2)}\n` : describeRegistryVerification(result));
+    return result.ok ? 0 : 1;
+  }
+  if (!values.policy || !values.envelope) throw new UsageError('verify needs --policy FILE and --envelope FILE, or --policy FILE and an image as oci://REGISTRY/REPOSITORY@sha256:DIGEST.');
   const policy = await loadPolicyText((await read(values.policy, 'policy file')).toString('utf8'), nodeDigester);
   const envelope = new Uint8Array(await read(values.envelope, 'envelope file'));
   const artifactPaths = values.artifact ?? [];
@@ -192,7 +262,50 @@ export async function runVerify(args: string[], io: CliIo): Promise<number> {
     if (!outcome.ok) throw new ConclaveError('invalid-input', outcome.error.message);
     return { name: artifactPaths[index]!.split(/[/\\]/).pop()!, sha256: outcome.digest.digests.sha256! };
   });
-  const report = await verifyRelease({ envelope, policy, artifacts }, { signatureVerifier: nodeSignatureVerifier });
+  // The approvers' Sigstore bundles carry their time stamps and, for approvers identified by certificate, their certificates.
+  const material = await verificationMaterial(policy, { bundles: values.bundle ?? [], crls: values.crl ?? [] });
+  const report = await verifyRelease(
+    { envelope, policy, artifacts, ...material },
+    { signatureVerifier: nodeSignatureVerifier, trustedTime: nodeTrustedTimeDependencies, certificates: { digester: nodeDigester, algorithmVerifier: nodeAlgorithmSignatureVerifier } },
+  );
   io.out(values.json ? `${JSON.stringify({ ok: report.ok, approvedBy: report.approvedBy, failures: report.failures, notes: report.notes, signatures: report.signatures, artifacts: report.artifacts }, null, 2)}\n` : `${formatReport(report)}\n`);
   return report.ok ? 0 : 1;
+}
+
+/** For people: the verdict first, then which envelope verified (or each that did not, and why) and where it was found. */
+function describeRegistryVerification(result: RegistryVerification): string {
+  if (result.candidates.length === 0) return `NOT verified: ${result.problem}\n`;
+  const lines: string[] = [];
+  if (result.verified) {
+    lines.push(formatReport(result.verified.report));
+    lines.push(`envelope sha256:${result.verified.envelopeDigest.replace(/^sha256:/, '')} attached to ${result.image} (${describeLocations(result.verified.locations)})`);
+    const others = result.candidates.length - 1;
+    if (others > 0) lines.push(`note: ${others} other Conclave envelope${others === 1 ? ' is' : 's are'} attached to this image; one that verifies is enough.`);
+  } else {
+    lines.push(`NOT verified: none of the ${result.candidates.length} Conclave envelope${result.candidates.length === 1 ? '' : 's'} attached to ${result.image} meets the policy for this image.`);
+    for (const candidate of result.candidates) {
+      lines.push('', `envelope sha256:${candidate.envelopeDigest.replace(/^sha256:/, '')} (${describeLocations(candidate.locations)}):`);
+      lines.push(...formatReport(candidate.report).split('\n').map((line) => `  ${line}`));
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function registryVerificationJson(result: RegistryVerification) {
+  return {
+    ok: result.ok,
+    image: result.image,
+    ...(result.problem ? { problem: result.problem } : {}),
+    ...(result.verified ? { verifiedEnvelope: result.verified.envelopeDigest, approvedBy: result.verified.report.approvedBy } : {}),
+    envelopes: result.candidates.map((candidate) => ({
+      digest: candidate.envelopeDigest,
+      locations: candidate.locations,
+      ok: candidate.report.ok,
+      approvedBy: candidate.report.approvedBy,
+      failures: candidate.report.failures,
+      notes: candidate.report.notes,
+      artifacts: candidate.report.artifacts,
+    })),
+    otherAttestations: result.others,
+  };
 }

@@ -8,6 +8,8 @@ export const auditCodes = [
   'event-unreadable',
   /** A signature on an event's envelope (its actor's) that does not verify with the policy key it names. */
   'event-signature-invalid',
+  /** An event that no key of the ceremony's policy signed (no author, or a key the policy does not list). */
+  'event-unsigned',
   /** A frozen statement that is not the one the opening describes. */
   'statement-invalid',
   /** An approval or rejection that does not verify with a key of the ceremony's policy over its statement. */
@@ -60,6 +62,10 @@ export interface AuditReport {
   root: string;
   since?: string;
   historyChecked: boolean;
+  /** The head of main the audit checked, when the store has a history. */
+  head?: string;
+  /** Whether this audit moved the machine's verified head (refs/conclave/verified) to `head`. */
+  recordedVerified?: boolean;
   counts: AuditCounts;
   findings: AuditFinding[];
   /** What was noticed and explained (skipped checks, decisions that do not count for a known reason). */

@@ -14,9 +14,14 @@ import type { GitRunner } from '../repository/git';
 import { branch } from '../repository/repository-service';
 import { classifyPath, describePath } from '../repository/layout';
 import type { AuditFinding } from './findings';
+import { readVerification, verifiedHead, verifiedRef } from './verification-record';
 
 export interface HistoryAudit {
   checked: boolean;
+  /** The head of main that was checked. */
+  head?: string;
+  /** The commit --since named, resolved. */
+  sinceCommit?: string;
   commits: number;
   findings: AuditFinding[];
   notes: string[];
@@ -29,7 +34,7 @@ export async function auditHistory(root: string, git: GitRunner, options: { sinc
   try {
     await stat(join(root, '.git'));
   } catch {
-    result.notes.push(`The store at ${root} is not a git repository, so there is no history to check; only its files were checked. "conclave sync" makes it one.`);
+    result.notes.push(`The store at ${root} is not a git repository, so there is no history to check; only its files were checked. Setting a remote (Settings, or "conclave remote add") or "conclave sync" makes it one.`);
     return result;
   }
   const run = (args: string[]) => git.run(args, { cwd: root });
@@ -38,6 +43,17 @@ export async function auditHistory(root: string, git: GitRunner, options: { sinc
     result.notes.push(`The store's git repository has no commits on main yet, so there is no history to check.`);
     return result;
   }
+  result.head = (await ok(['rev-parse', branch])).trim();
+  // This machine's witness: the head its last clean audit covered must still be in the history.
+  const verified = await verifiedHead(root, git);
+  if (verified && (await run(['merge-base', '--is-ancestor', verified, branch])).code !== 0) {
+    const record = await readVerification(root);
+    result.findings.push({
+      code: 'history-rewritten',
+      commit: verified,
+      message: `The history of main was rewritten: it is now at ${result.head.slice(0, 12)}, which no longer contains ${verified.slice(0, 12)}, the head this machine verified${record ? ` on ${record.at}` : ''}. Find out who rewrote it; restore ${verified.slice(0, 12)} (it is kept as ${verifiedRef}) before trusting anything newer.`,
+    });
+  }
   let range = branch;
   if (options.since !== undefined) {
     const since = await run(['rev-parse', '-q', '--verify', `${options.since}^{commit}`]);
@@ -45,6 +61,7 @@ export async function auditHistory(root: string, git: GitRunner, options: { sinc
       throw new ConclaveError('invalid-input', `"${options.since}" is not a commit of the store's repository, so --since cannot start there. Give a commit or ref from "git -C ${root} log main".`, { cause: 'unknown-ref' });
     }
     const sinceCommit = since.stdout.trim();
+    result.sinceCommit = sinceCommit;
     if ((await run(['merge-base', '--is-ancestor', sinceCommit, branch])).code !== 0) {
       result.findings.push({
         code: 'history-rewritten',

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { makeEnvelope, type Envelope } from '../../../shared/dsse/envelope';
 import { fromBase64 } from '../../../shared/encoding/base64';
 import { verifyRelease, type VerificationReport } from '../../../shared/verify/verify';
-import { nodeSignatureVerifier } from '../crypto/node-crypto';
+import { nodeAlgorithmSignatureVerifier, nodeDigester, nodeSignatureVerifier, nodeTrustedTimeDependencies } from '../crypto/node-crypto';
 import type { LoadedCeremony } from '../ceremony/ceremony-service';
 
 export interface PublishedEnvelopeCheck {
@@ -35,9 +35,23 @@ export async function checkPublishedEnvelope(ceremony: LoadedCeremony, at?: Date
     view.approvals.map((approval) => ({ keyid: approval.keyId, signature: fromBase64(approval.signature) })),
   );
   const digest = createHash('sha256').update(envelopeText(envelope)).digest('hex');
+  const timestamps = Object.fromEntries(view.approvals.flatMap((approval) => (approval.timestamp ? [[approval.keyId, approval.timestamp]] : [])));
+  // Certificate approvers' certificates (issue 6), checked again with the CRLs the ceremony was loaded with, at each approval's trusted time (else `at`, else now).
+  const certificates = Object.fromEntries(
+    view.approvals.flatMap((approval) => (approval.certificates && ceremony.certificateSigners.has(approval.keyId) ? [[approval.keyId, approval.certificates.map((certificate) => fromBase64(certificate))]] : [])),
+  );
   const report = await verifyRelease(
-    { envelope, policy, artifacts: opened.artifacts.map((artifact) => ({ name: artifact.name, sha256: artifact.digest.sha256 })), ...(at ? { at } : {}) },
-    { signatureVerifier: nodeSignatureVerifier },
+    {
+      envelope,
+      policy,
+      artifacts: opened.artifacts.map((artifact) => ({ name: artifact.name, sha256: artifact.digest.sha256 })),
+      // `at` is also the signing time of an approval without trusted time; CRLs, fetched now, are judged by the clock.
+      ...(at ? { at } : {}),
+      timestamps,
+      certificates,
+      ...(ceremony.revocation ? { crls: ceremony.revocation.crls, crlProblems: ceremony.revocation.problems } : {}),
+    },
+    { signatureVerifier: nodeSignatureVerifier, trustedTime: nodeTrustedTimeDependencies, certificates: { digester: nodeDigester, algorithmVerifier: nodeAlgorithmSignatureVerifier } },
   );
   return { envelope, digest, sameAsPublished: view.published?.envelopeDigest === digest, report };
 }

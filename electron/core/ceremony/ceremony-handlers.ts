@@ -11,7 +11,9 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { CeremonyDetail, CeremonySummary, PolicySummary, SigningKey } from '../../../shared/api/ceremony-schemas';
 import { ConclaveError } from '../../../shared/errors';
 import { describePolicy } from '../../../shared/policy/describe';
-import { loadPolicyText } from '../../../shared/policy/policy';
+import { eventSignerOf, loadPolicyText, type Policy } from '../../../shared/policy/policy';
+import { certificateApproversNamedBy } from '../../../shared/policy/certificate-signer';
+import { fromPem } from '../../../shared/encoding/pem';
 import { formatReport } from '../../../shared/verify/format';
 import type { ApiHandlers, EventSink } from '../api/handlers';
 import { writeFileAtomically } from '../atomic-file';
@@ -21,7 +23,7 @@ import { demoKeyLabel, demoModuleId, demoTokenLabels } from '../tokens/demo-toke
 import { CeremonyStateSchema } from '../../../shared/api/ceremony-schemas';
 import { importBundleFile, reportForWindow, writeBundleToFolder } from './bundle-files';
 import { CeremonyIndex } from './ceremony-index';
-import { CeremonyService, readOnlySigner, type CeremonySigner, type LoadedCeremony } from './ceremony-service';
+import { CeremonyService, openerMakesImpossible, readOnlySigner, type CeremonySigner, type LoadedCeremony } from './ceremony-service';
 import { detailOf, type StoredSummary, type SummaryRecord } from './ceremony-views';
 import { checkPublishedEnvelope } from '../audit/published-envelope';
 import { CeremonyStore } from './event-store';
@@ -34,6 +36,7 @@ export type CeremonyCallName =
   | 'operations.cancel'
   | 'ceremonies.freeze'
   | 'ceremonies.signingKeys'
+  | 'policies.signingKeys'
   | 'ceremonies.approve'
   | 'ceremonies.reject'
   | 'ceremonies.cancel'
@@ -58,6 +61,9 @@ export interface CeremonyHandlerOptions {
   emit: EventSink;
   now?: () => Date;
 }
+
+/** Certificate approvers (issue 6) sign their decisions only: the other events carry no certificate to identify them by. */
+const certificateApproversOnlyDecide = 'Certificate approvers approve and reject; opening, freezing, cancelling and publishing need a key the policy lists.';
 
 export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
   const now = options.now ?? (() => new Date());
@@ -102,8 +108,46 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
   const signerWith = (pin: string | null): CeremonySigner => ({
     keyId: async (keyUri) => (await options.tokens.resolveKey(keyUri)).key.keyId,
     sign: async (keyUri, messages) => (await options.tokens.signMany(keyUri, messages, pin)).signatures,
+    certificate: async (keyUri) => (await options.tokens.resolveKey(keyUri)).key.certificatePem,
   });
   const serviceWith = (pin: string | null) => new CeremonyService(store, signerWith(pin), now);
+
+  /** The keys of attached tokens, each with who it is by the policy and why it may not sign (`ineligible`) when it may not. */
+  const signingKeysOf = async (policy: Policy, ineligible: (signer: { id: string; as: 'approver' | 'release manager' | 'certificate approver' }) => string | undefined, notInPolicy: string): Promise<SigningKey[]> => {
+    const keys: SigningKey[] = [];
+    for (const module of options.tokens.snapshotModules()) {
+      for (const token of module.tokens) {
+        let tokenKeys;
+        try {
+          tokenKeys = await options.tokens.listKeys(token.uri);
+        } catch {
+          continue; // removed since the snapshot
+        }
+        for (const key of tokenKeys) {
+          // A key the policy does not list may be a certificate approver's (issue 6): named by the certificate next to it; approving checks the rest.
+          const named = !eventSignerOf(policy, key.keyId) && key.certificatePem ? certificateApproversNamedBy(policy, fromPem('CERTIFICATE', key.certificatePem)) : [];
+          const signer = eventSignerOf(policy, key.keyId) ?? (named.length === 1 ? { id: named[0]!, as: 'certificate approver' as const } : undefined);
+          let reason = signer ? ineligible(signer) : notInPolicy;
+          if (reason === undefined && token.pinStatus === 'locked') reason = 'The PIN of this token is locked.';
+          keys.push({
+            tokenUri: token.uri,
+            tokenLabel: token.label,
+            keyUri: key.uri,
+            keyLabel: key.label,
+            keyId: key.keyId,
+            ...(signer ? { approverId: signer.id } : {}),
+            eligible: reason === undefined,
+            ...(reason ? { reason } : {}),
+            loginRequired: token.loginRequired,
+            protectedAuthenticationPath: token.protectedAuthenticationPath,
+            touchLikely: /yubi/i.test(`${token.manufacturer} ${token.model}`),
+            pinStatus: token.pinStatus,
+          });
+        }
+      }
+    }
+    return keys.sort((a, b) => Number(b.eligible) - Number(a.eligible) || a.tokenLabel.localeCompare(b.tokenLabel));
+  };
 
   const withWaiting = (record: SummaryRecord): CeremonySummary => ({ ...record.summary, waitingOnMe: record.pendingKeyIds.some((keyId) => localKeyIds.has(keyId)) });
 
@@ -152,6 +196,16 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
     return summaries;
   };
 
+  const readPolicyFile = async (path: string): Promise<Policy> => {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch {
+      throw new ConclaveError('invalid-input', `Conclave cannot read the policy file ${path}.`);
+    }
+    return loadPolicyText(text, nodeDigester);
+  };
+
   const savePolicy = async (text: string): Promise<void> => {
     const policy = await loadPolicyText(text, nodeDigester);
     await mkdir(policiesDir, { recursive: true });
@@ -177,13 +231,15 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
       const controller = new AbortController();
       operations.set(input.operationId, controller);
       try {
-        const loaded = await reader.open({
+        const loaded = await serviceWith(input.pin).open({
           policyPath: input.policyPath,
           release: input.release,
           artifactPaths: input.artifactPaths,
+          ...(input.images && input.images.length > 0 ? { imageReferences: input.images } : {}),
           provenancePaths: input.provenancePaths,
           ...(input.sbomPath ? { sbomPath: input.sbomPath } : {}),
           sha512: input.sha512 ?? false,
+          openerKeyUri: input.keyUri,
           signal: controller.signal,
           onProgress: (progress) => options.emit('operation.progress', { operationId: input.operationId, ...progress }),
         });
@@ -200,67 +256,50 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
     },
 
     'ceremonies.freeze': async ({ id, overrideReason, keyUri, pin }) =>
-      changed(await serviceWith(pin ?? null).freeze(id, { ...(keyUri ? { keyUri } : {}), ...(overrideReason ? { overrideReason } : {}) })),
+      changed(await serviceWith(pin).freeze(id, { keyUri, ...(overrideReason ? { overrideReason } : {}) })),
 
-    'ceremonies.signingKeys': async ({ id }) => {
-      const loaded = await reader.load(id);
-      const { view, policy } = loaded;
-      const decided = new Map([...view.approvals, ...view.rejections].map((event) => [policy.keys.find((key) => key.keyId === event.keyId)?.approverId, event.type]));
-      const keys: SigningKey[] = [];
-      for (const module of options.tokens.snapshotModules()) {
-        for (const token of module.tokens) {
-          let tokenKeys;
-          try {
-            tokenKeys = await options.tokens.listKeys(token.uri);
-          } catch {
-            continue; // removed since the snapshot
-          }
-          for (const key of tokenKeys) {
-            const approverId = policy.keys.find((candidate) => candidate.keyId === key.keyId)?.approverId;
-            let reason: string | undefined;
-            if (!approverId) reason = "This key is not in this ceremony's policy.";
-            else if (decided.has(approverId)) reason = `${approverId} already ${decided.get(approverId)}.`;
-            else if (approverId === view.openedBy && !policy.separationOfDuties.openerMayApprove) reason = `${approverId} opened this ceremony, and the policy does not let the opener approve.`;
-            else if (view.state !== 'frozen' && view.state !== 'approved') reason = `The ceremony is ${view.state}.`;
-            else if (token.pinStatus === 'locked') reason = 'The PIN of this token is locked.';
-            const touchLikely = /yubi/i.test(`${token.manufacturer} ${token.model}`);
-            keys.push({
-              tokenUri: token.uri,
-              tokenLabel: token.label,
-              keyUri: key.uri,
-              keyLabel: key.label,
-              keyId: key.keyId,
-              ...(approverId ? { approverId } : {}),
-              eligible: reason === undefined,
-              ...(reason ? { reason } : {}),
-              loginRequired: token.loginRequired,
-              protectedAuthenticationPath: token.protectedAuthenticationPath,
-              touchLikely,
-              pinStatus: token.pinStatus,
-            });
-          }
-        }
-      }
-      return keys.sort((a, b) => Number(b.eligible) - Number(a.eligible) || a.tokenLabel.localeCompare(b.tokenLabel));
+    'ceremonies.signingKeys': async ({ id, purpose }) => {
+      const { view, policy, certificateSigners } = await reader.load(id);
+      const decided = new Map([...view.approvals, ...view.rejections].map((event) => [policy.keys.find((key) => key.keyId === event.keyId)?.approverId ?? certificateSigners.get(event.keyId), event.type]));
+      const finished = view.state === 'published' || view.state === 'cancelled';
+      return signingKeysOf(policy, (signer) => {
+        if (purpose === 'manage') return finished ? `The ceremony is ${view.state}.` : signer.as === 'certificate approver' ? certificateApproversOnlyDecide : undefined;
+        if (signer.as === 'release manager') return `${signer.id} is a release manager, not an approver.`;
+        if (decided.has(signer.id)) return `${signer.id} already ${decided.get(signer.id)}.`;
+        if (signer.id === view.openedBy && !policy.separationOfDuties.openerMayApprove) return `${signer.id} opened this ceremony, and the policy does not let the opener approve.`;
+        if (view.state !== 'frozen' && view.state !== 'approved') return `The ceremony is ${view.state}.`;
+        return undefined;
+      }, "This key is not in this ceremony's policy.");
+    },
+
+    'policies.signingKeys': async ({ policyPath }) => {
+      const policy = await readPolicyFile(policyPath);
+      return signingKeysOf(policy, (signer) => (signer.as === 'certificate approver' ? certificateApproversOnlyDecide : openerMakesImpossible(policy, signer.id)), 'This key is not in this policy.');
     },
 
     'ceremonies.approve': async ({ id, keyUri, pin }) => changed(await serviceWith(pin).approve(id, keyUri)),
     'ceremonies.reject': async ({ id, keyUri, pin, reason }) => changed(await serviceWith(pin).reject(id, keyUri, reason)),
-    'ceremonies.cancel': async ({ id, reason }) => changed(await reader.cancel(id, reason ? { reason } : {})),
+    'ceremonies.cancel': async ({ id, reason, keyUri, pin }) => changed(await serviceWith(pin).cancel(id, { keyUri, ...(reason ? { reason } : {}) })),
 
-    'ceremonies.publish': async ({ id, outDir }) => {
+    'ceremonies.publish': async ({ id, outDir, keyUri, pin }) => {
       const loaded = await reader.load(id);
       const directory = outDir ?? join(publishDir, `${loaded.view.release.name}-${loaded.view.release.version}`.replace(/[^A-Za-z0-9._@+-]+/g, '_'));
-      const result = await reader.publish(id, directory);
+      const result = await serviceWith(pin).publish(id, directory, keyUri);
       await changed(await reader.load(id));
-      const artifacts = loaded.view.artifacts.map((artifact) => `--artifact ${quote(artifact.name)}`).join(' ');
+      // Files are checked against the envelope file; images (issue 6) against what is attached to them in their registry.
+      const files = loaded.view.artifacts.filter((artifact) => artifact.reference === undefined);
+      const commands = [
+        ...(files.length > 0 || result.registry.length === 0 ? [`conclave verify --policy ${quote(result.policyPath)} --envelope ${quote(result.envelopePath)} ${files.map((artifact) => `--artifact ${quote(artifact.name)}`).join(' ')}`.trimEnd()] : []),
+        ...result.registry.map((entry) => `conclave verify --policy ${quote(result.policyPath)} oci://${entry.image}`),
+      ];
       return {
         directory: result.directory,
         envelopePath: result.envelopePath,
         bundlePaths: result.bundlePaths,
         summaryPath: result.summaryPath,
         verified: formatReport(result.report).split('\n')[0]!,
-        verifyCommand: `conclave verify --policy ${quote(result.policyPath)} --envelope ${quote(result.envelopePath)} ${artifacts}`,
+        verifyCommand: commands.join(' && '),
+        ...(result.registry.length > 0 ? { registry: result.registry.map(({ image, artifactDigest, via, alreadyPresent }) => ({ image, artifactDigest, via, alreadyPresent })) } : {}),
       };
     },
 

@@ -4,15 +4,12 @@
  * renderer never derives these itself.
  */
 import type { CeremonyDetail, CeremonySummary, ReleaseChanges } from '../../../shared/api/ceremony-schemas';
-import { eventPayloadType, type OpenedEvent } from '../../../shared/ceremony/events';
-import { envelopePayload } from '../../../shared/dsse/envelope';
-import { pae } from '../../../shared/dsse/pae';
-import { fromBase64 } from '../../../shared/encoding/base64';
+import type { OpenedEvent } from '../../../shared/ceremony/events';
 import { readProvenance, type SlsaProvenanceSummary } from '../../../shared/evidence/provenance';
 import { diffSboms, readSbom, type SbomSummary } from '../../../shared/evidence/sbom';
 import { describePolicy } from '../../../shared/policy/describe';
+import { eventSignerOf } from '../../../shared/policy/policy';
 import type { ProvenanceSummary, SbomSummary as StatementSbomSummary } from '../../../shared/statement/evidence-summaries';
-import { nodeSignatureVerifier } from '../crypto/node-crypto';
 import type { LoadedCeremony } from './ceremony-service';
 import type { CeremonyStore } from './event-store';
 
@@ -25,7 +22,7 @@ export interface SummaryRecord {
 }
 
 function approverOf(loaded: LoadedCeremony, keyId: string): string | undefined {
-  return loaded.policy.keys.find((key) => key.keyId === keyId)?.approverId;
+  return loaded.policy.keys.find((key) => key.keyId === keyId)?.approverId ?? loaded.certificateSigners.get(keyId);
 }
 
 export function summarize(loaded: LoadedCeremony): SummaryRecord {
@@ -64,7 +61,6 @@ export async function detailOf(loaded: LoadedCeremony, record: SummaryRecord, st
   const { view, policy, opened, events } = loaded;
   const provenance = await provenanceViews(store, opened);
   const sbom = await sbomOf(store, opened);
-  const keyById = new Map(policy.keys.map((key) => [key.keyId, key]));
   const counted = new Set([...view.approvals, ...view.rejections].map((event) => event.keyId + event.at));
 
   const timeline: CeremonyDetail['timeline'] = [];
@@ -80,16 +76,9 @@ export async function detailOf(loaded: LoadedCeremony, record: SummaryRecord, st
       });
       continue;
     }
-    // Other events carry the actor's signature on the event itself, when the actor gave a key.
-    const signature = stored.envelope.signatures[0];
-    let status: 'valid' | 'invalid' | 'unsigned' = 'unsigned';
-    if (signature) {
-      const key = keyById.get(signature.keyid);
-      const signed = pae(eventPayloadType, envelopePayload(stored.envelope));
-      status = key && (await nodeSignatureVerifier.verify(key.spki, signed, fromBase64(signature.sig))) ? 'valid' : 'invalid';
-    }
-    const actor =
-      event.type === 'opened' ? (opened.openedBy ?? 'unknown') : event.actorKeyId ? (approverOf(loaded, event.actorKeyId) ?? `key ${event.actorKeyId.slice(0, 12)}…`) : 'release manager';
+    // Every other event carries its author's signature; loading has checked it against the policy.
+    const status: 'valid' | 'invalid' | 'unsigned' = !event.actorKeyId ? 'unsigned' : loaded.unvouched.has(stored.source) ? 'invalid' : 'valid';
+    const actor = event.actorKeyId ? (eventSignerOf(policy, event.actorKeyId)?.id ?? `key ${event.actorKeyId.slice(0, 12)}…`) : 'nobody';
     timeline.push({
       at: event.at,
       type: event.type,

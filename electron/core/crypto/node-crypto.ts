@@ -114,3 +114,6 @@ export async function verifyWithAlgorithm(publicKeyInfo: Uint8Array, data: Uint8
 }
 
 export const nodeAlgorithmSignatureVerifier: AlgorithmSignatureVerifier = { verifyWithAlgorithm };
+
+/** What checking an RFC 3161 time stamp needs from Node: hashing, the CMS signer's signature, the TSA's certificate chain. */
+export const nodeTrustedTimeDependencies = { digester: nodeDigester, signatureVerifier: nodeSignatureVerifier, algorithmVerifier: nodeAlgorithmSignatureVerifier };

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { CeremonyEventType, FrozenEvent } from '../../../shared/ceremony/events';
 import type { CeremonyService, LoadedCeremony } from '../ceremony/ceremony-service';
 import { checkDecision, checkEnvelopeSignatures, checkFrozen, readBundleEvent } from '../ceremony/bundle/event-checks';
+import { eventSignerOf } from '../../../shared/policy/policy';
 import { classifyPath } from './layout';
 
 export interface ArrivedEvent {
@@ -70,7 +71,7 @@ export async function checkArrivals(service: CeremonyService, paths: string[]): 
     const keys = new Map(loaded.policy.keys.map((key) => [key.keyId, key.approverId]));
     const opening = [...loaded.events].filter((stored) => stored.event.type === 'opened').sort((a, b) => a.event.at.localeCompare(b.event.at) || a.source.localeCompare(b.source))[0];
     // The frozen statement CeremonyService.load uses: the first frozen event in file-name order.
-    const frozenStored = loaded.events.find((stored) => stored.event.type === 'frozen');
+    const frozenStored = loaded.events.find((stored) => stored.event.type === 'frozen' && stored.event.statementDigest === loaded.view.frozen?.statementDigest);
     const frozen = frozenStored && loaded.statement ? { event: frozenStored.event as FrozenEvent, statement: loaded.statement } : undefined;
     for (const name of names.sort()) {
       const event: ArrivedEvent = { ceremonyId, name };
@@ -93,8 +94,9 @@ export async function checkArrivals(service: CeremonyService, paths: string[]): 
         flag(event, envelopeRefusal.reason);
         continue;
       }
-      const signer = candidate.envelope.signatures.map((signature) => keys.get(signature.keyid)).find((approver) => approver !== undefined);
-      if (signer) event.by = signer;
+      // Past the check above, the event's author is someone the policy knows.
+      const signer = candidate.event.actorKeyId ? eventSignerOf(loaded.policy, candidate.event.actorKeyId) : undefined;
+      if (signer) event.by = signer.id;
       const { event: inner } = candidate;
       if (inner.type === 'approved' || inner.type === 'rejected') {
         const refusal = await checkDecision({ ...candidate, event: inner }, loaded.policy, frozen);

@@ -10,7 +10,9 @@
  * at once would only race each other to the same remote.
  */
 import { ConclaveError } from '../../../shared/errors';
-import type { RepositoryStatus, SyncSummary } from '../../../shared/api/ceremony-schemas';
+import type { HistoryAudit, RepositoryStatus, SyncSummary } from '../../../shared/api/ceremony-schemas';
+import { auditStore } from '../audit/audit';
+import { verificationState } from '../audit/verification-record';
 import type { ApiHandlers, EventSink } from '../api/handlers';
 import { CeremonyService, readOnlySigner } from '../ceremony/ceremony-service';
 import { CeremonyStore } from '../ceremony/event-store';
@@ -18,7 +20,7 @@ import { GitRunner } from './git';
 import { classifyPath } from './layout';
 import { RepositoryService, type RemoteStatus, type SyncReport } from './repository-service';
 
-export type RepositoryCallName = 'repository.status' | 'repository.sync' | 'repository.setRemote' | 'repository.removeRemote';
+export type RepositoryCallName = 'repository.status' | 'repository.audit' | 'repository.sync' | 'repository.setRemote' | 'repository.removeRemote';
 
 export interface RepositoryHandlerOptions {
   storeDir: string;
@@ -52,7 +54,8 @@ export function createRepositoryHandlers(options: RepositoryHandlerOptions) {
   const now = options.now ?? (() => new Date());
   // Never interactive: in the app no one would see git ask for a passphrase, so git fails with its reason instead of hanging.
   const git = new GitRunner(options.env, false);
-  const repository = new RepositoryService(new CeremonyService(new CeremonyStore(options.storeDir), readOnlySigner), git);
+  const reader = new CeremonyService(new CeremonyStore(options.storeDir), readOnlySigner);
+  const repository = new RepositoryService(reader, git);
   let current: RepositoryStatus = { state: 'no-remote', ahead: 0, behind: 0, syncing: false };
   let queue: Promise<unknown> = Promise.resolve();
   let syncing: Promise<SyncSummary> | undefined;
@@ -83,6 +86,15 @@ export function createRepositoryHandlers(options: RepositoryHandlerOptions) {
   const withPending = async (status: RemoteStatus): Promise<RemoteStatus> =>
     status.state === 'offline' || status.state === 'error' || status.state === 'rewritten' ? { ...status, ahead: await pendingEvents().catch(() => 0) } : status;
 
+  /** Cheap (two git calls, no network): refreshed with every status. */
+  const verification = async (): Promise<RepositoryStatus['verification']> => {
+    try {
+      return await verificationState(repository.root, git);
+    } catch {
+      return undefined;
+    }
+  };
+
   const shown = (status: RemoteStatus): RepositoryStatus => ({
     ...(status.url ? { url: status.url } : {}),
     state: status.state,
@@ -91,6 +103,7 @@ export function createRepositoryHandlers(options: RepositoryHandlerOptions) {
     ...(status.reason ? { reason: status.reason } : {}),
     syncing: syncing !== undefined,
     ...(current.lastSyncAt ? { lastSyncAt: current.lastSyncAt } : {}),
+    ...(current.verification ? { verification: current.verification } : {}),
   });
 
   const failed = (error: unknown): RepositoryStatus => ({
@@ -115,7 +128,8 @@ export function createRepositoryHandlers(options: RepositoryHandlerOptions) {
           : outcome === 'no-remote'
             ? { state: 'no-remote', ahead: await exclusive(() => pendingEvents()).catch(() => 0), behind: 0 }
             : await exclusive(() => withPending({ ...(report.url ? { url: report.url } : {}), state: outcome, ahead: 0, behind: 0, ...(report.reason ? { reason: report.reason } : {}) }));
-      current = { ...current, lastSyncAt: now().toISOString() };
+      const verified = await exclusive(verification);
+      current = { ...current, lastSyncAt: now().toISOString(), ...(verified ? { verification: verified } : {}) };
       syncing = undefined;
       publish(shown(after));
       return summarizeSync(report);
@@ -150,6 +164,8 @@ export function createRepositoryHandlers(options: RepositoryHandlerOptions) {
   const refreshStatus = async (): Promise<RepositoryStatus> => {
     try {
       const status = await exclusive(async () => withPending(await repository.status()));
+      const verified = await exclusive(verification);
+      if (verified) current = { ...current, verification: verified };
       publish(shown(status));
     } catch (error) {
       publish({ ...failed(error), syncing: syncing !== undefined, ...(current.lastSyncAt ? { lastSyncAt: current.lastSyncAt } : {}) });
@@ -173,6 +189,23 @@ export function createRepositoryHandlers(options: RepositoryHandlerOptions) {
     'repository.status': async () => {
       await started;
       return refreshStatus();
+    },
+    'repository.audit': async () => {
+      await started;
+      const report = await exclusive(() => auditStore(reader, git, { now }));
+      const state = (await exclusive(verification)) ?? { state: 'never' as const };
+      publish({ ...current, verification: state });
+      const listed = report.findings.slice(0, 200);
+      const audit: HistoryAudit = {
+        ok: report.ok,
+        ...(report.head ? { head: report.head } : {}),
+        counts: report.counts,
+        findings: listed.map((finding) => ({ code: finding.code, message: finding.message, ...(finding.ceremonyId ? { ceremonyId: finding.ceremonyId } : {}), ...(finding.file ? { file: finding.file } : {}), ...(finding.commit ? { commit: finding.commit } : {}) })),
+        moreFindings: report.findings.length - listed.length,
+        notes: report.notes.slice(0, 200),
+        verification: state,
+      };
+      return audit;
     },
     'repository.sync': async () => {
       await started;

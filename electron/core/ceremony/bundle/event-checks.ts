@@ -7,6 +7,7 @@
  * statement is the one this ceremony's opening describes.
  */
 import { createHash } from 'node:crypto';
+import { checkEventActor } from '../../../../shared/ceremony/event-actor';
 import { CeremonyEvent, eventPayloadType, rejectionDocument, rejectionPayloadType, type ApprovedEvent, type FrozenEvent, type OpenedEvent, type RejectedEvent } from '../../../../shared/ceremony/events';
 import { bundleLimits, eventFileNameFits, type BundleEventFile } from '../../../../shared/ceremony/bundle-format';
 import { envelopePayload, parseEnvelope, type Envelope } from '../../../../shared/dsse/envelope';
@@ -16,7 +17,9 @@ import { canonicalJsonBytes } from '../../../../shared/json/canonical';
 import { parseJsonBytes, parseJsonText } from '../../../../shared/json/parse';
 import type { Policy } from '../../../../shared/policy/policy';
 import { parseReleaseStatement } from '../../../../shared/statement/statement';
-import { nodeSignatureVerifier } from '../../crypto/node-crypto';
+import { resolveCertificateSigner, type CertificateSigner } from '../../../../shared/policy/certificate-signer';
+import { verifyApprovalTime } from '../../../../shared/timestamp/approval-time';
+import { nodeAlgorithmSignatureVerifier, nodeDigester, nodeSignatureVerifier, nodeTrustedTimeDependencies } from '../../crypto/node-crypto';
 
 /** Why an event (or evidence file) of a bundle was not written. `conflict-*` codes mean the store already holds something else in its place. */
 export const refusalCodes = [
@@ -34,6 +37,7 @@ export const refusalCodes = [
   'unknown-key',
   'signature-invalid',
   'envelope-signature-invalid',
+  'unsigned-event',
   'evidence-digest-mismatch',
 ] as const;
 export type RefusalCode = (typeof refusalCodes)[number];
@@ -85,28 +89,39 @@ export function readBundleEvent(file: BundleEventFile, ceremonyId: string): Cand
 }
 
 /**
- * Signatures on the envelope itself (the actor's, on openings, freezes and
- * cancellations): any by a key of the policy must verify, and an event that
- * names a policy key as its actor must carry that key's signature. Keys the
- * policy does not know cannot be checked here and are left alone.
+ * The event file's own signature (shared/ceremony/event-actor.ts): every event
+ * is signed by its author, a key the ceremony's policy knows. An event nobody
+ * the policy knows vouches for is refused, whatever it claims.
  */
 export async function checkEnvelopeSignatures(candidate: CandidateEvent, policy: Policy): Promise<Refusal | undefined> {
-  const keys = new Map(policy.keys.map((key) => [key.keyId, key]));
-  const signed = pae(eventPayloadType, candidate.payload);
-  const verifiedBy = new Set<string>();
-  for (const signature of candidate.envelope.signatures) {
-    const key = keys.get(signature.keyid);
-    if (!key) continue;
-    if (!(await nodeSignatureVerifier.verify(key.spki, signed, fromBase64(signature.sig)))) {
-      return { name: candidate.name, code: 'envelope-signature-invalid', reason: `the signature of ${key.approverId} on this ${candidate.event.type} event does not match its content: it was changed after it was signed.` };
-    }
-    verifiedBy.add(key.keyId);
+  const certificateSigner = await certificateSignerOf(candidate.event, policy);
+  const actor = await checkEventActor(candidate.envelope, candidate.event, policy, nodeSignatureVerifier, certificateSigner ? { certificateSigner } : {});
+  if (actor.ok) return undefined;
+  const code = actor.problem === 'signature-invalid' ? 'envelope-signature-invalid' : actor.problem === 'certificate-refused' ? 'unknown-key' : 'unsigned-event';
+  return { name: candidate.name, code, reason: actor.reason };
+}
+
+/**
+ * For an approval or rejection by a key the policy does not list, carrying a
+ * certificate (issue 6): whose key its certificate makes it, checked at its
+ * trusted time (else the time it records) without revocation. Whether it
+ * counts, CRLs included, CeremonyService.load decides; here it only has to be
+ * a decision the policy's certificate approvers could have made.
+ */
+async function certificateSignerOf(event: CeremonyEvent, policy: Policy): Promise<CertificateSigner | undefined> {
+  if ((event.type !== 'approved' && event.type !== 'rejected') || !event.certificates || policy.certificateApprovers.length === 0 || policy.keys.some((key) => key.keyId === event.keyId)) return undefined;
+  let signingTime: { at: Date; atSource: 'trusted-time' | 'recorded-time' } = { at: new Date(event.at), atSource: 'recorded-time' };
+  if (event.type === 'approved' && event.timestamp !== undefined) {
+    const checked = await verifyApprovalTime(event.timestamp, fromBase64(event.signature), policy, nodeTrustedTimeDependencies);
+    if (checked.ok) signingTime = { at: checked.genTime, atSource: 'trusted-time' };
   }
-  const actor = candidate.event.actorKeyId;
-  if (actor && keys.has(actor) && !verifiedBy.has(actor)) {
-    return { name: candidate.name, code: 'envelope-signature-invalid', reason: `this ${candidate.event.type} event names ${keys.get(actor)!.approverId} as its author but carries no valid signature of theirs.` };
+  let certificates: Uint8Array[];
+  try {
+    certificates = event.certificates.map((certificate) => fromBase64(certificate));
+  } catch {
+    return { ok: false, code: 'certificate-malformed', reason: 'its certificates are not valid base64.' };
   }
-  return undefined;
+  return resolveCertificateSigner(policy, { keyId: event.keyId, certificates, ...signingTime, revocation: 'skip' }, { digester: nodeDigester, algorithmVerifier: nodeAlgorithmSignatureVerifier });
 }
 
 /**
@@ -150,8 +165,13 @@ export async function checkDecision(
   if (event.statementDigest !== frozen.event.statementDigest) {
     return { name, code: 'other-statement', reason: `it is an ${what} of another statement (${short(event.statementDigest)}), not this ceremony's (${short(frozen.event.statementDigest)}).` };
   }
-  const key = policy.keys.find((candidateKey) => candidateKey.keyId === event.keyId);
-  if (!key) return { name, code: 'unknown-key', reason: `it is an ${what} by key ${short(event.keyId)}, which the ceremony's policy does not list.` };
+  const listed = policy.keys.find((candidateKey) => candidateKey.keyId === event.keyId);
+  const byCertificate = listed ? undefined : await certificateSignerOf(event, policy);
+  const key = listed ?? (byCertificate?.ok ? { spki: byCertificate.spki, approverId: byCertificate.approverId } : undefined);
+  if (!key) {
+    if (byCertificate && !byCertificate.ok) return { name, code: 'unknown-key', reason: `it is an ${what} by key ${short(event.keyId)} with a certificate that does not count: ${byCertificate.reason}` };
+    return { name, code: 'unknown-key', reason: `it is an ${what} by key ${short(event.keyId)}, which the ceremony's policy does not list.` };
+  }
   const signed = event.type === 'approved' ? pae(frozen.event.payloadType, frozen.statement) : pae(rejectionPayloadType, canonicalJsonBytes(rejectionDocument(event)));
   if (!(await nodeSignatureVerifier.verify(key.spki, signed, fromBase64(event.signature)))) {
     return { name, code: 'signature-invalid', reason: `the ${what} by ${key.approverId} does not carry a valid signature of their key over this ceremony's ${event.type === 'approved' ? 'statement' : 'rejection'}.` };

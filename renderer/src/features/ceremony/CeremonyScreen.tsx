@@ -69,7 +69,7 @@ export function CeremonyScreen({ ceremonyId }: { ceremonyId: string }) {
           </TimelineSection>
           {cancellable(detail.state) && (
             <div className="actions ceremony-cancel">
-              <button type="button" className="button-danger-quiet" onClick={openCancel}>
+              <button type="button" className="button-danger-quiet" onClick={() => void openCancel()}>
                 Cancel this ceremony…
               </button>
             </div>

@@ -1,26 +1,40 @@
-import { useEffect, useId, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { BusyStatus } from '../../components/BusyStatus';
 import { CopyTextButton } from '../../components/CopyTextButton';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { RevealFolderButton } from '../../components/RevealFolderButton';
+import { SignAs } from '../../components/SignAs';
 import { publishedFiles, publishVerdict } from './format';
+import { chosenKey } from './signer';
 import { useCeremony } from './store';
 
-/** Publishing, once the policy is satisfied: where the files go, then the verified result. */
+/**
+ * Publishing, once the policy is satisfied: where the files go and who signs
+ * the publication (an approver or release manager), then the verified result.
+ * The PIN lives only in this panel's state and is cleared as soon as the
+ * token answers.
+ */
 export function PublishPanel() {
+  const [pin, setPin] = useState('');
+  const pinRef = useRef<HTMLInputElement>(null);
   const headingId = useId();
   const dirId = useId();
+  const errorId = useId();
   const detail = useCeremony((s) => s.detail);
   const publication = useCeremony((s) => s.publication);
   const loadPublishDir = useCeremony((s) => s.loadPublishDir);
+  const loadPublishKeys = useCeremony((s) => s.loadPublishKeys);
+  const selectKey = useCeremony((s) => s.selectPublishKey);
   const setOutDir = useCeremony((s) => s.setOutDir);
   const browse = useCeremony((s) => s.browsePublishDir);
   const publish = useCeremony((s) => s.publish);
   const approved = detail?.state === 'approved';
 
   useEffect(() => {
-    if (approved) void loadPublishDir();
-  }, [approved, loadPublishDir]);
+    if (!approved) return;
+    void loadPublishDir();
+    void loadPublishKeys();
+  }, [approved, loadPublishDir, loadPublishKeys]);
 
   if (!detail) return null;
   const result = publication.result;
@@ -36,9 +50,15 @@ export function PublishPanel() {
     );
   }
 
-  const submit = (event: FormEvent) => {
+  const key = chosenKey(publication);
+
+  const submit = async (event: FormEvent) => {
     event.preventDefault();
-    void publish();
+    if (publication.working) return;
+    const done = await publish(pin);
+    // The PIN was for this one signature: it goes whatever the answer.
+    setPin('');
+    if (!done) pinRef.current?.focus();
   };
 
   return (
@@ -70,7 +90,7 @@ export function PublishPanel() {
           </div>
         </div>
       ) : (
-        <form className="form" onSubmit={submit} noValidate>
+        <form className="form" onSubmit={(event) => void submit(event)} noValidate>
           <p>The policy is satisfied. Publishing writes one DSSE envelope with every approval, a Sigstore bundle per approver and a summary, then verifies them.</p>
           <div className="field">
             <label htmlFor={dirId}>Publish to folder</label>
@@ -81,8 +101,23 @@ export function PublishPanel() {
               </button>
             </div>
           </div>
-          {publication.error && <ErrorMessage error={publication.error} />}
-          <BusyStatus texts={publication.working ? ['Publishing and verifying…'] : []} />
+          <SignAs
+            legend="Sign the publication as"
+            keys={publication.keys}
+            loading={publication.loadingKeys}
+            loadError={publication.keysError}
+            onReload={loadPublishKeys}
+            selected={publication.keyUri}
+            onSelect={selectKey}
+            pin={pin}
+            onPinChange={setPin}
+            working={publication.working}
+            noneEligibleText="None of the keys attached belongs to an approver or release manager of this ceremony's policy; the list says why. Insert your token, then press Look again."
+            errorId={publication.error ? errorId : undefined}
+            pinRef={pinRef}
+          />
+          {publication.error && <ErrorMessage id={errorId} error={publication.error} />}
+          <BusyStatus texts={publication.working ? [key ? `Signing the publication with ${key.tokenLabel}, then writing and verifying…` : 'Publishing and verifying…'] : []} />
           <div className="actions">
             <button type="submit" className="button-primary" aria-disabled={publication.working ? true : undefined}>
               Publish

@@ -2,11 +2,9 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { BusyStatus } from '../../components/BusyStatus';
 import { Dialog } from '../../components/Dialog';
 import { ErrorMessage } from '../../components/ErrorMessage';
-import { PinField } from '../../components/PinField';
-import { needsPin, releaseTitle } from './format';
-import { SigningKeyChoices } from './SigningKeyChoices';
+import { SignAs } from '../../components/SignAs';
+import { releaseTitle } from './format';
 import { useCeremony } from './store';
-import { RetryableError } from '../../components/RetryableError';
 
 /**
  * Approve or reject with a key on a token. The PIN lives only in this
@@ -30,7 +28,7 @@ export function SignDialog() {
   // The keys arrive after the dialog opened: take focus to the PIN (or the key list) so typing goes where it should.
   useEffect(() => {
     if (!keysArrived || !approvingKind) return;
-    const target = pinRef.current ?? document.querySelector<HTMLInputElement>('.dialog .key-choices input:not(:disabled)');
+    const target = pinRef.current ?? document.querySelector<HTMLInputElement>('.dialog .key-choices input[type="radio"]:not(:disabled)');
     target?.focus();
   }, [keysArrived, approvingKind]);
 
@@ -38,12 +36,11 @@ export function SignDialog() {
 
   const approving = sign.kind === 'approve';
   const key = sign.keys?.find((candidate) => candidate.keyUri === sign.keyUri);
-  const eligibleCount = sign.keys?.filter((candidate) => candidate.eligible).length ?? 0;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (sign.working) return;
-    const done = await submitSign(key && needsPin(key) ? pin : null);
+    const done = await submitSign(pin);
     setPin('');
     if (!done) pinRef.current?.focus();
   };
@@ -65,40 +62,24 @@ export function SignDialog() {
             <p className="hint">Required. The reason is signed with your key and kept with the ceremony.</p>
           </div>
         )}
-        {sign.loadingKeys && <BusyStatus texts={['Looking for keys on the tokens attached…']} />}
-        <RetryableError error={sign.keysError} onRetry={reloadKeys} />
-        {sign.keys && sign.keys.length === 0 && (
-          <div className="message message-warning">
-            <p>No signing key found on the tokens attached. Insert your token, then press Look again.</p>
-            <button type="button" onClick={() => void reloadKeys()}>
-              Look again
-            </button>
-          </div>
-        )}
-        {sign.keys && sign.keys.length > 0 && (
-          <>
-            <SigningKeyChoices
-              legend="Sign with"
-              keys={sign.keys}
-              selected={sign.keyUri}
-              onSelect={selectKey}
-              selectable={(candidate) => candidate.eligible}
-              disabled={sign.working}
-            />
-            {eligibleCount === 0 && <p className="message message-warning">None of the keys attached can sign this ceremony; the list says why. Insert the token of an approver who has not decided yet.</p>}
-          </>
-        )}
-        {key && needsPin(key) && (
-          <PinField token={key} value={pin} onChange={setPin} readOnly={sign.working} errorId={sign.error ? ids.error : undefined} inputRef={pinRef} autoFocus={approving} />
-        )}
-        {key && !needsPin(key) && key.protectedAuthenticationPath && <p className="hint">Enter the PIN on the reader's own keypad when it asks.</p>}
+        <SignAs
+          legend="Sign with"
+          keys={sign.keys}
+          loading={sign.loadingKeys}
+          loadError={sign.keysError}
+          onReload={reloadKeys}
+          selected={sign.keyUri}
+          onSelect={selectKey}
+          pin={pin}
+          onPinChange={setPin}
+          working={sign.working}
+          noneEligibleText="None of the keys attached can sign this ceremony; the list says why. Insert the token of an approver who has not decided yet."
+          errorId={sign.error ? ids.error : undefined}
+          pinRef={pinRef}
+          autoFocusPin={approving}
+        />
         {sign.error && <ErrorMessage id={ids.error} error={sign.error} />}
         <BusyStatus texts={busy} />
-        {sign.working && key?.touchLikely && (
-          <p className="message message-info touch" role="alert">
-            Touch your key if it blinks.
-          </p>
-        )}
         <div className="dialog-actions">
           <button type="button" onClick={close}>
             {sign.working ? 'Close' : 'Cancel'}

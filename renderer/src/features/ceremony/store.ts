@@ -4,17 +4,21 @@
  * window is doing with it: the review checklist, the sign dialog, re-checking
  * signatures, publishing and cancelling.
  *
- * PINs pass through `submitSign` as an argument, straight to the API; they
- * are never put in this store.
+ * Every event is signed by its author, so approving, rejecting, cancelling
+ * and publishing each choose a key (the core says which may act: `decide` for
+ * approvals and rejections, `manage` for cancelling and publishing). PINs pass
+ * through `submitSign`, `confirmCancel` and `publish` as an argument, straight
+ * to the API; they are never put in this store.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import { calls, type BundleExportResult, type CallOutput, type CeremonyDetail, type PublishResult, type SigningKey } from '../../../../shared/api/contract';
+import { calls, type BundleExportResult, type CallOutput, type CeremonyDetail, type PublishResult } from '../../../../shared/api/contract';
 import type { ErrorData } from '../../../../shared/errors';
 import { getApi } from '../../api';
 import { callApi, firstIssue, inputError, thrownToError } from '../../components/api-call';
 import { isAbsolutePath } from '../../components/files';
-import { cancellable, defaultSigningKey, needsPin, orderSigningKeys, takesDecisions } from './format';
+import { cancellable, takesDecisions } from './format';
+import { checkSigner, choosable, emptyKeyPick, keysWithChoice, type KeyPick } from './signer';
 
 export const checklistItems = [
   { id: 'artifacts', text: 'I checked the artifacts: their names and SHA-256 digests are the ones I expect.' },
@@ -26,14 +30,10 @@ export type ChecklistItem = (typeof checklistItems)[number]['id'];
 
 export type SignKind = 'approve' | 'reject';
 
-export interface SignDialogState {
+export interface SignDialogState extends KeyPick {
   kind: SignKind;
   /** Which opening of the dialog this is: an answer for an earlier one never touches a later one. */
   epoch: number;
-  keys: readonly SigningKey[] | undefined;
-  loadingKeys: boolean;
-  keysError: ErrorData | undefined;
-  keyUri: string | undefined;
   /** A rejection's reason, kept while the person retries. */
   reason: string;
   working: boolean;
@@ -54,10 +54,27 @@ export interface CeremonyData {
   /** What the last approval or rejection did, for the live region ("Your approval was recorded."). */
   signNote: string | undefined;
   verify: { working: boolean; result: CallOutput<'ceremonies.verify'> | undefined; error: ErrorData | undefined };
-  publication: { outDir: string; working: boolean; result: PublishResult | undefined; error: ErrorData | undefined; browsing: boolean };
-  cancellation: { open: boolean; reason: string; working: boolean; error: ErrorData | undefined };
+  /** Publishing: the folder, the key that signs the publication (`manage` keys), and the result. */
+  publication: PublicationState;
+  /** The cancel dialog: its reason and the key that signs the cancellation (`manage` keys). */
+  cancellation: CancellationState;
   /** "Export for an offline machine": the folder typed or chosen (empty: Conclave's exports folder) and the last export. */
   bundleExport: { dir: string; working: boolean; result: BundleExportResult | undefined; error: ErrorData | undefined; browsing: boolean };
+}
+
+export interface PublicationState extends KeyPick {
+  outDir: string;
+  working: boolean;
+  result: PublishResult | undefined;
+  error: ErrorData | undefined;
+  browsing: boolean;
+}
+
+export interface CancellationState extends KeyPick {
+  open: boolean;
+  reason: string;
+  working: boolean;
+  error: ErrorData | undefined;
 }
 
 export interface CeremonyActions {
@@ -79,10 +96,18 @@ export interface CeremonyActions {
   browsePublishDir(): Promise<void>;
   chooseFolder(paths: readonly string[]): void;
   closeFolderBrowser(): void;
-  publish(): Promise<boolean>;
-  openCancel(): void;
+  /** The keys that may sign the publication; loaded once the ceremony is approved. */
+  loadPublishKeys(): Promise<void>;
+  selectPublishKey(keyUri: string): void;
+  /** Publishes, signed with the chosen key; the PIN (null for PIN pads) goes straight to the API. Resolves true when published. */
+  publish(pin: string | null): Promise<boolean>;
+  /** Opens the cancel dialog and looks for the keys that may sign the cancellation. */
+  openCancel(): Promise<void>;
+  reloadCancelKeys(): Promise<void>;
+  selectCancelKey(keyUri: string): void;
   setCancelReason(reason: string): void;
-  confirmCancel(): Promise<boolean>;
+  /** Cancels, signed with the chosen key; the PIN goes straight to the API. Resolves true when cancelled. */
+  confirmCancel(pin: string | null): Promise<boolean>;
   closeCancel(): void;
   setExportDir(dir: string): void;
   browseExportDir(): Promise<void>;
@@ -106,10 +131,14 @@ export function initialCeremonyData(): CeremonyData {
     signError: undefined,
     signNote: undefined,
     verify: { working: false, result: undefined, error: undefined },
-    publication: { outDir: '', working: false, result: undefined, error: undefined, browsing: false },
-    cancellation: { open: false, reason: '', working: false, error: undefined },
+    publication: { outDir: '', working: false, result: undefined, error: undefined, browsing: false, ...emptyKeyPick() },
+    cancellation: emptyCancellation(),
     bundleExport: { dir: '', working: false, result: undefined, error: undefined, browsing: false },
   };
+}
+
+function emptyCancellation(): CancellationState {
+  return { open: false, reason: '', working: false, error: undefined, ...emptyKeyPick() };
 }
 
 /** Whether every item of the review checklist is ticked. */
@@ -131,6 +160,8 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
   // Every detail applied bumps this, so an older answer never replaces a newer one.
   let detailSeq = 0;
   let epoch = 0;
+  /** Which opening of the cancel dialog this is, as `epoch` is for the sign dialog. */
+  let cancelEpoch = 0;
 
   return createStore<CeremonyStoreState>()((set, get) => {
     const applyDetail = (detail: CeremonyDetail) => {
@@ -146,17 +177,28 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
     const setExport = (patch: Partial<CeremonyData['bundleExport']>) => set((s) => ({ bundleExport: { ...s.bundleExport, ...patch } }));
     const setCancel = (patch: Partial<CeremonyData['cancellation']>) => set((s) => ({ cancellation: { ...s.cancellation, ...patch } }));
 
-    const loadKeys = async (at: number) => {
+    const setCancelAt = (at: number, patch: Partial<CancellationState>) => {
+      if (at === cancelEpoch && get().cancellation.open) setCancel(patch);
+    };
+
+    /**
+     * Asks the core which keys attached here may act on this ceremony
+     * (`decide`: approve or reject; `manage`: cancel or publish), keeping the
+     * choice while its key still may. `patch` drops answers for a form that
+     * has closed since.
+     */
+    const loadKeysFor = async (purpose: 'decide' | 'manage', chosen: () => string | undefined, patch: (change: Partial<KeyPick>) => void) => {
       const id = get().id;
       if (!id) return;
-      setSign(at, { loadingKeys: true, keysError: undefined });
-      const result = await callApi('ceremonies.signingKeys', { id });
-      if (!result.ok) return setSign(at, { loadingKeys: false, keysError: result.error });
-      const keys = orderSigningKeys(result.value);
-      const chosen = get().sign?.keyUri;
-      const stillThere = chosen && keys.some((key) => key.keyUri === chosen && key.eligible) ? chosen : defaultSigningKey(keys);
-      setSign(at, { loadingKeys: false, keys, keyUri: stillThere });
+      patch({ loadingKeys: true, keysError: undefined });
+      const result = await callApi('ceremonies.signingKeys', purpose === 'decide' ? { id } : { id, purpose });
+      if (get().id !== id) return;
+      if (!result.ok) return patch({ loadingKeys: false, keysError: result.error });
+      patch({ loadingKeys: false, ...keysWithChoice(result.value, chosen()) });
     };
+
+    const loadKeys = (at: number) => loadKeysFor('decide', () => get().sign?.keyUri, (change) => setSign(at, change));
+    const loadCancelKeys = (at: number) => loadKeysFor('manage', () => get().cancellation.keyUri, (change) => setCancelAt(at, change));
 
     return {
       ...initialCeremonyData(),
@@ -224,9 +266,7 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
 
       selectKey(keyUri) {
         const sign = get().sign;
-        if (!sign || sign.working) return;
-        const key = sign.keys?.find((candidate) => candidate.keyUri === keyUri);
-        if (!key?.eligible) return;
+        if (!sign || sign.working || !choosable(sign.keys, keyUri)) return;
         setSign(sign.epoch, { keyUri, error: undefined });
       },
 
@@ -247,16 +287,12 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
           setSign(at, { error: inputError('Say why you reject this release: the reason is signed and kept with the ceremony.') });
           return false;
         }
-        const key = sign.keys?.find((candidate) => candidate.keyUri === sign.keyUri);
-        if (!key || !key.eligible) {
-          setSign(at, { error: inputError('Choose the key to sign with.') });
+        const signer = checkSigner(sign, pin);
+        if (!signer.ok) {
+          setSign(at, { error: signer.error });
           return false;
         }
-        const pinArgument = needsPin(key) ? pin : null;
-        if (needsPin(key) && !pin) {
-          setSign(at, { error: inputError(`Enter the PIN of ${key.tokenLabel}.`) });
-          return false;
-        }
+        const { key, pin: pinArgument } = signer;
         const input =
           sign.kind === 'approve'
             ? calls['ceremonies.approve'].input.safeParse({ id, keyUri: key.keyUri, pin: pinArgument })
@@ -330,7 +366,18 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
         setPublish({ browsing: false });
       },
 
-      async publish() {
+      async loadPublishKeys() {
+        if (get().publication.loadingKeys) return;
+        await loadKeysFor('manage', () => get().publication.keyUri, setPublish);
+      },
+
+      selectPublishKey(keyUri) {
+        const publication = get().publication;
+        if (publication.working || !choosable(publication.keys, keyUri)) return;
+        setPublish({ keyUri, error: undefined });
+      },
+
+      async publish(pin) {
         const { id, detail, publication } = get();
         if (!id || !detail || publication.working) return false;
         if (detail.state !== 'approved') {
@@ -338,8 +385,17 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
           return false;
         }
         const outDir = publication.outDir.trim();
+        if (outDir && !isAbsolutePath(outDir)) {
+          setPublish({ error: inputError(`“${outDir}” is not a full path. Type the folder from the root (for example /home/me/releases), or choose it.`) });
+          return false;
+        }
+        const signer = checkSigner(publication, pin, 'Choose the key that signs the publication.');
+        if (!signer.ok) {
+          setPublish({ error: signer.error });
+          return false;
+        }
         setPublish({ working: true, error: undefined });
-        const result = await callApi('ceremonies.publish', { id, ...(outDir ? { outDir } : {}) });
+        const result = await callApi('ceremonies.publish', { id, keyUri: signer.keyUri, pin: signer.pin, ...(outDir ? { outDir } : {}) });
         if (get().id !== id) return false;
         if (!result.ok) {
           setPublish({ working: false, error: result.error });
@@ -350,35 +406,62 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
         return true;
       },
 
-      openCancel() {
-        if (get().detail && cancellable(get().detail!.state)) set((s) => ({ cancellation: { ...s.cancellation, open: true, error: undefined } }));
+      async openCancel() {
+        const { detail, cancellation } = get();
+        if (!detail || !cancellable(detail.state) || cancellation.open) return;
+        cancelEpoch += 1;
+        // A reason typed before the dialog was closed is kept; the key list is looked up afresh.
+        setCancel({ open: true, working: false, error: undefined, ...emptyKeyPick(), keyUri: cancellation.keyUri });
+        await loadCancelKeys(cancelEpoch);
+      },
+
+      async reloadCancelKeys() {
+        if (get().cancellation.open) await loadCancelKeys(cancelEpoch);
+      },
+
+      selectCancelKey(keyUri) {
+        const cancellation = get().cancellation;
+        if (!cancellation.open || cancellation.working || !choosable(cancellation.keys, keyUri)) return;
+        setCancel({ keyUri, error: undefined });
       },
 
       setCancelReason(reason) {
         setCancel({ reason });
       },
 
-      async confirmCancel() {
+      async confirmCancel(pin) {
         const { id, cancellation } = get();
-        if (!id || cancellation.working) return false;
-        const checked = calls['ceremonies.cancel'].input.safeParse({ id, reason: cancellation.reason });
-        if (!checked.success || !cancellation.reason.trim()) {
+        if (!id || !cancellation.open || cancellation.working) return false;
+        const at = cancelEpoch;
+        const reason = cancellation.reason.trim();
+        if (!reason) {
           setCancel({ error: inputError('Say why the ceremony is cancelled: the reason is kept in its history.') });
+          return false;
+        }
+        const signer = checkSigner(cancellation, pin, 'Choose the key that signs the cancellation.');
+        if (!signer.ok) {
+          setCancel({ error: signer.error });
+          return false;
+        }
+        const checked = calls['ceremonies.cancel'].input.safeParse({ id, reason, keyUri: signer.keyUri, pin: signer.pin });
+        if (!checked.success) {
+          setCancel({ error: firstIssue(checked.error) });
           return false;
         }
         setCancel({ working: true, error: undefined });
         const result = await callApi('ceremonies.cancel', checked.data);
         if (!result.ok) {
-          setCancel({ working: false, error: result.error });
+          setCancelAt(at, { working: false, error: result.error });
           return false;
         }
         applyDetail(result.value);
-        set({ cancellation: { open: false, reason: '', working: false, error: undefined } });
+        // Cancelled: nothing is left to sign here, whichever opening of the dialog asked.
+        set({ cancellation: emptyCancellation() });
         return true;
       },
 
       closeCancel() {
-        setCancel({ open: false, error: undefined });
+        setCancel({ open: false, working: false, error: undefined });
       },
 
       setExportDir(dir) {

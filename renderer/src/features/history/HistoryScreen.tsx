@@ -3,6 +3,7 @@ import type { CeremonySummary } from '../../../../shared/api/contract';
 import { BusyStatus } from '../../components/BusyStatus';
 import { useNavigation } from '../../app/navigation';
 import { PendingSync } from './PendingSync';
+import { HistoryVerification } from './HistoryVerification';
 import { HistoryList } from './HistoryList';
 import { resultCountText } from './query';
 import { ReportActions } from './ReportActions';
@@ -36,6 +37,7 @@ export function HistoryScreen() {
         <h2 id={headingId}>History</h2>
       </div>
       <PendingSync />
+      <HistoryVerification />
       <SearchForm />
       <ReportActions query={results?.query} total={results?.total} />
 

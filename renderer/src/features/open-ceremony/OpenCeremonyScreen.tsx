@@ -1,9 +1,10 @@
-import { useEffect, useId, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { FileBrowserDialog } from '../../components/FileBrowserDialog';
 import { browseTitle, pickMultiple } from './format';
 import { OpeningProgress } from './OpeningProgress';
 import { OpenOutcome } from './OpenOutcome';
+import { OpenSigner } from './OpenSigner';
 import { PathListField } from './PathListField';
 import { PolicyField } from './PolicyField';
 import { ReleaseFields } from './ReleaseFields';
@@ -11,6 +12,10 @@ import { useOpenCeremony } from './store';
 
 export function OpenCeremonyScreen() {
   const headingId = useId();
+  const signerErrorId = useId();
+  // The opening's PIN: only here, sent once with the opening, and emptied as soon as the opening starts.
+  const [pin, setPin] = useState('');
+  const pinRef = useRef<HTMLInputElement>(null);
   const start = useOpenCeremony((s) => s.start);
   const phase = useOpenCeremony((s) => s.phase);
   const form = useOpenCeremony((s) => s.form);
@@ -23,15 +28,24 @@ export function OpenCeremonyScreen() {
   const browsing = useOpenCeremony((s) => s.browsing);
   const chooseFromBrowser = useOpenCeremony((s) => s.chooseFromBrowser);
   const closeBrowser = useOpenCeremony((s) => s.closeBrowser);
+  const signerError = useOpenCeremony((s) => s.errors.signer);
 
   useEffect(() => start(), [start]);
 
+  const opening = phase.kind === 'opening';
+
+  // The PIN went with the call: it is not kept in the form while the artifacts are hashed, nor after.
+  if (opening && pin) setPin('');
+
+  // The token refused the key or the PIN: back to the PIN (emptied) to type it again.
+  useEffect(() => {
+    if (signerError && signerError.code !== 'invalid-input' && !opening) pinRef.current?.focus();
+  }, [signerError, opening]);
+
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    void open();
+    void open(pin);
   };
-
-  const opening = phase.kind === 'opening';
 
   return (
     <section className="screen" aria-labelledby={headingId}>
@@ -76,6 +90,7 @@ export function OpenCeremonyScreen() {
               <label htmlFor={`${headingId}-sha512`}>SHA-512 too</label>
               <span className="hint">Name each artifact by its SHA-512 digest as well as SHA-256 (hashing takes about twice as long).</span>
             </div>
+            <OpenSigner pin={pin} onPinChange={setPin} pinRef={pinRef} errorId={signerErrorId} />
           </fieldset>
 
           {opening ? (

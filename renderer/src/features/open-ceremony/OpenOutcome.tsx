@@ -59,7 +59,13 @@ export function OpenOutcome({ detail }: { detail: CeremonyDetail }) {
           </p>
         </div>
       )}
-      {detail.state !== 'open' && detail.state !== 'frozen' && <p className="message message-info">{stateText[detail.state]}</p>}
+      {/* Why, when the ceremony cannot go on (for example its opener was the only approver of a role the policy needs). */}
+      {detail.state !== 'open' && detail.state !== 'frozen' && (
+        <p className="message message-info">
+          {stateText[detail.state]}
+          {detail.tally ? `: ${detail.tally}.` : ''}
+        </p>
+      )}
 
       <div className="actions">
         {detail.state !== 'open' ? (

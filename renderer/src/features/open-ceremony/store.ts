@@ -4,17 +4,23 @@
  * hashing, then the ceremony the core opened, with its findings).
  *
  * Nothing collected is dropped when a call fails: the form stays as it was
- * and the error is shown next to what the person just did. A PIN (for an
- * override) passes through `freezeWithOverride` as an argument only.
+ * and the error is shown next to what the person just did.
+ *
+ * Every event is signed by its author: the opening by an approver or release
+ * manager of the chosen policy (the keys come from `policies.signingKeys`,
+ * looked up again whenever the policy changes or a token comes or goes), an
+ * override by one of the ceremony's (`manage` keys). A PIN passes through
+ * `open` and `freezeWithOverride` as an argument only, straight to the API:
+ * it is never put in this store.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import { calls, type CeremonyDetail, type OperationProgress, type PolicySummary, type SigningKey } from '../../../../shared/api/contract';
+import { calls, type CeremonyDetail, type OperationProgress, type PolicySummary } from '../../../../shared/api/contract';
 import type { ErrorData } from '../../../../shared/errors';
 import { getApi } from '../../api';
 import { callApi, firstIssue, inputError, thrownToError } from '../../components/api-call';
 import { addPaths, isAbsolutePath, pathOfDroppedFile } from '../../components/files';
-import { needsPin } from '../ceremony/format';
+import { checkSigner, choosable, emptyKeyPick, isSignerError, keysWithChoice, type KeyPick } from '../ceremony/signer';
 import { dropUnavailableText, newOperationId, pickMultiple, type PathField } from './format';
 
 export interface OpenForm {
@@ -26,19 +32,18 @@ export interface OpenForm {
   sbomPath: string | undefined;
   policyPath: string | undefined;
   sha512: boolean;
+  /** The key that signs the opening: one of the chosen policy's approvers or release managers. */
+  keyUri: string | undefined;
 }
 
-export type FormField = 'name' | 'version' | 'purl' | 'artifacts' | 'provenance' | 'sbom' | 'policy';
+export type FormField = 'name' | 'version' | 'purl' | 'artifacts' | 'provenance' | 'sbom' | 'policy' | 'signer';
 
 export type OpenPhase =
   | { kind: 'editing' }
   | { kind: 'opening'; operationId: string; progress: OperationProgress | undefined; cancelRequested: boolean }
   | { kind: 'opened'; detail: CeremonyDetail };
 
-export interface OverrideData {
-  keys: readonly SigningKey[] | undefined;
-  loadingKeys: boolean;
-  keyUri: string | undefined;
+export interface OverrideData extends KeyPick {
   reason: string;
   working: boolean;
   error: ErrorData | undefined;
@@ -58,6 +63,8 @@ export interface OpenCeremonyData {
   phase: OpenPhase;
   /** The field the in-app file browser is choosing for, when it is open. */
   browsing: PathField | undefined;
+  /** The keys attached here, each marked whether it may open under `policyPath` (the policy they were looked up for). */
+  openerKeys: Omit<KeyPick, 'keyUri'> & { policyPath: string | undefined };
   override: OverrideData;
 }
 
@@ -80,10 +87,15 @@ export interface OpenCeremonyActions {
   drop(field: PathField, files: readonly unknown[]): Promise<void>;
   importPolicy(path: string): Promise<void>;
   createDemoPolicy(): Promise<void>;
-  open(): Promise<void>;
+  /** Looks again for the keys that may open under the chosen policy (a token was inserted, a failure to retry). */
+  reloadOpenerKeys(): Promise<void>;
+  selectOpenerKey(keyUri: string): void;
+  /** Opens the ceremony, signed with the chosen key; the PIN (null or ignored where the token needs none) goes straight to the API. */
+  open(pin: string | null): Promise<void>;
   cancelOpening(): Promise<void>;
   setOverrideReason(reason: string): void;
   selectOverrideKey(keyUri: string): void;
+  reloadOverrideKeys(): Promise<void>;
   /** Freezes a ceremony whose findings failed, recording the override; the PIN goes straight to the API. */
   freezeWithOverride(pin: string | null): Promise<boolean>;
   /** Back to the form after an opening, with every field as it was. */
@@ -96,15 +108,30 @@ export interface OpenCeremonyActions {
 export type OpenCeremonyState = OpenCeremonyData & OpenCeremonyActions;
 
 export function emptyForm(): OpenForm {
-  return { name: '', version: '', purl: '', artifactPaths: [], provenancePaths: [], sbomPath: undefined, policyPath: undefined, sha512: false };
+  return { name: '', version: '', purl: '', artifactPaths: [], provenancePaths: [], sbomPath: undefined, policyPath: undefined, sha512: false, keyUri: undefined };
 }
 
 function emptyOverride(): OverrideData {
-  return { keys: undefined, loadingKeys: false, keyUri: undefined, reason: '', working: false, error: undefined };
+  return { ...emptyKeyPick(), reason: '', working: false, error: undefined };
+}
+
+function emptyOpenerKeys(): OpenCeremonyData['openerKeys'] {
+  const { keyUri: _none, ...pick } = emptyKeyPick();
+  return { ...pick, policyPath: undefined };
 }
 
 export function initialOpenCeremonyData(): OpenCeremonyData {
-  return { form: emptyForm(), policies: undefined, policyBusy: undefined, errors: {}, notes: {}, phase: { kind: 'editing' }, browsing: undefined, override: emptyOverride() };
+  return {
+    form: emptyForm(),
+    policies: undefined,
+    policyBusy: undefined,
+    errors: {},
+    notes: {},
+    phase: { kind: 'editing' },
+    browsing: undefined,
+    openerKeys: emptyOpenerKeys(),
+    override: emptyOverride(),
+  };
 }
 
 function without<K extends string, V>(record: Readonly<Partial<Record<K, V>>>, ...keys: K[]): Partial<Record<K, V>> {
@@ -127,6 +154,8 @@ export function checkForm(form: OpenForm): Partial<Record<FormField, ErrorData>>
 
 export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
   let policiesSeq = 0;
+  /** Bumped for each look-up of the opener's keys: only the newest answer is shown. */
+  let openerKeysSeq = 0;
   /** Stops listening to progress of the opening under way. */
   let stopProgress: (() => void) | undefined;
 
@@ -137,23 +166,52 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
     const note = (key: FormField | 'open', text: string) => set((s) => ({ notes: { ...s.notes, [key]: text } }));
     const setOverride = (patch: Partial<OverrideData>) => set((s) => ({ override: { ...s.override, ...patch } }));
 
-    /** Shows the policies the core answered with, choosing `choose` when given, else keeping the choice if it still exists. */
-    const showPolicies = (policies: readonly PolicySummary[], choose?: string) => {
+    /** Asks which attached keys may open under the chosen policy; `force` looks again for the same policy. */
+    const loadOpenerKeys = async (force = false) => {
+      const { form, openerKeys } = get();
+      const policyPath = form.policyPath;
+      if (!force && policyPath === openerKeys.policyPath) return;
+      const mine = ++openerKeysSeq;
+      if (!policyPath) {
+        set((s) => ({ openerKeys: emptyOpenerKeys(), form: { ...s.form, keyUri: undefined } }));
+        return;
+      }
+      // Another policy's keys say nothing about this one: they go while this one's are looked up.
+      const samePolicy = policyPath === openerKeys.policyPath;
+      set((s) => ({ openerKeys: { ...(samePolicy ? s.openerKeys : emptyOpenerKeys()), policyPath, loadingKeys: true, keysError: undefined } }));
+      const result = await callApi('policies.signingKeys', { policyPath });
+      if (mine !== openerKeysSeq) return;
+      if (!result.ok) {
+        set((s) => ({ openerKeys: { ...s.openerKeys, loadingKeys: false, keysError: result.error } }));
+        return;
+      }
+      const { keys, keyUri } = keysWithChoice(result.value, get().form.keyUri);
+      set((s) => ({ openerKeys: { ...s.openerKeys, keys, loadingKeys: false }, form: { ...s.form, keyUri } }));
+    };
+
+    const loadOverrideKeys = async (ceremonyId: string) => {
+      setOverride({ loadingKeys: true, keysError: undefined });
+      const result = await callApi('ceremonies.signingKeys', { id: ceremonyId, purpose: 'manage' });
+      const phase = get().phase;
+      if (phase.kind !== 'opened' || phase.detail.id !== ceremonyId) return;
+      if (!result.ok) return setOverride({ loadingKeys: false, keysError: result.error });
+      // Whoever just opened it most likely overrides too: their key is chosen when it may sign.
+      setOverride({ loadingKeys: false, ...keysWithChoice(result.value, get().override.keyUri ?? get().form.keyUri) });
+    };
+
+    /**
+     * Shows the policies the core answered with, choosing `choose` when given,
+     * else keeping the choice if it still exists; then the keys that may open
+     * under it (looked up again after a policy was loaded or made, whose file
+     * may have a path already chosen).
+     */
+    const showPolicies = (policies: readonly PolicySummary[], choose?: string, lookAgain = false) => {
       // Newer than any list still on its way.
       policiesSeq += 1;
       const current = get().form.policyPath;
       const kept = choose ?? (current && policies.some((p) => p.path === current) ? current : policies.length === 1 ? policies[0]!.path : undefined);
       set((s) => ({ policies, policyBusy: undefined, form: { ...s.form, policyPath: kept }, errors: without(s.errors, 'policies', ...(kept ? (['policy'] as const) : [])) }));
-    };
-
-    const loadOverrideKeys = async (ceremonyId: string) => {
-      setOverride({ loadingKeys: true, error: undefined });
-      const result = await callApi('ceremonies.signingKeys', { id: ceremonyId });
-      if (!result.ok) return setOverride({ loadingKeys: false, error: result.error });
-      // An override is recorded under the key's owner: keys of the policy's approvers first.
-      const keys = [...result.value.filter((key) => key.approverId), ...result.value.filter((key) => !key.approverId)];
-      const usable = keys.filter((key) => key.pinStatus !== 'locked');
-      setOverride({ loadingKeys: false, keys, keyUri: get().override.keyUri ?? (usable.length === 1 ? usable[0]!.keyUri : undefined) });
+      void loadOpenerKeys(lookAgain);
     };
 
     return {
@@ -161,7 +219,14 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
 
       start() {
         void get().loadPolicies();
-        return () => undefined;
+        // A token plugged in or pulled out changes which keys can open: look again (the choice stays while its key is there).
+        const stops: (() => void)[] = [];
+        try {
+          for (const name of ['token.inserted', 'token.removed'] as const) stops.push(getApi().on(name, () => void get().reloadOpenerKeys()));
+        } catch {
+          // No API: loading the policies says so.
+        }
+        return () => stops.forEach((stop) => stop());
       },
 
       async loadPolicies() {
@@ -173,7 +238,8 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
           set({ policyBusy: undefined });
           return fail('policies', result.error);
         }
-        showPolicies(result.value);
+        // Tokens may have come or gone since the screen was last shown: the keys are looked up afresh too.
+        showPolicies(result.value, undefined, true);
       },
 
       setText(field, value) {
@@ -185,7 +251,18 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
       },
 
       selectPolicy(path) {
-        setForm({ policyPath: path }, ['policy']);
+        setForm({ policyPath: path }, ['policy', 'signer']);
+        void loadOpenerKeys();
+      },
+
+      async reloadOpenerKeys() {
+        if (get().phase.kind === 'opening') return;
+        await loadOpenerKeys(true);
+      },
+
+      selectOpenerKey(keyUri) {
+        if (get().phase.kind === 'opening' || !choosable(get().openerKeys.keys, keyUri)) return;
+        setForm({ keyUri }, ['signer']);
       },
 
       addPaths(field, paths) {
@@ -270,7 +347,7 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
         }
         // Choose what was just loaded: the policy that is new, else the one with that path.
         const added = result.value.find((policy) => !before.has(policy.digest)) ?? result.value.find((policy) => policy.path === path);
-        showPolicies(result.value, added?.path);
+        showPolicies(result.value, added?.path, true);
       },
 
       async createDemoPolicy() {
@@ -281,17 +358,20 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
           set({ policyBusy: undefined });
           return fail('policy', result.error);
         }
-        showPolicies(result.value, result.value.find((policy) => !before.has(policy.digest))?.path);
+        showPolicies(result.value, result.value.find((policy) => !before.has(policy.digest))?.path, true);
       },
 
-      async open() {
+      async open(pin) {
         const state = get();
         if (state.phase.kind === 'opening') return;
-        const fieldErrors = checkForm(state.form);
-        set((s) => ({ errors: { ...without(s.errors, 'open', 'name', 'version', 'purl', 'artifacts', 'policy'), ...fieldErrors }, notes: without(s.notes, 'open') }));
-        if (Object.keys(fieldErrors).length > 0) return;
-
         const { form } = state;
+        const fieldErrors = checkForm(form);
+        // Who signs the opening: asked once the policy is chosen (its keys are the ones offered).
+        const signer = checkSigner({ keys: state.openerKeys.keys, keyUri: form.keyUri }, pin, 'Choose your key: it signs the opening, so the ceremony records who opened it.');
+        if (form.policyPath && !signer.ok) fieldErrors.signer = signer.error;
+        set((s) => ({ errors: { ...without(s.errors, 'open', 'name', 'version', 'purl', 'artifacts', 'policy', 'signer'), ...fieldErrors }, notes: without(s.notes, 'open') }));
+        if (Object.keys(fieldErrors).length > 0 || !signer.ok) return;
+
         const input = {
           operationId: newOperationId(),
           policyPath: form.policyPath!,
@@ -300,6 +380,8 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
           provenancePaths: [...form.provenancePaths],
           ...(form.sbomPath ? { sbomPath: form.sbomPath } : {}),
           ...(form.sha512 ? { sha512: true } : {}),
+          keyUri: signer.keyUri,
+          pin: signer.pin,
         };
         const checked = calls['ceremonies.open'].input.safeParse(input);
         if (!checked.success) return fail('open', firstIssue(checked.error));
@@ -326,7 +408,8 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
         if (!result.ok) {
           set({ phase: { kind: 'editing' } });
           if (phase.cancelRequested) note('open', 'Opening was cancelled: no ceremony was opened. Everything you chose is still here.');
-          else fail('open', result.error);
+          // A wrong PIN, a locked token, a key the policy does not know: said beside the key and the PIN.
+          else fail(isSignerError(result.error) ? 'signer' : 'open', result.error);
           return;
         }
         set({ phase: { kind: 'opened', detail: result.value }, override: emptyOverride() });
@@ -350,30 +433,32 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
       },
 
       selectOverrideKey(keyUri) {
+        const override = get().override;
+        if (override.working || !choosable(override.keys, keyUri)) return;
         setOverride({ keyUri, error: undefined });
+      },
+
+      async reloadOverrideKeys() {
+        const phase = get().phase;
+        if (phase.kind === 'opened') await loadOverrideKeys(phase.detail.id);
       },
 
       async freezeWithOverride(pin) {
         const phase = get().phase;
         const override = get().override;
         if (phase.kind !== 'opened' || override.working) return false;
-        const key = override.keys?.find((candidate) => candidate.keyUri === override.keyUri);
         const reason = override.reason.trim();
         if (!reason) {
           setOverride({ error: inputError('Say why the failed checks may be overridden: the reason is recorded in the statement.') });
           return false;
         }
-        if (!key) {
-          setOverride({ error: inputError('Choose the key that records the override.') });
-          return false;
-        }
-        const pinArgument = needsPin(key) ? pin : null;
-        if (needsPin(key) && !pin) {
-          setOverride({ error: inputError('Enter the PIN of the token.') });
+        const signer = checkSigner(override, pin, 'Choose the key that records the override.');
+        if (!signer.ok) {
+          setOverride({ error: signer.error });
           return false;
         }
         setOverride({ working: true, error: undefined });
-        const result = await callApi('ceremonies.freeze', { id: phase.detail.id, overrideReason: reason, keyUri: key.keyUri, ...(pinArgument ? { pin: pinArgument } : {}) });
+        const result = await callApi('ceremonies.freeze', { id: phase.detail.id, overrideReason: reason, keyUri: signer.keyUri, pin: signer.pin });
         if (!result.ok) {
           setOverride({ working: false, error: result.error });
           return false;
@@ -387,8 +472,9 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
       },
 
       startOver() {
-        const { policyPath, sha512 } = get().form;
-        set({ form: { ...emptyForm(), policyPath, sha512 }, phase: { kind: 'editing' }, override: emptyOverride(), errors: {}, notes: {} });
+        // The same person most likely opens the next one: their key stays chosen (never their PIN).
+        const { policyPath, sha512, keyUri } = get().form;
+        set({ form: { ...emptyForm(), policyPath, sha512, keyUri }, phase: { kind: 'editing' }, override: emptyOverride(), errors: {}, notes: {} });
       },
 
       dismissError(key) {

@@ -81,6 +81,11 @@ export interface RepositoryActions {
   setRemote(url: string): Promise<boolean>;
   removeRemote(): Promise<boolean>;
   syncNow(): Promise<void>;
+  /**
+   * What an audit just found (repository.audit answers with it): shown at
+   * once, without waiting for repository.changed or asking the remote again.
+   */
+  applyVerification(verification: NonNullable<RepositoryStatus['verification']>): void;
 }
 
 export type RepositoryState = RepositoryData & RepositoryActions;
@@ -138,6 +143,12 @@ export function createRepositoryStore(): StoreApi<RepositoryState> {
       },
       async syncNow() {
         await act('syncing', () => callApi('repository.sync', {}));
+      },
+      applyVerification(verification) {
+        const { status } = get();
+        // No status yet (the first load failed or is on its way): ask for the whole of it.
+        if (status) set({ status: { ...status, verification } });
+        else void get().load();
       },
     };
   });
