@@ -118,6 +118,11 @@ export interface TsaServerOptions {
   /** The Content-Type of replies; default application/timestamp-reply. */
   contentType?: string;
   /**
+   * `clock_precision_digits`: fractional digits of genTime, default 3. DER drops trailing zeros (".52Z"), which
+   * @sigstore/core's time parser refuses (it wants exactly three digits): 0 gives whole seconds, which it reads.
+   */
+  clockPrecisionDigits?: number;
+  /**
    * Sign the TSTInfo again with `openssl cms -sign` and this certificate: a TSA
    * that signs with a certificate `openssl ts` would refuse (no timeStamping
    * usage), or that identifies itself by key id, or leaves its certificate out.
@@ -140,7 +145,7 @@ export function tsaConfig(dir: string, options: TsaServerOptions): string {
     'default_policy = 1.3.6.1.4.1.99999.3161.1',
     `digests = ${options.digests ?? 'sha256, sha384, sha512'}`,
     'accuracy = secs:1, millisecs:500, microsecs:100',
-    'clock_precision_digits = 3',
+    `clock_precision_digits = ${options.clockPrecisionDigits ?? 3}`,
     'ordering = no',
     'tsa_name = yes',
     'ess_cert_id_chain = no',
