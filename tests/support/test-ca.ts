@@ -53,7 +53,13 @@ export interface TestCa {
    * One more certificate, made with `openssl x509 -new` (no CSR): for a public key the CA never saw the
    * private half of (a token's), or with unusual extensions. `extensions` is the body of its extension section.
    */
-  issue(options: { name: string; extensions: string; issuer?: TestCertificate; publicKeyPem?: string; md?: string }): TestCertificate;
+  issue(options: { name: string; extensions: string; issuer?: TestCertificate; publicKeyPem?: string; md?: string; /** Default 30. */ days?: number }): TestCertificate;
+  /**
+   * Revokes a certificate of the issuing CA with `openssl ca -revoke` (one made by `issue` too) and writes the
+   * issuing CA's CRL again (at crlPaths.intermediate, and in crls.intermediate). `at` sets the revocation date
+   * written in the CA's database (to the second), for a revocation at a known moment.
+   */
+  revoke(certificate: TestCertificate, reason: 'unspecified' | 'keyCompromise' | 'superseded' | 'affiliationChanged' | 'cessationOfOperation', at?: Date): Uint8Array;
   /** openssl verify with these arguments: whether it said OK, and what it printed. */
   opensslVerify(args: string[]): { ok: boolean; output: string };
   cleanup(): void;
@@ -230,7 +236,7 @@ export function makeTestCa(): TestCa {
     crlPaths: { intermediate: issuingCrl.path, root: rootCrl.path },
     revokedAt,
     expiredValidity: { notBefore: new Date(Math.floor((now - 30 * day) / 1000) * 1000), notAfter: new Date(Math.floor((now - 10 * day) / 1000) * 1000) },
-    issue({ name, extensions, issuer = issuing.certificate, publicKeyPem, md }) {
+    issue({ name, extensions, issuer = issuing.certificate, publicKeyPem, md, days = 30 }) {
       const publicKeyPath = join(dir, `${name}.pub.pem`);
       if (publicKeyPem) writeFileSync(publicKeyPath, publicKeyPem);
       else openssl(['pkey', '-in', newKey(join(dir, `${name}.key`), 'ec'), '-pubout', '-out', publicKeyPath]);
@@ -238,8 +244,25 @@ export function makeTestCa(): TestCa {
       writeFileSync(extensionsPath, `[ extra ]\n${extensions}\n`);
       const certPath = join(dir, `${name}.pem`);
       const serial = `0x${(0x7000 + ++extraSerial).toString(16)}`;
-      openssl(['x509', '-new', '-force_pubkey', publicKeyPath, '-subj', `/O=Conclave Test/CN=${name}`, '-CA', issuer.certPath, '-CAkey', issuer.keyPath, '-set_serial', serial, '-days', '30', ...(md ? [`-${md}`] : []), '-extfile', extensionsPath, '-extensions', 'extra', '-out', certPath]);
+      openssl(['x509', '-new', '-force_pubkey', publicKeyPath, '-subj', `/O=Conclave Test/CN=${name}`, '-CA', issuer.certPath, '-CAkey', issuer.keyPath, '-set_serial', serial, '-days', String(days), ...(md ? [`-${md}`] : []), '-extfile', extensionsPath, '-extensions', 'extra', '-out', certPath]);
       return read(name, publicKeyPem ? '' : join(dir, `${name}.key`), certPath);
+    },
+    revoke(certificate, reason, at) {
+      openssl(['ca', '-batch', '-config', issuing.config, '-revoke', certificate.certPath, '-crl_reason', reason]);
+      if (at) {
+        const serial = openssl(['x509', '-in', certificate.certPath, '-noout', '-serial']).toString().trim().replace(/^serial=/, '').toUpperCase();
+        const database = join(issuing.dir, 'index.txt');
+        const lines = readFileSync(database, 'utf8').split('\n').map((line) => {
+          const fields = line.split('\t');
+          if (fields[0] !== 'R' || fields[3]?.toUpperCase() !== serial) return line;
+          fields[2] = fields[2]!.replace(/^\d{12}Z/, opensslDate(at));
+          return fields.join('\t');
+        });
+        writeFileSync(database, lines.join('\n'));
+      }
+      const again = crl(issuing, 'issuing.crl');
+      this.crls.intermediate = again.der;
+      return again.der;
     },
     opensslVerify(args) {
       try {
