@@ -1,0 +1,145 @@
+/**
+ * Container images as ceremony artifacts (issue 6): resolving an image once,
+ * at opening, to the manifest digest the ceremony signs, and attaching the
+ * published envelope to each image in its registry (docs/oci.md).
+ *
+ * An image artifact is named as in-toto and cosign name an image subject: the
+ * repository without tag or digest (`ghcr.io/acme/app`), with the manifest's
+ * sha256 as its digest. The `reference` of the artifact record
+ * (`registry/repository@sha256:…`) marks it as an image.
+ */
+import type { ArtifactRecord } from '../../../shared/ceremony/events';
+import { ConclaveError } from '../../../shared/errors';
+import { OciError } from '../../../shared/oci/errors';
+import { parseImageReference, parsePinnedReference } from '../../../shared/oci/reference';
+import { releaseApprovalPredicateType } from '../../../shared/statement/statement';
+import { OciClient, type OciOptions } from '../oci';
+
+export interface ResolvedImageArtifact {
+  artifact: ArtifactRecord & { reference: string };
+  /** A finding for the record: which tag resolved to which digest, once, when the ceremony opened. */
+  finding: { id: string; status: 'pass'; message: string };
+}
+
+export interface RegistryPublication {
+  /** The image, pinned: registry/repository@sha256:…. */
+  image: string;
+  /** The OCI 1.1 artifact manifest that carries the envelope. */
+  artifactDigest: string;
+  via: 'referrers-api' | 'referrers-tag';
+  /** True when an earlier publish had attached this envelope in both places and nothing was written. */
+  alreadyPresent: boolean;
+  /** cosign's attestation tag, `sha256-<hex>.att`. */
+  cosignTag: string;
+}
+
+/** The repository an image artifact is named by: `registry/repository`. */
+export function imageSubjectName(reference: { registry: string; repository: string }): string {
+  return `${reference.registry}/${reference.repository}`;
+}
+
+/**
+ * Resolves each image (a tag to the digest of the manifest it names now, a
+ * digest checked to exist) with one client. Two images of one repository are
+ * refused: the statement names an image by its repository.
+ */
+export async function resolveImageArtifacts(references: readonly string[], options: OciOptions = {}): Promise<ResolvedImageArtifact[]> {
+  const client = new OciClient(options);
+  const resolved: ResolvedImageArtifact[] = [];
+  const byName = new Map<string, string>();
+  for (const given of references) {
+    const parsed = parseImageReference(given);
+    const name = imageSubjectName(parsed);
+    const earlier = byName.get(name);
+    if (earlier !== undefined) {
+      throw new ConclaveError(
+        'invalid-input',
+        `${earlier} and ${given} are both in the repository ${name}. The release statement names an image by its repository, so a release carries one image per repository; for several platforms give the tag of the multi-platform index.`,
+      );
+    }
+    byName.set(name, given);
+    let image;
+    try {
+      image = await client.resolveImage(given);
+    } catch (error) {
+      if (error instanceof OciError) throw new ConclaveError('invalid-input', `Conclave could not resolve the image ${given}: ${error.message}`, { cause: error.code });
+      throw error;
+    }
+    const hex = image.digest.slice('sha256:'.length);
+    const asGiven = given.trim();
+    const message =
+      parsed.digest === undefined
+        ? `The image ${asGiven} resolved to ${image.digest} (${image.mediaType}, ${image.size} bytes) when the ceremony opened. The ceremony signs that digest, not the tag: moving the tag later changes nothing that is approved.`
+        : `The image ${asGiven} is in the registry (${image.mediaType}, ${image.size} bytes). The ceremony signs this digest.`;
+    const findingId = `image-resolved:${name}`;
+    resolved.push({
+      artifact: { name, digest: { sha256: hex }, reference: image.pinned },
+      finding: { id: findingId.length <= 200 ? findingId : `image-resolved:${resolved.length + 1}`, status: 'pass', message },
+    });
+  }
+  return resolved;
+}
+
+/** The image artifacts of a ceremony, each pinned to exactly the name and digest the statement signs. */
+export function imagesOf(artifacts: readonly ArtifactRecord[]): string[] {
+  const images: string[] = [];
+  for (const artifact of artifacts) {
+    if (artifact.reference === undefined) continue;
+    let pinned;
+    try {
+      pinned = parsePinnedReference(artifact.reference);
+    } catch {
+      throw new ConclaveError('internal', `The opening records the image ${artifact.name} as "${artifact.reference}", which is not a pinned image reference.`);
+    }
+    const image = `${artifact.name}@sha256:${artifact.digest.sha256}`;
+    if (imageSubjectName(pinned) !== artifact.name || pinned.digest !== `sha256:${artifact.digest.sha256}`) {
+      throw new ConclaveError('internal', `The opening records the image ${artifact.name} as ${artifact.reference}, which is not ${image}, the image the statement names.`);
+    }
+    images.push(image);
+  }
+  return images;
+}
+
+export interface AttachToImagesInput {
+  ceremonyId: string;
+  images: readonly string[];
+  /** The combined envelope, exactly the bytes written to the envelope file. */
+  envelope: Uint8Array;
+  /** A time fixed for the ceremony (when the statement was frozen), so a retry pushes identical bytes. */
+  created: Date;
+  annotations?: Record<string, string>;
+  /** Where the release files were written, for the message when a registry fails. */
+  outDir: string;
+  options?: OciOptions;
+}
+
+/**
+ * Attaches the envelope to every image, in order. Attaching is idempotent, so
+ * when one registry fails the caller records nothing, and publishing again
+ * attaches what is missing and adds nothing twice.
+ */
+export async function attachToImages(input: AttachToImagesInput): Promise<RegistryPublication[]> {
+  const client = new OciClient(input.options ?? {});
+  const done: RegistryPublication[] = [];
+  for (const image of input.images) {
+    try {
+      const result = await client.attachEnvelope({
+        image,
+        envelope: input.envelope,
+        predicateType: releaseApprovalPredicateType,
+        created: input.created,
+        ...(input.annotations ? { annotations: input.annotations } : {}),
+      });
+      done.push({ image, artifactDigest: result.artifactDigest, via: result.via, alreadyPresent: result.alreadyPresent, cosignTag: result.cosignTag });
+    } catch (error) {
+      if (!(error instanceof OciError)) throw error;
+      const attached = done.length > 0 ? ` It is attached to ${done.map((entry) => entry.image).join(', ')} already.` : '';
+      throw new ConclaveError(
+        'invalid-input',
+        `Ceremony ${input.ceremonyId} is not published: attaching its envelope to the image ${image} failed. ${error.message}${attached} The release files are written and verified in ${input.outDir}, and the ceremony stays approved. Once the registry is reachable and lets you push (docker login, DOCKER_CONFIG, --insecure-registry for a plain-HTTP registry), publish again: it attaches what is missing and adds nothing twice.`,
+        { cause: error.code },
+      );
+    }
+  }
+  return done;
+}
