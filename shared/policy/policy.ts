@@ -8,7 +8,7 @@
  */
 import type { ZodError } from 'zod';
 import { policyDocumentSchema, policyVersion, type PolicyDocument } from './schema';
-import { readPublicKeyPem } from './keys';
+import { readPublicKeyPem, type KeyReading } from './keys';
 import { CanonicalJsonError, canonicalJsonBytes } from '../json/canonical';
 import { JsonError, parseJsonText } from '../json/parse';
 import { toHex } from '../encoding/hex';
@@ -162,11 +162,7 @@ export async function loadPolicy(value: unknown, digester: Digester): Promise<Po
     if (entry.certificate !== undefined) {
       certificateApprovers.push(readCertificateApprover(entry.certificate, entry.id, index, where));
     } else {
-      const reading = readPublicKeyPem(entry.publicKey!);
-      if (!reading.ok) {
-        throw new PolicyError(reading.problem === 'malformed' ? 'policy-key-malformed' : 'policy-key-unsupported', `The public key of ${where} cannot be used: ${reading.reason}.`);
-      }
-      const keyId = toHex(await digester.digest('SHA-256', reading.spki));
+      const { reading, keyId } = await readListedKey(entry.publicKey!, where, digester);
       const earlier = keyOwners.get(keyId);
       if (earlier) {
         throw new PolicyError(
@@ -201,11 +197,7 @@ export async function loadPolicy(value: unknown, digester: Digester): Promise<Po
   const releaseManagerKeys: PolicyKey[] = [];
   for (const [index, entry] of (document.releaseManagers ?? []).entries()) {
     const where = `releaseManagers[${index}] ("${entry.id}")`;
-    const reading = readPublicKeyPem(entry.publicKey);
-    if (!reading.ok) {
-      throw new PolicyError(reading.problem === 'malformed' ? 'policy-key-malformed' : 'policy-key-unsupported', `The public key of ${where} cannot be used: ${reading.reason}.`);
-    }
-    const keyId = toHex(await digester.digest('SHA-256', reading.spki));
+    const { reading, keyId } = await readListedKey(entry.publicKey, where, digester);
     const earlier = keyOwners.get(keyId);
     if (earlier) {
       throw new PolicyError(
@@ -314,6 +306,15 @@ function readCertificateApprover(section: NonNullable<PolicyDocument['approvers'
     identity: { ...(subject !== undefined ? { subject } : {}), ...(email !== undefined ? { email } : {}), ...(uri !== undefined ? { uri } : {}), ...(dns !== undefined ? { dns } : {}) },
     crls: section.crls ?? [],
   };
+}
+
+/** A public key as a policy lists it, read strictly, with its keyid; `where` names the entry in the message. */
+async function readListedKey(pem: string, where: string, digester: Digester): Promise<{ reading: Extract<KeyReading, { ok: true }>; keyId: string }> {
+  const reading = readPublicKeyPem(pem);
+  if (!reading.ok) {
+    throw new PolicyError(reading.problem === 'malformed' ? 'policy-key-malformed' : 'policy-key-unsupported', `The public key of ${where} cannot be used: ${reading.reason}.`);
+  }
+  return { reading, keyId: toHex(await digester.digest('SHA-256', reading.spki)) };
 }
 
 async function digestOfLoaded(value: unknown, digester: Digester): Promise<string> {

@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CeremonyService, type CeremonySigner } from '../../electron/core/ceremony/ceremony-service';
 import { CeremonyStore } from '../../electron/core/ceremony/event-store';
-import { ConclaveError } from '../../shared/errors';
 import { makeDataDir } from '../support/softhsm';
 import { makeTestKey, type TestKey } from '../support/test-keys';
+import { failure } from '../support/refusal';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/real/${name}`, import.meta.url));
 const artifactName = 'binary-linux-amd64-multi-subject-first';
@@ -62,15 +62,6 @@ async function open(policyPath = writePolicy(), options: { opener?: string; prov
   });
 }
 
-async function failure(promise: Promise<unknown>): Promise<ConclaveError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ConclaveError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 beforeEach(() => {
   home = makeDataDir();

@@ -15,13 +15,13 @@ import { nodeSignatureVerifier, nodeTrustedTimeDependencies } from '../../electr
 import { eventPayloadType, type CeremonyEvent } from '../../shared/ceremony/events';
 import { makeEnvelope } from '../../shared/dsse/envelope';
 import { pae } from '../../shared/dsse/pae';
-import { ConclaveError } from '../../shared/errors';
 import { loadPolicyText } from '../../shared/policy/policy';
 import { verifyRelease } from '../../shared/verify/verify';
 import { nodeDigester } from '../../electron/core/crypto/node-crypto';
 import { makeDataDir } from '../support/softhsm';
 import { makeTestKey, type TestKey } from '../support/test-keys';
 import { createTsaLab, openssl, startTsaServer, type RunningTsa, type TsaLab } from '../support/tsa';
+import { failure } from '../support/refusal';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/real/${name}`, import.meta.url));
 const artifactName = 'binary-linux-amd64-multi-subject-first';
@@ -82,15 +82,6 @@ async function openWith(policyPath: string): Promise<{ service: CeremonyService;
   return { service, id: view.id };
 }
 
-async function failure(promise: Promise<unknown>): Promise<ConclaveError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ConclaveError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('trusted time for approvals', () => {
   it('time-stamps each approval at the policy TSA, and the stamp checks out in Conclave, in OpenSSL and in the Sigstore bundles', async () => {

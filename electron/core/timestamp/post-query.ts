@@ -5,6 +5,7 @@
  * discovered, and a redirect could downgrade https to http.
  */
 import { TimestampError } from '../../../shared/timestamp/errors';
+import { readCappedBody } from '../http/capped-body';
 
 export const defaultTimeoutMs = 15_000;
 export const defaultMaxReplyBytes = 1024 * 1024;
@@ -29,36 +30,12 @@ function causeOf(error: unknown): string {
   return String(cause);
 }
 
-async function readCapped(response: Response, maxBytes: number, url: URL): Promise<Uint8Array> {
-  const tooLarge = () =>
-    new TimestampError('timestamp-malformed', `The time-stamping authority at ${url.href} answered with more than ${maxBytes} bytes; a time-stamp reply is a few kilobytes. ${checkUrlAdvice}`);
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) {
-    await response.body?.cancel();
-    throw tooLarge();
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  if (response.body) {
-    const reader = response.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        await reader.cancel();
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
-  }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
+function readCapped(response: Response, maxBytes: number, url: URL): Promise<Uint8Array> {
+  return readCappedBody(
+    response,
+    maxBytes,
+    () => new TimestampError('timestamp-malformed', `The time-stamping authority at ${url.href} answered with more than ${maxBytes} bytes; a time-stamp reply is a few kilobytes. ${checkUrlAdvice}`),
+  );
 }
 
 /** The reply body (DER TimeStampResp, not yet read), or TimestampError. */

@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { CodedError } from '../../../shared/errors';
 import { crlFromBytes, type ParsedCrl } from '../../../shared/x509/crl';
 import { X509Error } from '../../../shared/x509/errors';
+import { readCappedBody } from '../http/capped-body';
 
 export const crlLoadErrorCodes = [
   /** A URL Conclave does not fetch: not https (plain http only to loopback), or not a URL at all. */
@@ -98,31 +99,10 @@ function checkUrl(text: string): URL {
   throw new CrlLoadError('crl-source-refused', `Conclave does not fetch the CRL at ${text}: ${why}. Use its https:// address, or download it and load the file.`);
 }
 
-async function readCapped(response: Response, url: string, maxBytes: number): Promise<Uint8Array> {
+function readCapped(response: Response, url: string, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(response.headers.get('content-length') ?? NaN);
-  const tooLarge = (size: string) => new CrlLoadError('crl-too-large', `The CRL at ${url} is ${size}, more than the ${megabytes(maxBytes)} Conclave reads. Check that the URL is the CA's CRL.`);
-  if (declared > maxBytes) throw tooLarge(megabytes(declared));
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = response.body?.getReader();
-  if (!reader) return new Uint8Array();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(`over ${megabytes(maxBytes)}`);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  const size = declared > maxBytes ? megabytes(declared) : `over ${megabytes(maxBytes)}`;
+  return readCappedBody(response, maxBytes, () => new CrlLoadError('crl-too-large', `The CRL at ${url} is ${size}, more than the ${megabytes(maxBytes)} Conclave reads. Check that the URL is the CA's CRL.`));
 }
 
 async function loadUrl(text: string, maxBytes: number, timeoutMs: number): Promise<LoadedCrl> {
