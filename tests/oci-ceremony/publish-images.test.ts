@@ -60,6 +60,10 @@ async function manifest(base: string, repository: string, reference: string, acc
   return { status: response.status, body: response.status === 200 ? ((await response.json()) as Record<string, unknown>) : undefined };
 }
 const referrersIndex = (base: string, repository: string, digest: string) => manifest(base, repository, `sha256-${hexOf(digest)}`, 'application/vnd.oci.image.index.v1+json');
+/** The artifactTypes the referrers index lists, in order. */
+const listedTypes = async (base: string, repository: string, digest: string) => ((await referrersIndex(base, repository, digest)).body!.manifests as { artifactType: string }[]).map((entry) => entry.artifactType);
+/** What publishing lists for an image approved by alice and bob: the envelope, then each approver's Sigstore bundle. */
+const envelopeAndBundles = ['application/vnd.in-toto+json', 'application/vnd.dev.sigstore.bundle.v0.3+json', 'application/vnd.dev.sigstore.bundle.v0.3+json'];
 const cosignManifest = (base: string, repository: string, digest: string) => manifest(base, repository, `sha256-${hexOf(digest)}.att`, 'application/vnd.oci.image.manifest.v1+json');
 
 async function failure(promise: Promise<unknown>): Promise<ConclaveError> {
@@ -200,7 +204,9 @@ describe('publishing to the registry', () => {
     const index = await referrersIndex(registry.url, 'demo/app', image.digest);
     expect(index.status).toBe(200);
     const entries = index.body!.manifests as Record<string, unknown>[];
-    expect(entries).toHaveLength(1);
+    // The envelope, then alice's and bob's Sigstore bundles (their time stamps and certificates, for policies that need them).
+    expect(entries.map((listed) => listed.artifactType)).toEqual(envelopeAndBundles);
+    expect(entries.slice(1).map((listed) => listed.digest)).toEqual(entry!.bundleArtifacts);
     expect(entries[0]).toMatchObject({
       digest: entry!.artifactDigest,
       artifactType: 'application/vnd.in-toto+json',
@@ -230,7 +236,7 @@ describe('publishing to the registry', () => {
 
     // Published once: a second publish is refused and the registry is unchanged.
     expect((await failure(service.publish(approved.view.id, join(home.dir, 'out'), keyUri('rita'), { registry: noDockerConfig }))).message).toMatch(/is published, not approved/);
-    expect(((await referrersIndex(registry.url, 'demo/app', image.digest)).body!.manifests as unknown[]).length).toBe(1);
+    expect(await listedTypes(registry.url, 'demo/app', image.digest)).toEqual(envelopeAndBundles);
 
     // conclave verify, from the registry.
     const policyPath = join(home.dir, 'policy.json');
@@ -304,7 +310,7 @@ describe('a registry that fails while publishing', () => {
     const after = await service.load(approved.view.id);
     expect(after.view.state).toBe('approved');
     expect(after.events.some((stored) => stored.event.type === 'published')).toBe(false);
-    expect(((await referrersIndex(registry.url, 'demo/steady', steady.digest)).body!.manifests as unknown[]).length).toBe(1);
+    expect(await listedTypes(registry.url, 'demo/steady', steady.digest)).toEqual(envelopeAndBundles);
 
     await flaky.start();
     expect((await referrersIndex(flaky.url, 'demo/wobbly', wobbly.digest)).status).toBe(404);
@@ -319,7 +325,7 @@ describe('a registry that fails while publishing', () => {
       [registry.url, 'demo/steady', steady.digest],
       [flaky.url, 'demo/wobbly', wobbly.digest],
     ] as const) {
-      expect(((await referrersIndex(base, repository, digest)).body!.manifests as unknown[]).length).toBe(1);
+      expect(await listedTypes(base, repository, digest)).toEqual(envelopeAndBundles);
       expect(((await cosignManifest(base, repository, digest)).body!.layers as unknown[]).length).toBe(1);
     }
   });
@@ -341,7 +347,7 @@ describe('a registry that fails while publishing', () => {
       expect(refused.message).toContain(`attaching its envelope to the image ${image.pinned} failed`);
       expect(proxy.cut.length).toBeGreaterThan(0);
       expect((await service.load(approved.view.id)).view.state).toBe('approved');
-      expect(((await referrersIndex(registry.url, 'demo/cut', image.digest)).body!.manifests as unknown[]).length).toBe(1);
+      expect(await listedTypes(registry.url, 'demo/cut', image.digest)).toEqual(['application/vnd.in-toto+json']);
       expect((await cosignManifest(registry.url, 'demo/cut', image.digest)).status).toBe(404);
 
       proxy.setCut(undefined);
@@ -349,7 +355,7 @@ describe('a registry that fails while publishing', () => {
       const published = await service.publish(approved.view.id, join(home.dir, 'out'), keyUri('rita'), { registry: noDockerConfig });
       expect(published.registry[0]).toMatchObject({ image: image.pinned, alreadyPresent: false });
       expect((await service.load(approved.view.id)).view.state).toBe('published');
-      expect(((await referrersIndex(registry.url, 'demo/cut', image.digest)).body!.manifests as unknown[]).length).toBe(1);
+      expect(await listedTypes(registry.url, 'demo/cut', image.digest)).toEqual(envelopeAndBundles);
       expect(((await cosignManifest(registry.url, 'demo/cut', image.digest)).body!.layers as unknown[]).length).toBe(1);
     });
   });

@@ -21,7 +21,7 @@ import { conclaveVersion } from '../../core/version';
 import { UsageError, type CliIo } from '../io';
 import { pinFor, promptHidden } from '../pin';
 import { ceremonyBundleUsage, runExport, runImport } from './ceremony-bundle';
-import { verificationMaterial } from './verify-material';
+import { verificationMaterial } from '../../core/ceremony/verification-material';
 
 export const ceremonyUsage = `  ceremony open --policy FILE --release NAME@VERSION (--artifact FILE... | --image REF...)
                 [--provenance FILE...] [--sbom FILE] [--provenance-key PEM...] [--purl PURL] --key URI [--sha512]

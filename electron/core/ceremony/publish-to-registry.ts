@@ -8,10 +8,13 @@
  * sha256 as its digest. The `reference` of the artifact record
  * (`registry/repository@sha256:…`) marks it as an image.
  */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { ArtifactRecord } from '../../../shared/ceremony/events';
 import { ConclaveError } from '../../../shared/errors';
 import { OciError } from '../../../shared/oci/errors';
 import { parseImageReference, parsePinnedReference } from '../../../shared/oci/reference';
+import { sigstoreBundleV03MediaType } from '../../../shared/sigstore/bundle';
 import { releaseApprovalPredicateType } from '../../../shared/statement/statement';
 import { OciClient, type OciOptions } from '../oci';
 
@@ -31,7 +34,14 @@ export interface RegistryPublication {
   alreadyPresent: boolean;
   /** cosign's attestation tag, `sha256-<hex>.att`. */
   cosignTag: string;
+  /** The OCI 1.1 artifacts carrying the approvers' Sigstore bundles, in the order given. */
+  bundleArtifacts: string[];
 }
+
+/** The artifactType (and layer media type) of an approver's Sigstore bundle attached to an image, as cosign's bundle format names it. */
+export const bundleArtifactType = sigstoreBundleV03MediaType;
+/** Annotations of a bundle artifact: the statement's predicate type (cosign's key) and the ceremony. */
+export const bundleAnnotations = { predicateType: 'dev.sigstore.bundle.predicateType', ceremonyId: 'dev.conclave.ceremony.id', title: 'org.opencontainers.image.title' } as const;
 
 /** The repository an image artifact is named by: `registry/repository`. */
 export function imageSubjectName(reference: { registry: string; repository: string }): string {
@@ -108,18 +118,21 @@ export interface AttachToImagesInput {
   /** A time fixed for the ceremony (when the statement was frozen), so a retry pushes identical bytes. */
   created: Date;
   annotations?: Record<string, string>;
+  /** The approvers' Sigstore bundle files as publishing wrote them; each is attached as its own artifact. */
+  bundlePaths?: readonly string[];
   /** Where the release files were written, for the message when a registry fails. */
   outDir: string;
   options?: OciOptions;
 }
 
 /**
- * Attaches the envelope to every image, in order. Attaching is idempotent, so
+ * Attaches the envelope, then each approver's Sigstore bundle, to every image, in order. Attaching is idempotent, so
  * when one registry fails the caller records nothing, and publishing again
  * attaches what is missing and adds nothing twice.
  */
 export async function attachToImages(input: AttachToImagesInput): Promise<RegistryPublication[]> {
   const client = new OciClient(input.options ?? {});
+  const bundles = await Promise.all((input.bundlePaths ?? []).map(async (path) => ({ title: basename(path), bytes: new Uint8Array(await readFile(path)) })));
   const done: RegistryPublication[] = [];
   for (const image of input.images) {
     try {
@@ -130,7 +143,27 @@ export async function attachToImages(input: AttachToImagesInput): Promise<Regist
         created: input.created,
         ...(input.annotations ? { annotations: input.annotations } : {}),
       });
-      done.push({ image, artifactDigest: result.artifactDigest, via: result.via, alreadyPresent: result.alreadyPresent, cosignTag: result.cosignTag });
+      // Each approver's time stamp and certificate, for policies that need them: one artifact per bundle, after the envelope.
+      const bundleResults = [];
+      for (const bundle of bundles) {
+        bundleResults.push(
+          await client.attachArtifact({
+            image,
+            artifactType: bundleArtifactType,
+            layer: { mediaType: sigstoreBundleV03MediaType, bytes: bundle.bytes },
+            annotations: { [bundleAnnotations.title]: bundle.title, [bundleAnnotations.ceremonyId]: input.ceremonyId, [bundleAnnotations.predicateType]: releaseApprovalPredicateType },
+            created: input.created,
+          }),
+        );
+      }
+      done.push({
+        image,
+        artifactDigest: result.artifactDigest,
+        via: result.via,
+        alreadyPresent: result.alreadyPresent && bundleResults.every((entry) => entry.alreadyPresent),
+        cosignTag: result.cosignTag,
+        bundleArtifacts: bundleResults.map((entry) => entry.artifactDigest),
+      });
     } catch (error) {
       if (!(error instanceof OciError)) throw error;
       const attached = done.length > 0 ? ` It is attached to ${done.map((entry) => entry.image).join(', ')} already.` : '';

@@ -4,17 +4,28 @@
  * the release verifier against the consumer's policy with the image's
  * manifest digest as the artifact. One that verifies is enough.
  *
+ * The approvers' Sigstore bundles attached next to the envelope (artifactType
+ * application/vnd.dev.sigstore.bundle.v0.3+json) give their time stamps and
+ * certificates, as `--bundle` files do; those add to them.
+ *
  * The image must be named by digest: what is deployed is a manifest, and a
  * tag can point somewhere else between this check and the pull.
  */
+import { EnvelopeError, parseEnvelope } from '../../../shared/dsse/envelope';
+import { fromBase64 } from '../../../shared/encoding/base64';
+import { ConclaveError } from '../../../shared/errors';
+import { JsonError, parseJsonBytes } from '../../../shared/json/parse';
 import type { ImageReference } from '../../../shared/oci/reference';
 import { parseImageReference } from '../../../shared/oci/reference';
+import { limits } from '../../../shared/oci/media-types';
+import { sigstoreBundleV03MediaType } from '../../../shared/sigstore/bundle';
 import type { Policy } from '../../../shared/policy/policy';
 import { releaseApprovalPredicateType } from '../../../shared/statement/statement';
 import { verifyRelease, type VerificationDependencies, type VerificationInput, type VerificationReport } from '../../../shared/verify/verify';
 import { nodeSignatureVerifier } from '../crypto/node-crypto';
 import { OciClient, type EnvelopeLocation, type OciOptions } from '../oci';
-import { imageSubjectName } from './publish-to-registry';
+import { bundleMaterial, readBundleText, withRevocation, type ReadBundle, type VerificationMaterial as Material } from './verification-material';
+import { bundleArtifactType, imageSubjectName } from './publish-to-registry';
 
 export const ociScheme = 'oci://';
 
@@ -38,6 +49,8 @@ export interface RegistryVerification {
   verified?: RegistryCandidate;
   /** Why nothing verified when there was nothing to check. */
   problem?: string;
+  /** Sigstore bundle artifacts found attached to the image (manifest digests). */
+  bundleArtifacts: string[];
   /** Envelopes of other predicate types (other tools' attestations): not checked. */
   others: { envelopeDigest: string; predicateType: string | undefined }[];
 }
@@ -65,14 +78,19 @@ export async function verifyFromRegistry(
   const subjectName = imageSubjectName(reference);
   const image = `${subjectName}@${reference.digest}`;
   const hex = reference.digest.slice('sha256:'.length);
-  const found = await new OciClient(options).findEnvelopes(image);
-  const result: RegistryVerification = { ok: false, image, subjectName, digest: reference.digest, candidates: [], others: [] };
+  const client = new OciClient(options);
+  const found = await client.findEnvelopes(image);
+  const result: RegistryVerification = { ok: false, image, subjectName, digest: reference.digest, candidates: [], bundleArtifacts: [], others: [] };
+  const bundles = found.some((entry) => entry.predicateType === releaseApprovalPredicateType) ? await attachedBundles(client, image) : { read: [], unreadable: [] };
+  result.bundleArtifacts = [...new Set([...bundles.read.map((bundle) => bundle.artifact), ...bundles.unreadable.map((entry) => entry.artifact)])];
   for (const entry of found) {
     if (entry.predicateType !== releaseApprovalPredicateType) {
       result.others.push({ envelopeDigest: entry.digest, predicateType: entry.predicateType });
       continue;
     }
-    const report = await verifyRelease({ envelope: entry.envelope, policy, artifacts: [{ name: subjectName, sha256: hex }], ...extra.material }, extra.dependencies ?? { signatureVerifier: nodeSignatureVerifier });
+    const { material, notes } = await materialFor(entry.envelope, bundles, policy, extra.material);
+    const report = await verifyRelease({ envelope: entry.envelope, policy, artifacts: [{ name: subjectName, sha256: hex }], ...material }, extra.dependencies ?? { signatureVerifier: nodeSignatureVerifier });
+    report.notes.push(...notes);
     const matched = report.artifacts.find((artifact) => artifact.sha256 === hex);
     const named = report.statement?.subject.some((subject) => subject.name === subjectName && subject.digest.sha256?.toLowerCase() === hex);
     if (matched && named) matched.subject = subjectName;
@@ -97,6 +115,67 @@ export async function verifyFromRegistry(
     result.problem = `no Conclave envelope is attached to ${image}${others}. Publish the ceremony that approved it with this image (conclave ceremony open --image), or check that this is the digest you meant to deploy.`;
   }
   return result;
+}
+
+interface AttachedBundles {
+  read: (ReadBundle & { artifact: string })[];
+  unreadable: { artifact: string; problem: string }[];
+}
+
+/** The approvers' bundles attached to the image, each read as `conclave verify --bundle` reads a file. */
+async function attachedBundles(client: OciClient, image: string): Promise<AttachedBundles> {
+  const attached: AttachedBundles = { read: [], unreadable: [] };
+  for (const artifact of await client.findArtifacts(image, { artifactTypes: [bundleArtifactType], layerMediaType: sigstoreBundleV03MediaType })) {
+    for (const layer of artifact.layers) {
+      try {
+        attached.read.push({ ...readBundleText(new TextDecoder().decode(layer.bytes), `The Sigstore bundle ${artifact.manifestDigest}`), artifact: artifact.manifestDigest });
+      } catch (error) {
+        if (!(error instanceof ConclaveError)) throw error;
+        attached.unreadable.push({ artifact: artifact.manifestDigest, problem: error.message });
+      }
+    }
+  }
+  return attached;
+}
+
+/** The payload an envelope signs, or undefined when it is not DSSE (the verifier says why). */
+function payloadOf(envelope: Uint8Array): { payloadType: string; payload: Uint8Array } | undefined {
+  try {
+    const parsed = parseEnvelope(parseJsonBytes(envelope, { maxBytes: limits.layerBytes }), { requireSignatures: false });
+    return { payloadType: parsed.payloadType, payload: fromBase64(parsed.payload) };
+  } catch (error) {
+    if (error instanceof EnvelopeError || error instanceof JsonError) return undefined;
+    throw error;
+  }
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, index) => byte === b[index]);
+
+/**
+ * The time stamps and certificates for one envelope: its attached bundles (those over the very payload it
+ * signs; others are noted and ignored), then the --bundle files, which win for the same approver. CRLs are
+ * fetched from the policy's URLs when the registry's bundles bring the first certificates (--crl files, or
+ * the CRLs fetched for --bundle certificates, are used as given).
+ */
+async function materialFor(envelope: Uint8Array, bundles: AttachedBundles, policy: Policy, given: Material | undefined): Promise<{ material: Material; notes: string[] }> {
+  const notes = bundles.unreadable.map((entry) => `${entry.problem} It is ignored.`);
+  const signed = payloadOf(envelope);
+  const matching = bundles.read.filter((bundle) => {
+    let payload: Uint8Array | undefined;
+    try {
+      payload = bundle.payload === undefined ? undefined : fromBase64(bundle.payload);
+    } catch {
+      payload = undefined;
+    }
+    const same = signed !== undefined && payload !== undefined && bundle.payloadType === signed.payloadType && sameBytes(payload, signed.payload);
+    if (!same) notes.push(`The Sigstore bundle ${bundle.artifact} attached to this image signs another payload than this envelope's; it is ignored.`);
+    return same;
+  });
+  if (matching.length === 0) return { material: given ?? {}, notes };
+  const fromRegistry = bundleMaterial(matching.map((bundle) => bundle.material));
+  const merged = bundleMaterial([], { timestamps: { ...fromRegistry.timestamps, ...given?.timestamps }, certificates: { ...fromRegistry.certificates, ...given?.certificates } });
+  const material: Material = { ...given, ...merged };
+  return { material: given?.crls === undefined ? await withRevocation(policy, material, []) : material, notes };
 }
 
 /** Where an envelope was found, for people: "referrers tag sha256-…, cosign tag sha256-….att". */

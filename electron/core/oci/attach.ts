@@ -11,12 +11,12 @@
  */
 import { OciError } from '../../../shared/oci/errors';
 import { checkEnvelopeToAttach } from '../../../shared/oci/envelope-info';
-import { buildAttestationManifest, jsonBytes, referrerDescriptor } from '../../../shared/oci/manifests';
-import { emptyBlob, limits, mediaTypes } from '../../../shared/oci/media-types';
+import { annotations, attestationArtifactType, envelopeArtifactTypes, limits, mediaTypes } from '../../../shared/oci/media-types';
 import type { ImageReference } from '../../../shared/oci/reference';
+import { pushArtifact } from './artifact';
 import { addToCosignTag } from './cosign-tag';
 import { digestOf } from './hash';
-import { addToReferrersTag, envelopeReferrers, listReferrers, readReferrer, type ReferrersSource } from './referrers';
+import type { ReferrersSource } from './referrers';
 import type { RegistryClient } from './registry-client';
 import { resolveReference, type ResolvedImage } from './resolve';
 
@@ -50,49 +50,25 @@ export interface AttachResult {
   cosignManifestDigest: string;
 }
 
-/** The referrer that already carries this envelope, if any. */
-async function existingReferrer(client: RegistryClient, repository: string, subjectDigest: string, envelopeDigest: string) {
-  const listing = await listReferrers(client, repository, subjectDigest);
-  for (const descriptor of envelopeReferrers(listing.descriptors)) {
-    const manifest = await readReferrer(client, repository, descriptor, subjectDigest);
-    if (manifest?.layers.some((layer) => layer.digest === envelopeDigest && layer.mediaType === mediaTypes.dsseEnvelope)) return { source: listing.source, digest: descriptor.digest };
-  }
-  return { source: listing.source, digest: undefined };
-}
-
 export async function attachWith(client: RegistryClient, reference: ImageReference & { digest: string }, request: AttachRequest): Promise<AttachResult> {
   if (request.envelope.length > limits.layerBytes) throw new OciError('oci-too-large', `The envelope is ${request.envelope.length} bytes, more than the ${limits.layerBytes} bytes Conclave attaches (and reads back).`);
   checkEnvelopeToAttach(request.envelope, request.predicateType);
   const subject = await resolveReference(client, reference);
   const { repository } = reference;
 
-  // 1. Blobs: invisible until a manifest names them.
-  const envelope = await client.pushBlob(repository, request.envelope);
+  // 1. The OCI 1.1 artifact (blobs first, then the manifest, then the referrers tag), unless one already carries this envelope.
+  const referrer = await pushArtifact(client, repository, subject, {
+    artifactType: attestationArtifactType,
+    recognise: envelopeArtifactTypes,
+    layer: { mediaType: mediaTypes.dsseEnvelope, bytes: request.envelope, annotations: { [annotations.predicateType]: request.predicateType } },
+    annotations: { ...request.annotations, [annotations.predicateType]: request.predicateType },
+    ...(request.created ? { created: request.created } : {}),
+  });
+  const { artifactDigest, via } = referrer;
+  const wroteReferrer = referrer.wrote;
+  const envelope = { digest: digestOf(request.envelope), size: request.envelope.length };
 
-  // 2. The OCI 1.1 artifact, unless one already carries this envelope.
-  const existing = await existingReferrer(client, repository, subject.digest, envelope.digest);
-  let artifactDigest = existing.digest;
-  let via = existing.source;
-  let wroteReferrer = false;
-  if (artifactDigest === undefined) {
-    await client.pushBlob(repository, emptyBlob);
-    const manifest = buildAttestationManifest({
-      subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
-      envelope,
-      predicateType: request.predicateType,
-      created: (request.created ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      ...(request.annotations ? { extraAnnotations: request.annotations } : {}),
-    });
-    const bytes = jsonBytes(manifest);
-    const pushed = await client.putManifest(repository, digestOf(bytes), bytes, mediaTypes.ociManifest);
-    artifactDigest = pushed.digest;
-    wroteReferrer = true;
-    // A registry that indexes referrers says so with OCI-Subject; without it, the tag schema is ours to keep.
-    via = pushed.subject === subject.digest ? 'referrers-api' : 'referrers-tag';
-    if (via === 'referrers-tag') await addToReferrersTag(client, repository, subject.digest, referrerDescriptor(manifest, pushed.digest, bytes.length));
-  }
-
-  // 3. cosign's layout, last.
+  // 2. cosign's layout, last.
   const cosign = await addToCosignTag(client, repository, subject.digest, envelope, request.predicateType);
   return { subject, artifactDigest, via, alreadyPresent: !wroteReferrer && !cosign.changed, cosignTag: cosign.tag, cosignManifestDigest: cosign.digest };
 }

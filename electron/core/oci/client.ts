@@ -5,6 +5,7 @@
  */
 import { OciError } from '../../../shared/oci/errors';
 import { parseImageReference, parsePinnedReference } from '../../../shared/oci/reference';
+import { attachArtifactWith, findArtifactsWith, type ArtifactRequest, type ArtifactResult, type FoundArtifact } from './artifact';
 import { attachWith, type AttachRequest, type AttachResult } from './attach';
 import { findWith, type FoundEnvelope } from './find';
 import type { OciOptions } from './options';
@@ -41,6 +42,21 @@ export class OciClient {
   async findEnvelopes(image: string, filter: { predicateType?: string } = {}): Promise<FoundEnvelope[]> {
     const parsed = parsePinnedReference(image);
     return findWith(this.registry(parsed.registry), parsed, filter);
+  }
+
+  /**
+   * Attaches a one-layer OCI 1.1 artifact (empty config, the image as subject) to an image pinned by digest;
+   * nothing is written when an artifact of this type with the same layer is already listed.
+   */
+  async attachArtifact(request: ArtifactRequest): Promise<ArtifactResult> {
+    const parsed = parsePinnedReference(request.image);
+    return attachArtifactWith(this.registry(parsed.registry), parsed, request);
+  }
+
+  /** The artifacts of these types attached to an image pinned by digest, with their layers of `layerMediaType`; [] when there are none. */
+  async findArtifacts(image: string, filter: { artifactTypes: readonly string[]; layerMediaType: string }): Promise<FoundArtifact[]> {
+    const parsed = parsePinnedReference(image);
+    return findArtifactsWith(this.registry(parsed.registry), parsed, filter);
   }
 
   /** Uploads a blob to a repository (`registry/repository`); for building images and tests. */
