@@ -77,6 +77,12 @@ export const TimelineEntrySchema = z.object({
   /** valid: checked against the policy; invalid: does not count; unsigned: an event with no signature of its own. */
   signature: z.enum(['valid', 'invalid', 'unsigned']),
   detail: z.string().optional(),
+  /** Who signed, beyond the approver id: for a decision signed with a certificate, the leaf certificate's subject and email. */
+  actorDetail: z.string().optional(),
+  /** An approval whose RFC 3161 time stamp verified: the TSA's time (ISO 8601). */
+  trustedTime: Instant.optional(),
+  /** An approval without a trusted time: why ("the policy names no time-stamping authority", a stamp that did not verify). */
+  timeNote: z.string().optional(),
 });
 
 export const CeremonyDetailSchema = CeremonySummarySchema.extend({

@@ -133,6 +133,12 @@ describe('ceremonies through the window\'s API', () => {
       'approved:bob:valid',
       'published:carol:valid',
     ]);
+    // The demo policy names no time-stamping authority: each approval says so, and has no trusted time.
+    const approvals = (detail.timeline as { type: string; trustedTime?: string; timeNote?: string }[]).filter((entry) => entry.type === 'approved');
+    expect(approvals.map((entry) => [entry.trustedTime, entry.timeNote])).toEqual([
+      [undefined, 'the policy names no time-stamping authority'],
+      [undefined, 'the policy names no time-stamping authority'],
+    ]);
   });
 
   it('finds the ceremony in history by approver, artifact digest and state, and exports a report', async () => {

@@ -65,6 +65,53 @@ describe('the open form', () => {
     expect(sent?.operationId).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
   });
 
+  it('sends the typed images (one per line, blanks and repeats left out) as images', async () => {
+    const { fake, state } = await filled({ 'ceremonies.open': () => ok(detail()) });
+    state().setImages('ghcr.io/acme/app:1.2.3\n\n  registry.example.com:5000/acme/worker@sha256:' + 'c'.repeat(64) + '  \nghcr.io/acme/app:1.2.3\n');
+    await state().open(PIN);
+    const [sent] = fake.callsOf('ceremonies.open') as CallInput<'ceremonies.open'>[];
+    expect(sent?.images).toEqual(['ghcr.io/acme/app:1.2.3', `registry.example.com:5000/acme/worker@sha256:${'c'.repeat(64)}`]);
+    expect(sent?.artifactPaths).toEqual(['/work/dist/app.tgz']);
+  });
+
+  it('opens with images alone, no artifact files, and sends no images key when none are typed', async () => {
+    const { fake, state } = setup({ 'ceremonies.open': () => ok(detail()) });
+    state().start();
+    await settle();
+    state().setText('name', 'app');
+    state().setText('version', '1.2.3');
+    await state().open(PIN);
+    expect(state().errors.artifacts?.message).toMatch(/at least one artifact: the files or the container images/);
+    state().setImages('ghcr.io/acme/app:1.2.3');
+    expect(state().errors.artifacts).toBeUndefined();
+    await state().open(PIN);
+    const [sent] = fake.callsOf('ceremonies.open') as CallInput<'ceremonies.open'>[];
+    expect(sent).toMatchObject({ artifactPaths: [], images: ['ghcr.io/acme/app:1.2.3'] });
+
+    const other = await filled({ 'ceremonies.open': () => ok(detail()) });
+    await other.state().open(PIN);
+    expect(other.fake.callsOf('ceremonies.open')[0]).not.toHaveProperty('images');
+  });
+
+  it('refuses a line that is not an image reference, beside the field, without calling the core', async () => {
+    const { fake, state } = await filled({ 'ceremonies.open': () => ok(detail()) });
+    state().setImages('ghcr.io/acme/app:1.2.3\nhttps://ghcr.io/acme/App');
+    state().checkImages();
+    expect(state().errors.images?.message).toBe('“https://ghcr.io/acme/App” is not an image reference. Write registry/repository:tag or @sha256:… (for example ghcr.io/acme/app:1.2.3).');
+    await state().open(PIN);
+    expect(state().errors.images?.message).toMatch(/is not an image reference/);
+    expect(fake.callsOf('ceremonies.open')).toEqual([]);
+    state().setImages('ghcr.io/acme/app@sha256:abc');
+    expect(state().errors.images).toBeUndefined();
+    state().checkImages();
+    expect(state().errors.images?.message).toMatch(/“ghcr.io\/acme\/app@sha256:abc” is not an image reference/);
+    state().setImages('ghcr.io/acme/app:1.2.3');
+    state().checkImages();
+    expect(state().errors.images).toBeUndefined();
+    await state().open(PIN);
+    expect(fake.callsOf('ceremonies.open')).toHaveLength(1);
+  });
+
   it('keeps every field when opening fails, and shows the core message', async () => {
     const { state } = await filled({ 'ceremonies.open': () => fail({ code: 'invalid-input', message: 'Two artifacts have the same file name.' }) });
     state().addPaths('provenance', ['/work/dist/app.intoto.jsonl']);

@@ -27,6 +27,7 @@ import { CeremonyService, openerMakesImpossible, readOnlySigner, type CeremonySi
 import { detailOf, type StoredSummary, type SummaryRecord } from './ceremony-views';
 import { checkPublishedEnvelope } from '../audit/published-envelope';
 import { CeremonyStore } from './event-store';
+import { readPolicyFile } from './policy-file';
 import { htmlReport, jsonReport } from './report';
 
 export type CeremonyCallName =
@@ -187,23 +188,13 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
     for (const name of names) {
       try {
         const path = join(policiesDir, name);
-        const policy = await loadPolicyText(await readFile(path, 'utf8'), nodeDigester);
+        const policy = await readPolicyFile(path);
         summaries.push({ digest: policy.digest, ...(policy.name ? { name: policy.name } : {}), path, description: describePolicy(policy) });
       } catch {
         // A file that is no longer a valid policy is not offered.
       }
     }
     return summaries;
-  };
-
-  const readPolicyFile = async (path: string): Promise<Policy> => {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch {
-      throw new ConclaveError('invalid-input', `Conclave cannot read the policy file ${path}.`);
-    }
-    return loadPolicyText(text, nodeDigester);
   };
 
   const savePolicy = async (text: string): Promise<void> => {

@@ -22,7 +22,7 @@ import { canonicalJsonBytes } from '../../../shared/json/canonical';
 import { checkEventActor } from '../../../shared/ceremony/event-actor';
 import { describePolicy } from '../../../shared/policy/describe';
 import { evaluatePolicy, type PolicyEvaluation } from '../../../shared/policy/evaluate';
-import { eventSignerOf, loadPolicy, loadPolicyText, type Policy } from '../../../shared/policy/policy';
+import { eventSignerOf, loadPolicy, type Policy } from '../../../shared/policy/policy';
 import { approvalBundle } from '../../../shared/sigstore/bundle';
 import { resolveCertificateSigner, type CertificateSigner, type SigningTimeSource } from '../../../shared/policy/certificate-signer';
 import { certificatesFromPem } from '../../../shared/x509/certificate';
@@ -38,6 +38,7 @@ import { writeFileAtomically } from '../atomic-file';
 import { nodeAlgorithmSignatureVerifier, nodeDigester, nodeSignatureVerifier, nodeTrustedTimeDependencies } from '../crypto/node-crypto';
 import { hashFiles, type FilesProgress } from '../hashing';
 import { CeremonyStore, newCeremonyId, type StoredEvent } from './event-store';
+import { readPolicyFile } from './policy-file';
 import { checkPublishedEnvelope, envelopeText } from '../audit/published-envelope';
 import type { OciOptions } from '../oci';
 import { attachToImages, imagesOf, resolveImageArtifacts, type RegistryPublication } from './publish-to-registry';
@@ -95,6 +96,10 @@ export interface LoadedCeremony {
   unvouched: Map<string, string>;
   /** Keys the policy does not list whose certificate made them a certificate approver's, by keyid: the approver's id. */
   certificateSigners: Map<string, string>;
+  /** Approvals with a valid signature and a verified RFC 3161 time stamp, by event file name: the TSA's time (ISO 8601). */
+  trustedTimes: Map<string, string>;
+  /** Approvals with a valid signature but no trusted time, by event file name: why (no stamp, or the stamp did not verify). */
+  timeProblems: Map<string, string>;
   /** The CRLs the certificates were checked with (fetched from the policy's URLs), when any approval or rejection carries a certificate. */
   revocation?: CrlSet;
 }
@@ -129,7 +134,7 @@ export class CeremonyService {
 
   async open(input: OpenInput): Promise<LoadedCeremony> {
     if (input.artifactPaths.length === 0 && (input.imageReferences ?? []).length === 0) throw new ConclaveError('invalid-input', 'Add at least one artifact file or image: a ceremony approves something.');
-    const policy = await this.readPolicy(input.policyPath);
+    const policy = await readPolicyFile(input.policyPath);
     // Who opens is known before any hashing, so a key outside the policy is refused at once.
     const opener = await this.identify(policy, input.openerKeyUri);
     const blocked = openerMakesImpossible(policy, opener.name);
@@ -390,6 +395,8 @@ export class CeremonyService {
     const statement = frozen?.type === 'frozen' ? fromBase64(frozen.statement) : undefined;
     const keys = new Map(policy.keys.map((key) => [key.keyId, key]));
     const inputs: CeremonyEventInput[] = [];
+    const approvalTimes = new Map<string, string>();
+    const approvalTimeProblems = new Map<string, string>();
     for (const stored of events) {
       const { event } = stored;
       let signatureValid: boolean | undefined;
@@ -409,6 +416,8 @@ export class CeremonyService {
           const checked = trustedTimes.get(stored) ?? (await verifyApprovalTime(event.timestamp, fromBase64(event.signature), policy, nodeTrustedTimeDependencies));
           time = checked.ok ? { trustedTime: checked.genTime.toISOString() } : { timeProblem: checked.reason };
         }
+        if ('trustedTime' in time) approvalTimes.set(stored.source, time.trustedTime);
+        else approvalTimeProblems.set(stored.source, time.timeProblem);
       }
       const actorProblem = actorProblems.get(stored);
       inputs.push({ event, source: stored.source, ...(signatureValid !== undefined ? { signatureValid } : {}), ...(actorProblem !== undefined ? { actorProblem } : {}), ...time });
@@ -433,7 +442,7 @@ export class CeremonyService {
       },
     });
     view.problems.unshift(...problems);
-    return { view, policy, opened, ...(statement ? { statement } : {}), events, evaluation, unvouched, certificateSigners, ...(revocation ? { revocation } : {}) };
+    return { view, policy, opened, ...(statement ? { statement } : {}), events, evaluation, unvouched, certificateSigners, trustedTimes: approvalTimes, timeProblems: approvalTimeProblems, ...(revocation ? { revocation } : {}) };
   }
 
   /**
@@ -538,6 +547,7 @@ export class CeremonyService {
             envelope: new TextEncoder().encode(text),
             created: new Date(view.frozen!.at),
             annotations: { 'org.opencontainers.image.title': basename(envelopePath), 'dev.conclave.ceremony.id': id },
+            bundlePaths,
             outDir,
             ...(options.registry ? { options: options.registry } : {}),
           });
@@ -549,16 +559,6 @@ export class CeremonyService {
   }
 
   // ---- helpers ----------------------------------------------------------------
-
-  private async readPolicy(path: string): Promise<Policy> {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch {
-      throw new ConclaveError('invalid-input', `Conclave cannot read the policy file ${path}.`);
-    }
-    return loadPolicyText(text, nodeDigester);
-  }
 
   private async checkProvenanceSignatures(documents: ProvenanceDocument[], keyPaths: string[]): Promise<ProvenanceSignatureCheck[]> {
     if (keyPaths.length === 0) return [];

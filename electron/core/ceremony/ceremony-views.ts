@@ -7,9 +7,11 @@ import type { CeremonyDetail, CeremonySummary, ReleaseChanges } from '../../../s
 import type { OpenedEvent } from '../../../shared/ceremony/events';
 import { readProvenance, type SlsaProvenanceSummary } from '../../../shared/evidence/provenance';
 import { diffSboms, readSbom, type SbomSummary } from '../../../shared/evidence/sbom';
+import { fromBase64 } from '../../../shared/encoding/base64';
 import { describePolicy } from '../../../shared/policy/describe';
 import { eventSignerOf } from '../../../shared/policy/policy';
 import type { ProvenanceSummary, SbomSummary as StatementSbomSummary } from '../../../shared/statement/evidence-summaries';
+import { commonNames, parseCertificate } from '../../../shared/x509';
 import type { LoadedCeremony } from './ceremony-service';
 import type { CeremonyStore } from './event-store';
 
@@ -67,12 +69,17 @@ export async function detailOf(loaded: LoadedCeremony, record: SummaryRecord, st
   for (const stored of [...events].sort((a, b) => a.event.at.localeCompare(b.event.at) || a.source.localeCompare(b.source))) {
     const { event } = stored;
     if (event.type === 'approved' || event.type === 'rejected') {
+      const identity = certificateIdentity(event.certificates?.[0]);
+      const trustedTime = loaded.trustedTimes.get(stored.source);
+      const timeNote = loaded.timeProblems.get(stored.source);
       timeline.push({
         at: event.at,
         type: event.type,
         actor: approverOf(loaded, event.keyId) ?? `key ${event.keyId.slice(0, 12)}…`,
         signature: counted.has(event.keyId + event.at) ? 'valid' : 'invalid',
         ...(event.type === 'rejected' ? { detail: event.reason } : {}),
+        ...(identity ? { actorDetail: identity } : {}),
+        ...(trustedTime !== undefined ? { trustedTime } : timeNote !== undefined ? { timeNote } : {}),
       });
       continue;
     }
@@ -111,6 +118,21 @@ export async function detailOf(loaded: LoadedCeremony, record: SummaryRecord, st
     overrideAllowed: policy.evidence.allowOverride,
     ...(view.published ? { published: { at: view.published.at, envelopeDigest: view.published.envelopeDigest } } : {}),
   };
+}
+
+/** "certificate CN=Alice Example,O=Acme (alice@example.com)": who a leaf certificate (base64 DER) names; undefined when there is none or it cannot be read. */
+function certificateIdentity(leaf: string | undefined): string | undefined {
+  if (leaf === undefined) return undefined;
+  try {
+    const certificate = parseCertificate(fromBase64(leaf));
+    const email = certificate.subjectAltNames.email[0];
+    const subject = certificate.subject.rfc4514 || commonNames(certificate)[0];
+    if (subject && email) return `certificate ${subject} (${email})`;
+    const only = subject || email;
+    return only ? `certificate ${only}` : `certificate with serial number ${certificate.serialNumber}`;
+  } catch {
+    return undefined;
+  }
 }
 
 function roleOf(loaded: LoadedCeremony, keyId: string): { role?: string } {

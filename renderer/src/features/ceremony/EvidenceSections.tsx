@@ -1,7 +1,7 @@
 import { useId, type ReactNode } from 'react';
 import type { CeremonyDetail } from '../../../../shared/api/contract';
 import { FindingsList } from '../../components/FindingsList';
-import { changeCount, formatInstant, signatureText, timelineTypeText } from './format';
+import { approvalTimeText, changeCount, formatInstant, signatureText, timelineTypeText } from './format';
 
 export function FindingsSection({ detail }: { detail: CeremonyDetail }) {
   const headingId = useId();
@@ -191,21 +191,28 @@ function TimelineTable({ timeline }: { timeline: CeremonyDetail['timeline'] }) {
         </tr>
       </thead>
       <tbody>
-        {timeline.map((entry, index) => (
-          <tr key={`${entry.at}-${entry.type}-${index}`}>
-            <td>
-              <time dateTime={entry.at}>{formatInstant(entry.at)}</time>
-            </td>
-            <td>
-              {timelineTypeText[entry.type]}
-              {entry.detail && <span className="muted">: {entry.detail}</span>}
-            </td>
-            <td>{entry.actor}</td>
-            <td>
-              <span className={`badge badge-${entry.signature === 'valid' ? 'ok' : entry.signature === 'invalid' ? 'danger' : 'info'}`}>{signatureText[entry.signature]}</span>
-            </td>
-          </tr>
-        ))}
+        {timeline.map((entry, index) => {
+          const time = approvalTimeText(entry);
+          return (
+            <tr key={`${entry.at}-${entry.type}-${index}`}>
+              <td>
+                <time dateTime={entry.at}>{formatInstant(entry.at)}</time>
+              </td>
+              <td>
+                {timelineTypeText[entry.type]}
+                {entry.detail && <span className="muted">: {entry.detail}</span>}
+                {time && <p className="hint">{time}</p>}
+              </td>
+              <td>
+                {entry.actor}
+                {entry.actorDetail && <p className="hint">{entry.actorDetail}</p>}
+              </td>
+              <td>
+                <span className={`badge badge-${entry.signature === 'valid' ? 'ok' : entry.signature === 'invalid' ? 'danger' : 'info'}`}>{signatureText[entry.signature]}</span>
+              </td>
+            </tr>
+          );
+        })}
       </tbody>
     </table>
   );

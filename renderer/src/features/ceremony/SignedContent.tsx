@@ -2,6 +2,7 @@ import { useId, useState } from 'react';
 import type { CeremonyDetail } from '../../../../shared/api/contract';
 import { CopyTextButton } from '../../components/CopyTextButton';
 import { formatBytes } from '../../components/files';
+import { imageArtifactView } from './format';
 
 /** Exactly what approvers sign: the release, each artifact with its digest, and the frozen statement's digest (raw statement one click away). */
 export function SignedContent({ detail }: { detail: CeremonyDetail }) {
@@ -37,21 +38,34 @@ export function SignedContent({ detail }: { detail: CeremonyDetail }) {
           </tr>
         </thead>
         <tbody>
-          {detail.artifactDetails.map((artifact) => (
-            <tr key={artifact.name}>
-              <th scope="row">{artifact.name}</th>
-              <td>{artifact.size === undefined ? '—' : formatBytes(artifact.size)}</td>
-              <td>
-                <code className="digest">{artifact.sha256}</code>
-                {artifact.sha512 && (
-                  <p className="hint">
-                    SHA-512 <code className="digest">{artifact.sha512}</code>
-                  </p>
-                )}
-                <CopyTextButton text={artifact.sha256} label={`Copy SHA-256 of ${artifact.name}`} refusedAdvice="Select the digest and copy it yourself." />
-              </td>
-            </tr>
-          ))}
+          {detail.artifactDetails.map((artifact) => {
+            const image = imageArtifactView(artifact, detail.findings);
+            return (
+              <tr key={artifact.name}>
+                <th scope="row">
+                  {artifact.name}
+                  {image && (
+                    <>
+                      <p className="hint">
+                        Image, pinned: <code className="digest">{image.pinned}</code>
+                      </p>
+                      <p className="hint">{image.resolvedFrom ? `Resolved from ${image.resolvedFrom} when the ceremony opened.` : 'Given by digest.'}</p>
+                    </>
+                  )}
+                </th>
+                <td>{artifact.size === undefined ? '—' : formatBytes(artifact.size)}</td>
+                <td>
+                  <code className="digest">{artifact.sha256}</code>
+                  {artifact.sha512 && (
+                    <p className="hint">
+                      SHA-512 <code className="digest">{artifact.sha512}</code>
+                    </p>
+                  )}
+                  <CopyTextButton text={artifact.sha256} label={`Copy SHA-256 of ${artifact.name}`} refusedAdvice="Select the digest and copy it yourself." />
+                </td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
       {detail.statement ? (

@@ -126,3 +126,38 @@ export function changeCount(changes: NonNullable<CeremonyDetail['changes']>): nu
     changes.newSourceRepositories.length
   );
 }
+
+/** "14:05:12": the time of day on the person's clock, 24-hour; the ISO text when it is not a date. */
+export function clockTime(at: string): string {
+  const date = new Date(at);
+  if (Number.isNaN(date.getTime())) return at;
+  return [date.getHours(), date.getMinutes(), date.getSeconds()].map((part) => String(part).padStart(2, '0')).join(':');
+}
+
+/**
+ * An approval's time as the timeline says it: "signed 14:05:12 (trusted time
+ * from the TSA)" when its RFC 3161 time stamp verified, "no trusted time:
+ * <why>" when it has none; undefined for other events (and approvals whose
+ * signature does not count, for which the core says nothing about time).
+ */
+export function approvalTimeText(entry: Pick<TimelineEntry, 'type' | 'trustedTime' | 'timeNote'>): string | undefined {
+  if (entry.type !== 'approved') return undefined;
+  if (entry.trustedTime !== undefined) return `signed ${clockTime(entry.trustedTime)} (trusted time from the TSA)`;
+  if (entry.timeNote !== undefined) return `no trusted time: ${entry.timeNote}`;
+  return undefined;
+}
+
+export interface ImageArtifactView {
+  /** registry/repository@sha256:…: exactly the manifest the ceremony signs. */
+  pinned: string;
+  /** The reference as given when the ceremony opened, when it was a tag (it was resolved to the digest then). */
+  resolvedFrom?: string;
+}
+
+/** For an image artifact (the opening's `image-resolved:<name>` finding names it): its pinned reference and the tag it came from. */
+export function imageArtifactView(artifact: { name: string; sha256: string }, findings: CeremonyDetail['findings']): ImageArtifactView | undefined {
+  const finding = findings.find((candidate) => candidate.id === `image-resolved:${artifact.name}`);
+  if (!finding) return undefined;
+  const resolvedFrom = /^The image (\S+) resolved to sha256:/.exec(finding.message)?.[1];
+  return { pinned: `${artifact.name}@sha256:${artifact.sha256}`, ...(resolvedFrom ? { resolvedFrom } : {}) };
+}

@@ -5,6 +5,7 @@ import { browseTitle, pickMultiple } from './format';
 import { OpeningProgress } from './OpeningProgress';
 import { OpenOutcome } from './OpenOutcome';
 import { OpenSigner } from './OpenSigner';
+import { ImagesField } from './ImagesField';
 import { PathListField } from './PathListField';
 import { PolicyField } from './PolicyField';
 import { ReleaseFields } from './ReleaseFields';
@@ -68,6 +69,7 @@ export function OpenCeremonyScreen() {
               paths={form.artifactPaths}
               required
             />
+            <ImagesField />
             <PathListField
               field="provenance"
               legend="Provenance"

@@ -1,5 +1,6 @@
 /** How the Open screen puts things into words. Pure functions: components call them, tests check them. */
 import type { OperationProgress, PolicySummary } from '../../../../shared/api/contract';
+import { parseImageReference } from '../../../../shared/oci/reference';
 import { formatBytes } from '../../components/files';
 
 /** Where a chosen path goes; also the files.pick purpose. */
@@ -40,4 +41,24 @@ export function progressView(progress: OperationProgress | undefined): ProgressV
   const percent = fraction === undefined ? '' : ` (${Math.floor(fraction * 100)}%)`;
   const files = `${progress.filesDone} of ${progress.filesTotal} file${progress.filesTotal === 1 ? '' : 's'} hashed`;
   return { fraction, text: `${formatBytes(progress.bytesDone)} of ${formatBytes(progress.bytesTotal)}${percent}, ${files}` };
+}
+
+/** The shape an image reference must have, as the Images field's hint says it. */
+export const imageShapeHint = 'registry/repository:tag or @sha256:…';
+
+/** The image references typed in the Images field: one per line, blank lines and repeats left out. */
+export function imageLines(text: string): string[] {
+  return [...new Set(text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean))];
+}
+
+/** The first typed line that is not an image reference, with what is wrong; undefined when every line is one. */
+export function invalidImage(images: readonly string[]): string | undefined {
+  for (const image of images) {
+    try {
+      parseImageReference(image);
+    } catch {
+      return `“${image}” is not an image reference. Write ${imageShapeHint} (for example ghcr.io/acme/app:1.2.3).`;
+    }
+  }
+  return undefined;
 }

@@ -21,13 +21,15 @@ import { getApi } from '../../api';
 import { callApi, firstIssue, inputError, thrownToError } from '../../components/api-call';
 import { addPaths, isAbsolutePath, pathOfDroppedFile } from '../../components/files';
 import { checkSigner, choosable, emptyKeyPick, isSignerError, keysWithChoice, type KeyPick } from '../ceremony/signer';
-import { dropUnavailableText, newOperationId, pickMultiple, type PathField } from './format';
+import { dropUnavailableText, imageLines, invalidImage, newOperationId, pickMultiple, type PathField } from './format';
 
 export interface OpenForm {
   name: string;
   version: string;
   purl: string;
   artifactPaths: readonly string[];
+  /** Container images, as typed: one reference per line (a tag is resolved to its digest when the ceremony opens). */
+  imagesText: string;
   provenancePaths: readonly string[];
   sbomPath: string | undefined;
   policyPath: string | undefined;
@@ -36,7 +38,7 @@ export interface OpenForm {
   keyUri: string | undefined;
 }
 
-export type FormField = 'name' | 'version' | 'purl' | 'artifacts' | 'provenance' | 'sbom' | 'policy' | 'signer';
+export type FormField = 'name' | 'version' | 'purl' | 'artifacts' | 'images' | 'provenance' | 'sbom' | 'policy' | 'signer';
 
 export type OpenPhase =
   | { kind: 'editing' }
@@ -74,6 +76,10 @@ export interface OpenCeremonyActions {
   loadPolicies(): Promise<void>;
   setText(field: 'name' | 'version' | 'purl', value: string): void;
   setSha512(value: boolean): void;
+  /** The Images field's text, as typed. */
+  setImages(text: string): void;
+  /** Checks the typed image references (when the field is left): a line that is not one is said beside the field. */
+  checkImages(): void;
   selectPolicy(path: string | undefined): void;
   addPaths(field: PathField, paths: readonly string[]): void;
   removePath(field: 'artifacts' | 'provenance' | 'sbom', path: string): void;
@@ -108,7 +114,7 @@ export interface OpenCeremonyActions {
 export type OpenCeremonyState = OpenCeremonyData & OpenCeremonyActions;
 
 export function emptyForm(): OpenForm {
-  return { name: '', version: '', purl: '', artifactPaths: [], provenancePaths: [], sbomPath: undefined, policyPath: undefined, sha512: false, keyUri: undefined };
+  return { name: '', version: '', purl: '', artifactPaths: [], imagesText: '', provenancePaths: [], sbomPath: undefined, policyPath: undefined, sha512: false, keyUri: undefined };
 }
 
 function emptyOverride(): OverrideData {
@@ -147,7 +153,10 @@ export function checkForm(form: OpenForm): Partial<Record<FormField, ErrorData>>
   if (!form.name.trim()) errors.name = inputError('Name the release (for example the product or package name).');
   if (!form.version.trim()) errors.version = inputError('Give the version being released.');
   if (form.purl.trim() && !/^pkg:[a-z][a-z0-9.+-]*\/.+/i.test(form.purl.trim())) errors.purl = inputError('A package URL starts with pkg:type/ (for example pkg:npm/app@1.2.3), or leave it empty.');
-  if (form.artifactPaths.length === 0) errors.artifacts = inputError('Add at least one artifact: the files being released.');
+  const images = imageLines(form.imagesText);
+  if (form.artifactPaths.length === 0 && images.length === 0) errors.artifacts = inputError('Add at least one artifact: the files or the container images being released.');
+  const badImage = invalidImage(images);
+  if (badImage) errors.images = inputError(badImage);
   if (!form.policyPath) errors.policy = inputError('Choose the policy that says who must approve.');
   return errors;
 }
@@ -248,6 +257,17 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
 
       setSha512(value) {
         setForm({ sha512: value });
+      },
+
+      setImages(text) {
+        // Images count as artifacts: adding one settles "add at least one artifact".
+        setForm({ imagesText: text }, imageLines(text).length > 0 ? ['images', 'artifacts'] : ['images']);
+      },
+
+      checkImages() {
+        const problem = invalidImage(imageLines(get().form.imagesText));
+        if (problem) fail('images', inputError(problem));
+        else set((s) => ({ errors: without(s.errors, 'images') }));
       },
 
       selectPolicy(path) {
@@ -369,14 +389,16 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
         // Who signs the opening: asked once the policy is chosen (its keys are the ones offered).
         const signer = checkSigner({ keys: state.openerKeys.keys, keyUri: form.keyUri }, pin, 'Choose your key: it signs the opening, so the ceremony records who opened it.');
         if (form.policyPath && !signer.ok) fieldErrors.signer = signer.error;
-        set((s) => ({ errors: { ...without(s.errors, 'open', 'name', 'version', 'purl', 'artifacts', 'policy', 'signer'), ...fieldErrors }, notes: without(s.notes, 'open') }));
+        set((s) => ({ errors: { ...without(s.errors, 'open', 'name', 'version', 'purl', 'artifacts', 'images', 'policy', 'signer'), ...fieldErrors }, notes: without(s.notes, 'open') }));
         if (Object.keys(fieldErrors).length > 0 || !signer.ok) return;
 
+        const images = imageLines(form.imagesText);
         const input = {
           operationId: newOperationId(),
           policyPath: form.policyPath!,
           release: { name: form.name.trim(), version: form.version.trim(), ...(form.purl.trim() ? { purl: form.purl.trim() } : {}) },
           artifactPaths: [...form.artifactPaths],
+          ...(images.length > 0 ? { images } : {}),
           provenancePaths: [...form.provenancePaths],
           ...(form.sbomPath ? { sbomPath: form.sbomPath } : {}),
           ...(form.sha512 ? { sha512: true } : {}),
