@@ -1,4 +1,4 @@
-/** The user's settings in the data folder: for now, the PKCS#11 modules they added by path. */
+/** The user's settings in the data folder: the PKCS#11 modules they added by path, and the registries allowed plain HTTP. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -7,10 +7,12 @@ import { writeFileAtomically } from './atomic-file';
 const SettingsSchema = z.object({
   version: z.literal(1),
   modules: z.array(z.object({ path: z.string().min(1) })),
+  /** Registries (host or host:port) the window may reach over plain HTTP; files from before it have none. */
+  insecureRegistries: z.array(z.string()).default([]),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
-const empty: Settings = { version: 1, modules: [] };
+const empty: Settings = { version: 1, modules: [], insecureRegistries: [] };
 
 export class SettingsFile {
   constructor(private readonly dataDir: string) {}

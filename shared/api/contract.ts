@@ -9,6 +9,7 @@ import { keyAlgorithms } from '../keys/algorithms';
 import { errorCodes } from '../errors';
 import { ceremonyIdPattern } from '../ceremony/events';
 import { parseImageReference } from '../oci/reference';
+import { maxInsecureRegistries, registryHostProblem } from '../oci/registry-host';
 import {
   BundleExportResultSchema,
   BundleImportReportSchema,
@@ -30,6 +31,16 @@ import {
 
 /** A PIN is a one-shot argument: it is validated for shape and never echoed in errors. */
 export const Pin = z.string().min(1, 'Enter the PIN.').max(256, 'That PIN is too long for any token.');
+
+/** A registry allowed plain HTTP: host or host:port, nothing else (shared/oci/registry-host.ts). */
+const RegistryHostText = z
+  .string()
+  .max(261)
+  .superRefine((text, context) => {
+    const problem = registryHostProblem(text);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  });
+const InsecureRegistriesSchema = z.object({ insecureRegistries: z.array(z.string()) });
 
 const Pkcs11UriText = z
   .string()
@@ -252,6 +263,12 @@ export const calls = {
     output: z.object({ dir: z.string(), parent: z.string().optional(), entries: z.array(FileEntrySchema) }),
   },
   'settings.get': { input: Empty, output: z.object({ dataDir: z.string(), storeDir: z.string(), publishDir: z.string() }) },
+  /** Registries besides this machine that may be reached over plain HTTP (as the CLI's --insecure-registry). */
+  'settings.registries': { input: Empty, output: InsecureRegistriesSchema },
+  'settings.setInsecureRegistries': {
+    input: z.object({ hosts: z.array(RegistryHostText).max(maxInsecureRegistries, `At most ${maxInsecureRegistries} registries.`) }).strict(),
+    output: InsecureRegistriesSchema,
+  },
   /** Shows a published folder in the system's file manager where the shell can (Electron); false in the browser shell. */
   'files.reveal': { input: z.object({ path: AbsolutePath }).strict(), output: z.object({ shown: z.boolean() }) },
   /** The shared repository (issue 5): where this store stands against its remote (fetches, so it can say offline). */

@@ -34,6 +34,8 @@ export const callNames = [
   'files.pick',
   'files.list',
   'settings.get',
+  'settings.registries',
+  'settings.setInsecureRegistries',
   'files.reveal',
   'repository.status',
   'repository.audit',

@@ -34,7 +34,7 @@ function hasPort(entry: string): boolean {
 export function insecureRefused(registry: string): OciError {
   return new OciError(
     'oci-insecure-refused',
-    `${registry} answers only over plain HTTP, which anyone on the network can read and change. Use HTTPS for it, or, if it is a test registry you trust, allow it with --insecure-registry ${registry} (insecureRegistries in settings).`,
+    `${registry} answers only over plain HTTP, which anyone on the network can read and change. Use HTTPS for it, or, if it is a test registry you trust, allow it in Settings → Registries (in the window) or with --insecure-registry ${registry} (on the command line).`,
   );
 }
 

@@ -82,3 +82,56 @@ describe('adding policies', () => {
     expect(state().policies).toEqual([team, demo]);
   });
 });
+
+describe('registries allowed plain HTTP', () => {
+  it('loads the list, adds a host (trimmed, lower-cased) and removes one, saving the whole list each time', async () => {
+    let saved: string[] = ['registry.lan:5000'];
+    const { state, fake } = setup({
+      'settings.registries': () => ok({ insecureRegistries: saved }),
+      'settings.setInsecureRegistries': ({ hosts }) => ok({ insecureRegistries: (saved = hosts) }),
+    });
+    await state().loadRegistries();
+    expect(state().insecureRegistries).toEqual(['registry.lan:5000']);
+    expect(await state().addRegistry('  Mirror.Internal ')).toBe(true);
+    expect(fake.callsOf('settings.setInsecureRegistries')).toEqual([{ hosts: ['registry.lan:5000', 'mirror.internal'] }]);
+    expect(state().insecureRegistries).toEqual(['registry.lan:5000', 'mirror.internal']);
+    expect(await state().removeRegistry('registry.lan:5000')).toBe(true);
+    expect(fake.callsOf('settings.setInsecureRegistries')[1]).toEqual({ hosts: ['mirror.internal'] });
+    expect(state().insecureRegistries).toEqual(['mirror.internal']);
+    expect(state().busy).toEqual({});
+  });
+
+  it.each([
+    ['http://registry.lan:5000', /scheme/],
+    ['registry.lan/team', /without a path/],
+    ['registry lan', /no spaces/],
+    ['', /Enter a registry host/],
+    ['registry.lan:99999', /not a port/],
+    ['-bad-.lan', /not a host or host:port/],
+  ])('refuses %j next to the field without calling the core', async (host, message) => {
+    const { state, fake } = setup({ 'settings.registries': () => ok({ insecureRegistries: [] }) });
+    await state().loadRegistries();
+    expect(await state().addRegistry(host)).toBe(false);
+    expect(fake.callsOf('settings.setInsecureRegistries')).toEqual([]);
+    expect(state().errors[settingsOp.setRegistries]?.message).toMatch(message);
+  });
+
+  it('says a host is already allowed instead of adding it twice', async () => {
+    const { state, fake } = setup({ 'settings.registries': () => ok({ insecureRegistries: ['registry.lan'] }) });
+    await state().loadRegistries();
+    expect(await state().addRegistry('REGISTRY.lan')).toBe(false);
+    expect(fake.callsOf('settings.setInsecureRegistries')).toEqual([]);
+    expect(state().errors[settingsOp.setRegistries]?.message).toBe('registry.lan is already allowed.');
+  });
+
+  it('shows the core’s refusal and keeps the list it had', async () => {
+    const { state } = setup({
+      'settings.registries': () => ok({ insecureRegistries: [] }),
+      'settings.setInsecureRegistries': () => fail({ code: 'internal', message: 'The settings file is not writable.' }),
+    });
+    await state().loadRegistries();
+    expect(await state().addRegistry('registry.lan')).toBe(false);
+    expect(state().insecureRegistries).toEqual([]);
+    expect(state().errors[settingsOp.setRegistries]?.message).toBe('The settings file is not writable.');
+  });
+});

@@ -28,6 +28,7 @@ import { detailOf, type StoredSummary, type SummaryRecord } from './ceremony-vie
 import { checkPublishedEnvelope } from '../audit/published-envelope';
 import { CeremonyStore } from './event-store';
 import { readPolicyFile } from './policy-file';
+import { SettingsFile } from '../settings';
 import { htmlReport, jsonReport } from './report';
 
 export type CeremonyCallName =
@@ -53,6 +54,8 @@ export type CeremonyCallName =
   | 'files.pick'
   | 'files.list'
   | 'settings.get'
+  | 'settings.registries'
+  | 'settings.setInsecureRegistries'
   | 'files.reveal';
 
 export interface CeremonyHandlerOptions {
@@ -75,6 +78,9 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
   const publishDir = join(options.dataDir, 'published');
   const exportDir = join(options.dataDir, 'exports');
   const operations = new Map<string, AbortController>();
+  const settings = new SettingsFile(options.dataDir);
+  /** Read when each call runs, so a change in Settings applies at once. */
+  const registryOptions = async () => ({ insecureRegistries: (await settings.read()).insecureRegistries });
   let localKeyIds = new Set<string>();
   /** The scan of keys on attached tokens in progress, so lists wait for it rather than show a stale "waiting on me". */
   let localKeysScanned: Promise<void> = Promise.resolve();
@@ -226,7 +232,7 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
           policyPath: input.policyPath,
           release: input.release,
           artifactPaths: input.artifactPaths,
-          ...(input.images && input.images.length > 0 ? { imageReferences: input.images } : {}),
+          ...(input.images && input.images.length > 0 ? { imageReferences: input.images, registry: await registryOptions() } : {}),
           provenancePaths: input.provenancePaths,
           ...(input.sbomPath ? { sbomPath: input.sbomPath } : {}),
           sha512: input.sha512 ?? false,
@@ -275,7 +281,8 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
     'ceremonies.publish': async ({ id, outDir, keyUri, pin }) => {
       const loaded = await reader.load(id);
       const directory = outDir ?? join(publishDir, `${loaded.view.release.name}-${loaded.view.release.version}`.replace(/[^A-Za-z0-9._@+-]+/g, '_'));
-      const result = await serviceWith(pin).publish(id, directory, keyUri);
+      const hasImages = loaded.view.artifacts.some((artifact) => artifact.reference !== undefined);
+      const result = await serviceWith(pin).publish(id, directory, keyUri, hasImages ? { registry: await registryOptions() } : {});
       await changed(await reader.load(id));
       // Files are checked against the envelope file; images (issue 6) against what is attached to them in their registry.
       const files = loaded.view.artifacts.filter((artifact) => artifact.reference === undefined);
@@ -425,6 +432,12 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
     },
 
     'settings.get': async () => ({ dataDir: options.dataDir, storeDir: options.storeDir, publishDir }),
+    'settings.registries': async () => ({ insecureRegistries: (await settings.read()).insecureRegistries }),
+    'settings.setInsecureRegistries': async ({ hosts }) => {
+      const insecureRegistries = [...new Set(hosts.map((host) => host.toLowerCase()))];
+      await settings.write({ ...(await settings.read()), insecureRegistries });
+      return { insecureRegistries };
+    },
     'files.reveal': async () => ({ shown: false }),
   };
 

@@ -3,11 +3,12 @@ import { BusyStatus } from '../../components/BusyStatus';
 import { FoldersSection } from './FoldersSection';
 import { ModulesSection } from './ModulesSection';
 import { PoliciesSection } from './PoliciesSection';
+import { RegistriesSection } from './RegistriesSection';
 import { RepositorySection } from './RepositorySection';
 import { settingsOp, useSettings } from './store';
 import { RetryableError } from '../../components/RetryableError';
 
-/** Where Conclave keeps its files, the policies in its store, and the PKCS#11 modules it loads. */
+/** Where Conclave keeps its files, the policies in its store, the PKCS#11 modules it loads, and the registries allowed plain HTTP. */
 export function SettingsScreen() {
   const headingId = useId();
   const load = useSettings((s) => s.load);
@@ -31,6 +32,7 @@ export function SettingsScreen() {
         <RepositorySection />
         <PoliciesSection />
         <ModulesSection />
+        <RegistriesSection />
       </div>
     </section>
   );

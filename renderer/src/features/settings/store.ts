@@ -1,14 +1,15 @@
 /**
  * The Settings screen's state: where Conclave keeps its data, and the
  * policies in its store, as the core reports them; plus what this window is
- * doing right now. PKCS#11 modules are the Tokens store's (one source of
+ * doing right now; and the registries allowed plain HTTP. PKCS#11 modules are the Tokens store's (one source of
  * truth for modules): the Settings screen uses its actions.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { calls, type CallOutput, type PolicySummary } from '../../../../shared/api/contract';
 import type { ErrorData } from '../../../../shared/errors';
-import { callApi } from '../../components/api-call';
+import { callApi, firstIssue, inputError } from '../../components/api-call';
+import { maxInsecureRegistries, registryHostProblem } from '../../../../shared/oci/registry-host';
 
 /** A record without one key; the same object when the key was not there, so selectors stay stable. */
 function without<K extends string, V>(record: Readonly<Partial<Record<K, V>>>, key: K): Partial<Record<K, V>> {
@@ -26,6 +27,8 @@ export const settingsOp = {
   policies: 'policies.list',
   importPolicy: 'policies.import',
   createDemoPolicy: 'policies.createDemo',
+  registries: 'settings.registries',
+  setRegistries: 'settings.setInsecureRegistries',
 } as const;
 export type SettingsOp = (typeof settingsOp)[keyof typeof settingsOp];
 
@@ -34,6 +37,8 @@ export const settingsBusyText: Record<SettingsOp, string> = {
   'policies.list': 'Loading policies…',
   'policies.import': 'Importing the policy…',
   'policies.createDemo': 'Creating the demo policy…',
+  'settings.registries': 'Loading registries…',
+  'settings.setInsecureRegistries': 'Saving registries…',
 };
 
 export interface SettingsData {
@@ -43,6 +48,8 @@ export interface SettingsData {
   errors: Readonly<Partial<Record<SettingsOp, ErrorData>>>;
   /** The policy just imported or created, so the screen can point at it. */
   lastAdded: string | undefined;
+  /** Registries (host or host:port) the window may reach over plain HTTP besides this machine. */
+  insecureRegistries: readonly string[] | undefined;
 }
 
 export interface SettingsActions {
@@ -51,13 +58,17 @@ export interface SettingsActions {
   /** Resolves true when the policy was imported (the form can then be cleared). */
   importPolicy(path: string): Promise<boolean>;
   createDemoPolicy(): Promise<boolean>;
+  loadRegistries(): Promise<void>;
+  /** Resolves true when the host was saved (the field can then be cleared); a bad host is refused here, with why. */
+  addRegistry(host: string): Promise<boolean>;
+  removeRegistry(host: string): Promise<boolean>;
   dismissError(op: SettingsOp): void;
 }
 
 export type SettingsState = SettingsData & SettingsActions;
 
 export function initialSettingsData(): SettingsData {
-  return { folders: undefined, policies: undefined, busy: {}, errors: {}, lastAdded: undefined };
+  return { folders: undefined, policies: undefined, busy: {}, errors: {}, lastAdded: undefined, insecureRegistries: undefined };
 }
 
 /** The digest of the one policy in `after` that was not in `before` (or the first that changed). */
@@ -76,6 +87,25 @@ export function createSettingsStore(): StoreApi<SettingsState> {
     const showPolicies = (policies: readonly PolicySummary[]) => {
       policiesSeq += 1;
       set((s) => ({ policies, lastAdded: addedPolicy(s.policies, policies) ?? s.lastAdded }));
+    };
+
+    const saveRegistries = async (hosts: string[]): Promise<boolean> => {
+      const op = settingsOp.setRegistries;
+      if (get().busy[op]) return false;
+      const checked = calls[op].input.safeParse({ hosts });
+      if (!checked.success) {
+        fail(op, firstIssue(checked.error));
+        return false;
+      }
+      begin(op);
+      const result = await callApi(op, checked.data);
+      if (!result.ok) {
+        fail(op, result.error);
+        return false;
+      }
+      succeed(op);
+      set({ insecureRegistries: result.value.insecureRegistries });
+      return true;
     };
 
     return {
@@ -133,6 +163,37 @@ export function createSettingsStore(): StoreApi<SettingsState> {
         succeed(op);
         showPolicies(result.value);
         return true;
+      },
+
+      async loadRegistries() {
+        begin(settingsOp.registries);
+        const result = await callApi('settings.registries', {});
+        if (!result.ok) return fail(settingsOp.registries, result.error);
+        succeed(settingsOp.registries);
+        set({ insecureRegistries: result.value.insecureRegistries });
+      },
+
+      async addRegistry(text) {
+        const host = text.trim().toLowerCase();
+        const problem = registryHostProblem(host);
+        if (problem) {
+          fail(settingsOp.setRegistries, inputError(problem));
+          return false;
+        }
+        const current = get().insecureRegistries ?? [];
+        if (current.includes(host)) {
+          fail(settingsOp.setRegistries, inputError(`${host} is already allowed.`));
+          return false;
+        }
+        if (current.length >= maxInsecureRegistries) {
+          fail(settingsOp.setRegistries, inputError(`At most ${maxInsecureRegistries} registries; remove one first.`));
+          return false;
+        }
+        return saveRegistries([...current, host]);
+      },
+
+      async removeRegistry(host) {
+        return saveRegistries((get().insecureRegistries ?? []).filter((entry) => entry !== host));
       },
 
       dismissError(op) {
