@@ -4,7 +4,7 @@
  * 'ceremonies.publish' saying where the envelope was attached. Demo SoftHSM2
  * tokens and the demo policy; a real docker-registry on loopback.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchCall } from '../../electron/core/api/dispatch';
 import { createCore } from '../../electron/core/create-core';
 import type { Core } from '../../electron/core';
@@ -15,6 +15,8 @@ import { makeDataDir, makeTokenFolder, softhsmModule, type TokenFolder } from '.
 import { startRegistry, type TestRegistry } from '../support/registry';
 import { makeTestKey } from '../support/test-keys';
 import { writeImageProvenance } from './support/ceremony';
+import { startCuttingProxy, type CuttingProxy } from './support/cutting-proxy';
+import { networkInterfaces } from 'node:os';
 
 let folder: TokenFolder;
 let home: ReturnType<typeof makeDataDir>;
@@ -75,5 +77,32 @@ describe("images through the window's API", () => {
     expect(published.registry).toEqual([{ image: image.pinned, via: 'referrers-tag', alreadyPresent: false, artifactDigest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) }]);
     expect(published.verifyCommand).toMatch(new RegExp(`^conclave verify --policy \\S+ oci://${image.pinned.replace(/[.]/g, '\\.')}$`));
     expect((await fetch(`${registry.url}/v2/acme/app/manifests/sha256-${image.digest.slice('sha256:'.length)}.att`, { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } })).status).toBe(200);
+  });
+
+  /** An address of this machine that is not loopback: plain HTTP there needs the user's say-so. */
+  const networkAddress = Object.values(networkInterfaces())
+    .flat()
+    .find((entry) => entry !== undefined && entry.family === 'IPv4' && !entry.internal)?.address;
+  let proxy: CuttingProxy | undefined;
+  afterEach(async () => {
+    await proxy?.close();
+    await call('settings.setInsecureRegistries', { hosts: [] });
+  });
+
+  it.skipIf(networkAddress === undefined)('reaches a plain-HTTP registry off loopback only once Settings → Registries allows it', async () => {
+    proxy = await startCuttingProxy(Number(registry.host.split(':')[1]), networkAddress);
+    const remote = await pushImage(new OciClient({ homeDir: '/nonexistent-conclave-home', env: {}, insecureRegistries: [proxy.host] }), `${proxy.host}/acme/lan`, '2.0.0', 'on the LAN\n');
+    const [policy] = await call<{ path: string }[]>('policies.list', {});
+    const keys = await call<{ tokenLabel: string; keyUri: string }[]>('policies.signingKeys', { policyPath: policy!.path });
+    const open = (operationId: string) =>
+      dispatchCall(core.handlers, 'ceremonies.open', { operationId, policyPath: policy!.path, release: { name: 'lan', version: '2.0.0' }, artifactPaths: [], images: [remote.reference], provenancePaths: [], keyUri: keys.find((key) => key.tokenLabel === 'carol')!.keyUri, pin: '123456' });
+
+    const refused = await open('open-lan-0');
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.error.message).toContain('Settings → Registries');
+
+    await call('settings.setInsecureRegistries', { hosts: [proxy.host] });
+    const opened = await open('open-lan-1');
+    expect(opened.ok && (opened.value as { artifacts: { sha256: string }[] }).artifacts).toEqual([expect.objectContaining({ sha256: remote.digest.slice('sha256:'.length) })]);
   });
 });
