@@ -6,6 +6,7 @@
  */
 import { OciError } from '../../../shared/oci/errors';
 import { checkTransport, insecureRefused, isPlainHttpAllowed } from '../../../shared/oci/transport-rule';
+import { readCappedBody } from '../http/capped-body';
 
 export interface SendContext {
   /** The registry as the person named it, for messages. */
@@ -84,32 +85,6 @@ function describeSize(bytes: number): string {
 }
 
 /** Reads a body of at most `max` bytes; a larger one is cut off and refused, so a hostile registry cannot fill memory. */
-export async function readLimited(response: Response, max: number, what: string): Promise<Uint8Array> {
-  const tooLarge = () => new OciError('oci-too-large', `${what} is larger than the ${describeSize(max)} Conclave reads from a registry; it was not read.`);
-  const declared = Number(response.headers.get('content-length') ?? '');
-  if (Number.isFinite(declared) && declared > max) {
-    await discard(response);
-    throw tooLarge();
-  }
-  if (response.body === null) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+export function readLimited(response: Response, max: number, what: string): Promise<Uint8Array> {
+  return readCappedBody(response, max, () => new OciError('oci-too-large', `${what} is larger than the ${describeSize(max)} Conclave reads from a registry; it was not read.`));
 }
