@@ -66,6 +66,19 @@ describe('ceremonies through the window\'s API', () => {
     expect(openers.filter((key) => key.eligible).map((key) => key.tokenLabel).sort()).toEqual(['bob', 'carol']);
     expect((openers.find((key) => key.tokenLabel === 'alice') as unknown as { reason: string }).reason).toMatch(/If alice opens this ceremony, the policy can never be met/);
     const carol = openers.find((key) => key.tokenLabel === 'carol')!;
+    // A wrong PIN is found before any hashing: no progress for that operation, and no ceremony.
+    const wrongPin = await refusal('ceremonies.open', {
+      operationId: 'open-0000',
+      policyPath: policy!.path,
+      release: { name: 'slsa-demo', version: '1.0.0' },
+      artifactPaths: [join(home.dir, artifactName)],
+      provenancePaths: [fixture(`${artifactName}.intoto.jsonl`)],
+      keyUri: carol.keyUri,
+      pin: '000000',
+    });
+    expect(wrongPin.code).toBe('pin-incorrect');
+    expect(events.some((event) => event.name === 'operation.progress' && (event.payload as { operationId: string }).operationId === 'open-0000')).toBe(false);
+    expect(await call<unknown[]>('ceremonies.list', {})).toEqual([]);
     const detail = await call<Detail>('ceremonies.open', {
       operationId: 'open-0001',
       policyPath: policy!.path,

@@ -91,16 +91,22 @@ function tokenSigner(io: CliIo, pinEnv: string | undefined, core: () => Promise<
     },
     async sign(keyUri, messages) {
       const tokens = (await core()).tokens;
-      const { token } = await tokens.resolveToken(keyUri);
-      const needsPin = (token.flags & protectedAuthenticationPath) === 0;
-      let pin: string | null = null;
-      if (needsPin) {
-        pin = pins.get(token.serial) ?? (await pinFor({ uri: parsePkcs11Uri(keyUri), pinEnv, tokenLabel: token.label, env: io.env, prompt: io.interactive ? (question) => promptHidden(question) : undefined }));
-        pins.set(token.serial, pin);
-      }
-      return (await tokens.signMany(keyUri, messages, pin)).signatures;
+      return (await tokens.signMany(keyUri, messages, await pinOf(keyUri))).signatures;
+    },
+    async unlock(keyUri) {
+      const pin = await pinOf(keyUri);
+      if (pin !== null) await (await core()).tokens.login(keyUri, pin);
     },
   };
+
+  /** The PIN for the key's token: asked (or read from --pin-env) once per command; null for a PIN pad. */
+  async function pinOf(keyUri: string): Promise<string | null> {
+    const { token } = await (await core()).tokens.resolveToken(keyUri);
+    if ((token.flags & protectedAuthenticationPath) !== 0) return null;
+    const pin = pins.get(token.serial) ?? (await pinFor({ uri: parsePkcs11Uri(keyUri), pinEnv, tokenLabel: token.label, env: io.env, prompt: io.interactive ? (question) => promptHidden(question) : undefined }));
+    pins.set(token.serial, pin);
+    return pin;
+  }
 }
 
 function parseRelease(text: string): { name: string; version: string } {

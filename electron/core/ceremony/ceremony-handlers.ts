@@ -116,6 +116,10 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
     keyId: async (keyUri) => (await options.tokens.resolveKey(keyUri)).key.keyId,
     sign: async (keyUri, messages) => (await options.tokens.signMany(keyUri, messages, pin)).signatures,
     certificate: async (keyUri) => (await options.tokens.resolveKey(keyUri)).key.certificatePem,
+    // A PIN pad (null) would ask a second time for the signature itself: only a typed PIN is checked ahead.
+    unlock: async (keyUri) => {
+      if (pin !== null) await options.tokens.login(keyUri, pin);
+    },
   });
   const serviceWith = (pin: string | null) => new CeremonyService(store, signerWith(pin), now);
 

@@ -55,6 +55,11 @@ export interface CeremonySigner {
    * none. Approvers the policy identifies by certificate need it (issue 6).
    */
   certificate?(keyUri: string): Promise<string | undefined>;
+  /**
+   * Logs in to the key's token and out again, signing nothing: a wrong PIN is
+   * found before long work (hashing gigabytes at open), not after it.
+   */
+  unlock?(keyUri: string): Promise<void>;
 }
 
 /** For work that reads, checks, syncs or carries ceremonies but never signs: asking it to sign is a bug. */
@@ -139,6 +144,7 @@ export class CeremonyService {
     const opener = await this.identify(policy, input.openerKeyUri);
     const blocked = openerMakesImpossible(policy, opener.name);
     if (blocked) throw new ConclaveError('forbidden', blocked);
+    await this.signer.unlock?.(input.openerKeyUri);
     const at = this.now();
     const id = newCeremonyId(at);
     // Images first (a registry answers faster than a large file hashes): each tag is resolved once, here, to the digest that is signed.
