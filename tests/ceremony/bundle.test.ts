@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exportCeremonyBundle, importCeremonyBundle, readCeremonyBundle, writeCeremonyBundle, type ImportReport } from '../../electron/core/ceremony/bundle';
-import { CeremonyService, type CeremonySigner } from '../../electron/core/ceremony/ceremony-service';
+import { CeremonyService } from '../../electron/core/ceremony/ceremony-service';
 import { CeremonyStore } from '../../electron/core/ceremony/event-store';
 import { BundleError, parseBundleText, serializeBundle, type CeremonyBundle } from '../../shared/ceremony/bundle-format';
 import { eventPayloadType, type CeremonyEvent } from '../../shared/ceremony/events';
@@ -18,6 +18,7 @@ import { inTotoPayloadType, pae } from '../../shared/dsse/pae';
 import { toBase64 } from '../../shared/encoding/base64';
 import { makeDataDir } from '../support/softhsm';
 import { makeTestKey, type TestKey } from '../support/test-keys';
+import { softwareKeyUri, softwareSigner } from '../support/software-signer';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/real/${name}`, import.meta.url));
 const artifactName = 'binary-linux-amd64-multi-subject-first';
@@ -31,12 +32,8 @@ let machineA: CeremonyService;
 /** The air-gapped signing laptop. */
 let laptop: CeremonyService;
 
-const uri = (who: Who) => `pkcs11:token=${who};object=release-signing`;
-const keyOf = (keyUri: string) => keys[/token=(\w+)/.exec(keyUri)![1] as Who];
-const signer: CeremonySigner = {
-  keyId: async (keyUri) => keyOf(keyUri).keyId,
-  sign: async (keyUri, messages) => messages.map((message) => keyOf(keyUri).sign(message)),
-};
+const uri = (who: Who) => softwareKeyUri(who);
+const signer = softwareSigner(() => keys);
 
 function writePolicy(): string {
   const path = join(home.dir, 'policy.json');

@@ -7,11 +7,12 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CeremonyService, type CeremonySigner } from '../../electron/core/ceremony/ceremony-service';
+import { CeremonyService } from '../../electron/core/ceremony/ceremony-service';
 import { CeremonyStore } from '../../electron/core/ceremony/event-store';
 import { makeDataDir } from '../support/softhsm';
 import { makeTestKey, type TestKey } from '../support/test-keys';
 import { failure } from '../support/refusal';
+import { softwareKeyUri, softwareSigner } from '../support/software-signer';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/real/${name}`, import.meta.url));
 const artifactName = 'binary-linux-amd64-multi-subject-first';
@@ -23,15 +24,14 @@ let service: CeremonyService;
 let signed: number;
 let signingCalls: number;
 
-const uri = (who: string) => `pkcs11:token=${who};object=release-signing`;
-const signer: CeremonySigner = {
-  keyId: async (keyUri) => keys[/token=(\w+)/.exec(keyUri)![1] as keyof typeof keys].keyId,
-  sign: async (keyUri, messages) => {
+const uri = (who: string) => softwareKeyUri(who);
+const signer = softwareSigner(
+  () => keys,
+  (messages) => {
     signed += messages.length;
     signingCalls += 1;
-    return messages.map((message) => keys[/token=(\w+)/.exec(keyUri)![1] as keyof typeof keys].sign(message));
   },
-};
+);
 
 function writePolicy(extra: Record<string, unknown> = {}): string {
   const path = join(home.dir, `policy-${Math.random().toString(36).slice(2)}.json`);

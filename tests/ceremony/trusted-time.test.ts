@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CeremonyService, type CeremonySigner } from '../../electron/core/ceremony/ceremony-service';
+import { CeremonyService } from '../../electron/core/ceremony/ceremony-service';
 import { CeremonyStore } from '../../electron/core/ceremony/event-store';
 import { nodeSignatureVerifier, nodeTrustedTimeDependencies } from '../../electron/core/crypto/node-crypto';
 import { eventPayloadType, type CeremonyEvent } from '../../shared/ceremony/events';
@@ -22,6 +22,7 @@ import { makeDataDir } from '../support/softhsm';
 import { makeTestKey, type TestKey } from '../support/test-keys';
 import { createTsaLab, openssl, startTsaServer, type RunningTsa, type TsaLab } from '../support/tsa';
 import { failure } from '../support/refusal';
+import { softwareKeyUri, softwareSigner } from '../support/software-signer';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/real/${name}`, import.meta.url));
 const artifactName = 'binary-linux-amd64-multi-subject-first';
@@ -33,12 +34,8 @@ let otherCaTsa: RunningTsa;
 let home: ReturnType<typeof makeDataDir>;
 let keys: Record<Who, TestKey>;
 
-const uri = (who: Who) => `pkcs11:token=${who};object=release-signing`;
-const keyOf = (keyUri: string) => keys[/token=(\w+)/.exec(keyUri)![1] as Who];
-const signer: CeremonySigner = {
-  keyId: async (keyUri) => keyOf(keyUri).keyId,
-  sign: async (keyUri, messages) => messages.map((message) => keyOf(keyUri).sign(message)),
-};
+const uri = (who: Who) => softwareKeyUri(who);
+const signer = softwareSigner(() => keys);
 
 beforeAll(async () => {
   lab = await createTsaLab();

@@ -8,13 +8,14 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CeremonyService, type CeremonySigner } from '../../electron/core/ceremony/ceremony-service';
+import { CeremonyService } from '../../electron/core/ceremony/ceremony-service';
 import { detailOf, summarize } from '../../electron/core/ceremony/ceremony-views';
 import { CeremonyStore } from '../../electron/core/ceremony/event-store';
 import { CeremonyDetailSchema } from '../../shared/api/ceremony-schemas';
 import { makeDataDir } from '../support/softhsm';
 import { makeTestKey, type TestKey } from '../support/test-keys';
 import { createTsaLab, startTsaServer, type RunningTsa, type TsaLab } from '../support/tsa';
+import { softwareKeyUri, softwareSigner } from '../support/software-signer';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/real/${name}`, import.meta.url));
 const artifactName = 'binary-linux-amd64-multi-subject-first';
@@ -25,12 +26,8 @@ let tsa: RunningTsa;
 let home: ReturnType<typeof makeDataDir>;
 let keys: Record<Who, TestKey>;
 
-const uri = (who: Who) => `pkcs11:token=${who};object=release-signing`;
-const keyOf = (keyUri: string) => keys[/token=(\w+)/.exec(keyUri)![1] as Who];
-const signer: CeremonySigner = {
-  keyId: async (keyUri) => keyOf(keyUri).keyId,
-  sign: async (keyUri, messages) => messages.map((message) => keyOf(keyUri).sign(message)),
-};
+const uri = (who: Who) => softwareKeyUri(who);
+const signer = softwareSigner(() => keys);
 
 beforeAll(async () => {
   lab = await createTsaLab();

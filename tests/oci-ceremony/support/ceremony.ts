@@ -6,27 +6,20 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CeremonyService, type CeremonySigner } from '../../../electron/core/ceremony/ceremony-service';
+import { CeremonyService } from '../../../electron/core/ceremony/ceremony-service';
 import { CeremonyStore } from '../../../electron/core/ceremony/event-store';
 import { makeEnvelope } from '../../../shared/dsse/envelope';
 import { inTotoPayloadType, pae } from '../../../shared/dsse/pae';
 import { makeTestKey, type TestKey } from '../../support/test-keys';
+import { softwareKeyUri, softwareSigner } from '../../support/software-signer';
 
 export type Person = 'alice' | 'bob' | 'carol' | 'rita' | 'builder';
 export type Keys = Record<Person, TestKey>;
 
-export const keyUri = (who: Person) => `pkcs11:token=${who};object=release-signing`;
+export const keyUri = (who: Person) => softwareKeyUri(who);
 
 export function makeKeys(): Keys {
   return { alice: makeTestKey('ecdsa-p256'), bob: makeTestKey('ed25519'), carol: makeTestKey('ecdsa-p384'), rita: makeTestKey('ecdsa-p256'), builder: makeTestKey('ecdsa-p256') };
-}
-
-export function softwareSigner(keys: Keys): CeremonySigner {
-  const keyOf = (uri: string) => keys[/token=(\w+)/.exec(uri)![1] as Person];
-  return {
-    keyId: async (uri) => keyOf(uri).keyId,
-    sign: async (uri, messages) => messages.map((message) => keyOf(uri).sign(message)),
-  };
 }
 
 /** 2 of alice, bob, carol; rita is the release manager who opens and publishes. */
@@ -79,5 +72,5 @@ export function writeImageProvenance(dir: string, builder: TestKey, subjects: { 
 }
 
 export function makeService(storeDir: string, keys: Keys, now: () => Date): CeremonyService {
-  return new CeremonyService(new CeremonyStore(storeDir), softwareSigner(keys), now);
+  return new CeremonyService(new CeremonyStore(storeDir), softwareSigner(() => keys), now);
 }

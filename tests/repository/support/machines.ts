@@ -10,17 +10,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runRemote, runSync } from '../../../electron/cli/commands/remote';
 import type { CliIo } from '../../../electron/cli/io';
-import { CeremonyService, type CeremonySigner } from '../../../electron/core/ceremony/ceremony-service';
+import { CeremonyService } from '../../../electron/core/ceremony/ceremony-service';
 import { CeremonyStore } from '../../../electron/core/ceremony/event-store';
 import { makeDataDir } from '../../support/softhsm';
 import { makeTestKey, type TestKey } from '../../support/test-keys';
+import { softwareKeyUri, softwareSigner } from '../../support/software-signer';
 
 export const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const fixture = (name: string) => join(projectRoot, 'tests', 'fixtures', 'real', name);
 const artifactName = 'binary-linux-amd64-multi-subject-first';
 
 export type Who = 'alice' | 'bob' | 'carol';
-export const keyUri = (who: Who) => `pkcs11:token=${who};object=release-signing`;
+export const keyUri = (who: Who) => softwareKeyUri(who);
 
 export interface World {
   dir: string;
@@ -47,10 +48,7 @@ export function makeWorld(): World {
   const git = (cwd: string, args: string[]) => execFileSync('git', args, { cwd, env: { ...env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.org', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.org' }, encoding: 'utf8' });
   git(dir, ['init', '-q', '--bare', remote]);
   const keys = { alice: makeTestKey('ecdsa-p256'), bob: makeTestKey('ed25519'), carol: makeTestKey('ecdsa-p384') };
-  const signer: CeremonySigner = {
-    keyId: async (uri) => keys[/token=(\w+)/.exec(uri)![1] as Who].keyId,
-    sign: async (uri, messages) => messages.map((message) => keys[/token=(\w+)/.exec(uri)![1] as Who].sign(message)),
-  };
+  const signer = softwareSigner(() => keys);
   const policyPath = join(dir, 'policy.json');
   writeFileSync(
     policyPath,
