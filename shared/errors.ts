@@ -28,6 +28,10 @@ export const errorCodes = [
   /** A service Conclave needs right now (a time-stamping authority, a registry) cannot be reached. */
   'unavailable',
   'token-error',
+  /** The token's signature does not verify with the key the policy names for the signer: nothing was written. */
+  'signature-mismatch',
+  /** What the person reviewed is not what would be signed now (the statement changed): nothing was signed. */
+  'conflict',
   'internal',
 ] as const;
 

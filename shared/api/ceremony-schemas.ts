@@ -4,13 +4,15 @@
  * derives ceremony state itself): summaries for lists, a detail for review.
  */
 import { z } from 'zod';
-import type { CeremonyEventType } from '../ceremony/events';
-import { ceremonyStates } from '../ceremony/reducer';
+import { ceremonyEventTypes, type CeremonyEventType } from '../ceremony/events';
+import { ceremonyActions, ceremonyStates } from '../ceremony/view';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 const Instant = z.string();
 
 export const CeremonyStateSchema = z.enum(ceremonyStates);
+export const CeremonyActionSchema = z.enum(ceremonyActions);
+const EventTypeSchema = z.enum(ceremonyEventTypes as readonly [CeremonyEventType, ...CeremonyEventType[]]);
 
 export const CeremonySummarySchema = z.object({
   id: z.string(),
@@ -31,6 +33,10 @@ export const CeremonySummarySchema = z.object({
   /** True when a key on a token attached here belongs to an approver who has not decided yet. */
   waitingOnMe: z.boolean(),
   problemCount: z.number().int(),
+  /** What may be done next, from the judge's one table (shared/ceremony/view.ts): the window offers only these. */
+  actions: z.array(CeremonyActionSchema),
+  /** False when this machine does not trust the ceremony's policy: it takes no decisions here. */
+  policyTrusted: z.boolean(),
 });
 
 export const FindingSchema = z.object({
@@ -72,7 +78,7 @@ export const ReleaseChangesSchema = z.object({
 
 export const TimelineEntrySchema = z.object({
   at: Instant,
-  type: z.enum(['opened', 'frozen', 'approved', 'rejected', 'cancelled', 'published']),
+  type: EventTypeSchema,
   actor: z.string(),
   /** valid: checked against the policy; invalid: does not count; unsigned: an event with no signature of its own. */
   signature: z.enum(['valid', 'invalid', 'unsigned']),
@@ -191,7 +197,6 @@ export const BundleExportResultSchema = z.object({
   leftOut: z.array(z.string()),
 });
 
-const EventTypeSchema = z.enum(['opened', 'frozen', 'approved', 'rejected', 'cancelled', 'published'] as const satisfies readonly CeremonyEventType[]);
 
 export const BundleImportReportSchema = z.object({
   ceremonyId: z.string(),

@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { CodedError } from '../errors';
 import { JsonError, parseJsonBytes, parseJsonText } from '../json/parse';
-import { CeremonyId, type CeremonyEvent, type CeremonyEventType } from './events';
+import { CeremonyId, ceremonyEventTypes, type CeremonyEvent } from './events';
 
 export const bundleMediaType = 'application/vnd.conclave.bundle+json';
 /** Bumped only for changes an older reader would misread; an older Conclave then says so instead of guessing. */
@@ -31,8 +31,6 @@ export const bundleLimits = {
   maxEventChars: 16 * 1024 * 1024,
 } as const;
 
-const eventTypes = ['opened', 'frozen', 'approved', 'rejected', 'cancelled', 'published'] as const satisfies readonly CeremonyEventType[];
-
 /**
  * The names the store gives event files: `<time>-<type>-<16 hex>.json`, the
  * time being the event's `at` with `-`, `:` and `.` removed. Nothing else is
@@ -40,7 +38,7 @@ const eventTypes = ['opened', 'frozen', 'approved', 'rejected', 'cancelled', 'pu
  * events folder (no `/`, `\`, `..`), hide (no leading dot) or differ from
  * another only by case.
  */
-export const eventFileNamePattern = new RegExp(`^[0-9]{8}T[0-9]{4,12}(?:Z|[+-][0-9]{4})-(?:${eventTypes.join('|')})-[0-9a-f]{16}\\.json$`);
+export const eventFileNamePattern = new RegExp(`^[0-9]{8}T[0-9]{4,12}(?:Z|[+-][0-9]{4})-(?:${ceremonyEventTypes.join('|')})-[0-9a-f]{16}\\.json$`);
 
 export function isEventFileName(name: string): boolean {
   return name.length <= 128 && eventFileNamePattern.test(name);

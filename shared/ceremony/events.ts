@@ -11,6 +11,8 @@ import { z } from 'zod';
 export const eventPayloadType = 'application/vnd.conclave.event+json';
 /** What a rejection signs: a small document naming the ceremony, the statement and the reason. */
 export const rejectionPayloadType = 'application/vnd.conclave.rejection+json';
+/** What a withdrawal signs: the same small document as a rejection, under its own type so one can never pass for the other. */
+export const withdrawalPayloadType = 'application/vnd.conclave.withdrawal+json';
 
 const Hex = (length: number) => z.string().regex(new RegExp(`^[0-9a-f]{${length}}$`), `expected ${length} lowercase hex digits`);
 const Sha256 = Hex(64);
@@ -110,6 +112,20 @@ export const RejectedEvent = z
   })
   .strict();
 
+/** An approver takes back their approval (issue 10): signed, with a reason; the count goes down. Refused once the ceremony is published. */
+export const WithdrawnEvent = z
+  .object({
+    ...common,
+    type: z.literal('withdrawn'),
+    statementDigest: Sha256,
+    keyId: Sha256,
+    reason: z.string().min(1).max(4096),
+    /** Signature over PAE(withdrawalPayloadType, withdrawal document), base64. */
+    signature: Base64,
+    certificates: CertificateChain.optional(),
+  })
+  .strict();
+
 export const CancelledEvent = z
   .object({ ...common, type: z.literal('cancelled'), reason: z.string().max(4096).optional() })
   .strict();
@@ -120,21 +136,56 @@ export const PublishedEvent = z
     type: z.literal('published'),
     envelopeDigest: Sha256,
     approvers: z.array(z.string()),
+    /**
+     * The keyids whose approvals the envelope carries, in its order: the judge rebuilds the envelope from exactly
+     * these, so an approval that arrives from another machine after publishing does not unmake the publication.
+     */
+    signedBy: z.array(Sha256).optional(),
   })
   .strict();
 
-export const CeremonyEvent = z.discriminatedUnion('type', [OpenedEvent, FrozenEvent, ApprovedEvent, RejectedEvent, CancelledEvent, PublishedEvent]);
+/**
+ * The event kinds, declared once (issue 10): the schema union below is the
+ * list; the types, file-name patterns, bundle format, ordering and the words
+ * the window uses all derive from it, and each place that must handle a kind
+ * keeps a Record<CeremonyEventType, …> so a new kind fails to compile there.
+ */
+export const CeremonyEvent = z.discriminatedUnion('type', [OpenedEvent, FrozenEvent, ApprovedEvent, RejectedEvent, WithdrawnEvent, CancelledEvent, PublishedEvent]);
 
 export type CeremonyEvent = z.output<typeof CeremonyEvent>;
 export type CeremonyEventType = CeremonyEvent['type'];
+export const ceremonyEventTypes = CeremonyEvent.options.map((option) => option.shape.type.value) as readonly CeremonyEventType[];
+
+/**
+ * Where each kind sorts among events recorded at the same instant, and how
+ * people call it: `past` after a name ("alice approved"), `noun` for the
+ * event itself ("an approval").
+ */
+export const ceremonyEventKinds: Record<CeremonyEventType, { order: number; past: string; noun: string; decision: boolean }> = {
+  opened: { order: 0, past: 'opened', noun: 'opening', decision: false },
+  frozen: { order: 1, past: 'froze', noun: 'freeze', decision: false },
+  approved: { order: 2, past: 'approved', noun: 'approval', decision: true },
+  rejected: { order: 2, past: 'rejected', noun: 'rejection', decision: true },
+  withdrawn: { order: 3, past: 'withdrew their approval', noun: 'withdrawal', decision: true },
+  cancelled: { order: 4, past: 'cancelled', noun: 'cancellation', decision: false },
+  published: { order: 5, past: 'published', noun: 'publication', decision: false },
+};
 export type OpenedEvent = z.output<typeof OpenedEvent>;
 export type FrozenEvent = z.output<typeof FrozenEvent>;
 export type ApprovedEvent = z.output<typeof ApprovedEvent>;
 export type RejectedEvent = z.output<typeof RejectedEvent>;
+export type WithdrawnEvent = z.output<typeof WithdrawnEvent>;
+/** The events a person of the policy signs over the frozen statement: approvals, rejections, withdrawals. */
+export type DecisionEvent = ApprovedEvent | RejectedEvent | WithdrawnEvent;
 export type Finding = z.output<typeof FindingRecord>;
 export type ArtifactRecord = z.output<typeof ArtifactRecord>;
 
-/** The document a rejection signs: enough to tie it to one ceremony and one statement. */
+/** The document a rejection or a withdrawal signs: enough to tie it to one ceremony and one statement. */
 export function rejectionDocument(event: Pick<RejectedEvent, 'ceremonyId' | 'statementDigest' | 'reason'>): { ceremonyId: string; statementDigest: string; reason: string } {
   return { ceremonyId: event.ceremonyId, statementDigest: event.statementDigest, reason: event.reason };
+}
+
+/** The payload type a decision's own signature is made over, and the bytes it signs besides the statement. */
+export function decisionPayloadTypeOf(type: DecisionEvent['type'], statementPayloadType: string): string {
+  return type === 'approved' ? statementPayloadType : type === 'rejected' ? rejectionPayloadType : withdrawalPayloadType;
 }

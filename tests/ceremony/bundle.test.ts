@@ -225,12 +225,12 @@ describe('ceremony bundles', () => {
 
     const report = await importCeremonyBundle(machineA, parseBundleText(serializeBundle(tampered)));
     expect(codes(report)).toEqual({
-      [editedPayload.name]: 'signature-invalid',
-      [outsider.name]: 'unsigned-event',
-      [impostor.name]: 'envelope-signature-invalid',
-      [unsignedFile.name]: 'unsigned-event',
-      [otherStatement.name]: 'other-statement',
-      [foreign.name]: 'wrong-ceremony',
+      [editedPayload.name]: 'decision-signature-invalid',
+      [outsider.name]: 'event-unknown-signer',
+      [impostor.name]: 'event-signature-invalid',
+      [unsignedFile.name]: 'event-unsigned',
+      [otherStatement.name]: 'decision-other-statement',
+      [foreign.name]: 'event-wrong-ceremony',
     });
     expect(report.refused.find((refusal) => refusal.name === otherStatement.name)!.reason).toMatch(/another statement/);
     // Refused files are not written; bob's approval (from the laptop) and carol's are.
@@ -251,7 +251,7 @@ describe('ceremony bundles', () => {
       return { ...file, envelope: JSON.stringify(envelope) };
     });
     const report = await importCeremonyBundle(laptop, { ...bundle, events });
-    expect(Object.values(codes(report)).sort()).toEqual(['envelope-signature-invalid', 'no-opening']);
+    expect(Object.values(codes(report)).sort()).toEqual(['event-signature-invalid', 'no-opening']);
     expect(report.added).toEqual([]);
     expect(report.evidence.added).toEqual([]);
     expect(files(laptop, id)).toEqual([]);
@@ -269,8 +269,8 @@ describe('ceremony bundles', () => {
     const frozen = eventFile({ ceremonyId: id, type: 'frozen', at: '2026-11-22T10:00:00.000Z', payloadType: inTotoPayloadType, statement: toBase64(forged), statementDigest: createHash('sha256').update(forged).digest('hex'), overrides: [] }, 'rita');
     const events = [...bundle.events.filter((file) => !file.name.includes('-frozen-')), frozen];
     const report = await importCeremonyBundle(laptop, { ...bundle, events });
-    expect(codes(report)).toEqual({ [frozen.name]: 'statement-invalid' });
-    expect(report.refused[0]!.reason).toMatch(/other artifacts/);
+    expect(codes(report)).toEqual({ [frozen.name]: 'freeze-statement-invalid' });
+    expect(report.refused[0]!.reason).toMatch(/names "binary-linux-amd64-multi-subject-first" \(sha256:ffffffffffff…\), which the ceremony was not opened with/);
     expect(report.view!.state).toBe('open');
   });
 
@@ -286,7 +286,7 @@ describe('ceremony bundles', () => {
     const secondOpening = eventFile({ ...opening, at: '2026-11-22T10:05:00.000Z', policy: { version: 1, threshold: 1, approvers: [{ id: 'mallory', publicKey: keys.mallory.publicKeyPem }] }, policyDigest: 'a'.repeat(64) });
 
     const report = await importCeremonyBundle(laptop, { ...bundle, events: [...edited, secondOpening] });
-    expect(codes(report)).toEqual({ [frozenName]: 'conflict-different-file', [secondOpening.name]: 'conflict-second-opening' });
+    expect(codes(report)).toEqual({ [frozenName]: 'conflict-different-file', [secondOpening.name]: 'opening-contested' });
     expect(report.refused.find((refusal) => refusal.name === secondOpening.name)!.reason).toMatch(/another policy/);
     expect(fileText(laptop, id, frozenName)).toBe(original);
     expect(files(laptop, id)).not.toContain(secondOpening.name);

@@ -33,9 +33,9 @@ describe('the ceremony store', () => {
     const second = await store.append(wrap(cancelled(id)), cancelled(id));
     expect(first).not.toBe(second);
     expect(first).toMatch(/^20261122T100000000Z-cancelled-[0-9a-f]{16}\.json$/);
-    const { events, problems } = await store.read(id);
-    expect(problems).toEqual([]);
-    expect(events.map((stored) => stored.event)).toEqual([cancelled(id), cancelled(id)]);
+    const { files, unreadable } = await store.readFiles(id);
+    expect(unreadable).toEqual([]);
+    expect(files.map((stored) => stored.event)).toEqual([cancelled(id), cancelled(id)]);
     expect(await store.listCeremonies()).toEqual([id]);
   });
 
@@ -49,15 +49,16 @@ describe('the ceremony store', () => {
     // Two payloads under one name: two readers could each believe a different one.
     const genuine = JSON.stringify(wrap(cancelled(id)));
     writeFileSync(join(dir, 'zz-duplicate-key.json'), genuine.replace('{"payloadType"', '{"payload":"e30=","payloadType"'));
-    const { events, problems } = await store.read(id);
-    expect(events).toHaveLength(1);
-    expect(problems).toHaveLength(4);
-    expect(problems.join('\n')).toMatch(/zz-duplicate-key.json is not a readable event/);
-    expect(problems.join('\n')).toMatch(/zz-foreign.json .*payload type text\/plain/);
+    const { files, unreadable } = await store.readFiles(id);
+    expect(files).toHaveLength(1);
+    expect(unreadable.map((file) => file.source).sort()).toEqual(['zz-duplicate-key.json', 'zz-foreign.json', 'zz-invalid.json', 'zz-truncated.json']);
+    expect(unreadable.every((file) => file.code === 'event-unreadable')).toBe(true);
+    expect(unreadable.find((file) => file.source === 'zz-duplicate-key.json')!.reason).toMatch(/not a readable event/);
+    expect(unreadable.find((file) => file.source === 'zz-foreign.json')!.reason).toMatch(/payload type is "text\/plain"/);
   });
 
   it('refuses ids that could walk out of the store', async () => {
-    await expect(store.read('../../etc')).rejects.toMatchObject({ code: 'invalid-input' });
+    await expect(store.readFiles('../../etc')).rejects.toMatchObject({ code: 'invalid-input' });
   });
 
   it('loses no complete event when the writer is killed mid-write (kill -9)', async () => {
@@ -73,7 +74,7 @@ describe('the ceremony store', () => {
     writer.kill('SIGKILL');
     await new Promise((resolve) => writer.once('exit', resolve));
 
-    const { events, problems } = await store.read(id);
+    const { files: events, unreadable: problems } = await store.readFiles(id);
     // Everything the writer finished is there and readable; a half-written temporary file, if any, is not mistaken for an event.
     expect(problems).toEqual([]);
     expect(events.length).toBeGreaterThanOrEqual(20);

@@ -131,7 +131,7 @@ describe('trusted time for approvals', () => {
     const after = await service.load(id);
     expect(events.length).toBeGreaterThan(0);
     expect(after.view.approvals.map((approval) => approval.keyId)).toEqual([keys.bob.keyId]);
-    expect(after.view.problems.join('\n')).toMatch(/has no trusted time \(its time stamp does not verify: .*is for a different signature than this one/);
+    expect(after.view.problems.map((problem) => problem.message).join('\n')).toMatch(/has no trusted time \(its time stamp does not verify: .*is for a different signature than this one/);
   });
 
   it('refuses to record an approval when the policy requires trusted time and the TSA cannot give it, and loses nothing', async () => {

@@ -250,7 +250,7 @@ describe('approvers identified by certificate', () => {
     expect(loaded.view.approvals.map((approval) => loaded.certificateSigners.get(approval.keyId))).toEqual(['alice', 'frank']);
     expect(loaded.view.tally).toBe('2 of 2 approvals: alice, frank');
     expect(loaded.view.problems).toHaveLength(1);
-    expect(loaded.view.problems[0]).toMatch(
+    expect(loaded.view.problems[0]!.message).toMatch(
       /this approval is signed with key [0-9a-f]{12}… and carries grace's certificate, which does not count: "CN=Grace Compromised,O=Conclave Test" was revoked by "CN=Conclave Test Issuing CA,O=Conclave Test" on .* \(reason: keyCompromise\)\. Its key may have been used by someone else before that date/,
     );
     const check = (await checkPublishedEnvelope(loaded, hourOn))!;
@@ -295,7 +295,7 @@ describe('approvers identified by certificate', () => {
 
     const loaded = await reader(new Date()).load(id);
     expect(loaded.view.approvals).toEqual([]);
-    expect(loaded.view.problems.join('\n')).toMatch(/carries rex's certificate, which does not count: "CN=Rex Revoked,O=Conclave Test" was revoked .* \(reason: superseded\), before the signing time .*This signature has no trusted time/s);
+    expect(loaded.view.problems.map((problem) => problem.message).join('\n')).toMatch(/carries rex's certificate, which does not count: "CN=Rex Revoked,O=Conclave Test" was revoked .* \(reason: superseded\), before the signing time .*This signature has no trusted time/s);
   });
 
   it('carries certificate approvals to another store in a bundle, and refuses one whose certificate names nobody', async () => {
@@ -319,7 +319,7 @@ describe('approvers identified by certificate', () => {
     const other = new CeremonyService(new CeremonyStore(elsewhere), readOnlySigner, () => new Date(), {}, fetchingCrlProvider());
     const report = await importCeremonyBundle(other, { ...bundle, events: [...bundle.events, { name, envelope }] });
     expect(report.added.map((added) => added.type).sort()).toEqual(['approved', 'frozen', 'opened']);
-    expect(report.refused).toMatchObject([{ name, code: 'unknown-key' }]);
+    expect(report.refused).toMatchObject([{ name, code: 'event-certificate-refused' }]);
     expect(report.refused[0]!.reason).toMatch(/carries a certificate, which does not count: "CN=Mallory Unlisted,O=Conclave Test" \(email "mallory@example.com"\) is from a CA the policy trusts, but names none of its certificate approvers/);
     expect(report.view?.tally).toBe('1 of 2 approvals');
   });

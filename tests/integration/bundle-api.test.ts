@@ -172,7 +172,7 @@ describe('air-gapped signing through the window’s API', () => {
     expect(refused.refused).toHaveLength(1);
     expect(refused.refused[0]).toMatchObject({ name: bobs.name, type: 'approved', conflict: false });
     // The edit breaks bob's signature on the event file itself, so it is refused before its approval signature is even looked at.
-    expect(refused.refused[0]!.reason).toBe('the signature of bob on this approved event is missing or does not match its content: it was changed after it was signed.');
+    expect(refused.refused[0]!.reason).toBe('the signature of bob on this approved event is missing or does not match its content: it was changed after it was signed. It does not count.');
     expect((await call(manager, 'ceremonies.get', { id })).counted).toBe(1);
 
     manager.events.length = 0;

@@ -24,6 +24,8 @@ export function detail(overrides: Partial<CeremonyDetail> = {}): CeremonyDetail 
     artifacts: [{ name: 'app.tgz', sha256: hex('a') }],
     waitingOnMe: true,
     problemCount: 0,
+    actions: ['approve', 'reject', 'withdraw', 'cancel'],
+    policyTrusted: true,
     findings: [{ id: 'subjects', status: 'pass', message: 'Every artifact is a subject of the provenance.' }],
     artifactDetails: [{ name: 'app.tgz', size: 1234, sha256: hex('a') }],
     provenance: [],

@@ -30,6 +30,8 @@ export function summary(n: number, overrides: Partial<CeremonySummary> = {}): Ce
     artifacts: [{ name: 'app.tgz', sha256: 'c'.repeat(64) }],
     waitingOnMe: false,
     problemCount: 0,
+    actions: ['approve', 'reject', 'withdraw', 'cancel'],
+    policyTrusted: true,
     ...overrides,
   };
 }

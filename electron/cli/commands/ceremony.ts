@@ -1,7 +1,7 @@
 /** `conclave ceremony …` and `conclave verify`: the ceremony engine on the command line. */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { CeremonyView } from '../../../shared/ceremony/reducer';
+import type { CeremonyView } from '../../../shared/ceremony/view';
 import { ConclaveError } from '../../../shared/errors';
 import { parsePkcs11Uri } from '../../../shared/pkcs11/uri';
 import { loadPolicyText } from '../../../shared/policy/policy';

@@ -15,10 +15,8 @@
  *    published event recorded, and it verifies against the policy;
  * 5. history: the git history only ever added files (history.ts).
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { FrozenEvent } from '../../../shared/ceremony/events';
-import { checkDecision, checkEnvelopeSignatures, checkFrozen, readBundleEvent, type CandidateEvent, type Refusal } from '../ceremony/bundle/event-checks';
+import { ceremonyEventKinds } from '../../../shared/ceremony/events';
+import { isFinding, problemReason } from '../../../shared/ceremony/problems';
 import type { CeremonyService, LoadedCeremony } from '../ceremony/ceremony-service';
 import type { GitRunner } from '../repository/git';
 import type { AuditCode, AuditReport } from './findings';
@@ -31,23 +29,6 @@ export interface AuditOptions {
   since?: string;
   now?: () => Date;
 }
-
-/**
- * Problems the ceremony's events explain by themselves: a decision that does
- * not count for a stated, legitimate reason. Everything else the reducer
- * reports is an inconsistency.
- */
-const explainedProblems = [/came after the ceremony expired; it does not count\.$/, /already (approved|rejected); its first decision counts\.$/];
-
-const refusalCodes: Partial<Record<Refusal['code'], AuditCode>> = {
-  'envelope-signature-invalid': 'event-signature-invalid',
-  'unsigned-event': 'event-unsigned',
-  'statement-invalid': 'statement-invalid',
-  'not-frozen': 'decision-invalid',
-  'other-statement': 'decision-invalid',
-  'unknown-key': 'decision-invalid',
-  'signature-invalid': 'decision-invalid',
-};
 
 export async function auditStore(service: CeremonyService, git: GitRunner, options: AuditOptions = {}): Promise<AuditReport> {
   const { store } = service;
@@ -88,29 +69,8 @@ async function auditCeremony(service: CeremonyService, ceremonyId: string, repor
   const eventPath = (name: string) => `ceremonies/${ceremonyId}/events/${name}`;
   const add = (code: AuditCode, message: string, name?: string) => report.findings.push({ code, ceremonyId, ...(name !== undefined ? { file: eventPath(name) } : {}), message });
 
-  // 1. events, read as untrusted text.
-  const candidates: CandidateEvent[] = [];
-  const flagged = new Set<string>();
-  for (const name of await store.eventFileNames(ceremonyId)) {
-    report.counts.events += 1;
-    let text: string;
-    try {
-      text = await readFile(join(store.eventsDir(ceremonyId), name), 'utf8');
-    } catch (error) {
-      add('event-unreadable', `The event file cannot be read (${error instanceof Error ? error.message : String(error)}).`, name);
-      flagged.add(name);
-      continue;
-    }
-    const read = readBundleEvent({ name, envelope: text }, ceremonyId);
-    if ('code' in read) {
-      add('event-unreadable', `The event file is not believed: ${read.reason}`, name);
-      flagged.add(name);
-    } else {
-      candidates.push(read);
-    }
-  }
-
-  // 2. state: load checks every decision against the ceremony's own policy and derives the state.
+  // 1 and 2. Every event file, judged as loading judges it: what the files claim falsely is a finding, what simply does not count a note.
+  report.counts.events += (await store.eventFileNames(ceremonyId)).length;
   let loaded: LoadedCeremony;
   try {
     loaded = await service.load(ceremonyId);
@@ -118,37 +78,14 @@ async function auditCeremony(service: CeremonyService, ceremonyId: string, repor
     add('ceremony-unloadable', `The ceremony cannot be loaded, so none of its signatures can be checked: ${error instanceof Error ? error.message : String(error)}`);
     return;
   }
-  const { policy, opened } = loaded;
-  const frozenStored = loaded.events.find((stored) => stored.event.type === 'frozen' && stored.event.statementDigest === loaded.view.frozen?.statementDigest);
-  const frozen = frozenStored && loaded.statement ? { event: frozenStored.event as FrozenEvent, statement: loaded.statement } : undefined;
-
-  for (const candidate of candidates) {
-    const refusals: Refusal[] = [];
-    const envelopeRefusal = await checkEnvelopeSignatures(candidate, policy);
-    if (envelopeRefusal) refusals.push(envelopeRefusal);
-    else report.counts.signatures += 1;
-    const { event } = candidate;
-    if (event.type === 'frozen') {
-      const refusal = checkFrozen({ ...candidate, event }, opened);
-      if (refusal) refusals.push(refusal);
-    } else if (event.type === 'approved' || event.type === 'rejected') {
-      const refusal = await checkDecision({ ...candidate, event }, policy, frozen);
-      if (refusal) refusals.push(refusal);
-      else report.counts.signatures += 1;
-    }
-    for (const refusal of refusals) {
-      add(refusalCodes[refusal.code] ?? 'event-unreadable', capitalized(refusal.reason), candidate.name);
-      flagged.add(candidate.name);
-    }
-  }
-
-  // What the reducer found that the file checks did not already say.
   for (const problem of loaded.view.problems) {
-    const name = [...flagged].find((flaggedName) => problem.startsWith(flaggedName));
-    if (name) continue;
-    const source = /^(\S+\.json)\b/.exec(problem)?.[1];
-    if (explainedProblems.some((pattern) => pattern.test(problem))) report.notes.push(`Ceremony ${ceremonyId}: ${problem}`);
-    else add('ceremony-inconsistent', problem, source);
+    if (isFinding(problem)) add(problem.code, capitalized(problemReason(problem)), problem.source);
+    else report.notes.push(`Ceremony ${ceremonyId}: ${problem.message}`);
+  }
+  // Signatures checked and found good: each counting event's own, and each counting decision's over the statement.
+  for (const file of loaded.events) {
+    if (loaded.verdicts.get(file.source)?.counts !== true) continue;
+    report.counts.signatures += ceremonyEventKinds[file.event.type].decision ? 2 : 1;
   }
 
   // 3. evidence.
@@ -163,21 +100,10 @@ async function auditCeremony(service: CeremonyService, ceremonyId: string, repor
   const { published } = loaded.view;
   if (published) {
     report.counts.publishedEnvelopes += 1;
-    const publishedFile = loaded.events.find((stored) => stored.event.type === 'published')?.source;
+    const publishedFile = loaded.events.find((stored) => stored.event.type === 'published' && loaded.verdicts.get(stored.source)?.counts)?.source;
+    // The judge counted the publication only for the envelope its approvals make; here that envelope meets the consumers' verifier too.
     const check = await checkPublishedEnvelope(loaded, new Date(published.at));
-    if (!check) {
-      add('published-envelope-invalid', 'The ceremony is marked published, but it has no frozen statement, so no envelope could have been published.', publishedFile);
-      return;
-    }
-    if (!check.sameAsPublished) {
-      const approvers = loaded.view.approvals.map((approval) => policy.keys.find((key) => key.keyId === approval.keyId)?.approverId ?? approval.keyId.slice(0, 12));
-      add(
-        'published-envelope-mismatch',
-        `The envelope its approvals make now (${approvers.join(', ') || 'no approvals'}; sha256:${check.digest.slice(0, 12)}…) is not the one published (sha256:${published.envelopeDigest.slice(0, 12)}…, approved by ${published.approvers.join(', ')}): an approval was added, removed or changed after publishing.`,
-        publishedFile,
-      );
-    }
-    if (!check.report.ok) {
+    if (check && !check.report.ok) {
       add('published-envelope-invalid', `The envelope its approvals make does not verify against the ceremony's policy: ${check.report.failures.map((failure) => `${failure.code}: ${failure.message}`).join(' ')}`, publishedFile);
     }
   }

@@ -3,26 +3,16 @@
  * naming the ceremony, the file (or commit) and what is wrong. Codes are a
  * closed union so that tests and tools assert the code, not the wording.
  */
+import { ceremonyProblemKinds, type CeremonyProblemCode } from '../../../shared/ceremony/problems';
+
 export const auditCodes = [
-  /** An event file that is not a readable event of its ceremony, or whose name does not say what it holds. */
-  'event-unreadable',
-  /** A signature on an event's envelope (its actor's) that does not verify with the policy key it names. */
-  'event-signature-invalid',
-  /** An event that no key of the ceremony's policy signed (no author, or a key the policy does not list). */
-  'event-unsigned',
-  /** A frozen statement that is not the one the opening describes. */
-  'statement-invalid',
-  /** An approval or rejection that does not verify with a key of the ceremony's policy over its statement. */
-  'decision-invalid',
+  /** What the judge found the files claim falsely (shared/ceremony/problems.ts, the `finding` kind): one code list for every path. */
+  ...(Object.keys(ceremonyProblemKinds) as CeremonyProblemCode[]).filter((code) => ceremonyProblemKinds[code] === 'finding'),
   /** A ceremony whose events cannot be loaded (no opening, a policy that does not load). */
   'ceremony-unloadable',
-  /** Something the ceremony's events contradict (a second opening, an event after publishing…). */
-  'ceremony-inconsistent',
   /** An evidence file whose content does not match the digest that names it. */
   'evidence-digest-mismatch',
-  /** A published ceremony whose approvals no longer make the envelope recorded in its published event. */
-  'published-envelope-mismatch',
-  /** A published ceremony whose approvals no longer satisfy its policy. */
+  /** A published ceremony whose approvals no longer satisfy its policy by the consumers' verifier. */
   'published-envelope-invalid',
   /** A commit that modified or deleted an event or evidence file. */
   'history-modified',
@@ -33,7 +23,8 @@ export const auditCodes = [
   'worktree-modified',
   'worktree-deleted',
 ] as const;
-export type AuditCode = (typeof auditCodes)[number];
+export type AuditCode = FindingCode | (typeof auditCodes)[number];
+type FindingCode = { [Code in CeremonyProblemCode]: (typeof ceremonyProblemKinds)[Code] extends 'finding' ? Code : never }[CeremonyProblemCode];
 
 export interface AuditFinding {
   code: AuditCode;

@@ -5,6 +5,7 @@
  * moved there) the 'ceremonies.verify' handler.
  */
 import { createHash } from 'node:crypto';
+import { publishedEnvelopeText } from '../../../shared/ceremony/published-envelope';
 import { makeEnvelope, type Envelope } from '../../../shared/dsse/envelope';
 import { fromBase64 } from '../../../shared/encoding/base64';
 import { verifyRelease, type VerificationReport } from '../../../shared/verify/verify';
@@ -21,24 +22,24 @@ export interface PublishedEnvelopeCheck {
 }
 
 /** The envelope text exactly as publish writes it (two-space JSON and a newline). */
-export function envelopeText(envelope: Envelope): string {
-  return `${JSON.stringify(envelope, null, 2)}\n`;
-}
+export const envelopeText = publishedEnvelopeText;
 
 /** Rebuilds the envelope from the approvals that count and verifies it with the release verifier; undefined before the statement is frozen. */
 export async function checkPublishedEnvelope(ceremony: LoadedCeremony, at?: Date): Promise<PublishedEnvelopeCheck | undefined> {
   const { view, policy, opened, statement } = ceremony;
   if (!statement || !view.frozen) return undefined;
+  // A published ceremony's envelope carries the approvals its publication names (the judge checked which); until then, every approval that counts.
+  const approvals = view.published ? view.published.signedBy.flatMap((keyId) => view.approvals.filter((approval) => approval.keyId === keyId)) : view.approvals;
   const envelope = makeEnvelope(
     view.frozen.payloadType,
     statement,
-    view.approvals.map((approval) => ({ keyid: approval.keyId, signature: fromBase64(approval.signature) })),
+    approvals.map((approval) => ({ keyid: approval.keyId, signature: fromBase64(approval.signature) })),
   );
   const digest = createHash('sha256').update(envelopeText(envelope)).digest('hex');
-  const timestamps = Object.fromEntries(view.approvals.flatMap((approval) => (approval.timestamp ? [[approval.keyId, approval.timestamp]] : [])));
+  const timestamps = Object.fromEntries(approvals.flatMap((approval) => (approval.timestamp ? [[approval.keyId, approval.timestamp]] : [])));
   // Certificate approvers' certificates (issue 6), checked again with the CRLs the ceremony was loaded with, at each approval's trusted time (else `at`, else now).
   const certificates = Object.fromEntries(
-    view.approvals.flatMap((approval) => (approval.certificates && ceremony.certificateSigners.has(approval.keyId) ? [[approval.keyId, approval.certificates.map((certificate) => fromBase64(certificate))]] : [])),
+    approvals.flatMap((approval) => (approval.certificates && ceremony.certificateSigners.has(approval.keyId) ? [[approval.keyId, approval.certificates.map((certificate) => fromBase64(certificate))]] : [])),
   );
   const report = await verifyRelease(
     {

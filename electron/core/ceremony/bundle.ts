@@ -13,18 +13,17 @@
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BundleError, bundleLimits, bundleMediaType, bundleVersion, parseBundleBytes, serializeBundle, type BundleEvidenceFile, type CeremonyBundle } from '../../../shared/ceremony/bundle-format';
-import type { CeremonyEventType, FrozenEvent, OpenedEvent } from '../../../shared/ceremony/events';
-import type { CeremonyView } from '../../../shared/ceremony/reducer';
+import type { CeremonyEventType, OpenedEvent } from '../../../shared/ceremony/events';
+import type { CeremonyView } from '../../../shared/ceremony/view';
 import { fromBase64, toBase64 } from '../../../shared/encoding/base64';
 import { ConclaveError } from '../../../shared/errors';
-import { loadPolicy, type Policy } from '../../../shared/policy/policy';
 import { writeFileAtomically } from '../atomic-file';
-import { nodeDigester } from '../crypto/node-crypto';
-import type { CeremonyService } from './ceremony-service';
+import { isFinding, problemReason } from '../../../shared/ceremony/problems';
+import { UnbelievableCeremonyError, type CeremonyService, type LoadedCeremony } from './ceremony-service';
 import type { StoredEvent } from './event-store';
-import { checkDecision, checkEnvelopeSignatures, checkFrozen, readBundleEvent, sha256Hex, type CandidateEvent, type Refusal } from './bundle/event-checks';
+import { readBundleEvent, sha256Hex, type CandidateEvent, type Refusal } from './bundle/event-checks';
 
-export { isConflict, refusalCodes, type Refusal, type RefusalCode } from './bundle/event-checks';
+export { isConflict, importRefusalCodes, type Refusal, type RefusalCode } from './bundle/event-checks';
 
 export interface ExportResult {
   bundle: CeremonyBundle;
@@ -67,7 +66,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export async function exportCeremonyBundle(service: CeremonyService, ceremonyId: string, now: Date = new Date()): Promise<ExportResult> {
   const { view, events } = await service.load(ceremonyId);
   const eventsDir = service.store.eventsDir(ceremonyId);
-  const leftOut = view.problems.filter((problem) => problem.includes('is not a readable event'));
+  const leftOut = view.problems.filter((problem) => problem.code === 'event-unreadable').map((problem) => problem.message);
   const files: CeremonyBundle['events'] = [];
   for (const stored of [...events].sort((a, b) => a.source.localeCompare(b.source))) {
     try {
@@ -148,7 +147,7 @@ export async function importCeremonyBundle(service: CeremonyService, bundle: Cer
   const report: ImportReport = { ceremonyId: id, newCeremony: false, added: [], skipped: [], refused: [], evidence: { added: [], skipped: [], refused: [] }, notes: [] };
 
   const present = new Set(await store.eventFileNames(id));
-  const stored: StoredEvent[] = present.size > 0 ? (await store.read(id)).events : [];
+  const stored: StoredEvent[] = present.size > 0 ? (await store.readFiles(id)).files : [];
 
   // 1. Same name: skipped when byte for byte the same, a conflict otherwise. Never overwritten.
   const candidates: CandidateEvent[] = [];
@@ -164,87 +163,53 @@ export async function importCeremonyBundle(service: CeremonyService, bundle: Cer
     else candidates.push(read);
   }
 
-  // 2. The opening, whose policy every other check relies on: the store's own if it has one, else the bundle's.
-  const byTime = <T extends { event: { at: string }; name: string }>(a: T, b: T) => a.event.at.localeCompare(b.event.at) || a.name.localeCompare(b.name);
-  const storedOpening = earliest(stored, 'opened')?.event as OpenedEvent | undefined;
-  const bundleOpenings = candidates.filter((candidate) => candidate.event.type === 'opened').sort(byTime);
-  let opened = storedOpening;
-  let policy: Policy | undefined;
-  const accepted: CandidateEvent[] = [];
-  for (const [index, candidate] of bundleOpenings.entries()) {
-    const other = opened ?? (index > 0 ? (bundleOpenings[0]!.event as OpenedEvent) : undefined);
-    if (other) {
-      const samePolicy = (candidate.event as OpenedEvent).policyDigest === other.policyDigest;
+  // 2. The judge decides which new events count, over the store's files and the bundle's together, as loading will.
+  //    What the store already settled stays settled: a second opening or freeze from a bundle is refused, even one dated earlier.
+  const storedOpening = stored.some((file) => file.event.type === 'opened');
+  const storedFreeze = storedOpening ? await settledFreeze(service, id, stored) : undefined;
+  const judged: CandidateEvent[] = [];
+  for (const candidate of candidates) {
+    if (candidate.event.type === 'opened' && storedOpening) {
+      const other = stored.find((file) => file.event.type === 'opened')!.event as OpenedEvent;
+      const samePolicy = candidate.event.policyDigest === other.policyDigest;
       report.refused.push({
         name: candidate.name,
-        code: 'conflict-second-opening',
-        reason: `it opens ceremony ${id} a second time${samePolicy ? '' : ` with another policy (${(candidate.event as OpenedEvent).policyDigest.slice(0, 12)}… instead of ${other.policyDigest.slice(0, 12)}…)`}; the ${storedOpening ? "store's" : 'first'} opening stands.`,
+        code: 'opening-contested',
+        reason: `it opens ceremony ${id} a second time${samePolicy ? '' : ` with another policy (${candidate.event.policyDigest.slice(0, 12)}… instead of ${other.policyDigest.slice(0, 12)}…)`}; the store's opening stands.`,
       });
+    } else if (candidate.event.type === 'frozen' && storedFreeze) {
+      report.refused.push({ name: candidate.name, code: 'freeze-second', reason: `it freezes the ceremony a second time${candidate.event.statementDigest === storedFreeze ? '' : `, over another statement (${candidate.event.statementDigest.slice(0, 12)}…)`}; the store's frozen statement stands.` });
+    } else {
+      judged.push(candidate);
     }
   }
-  if (opened) policy = await policyOf(opened);
-  else if (bundleOpenings[0]) {
-    const candidate = bundleOpenings[0];
-    const candidateOpening = candidate.event as OpenedEvent;
-    let loaded: Policy | undefined;
-    try {
-      loaded = await policyOf(candidateOpening);
-    } catch (error) {
-      report.refused.push({ name: candidate.name, code: 'policy-invalid', reason: `the policy in this opening cannot be used: ${error instanceof Error ? error.message : String(error)}` });
+  let merged: LoadedCeremony;
+  try {
+    merged = await service.judge(id, [...stored, ...judged]);
+  } catch (error) {
+    if (!(error instanceof UnbelievableCeremonyError)) throw error;
+    const own = new Map(error.problems.map((problem) => [problem.source, problem]));
+    for (const candidate of judged) {
+      const problem = own.get(candidate.name);
+      report.refused.push(
+        problem
+          ? { name: candidate.name, code: problem.code, reason: problemReason(problem) }
+          : { name: candidate.name, code: 'no-opening', reason: `ceremony ${id} has no usable opening in the store or in the bundle, so this ${candidate.event.type} event cannot be checked.` },
+      );
     }
-    const refusal = loaded ? await checkEnvelopeSignatures(candidate, loaded) : undefined;
-    if (refusal) report.refused.push(refusal);
-    else if (loaded) {
-      opened = candidateOpening;
-      policy = loaded;
-      accepted.push(candidate);
-      report.newCeremony = true;
-    }
-  }
-  const rest = candidates.filter((candidate) => candidate.event.type !== 'opened');
-  if (!opened || !policy) {
-    for (const candidate of rest) report.refused.push({ name: candidate.name, code: 'no-opening', reason: `ceremony ${id} has no usable opening in the store or in the bundle, so there is no policy to check this ${candidate.event.type} event against.` });
-    if (bundle.evidence.length > 0) for (const file of bundle.evidence) report.evidence.refused.push({ name: `evidence sha256:${file.sha256}`, code: 'no-opening', reason: 'the ceremony it belongs to was not imported.' });
+    for (const file of bundle.evidence) report.evidence.refused.push({ name: `evidence sha256:${file.sha256}`, code: 'no-opening', reason: 'the ceremony it belongs to was not imported.' });
     return report;
   }
-  report.policyDigest = opened.policyDigest;
-
-  // 3. The frozen statement: the store's if it has one, else the bundle's first, checked against the opening.
-  const storedFrozen = earliest(stored, 'frozen')?.event as FrozenEvent | undefined;
-  let frozen = storedFrozen ? { event: storedFrozen, statement: fromBase64(storedFrozen.statement) } : undefined;
-  const decisions: CandidateEvent[] = [];
-  for (const candidate of rest.sort(byTime)) {
-    const { event } = candidate;
-    const refusal = await checkEnvelopeSignatures(candidate, policy);
-    if (refusal) {
-      report.refused.push(refusal);
-      continue;
-    }
-    if (event.type === 'frozen') {
-      if (frozen) {
-        const same = event.statementDigest === frozen.event.statementDigest;
-        report.refused.push({ name: candidate.name, code: 'conflict-second-freeze', reason: `it freezes the ceremony a second time${same ? '' : `, over another statement (${event.statementDigest.slice(0, 12)}…)`}; the ${storedFrozen ? "store's" : 'first'} frozen statement stands.` });
-        continue;
-      }
-      const statementRefusal = checkFrozen({ ...candidate, event }, opened);
-      if (statementRefusal) {
-        report.refused.push(statementRefusal);
-        continue;
-      }
-      frozen = { event, statement: fromBase64(event.statement) };
-      accepted.push(candidate);
-    } else if (event.type === 'approved' || event.type === 'rejected') {
-      decisions.push(candidate); // checked once the frozen statement is settled, whatever the order of times
-    } else {
-      accepted.push(candidate);
-    }
-  }
-  for (const candidate of decisions) {
-    const event = candidate.event as Extract<CandidateEvent['event'], { type: 'approved' | 'rejected' }>;
-    const refusal = await checkDecision({ ...candidate, event }, policy, frozen);
-    if (refusal) report.refused.push(refusal);
+  const accepted: CandidateEvent[] = [];
+  for (const candidate of judged) {
+    const verdict = merged.verdicts.get(candidate.name);
+    // An honest event that does not count (an approval made after expiry, a decision made twice) is kept as history; anything false is refused.
+    if (verdict && !verdict.counts && isFinding(verdict.problem)) report.refused.push({ name: candidate.name, code: verdict.problem.code, reason: problemReason(verdict.problem) });
     else accepted.push(candidate);
   }
+  report.newCeremony = !storedOpening && accepted.some((candidate) => candidate.event.type === 'opened');
+  report.policyDigest = merged.opened.policyDigest;
+  const { policy } = merged;
 
   // 4. Evidence first, then events, the opening last: a new ceremony shows up in the store
   //    (CeremonyService.list skips one without an opening) only once everything else is in place.
@@ -265,7 +230,7 @@ export async function importCeremonyBundle(service: CeremonyService, bundle: Cer
   for (const candidate of accepted) {
     await store.putEventFile(id, candidate.name, candidate.text);
     const { event } = candidate;
-    const by = event.type === 'approved' || event.type === 'rejected' ? keys.get(event.keyId) : undefined;
+    const by = event.type === 'approved' || event.type === 'rejected' || event.type === 'withdrawn' ? (keys.get(event.keyId) ?? merged.certificateSigners.get(event.keyId)) : undefined;
     report.added.push({ name: candidate.name, type: event.type, ...(by ? { by } : {}) });
   }
   report.added.sort((a, b) => a.name.localeCompare(b.name));
@@ -274,20 +239,18 @@ export async function importCeremonyBundle(service: CeremonyService, bundle: Cer
   try {
     const { view } = await service.load(id);
     report.view = view;
-    report.notes = view.problems.filter((problem) => report.added.some((added) => problem.includes(added.name)));
+    report.notes = view.problems.filter((problem) => report.added.some((added) => problem.source === added.name)).map((problem) => problem.message);
   } catch (error) {
     report.notes.push(`The ceremony cannot be loaded after the import: ${error instanceof Error ? error.message : String(error)}`);
   }
   return report;
 }
 
-/** The event of a type that counts in CeremonyService.load and the reducer: the earliest, ties by file name. */
-function earliest(events: StoredEvent[], type: CeremonyEventType): StoredEvent | undefined {
-  return events.filter((stored) => stored.event.type === type).sort((a, b) => a.event.at.localeCompare(b.event.at) || a.source.localeCompare(b.source))[0];
-}
-
-async function policyOf(opened: OpenedEvent): Promise<Policy> {
-  const policy = await loadPolicy(opened.policy, nodeDigester);
-  if (policy.digest !== opened.policyDigest) throw new ConclaveError('policy-invalid', `the policy does not match the digest recorded with it (${opened.policyDigest.slice(0, 12)}…).`);
-  return policy;
+/** The statement digest of the freeze the store's own files settle on, when one counts. */
+async function settledFreeze(service: CeremonyService, id: string, stored: StoredEvent[]): Promise<string | undefined> {
+  try {
+    return (await service.judge(id, stored)).view.frozen?.statementDigest;
+  } catch {
+    return undefined;
+  }
 }

@@ -8,8 +8,11 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { eventPayloadType, rejectionDocument, rejectionPayloadType, type ApprovedEvent, type ArtifactRecord, type CeremonyEvent, type FrozenEvent, type OpenedEvent, type RejectedEvent } from '../../../shared/ceremony/events';
-import { reduceCeremony, type CeremonyEventInput, type CeremonyView } from '../../../shared/ceremony/reducer';
+import { CeremonyEvent, decisionPayloadTypeOf, eventPayloadType, rejectionDocument, type ArtifactRecord, type FrozenEvent, type OpenedEvent } from '../../../shared/ceremony/events';
+import { JudgeError, judgeCeremony, type JudgedCeremony, type JudgeDependencies, type JudgeInput } from '../../../shared/ceremony/judge';
+import { statementFromOpening } from '../../../shared/ceremony/release-statement';
+import type { CeremonyAction, CeremonyView } from '../../../shared/ceremony/view';
+import type { CeremonyProblem } from '../../../shared/ceremony/problems';
 import { makeEnvelope } from '../../../shared/dsse/envelope';
 import { inTotoPayloadType, pae } from '../../../shared/dsse/pae';
 import { fromBase64, toBase64 } from '../../../shared/encoding/base64';
@@ -19,19 +22,16 @@ import { blocksFreezing, computeFindings, type ProvenanceSignatureCheck } from '
 import { readProvenance, verifyProvenanceSignature, type ProvenanceDocument } from '../../../shared/evidence/provenance';
 import { readSbom, type SbomSummary } from '../../../shared/evidence/sbom';
 import { canonicalJsonBytes } from '../../../shared/json/canonical';
-import { checkEventActor } from '../../../shared/ceremony/event-actor';
 import { describePolicy } from '../../../shared/policy/describe';
-import { evaluatePolicy, type PolicyEvaluation } from '../../../shared/policy/evaluate';
+import { evaluatePolicy } from '../../../shared/policy/evaluate';
 import { eventSignerOf, loadPolicy, type Policy } from '../../../shared/policy/policy';
 import { approvalBundle } from '../../../shared/sigstore/bundle';
-import { resolveCertificateSigner, type CertificateSigner, type SigningTimeSource } from '../../../shared/policy/certificate-signer';
+import { resolveCertificateSigner } from '../../../shared/policy/certificate-signer';
 import { certificatesFromPem } from '../../../shared/x509/certificate';
-import { verifyApprovalTime, type ApprovalTime } from '../../../shared/timestamp/approval-time';
 import { trustedTimestampAuthorities } from '../../../shared/timestamp/policy-trust';
 import { sigstoreSignedTimestamp } from '../../../shared/timestamp/sigstore';
 import { requestTimestamp, type RequestTimestampOptions } from '../timestamp';
-import { buildReleaseStatement, freezeStatement, type ReleaseStatementInput } from '../../../shared/statement/statement';
-import type { Finding as StatementFinding, ProvenanceSummary, SbomSummary as StatementSbomSummary } from '../../../shared/statement/evidence-summaries';
+import type { ProvenanceSummary, SbomSummary as StatementSbomSummary } from '../../../shared/statement/evidence-summaries';
 import { formatReport } from '../../../shared/verify/format';
 import type { VerificationReport } from '../../../shared/verify/verify';
 import { writeFileAtomically } from '../atomic-file';
@@ -42,7 +42,7 @@ import { readPolicyFile } from './policy-file';
 import { checkPublishedEnvelope, envelopeText } from '../audit/published-envelope';
 import type { OciOptions } from '../oci';
 import { attachToImages, imagesOf, resolveImageArtifacts, type RegistryPublication } from './publish-to-registry';
-import { policyCrlUrls, sharedCrlProvider, type CrlProvider, type CrlSet } from '../x509/crl-provider';
+import { policyCrlUrls, sharedCrlProvider, type CrlProvider } from '../x509/crl-provider';
 
 /** Signs with a key on a token; the caller owns the PIN (prompt, pin-source, PIN pad). */
 export interface CeremonySigner {
@@ -89,24 +89,9 @@ export interface OpenInput {
   signal?: AbortSignal;
 }
 
-export interface LoadedCeremony {
-  view: CeremonyView;
-  policy: Policy;
-  opened: OpenedEvent;
-  statement?: Uint8Array;
-  events: StoredEvent[];
-  /** The policy's count of the decisions that count, as the state was derived from it. */
-  evaluation: PolicyEvaluation;
-  /** Event files (by file name) whose own signature does not vouch for them, each with why: they do not count. */
-  unvouched: Map<string, string>;
-  /** Keys the policy does not list whose certificate made them a certificate approver's, by keyid: the approver's id. */
-  certificateSigners: Map<string, string>;
-  /** Approvals with a valid signature and a verified RFC 3161 time stamp, by event file name: the TSA's time (ISO 8601). */
-  trustedTimes: Map<string, string>;
-  /** Approvals with a valid signature but no trusted time, by event file name: why (no stamp, or the stamp did not verify). */
-  timeProblems: Map<string, string>;
-  /** The CRLs the certificates were checked with (fetched from the policy's URLs), when any approval or rejection carries a certificate. */
-  revocation?: CrlSet;
+/** A ceremony as the judge decided it (shared/ceremony/judge.ts), with its event files. */
+export interface LoadedCeremony extends JudgedCeremony {
+  events: readonly StoredEvent[];
 }
 
 export interface PublishResult {
@@ -133,6 +118,8 @@ export class CeremonyService {
     private readonly timestampOptions: Omit<RequestTimestampOptions, 'trust'> = {},
     /** Where the CRLs of certificate approvers come from: the policy's URLs, fetched and kept for a while. */
     private readonly crlProvider: CrlProvider = sharedCrlProvider,
+    /** The policies this machine trusts; without it (tests of the engine alone) trust is not judged. */
+    private readonly policyTrust?: PolicyTrust,
   ) {}
 
   // ---- open and freeze ------------------------------------------------------
@@ -140,6 +127,7 @@ export class CeremonyService {
   async open(input: OpenInput): Promise<LoadedCeremony> {
     if (input.artifactPaths.length === 0 && (input.imageReferences ?? []).length === 0) throw new ConclaveError('invalid-input', 'Add at least one artifact file or image: a ceremony approves something.');
     const policy = await readPolicyFile(input.policyPath);
+    await this.requireTrusted(policy);
     // Who opens is known before any hashing, so a key outside the policy is refused at once.
     const opener = await this.identify(policy, input.openerKeyUri);
     const blocked = openerMakesImpossible(policy, opener.name);
@@ -211,15 +199,15 @@ export class CeremonyService {
     // Nothing to decide when every finding passed or only warns: freeze straight away, signed in the same login as the opening.
     const events: CeremonyEvent[] = [opened];
     if (!blocksFreezing(findings)) events.push(this.frozenEvent(opened, policy, [], this.now(), opener.keyId));
-    await this.appendSigned(events, input.openerKeyUri);
+    await this.appendSigned(events, input.openerKeyUri, opener);
     return this.load(id);
   }
 
   /** Builds the release statement and fixes its bytes. A failing finding blocks this unless the policy allows an override, which is recorded. */
   async freeze(id: string, options: { keyUri: string; overrideReason?: string }): Promise<LoadedCeremony> {
     const ceremony = await this.load(id);
-    const { view, policy, opened } = ceremony;
-    if (view.state !== 'open') throw new ConclaveError('invalid-input', `Ceremony ${id} is ${view.state}; only an open ceremony can be frozen.`);
+    const { policy, opened } = ceremony;
+    this.requireAction(ceremony, 'freeze');
     const failing = opened.findings.filter((finding) => finding.status === 'fail');
     const actor = await this.identify(policy, options.keyUri);
     let overrides: { findingId: string; by: string; reason: string }[] = [];
@@ -230,30 +218,15 @@ export class CeremonyService {
       if (!policy.evidence.allowOverride) throw new ConclaveError('forbidden', 'This policy does not allow overriding failed findings. Fix the evidence and open a new ceremony.');
       overrides = failing.map((finding) => ({ findingId: finding.id, by: actor.name, reason: options.overrideReason! }));
     }
-    await this.appendSigned([this.frozenEvent(opened, policy, overrides, this.now(), actor.keyId)], options.keyUri);
+    await this.appendSigned([this.frozenEvent(opened, policy, overrides, this.now(), actor.keyId)], options.keyUri, actor);
     return this.load(id);
   }
 
-  /** The frozen event: the release statement built from the opening, as the exact bytes everyone will sign. */
+  /** The frozen event: the release statement the opening determines, as the exact bytes everyone will sign. */
   private frozenEvent(opened: OpenedEvent, policy: Policy, overrides: FrozenEvent['overrides'], frozenAt: Date, actorKeyId: string): FrozenEvent {
-    const id = opened.ceremonyId;
-    const findings: StatementFinding[] = opened.findings.map((finding) => {
-      const override = overrides.find((entry) => entry.findingId === finding.id);
-      return override ? { ...finding, override: { by: override.by, reason: override.reason, at: frozenAt.toISOString() } } : finding;
-    });
-    const statementInput: ReleaseStatementInput = {
-      release: opened.release,
-      artifacts: opened.artifacts.map((artifact) => ({ name: artifact.name, digest: artifact.digest })),
-      ceremony: { id, openedAt: opened.at, expiresAt: opened.expiresAt, openedBy: opened.openedBy ?? 'unknown' },
-      policy,
-      provenance: opened.provenance as ProvenanceSummary[],
-      sboms: opened.sbom ? [opened.sbom as StatementSbomSummary] : [],
-      findings,
-      frozenAt,
-    };
-    const statement = freezeStatement(buildReleaseStatement(statementInput));
+    const statement = statementFromOpening(opened, policy, overrides, frozenAt);
     return {
-      ceremonyId: id,
+      ceremonyId: opened.ceremonyId,
       type: 'frozen',
       at: frozenAt.toISOString(),
       payloadType: inTotoPayloadType,
@@ -266,13 +239,22 @@ export class CeremonyService {
 
   // ---- approve, reject, cancel ----------------------------------------------
 
-  async approve(id: string, keyUri: string): Promise<LoadedCeremony> {
-    const { view, policy, statement } = await this.decidable(id);
+  /**
+   * Signs the frozen statement. `statementDigest` is the digest of the
+   * statement the approver was shown (the window and the CLI show it from the
+   * statement's own bytes): when the ceremony's statement is another, nothing
+   * is signed.
+   */
+  async approve(id: string, keyUri: string, options: { statementDigest?: string } = {}): Promise<LoadedCeremony> {
+    const ceremony = await this.decidable(id, 'approve', options.statementDigest);
+    const { view, policy, statement } = ceremony;
     const approver = await this.identify(policy, keyUri, { mustBeApprover: true });
     if (view.openedBy === approver.name && !policy.separationOfDuties.openerMayApprove) {
       throw new ConclaveError('forbidden', `${approver.name} opened this ceremony, and the policy does not let the opener approve it. Another approver must sign.`);
     }
-    const signatures = await this.signer.sign(keyUri, [pae(inTotoPayloadType, statement)]);
+    const signed = pae(inTotoPayloadType, statement);
+    const signatures = await this.signer.sign(keyUri, [signed]);
+    await this.requireSignedBy(approver, signed, signatures[0]!, keyUri);
     const time = await this.trustedTimeFor(policy, signatures[0]!);
     await this.appendSigned(
       [
@@ -289,6 +271,7 @@ export class CeremonyService {
         },
       ],
       keyUri,
+      approver,
     );
     return this.load(id);
   }
@@ -314,20 +297,37 @@ export class CeremonyService {
       if (config.required) {
         throw new ConclaveError('unavailable', `Your approval was not recorded: this policy counts only approvals with a trusted time, and ${reason.charAt(0).toLowerCase()}${reason.slice(1)} Connect to the network the time-stamping authority is on, then approve again.`);
       }
-      return { noTrustedTime: reason };
+      // The reason is the TSA's words, of any length: keep what fits the event's schema, so the approval always loads.
+      return { noTrustedTime: fitText(reason, noTrustedTimeMaxLength) };
     }
   }
 
-  async reject(id: string, keyUri: string, reason: string): Promise<LoadedCeremony> {
-    const { view, policy } = await this.decidable(id);
+  async reject(id: string, keyUri: string, reason: string, options: { statementDigest?: string } = {}): Promise<LoadedCeremony> {
+    return this.decide(id, keyUri, 'rejected', reason, options);
+  }
+
+  /** Takes back the approver's own approval (issue 10): signed, with a reason; refused once the ceremony is published. */
+  async withdraw(id: string, keyUri: string, reason: string, options: { statementDigest?: string } = {}): Promise<LoadedCeremony> {
+    return this.decide(id, keyUri, 'withdrawn', reason, options);
+  }
+
+  /** A rejection or a withdrawal: a signed document naming the ceremony, the statement and the reason, then its event. */
+  private async decide(id: string, keyUri: string, type: 'rejected' | 'withdrawn', reason: string, options: { statementDigest?: string }): Promise<LoadedCeremony> {
+    const ceremony = await this.decidable(id, type === 'rejected' ? 'reject' : 'withdraw', options.statementDigest);
+    const { view, policy } = ceremony;
     const approver = await this.identify(policy, keyUri, { mustBeApprover: true });
+    if (type === 'withdrawn' && !view.approvals.some((approval) => approval.keyId === approver.keyId)) {
+      throw new ConclaveError('invalid-input', `${approver.name} has no approval in ceremony ${id} to withdraw${view.rejections.some((rejection) => rejection.keyId === approver.keyId) ? ': they rejected it' : ''}.`);
+    }
     const document = rejectionDocument({ ceremonyId: id, statementDigest: view.frozen!.statementDigest, reason });
-    const signatures = await this.signer.sign(keyUri, [pae(rejectionPayloadType, canonicalJsonBytes(document))]);
+    const signed = pae(decisionPayloadTypeOf(type, view.frozen!.payloadType), canonicalJsonBytes(document));
+    const signatures = await this.signer.sign(keyUri, [signed]);
+    await this.requireSignedBy(approver, signed, signatures[0]!, keyUri);
     await this.appendSigned(
       [
         {
           ceremonyId: id,
-          type: 'rejected',
+          type,
           at: this.now().toISOString(),
           statementDigest: view.frozen!.statementDigest,
           keyId: approver.keyId,
@@ -338,159 +338,107 @@ export class CeremonyService {
         },
       ],
       keyUri,
+      approver,
     );
     return this.load(id);
   }
 
   async cancel(id: string, options: { reason?: string; keyUri: string }): Promise<LoadedCeremony> {
-    const { view, policy } = await this.load(id);
-    if (view.state === 'published' || view.state === 'cancelled') throw new ConclaveError('invalid-input', `Ceremony ${id} is already ${view.state}.`);
-    const actor = await this.identify(policy, options.keyUri);
-    await this.appendSigned([{ ceremonyId: id, type: 'cancelled', at: this.now().toISOString(), ...(options.reason ? { reason: options.reason } : {}), actorKeyId: actor.keyId }], options.keyUri);
+    const ceremony = await this.load(id);
+    this.requireAction(ceremony, 'cancel');
+    const actor = await this.identify(ceremony.policy, options.keyUri);
+    await this.appendSigned([{ ceremonyId: id, type: 'cancelled', at: this.now().toISOString(), ...(options.reason ? { reason: options.reason } : {}), actorKeyId: actor.keyId }], options.keyUri, actor);
     return this.load(id);
   }
 
-  private async decidable(id: string): Promise<LoadedCeremony & { statement: Uint8Array }> {
+  /** The ceremony, when its state allows this decision and its statement is the one the approver was shown. */
+  private async decidable(id: string, action: 'approve' | 'reject' | 'withdraw', shownDigest: string | undefined): Promise<LoadedCeremony & { statement: Uint8Array }> {
     const ceremony = await this.load(id);
-    const { view } = ceremony;
-    if (view.state === 'open') throw new ConclaveError('invalid-input', `Ceremony ${id} is not frozen yet, so there is nothing to sign. Freeze it first ("conclave ceremony freeze ${id}").`);
-    if (!['frozen', 'approved'].includes(view.state)) throw new ConclaveError('invalid-input', `Ceremony ${id} is ${view.state}; it takes no more decisions.`);
+    this.requireAction(ceremony, action);
+    const frozen = ceremony.view.frozen!;
+    if (shownDigest !== undefined && shownDigest !== frozen.statementDigest) {
+      throw new ConclaveError(
+        'conflict',
+        `Nothing was signed: the statement of ceremony ${id} is sha256:${frozen.statementDigest.slice(0, 16)}…, not the one you reviewed (sha256:${shownDigest.slice(0, 16)}…). Review it again before you decide.`,
+      );
+    }
     return ceremony as LoadedCeremony & { statement: Uint8Array };
+  }
+
+  /** Refuses what the judged state does not allow, in words that say why and what can be done. */
+  private requireAction(ceremony: LoadedCeremony, action: CeremonyAction): void {
+    const { view } = ceremony;
+    if (view.actions.includes(action)) return;
+    const id = view.id;
+    if (view.policyTrusted === false) {
+      throw new ConclaveError('forbidden', `Ceremony ${id} is under a policy this machine does not trust (sha256:${view.policyDigest.slice(0, 16)}…), so it takes no decisions here. If it is your team's policy, check its digest and trust it: "conclave policy trust FILE".`);
+    }
+    if (view.state === 'open' && (action === 'approve' || action === 'reject' || action === 'withdraw')) {
+      throw new ConclaveError('invalid-input', `Ceremony ${id} is not frozen yet, so there is nothing to sign. Freeze it first ("conclave ceremony freeze ${id}").`);
+    }
+    if (action === 'withdraw' && view.state === 'published') throw new ConclaveError('invalid-input', `Ceremony ${id} is published: an approval cannot be withdrawn from a published release. Open a new ceremony if the release must be replaced.`);
+    if (action === 'publish') throw new ConclaveError('invalid-input', `Ceremony ${id} is ${view.state}, not approved${view.tally ? ` (${view.tally})` : ''}; it can be published once the policy is satisfied.`);
+    if (action === 'freeze') throw new ConclaveError('invalid-input', `Ceremony ${id} is ${view.state}; only an open ceremony can be frozen.`);
+    if (action === 'cancel') throw new ConclaveError('invalid-input', `Ceremony ${id} is already ${view.state}.`);
+    throw new ConclaveError('invalid-input', `Ceremony ${id} is ${view.state}; it takes no more decisions.`);
+  }
+
+  /** Opening under a policy this machine does not trust is refused before anything is hashed or signed. */
+  private async requireTrusted(policy: Policy): Promise<void> {
+    if (!this.policyTrust) return;
+    if ((await this.policyTrust.trustedDigests()).has(policy.digest)) return;
+    throw new ConclaveError(
+      'forbidden',
+      `This machine does not trust the policy ${policy.name ? `"${policy.name}" ` : ''}(sha256:${policy.digest}; ${describePolicy(policy)}). Check with your team that this is its digest, then trust it: "conclave policy trust FILE" or Settings → Policies.`,
+    );
+  }
+
+  /**
+   * Every signature is checked before it is written (issue 10): a token that
+   * signed with another key than the one the policy names for this person (a
+   * token swapped at the PIN prompt, a module that hashed with the wrong
+   * algorithm) would record an approval that never counts.
+   */
+  private async requireSignedBy(signer: { name: string; spki: Uint8Array }, message: Uint8Array, signature: Uint8Array, keyUri: string): Promise<void> {
+    if (await nodeSignatureVerifier.verify(signer.spki, message, signature)) return;
+    throw new ConclaveError(
+      'signature-mismatch',
+      `Nothing was recorded: the signature the token returned for ${keyUri} does not verify with ${signer.name}'s key in the policy. The token signed with another key than ${signer.name}'s (was the token swapped?) or in a way Conclave cannot check. Plug in ${signer.name}'s token and try again.`,
+    );
   }
 
   // ---- load -------------------------------------------------------------------
 
-  /** Reads every event, checks every signature against the ceremony's own policy, and derives the state. */
+  /** Reads every event file and asks the judge what the ceremony is and what counts. */
   async load(id: string): Promise<LoadedCeremony> {
-    const { events, problems } = await this.store.read(id);
-    const openings = events.filter((stored) => stored.event.type === 'opened').sort((a, b) => a.event.at.localeCompare(b.event.at) || a.source.localeCompare(b.source));
-    if (openings.length === 0) throw new ConclaveError('invalid-input', `Ceremony ${id} has no opening event in the store, so it cannot be shown. Sync again or ask whoever opened it.`);
-    // The opening carries the policy that says who may sign; the earliest opening its own policy's signer vouches for counts.
-    let opening: { stored: StoredEvent; policy: Policy } | undefined;
-    const openingProblems: string[] = [];
-    for (const stored of openings) {
-      const candidate = await cachedPolicy((stored.event as OpenedEvent).policy);
-      const actor = await checkEventActor(stored.envelope, stored.event, candidate, nodeSignatureVerifier);
-      if (actor.ok) {
-        opening = { stored, policy: candidate };
-        break;
-      }
-      openingProblems.push(`${stored.source}: ${actor.reason}`);
-    }
-    if (!opening) {
-      throw new ConclaveError('invalid-input', `Ceremony ${id} has no opening signed by someone its policy knows, so nothing in it can be believed: ${openingProblems.join(' ')} Ask whoever opened it to open it again with their key.`);
-    }
-    const opened = opening.stored.event as OpenedEvent;
-    const { policy } = opening;
-    if (policy.digest !== opened.policyDigest) problems.push('The policy stored in the opening event does not match its digest.');
-
-    const { trustedTimes, certificateChecks, revocation } = await this.checkCertificateDecisions(events, policy);
-    const actorProblems = new Map<StoredEvent, string>();
-    for (const stored of events) {
-      if (stored === opening.stored) continue;
-      const certificateSigner = certificateChecks.get(stored);
-      const actor = await checkEventActor(stored.envelope, stored.event, policy, nodeSignatureVerifier, certificateSigner ? { certificateSigner } : {});
-      if (!actor.ok) actorProblems.set(stored, actor.reason);
-    }
-    // Keys a certificate made an approver's, for the decisions that count.
-    const certificateSigners = new Map<string, string>();
-    for (const [stored, resolved] of certificateChecks) if (resolved.ok && !actorProblems.has(stored)) certificateSigners.set(resolved.keyId, resolved.approverId);
-    const unvouched = new Map([...actorProblems].map(([stored, reason]) => [stored.source, reason]));
-    // The statement is the first frozen event its signer vouches for (file-name order), as the reducer counts it.
-    const frozen = events.find((stored) => stored.event.type === 'frozen' && !actorProblems.has(stored))?.event;
-    const statement = frozen?.type === 'frozen' ? fromBase64(frozen.statement) : undefined;
-    const keys = new Map(policy.keys.map((key) => [key.keyId, key]));
-    const inputs: CeremonyEventInput[] = [];
-    const approvalTimes = new Map<string, string>();
-    const approvalTimeProblems = new Map<string, string>();
-    for (const stored of events) {
-      const { event } = stored;
-      let signatureValid: boolean | undefined;
-      if ((event.type === 'approved' || event.type === 'rejected') && statement && frozen?.type === 'frozen') {
-        const byCertificate = certificateChecks.get(stored);
-        const spki = keys.get(event.keyId)?.spki ?? (byCertificate?.ok && byCertificate.keyId === event.keyId ? byCertificate.spki : undefined);
-        const signed =
-          event.type === 'approved'
-            ? pae(frozen.payloadType, statement)
-            : pae(rejectionPayloadType, canonicalJsonBytes(rejectionDocument(event)));
-        signatureValid = spki !== undefined && (await nodeSignatureVerifier.verify(spki, signed, fromBase64(event.signature)));
-      }
-      let time: { trustedTime: string } | { timeProblem: string } | undefined;
-      if (event.type === 'approved' && signatureValid) {
-        if (event.timestamp === undefined) time = { timeProblem: event.noTrustedTime ?? 'no time stamp' };
-        else {
-          const checked = trustedTimes.get(stored) ?? (await verifyApprovalTime(event.timestamp, fromBase64(event.signature), policy, nodeTrustedTimeDependencies));
-          time = checked.ok ? { trustedTime: checked.genTime.toISOString() } : { timeProblem: checked.reason };
-        }
-        if ('trustedTime' in time) approvalTimes.set(stored.source, time.trustedTime);
-        else approvalTimeProblems.set(stored.source, time.timeProblem);
-      }
-      const actorProblem = actorProblems.get(stored);
-      inputs.push({ event, source: stored.source, ...(signatureValid !== undefined ? { signatureValid } : {}), ...(actorProblem !== undefined ? { actorProblem } : {}), ...time });
-    }
-    const openerId = policy.people.find((person) => person.id === opened.openedBy)?.id;
-    let evaluation = evaluatePolicy(policy, { approvals: [], rejections: [] });
-    const view = reduceCeremony(inputs, {
-      now: this.now(),
-      requireTrustedTime: policy.timestamping?.required ?? false,
-      tally: (approvals, rejections) => {
-        evaluation = evaluatePolicy(policy, { approvals, rejections, certificateSigners, ...(openerId ? { openerId } : {}) });
-        // "1 of 2 approvals; security still needed": the count, then only what the count does not say.
-        const rolesNeeded = Object.entries(evaluation.missing.roles)
-          .filter(([, count]) => count > 0)
-          .map(([role, count]) => (count === 1 ? `${role} still needed` : `${count} more ${role} needed`));
-        const summary = evaluation.satisfied
-          ? `${evaluation.counted.length} of ${policy.threshold} approvals: ${evaluation.counted.join(', ')}`
-          : evaluation.impossible
-            ? evaluation.impossibleReason
-            : [`${evaluation.counted.length} of ${policy.threshold} approvals`, ...rolesNeeded].join('; ');
-        return { satisfied: evaluation.satisfied, impossible: evaluation.impossible, summary };
-      },
-    });
-    view.problems.unshift(...problems);
-    return { view, policy, opened, ...(statement ? { statement } : {}), events, evaluation, unvouched, certificateSigners, trustedTimes: approvalTimes, timeProblems: approvalTimeProblems, ...(revocation ? { revocation } : {}) };
+    const { files, unreadable } = await this.store.readFiles(id);
+    return this.judge(id, files, unreadable);
   }
 
   /**
-   * Approvals and rejections by keys the policy does not list, carrying a
-   * certificate (issue 6): whose each certificate makes them, checked at its
-   * decision's signing time against the policy's CRLs. An approval's signing
-   * time is its verified RFC 3161 time; without one it is now (nothing proves
-   * it was signed earlier, so its certificate must still be good). A
-   * rejection's is the time it records, never later than now: a rejection can
-   * only stop a release.
+   * The judge over any set of event files of one ceremony: the store's, or the
+   * store's with a bundle's or a push's added, so import and sync reach the
+   * verdict loading would.
    */
-  private async checkCertificateDecisions(events: StoredEvent[], policy: Policy) {
-    const trustedTimes = new Map<StoredEvent, ApprovalTime>();
-    const certificateChecks = new Map<StoredEvent, CertificateSigner>();
-    const listed = new Set(policy.keys.map((key) => key.keyId));
-    const byCertificate = events.filter(({ event }) => (event.type === 'approved' || event.type === 'rejected') && event.certificates !== undefined && !listed.has(event.keyId));
-    if (byCertificate.length === 0 || policy.certificateApprovers.length === 0) return { trustedTimes, certificateChecks };
-    const now = this.now();
-    const revocation = await this.crlProvider.crlsFor(policyCrlUrls(policy));
-    for (const stored of byCertificate) {
-      const event = stored.event as ApprovedEvent | RejectedEvent;
-      let signingTime: { at: Date; atSource: SigningTimeSource } =
-        event.type === 'approved' ? { at: now, atSource: 'current-time' } : { at: new Date(Math.min(Date.parse(event.at), now.getTime())), atSource: 'recorded-time' };
-      if (event.type === 'approved' && event.timestamp !== undefined) {
-        const checked = await verifyApprovalTime(event.timestamp, fromBase64(event.signature), policy, nodeTrustedTimeDependencies);
-        trustedTimes.set(stored, checked);
-        if (checked.ok) signingTime = { at: checked.genTime, atSource: 'trusted-time' };
-      }
-      let certificates: Uint8Array[];
-      try {
-        certificates = event.certificates!.map((certificate) => fromBase64(certificate));
-      } catch {
-        certificateChecks.set(stored, { ok: false, code: 'certificate-malformed', reason: 'its certificates are not valid base64.' });
-        continue;
-      }
-      certificateChecks.set(
-        stored,
-        await resolveCertificateSigner(policy, { keyId: event.keyId, certificates, ...signingTime, now, crls: revocation.crls, crlProblems: revocation.problems }, certificateDependencies),
-      );
+  async judge(id: string, files: readonly StoredEvent[], unreadable: JudgeInput['unreadable'] = []): Promise<LoadedCeremony> {
+    const trustedPolicies = await this.policyTrust?.trustedDigests();
+    try {
+      const judged = await judgeCeremony({ ceremonyId: id, files, unreadable, now: this.now(), ...(trustedPolicies ? { trustedPolicies } : {}) }, this.judgeDependencies);
+      return { ...judged, events: files };
+    } catch (error) {
+      if (error instanceof JudgeError) throw new UnbelievableCeremonyError(error.message, error.problems);
+      throw error;
     }
-    return { trustedTimes, certificateChecks, revocation };
   }
+
+  private readonly judgeDependencies: JudgeDependencies = {
+    signatureVerifier: nodeSignatureVerifier,
+    digester: nodeDigester,
+    loadPolicy: cachedPolicy,
+    trustedTime: nodeTrustedTimeDependencies,
+    certificates: certificateDependencies,
+    revocation: (policy) => this.crlProvider.crlsFor(policyCrlUrls(policy)),
+  };
 
   async list(): Promise<CeremonyView[]> {
     const views: CeremonyView[] = [];
@@ -514,9 +462,7 @@ export class CeremonyService {
   async publish(id: string, outDir: string, keyUri: string, options: { registry?: OciOptions } = {}): Promise<PublishResult> {
     const loaded = await this.load(id);
     const { view, policy, opened } = loaded;
-    if (view.state !== 'approved') {
-      throw new ConclaveError('invalid-input', `Ceremony ${id} is ${view.state}, not approved${view.tally ? ` (${view.tally})` : ''}; it can be published once the policy is satisfied.`);
-    }
+    this.requireAction(loaded, 'publish');
     const publisher = await this.identify(policy, keyUri);
     const images = imagesOf(opened.artifacts);
     // The same rebuild and check as "Verify again" and the audit, time stamps included.
@@ -558,8 +504,9 @@ export class CeremonyService {
             ...(options.registry ? { options: options.registry } : {}),
           });
     await this.appendSigned(
-      [{ ceremonyId: id, type: 'published', at: this.now().toISOString(), envelopeDigest: sha256(new TextEncoder().encode(text)), approvers: report.approvedBy.map((approver) => approver.id), actorKeyId: publisher.keyId }],
+      [{ ceremonyId: id, type: 'published', at: this.now().toISOString(), envelopeDigest: sha256(new TextEncoder().encode(text)), approvers: report.approvedBy.map((approver) => approver.id), signedBy: envelope.signatures.map((signature) => signature.keyid), actorKeyId: publisher.keyId }],
       keyUri,
+      publisher,
     );
     return { directory: outDir, envelopePath, policyPath, bundlePaths, summaryPath, report, registry };
   }
@@ -588,10 +535,10 @@ export class CeremonyService {
    * approvals need an approver's key, other events an approver's or a release
    * manager's.
    */
-  private async identify(policy: Policy, keyUri: string, options: { mustBeApprover?: boolean } = {}): Promise<{ name: string; keyId: string; certificates?: Uint8Array[] }> {
+  private async identify(policy: Policy, keyUri: string, options: { mustBeApprover?: boolean } = {}): Promise<EventAuthor> {
     const keyId = await this.keyIdOf(keyUri);
     const signer = eventSignerOf(policy, keyId);
-    if (signer?.as === 'approver' || (signer && !options.mustBeApprover)) return { name: signer.id, keyId };
+    if (signer?.as === 'approver' || (signer && !options.mustBeApprover)) return { name: signer.id, keyId, spki: signer.spki };
     if (signer) {
       throw new ConclaveError('forbidden', `${signer.id} is a release manager in this ceremony's policy, not an approver, so their signature would not count. An approver must sign.`);
     }
@@ -621,7 +568,7 @@ export class CeremonyService {
    * revoked, expired or foreign certificate is refused at the approver's
    * screen with why. Undefined when the token holds no certificate.
    */
-  private async certificateApproverOf(policy: Policy, keyUri: string, keyId: string): Promise<{ name: string; keyId: string; certificates: Uint8Array[] } | undefined> {
+  private async certificateApproverOf(policy: Policy, keyUri: string, keyId: string): Promise<EventAuthor | undefined> {
     const pem = await this.signer.certificate?.(keyUri);
     if (pem === undefined) return undefined;
     let certificates: Uint8Array[];
@@ -641,7 +588,7 @@ export class CeremonyService {
     if (!resolved.ok) {
       throw new ConclaveError('forbidden', `Nothing was signed: the certificate next to ${keyUri} does not make this key ${resolved.approverId ? `${resolved.approverId}'s` : "an approver's"} in this ceremony's policy. ${resolved.reason}`);
     }
-    return { name: resolved.approverId, keyId, certificates };
+    return { name: resolved.approverId, keyId, spki: resolved.spki, certificates };
   }
 
   private keyIdCache = new Map<string, string>();
@@ -656,17 +603,58 @@ export class CeremonyService {
 
   /**
    * Writes events signed by their author's key, all in one signing session
-   * (an opening and its automatic freeze ask for the PIN once). Nothing is
-   * written unless every signature was made.
+   * (an opening and its automatic freeze ask for the PIN once). Each event is
+   * checked against its schema and each signature against the author's key
+   * before anything is written, so nothing written can fail to load or count.
    */
-  private async appendSigned(events: CeremonyEvent[], keyUri: string): Promise<void> {
+  private async appendSigned(events: CeremonyEvent[], keyUri: string, author: EventAuthor): Promise<void> {
     const keyid = await this.keyIdOf(keyUri);
-    const payloads = events.map((event) => new TextEncoder().encode(JSON.stringify(event)));
-    const signatures = await this.signer.sign(keyUri, payloads.map((payload) => pae(eventPayloadType, payload)));
+    const payloads = events.map((event) => new TextEncoder().encode(JSON.stringify(requireWritableEvent(event))));
+    const messages = payloads.map((payload) => pae(eventPayloadType, payload));
+    const signatures = await this.signer.sign(keyUri, messages);
+    for (const [index, message] of messages.entries()) await this.requireSignedBy(author, message, signatures[index]!, keyUri);
     for (const [index, event] of events.entries()) {
       await this.store.append(makeEnvelope(eventPayloadType, payloads[index]!, [{ keyid, signature: signatures[index]! }]), event);
     }
   }
+}
+
+/** A ceremony with no opening that counts: nothing in it can be believed. `problems` says what was wrong with each file, by code. */
+export class UnbelievableCeremonyError extends ConclaveError {
+  constructor(
+    message: string,
+    readonly problems: readonly CeremonyProblem[],
+  ) {
+    super('invalid-input', message);
+  }
+}
+
+/** Who signs an event: their id in the policy, their key, and for a certificate approver the certificate chain. */
+interface EventAuthor {
+  name: string;
+  keyId: string;
+  spki: Uint8Array;
+  certificates?: Uint8Array[];
+}
+
+/** Where trust in policies is kept on this machine (policy-trust.ts). */
+export interface PolicyTrust {
+  trustedDigests(): Promise<ReadonlySet<string>>;
+}
+
+const noTrustedTimeMaxLength = 1024;
+
+/** Text cut to fit a schema's limit, with an ellipsis where it was cut. */
+function fitText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** An event that would not load is a bug, never a file: refused before it is signed. */
+function requireWritableEvent(event: CeremonyEvent): CeremonyEvent {
+  const checked = CeremonyEvent.safeParse(event);
+  if (checked.success) return event;
+  const issue = checked.error.issues[0];
+  throw new ConclaveError('internal', `Conclave refused to write a ${event.type} event that it could not read back (${issue ? `${issue.path.join('.') || 'event'}: ${issue.message}` : 'unknown problem'}); nothing was written. Please report this.`);
 }
 
 /**

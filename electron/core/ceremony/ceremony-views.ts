@@ -5,6 +5,7 @@
  */
 import type { CeremonyDetail, CeremonySummary, ReleaseChanges } from '../../../shared/api/ceremony-schemas';
 import type { OpenedEvent } from '../../../shared/ceremony/events';
+import { compareEventFiles } from '../../../shared/ceremony/judge';
 import { readProvenance, type SlsaProvenanceSummary } from '../../../shared/evidence/provenance';
 import { diffSboms, readSbom, type SbomSummary } from '../../../shared/evidence/sbom';
 import { fromBase64 } from '../../../shared/encoding/base64';
@@ -32,7 +33,7 @@ export function summarize(loaded: LoadedCeremony): SummaryRecord {
   const openerId = policy.people.some((person) => person.id === view.openedBy) ? view.openedBy : undefined;
   const decided = new Set([...view.approvals, ...view.rejections].map((event) => approverOf(loaded, event.keyId)));
   const pendingKeyIds =
-    view.state === 'frozen'
+    view.state === 'frozen' && view.actions.includes('approve')
       ? policy.keys
           .filter((key) => !decided.has(key.approverId))
           .filter((key) => policy.separationOfDuties.openerMayApprove || key.approverId !== openerId)
@@ -53,6 +54,8 @@ export function summarize(loaded: LoadedCeremony): SummaryRecord {
       counted: evaluation.counted.length,
       artifacts: view.artifacts.map((artifact) => ({ name: artifact.name, sha256: artifact.digest.sha256 })),
       problemCount: view.problems.length,
+      actions: view.actions,
+      policyTrusted: view.policyTrusted !== false,
     },
     pendingKeyIds,
   };
@@ -63,12 +66,12 @@ export async function detailOf(loaded: LoadedCeremony, record: SummaryRecord, st
   const { view, policy, opened, events } = loaded;
   const provenance = await provenanceViews(store, opened);
   const sbom = await sbomOf(store, opened);
-  const counted = new Set([...view.approvals, ...view.rejections].map((event) => event.keyId + event.at));
 
   const timeline: CeremonyDetail['timeline'] = [];
-  for (const stored of [...events].sort((a, b) => a.event.at.localeCompare(b.event.at) || a.source.localeCompare(b.source))) {
+  for (const stored of [...events].sort(compareEventFiles)) {
     const { event } = stored;
-    if (event.type === 'approved' || event.type === 'rejected') {
+    const counts = loaded.verdicts.get(stored.source)?.counts === true;
+    if (event.type === 'approved' || event.type === 'rejected' || event.type === 'withdrawn') {
       const identity = certificateIdentity(event.certificates?.[0]);
       const trustedTime = loaded.trustedTimes.get(stored.source);
       const timeNote = loaded.timeProblems.get(stored.source);
@@ -76,15 +79,15 @@ export async function detailOf(loaded: LoadedCeremony, record: SummaryRecord, st
         at: event.at,
         type: event.type,
         actor: approverOf(loaded, event.keyId) ?? `key ${event.keyId.slice(0, 12)}…`,
-        signature: counted.has(event.keyId + event.at) ? 'valid' : 'invalid',
-        ...(event.type === 'rejected' ? { detail: event.reason } : {}),
+        signature: counts ? 'valid' : 'invalid',
+        ...(event.type !== 'approved' ? { detail: event.reason } : {}),
         ...(identity ? { actorDetail: identity } : {}),
         ...(trustedTime !== undefined ? { trustedTime } : timeNote !== undefined ? { timeNote } : {}),
       });
       continue;
     }
     // Every other event carries its author's signature; loading has checked it against the policy.
-    const status: 'valid' | 'invalid' | 'unsigned' = !event.actorKeyId ? 'unsigned' : loaded.unvouched.has(stored.source) ? 'invalid' : 'valid';
+    const status: 'valid' | 'invalid' | 'unsigned' = !event.actorKeyId ? 'unsigned' : counts ? 'valid' : 'invalid';
     const actor = event.actorKeyId ? (eventSignerOf(policy, event.actorKeyId)?.id ?? `key ${event.actorKeyId.slice(0, 12)}…`) : 'nobody';
     timeline.push({
       at: event.at,
@@ -113,7 +116,7 @@ export async function detailOf(loaded: LoadedCeremony, record: SummaryRecord, st
     approvals: view.approvals.map((approval) => ({ approverId: approverOf(loaded, approval.keyId) ?? '?', ...roleOf(loaded, approval.keyId), keyId: approval.keyId, at: approval.at })),
     rejections: view.rejections.map((rejection) => ({ approverId: approverOf(loaded, rejection.keyId) ?? '?', keyId: rejection.keyId, at: rejection.at, reason: rejection.reason })),
     timeline,
-    problems: view.problems,
+    problems: view.problems.map((problem) => problem.message),
     approvers: policy.people.map((person) => ({ id: person.id, ...(person.role ? { role: person.role } : {}), keyIds: person.keyIds })),
     overrideAllowed: policy.evidence.allowOverride,
     ...(view.published ? { published: { at: view.published.at, envelopeDigest: view.published.envelopeDigest } } : {}),

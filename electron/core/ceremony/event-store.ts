@@ -8,21 +8,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CeremonyEvent, ceremonyIdPattern, eventPayloadType } from '../../../shared/ceremony/events';
-import { envelopePayload, parseEnvelope, type Envelope } from '../../../shared/dsse/envelope';
+import { maxEventFileBytes, readEventFile, type EventFile } from '../../../shared/ceremony/event-file';
+import { CeremonyEvent, ceremonyIdPattern } from '../../../shared/ceremony/events';
+import type { Envelope } from '../../../shared/dsse/envelope';
 import { ConclaveError } from '../../../shared/errors';
-import { parseJsonBytes, parseJsonText } from '../../../shared/json/parse';
 import { syncFolder, writeFileAtomically } from '../atomic-file';
 
-export interface StoredEvent {
-  /** The file name, unique across machines. */
-  source: string;
-  envelope: Envelope;
-  event: CeremonyEvent;
-}
-
-/** No event is anywhere near this; a larger file is not one of ours. */
-const maxEventBytes = 16 * 1024 * 1024;
+/** An event file as stored: its name, unique across machines, its envelope and its event. */
+export type StoredEvent = EventFile;
 const base32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
 export function newCeremonyId(now: Date = new Date()): string {
@@ -123,8 +116,9 @@ export class CeremonyStore {
     }
   }
 
-  /** Appends one event; returns its file name. */
+  /** Appends one event; returns its file name. An event that would not read back is refused before anything is written. */
   async append(envelope: Envelope, event: CeremonyEvent): Promise<string> {
+    if (!CeremonyEvent.safeParse(event).success) throw new ConclaveError('internal', `Conclave refused to write a ${event.type} event that it could not read back; nothing was written. Please report this.`);
     const dir = this.eventsDir(event.ceremonyId);
     await mkdir(dir, { recursive: true });
     const stamp = event.at.replace(/[-:.]/g, '');
@@ -135,11 +129,12 @@ export class CeremonyStore {
   }
 
   /**
-   * Every complete event of a ceremony. Files that are not readable events are
-   * reported and skipped, never fatal: one damaged file must not hide the
-   * signatures in the others. Temporary files left by a crash are ignored.
+   * Every event file of a ceremony, read as untrusted text (event-file.ts).
+   * Files that are not readable events are reported and skipped, never fatal:
+   * one damaged file must not hide the signatures in the others. Temporary
+   * files left by a crash are ignored.
    */
-  async read(ceremonyId: string): Promise<{ events: StoredEvent[]; problems: string[] }> {
+  async readFiles(ceremonyId: string): Promise<{ files: StoredEvent[]; unreadable: { source: string; code: 'event-unreadable' | 'event-wrong-ceremony'; reason: string }[] }> {
     const dir = this.eventsDir(ceremonyId);
     let names: string[];
     try {
@@ -147,33 +142,31 @@ export class CeremonyStore {
     } catch {
       throw new ConclaveError('invalid-input', `There is no ceremony ${ceremonyId} in the store at ${this.root}.`);
     }
-    const events: StoredEvent[] = [];
-    const problems: string[] = [];
+    const files: StoredEvent[] = [];
+    const unreadable: { source: string; code: 'event-unreadable' | 'event-wrong-ceremony'; reason: string }[] = [];
     for (const name of names) {
+      let text: string;
       try {
-        events.push(await this.readOne(join(dir, name), name));
+        text = await this.readText(join(dir, name));
       } catch (error) {
-        problems.push(`${name} is not a readable event (${error instanceof Error ? error.message : String(error)}); it is ignored.`);
+        unreadable.push({ source: name, code: 'event-unreadable', reason: `it cannot be read (${error instanceof Error ? error.message : String(error)}).` });
+        continue;
       }
+      const reading = readEventFile(name, text, ceremonyId);
+      if (reading.ok) files.push(reading.file);
+      else unreadable.push({ source: name, code: reading.code, reason: reading.reason });
     }
-    return { events, problems };
+    return { files, unreadable };
   }
 
-  private async readOne(path: string, source: string): Promise<StoredEvent> {
-    // One open for the size check and the read: this runs for every file of every ceremony.
+  /** The file's text, refused unread when it is larger than any event; one open for the size check and the read, as this runs for every file. */
+  private async readText(path: string): Promise<string> {
     const handle = await open(path, 'r');
-    let text: string;
     try {
-      if ((await handle.stat()).size > maxEventBytes) throw new Error('too large');
-      text = await handle.readFile('utf8');
+      if ((await handle.stat()).size > maxEventFileBytes) throw new Error('too large to be an event');
+      return await handle.readFile('utf8');
     } finally {
       await handle.close();
     }
-    // Event files arrive from other machines (sync, bundles): read them with the same limits as any outside JSON.
-    const envelope = parseEnvelope(parseJsonText(text, { maxBytes: maxEventBytes }), { requireSignatures: false });
-    if (envelope.payloadType !== eventPayloadType) throw new Error(`payload type ${envelope.payloadType}`);
-    const parsed = CeremonyEvent.safeParse(parseJsonBytes(envelopePayload(envelope), { maxBytes: maxEventBytes }));
-    if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
-    return { source, envelope, event: parsed.data };
   }
 }

@@ -9,9 +9,9 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CeremonyEventType, FrozenEvent } from '../../../shared/ceremony/events';
+import { ceremonyEventKinds, type CeremonyEvent, type CeremonyEventType } from '../../../shared/ceremony/events';
+import { problemReason } from '../../../shared/ceremony/problems';
 import type { CeremonyService, LoadedCeremony } from '../ceremony/ceremony-service';
-import { checkDecision, checkEnvelopeSignatures, checkFrozen, readBundleEvent } from '../ceremony/bundle/event-checks';
 import { eventSignerOf } from '../../../shared/policy/policy';
 import { classifyPath } from './layout';
 
@@ -68,53 +68,32 @@ export async function checkArrivals(service: CeremonyService, paths: string[]): 
       }
       continue;
     }
-    const keys = new Map(loaded.policy.keys.map((key) => [key.keyId, key.approverId]));
-    const opening = [...loaded.events].filter((stored) => stored.event.type === 'opened').sort((a, b) => a.event.at.localeCompare(b.event.at) || a.source.localeCompare(b.source))[0];
-    // The frozen statement CeremonyService.load uses: the first frozen event in file-name order.
-    const frozenStored = loaded.events.find((stored) => stored.event.type === 'frozen' && stored.event.statementDigest === loaded.view.frozen?.statementDigest);
-    const frozen = frozenStored && loaded.statement ? { event: frozenStored.event as FrozenEvent, statement: loaded.statement } : undefined;
+    // The judge has already decided every file of the ceremony, the arrivals among them.
+    const unreadable = new Map(loaded.view.problems.filter((problem) => problem.code === 'event-unreadable' || problem.code === 'event-wrong-ceremony').map((problem) => [problem.source, problem]));
     for (const name of names.sort()) {
       const event: ArrivedEvent = { ceremonyId, name };
       result.events.push(event);
-      let text: string;
-      try {
-        text = await readFile(join(service.store.eventsDir(ceremonyId), name), 'utf8');
-      } catch (error) {
-        flag(event, `it cannot be read (${error instanceof Error ? error.message : String(error)}).`);
-        continue;
+      const file = loaded.events.find((stored) => stored.source === name);
+      const verdict = loaded.verdicts.get(name);
+      if (file) {
+        event.type = file.event.type;
+        const by = authorOf(loaded, file.event);
+        if (by) event.by = by;
       }
-      const candidate = readBundleEvent({ name, envelope: text }, ceremonyId);
-      if ('code' in candidate) {
-        flag(event, candidate.reason);
-        continue;
-      }
-      event.type = candidate.event.type;
-      const envelopeRefusal = await checkEnvelopeSignatures(candidate, loaded.policy);
-      if (envelopeRefusal) {
-        flag(event, envelopeRefusal.reason);
-        continue;
-      }
-      // Past the check above, the event's author is someone the policy knows.
-      const signer = candidate.event.actorKeyId ? eventSignerOf(loaded.policy, candidate.event.actorKeyId) : undefined;
-      if (signer) event.by = signer.id;
-      const { event: inner } = candidate;
-      if (inner.type === 'approved' || inner.type === 'rejected') {
-        const refusal = await checkDecision({ ...candidate, event: inner }, loaded.policy, frozen);
-        if (refusal) flag(event, refusal.reason);
-        else event.by = keys.get(inner.keyId);
-      } else if (inner.type === 'opened' && opening && opening.source !== name) {
-        flag(event, `it opens the ceremony a second time${inner.policyDigest === loaded.opened.policyDigest ? '' : ' with another policy'}; the earliest opening stands and this one does not count.`);
-      } else if (inner.type === 'frozen') {
-        const refusal = checkFrozen({ ...candidate, event: inner }, loaded.opened);
-        if (refusal) flag(event, refusal.reason);
-        else if (frozenStored && frozenStored.source !== name) flag(event, 'it freezes the ceremony a second time; the first frozen statement stands and this one does not count.');
-      }
-      if (!event.problem) {
-        // What the ceremony itself says about the file (an approval after expiry, a second decision by one key).
-        const said = loaded.view.problems.find((problem) => problem.includes(name));
-        if (said) flag(event, said);
+      const problem = verdict && !verdict.counts ? verdict.problem : unreadable.get(name);
+      if (problem) {
+        delete event.by;
+        flag(event, problemReason(problem));
+      } else if (!file) {
+        flag(event, 'it is not in the store folder any more.');
       }
     }
   }
   return result;
+}
+
+/** Who the policy says signed the event: for a decision, the decider (a certificate approver too); else its author. */
+function authorOf(loaded: LoadedCeremony, event: CeremonyEvent): string | undefined {
+  if (ceremonyEventKinds[event.type].decision && 'keyId' in event) return eventSignerOf(loaded.policy, event.keyId)?.id ?? loaded.certificateSigners.get(event.keyId);
+  return event.actorKeyId ? eventSignerOf(loaded.policy, event.actorKeyId)?.id : undefined;
 }

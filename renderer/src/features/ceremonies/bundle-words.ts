@@ -18,6 +18,8 @@ export function addedEventText(added: Pick<Added, 'type' | 'by'>): string {
       return added.by ? `${added.by}'s approval` : 'an approval';
     case 'rejected':
       return added.by ? `${added.by}'s rejection` : 'a rejection';
+    case 'withdrawn':
+      return added.by ? `${added.by}'s withdrawal of their approval` : 'a withdrawal of an approval';
     case 'opened':
       return 'the opening (release, artifacts, policy)';
     case 'frozen':
@@ -34,6 +36,7 @@ const eventNoun: Record<EventType, string> = {
   frozen: 'A frozen statement',
   approved: 'An approval',
   rejected: 'A rejection',
+  withdrawn: 'A withdrawal',
   cancelled: 'A cancellation',
   published: 'A publication',
 };

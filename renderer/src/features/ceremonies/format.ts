@@ -3,7 +3,7 @@
  * Pure functions: components call them, tests check them.
  */
 import type { CeremonySummary } from '../../../../shared/api/contract';
-import type { CeremonyState } from '../../../../shared/ceremony/reducer';
+import type { CeremonyState } from '../../../../shared/ceremony/view';
 
 export type Tone = 'info' | 'ok' | 'warning' | 'danger' | 'neutral';
 
@@ -15,6 +15,7 @@ export const stateText: Record<CeremonyState, string> = {
   rejected: 'Rejected',
   expired: 'Expired',
   cancelled: 'Cancelled',
+  contested: 'Contested: opened twice',
 };
 
 export const stateTone: Record<CeremonyState, Tone> = {
@@ -25,6 +26,7 @@ export const stateTone: Record<CeremonyState, Tone> = {
   rejected: 'danger',
   expired: 'warning',
   cancelled: 'neutral',
+  contested: 'danger',
 };
 
 /** States in which the deadline still matters: the ceremony can still gather approvals. */

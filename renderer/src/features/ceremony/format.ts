@@ -15,6 +15,7 @@ export const stateText: Record<CeremonyState, string> = {
   rejected: 'Rejected',
   expired: 'Expired',
   cancelled: 'Cancelled',
+  contested: 'Contested: two openings claim it, nothing counts',
 };
 
 export const stateTone: Record<CeremonyState, 'info' | 'ok' | 'warning' | 'danger'> = {
@@ -25,6 +26,7 @@ export const stateTone: Record<CeremonyState, 'info' | 'ok' | 'warning' | 'dange
   rejected: 'danger',
   expired: 'danger',
   cancelled: 'danger',
+  contested: 'danger',
 };
 
 /** Approvers still take decisions while frozen, and may add approvals after the threshold is met. */
@@ -79,6 +81,7 @@ export const timelineTypeText: Record<TimelineEntry['type'], string> = {
   frozen: 'Frozen',
   approved: 'Approved',
   rejected: 'Rejected',
+  withdrawn: 'Approval withdrawn',
   cancelled: 'Cancelled',
   published: 'Published',
 };

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { ceremonyStates } from '../../../../shared/ceremony/reducer';
+import { ceremonyStates } from '../../../../shared/ceremony/view';
 import { stateText } from '../ceremonies/format';
 import { useHistory } from './store';
 

@@ -2,7 +2,7 @@
  * The History search as the person writes it, and as the core is asked.
  * Pure functions: the store calls them, tests check them.
  */
-import { ceremonyStates, type CeremonyState } from '../../../../shared/ceremony/reducer';
+import { ceremonyStates, type CeremonyState } from '../../../../shared/ceremony/view';
 import type { CallInput } from '../../../../shared/api/contract';
 
 export interface HistoryQuery {

@@ -7,7 +7,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { CallInput, CeremonySummary } from '../../../../shared/api/contract';
-import type { CeremonyState } from '../../../../shared/ceremony/reducer';
+import type { CeremonyState } from '../../../../shared/ceremony/view';
 import type { ErrorData } from '../../../../shared/errors';
 import { getApi } from '../../api';
 import { saveTextFile } from '../../lib/download';

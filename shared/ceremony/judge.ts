@@ -1,0 +1,589 @@
+/**
+ * The judge (issue 10): the one place that decides what a ceremony looks like
+ * and which of its events count. Loading, the history index, every guard,
+ * bundle import, sync arrivals, the audit, "Verify again" and publishing all
+ * ask it; nothing else decides. It takes the ceremony's event files as they
+ * are stored (envelopes and events, untrusted), the means to check them
+ * (signatures, trusted time, certificates, CRLs) and the time, and answers the
+ * state, the one statement that counts, the decisions that count, the actions
+ * allowed next, and every problem with a code from problems.ts.
+ *
+ * The rules, each enforced here and only here:
+ * - an event counts only when its author signed it with a key of the
+ *   ceremony's policy (event-actor.ts); a byte-identical copy counts once;
+ * - the opening counts when its policy is valid and matches its digest, it
+ *   names as opener the person whose key signed it, and it expires within the
+ *   policy's maxOpenHours; where this machine's trusted policies are given,
+ *   its policy must be one of them; two such openings contest the ceremony;
+ * - the frozen statement is the one the opening determines, byte for byte
+ *   (release-statement.ts), with overrides only where the policy allows them
+ *   and by whoever froze; the earliest such freeze counts;
+ * - a decision counts when it is over that statement, verifies with its
+ *   signer's key, and came before expiry, cancellation and publication; one
+ *   key, one standing decision; a withdrawal takes an approval back;
+ * - a publication counts only once the policy is met, and only for the
+ *   envelope the approvals that count make.
+ */
+import { makeEnvelope } from '../dsse/envelope';
+import { inTotoPayloadType, pae } from '../dsse/pae';
+import { fromBase64 } from '../encoding/base64';
+import { toHex } from '../encoding/hex';
+import { CodedError } from '../errors';
+import { canonicalJsonBytes } from '../json/canonical';
+import type { Digester } from '../keys/public-key-info';
+import type { SignatureVerifier } from '../keys/signature-verifier';
+import { resolveCertificateSigner, type CertificateSigner, type CertificateSignerDependencies, type SigningTimeSource } from '../policy/certificate-signer';
+import { evaluatePolicy, type PolicyEvaluation } from '../policy/evaluate';
+import type { Policy } from '../policy/policy';
+import { parseReleaseStatement } from '../statement/statement';
+import { verifyApprovalTime, type TrustedTimeDependencies } from '../timestamp/approval-time';
+import { checkEventActor, type EventActorProblem } from './event-actor';
+import type { EventFile } from './event-file';
+import { ceremonyEventKinds, decisionPayloadTypeOf, rejectionDocument, type ApprovedEvent, type CeremonyEvent, type DecisionEvent, type FrozenEvent, type OpenedEvent } from './events';
+import { publishedEnvelopeText } from './published-envelope';
+import type { CeremonyProblem, CeremonyProblemCode } from './problems';
+import { statementFromOpening } from './release-statement';
+import { actionsByState, type CeremonyState, type CeremonyView } from './view';
+
+export interface JudgeDependencies {
+  signatureVerifier: SignatureVerifier;
+  digester: Digester;
+  /** Loads (and may cache) a policy document; throws PolicyError when it cannot be used. */
+  loadPolicy(document: unknown): Promise<Policy>;
+  trustedTime: TrustedTimeDependencies;
+  certificates: CertificateSignerDependencies;
+  /** The CRLs of the policy's certificate approvers; without it revocation is not checked. */
+  revocation?(policy: Policy): Promise<{ crls: Uint8Array[]; problems: string[] }>;
+}
+
+export interface JudgeInput {
+  ceremonyId: string;
+  files: readonly EventFile[];
+  /** Files in the ceremony's folder that could not be read as events, each with why. */
+  unreadable?: readonly { source: string; code: CeremonyProblemCode; reason: string }[];
+  now: Date;
+  /** The policy digests this machine trusts; absent where trust is not judged (a consumer verifying with a policy of their own). */
+  trustedPolicies?: ReadonlySet<string>;
+}
+
+export type EventVerdict = { counts: true } | { counts: false; problem: CeremonyProblem };
+
+export interface JudgedCeremony {
+  view: CeremonyView;
+  policy: Policy;
+  opened: OpenedEvent;
+  /** The file of the opening that counts. */
+  openingSource: string;
+  /** The statement everyone signs, when a freeze counts. */
+  statement?: Uint8Array;
+  frozenSource?: string;
+  files: readonly EventFile[];
+  /** Every file's verdict, by file name: it counts, or the problem that stops it. */
+  verdicts: Map<string, EventVerdict>;
+  /** The policy's count of the decisions that count. */
+  evaluation: PolicyEvaluation;
+  /** Keys the policy does not list whose certificate made them a certificate approver's, by keyid: the approver's id. */
+  certificateSigners: Map<string, string>;
+  /** Approvals with a verified RFC 3161 time stamp, by file name: the TSA's time (ISO 8601). */
+  trustedTimes: Map<string, string>;
+  /** Approvals without a trusted time, by file name: why. */
+  timeProblems: Map<string, string>;
+  /** The CRLs certificates were checked with, when any decision carries a certificate. */
+  revocation?: { crls: Uint8Array[]; problems: string[] };
+}
+
+export const judgeErrorCodes = ['ceremony-no-opening', 'ceremony-no-valid-opening'] as const;
+export class JudgeError extends CodedError<(typeof judgeErrorCodes)[number]> {
+  override readonly name = 'JudgeError';
+  /** What was wrong with each opening (and any unreadable file), by code: an import reports each file's own reason. */
+  problems: CeremonyProblem[] = [];
+}
+
+const short = (hex: string) => `${hex.slice(0, 12)}…`;
+const actorCodes: Record<EventActorProblem, CeremonyProblemCode> = {
+  unsigned: 'event-unsigned',
+  'unknown-signer': 'event-unknown-signer',
+  'certificate-refused': 'event-certificate-refused',
+  'not-the-decider': 'event-not-the-decider',
+  'signature-invalid': 'event-signature-invalid',
+};
+
+/** One order for every reader: time, then kind, then file name. */
+export function compareEventFiles(a: EventFile, b: EventFile): number {
+  return a.event.at.localeCompare(b.event.at) || ceremonyEventKinds[a.event.type].order - ceremonyEventKinds[b.event.type].order || a.source.localeCompare(b.source);
+}
+
+const isDecision = (event: CeremonyEvent): event is DecisionEvent => ceremonyEventKinds[event.type].decision;
+
+export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDependencies): Promise<JudgedCeremony> {
+  const problems: CeremonyProblem[] = [];
+  const verdicts = new Map<string, EventVerdict>();
+  const refuse = (source: string | undefined, code: CeremonyProblemCode, message: string) => {
+    const problem: CeremonyProblem = { code, ...(source !== undefined ? { source } : {}), message };
+    problems.push(problem);
+    if (source !== undefined) verdicts.set(source, { counts: false, problem });
+  };
+  for (const file of input.unreadable ?? []) refuse(file.source, file.code, `${file.source}: ${file.reason} It is ignored.`);
+
+  // A byte-identical copy of an event under another name is the same event: it counts once (copying a file must not contest or repeat anything).
+  const seenPayloads = new Map<string, string>();
+  const files: EventFile[] = [];
+  for (const file of [...input.files].sort(compareEventFiles)) {
+    if (file.event.ceremonyId !== input.ceremonyId) {
+      refuse(file.source, 'event-wrong-ceremony', `${file.source} belongs to ceremony ${file.event.ceremonyId}, not this one; it does not count.`);
+      continue;
+    }
+    const copyOf = seenPayloads.get(file.envelope.payload);
+    if (copyOf !== undefined) {
+      refuse(file.source, 'event-copy', `${file.source} is a copy of ${copyOf}; it counts once.`);
+      continue;
+    }
+    seenPayloads.set(file.envelope.payload, file.source);
+    files.push(file);
+  }
+
+  // ---- the opening -----------------------------------------------------------
+  const openings = files.filter((file) => file.event.type === 'opened');
+  if (openings.length === 0) {
+    const error = new JudgeError('ceremony-no-opening', `Ceremony ${input.ceremonyId} has no opening event in the store, so it cannot be shown. Sync again or ask whoever opened it.`);
+    error.problems = problems;
+    throw error;
+  }
+  const valid: { file: EventFile; policy: Policy; trusted: boolean }[] = [];
+  for (const file of openings) {
+    const opened = file.event as OpenedEvent;
+    let policy: Policy;
+    try {
+      policy = await dependencies.loadPolicy(opened.policy);
+    } catch (error) {
+      refuse(file.source, 'opening-policy-invalid', `${file.source}: the policy in this opening cannot be used (${error instanceof Error ? error.message : String(error)}); the opening does not count.`);
+      continue;
+    }
+    if (policy.digest !== opened.policyDigest) {
+      refuse(file.source, 'opening-policy-digest', `${file.source}: the policy in this opening does not match the digest it records (${short(opened.policyDigest)}); the opening does not count.`);
+      continue;
+    }
+    const actor = await checkEventActor(file.envelope, opened, policy, dependencies.signatureVerifier);
+    if (!actor.ok) {
+      refuse(file.source, actorCodes[actor.problem], `${file.source}: ${actor.reason} The opening does not count.`);
+      continue;
+    }
+    if (opened.openedBy !== actor.id) {
+      refuse(
+        file.source,
+        'opening-opener-mismatch',
+        `${file.source}: this opening names ${opened.openedBy === undefined ? 'no opener' : `"${opened.openedBy}"`} as its opener but is signed by ${actor.id}; an opener is whoever signs the opening, so it does not count.`,
+      );
+      continue;
+    }
+    const openedAt = Date.parse(opened.at);
+    const latest = openedAt + policy.ceremony.maxOpenHours * 3600_000;
+    const expiresAt = Date.parse(opened.expiresAt);
+    if (!(expiresAt > openedAt && expiresAt <= latest)) {
+      refuse(
+        file.source,
+        'opening-expiry-invalid',
+        `${file.source}: this opening expires at ${opened.expiresAt}, but the policy keeps a ceremony open at most ${policy.ceremony.maxOpenHours} hours (until ${new Date(latest).toISOString()}); the opening does not count.`,
+      );
+      continue;
+    }
+    const trusted = input.trustedPolicies === undefined || input.trustedPolicies.has(policy.digest);
+    valid.push({ file, policy, trusted });
+  }
+  // An opening under a policy this machine does not trust cannot contest one under a policy it does.
+  const candidates = valid.some((entry) => entry.trusted) ? valid.filter((entry) => entry.trusted) : valid;
+  for (const entry of valid) {
+    if (!candidates.includes(entry)) {
+      refuse(entry.file.source, 'policy-untrusted', `${entry.file.source}: this opening is under a policy this machine does not trust (sha256:${short(entry.policy.digest)}); it does not count.`);
+    }
+  }
+  const counting = candidates[0];
+  if (!counting) {
+    const error = new JudgeError(
+      'ceremony-no-valid-opening',
+      `Ceremony ${input.ceremonyId} has no opening signed by the person it names under a policy that can be used, so nothing in it can be believed: ${problems.map((problem) => problem.message).join(' ')} Ask whoever opened it to open a new ceremony with their key.`,
+    );
+    error.problems = problems;
+    throw error;
+  }
+  const contested = candidates.length > 1;
+  for (const entry of candidates.slice(1)) {
+    refuse(
+      entry.file.source,
+      'opening-contested',
+      `${entry.file.source} opens this ceremony a second time, signed by ${(entry.file.event as OpenedEvent).openedBy}${entry.policy.digest === counting.policy.digest ? '' : ' under another policy'}: two openings claim the ceremony, so nothing in it counts. Cancel it and open a new ceremony.`,
+    );
+  }
+  const opened = counting.file.event as OpenedEvent;
+  const { policy } = counting;
+  verdicts.set(counting.file.source, { counts: true });
+  if (!counting.trusted) {
+    problems.push({
+      code: 'policy-untrusted',
+      source: counting.file.source,
+      message: `This ceremony is under a policy this machine does not trust (sha256:${short(policy.digest)}): it takes no decisions and cannot be published here. If it is your team's policy, trust it in Settings or with "conclave policy trust FILE" after checking its digest.`,
+    });
+  }
+
+  // ---- who signed each event ---------------------------------------------------
+  const now = input.now;
+  const certificate = await certificateDecisions(files, policy, now, dependencies);
+  const vouched: EventFile[] = [];
+  for (const file of files) {
+    if (file.event.type === 'opened') continue;
+    const resolved = certificate.signers.get(file.source);
+    const actor = await checkEventActor(file.envelope, file.event, policy, dependencies.signatureVerifier, resolved ? { certificateSigner: resolved } : {});
+    if (!actor.ok) refuse(file.source, actorCodes[actor.problem], `${file.source}: ${actor.reason} It does not count.`);
+    else vouched.push(file);
+  }
+  const certificateSigners = new Map<string, string>();
+  for (const [source, resolved] of certificate.signers) if (resolved.ok && !verdicts.has(source)) certificateSigners.set(resolved.keyId, resolved.approverId);
+  const actorIdOf = (keyId: string | undefined): string | undefined =>
+    keyId === undefined ? undefined : (policy.keys.find((key) => key.keyId === keyId) ?? policy.releaseManagerKeys.find((key) => key.keyId === keyId))?.approverId ?? certificateSigners.get(keyId);
+
+  // ---- the statement -----------------------------------------------------------
+  const freezes: { file: EventFile; statement: Uint8Array }[] = [];
+  for (const file of vouched) {
+    if (file.event.type !== 'frozen') continue;
+    const problem = await frozenProblem(file.event, opened, policy, actorIdOf(file.event.actorKeyId), dependencies.digester);
+    if (problem) refuse(file.source, problem.code, `${file.source}: ${problem.message} It does not count.`);
+    else freezes.push({ file, statement: fromBase64(file.event.statement) });
+  }
+
+  // ---- decisions, in one order -------------------------------------------------
+  const view: CeremonyView = {
+    id: opened.ceremonyId,
+    state: 'open',
+    actions: [],
+    ...(input.trustedPolicies !== undefined ? { policyTrusted: counting.trusted } : {}),
+    release: opened.release,
+    openedAt: opened.at,
+    expiresAt: opened.expiresAt,
+    ...(opened.openedBy ? { openedBy: opened.openedBy } : {}),
+    policyDigest: opened.policyDigest,
+    artifacts: opened.artifacts,
+    findings: opened.findings,
+    approvals: [],
+    rejections: [],
+    problems,
+  };
+  const expiresAt = Date.parse(opened.expiresAt);
+  const openerId = policy.people.find((person) => person.id === opened.openedBy)?.id;
+  const evaluate = () =>
+    evaluatePolicy(policy, {
+      approvals: view.approvals.map((approval) => approval.keyId),
+      rejections: view.rejections.map((rejection) => rejection.keyId),
+      certificateSigners,
+      ...(openerId ? { openerId } : {}),
+    });
+  let counted: { file: EventFile; statement: Uint8Array } | undefined;
+  const trustedTimes = new Map<string, string>();
+  const timeProblems = new Map<string, string>();
+  const decided = new Map<string, DecisionEvent>();
+  const keyOf = (keyId: string) => policy.keys.find((key) => key.keyId === keyId)?.spki ?? certificate.keyOf(keyId);
+
+  for (const file of vouched) {
+    const { event, source } = file;
+    if (verdicts.has(source)) continue;
+    if (view.published || view.cancelled) {
+      if (event.type === 'published' && view.published) refuse(source, 'publication-second', `${source} publishes the ceremony a second time; the first publication counts.`);
+      else if (event.type === 'withdrawn' && view.published) refuse(source, 'withdrawal-after-publication', `${source}: a withdrawal made after the ceremony was published does not count; the published release stands.`);
+      else refuse(source, 'event-after-end', `${source} (${ceremonyEventKinds[event.type].noun}) came after the ceremony was ${view.published ? 'published' : 'cancelled'}; it does not count.`);
+      continue;
+    }
+    switch (event.type) {
+      case 'opened':
+        break;
+      case 'frozen': {
+        const freeze = freezes.find((candidate) => candidate.file === file);
+        if (!freeze) break;
+        if (counted) {
+          refuse(source, 'freeze-second', `${source} freezes the ceremony a second time (by ${actorIdOf(event.actorKeyId) ?? 'someone'}); the first frozen statement (${short(counted.file.event.type === 'frozen' ? counted.file.event.statementDigest : '')}) counts.`);
+          break;
+        }
+        counted = freeze;
+        view.frozen = { at: event.at, payloadType: event.payloadType, statement: event.statement, statementDigest: event.statementDigest, overrides: event.overrides };
+        verdicts.set(source, { counts: true });
+        break;
+      }
+      case 'approved':
+      case 'rejected':
+      case 'withdrawn': {
+        const what = ceremonyEventKinds[event.type].noun;
+        const by = actorIdOf(event.keyId) ?? `key ${short(event.keyId)}`;
+        if (!counted || !view.frozen) {
+          refuse(source, 'decision-before-freeze', `${source}: ${a(what)} made before the statement was frozen does not count.`);
+          break;
+        }
+        if (event.statementDigest !== view.frozen.statementDigest) {
+          refuse(source, 'decision-other-statement', `${source}: ${a(what)} by ${by} of another statement (${short(event.statementDigest)}) does not count.`);
+          break;
+        }
+        const spki = keyOf(event.keyId);
+        if (spki === undefined && policy.releaseManagerKeys.some((key) => key.keyId === event.keyId)) {
+          refuse(source, 'decision-not-approver', `${source}: ${by} is a release manager in this policy, not an approver; their ${what} does not count.`);
+          break;
+        }
+        const signed = event.type === 'approved' ? pae(view.frozen.payloadType, counted.statement) : pae(decisionPayloadTypeOf(event.type, view.frozen.payloadType), canonicalJsonBytes(rejectionDocument(event)));
+        let signature: Uint8Array | undefined;
+        try {
+          signature = fromBase64(event.signature);
+        } catch {
+          signature = undefined;
+        }
+        if (spki === undefined || signature === undefined || !(await dependencies.signatureVerifier.verify(spki, signed, signature))) {
+          refuse(source, 'decision-signature-invalid', `${source}: the ${what} by ${by} has no valid signature of their key over this ceremony's ${event.type === 'approved' ? 'statement' : what}; it does not count.`);
+          break;
+        }
+        let decidedAt = event.at;
+        if (event.type === 'approved') {
+          const time = event.timestamp === undefined ? { ok: false as const, reason: event.noTrustedTime ?? 'no time stamp' } : (certificate.times.get(source) ?? (await verifyApprovalTime(event.timestamp, signature, policy, dependencies.trustedTime)));
+          if (time.ok) {
+            trustedTimes.set(source, time.genTime.toISOString());
+            decidedAt = time.genTime.toISOString();
+          } else {
+            timeProblems.set(source, time.reason);
+            if (policy.timestamping?.required) {
+              refuse(source, 'decision-no-trusted-time', `${source}: the approval by ${by} has no trusted time (${time.reason}), and the policy requires one; it does not count.`);
+              break;
+            }
+          }
+        }
+        if (Date.parse(decidedAt) > expiresAt) {
+          refuse(source, 'decision-after-expiry', `${source}: the ${what} by ${by} came after the ceremony expired; it does not count.`);
+          break;
+        }
+        const standing = decided.get(event.keyId);
+        if (event.type === 'withdrawn') {
+          if (standing?.type !== 'approved') {
+            refuse(source, 'withdrawal-without-approval', `${source}: ${by} withdrew an approval they had not given; it does not count.`);
+            break;
+          }
+          decided.delete(event.keyId);
+          view.approvals = view.approvals.filter((approval) => approval !== standing);
+          trustedTimes.delete(sourceOf(files, standing));
+          verdicts.set(source, { counts: true });
+          break;
+        }
+        if (standing) {
+          // One key, one standing decision: a second approval adds nothing, and a change of mind is not silently accepted.
+          // The same decision again (an approval made on two machines, a retried command) is not news: it counts once, quietly.
+          if (standing.type === event.type) verdicts.set(source, { counts: false, problem: { code: 'decision-repeated', source, message: `${source}: ${by} already ${ceremonyEventKinds[standing.type].past}; it counts once.` } });
+          else refuse(source, 'decision-changed', `${source}: ${by} already ${ceremonyEventKinds[standing.type].past}; their first decision counts${standing.type === 'approved' ? ' (withdraw it first to change it)' : ''}.`);
+          break;
+        }
+        if (event.type === 'approved' && event.timestamp !== undefined && !trustedTimes.has(source)) {
+          problems.push({ code: 'decision-time-unverified', source, message: `${source}: the approval by ${by} carries a time stamp that does not check out (${timeProblems.get(source) ?? 'unknown reason'}); it counts, without trusted time.` });
+        }
+        decided.set(event.keyId, event);
+        if (event.type === 'approved') view.approvals.push(event);
+        else view.rejections.push(event);
+        verdicts.set(source, { counts: true });
+        break;
+      }
+      case 'cancelled':
+        view.cancelled = { at: event.at, ...(event.reason ? { reason: event.reason } : {}) };
+        verdicts.set(source, { counts: true });
+        break;
+      case 'published': {
+        // The approvals the envelope carries: the ones the publication names, else (older files) every approval that counts so far.
+        const named = event.signedBy?.map((keyId) => decided.get(keyId));
+        const included = named ? named.filter((decision): decision is ApprovedEvent => decision?.type === 'approved') : view.approvals;
+        const evaluation = evaluatePolicy(policy, { approvals: included.map((approval) => approval.keyId), rejections: view.rejections.map((rejection) => rejection.keyId), certificateSigners, ...(openerId ? { openerId } : {}) });
+        if (counted && named !== undefined && included.length !== named.length) {
+          refuse(
+            source,
+            'publication-envelope-mismatch',
+            `${source} names approvals (${named.length}) of which only ${included.length} count now: an approval was added, removed or changed after publishing. The publication does not count.`,
+          );
+          break;
+        }
+        if (!counted || !view.frozen || !evaluation.satisfied) {
+          refuse(source, 'publication-premature', `${source} says the ceremony was published, but the policy was not met then (${counted ? evaluation.stillNeeded || evaluation.impossibleReason : 'nothing was frozen'}); the publication does not count.`);
+          break;
+        }
+        const envelope = makeEnvelope(
+          view.frozen.payloadType,
+          counted.statement,
+          included.map((approval) => ({ keyid: approval.keyId, signature: fromBase64(approval.signature) })),
+        );
+        const digest = toHex(await dependencies.digester.digest('SHA-256', new TextEncoder().encode(publishedEnvelopeText(envelope))));
+        if (digest !== event.envelopeDigest) {
+          refuse(
+            source,
+            'publication-envelope-mismatch',
+            `${source} names an envelope (sha256:${short(event.envelopeDigest)}) that the approvals that count do not make (sha256:${short(digest)}, approved by ${evaluation.counted.join(', ') || 'nobody'}): an approval was added, removed or changed after publishing. The publication does not count.`,
+          );
+          break;
+        }
+        view.published = { at: event.at, envelopeDigest: event.envelopeDigest, approvers: evaluation.counted, signedBy: included.map((approval) => approval.keyId) };
+        verdicts.set(source, { counts: true });
+        break;
+      }
+      default:
+        exhaustive(event);
+    }
+  }
+
+  const evaluation = evaluate();
+  if (view.frozen) view.tally = tallyWords(policy, evaluation);
+  view.state = contested ? 'contested' : stateOf(view, evaluation, now.getTime() > expiresAt);
+  view.actions = counting.trusted ? [...actionsByState[view.state]] : [];
+  for (const file of files) if (!verdicts.has(file.source)) verdicts.set(file.source, { counts: true });
+  return {
+    view,
+    policy,
+    opened,
+    openingSource: counting.file.source,
+    ...(counted ? { statement: counted.statement, frozenSource: counted.file.source } : {}),
+    files: input.files,
+    verdicts,
+    evaluation,
+    certificateSigners,
+    trustedTimes,
+    timeProblems,
+    ...(certificate.revocation ? { revocation: certificate.revocation } : {}),
+  };
+}
+
+function exhaustive(value: never): never {
+  throw new Error(`Unhandled ceremony event ${JSON.stringify(value)}`);
+}
+
+const a = (noun: string) => `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
+const sourceOf = (files: EventFile[], event: CeremonyEvent) => files.find((file) => file.event === event)?.source ?? '';
+
+function stateOf(view: CeremonyView, evaluation: PolicyEvaluation, pastExpiry: boolean): CeremonyState {
+  if (view.published) return 'published';
+  if (view.cancelled) return 'cancelled';
+  if (view.frozen && evaluation.satisfied) return 'approved';
+  if (view.frozen && evaluation.impossible) return 'rejected';
+  if (pastExpiry) return 'expired';
+  return view.frozen ? 'frozen' : 'open';
+}
+
+/** "1 of 2 approvals; security still needed": the count, then only what the count does not say. */
+export function tallyWords(policy: Policy, evaluation: PolicyEvaluation): string {
+  if (evaluation.satisfied) return `${evaluation.counted.length} of ${policy.threshold} approvals: ${evaluation.counted.join(', ')}`;
+  if (evaluation.impossible) return evaluation.impossibleReason;
+  const rolesNeeded = Object.entries(evaluation.missing.roles)
+    .filter(([, count]) => count > 0)
+    .map(([role, count]) => (count === 1 ? `${role} still needed` : `${count} more ${role} needed`));
+  return [`${evaluation.counted.length} of ${policy.threshold} approvals`, ...rolesNeeded].join('; ');
+}
+
+/**
+ * Why a frozen event is not the freeze its opening determines: its statement
+ * must be the opening's, rebuilt byte for byte with the freeze's own time and
+ * overrides, and overrides need a policy that allows them, cover exactly the
+ * failed findings and name whoever froze.
+ */
+async function frozenProblem(event: FrozenEvent, opened: OpenedEvent, policy: Policy, frozenBy: string | undefined, digester: Digester): Promise<{ code: CeremonyProblemCode; message: string } | undefined> {
+  const invalid = (message: string) => ({ code: 'freeze-statement-invalid' as const, message });
+  if (event.payloadType !== inTotoPayloadType) return invalid(`its statement has payload type "${event.payloadType}", not an in-toto statement.`);
+  let statement: Uint8Array;
+  try {
+    statement = fromBase64(event.statement);
+  } catch {
+    return invalid('its statement is not valid base64.');
+  }
+  if (toHex(await digester.digest('SHA-256', statement)) !== event.statementDigest) return invalid(`its statement does not match the digest recorded with it (${short(event.statementDigest)}).`);
+  const failing = opened.findings.filter((finding) => finding.status === 'fail').map((finding) => finding.id);
+  const overridden = new Set(event.overrides.map((override) => override.findingId));
+  if (event.overrides.length > 0 && !policy.evidence.allowOverride) return { code: 'freeze-override-invalid', message: 'it overrides failed findings, but the policy does not allow overriding.' };
+  if (event.overrides.some((override) => !failing.includes(override.findingId)) || overridden.size !== event.overrides.length) {
+    return { code: 'freeze-override-invalid', message: 'it overrides findings that did not fail, or one twice.' };
+  }
+  if (event.overrides.some((override) => override.by !== frozenBy)) return { code: 'freeze-override-invalid', message: `its overrides name someone other than ${frozenBy ?? 'whoever signed it'}, who froze it.` };
+  const missing = failing.filter((id) => !overridden.has(id));
+  if (missing.length > 0) return { code: 'freeze-blocked', message: `${missing.length} failed finding${missing.length === 1 ? '' : 's'} (${missing.join(', ')}) ${missing.length === 1 ? 'was' : 'were'} neither fixed nor overridden, so nothing could be frozen.` };
+  let expected: Uint8Array;
+  try {
+    expected = statementFromOpening(opened, policy, event.overrides, event.at);
+  } catch (error) {
+    return invalid(`no statement can be frozen from this opening at ${event.at}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (sameBytes(expected, statement)) return undefined;
+  return invalid(`its statement is not the one the opening determines: ${statementDifference(statement, opened, policy)}. Approvers would sign something they were not shown.`);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
+}
+
+/** What a statement says that its opening does not, in words, for the problem's message. */
+function statementDifference(statement: Uint8Array, opened: OpenedEvent, policy: Policy): string {
+  let parsed;
+  try {
+    parsed = parseReleaseStatement(statement);
+  } catch (error) {
+    return `it cannot be read (${error instanceof Error ? error.message : String(error)})`;
+  }
+  const opening = new Map(opened.artifacts.map((artifact) => [artifact.name, artifact.digest.sha256]));
+  const extra = parsed.subject.filter((subject) => opening.get(subject.name) !== subject.digest.sha256);
+  if (extra.length > 0) return `it names ${extra.map((subject) => `"${subject.name}" (sha256:${short(subject.digest.sha256)})`).join(', ')}, which the ceremony was not opened with`;
+  if (parsed.subject.length !== opening.size) return 'it leaves out artifacts the ceremony was opened with';
+  if (parsed.predicate.policy.digest.sha256 !== policy.digest) return `it names another policy (${short(parsed.predicate.policy.digest.sha256)})`;
+  if (parsed.predicate.release.purl !== opened.release.purl) return `it names release ${parsed.predicate.release.purl}, not ${opened.release.purl}`;
+  if (parsed.predicate.ceremony.id !== opened.ceremonyId) return `it names ceremony ${parsed.predicate.ceremony.id}`;
+  return 'its release, evidence, findings or times differ from the opening';
+}
+
+/**
+ * Decisions by keys the policy does not list that carry a certificate (issue
+ * 6): whose key each certificate makes it, at its signing time: an approval's
+ * verified RFC 3161 time, else now (nothing proves it was signed earlier); a
+ * rejection's or withdrawal's recorded time, never later than now (they can
+ * only stop a release).
+ */
+async function certificateDecisions(files: EventFile[], policy: Policy, now: Date, dependencies: JudgeDependencies) {
+  const signers = new Map<string, CertificateSigner>();
+  const times = new Map<string, Awaited<ReturnType<typeof verifyApprovalTime>>>();
+  const listed = new Set(policy.keys.map((key) => key.keyId));
+  const byCertificate = files.filter((file): file is EventFile & { event: DecisionEvent } => isDecision(file.event) && file.event.certificates !== undefined && !listed.has(file.event.keyId));
+  let revocation: { crls: Uint8Array[]; problems: string[] } | undefined;
+  if (byCertificate.length > 0 && policy.certificateApprovers.length > 0) {
+    revocation = dependencies.revocation ? await dependencies.revocation(policy) : undefined;
+    for (const file of byCertificate) {
+      const event = file.event;
+      let signingTime: { at: Date; atSource: SigningTimeSource } =
+        event.type === 'approved' ? { at: now, atSource: 'current-time' } : { at: new Date(Math.min(Date.parse(event.at), now.getTime())), atSource: 'recorded-time' };
+      if (event.type === 'approved' && event.timestamp !== undefined) {
+        let signature: Uint8Array | undefined;
+        try {
+          signature = fromBase64(event.signature);
+        } catch {
+          signature = undefined;
+        }
+        if (signature) {
+          const checked = await verifyApprovalTime(event.timestamp, signature, policy, dependencies.trustedTime);
+          times.set(file.source, checked);
+          if (checked.ok) signingTime = { at: checked.genTime, atSource: 'trusted-time' };
+        }
+      }
+      let certificates: Uint8Array[];
+      try {
+        certificates = event.certificates!.map((certificate) => fromBase64(certificate));
+      } catch {
+        signers.set(file.source, { ok: false, code: 'certificate-malformed', reason: 'its certificates are not valid base64.' });
+        continue;
+      }
+      signers.set(
+        file.source,
+        await resolveCertificateSigner(
+          policy,
+          { keyId: event.keyId, certificates, ...signingTime, now, ...(revocation ? { crls: revocation.crls, crlProblems: revocation.problems } : { revocation: 'skip' as const }) },
+          dependencies.certificates,
+        ),
+      );
+    }
+  }
+  return {
+    signers,
+    times,
+    revocation,
+    keyOf: (keyId: string) => [...signers.values()].find((resolved): resolved is Extract<CertificateSigner, { ok: true }> => resolved.ok && resolved.keyId === keyId)?.spki,
+  };
+}
