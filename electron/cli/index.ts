@@ -11,6 +11,7 @@ import { runDigest } from './commands/digest';
 import { ceremonyUsage, runCeremonyCommand, runVerify } from './commands/ceremony';
 import { remoteUsage, runRemote, runSync } from './commands/remote';
 import { auditUsage, runAudit } from './commands/audit';
+import { policyUsage, runPolicy } from './commands/policy';
 
 export type { CliIo } from './io';
 
@@ -18,7 +19,7 @@ const usage = `Usage: conclave <command> [options]
 
 Commands:
 ${tokenUsage}  digest [--sha512] FILE...                print sha256sum-style lines for files, to check against tools you trust
-${ceremonyUsage}${remoteUsage}${auditUsage}
+${policyUsage}${ceremonyUsage}${remoteUsage}${auditUsage}
 Keys and tokens are named by PKCS#11 URIs (RFC 7512), e.g.
   pkcs11:token=alice;object=release-signing?module-path=/usr/lib/softhsm/libsofthsm2.so
 A PIN comes from the URI's pin-source=file:/path, from --pin-env VARIABLE, or from a prompt;
@@ -43,6 +44,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (command === 'remote') return await runRemote(rest, io);
     if (command === 'sync') return await runSync(rest, io);
     if (command === 'audit') return await runAudit(rest, io);
+    if (command === 'policy') return await runPolicy(rest, io);
     throw new UsageError(`"${command}" is not a conclave command.`);
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {

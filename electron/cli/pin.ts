@@ -69,3 +69,15 @@ export function promptHidden(question: string, input: NodeJS.ReadStream = proces
     input.on('data', onData);
   });
 }
+
+/** Reads one line from the terminal as typed (a confirmation, never a secret). */
+export async function promptLine(input: NodeJS.ReadStream = process.stdin): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
+  const lines = createInterface({ input, terminal: false });
+  try {
+    return await lines.question('');
+  } finally {
+    lines.close();
+    input.pause();
+  }
+}

@@ -100,6 +100,7 @@ export function createCore(options: CoreOptions): Core {
   const ceremonies = createCeremonyHandlers({ dataDir: options.dataDir, storeDir, tokens, emit });
   const repository = createRepositoryHandlers({
     storeDir,
+    dataDir: options.dataDir,
     env: options.env ?? process.env,
     emit,
     refreshIndex: async () => {

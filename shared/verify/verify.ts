@@ -58,6 +58,8 @@ export const verificationFailureCodes = [
   'artifact-mismatch',
   'artifact-not-in-statement',
   'expired',
+  /** The statement was approved under another policy than the one given: its approvals say nothing about this policy (issue 10). */
+  'policy-mismatch',
 ] as const;
 export type VerificationFailureCode = (typeof verificationFailureCodes)[number];
 
@@ -477,7 +479,12 @@ export async function verifyRelease(input: VerificationInput, { signatureVerifie
     });
   }
   if (report.release && report.release.predicate.policy.digest.sha256 !== policy.digest) {
-    report.notes.push(`The statement was approved under policy ${short(report.release.predicate.policy.digest.sha256)}; it was verified against policy ${short(policy.digest)}.`);
+    // Keys that happen to be in both policies do not make one policy's approval the other's: whoever changed the policy could have swapped a key.
+    fail({
+      code: 'policy-mismatch',
+      step: 'policy',
+      message: `The statement was approved under policy sha256:${short(report.release.predicate.policy.digest.sha256)}, not the one given (sha256:${short(policy.digest)}). Verify with the policy your team trusts; if the policy was changed by a policy ceremony, give the chain (--policy-chain).`,
+    });
   }
   finishStep('policy', before);
 

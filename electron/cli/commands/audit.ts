@@ -6,11 +6,10 @@
  */
 
 import { parseArgs } from 'node:util';
-import { ceremonyStoreDir } from '../../core/app-paths';
+import { appDataDir, ceremonyStoreDir } from '../../core/app-paths';
 import { auditStore } from '../../core/audit/audit';
 import { describeFinding, type AuditReport } from '../../core/audit/findings';
-import { CeremonyService, readOnlySigner } from '../../core/ceremony/ceremony-service';
-import { CeremonyStore } from '../../core/ceremony/event-store';
+import { localCeremonyService } from '../../core/ceremony/local-service';
 import { GitRunner } from '../../core/repository/git';
 import { UsageError, type CliIo } from '../io';
 
@@ -32,7 +31,7 @@ export async function runAudit(args: string[], io: CliIo): Promise<number> {
   if (action !== 'verify') throw new UsageError(`"audit ${action ?? ''}" is not an audit command: verify [--since REF].`);
   if (rest.length !== 0) throw new UsageError('audit verify takes no arguments besides --since, --store and --json.');
   const root = ceremonyStoreDir(io.env, values.store);
-  const service = new CeremonyService(new CeremonyStore(root), readOnlySigner);
+  const service = localCeremonyService({ dataDir: appDataDir(io.env), storeDir: root });
   const report = await auditStore(service, new GitRunner(io.env, io.interactive), values.since !== undefined ? { since: values.since } : {});
   io.out(values.json ? `${JSON.stringify(report, null, 2)}\n` : describeAudit(report));
   return report.ok ? 0 : 1;

@@ -4,13 +4,13 @@
  * Neither signs anything, so neither needs a token or a PIN.
  */
 
+import { localCeremonyService } from '../../core/ceremony/local-service';
 import { parseArgs } from 'node:util';
 import { BundleError } from '../../../shared/ceremony/bundle-format';
 import { ConclaveError } from '../../../shared/errors';
-import { ceremonyStoreDir } from '../../core/app-paths';
+import { appDataDir, ceremonyStoreDir } from '../../core/app-paths';
 import { exportCeremonyBundle, importCeremonyBundle, isConflict, readCeremonyBundle, writeCeremonyBundle, type ImportReport } from '../../core/ceremony/bundle';
-import { CeremonyService, readOnlySigner } from '../../core/ceremony/ceremony-service';
-import { CeremonyStore } from '../../core/ceremony/event-store';
+import { CeremonyService } from '../../core/ceremony/ceremony-service';
 import { UsageError, type CliIo } from '../io';
 
 export const ceremonyBundleUsage = `  ceremony export <id> --out FILE          write the whole ceremony to one bundle file, to carry to another machine
@@ -26,7 +26,7 @@ const options = {
 /** Bundles move events; they never sign. A call here would be a bug, not a missing token. */
 function serviceFor(store: string | undefined, io: CliIo): CeremonyService {
   // The same store as the other ceremony commands: --store, else CONCLAVE_STORE, else store/ in the data folder.
-  return new CeremonyService(new CeremonyStore(ceremonyStoreDir(io.env, store)), readOnlySigner);
+  return localCeremonyService({ dataDir: appDataDir(io.env), storeDir: ceremonyStoreDir(io.env, store) });
 }
 
 /** A bundle that cannot be read at all: one clear message, the module's code kept for tests and support. */

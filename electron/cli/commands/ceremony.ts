@@ -1,15 +1,16 @@
 /** `conclave ceremony …` and `conclave verify`: the ceremony engine on the command line. */
+import { localCeremonyService } from '../../core/ceremony/local-service';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { CeremonyView } from '../../../shared/ceremony/view';
 import { ConclaveError } from '../../../shared/errors';
 import { parsePkcs11Uri } from '../../../shared/pkcs11/uri';
 import { loadPolicyText } from '../../../shared/policy/policy';
+import { parseReleaseStatement } from '../../../shared/statement/statement';
 import { formatReport } from '../../../shared/verify/format';
 import { verifyRelease } from '../../../shared/verify/verify';
 import { appDataDir, ceremonyStoreDir } from '../../core/app-paths';
-import { CeremonyService, type CeremonySigner, type LoadedCeremony } from '../../core/ceremony/ceremony-service';
-import { CeremonyStore } from '../../core/ceremony/event-store';
+import { type CeremonySigner, type LoadedCeremony } from '../../core/ceremony/ceremony-service';
 import { describeLocations, ociScheme, parseOciTarget, verifyFromRegistry, type RegistryVerification } from '../../core/ceremony/verify-from-registry';
 import type { OciOptions } from '../../core/oci';
 import { createCore, modulesFromEnvironment } from '../../core/create-core';
@@ -30,8 +31,12 @@ export const ceremonyUsage = `  ceremony open --policy FILE --release NAME@VERSI
                                            an --image tag is resolved once, now, and its digest is what is signed
   ceremony list|show <id> [--json]         ceremonies in the store, or one with its findings and approvals
   ceremony freeze <id> --key URI [--override-reason TEXT]
-  ceremony approve <id> --key URI          sign the frozen statement with your token
-  ceremony reject <id> --key URI --reason TEXT
+  ceremony approve <id> --key URI [--statement SHA256]
+                                           sign the frozen statement with your token; it is shown first, from its own
+                                           bytes, and --statement makes sure it is the one you reviewed
+  ceremony reject <id> --key URI --reason TEXT [--statement SHA256]
+  ceremony withdraw <id> --key URI --reason TEXT
+                                           take back your approval (until the ceremony is published)
   ceremony cancel <id> --key URI [--reason TEXT]
   ceremony publish <id> --out DIR --key URI [--insecure-registry HOST...]
                                            write the combined envelope, one Sigstore bundle per approver, a summary;
@@ -62,6 +67,7 @@ const options = {
   'pin-env': { type: 'string' },
   reason: { type: 'string' },
   'override-reason': { type: 'string' },
+  statement: { type: 'string' },
   out: { type: 'string' },
   envelope: { type: 'string' },
   image: { type: 'string', multiple: true },
@@ -109,6 +115,14 @@ function tokenSigner(io: CliIo, pinEnv: string | undefined, core: () => Promise<
   }
 }
 
+/** A statement digest as given on the command line: bare hex or sha256:HEX. */
+function normalizedDigest(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const hex = text.replace(/^sha256:/, '').toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new UsageError(`--statement takes the statement's SHA-256 (64 hex digits, optionally after "sha256:"), not "${text}".`);
+  return hex;
+}
+
 function parseRelease(text: string): { name: string; version: string } {
   // The last "@" splits, so scoped names such as @acme/app@1.2.3 work.
   const at = text.lastIndexOf('@');
@@ -118,7 +132,7 @@ function parseRelease(text: string): { name: string; version: string } {
 
 function describe(view: CeremonyView): string {
   const lines = [
-    `${view.id}  ${view.release.name} ${view.release.version}  ${view.state.toUpperCase()}`,
+    `${view.id}  ${view.release.name} ${view.release.version}  ${view.state.toUpperCase()}${view.policyTrusted === false ? '  UNTRUSTED POLICY' : ''}`,
     `  opened ${view.openedAt} by ${view.openedBy ?? 'unknown'}; expires ${view.expiresAt}`,
     ...view.artifacts.map((artifact) => `  artifact sha256:${artifact.digest.sha256}  ${artifact.name}`),
     ...view.findings.map((finding) => `  ${finding.status.padEnd(4)}  ${finding.message}`),
@@ -126,8 +140,26 @@ function describe(view: CeremonyView): string {
   if (view.frozen) lines.push(`  statement sha256:${view.frozen.statementDigest}`);
   if (view.tally) lines.push(`  ${view.tally}`);
   for (const rejection of view.rejections) lines.push(`  rejected by key ${rejection.keyId.slice(0, 16)}…: ${rejection.reason}`);
-  for (const problem of view.problems) lines.push(`  ! ${problem}`);
+  lines.push(view.actions.length > 0 ? `  next: ${view.actions.join(', ')}` : '  next: nothing; this ceremony takes no more actions here');
+  for (const problem of view.problems) lines.push(`  ! [${problem.code}] ${problem.message}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What the approver is about to sign, read from the statement's own bytes
+ * (never from the opening): the release, every subject, the policy and the
+ * statement's digest, which the approval then binds.
+ */
+export function describeStatementToSign(statement: Uint8Array, digest: string): string {
+  const { subject, predicate } = parseReleaseStatement(statement);
+  return [
+    `You are signing statement sha256:${digest}:`,
+    `  release ${predicate.release.name} ${predicate.release.version} (${predicate.release.purl})`,
+    ...subject.map((entry) => `  subject sha256:${entry.digest.sha256}  ${JSON.stringify(entry.name)}`),
+    `  policy sha256:${predicate.policy.digest.sha256} (threshold ${predicate.policy.threshold})`,
+    `  ceremony ${predicate.ceremony.id}, opened by ${predicate.ceremony.openedBy}, expires ${predicate.ceremony.expiresAt}`,
+    '',
+  ].join('\n');
 }
 
 export async function runCeremonyCommand(rest: string[], io: CliIo): Promise<number> {
@@ -146,7 +178,7 @@ export async function runCeremonyCommand(rest: string[], io: CliIo): Promise<num
     return core;
   };
   const storeDir = ceremonyStoreDir(io.env, values.store);
-  const service = new CeremonyService(new CeremonyStore(storeDir), tokenSigner(io, values['pin-env'], startCore));
+  const service = localCeremonyService({ dataDir: appDataDir(io.env), storeDir, signer: tokenSigner(io, values['pin-env'], startCore) });
   const id = () => {
     if (positionals.length !== 1) throw new UsageError(`ceremony ${action} takes a ceremony id.`);
     return positionals[0]!;
@@ -189,12 +221,21 @@ export async function runCeremonyCommand(rest: string[], io: CliIo): Promise<num
         show(await service.freeze(id(), { keyUri: requireKey(), ...(values['override-reason'] ? { overrideReason: values['override-reason'] } : {}) }));
         return 0;
       case 'approve':
-        show(await service.approve(id(), requireKey()));
-        return 0;
       case 'reject':
-        if (!values.reason) throw new UsageError('ceremony reject needs --reason: a rejection says why.');
-        show(await service.reject(id(), requireKey(), values.reason));
+      case 'withdraw': {
+        const ceremonyId = id();
+        const keyUri = requireKey();
+        if (action !== 'approve' && !values.reason) throw new UsageError(`ceremony ${action} needs --reason: a ${action === 'reject' ? 'rejection' : 'withdrawal'} says why.`);
+        // What you review is what you sign: the statement is shown from its own bytes, and the decision binds that digest.
+        const shown = await service.load(ceremonyId);
+        const shownDigest = normalizedDigest(values.statement) ?? shown.view.frozen?.statementDigest;
+        if (shown.statement && shown.view.frozen) io.err(describeStatementToSign(shown.statement, shown.view.frozen.statementDigest));
+        const bound = shownDigest ? { statementDigest: shownDigest } : {};
+        if (action === 'approve') show(await service.approve(ceremonyId, keyUri, bound));
+        else if (action === 'reject') show(await service.reject(ceremonyId, keyUri, values.reason!, bound));
+        else show(await service.withdraw(ceremonyId, keyUri, values.reason!, bound));
         return 0;
+      }
       case 'cancel':
         show(await service.cancel(id(), { ...(values.reason ? { reason: values.reason } : {}), keyUri: requireKey() }));
         return 0;

@@ -5,10 +5,9 @@
  * could not finish (no remote, offline, refused, rewritten remote).
  */
 
+import { localCeremonyService } from '../../core/ceremony/local-service';
 import { parseArgs } from 'node:util';
-import { ceremonyStoreDir } from '../../core/app-paths';
-import { CeremonyService, readOnlySigner } from '../../core/ceremony/ceremony-service';
-import { CeremonyStore } from '../../core/ceremony/event-store';
+import { appDataDir, ceremonyStoreDir } from '../../core/app-paths';
 import { GitRunner } from '../../core/repository/git';
 import { RepositoryService, type RemoteStatus, type SyncReport, type SyncStep } from '../../core/repository/repository-service';
 import { UsageError, type CliIo } from '../io';
@@ -29,7 +28,7 @@ const options = {
 function repositoryFor(store: string | undefined, io: CliIo): RepositoryService {
   // The same store as the ceremony commands: --store, else CONCLAVE_STORE, else store/ in the data folder.
   const root = ceremonyStoreDir(io.env, store);
-  return new RepositoryService(new CeremonyService(new CeremonyStore(root), readOnlySigner), new GitRunner(io.env, io.interactive));
+  return new RepositoryService(localCeremonyService({ dataDir: appDataDir(io.env), storeDir: root }), new GitRunner(io.env, io.interactive));
 }
 
 export async function runRemote(args: string[], io: CliIo): Promise<number> {

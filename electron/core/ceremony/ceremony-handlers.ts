@@ -3,32 +3,32 @@
  * verify, history and reports, policies, and file browsing for the browser
  * shell. Every call arrives already validated by the contract.
  */
+import { localCeremonyService } from './local-service';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { CeremonyDetail, CeremonySummary, PolicySummary, SigningKey } from '../../../shared/api/ceremony-schemas';
 import { ConclaveError } from '../../../shared/errors';
 import { describePolicy } from '../../../shared/policy/describe';
-import { eventSignerOf, loadPolicyText, type Policy } from '../../../shared/policy/policy';
+import { eventSignerOf, type Policy } from '../../../shared/policy/policy';
 import { certificateApproversNamedBy } from '../../../shared/policy/certificate-signer';
 import { fromPem } from '../../../shared/encoding/pem';
 import { formatReport } from '../../../shared/verify/format';
 import type { ApiHandlers, EventSink } from '../api/handlers';
-import { writeFileAtomically } from '../atomic-file';
-import { nodeDigester } from '../crypto/node-crypto';
 import type { TokenService } from '../tokens/token-service';
 import { demoKeyLabel, demoModuleId, demoTokenLabels } from '../tokens/demo-tokens';
 import { CeremonyStateSchema } from '../../../shared/api/ceremony-schemas';
 import { importBundleFile, reportForWindow, writeBundleToFolder } from './bundle-files';
 import { CeremonyIndex } from './ceremony-index';
-import { CeremonyService, openerMakesImpossible, readOnlySigner, type CeremonySigner, type LoadedCeremony } from './ceremony-service';
+import { openerMakesImpossible, type CeremonySigner, type LoadedCeremony } from './ceremony-service';
 import { detailOf, type StoredSummary, type SummaryRecord } from './ceremony-views';
 import { checkPublishedEnvelope } from '../audit/published-envelope';
 import { CeremonyStore } from './event-store';
 import { readPolicyFile } from './policy-file';
 import { SettingsFile } from '../settings';
+import { PolicyFolder } from '../policy-trust/policy-folder';
 import { htmlReport, jsonReport } from './report';
 
 export type CeremonyCallName =
@@ -72,9 +72,10 @@ const certificateApproversOnlyDecide = 'Certificate approvers approve and reject
 export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
   const now = options.now ?? (() => new Date());
   const store = new CeremonyStore(options.storeDir);
-  const reader = new CeremonyService(store, readOnlySigner, now);
+  /** The policies this machine trusts: a ceremony under any other takes no decisions here. */
+  const policies = new PolicyFolder(options.dataDir);
+  const reader = localCeremonyService({ dataDir: options.dataDir, storeDir: options.storeDir, now });
   const index = new CeremonyIndex(reader, join(options.dataDir, 'cache', 'ceremony-summaries.json'), now);
-  const policiesDir = join(options.dataDir, 'policies');
   const publishDir = join(options.dataDir, 'published');
   const exportDir = join(options.dataDir, 'exports');
   const operations = new Map<string, AbortController>();
@@ -94,9 +95,9 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
    * changed (the CLI, a sync), and each change is pushed as ceremony.changed.
    * Scanning 10,000 ceremony folders on every keystroke in History would not be.
    */
-  const currentIndex = async (): Promise<void> => {
+  const currentIndex = async (force = false): Promise<void> => {
     await indexed;
-    if (refreshing || now().getTime() - lastRefresh < 3000) return;
+    if (refreshing || (!force && now().getTime() - lastRefresh < 3000)) return;
     refreshing = true;
     lastRefresh = now().getTime();
     void index
@@ -121,7 +122,7 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
       if (pin !== null) await options.tokens.login(keyUri, pin);
     },
   });
-  const serviceWith = (pin: string | null) => new CeremonyService(store, signerWith(pin), now);
+  const serviceWith = (pin: string | null) => localCeremonyService({ dataDir: options.dataDir, storeDir: options.storeDir, signer: signerWith(pin), now });
 
   /** The keys of attached tokens, each with who it is by the policy and why it may not sign (`ineligible`) when it may not. */
   const signingKeysOf = async (policy: Policy, ineligible: (signer: { id: string; as: 'approver' | 'release manager' | 'certificate approver' }) => string | undefined, notInPolicy: string): Promise<SigningKey[]> => {
@@ -187,31 +188,12 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
     return detailOf(loaded, record, store, summary.waitingOnMe, await previousRelease(loaded));
   };
 
-  const policyFiles = async (): Promise<PolicySummary[]> => {
-    let names: string[];
-    try {
-      names = (await readdir(policiesDir)).filter((name) => name.endsWith('.json')).sort();
-    } catch {
-      return [];
-    }
-    const summaries: PolicySummary[] = [];
-    for (const name of names) {
-      try {
-        const path = join(policiesDir, name);
-        const policy = await readPolicyFile(path);
-        summaries.push({ digest: policy.digest, ...(policy.name ? { name: policy.name } : {}), path, description: describePolicy(policy) });
-      } catch {
-        // A file that is no longer a valid policy is not offered.
-      }
-    }
-    return summaries;
-  };
+  const policyFiles = async (): Promise<PolicySummary[]> => (await policies.list()).map(({ policy: _policy, ...summary }) => summary);
 
   const savePolicy = async (text: string): Promise<void> => {
-    const policy = await loadPolicyText(text, nodeDigester);
-    await mkdir(policiesDir, { recursive: true });
-    const name = `${(policy.name ?? 'policy').replace(/[^A-Za-z0-9._-]+/g, '-')}-${policy.digest.slice(0, 12)}.json`;
-    await writeFileAtomically(join(policiesDir, name), text.endsWith('\n') ? text : `${text}\n`, 0o644);
+    await policies.trust(text);
+    // Trust decides what counts: every summary under the policy is judged again.
+    void currentIndex(true);
   };
 
   const handlers: Pick<ApiHandlers, CeremonyCallName> = {

@@ -68,10 +68,13 @@ export class CeremonyIndex {
       }
     }
     const stale: { id: string; files: string[] }[] = [];
+    // Trusting a policy (or no longer trusting one) changes what counts in every ceremony under it.
+    const trusted = await this.service.trustedPolicies();
+    const trustChanged = (record: SummaryRecord) => trusted !== undefined && record.summary.policyTrusted !== trusted.has(record.summary.policy.digest);
     for (const id of ids) {
       const files = await this.service.store.eventFileNames(id);
       const cached = this.entries.get(id);
-      if (!cached || !sameList(cached.files, files) || this.mayHaveExpired(cached.record)) stale.push({ id, files });
+      if (!cached || !sameList(cached.files, files) || this.mayHaveExpired(cached.record) || trustChanged(cached.record)) stale.push({ id, files });
     }
     for (let start = 0; start < stale.length; start += loadConcurrency) {
       await Promise.all(

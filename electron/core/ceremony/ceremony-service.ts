@@ -409,6 +409,11 @@ export class CeremonyService {
 
   // ---- load -------------------------------------------------------------------
 
+  /** The policy digests this machine trusts; undefined where trust is not judged. */
+  async trustedPolicies(): Promise<ReadonlySet<string> | undefined> {
+    return this.policyTrust?.trustedDigests();
+  }
+
   /** Reads every event file and asks the judge what the ceremony is and what counts. */
   async load(id: string): Promise<LoadedCeremony> {
     const { files, unreadable } = await this.store.readFiles(id);
@@ -421,7 +426,7 @@ export class CeremonyService {
    * verdict loading would.
    */
   async judge(id: string, files: readonly StoredEvent[], unreadable: JudgeInput['unreadable'] = []): Promise<LoadedCeremony> {
-    const trustedPolicies = await this.policyTrust?.trustedDigests();
+    const trustedPolicies = await this.trustedPolicies();
     try {
       const judged = await judgeCeremony({ ceremonyId: id, files, unreadable, now: this.now(), ...(trustedPolicies ? { trustedPolicies } : {}) }, this.judgeDependencies);
       return { ...judged, events: files };

@@ -9,13 +9,12 @@
  * repository's lock file refuses a second sync from the same process, and two
  * at once would only race each other to the same remote.
  */
+import { localCeremonyService } from '../ceremony/local-service';
 import { ConclaveError } from '../../../shared/errors';
 import type { HistoryAudit, RepositoryStatus, SyncSummary } from '../../../shared/api/ceremony-schemas';
 import { auditStore } from '../audit/audit';
 import { verificationState } from '../audit/verification-record';
 import type { ApiHandlers, EventSink } from '../api/handlers';
-import { CeremonyService, readOnlySigner } from '../ceremony/ceremony-service';
-import { CeremonyStore } from '../ceremony/event-store';
 import { GitRunner } from './git';
 import { classifyPath } from './layout';
 import { RepositoryService, type RemoteStatus, type SyncReport } from './repository-service';
@@ -24,6 +23,8 @@ export type RepositoryCallName = 'repository.status' | 'repository.audit' | 'rep
 
 export interface RepositoryHandlerOptions {
   storeDir: string;
+  /** The data folder, whose trusted policies arrivals are judged by. */
+  dataDir: string;
   /** The environment git runs with (HOME, SSH_AUTH_SOCK, GIT_*): the user's own keys and helpers apply. */
   env: NodeJS.ProcessEnv;
   emit: EventSink;
@@ -54,7 +55,7 @@ export function createRepositoryHandlers(options: RepositoryHandlerOptions) {
   const now = options.now ?? (() => new Date());
   // Never interactive: in the app no one would see git ask for a passphrase, so git fails with its reason instead of hanging.
   const git = new GitRunner(options.env, false);
-  const reader = new CeremonyService(new CeremonyStore(options.storeDir), readOnlySigner);
+  const reader = localCeremonyService({ dataDir: options.dataDir, storeDir: options.storeDir });
   const repository = new RepositoryService(reader, git);
   let current: RepositoryStatus = { state: 'no-remote', ahead: 0, behind: 0, syncing: false };
   let queue: Promise<unknown> = Promise.resolve();

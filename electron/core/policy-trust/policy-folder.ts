@@ -1,0 +1,64 @@
+/**
+ * The policies this machine trusts (issue 10): the files in the data folder's
+ * `policies/`, one per policy, named by its digest. A policy gets there only
+ * by an act of the person at this machine (Settings → Policies, `conclave
+ * policy trust FILE`, or creating the demo policy), never by anything that
+ * arrives in the shared store or a bundle: an opening that carries another
+ * policy, however well signed, is shown as untrusted and takes no decisions.
+ *
+ * The folder is the user's own (the data folder is created 0700), so another
+ * user on the machine cannot add to it.
+ */
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PolicySummary } from '../../../shared/api/contract';
+import { describePolicy } from '../../../shared/policy/describe';
+import { loadPolicyText, type Policy } from '../../../shared/policy/policy';
+import { writeFileAtomically } from '../atomic-file';
+import { nodeDigester } from '../crypto/node-crypto';
+import { readPolicyFile } from '../ceremony/policy-file';
+import type { PolicyTrust } from '../ceremony/ceremony-service';
+
+export class PolicyFolder implements PolicyTrust {
+  readonly dir: string;
+
+  constructor(dataDir: string) {
+    this.dir = join(dataDir, 'policies');
+  }
+
+  /** Every policy in the folder that still loads, by file name order. A file that no longer loads is not trusted. */
+  async list(): Promise<(PolicySummary & { policy: Policy })[]> {
+    let names: string[];
+    try {
+      names = (await readdir(this.dir)).filter((name) => name.endsWith('.json')).sort();
+    } catch {
+      return [];
+    }
+    const summaries: (PolicySummary & { policy: Policy })[] = [];
+    for (const name of names) {
+      const path = join(this.dir, name);
+      try {
+        const policy = await readPolicyFile(path);
+        summaries.push({ digest: policy.digest, ...(policy.name ? { name: policy.name } : {}), path, description: describePolicy(policy), policy });
+      } catch {
+        // A file that is no longer a valid policy is neither offered nor trusted.
+      }
+    }
+    return summaries;
+  }
+
+  async trustedDigests(): Promise<ReadonlySet<string>> {
+    return new Set((await this.list()).map((entry) => entry.digest));
+  }
+
+  /** Trusts a policy from its text (validated first: a policy that cannot be met is refused here); returns it and where it was kept. */
+  async trust(text: string): Promise<{ policy: Policy; path: string; alreadyTrusted: boolean }> {
+    const policy = await loadPolicyText(text, nodeDigester);
+    const existing = (await this.list()).find((entry) => entry.digest === policy.digest);
+    if (existing) return { policy, path: existing.path, alreadyTrusted: true };
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const path = join(this.dir, `${(policy.name ?? 'policy').replace(/[^A-Za-z0-9._-]+/g, '-')}-${policy.digest.slice(0, 12)}.json`);
+    await writeFileAtomically(path, text.endsWith('\n') ? text : `${text}\n`, 0o644);
+    return { policy, path, alreadyTrusted: false };
+  }
+}
