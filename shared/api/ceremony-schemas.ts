@@ -163,6 +163,18 @@ export const PolicySummarySchema = z.object({
   description: z.string(),
 });
 
+/** A policy file as read before it is trusted (Settings → Policies): what the person checks, then confirms. */
+export const PolicyInspectionSchema = z.object({
+  digest: Sha256,
+  name: z.string().optional(),
+  /** The rule in words: "any 2 of alice, bob, carol; at least 1 security". */
+  description: z.string(),
+  threshold: z.number().int(),
+  approvers: z.array(z.object({ id: z.string(), role: z.string().optional() })),
+  /** This machine already trusts a policy with this digest. */
+  trusted: z.boolean(),
+});
+
 export const FileEntrySchema = z.object({ name: z.string(), kind: z.enum(['file', 'folder']), size: z.number().optional() });
 
 export const OperationProgressSchema = z.object({
@@ -178,6 +190,7 @@ export type CeremonyDetail = z.output<typeof CeremonyDetailSchema>;
 export type SigningKey = z.output<typeof SigningKeySchema>;
 export type PublishResult = z.output<typeof PublishResultSchema>;
 export type PolicySummary = z.output<typeof PolicySummarySchema>;
+export type PolicyInspection = z.output<typeof PolicyInspectionSchema>;
 export type OperationProgress = z.output<typeof OperationProgressSchema>;
 export type ReleaseChanges = z.output<typeof ReleaseChangesSchema>;
 

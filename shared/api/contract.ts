@@ -18,6 +18,7 @@ import {
   CeremonySummarySchema,
   FileEntrySchema,
   OperationProgressSchema,
+  PolicyInspectionSchema,
   PolicySummarySchema,
   PublishResultSchema,
   RepositoryStatusSchema,
@@ -153,6 +154,8 @@ const ImageReferenceText = z
 const FullPath = AbsolutePath.refine((path) => path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith('\\\\'), 'Give a full path, from the root of the disk.').refine((path) => !path.includes('\0'), 'A path cannot contain a NUL character.');
 const OperationId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'not an operation id');
 const Reason = z.string().trim().min(1, 'Say why.').max(4096);
+const StatementDigest = z.string().regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the statement you reviewed');
+const PolicyDigest = z.string().regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the policy you were shown');
 
 export const calls = {
   'app.info': { input: Empty, output: AppInfoSchema },
@@ -213,14 +216,20 @@ export const calls = {
   },
   /**
    * Keys on attached tokens and whether each may act on this ceremony: `decide`
-   * (approve or reject: approvers only) or `manage` (freeze, cancel, publish:
-   * approvers and release managers).
+   * (approve or reject: approvers only), `manage` (freeze, cancel, publish:
+   * approvers and release managers) or `withdraw` (the keys whose approval counts now).
    */
-  'ceremonies.signingKeys': { input: z.object({ id: CeremonyIdText, purpose: z.enum(['decide', 'manage']).optional() }).strict(), output: z.array(SigningKeySchema) },
+  'ceremonies.signingKeys': { input: z.object({ id: CeremonyIdText, purpose: z.enum(['decide', 'manage', 'withdraw']).optional() }).strict(), output: z.array(SigningKeySchema) },
   /** Keys on attached tokens that may open a ceremony under this policy (its approvers and release managers). */
   'policies.signingKeys': { input: z.object({ policyPath: AbsolutePath }).strict(), output: z.array(SigningKeySchema) },
-  'ceremonies.approve': { input: z.object({ id: CeremonyIdText, keyUri: Pkcs11UriText, pin: Pin.nullable() }).strict(), output: CeremonyDetailSchema },
-  'ceremonies.reject': { input: z.object({ id: CeremonyIdText, keyUri: Pkcs11UriText, pin: Pin.nullable(), reason: Reason }).strict(), output: CeremonyDetailSchema },
+  /**
+   * Decisions name the statement the approver was shown (its SHA-256): when the ceremony's statement is another,
+   * nothing is signed (issue 10, "what you review is what you sign").
+   */
+  'ceremonies.approve': { input: z.object({ id: CeremonyIdText, keyUri: Pkcs11UriText, pin: Pin.nullable(), statementDigest: StatementDigest }).strict(), output: CeremonyDetailSchema },
+  'ceremonies.reject': { input: z.object({ id: CeremonyIdText, keyUri: Pkcs11UriText, pin: Pin.nullable(), reason: Reason, statementDigest: StatementDigest }).strict(), output: CeremonyDetailSchema },
+  /** An approver takes back their approval, with a reason, until the ceremony is published. */
+  'ceremonies.withdraw': { input: z.object({ id: CeremonyIdText, keyUri: Pkcs11UriText, pin: Pin.nullable(), reason: Reason, statementDigest: StatementDigest }).strict(), output: CeremonyDetailSchema },
   'ceremonies.cancel': { input: z.object({ id: CeremonyIdText, reason: Reason.optional(), keyUri: Pkcs11UriText, pin: Pin.nullable() }).strict(), output: CeremonyDetailSchema },
   'ceremonies.publish': { input: z.object({ id: CeremonyIdText, outDir: AbsolutePath.optional(), keyUri: Pkcs11UriText, pin: Pin.nullable() }).strict(), output: PublishResultSchema },
   'ceremonies.verify': { input: z.object({ id: CeremonyIdText }).strict(), output: VerificationSchema },
@@ -251,7 +260,10 @@ export const calls = {
     output: z.object({ fileName: z.string(), mediaType: z.string(), content: z.string() }),
   },
   'policies.list': { input: Empty, output: z.array(PolicySummarySchema) },
-  'policies.import': { input: z.object({ path: AbsolutePath }).strict(), output: z.array(PolicySummarySchema) },
+  /** What a policy file says (digest, rule, approvers), read and validated without trusting it: shown before "Trust this policy". */
+  'policies.inspect': { input: z.object({ path: AbsolutePath }).strict(), output: PolicyInspectionSchema },
+  /** Trusts a policy file; with `digest` (the one the person was shown), refuses with `conflict` when the file now holds another policy. */
+  'policies.import': { input: z.object({ path: AbsolutePath, digest: PolicyDigest.optional() }).strict(), output: z.array(PolicySummarySchema) },
   'policies.createDemo': { input: Empty, output: z.array(PolicySummarySchema) },
   /** A native file dialog where the shell has one (Electron); null in the browser shell, which browses with files.list. */
   'files.pick': {
@@ -347,4 +359,4 @@ export type TokensSnapshot = z.output<typeof TokensSnapshotSchema>;
 export type AppInfo = z.output<typeof AppInfoSchema>;
 export type ModuleKindName = z.output<typeof ModuleKind>;
 
-export type { BundleExportResult, BundleImportReport, CeremonyDetail, CeremonySummary, OperationProgress, PolicySummary, PublishResult, ReleaseChanges, RepositoryStatus, SigningKey, SyncSummary } from './ceremony-schemas';
+export type { BundleExportResult, BundleImportReport, CeremonyDetail, CeremonySummary, OperationProgress, PolicyInspection, PolicySummary, PublishResult, ReleaseChanges, RepositoryStatus, SigningKey, SyncSummary } from './ceremony-schemas';

@@ -95,6 +95,7 @@ beforeAll(async () => {
   copyFileSync(fixture(artifactName), join(work, artifactName));
   policyPath = join(work, 'policy.json');
   writeFileSync(policyPath, JSON.stringify(lab.policy(), null, 2));
+  expect((await conclave(['policy', 'trust', policyPath, '--yes'])).code).toBe(0);
   policy = await loadPolicyText(readFileSync(policyPath, 'utf8'), nodeDigester);
 }, 180_000);
 

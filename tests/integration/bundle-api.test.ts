@@ -50,7 +50,9 @@ function start(home: ReturnType<typeof makeDataDir>): Machine {
 async function approve(machine: Machine, id: string, who: string) {
   const keys = await call(machine, 'ceremonies.signingKeys', { id });
   const key = keys.find((candidate) => candidate.tokenLabel === who)!;
-  return call(machine, 'ceremonies.approve', { id, keyUri: key.keyUri, pin: '123456' });
+  // The statement the approver reviewed: the approval binds its digest.
+  const statementDigest = (await call(machine, 'ceremonies.get', { id })).statement!.digest;
+  return call(machine, 'ceremonies.approve', { id, keyUri: key.keyUri, pin: '123456', statementDigest });
 }
 
 beforeAll(async () => {
@@ -67,6 +69,9 @@ beforeAll(async () => {
   const conf = join(laptopHome.dir, 'demo-tokens', 'softhsm2.conf');
   writeFileSync(conf, readFileSync(conf, 'utf8').replace(join(managerHome.dir, 'demo-tokens'), join(laptopHome.dir, 'demo-tokens')));
   laptop = start(laptopHome);
+  // The laptop trusts the team's policy too: the person imported it there in Settings (issue 10).
+  const [managerPolicy] = await call(manager, 'policies.list', {});
+  await call(laptop, 'policies.import', { path: managerPolicy!.path });
   const tokens = await call(laptop, 'tokens.list', {});
   expect(tokens.modules.find((module) => module.id === 'demo')?.tokens.map((token) => token.label).sort()).toEqual(['alice', 'bob', 'carol']);
 

@@ -75,6 +75,7 @@ describe('an air-gapped round trip on the command line', () => {
   let id: string;
 
   it('exports a frozen ceremony, which the offline laptop imports', async () => {
+    expect((await conclave(releaseManager(), ['policy', 'trust', join(work, 'policy.json'), '--yes'])).code).toBe(0);
     const opened = await conclave(releaseManager(), ['ceremony', 'open', '--policy', join(work, 'policy.json'), '--release', 'demo@1.0.0', '--artifact', join(work, artifactName), '--provenance', fixture(`${artifactName}.intoto.jsonl`), '--key', key('rita'), '--pin-env', 'PIN']);
     expect(opened.code, opened.err).toBe(0);
     id = opened.out.split('\n')[0]!;

@@ -65,6 +65,10 @@ beforeAll(async () => {
     }),
   );
   copyFileSync(fixture(artifactName), join(work, artifactName));
+  // The team's policy, trusted on this machine after checking its digest (issue 10).
+  const trusted = await conclave(['policy', 'trust', join(work, 'policy.json'), '--yes']);
+  expect(trusted.code, trusted.err).toBe(0);
+  expect(trusted.out).toMatch(/^Trusted on this machine: sha256:[0-9a-f]{64}/m);
 });
 
 afterAll(() => {
@@ -188,6 +192,7 @@ describe('evidence that fails', () => {
     const policy = JSON.parse(readFileSync(join(work, 'policy.json'), 'utf8'));
     policy.evidence = { builders: ['https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml'] };
     writeFileSync(join(work, 'strict-policy.json'), JSON.stringify(policy));
+    expect((await conclave(['policy', 'trust', join(work, 'strict-policy.json'), '--yes'])).code).toBe(0);
     const opened = await conclave([
       'ceremony', 'open', '--policy', join(work, 'strict-policy.json'), '--release', 'slsa-demo@1.0.1',
       '--artifact', join(work, artifactName), '--provenance', fixture('binary-linux-amd64-untrusted-builder.intoto.jsonl'), '--key', key('rita'), '--pin-env', 'PIN',

@@ -70,8 +70,8 @@ describe("images through the window's API", () => {
     expect(detail.state).toBe('frozen');
     expect(detail.artifacts).toEqual([{ name: `${registry.host}/acme/app`, sha256: image.digest.slice('sha256:'.length) }]);
     expect(detail.findings.some((finding) => finding.status === 'pass' && finding.message.includes(`${image.reference} resolved to ${image.digest}`))).toBe(true);
-    await call('ceremonies.approve', { id: detail.id, keyUri: keyOf('alice'), pin: '123456' });
-    await call('ceremonies.approve', { id: detail.id, keyUri: keyOf('bob'), pin: '123456' });
+    await call('ceremonies.approve', { id: detail.id, keyUri: keyOf('alice'), pin: '123456', statementDigest: (await call<{ statement: { digest: string } }>('ceremonies.get', { id: detail.id })).statement.digest });
+    await call('ceremonies.approve', { id: detail.id, keyUri: keyOf('bob'), pin: '123456', statementDigest: (await call<{ statement: { digest: string } }>('ceremonies.get', { id: detail.id })).statement.digest });
 
     const published = await call<{ verifyCommand: string; registry?: { image: string; via: string; alreadyPresent: boolean; artifactDigest: string }[] }>('ceremonies.publish', { id: detail.id, keyUri: keyOf('carol'), pin: '123456' });
     expect(published.registry).toEqual([{ image: image.pinned, via: 'referrers-tag', alreadyPresent: false, artifactDigest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) }]);

@@ -12,7 +12,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { CeremonyDetail, CeremonySummary, PolicySummary, SigningKey } from '../../../shared/api/ceremony-schemas';
 import { ConclaveError } from '../../../shared/errors';
 import { describePolicy } from '../../../shared/policy/describe';
-import { eventSignerOf, type Policy } from '../../../shared/policy/policy';
+import { eventSignerOf, loadPolicyText, type Policy } from '../../../shared/policy/policy';
 import { certificateApproversNamedBy } from '../../../shared/policy/certificate-signer';
 import { fromPem } from '../../../shared/encoding/pem';
 import { formatReport } from '../../../shared/verify/format';
@@ -29,6 +29,7 @@ import { CeremonyStore } from './event-store';
 import { readPolicyFile } from './policy-file';
 import { SettingsFile } from '../settings';
 import { PolicyFolder } from '../policy-trust/policy-folder';
+import { nodeDigester } from '../crypto/node-crypto';
 import { htmlReport, jsonReport } from './report';
 
 export type CeremonyCallName =
@@ -41,6 +42,7 @@ export type CeremonyCallName =
   | 'policies.signingKeys'
   | 'ceremonies.approve'
   | 'ceremonies.reject'
+  | 'ceremonies.withdraw'
   | 'ceremonies.cancel'
   | 'ceremonies.publish'
   | 'ceremonies.verify'
@@ -49,6 +51,7 @@ export type CeremonyCallName =
   | 'history.search'
   | 'history.report'
   | 'policies.list'
+  | 'policies.inspect'
   | 'policies.import'
   | 'policies.createDemo'
   | 'files.pick'
@@ -125,7 +128,7 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
   const serviceWith = (pin: string | null) => localCeremonyService({ dataDir: options.dataDir, storeDir: options.storeDir, signer: signerWith(pin), now });
 
   /** The keys of attached tokens, each with who it is by the policy and why it may not sign (`ineligible`) when it may not. */
-  const signingKeysOf = async (policy: Policy, ineligible: (signer: { id: string; as: 'approver' | 'release manager' | 'certificate approver' }) => string | undefined, notInPolicy: string): Promise<SigningKey[]> => {
+  const signingKeysOf = async (policy: Policy, ineligible: (signer: { id: string; as: 'approver' | 'release manager' | 'certificate approver' }, keyId: string) => string | undefined, notInPolicy: string): Promise<SigningKey[]> => {
     const keys: SigningKey[] = [];
     for (const module of options.tokens.snapshotModules()) {
       for (const token of module.tokens) {
@@ -139,7 +142,7 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
           // A key the policy does not list may be a certificate approver's (issue 6): named by the certificate next to it; approving checks the rest.
           const named = !eventSignerOf(policy, key.keyId) && key.certificatePem ? certificateApproversNamedBy(policy, fromPem('CERTIFICATE', key.certificatePem)) : [];
           const signer = eventSignerOf(policy, key.keyId) ?? (named.length === 1 ? { id: named[0]!, as: 'certificate approver' as const } : undefined);
-          let reason = signer ? ineligible(signer) : notInPolicy;
+          let reason = signer ? ineligible(signer, key.keyId) : notInPolicy;
           if (reason === undefined && token.pinStatus === 'locked') reason = 'The PIN of this token is locked.';
           keys.push({
             tokenUri: token.uri,
@@ -245,12 +248,19 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
       const { view, policy, certificateSigners } = await reader.load(id);
       const decided = new Map([...view.approvals, ...view.rejections].map((event) => [policy.keys.find((key) => key.keyId === event.keyId)?.approverId ?? certificateSigners.get(event.keyId), event.type]));
       const finished = view.state === 'published' || view.state === 'cancelled';
-      return signingKeysOf(policy, (signer) => {
+      // Withdrawing: only a key whose approval counts now may take it back, while the judged state allows it.
+      const approvedWith = new Set(view.approvals.map((approval) => approval.keyId));
+      return signingKeysOf(policy, (signer, keyId) => {
+        if (purpose === 'withdraw') {
+          if (signer.as === 'release manager') return `${signer.id} is a release manager, not an approver.`;
+          if (!view.actions.includes('withdraw')) return `The ceremony is ${view.state}: an approval can no longer be withdrawn.`;
+          return approvedWith.has(keyId) ? undefined : `This key has no approval in this ceremony to withdraw.`;
+        }
         if (purpose === 'manage') return finished ? `The ceremony is ${view.state}.` : signer.as === 'certificate approver' ? certificateApproversOnlyDecide : undefined;
         if (signer.as === 'release manager') return `${signer.id} is a release manager, not an approver.`;
         if (decided.has(signer.id)) return `${signer.id} already ${decided.get(signer.id)}.`;
         if (signer.id === view.openedBy && !policy.separationOfDuties.openerMayApprove) return `${signer.id} opened this ceremony, and the policy does not let the opener approve.`;
-        if (view.state !== 'frozen' && view.state !== 'approved') return `The ceremony is ${view.state}.`;
+        if (!view.actions.includes('approve') && !view.actions.includes('reject')) return view.policyTrusted === false ? "This machine does not trust this ceremony's policy." : `The ceremony is ${view.state}.`;
         return undefined;
       }, "This key is not in this ceremony's policy.");
     },
@@ -260,8 +270,9 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
       return signingKeysOf(policy, (signer) => (signer.as === 'certificate approver' ? certificateApproversOnlyDecide : openerMakesImpossible(policy, signer.id)), 'This key is not in this policy.');
     },
 
-    'ceremonies.approve': async ({ id, keyUri, pin }) => changed(await serviceWith(pin).approve(id, keyUri)),
-    'ceremonies.reject': async ({ id, keyUri, pin, reason }) => changed(await serviceWith(pin).reject(id, keyUri, reason)),
+    'ceremonies.approve': async ({ id, keyUri, pin, statementDigest }) => changed(await serviceWith(pin).approve(id, keyUri, { statementDigest })),
+    'ceremonies.reject': async ({ id, keyUri, pin, reason, statementDigest }) => changed(await serviceWith(pin).reject(id, keyUri, reason, { statementDigest })),
+    'ceremonies.withdraw': async ({ id, keyUri, pin, reason, statementDigest }) => changed(await serviceWith(pin).withdraw(id, keyUri, reason, { statementDigest })),
     'ceremonies.cancel': async ({ id, reason, keyUri, pin }) => changed(await serviceWith(pin).cancel(id, { keyUri, ...(reason ? { reason } : {}) })),
 
     'ceremonies.publish': async ({ id, outDir, keyUri, pin }) => {
@@ -369,12 +380,32 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
     },
 
     'policies.list': async () => policyFiles(),
-    'policies.import': async ({ path }) => {
+    'policies.inspect': async ({ path }) => {
+      // Read and validated as trusting would, but nothing is written.
+      const policy = await readPolicyFile(path);
+      const trusted = await policies.trustedDigests();
+      return {
+        digest: policy.digest,
+        ...(policy.name ? { name: policy.name } : {}),
+        description: describePolicy(policy),
+        threshold: policy.threshold,
+        approvers: policy.people.map((person) => ({ id: person.id, ...(person.role ? { role: person.role } : {}) })),
+        trusted: trusted.has(policy.digest),
+      };
+    },
+    'policies.import': async ({ path, digest }) => {
       let text: string;
       try {
         text = await readFile(path, 'utf8');
       } catch {
         throw new ConclaveError('invalid-input', `Conclave cannot read ${path}.`);
+      }
+      // The person confirmed one digest: a file that changed since then is not trusted in its place.
+      if (digest !== undefined) {
+        const policy = await loadPolicyText(text, nodeDigester);
+        if (policy.digest !== digest) {
+          throw new ConclaveError('conflict', `Nothing was trusted: ${path} now holds another policy (sha256:${policy.digest.slice(0, 16)}…) than the one you were shown (sha256:${digest.slice(0, 16)}…). Look at it again.`);
+        }
       }
       await savePolicy(text);
       return policyFiles();

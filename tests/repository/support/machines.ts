@@ -5,12 +5,14 @@
  * see what a fresh machine sees.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runRemote, runSync } from '../../../electron/cli/commands/remote';
 import type { CliIo } from '../../../electron/cli/io';
 import { CeremonyService } from '../../../electron/core/ceremony/ceremony-service';
+import { appDataDir } from '../../../electron/core/app-paths';
+import { PolicyFolder } from '../../../electron/core/policy-trust/policy-folder';
 import { CeremonyStore } from '../../../electron/core/ceremony/event-store';
 import { makeDataDir } from '../../support/softhsm';
 import { makeTestKey, type TestKey } from '../../support/test-keys';
@@ -76,6 +78,8 @@ export function makeWorld(): World {
       return new CeremonyService(new CeremonyStore(store(name)), signer);
     },
     async open(name) {
+      // Every machine of this world trusts the team's policy (its CLI reads the same data folder).
+      await new PolicyFolder(appDataDir(env)).trust(readFileSync(policyPath, 'utf8'));
       const { view } = await world.service(name).open({ policyPath, release: { name: 'demo', version: '1.0.0' }, artifactPaths: [join(dir, artifactName)], provenancePaths: [fixture(`${artifactName}.intoto.jsonl`)], openerKeyUri: keyUri('carol') });
       return view.id;
     },
