@@ -66,6 +66,11 @@ export const OpenedEvent = z
     findings: z.array(FindingRecord),
     expiresAt: Instant,
     openedBy: z.string().min(1).optional(),
+    /**
+     * A policy ceremony (issue 10): the policy document it proposes. Its one subject is this document by digest; it
+     * counts once the current policy (`policy`) and this one have both met their thresholds.
+     */
+    proposedPolicy: z.unknown().optional(),
   })
   .strict();
 

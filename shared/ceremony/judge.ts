@@ -35,6 +35,7 @@ import type { SignatureVerifier } from '../keys/signature-verifier';
 import { resolveCertificateSigner, type CertificateSigner, type CertificateSignerDependencies, type SigningTimeSource } from '../policy/certificate-signer';
 import { evaluatePolicy, type PolicyEvaluation } from '../policy/evaluate';
 import type { Policy } from '../policy/policy';
+import { evaluatePolicyChange, policyCeremonySigners, policyProposalSubjectName } from '../policy/rotation';
 import { parseReleaseStatement } from '../statement/statement';
 import { verifyApprovalTime, type TrustedTimeDependencies } from '../timestamp/approval-time';
 import { checkEventActor, type EventActorProblem } from './event-actor';
@@ -64,6 +65,11 @@ export interface JudgeInput {
   now: Date;
   /** The policy digests this machine trusts; absent where trust is not judged (a consumer verifying with a policy of their own). */
   trustedPolicies?: ReadonlySet<string>;
+  /**
+   * Policies a policy ceremony replaced, by digest: when (ISO 8601). A ceremony opened under one before then is
+   * still trusted (it was opened while the policy was the team's); one opened after is not.
+   */
+  supersededPolicies?: ReadonlyMap<string, string>;
 }
 
 export type EventVerdict = { counts: true } | { counts: false; problem: CeremonyProblem };
@@ -71,6 +77,10 @@ export type EventVerdict = { counts: true } | { counts: false; problem: Ceremony
 export interface JudgedCeremony {
   view: CeremonyView;
   policy: Policy;
+  /** For a policy ceremony: the policy it proposes. */
+  proposedPolicy?: Policy;
+  /** Whose keys may sign this ceremony's events: its policy's people, and for a policy ceremony the proposed policy's too. */
+  signers: Policy;
   opened: OpenedEvent;
   /** The file of the opening that counts. */
   openingSource: string;
@@ -149,7 +159,7 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
     error.problems = problems;
     throw error;
   }
-  const valid: { file: EventFile; policy: Policy; trusted: boolean }[] = [];
+  const valid: { file: EventFile; policy: Policy; trusted: boolean; proposed?: Policy }[] = [];
   for (const file of openings) {
     const opened = file.event as OpenedEvent;
     let policy: Policy;
@@ -187,8 +197,18 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
       );
       continue;
     }
-    const trusted = input.trustedPolicies === undefined || input.trustedPolicies.has(policy.digest);
-    valid.push({ file, policy, trusted });
+    let proposed: Policy | undefined;
+    if (opened.proposedPolicy !== undefined) {
+      const proposal = await proposedPolicyOf(opened, dependencies);
+      if ('problem' in proposal) {
+        refuse(file.source, 'opening-proposal-invalid', `${file.source}: ${proposal.problem} The opening does not count.`);
+        continue;
+      }
+      proposed = proposal.policy;
+    }
+    const supersededAt = input.supersededPolicies?.get(policy.digest);
+    const trusted = input.trustedPolicies === undefined || input.trustedPolicies.has(policy.digest) || (supersededAt !== undefined && Date.parse(opened.at) < Date.parse(supersededAt));
+    valid.push({ file, policy, trusted, ...(proposed ? { proposed } : {}) });
   }
   // An opening under a policy this machine does not trust cannot contest one under a policy it does.
   const candidates = valid.some((entry) => entry.trusted) ? valid.filter((entry) => entry.trusted) : valid;
@@ -215,7 +235,9 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
     );
   }
   const opened = counting.file.event as OpenedEvent;
-  const { policy } = counting;
+  const { policy, proposed } = counting;
+  // Who may sign this ceremony's events: its policy's people, and for a policy ceremony the proposed policy's too.
+  const signers = proposed ? policyCeremonySigners(policy, proposed) : policy;
   verdicts.set(counting.file.source, { counts: true });
   if (!counting.trusted) {
     problems.push({
@@ -227,19 +249,19 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
 
   // ---- who signed each event ---------------------------------------------------
   const now = input.now;
-  const certificate = await certificateDecisions(files, policy, now, dependencies);
+  const certificate = await certificateDecisions(files, signers, now, dependencies);
   const vouched: EventFile[] = [];
   for (const file of files) {
     if (file.event.type === 'opened') continue;
     const resolved = certificate.signers.get(file.source);
-    const actor = await checkEventActor(file.envelope, file.event, policy, dependencies.signatureVerifier, resolved ? { certificateSigner: resolved } : {});
+    const actor = await checkEventActor(file.envelope, file.event, signers, dependencies.signatureVerifier, resolved ? { certificateSigner: resolved } : {});
     if (!actor.ok) refuse(file.source, actorCodes[actor.problem], `${file.source}: ${actor.reason} It does not count.`);
     else vouched.push(file);
   }
   const certificateSigners = new Map<string, string>();
   for (const [source, resolved] of certificate.signers) if (resolved.ok && !verdicts.has(source)) certificateSigners.set(resolved.keyId, resolved.approverId);
   const actorIdOf = (keyId: string | undefined): string | undefined =>
-    keyId === undefined ? undefined : (policy.keys.find((key) => key.keyId === keyId) ?? policy.releaseManagerKeys.find((key) => key.keyId === keyId))?.approverId ?? certificateSigners.get(keyId);
+    keyId === undefined ? undefined : (signers.keys.find((key) => key.keyId === keyId) ?? signers.releaseManagerKeys.find((key) => key.keyId === keyId))?.approverId ?? certificateSigners.get(keyId);
 
   // ---- the statement -----------------------------------------------------------
   const freezes: { file: EventFile; statement: Uint8Array }[] = [];
@@ -268,19 +290,22 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
     problems,
   };
   const expiresAt = Date.parse(opened.expiresAt);
-  const openerId = policy.people.find((person) => person.id === opened.openedBy)?.id;
+  const openerId = signers.people.find((person) => person.id === opened.openedBy)?.id;
+  // A policy ceremony counts under both policies (rotation.ts); any other ceremony under its own.
+  const count = (approvals: readonly string[], rejections: readonly string[]): PolicyEvaluation => {
+    const decisions = { approvals, rejections, certificateSigners, ...(openerId ? { openerId } : {}) };
+    return proposed ? evaluatePolicyChange(policy, proposed, decisions) : evaluatePolicy(policy, decisions);
+  };
   const evaluate = () =>
-    evaluatePolicy(policy, {
-      approvals: view.approvals.map((approval) => approval.keyId),
-      rejections: view.rejections.map((rejection) => rejection.keyId),
-      certificateSigners,
-      ...(openerId ? { openerId } : {}),
-    });
+    count(
+      view.approvals.map((approval) => approval.keyId),
+      view.rejections.map((rejection) => rejection.keyId),
+    );
   let counted: { file: EventFile; statement: Uint8Array } | undefined;
   const trustedTimes = new Map<string, string>();
   const timeProblems = new Map<string, string>();
   const decided = new Map<string, DecisionEvent>();
-  const keyOf = (keyId: string) => policy.keys.find((key) => key.keyId === keyId)?.spki ?? certificate.keyOf(keyId);
+  const keyOf = (keyId: string) => signers.keys.find((key) => key.keyId === keyId)?.spki ?? certificate.keyOf(keyId);
 
   for (const file of vouched) {
     const { event, source } = file;
@@ -320,7 +345,7 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
           break;
         }
         const spki = keyOf(event.keyId);
-        if (spki === undefined && policy.releaseManagerKeys.some((key) => key.keyId === event.keyId)) {
+        if (spki === undefined && signers.releaseManagerKeys.some((key) => key.keyId === event.keyId)) {
           refuse(source, 'decision-not-approver', `${source}: ${by} is a release manager in this policy, not an approver; their ${what} does not count.`);
           break;
         }
@@ -389,7 +414,10 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
         // The approvals the envelope carries: the ones the publication names, else (older files) every approval that counts so far.
         const named = event.signedBy?.map((keyId) => decided.get(keyId));
         const included = named ? named.filter((decision): decision is ApprovedEvent => decision?.type === 'approved') : view.approvals;
-        const evaluation = evaluatePolicy(policy, { approvals: included.map((approval) => approval.keyId), rejections: view.rejections.map((rejection) => rejection.keyId), certificateSigners, ...(openerId ? { openerId } : {}) });
+        const evaluation = count(
+          included.map((approval) => approval.keyId),
+          view.rejections.map((rejection) => rejection.keyId),
+        );
         if (counted && named !== undefined && included.length !== named.length) {
           refuse(
             source,
@@ -426,13 +454,15 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
   }
 
   const evaluation = evaluate();
-  if (view.frozen) view.tally = tallyWords(policy, evaluation);
+  if (view.frozen) view.tally = proposed ? policyChangeWords(policy, proposed, evaluation) : tallyWords(policy, evaluation);
   view.state = contested ? 'contested' : stateOf(view, evaluation, now.getTime() > expiresAt);
   view.actions = counting.trusted ? [...actionsByState[view.state]] : [];
   for (const file of files) if (!verdicts.has(file.source)) verdicts.set(file.source, { counts: true });
   return {
     view,
     policy,
+    ...(proposed ? { proposedPolicy: proposed } : {}),
+    signers,
     opened,
     openingSource: counting.file.source,
     ...(counted ? { statement: counted.statement, frozenSource: counted.file.source } : {}),
@@ -470,6 +500,31 @@ export function tallyWords(policy: Policy, evaluation: PolicyEvaluation): string
     .filter(([, count]) => count > 0)
     .map(([role, count]) => (count === 1 ? `${role} still needed` : `${count} more ${role} needed`));
   return [`${evaluation.counted.length} of ${policy.threshold} approvals`, ...rolesNeeded].join('; ');
+}
+
+/** "current policy 2 of 2 …; new policy 1 of 3": both counts of a policy ceremony. */
+function policyChangeWords(current: Policy, proposed: Policy, evaluation: PolicyEvaluation): string {
+  const both = evaluation as ReturnType<typeof evaluatePolicyChange>;
+  if (!both.current || !both.proposed) return tallyWords(current, evaluation);
+  return `current policy: ${tallyWords(current, both.current)}; new policy: ${tallyWords(proposed, both.proposed)}`;
+}
+
+/**
+ * The policy a policy ceremony proposes: valid (a policy that can never be
+ * met is refused here too), and the ceremony's one subject, by its digest.
+ */
+async function proposedPolicyOf(opened: OpenedEvent, dependencies: JudgeDependencies): Promise<{ policy: Policy } | { problem: string }> {
+  let proposed: Policy;
+  try {
+    proposed = await dependencies.loadPolicy(opened.proposedPolicy);
+  } catch (error) {
+    return { problem: `the policy this ceremony proposes cannot be used (${error instanceof Error ? error.message : String(error)}).` };
+  }
+  const [subject, ...others] = opened.artifacts;
+  if (others.length > 0 || subject?.name !== policyProposalSubjectName || subject.digest.sha256 !== proposed.digest || subject.reference !== undefined) {
+    return { problem: `a policy ceremony has exactly one subject, "${policyProposalSubjectName}" with the proposed policy's digest (sha256:${short(proposed.digest)}); this one names something else.` };
+  }
+  return { policy: proposed };
 }
 
 /**

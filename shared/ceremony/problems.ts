@@ -23,6 +23,7 @@ export const ceremonyProblemKinds = {
   'opening-opener-mismatch': 'finding',
   'opening-expiry-invalid': 'finding',
   'opening-contested': 'finding',
+  'opening-proposal-invalid': 'finding',
   'policy-untrusted': 'finding',
   'freeze-statement-invalid': 'finding',
   'freeze-blocked': 'finding',

@@ -148,6 +148,12 @@ export interface VerificationInput {
   crlProblems?: string[];
   /** The current time: CRL freshness, and the signing time of a certificate approver's signature without trusted time (when `at` is not given). Default: the clock. */
   now?: Date;
+  /**
+   * For a policy ceremony (issue 10): its envelope carries signatures of two policies' people, so a key this policy
+   * does not list is noted, not failed; and the statement names the policy it was approved under (the current one),
+   * which is given here when checking against the proposed policy. Default: this policy's digest.
+   */
+  policyChange?: { approvedUnder: string };
 }
 
 export interface VerificationDependencies {
@@ -332,6 +338,9 @@ export async function verifyRelease(input: VerificationInput, { signatureVerifie
         keyId: entry.keyid,
         message: `signatures[${index}] names the key of ${named.approverId} (keyid ${short(entry.keyid)}) but does not verify with it over this payload: the payload was changed after signing, or the signature belongs to another statement.`,
       });
+    } else if (input.policyChange) {
+      report.signatures.push({ index, keyId: entry.keyid, status: 'unknown-key', counted: false });
+      report.notes.push(`signatures[${index}] (keyid ${short(entry.keyid)}) is by a key of the other policy of this policy change; it does not count toward this one.`);
     } else {
       report.signatures.push({ index, keyId: entry.keyid, status: 'unknown-key', counted: false });
       fail({
@@ -478,7 +487,7 @@ export async function verifyRelease(input: VerificationInput, { signatureVerifie
       message: `At least ${minimum} "${role}" ${minimum === 1 ? 'approval is' : 'approvals are'} needed and ${missing} ${missing === 1 ? 'is' : 'are'} missing; ${holders.join(', ')} ${holders.length === 1 ? 'has' : 'have'} that role.`,
     });
   }
-  if (report.release && report.release.predicate.policy.digest.sha256 !== policy.digest) {
+  if (report.release && report.release.predicate.policy.digest.sha256 !== (input.policyChange?.approvedUnder ?? policy.digest)) {
     // Keys that happen to be in both policies do not make one policy's approval the other's: whoever changed the policy could have swapped a key.
     fail({
       code: 'policy-mismatch',

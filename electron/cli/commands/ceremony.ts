@@ -8,9 +8,11 @@ import { parsePkcs11Uri } from '../../../shared/pkcs11/uri';
 import { loadPolicyText } from '../../../shared/policy/policy';
 import { parseReleaseStatement } from '../../../shared/statement/statement';
 import { formatReport } from '../../../shared/verify/format';
+import { PolicyChainError, followPolicyChain, readPolicyChain } from '../../../shared/verify/policy-chain';
+import { policyChainFromStore } from '../../core/policy-trust/policy-chain';
 import { verifyRelease } from '../../../shared/verify/verify';
 import { appDataDir, ceremonyStoreDir } from '../../core/app-paths';
-import { type CeremonySigner, type LoadedCeremony } from '../../core/ceremony/ceremony-service';
+import type { CeremonyService, CeremonySigner, LoadedCeremony } from '../../core/ceremony/ceremony-service';
 import { describeLocations, ociScheme, parseOciTarget, verifyFromRegistry, type RegistryVerification } from '../../core/ceremony/verify-from-registry';
 import type { OciOptions } from '../../core/oci';
 import { createCore, modulesFromEnvironment } from '../../core/create-core';
@@ -42,6 +44,8 @@ export const ceremonyUsage = `  ceremony open --policy FILE --release NAME@VERSI
                                            write the combined envelope, one Sigstore bundle per approver, a summary;
                                            attach the envelope to each image of the release in its registry
 ${ceremonyBundleUsage}  verify --policy FILE --envelope FILE [--artifact FILE...] [--bundle FILE...] [--crl FILE...] [--json]
+         (or --policy-root FIRST.json --policy-chain FILE|--policy-chain-from-store instead of --policy: the policy
+          the chain of published policy ceremonies leads to from the first policy you trust)
                                            exit 0 only when the policy is met and every artifact matches;
                                            --bundle: the approvers' Sigstore bundles (time stamps, certificates);
                                            --crl: CRL files to use instead of fetching the policy's CRL URLs (offline)
@@ -168,27 +172,19 @@ export async function runCeremonyCommand(rest: string[], io: CliIo): Promise<num
   if (action === 'export') return runExport(args, io);
   if (action === 'import') return runImport(args, io);
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options });
-  let core: Core | undefined;
-  const startCore = async () => {
-    if (!core) {
-      const modules = modulesFromEnvironment(io.env);
-      core = createCore({ dataDir: appDataDir(io.env), shell: 'cli', version: conclaveVersion, env: io.env, ...(modules ? { modules } : {}) });
-      await core.ready;
-    }
-    return core;
-  };
   const storeDir = ceremonyStoreDir(io.env, values.store);
-  const service = localCeremonyService({ dataDir: appDataDir(io.env), storeDir, signer: tokenSigner(io, values['pin-env'], startCore) });
-  const id = () => {
-    if (positionals.length !== 1) throw new UsageError(`ceremony ${action} takes a ceremony id.`);
-    return positionals[0]!;
-  };
-  const requireKey = () => {
-    if (!values.key) throw new UsageError(`ceremony ${action} needs --key with your key's PKCS#11 URI.`);
-    return values.key;
-  };
-  const show = (ceremony: LoadedCeremony) => io.out(values.json ? `${JSON.stringify(ceremony.view, null, 2)}\n` : describe(ceremony.view));
-  try {
+  return withCeremonyService(io, { store: values.store, pinEnv: values['pin-env'] }, (service) => runWithService(service));
+
+  async function runWithService(service: CeremonyService): Promise<number> {
+    const id = () => {
+      if (positionals.length !== 1) throw new UsageError(`ceremony ${action} takes a ceremony id.`);
+      return positionals[0]!;
+    };
+    const requireKey = () => {
+      if (!values.key) throw new UsageError(`ceremony ${action} needs --key with your key's PKCS#11 URI.`);
+      return values.key;
+    };
+    const show = (ceremony: LoadedCeremony) => io.out(values.json ? `${JSON.stringify(ceremony.view, null, 2)}\n` : describe(ceremony.view));
     switch (action) {
       case 'open': {
         if (!values.policy || !values.release || (!values.artifact?.length && !values.image?.length)) throw new UsageError('ceremony open needs --policy, --release, at least one --artifact or --image, and --key.');
@@ -252,6 +248,27 @@ export async function runCeremonyCommand(rest: string[], io: CliIo): Promise<num
       default:
         throw new UsageError(`"ceremony ${action ?? ''}" is not a ceremony command.`);
     }
+  }
+}
+
+/**
+ * The ceremony engine of this machine for one command, signing with tokens
+ * (the token host starts only when a key is first used) and judging with the
+ * policies this machine trusts; the token host is stopped when `run` ends.
+ */
+export async function withCeremonyService<T>(io: CliIo, options: { store?: string | undefined; pinEnv?: string | undefined }, run: (service: CeremonyService) => Promise<T>): Promise<T> {
+  let core: Core | undefined;
+  const startCore = async () => {
+    if (!core) {
+      const modules = modulesFromEnvironment(io.env);
+      core = createCore({ dataDir: appDataDir(io.env), shell: 'cli', version: conclaveVersion, env: io.env, ...(modules ? { modules } : {}) });
+      await core.ready;
+    }
+    return core;
+  };
+  const service = localCeremonyService({ dataDir: appDataDir(io.env), storeDir: ceremonyStoreDir(io.env, options.store), signer: tokenSigner(io, options.pinEnv, startCore) });
+  try {
+    return await run(service);
   } finally {
     await core?.dispose();
   }
@@ -269,6 +286,10 @@ export async function runVerify(args: string[], io: CliIo): Promise<number> {
       'insecure-registry': options['insecure-registry'],
       bundle: { type: 'string', multiple: true },
       crl: { type: 'string', multiple: true },
+      'policy-root': { type: 'string' },
+      'policy-chain': { type: 'string' },
+      'policy-chain-from-store': { type: 'boolean', default: false },
+      store: options.store,
     },
   });
   const read = async (path: string, what: string) => {
@@ -278,11 +299,31 @@ export async function runVerify(args: string[], io: CliIo): Promise<number> {
       throw new ConclaveError('invalid-input', `Conclave cannot read the ${what} ${path}.`);
     }
   };
+  /**
+   * The policy to verify with: --policy as given, or the last policy of a chain of policy ceremonies that starts at
+   * --policy-root (issue 10), read from --policy-chain FILE or from the store.
+   */
+  const dependencies = { signatureVerifier: nodeSignatureVerifier, trustedTime: nodeTrustedTimeDependencies, certificates: { digester: nodeDigester, algorithmVerifier: nodeAlgorithmSignatureVerifier } };
+  const policyToVerifyWith = async () => {
+    const chained = values['policy-chain'] !== undefined || values['policy-chain-from-store'];
+    if (values.policy && (values['policy-root'] || chained)) throw new UsageError('give either --policy FILE, or --policy-root FIRST.json with --policy-chain FILE (or --policy-chain-from-store).');
+    if (values.policy) return loadPolicyText((await read(values.policy, 'policy file')).toString('utf8'), nodeDigester);
+    if (!values['policy-root'] || !chained) throw new UsageError('verify needs --policy FILE (the policy your team keeps), or --policy-root FIRST.json with --policy-chain FILE or --policy-chain-from-store.');
+    const root = await loadPolicyText((await read(values['policy-root'], 'root policy file')).toString('utf8'), nodeDigester);
+    const chain = values['policy-chain'] !== undefined ? readPolicyChain((await read(values['policy-chain'], 'policy chain file')).toString('utf8')) : await policyChainFromStore(localCeremonyService({ dataDir: appDataDir(io.env), storeDir: ceremonyStoreDir(io.env, values.store) }));
+    try {
+      const followed = await followPolicyChain(root, chain, nodeDigester, dependencies);
+      for (const step of followed.steps) io.err(`policy sha256:${step.from.slice(0, 12)}… → sha256:${step.to.slice(0, 12)}… (ceremony ${step.ceremonyId})\n`);
+      return followed.policy;
+    } catch (error) {
+      if (error instanceof PolicyChainError) throw new ConclaveError('policy-invalid', `NOT verified: ${error.message}`);
+      throw error;
+    }
+  };
   if (positionals.length > 0) {
     // An image in its registry (issue 6): the envelopes attached to it, checked against the policy with its digest as the artifact.
     if (positionals.length > 1 || !positionals[0]!.startsWith(ociScheme)) throw new UsageError(`verify takes one image, as oci://REGISTRY/REPOSITORY@sha256:DIGEST (not "${positionals.join(' ')}"); for files give --envelope FILE and --artifact FILE.`);
     if (values.envelope || values.artifact) throw new UsageError('verify oci://… reads the envelopes attached to the image in its registry: leave out --envelope and --artifact.');
-    if (!values.policy) throw new UsageError('verify needs --policy FILE: the policy your team keeps.');
     const reference = parseOciTarget(positionals[0]!);
     if (reference.digest === undefined) {
       const given = positionals[0]!.slice(ociScheme.length);
@@ -290,7 +331,7 @@ export async function runVerify(args: string[], io: CliIo): Promise<number> {
         `give the digest: conclave verify checks what you deploy, not what a tag points to now. ${given} names the tag ${reference.tag ?? 'latest'}; deploy by digest and verify that digest: oci://${reference.registry}/${reference.repository}@sha256:<digest> (crane digest ${given}, or docker buildx imagetools inspect ${given}, prints it).`,
       );
     }
-    const policy = await loadPolicyText((await read(values.policy, 'policy file')).toString('utf8'), nodeDigester);
+    const policy = await policyToVerifyWith();
     // The registry carries the combined envelope; approvers' time stamps and certificates come from their bundles, as for files.
     const material = await verificationMaterial(policy, { bundles: values.bundle ?? [], crls: values.crl ?? [] });
     const result = await verifyFromRegistry({ ...reference, digest: reference.digest }, policy, registryOptions(io, values['insecure-registry']), {
@@ -300,8 +341,8 @@ export async function runVerify(args: string[], io: CliIo): Promise<number> {
     io.out(values.json ? `${JSON.stringify(registryVerificationJson(result), null, 2)}\n` : describeRegistryVerification(result));
     return result.ok ? 0 : 1;
   }
-  if (!values.policy || !values.envelope) throw new UsageError('verify needs --policy FILE and --envelope FILE, or --policy FILE and an image as oci://REGISTRY/REPOSITORY@sha256:DIGEST.');
-  const policy = await loadPolicyText((await read(values.policy, 'policy file')).toString('utf8'), nodeDigester);
+  if (!values.envelope) throw new UsageError('verify needs --policy FILE and --envelope FILE, or --policy FILE and an image as oci://REGISTRY/REPOSITORY@sha256:DIGEST.');
+  const policy = await policyToVerifyWith();
   const envelope = new Uint8Array(await read(values.envelope, 'envelope file'));
   const artifactPaths = values.artifact ?? [];
   const hashed = await hashFiles(artifactPaths, { algorithms: ['sha256'] });

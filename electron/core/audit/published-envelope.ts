@@ -9,6 +9,7 @@ import { publishedEnvelopeText } from '../../../shared/ceremony/published-envelo
 import { makeEnvelope, type Envelope } from '../../../shared/dsse/envelope';
 import { fromBase64 } from '../../../shared/encoding/base64';
 import { verifyRelease, type VerificationReport } from '../../../shared/verify/verify';
+import { verifyPolicyChange } from '../../../shared/verify/policy-chain';
 import { nodeAlgorithmSignatureVerifier, nodeDigester, nodeSignatureVerifier, nodeTrustedTimeDependencies } from '../crypto/node-crypto';
 import type { LoadedCeremony } from '../ceremony/ceremony-service';
 
@@ -41,6 +42,12 @@ export async function checkPublishedEnvelope(ceremony: LoadedCeremony, at?: Date
   const certificates = Object.fromEntries(
     approvals.flatMap((approval) => (approval.certificates && ceremony.certificateSigners.has(approval.keyId) ? [[approval.keyId, approval.certificates.map((certificate) => fromBase64(certificate))]] : [])),
   );
+  const dependencies = { signatureVerifier: nodeSignatureVerifier, trustedTime: nodeTrustedTimeDependencies, certificates: { digester: nodeDigester, algorithmVerifier: nodeAlgorithmSignatureVerifier } };
+  // A policy ceremony's envelope must meet the current policy and the one it proposes (issue 10).
+  if (ceremony.proposedPolicy) {
+    const report = await verifyPolicyChange({ envelope, current: policy, proposed: ceremony.proposedPolicy, ...(at ? { at } : {}), timestamps }, dependencies);
+    return { envelope, digest, sameAsPublished: view.published?.envelopeDigest === digest, report };
+  }
   const report = await verifyRelease(
     {
       envelope,
@@ -52,7 +59,7 @@ export async function checkPublishedEnvelope(ceremony: LoadedCeremony, at?: Date
       certificates,
       ...(ceremony.revocation ? { crls: ceremony.revocation.crls, crlProblems: ceremony.revocation.problems } : {}),
     },
-    { signatureVerifier: nodeSignatureVerifier, trustedTime: nodeTrustedTimeDependencies, certificates: { digester: nodeDigester, algorithmVerifier: nodeAlgorithmSignatureVerifier } },
+    dependencies,
   );
   return { envelope, digest, sameAsPublished: view.published?.envelopeDigest === digest, report };
 }

@@ -11,6 +11,7 @@ import { basename, join } from 'node:path';
 import { CeremonyEvent, decisionPayloadTypeOf, eventPayloadType, rejectionDocument, type ArtifactRecord, type FrozenEvent, type OpenedEvent } from '../../../shared/ceremony/events';
 import { JudgeError, judgeCeremony, type JudgedCeremony, type JudgeDependencies, type JudgeInput } from '../../../shared/ceremony/judge';
 import { statementFromOpening } from '../../../shared/ceremony/release-statement';
+import { policyProposalSubjectName } from '../../../shared/policy/rotation';
 import type { CeremonyAction, CeremonyView } from '../../../shared/ceremony/view';
 import type { CeremonyProblem } from '../../../shared/ceremony/problems';
 import { makeEnvelope } from '../../../shared/dsse/envelope';
@@ -203,6 +204,43 @@ export class CeremonyService {
     return this.load(id);
   }
 
+  /**
+   * Opens a policy ceremony (issue 10): its one subject is the proposed policy
+   * document, by digest; it is frozen at once, and counts once the current
+   * policy's threshold and the proposed policy's threshold have both
+   * approved. Publishing it makes every machine that trusts the current
+   * policy trust the proposed one.
+   */
+  async proposePolicy(input: { policyPath: string; proposedPolicyPath: string; openerKeyUri: string }): Promise<LoadedCeremony> {
+    const policy = await readPolicyFile(input.policyPath);
+    await this.requireTrusted(policy);
+    const proposed = await readPolicyFile(input.proposedPolicyPath);
+    if (proposed.digest === policy.digest) throw new ConclaveError('invalid-input', 'The proposed policy is the current policy: there is nothing to change.');
+    const opener = await this.identify(policy, input.openerKeyUri);
+    const blocked = openerMakesImpossible(policy, opener.name);
+    if (blocked) throw new ConclaveError('forbidden', blocked);
+    await this.signer.unlock?.(input.openerKeyUri);
+    const at = this.now();
+    const id = newCeremonyId(at);
+    const opened: OpenedEvent = {
+      ceremonyId: id,
+      type: 'opened',
+      at: at.toISOString(),
+      release: { name: 'conclave-policy', version: proposed.digest.slice(0, 16), purl: releasePurlOf({ name: 'conclave-policy', version: proposed.digest.slice(0, 16) }) },
+      policy: policy.document,
+      policyDigest: policy.digest,
+      artifacts: [{ name: policyProposalSubjectName, size: canonicalJsonBytes(proposed.document).length, digest: { sha256: proposed.digest } }],
+      provenance: [],
+      findings: [],
+      expiresAt: new Date(at.getTime() + policy.ceremony.maxOpenHours * 3600_000).toISOString(),
+      openedBy: opener.name,
+      actorKeyId: opener.keyId,
+      proposedPolicy: proposed.document,
+    };
+    await this.appendSigned([opened, this.frozenEvent(opened, policy, [], this.now(), opener.keyId)], input.openerKeyUri, opener);
+    return this.load(id);
+  }
+
   /** Builds the release statement and fixes its bytes. A failing finding blocks this unless the policy allows an override, which is recorded. */
   async freeze(id: string, options: { keyUri: string; overrideReason?: string }): Promise<LoadedCeremony> {
     const ceremony = await this.load(id);
@@ -248,7 +286,7 @@ export class CeremonyService {
   async approve(id: string, keyUri: string, options: { statementDigest?: string } = {}): Promise<LoadedCeremony> {
     const ceremony = await this.decidable(id, 'approve', options.statementDigest);
     const { view, policy, statement } = ceremony;
-    const approver = await this.identify(policy, keyUri, { mustBeApprover: true });
+    const approver = await this.identify(ceremony.signers, keyUri, { mustBeApprover: true });
     if (view.openedBy === approver.name && !policy.separationOfDuties.openerMayApprove) {
       throw new ConclaveError('forbidden', `${approver.name} opened this ceremony, and the policy does not let the opener approve it. Another approver must sign.`);
     }
@@ -314,8 +352,8 @@ export class CeremonyService {
   /** A rejection or a withdrawal: a signed document naming the ceremony, the statement and the reason, then its event. */
   private async decide(id: string, keyUri: string, type: 'rejected' | 'withdrawn', reason: string, options: { statementDigest?: string }): Promise<LoadedCeremony> {
     const ceremony = await this.decidable(id, type === 'rejected' ? 'reject' : 'withdraw', options.statementDigest);
-    const { view, policy } = ceremony;
-    const approver = await this.identify(policy, keyUri, { mustBeApprover: true });
+    const { view } = ceremony;
+    const approver = await this.identify(ceremony.signers, keyUri, { mustBeApprover: true });
     if (type === 'withdrawn' && !view.approvals.some((approval) => approval.keyId === approver.keyId)) {
       throw new ConclaveError('invalid-input', `${approver.name} has no approval in ceremony ${id} to withdraw${view.rejections.some((rejection) => rejection.keyId === approver.keyId) ? ': they rejected it' : ''}.`);
     }
@@ -427,13 +465,24 @@ export class CeremonyService {
    */
   async judge(id: string, files: readonly StoredEvent[], unreadable: JudgeInput['unreadable'] = []): Promise<LoadedCeremony> {
     const trustedPolicies = await this.trustedPolicies();
+    const supersededPolicies = await this.policyTrust?.supersededPolicies();
+    let judged: JudgedCeremony;
     try {
-      const judged = await judgeCeremony({ ceremonyId: id, files, unreadable, now: this.now(), ...(trustedPolicies ? { trustedPolicies } : {}) }, this.judgeDependencies);
-      return { ...judged, events: files };
+      judged = await judgeCeremony(
+        { ceremonyId: id, files, unreadable, now: this.now(), ...(trustedPolicies ? { trustedPolicies } : {}), ...(supersededPolicies ? { supersededPolicies } : {}) },
+        this.judgeDependencies,
+      );
     } catch (error) {
       if (error instanceof JudgeError) throw new UnbelievableCeremonyError(error.message, error.problems);
       throw error;
     }
+    // A policy ceremony that counts as published here changes what this machine trusts (issue 10).
+    const { view, proposedPolicy } = judged;
+    const adopted = proposedPolicy !== undefined && trustedPolicies?.has(proposedPolicy.digest) === true && supersededPolicies?.has(judged.policy.digest) === true;
+    if (proposedPolicy && view.published && view.policyTrusted === true && !adopted) {
+      await this.policyTrust?.adopt(`${JSON.stringify(proposedPolicy.document, null, 2)}\n`, judged.policy.digest, view.published.at, id);
+    }
+    return { ...judged, events: files };
   }
 
   private readonly judgeDependencies: JudgeDependencies = {
@@ -642,9 +691,12 @@ interface EventAuthor {
   certificates?: Uint8Array[];
 }
 
-/** Where trust in policies is kept on this machine (policy-trust.ts). */
+/** Where trust in policies is kept on this machine (policy-trust/policy-folder.ts). */
 export interface PolicyTrust {
   trustedDigests(): Promise<ReadonlySet<string>>;
+  supersededPolicies(): Promise<ReadonlyMap<string, string>>;
+  /** A published policy ceremony under a trusted policy: trust the policy it proposes, and keep the one it replaces for ceremonies opened before `at`. */
+  adopt(proposedText: string, replaced: string, at: string, ceremonyId: string): Promise<void>;
 }
 
 const noTrustedTimeMaxLength = 1024;

@@ -9,21 +9,64 @@
  * The folder is the user's own (the data folder is created 0700), so another
  * user on the machine cannot add to it.
  */
-import { mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { z } from 'zod';
 import type { PolicySummary } from '../../../shared/api/contract';
 import { describePolicy } from '../../../shared/policy/describe';
 import { loadPolicyText, type Policy } from '../../../shared/policy/policy';
+import { parseJsonText } from '../../../shared/json/parse';
 import { writeFileAtomically } from '../atomic-file';
 import { nodeDigester } from '../crypto/node-crypto';
 import { readPolicyFile } from '../ceremony/policy-file';
 import type { PolicyTrust } from '../ceremony/ceremony-service';
 
+/** Policies a policy ceremony replaced: digest → when, and by which ceremony. */
+const SupersededRecord = z.record(z.string().regex(/^[0-9a-f]{64}$/), z.object({ at: z.iso.datetime({ offset: true }), ceremonyId: z.string(), by: z.string().regex(/^[0-9a-f]{64}$/) }).strict());
+
 export class PolicyFolder implements PolicyTrust {
   readonly dir: string;
+  /** Replaced policies are kept here, out of the trusted list, for the ceremonies opened under them before the change. */
+  private readonly supersededDir: string;
+  private readonly supersededPath: string;
+  /** Changes to the folder one at a time: two adoptions must not lose each other's record. */
+  private changing: Promise<unknown> = Promise.resolve();
 
   constructor(dataDir: string) {
     this.dir = join(dataDir, 'policies');
+    this.supersededDir = join(this.dir, 'superseded');
+    this.supersededPath = join(this.supersededDir, 'superseded.json');
+  }
+
+  async supersededPolicies(): Promise<ReadonlyMap<string, string>> {
+    return new Map(Object.entries(await this.readSuperseded()).map(([digest, entry]) => [digest, entry.at]));
+  }
+
+  private async readSuperseded(): Promise<z.output<typeof SupersededRecord>> {
+    try {
+      return SupersededRecord.parse(parseJsonText(await readFile(this.supersededPath, 'utf8'), { maxBytes: 1024 * 1024 }));
+    } catch {
+      return {};
+    }
+  }
+
+  /**
+   * A published policy ceremony under a policy trusted here (issue 10): the
+   * policy it proposes becomes trusted, and the one it replaces is kept only
+   * for the ceremonies opened before `at`.
+   */
+  adopt(proposedText: string, replaced: string, at: string, ceremonyId: string): Promise<void> {
+    const next = this.changing.then(async () => {
+      const { policy } = await this.trust(proposedText);
+      const superseded = await this.readSuperseded();
+      if (superseded[replaced]) return;
+      const old = (await this.list()).find((entry) => entry.digest === replaced);
+      await mkdir(this.supersededDir, { recursive: true, mode: 0o700 });
+      if (old) await rename(old.path, join(this.supersededDir, basename(old.path)));
+      await writeFileAtomically(this.supersededPath, `${JSON.stringify({ ...superseded, [replaced]: { at, ceremonyId, by: policy.digest } }, null, 2)}\n`, 0o600);
+    });
+    this.changing = next.catch(() => undefined);
+    return next;
   }
 
   /** Every policy in the folder that still loads, by file name order. A file that no longer loads is not trusted. */
