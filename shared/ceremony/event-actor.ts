@@ -17,7 +17,7 @@ import { fromBase64 } from '../encoding/base64';
 import type { SignatureVerifier } from '../keys/signature-verifier';
 import type { CertificateSigner } from '../policy/certificate-signer';
 import { eventSignerOf, type Policy } from '../policy/policy';
-import { eventPayloadType, type CeremonyEvent } from './events';
+import { ceremonyEventKinds, eventPayloadType, isDecisionEvent, type CeremonyEvent } from './events';
 
 export type EventActorProblem = 'unsigned' | 'unknown-signer' | 'certificate-refused' | 'not-the-decider' | 'signature-invalid';
 
@@ -39,7 +39,7 @@ const short = (hex: string) => `${hex.slice(0, 12)}…`;
 /** The certificate approver behind an approval or rejection, when its certificate checked out for this very key. */
 function certificateSignerOf(event: CeremonyEvent, keyId: string, options: EventActorOptions): { id: string; spki: Uint8Array; as: 'approver' } | undefined {
   const resolved = options.certificateSigner;
-  if ((event.type !== 'approved' && event.type !== 'rejected') || !event.certificates || !resolved?.ok || resolved.keyId !== keyId || event.keyId !== keyId) return undefined;
+  if (!isDecisionEvent(event) || !event.certificates || !resolved?.ok || resolved.keyId !== keyId || event.keyId !== keyId) return undefined;
   return { id: resolved.approverId, spki: resolved.spki, as: 'approver' };
 }
 
@@ -49,14 +49,15 @@ export async function checkEventActor(envelope: Envelope, event: CeremonyEvent, 
   const signer = eventSignerOf(policy, keyId) ?? certificateSignerOf(event, keyId, options);
   if (!signer) {
     const refused = options.certificateSigner;
-    if ((event.type === 'approved' || event.type === 'rejected') && event.certificates && refused && !refused.ok) {
-      const what = event.type === 'approved' ? 'approval' : 'rejection';
+    if (isDecisionEvent(event) && event.certificates && refused && !refused.ok) {
+      const what = ceremonyEventKinds[event.type].noun;
       return { ok: false, problem: 'certificate-refused', reason: `this ${what} is signed with key ${short(keyId)} and carries ${refused.approverId ? `${refused.approverId}'s` : 'a'} certificate, which does not count: ${refused.reason}` };
     }
     return { ok: false, problem: 'unknown-signer', reason: `this ${event.type} event is signed with key ${short(keyId)}, which the ceremony's policy does not list.` };
   }
-  if ((event.type === 'approved' || event.type === 'rejected') && event.keyId !== keyId) {
-    return { ok: false, problem: 'not-the-decider', reason: `this ${event.type === 'approved' ? 'approval' : 'rejection'} by key ${short(event.keyId)} is signed by ${signer.id} instead.` };
+  // A decision (approval, rejection, withdrawal) is signed by the very key that decided: nobody decides for another.
+  if (isDecisionEvent(event) && event.keyId !== keyId) {
+    return { ok: false, problem: 'not-the-decider', reason: `this ${ceremonyEventKinds[event.type].noun} by key ${short(event.keyId)} is signed by ${signer.id} instead.` };
   }
   const signed = pae(eventPayloadType, envelopePayload(envelope));
   for (const signature of envelope.signatures) {

@@ -190,6 +190,8 @@ export function rejectionDocument(event: Pick<RejectedEvent, 'ceremonyId' | 'sta
   return { ceremonyId: event.ceremonyId, statementDigest: event.statementDigest, reason: event.reason };
 }
 
+export const isDecisionEvent = (event: CeremonyEvent): event is DecisionEvent => ceremonyEventKinds[event.type].decision;
+
 /** The payload type a decision's own signature is made over, and the bytes it signs besides the statement. */
 export function decisionPayloadTypeOf(type: DecisionEvent['type'], statementPayloadType: string): string {
   return type === 'approved' ? statementPayloadType : type === 'rejected' ? rejectionPayloadType : withdrawalPayloadType;

@@ -40,9 +40,9 @@ import { parseReleaseStatement } from '../statement/statement';
 import { verifyApprovalTime, type TrustedTimeDependencies } from '../timestamp/approval-time';
 import { checkEventActor, type EventActorProblem } from './event-actor';
 import type { EventFile } from './event-file';
-import { ceremonyEventKinds, decisionPayloadTypeOf, rejectionDocument, type ApprovedEvent, type CeremonyEvent, type DecisionEvent, type FrozenEvent, type OpenedEvent } from './events';
+import { ceremonyEventKinds, decisionPayloadTypeOf, isDecisionEvent, rejectionDocument, type ApprovedEvent, type CeremonyEvent, type DecisionEvent, type FrozenEvent, type OpenedEvent } from './events';
 import { publishedEnvelopeText } from './published-envelope';
-import type { CeremonyProblem, CeremonyProblemCode } from './problems';
+import { problemReason, type CeremonyProblem, type CeremonyProblemCode } from './problems';
 import { statementFromOpening } from './release-statement';
 import { actionsByState, type CeremonyState, type CeremonyView } from './view';
 
@@ -123,7 +123,6 @@ export function compareEventFiles(a: EventFile, b: EventFile): number {
   return a.event.at.localeCompare(b.event.at) || ceremonyEventKinds[a.event.type].order - ceremonyEventKinds[b.event.type].order || a.source.localeCompare(b.source);
 }
 
-const isDecision = (event: CeremonyEvent): event is DecisionEvent => ceremonyEventKinds[event.type].decision;
 
 export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDependencies): Promise<JudgedCeremony> {
   const problems: CeremonyProblem[] = [];
@@ -137,6 +136,7 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
 
   // A byte-identical copy of an event under another name is the same event: it counts once (copying a file must not contest or repeat anything).
   const seenPayloads = new Map<string, string>();
+  const copies: { source: string; of: string }[] = [];
   const files: EventFile[] = [];
   for (const file of [...input.files].sort(compareEventFiles)) {
     if (file.event.ceremonyId !== input.ceremonyId) {
@@ -145,7 +145,7 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
     }
     const copyOf = seenPayloads.get(file.envelope.payload);
     if (copyOf !== undefined) {
-      refuse(file.source, 'event-copy', `${file.source} is a copy of ${copyOf}; it counts once.`);
+      copies.push({ source: file.source, of: copyOf });
       continue;
     }
     seenPayloads.set(file.envelope.payload, file.source);
@@ -316,6 +316,14 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
       else refuse(source, 'event-after-end', `${source} (${ceremonyEventKinds[event.type].noun}) came after the ceremony was ${view.published ? 'published' : 'cancelled'}; it does not count.`);
       continue;
     }
+    if (contested && event.type !== 'cancelled') {
+      refuse(source, 'event-contested', `${source} (${ceremonyEventKinds[event.type].noun}) belongs to a ceremony two openings claim; only a cancellation counts in it.`);
+      continue;
+    }
+    if (!ceremonyEventKinds[event.type].decision && event.type !== 'opened' && Date.parse(event.at) < Date.parse(opened.at)) {
+      refuse(source, 'event-before-opening', `${source} (${ceremonyEventKinds[event.type].noun}) is dated before the ceremony was opened; it does not count.`);
+      continue;
+    }
     switch (event.type) {
       case 'opened':
         break;
@@ -418,6 +426,10 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
           included.map((approval) => approval.keyId),
           view.rejections.map((rejection) => rejection.keyId),
         );
+        if (Date.parse(event.at) > expiresAt) {
+          refuse(source, 'publication-after-expiry', `${source} publishes the ceremony after it expired (${opened.expiresAt}); approvals cannot be published after the deadline, so the publication does not count. Open a new ceremony.`);
+          break;
+        }
         if (counted && named !== undefined && included.length !== named.length) {
           refuse(
             source,
@@ -455,9 +467,17 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
 
   const evaluation = evaluate();
   if (view.frozen) view.tally = proposed ? policyChangeWords(policy, proposed, evaluation) : tallyWords(policy, evaluation);
-  view.state = contested ? 'contested' : stateOf(view, evaluation, now.getTime() > expiresAt);
-  view.actions = counting.trusted ? [...actionsByState[view.state]] : [];
+  const pastExpiry = now.getTime() > expiresAt;
+  view.state = contested && !view.cancelled ? 'contested' : stateOf(view, evaluation, pastExpiry);
+  // Past the deadline nothing but a cancellation can count, whatever the state says.
+  view.actions = counting.trusted ? actionsByState[view.state].filter((action) => !pastExpiry || action === 'cancel') : [];
   for (const file of files) if (!verdicts.has(file.source)) verdicts.set(file.source, { counts: true });
+  // A copy is judged as its original: a copy of a forgery is a forgery, a copy of a counting event merely counts once.
+  for (const copy of copies) {
+    const original = verdicts.get(copy.of);
+    if (original && !original.counts) refuse(copy.source, original.problem.code, `${copy.source} is a copy of ${copy.of}, which does not count: ${problemReason(original.problem)}`);
+    else refuse(copy.source, 'event-copy', `${copy.source} is a copy of ${copy.of}; it counts once.`);
+  }
   return {
     view,
     policy,
@@ -486,9 +506,10 @@ const sourceOf = (files: EventFile[], event: CeremonyEvent) => files.find((file)
 function stateOf(view: CeremonyView, evaluation: PolicyEvaluation, pastExpiry: boolean): CeremonyState {
   if (view.published) return 'published';
   if (view.cancelled) return 'cancelled';
-  if (view.frozen && evaluation.satisfied) return 'approved';
   if (view.frozen && evaluation.impossible) return 'rejected';
+  // An approval that was never published by the deadline cannot be published after it (verify's 'expired').
   if (pastExpiry) return 'expired';
+  if (view.frozen && evaluation.satisfied) return 'approved';
   return view.frozen ? 'frozen' : 'open';
 }
 
@@ -597,7 +618,7 @@ async function certificateDecisions(files: EventFile[], policy: Policy, now: Dat
   const signers = new Map<string, CertificateSigner>();
   const times = new Map<string, Awaited<ReturnType<typeof verifyApprovalTime>>>();
   const listed = new Set(policy.keys.map((key) => key.keyId));
-  const byCertificate = files.filter((file): file is EventFile & { event: DecisionEvent } => isDecision(file.event) && file.event.certificates !== undefined && !listed.has(file.event.keyId));
+  const byCertificate = files.filter((file): file is EventFile & { event: DecisionEvent } => isDecisionEvent(file.event) && file.event.certificates !== undefined && !listed.has(file.event.keyId));
   let revocation: { crls: Uint8Array[]; problems: string[] } | undefined;
   if (byCertificate.length > 0 && policy.certificateApprovers.length > 0) {
     revocation = dependencies.revocation ? await dependencies.revocation(policy) : undefined;

@@ -18,6 +18,8 @@ export const ceremonyProblemKinds = {
   'event-not-the-decider': 'finding',
   'event-signature-invalid': 'finding',
   'event-copy': 'note',
+  'event-before-opening': 'finding',
+  'event-contested': 'note',
   'opening-policy-invalid': 'finding',
   'opening-policy-digest': 'finding',
   'opening-opener-mismatch': 'finding',
@@ -44,6 +46,7 @@ export const ceremonyProblemKinds = {
   'publication-premature': 'finding',
   'publication-envelope-mismatch': 'finding',
   'publication-second': 'finding',
+  'publication-after-expiry': 'finding',
 } as const;
 
 export type CeremonyProblemCode = keyof typeof ceremonyProblemKinds;

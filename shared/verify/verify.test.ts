@@ -130,11 +130,12 @@ describe('verifyRelease', () => {
     expect(late.failures[0]!.message).toMatch(/c-1 expired at 2025-06-05T09:00:00/);
   });
 
-  it('notes when the statement names another policy than the one verified against', async () => {
+  it('fails when the statement names another policy than the one verified against, even signed by keys both share (issue 10)', async () => {
     const otherPolicy = freezeStatement(buildReleaseStatement(statementInput()));
     const report = await verify(envelopeText([signatureEntry(alice, { over: otherPolicy }), signatureEntry(carol, { over: otherPolicy })], { payload: otherPolicy }));
-    expect(report.ok).toBe(true);
-    expect(report.notes.join('\n')).toMatch(/approved under policy 0000000000000000…/);
+    expect(report.ok).toBe(false);
+    expect(codes(report)).toEqual(['policy-mismatch']);
+    expect(report.failures[0]!.message).toMatch(/approved under policy sha256:0{16}…, not the one given/);
   });
 
   it('accepts a foreign in-toto statement only when asked to', async () => {

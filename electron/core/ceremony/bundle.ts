@@ -204,7 +204,9 @@ export async function importCeremonyBundle(service: CeremonyService, bundle: Cer
   for (const candidate of judged) {
     const verdict = merged.verdicts.get(candidate.name);
     // An honest event that does not count (an approval made after expiry, a decision made twice) is kept as history; anything false is refused.
-    if (verdict && !verdict.counts && isFinding(verdict.problem)) report.refused.push({ name: candidate.name, code: verdict.problem.code, reason: problemReason(verdict.problem) });
+    // A new ceremony that two openings claim arrives contested, as it is on the machine it came from.
+    const contestedHere = verdict && !verdict.counts && verdict.problem.code === 'opening-contested' && !storedOpening;
+    if (verdict && !verdict.counts && isFinding(verdict.problem) && !contestedHere) report.refused.push({ name: candidate.name, code: verdict.problem.code, reason: problemReason(verdict.problem) });
     else accepted.push(candidate);
   }
   report.newCeremony = !storedOpening && accepted.some((candidate) => candidate.event.type === 'opened');

@@ -9,7 +9,7 @@
  * The folder is the user's own (the data folder is created 0700), so another
  * user on the machine cannot add to it.
  */
-import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import type { PolicySummary } from '../../../shared/api/contract';
@@ -69,6 +69,9 @@ export class PolicyFolder implements PolicyTrust {
     return next;
   }
 
+  /** The last listing, kept while no file in the folder changed: every ceremony load asks for the trusted digests. */
+  private listed?: { key: string; summaries: (PolicySummary & { policy: Policy })[] };
+
   /** Every policy in the folder that still loads, by file name order. A file that no longer loads is not trusted. */
   async list(): Promise<(PolicySummary & { policy: Policy })[]> {
     let names: string[];
@@ -77,6 +80,9 @@ export class PolicyFolder implements PolicyTrust {
     } catch {
       return [];
     }
+    const stats = await Promise.all(names.map((name) => stat(join(this.dir, name)).then((info) => `${name}:${info.size}:${info.mtimeMs}`, () => `${name}:gone`)));
+    const key = stats.join('|');
+    if (this.listed?.key === key) return this.listed.summaries;
     const summaries: (PolicySummary & { policy: Policy })[] = [];
     for (const name of names) {
       const path = join(this.dir, name);
@@ -87,6 +93,7 @@ export class PolicyFolder implements PolicyTrust {
         // A file that is no longer a valid policy is neither offered nor trusted.
       }
     }
+    this.listed = { key, summaries };
     return summaries;
   }
 
