@@ -307,6 +307,88 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
   const decided = new Map<string, DecisionEvent>();
   const keyOf = (keyId: string) => signers.keys.find((key) => key.keyId === keyId)?.spki ?? certificate.keyOf(keyId);
 
+  /**
+   * One decision, once the statement that counts is known. A decision dated
+   * before the freeze (an approver's clock behind, an air-gapped laptop) is
+   * held until the freeze and judged right after it: it signs the frozen
+   * statement, so it cannot have been made before it.
+   */
+  const decide = async (file: EventFile & { event: DecisionEvent }): Promise<void> => {
+    const { event, source } = file;
+    const what = ceremonyEventKinds[event.type].noun;
+    const by = actorIdOf(event.keyId) ?? `key ${short(event.keyId)}`;
+    if (!counted || !view.frozen) {
+      refuse(source, 'decision-before-freeze', `${source}: ${a(what)} made before the statement was frozen does not count.`);
+      return;
+    }
+    if (event.statementDigest !== view.frozen.statementDigest) {
+      refuse(source, 'decision-other-statement', `${source}: ${a(what)} by ${by} of another statement (${short(event.statementDigest)}) does not count.`);
+      return;
+    }
+    const spki = keyOf(event.keyId);
+    if (spki === undefined && signers.releaseManagerKeys.some((key) => key.keyId === event.keyId)) {
+      refuse(source, 'decision-not-approver', `${source}: ${by} is a release manager in this policy, not an approver; their ${what} does not count.`);
+      return;
+    }
+    const signed = event.type === 'approved' ? pae(view.frozen.payloadType, counted.statement) : pae(decisionPayloadTypeOf(event.type, view.frozen.payloadType), canonicalJsonBytes(rejectionDocument(event)));
+    let signature: Uint8Array | undefined;
+    try {
+      signature = fromBase64(event.signature);
+    } catch {
+      signature = undefined;
+    }
+    if (spki === undefined || signature === undefined || !(await dependencies.signatureVerifier.verify(spki, signed, signature))) {
+      refuse(source, 'decision-signature-invalid', `${source}: the ${what} by ${by} has no valid signature of their key over this ceremony's ${event.type === 'approved' ? 'statement' : what}; it does not count.`);
+      return;
+    }
+    let decidedAt = event.at;
+    if (event.type === 'approved') {
+      const time = event.timestamp === undefined ? { ok: false as const, reason: event.noTrustedTime ?? 'no time stamp' } : (certificate.times.get(source) ?? (await verifyApprovalTime(event.timestamp, signature, policy, dependencies.trustedTime)));
+      if (time.ok) {
+        trustedTimes.set(source, time.genTime.toISOString());
+        decidedAt = time.genTime.toISOString();
+      } else {
+        timeProblems.set(source, time.reason);
+        if (policy.timestamping?.required) {
+          refuse(source, 'decision-no-trusted-time', `${source}: the approval by ${by} has no trusted time (${time.reason}), and the policy requires one; it does not count.`);
+          return;
+        }
+      }
+    }
+    if (Date.parse(decidedAt) > expiresAt) {
+      refuse(source, 'decision-after-expiry', `${source}: the ${what} by ${by} came after the ceremony expired; it does not count.`);
+      return;
+    }
+    const standing = decided.get(event.keyId);
+    if (event.type === 'withdrawn') {
+      if (standing?.type !== 'approved') {
+        refuse(source, 'withdrawal-without-approval', `${source}: ${by} withdrew an approval they had not given; it does not count.`);
+        return;
+      }
+      decided.delete(event.keyId);
+      view.approvals = view.approvals.filter((approval) => approval !== standing);
+      trustedTimes.delete(sourceOf(files, standing));
+      verdicts.set(source, { counts: true });
+      return;
+    }
+    if (standing) {
+      // One key, one standing decision: a second approval adds nothing, and a change of mind is not silently accepted.
+      // The same decision again (an approval made on two machines, a retried command) is not news: it counts once, quietly.
+      if (standing.type === event.type) verdicts.set(source, { counts: false, problem: { code: 'decision-repeated', source, message: `${source}: ${by} already ${ceremonyEventKinds[standing.type].past}; it counts once.` } });
+      else refuse(source, 'decision-changed', `${source}: ${by} already ${ceremonyEventKinds[standing.type].past}; their first decision counts${standing.type === 'approved' ? ' (withdraw it first to change it)' : ''}.`);
+      return;
+    }
+    if (event.type === 'approved' && event.timestamp !== undefined && !trustedTimes.has(source)) {
+      problems.push({ code: 'decision-time-unverified', source, message: `${source}: the approval by ${by} carries a time stamp that does not check out (${timeProblems.get(source) ?? 'unknown reason'}); it counts, without trusted time.` });
+    }
+    decided.set(event.keyId, event);
+    if (event.type === 'approved') view.approvals.push(event);
+    else view.rejections.push(event);
+    verdicts.set(source, { counts: true });
+    return;
+  };
+  const heldForFreeze: (EventFile & { event: DecisionEvent })[] = [];
+
   for (const file of vouched) {
     const { event, source } = file;
     if (verdicts.has(source)) continue;
@@ -337,83 +419,15 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
         counted = freeze;
         view.frozen = { at: event.at, payloadType: event.payloadType, statement: event.statement, statementDigest: event.statementDigest, overrides: event.overrides };
         verdicts.set(source, { counts: true });
+        for (const held of heldForFreeze.splice(0)) await decide(held);
         break;
       }
       case 'approved':
       case 'rejected':
-      case 'withdrawn': {
-        const what = ceremonyEventKinds[event.type].noun;
-        const by = actorIdOf(event.keyId) ?? `key ${short(event.keyId)}`;
-        if (!counted || !view.frozen) {
-          refuse(source, 'decision-before-freeze', `${source}: ${a(what)} made before the statement was frozen does not count.`);
-          break;
-        }
-        if (event.statementDigest !== view.frozen.statementDigest) {
-          refuse(source, 'decision-other-statement', `${source}: ${a(what)} by ${by} of another statement (${short(event.statementDigest)}) does not count.`);
-          break;
-        }
-        const spki = keyOf(event.keyId);
-        if (spki === undefined && signers.releaseManagerKeys.some((key) => key.keyId === event.keyId)) {
-          refuse(source, 'decision-not-approver', `${source}: ${by} is a release manager in this policy, not an approver; their ${what} does not count.`);
-          break;
-        }
-        const signed = event.type === 'approved' ? pae(view.frozen.payloadType, counted.statement) : pae(decisionPayloadTypeOf(event.type, view.frozen.payloadType), canonicalJsonBytes(rejectionDocument(event)));
-        let signature: Uint8Array | undefined;
-        try {
-          signature = fromBase64(event.signature);
-        } catch {
-          signature = undefined;
-        }
-        if (spki === undefined || signature === undefined || !(await dependencies.signatureVerifier.verify(spki, signed, signature))) {
-          refuse(source, 'decision-signature-invalid', `${source}: the ${what} by ${by} has no valid signature of their key over this ceremony's ${event.type === 'approved' ? 'statement' : what}; it does not count.`);
-          break;
-        }
-        let decidedAt = event.at;
-        if (event.type === 'approved') {
-          const time = event.timestamp === undefined ? { ok: false as const, reason: event.noTrustedTime ?? 'no time stamp' } : (certificate.times.get(source) ?? (await verifyApprovalTime(event.timestamp, signature, policy, dependencies.trustedTime)));
-          if (time.ok) {
-            trustedTimes.set(source, time.genTime.toISOString());
-            decidedAt = time.genTime.toISOString();
-          } else {
-            timeProblems.set(source, time.reason);
-            if (policy.timestamping?.required) {
-              refuse(source, 'decision-no-trusted-time', `${source}: the approval by ${by} has no trusted time (${time.reason}), and the policy requires one; it does not count.`);
-              break;
-            }
-          }
-        }
-        if (Date.parse(decidedAt) > expiresAt) {
-          refuse(source, 'decision-after-expiry', `${source}: the ${what} by ${by} came after the ceremony expired; it does not count.`);
-          break;
-        }
-        const standing = decided.get(event.keyId);
-        if (event.type === 'withdrawn') {
-          if (standing?.type !== 'approved') {
-            refuse(source, 'withdrawal-without-approval', `${source}: ${by} withdrew an approval they had not given; it does not count.`);
-            break;
-          }
-          decided.delete(event.keyId);
-          view.approvals = view.approvals.filter((approval) => approval !== standing);
-          trustedTimes.delete(sourceOf(files, standing));
-          verdicts.set(source, { counts: true });
-          break;
-        }
-        if (standing) {
-          // One key, one standing decision: a second approval adds nothing, and a change of mind is not silently accepted.
-          // The same decision again (an approval made on two machines, a retried command) is not news: it counts once, quietly.
-          if (standing.type === event.type) verdicts.set(source, { counts: false, problem: { code: 'decision-repeated', source, message: `${source}: ${by} already ${ceremonyEventKinds[standing.type].past}; it counts once.` } });
-          else refuse(source, 'decision-changed', `${source}: ${by} already ${ceremonyEventKinds[standing.type].past}; their first decision counts${standing.type === 'approved' ? ' (withdraw it first to change it)' : ''}.`);
-          break;
-        }
-        if (event.type === 'approved' && event.timestamp !== undefined && !trustedTimes.has(source)) {
-          problems.push({ code: 'decision-time-unverified', source, message: `${source}: the approval by ${by} carries a time stamp that does not check out (${timeProblems.get(source) ?? 'unknown reason'}); it counts, without trusted time.` });
-        }
-        decided.set(event.keyId, event);
-        if (event.type === 'approved') view.approvals.push(event);
-        else view.rejections.push(event);
-        verdicts.set(source, { counts: true });
+      case 'withdrawn':
+        if (!counted) heldForFreeze.push(file as EventFile & { event: DecisionEvent });
+        else await decide(file as EventFile & { event: DecisionEvent });
         break;
-      }
       case 'cancelled':
         view.cancelled = { at: event.at, ...(event.reason ? { reason: event.reason } : {}) };
         verdicts.set(source, { counts: true });
@@ -463,6 +477,10 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
       default:
         exhaustive(event);
     }
+  }
+
+  for (const held of heldForFreeze) {
+    refuse(held.source, 'decision-before-freeze', `${held.source}: ${a(ceremonyEventKinds[held.event.type].noun)} made when no statement had been frozen does not count.`);
   }
 
   const evaluation = evaluate();

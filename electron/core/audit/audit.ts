@@ -17,7 +17,7 @@
  */
 import { ceremonyEventKinds } from '../../../shared/ceremony/events';
 import { isFinding, problemReason } from '../../../shared/ceremony/problems';
-import type { CeremonyService, LoadedCeremony } from '../ceremony/ceremony-service';
+import { UnbelievableCeremonyError, type CeremonyService, type LoadedCeremony } from '../ceremony/ceremony-service';
 import type { GitRunner } from '../repository/git';
 import type { AuditCode, AuditReport } from './findings';
 import { auditHistory } from './history';
@@ -75,6 +75,8 @@ async function auditCeremony(service: CeremonyService, ceremonyId: string, repor
   try {
     loaded = await service.load(ceremonyId);
   } catch (error) {
+    // Each file the judge could not believe is named with its own code, then the ceremony as a whole.
+    if (error instanceof UnbelievableCeremonyError) for (const problem of error.problems) add(problem.code, capitalized(problemReason(problem)), problem.source);
     add('ceremony-unloadable', `The ceremony cannot be loaded, so none of its signatures can be checked: ${error instanceof Error ? error.message : String(error)}`);
     return;
   }
