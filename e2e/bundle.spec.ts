@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, startAnotherConclave, test } from './support/conclave';
-import { approvalsSection, approveAs, ceremonyIdFromUrl, goTo, openCeremony, setUpDemo } from './support/ceremony';
+import { approvalsSection, approveAs, ceremonyIdFromUrl, goTo, openCeremony, policyFiles, setUpDemo, trustPolicyInSettings } from './support/ceremony';
 
 async function exportFromReview(page: Page, folder: string, fileName: string): Promise<string> {
   const panel = page.getByRole('region', { name: 'Offline machines' });
@@ -70,6 +70,13 @@ test('a ceremony goes to an offline laptop and comes back with an approval', asy
       await expect(dropped.getByRole('button', { name: 'Browse…' })).toBeVisible();
       await dropped.getByRole('button', { name: 'Cancel' }).click();
       await expect(dropped).toBeHidden();
+
+      // The laptop trusts the team's policy (carried over with the tokens), after checking what it says: a bundle never brings trust.
+      const [teamPolicy] = policyFiles(conclave);
+      await trustPolicyInSettings(laptopPage, teamPolicy!, async (review) => {
+        await expect(review).toContainText('any 2 of alice, bob, carol');
+        await expect(review.getByRole('list', { name: 'Approvers of this policy' }).getByRole('listitem')).toHaveCount(3);
+      });
 
       const imported = await importFromCeremonies(laptopPage, toLaptop);
       const report = imported.getByRole('region', { name: 'Import report' });

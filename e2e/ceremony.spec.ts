@@ -5,13 +5,15 @@
  * author's key: the opener (who may then not approve), each decision, a
  * cancellation and the publication.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test } from './support/conclave';
 import {
   approvalsSection,
   approveAs,
+  ceremonyIdFromUrl,
   conclaveVerify,
   createDemoTokens,
   demoPin,
@@ -29,6 +31,8 @@ import {
   signAsGroup,
   signDialog,
   tickChecklist,
+  trustedPolicies,
+  trustPolicyInSettings,
 } from './support/ceremony';
 
 test.describe('a 2-of-3 ceremony in the window', () => {
@@ -215,13 +219,15 @@ test.describe('deciding on a ceremony', () => {
     await expect(approvalsSection(page)).toContainText('Rejected');
     await expect(approvalsSection(page).getByRole('heading', { name: 'Rejected by' })).toBeVisible();
     await expect(approvalsSection(page).getByRole('listitem')).toHaveCount(1);
-    // Neither approving, rejecting again, publishing nor cancelling is offered.
+    // Neither approving, rejecting again nor publishing is offered; withdrawing is not either (nobody approved).
+    // Cancelling is: the core's one table of actions lets a rejected ceremony be closed for good.
     await expect(page.getByRole('region', { name: 'Review and sign' })).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Approve…' })).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Reject…' })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Withdraw my approval…' })).toHaveCount(0);
     await expect(page.getByRole('region', { name: 'Publish', exact: true })).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Publish', exact: true })).toHaveCount(0);
-    await expect(page.getByRole('button', { name: 'Cancel this ceremony…' })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Cancel this ceremony…' })).toBeVisible();
     // The opening and the rejection are in the timeline, each signed by its author.
     await expect(timelineRows(page).filter({ hasText: 'Opened' }).filter({ hasText: 'carol' }).filter({ hasText: 'Valid signature' })).toHaveCount(1);
     await expect(timelineRows(page).filter({ hasText: 'Rejected' }).filter({ hasText: 'bob' }).filter({ hasText: 'Valid signature' })).toHaveCount(1);
@@ -327,5 +333,109 @@ test.describe('deciding on a ceremony', () => {
     await expect(page.getByRole('button', { name: 'Cancel this ceremony…' })).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Approve…' })).toHaveCount(0);
     expect(conclave.output()).not.toContain('000000');
+  });
+});
+
+test.describe('taking back an approval (issue 10)', () => {
+  test('an approver withdraws an approval from the window and the count goes down; after publishing, Withdraw is not offered', async ({ page, conclave }) => {
+    await setUpDemo(page, conclave);
+    const title = 'app 5.0.0';
+    await openCeremony(page, { name: 'app', version: '5.0.0', openAs: 'carol' });
+    const meter = page.getByRole('meter', { name: 'Approvals counted' });
+    const withdraw = reviewSection(page).getByRole('button', { name: 'Withdraw my approval…' });
+    // Nobody here has approved yet: nothing to take back.
+    await expect(withdraw).toHaveCount(0);
+    await approveAs(page, title, 'alice');
+    await approveAs(page, title, 'bob');
+    await expect(meter).toHaveJSProperty('value', 2);
+    await expect(page.getByRole('heading', { name: title, level: 2 }).locator('..')).toContainText('Approved: ready to publish');
+
+    // bob takes his back: only the keys whose approval counts are offered.
+    await withdraw.click();
+    const dialog = signDialog(page, 'Withdraw your approval of', title);
+    const signer = signAsGroup(dialog, 'Sign with');
+    await expect(keyChoice(signer, 'carol')).toBeDisabled();
+    await expect(keyChoice(signer, 'alice')).toBeEnabled();
+    await expect(keyChoice(signer, 'bob')).toBeEnabled();
+    // What the withdrawal names, read from the statement itself, right above the Sign button.
+    const statementDigest = (await page.getByRole('region', { name: 'What is being signed' }).locator('p', { hasText: 'Statement digest' }).locator('code').first().textContent())!.trim();
+    expect(statementDigest).toMatch(/^[0-9a-f]{64}$/);
+    const what = dialog.getByRole('region', { name: 'What you sign' });
+    await expect(what).toContainText('binary-linux-amd64-multi-subject-first');
+    await expect(what).toContainText(`sha256:${statementDigest}`);
+    await expect(what).toContainText('pkg:');
+    // A reason is required, and signed.
+    await signAs(signer, 'bob');
+    await dialog.getByRole('button', { name: 'Sign withdrawal' }).click();
+    await expect(dialog.getByRole('alert')).toContainText('Say why you withdraw your approval');
+    await dialog.getByRole('textbox', { name: 'Reason for withdrawing' }).fill('The SBOM was for another build.');
+    await pinField(signer).fill(demoPin);
+    await dialog.getByRole('button', { name: 'Sign withdrawal' }).click();
+    await expect(dialog).toBeHidden();
+
+    // The count goes down and the ceremony is back to collecting approvals; the withdrawal is in the timeline, signed by bob.
+    await expect(meter).toHaveJSProperty('value', 1);
+    await expect(reviewSection(page).getByRole('status')).toContainText("bob's approval was withdrawn.");
+    await expect(approvalsSection(page).getByRole('listitem').filter({ hasText: 'bob' })).toHaveCount(0);
+    await expect(page.getByRole('heading', { name: title, level: 2 }).locator('..')).toContainText('Frozen: ready for approvals');
+    await expect(page.getByRole('region', { name: 'Publish', exact: true })).toHaveCount(0);
+    await expect(
+      timelineRows(page).filter({ hasText: 'Approval withdrawn' }).filter({ hasText: 'The SBOM was for another build.' }).filter({ hasText: 'bob' }).filter({ hasText: 'Valid signature' }),
+    ).toHaveCount(1);
+
+    // bob approves again; carol publishes; a published release takes no withdrawal.
+    await approveAs(page, title, 'bob');
+    await expect(meter).toHaveJSProperty('value', 2);
+    await publishAs(page, 'carol', join(conclave.dataDir, 'published'));
+    await expect(page.getByRole('heading', { name: title, level: 2 }).locator('..')).toContainText('Published');
+    await expect(page.getByRole('button', { name: 'Withdraw my approval…' })).toHaveCount(0);
+    await page.reload();
+    await expect(page.getByRole('heading', { name: title, level: 2 })).toBeVisible();
+    await expect(approvalsSection(page).getByRole('listitem').filter({ hasText: 'bob' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Withdraw my approval…' })).toHaveCount(0);
+    expect(conclave.output()).not.toContain(demoPin);
+  });
+});
+
+test.describe('trusted policies (issue 10)', () => {
+  test('a ceremony under a policy this machine does not trust says so and offers nothing; trusting it in Settings brings the actions back', async ({ page, conclave }) => {
+    await setUpDemo(page, conclave);
+    const title = 'app 6.0.0';
+    const id = await openCeremony(page, { name: 'app', version: '6.0.0', openAs: 'carol' });
+    await expect(reviewSection(page).getByRole('button', { name: 'Approve…' })).toBeVisible();
+
+    // The policy leaves this machine's trusted policies (kept aside, as the team's file would be).
+    const aside = mkdtempSync(join(tmpdir(), 'conclave-policy-'));
+    try {
+      const [trusted] = policyFiles(conclave);
+      const teamPolicy = join(aside, basename(trusted!));
+      copyFileSync(trusted!, teamPolicy);
+      rmSync(trusted!);
+      await page.reload();
+      await expect(page.getByRole('heading', { name: title, level: 2 })).toBeVisible();
+      await expect(page.getByText(/^This machine does not trust this ceremony's policy \(sha256:[0-9a-f]{64}\): it takes no decisions here\. Trust it in Settings → Policies if it is your team's\.$/)).toBeVisible();
+      for (const action of ['Approve…', 'Reject…', 'Withdraw my approval…', 'Cancel this ceremony…']) await expect(page.getByRole('button', { name: action })).toHaveCount(0);
+      await expect(page.getByRole('region', { name: 'Review and sign' })).toHaveCount(0);
+      await goTo(page, 'Ceremonies');
+      await expect(page.getByRole('article', { name: title })).toContainText('Policy not trusted here');
+
+      // Settings: the file is read and shown first (digest, rule, approvers); nothing is trusted until confirmed.
+      await trustPolicyInSettings(page, teamPolicy, async (review) => {
+        await expect(review).toContainText(/sha256:[0-9a-f]{64}/);
+        await expect(review).toContainText('any 2 of alice, bob, carol; at least 1 security');
+        await expect(review.getByRole('list', { name: 'Approvers of this policy' })).toContainText('alice (security)');
+        await expect(trustedPolicies(page)).toHaveCount(0);
+      });
+      await expect(trustedPolicies(page).getByRole('listitem')).toHaveCount(1);
+
+      await goTo(page, 'Ceremonies');
+      await page.getByRole('article', { name: title }).getByRole('link', { name: title }).click();
+      expect(ceremonyIdFromUrl(page)).toBe(id);
+      await expect(page.getByText(/^This machine does not trust this ceremony's policy/)).toHaveCount(0);
+      await expect(reviewSection(page).getByRole('button', { name: 'Approve…' })).toBeVisible();
+      await expect(page.getByRole('button', { name: 'Cancel this ceremony…' })).toBeVisible();
+    } finally {
+      rmSync(aside, { recursive: true, force: true });
+    }
   });
 });

@@ -109,7 +109,7 @@ function screens(id: string): Screen[] {
       name: 'settings',
       show: async (page) => {
         await goTo(page, 'Settings');
-        await expect(page.getByRole('list', { name: 'Policies' })).toContainText('demo');
+        await expect(page.getByRole('list', { name: 'Trusted policies' })).toContainText('demo');
       },
     },
   ];

@@ -46,11 +46,31 @@ export async function createDemoTokens(page: Page): Promise<void> {
   for (const label of ['alice', 'bob', 'carol']) await expect(demo.getByRole('region', { name: label, exact: true })).toBeVisible();
 }
 
-/** Settings: "Create the demo policy", then it is listed. */
+/** The policies this machine trusts, as Settings lists them. */
+export const trustedPolicies = (page: Page) => page.getByRole('list', { name: 'Trusted policies' });
+
+/** Settings: "Create the demo policy" (which trusts it on this machine), then it is listed. */
 export async function createDemoPolicyInSettings(page: Page): Promise<void> {
   await goTo(page, 'Settings');
   await page.getByRole('button', { name: 'Create the demo policy' }).click();
-  await expect(page.getByRole('list', { name: 'Policies' }).getByRole('listitem')).toHaveCount(1);
+  await expect(trustedPolicies(page).getByRole('listitem')).toHaveCount(1);
+}
+
+/**
+ * Settings → Trusted policies: a policy file's path, "Review policy file",
+ * what it says (checked by the caller through the returned region), then
+ * "Trust this policy".
+ */
+export async function trustPolicyInSettings(page: Page, path: string, check: (review: Locator) => Promise<void> = async () => undefined): Promise<void> {
+  await goTo(page, 'Settings');
+  const form = page.getByRole('form', { name: 'Import a policy' });
+  await form.getByRole('textbox', { name: 'Policy file path' }).fill(path);
+  await form.getByRole('button', { name: 'Review policy file' }).click();
+  const review = page.getByRole('region', { name: 'Trust this policy?' });
+  await expect(review).toBeVisible();
+  await check(review);
+  await review.getByRole('button', { name: 'Trust this policy' }).click();
+  await expect(review).toBeHidden();
 }
 
 /** Demo tokens and the demo policy, as a newcomer makes them. */
@@ -120,7 +140,7 @@ export function ceremonyIdFromUrl(page: Page): string {
 
 export const reviewSection = (page: Page) => page.getByRole('region', { name: 'Review and sign' });
 export const approvalsSection = (page: Page) => page.getByRole('region', { name: 'Approvals', exact: true });
-export const signDialog = (page: Page, kind: 'Approve' | 'Reject', title: string) => page.getByRole('dialog', { name: `${kind} ${title}` });
+export const signDialog = (page: Page, kind: 'Approve' | 'Reject' | 'Withdraw your approval of', title: string) => page.getByRole('dialog', { name: `${kind} ${title}` });
 export const keyChoice = (dialog: Locator, who: DemoApprover) => dialog.getByRole('radio', { name: `${who}: release-signing on ${who}` });
 
 /** Ticks the three checklist items with the mouse. */

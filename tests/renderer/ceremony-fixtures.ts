@@ -29,7 +29,7 @@ export function detail(overrides: Partial<CeremonyDetail> = {}): CeremonyDetail 
     findings: [{ id: 'subjects', status: 'pass', message: 'Every artifact is a subject of the provenance.' }],
     artifactDetails: [{ name: 'app.tgz', size: 1234, sha256: hex('a') }],
     provenance: [],
-    statement: { digest: hex('5'), payloadType: 'application/vnd.in-toto+json', json: '{"_type":"https://in-toto.io/Statement/v1"}' },
+    statement: { digest: hex('5'), payloadType: 'application/vnd.in-toto+json', json: statementJson() },
     approvals: [],
     rejections: [],
     timeline: [{ at: '2025-01-01T10:00:00.000Z', type: 'opened', actor: 'carol', signature: 'unsigned' }],
@@ -41,6 +41,31 @@ export function detail(overrides: Partial<CeremonyDetail> = {}): CeremonyDetail 
     overrideAllowed: false,
     ...overrides,
   };
+}
+
+/** A frozen release statement as the core sends it (pretty-printed), naming these subjects, release and policy. */
+export function statementJson(
+  options: { subjects?: { name: string; sha256: string }[]; purl?: string; policyDigest?: string } = {},
+): string {
+  const subjects = options.subjects ?? [{ name: 'app.tgz', sha256: hex('a') }];
+  return JSON.stringify(
+    {
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: subjects.map((subject) => ({ name: subject.name, digest: { sha256: subject.sha256 } })),
+      predicateType: 'https://conclave.dev/release-approval/v1',
+      predicate: {
+        release: { name: 'app', version: '1.2.3', purl: options.purl ?? 'pkg:npm/app@1.2.3' },
+        ceremony: { id: ceremonyId, openedAt: '2025-01-01T10:00:00Z', expiresAt: '2025-01-08T10:00:00Z', openedBy: 'carol' },
+        policy: { digest: { sha256: options.policyDigest ?? hex('d') }, name: 'demo', threshold: 2 },
+        provenance: [],
+        sboms: [],
+        findings: [],
+        frozenAt: '2025-01-01T10:00:01Z',
+      },
+    },
+    null,
+    2,
+  );
 }
 
 export function signingKey(approverId: string, overrides: Partial<SigningKey> = {}): SigningKey {

@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setApiForTests } from '../../renderer/src/api';
-import { canApprove, checklistItems, createCeremonyStore } from '../../renderer/src/features/ceremony/store';
+import { canApprove, canReject, canWithdraw, checklistItems, createCeremonyStore } from '../../renderer/src/features/ceremony/store';
 import type { CallOutput, CeremonySummary } from '../../shared/api/contract';
 import type { Result } from '../../shared/api/result';
 import { ceremonyId, detail, publishResult, signingKey } from './ceremony-fixtures';
 import { createFakeApi, deferred, fail, ok, settle, type Handlers } from './fake-api';
 
 const PIN = 'pin-7c2b91e0';
+const STATEMENT = '5'.repeat(64);
 const frozen = detail();
 const approvedByAlice = detail({ counted: 1, approvedBy: ['alice'], approvals: [{ approverId: 'alice', role: 'security', keyId: '1'.repeat(64), at: '2025-01-01T11:00:00.000Z' }], tally: '1 of 2' });
 
@@ -123,7 +124,8 @@ describe('signing', () => {
   it('approves with the key and PIN, shows the new detail at once, and keeps the PIN out of the store', async () => {
     const { fake, state } = await approving({ 'ceremonies.approve': () => ok(approvedByAlice) });
     expect(await state().submitSign(PIN)).toBe(true);
-    expect(fake.callsOf('ceremonies.approve')).toEqual([{ id: ceremonyId, keyUri: signingKey('alice').keyUri, pin: PIN }]);
+    // The approval names the statement the person reviewed: the core signs nothing when the ceremony's is another.
+    expect(fake.callsOf('ceremonies.approve')).toEqual([{ id: ceremonyId, keyUri: signingKey('alice').keyUri, pin: PIN, statementDigest: STATEMENT }]);
     expect(state().detail?.approvedBy).toEqual(['alice']);
     expect(state().sign).toBeUndefined();
     expect(state().signNote).toMatch(/alice's approval was recorded/);
@@ -142,7 +144,7 @@ describe('signing', () => {
     confirmChecklist(state);
     await state().openSign('approve');
     expect(await state().submitSign(PIN)).toBe(true);
-    expect(fake.callsOf('ceremonies.approve')).toEqual([{ id: ceremonyId, keyUri: padKey.keyUri, pin: null }]);
+    expect(fake.callsOf('ceremonies.approve')).toEqual([{ id: ceremonyId, keyUri: padKey.keyUri, pin: null, statementDigest: STATEMENT }]);
   });
 
   it('keeps a wrong PIN error in the dialog, with the key chosen and the ceremony still shown, and lets the person retry', async () => {
@@ -173,9 +175,9 @@ describe('signing', () => {
     expect(await state().submitSign(PIN)).toBe(false);
     expect(state().sign?.error?.message).toMatch(/Say why/);
     expect(fake.callsOf('ceremonies.reject')).toEqual([]);
-    state().setRejectReason('  The SBOM lists a licence we cannot ship.  ');
+    state().setSignReason('  The SBOM lists a licence we cannot ship.  ');
     expect(await state().submitSign(PIN)).toBe(true);
-    expect(fake.callsOf('ceremonies.reject')).toEqual([{ id: ceremonyId, keyUri: signingKey('alice').keyUri, pin: PIN, reason: 'The SBOM lists a licence we cannot ship.' }]);
+    expect(fake.callsOf('ceremonies.reject')).toEqual([{ id: ceremonyId, keyUri: signingKey('alice').keyUri, pin: PIN, reason: 'The SBOM lists a licence we cannot ship.', statementDigest: STATEMENT }]);
     expect(state().detail?.state).toBe('rejected');
   });
 
@@ -210,7 +212,7 @@ describe('verify, publish and cancel', () => {
     expect(state().verify.result?.lines).toEqual(['verified: alice, bob (2 of 3)']);
   });
 
-  const approved = detail({ state: 'approved', counted: 2 });
+  const approved = detail({ state: 'approved', counted: 2, actions: ['approve', 'reject', 'withdraw', 'publish', 'cancel'] });
   const managers = [signingKey('carol'), signingKey('mallory', { approverId: undefined, eligible: false, reason: "This key is not in this ceremony's policy." })];
 
   async function publishing(handlers: Handlers = {}) {
@@ -261,11 +263,11 @@ describe('verify, publish and cancel', () => {
     expect(fake.callsOf('ceremonies.publish')).toEqual([{ id: ceremonyId, keyUri: pad.keyUri, pin: null }]);
   });
 
-  it('does not publish a ceremony that is not approved', async () => {
+  it('does not publish a ceremony whose actions do not include publish', async () => {
     const { fake, state } = await started({ 'ceremonies.publish': () => ok(publishResult()) });
     expect(await state().publish(PIN)).toBe(false);
     expect(fake.callsOf('ceremonies.publish')).toEqual([]);
-    expect(state().publication.error?.message).toMatch(/approved/);
+    expect(state().publication.error?.message).toMatch(/cannot be published/);
   });
 
   it('keeps the folder and the key and shows the error when publishing fails', async () => {
@@ -325,5 +327,161 @@ describe('verify, publish and cancel', () => {
     first.resolve(ok([signingKey('alice', { eligible: false, reason: 'The ceremony is published.' })]));
     await settle();
     expect(state().cancellation.keys?.map((key) => key.tokenLabel)).toEqual(['carol', 'mallory']);
+  });
+});
+
+describe('what you review is what you sign', () => {
+  it('binds the statement shown when the dialog opened, and signs nothing when the ceremony now has another', async () => {
+    let answer = frozen;
+    const other = { ...frozen.statement!, digest: '6'.repeat(64) };
+    const { fake, state } = await started({ 'ceremonies.get': () => ok(answer), 'ceremonies.signingKeys': () => ok([signingKey('alice')]), 'ceremonies.approve': () => ok(approvedByAlice) });
+    confirmChecklist(state);
+    await state().openSign('approve');
+    expect(state().sign?.statement.digest).toBe(STATEMENT);
+    answer = detail({ statement: other });
+    fake.emit('ceremony.changed', summaryOf(ceremonyId));
+    await settle();
+    expect(await state().submitSign(PIN)).toBe(false);
+    expect(state().sign?.error).toMatchObject({ code: 'conflict', message: expect.stringMatching(/statement of this ceremony changed/) });
+    expect(fake.callsOf('ceremonies.approve')).toEqual([]);
+  });
+
+  it("shows the core's refusal when the statement changed on another machine, and keeps the dialog", async () => {
+    const message = 'Nothing was signed: the statement of ceremony c-20250101-abcdefghij is sha256:6666…, not the one you reviewed.';
+    const { state } = await started({ 'ceremonies.signingKeys': () => ok([signingKey('alice')]), 'ceremonies.approve': () => fail({ code: 'conflict', message }) });
+    confirmChecklist(state);
+    await state().openSign('approve');
+    expect(await state().submitSign(PIN)).toBe(false);
+    expect(state().sign).toMatchObject({ kind: 'approve', working: false, error: { code: 'conflict', message } });
+  });
+
+  it('says so when a token signed with another key than the policy names', async () => {
+    const message = "Nothing was recorded: the signature the token returned does not verify with alice's key in the policy.";
+    const { state } = await started({ 'ceremonies.signingKeys': () => ok([signingKey('alice')]), 'ceremonies.approve': () => fail({ code: 'signature-mismatch', message }) });
+    confirmChecklist(state);
+    await state().openSign('approve');
+    expect(await state().submitSign(PIN)).toBe(false);
+    expect(state().sign?.error).toMatchObject({ code: 'signature-mismatch', message });
+  });
+
+  it('will not sign a statement it cannot show', async () => {
+    const unreadable = detail({ statement: { ...frozen.statement!, json: '{"_type":"https://in-toto.io/Statement/v1"}' } });
+    const { fake, state } = await started({ 'ceremonies.get': () => ok(unreadable), 'ceremonies.signingKeys': () => ok([signingKey('alice')]) });
+    confirmChecklist(state);
+    await state().openSign('approve');
+    expect(await state().submitSign(PIN)).toBe(false);
+    expect(state().sign?.error?.message).toMatch(/cannot show what this statement says/);
+    expect(fake.callsOf('ceremonies.approve')).toEqual([]);
+  });
+});
+
+describe('the actions the core offers', () => {
+  it('offers approving, rejecting and cancelling only when detail.actions lists them, whatever the state', async () => {
+    // Frozen, but this machine does not trust the policy: the core offers nothing.
+    const untrusted = detail({ policyTrusted: false, actions: [] });
+    const { fake, state } = await started({ 'ceremonies.get': () => ok(untrusted), 'ceremonies.signingKeys': () => ok([signingKey('alice')]) });
+    confirmChecklist(state);
+    expect(canApprove(state())).toBe(false);
+    expect(canReject(state().detail)).toBe(false);
+    expect(canWithdraw(state())).toBe(false);
+    await state().openSign('approve');
+    await state().openSign('reject');
+    await state().openCancel();
+    expect(state().sign).toBeUndefined();
+    expect(state().cancellation.open).toBe(false);
+    expect(await state().publish(PIN)).toBe(false);
+    expect(fake.callsOf('ceremonies.signingKeys')).toEqual([]);
+  });
+
+  it('lets an approved ceremony be rejected but not approved when the core offers only reject', async () => {
+    const onlyReject = detail({ state: 'approved', actions: ['reject'] });
+    const { state } = await started({ 'ceremonies.get': () => ok(onlyReject), 'ceremonies.signingKeys': () => ok([signingKey('alice')]) });
+    confirmChecklist(state);
+    expect(canApprove(state())).toBe(false);
+    expect(canReject(state().detail)).toBe(true);
+    await state().openCancel();
+    expect(state().cancellation.open).toBe(false);
+  });
+
+  it('publishes a ceremony whose actions include publish', async () => {
+    const publishable = detail({ state: 'approved', counted: 2, actions: ['publish'] });
+    const { fake, state } = await started({ 'ceremonies.get': () => ok(publishable), 'ceremonies.signingKeys': () => ok([signingKey('carol')]), 'ceremonies.publish': () => ok(publishResult()) });
+    await state().loadPublishKeys();
+    expect(await state().publish(PIN)).toBe(true);
+    expect(fake.callsOf('ceremonies.publish')).toHaveLength(1);
+  });
+});
+
+describe('withdrawing an approval', () => {
+  const aliceApproval = { approverId: 'alice', role: 'security', keyId: '1'.repeat(64), at: '2025-01-01T11:00:00.000Z' };
+  const approvedOnce = detail({ counted: 1, approvedBy: ['alice'], approvals: [aliceApproval], tally: '1 of 2' });
+  const withdrawn = detail({ counted: 0, approvedBy: [], approvals: [], tally: '0 of 2' });
+  const keys = [signingKey('alice'), signingKey('bob', { keyId: '2'.repeat(64), eligible: false, reason: 'This key has no approval in this ceremony to withdraw.' })];
+
+  it('is offered when the core allows it and a key attached here has an approval that counts', async () => {
+    const { fake, state } = await started({ 'ceremonies.get': () => ok(approvedOnce), 'ceremonies.signingKeys': () => ok(keys) });
+    await settle();
+    expect(fake.callsOf('ceremonies.signingKeys')).toEqual([{ id: ceremonyId, purpose: 'withdraw' }]);
+    expect(canWithdraw(state())).toBe(true);
+  });
+
+  it('is not offered when no key attached here approved', async () => {
+    const { state } = await started({ 'ceremonies.get': () => ok(approvedOnce), 'ceremonies.signingKeys': () => ok([keys[1]!]) });
+    await settle();
+    expect(canWithdraw(state())).toBe(false);
+    await state().openSign('withdraw');
+    expect(state().sign).toBeUndefined();
+  });
+
+  it('is not offered, nor asked about, once the core no longer lists withdraw (published)', async () => {
+    const published = detail({ state: 'published', actions: [], counted: 1, approvedBy: ['alice'], approvals: [aliceApproval] });
+    const { fake, state } = await started({ 'ceremonies.get': () => ok(published), 'ceremonies.signingKeys': () => ok(keys) });
+    await settle();
+    expect(fake.callsOf('ceremonies.signingKeys')).toEqual([]);
+    expect(canWithdraw(state())).toBe(false);
+  });
+
+  it('asks for a reason, then signs the withdrawal with the key, the PIN and the statement digest, and the count goes down', async () => {
+    let answer = approvedOnce;
+    const { fake, state } = await started({
+      'ceremonies.get': () => ok(answer),
+      'ceremonies.signingKeys': () => ok(keys),
+      'ceremonies.withdraw': () => {
+        answer = withdrawn;
+        return ok(withdrawn);
+      },
+    });
+    await settle();
+    await state().openSign('withdraw');
+    expect(state().sign?.kind).toBe('withdraw');
+    expect(fake.callsOf('ceremonies.signingKeys').at(-1)).toEqual({ id: ceremonyId, purpose: 'withdraw' });
+    expect(state().sign?.keyUri).toBe(signingKey('alice').keyUri);
+    expect(await state().submitSign(PIN)).toBe(false);
+    expect(state().sign?.error?.message).toMatch(/Say why you withdraw your approval/);
+    expect(fake.callsOf('ceremonies.withdraw')).toEqual([]);
+    state().setSignReason(' The SBOM was for another build. ');
+    expect(await state().submitSign(PIN)).toBe(true);
+    expect(fake.callsOf('ceremonies.withdraw')).toEqual([{ id: ceremonyId, keyUri: signingKey('alice').keyUri, pin: PIN, reason: 'The SBOM was for another build.', statementDigest: STATEMENT }]);
+    expect(state().detail?.counted).toBe(0);
+    expect(state().signNote).toBe("alice's approval was withdrawn.");
+    expect(state().sign).toBeUndefined();
+    // No approval left: withdrawing is no longer offered, and the core is not asked.
+    await settle();
+    expect(canWithdraw(state())).toBe(false);
+    expect(JSON.stringify(state())).not.toContain(PIN);
+  });
+
+  it('drops an older answer about who may withdraw when a newer detail arrived', async () => {
+    const first = deferred<Result<CallOutput<'ceremonies.signingKeys'>>>();
+    let answerKeys: () => Result<CallOutput<'ceremonies.signingKeys'>> | Promise<Result<CallOutput<'ceremonies.signingKeys'>>> = () => first.promise;
+    let answer = approvedOnce;
+    const { fake, state } = await started({ 'ceremonies.get': () => ok(answer), 'ceremonies.signingKeys': () => answerKeys() });
+    answer = detail({ state: 'published', actions: [], counted: 1, approvedBy: ['alice'], approvals: [aliceApproval] });
+    answerKeys = () => ok(keys);
+    fake.emit('ceremony.changed', summaryOf(ceremonyId));
+    await settle();
+    first.resolve(ok(keys));
+    await settle();
+    expect(canWithdraw(state())).toBe(false);
   });
 });

@@ -325,15 +325,46 @@ describe('choosing files', () => {
     expect(state().notes.artifacts).toBeUndefined();
   });
 
-  it('loads a policy file and chooses it', async () => {
+  it('reads a policy file, shows it, and trusts and chooses it only once the person confirms', async () => {
     const imported = policy({ digest: 'e'.repeat(64), name: 'release', path: '/home/me/.conclave/policies/release.json', description: 'all 3 of a, b, c' });
-    const { fake, state } = setup({ 'files.pick': () => ok({ paths: ['/work/policy.json'] }), 'policies.import': () => ok([policy(), imported]) });
+    const inspected = { digest: imported.digest, name: 'release', description: 'all 3 of a, b, c', threshold: 3, approvers: [{ id: 'a' }, { id: 'b' }, { id: 'c' }], trusted: false };
+    const { fake, state } = setup({ 'files.pick': () => ok({ paths: ['/work/policy.json'] }), 'policies.inspect': () => ok(inspected), 'policies.import': () => ok([policy(), imported]) });
     state().start();
     await settle();
     await state().browse('policy');
     await settle();
-    expect(fake.callsOf('policies.import')).toEqual([{ path: '/work/policy.json' }]);
+    expect(fake.callsOf('policies.inspect')).toEqual([{ path: '/work/policy.json' }]);
+    expect(state().policyInspection).toEqual({ path: '/work/policy.json', policy: inspected });
+    expect(fake.callsOf('policies.import')).toEqual([]);
+    expect(state().form.policyPath).not.toBe(imported.path);
+    await state().trustInspectedPolicy();
+    expect(fake.callsOf('policies.import')).toEqual([{ path: '/work/policy.json', digest: imported.digest }]);
     expect(state().form.policyPath).toBe(imported.path);
+    expect(state().policyInspection).toBeUndefined();
+  });
+
+  it('chooses a policy file this machine already trusts without asking again', async () => {
+    const inspected = { digest: demoPolicy.digest, description: demoPolicy.description, threshold: 2, approvers: [{ id: 'alice' }], trusted: true };
+    const { fake, state } = setup({ 'policies.inspect': () => ok(inspected) });
+    state().start();
+    await settle();
+    state().selectPolicy(undefined);
+    await state().importPolicy('/work/demo-copy.json');
+    expect(state().policyInspection).toBeUndefined();
+    expect(state().form.policyPath).toBe(demoPolicy.path);
+    expect(fake.callsOf('policies.import')).toEqual([]);
+  });
+
+  it('trusts nothing when the person declines', async () => {
+    const inspected = { digest: 'e'.repeat(64), description: 'all 3 of a, b, c', threshold: 3, approvers: [{ id: 'a' }], trusted: false };
+    const { fake, state } = setup({ 'policies.inspect': () => ok(inspected) });
+    state().start();
+    await settle();
+    await state().importPolicy('/work/policy.json');
+    state().dismissPolicyInspection();
+    await state().trustInspectedPolicy();
+    expect(fake.callsOf('policies.import')).toEqual([]);
+    expect(state().form.policyPath).toBe(demoPolicy.path);
   });
 
   it('keeps the demo policy just created when an older policy list answers after it', async () => {
@@ -348,7 +379,7 @@ describe('choosing files', () => {
   });
 
   it('shows why a policy was refused and keeps the previous choice', async () => {
-    const { state } = setup({ 'policies.import': () => fail({ code: 'invalid-input', message: 'The threshold 4 is more than the 3 approvers.' }) });
+    const { state } = setup({ 'policies.inspect': () => fail({ code: 'invalid-input', message: 'The threshold 4 is more than the 3 approvers.' }) });
     state().start();
     await settle();
     await state().importPolicy('/work/bad-policy.json');
@@ -408,6 +439,7 @@ describe('hashing progress and cancelling', () => {
 describe('after opening', () => {
   const blocked = detail({
     state: 'open',
+    actions: ['freeze', 'cancel'],
     statement: undefined,
     overrideAllowed: true,
     findings: [{ id: 'subjects', status: 'fail', message: 'app.tgz is not a subject of the provenance.' }],
@@ -418,6 +450,16 @@ describe('after opening', () => {
     await state().open(PIN);
     expect(fake.callsOf('ceremonies.signingKeys')).toEqual([{ id: blocked.id, purpose: 'manage' }]);
     expect(state().override.keyUri).toBe(carol.keyUri);
+  });
+
+  it('offers no override when the core does not offer freeze (a policy this machine does not trust)', async () => {
+    const untrusted = { ...blocked, actions: [], policyTrusted: false };
+    const { fake, state } = await filled({ 'ceremonies.open': () => ok(untrusted), 'ceremonies.signingKeys': () => ok([signingKey('alice')]), 'ceremonies.freeze': () => ok(detail()) });
+    await state().open(PIN);
+    expect(fake.callsOf('ceremonies.signingKeys')).toEqual([]);
+    state().setOverrideReason('Checked by hand.');
+    expect(await state().freezeWithOverride(PIN)).toBe(false);
+    expect(fake.callsOf('ceremonies.freeze')).toEqual([]);
   });
 
   it('sends pin null (not nothing) when the override key needs no PIN typed here', async () => {

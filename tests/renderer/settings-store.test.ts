@@ -34,29 +34,63 @@ describe('folders and policies', () => {
   });
 });
 
-describe('adding policies', () => {
-  it('imports a policy by its path (trimmed) and shows the new list, marking the new one', async () => {
-    const { state, fake } = setup({ 'policies.list': () => ok([team]), 'policies.import': () => ok([team, demo]) });
+describe('trusting policies', () => {
+  const inspected = { digest: demo.digest, name: 'demo', description: 'any 2 of alice, bob, carol', threshold: 2, approvers: [{ id: 'alice', role: 'security' }, { id: 'bob' }, { id: 'carol' }], trusted: false };
+
+  it('reads a policy file (path trimmed) and shows its digest, rule and approvers without trusting it', async () => {
+    const { state, fake } = setup({ 'policies.list': () => ok([team]), 'policies.inspect': () => ok(inspected) });
     await state().load();
-    expect(await state().importPolicy('  /home/me/demo.json ')).toBe(true);
-    expect(fake.callsOf('policies.import')).toEqual([{ path: '/home/me/demo.json' }]);
+    expect(await state().inspectPolicy('  /home/me/demo.json ')).toBe(true);
+    expect(fake.callsOf('policies.inspect')).toEqual([{ path: '/home/me/demo.json' }]);
+    expect(state().inspection).toEqual({ path: '/home/me/demo.json', policy: inspected });
+    // Nothing is trusted until the person confirms.
+    expect(fake.callsOf('policies.import')).toEqual([]);
+    expect(state().policies).toEqual([team]);
+  });
+
+  it('trusts it on "Trust this policy", naming the digest shown, and marks the new one in the list', async () => {
+    const { state, fake } = setup({ 'policies.list': () => ok([team]), 'policies.inspect': () => ok(inspected), 'policies.import': () => ok([team, demo]) });
+    await state().load();
+    await state().inspectPolicy('/home/me/demo.json');
+    expect(await state().trustInspectedPolicy()).toBe(true);
+    expect(fake.callsOf('policies.import')).toEqual([{ path: '/home/me/demo.json', digest: demo.digest }]);
     expect(state().policies).toEqual([team, demo]);
     expect(state().lastAdded).toBe(demo.digest);
+    expect(state().inspection).toBeUndefined();
+  });
+
+  it('trusts nothing when the person declines', async () => {
+    const { state, fake } = setup({ 'policies.inspect': () => ok(inspected) });
+    await state().inspectPolicy('/home/me/demo.json');
+    state().dismissInspection();
+    expect(state().inspection).toBeUndefined();
+    expect(await state().trustInspectedPolicy()).toBe(false);
+    expect(fake.callsOf('policies.import')).toEqual([]);
+  });
+
+  it('keeps what was shown and says why when the file changed before it was trusted', async () => {
+    const message = 'Nothing was trusted: /home/me/demo.json now holds another policy (sha256:ffff…) than the one you were shown (sha256:dddd…). Look at it again.';
+    const { state } = setup({ 'policies.inspect': () => ok(inspected), 'policies.import': () => fail({ code: 'conflict', message }) });
+    await state().inspectPolicy('/home/me/demo.json');
+    expect(await state().trustInspectedPolicy()).toBe(false);
+    expect(state().errors[settingsOp.importPolicy]?.message).toBe(message);
+    expect(state().inspection?.policy.digest).toBe(demo.digest);
   });
 
   it('asks for a path instead of calling the core with an empty one', async () => {
     const { state, fake } = setup();
-    expect(await state().importPolicy('   ')).toBe(false);
-    expect(fake.callsOf('policies.import')).toEqual([]);
-    expect(state().errors[settingsOp.importPolicy]?.message).toMatch(/Enter the full path of a policy file/);
+    expect(await state().inspectPolicy('   ')).toBe(false);
+    expect(fake.callsOf('policies.inspect')).toEqual([]);
+    expect(state().errors[settingsOp.inspectPolicy]?.message).toMatch(/Enter the full path of a policy file/);
   });
 
   it('shows why the core refused a policy, in its own words', async () => {
     const message = 'The policy needs 3 approvals but names only 2 approvers, so it could never be met. Fix the threshold or add approvers.';
-    const { state } = setup({ 'policies.import': () => fail({ code: 'invalid-input', message }) });
-    expect(await state().importPolicy('/home/me/bad.json')).toBe(false);
-    expect(state().errors[settingsOp.importPolicy]?.message).toBe(message);
-    expect(state().busy[settingsOp.importPolicy]).toBeUndefined();
+    const { state } = setup({ 'policies.inspect': () => fail({ code: 'invalid-input', message }) });
+    expect(await state().inspectPolicy('/home/me/bad.json')).toBe(false);
+    expect(state().errors[settingsOp.inspectPolicy]?.message).toBe(message);
+    expect(state().busy[settingsOp.inspectPolicy]).toBeUndefined();
+    expect(state().inspection).toBeUndefined();
   });
 
   it('creates the demo policy, saying so meanwhile, and ignores a second press while it works', async () => {
@@ -73,9 +107,10 @@ describe('adding policies', () => {
 
   it('keeps the list an import answered with over an older policies.list still on its way', async () => {
     const slowList = deferred<Result<CallOutput<'policies.list'>>>();
-    const { state } = setup({ 'policies.list': () => slowList.promise, 'policies.import': () => ok([team, demo]) });
+    const { state } = setup({ 'policies.list': () => slowList.promise, 'policies.inspect': () => ok(inspected), 'policies.import': () => ok([team, demo]) });
     const loading = state().loadPolicies();
-    await state().importPolicy('/home/me/demo.json');
+    await state().inspectPolicy('/home/me/demo.json');
+    await state().trustInspectedPolicy();
     slowList.resolve(ok([team]));
     await loading;
     await settle();

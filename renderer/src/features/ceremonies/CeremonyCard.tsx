@@ -36,6 +36,7 @@ export function CeremonyCard({ summary, now, onOpen }: CeremonyCardProps) {
           </a>
         </h3>
         <span className={`badge badge-${stateTone[summary.state]}`}>{stateText[summary.state]}</span>
+        {!summary.policyTrusted && <span className="badge badge-danger">Policy not trusted here</span>}
         {summary.waitingOnMe && <span className="badge badge-accent">Waiting on you</span>}
         {summary.problemCount > 0 && <span className="badge badge-danger">{problemText(summary.problemCount)}</span>}
       </div>

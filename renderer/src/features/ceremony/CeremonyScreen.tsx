@@ -5,7 +5,8 @@ import { ApprovalStatus } from './ApprovalStatus';
 import { CancelCeremonyDialog } from './CancelCeremonyDialog';
 import { ChangesSection, FindingsSection, ProvenanceSection, SbomSection, TimelineSection } from './EvidenceSections';
 import { ExportBundlePanel } from './ExportBundlePanel';
-import { cancellable, releaseTitle, stateText, stateTone } from './format';
+import { offers, releaseTitle, stateText, stateTone } from './format';
+import { CeremonyBanners } from './CeremonyBanners';
 import { PublishPanel } from './PublishPanel';
 import { ReviewChecklist } from './ReviewChecklist';
 import { SignDialog } from './SignDialog';
@@ -14,7 +15,7 @@ import { useCeremony } from './store';
 import { VerifyAgain } from './VerifyAgain';
 import { RetryableError } from '../../components/RetryableError';
 
-/** One ceremony: what is signed, the evidence, where the approvals stand, and the actions its state allows. */
+/** One ceremony: what is signed, the evidence, where the approvals stand, and the actions the core offers (`detail.actions`). */
 export function CeremonyScreen({ ceremonyId }: { ceremonyId: string }) {
   const headingId = useId();
   const start = useCeremony((s) => s.start);
@@ -50,6 +51,8 @@ export function CeremonyScreen({ ceremonyId }: { ceremonyId: string }) {
         </p>
       )}
 
+      {detail && <CeremonyBanners detail={detail} />}
+
       <BusyStatus texts={loading && !detail ? ['Loading the ceremony…'] : []} />
       <RetryableError error={loadError && (detail ? { ...loadError, message: `${loadError.message} What is shown may be out of date.` } : loadError)} onRetry={load} />
 
@@ -67,7 +70,7 @@ export function CeremonyScreen({ ceremonyId }: { ceremonyId: string }) {
           <TimelineSection detail={detail}>
             <VerifyAgain />
           </TimelineSection>
-          {cancellable(detail.state) && (
+          {offers(detail, 'cancel') && (
             <div className="actions ceremony-cancel">
               <button type="button" className="button-danger-quiet" onClick={() => void openCancel()}>
                 Cancel this ceremony…

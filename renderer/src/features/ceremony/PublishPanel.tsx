@@ -4,7 +4,7 @@ import { CopyTextButton } from '../../components/CopyTextButton';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { RevealFolderButton } from '../../components/RevealFolderButton';
 import { SignAs } from '../../components/SignAs';
-import { publishedFiles, publishVerdict } from './format';
+import { offers, publishedFiles, publishVerdict } from './format';
 import { chosenKey } from './signer';
 import { useCeremony } from './store';
 
@@ -28,7 +28,8 @@ export function PublishPanel() {
   const setOutDir = useCeremony((s) => s.setOutDir);
   const browse = useCeremony((s) => s.browsePublishDir);
   const publish = useCeremony((s) => s.publish);
-  const approved = detail?.state === 'approved';
+  // Offered only when the core says publishing is what may happen next (the policy is met, and trusted here).
+  const approved = detail !== undefined && offers(detail, 'publish');
 
   useEffect(() => {
     if (!approved) return;

@@ -4,12 +4,20 @@ import { Dialog } from '../../components/Dialog';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { SignAs } from '../../components/SignAs';
 import { releaseTitle } from './format';
-import { useCeremony } from './store';
+import { StatementToSign } from './StatementToSign';
+import { readStatement } from './statement';
+import { useCeremony, type SignKind } from './store';
+
+const dialogVerb: Record<SignKind, string> = { approve: 'Approve', reject: 'Reject', withdraw: 'Withdraw your approval of' };
+const submitText: Record<SignKind, string> = { approve: 'Sign approval', reject: 'Sign rejection', withdraw: 'Sign withdrawal' };
+const busyText: Record<SignKind, string> = { approve: 'Signing the approval', reject: 'Signing the rejection', withdraw: 'Signing the withdrawal' };
 
 /**
- * Approve or reject with a key on a token. The PIN lives only in this
- * dialog's state and is cleared as soon as the token answers; closing the
- * dialog drops it (a signature already under way may still finish).
+ * Approve, reject or withdraw an approval with a key on a token. Right above
+ * the Sign button it shows what the signature binds, read from the statement
+ * itself. The PIN lives only in this dialog's state and is cleared as soon as
+ * the token answers; closing the dialog drops it (a signature already under
+ * way may still finish).
  */
 export function SignDialog() {
   const [pin, setPin] = useState('');
@@ -18,7 +26,7 @@ export function SignDialog() {
   const sign = useCeremony((s) => s.sign);
   const detail = useCeremony((s) => s.detail);
   const selectKey = useCeremony((s) => s.selectKey);
-  const setReason = useCeremony((s) => s.setRejectReason);
+  const setReason = useCeremony((s) => s.setSignReason);
   const submitSign = useCeremony((s) => s.submitSign);
   const reloadKeys = useCeremony((s) => s.reloadSigningKeys);
   const close = useCeremony((s) => s.closeSign);
@@ -36,6 +44,7 @@ export function SignDialog() {
 
   const approving = sign.kind === 'approve';
   const key = sign.keys?.find((candidate) => candidate.keyUri === sign.keyUri);
+  const readable = readStatement(sign.statement.json).ok;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -45,22 +54,27 @@ export function SignDialog() {
     if (!done) pinRef.current?.focus();
   };
 
-  const busy = sign.working && key ? [`${approving ? 'Signing the approval' : 'Signing the rejection'} with ${key.tokenLabel}…`] : [];
+  const busy = sign.working && key ? [`${busyText[sign.kind]} with ${key.tokenLabel}…`] : [];
 
   return (
-    <Dialog title={`${approving ? 'Approve' : 'Reject'} ${releaseTitle(detail.release)}`} onClose={close}>
+    <Dialog title={`${dialogVerb[sign.kind]} ${releaseTitle(detail.release)}`} onClose={close}>
       <form className="form" onSubmit={(event) => void submit(event)} noValidate>
         {approving ? (
-          <p>
-            You sign the frozen statement <code className="digest">{detail.statement?.digest.slice(0, 16)}…</code> with your token. Your signature counts toward{' '}
-            {detail.policy.description}.
-          </p>
+          <p>You sign the frozen statement with your token. Your signature counts toward {detail.policy.description}.</p>
         ) : (
-          <div className="field">
-            <label htmlFor={ids.reason}>Reason for rejecting</label>
-            <textarea id={ids.reason} rows={3} value={sign.reason} onChange={(event) => setReason(event.target.value)} readOnly={sign.working} data-autofocus />
-            <p className="hint">Required. The reason is signed with your key and kept with the ceremony.</p>
-          </div>
+          <>
+            {sign.kind === 'withdraw' && (
+              <p>
+                Your approval stops counting toward {detail.policy.description}. The withdrawal is signed with the same key, and you can approve again later while the ceremony
+                is not published.
+              </p>
+            )}
+            <div className="field">
+              <label htmlFor={ids.reason}>{sign.kind === 'reject' ? 'Reason for rejecting' : 'Reason for withdrawing'}</label>
+              <textarea id={ids.reason} rows={3} value={sign.reason} onChange={(event) => setReason(event.target.value)} readOnly={sign.working} data-autofocus />
+              <p className="hint">Required. The reason is signed with your key and kept with the ceremony.</p>
+            </div>
+          </>
         )}
         <SignAs
           legend="Sign with"
@@ -73,19 +87,24 @@ export function SignDialog() {
           pin={pin}
           onPinChange={setPin}
           working={sign.working}
-          noneEligibleText="None of the keys attached can sign this ceremony; the list says why. Insert the token of an approver who has not decided yet."
+          noneEligibleText={
+            sign.kind === 'withdraw'
+              ? 'None of the keys attached has an approval in this ceremony to withdraw; the list says why. Insert the token you approved with.'
+              : 'None of the keys attached can sign this ceremony; the list says why. Insert the token of an approver who has not decided yet.'
+          }
           errorId={sign.error ? ids.error : undefined}
           pinRef={pinRef}
           autoFocusPin={approving}
         />
         {sign.error && <ErrorMessage id={ids.error} error={sign.error} />}
         <BusyStatus texts={busy} />
+        <StatementToSign kind={sign.kind} statement={sign.statement} detail={detail} />
         <div className="dialog-actions">
           <button type="button" onClick={close}>
             {sign.working ? 'Close' : 'Cancel'}
           </button>
-          <button type="submit" className={approving ? 'button-primary' : 'button-danger'} aria-disabled={sign.working || !key ? true : undefined}>
-            {approving ? 'Sign approval' : 'Sign rejection'}
+          <button type="submit" className={approving ? 'button-primary' : 'button-danger'} aria-disabled={sign.working || !key || !readable ? true : undefined}>
+            {submitText[sign.kind]}
           </button>
         </div>
       </form>

@@ -5,6 +5,7 @@
 import type { CeremonyDetail, PublishResult, SigningKey } from '../../../../shared/api/contract';
 
 export type CeremonyState = CeremonyDetail['state'];
+export type CeremonyAction = CeremonyDetail['actions'][number];
 type TimelineEntry = CeremonyDetail['timeline'][number];
 
 export const stateText: Record<CeremonyState, string> = {
@@ -29,15 +30,23 @@ export const stateTone: Record<CeremonyState, 'info' | 'ok' | 'warning' | 'dange
   contested: 'danger',
 };
 
-/** Approvers still take decisions while frozen, and may add approvals after the threshold is met. */
-export function takesDecisions(state: CeremonyState): boolean {
-  return state === 'frozen' || state === 'approved';
+/**
+ * Whether the core offers this action next: `actions` comes from the judge's
+ * one table (shared/ceremony/view.ts), empty when this machine does not trust
+ * the policy. The window never decides from the state what is allowed.
+ */
+export function offers(detail: Pick<CeremonyDetail, 'actions'>, action: CeremonyAction): boolean {
+  return detail.actions.includes(action);
 }
 
-/** A release manager may stop a ceremony that is not finished. */
-export function cancellable(state: CeremonyState): boolean {
-  return state === 'open' || state === 'frozen' || state === 'approved';
+/** The danger banner for a ceremony under a policy this machine does not trust. */
+export function untrustedPolicyText(digest: string): string {
+  return `This machine does not trust this ceremony's policy (sha256:${digest}): it takes no decisions here. Trust it in Settings → Policies if it is your team's.`;
 }
+
+/** The danger banner for a contested ceremony: what happened and the one way on. */
+export const contestedText =
+  'Two openings, each signed by someone of the policy, claim this ceremony: nothing in it counts. Cancel it and open the release again in a new ceremony.';
 
 /** The meter's words: "2 of 3 approvals", capped so a meter never overflows. */
 export function meterText(counted: number, threshold: number): string {

@@ -4,21 +4,29 @@
  * window is doing with it: the review checklist, the sign dialog, re-checking
  * signatures, publishing and cancelling.
  *
- * Every event is signed by its author, so approving, rejecting, cancelling
- * and publishing each choose a key (the core says which may act: `decide` for
- * approvals and rejections, `manage` for cancelling and publishing). PINs pass
- * through `submitSign`, `confirmCancel` and `publish` as an argument, straight
- * to the API; they are never put in this store.
+ * Every event is signed by its author, so approving, rejecting, withdrawing,
+ * cancelling and publishing each choose a key (the core says which may act:
+ * `decide` for approvals and rejections, `withdraw` for the keys whose
+ * approval counts, `manage` for cancelling and publishing). PINs pass through
+ * `submitSign`, `confirmCancel` and `publish` as an argument, straight to the
+ * API; they are never put in this store.
+ *
+ * What may be done next is the core's `detail.actions` (the judge's one
+ * table): this store offers an action only when it is listed, never deciding
+ * from the state itself. A decision names the statement the person was shown
+ * (`statementDigest`): the core signs nothing when the ceremony's statement is
+ * another.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import { calls, type BundleExportResult, type CallOutput, type CeremonyDetail, type PublishResult } from '../../../../shared/api/contract';
+import { calls, type BundleExportResult, type CallOutput, type CeremonyDetail, type PublishResult, type SigningKey } from '../../../../shared/api/contract';
 import type { ErrorData } from '../../../../shared/errors';
 import { getApi } from '../../api';
 import { callApi, firstIssue, inputError, thrownToError } from '../../components/api-call';
 import { isAbsolutePath } from '../../components/files';
-import { cancellable, takesDecisions } from './format';
+import { offers } from './format';
 import { checkSigner, choosable, emptyKeyPick, keysWithChoice, type KeyPick } from './signer';
+import { readStatement } from './statement';
 
 export const checklistItems = [
   { id: 'artifacts', text: 'I checked the artifacts: their names and SHA-256 digests are the ones I expect.' },
@@ -28,13 +36,18 @@ export const checklistItems = [
 
 export type ChecklistItem = (typeof checklistItems)[number]['id'];
 
-export type SignKind = 'approve' | 'reject';
+export type SignKind = 'approve' | 'reject' | 'withdraw';
+
+/** The statement a decision names: the one on screen when the dialog opened (what the person reviewed). */
+export type ShownStatement = NonNullable<CeremonyDetail['statement']>;
 
 export interface SignDialogState extends KeyPick {
   kind: SignKind;
   /** Which opening of the dialog this is: an answer for an earlier one never touches a later one. */
   epoch: number;
-  /** A rejection's reason, kept while the person retries. */
+  /** What the dialog shows and the decision binds (its digest goes to the core as `statementDigest`). */
+  statement: ShownStatement;
+  /** A rejection's or withdrawal's reason, kept while the person retries. */
   reason: string;
   working: boolean;
   error: ErrorData | undefined;
@@ -49,10 +62,16 @@ export interface CeremonyData {
   checklist: Readonly<Partial<Record<ChecklistItem, true>>>;
   checklistFor: string | undefined;
   sign: SignDialogState | undefined;
-  /** An approval or rejection that failed after its dialog was closed: shown on the screen instead. */
+  /** An approval, rejection or withdrawal that failed after its dialog was closed: shown on the screen instead. */
   signError: ErrorData | undefined;
-  /** What the last approval or rejection did, for the live region ("Your approval was recorded."). */
+  /** What the last decision did, for the live region ("alice's approval was recorded."). */
   signNote: string | undefined;
+  /**
+   * The keys attached here whose approval of this ceremony counts now (the
+   * core's `withdraw` purpose): "Withdraw my approval…" is offered when one of
+   * them is eligible. Looked up whenever a detail arrives that allows withdrawing.
+   */
+  withdrawKeys: readonly SigningKey[] | undefined;
   verify: { working: boolean; result: CallOutput<'ceremonies.verify'> | undefined; error: ErrorData | undefined };
   /** Publishing: the folder, the key that signs the publication (`manage` keys), and the result. */
   publication: PublicationState;
@@ -85,8 +104,9 @@ export interface CeremonyActions {
   openSign(kind: SignKind): Promise<void>;
   reloadSigningKeys(): Promise<void>;
   selectKey(keyUri: string): void;
-  setRejectReason(reason: string): void;
-  /** Approves or rejects with the chosen key; the PIN (null for PIN pads) goes straight to the API. Resolves true when it was recorded. */
+  /** The reason of a rejection or a withdrawal. */
+  setSignReason(reason: string): void;
+  /** Approves, rejects or withdraws with the chosen key; the PIN (null for PIN pads) goes straight to the API. Resolves true when it was recorded. */
   submitSign(pin: string | null): Promise<boolean>;
   closeSign(): void;
   dismissSignError(): void;
@@ -130,6 +150,7 @@ export function initialCeremonyData(): CeremonyData {
     sign: undefined,
     signError: undefined,
     signNote: undefined,
+    withdrawKeys: undefined,
     verify: { working: false, result: undefined, error: undefined },
     publication: { outDir: '', working: false, result: undefined, error: undefined, browsing: false, ...emptyKeyPick() },
     cancellation: emptyCancellation(),
@@ -146,15 +167,39 @@ export function checklistComplete(checklist: CeremonyData['checklist']): boolean
   return checklistItems.every((item) => checklist[item.id] === true);
 }
 
-/** Whether Approve can be pressed: a frozen statement, a state that takes decisions, and the checklist confirmed. */
+/** Whether Approve can be pressed: a frozen statement, the core offering `approve`, and the checklist confirmed. */
 export function canApprove(state: Pick<CeremonyData, 'detail' | 'checklist'>): boolean {
   const detail = state.detail;
-  return detail !== undefined && detail.statement !== undefined && takesDecisions(detail.state) && checklistComplete(state.checklist);
+  return detail !== undefined && detail.statement !== undefined && offers(detail, 'approve') && checklistComplete(state.checklist);
 }
 
 export function canReject(detail: CeremonyDetail | undefined): boolean {
-  return detail !== undefined && detail.statement !== undefined && takesDecisions(detail.state);
+  return detail !== undefined && detail.statement !== undefined && offers(detail, 'reject');
 }
+
+/** Whether "Withdraw my approval…" is offered: the core allows withdrawing, and a key attached here has an approval that counts. */
+export function canWithdraw(state: Pick<CeremonyData, 'detail' | 'withdrawKeys'>): boolean {
+  const detail = state.detail;
+  return detail !== undefined && detail.statement !== undefined && offers(detail, 'withdraw') && (state.withdrawKeys?.some((key) => key.eligible) ?? false);
+}
+
+/** Whether a decision of this kind is offered at all (before the checklist, for approving). */
+function offered(kind: SignKind, state: Pick<CeremonyData, 'detail' | 'checklist' | 'withdrawKeys'>): boolean {
+  if (kind === 'approve') return canApprove(state);
+  if (kind === 'reject') return canReject(state.detail);
+  return canWithdraw(state);
+}
+
+const recordedText: Record<SignKind, (who: string) => string> = {
+  approve: (who) => `${who}'s approval was recorded.`,
+  reject: (who) => `${who}'s rejection was recorded.`,
+  withdraw: (who) => `${who}'s approval was withdrawn.`,
+};
+
+const reasonMissingText: Record<Exclude<SignKind, 'approve'>, string> = {
+  reject: 'Say why you reject this release: the reason is signed and kept with the ceremony.',
+  withdraw: 'Say why you withdraw your approval: the reason is signed and kept with the ceremony.',
+};
 
 export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
   // Every detail applied bumps this, so an older answer never replaces a newer one.
@@ -162,6 +207,8 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
   let epoch = 0;
   /** Which opening of the cancel dialog this is, as `epoch` is for the sign dialog. */
   let cancelEpoch = 0;
+  /** Which look-up of the keys that may withdraw is the latest: an older answer is dropped. */
+  let withdrawSeq = 0;
 
   return createStore<CeremonyStoreState>()((set, get) => {
     const applyDetail = (detail: CeremonyDetail) => {
@@ -170,6 +217,21 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
       const digest = detail.statement?.digest;
       // The checklist confirms a review of one statement: a different statement needs a new review.
       set((s) => (s.checklistFor === digest ? { detail, loadError: undefined } : { detail, loadError: undefined, checklist: {}, checklistFor: digest }));
+      void lookUpWithdrawKeys(detail);
+    };
+
+    /** Which keys attached here could take back an approval that counts; none when the core does not offer withdrawing. */
+    const lookUpWithdrawKeys = async (detail: CeremonyDetail) => {
+      withdrawSeq += 1;
+      const seq = withdrawSeq;
+      if (!offers(detail, 'withdraw') || detail.approvals.length === 0) {
+        set({ withdrawKeys: undefined });
+        return;
+      }
+      const result = await callApi('ceremonies.signingKeys', { id: detail.id, purpose: 'withdraw' });
+      if (seq !== withdrawSeq || get().id !== detail.id) return;
+      // Without an answer the button is not offered: nothing here is known to have an approval to take back.
+      set({ withdrawKeys: result.ok ? result.value : undefined });
     };
     const setSign = (at: number, patch: Partial<SignDialogState>) =>
       set((s) => (s.sign && s.sign.epoch === at ? { sign: { ...s.sign, ...patch } } : {}));
@@ -187,7 +249,7 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
      * choice while its key still may. `patch` drops answers for a form that
      * has closed since.
      */
-    const loadKeysFor = async (purpose: 'decide' | 'manage', chosen: () => string | undefined, patch: (change: Partial<KeyPick>) => void) => {
+    const loadKeysFor = async (purpose: 'decide' | 'manage' | 'withdraw', chosen: () => string | undefined, patch: (change: Partial<KeyPick>) => void) => {
       const id = get().id;
       if (!id) return;
       patch({ loadingKeys: true, keysError: undefined });
@@ -197,7 +259,7 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
       patch({ loadingKeys: false, ...keysWithChoice(result.value, chosen()) });
     };
 
-    const loadKeys = (at: number) => loadKeysFor('decide', () => get().sign?.keyUri, (change) => setSign(at, change));
+    const loadKeys = (at: number) => loadKeysFor(get().sign?.kind === 'withdraw' ? 'withdraw' : 'decide', () => get().sign?.keyUri, (change) => setSign(at, change));
     const loadCancelKeys = (at: number) => loadKeysFor('manage', () => get().cancellation.keyUri, (change) => setCancelAt(at, change));
 
     return {
@@ -248,11 +310,12 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
 
       async openSign(kind) {
         const state = get();
-        if (kind === 'approve' ? !canApprove(state) : !canReject(state.detail)) return;
+        const statement = state.detail?.statement;
+        if (!statement || !offered(kind, state)) return;
         epoch += 1;
         const at = epoch;
         set({
-          sign: { kind, epoch: at, keys: undefined, loadingKeys: true, keysError: undefined, keyUri: undefined, reason: '', working: false, error: undefined },
+          sign: { kind, epoch: at, statement, keys: undefined, loadingKeys: true, keysError: undefined, keyUri: undefined, reason: '', working: false, error: undefined },
           signError: undefined,
           signNote: undefined,
         });
@@ -270,7 +333,7 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
         setSign(sign.epoch, { keyUri, error: undefined });
       },
 
-      setRejectReason(reason) {
+      setSignReason(reason) {
         const sign = get().sign;
         if (sign) setSign(sign.epoch, { reason });
       },
@@ -279,12 +342,22 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
         const { sign, id, detail } = get();
         if (!sign || !id || !detail || sign.working) return false;
         const at = sign.epoch;
+        const statementDigest = sign.statement.digest;
+        // The statement on screen changed while the dialog was open: what the person reviewed is no longer what would be signed.
+        if (detail.statement?.digest !== statementDigest) {
+          setSign(at, { error: { code: 'conflict', message: 'The statement of this ceremony changed since you opened this dialog. Close it and review the new statement before you decide.' } });
+          return false;
+        }
+        if (!readStatement(sign.statement.json).ok) {
+          setSign(at, { error: inputError('Conclave cannot show what this statement says, so it will not sign it.') });
+          return false;
+        }
         if (sign.kind === 'approve' && !canApprove(get())) {
           setSign(at, { error: inputError('Confirm every item of the review checklist before approving.') });
           return false;
         }
-        if (sign.kind === 'reject' && !sign.reason.trim()) {
-          setSign(at, { error: inputError('Say why you reject this release: the reason is signed and kept with the ceremony.') });
+        if (sign.kind !== 'approve' && !sign.reason.trim()) {
+          setSign(at, { error: inputError(reasonMissingText[sign.kind]) });
           return false;
         }
         const signer = checkSigner(sign, pin);
@@ -293,10 +366,11 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
           return false;
         }
         const { key, pin: pinArgument } = signer;
+        const reason = sign.reason.trim();
         const input =
           sign.kind === 'approve'
-            ? calls['ceremonies.approve'].input.safeParse({ id, keyUri: key.keyUri, pin: pinArgument })
-            : calls['ceremonies.reject'].input.safeParse({ id, keyUri: key.keyUri, pin: pinArgument, reason: sign.reason });
+            ? calls['ceremonies.approve'].input.safeParse({ id, keyUri: key.keyUri, pin: pinArgument, statementDigest })
+            : calls[sign.kind === 'reject' ? 'ceremonies.reject' : 'ceremonies.withdraw'].input.safeParse({ id, keyUri: key.keyUri, pin: pinArgument, reason, statementDigest });
         if (!input.success) {
           setSign(at, { error: firstIssue(input.error) });
           return false;
@@ -304,8 +378,8 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
         setSign(at, { working: true, error: undefined });
         const result =
           sign.kind === 'approve'
-            ? await callApi('ceremonies.approve', { id, keyUri: key.keyUri, pin: pinArgument })
-            : await callApi('ceremonies.reject', { id, keyUri: key.keyUri, pin: pinArgument, reason: sign.reason.trim() });
+            ? await callApi('ceremonies.approve', { id, keyUri: key.keyUri, pin: pinArgument, statementDigest })
+            : await callApi(sign.kind === 'reject' ? 'ceremonies.reject' : 'ceremonies.withdraw', { id, keyUri: key.keyUri, pin: pinArgument, reason, statementDigest });
         const stillOpen = get().sign?.epoch === at;
         if (!result.ok) {
           if (stillOpen) setSign(at, { working: false, error: result.error });
@@ -315,7 +389,7 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
         applyDetail(result.value);
         const who = key.approverId ?? key.keyLabel;
         // The checklist is one person's confirmation: the next approver at this window confirms their own review.
-        set({ signNote: sign.kind === 'approve' ? `${who}'s approval was recorded.` : `${who}'s rejection was recorded.`, checklist: {} });
+        set({ signNote: recordedText[sign.kind](who), checklist: {} });
         if (stillOpen) set({ sign: undefined });
         return true;
       },
@@ -380,8 +454,8 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
       async publish(pin) {
         const { id, detail, publication } = get();
         if (!id || !detail || publication.working) return false;
-        if (detail.state !== 'approved') {
-          setPublish({ error: inputError('Only an approved ceremony can be published: the policy is not satisfied yet.') });
+        if (!offers(detail, 'publish')) {
+          setPublish({ error: inputError('This ceremony cannot be published now: the policy is not satisfied (or this machine does not trust its policy).') });
           return false;
         }
         const outDir = publication.outDir.trim();
@@ -408,7 +482,7 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
 
       async openCancel() {
         const { detail, cancellation } = get();
-        if (!detail || !cancellable(detail.state) || cancellation.open) return;
+        if (!detail || !offers(detail, 'cancel') || cancellation.open) return;
         cancelEpoch += 1;
         // A reason typed before the dialog was closed is kept; the key list is looked up afresh.
         setCancel({ open: true, working: false, error: undefined, ...emptyKeyPick(), keyUri: cancellation.keyUri });

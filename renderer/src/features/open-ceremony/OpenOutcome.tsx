@@ -2,7 +2,7 @@ import { useEffect, useId, useRef } from 'react';
 import type { CeremonyDetail } from '../../../../shared/api/contract';
 import { FindingsList } from '../../components/FindingsList';
 import { useNavigation } from '../../app/navigation';
-import { releaseTitle, stateText } from '../ceremony/format';
+import { offers, releaseTitle, stateText } from '../ceremony/format';
 import { OverrideForm } from './OverrideForm';
 import { useOpenCeremony } from './store';
 
@@ -14,6 +14,8 @@ export function OpenOutcome({ detail }: { detail: CeremonyDetail }) {
   const startOver = useOpenCeremony((s) => s.startOver);
   const backToForm = useOpenCeremony((s) => s.backToForm);
   const failed = detail.findings.filter((finding) => finding.status === 'fail').length;
+  // Freezing over failed checks is offered only when the core offers `freeze` and the policy allows overriding.
+  const overridable = detail.overrideAllowed && offers(detail, 'freeze');
 
   // The screen changed under the person: take focus to what it now says.
   useEffect(() => headingRef.current?.focus(), []);
@@ -40,7 +42,7 @@ export function OpenOutcome({ detail }: { detail: CeremonyDetail }) {
           </div>
         </div>
       )}
-      {detail.state === 'open' && detail.overrideAllowed && (
+      {detail.state === 'open' && overridable && (
         <>
           <div className="message message-warning outcome-result">
             <p>
@@ -51,7 +53,7 @@ export function OpenOutcome({ detail }: { detail: CeremonyDetail }) {
           <OverrideForm />
         </>
       )}
-      {detail.state === 'open' && !detail.overrideAllowed && (
+      {detail.state === 'open' && !overridable && (
         <div className="message message-danger outcome-result" role="alert">
           <p>
             <strong>Not frozen:</strong> {failed === 1 ? 'a check failed' : `${failed} checks failed`} and this policy does not allow overriding. Fix the evidence and open a new

@@ -1,11 +1,15 @@
 import { useId } from 'react';
 import { BusyStatus } from '../../components/BusyStatus';
 import { ErrorMessage } from '../../components/ErrorMessage';
+import { PolicyTrustReview } from '../../components/PolicyTrustReview';
 import { policyLabel } from './format';
 import { useOpenCeremony } from './store';
 import { RetryableError } from '../../components/RetryableError';
 
-/** The policy: chosen from those the core knows (shown in words), loaded from a file, or the demo policy. */
+/**
+ * The policy: chosen from those this machine trusts (shown in words), a file
+ * read and then trusted on "Trust this policy", or the demo policy.
+ */
 export function PolicyField() {
   const ids = { select: useId(), described: useId(), error: useId() };
   const policies = useOpenCeremony((s) => s.policies);
@@ -17,6 +21,9 @@ export function PolicyField() {
   const browse = useOpenCeremony((s) => s.browse);
   const createDemoPolicy = useOpenCeremony((s) => s.createDemoPolicy);
   const loadPolicies = useOpenCeremony((s) => s.loadPolicies);
+  const inspection = useOpenCeremony((s) => s.policyInspection);
+  const trust = useOpenCeremony((s) => s.trustInspectedPolicy);
+  const dismissInspection = useOpenCeremony((s) => s.dismissPolicyInspection);
   const chosen = policies?.find((policy) => policy.path === policyPath);
 
   return (
@@ -48,8 +55,8 @@ export function PolicyField() {
       )}
       {policies && policies.length === 0 && (
         <p className="muted">
-          No policy yet. A policy says who approves releases and how many must agree. Load one from a file, or create the demo policy for the demo tokens alice, bob
-          and carol.
+          This machine trusts no policy yet. A policy says who approves releases and how many must agree. Load your team's from a file, or create the demo policy for
+          the demo tokens alice, bob and carol.
         </p>
       )}
       <div className="actions">
@@ -62,8 +69,14 @@ export function PolicyField() {
           </button>
         )}
       </div>
-      <BusyStatus texts={busy ? [busy] : []} />
-      {error && <ErrorMessage id={ids.error} error={error} />}
+      {inspection ? (
+        <PolicyTrustReview path={inspection.path} policy={inspection.policy} busy={busy} error={error} onTrust={trust} onDismiss={dismissInspection} level={3} />
+      ) : (
+        <>
+          <BusyStatus texts={busy ? [busy] : []} />
+          {error && <ErrorMessage id={ids.error} error={error} />}
+        </>
+      )}
       <RetryableError error={listError} onRetry={loadPolicies} />
     </fieldset>
   );

@@ -15,12 +15,13 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import { calls, type CeremonyDetail, type OperationProgress, type PolicySummary } from '../../../../shared/api/contract';
+import { calls, type CeremonyDetail, type OperationProgress, type PolicyInspection, type PolicySummary } from '../../../../shared/api/contract';
 import type { ErrorData } from '../../../../shared/errors';
 import { getApi } from '../../api';
 import { callApi, firstIssue, inputError, thrownToError } from '../../components/api-call';
 import { addPaths, isAbsolutePath, pathOfDroppedFile } from '../../components/files';
 import { checkSigner, choosable, emptyKeyPick, isSignerError, keysWithChoice, type KeyPick } from '../ceremony/signer';
+import { offers } from '../ceremony/format';
 import { dropUnavailableText, imageLines, invalidImage, newOperationId, pickMultiple, type PathField } from './format';
 
 export interface OpenForm {
@@ -59,6 +60,8 @@ export interface OpenCeremonyData {
   policies: readonly PolicySummary[] | undefined;
   /** Progress text while policies load, import or are created. */
   policyBusy: string | undefined;
+  /** A policy file read but not trusted yet: shown with "Trust this policy" before it can be chosen. */
+  policyInspection: { path: string; policy: PolicyInspection } | undefined;
   errors: Readonly<Partial<Record<OpenErrorKey, ErrorData>>>;
   /** Notes that are not errors (a drop without a path, a cancelled opening). */
   notes: Readonly<Partial<Record<FormField | 'open', string>>>;
@@ -91,7 +94,11 @@ export interface OpenCeremonyActions {
   closeBrowser(): void;
   /** Files dropped on a field: taken when the shell tells their paths, otherwise a note says what to do. */
   drop(field: PathField, files: readonly unknown[]): Promise<void>;
+  /** Reads a policy file and shows its digest, rule and approvers; nothing is trusted yet. */
   importPolicy(path: string): Promise<void>;
+  /** Trusts the policy shown (by the digest shown) and chooses it. */
+  trustInspectedPolicy(): Promise<void>;
+  dismissPolicyInspection(): void;
   createDemoPolicy(): Promise<void>;
   /** Looks again for the keys that may open under the chosen policy (a token was inserted, a failure to retry). */
   reloadOpenerKeys(): Promise<void>;
@@ -131,6 +138,7 @@ export function initialOpenCeremonyData(): OpenCeremonyData {
     form: emptyForm(),
     policies: undefined,
     policyBusy: undefined,
+    policyInspection: undefined,
     errors: {},
     notes: {},
     phase: { kind: 'editing' },
@@ -358,16 +366,33 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
       },
 
       async importPolicy(path) {
-        set((s) => ({ policyBusy: 'Loading the policy…', errors: without(s.errors, 'policy', 'policies') }));
-        const before = new Set((get().policies ?? []).map((policy) => policy.digest));
-        const result = await callApi('policies.import', { path });
+        set((s) => ({ policyBusy: 'Reading the policy…', policyInspection: undefined, errors: without(s.errors, 'policy', 'policies') }));
+        const result = await callApi('policies.inspect', { path });
+        set({ policyBusy: undefined });
+        if (!result.ok) return fail('policy', result.error);
+        // Already trusted here: nothing to confirm, it is simply chosen.
+        const known = result.value.trusted ? get().policies?.find((policy) => policy.digest === result.value.digest) : undefined;
+        if (known) return get().selectPolicy(known.path);
+        set({ policyInspection: { path, policy: result.value } });
+      },
+
+      async trustInspectedPolicy() {
+        const inspection = get().policyInspection;
+        if (!inspection || get().policyBusy) return;
+        set((s) => ({ policyBusy: 'Trusting the policy…', errors: without(s.errors, 'policy', 'policies') }));
+        // The digest the person was shown: the core refuses when the file now holds another policy.
+        const result = await callApi('policies.import', { path: inspection.path, digest: inspection.policy.digest });
         if (!result.ok) {
           set({ policyBusy: undefined });
           return fail('policy', result.error);
         }
-        // Choose what was just loaded: the policy that is new, else the one with that path.
-        const added = result.value.find((policy) => !before.has(policy.digest)) ?? result.value.find((policy) => policy.path === path);
-        showPolicies(result.value, added?.path, true);
+        if (get().policyInspection === inspection) set({ policyInspection: undefined });
+        // Choose what was just trusted: the policy with the digest shown (kept in the data folder under its own path).
+        showPolicies(result.value, result.value.find((policy) => policy.digest === inspection.policy.digest)?.path, true);
+      },
+
+      dismissPolicyInspection() {
+        set((s) => ({ policyInspection: undefined, errors: without(s.errors, 'policy') }));
       },
 
       async createDemoPolicy() {
@@ -435,7 +460,7 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
           return;
         }
         set({ phase: { kind: 'opened', detail: result.value }, override: emptyOverride() });
-        if (result.value.state === 'open' && result.value.overrideAllowed) await loadOverrideKeys(result.value.id);
+        if (result.value.overrideAllowed && offers(result.value, 'freeze')) await loadOverrideKeys(result.value.id);
       },
 
       async cancelOpening() {
@@ -469,6 +494,10 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
         const phase = get().phase;
         const override = get().override;
         if (phase.kind !== 'opened' || override.working) return false;
+        if (!offers(phase.detail, 'freeze')) {
+          setOverride({ error: inputError('This ceremony cannot be frozen now.') });
+          return false;
+        }
         const reason = override.reason.trim();
         if (!reason) {
           setOverride({ error: inputError('Say why the failed checks may be overridden: the reason is recorded in the statement.') });

@@ -1,11 +1,16 @@
 import { useId, useState, type FormEvent } from 'react';
 import { BusyStatus } from '../../components/BusyStatus';
 import { ErrorMessage } from '../../components/ErrorMessage';
+import { PolicyTrustReview, trustMeaningText } from '../../components/PolicyTrustReview';
 import { settingsOp } from './store';
 import { useSettings } from './store';
 import { RetryableError } from '../../components/RetryableError';
 
-/** The policies in the store, in words, and the two ways to add one: import a file, or create the demo policy. */
+/**
+ * The policies this machine trusts, in words, and the two ways to trust one:
+ * a file (read and shown first, trusted only on "Trust this policy"), or the
+ * demo policy.
+ */
 export function PoliciesSection() {
   const headingId = useId();
   const policies = useSettings((s) => s.policies);
@@ -16,13 +21,13 @@ export function PoliciesSection() {
 
   return (
     <section className="settings-section" aria-labelledby={headingId}>
-      <h3 id={headingId}>Policies</h3>
-      <p className="hint">A policy says who may approve a release and how many must: each ceremony is opened with one.</p>
+      <h3 id={headingId}>Trusted policies</h3>
+      <p className="hint">A policy says who may approve a release and how many must: each ceremony is opened with one. {trustMeaningText}</p>
       <BusyStatus texts={loading && !policies ? [loading] : []} />
       <RetryableError error={loadError} onRetry={loadPolicies} />
-      {policies && policies.length === 0 && <p className="muted">No policies yet. Import one, or create the demo policy to try Conclave.</p>}
+      {policies && policies.length === 0 && <p className="muted">This machine trusts no policy yet. Import your team's, or create the demo policy to try Conclave.</p>}
       {policies && policies.length > 0 && (
-        <ul className="policies" aria-label="Policies">
+        <ul className="policies" aria-label="Trusted policies">
           {policies.map((policy) => (
             <li key={policy.digest} className="policy">
               <p className="policy-name">
@@ -30,6 +35,9 @@ export function PoliciesSection() {
                 {policy.digest === lastAdded && <span className="badge badge-ok">Just added</span>}
               </p>
               <p>{policy.description}</p>
+              <p className="hint">
+                <code className="digest">sha256:{policy.digest}</code>
+              </p>
               <p className="hint">
                 <code>{policy.path}</code>
               </p>
@@ -48,44 +56,57 @@ function ImportPolicyForm() {
   const pathId = useId();
   const hintId = useId();
   const errorId = useId();
-  const importPolicy = useSettings((s) => s.importPolicy);
-  const busy = useSettings((s) => s.busy[settingsOp.importPolicy]);
-  const error = useSettings((s) => s.errors[settingsOp.importPolicy]);
+  const inspectPolicy = useSettings((s) => s.inspectPolicy);
+  const trust = useSettings((s) => s.trustInspectedPolicy);
+  const dismissInspection = useSettings((s) => s.dismissInspection);
+  const inspection = useSettings((s) => s.inspection);
+  const busy = useSettings((s) => s.busy[settingsOp.inspectPolicy]);
+  const error = useSettings((s) => s.errors[settingsOp.inspectPolicy]);
+  const trustBusy = useSettings((s) => s.busy[settingsOp.importPolicy]);
+  const trustError = useSettings((s) => s.errors[settingsOp.importPolicy]);
   const dismissError = useSettings((s) => s.dismissError);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (busy) return;
-    if (await importPolicy(path)) setPath('');
+    if (busy || trustBusy) return;
+    await inspectPolicy(path);
+  };
+
+  const confirm = async () => {
+    if (await trust()) setPath('');
   };
 
   return (
-    <form className="form settings-form" onSubmit={(event) => void submit(event)} noValidate aria-label="Import a policy">
-      <div className="field">
-        <label htmlFor={pathId}>Policy file path</label>
-        <input
-          id={pathId}
-          type="text"
-          autoComplete="off"
-          spellCheck={false}
-          value={path}
-          onChange={(event) => setPath(event.target.value)}
-          readOnly={busy !== undefined}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={[hintId, error ? errorId : ''].filter(Boolean).join(' ')}
-        />
-        <p id={hintId} className="hint">
-          The full path of a policy JSON file on this computer. Conclave checks it can be met before adding it.
-        </p>
-      </div>
-      {error && <ErrorMessage id={errorId} error={error} onDismiss={() => dismissError(settingsOp.importPolicy)} />}
-      <BusyStatus texts={busy ? [busy] : []} />
-      <div className="actions">
-        <button type="submit" aria-disabled={busy ? true : undefined}>
-          Import policy
-        </button>
-      </div>
-    </form>
+    <>
+      <form className="form settings-form" onSubmit={(event) => void submit(event)} noValidate aria-label="Import a policy">
+        <div className="field">
+          <label htmlFor={pathId}>Policy file path</label>
+          <input
+            id={pathId}
+            type="text"
+            autoComplete="off"
+            spellCheck={false}
+            value={path}
+            onChange={(event) => setPath(event.target.value)}
+            readOnly={busy !== undefined}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={[hintId, error ? errorId : ''].filter(Boolean).join(' ')}
+          />
+          <p id={hintId} className="hint">
+            The full path of a policy JSON file on this computer. Conclave checks it can be met, then shows its digest, rule and approvers: nothing is trusted until you
+            confirm.
+          </p>
+        </div>
+        {error && <ErrorMessage id={errorId} error={error} onDismiss={() => dismissError(settingsOp.inspectPolicy)} />}
+        <BusyStatus texts={busy ? [busy] : []} />
+        <div className="actions">
+          <button type="submit" aria-disabled={busy || trustBusy ? true : undefined}>
+            Review policy file
+          </button>
+        </div>
+      </form>
+      {inspection && <PolicyTrustReview path={inspection.path} policy={inspection.policy} busy={trustBusy} error={trustError} onTrust={confirm} onDismiss={dismissInspection} level={4} />}
+    </>
   );
 }
 
@@ -97,7 +118,7 @@ function DemoPolicy() {
   return (
     <div className="demo-policy">
       <p className="hint">
-        The demo policy needs any 2 of the demo tokens alice, bob and carol. Create the demo tokens on the Tokens screen first. Demo policies
+        The demo policy needs any 2 of the demo tokens alice, bob and carol; creating it trusts it on this machine. Create the demo tokens on the Tokens screen first. Demo policies
         are for trying Conclave, never for real releases.
       </p>
       <button type="button" onClick={() => void createDemoPolicy()} aria-disabled={busy ? true : undefined}>

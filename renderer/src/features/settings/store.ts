@@ -1,12 +1,15 @@
 /**
  * The Settings screen's state: where Conclave keeps its data, and the
- * policies in its store, as the core reports them; plus what this window is
- * doing right now; and the registries allowed plain HTTP. PKCS#11 modules are the Tokens store's (one source of
+ * policies this machine trusts, as the core reports them; plus what this window is
+ * doing right now; and the registries allowed plain HTTP. A policy file is
+ * trusted in two steps: inspected (its digest, rule and approvers shown,
+ * nothing trusted), then "Trust this policy", which names the digest shown so
+ * a file changed in between is refused. PKCS#11 modules are the Tokens store's (one source of
  * truth for modules): the Settings screen uses its actions.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import { calls, type CallOutput, type PolicySummary } from '../../../../shared/api/contract';
+import { calls, type CallOutput, type PolicyInspection, type PolicySummary } from '../../../../shared/api/contract';
 import type { ErrorData } from '../../../../shared/errors';
 import { callApi, firstIssue, inputError } from '../../components/api-call';
 import { maxInsecureRegistries, registryHostProblem } from '../../../../shared/oci/registry-host';
@@ -25,6 +28,7 @@ export type Folders = CallOutput<'settings.get'>;
 export const settingsOp = {
   folders: 'settings.get',
   policies: 'policies.list',
+  inspectPolicy: 'policies.inspect',
   importPolicy: 'policies.import',
   createDemoPolicy: 'policies.createDemo',
   registries: 'settings.registries',
@@ -35,7 +39,8 @@ export type SettingsOp = (typeof settingsOp)[keyof typeof settingsOp];
 export const settingsBusyText: Record<SettingsOp, string> = {
   'settings.get': 'Loading folders…',
   'policies.list': 'Loading policies…',
-  'policies.import': 'Importing the policy…',
+  'policies.inspect': 'Reading the policy…',
+  'policies.import': 'Trusting the policy…',
   'policies.createDemo': 'Creating the demo policy…',
   'settings.registries': 'Loading registries…',
   'settings.setInsecureRegistries': 'Saving registries…',
@@ -48,6 +53,8 @@ export interface SettingsData {
   errors: Readonly<Partial<Record<SettingsOp, ErrorData>>>;
   /** The policy just imported or created, so the screen can point at it. */
   lastAdded: string | undefined;
+  /** A policy file read but not trusted yet: what the person checks before "Trust this policy". */
+  inspection: { path: string; policy: PolicyInspection } | undefined;
   /** Registries (host or host:port) the window may reach over plain HTTP besides this machine. */
   insecureRegistries: readonly string[] | undefined;
 }
@@ -55,8 +62,12 @@ export interface SettingsData {
 export interface SettingsActions {
   load(): Promise<void>;
   loadPolicies(): Promise<void>;
-  /** Resolves true when the policy was imported (the form can then be cleared). */
-  importPolicy(path: string): Promise<boolean>;
+  /** Reads a policy file and shows what it says, trusting nothing; resolves true when it could be read. */
+  inspectPolicy(path: string): Promise<boolean>;
+  /** Trusts the policy inspected, by the digest shown; resolves true when it is trusted (the form can then be cleared). */
+  trustInspectedPolicy(): Promise<boolean>;
+  /** Puts the inspected policy away without trusting it. */
+  dismissInspection(): void;
   createDemoPolicy(): Promise<boolean>;
   loadRegistries(): Promise<void>;
   /** Resolves true when the host was saved (the field can then be cleared); a bad host is refused here, with why. */
@@ -68,7 +79,7 @@ export interface SettingsActions {
 export type SettingsState = SettingsData & SettingsActions;
 
 export function initialSettingsData(): SettingsData {
-  return { folders: undefined, policies: undefined, busy: {}, errors: {}, lastAdded: undefined, insecureRegistries: undefined };
+  return { folders: undefined, policies: undefined, busy: {}, errors: {}, lastAdded: undefined, inspection: undefined, insecureRegistries: undefined };
 }
 
 /** The digest of the one policy in `after` that was not in `before` (or the first that changed). */
@@ -132,23 +143,48 @@ export function createSettingsStore(): StoreApi<SettingsState> {
         }
       },
 
-      async importPolicy(path) {
-        const op = settingsOp.importPolicy;
-        if (get().busy[op]) return false;
-        const checked = calls['policies.import'].input.safeParse({ path: path.trim() });
+      async inspectPolicy(path) {
+        const op = settingsOp.inspectPolicy;
+        if (get().busy[op] || get().busy[settingsOp.importPolicy]) return false;
+        const checked = calls['policies.inspect'].input.safeParse({ path: path.trim() });
         if (!checked.success) {
           fail(op, { code: 'invalid-input', message: 'Enter the full path of a policy file (a .json file), for example /home/you/release-policy.json.' });
           return false;
         }
+        set((s) => ({ inspection: undefined, errors: without(s.errors, settingsOp.importPolicy) }));
         begin(op);
-        const result = await callApi('policies.import', checked.data);
+        const result = await callApi('policies.inspect', checked.data);
         if (!result.ok) {
           fail(op, result.error);
           return false;
         }
         succeed(op);
+        set({ inspection: { path: checked.data.path, policy: result.value } });
+        return true;
+      },
+
+      async trustInspectedPolicy() {
+        const op = settingsOp.importPolicy;
+        const inspection = get().inspection;
+        if (!inspection || get().busy[op]) return false;
+        begin(op);
+        // The digest the person was shown: the core refuses when the file now holds another policy.
+        const result = await callApi('policies.import', { path: inspection.path, digest: inspection.policy.digest });
+        if (!result.ok) {
+          fail(op, result.error);
+          return false;
+        }
+        succeed(op);
+        if (get().inspection === inspection) set({ inspection: undefined });
         showPolicies(result.value);
         return true;
+      },
+
+      dismissInspection() {
+        set((s) => {
+          const errors: Partial<Record<SettingsOp, ErrorData>> = without(s.errors, settingsOp.importPolicy);
+          return { inspection: undefined, errors: without(errors, settingsOp.inspectPolicy) };
+        });
       },
 
       async createDemoPolicy() {
