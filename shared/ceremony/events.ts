@@ -103,33 +103,25 @@ export const ApprovedEvent = z
   })
   .strict();
 
-export const RejectedEvent = z
-  .object({
-    ...common,
-    type: z.literal('rejected'),
-    statementDigest: Sha256,
-    keyId: Sha256,
-    reason: z.string().min(1).max(4096),
-    /** Signature over PAE(rejectionPayloadType, rejection document), base64. */
-    signature: Base64,
-    /** For an approver identified by certificate: the certificate of keyId, DER base64, leaf first. */
-    certificates: CertificateChain.optional(),
-  })
-  .strict();
+/**
+ * A decision with a reason, signed over a small document naming the ceremony, the statement and the reason
+ * (rejectionDocument): rejections, and withdrawals of an approval, each under its own payload type.
+ */
+const reasonedDecision = {
+  ...common,
+  statementDigest: Sha256,
+  keyId: Sha256,
+  reason: z.string().min(1).max(4096),
+  /** Signature over PAE(rejectionPayloadType or withdrawalPayloadType, the document), base64. */
+  signature: Base64,
+  /** For an approver identified by certificate: the certificate of keyId, DER base64, leaf first. */
+  certificates: CertificateChain.optional(),
+};
+
+export const RejectedEvent = z.object({ ...reasonedDecision, type: z.literal('rejected') }).strict();
 
 /** An approver takes back their approval (issue 10): signed, with a reason; the count goes down. Refused once the ceremony is published. */
-export const WithdrawnEvent = z
-  .object({
-    ...common,
-    type: z.literal('withdrawn'),
-    statementDigest: Sha256,
-    keyId: Sha256,
-    reason: z.string().min(1).max(4096),
-    /** Signature over PAE(withdrawalPayloadType, withdrawal document), base64. */
-    signature: Base64,
-    certificates: CertificateChain.optional(),
-  })
-  .strict();
+export const WithdrawnEvent = z.object({ ...reasonedDecision, type: z.literal('withdrawn') }).strict();
 
 export const CancelledEvent = z
   .object({ ...common, type: z.literal('cancelled'), reason: z.string().max(4096).optional() })

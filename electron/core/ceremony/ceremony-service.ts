@@ -127,15 +127,7 @@ export class CeremonyService {
 
   async open(input: OpenInput): Promise<LoadedCeremony> {
     if (input.artifactPaths.length === 0 && (input.imageReferences ?? []).length === 0) throw new ConclaveError('invalid-input', 'Add at least one artifact file or image: a ceremony approves something.');
-    const policy = await readPolicyFile(input.policyPath);
-    await this.requireTrusted(policy);
-    // Who opens is known before any hashing, so a key outside the policy is refused at once.
-    const opener = await this.identify(policy, input.openerKeyUri);
-    const blocked = openerMakesImpossible(policy, opener.name);
-    if (blocked) throw new ConclaveError('forbidden', blocked);
-    await this.signer.unlock?.(input.openerKeyUri);
-    const at = this.now();
-    const id = newCeremonyId(at);
+    const { policy, opener, at, id } = await this.prepareOpening(input.policyPath, input.openerKeyUri);
     // Images first (a registry answers faster than a large file hashes): each tag is resolved once, here, to the digest that is signed.
     const images = await resolveImageArtifacts(input.imageReferences ?? [], input.registry);
 
@@ -205,6 +197,23 @@ export class CeremonyService {
   }
 
   /**
+   * What every opening checks before any long work: the policy is one this
+   * machine trusts, the opener's key belongs to it (known before any hashing,
+   * so a key outside the policy is refused at once), the opener not counting
+   * would not make the policy unreachable, and the PIN is right.
+   */
+  private async prepareOpening(policyPath: string, openerKeyUri: string) {
+    const policy = await readPolicyFile(policyPath);
+    await this.requireTrusted(policy);
+    const opener = await this.identify(policy, openerKeyUri);
+    const blocked = openerMakesImpossible(policy, opener.name);
+    if (blocked) throw new ConclaveError('forbidden', blocked);
+    await this.signer.unlock?.(openerKeyUri);
+    const at = this.now();
+    return { policy, opener, at, id: newCeremonyId(at) };
+  }
+
+  /**
    * Opens a policy ceremony (issue 10): its one subject is the proposed policy
    * document, by digest; it is frozen at once, and counts once the current
    * policy's threshold and the proposed policy's threshold have both
@@ -212,16 +221,9 @@ export class CeremonyService {
    * policy trust the proposed one.
    */
   async proposePolicy(input: { policyPath: string; proposedPolicyPath: string; openerKeyUri: string }): Promise<LoadedCeremony> {
-    const policy = await readPolicyFile(input.policyPath);
-    await this.requireTrusted(policy);
     const proposed = await readPolicyFile(input.proposedPolicyPath);
+    const { policy, opener, at, id } = await this.prepareOpening(input.policyPath, input.openerKeyUri);
     if (proposed.digest === policy.digest) throw new ConclaveError('invalid-input', 'The proposed policy is the current policy: there is nothing to change.');
-    const opener = await this.identify(policy, input.openerKeyUri);
-    const blocked = openerMakesImpossible(policy, opener.name);
-    if (blocked) throw new ConclaveError('forbidden', blocked);
-    await this.signer.unlock?.(input.openerKeyUri);
-    const at = this.now();
-    const id = newCeremonyId(at);
     const opened: OpenedEvent = {
       ceremonyId: id,
       type: 'opened',
