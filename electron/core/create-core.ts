@@ -37,6 +37,17 @@ export function createCore(options: CoreOptions): Core {
   const settings = new SettingsFile(options.dataDir);
   const sinks = new Set<EventSink>();
   let softhsmPath: string | undefined;
+  /** Set when dispose starts: no new background work, no more events. */
+  let disposed: Promise<void> | undefined;
+  /** Work the core started on its own (the scans of keys on attached tokens), for dispose to wait on. */
+  const background = new Set<Promise<void>>();
+  const inBackground = (work: () => Promise<unknown>): void => {
+    if (disposed) return;
+    const running: Promise<void> = work()
+      .then(() => undefined, () => undefined)
+      .finally(() => background.delete(running));
+    background.add(running);
+  };
 
   const baseSources = (): ModuleSource[] =>
     options.modules
@@ -92,6 +103,7 @@ export function createCore(options: CoreOptions): Core {
   /** Set while the index re-reads what a sync brought: those changes came from the remote and need no sync of their own. */
   let refreshingFromSync = false;
   const emit: EventSink = (name, payload) => {
+    if (disposed) return;
     for (const sink of sinks) sink(name, payload);
     // Every local change (opened, signed, published…) goes up at once when a remote is set (issue 5).
     if (name === 'ceremony.changed' && !refreshingFromSync) repository.localChange();
@@ -114,9 +126,13 @@ export function createCore(options: CoreOptions): Core {
   });
   // Which ceremonies wait on the tokens attached here changes as tokens come and go.
   tokens.onEvent((event) => {
-    if (event.type === 'changed') void ceremonies.refreshLocalKeys().catch(() => undefined);
+    if (event.type === 'changed') inBackground(() => ceremonies.refreshLocalKeys());
   });
-  void ready.then(() => ceremonies.refreshLocalKeys()).catch(() => undefined);
+  inBackground(async () => {
+    await ready;
+    // Started only if the core is still open by then (a short CLI command may already be disposing it).
+    inBackground(() => ceremonies.refreshLocalKeys());
+  });
 
   const handlers: ApiHandlers = {
     ...ceremonies.handlers,
@@ -199,12 +215,21 @@ export function createCore(options: CoreOptions): Core {
       sinks.add(sink);
       return () => sinks.delete(sink);
     },
-    async dispose() {
-      await repository.dispose();
-      sinks.clear();
-      await ceremonies.flushed();
-      await ready.catch(() => undefined);
-      tokens.dispose();
+    /**
+     * Ends everything the core started, and resolves when it has ended: syncs,
+     * background scans (the token service refuses their next call, so they
+     * stop at once), and every token host process. Nothing starts afterwards.
+     */
+    dispose() {
+      disposed ??= (async () => {
+        sinks.clear();
+        await repository.dispose();
+        await ready.catch(() => undefined);
+        await tokens.dispose();
+        while (background.size > 0) await Promise.all([...background]);
+        await ceremonies.flushed();
+      })();
+      return disposed;
     },
   } as Core;
 }

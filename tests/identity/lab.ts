@@ -174,7 +174,7 @@ export async function makeIdentityLab(): Promise<IdentityLab> {
         ...extra,
       }),
       async close() {
-        tokens.dispose();
+        await tokens.dispose();
         await tsa.close();
         await crlServer.close();
         folder.cleanup();
@@ -183,7 +183,7 @@ export async function makeIdentityLab(): Promise<IdentityLab> {
       },
     };
   } catch (error) {
-    tokens.dispose();
+    await tokens.dispose();
     folder.cleanup();
     ca.cleanup();
     await tsaLab.remove();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TokenService } from '../../electron/core/tokens/token-service';
 import { nodeDigester } from '../../electron/core/crypto/node-crypto';
-import { forkHostLauncher } from '../../electron/core/tokens/host-process';
+import { forkHostLauncher, type HostLauncher } from '../../electron/core/tokens/host-process';
 import { fromPem } from '../../shared/encoding/pem';
 import { keyIdOf } from '../../shared/keys/public-key-info';
 import { ConclaveError } from '../../shared/errors';
@@ -41,8 +41,8 @@ beforeEach(() => {
   folder.addToken('alice', '1234');
 });
 
-afterEach(() => {
-  service?.dispose();
+afterEach(async () => {
+  await service?.dispose();
   folder.cleanup();
 });
 
@@ -236,5 +236,30 @@ describe('token service against SoftHSM2', () => {
     });
     await back;
     await expect(service.listKeys(tokenUri('alice'))).resolves.toBeDefined();
+  });
+
+  it('once disposed, has waited for its hosts to end, refuses every call and starts no host again (issue 11)', async () => {
+    // A launcher that counts the hosts it starts and the ones that have ended.
+    let started = 0;
+    let ended = 0;
+    const counting: HostLauncher = (options) => {
+      const host = forkHostLauncher(options);
+      started += 1;
+      host.onExit(() => (ended += 1));
+      return host;
+    };
+    service = new TokenService(counting);
+    await service.addModule({ path: softhsmModule!, origin: 'discovered', env: folder.env });
+    const uri = tokenUri('alice');
+    expect(uri).toContain('module-path=');
+    const inFlight = rejection(service.listKeys(uri));
+    await service.dispose();
+    expect(ended).toBe(started);
+    expect((await inFlight).code).toBe('cancelled');
+    // The URI's module-path would load the module afresh in a service still open.
+    expect((await rejection(service.listKeys(uri))).code).toBe('cancelled');
+    expect((await rejection(service.addModule({ path: softhsmModule!, origin: 'added', env: folder.env }))).code).toBe('cancelled');
+    expect(started).toBe(1);
+    expect(service.snapshotModules()).toEqual([]);
   });
 });

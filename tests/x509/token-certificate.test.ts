@@ -27,8 +27,8 @@ beforeEach(() => {
   ca = makeTestCa();
 });
 
-afterEach(() => {
-  service?.dispose();
+afterEach(async () => {
+  await service?.dispose();
   folder.cleanup();
   ca.cleanup();
 });

@@ -2,7 +2,8 @@
  * The token service's handle on one token host process: requests with ids,
  * answers matched back, and a crash turned into a clear failure of the
  * requests in flight instead of a hang. A crashed host starts again on the
- * next request.
+ * next request; a disposed client starts nothing again, and its dispose
+ * resolves once the host process has ended.
  */
 import { ConclaveError, fromErrorData } from '../../../shared/errors';
 import type { ModuleKindName } from '../../../shared/api/contract';
@@ -18,6 +19,8 @@ interface Pending {
 /** Long enough for a touch prompt or an RSA key generation on a slow token. */
 const timeouts: Partial<Record<HostOp, number>> = { generateKey: 180_000, sign: 120_000, login: 60_000 };
 const defaultTimeout = 30_000;
+/** How long dispose waits for a host to end after asking it to, before killing it outright; then as long again before giving up on it. */
+const exitGrace = 3_000;
 
 export interface HostClientOptions {
   modulePath: string;
@@ -35,16 +38,23 @@ export class HostClient {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private disposed = false;
+  /** Settles when the current host process has ended (for dispose to wait on). */
+  private ended: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: HostClientOptions) {}
 
   /** Starts the host and loads the module; resolves with the library's description. */
   start(): Promise<LibraryInfo> {
+    if (this.disposed) return Promise.reject(this.stoppedError());
     if (this.started) return this.started;
     const child = this.options.launcher({ env: this.options.env, serviceName: `Conclave token host (${this.options.label})` });
     this.process = child;
+    let markEnded!: () => void;
+    this.ended = new Promise<void>((resolve) => (markEnded = resolve));
     child.onMessage((message) => this.receive(message as FromHost));
     child.onExit((code, signal) => {
+      markEnded();
+      if (this.process !== child) return; // a host already replaced (after a timeout) or let go by dispose
       this.process = undefined;
       this.started = undefined;
       const reason = signal
@@ -72,7 +82,7 @@ export class HostClient {
 
   private send(request: HostRequest): Promise<never> {
     const child = this.process;
-    if (!child) return Promise.reject(new ConclaveError('token-error', `The token module ${this.options.label} is not running. Try again.`));
+    if (!child) return Promise.reject(this.disposed ? this.stoppedError() : new ConclaveError('token-error', `The token module ${this.options.label} is not running. Try again.`));
     const id = this.nextId++;
     return new Promise<never>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -99,9 +109,43 @@ export class HostClient {
     else call.reject(fromErrorData(message.error));
   }
 
-  dispose(): void {
+  private stoppedError(): ConclaveError {
+    return new ConclaveError('cancelled', `Conclave has stopped the token module ${this.options.label} (it is closing); nothing was done with the token.`);
+  }
+
+  /**
+   * Stops the host for good: requests in flight fail, nothing starts it again,
+   * and the promise settles once the process has ended (killed outright if it
+   * does not end when asked, e.g. stuck inside a vendor module).
+   */
+  async dispose(): Promise<void> {
     this.disposed = true;
-    this.process?.kill();
+    const child = this.process;
     this.process = undefined;
+    this.started = undefined;
+    for (const [id, call] of this.pending) {
+      clearTimeout(call.timer);
+      this.pending.delete(id);
+      call.reject(this.stoppedError());
+    }
+    if (!child) return this.ended;
+    child.kill();
+    if (await settlesWithin(this.ended, exitGrace)) return;
+    child.kill(true);
+    await settlesWithin(this.ended, exitGrace);
+  }
+}
+
+/** True when the promise settles within `ms`; the timer does not keep the process alive. */
+async function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([promise.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

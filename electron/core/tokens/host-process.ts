@@ -14,7 +14,8 @@ export interface HostProcess {
   onMessage(listener: (message: unknown) => void): void;
   /** Called once when the process ends, for whatever reason. */
   onExit(listener: (code: number | null, signal: string | null) => void): void;
-  kill(): void;
+  /** Asks the process to end; `force` ends it outright (SIGKILL where there are signals). */
+  kill(force?: boolean): void;
 }
 
 export interface HostLaunchOptions {
@@ -51,6 +52,8 @@ export const forkHostLauncher: HostLauncher = ({ env, serviceName }) => {
     },
     onMessage: (listener) => child.on('message', listener),
     onExit: (listener) => child.once('exit', listener),
-    kill: () => child.kill(),
+    kill: (force) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(force ? 'SIGKILL' : 'SIGTERM');
+    },
   };
 };

@@ -69,6 +69,8 @@ function moduleIdOf(source: ModuleSource): string {
 export class TokenService {
   private readonly modules = new Map<string, ModuleEntry>();
   private readonly listeners = new Set<(event: TokenServiceEvent) => void>();
+  /** Set by dispose: from then on nothing starts a token host (a late background scan would otherwise start one nobody stops). */
+  private disposed: Promise<void> | undefined;
 
   /** `environment` is what token hosts inherit (SOFTHSM2_CONF and the module's own variables live there). */
   constructor(
@@ -82,11 +84,18 @@ export class TokenService {
   }
 
   private emit(event: TokenServiceEvent): void {
+    if (this.disposed) return;
     for (const listener of this.listeners) listener(event);
+  }
+
+  /** A disposed service refuses every verb rather than load a module again. */
+  private assertOpen(): void {
+    if (this.disposed) throw new ConclaveError('cancelled', 'Conclave has stopped its token service (it is closing); nothing was done with any token.');
   }
 
   /** Adds a module and starts its host; a module that fails to load is kept, marked failed, and does not affect the others. */
   async addModule(source: ModuleSource): Promise<ModuleEntry> {
+    this.assertOpen();
     const id = moduleIdOf(source);
     const existing = this.modules.get(id);
     if (existing) return existing;
@@ -136,7 +145,7 @@ export class TokenService {
   }
 
   private hostExited(entry: ModuleEntry, reason: string): void {
-    if (!this.modules.has(entry.id)) return;
+    if (this.disposed || !this.modules.has(entry.id)) return;
     const lost = entry.tokens;
     entry.status = 'failed';
     entry.error = { code: 'token-error', message: `${reason} Conclave is starting it again.` };
@@ -160,8 +169,8 @@ export class TokenService {
     const entry = this.modules.get(id);
     if (!entry) return undefined;
     this.modules.delete(id);
-    entry.client.dispose();
     this.emit({ type: 'changed' });
+    await entry.client.dispose();
     return entry.source;
   }
 
@@ -215,6 +224,7 @@ export class TokenService {
 
   /** Finds the one token a URI names; a module-path that Conclave has not loaded yet is loaded for the occasion. */
   async resolveToken(uriText: string): Promise<ResolvedToken> {
+    this.assertOpen();
     const uri = parsePkcs11Uri(uriText);
     if (uri.modulePath && ![...this.modules.values()].some((entry) => samePath(entry.source.path, uri.modulePath!))) {
       await this.addModule({ path: uri.modulePath, origin: 'discovered' });
@@ -339,15 +349,26 @@ export class TokenService {
   }
 
   async initToken(moduleId: string, label: string, soPin: string, userPin: string): Promise<void> {
+    this.assertOpen();
     const entry = this.modules.get(moduleId);
     if (!entry || entry.status !== 'ready') throw new ConclaveError('token-error', 'The module to make the token in is not ready.');
     await entry.client.request({ op: 'initToken', label, soPin, userPin });
     this.tokensSeen(entry, await entry.client.request({ op: 'listTokens' }));
   }
 
-  dispose(): void {
-    for (const entry of this.modules.values()) entry.client.dispose();
-    this.modules.clear();
+  /**
+   * Stops every token host and resolves once their processes have ended.
+   * Requests in flight fail with "cancelled"; every later call is refused
+   * (nothing loads a module again, not even a URI's module-path).
+   */
+  dispose(): Promise<void> {
+    if (!this.disposed) {
+      const clients = [...this.modules.values()].map((entry) => entry.client);
+      this.modules.clear();
+      this.listeners.clear();
+      this.disposed = Promise.all(clients.map((client) => client.dispose())).then(() => undefined);
+    }
+    return this.disposed;
   }
 }
 
