@@ -118,13 +118,24 @@ const actorCodes: Record<EventActorProblem, CeremonyProblemCode> = {
   'signature-invalid': 'event-signature-invalid',
 };
 
-/** One order for every reader: time, then kind, then file name. */
+/**
+ * One order for every reader: the instant (not the text: "…00Z" is before "…00.123Z", and offsets are allowed),
+ * then kind, then file name.
+ */
 export function compareEventFiles(a: EventFile, b: EventFile): number {
-  return a.event.at.localeCompare(b.event.at) || ceremonyEventKinds[a.event.type].order - ceremonyEventKinds[b.event.type].order || a.source.localeCompare(b.source);
+  return Date.parse(a.event.at) - Date.parse(b.event.at) || ceremonyEventKinds[a.event.type].order - ceremonyEventKinds[b.event.type].order || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0);
 }
 
 
 export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDependencies): Promise<JudgedCeremony> {
+  return judgeOnce(input, dependencies, new Set());
+}
+
+/**
+ * `tooLate`: withdrawals that came too late to stop a publication that names
+ * the approvals they withdraw (found by a first pass, see 'published' below).
+ */
+async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, tooLate: ReadonlySet<string>): Promise<JudgedCeremony> {
   const problems: CeremonyProblem[] = [];
   const verdicts = new Map<string, EventVerdict>();
   const refuse = (source: string | undefined, code: CeremonyProblemCode, message: string) => {
@@ -305,6 +316,10 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
   const trustedTimes = new Map<string, string>();
   const timeProblems = new Map<string, string>();
   const decided = new Map<string, DecisionEvent>();
+  /** The withdrawal that took each key's approval back, by keyid. */
+  const withdrawnBy = new Map<string, string>();
+  /** Withdrawals that would unmake a publication naming their approval: they came too late, and a second pass says so. */
+  const unmaking = new Set<string>();
   const keyOf = (keyId: string) => signers.keys.find((key) => key.keyId === keyId)?.spki ?? certificate.keyOf(keyId);
 
   /**
@@ -366,6 +381,7 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
         return;
       }
       decided.delete(event.keyId);
+      withdrawnBy.set(event.keyId, source);
       view.approvals = view.approvals.filter((approval) => approval !== standing);
       trustedTimes.delete(sourceOf(files, standing));
       verdicts.set(source, { counts: true });
@@ -389,6 +405,9 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
   };
   const heldForFreeze: (EventFile & { event: DecisionEvent })[] = [];
 
+  for (const source of tooLate) {
+    refuse(source, 'withdrawal-too-late', `${source}: this withdrawal reached the ceremony after a publication that carries the approval it withdraws; the published release stands and the withdrawal does not count.`);
+  }
   for (const file of vouched) {
     const { event, source } = file;
     if (verdicts.has(source)) continue;
@@ -445,6 +464,10 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
           break;
         }
         if (counted && named !== undefined && included.length !== named.length) {
+          // A withdrawal dated before the publication but unknown to the publisher (another machine, or backdated) must
+          // not unmake a release that is already out: when withdrawals alone explain the gap, they came too late.
+          const gone = event.signedBy!.filter((keyId) => decided.get(keyId)?.type !== 'approved');
+          if (tooLate.size === 0 && gone.every((keyId) => withdrawnBy.has(keyId))) for (const keyId of gone) unmaking.add(withdrawnBy.get(keyId)!);
           refuse(
             source,
             'publication-envelope-mismatch',
@@ -479,6 +502,7 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
     }
   }
 
+  if (unmaking.size > 0) return judgeOnce(input, dependencies, unmaking);
   for (const held of heldForFreeze) {
     refuse(held.source, 'decision-before-freeze', `${held.source}: ${a(ceremonyEventKinds[held.event.type].noun)} made when no statement had been frozen does not count.`);
   }

@@ -42,6 +42,7 @@ export const ceremonyProblemKinds = {
   'decision-changed': 'note',
   'withdrawal-without-approval': 'finding',
   'withdrawal-after-publication': 'finding',
+  'withdrawal-too-late': 'note',
   'event-after-end': 'note',
   'publication-premature': 'finding',
   'publication-envelope-mismatch': 'finding',

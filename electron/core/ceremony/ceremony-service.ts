@@ -170,9 +170,6 @@ export class CeremonyService {
       release: input.release,
     });
 
-    // The evidence itself stays with the ceremony, so review and audit see exactly what was checked.
-    for (const file of provenanceFiles) await this.store.putEvidence(id, file.bytes);
-    if (input.sbomPath) await this.store.putEvidence(id, await readFile(input.sbomPath));
 
     const opened: OpenedEvent = {
       ceremonyId: id,
@@ -192,7 +189,12 @@ export class CeremonyService {
     // Nothing to decide when every finding passed or only warns: freeze straight away, signed in the same login as the opening.
     const events: CeremonyEvent[] = [opened];
     if (!blocksFreezing(findings)) events.push(this.frozenEvent(opened, policy, [], this.now(), opener.keyId));
-    await this.appendSigned(events, input.openerKeyUri, opener);
+    const signed = await this.signEvents(events, input.openerKeyUri, opener);
+    // The evidence itself stays with the ceremony, so review and audit see exactly what was checked; written only once
+    // the opening is signed as it should be, so a refused opening leaves nothing behind.
+    for (const file of provenanceFiles) await this.store.putEvidence(id, file.bytes);
+    if (input.sbomPath) await this.store.putEvidence(id, await readFile(input.sbomPath));
+    await signed.write();
     return this.load(id);
   }
 
@@ -526,8 +528,14 @@ export class CeremonyService {
     if (!report.ok) throw new ConclaveError('internal', `The combined envelope does not verify, so nothing was published:\n${formatReport(report)}`);
 
     const base = fileSafe(`${opened.release.name}-${opened.release.version}`);
-    await mkdir(outDir, { recursive: true });
     const text = envelopeText(envelope);
+    // Signed and checked first: a token that signs with another key leaves no published files behind.
+    const publication = await this.signEvents(
+      [{ ceremonyId: id, type: 'published', at: this.now().toISOString(), envelopeDigest: sha256(new TextEncoder().encode(text)), approvers: report.approvedBy.map((approver) => approver.id), signedBy: envelope.signatures.map((signature) => signature.keyid), actorKeyId: publisher.keyId }],
+      keyUri,
+      publisher,
+    );
+    await mkdir(outDir, { recursive: true });
     const envelopePath = join(outDir, `${base}.intoto.dsse.json`);
     await writeFileAtomically(envelopePath, text, 0o644);
     const bundlePaths: string[] = [];
@@ -559,11 +567,7 @@ export class CeremonyService {
             outDir,
             ...(options.registry ? { options: options.registry } : {}),
           });
-    await this.appendSigned(
-      [{ ceremonyId: id, type: 'published', at: this.now().toISOString(), envelopeDigest: sha256(new TextEncoder().encode(text)), approvers: report.approvedBy.map((approver) => approver.id), signedBy: envelope.signatures.map((signature) => signature.keyid), actorKeyId: publisher.keyId }],
-      keyUri,
-      publisher,
-    );
+    await publication.write();
     return { directory: outDir, envelopePath, policyPath, bundlePaths, summaryPath, report, registry };
   }
 
@@ -664,14 +668,27 @@ export class CeremonyService {
    * before anything is written, so nothing written can fail to load or count.
    */
   private async appendSigned(events: CeremonyEvent[], keyUri: string, author: EventAuthor): Promise<void> {
+    await (await this.signEvents(events, keyUri, author)).write();
+  }
+
+  /**
+   * Signs events and checks every signature, writing nothing: the caller
+   * writes what goes with them (evidence, published files) only once the
+   * token has signed as it should, then calls write().
+   */
+  private async signEvents(events: CeremonyEvent[], keyUri: string, author: EventAuthor): Promise<{ write(): Promise<void> }> {
     const keyid = await this.keyIdOf(keyUri);
     const payloads = events.map((event) => new TextEncoder().encode(JSON.stringify(requireWritableEvent(event))));
     const messages = payloads.map((payload) => pae(eventPayloadType, payload));
     const signatures = await this.signer.sign(keyUri, messages);
     for (const [index, message] of messages.entries()) await this.requireSignedBy(author, message, signatures[index]!, keyUri);
-    for (const [index, event] of events.entries()) {
-      await this.store.append(makeEnvelope(eventPayloadType, payloads[index]!, [{ keyid, signature: signatures[index]! }]), event);
-    }
+    return {
+      write: async () => {
+        for (const [index, event] of events.entries()) {
+          await this.store.append(makeEnvelope(eventPayloadType, payloads[index]!, [{ keyid, signature: signatures[index]! }]), event);
+        }
+      },
+    };
   }
 }
 
