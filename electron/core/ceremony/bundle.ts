@@ -166,7 +166,9 @@ export async function importCeremonyBundle(service: CeremonyService, bundle: Cer
   // 2. The judge decides which new events count, over the store's files and the bundle's together, as loading will.
   //    What the store already settled stays settled: a second opening or freeze from a bundle is refused, even one dated earlier.
   const storedOpening = stored.some((file) => file.event.type === 'opened');
-  const storedFreeze = storedOpening ? await settledFreeze(service, id, stored) : undefined;
+  // Judging the store's own files is needed only when the bundle brings a freeze (most bring decisions alone).
+  const bringsFreeze = candidates.some((candidate) => candidate.event.type === 'frozen');
+  const storedFreeze = storedOpening && bringsFreeze ? await settledFreeze(service, id, stored) : undefined;
   const judged: CandidateEvent[] = [];
   for (const candidate of candidates) {
     if (candidate.event.type === 'opened' && storedOpening) {

@@ -42,12 +42,20 @@ export class PolicyFolder implements PolicyTrust {
     return new Map(Object.entries(await this.readSuperseded()).map(([digest, entry]) => [digest, entry.at]));
   }
 
+  /** The last reading of superseded.json, kept while the file is unchanged: like the listing, every ceremony load asks. */
+  private superseded?: { key: string; record: z.output<typeof SupersededRecord> };
+
   private async readSuperseded(): Promise<z.output<typeof SupersededRecord>> {
+    const key = await stat(this.supersededPath).then((info) => `${info.size}:${info.mtimeMs}`, () => 'none');
+    if (this.superseded?.key === key) return this.superseded.record;
+    let record: z.output<typeof SupersededRecord> = {};
     try {
-      return SupersededRecord.parse(parseJsonText(await readFile(this.supersededPath, 'utf8'), { maxBytes: 1024 * 1024 }));
+      if (key !== 'none') record = SupersededRecord.parse(parseJsonText(await readFile(this.supersededPath, 'utf8'), { maxBytes: 1024 * 1024 }));
     } catch {
-      return {};
+      record = {};
     }
+    this.superseded = { key, record };
+    return record;
   }
 
   /**
