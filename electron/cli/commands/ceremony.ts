@@ -15,8 +15,8 @@ import { appDataDir, ceremonyStoreDir } from '../../core/app-paths';
 import type { CeremonyService, CeremonySigner, LoadedCeremony } from '../../core/ceremony/ceremony-service';
 import { describeLocations, ociScheme, parseOciTarget, verifyFromRegistry, type RegistryVerification } from '../../core/ceremony/verify-from-registry';
 import type { OciOptions } from '../../core/oci';
-import { createCore, modulesFromEnvironment } from '../../core/create-core';
-import type { Core } from '../../core';
+import type { TokenService } from '../../core/tokens/token-service';
+import { tokensFor, type CommandTokens } from '../command-tokens';
 import { nodeAlgorithmSignatureVerifier, nodeDigester, nodeSignatureVerifier, nodeTrustedTimeDependencies } from '../../core/crypto/node-crypto';
 import { hashFiles } from '../../core/hashing';
 import { protectedAuthenticationPath } from '../../core/tokens/token-flags';
@@ -89,29 +89,29 @@ function registryOptions(io: CliIo, insecure: readonly string[] | undefined): Oc
 }
 
 /** Token signing for the ceremony, with the PIN asked for (or read) only when a signature is made. */
-function tokenSigner(io: CliIo, pinEnv: string | undefined, core: () => Promise<Core>): CeremonySigner {
+function tokenSigner(io: CliIo, pinEnv: string | undefined, tokensOf: (keyUri: string) => Promise<TokenService>): CeremonySigner {
   // An approval signs twice (the statement, then its event): ask once per command. The PIN lives only as long as the command.
   const pins = new Map<string, string>();
   return {
     async keyId(keyUri) {
-      return (await (await core()).tokens.resolveKey(keyUri)).key.keyId;
+      return (await (await tokensOf(keyUri)).resolveKey(keyUri)).key.keyId;
     },
     async certificate(keyUri) {
-      return (await (await core()).tokens.resolveKey(keyUri)).key.certificatePem;
+      return (await (await tokensOf(keyUri)).resolveKey(keyUri)).key.certificatePem;
     },
     async sign(keyUri, messages) {
-      const tokens = (await core()).tokens;
+      const tokens = await tokensOf(keyUri);
       return (await tokens.signMany(keyUri, messages, await pinOf(keyUri))).signatures;
     },
     async unlock(keyUri) {
       const pin = await pinOf(keyUri);
-      if (pin !== null) await (await core()).tokens.login(keyUri, pin);
+      if (pin !== null) await (await tokensOf(keyUri)).login(keyUri, pin);
     },
   };
 
   /** The PIN for the key's token: asked (or read from --pin-env) once per command; null for a PIN pad. */
   async function pinOf(keyUri: string): Promise<string | null> {
-    const { token } = await (await core()).tokens.resolveToken(keyUri);
+    const { token } = await (await tokensOf(keyUri)).resolveToken(keyUri);
     if ((token.flags & protectedAuthenticationPath) !== 0) return null;
     const pin = pins.get(token.serial) ?? (await pinFor({ uri: parsePkcs11Uri(keyUri), pinEnv, tokenLabel: token.label, env: io.env, prompt: io.interactive ? (question) => promptHidden(question) : undefined }));
     pins.set(token.serial, pin);
@@ -257,20 +257,14 @@ export async function runCeremonyCommand(rest: string[], io: CliIo): Promise<num
  * policies this machine trusts; the token host is stopped when `run` ends.
  */
 export async function withCeremonyService<T>(io: CliIo, options: { store?: string | undefined; pinEnv?: string | undefined }, run: (service: CeremonyService) => Promise<T>): Promise<T> {
-  let core: Core | undefined;
-  const startCore = async () => {
-    if (!core) {
-      const modules = modulesFromEnvironment(io.env);
-      core = createCore({ dataDir: appDataDir(io.env), shell: 'cli', version: conclaveVersion, env: io.env, ...(modules ? { modules } : {}) });
-      await core.ready;
-    }
-    return core;
-  };
-  const service = localCeremonyService({ dataDir: appDataDir(io.env), storeDir: ceremonyStoreDir(io.env, options.store), signer: tokenSigner(io, options.pinEnv, startCore) });
+  // One command signs with one key (an opening and its freeze, an approval and its event): the tokens are opened once, for the first key used.
+  let session: Promise<CommandTokens> | undefined;
+  const tokensOf = async (keyUri: string) => (await (session ??= tokensFor(io, keyUri))).tokens;
+  const service = localCeremonyService({ dataDir: appDataDir(io.env), storeDir: ceremonyStoreDir(io.env, options.store), signer: tokenSigner(io, options.pinEnv, tokensOf) });
   try {
     return await run(service);
   } finally {
-    await core?.dispose();
+    await (await session?.catch(() => undefined))?.dispose();
   }
 }
 

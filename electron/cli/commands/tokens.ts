@@ -3,10 +3,7 @@ import { parseArgs } from 'node:util';
 import type { TokenKey, TokenModule } from '../../../shared/api/contract';
 import { keyAlgorithms, describeKeyType, type KeyAlgorithm } from '../../../shared/keys/algorithms';
 import { parsePkcs11Uri } from '../../../shared/pkcs11/uri';
-import { appDataDir } from '../../core/app-paths';
-import { createCore, modulesFromEnvironment } from '../../core/create-core';
-import type { Core } from '../../core';
-import { conclaveVersion } from '../../core/version';
+import { machineTokens, tokensFor, type CommandTokens } from '../command-tokens';
 import { protectedAuthenticationPath } from '../../core/tokens/token-flags';
 import { UsageError, type CliIo } from '../io';
 import { pinFor, promptHidden } from '../pin';
@@ -21,7 +18,7 @@ export const tokenUsage = `  tokens [--module PATH] [--json]          list PKCS#
 `;
 
 export async function runTokenCommand(command: string, rest: string[], io: CliIo): Promise<number> {
-  let core: Core | undefined;
+  let session: CommandTokens | undefined;
   try {
     const { values, positionals } = parseArgs({
       args: rest,
@@ -33,28 +30,24 @@ export async function runTokenCommand(command: string, rest: string[], io: CliIo
         'pin-env': { type: 'string' },
       },
     });
-    const modules = values.module ? values.module.map((path) => ({ path })) : modulesFromEnvironment(io.env);
-    const start = () => {
-      core = createCore({ dataDir: appDataDir(io.env), shell: 'cli', version: conclaveVersion, env: io.env, ...(modules ? { modules } : {}) });
-      return core;
-    };
+    const forUri = async (uri: string) => (session = await tokensFor(io, uri)).tokens;
     switch (command) {
       case 'tokens': {
-        const snapshot = await start().handlers['tokens.list']({});
+        const machine = await machineTokens(io, values.module);
+        session = machine;
+        const snapshot = await machine.snapshot();
         io.out(values.json ? `${JSON.stringify(snapshot, null, 2)}\n` : formatModules(snapshot.modules, snapshot.demo.created ? snapshot.demo.pin : undefined));
         return snapshot.modules.some((module) => module.status === 'ready') || snapshot.modules.length === 0 ? 0 : 1;
       }
       case 'keys': {
         const tokenUri = onePositional(positionals, 'a token URI');
-        const keys = await start().handlers['keys.list']({ tokenUri });
+        const keys = await (await forUri(tokenUri)).listKeys(tokenUri);
         io.out(values.json ? `${JSON.stringify(keys, null, 2)}\n` : formatKeys(keys));
         return 0;
       }
       case 'pubkey': {
         const keyUri = onePositional(positionals, 'a key URI');
-        const core = start();
-        await core.ready;
-        const { key } = await core.tokens.resolveKey(keyUri);
+        const { key } = await (await forUri(keyUri)).resolveKey(keyUri);
         io.out(key.publicKeyPem);
         return 0;
       }
@@ -65,15 +58,14 @@ export async function runTokenCommand(command: string, rest: string[], io: CliIo
         }
         const uri = parsePkcs11Uri(keyUri);
         if (!uri.object) throw new UsageError('keygen needs the new key\'s label as object=<label> in the URI.');
-        const core = start();
-        await core.ready;
-        const { token } = await core.tokens.resolveToken(keyUri);
+        const tokens = await forUri(keyUri);
+        const { token } = await tokens.resolveToken(keyUri);
         const needsPin = (token.flags & protectedAuthenticationPath) === 0;
         const pin = needsPin
           ? await pinFor({ uri, pinEnv: values['pin-env'], tokenLabel: token.label, env: io.env, prompt: io.interactive ? (question) => promptHidden(question) : undefined })
           : null;
         io.err(`Making ${values.alg} key "${uri.object}" on token ${token.label}…\n`);
-        const key = await core.tokens.generateKey(keyUri, uri.object, values.alg as KeyAlgorithm, pin);
+        const key = await tokens.generateKey(keyUri, uri.object, values.alg as KeyAlgorithm, pin);
         io.out(values.json ? `${JSON.stringify(key, null, 2)}\n` : `${key.uri}\nkeyid ${key.keyId}\n${key.publicKeyPem}`);
         return 0;
       }
@@ -81,7 +73,7 @@ export async function runTokenCommand(command: string, rest: string[], io: CliIo
         throw new UsageError(`"${command}" is not a conclave command.`);
     }
   } finally {
-    await core?.dispose();
+    await session?.dispose();
   }
 }
 
