@@ -1,63 +1,145 @@
 /**
  * `conclave`: the same core as the window, for scripts and for people at a
- * terminal. Output for people by default, --json for programs. Exit codes:
- * 0 done, 1 failed (the message says why), 2 the command line was wrong.
+ * terminal. Output for people by default, --json for programs, --quiet for
+ * scripts; the exit codes are the same for every command (exit-codes.ts).
+ * Only the code of the command that runs is loaded.
  */
+import { parseArgs } from 'node:util';
 import { ConclaveError } from '../../shared/errors';
 import { conclaveVersion } from '../core/version';
+import { findCommand, groupOf, commandsOfGroup } from './catalog';
+import type { CommandInput, CommandSpec, OptionSpec } from './command-spec';
+import { exitCodeOfError, exitCodes } from './exit-codes';
+import { commandHelp, commonOptions, groupHelp, overviewHelp, usageLines } from './help';
 import { UsageError, isParseArgsError, type CliIo } from './io';
-import { runTokenCommand, tokenCommands, tokenUsage } from './commands/tokens';
-import { runDigest } from './commands/digest';
-import { ceremonyUsage, runCeremonyCommand, runVerify } from './commands/ceremony';
-import { remoteUsage, runRemote, runSync } from './commands/remote';
-import { auditUsage, runAudit } from './commands/audit';
-import { policyUsage, runPolicy } from './commands/policy';
 
 export type { CliIo } from './io';
 
-const usage = `Usage: conclave <command> [options]
+const wantsHelp = (args: readonly string[]) => {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).some((arg) => arg === '--help' || arg === '-h');
+};
 
-Commands:
-${tokenUsage}  digest [--sha512] FILE...                print sha256sum-style lines for files, to check against tools you trust
-${policyUsage}${ceremonyUsage}${remoteUsage}${auditUsage}
-Keys and tokens are named by PKCS#11 URIs (RFC 7512), e.g.
-  pkcs11:token=alice;object=release-signing?module-path=/usr/lib/softhsm/libsofthsm2.so
-A PIN comes from the URI's pin-source=file:/path, from --pin-env VARIABLE, or from a prompt;
-never from a plain command-line value.
-`;
+/** A mistake on the command line: one line that says what is wrong, then the command's own usage. */
+function usageFailure(io: CliIo, message: string, command?: CommandSpec, groupWord?: string): number {
+  const where = command ? `conclave ${command.words.join(' ')}` : 'conclave';
+  const usage = command
+    ? `${usageLines(command)}\n("${where} --help" shows its options, an example and exit codes.)`
+    : groupWord
+      ? `Usage: conclave ${groupWord} <command>: ${commandsOfGroup(groupWord).map((member) => member.words[1]).join(', ')}.\n("conclave ${groupWord} --help" lists them.)`
+      : 'Usage: conclave <command> [options]  ("conclave help" lists the commands.)';
+  io.err(`${where}: ${message.replace(/\s+$/, '')}\n${usage}\n`);
+  return exitCodes.usage;
+}
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  const [command, ...rest] = argv;
-  if (!command || command === 'help' || command === '--help' || command === '-h') {
-    io.out(usage);
-    return command ? 0 : 2;
+  const [first, second] = argv;
+  if (first === undefined) {
+    io.err(overviewHelp());
+    return exitCodes.usage;
   }
-  if (command === '--version') {
+  if (first === '--help' || first === '-h') {
+    io.out(overviewHelp());
+    return exitCodes.done;
+  }
+  if (first === '--version') {
     io.out(`${conclaveVersion}\n`);
-    return 0;
+    return exitCodes.done;
+  }
+  if (first === 'help') {
+    const words = argv.slice(1);
+    if (words.length === 0) {
+      io.out(overviewHelp());
+      return exitCodes.done;
+    }
+    const command = findCommand(words);
+    if (command && command.words.length === words.length) io.out(commandHelp(command));
+    else if (words.length === 1 && groupOf(words[0]!)) io.out(groupHelp(words[0]!));
+    else return usageFailure(io, `"${words.join(' ')}" is not a conclave command.`);
+    return exitCodes.done;
+  }
+  const command = findCommand(argv);
+  if (!command) {
+    const group = groupOf(first);
+    if (!group) return usageFailure(io, `"${first}" is not a conclave command.`);
+    if (second === undefined) {
+      io.err(groupHelp(first));
+      return exitCodes.usage;
+    }
+    if (second === '--help' || second === '-h' || second === 'help') {
+      io.out(groupHelp(first));
+      return exitCodes.done;
+    }
+    return usageFailure(io, `"${second}" is not a ${first} command.`, undefined, first);
+  }
+  const args = argv.slice(command.words.length);
+  if (wantsHelp(args)) {
+    io.out(commandHelp(command));
+    return exitCodes.done;
+  }
+  let input: CommandInput;
+  try {
+    input = parseInput(command, args);
+  } catch (error) {
+    if (error instanceof UsageError || isParseArgsError(error)) return usageFailure(io, parseErrorMessage(error as Error), command);
+    throw error;
   }
   try {
-    if ((tokenCommands as readonly string[]).includes(command)) return await runTokenCommand(command, rest, io);
-    if (command === 'digest') return await runDigest(rest, io);
-    if (command === 'ceremony') return await runCeremonyCommand(rest, io);
-    if (command === 'verify') return await runVerify(rest, io);
-    if (command === 'remote') return await runRemote(rest, io);
-    if (command === 'sync') return await runSync(rest, io);
-    if (command === 'audit') return await runAudit(rest, io);
-    if (command === 'policy') return await runPolicy(rest, io);
-    throw new UsageError(`"${command}" is not a conclave command.`);
+    const run = await command.load();
+    return await run(input, io);
   } catch (error) {
-    if (error instanceof UsageError || isParseArgsError(error)) {
-      io.err(`conclave: ${(error as Error).message}\n\n${usage}`);
-      return 2;
+    if (error instanceof UsageError || isParseArgsError(error)) return usageFailure(io, (error as Error).message, command);
+    const exitCode = exitCodeOfError(error);
+    const message = error instanceof Error ? error.message : String(error);
+    if (exitCode === exitCodes.usage) return usageFailure(io, message, command);
+    io.err(`conclave: ${message}\n`);
+    if (input.json) {
+      const code = error instanceof ConclaveError ? error.code : 'internal';
+      const cause = error instanceof ConclaveError ? error.details.cause : undefined;
+      io.out(`${JSON.stringify({ ok: false, error: { code, ...(cause ? { cause } : {}), message, exitCode } }, null, 2)}\n`);
     }
-    if (error instanceof ConclaveError) {
-      io.err(`conclave: ${error.message}\n`);
-      return 1;
-    }
-    io.err(`conclave: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    return exitCode;
   }
+}
+
+/** Node's parser words its errors for programmers; a person gets one sentence about the option. */
+function parseErrorMessage(error: Error): string {
+  const unknown = /^Unknown option '([^']+)'/.exec(error.message);
+  if (unknown) return `there is no option ${unknown[1]}.`;
+  const missing = /^Option '([^']+?)(?: <value>)?' argument missing/.exec(error.message);
+  if (missing) return `${missing[1]!.replace(/^-\w, /, '')} needs a value.`;
+  const unexpected = /^Unexpected argument '([^']+)'/.exec(error.message);
+  if (unexpected) return `unexpected argument "${unexpected[1]}".`;
+  return error.message;
+}
+
+/** Parses a command's arguments against its options and the common ones, and checks how many positionals it got. */
+function parseInput(command: CommandSpec, args: string[]): CommandInput {
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
+  for (const [name, option] of Object.entries({ ...command.options, ...commonOptions } as Record<string, OptionSpec>)) {
+    options[name] = { type: option.type, ...(option.multiple ? { multiple: true } : {}), ...(option.short ? { short: option.short } : {}) };
+  }
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options });
+  const { min, max, what } = command.positionals;
+  if (positionals.length < min || positionals.length > max) {
+    const given = positionals.length === 0 ? 'none was given' : `got ${positionals.map((positional) => `"${positional}"`).join(' ')}`;
+    throw new UsageError(`takes ${what}; ${given}.`);
+  }
+  const value = (name: string) => (values as Record<string, string | boolean | string[] | undefined>)[name];
+  return {
+    positionals,
+    string: (name) => {
+      const given = value(name);
+      return Array.isArray(given) ? given.at(-1) : typeof given === 'string' ? given : undefined;
+    },
+    strings: (name) => {
+      const given = value(name);
+      return Array.isArray(given) ? given : typeof given === 'string' ? [given] : [];
+    },
+    flag: (name) => value(name) === true,
+    json: value('json') === true,
+    quiet: value('quiet') === true,
+  };
 }
 
 // Run when executed, not when imported by tests.

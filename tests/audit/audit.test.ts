@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runAudit } from '../../electron/cli/commands/audit';
+import { runCli } from '../../electron/cli';
 import type { CliIo } from '../../electron/cli/io';
 import type { AuditReport } from '../../electron/core/audit/findings';
 import { makeEnvelope } from '../../shared/dsse/envelope';
@@ -26,7 +26,7 @@ afterEach(() => world.cleanup());
 async function audit(args: string[] = [], store = 'a'): Promise<{ code: number; out: string }> {
   const sink = { out: '', err: '' };
   const io: CliIo = { out: (text) => (sink.out += text), err: (text) => (sink.err += text), env: world.env, interactive: false };
-  const code = await runAudit(['verify', ...args, '--store', world.store(store)], io);
+  const code = await runCli(['audit', 'verify', ...args, '--store', world.store(store)], io);
   return { code, out: sink.out };
 }
 
@@ -245,7 +245,9 @@ describe('conclave audit verify', () => {
     expect(since.code, since.out).toBe(0);
     expect(since.out).toContain(`a history of 1 commit after ${deletion}.`);
 
-    await expect(audit(['--since', 'no-such-ref'])).rejects.toMatchObject({ details: { cause: 'unknown-ref' } });
+    const unknown = await audit(['--since', 'no-such-ref', '--json']);
+    expect(unknown.code).toBe(1);
+    expect(JSON.parse(unknown.out)).toMatchObject({ ok: false, error: { cause: 'unknown-ref' } });
   });
 
   it('reports a --since commit that is no longer in the history of main (a rewrite)', async () => {

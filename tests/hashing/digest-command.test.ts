@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checksumLine, runDigest } from '../../electron/cli/commands/digest';
+import { checksumLine } from '../../electron/cli/commands/digest';
+import { runCli } from '../../electron/cli';
 import { makeScratch, type Scratch } from './support';
 
 let scratch: Scratch;
@@ -20,7 +21,7 @@ afterEach(() => {
 async function digest(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await runDigest(args, { out: (text) => (out += text), err: (text) => (err += text), env: {}, interactive: false });
+  const code = await runCli(['digest', ...args], { out: (text) => (out += text), err: (text) => (err += text), env: {}, interactive: false });
   return { code, out, err };
 }
 

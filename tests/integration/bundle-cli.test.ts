@@ -106,7 +106,8 @@ describe('an air-gapped round trip on the command line', () => {
 
     const second = await conclave(releaseManager(), ['ceremony', 'approve', id, '--key', key('alice'), '--pin-env', 'PIN']);
     expect(second.code, second.err).toBe(0);
-    expect(second.out).toContain('APPROVED');
+    expect(second.out).toMatch(/^Approved .* as alice \(/);
+    expect(second.out).toContain('Next: conclave ceremony publish');
     const published = await conclave(releaseManager(), ['ceremony', 'publish', id, '--out', join(work, 'out'), '--key', key('rita'), '--pin-env', 'PIN']);
     expect(published.code, published.err).toBe(0);
     const verified = await conclave(releaseManager(), ['verify', '--policy', join(work, 'policy.json'), '--envelope', join(work, 'out', 'demo-1.0.0.intoto.dsse.json'), '--artifact', join(work, artifactName)]);

@@ -113,13 +113,17 @@ describe('a 2-of-3 ceremony on the command line', () => {
   it('collects approvals and a signed rejection until the policy is met', async () => {
     const first = await conclave(['ceremony', 'approve', id, '--key', key('bob'), '--pin-env', 'PIN']);
     expect(first.code, first.err).toBe(0);
-    expect(first.out).toContain('FROZEN');
-    expect(first.out).toMatch(/1 of 2 approvals; .*security/);
+    // One line of what happened, then what comes next.
+    expect(first.out).toMatch(new RegExp(`^Approved ${id} as bob \\(1 of 2 approvals; .*security`));
+    expect(first.out).toMatch(new RegExp(`Next: each approver reviews it and runs conclave ceremony approve ${id} --key URI --statement sha256:[0-9a-f]{64}`));
+    expect(first.err).toMatch(/You are signing statement sha256:/);
 
     const rejected = await conclave(['ceremony', 'reject', id, '--key', key('carol'), '--pin-env', 'PIN', '--reason', 'builder on a branch, not a tag']);
     expect(rejected.code, rejected.err).toBe(0);
-    expect(rejected.out).toContain('FROZEN');
-    expect(rejected.out).toContain('builder on a branch, not a tag');
+    expect(rejected.out).toMatch(new RegExp(`^Rejected ${id} as carol`));
+    const shown = await conclave(['ceremony', 'show', id]);
+    expect(shown.out).toContain('FROZEN');
+    expect(shown.out).toContain('builder on a branch, not a tag');
 
     const early = await conclave(['ceremony', 'publish', id, '--out', join(work, 'out'), '--key', key('rita'), '--pin-env', 'PIN']);
     expect(early.code).toBe(1);
@@ -127,7 +131,10 @@ describe('a 2-of-3 ceremony on the command line', () => {
 
     const second = await conclave(['ceremony', 'approve', id, '--key', key('alice'), '--pin-env', 'PIN']);
     expect(second.code, second.err).toBe(0);
-    expect(second.out).toContain('APPROVED');
+    expect(second.out).toMatch(new RegExp(`^Approved ${id} as alice`));
+    expect(second.out).toContain(`Next: conclave ceremony publish ${id} --out DIR --key URI`);
+    const quiet = await conclave(['ceremony', 'show', id, '--quiet']);
+    expect(quiet).toMatchObject({ code: 0, out: '' });
   });
 
   it('publishes one envelope that conclave verify, OpenSSL and a Sigstore verifier all accept', async () => {
@@ -197,8 +204,10 @@ describe('evidence that fails', () => {
       'ceremony', 'open', '--policy', join(work, 'strict-policy.json'), '--release', 'slsa-demo@1.0.1',
       '--artifact', join(work, artifactName), '--provenance', fixture('binary-linux-amd64-untrusted-builder.intoto.jsonl'), '--key', key('rita'), '--pin-env', 'PIN',
     ]);
-    expect(opened.code, opened.err).toBe(0);
+    // Exit 3: opened, but blocked until someone decides about the failed finding.
+    expect(opened.code, opened.err).toBe(3);
     expect(opened.out).toContain('OPEN');
+    expect(opened.out).toMatch(/Blocked: 2 findings failed and the policy allows no override\. Next: conclave ceremony cancel/);
     expect(opened.out).toMatch(/fail\s+.*asraa\/slsa-github-generator/);
     const id = opened.out.split('\n')[0]!;
     const freeze = await conclave(['ceremony', 'freeze', id, '--key', key('rita'), '--pin-env', 'PIN']);

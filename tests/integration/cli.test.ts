@@ -73,17 +73,17 @@ describe('conclave on the command line', () => {
 
   it('refuses a PIN on the command line and asks for a source when there is no terminal', async () => {
     const plain = await conclave(['keygen', 'pkcs11:token=alice;object=k?pin-value=1234', '--alg', 'ecdsa-p256']);
-    expect(plain.code).toBe(1);
+    expect(plain.code).toBe(4);
     expect(plain.err).toContain('pin-value');
     expect(plain.err).not.toContain('1234');
     const none = await conclave(['keygen', 'pkcs11:token=alice;object=k', '--alg', 'ecdsa-p256']);
-    expect(none.code).toBe(1);
+    expect(none.code).toBe(4);
     expect(none.err).toMatch(/--pin-env/);
   });
 
   it('says a PIN is wrong without echoing it, and exits non-zero', async () => {
     const wrong = await conclave(['keygen', 'pkcs11:token=alice;object=k', '--alg', 'ecdsa-p256', '--pin-env', 'P'], { P: '98765' });
-    expect(wrong.code).toBe(1);
+    expect(wrong.code).toBe(4);
     expect(wrong.err).toMatch(/PIN for token "alice" is wrong/);
     expect(wrong.err).not.toContain('98765');
   });
@@ -97,7 +97,7 @@ describe('conclave on the command line', () => {
 
   it('says which token is missing', async () => {
     const missing = await conclave(['keys', 'pkcs11:token=mallory']);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(4);
     expect(missing.err).toContain('token "mallory"');
   });
 });

@@ -44,7 +44,9 @@ describe('conclave remote add, show, remove', () => {
     expect(added.code).toBe(0);
     expect(world.git(world.store('a'), ['config', '--get', 'remote.origin.url']).trim()).toBe(world.remote);
     expect((await world.remoteCommand('a', ['show'])).out).toMatch(new RegExp(`remote  ${world.remote}\\nstatus  ahead: 2 event files here not pushed yet`));
-    await expect(world.remoteCommand('a', ['add', join(world.dir, 'other.git')])).rejects.toMatchObject({ details: { cause: 'remote-exists' } });
+    const second = await world.remoteCommand('a', ['add', join(world.dir, 'other.git'), '--json']);
+    expect(second.code).toBe(1);
+    expect(JSON.parse(second.out)).toMatchObject({ ok: false, error: { cause: 'remote-exists', exitCode: 1 } });
 
     expect((await world.sync('a')).code).toBe(0);
     expect((await world.remoteCommand('a', ['show'])).out).toMatch(/status {2}up to date/);
@@ -62,7 +64,9 @@ describe('conclave remote add, show, remove', () => {
     expect(removed.out).toContain(world.remote);
     expect((await world.remoteCommand('a', ['show'])).out).toMatch(/no remote/);
     expect(events(world.store('a'), id)).toHaveLength(3);
-    await expect(world.remoteCommand('a', ['remove'])).rejects.toMatchObject({ details: { cause: 'no-remote' } });
+    const again = await world.remoteCommand('a', ['remove', '--json']);
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.out)).toMatchObject({ ok: false, error: { cause: 'no-remote' } });
   });
 
   it('keeps the bytes exact and commits with an identity of its own when git has none', async () => {
@@ -137,7 +141,8 @@ describe('conclave sync', () => {
     await world.service('b').approve(id, keyUri('bob'));
     renameSync(world.remote, `${world.remote}.away`);
     const offline = await world.sync('b');
-    expect(offline.code).toBe(1);
+    // Exit 5: the remote could not be reached, so a script may retry later.
+    expect(offline.code).toBe(5);
     expect(offline.out).toMatch(/Offline: The remote cannot be reached: .*does not appear to be a git repository/);
     expect(offline.out).toMatch(/goes up at the next "conclave sync"/);
     expect(world.git(world.store('b'), ['ls-tree', '-r', '--name-only', 'main'])).toMatch(/-approved-/);
@@ -159,7 +164,7 @@ describe('conclave sync', () => {
     await world.open('a');
     await world.remoteCommand('a', ['add', `git://127.0.0.1:${port}/ceremonies.git`]);
     const offline = await world.sync('a');
-    expect(offline.code).toBe(1);
+    expect(offline.code).toBe(5);
     expect(offline.out).toMatch(/Offline: .*(Connection refused|unable to connect)/);
     const shown = await world.remoteCommand('a', ['show']);
     expect(shown.out).toMatch(/status {2}offline\n.*Connection refused|status {2}offline\n.*unable to connect/);

@@ -5,36 +5,24 @@
  * not (every finding is listed, not only the first).
  */
 
-import { parseArgs } from 'node:util';
 import { appDataDir, ceremonyStoreDir } from '../../core/app-paths';
 import { auditStore } from '../../core/audit/audit';
 import { describeFinding, type AuditReport } from '../../core/audit/findings';
 import { localCeremonyService } from '../../core/ceremony/local-service';
 import { GitRunner } from '../../core/repository/git';
-import { UsageError, type CliIo } from '../io';
-
-export const auditUsage = `  audit verify [--since REF] [--json]      re-check every event, signature, ceremony state, published envelope and the
-                                           git history of the store (only commits after REF with --since); exit 1 on any problem
-  (audit takes --store DIR, or CONCLAVE_STORE)
-`;
-
-const options = {
-  store: { type: 'string' },
-  since: { type: 'string' },
-  json: { type: 'boolean', default: false },
-} as const;
+import type { CliIo } from '../io';
+import type { CommandInput } from '../command-spec';
+import { exitCodes } from '../exit-codes';
 
 /** An audit reads; it never signs. A call here would be a bug, not a missing token. */
-export async function runAudit(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options });
-  const [action, ...rest] = positionals;
-  if (action !== 'verify') throw new UsageError(`"audit ${action ?? ''}" is not an audit command: verify [--since REF].`);
-  if (rest.length !== 0) throw new UsageError('audit verify takes no arguments besides --since, --store and --json.');
-  const root = ceremonyStoreDir(io.env, values.store);
+export async function runAudit(input: CommandInput, io: CliIo): Promise<number> {
+  const root = ceremonyStoreDir(io.env, input.string('store'));
+  const since = input.string('since');
   const service = localCeremonyService({ dataDir: appDataDir(io.env), storeDir: root });
-  const report = await auditStore(service, new GitRunner(io.env, io.interactive), values.since !== undefined ? { since: values.since } : {});
-  io.out(values.json ? `${JSON.stringify(report, null, 2)}\n` : describeAudit(report));
-  return report.ok ? 0 : 1;
+  const report = await auditStore(service, new GitRunner(io.env, io.interactive), since !== undefined ? { since } : {});
+  if (input.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
+  else if (!input.quiet || !report.ok) io.out(describeAudit(report));
+  return report.ok ? exitCodes.done : exitCodes.refused;
 }
 
 export function describeAudit(report: AuditReport): string {

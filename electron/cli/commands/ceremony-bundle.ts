@@ -5,23 +5,16 @@
  */
 
 import { localCeremonyService } from '../../core/ceremony/local-service';
-import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 import { BundleError } from '../../../shared/ceremony/bundle-format';
 import { ConclaveError } from '../../../shared/errors';
 import { appDataDir, ceremonyStoreDir } from '../../core/app-paths';
 import { exportCeremonyBundle, importCeremonyBundle, isConflict, readCeremonyBundle, writeCeremonyBundle, type ImportReport } from '../../core/ceremony/bundle';
 import { CeremonyService } from '../../core/ceremony/ceremony-service';
 import { UsageError, type CliIo } from '../io';
-
-export const ceremonyBundleUsage = `  ceremony export <id> --out FILE          write the whole ceremony to one bundle file, to carry to another machine
-  ceremony import FILE                     merge a bundle: adds new events that verify, reports any refused (exit 1)
-`;
-
-const options = {
-  store: { type: 'string' },
-  out: { type: 'string' },
-  json: { type: 'boolean', default: false },
-} as const;
+import type { CommandInput } from '../command-spec';
+import { exitCodes } from '../exit-codes';
+import { shellWord } from '../next-step';
 
 /** Bundles move events; they never sign. A call here would be a bug, not a missing token. */
 function serviceFor(store: string | undefined, io: CliIo): CeremonyService {
@@ -35,18 +28,18 @@ function asConclaveError(error: unknown): never {
   throw error;
 }
 
-export async function runExport(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options });
-  if (positionals.length !== 1) throw new UsageError('ceremony export takes one ceremony id.');
-  if (!values.out) throw new UsageError('ceremony export needs --out FILE: where to write the bundle.');
-  const id = positionals[0]!;
-  const service = serviceFor(values.store, io);
+export async function runExport(input: CommandInput, io: CliIo): Promise<number> {
+  const out = input.string('out');
+  if (!out) throw new UsageError('needs --out FILE: where to write the bundle ("-" for standard output).');
+  const id = input.positionals[0]!;
+  const values = { out, json: input.json };
+  const service = serviceFor(input.string('store'), io);
   const result = values.out === '-' ? await exportCeremonyBundle(service, id) : await writeCeremonyBundle(service, id, values.out);
   if (values.out === '-') io.out(result.text);
   const { bundle } = result;
   if (values.json && values.out !== '-') {
     io.out(`${JSON.stringify({ ceremonyId: id, path: values.out, events: bundle.events.length, evidence: bundle.evidence.length, summary: bundle.summary, leftOut: result.leftOut }, null, 2)}\n`);
-  } else {
+  } else if (!input.quiet) {
     // With --out -, stdout is the bundle: the account goes to stderr.
     const write = values.out === '-' ? io.err : io.out;
     write(
@@ -56,6 +49,7 @@ export async function runExport(args: string[], io: CliIo): Promise<number> {
         `  policy sha256:${bundle.summary.policyDigest}`,
         ...(bundle.summary.statementDigest ? [`  statement sha256:${bundle.summary.statementDigest}`] : []),
         ...result.leftOut.map((line) => `  ! left out: ${line}`),
+        `Next: carry it to the other machine and run there: conclave ceremony import ${values.out === '-' ? 'FILE' : shellWord(resolve(values.out))}`,
         '',
       ].join('\n'),
     );
@@ -63,14 +57,14 @@ export async function runExport(args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-export async function runImport(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { store: options.store, json: options.json } });
-  if (positionals.length !== 1) throw new UsageError('ceremony import takes one bundle file.');
-  const path = positionals[0]!;
+export async function runImport(input: CommandInput, io: CliIo): Promise<number> {
+  const path = input.positionals[0]!;
   const bundle = await readCeremonyBundle(path).catch(asConclaveError);
-  const report = await importCeremonyBundle(serviceFor(values.store, io), bundle);
-  io.out(values.json ? `${JSON.stringify(report, null, 2)}\n` : describeImport(report, path));
-  return report.refused.length + report.evidence.refused.length > 0 ? 1 : 0;
+  const report = await importCeremonyBundle(serviceFor(input.string('store'), io), bundle);
+  const refused = report.refused.length + report.evidence.refused.length > 0;
+  if (input.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
+  else if (!input.quiet || refused) io.out(describeImport(report, path));
+  return refused ? exitCodes.refused : exitCodes.done;
 }
 
 export function describeImport(report: ImportReport, path: string): string {

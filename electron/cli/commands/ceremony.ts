@@ -1,7 +1,7 @@
 /** `conclave ceremony …` and `conclave verify`: the ceremony engine on the command line. */
 import { localCeremonyService } from '../../core/ceremony/local-service';
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 import type { CeremonyView } from '../../../shared/ceremony/view';
 import { ConclaveError } from '../../../shared/errors';
 import { parsePkcs11Uri } from '../../../shared/pkcs11/uri';
@@ -12,7 +12,7 @@ import { PolicyChainError, followPolicyChain, readPolicyChain } from '../../../s
 import { policyChainFromStore } from '../../core/policy-trust/policy-chain';
 import { verifyRelease } from '../../../shared/verify/verify';
 import { appDataDir, ceremonyStoreDir } from '../../core/app-paths';
-import type { CeremonyService, CeremonySigner, LoadedCeremony } from '../../core/ceremony/ceremony-service';
+import type { CeremonyService, CeremonySigner, LoadedCeremony, PublishResult } from '../../core/ceremony/ceremony-service';
 import { describeLocations, ociScheme, parseOciTarget, verifyFromRegistry, type RegistryVerification } from '../../core/ceremony/verify-from-registry';
 import type { OciOptions } from '../../core/oci';
 import type { TokenService } from '../../core/tokens/token-service';
@@ -23,60 +23,13 @@ import { protectedAuthenticationPath } from '../../core/tokens/token-flags';
 import { conclaveVersion } from '../../core/version';
 import { UsageError, type CliIo } from '../io';
 import { pinFor, promptHidden } from '../pin';
-import { ceremonyBundleUsage, runExport, runImport } from './ceremony-bundle';
+import { noticeWhileWaiting, waitingMessage } from '../waiting';
+import { runExport, runImport } from './ceremony-bundle';
+import type { CommandInput } from '../command-spec';
+import { exitCodes } from '../exit-codes';
+import { nextStep, shellWord, type NextStepContext } from '../next-step';
+import { personOfKey, type Policy } from '../../../shared/policy/policy';
 import { verificationMaterial } from '../../core/ceremony/verification-material';
-
-export const ceremonyUsage = `  ceremony open --policy FILE --release NAME@VERSION (--artifact FILE... | --image REF...)
-                [--provenance FILE...] [--sbom FILE] [--provenance-key PEM...] [--purl PURL] --key URI [--sha512]
-                [--insecure-registry HOST...]
-                                           open a ceremony (frozen at once when no finding fails); prints its id;
-                                           an --image tag is resolved once, now, and its digest is what is signed
-  ceremony list|show <id> [--json]         ceremonies in the store, or one with its findings and approvals
-  ceremony freeze <id> --key URI [--override-reason TEXT]
-  ceremony approve <id> --key URI [--statement SHA256]
-                                           sign the frozen statement with your token; it is shown first, from its own
-                                           bytes, and --statement makes sure it is the one you reviewed
-  ceremony reject <id> --key URI --reason TEXT [--statement SHA256]
-  ceremony withdraw <id> --key URI --reason TEXT
-                                           take back your approval (until the ceremony is published)
-  ceremony cancel <id> --key URI [--reason TEXT]
-  ceremony publish <id> --out DIR --key URI [--insecure-registry HOST...]
-                                           write the combined envelope, one Sigstore bundle per approver, a summary;
-                                           attach the envelope to each image of the release in its registry
-${ceremonyBundleUsage}  verify --policy FILE --envelope FILE [--artifact FILE...] [--bundle FILE...] [--crl FILE...] [--json]
-         (or --policy-root FIRST.json --policy-chain FILE|--policy-chain-from-store instead of --policy: the policy
-          the chain of published policy ceremonies leads to from the first policy you trust)
-                                           exit 0 only when the policy is met and every artifact matches;
-                                           --bundle: the approvers' Sigstore bundles (time stamps, certificates);
-                                           --crl: CRL files to use instead of fetching the policy's CRL URLs (offline)
-  verify --policy FILE oci://REGISTRY/REPOSITORY@sha256:DIGEST [--insecure-registry HOST...] [--bundle FILE...]
-                [--crl FILE...] [--json]   exit 0 only when an envelope attached to the image meets the policy
-                                           and names this digest (docs/verify.md)
-  (ceremony commands take --store DIR, or CONCLAVE_STORE; --pin-env VARIABLE for the token PIN;
-   registries use Docker's credentials: $DOCKER_CONFIG/config.json, else ~/.docker/config.json)
-`;
-
-const options = {
-  json: { type: 'boolean', default: false },
-  store: { type: 'string' },
-  policy: { type: 'string' },
-  release: { type: 'string' },
-  purl: { type: 'string' },
-  artifact: { type: 'string', multiple: true },
-  provenance: { type: 'string', multiple: true },
-  'provenance-key': { type: 'string', multiple: true },
-  sbom: { type: 'string' },
-  sha512: { type: 'boolean', default: false },
-  key: { type: 'string' },
-  'pin-env': { type: 'string' },
-  reason: { type: 'string' },
-  'override-reason': { type: 'string' },
-  statement: { type: 'string' },
-  out: { type: 'string' },
-  envelope: { type: 'string' },
-  image: { type: 'string', multiple: true },
-  'insecure-registry': { type: 'string', multiple: true },
-} as const;
 
 /** How the CLI reaches registries: Docker's config from this environment (DOCKER_CONFIG, else $HOME/.docker), and plain HTTP where asked. */
 function registryOptions(io: CliIo, insecure: readonly string[] | undefined): OciOptions {
@@ -101,13 +54,21 @@ function tokenSigner(io: CliIo, pinEnv: string | undefined, tokensOf: (keyUri: s
     },
     async sign(keyUri, messages) {
       const tokens = await tokensOf(keyUri);
-      return (await tokens.signMany(keyUri, messages, await pinOf(keyUri))).signatures;
+      const pin = await pinOf(keyUri);
+      return (await waitingFor(tokens, keyUri, 'sign', () => tokens.signMany(keyUri, messages, pin))).signatures;
     },
     async unlock(keyUri) {
       const pin = await pinOf(keyUri);
-      if (pin !== null) await (await tokensOf(keyUri)).login(keyUri, pin);
+      const tokens = await tokensOf(keyUri);
+      if (pin !== null) await waitingFor(tokens, keyUri, 'log in', () => tokens.login(keyUri, pin));
     },
   };
+
+  /** A token that takes long is waiting for its person: say so (once) after about two seconds. */
+  async function waitingFor<T>(tokens: TokenService, keyUri: string, doing: string, work: () => Promise<T>): Promise<T> {
+    const { token } = await tokens.resolveToken(keyUri);
+    return noticeWhileWaiting(work, () => io.err(waitingMessage({ tokenLabel: token.label, pinPad: (token.flags & protectedAuthenticationPath) !== 0, doing })));
+  }
 
   /** The PIN for the key's token: asked (or read from --pin-env) once per command; null for a PIN pad. */
   async function pinOf(keyUri: string): Promise<string | null> {
@@ -134,7 +95,7 @@ function parseRelease(text: string): { name: string; version: string } {
   return { name: text.slice(0, at), version: text.slice(at + 1) };
 }
 
-function describe(view: CeremonyView): string {
+function describe(view: CeremonyView, policy: Policy | undefined, context: NextStepContext): string {
   const lines = [
     `${view.id}  ${view.release.name} ${view.release.version}  ${view.state.toUpperCase()}${view.policyTrusted === false ? '  UNTRUSTED POLICY' : ''}`,
     `  opened ${view.openedAt} by ${view.openedBy ?? 'unknown'}; expires ${view.expiresAt}`,
@@ -144,8 +105,8 @@ function describe(view: CeremonyView): string {
   if (view.frozen) lines.push(`  statement sha256:${view.frozen.statementDigest}`);
   if (view.tally) lines.push(`  ${view.tally}`);
   for (const rejection of view.rejections) lines.push(`  rejected by key ${rejection.keyId.slice(0, 16)}…: ${rejection.reason}`);
-  lines.push(view.actions.length > 0 ? `  next: ${view.actions.join(', ')}` : '  next: nothing; this ceremony takes no more actions here');
   for (const problem of view.problems) lines.push(`  ! [${problem.code}] ${problem.message}`);
+  lines.push(nextStep(view, policy, context));
   return `${lines.join('\n')}\n`;
 }
 
@@ -166,89 +127,163 @@ export function describeStatementToSign(statement: Uint8Array, digest: string): 
   ].join('\n');
 }
 
-export async function runCeremonyCommand(rest: string[], io: CliIo): Promise<number> {
-  const [action, ...args] = rest;
-  // Bundles for air-gapped signing have their own options and need no token.
-  if (action === 'export') return runExport(args, io);
-  if (action === 'import') return runImport(args, io);
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options });
-  const storeDir = ceremonyStoreDir(io.env, values.store);
-  return withCeremonyService(io, { store: values.store, pinEnv: values['pin-env'] }, (service) => runWithService(service));
+/** The store a command names, made absolute, so the commands it prints reach the same store from any folder. */
+function storeContext(input: CommandInput): NextStepContext {
+  const store = input.string('store');
+  return store ? { store: resolve(store) } : {};
+}
 
-  async function runWithService(service: CeremonyService): Promise<number> {
-    const id = () => {
-      if (positionals.length !== 1) throw new UsageError(`ceremony ${action} takes a ceremony id.`);
-      return positionals[0]!;
-    };
-    const requireKey = () => {
-      if (!values.key) throw new UsageError(`ceremony ${action} needs --key with your key's PKCS#11 URI.`);
-      return values.key;
-    };
-    const show = (ceremony: LoadedCeremony) => io.out(values.json ? `${JSON.stringify(ceremony.view, null, 2)}\n` : describe(ceremony.view));
-    switch (action) {
-      case 'open': {
-        if (!values.policy || !values.release || (!values.artifact?.length && !values.image?.length)) throw new UsageError('ceremony open needs --policy, --release, at least one --artifact or --image, and --key.');
-        const release = parseRelease(values.release);
-        const opened = await service.open({
-          policyPath: values.policy,
-          release: { ...release, ...(values.purl ? { purl: values.purl } : {}) },
-          artifactPaths: values.artifact ?? [],
-          ...(values.image?.length ? { imageReferences: values.image, registry: registryOptions(io, values['insecure-registry']) } : {}),
-          provenancePaths: values.provenance ?? [],
-          ...(values.sbom ? { sbomPath: values.sbom } : {}),
-          ...(values['provenance-key'] ? { provenanceKeyPaths: values['provenance-key'] } : {}),
-          openerKeyUri: requireKey(),
-          sha512: values.sha512,
-        });
-        if (values.json) show(opened);
-        else io.out(`${opened.view.id}\n${describe(opened.view)}`);
-        return 0;
+/** A ceremony for people (the whole description), for programs (--json: the view), or nothing (--quiet). */
+function report(io: CliIo, input: CommandInput, ceremony: LoadedCeremony, summary?: string): void {
+  if (input.json) io.out(`${JSON.stringify(ceremony.view, null, 2)}\n`);
+  else if (input.quiet) return;
+  else if (summary) io.out(`${summary}\n${nextStep(ceremony.view, ceremony.policy, storeContext(input))}\n`);
+  else io.out(describe(ceremony.view, ceremony.policy, storeContext(input)));
+}
+
+/** Who the policy says a key is: "alice", or the key's short id when the policy does not name it. */
+function personOf(ceremony: LoadedCeremony, keyId: string | undefined): string {
+  if (!keyId) return 'you';
+  return (ceremony.policy ? personOfKey(ceremony.policy, keyId)?.id : undefined) ?? `key ${keyId.slice(0, 16)}…`;
+}
+
+const ceremonyId = (input: CommandInput) => input.positionals[0]!;
+const requireKey = (input: CommandInput) => {
+  const key = input.string('key');
+  if (!key) throw new UsageError("needs --key with your key's PKCS#11 URI.");
+  return key;
+};
+const serviceOptions = (input: CommandInput) => ({ store: input.string('store'), pinEnv: input.string('pin-env') });
+
+/** A decision (approve, reject, withdraw): the statement shown from its own bytes first, then signed bound to its digest. */
+async function decide(action: 'approve' | 'reject' | 'withdraw', input: CommandInput, io: CliIo): Promise<number> {
+  const id = ceremonyId(input);
+  const keyUri = requireKey(input);
+  const reason = input.string('reason');
+  if (action !== 'approve' && !reason) throw new UsageError(`needs --reason: a ${action === 'reject' ? 'rejection' : 'withdrawal'} says why.`);
+  return withCeremonyService(io, serviceOptions(input), async (service) => {
+    // What you review is what you sign: the statement is shown from its own bytes, and the decision binds that digest.
+    const shown = await service.load(id);
+    const shownDigest = normalizedDigest(input.string('statement')) ?? shown.view.frozen?.statementDigest;
+    if (shown.statement && shown.view.frozen && !input.quiet && !input.json) io.err(describeStatementToSign(shown.statement, shown.view.frozen.statementDigest));
+    const bound = shownDigest ? { statementDigest: shownDigest } : {};
+    const before = new Set([...shown.view.approvals, ...shown.view.rejections].map((decision) => `${decision.type}:${decision.keyId}:${decision.at}`));
+    const decided = action === 'approve' ? await service.approve(id, keyUri, bound) : action === 'reject' ? await service.reject(id, keyUri, reason!, bound) : await service.withdraw(id, keyUri, reason!, bound);
+    const mine = [...decided.view.approvals, ...decided.view.rejections].find((decision) => !before.has(`${decision.type}:${decision.keyId}:${decision.at}`));
+    const withdrawnBy = action === 'withdraw' ? shown.view.approvals.find((approval) => !decided.view.approvals.some((still) => still.keyId === approval.keyId))?.keyId : undefined;
+    const who = personOf(decided, mine?.keyId ?? withdrawnBy);
+    const verb = { approve: 'Approved', reject: 'Rejected', withdraw: 'Withdrew the approval of' }[action];
+    const subject = action === 'withdraw' ? `${verb} ${who} from ${id}` : `${verb} ${id} as ${who}`;
+    report(io, input, decided, `${subject} (${decided.view.tally ?? decided.view.state}).`);
+    return exitCodes.done;
+  });
+}
+
+/** The runner of each ceremony command (and of verify), by the name the catalog loads it with. */
+export const ceremonyRunners = {
+  async open(input: CommandInput, io: CliIo): Promise<number> {
+    const policyPath = input.string('policy');
+    const releaseText = input.string('release');
+    const artifacts = input.strings('artifact');
+    const images = input.strings('image');
+    if (!policyPath || !releaseText || (artifacts.length === 0 && images.length === 0)) throw new UsageError('needs --policy, --release, at least one --artifact or --image, and --key.');
+    const release = parseRelease(releaseText);
+    const purl = input.string('purl');
+    const sbom = input.string('sbom');
+    const provenanceKeys = input.strings('provenance-key');
+    const keyUri = requireKey(input);
+    return withCeremonyService(io, serviceOptions(input), async (service) => {
+      const opened = await service.open({
+        policyPath,
+        release: { ...release, ...(purl ? { purl } : {}) },
+        artifactPaths: artifacts,
+        ...(images.length > 0 ? { imageReferences: images, registry: registryOptions(io, input.strings('insecure-registry')) } : {}),
+        provenancePaths: input.strings('provenance'),
+        ...(sbom ? { sbomPath: sbom } : {}),
+        ...(provenanceKeys.length > 0 ? { provenanceKeyPaths: provenanceKeys } : {}),
+        openerKeyUri: keyUri,
+        sha512: input.flag('sha512'),
+      });
+      // The id first, always: scripts take the first line (or the only one, with --quiet).
+      if (input.json) io.out(`${JSON.stringify(opened.view, null, 2)}\n`);
+      else if (input.quiet) io.out(`${opened.view.id}\n`);
+      else io.out(`${opened.view.id}\n${describe(opened.view, opened.policy, storeContext(input))}`);
+      // Opened but not frozen: a finding failed, and the ceremony takes no approvals until someone decides (exit 3).
+      return opened.view.state === 'open' ? exitCodes.blocked : exitCodes.done;
+    });
+  },
+
+  async list(input: CommandInput, io: CliIo): Promise<number> {
+    const storeDir = ceremonyStoreDir(io.env, input.string('store'));
+    return withCeremonyService(io, serviceOptions(input), async (service) => {
+      const views = await service.list();
+      if (input.json) io.out(`${JSON.stringify(views, null, 2)}\n`);
+      else if (input.quiet) io.out(views.map((view) => `${view.id}\n`).join(''));
+      else io.out(views.length === 0 ? `No ceremonies in ${storeDir}. Open one with: conclave ceremony open --help\n` : views.map((view) => `${view.id}  ${view.state.padEnd(9)}  ${view.release.name} ${view.release.version}  ${view.tally ?? ''}\n`).join(''));
+      return exitCodes.done;
+    });
+  },
+
+  async show(input: CommandInput, io: CliIo): Promise<number> {
+    return withCeremonyService(io, serviceOptions(input), async (service) => {
+      report(io, input, await service.load(ceremonyId(input)));
+      return exitCodes.done;
+    });
+  },
+
+  async freeze(input: CommandInput, io: CliIo): Promise<number> {
+    const overrideReason = input.string('override-reason');
+    const keyUri = requireKey(input);
+    return withCeremonyService(io, serviceOptions(input), async (service) => {
+      const frozen = await service.freeze(ceremonyId(input), { keyUri, ...(overrideReason ? { overrideReason } : {}) });
+      const overrides = frozen.view.frozen?.overrides.length ?? 0;
+      report(io, input, frozen, `Froze ${frozen.view.id}: statement sha256:${frozen.view.frozen?.statementDigest ?? '?'}${overrides > 0 ? `, ${overrides} failed finding${overrides === 1 ? '' : 's'} overridden` : ''}.`);
+      return exitCodes.done;
+    });
+  },
+
+  approve: (input: CommandInput, io: CliIo) => decide('approve', input, io),
+  reject: (input: CommandInput, io: CliIo) => decide('reject', input, io),
+  withdraw: (input: CommandInput, io: CliIo) => decide('withdraw', input, io),
+
+  async cancel(input: CommandInput, io: CliIo): Promise<number> {
+    const reason = input.string('reason');
+    const keyUri = requireKey(input);
+    return withCeremonyService(io, serviceOptions(input), async (service) => {
+      const cancelled = await service.cancel(ceremonyId(input), { ...(reason ? { reason } : {}), keyUri });
+      report(io, input, cancelled, `Cancelled ${cancelled.view.id}${reason ? `: ${reason}` : ''}.`);
+      return exitCodes.done;
+    });
+  },
+
+  async publish(input: CommandInput, io: CliIo): Promise<number> {
+    const out = input.string('out');
+    if (!out) throw new UsageError('needs --out DIR: where to write the envelope, bundles and summary.');
+    const keyUri = requireKey(input);
+    return withCeremonyService(io, serviceOptions(input), async (service) => {
+      const published = await service.publish(ceremonyId(input), out, keyUri, { registry: registryOptions(io, input.strings('insecure-registry')) });
+      const verify = verifyCommand(published);
+      if (input.json) io.out(`${JSON.stringify({ ...published, report: undefined, ok: published.report.ok, approvedBy: published.report.approvedBy, verifyCommand: verify }, null, 2)}\n`);
+      else if (input.quiet) io.out(`${published.envelopePath}\n`);
+      else {
+        const attached = published.registry.map((entry) => `image    ${entry.image}  ${entry.alreadyPresent ? 'already attached' : 'attached'} (${entry.via === 'referrers-api' ? 'referrers API' : 'referrers tag'}, artifact ${entry.artifactDigest}; cosign tag ${entry.cosignTag})\n`);
+        io.out(
+          `${formatReport(published.report)}\nenvelope ${published.envelopePath}\n${published.bundlePaths.map((path) => `bundle   ${path}`).join('\n')}\nsummary  ${published.summaryPath}\n${attached.join('')}` +
+            `Published ${ceremonyId(input)}. Next: consumers check it with (adding --artifact FILE for each file they deploy):\n  ${verify}\n`,
+        );
       }
-      case 'list': {
-        const views = await service.list();
-        if (values.json) io.out(`${JSON.stringify(views, null, 2)}\n`);
-        else io.out(views.length === 0 ? `No ceremonies in ${storeDir}.\n` : views.map((view) => `${view.id}  ${view.state.padEnd(9)}  ${view.release.name} ${view.release.version}  ${view.tally ?? ''}\n`).join(''));
-        return 0;
-      }
-      case 'show':
-        show(await service.load(id()));
-        return 0;
-      case 'freeze':
-        show(await service.freeze(id(), { keyUri: requireKey(), ...(values['override-reason'] ? { overrideReason: values['override-reason'] } : {}) }));
-        return 0;
-      case 'approve':
-      case 'reject':
-      case 'withdraw': {
-        const ceremonyId = id();
-        const keyUri = requireKey();
-        if (action !== 'approve' && !values.reason) throw new UsageError(`ceremony ${action} needs --reason: a ${action === 'reject' ? 'rejection' : 'withdrawal'} says why.`);
-        // What you review is what you sign: the statement is shown from its own bytes, and the decision binds that digest.
-        const shown = await service.load(ceremonyId);
-        const shownDigest = normalizedDigest(values.statement) ?? shown.view.frozen?.statementDigest;
-        if (shown.statement && shown.view.frozen) io.err(describeStatementToSign(shown.statement, shown.view.frozen.statementDigest));
-        const bound = shownDigest ? { statementDigest: shownDigest } : {};
-        if (action === 'approve') show(await service.approve(ceremonyId, keyUri, bound));
-        else if (action === 'reject') show(await service.reject(ceremonyId, keyUri, values.reason!, bound));
-        else show(await service.withdraw(ceremonyId, keyUri, values.reason!, bound));
-        return 0;
-      }
-      case 'cancel':
-        show(await service.cancel(id(), { ...(values.reason ? { reason: values.reason } : {}), keyUri: requireKey() }));
-        return 0;
-      case 'publish': {
-        if (!values.out) throw new UsageError('ceremony publish needs --out DIR.');
-        const published = await service.publish(id(), values.out, requireKey(), { registry: registryOptions(io, values['insecure-registry']) });
-        if (values.json) io.out(`${JSON.stringify({ ...published, report: undefined, ok: published.report.ok, approvedBy: published.report.approvedBy }, null, 2)}\n`);
-        else {
-          const attached = published.registry.map((entry) => `image    ${entry.image}  ${entry.alreadyPresent ? 'already attached' : 'attached'} (${entry.via === 'referrers-api' ? 'referrers API' : 'referrers tag'}, artifact ${entry.artifactDigest}; cosign tag ${entry.cosignTag})\n`);
-          io.out(`${formatReport(published.report)}\nenvelope ${published.envelopePath}\n${published.bundlePaths.map((path) => `bundle   ${path}`).join('\n')}\nsummary  ${published.summaryPath}\n${attached.join('')}`);
-        }
-        return 0;
-      }
-      default:
-        throw new UsageError(`"ceremony ${action ?? ''}" is not a ceremony command.`);
-    }
-  }
+      return exitCodes.done;
+    });
+  },
+
+  export: (input: CommandInput, io: CliIo) => runExport(input, io),
+  import: (input: CommandInput, io: CliIo) => runImport(input, io),
+  verify: (input: CommandInput, io: CliIo) => runVerify(input, io),
+};
+
+/** The `conclave verify` command that checks what was just published, by absolute paths, runnable as printed. */
+function verifyCommand(published: PublishResult): string {
+  return ['conclave', 'verify', '--policy', resolve(published.policyPath), '--envelope', resolve(published.envelopePath), ...published.bundlePaths.flatMap((path) => ['--bundle', resolve(path)])].map(shellWord).join(' ');
 }
 
 /**
@@ -268,24 +303,19 @@ export async function withCeremonyService<T>(io: CliIo, options: { store?: strin
   }
 }
 
-export async function runVerify(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      policy: options.policy,
-      envelope: options.envelope,
-      artifact: options.artifact,
-      json: options.json,
-      'insecure-registry': options['insecure-registry'],
-      bundle: { type: 'string', multiple: true },
-      crl: { type: 'string', multiple: true },
-      'policy-root': { type: 'string' },
-      'policy-chain': { type: 'string' },
-      'policy-chain-from-store': { type: 'boolean', default: false },
-      store: options.store,
-    },
-  });
+async function runVerify(input: CommandInput, io: CliIo): Promise<number> {
+  const values = {
+    policy: input.string('policy'),
+    envelope: input.string('envelope'),
+    artifact: input.strings('artifact'),
+    bundle: input.strings('bundle'),
+    crl: input.strings('crl'),
+    'policy-root': input.string('policy-root'),
+    'policy-chain': input.string('policy-chain'),
+    'policy-chain-from-store': input.flag('policy-chain-from-store'),
+    store: input.string('store'),
+  };
+  const positionals = input.positionals;
   const read = async (path: string, what: string) => {
     try {
       return await readFile(path);
@@ -316,8 +346,8 @@ export async function runVerify(args: string[], io: CliIo): Promise<number> {
   };
   if (positionals.length > 0) {
     // An image in its registry (issue 6): the envelopes attached to it, checked against the policy with its digest as the artifact.
-    if (positionals.length > 1 || !positionals[0]!.startsWith(ociScheme)) throw new UsageError(`verify takes one image, as oci://REGISTRY/REPOSITORY@sha256:DIGEST (not "${positionals.join(' ')}"); for files give --envelope FILE and --artifact FILE.`);
-    if (values.envelope || values.artifact) throw new UsageError('verify oci://… reads the envelopes attached to the image in its registry: leave out --envelope and --artifact.');
+    if (!positionals[0]!.startsWith(ociScheme)) throw new UsageError(`takes one image, as oci://REGISTRY/REPOSITORY@sha256:DIGEST (not "${positionals.join(' ')}"); for files give --envelope FILE and --artifact FILE.`);
+    if (values.envelope || values.artifact.length > 0) throw new UsageError('oci://… reads the envelopes attached to the image in its registry: leave out --envelope and --artifact.');
     const reference = parseOciTarget(positionals[0]!);
     if (reference.digest === undefined) {
       const given = positionals[0]!.slice(ociScheme.length);
@@ -327,31 +357,33 @@ export async function runVerify(args: string[], io: CliIo): Promise<number> {
     }
     const policy = await policyToVerifyWith();
     // The registry carries the combined envelope; approvers' time stamps and certificates come from their bundles, as for files.
-    const material = await verificationMaterial(policy, { bundles: values.bundle ?? [], crls: values.crl ?? [] });
-    const result = await verifyFromRegistry({ ...reference, digest: reference.digest }, policy, registryOptions(io, values['insecure-registry']), {
+    const material = await verificationMaterial(policy, { bundles: values.bundle, crls: values.crl });
+    const result = await verifyFromRegistry({ ...reference, digest: reference.digest }, policy, registryOptions(io, input.strings('insecure-registry')), {
       material,
       dependencies: { signatureVerifier: nodeSignatureVerifier, trustedTime: nodeTrustedTimeDependencies, certificates: { digester: nodeDigester, algorithmVerifier: nodeAlgorithmSignatureVerifier } },
     });
-    io.out(values.json ? `${JSON.stringify(registryVerificationJson(result), null, 2)}\n` : describeRegistryVerification(result));
-    return result.ok ? 0 : 1;
+    if (input.json) io.out(`${JSON.stringify(registryVerificationJson(result), null, 2)}\n`);
+    else if (!input.quiet || !result.ok) io.out(describeRegistryVerification(result));
+    return result.ok ? exitCodes.done : exitCodes.refused;
   }
-  if (!values.envelope) throw new UsageError('verify needs --policy FILE and --envelope FILE, or --policy FILE and an image as oci://REGISTRY/REPOSITORY@sha256:DIGEST.');
+  if (!values.envelope) throw new UsageError('needs --policy FILE and --envelope FILE, or --policy FILE and an image as oci://REGISTRY/REPOSITORY@sha256:DIGEST.');
   const policy = await policyToVerifyWith();
   const envelope = new Uint8Array(await read(values.envelope, 'envelope file'));
-  const artifactPaths = values.artifact ?? [];
+  const artifactPaths = values.artifact;
   const hashed = await hashFiles(artifactPaths, { algorithms: ['sha256'] });
   const artifacts = hashed.map((outcome, index) => {
     if (!outcome.ok) throw new ConclaveError('invalid-input', outcome.error.message);
     return { name: artifactPaths[index]!.split(/[/\\]/).pop()!, sha256: outcome.digest.digests.sha256! };
   });
   // The approvers' Sigstore bundles carry their time stamps and, for approvers identified by certificate, their certificates.
-  const material = await verificationMaterial(policy, { bundles: values.bundle ?? [], crls: values.crl ?? [] });
+  const material = await verificationMaterial(policy, { bundles: values.bundle, crls: values.crl });
   const report = await verifyRelease(
     { envelope, policy, artifacts, ...material },
     { signatureVerifier: nodeSignatureVerifier, trustedTime: nodeTrustedTimeDependencies, certificates: { digester: nodeDigester, algorithmVerifier: nodeAlgorithmSignatureVerifier } },
   );
-  io.out(values.json ? `${JSON.stringify({ ok: report.ok, approvedBy: report.approvedBy, failures: report.failures, notes: report.notes, signatures: report.signatures, artifacts: report.artifacts }, null, 2)}\n` : `${formatReport(report)}\n`);
-  return report.ok ? 0 : 1;
+  if (input.json) io.out(`${JSON.stringify({ ok: report.ok, approvedBy: report.approvedBy, failures: report.failures, notes: report.notes, signatures: report.signatures, artifacts: report.artifacts }, null, 2)}\n`);
+  else if (!input.quiet || !report.ok) io.out(`${formatReport(report)}\n`);
+  return report.ok ? exitCodes.done : exitCodes.refused;
 }
 
 /** For people: the verdict first, then which envelope verified (or each that did not, and why) and where it was found. */

@@ -4,40 +4,16 @@
  * anyone can check Conclave against a tool they already trust:
  *   diff <(conclave digest *.tar.gz) <(sha256sum *.tar.gz)
  */
-import { parseArgs } from 'node:util';
 import { hashFiles, type DigestAlgorithm, type FileHashOutcome, type FilesProgress } from '../../core/hashing';
+import type { CommandInput } from '../command-spec';
+import { exitCodes } from '../exit-codes';
 import type { CliIo } from '../io';
 
-export const digestUsage = `Usage: conclave digest [--sha512] FILE...
-
-Prints one line per file, "<digest>  <name>", exactly as sha256sum (or, with
---sha512, sha512sum) does. Files are hashed by streaming, several at a time.
-Exits 1 if any file could not be hashed (the others are still printed).
-`;
-
-export async function runDigest(args: string[], io: CliIo): Promise<number> {
-  let values: { sha512?: boolean; help?: boolean };
-  let files: string[];
-  try {
-    ({ values, positionals: files } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { sha512: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
-    }));
-  } catch (error) {
-    io.err(`conclave digest: ${error instanceof Error ? error.message : String(error)}\n\n${digestUsage}`);
-    return 2;
-  }
-  if (values.help) {
-    io.out(digestUsage);
-    return 0;
-  }
-  if (files.length === 0) {
-    io.err(`conclave digest: name at least one file.\n\n${digestUsage}`);
-    return 2;
-  }
-  const algorithm: DigestAlgorithm = values.sha512 ? 'sha512' : 'sha256';
-  const progress = io.interactive ? terminalProgress(io) : undefined;
+export async function runDigest(input: CommandInput, io: CliIo): Promise<number> {
+  const files = input.positionals;
+  const algorithm: DigestAlgorithm = input.flag('sha512') ? 'sha512' : 'sha256';
+  const progress = io.interactive && !input.quiet && !input.json ? terminalProgress(io) : undefined;
+  const digests: { path: string; [algorithm: string]: string }[] = [];
 
   // Lines go out in the order the files were named, each as soon as it and every file before it are done.
   const settled: (FileHashOutcome<DigestAlgorithm> | undefined)[] = new Array(files.length);
@@ -48,7 +24,8 @@ export async function runDigest(args: string[], io: CliIo): Promise<number> {
       const outcome = settled[printed]!;
       progress?.clear();
       if (outcome.ok) {
-        io.out(checksumLine(outcome.digest.digests[algorithm]!, outcome.path));
+        if (input.json) digests.push({ path: outcome.path, [algorithm]: outcome.digest.digests[algorithm]! });
+        else io.out(checksumLine(outcome.digest.digests[algorithm]!, outcome.path));
       } else {
         failures += 1;
         io.err(`conclave digest: ${outcome.error.message}\n`);
@@ -66,7 +43,8 @@ export async function runDigest(args: string[], io: CliIo): Promise<number> {
   });
   progress?.clear();
   if (failures > 0) io.err(`conclave digest: ${failures} of ${files.length} ${files.length === 1 ? 'file' : 'files'} could not be hashed.\n`);
-  return failures > 0 ? 1 : 0;
+  if (input.json) io.out(`${JSON.stringify({ ok: failures === 0, algorithm, files: digests }, null, 2)}\n`);
+  return failures > 0 ? exitCodes.refused : exitCodes.done;
 }
 
 /**

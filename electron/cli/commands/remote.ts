@@ -6,23 +6,14 @@
  */
 
 import { localCeremonyService } from '../../core/ceremony/local-service';
-import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 import { appDataDir, ceremonyStoreDir } from '../../core/app-paths';
 import { GitRunner } from '../../core/repository/git';
 import { RepositoryService, type RemoteStatus, type SyncReport, type SyncStep } from '../../core/repository/repository-service';
-import { UsageError, type CliIo } from '../io';
-
-export const remoteUsage = `  remote add URL                           share this store's ceremonies through a git remote (SSH, HTTPS or a path)
-  remote show [--json]                     the remote and where this store stands: up to date, ahead, behind, offline…
-  remote remove                            stop sharing (the store keeps every event)
-  sync [--json]                            commit new events, fetch, merge what others added, push
-  (remote and sync take --store DIR, or CONCLAVE_STORE; they use your git, its SSH keys and credential helpers)
-`;
-
-const options = {
-  store: { type: 'string' },
-  json: { type: 'boolean', default: false },
-} as const;
+import type { CliIo } from '../io';
+import type { CommandInput } from '../command-spec';
+import { exitCodes } from '../exit-codes';
+import { shellWord } from '../next-step';
 
 /** Sharing moves files; it never signs. A call here would be a bug, not a missing token. */
 function repositoryFor(store: string | undefined, io: CliIo): RepositoryService {
@@ -31,48 +22,54 @@ function repositoryFor(store: string | undefined, io: CliIo): RepositoryService 
   return new RepositoryService(localCeremonyService({ dataDir: appDataDir(io.env), storeDir: root }), new GitRunner(io.env, io.interactive));
 }
 
-export async function runRemote(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options });
-  const [action, ...rest] = positionals;
-  const repository = repositoryFor(values.store, io);
-  switch (action) {
-    case 'add': {
-      if (rest.length !== 1) throw new UsageError('remote add takes one URL.');
-      await repository.addRemote(rest[0]!);
-      io.out(`This store (${repository.root}) now shares its ceremonies with ${rest[0]}.\n"conclave sync" sends and receives events.\n`);
-      return 0;
-    }
-    case 'show': {
-      if (rest.length !== 0) throw new UsageError('remote show takes no arguments.');
-      const status = await repository.status();
-      io.out(values.json ? `${JSON.stringify(status, null, 2)}\n` : describeStatus(status));
-      return 0;
-    }
-    case 'remove': {
-      if (rest.length !== 0) throw new UsageError('remote remove takes no arguments.');
-      const url = await repository.removeRemote();
-      io.out(`This store no longer shares its ceremonies with ${url}. Every event stays here.\n`);
-      return 0;
-    }
-    default:
-      throw new UsageError(`"remote ${action ?? ''}" is not a remote command: add URL, show, or remove.`);
-  }
-}
+/** The runner of each sharing command, by the name the catalog loads it with. */
+export const remoteRunners = {
+  async add(input: CommandInput, io: CliIo): Promise<number> {
+    const repository = repositoryFor(input.string('store'), io);
+    const url = input.positionals[0]!;
+    await repository.addRemote(url);
+    if (input.json) io.out(`${JSON.stringify({ ok: true, store: repository.root, url }, null, 2)}\n`);
+    else if (!input.quiet) io.out(`This store (${repository.root}) now shares its ceremonies with ${url}.\nNext: conclave sync${storeWord(input)} sends and receives events.\n`);
+    return exitCodes.done;
+  },
 
-export async function runSync(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options });
-  if (positionals.length !== 0) throw new UsageError('sync takes no arguments.');
-  const repository = repositoryFor(values.store, io);
-  const steps: Record<SyncStep, (detail?: string) => string> = {
-    committing: () => 'Committing new events…',
-    fetching: (url) => `Fetching from ${url}…`,
-    integrating: () => 'Merging what the remote added…',
-    pushing: (detail) => `Pushing (${detail})…`,
-    checking: (detail) => `Checking what arrived (${detail})…`,
-  };
-  const report = await repository.sync((step, detail) => io.err(`${steps[step](detail)}\n`));
-  io.out(values.json ? `${JSON.stringify(report, null, 2)}\n` : describeSync(report));
-  return report.outcome === 'synced' ? 0 : 1;
+  async show(input: CommandInput, io: CliIo): Promise<number> {
+    const status = await repositoryFor(input.string('store'), io).status();
+    if (input.json) io.out(`${JSON.stringify(status, null, 2)}\n`);
+    else if (!input.quiet) io.out(describeStatus(status));
+    return status.state === 'offline' ? exitCodes.unavailable : status.state === 'error' || status.state === 'rewritten' ? exitCodes.refused : exitCodes.done;
+  },
+
+  async remove(input: CommandInput, io: CliIo): Promise<number> {
+    const url = await repositoryFor(input.string('store'), io).removeRemote();
+    if (input.json) io.out(`${JSON.stringify({ ok: true, url }, null, 2)}\n`);
+    else if (!input.quiet) io.out(`This store no longer shares its ceremonies with ${url}. Every event stays here.\n`);
+    return exitCodes.done;
+  },
+
+  async sync(input: CommandInput, io: CliIo): Promise<number> {
+    const repository = repositoryFor(input.string('store'), io);
+    const steps: Record<SyncStep, (detail?: string) => string> = {
+      committing: () => 'Committing new events…',
+      fetching: (url) => `Fetching from ${url}…`,
+      integrating: () => 'Merging what the remote added…',
+      pushing: (detail) => `Pushing (${detail})…`,
+      checking: (detail) => `Checking what arrived (${detail})…`,
+    };
+    const report = await repository.sync((step, detail) => {
+      if (!input.quiet && !input.json) io.err(`${steps[step](detail)}\n`);
+    });
+    if (input.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
+    else if (!input.quiet || report.outcome !== 'synced') io.out(describeSync(report));
+    // Offline: everything is committed here and goes up next time, so a script may simply retry later (exit 5).
+    return report.outcome === 'synced' ? exitCodes.done : report.outcome === 'offline' ? exitCodes.unavailable : exitCodes.refused;
+  },
+};
+
+/** `--store DIR` as given, made absolute, for the commands a command prints. */
+function storeWord(input: CommandInput): string {
+  const store = input.string('store');
+  return store ? ` --store ${shellWord(resolve(store))}` : '';
 }
 
 export function describeStatus(status: RemoteStatus): string {

@@ -1,85 +1,75 @@
 /** The token commands: tokens, keys, keygen, pubkey. */
-import { parseArgs } from 'node:util';
 import type { TokenKey, TokenModule } from '../../../shared/api/contract';
 import { keyAlgorithms, describeKeyType, type KeyAlgorithm } from '../../../shared/keys/algorithms';
 import { parsePkcs11Uri } from '../../../shared/pkcs11/uri';
-import { machineTokens, tokensFor, type CommandTokens } from '../command-tokens';
+import { machineTokens, tokensFor } from '../command-tokens';
+import type { CommandInput } from '../command-spec';
+import { exitCodes } from '../exit-codes';
+import type { TokenService } from '../../core/tokens/token-service';
 import { protectedAuthenticationPath } from '../../core/tokens/token-flags';
 import { UsageError, type CliIo } from '../io';
 import { pinFor, promptHidden } from '../pin';
+import { noticeWhileWaiting, waitingMessage } from '../waiting';
 
-export const tokenCommands = ['tokens', 'keys', 'keygen', 'pubkey'] as const;
-
-export const tokenUsage = `  tokens [--module PATH] [--json]          list PKCS#11 modules and their tokens
-  keys <token-uri> [--json]                list the keys on a token
-  keygen <key-uri> --alg ALGORITHM         make a key pair on a token (${keyAlgorithms.join(', ')})
-                   [--pin-env VARIABLE]    the key's label is the URI's object=
-  pubkey <key-uri>                         print a key's public key (PEM SubjectPublicKeyInfo)
-`;
-
-export async function runTokenCommand(command: string, rest: string[], io: CliIo): Promise<number> {
-  let session: CommandTokens | undefined;
+/** `conclave tokens`: every module of the machine (or the ones named with --module) and its tokens. */
+export async function runTokens(input: CommandInput, io: CliIo): Promise<number> {
+  const machine = await machineTokens(io, input.strings('module'));
   try {
-    const { values, positionals } = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        module: { type: 'string', multiple: true },
-        alg: { type: 'string' },
-        'pin-env': { type: 'string' },
-      },
-    });
-    const forUri = async (uri: string) => (session = await tokensFor(io, uri)).tokens;
-    switch (command) {
-      case 'tokens': {
-        const machine = await machineTokens(io, values.module);
-        session = machine;
-        const snapshot = await machine.snapshot();
-        io.out(values.json ? `${JSON.stringify(snapshot, null, 2)}\n` : formatModules(snapshot.modules, snapshot.demo.created ? snapshot.demo.pin : undefined));
-        return snapshot.modules.some((module) => module.status === 'ready') || snapshot.modules.length === 0 ? 0 : 1;
-      }
-      case 'keys': {
-        const tokenUri = onePositional(positionals, 'a token URI');
-        const keys = await (await forUri(tokenUri)).listKeys(tokenUri);
-        io.out(values.json ? `${JSON.stringify(keys, null, 2)}\n` : formatKeys(keys));
-        return 0;
-      }
-      case 'pubkey': {
-        const keyUri = onePositional(positionals, 'a key URI');
-        const { key } = await (await forUri(keyUri)).resolveKey(keyUri);
-        io.out(key.publicKeyPem);
-        return 0;
-      }
-      case 'keygen': {
-        const keyUri = onePositional(positionals, 'a key URI');
-        if (!values.alg || !(keyAlgorithms as readonly string[]).includes(values.alg)) {
-          throw new UsageError(`keygen needs --alg, one of ${keyAlgorithms.join(', ')}.`);
-        }
-        const uri = parsePkcs11Uri(keyUri);
-        if (!uri.object) throw new UsageError('keygen needs the new key\'s label as object=<label> in the URI.');
-        const tokens = await forUri(keyUri);
-        const { token } = await tokens.resolveToken(keyUri);
-        const needsPin = (token.flags & protectedAuthenticationPath) === 0;
-        const pin = needsPin
-          ? await pinFor({ uri, pinEnv: values['pin-env'], tokenLabel: token.label, env: io.env, prompt: io.interactive ? (question) => promptHidden(question) : undefined })
-          : null;
-        io.err(`Making ${values.alg} key "${uri.object}" on token ${token.label}…\n`);
-        const key = await tokens.generateKey(keyUri, uri.object, values.alg as KeyAlgorithm, pin);
-        io.out(values.json ? `${JSON.stringify(key, null, 2)}\n` : `${key.uri}\nkeyid ${key.keyId}\n${key.publicKeyPem}`);
-        return 0;
-      }
-      default:
-        throw new UsageError(`"${command}" is not a conclave command.`);
-    }
+    const snapshot = await machine.snapshot();
+    if (input.json) io.out(`${JSON.stringify(snapshot, null, 2)}\n`);
+    else if (!input.quiet) io.out(formatModules(snapshot.modules, snapshot.demo.created ? snapshot.demo.pin : undefined));
+    return snapshot.modules.some((module) => module.status === 'ready') || snapshot.modules.length === 0 ? exitCodes.done : exitCodes.refused;
   } finally {
-    await session?.dispose();
+    await machine.dispose();
   }
 }
 
-function onePositional(positionals: string[], what: string): string {
-  if (positionals.length !== 1) throw new UsageError(`This command takes ${what}.`);
-  return positionals[0]!;
+/** Runs `work` with the tokens the URI needs, and stops them when it ends, however it ends. */
+async function withTokensFor<T>(io: CliIo, uri: string, work: (tokens: TokenService) => Promise<T>): Promise<T> {
+  const session = await tokensFor(io, uri);
+  try {
+    return await work(session.tokens);
+  } finally {
+    await session.dispose();
+  }
+}
+
+export async function runKeys(input: CommandInput, io: CliIo): Promise<number> {
+  const tokenUri = input.positionals[0]!;
+  const keys = await withTokensFor(io, tokenUri, (tokens) => tokens.listKeys(tokenUri));
+  if (input.json) io.out(`${JSON.stringify(keys, null, 2)}\n`);
+  else if (!input.quiet) io.out(formatKeys(keys, tokenUri));
+  return exitCodes.done;
+}
+
+export async function runPubkey(input: CommandInput, io: CliIo): Promise<number> {
+  const keyUri = input.positionals[0]!;
+  const { key } = await withTokensFor(io, keyUri, (tokens) => tokens.resolveKey(keyUri));
+  if (input.json) io.out(`${JSON.stringify({ uri: key.uri, keyId: key.keyId, type: key.type, publicKeyPem: key.publicKeyPem }, null, 2)}\n`);
+  else io.out(key.publicKeyPem);
+  return exitCodes.done;
+}
+
+export async function runKeygen(input: CommandInput, io: CliIo): Promise<number> {
+  const keyUri = input.positionals[0]!;
+  const algorithm = input.string('alg');
+  if (!algorithm || !(keyAlgorithms as readonly string[]).includes(algorithm)) throw new UsageError(`needs --alg, one of ${keyAlgorithms.join(', ')}.`);
+  const uri = parsePkcs11Uri(keyUri);
+  if (!uri.object) throw new UsageError("needs the new key's label as object=<label> in the URI.");
+  const key = await withTokensFor(io, keyUri, async (tokens) => {
+    const { token } = await tokens.resolveToken(keyUri);
+    const needsPin = (token.flags & protectedAuthenticationPath) === 0;
+    const pin = needsPin ? await pinFor({ uri, pinEnv: input.string('pin-env'), tokenLabel: token.label, env: io.env, prompt: io.interactive ? (question) => promptHidden(question) : undefined }) : null;
+    if (!input.quiet && !input.json) io.err(`Making ${algorithm} key "${uri.object}" on token ${token.label}…\n`);
+    return noticeWhileWaiting(
+      () => tokens.generateKey(keyUri, uri.object!, algorithm as KeyAlgorithm, pin),
+      () => io.err(waitingMessage({ tokenLabel: token.label, pinPad: !needsPin, doing: 'make the key' })),
+    );
+  });
+  if (input.json) io.out(`${JSON.stringify(key, null, 2)}\n`);
+  else if (input.quiet) io.out(`${key.uri}\n`);
+  else io.out(`Made ${describeKeyType(key.type)} key "${key.label}", keyid ${key.keyId}:\n${key.uri}\n${key.publicKeyPem}Next: add its public key to your team's policy ("conclave pubkey '${key.uri}'" prints it again).\n`);
+  return exitCodes.done;
 }
 
 function formatModules(modules: TokenModule[], demoPin: string | undefined): string {
@@ -108,8 +98,11 @@ function formatModules(modules: TokenModule[], demoPin: string | undefined): str
   return `${lines.join('\n')}\n`;
 }
 
-function formatKeys(keys: TokenKey[]): string {
-  if (keys.length === 0) return 'No keys on this token. Make one with: conclave keygen \'<token-uri>;object=<label>\' --alg ecdsa-p256\n';
+function formatKeys(keys: TokenKey[], tokenUri: string): string {
+  if (keys.length === 0) {
+    const [path, query] = tokenUri.split('?');
+    return `No keys on this token. Make one with: conclave keygen '${path};object=release-signing${query ? `?${query}` : ''}' --alg ecdsa-p256\n`;
+  }
   return `${keys.map((key) => `${key.label}  ${describeKeyType(key.type)}  id ${key.id}  keyid ${key.keyId}${key.certificatePem ? '  certificate' : ''}\n  ${key.uri}`).join('\n')}\n`;
 }
 

@@ -217,9 +217,9 @@ export async function makeAttackWorld(options: WorldOptions = {}): Promise<Attac
     PIN: pin,
   });
   const cli = (args: string[], options: CliOptions = {}) => runProcess(conclaveArgv(args), envFor(options), options.timeoutMs ?? 90_000);
-  const must = async (args: string[], options: CliOptions = {}) => {
+  const must = async (args: string[], options: CliOptions = {}, expectedCode = 0) => {
     const result = await cli(args, options);
-    if (result.timedOut || result.code !== 0) throw new Error(`conclave ${args.join(' ')} failed (${result.timedOut ? 'timed out' : `exit ${result.code}`}): ${result.err}${result.out}`);
+    if (result.timedOut || result.code !== expectedCode) throw new Error(`conclave ${args.join(' ')} failed (${result.timedOut ? 'timed out' : `exit ${result.code}`}): ${result.err}${result.out}`);
     return result;
   };
   const machine = async (name: string, trusted: string[]) => {
@@ -270,6 +270,8 @@ export async function makeAttackWorld(options: WorldOptions = {}): Promise<Attac
           '--artifact', artifactPath, '--provenance', openOptions.provenance ?? fixture(provenanceName), '--key', keyUri(openOptions.opener ?? 'rita'), '--pin-env', 'PIN', '--json',
         ],
         cliOptions,
+        // Exit 3: opened, but blocked by a failed finding.
+        openOptions.expect === 'open' ? 3 : 0,
       );
       const view = JSON.parse(opened.out) as CeremonyView;
       if (view.state !== (openOptions.expect ?? 'frozen')) throw new Error(`The opening left the ceremony ${view.state}, not ${openOptions.expect ?? 'frozen'}: ${opened.out}`);

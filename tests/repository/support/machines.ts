@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runRemote, runSync } from '../../../electron/cli/commands/remote';
+import { runCli } from '../../../electron/cli';
 import type { CliIo } from '../../../electron/cli/io';
 import { CeremonyService } from '../../../electron/core/ceremony/ceremony-service';
 import { appDataDir } from '../../../electron/core/app-paths';
@@ -85,12 +85,12 @@ export function makeWorld(): World {
     },
     async remoteCommand(name, args) {
       const sink = { out: '', err: '' };
-      const code = await runRemote([...args, '--store', store(name)], io(sink));
+      const code = await runCli(['remote', ...args, '--store', store(name)], io(sink));
       return { code, ...sink };
     },
     async sync(name, args = []) {
       const sink = { out: '', err: '' };
-      const code = await runSync([...args, '--store', store(name)], io(sink));
+      const code = await runCli(['sync', ...args, '--store', store(name)], io(sink));
       return { code, ...sink };
     },
     git,
