@@ -8,102 +8,11 @@
  * These run the built CLI: `npm run build` must have run first (`npm test`
  * builds before the unit tests).
  */
-import { spawn } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeDataDir, makeTokenFolder, softhsmModule, type TokenFolder } from '../support/softhsm';
-
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/real/${name}`, import.meta.url));
-const bin = fileURLToPath(new URL('../../bin/conclave.js', import.meta.url));
-const builtCli = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url));
-/** Far above any honest run, even on a loaded 2-core machine: only a process that never ends reaches it. */
-const hangBoundMs = 30_000;
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  out: string;
-  err: string;
-  hung: boolean;
-  /** Processes of the run's process group still there after it exited (ps lines). */
-  leftovers: string[];
-}
-
-/** Processes in a process group, zombies aside (they have ended; their parent is gone and init reaps them). */
-function processesInGroup(pgid: number): string[] {
-  const lines = execFileSync('ps', ['-eo', 'pid=,pgid=,stat=,args='], { encoding: 'utf8' }).split('\n');
-  return lines.filter((line) => {
-    const [, group, stat] = line.trim().split(/\s+/);
-    return Number(group) === pgid && !stat?.startsWith('Z');
-  });
-}
-
-/**
- * Runs conclave in a process group of its own (detached: setsid), so that
- * whatever it starts, token hosts included, can be found and cleaned up.
- */
-function conclave(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    let hung = false;
-    const timer = setTimeout(() => {
-      hung = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }, hangBoundMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      const leftovers = processesInGroup(child.pid!);
-      if (leftovers.length > 0) {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          // Ended meanwhile.
-        }
-      }
-      resolve({ code, signal, out, err, hung, leftovers });
-    });
-  });
-}
-
-const tokenLabels = ['alice', 'bob', 'carol'] as const;
-
-/** The environment of a run: the test's own, minus any CONCLAVE_* of the machine, plus the token folder and data folder. */
-function runEnvironment(folder: TokenFolder, home: string): Record<string, string> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith('CONCLAVE_')));
-  return {
-    ...inherited,
-    ...folder.env,
-    CONCLAVE_HOME: home,
-    CONCLAVE_STORE: join(home, 'store'),
-    CONCLAVE_PKCS11_MODULES: softhsmModule!,
-    GOOD_PIN: '1234',
-    WRONG_PIN: '98765',
-  };
-}
-
-/** Runs a command and checks it ended by itself, with `code`, and left no process behind. */
-async function ends(env: Record<string, string>, args: string[], code: number): Promise<Run> {
-  const run = await conclave(args, env);
-  expect(run.hung, `conclave ${args.join(' ')} did not end within ${hangBoundMs / 1000} s (killed). stdout: ${run.out} stderr: ${run.err}`).toBe(false);
-  expect(run.leftovers, `conclave ${args.join(' ')} left processes running`).toEqual([]);
-  expect(run.code, `conclave ${args.join(' ')}: ${run.err}`).toBe(code);
-  return run;
-}
+import { makeDataDir, makeTokenFolder, type TokenFolder } from '../support/softhsm';
+import { builtCli, ends, fixture, runEnvironment, tokenLabels } from './support';
 
 beforeAll(() => {
   expect(existsSync(builtCli), `${builtCli} is missing: run "npm run build" before these tests.`).toBe(true);

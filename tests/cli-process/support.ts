@@ -1,0 +1,100 @@
+/**
+ * Runs the built `conclave` as a pipeline does: a process of its own, in a
+ * process group of its own, so a hang (the process never ends) and leftovers
+ * (a token host that outlives it) can both be seen, and cleaned up.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { softhsmModule, type TokenFolder } from '../support/softhsm';
+
+export const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/real/${name}`, import.meta.url));
+export const bin = fileURLToPath(new URL('../../bin/conclave.js', import.meta.url));
+export const builtCli = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url));
+/** Far above any honest run, even on a loaded 2-core machine: only a process that never ends reaches it. */
+export const hangBoundMs = 30_000;
+
+export interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+  err: string;
+  hung: boolean;
+  /** Processes of the run's process group still there after it exited (ps lines). */
+  leftovers: string[];
+}
+
+/** Processes in a process group, zombies aside (they have ended; their parent is gone and init reaps them). */
+export function processesInGroup(pgid: number): string[] {
+  const lines = execFileSync('ps', ['-eo', 'pid=,pgid=,stat=,args='], { encoding: 'utf8' }).split('\n');
+  return lines.filter((line) => {
+    const [, group, stat] = line.trim().split(/\s+/);
+    return Number(group) === pgid && !stat?.startsWith('Z');
+  });
+}
+
+/**
+ * Runs conclave in a process group of its own (detached: setsid), so that
+ * whatever it starts, token hosts included, can be found and cleaned up.
+ */
+export function conclave(args: string[], env: Record<string, string>, cwd?: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    let hung = false;
+    const timer = setTimeout(() => {
+      hung = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }, hangBoundMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      const leftovers = processesInGroup(child.pid!);
+      if (leftovers.length > 0) {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // Ended meanwhile.
+        }
+      }
+      resolve({ code, signal, out, err, hung, leftovers });
+    });
+  });
+}
+
+export const tokenLabels = ['alice', 'bob', 'carol'] as const;
+
+/** The environment of a run: the test's own, minus any CONCLAVE_* of the machine, plus the token folder and data folder. */
+export function runEnvironment(folder: TokenFolder, home: string): Record<string, string> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith('CONCLAVE_')));
+  return {
+    ...inherited,
+    ...folder.env,
+    CONCLAVE_HOME: home,
+    CONCLAVE_STORE: join(home, 'store'),
+    CONCLAVE_PKCS11_MODULES: softhsmModule!,
+    GOOD_PIN: '1234',
+    WRONG_PIN: '98765',
+  };
+}
+
+/** Runs a command and checks it ended by itself, with `code`, and left no process behind. */
+export async function ends(env: Record<string, string>, args: string[], code: number): Promise<Run> {
+  const run = await conclave(args, env);
+  expect(run.hung, `conclave ${args.join(' ')} did not end within ${hangBoundMs / 1000} s (killed). stdout: ${run.out} stderr: ${run.err}`).toBe(false);
+  expect(run.leftovers, `conclave ${args.join(' ')} left processes running`).toEqual([]);
+  expect(run.code, `conclave ${args.join(' ')}: ${run.err}`).toBe(code);
+  return run;
+}
+
