@@ -64,7 +64,16 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
   const csp = contentSecurityPolicy([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]);
 
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    void serveFile(request, response);
+    // Whatever a request holds, the shell answers it and keeps running.
+    serveFile(request, response).catch(() => {
+      if (!response.headersSent) response.writeHead(500).end();
+      else response.destroy();
+    });
+  });
+  // A request Node cannot even parse (a bad request line, huge headers): 400, and the shell goes on.
+  server.on('clientError', (_error: Error, socket: Duplex) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
   });
 
   async function serveFile(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -85,7 +94,11 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
       response.writeHead(405, { ...headers, Allow: 'GET, HEAD' }).end();
       return;
     }
-    const pathname = decodeURIComponent(new URL(request.url ?? '/', origin).pathname);
+    const pathname = pathOf(request.url);
+    if (pathname === undefined) {
+      response.writeHead(400, headers).end();
+      return;
+    }
     const relative = normalize(pathname === '/' ? '/index.html' : pathname).replace(/^([/\\])+/, '');
     const file = join(options.rendererDir, relative);
     if (!file.startsWith(options.rendererDir + sep) || relative.split(/[/\\]/).some((part) => part.startsWith('.'))) {
@@ -97,17 +110,21 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
       if (!info.isFile()) throw new Error('not a file');
       response.writeHead(200, { ...headers, 'Content-Type': contentTypes[extname(file)] ?? 'application/octet-stream', 'Content-Length': info.size });
       if (request.method === 'HEAD') response.end();
-      else createReadStream(file).pipe(response);
+      else createReadStream(file).on('error', () => response.destroy()).pipe(response);
     } catch {
       response.writeHead(404, headers).end();
     }
   }
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // A peer that resets the connection is gone; nothing to answer, nothing to crash on.
+    socket.on('error', () => socket.destroy());
     const refuse = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
-    if (new URL(request.url ?? '/', origin).pathname !== apiPath) return refuse(404, 'Not Found');
+    const pathname = pathOf(request.url);
+    if (pathname === undefined) return refuse(400, 'Bad Request');
+    if (pathname !== apiPath) return refuse(404, 'Not Found');
     if (!allowedHosts.has(request.headers.host ?? '')) return refuse(421, 'Misdirected Request');
     // Another web page in the same browser cannot talk to Conclave: its Origin differs.
     if (!allowedOrigins.has(request.headers.origin ?? '')) return refuse(403, 'Forbidden');
@@ -125,6 +142,8 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
     };
     const unsubscribe = options.core.subscribe((name, payload) => send({ type: 'event', name, payload }));
     ws.on('close', unsubscribe);
+    // A frame over the size limit, a broken frame, a reset: that connection ends, the shell does not.
+    ws.on('error', () => ws.terminate());
     ws.on('message', (data, isBinary) => {
       if (isBinary) return void ws.close(1003, 'text only');
       let message: ClientMessage;
@@ -133,7 +152,9 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
       } catch {
         return void ws.close(1008, 'malformed message');
       }
-      void dispatchCall(options.core.handlers, message.name, message.input).then((result) => send({ type: 'result', id: message.id, result }));
+      void dispatchCall(options.core.handlers, message.name, message.input)
+        .then((result) => send({ type: 'result', id: message.id, result }))
+        .catch(() => send({ type: 'result', id: message.id, result: { ok: false, error: { code: 'internal', message: 'Conclave could not answer this call.' } } }));
     });
   }
 
@@ -149,6 +170,16 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
         server.close(() => resolve());
       }),
   };
+}
+
+/** The decoded path of a request target, or undefined when it is not one ("/%", "http://["…). */
+function pathOf(target: string | undefined): string | undefined {
+  try {
+    const url = new URL(target ?? '/', 'http://127.0.0.1');
+    return decodeURIComponent(url.pathname);
+  } catch {
+    return undefined;
+  }
 }
 
 function sameSecret(presented: string, expected: string): boolean {
