@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConclaveError } from '../../shared/errors';
+import { escapeControlCharacters } from '../../shared/text/control-characters';
 import { conclaveVersion } from '../core/version';
 import { findCommand, groupOf, commandsOfGroup } from './catalog';
 import type { CommandInput, CommandSpec, OptionSpec } from './command-spec';
@@ -32,7 +33,9 @@ function usageFailure(io: CliIo, message: string, command?: CommandSpec, groupWo
   return exitCodes.usage;
 }
 
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+export async function runCli(argv: string[], given: CliIo): Promise<number> {
+  // Names, reasons and messages come from files and peers: none may steer the terminal (issue 12).
+  const io: CliIo = { ...given, out: (text) => given.out(escapeControlCharacters(text)), err: (text) => given.err(escapeControlCharacters(text)), status: given.status ?? given.err };
   const [first, second] = argv;
   if (first === undefined) {
     io.err(overviewHelp());

@@ -4,6 +4,13 @@ export interface CliIo {
   err: (text: string) => void;
   env: NodeJS.ProcessEnv;
   interactive: boolean;
+  /**
+   * A progress figure that redraws itself on the terminal (carriage return,
+   * clear line): Conclave's own control sequences around figures it made,
+   * never data. Everything else written through `out` and `err` has its
+   * control characters escaped.
+   */
+  status?: (text: string) => void;
 }
 
 /** A mistake on the command line: exit code 2 and the usage text. */

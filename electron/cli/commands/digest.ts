@@ -61,17 +61,18 @@ export function checksumLine(hexDigest: string, name: string): string {
 
 /** A one-line progress figure on stderr, for people at a terminal; scripts (not a TTY) get none. */
 function terminalProgress(io: CliIo): { show: (progress: FilesProgress) => void; clear: () => void } {
+  const status = io.status ?? io.err;
   let shown = false;
   return {
     show: ({ bytesDone, bytesTotal, filesDone, filesTotal }) => {
       // Small jobs finish before a figure would be readable.
       if (bytesTotal < 64 * 1024 * 1024) return;
       const percent = Math.floor((bytesDone / bytesTotal) * 100);
-      io.err(`\r\x1b[Khashing: ${percent}%  ${formatBytes(bytesDone)} of ${formatBytes(bytesTotal)}  (${filesDone} of ${filesTotal} files)`);
+      status(`\r\x1b[Khashing: ${percent}%  ${formatBytes(bytesDone)} of ${formatBytes(bytesTotal)}  (${filesDone} of ${filesTotal} files)`);
       shown = true;
     },
     clear: () => {
-      if (shown) io.err('\r\x1b[K');
+      if (shown) status('\r\x1b[K');
       shown = false;
     },
   };

@@ -3,13 +3,15 @@
  * JSON for programs and as a self-contained HTML page for people. Everything
  * from the store is escaped: a release name is data, never markup.
  */
+import { escapeControlCharacters } from '../../../shared/text/control-characters';
 import type { CeremonyDetail, CeremonySummary } from '../../../shared/api/ceremony-schemas';
 
 export function jsonReport(summaries: CeremonySummary[], details: CeremonyDetail[], generatedAt: string): string {
   return `${JSON.stringify({ generatedAt, generator: 'conclave', ceremonies: details.length > 0 ? details : summaries }, null, 2)}\n`;
 }
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[character]!);
+/** Markup characters as entities, and characters that steer text (controls, bidirectional overrides) as visible escapes. */
+const escapeHtml = (text: string) => escapeControlCharacters(text).replace(/[&<>"']/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[character]!);
 
 export function htmlReport(summaries: CeremonySummary[], details: CeremonyDetail[], generatedAt: string): string {
   const rows = summaries
