@@ -110,6 +110,9 @@ describe('token (Bearer) registry', () => {
     tokens = await startTokenServer(tokenDir, { bob: password, reader: password }, ['reader'], { bob: 'identity-token-of-bob' });
     registry = await startRegistry({ kind: 'token', realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertBundle: tokens.rootCertBundle });
   });
+  /** The token server runs on another port than the registry: another origin, which the person allows here. */
+  const allowingRealm = (config: unknown): OciOptions => ({ ...optionsWith(config), tokenRealms: [new URL(tokens.realm).host] });
+
   afterAll(async () => {
     await registry?.stop();
     await tokens?.close();
@@ -117,7 +120,7 @@ describe('token (Bearer) registry', () => {
   });
 
   it('fetches a token from the realm with the stored credentials, caches it per scope, and publishes', async () => {
-    const client = new OciClient(optionsWith({ auths: { [registry.host]: { auth: basic('bob', password) } } }));
+    const client = new OciClient(allowingRealm({ auths: { [registry.host]: { auth: basic('bob', password) } } }));
     const image = await pushImage(client, `${registry.host}/demo/app`, '1.0');
     const before = tokens.requests.length;
     const result = await client.attachEnvelope({ image: image.pinned, envelope: makeStatementEnvelope(image.digest, 'bearer'), predicateType: releasePredicate });
@@ -131,23 +134,23 @@ describe('token (Bearer) registry', () => {
   });
 
   it('says oci-unauthorized when the token server refuses the credentials, or gives an anonymous token no access', async () => {
-    const wrong = await caught(new OciClient(optionsWith({ auths: { [registry.host]: { auth: basic('bob', 'nope') } } })).resolveImage(`${registry.host}/demo/app:1.0`));
+    const wrong = await caught(new OciClient(allowingRealm({ auths: { [registry.host]: { auth: basic('bob', 'nope') } } })).resolveImage(`${registry.host}/demo/app:1.0`));
     expect(wrong.code).toBe('oci-unauthorized');
     expect(wrong.message).toContain('refused');
-    const anonymous = await caught(new OciClient(optionsWith({})).resolveImage(`${registry.host}/demo/app:1.0`));
+    const anonymous = await caught(new OciClient(allowingRealm({})).resolveImage(`${registry.host}/demo/app:1.0`));
     expect(anonymous.code).toBe('oci-unauthorized');
     expect(anonymous.message).toContain(`docker login ${registry.host}`);
   });
 
   it('trades an identity token (identitytoken in the Docker config) for an access token', async () => {
     const before = tokens.requests.length;
-    const client = new OciClient(optionsWith({ auths: { [registry.host]: { identitytoken: 'identity-token-of-bob' } } }));
+    const client = new OciClient(allowingRealm({ auths: { [registry.host]: { identitytoken: 'identity-token-of-bob' } } }));
     await expect(client.resolveImage(`${registry.host}/demo/app:1.0`)).resolves.toMatchObject({ repository: 'demo/app' });
     expect(tokens.requests.slice(before)).toEqual([{ scopes: ['repository:demo/app:pull'], user: 'bob' }]);
   });
 
   it('says oci-denied when the credentials may read but not push', async () => {
-    const reader = new OciClient(optionsWith({ auths: { [registry.host]: { auth: basic('reader', password) } } }));
+    const reader = new OciClient(allowingRealm({ auths: { [registry.host]: { auth: basic('reader', password) } } }));
     const image = await reader.resolveImage(`${registry.host}/demo/app:1.0`);
     const denied = await caught(reader.attachEnvelope({ image: image.pinned, envelope: makeStatementEnvelope(image.digest, 'no push'), predicateType: releasePredicate }));
     expect(denied.code).toBe('oci-denied');

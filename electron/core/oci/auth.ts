@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { sep } from 'node:path';
 import { OciError } from '../../../shared/oci/errors';
 import { tokenResponseSchema } from '../../../shared/oci/schemas';
+import { allowedTokenRealms, realmMayReceiveCredentials } from '../../../shared/oci/credential-rule';
 import type { Challenge } from '../../../shared/oci/www-authenticate';
 import { JsonError, parseJsonBytes } from '../../../shared/json/parse';
 import { dockerConfigPath, findCredentials, type RegistryCredentials } from './docker-config';
@@ -23,6 +24,8 @@ export class Authenticator {
   private credentials: Promise<RegistryCredentials | undefined> | undefined;
   private readonly tokens = new Map<string, CachedToken>();
   private basicHeader: string | undefined;
+  /** The token server credentials were kept from, when a registry named one on another host that nobody allowed. */
+  private withheldFrom: string | undefined;
 
   constructor(
     private readonly registry: string,
@@ -67,6 +70,12 @@ export class Authenticator {
   }
 
   unauthorized(sentCredentials: boolean): OciError {
+    if (this.withheldFrom !== undefined) {
+      return new OciError(
+        'oci-unauthorized',
+        `${this.registry} sends sign-ins to a token server on another host, ${this.withheldFrom}, and Conclave did not send your credentials there. If ${this.withheldFrom} is your registry's own token server, allow it: CONCLAVE_TOKEN_REALMS=${this.withheldFrom} (it must use HTTPS).`,
+      );
+    }
     return new OciError(
       'oci-unauthorized',
       sentCredentials
@@ -93,6 +102,12 @@ export class Authenticator {
       realm = new URL(challenge.realm);
     } catch {
       throw new OciError('oci-registry-error', `${this.registry} named a token server that is not a URL.`);
+    }
+    // A registry cannot send its credentials elsewhere by naming another host as its token server.
+    const allowed = allowedTokenRealms(this.options.tokenRealms, (this.options.env ?? process.env).CONCLAVE_TOKEN_REALMS);
+    if (credentials !== undefined && !realmMayReceiveCredentials(realm, this.registry, allowed)) {
+      this.withheldFrom = realm.host;
+      credentials = undefined;
     }
     // The registry's own scope says what this request needs; ours may ask for more (push) up front.
     const scopes = [...new Set([scope, ...(challenge.scope ? challenge.scope.split(' ') : [])])].filter((value) => value !== '');

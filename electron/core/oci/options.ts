@@ -10,4 +10,10 @@ export interface OciOptions {
   env?: NodeJS.ProcessEnv;
   /** Sent as User-Agent. */
   userAgent?: string;
+  /**
+   * Token servers on another host than their registry that may receive the
+   * registry's credentials (`host` or `host:port`, over HTTPS); also read from
+   * CONCLAVE_TOKEN_REALMS. Docker Hub's auth.docker.io is allowed already.
+   */
+  tokenRealms?: readonly string[];
 }
