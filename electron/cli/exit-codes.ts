@@ -2,7 +2,7 @@
  * The exit codes of every `conclave` command, the same for all of them, so a
  * script can tell outcomes apart without reading words (docs/cli.md).
  */
-import { ConclaveError, type ErrorCode } from '../../shared/errors';
+import { CodedError, ConclaveError, type ErrorCode } from '../../shared/errors';
 
 export const exitCodes = {
   /** Done: the command did what it says, or the check passed. */
@@ -50,9 +50,18 @@ const tokenErrors: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'token-error',
 ]);
 
+/** Codes of the modules' own errors (registries, time-stamping authorities, CRLs) that mean "could not be reached". */
+const unreachable: ReadonlySet<string> = new Set(['oci-unreachable', 'timestamp-unreachable', 'crl-timeout', 'crl-fetch-failed']);
+
 /** The exit code of a failure that reached the command line. */
 export function exitCodeOfError(error: unknown): ExitCode {
+  if (error instanceof CodedError && typeof error.code === 'string') {
+    if (unreachable.has(error.code)) return exitCodes.unavailable;
+    if (error.code === 'oci-reference-invalid') return exitCodes.usage;
+    return exitCodes.refused;
+  }
   if (!(error instanceof ConclaveError)) return exitCodes.refused;
+  if (error.details.cause !== undefined && unreachable.has(error.details.cause)) return exitCodes.unavailable;
   if (error.code === 'uri-invalid') return exitCodes.usage;
   if (error.code === 'unavailable') return exitCodes.unavailable;
   if (tokenErrors.has(error.code)) return exitCodes.token;

@@ -5,7 +5,7 @@
  * Only the code of the command that runs is loaded.
  */
 import { parseArgs } from 'node:util';
-import { ConclaveError } from '../../shared/errors';
+import { CodedError, ConclaveError } from '../../shared/errors';
 import { escapeControlCharacters } from '../../shared/text/control-characters';
 import { conclaveVersion } from '../core/version';
 import { findCommand, groupOf, commandsOfGroup } from './catalog';
@@ -97,7 +97,7 @@ export async function runCli(argv: string[], given: CliIo): Promise<number> {
     if (exitCode === exitCodes.usage) return usageFailure(io, message, command);
     io.err(`conclave: ${message}\n`);
     if (input.json) {
-      const code = error instanceof ConclaveError ? error.code : 'internal';
+      const code = error instanceof ConclaveError || error instanceof CodedError ? String(error.code) : 'internal';
       const cause = error instanceof ConclaveError ? error.details.cause : undefined;
       io.out(`${JSON.stringify({ ok: false, error: { code, ...(cause ? { cause } : {}), message, exitCode } }, null, 2)}\n`);
     }

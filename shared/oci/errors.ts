@@ -20,8 +20,10 @@ export const ociErrorCodes = [
   'oci-digest-mismatch',
   /** A manifest or layer is larger than Conclave reads. */
   'oci-too-large',
-  /** The registry could not be reached (DNS, connection, TLS). */
+  /** The registry could not be reached (DNS, connection, TLS), or stopped answering. */
   'oci-unreachable',
+  /** The person (the window's Cancel) or a command's overall deadline stopped the exchange. */
+  'oci-cancelled',
   /** The registry answered something we cannot use: an unexpected status, malformed JSON, an unknown manifest type. */
   'oci-registry-error',
   /** Other writers kept changing the referrers index while we updated it. */

@@ -7,12 +7,26 @@
 import { OciError } from '../../../shared/oci/errors';
 import { checkTransport, insecureRefused, isPlainHttpAllowed } from '../../../shared/oci/transport-rule';
 import { readCappedBody } from '../http/capped-body';
+import { IdleTimeoutError, idleDeadline } from '../http/idle-deadline';
 
 export interface SendContext {
   /** The registry as the person named it, for messages. */
   registry: string;
   insecureRegistries: readonly string[];
   userAgent: string;
+  /** How long a registry may send nothing (no headers, no body byte) before the request is given up. */
+  idleTimeoutMs: number;
+  /** Aborts every request of this client: the window's Cancel, a command's overall deadline. */
+  signal?: AbortSignal;
+}
+
+/** Default for a registry that stops answering; CONCLAVE_NETWORK_TIMEOUT (seconds) sets another. */
+export const defaultIdleTimeoutMs = 30_000;
+
+/** The idle deadline from the environment, else the default. */
+export function idleTimeoutFrom(env: NodeJS.ProcessEnv | undefined): number {
+  const seconds = Number(env?.CONCLAVE_NETWORK_TIMEOUT);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : defaultIdleTimeoutMs;
 }
 
 const maxRedirects = 5;
@@ -49,9 +63,13 @@ export async function send(url: URL, init: { method: string; headers?: Record<st
     const headers: Record<string, string> = { 'User-Agent': context.userAgent, ...init.headers };
     if (current.origin !== origin) delete headers.Authorization;
     let response: Response;
+    const deadline = idleDeadline(context.idleTimeoutMs, context.signal);
     try {
-      response = await fetch(current, { method, headers, ...(body !== undefined ? { body } : {}), redirect: 'manual' });
+      response = deadline.watch(await fetch(current, { method, headers, ...(body !== undefined ? { body } : {}), redirect: 'manual', signal: deadline.signal }));
     } catch (error) {
+      deadline.clear();
+      if (context.signal?.aborted) throw new OciError('oci-cancelled', `Cancelled: nothing more was asked of ${current.host}.`);
+      if (deadline.timedOut) throw new OciError('oci-unreachable', `The registry ${current.host} stopped answering (nothing for ${context.idleTimeoutMs / 1000} s); try again later.`);
       // Where plain HTTP is allowed the registry client retries over http itself; elsewhere, say why not.
       if (current.protocol === 'https:' && isPlainHttpAnswer(error) && !isPlainHttpAllowed(current.host, context.insecureRegistries)) throw insecureRefused(current.host);
       throw new OciError('oci-unreachable', `Conclave could not reach the registry ${current.host}: ${describeNetworkError(error)}.`);
@@ -85,6 +103,18 @@ function describeSize(bytes: number): string {
 }
 
 /** Reads a body of at most `max` bytes; a larger one is cut off and refused, so a hostile registry cannot fill memory. */
-export function readLimited(response: Response, max: number, what: string): Promise<Uint8Array> {
-  return readCappedBody(response, max, () => new OciError('oci-too-large', `${what} is larger than the ${describeSize(max)} Conclave reads from a registry; it was not read.`));
+export async function readLimited(response: Response, max: number, what: string): Promise<Uint8Array> {
+  try {
+    return await readCappedBody(response, max, () => new OciError('oci-too-large', `${what} is larger than the ${describeSize(max)} Conclave reads from a registry; it was not read.`));
+  } catch (error) {
+    throw bodyFailure(error, what);
+  }
+}
+
+/** A body that stopped arriving (the idle deadline) or was cancelled, as the error a person reads. */
+export function bodyFailure(error: unknown, what: string): unknown {
+  const reason = error instanceof Error && error.cause instanceof IdleTimeoutError ? error.cause : error;
+  if (reason instanceof IdleTimeoutError) return new OciError('oci-unreachable', `${what} stopped arriving (nothing for ${reason.idleMs / 1000} s); try again later.`);
+  if (error instanceof Error && error.name === 'AbortError') return new OciError('oci-cancelled', `Cancelled while reading ${what}.`);
+  return error;
 }

@@ -16,4 +16,8 @@ export interface OciOptions {
    * CONCLAVE_TOKEN_REALMS. Docker Hub's auth.docker.io is allowed already.
    */
   tokenRealms?: readonly string[];
+  /** How long a registry may send nothing before a request is given up; default CONCLAVE_NETWORK_TIMEOUT seconds, else 30 s. */
+  idleTimeoutMs?: number;
+  /** Stops every request: the window's Cancel, a command's overall deadline. */
+  signal?: AbortSignal;
 }

@@ -13,7 +13,7 @@ import { parseChallenge } from '../../../shared/oci/www-authenticate';
 import { JsonError, parseJsonBytes } from '../../../shared/json/parse';
 import { Authenticator } from './auth';
 import { digestOf } from './hash';
-import { discard, readLimited, send, type SendContext } from './http';
+import { discard, idleTimeoutFrom, readLimited, send, type SendContext } from './http';
 import type { OciOptions } from './options';
 
 export type Access = 'pull' | 'push';
@@ -69,7 +69,13 @@ export class RegistryClient {
     readonly registry: string,
     options: OciOptions,
   ) {
-    this.context = { registry, insecureRegistries: options.insecureRegistries ?? [], userAgent: options.userAgent ?? 'conclave' };
+    this.context = {
+      registry,
+      insecureRegistries: options.insecureRegistries ?? [],
+      userAgent: options.userAgent ?? 'conclave',
+      idleTimeoutMs: options.idleTimeoutMs ?? idleTimeoutFrom(options.env ?? process.env),
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
     this.auth = new Authenticator(registry, options, this.context);
   }
 

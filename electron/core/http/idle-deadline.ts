@@ -1,0 +1,76 @@
+/**
+ * A deadline for a server that stops answering (issue 12): the request is
+ * aborted when no byte has arrived for `idleMs`, whether it waits for the
+ * headers or in the middle of a body. A slow but steady transfer (a large
+ * blob) goes on; a stalled one ends with a clear error instead of a hang.
+ * The caller's signal (the window's Cancel, a command's overall deadline)
+ * aborts it too.
+ */
+
+export class IdleTimeoutError extends Error {
+  override readonly name = 'IdleTimeoutError';
+  constructor(readonly idleMs: number) {
+    super(`no answer for ${Math.round(idleMs / 100) / 10} s`);
+  }
+}
+
+export interface IdleDeadline {
+  signal: AbortSignal;
+  /** Wraps a response so each body chunk restarts the clock, and its end stops it. */
+  watch(response: Response): Response;
+  /** Stops the clock (the exchange is over, or failed for another reason). */
+  clear(): void;
+  /** Whether the idle deadline (not the caller) aborted the exchange. */
+  readonly timedOut: boolean;
+}
+
+export function idleDeadline(idleMs: number, outer?: AbortSignal): IdleDeadline {
+  const controller = new AbortController();
+  let timedOut = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new IdleTimeoutError(idleMs));
+    }, idleMs);
+    timer.unref?.();
+  };
+  const clear = () => clearTimeout(timer);
+  const onOuterAbort = () => {
+    clear();
+    controller.abort(outer?.reason);
+  };
+  if (outer?.aborted) controller.abort(outer.reason);
+  else outer?.addEventListener('abort', onOuterAbort, { once: true });
+  arm();
+  return {
+    signal: controller.signal,
+    get timedOut() {
+      return timedOut;
+    },
+    clear() {
+      clear();
+      outer?.removeEventListener('abort', onOuterAbort);
+    },
+    watch(response) {
+      arm();
+      if (!response.body) {
+        clear();
+        return response;
+      }
+      const body = response.body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            arm();
+            controller.enqueue(chunk);
+          },
+          flush() {
+            clear();
+          },
+        }),
+      );
+      return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    },
+  };
+}
