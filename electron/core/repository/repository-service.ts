@@ -26,6 +26,7 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ceremonyIdPattern } from '../../../shared/ceremony/events';
 import { ConclaveError } from '../../../shared/errors';
+import { maxEventFileBytes } from '../../../shared/ceremony/event-file';
 import { syncFolder, writeFileAtomically } from '../atomic-file';
 import { readBundleEvent } from '../ceremony/bundle/event-checks';
 import type { CeremonyService } from '../ceremony/ceremony-service';
@@ -69,8 +70,18 @@ export interface SyncReport {
   attempts: number;
   /** What arrived from the remote, checked. */
   arrivals: ArrivalCheck;
+  /** Files the remote brought that Conclave left unread (a submodule link, a link, an oversized file), and why. */
+  skipped?: SkippedFile[];
   reason?: string;
 }
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+/** The largest evidence file a store keeps: an SBOM of at most 64 MiB (defaultSbomLimits in shared/evidence/sbom.ts). */
+const maxEvidenceFileBytes = 64 * 1024 * 1024;
 
 export type SyncStep = 'committing' | 'fetching' | 'integrating' | 'pushing' | 'checking';
 
@@ -177,12 +188,15 @@ export class RepositoryService {
       }
       report.url = url;
       const arrived: string[] = [];
+      const skipped: SkippedFile[] = [];
       try {
         for (;;) {
           onStep('fetching', url);
           const incoming = await this.fetch();
           onStep('integrating');
-          arrived.push(...(await this.integrate(incoming)));
+          const integrated = await this.integrate(incoming);
+          arrived.push(...integrated.paths);
+          skipped.push(...integrated.skipped);
           const head = await this.head();
           if (incoming === head) {
             report.outcome = 'synced';
@@ -208,6 +222,10 @@ export class RepositoryService {
       if (arrived.length > 0) {
         onStep('checking', `${arrived.length} file${arrived.length === 1 ? '' : 's'}`);
         report.arrivals = await checkArrivals(this.service, arrived);
+      }
+      if (skipped.length > 0) {
+        report.skipped = skipped;
+        report.arrivals.problems.push(...skipped.map((entry) => `${entry.reason} Everything else was shared; ask whoever pushed it to remove it from their store.`));
       }
       // For people who look at the folder with git: the index follows main again. Conclave itself never reads it.
       await this.run(['reset', '-q']);
@@ -368,13 +386,13 @@ export class RepositoryService {
    * Brings what the remote added into main: a fast-forward, or a merge commit
    * whose tree is the union. Returns the paths that arrived.
    */
-  private async integrate(incoming: string | undefined): Promise<string[]> {
+  private async integrate(incoming: string | undefined): Promise<{ paths: string[]; skipped: SkippedFile[] }> {
     await this.checkNotRewritten(incoming);
-    if (!incoming) return [];
+    if (!incoming) return { paths: [], skipped: [] };
     const head = await this.head();
     if (await this.isAncestor(incoming, head)) {
       await this.ok(['update-ref', '-m', 'conclave: seen on the remote', witnessRef, incoming]);
-      return [];
+      return { paths: [], skipped: [] };
     }
     const base = (await this.run(['merge-base', head, incoming])).stdout.trim() || (await this.emptyTree());
     // Files are written once: a remote whose history removes or edits one is not merged, whoever did it.
@@ -395,10 +413,13 @@ export class RepositoryService {
       throw new RepositoryStop('error', [`The remote has other content under names this store already uses (event names are unique, so someone edited a file):`, ...clash.map((change) => `  ${describePath(change.path)}`), 'Nothing was merged and nothing was pushed.'].join('\n'));
     }
     const arriving = toHead.filter((change) => change.status === 'A');
+    // What no honest machine writes (a submodule link, a link, a file far larger than any event) is left in git, not read: one pushed file cannot stop everyone's sync.
+    const skipped = await this.unacceptable(arriving);
+    const refused = new Set(skipped.map((entry) => entry.path));
     // Files first, atomically, then the commit that records them: a crash in between leaves files the next sync finds identical to the remote's.
     for (const change of arriving) {
       const kind = classifyPath(change.path);
-      if (!kind || kind.kind === 'repository') continue;
+      if (!kind || kind.kind === 'repository' || refused.has(change.path)) continue;
       const path = join(this.root, change.path);
       const bytes = await this.git.bytes(['cat-file', 'blob', change.blob], { cwd: this.root });
       const present = await readFile(path).catch(() => undefined);
@@ -416,7 +437,34 @@ export class RepositoryService {
     }
     await this.ok(['update-ref', '-m', 'conclave: integrate remote', branch, merged, head]);
     await this.ok(['update-ref', '-m', 'conclave: seen on the remote', witnessRef, incoming]);
-    return arriving.map((change) => change.path);
+    return { paths: arriving.filter((change) => !refused.has(change.path)).map((change) => change.path), skipped };
+  }
+
+  /**
+   * The arriving entries Conclave will not read: not a regular file (a
+   * submodule link, a symbolic link), or larger than any event or evidence
+   * file can be. Decided from git's own records (mode, object size) before a
+   * byte of the content is read.
+   */
+  private async unacceptable(arriving: Change[]): Promise<SkippedFile[]> {
+    const skipped: SkippedFile[] = [];
+    const files = arriving.filter((change) => {
+      const kind = classifyPath(change.path);
+      if (!kind || kind.kind === 'repository') return false;
+      if (change.mode === '100644' || change.mode === '100755') return true;
+      const what = change.mode === '160000' ? 'a submodule link' : change.mode === '120000' ? 'a symbolic link' : `an entry of mode ${change.mode}`;
+      skipped.push({ path: change.path, reason: `${describePath(change.path)} arrived as ${what}, not a file; it was left out.` });
+      return false;
+    });
+    if (files.length === 0) return skipped;
+    const sizes = (await this.ok(['cat-file', '--batch-check=%(objectname) %(objecttype) %(objectsize)'], `${files.map((change) => change.blob).join('\n')}\n`)).trim().split('\n');
+    files.forEach((change, index) => {
+      const [, type, size] = (sizes[index] ?? '').split(' ');
+      const limit = classifyPath(change.path)?.kind === 'event' ? maxEventFileBytes : maxEvidenceFileBytes;
+      if (type !== 'blob') skipped.push({ path: change.path, reason: `${describePath(change.path)} is not in the fetched history as a file; it was left out.` });
+      else if (Number(size) > limit) skipped.push({ path: change.path, reason: `${describePath(change.path)} is ${(Number(size) / (1024 * 1024)).toFixed(1)} MiB, more than the ${limit / (1024 * 1024)} MiB such a file can be; it was left out, unread.` });
+    });
+    return skipped;
   }
 
   /** Pushes main; false when another machine pushed first (fetch, integrate, try again). Never forces. */
