@@ -5,10 +5,13 @@
  * author's key: the opener (who may then not approve), each decision, a
  * cancellation and the publication.
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
+import { shellCommand } from '../shared/cli/shell-command';
 import { expect, test } from './support/conclave';
 import {
   approvalsSection,
@@ -37,6 +40,11 @@ import {
 
 test.describe('a 2-of-3 ceremony in the window', () => {
   test('from an empty Conclave to a published release that conclave verify accepts', async ({ page, conclave }) => {
+    // The artifact lives where a shell would trip on a bare or unquoted path: spaces, quotes, $ and non-ASCII (issue 11).
+    const releaseDir = join(mkdtempSync(join(tmpdir(), 'conclave-release-')), `release "1.2.3" it's $HOME é`);
+    mkdirSync(releaseDir);
+    const artifact = join(releaseDir, basename(realArtifact));
+    copyFileSync(realArtifact, artifact);
     await page.goto(conclave.url);
 
     // First run: nothing yet, and the way to demo tokens.
@@ -48,7 +56,7 @@ test.describe('a 2-of-3 ceremony in the window', () => {
     // Open a ceremony from the first-run panel, making the demo policy on the way.
     await goTo(page, 'Ceremonies');
     await page.getByRole('button', { name: 'Open a ceremony' }).click();
-    await fillOpenForm(page, { name: 'app', version: '1.2.3', createPolicyHere: true });
+    await fillOpenForm(page, { name: 'app', version: '1.2.3', artifact, createPolicyHere: true });
     const policy = page.getByRole('combobox', { name: 'Who must approve' });
     await expect(policy.getByRole('option', { selected: true })).toContainText('2 of');
     // carol signs the opening by keyboard only (she will not approve: the opener may not).
@@ -100,7 +108,7 @@ test.describe('a 2-of-3 ceremony in the window', () => {
 
     // Publish into the test's data folder, signed by carol (a key of the policy and its PIN, as every event).
     const publish = page.getByRole('region', { name: 'Publish', exact: true });
-    const folder = join(conclave.dataDir, 'published');
+    const folder = join(conclave.dataDir, `published 'app' $1.2.3 ü`);
     const envelope = await publishAs(page, 'carol', folder);
     await expect(publish.getByRole('status').filter({ hasText: /verified/i })).toHaveText(/^verified: alice, bob \(2 of 3\)$/i);
     await expect(publish.getByRole('button', { name: 'Copy the verify command' })).toBeVisible();
@@ -111,10 +119,21 @@ test.describe('a 2-of-3 ceremony in the window', () => {
 
     // A consumer's check, with the same policy: exit 0, naming both approvers.
     const [policyPath] = policyFiles(conclave);
-    const verified = conclaveVerify(conclave, ['--policy', policyPath!, '--envelope', envelope, '--artifact', realArtifact]);
+    const verified = conclaveVerify(conclave, ['--policy', policyPath!, '--envelope', envelope, '--artifact', artifact]);
     expect(verified.output).toMatch(/alice/);
     expect(verified.output).toMatch(/bob/);
     expect(verified.status).toBe(0);
+
+    // Issue 11: the verify command the window shows runs exactly as copied, in sh, from an unrelated folder,
+    // with conclave found on the PATH the way `npm run setup` puts it there.
+    const copied = await copyVerifyCommand(page);
+    await expect(publish.getByLabel('Verify command')).toHaveText(copied);
+    expect(copied).toContain(shellCommand([artifact]));
+    expect(copied).toContain(shellCommand([envelope]));
+    const run = runAsCopied(copied, conclave);
+    expect(run.output).toMatch(/verified: alice, bob/i);
+    expect(run.status).toBe(0);
+    rmSync(dirname(releaseDir), { recursive: true, force: true });
 
     // The Ceremonies screen shows it published, in its tab.
     await goTo(page, 'Ceremonies');
@@ -187,6 +206,40 @@ async function approveByKeyboard(page: Page, title: string): Promise<void> {
   await page.keyboard.press('Enter');
   await expect(dialog).toBeHidden();
 }
+
+/** Presses "Copy the verify command" and reads what reached the clipboard. */
+async function copyVerifyCommand(page: Page): Promise<string> {
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(page.url()).origin });
+  const publish = page.getByRole('region', { name: 'Publish', exact: true });
+  await publish.getByRole('button', { name: 'Copy the verify command' }).click();
+  await expect(publish.getByRole('status').filter({ hasText: /^Copied$/ })).toBeVisible();
+  // Run in the page, which has a DOM; e2e/ is type-checked for Node, which has no navigator.clipboard.
+  return page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText());
+}
+
+/**
+ * Runs a copied command line as a person would paste it: `sh -c`, in a new
+ * empty folder (so a bare file name finds nothing), with `conclave` on the
+ * PATH as scripts/link-command.sh (run by `npm run setup`) leaves it, here
+ * in a global bin folder of the test's own.
+ */
+function runAsCopied(commandLine: string, conclave: { dataDir: string }): { status: number | null; output: string } {
+  const scratch = mkdtempSync(join(tmpdir(), 'conclave-shell-'));
+  try {
+    const bin = join(scratch, 'npm-global', 'bin');
+    const path = `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`;
+    const linked = spawnSync('bash', [linkCommandScript], { env: { PATH: path, HOME: join(scratch, 'home'), npm_config_global_prefix: join(scratch, 'npm-global') }, encoding: 'utf8' });
+    expect(`${linked.stdout}${linked.stderr}`).toContain('the conclave command is ready');
+    const elsewhere = join(scratch, 'elsewhere');
+    mkdirSync(elsewhere);
+    const run = spawnSync('sh', ['-c', commandLine], { cwd: elsewhere, env: { PATH: path, HOME: join(scratch, 'home'), CONCLAVE_HOME: conclave.dataDir }, encoding: 'utf8' });
+    return { status: run.status, output: `${run.stdout}${run.stderr}` };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+const linkCommandScript = fileURLToPath(new URL('../scripts/link-command.sh', import.meta.url));
 
 const timelineRows = (page: Page) => page.getByRole('region', { name: 'Timeline' }).getByRole('table', { name: 'Every event of this ceremony' }).getByRole('row');
 

@@ -3,7 +3,8 @@
 # uses (SoftHSM2 for demo and test tokens, Chromium for the browser shell and
 # the end-to-end tests, OpenSC's pkcs11-tool, git, and for the tests a local
 # OCI registry with htpasswd and OpenSSL), then the npm dependencies (which
-# builds pkcs11js from source and builds the app).
+# builds pkcs11js from source and builds the app), then a `conclave` command
+# on the PATH (scripts/link-command.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,3 +31,5 @@ if ((${#missing[@]})); then
 fi
 
 if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+
+bash scripts/link-command.sh

@@ -132,7 +132,13 @@ export const PublishResultSchema = z.object({
   summaryPath: z.string(),
   /** "verified: alice, bob (2 of 3)". */
   verified: z.string(),
+  /** The `conclave verify` command that checks the release, for a POSIX shell, every path absolute (issue 11). */
   verifyCommand: z.string(),
+  /**
+   * Artifact files this machine does not know the place of (opened on another machine, or moved since opening):
+   * the command names each by a placeholder, `<path of NAME>`, to replace with its path.
+   */
+  unlocatedArtifacts: z.array(z.string()).max(1000).optional(),
   /** For a release with container images (issue 6): where the envelope was attached, one entry per image. */
   registry: z
     .array(
@@ -271,6 +277,8 @@ export const HistoryAuditSchema = z.object({
   findings: z.array(z.object({ code: z.string(), message: z.string(), ceremonyId: z.string().optional(), file: z.string().optional(), commit: z.string().optional() })).max(200),
   /** Findings beyond the 200 listed. */
   moreFindings: z.number().int().nonnegative(),
+  /** The same audit of the same store from a terminal (`conclave audit verify --store …`, for a POSIX shell), which lists every finding. */
+  command: z.string(),
   notes: z.array(z.string()).max(200),
   verification: HistoryVerificationSchema,
 });

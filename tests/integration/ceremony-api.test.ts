@@ -10,6 +10,7 @@ import { createCore } from '../../electron/core/create-core';
 import type { Core } from '../../electron/core';
 import { dispatchCall } from '../../electron/core/api/dispatch';
 import type { CallName, EventName } from '../../shared/api/contract';
+import { shellCommand } from '../../shared/cli/shell-command';
 import { makeDataDir, makeTokenFolder, softhsmModule, type TokenFolder } from '../support/softhsm';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/real/${name}`, import.meta.url));
@@ -129,10 +130,16 @@ describe('ceremonies through the window\'s API', () => {
     const approved = await call<Detail>('ceremonies.approve', { id, keyUri: bob.keyUri, pin: '123456', statementDigest: (await call<{ statement: { digest: string } }>('ceremonies.get', { id })).statement.digest });
     expect(approved.state).toBe('approved');
     const carol = keys.find((key) => key.tokenLabel === 'carol')!;
-    const published = await call<{ envelopePath: string; verified: string; verifyCommand: string }>('ceremonies.publish', { id, keyUri: carol.keyUri, pin: '123456' });
+    const published = await call<{ envelopePath: string; bundlePaths: string[]; verified: string; verifyCommand: string; unlocatedArtifacts?: string[] }>('ceremonies.publish', { id, keyUri: carol.keyUri, pin: '123456' });
     expect(published.verified).toMatch(/^verified: alice, bob/);
     expect(existsSync(published.envelopePath)).toBe(true);
-    expect(published.verifyCommand).toContain('conclave verify --policy');
+    // Issue 11: every file by absolute path (the artifact where it was opened from), so the command runs from any folder.
+    const policyCopy = published.envelopePath.replace(/\.intoto\.dsse\.json$/, '.policy.json');
+    expect(existsSync(policyCopy)).toBe(true);
+    expect(published.bundlePaths).toHaveLength(2);
+    const bundles = published.bundlePaths.flatMap((path) => ['--bundle', path]);
+    expect(published.verifyCommand).toBe(shellCommand(['conclave', 'verify', '--policy', policyCopy, '--envelope', published.envelopePath, ...bundles, '--artifact', join(home.dir, artifactName)]));
+    expect(published.unlocatedArtifacts).toBeUndefined();
 
     const verification = await call<{ ok: boolean; lines: string[] }>('ceremonies.verify', { id });
     expect(verification.ok).toBe(true);

@@ -96,7 +96,7 @@ export function publishResult(overrides: Partial<PublishResult> = {}): PublishRe
     bundlePaths: ['/home/me/releases/app-1.2.3/alice.sigstore.json', '/home/me/releases/app-1.2.3/bob.sigstore.json'],
     summaryPath: '/home/me/releases/app-1.2.3/SUMMARY.md',
     verified: 'verified: alice, bob (2 of 3)',
-    verifyCommand: 'conclave verify --policy policy.json --envelope app-1.2.3.release.dsse.json app.tgz',
+    verifyCommand: 'conclave verify --policy /home/me/releases/app-1.2.3/app-1.2.3.policy.json --envelope /home/me/releases/app-1.2.3/app-1.2.3.release.dsse.json --artifact /home/me/dist/app.tgz',
     ...overrides,
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addPaths, fileNameOf, formatBytes, isAbsolutePath, joinPath, pathOfDroppedFile } from '../../renderer/src/components/files';
-import { ineligibleReason, meterText, needsPin, publishedFiles, publishVerdict, signingKeyName } from '../../renderer/src/features/ceremony/format';
+import { ineligibleReason, meterText, needsPin, publishedFiles, publishVerdict, signingKeyName, unlocatedArtifactsText } from '../../renderer/src/features/ceremony/format';
 import { newOperationId, policyLabel, progressView } from '../../renderer/src/features/open-ceremony/format';
 import { calls } from '../../shared/api/contract';
 import { policy, progress, publishResult, signingKey } from './ceremony-fixtures';
@@ -11,6 +11,14 @@ describe('publish result', () => {
     expect(publishVerdict(result)).toBe('Verified: alice, bob (2 of 3)');
     expect(publishedFiles(result).map((file) => file.path)).toEqual([result.envelopePath, result.summaryPath, ...result.bundlePaths]);
     expect(publishedFiles(result)[0]?.label).toMatch(/Envelope/);
+  });
+
+  it('says which placeholder to replace when the command cannot name an artifact by its path', () => {
+    expect(unlocatedArtifactsText(publishResult())).toBeUndefined();
+    expect(unlocatedArtifactsText(publishResult({ unlocatedArtifacts: ['app.tgz'] }))).toBe(
+      'Conclave does not know where app.tgz is on this machine (it was opened elsewhere, or has moved since): in the command, replace <path of app.tgz> with its path.',
+    );
+    expect(unlocatedArtifactsText(publishResult({ unlocatedArtifacts: ['a.tgz', 'b.tgz', 'c.tgz'] }))).toMatch(/^Conclave does not know where a\.tgz, b\.tgz and c\.tgz are on this machine .*replace each <path of …> with the file's path\.$/);
   });
 });
 

@@ -39,6 +39,7 @@ const audit = (over: Partial<HistoryAudit> = {}): HistoryAudit => ({
   counts,
   findings: [],
   moreFindings: 0,
+  command: "conclave audit verify --store '/home/ana/Conclave store'",
   notes: [],
   verification: { state: 'verified', head: newer, at, commitsSince: 0 },
   ...over,
@@ -105,7 +106,7 @@ describe('what one audit found, in words', () => {
     expect(findingPlace(problems[1]!)).toEqual([{ label: 'Commit', value: '1a2b3c4d5e6f' }]);
     expect(findingPlace(problems[2]!)).toEqual([{ label: 'Ceremony', value: 'c-20261122-klmnopqrst' }]);
     expect(moreFindingsText(0)).toBeUndefined();
-    expect(moreFindingsText(1_250)).toBe('and 1,250 more (conclave audit verify lists every one).');
+    expect(moreFindingsText(1_250)).toBe('and 1,250 more, which this command lists with the others:');
   });
 });
 

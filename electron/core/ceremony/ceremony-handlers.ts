@@ -16,10 +16,12 @@ import { eventSignerOf, loadPolicyText, type Policy } from '../../../shared/poli
 import { certificateApproversNamedBy } from '../../../shared/policy/certificate-signer';
 import { fromPem } from '../../../shared/encoding/pem';
 import { formatReport } from '../../../shared/verify/format';
+import { verifyCommand } from '../../../shared/cli/verify-command';
 import type { ApiHandlers, EventSink } from '../api/handlers';
 import type { TokenService } from '../tokens/token-service';
 import { demoKeyLabel, demoModuleId, demoTokenLabels } from '../tokens/demo-tokens';
 import { CeremonyStateSchema } from '../../../shared/api/ceremony-schemas';
+import { ArtifactLocations } from './artifact-locations';
 import { importBundleFile, reportForWindow, writeBundleToFolder } from './bundle-files';
 import { CeremonyIndex } from './ceremony-index';
 import { openerMakesImpossible, type CeremonySigner, type LoadedCeremony } from './ceremony-service';
@@ -80,6 +82,8 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
   const reader = localCeremonyService({ dataDir: options.dataDir, storeDir: options.storeDir, now });
   const index = new CeremonyIndex(reader, join(options.dataDir, 'cache', 'ceremony-summaries.json'), now);
   const publishDir = join(options.dataDir, 'published');
+  /** Where the artifacts opened on this machine are, for the verify command after publishing (issue 11). */
+  const artifactLocations = new ArtifactLocations(options.dataDir);
   const exportDir = join(options.dataDir, 'exports');
   const operations = new Map<string, AbortController>();
   const settings = new SettingsFile(options.dataDir);
@@ -282,18 +286,26 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
       const result = await serviceWith(pin).publish(id, directory, keyUri, hasImages ? { registry: await registryOptions() } : {});
       await changed(await reader.load(id));
       // Files are checked against the envelope file; images (issue 6) against what is attached to them in their registry.
+      // Every path absolute, so the command runs as copied from any folder (issue 11); a file opened elsewhere, or moved
+      // since, has no known path here and gets a placeholder the window points out.
       const files = loaded.view.artifacts.filter((artifact) => artifact.reference === undefined);
-      const commands = [
-        ...(files.length > 0 || result.registry.length === 0 ? [`conclave verify --policy ${quote(result.policyPath)} --envelope ${quote(result.envelopePath)} ${files.map((artifact) => `--artifact ${quote(artifact.name)}`).join(' ')}`.trimEnd()] : []),
-        ...result.registry.map((entry) => `conclave verify --policy ${quote(result.policyPath)} oci://${entry.image}`),
-      ];
+      const located = await artifactLocations.locate(id, files);
+      const unlocated = files.filter((artifact) => !located.has(artifact.name)).map((artifact) => artifact.name);
+      const command = verifyCommand({
+        policyPath: resolve(result.policyPath),
+        envelopePath: resolve(result.envelopePath),
+        bundlePaths: result.bundlePaths.map((path) => resolve(path)),
+        files: files.map((artifact) => ({ name: artifact.name, ...(located.has(artifact.name) ? { path: located.get(artifact.name)! } : {}) })),
+        images: result.registry.map((entry) => entry.image),
+      });
       return {
         directory: result.directory,
         envelopePath: result.envelopePath,
         bundlePaths: result.bundlePaths,
         summaryPath: result.summaryPath,
         verified: formatReport(result.report).split('\n')[0]!,
-        verifyCommand: commands.join(' && '),
+        verifyCommand: command,
+        ...(unlocated.length > 0 ? { unlocatedArtifacts: unlocated } : {}),
         ...(result.registry.length > 0 ? { registry: result.registry.map(({ image, artifactDigest, via, alreadyPresent }) => ({ image, artifactDigest, via, alreadyPresent })) } : {}),
       };
     },
@@ -517,6 +529,3 @@ function endOfDay(to: string): string {
   return /^\d{4}-\d{2}-\d{2}$/.test(to) ? `${to}T23:59:59.999Z` : to;
 }
 
-function quote(text: string): string {
-  return /^[A-Za-z0-9_./@:+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}

@@ -34,10 +34,12 @@ import { sigstoreSignedTimestamp } from '../../../shared/timestamp/sigstore';
 import { requestTimestamp, type RequestTimestampOptions } from '../timestamp';
 import type { ProvenanceSummary, SbomSummary as StatementSbomSummary } from '../../../shared/statement/evidence-summaries';
 import { formatReport } from '../../../shared/verify/format';
+import { verifyCommands } from '../../../shared/cli/verify-command';
 import type { VerificationReport } from '../../../shared/verify/verify';
 import { writeFileAtomically } from '../atomic-file';
 import { nodeAlgorithmSignatureVerifier, nodeDigester, nodeSignatureVerifier, nodeTrustedTimeDependencies } from '../crypto/node-crypto';
 import { hashFiles, type FilesProgress } from '../hashing';
+import type { ArtifactLocations } from './artifact-locations';
 import { CeremonyStore, newCeremonyId, type StoredEvent } from './event-store';
 import { readPolicyFile } from './policy-file';
 import { checkPublishedEnvelope, envelopeText } from '../audit/published-envelope';
@@ -121,6 +123,8 @@ export class CeremonyService {
     private readonly crlProvider: CrlProvider = sharedCrlProvider,
     /** The policies this machine trusts; without it (tests of the engine alone) trust is not judged. */
     private readonly policyTrust?: PolicyTrust,
+    /** Where this machine keeps the paths of the artifacts it opened, for the verify command publishing prints (issue 11). */
+    private readonly artifactLocations?: ArtifactLocations,
   ) {}
 
   // ---- open and freeze ------------------------------------------------------
@@ -195,6 +199,10 @@ export class CeremonyService {
     for (const file of provenanceFiles) await this.store.putEvidence(id, file.bytes);
     if (input.sbomPath) await this.store.putEvidence(id, await readFile(input.sbomPath));
     await signed.write();
+    // The signed opening names files only; where they are on this machine is kept here, for the verify command (issue 11).
+    // Only a convenience: an opening already written does not fail for it, and the command then shows a placeholder.
+    const located = input.artifactPaths.map((path, index) => ({ name: artifacts[index]!.name, path, size: artifacts[index]!.size ?? 0, sha256: artifacts[index]!.digest.sha256 }));
+    await this.artifactLocations?.record(id, located).catch(() => undefined);
     return this.load(id);
   }
 
@@ -551,7 +559,7 @@ export class CeremonyService {
     const policyPath = join(outDir, `${base}.policy.json`);
     await writeFileAtomically(policyPath, `${JSON.stringify(policy.document, null, 2)}\n`, 0o644);
     const summaryPath = join(outDir, `${base}.summary.txt`);
-    await writeFileAtomically(summaryPath, publishSummary(opened, policy, report, envelopePath), 0o644);
+    await writeFileAtomically(summaryPath, publishSummary(opened, policy, report, envelopePath, bundlePaths), 0o644);
     // Images (issue 6): the same envelope bytes go next to each image, after the check and before the ceremony is called published.
     // A registry that fails leaves it approved; attaching is idempotent, so publishing again completes it.
     const registry =
@@ -784,7 +792,7 @@ function fileSafe(text: string): string {
   return text.replace(/[^A-Za-z0-9._@+-]+/g, '_');
 }
 
-function publishSummary(opened: OpenedEvent, policy: Policy, report: VerificationReport, envelopePath: string): string {
+function publishSummary(opened: OpenedEvent, policy: Policy, report: VerificationReport, envelopePath: string, bundlePaths: readonly string[]): string {
   const files = opened.artifacts.filter((artifact) => artifact.reference === undefined);
   const images = imagesOf(opened.artifacts);
   const policyFile = basename(envelopePath).replace('.intoto.dsse.json', '.policy.json');
@@ -797,9 +805,8 @@ function publishSummary(opened: OpenedEvent, policy: Policy, report: Verificatio
     'Artifacts:',
     ...opened.artifacts.map((artifact) => `  sha256:${artifact.digest.sha256}  ${artifact.name}`),
     '',
-    'Check it yourself:',
-    ...(files.length > 0 || images.length === 0 ? [`  conclave verify --policy ${policyFile} --envelope ${basename(envelopePath)} ${files.map((artifact) => `--artifact ${artifact.name}`).join(' ')}`] : []),
-    ...images.map((image) => `  conclave verify --policy ${policyFile} oci://${image}`),
+    'Check it yourself, in a folder with these files and the artifacts:',
+    ...verifyCommands({ policyPath: policyFile, envelopePath: basename(envelopePath), bundlePaths: bundlePaths.map((path) => basename(path)), files: files.map((artifact) => ({ name: artifact.name, path: artifact.name })), images }).map((command) => `  ${command}`),
     '  (use the copy of the policy your team keeps; the one written here is for convenience)',
     '',
   ].join('\n');

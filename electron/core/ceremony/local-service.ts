@@ -2,13 +2,15 @@
  * The ceremony engine as this machine runs it: its store, and the policies
  * the person here trusts (policy-trust/policy-folder.ts). Every shell (the
  * window, the CLI's ceremony, sync, bundle and audit commands) makes its
- * engine here, so each judges a ceremony against the same trust.
+ * engine here, so each judges a ceremony against the same trust, and each
+ * remembers where the artifacts it opened are (artifact-locations.ts).
  */
 import { PolicyFolder } from '../policy-trust/policy-folder';
 import { sharedCrlProvider } from '../x509/crl-provider';
+import { ArtifactLocations } from './artifact-locations';
 import { CeremonyService, readOnlySigner, type CeremonySigner } from './ceremony-service';
 import { CeremonyStore } from './event-store';
 
 export function localCeremonyService(options: { dataDir: string; storeDir: string; signer?: CeremonySigner; now?: () => Date }): CeremonyService {
-  return new CeremonyService(new CeremonyStore(options.storeDir), options.signer ?? readOnlySigner, options.now ?? (() => new Date()), {}, sharedCrlProvider, new PolicyFolder(options.dataDir));
+  return new CeremonyService(new CeremonyStore(options.storeDir), options.signer ?? readOnlySigner, options.now ?? (() => new Date()), {}, sharedCrlProvider, new PolicyFolder(options.dataDir), new ArtifactLocations(options.dataDir));
 }

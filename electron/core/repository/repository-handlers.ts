@@ -9,9 +9,11 @@
  * repository's lock file refuses a second sync from the same process, and two
  * at once would only race each other to the same remote.
  */
+import { resolve } from 'node:path';
 import { localCeremonyService } from '../ceremony/local-service';
 import { ConclaveError } from '../../../shared/errors';
 import type { HistoryAudit, RepositoryStatus, SyncSummary } from '../../../shared/api/ceremony-schemas';
+import { shellCommand } from '../../../shared/cli/shell-command';
 import { auditStore } from '../audit/audit';
 import { verificationState } from '../audit/verification-record';
 import type { ApiHandlers, EventSink } from '../api/handlers';
@@ -203,6 +205,8 @@ export function createRepositoryHandlers(options: RepositoryHandlerOptions) {
         counts: report.counts,
         findings: listed.map((finding) => ({ code: finding.code, message: finding.message, ...(finding.ceremonyId ? { ceremonyId: finding.ceremonyId } : {}), ...(finding.file ? { file: finding.file } : {}), ...(finding.commit ? { commit: finding.commit } : {}) })),
         moreFindings: report.findings.length - listed.length,
+        // Named by absolute path, so it audits this store whatever the terminal's CONCLAVE_HOME (issue 11).
+        command: shellCommand(['conclave', 'audit', 'verify', '--store', resolve(options.storeDir)]),
         notes: report.notes.slice(0, 200),
         verification: state,
       };

@@ -4,7 +4,7 @@ import { CopyTextButton } from '../../components/CopyTextButton';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { RevealFolderButton } from '../../components/RevealFolderButton';
 import { SignAs } from '../../components/SignAs';
-import { offers, publishedFiles, publishVerdict } from './format';
+import { offers, publishedFiles, publishVerdict, unlocatedArtifactsText } from './format';
 import { chosenKey } from './signer';
 import { useCeremony } from './store';
 
@@ -52,6 +52,7 @@ export function PublishPanel() {
   }
 
   const key = chosenKey(publication);
+  const unlocated = result ? unlocatedArtifactsText(result) : undefined;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -80,10 +81,11 @@ export function PublishPanel() {
               </li>
             ))}
           </ul>
-          <p>Anyone can check the release with:</p>
+          <p>Check the release with this command, in a terminal (sh, bash or zsh), from any folder:</p>
           <pre tabIndex={0} aria-label="Verify command">
             {result.verifyCommand}
           </pre>
+          {unlocated && <p className="message message-warning">{unlocated}</p>}
           <div className="actions">
             <CopyTextButton text={result.verifyCommand} label="Copy the verify command" />
             <CopyTextButton text={result.directory} label="Copy folder path" />

@@ -3,6 +3,7 @@
  * functions over what the core sent: components call them, tests check them.
  */
 import type { CeremonyDetail, PublishResult, SigningKey } from '../../../../shared/api/contract';
+import { artifactPlaceholder } from '../../../../shared/cli/verify-command';
 
 export type CeremonyState = CeremonyDetail['state'];
 export type CeremonyAction = CeremonyDetail['actions'][number];
@@ -120,6 +121,21 @@ export function publishedFiles(result: PublishResult): PublishedFile[] {
     { label: 'Summary', path: result.summaryPath },
     ...result.bundlePaths.map((path) => ({ label: 'Sigstore bundle', path })),
   ];
+}
+
+/**
+ * When the verify command cannot run as copied: the artifacts this machine
+ * does not know the place of (opened elsewhere, or moved since), and what
+ * to put in their place.
+ */
+export function unlocatedArtifactsText(result: PublishResult): string | undefined {
+  const names = result.unlocatedArtifacts ?? [];
+  if (names.length === 0) return undefined;
+  if (names.length === 1) {
+    return `Conclave does not know where ${names[0]} is on this machine (it was opened elsewhere, or has moved since): in the command, replace ${artifactPlaceholder(names[0]!)} with its path.`;
+  }
+  const listed = `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return `Conclave does not know where ${listed} are on this machine (they were opened elsewhere, or have moved since): in the command, replace each ${artifactPlaceholder('…')} with the file's path.`;
 }
 
 /** The one-line verdict: the core's "verified: alice, bob (2 of 3)", with a capital letter for the heading. */

@@ -1,3 +1,4 @@
+import { CopyTextButton } from '../../components/CopyTextButton';
 import { findingPlace, moreFindingsText, type HistoryAudit } from './verification';
 
 /** What one audit found, below its summary: each problem with where it is, how many more, and the notes (folded). */
@@ -26,7 +27,17 @@ export function AuditResult({ audit }: { audit: HistoryAudit }) {
               </li>
             ))}
           </ul>
-          {more && <p>{more}</p>}
+          {more && (
+            <>
+              <p>{more}</p>
+              <pre tabIndex={0} aria-label="Audit command">
+                {audit.command}
+              </pre>
+              <div className="actions">
+                <CopyTextButton text={audit.command} label="Copy the audit command" />
+              </div>
+            </>
+          )}
         </>
       )}
       {audit.notes.length > 0 && (

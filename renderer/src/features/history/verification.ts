@@ -121,7 +121,7 @@ export function findingPlace(finding: AuditFinding): { label: string; value: str
   return places;
 }
 
-/** "and 12 more": problems beyond those listed. */
+/** "and 12 more": problems beyond those listed; the audit command (shown after it) lists them all. */
 export function moreFindingsText(more: number): string | undefined {
-  return more > 0 ? `and ${more.toLocaleString('en')} more (conclave audit verify lists every one).` : undefined;
+  return more > 0 ? `and ${more.toLocaleString('en')} more, which this command lists with the others:` : undefined;
 }
