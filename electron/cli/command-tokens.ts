@@ -18,22 +18,37 @@ export interface MachineTokens extends CommandTokens {
   snapshot(): Promise<TokensSnapshot>;
 }
 
-async function machineCore(io: CliIo, modulePaths?: readonly string[]) {
-  const [{ createCore, modulesFromEnvironment }, { appDataDir }, { conclaveVersion }] = await Promise.all([import('../core/create-core'), import('../core/app-paths'), import('../core/version')]);
-  const modules = modulePaths && modulePaths.length > 0 ? modulePaths.map((path) => ({ path })) : modulesFromEnvironment(io.env);
-  return createCore({ dataDir: appDataDir(io.env), shell: 'cli', version: conclaveVersion, env: io.env, ...(modules ? { modules } : {}) });
-}
-
-/** The tokens a command that names `uri` needs. */
+/**
+ * The tokens a command that names `uri` needs. Nothing is started here: the
+ * first URI the command resolves starts its module-path's module if it names
+ * one; otherwise the modules configured for this machine that the URI allows
+ * (CONCLAVE_PKCS11_MODULES, or the modules added in settings, and the demo
+ * tokens when they exist); and only when none of those has the token, the
+ * installed modules discovery finds (machine-modules.ts). Later URIs of the
+ * same command resolve the same way. Hosts run as threads of this process
+ * where that is safe (host-thread.ts).
+ */
 export async function tokensFor(io: CliIo, _uri: string): Promise<CommandTokens> {
-  const core = await machineCore(io);
-  await core.ready;
-  return { tokens: core.tokens, dispose: () => core.dispose() };
+  const [{ TokenService }, { machineModuleSearch }, { threadHostLauncher, releaseStuckHosts }, { appDataDir }] = await Promise.all([
+    import('../core/tokens/token-service'),
+    import('../core/tokens/machine-modules'),
+    import('../core/tokens/host-thread'),
+    import('../core/app-paths'),
+  ]);
+  const tokens = new TokenService(threadHostLauncher, io.env, machineModuleSearch({ dataDir: appDataDir(io.env), env: io.env }));
+  return { tokens, dispose: () => tokens.dispose().then(() => void releaseStuckHosts()) };
 }
 
-/** Every module and token of the machine. */
+/** Every module and token of the machine: the same core as the window, which discovers them all. */
 export async function machineTokens(io: CliIo, modulePaths?: readonly string[]): Promise<MachineTokens> {
-  const core = await machineCore(io, modulePaths);
+  const [{ createCore, modulesFromEnvironment }, { threadHostLauncher, releaseStuckHosts }, { appDataDir }, { conclaveVersion }] = await Promise.all([
+    import('../core/create-core'),
+    import('../core/tokens/host-thread'),
+    import('../core/app-paths'),
+    import('../core/version'),
+  ]);
+  const modules = modulePaths && modulePaths.length > 0 ? modulePaths.map((path) => ({ path })) : modulesFromEnvironment(io.env);
+  const core = createCore({ dataDir: appDataDir(io.env), shell: 'cli', version: conclaveVersion, env: io.env, hostLauncher: threadHostLauncher, ...(modules ? { modules } : {}) });
   await core.ready;
-  return { tokens: core.tokens, snapshot: () => core.handlers['tokens.list']({}), dispose: () => core.dispose() };
+  return { tokens: core.tokens, snapshot: () => core.handlers['tokens.list']({}), dispose: () => core.dispose().then(() => void releaseStuckHosts()) };
 }

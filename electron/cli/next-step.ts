@@ -5,19 +5,16 @@
  */
 import type { CeremonyView } from '../../shared/ceremony/view';
 import type { Policy } from '../../shared/policy/policy';
+import { quoteForShell } from '../../shared/cli/shell-command';
 
 export interface NextStepContext {
   /** `--store DIR` as given (made absolute), so the next command reaches the same store. */
   store?: string | undefined;
 }
 
-/** A word for POSIX shells: as is when it is safe, else in single quotes. */
-export function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
-}
 
 export function nextStep(view: CeremonyView, policy: Policy | undefined, context: NextStepContext = {}): string {
-  const store = context.store ? ` --store ${shellWord(context.store)}` : '';
+  const store = context.store ? ` --store ${quoteForShell(context.store)}` : '';
   const command = (words: string) => `conclave ceremony ${words.replace('ID', view.id)}${store}`;
   if (view.policyTrusted === false) {
     return `Blocked: this machine does not trust the ceremony's policy (sha256:${view.policyDigest}). Check that digest with your team, then: conclave policy trust POLICY.json`;

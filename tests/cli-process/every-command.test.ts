@@ -122,8 +122,11 @@ describe.each([
     expectShape(published, ['directory', 'envelopePath', 'policyPath', 'bundlePaths', 'summaryPath', 'registry', 'ok', 'approvedBy', 'verifyCommand']);
     expect(published.ok).toBe(true);
     // As printed, with "conclave" being this repository's command, run from another folder.
+    // The artifact was opened here: the command names it by the path it was opened from, nothing to fill in.
+    expect(published.verifyCommand).toContain(`--artifact ${join(work, artifactName)}`);
+    expect(published).not.toHaveProperty('unlocatedArtifacts');
     const command = (published.verifyCommand as string).replace(/^conclave /, '');
-    const shell = spawn('sh', ['-c', `"${process.execPath}" "${bin}" ${command} --artifact "${join(work, artifactName)}"`], { cwd: '/', env, stdio: 'pipe' });
+    const shell = spawn('sh', ['-c', `"${process.execPath}" "${bin}" ${command}`], { cwd: '/', env, stdio: 'pipe' });
     let output = '';
     shell.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     shell.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

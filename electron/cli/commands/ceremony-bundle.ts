@@ -14,7 +14,7 @@ import { CeremonyService } from '../../core/ceremony/ceremony-service';
 import { UsageError, type CliIo } from '../io';
 import type { CommandInput } from '../command-spec';
 import { exitCodes } from '../exit-codes';
-import { shellWord } from '../next-step';
+import { quoteForShell } from '../../../shared/cli/shell-command';
 
 /** Bundles move events; they never sign. A call here would be a bug, not a missing token. */
 function serviceFor(store: string | undefined, io: CliIo): CeremonyService {
@@ -49,7 +49,7 @@ export async function runExport(input: CommandInput, io: CliIo): Promise<number>
         `  policy sha256:${bundle.summary.policyDigest}`,
         ...(bundle.summary.statementDigest ? [`  statement sha256:${bundle.summary.statementDigest}`] : []),
         ...result.leftOut.map((line) => `  ! left out: ${line}`),
-        `Next: carry it to the other machine and run there: conclave ceremony import ${values.out === '-' ? 'FILE' : shellWord(resolve(values.out))}`,
+        `Next: carry it to the other machine and run there: conclave ceremony import ${values.out === '-' ? 'FILE' : quoteForShell(resolve(values.out))}`,
         '',
       ].join('\n'),
     );

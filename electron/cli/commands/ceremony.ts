@@ -12,7 +12,8 @@ import { PolicyChainError, followPolicyChain, readPolicyChain } from '../../../s
 import { policyChainFromStore } from '../../core/policy-trust/policy-chain';
 import { verifyRelease } from '../../../shared/verify/verify';
 import { appDataDir, ceremonyStoreDir } from '../../core/app-paths';
-import type { CeremonyService, CeremonySigner, LoadedCeremony, PublishResult } from '../../core/ceremony/ceremony-service';
+import type { CeremonyService, CeremonySigner, LoadedCeremony } from '../../core/ceremony/ceremony-service';
+import { ArtifactLocations, publishedVerifyCommand } from '../../core/ceremony/artifact-locations';
 import { describeLocations, ociScheme, parseOciTarget, verifyFromRegistry, type RegistryVerification } from '../../core/ceremony/verify-from-registry';
 import type { OciOptions } from '../../core/oci';
 import type { TokenService } from '../../core/tokens/token-service';
@@ -27,7 +28,7 @@ import { noticeWhileWaiting, waitingMessage } from '../waiting';
 import { runExport, runImport } from './ceremony-bundle';
 import type { CommandInput } from '../command-spec';
 import { exitCodes } from '../exit-codes';
-import { nextStep, shellWord, type NextStepContext } from '../next-step';
+import { nextStep, type NextStepContext } from '../next-step';
 import { personOfKey, type Policy } from '../../../shared/policy/policy';
 import { verificationMaterial } from '../../core/ceremony/verification-material';
 
@@ -261,15 +262,17 @@ export const ceremonyRunners = {
     if (!out) throw new UsageError('needs --out DIR: where to write the envelope, bundles and summary.');
     const keyUri = requireKey(input);
     return withCeremonyService(io, serviceOptions(input), async (service) => {
-      const published = await service.publish(ceremonyId(input), out, keyUri, { registry: registryOptions(io, input.strings('insecure-registry')) });
-      const verify = verifyCommand(published);
-      if (input.json) io.out(`${JSON.stringify({ ...published, report: undefined, ok: published.report.ok, approvedBy: published.report.approvedBy, verifyCommand: verify }, null, 2)}\n`);
+      const id = ceremonyId(input);
+      const published = await service.publish(id, out, keyUri, { registry: registryOptions(io, input.strings('insecure-registry')) });
+      const { view } = await service.load(id);
+      const { command: verify, unlocated } = await publishedVerifyCommand(new ArtifactLocations(appDataDir(io.env)), id, view.artifacts, published);
+      if (input.json) io.out(`${JSON.stringify({ ...published, report: undefined, ok: published.report.ok, approvedBy: published.report.approvedBy, verifyCommand: verify, ...(unlocated.length > 0 ? { unlocatedArtifacts: unlocated } : {}) }, null, 2)}\n`);
       else if (input.quiet) io.out(`${published.envelopePath}\n`);
       else {
         const attached = published.registry.map((entry) => `image    ${entry.image}  ${entry.alreadyPresent ? 'already attached' : 'attached'} (${entry.via === 'referrers-api' ? 'referrers API' : 'referrers tag'}, artifact ${entry.artifactDigest}; cosign tag ${entry.cosignTag})\n`);
         io.out(
           `${formatReport(published.report)}\nenvelope ${published.envelopePath}\n${published.bundlePaths.map((path) => `bundle   ${path}`).join('\n')}\nsummary  ${published.summaryPath}\n${attached.join('')}` +
-            `Published ${ceremonyId(input)}. Next: consumers check it with (adding --artifact FILE for each file they deploy):\n  ${verify}\n`,
+            `Published ${id}. Next: consumers check it with\n  ${verify}\n${unlocated.length > 0 ? `(replace <path of …> with where ${unlocated.join(', ')} ${unlocated.length === 1 ? 'is' : 'are'}: ${unlocated.length === 1 ? 'it was' : 'they were'} opened on another machine or moved)\n` : ''}`,
         );
       }
       return exitCodes.done;
@@ -281,10 +284,6 @@ export const ceremonyRunners = {
   verify: (input: CommandInput, io: CliIo) => runVerify(input, io),
 };
 
-/** The `conclave verify` command that checks what was just published, by absolute paths, runnable as printed. */
-function verifyCommand(published: PublishResult): string {
-  return ['conclave', 'verify', '--policy', resolve(published.policyPath), '--envelope', resolve(published.envelopePath), ...published.bundlePaths.flatMap((path) => ['--bundle', resolve(path)])].map(shellWord).join(' ');
-}
 
 /**
  * The ceremony engine of this machine for one command, signing with tokens

@@ -15,7 +15,7 @@ import { PolicyFolder } from '../../core/policy-trust/policy-folder';
 import { UsageError, type CliIo } from '../io';
 import type { CommandInput } from '../command-spec';
 import { exitCodes } from '../exit-codes';
-import { shellWord } from '../next-step';
+import { quoteForShell } from '../../../shared/cli/shell-command';
 import { promptLine } from '../pin';
 import { policyChainFromStore } from '../../core/policy-trust/policy-chain';
 import { writeFileAtomically } from '../../core/atomic-file';
@@ -51,7 +51,7 @@ export const policyRunners = {
     if (!current || !keyUri) throw new UsageError('needs --policy with the current policy file and --key with your key.');
     return withCeremonyService(io, { store: input.string('store'), pinEnv: input.string('pin-env') }, async (service) => {
       const opened = await service.proposePolicy({ policyPath: current, proposedPolicyPath: input.positionals[0]!, openerKeyUri: keyUri });
-      const store = input.string('store') ? ` --store ${shellWord(resolve(input.string('store')!))}` : '';
+      const store = input.string('store') ? ` --store ${quoteForShell(resolve(input.string('store')!))}` : '';
       if (input.json) io.out(`${JSON.stringify(opened.view, null, 2)}\n`);
       else if (input.quiet) io.out(`${opened.view.id}\n`);
       else
@@ -69,7 +69,7 @@ export const policyRunners = {
       const chain = await policyChainFromStore(service);
       await writeFileAtomically(out, `${JSON.stringify(chain, null, 2)}\n`, 0o644);
       if (input.json) io.out(`${JSON.stringify({ ok: true, path: resolve(out), links: chain.links.length }, null, 2)}\n`);
-      else if (!input.quiet) io.out(`${chain.links.length} policy change${chain.links.length === 1 ? '' : 's'} written to ${resolve(out)}.\nNext: consumers verify with conclave verify --policy-root FIRST.json --policy-chain ${shellWord(resolve(out))} …\n`);
+      else if (!input.quiet) io.out(`${chain.links.length} policy change${chain.links.length === 1 ? '' : 's'} written to ${resolve(out)}.\nNext: consumers verify with conclave verify --policy-root FIRST.json --policy-chain ${quoteForShell(resolve(out))} …\n`);
       return exitCodes.done;
     });
   },

@@ -13,7 +13,7 @@ import { RepositoryService, type RemoteStatus, type SyncReport, type SyncStep } 
 import type { CliIo } from '../io';
 import type { CommandInput } from '../command-spec';
 import { exitCodes } from '../exit-codes';
-import { shellWord } from '../next-step';
+import { quoteForShell } from '../../../shared/cli/shell-command';
 
 /** Sharing moves files; it never signs. A call here would be a bug, not a missing token. */
 function repositoryFor(store: string | undefined, io: CliIo): RepositoryService {
@@ -69,7 +69,7 @@ export const remoteRunners = {
 /** `--store DIR` as given, made absolute, for the commands a command prints. */
 function storeWord(input: CommandInput): string {
   const store = input.string('store');
-  return store ? ` --store ${shellWord(resolve(store))}` : '';
+  return store ? ` --store ${quoteForShell(resolve(store))}` : '';
 }
 
 export function describeStatus(status: RemoteStatus): string {

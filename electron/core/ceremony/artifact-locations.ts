@@ -11,6 +11,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { verifyCommand } from '../../../shared/cli/verify-command';
 import { ceremonyIdPattern } from '../../../shared/ceremony/events';
 import { writeFileAtomically } from '../atomic-file';
 
@@ -67,4 +68,28 @@ export class ArtifactLocations {
     }
     return found;
   }
+}
+
+/**
+ * The `conclave verify` command for a publication, as the window and the CLI
+ * print it: every path absolute (issue 11), each artifact by the path this
+ * machine recorded at opening, and the names of those it could not find
+ * (opened elsewhere, or moved since), which get a placeholder.
+ */
+export async function publishedVerifyCommand(
+  locations: ArtifactLocations,
+  ceremonyId: string,
+  artifacts: readonly { name: string; reference?: unknown; digest: { sha256: string } }[],
+  published: { policyPath: string; envelopePath: string; bundlePaths: readonly string[]; registry: readonly { image: string }[] },
+): Promise<{ command: string; unlocated: string[] }> {
+  const files = artifacts.filter((artifact) => artifact.reference === undefined);
+  const located = await locations.locate(ceremonyId, files);
+  const command = verifyCommand({
+    policyPath: resolve(published.policyPath),
+    envelopePath: resolve(published.envelopePath),
+    bundlePaths: published.bundlePaths.map((path) => resolve(path)),
+    files: files.map((artifact) => ({ name: artifact.name, ...(located.has(artifact.name) ? { path: located.get(artifact.name)! } : {}) })),
+    images: published.registry.map((entry) => entry.image),
+  });
+  return { command, unlocated: files.filter((artifact) => !located.has(artifact.name)).map((artifact) => artifact.name) };
 }

@@ -16,12 +16,11 @@ import { eventSignerOf, loadPolicyText, type Policy } from '../../../shared/poli
 import { certificateApproversNamedBy } from '../../../shared/policy/certificate-signer';
 import { fromPem } from '../../../shared/encoding/pem';
 import { formatReport } from '../../../shared/verify/format';
-import { verifyCommand } from '../../../shared/cli/verify-command';
 import type { ApiHandlers, EventSink } from '../api/handlers';
 import type { TokenService } from '../tokens/token-service';
 import { demoKeyLabel, demoModuleId, demoTokenLabels } from '../tokens/demo-tokens';
 import { CeremonyStateSchema } from '../../../shared/api/ceremony-schemas';
-import { ArtifactLocations } from './artifact-locations';
+import { ArtifactLocations, publishedVerifyCommand } from './artifact-locations';
 import { importBundleFile, reportForWindow, writeBundleToFolder } from './bundle-files';
 import { CeremonyIndex } from './ceremony-index';
 import { openerMakesImpossible, type CeremonySigner, type LoadedCeremony } from './ceremony-service';
@@ -288,16 +287,7 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
       // Files are checked against the envelope file; images (issue 6) against what is attached to them in their registry.
       // Every path absolute, so the command runs as copied from any folder (issue 11); a file opened elsewhere, or moved
       // since, has no known path here and gets a placeholder the window points out.
-      const files = loaded.view.artifacts.filter((artifact) => artifact.reference === undefined);
-      const located = await artifactLocations.locate(id, files);
-      const unlocated = files.filter((artifact) => !located.has(artifact.name)).map((artifact) => artifact.name);
-      const command = verifyCommand({
-        policyPath: resolve(result.policyPath),
-        envelopePath: resolve(result.envelopePath),
-        bundlePaths: result.bundlePaths.map((path) => resolve(path)),
-        files: files.map((artifact) => ({ name: artifact.name, ...(located.has(artifact.name) ? { path: located.get(artifact.name)! } : {}) })),
-        images: result.registry.map((entry) => entry.image),
-      });
+      const { command, unlocated } = await publishedVerifyCommand(artifactLocations, id, loaded.view.artifacts, result);
       return {
         directory: result.directory,
         envelopePath: result.envelopePath,
