@@ -74,3 +74,12 @@ export function idleDeadline(idleMs: number, outer?: AbortSignal): IdleDeadline 
     },
   };
 }
+
+/** Default for a server that stops answering; CONCLAVE_NETWORK_TIMEOUT (seconds) sets another. */
+export const defaultIdleTimeoutMs = 30_000;
+
+/** The idle deadline from the environment, else the default. */
+export function idleTimeoutFrom(env: NodeJS.ProcessEnv | undefined): number {
+  const seconds = Number(env?.CONCLAVE_NETWORK_TIMEOUT);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : defaultIdleTimeoutMs;
+}

@@ -8,6 +8,7 @@ import { OciError } from '../../../shared/oci/errors';
 import { checkTransport, insecureRefused, isPlainHttpAllowed } from '../../../shared/oci/transport-rule';
 import { readCappedBody } from '../http/capped-body';
 import { IdleTimeoutError, idleDeadline } from '../http/idle-deadline';
+export { idleTimeoutFrom } from '../http/idle-deadline';
 
 export interface SendContext {
   /** The registry as the person named it, for messages. */
@@ -20,14 +21,6 @@ export interface SendContext {
   signal?: AbortSignal;
 }
 
-/** Default for a registry that stops answering; CONCLAVE_NETWORK_TIMEOUT (seconds) sets another. */
-export const defaultIdleTimeoutMs = 30_000;
-
-/** The idle deadline from the environment, else the default. */
-export function idleTimeoutFrom(env: NodeJS.ProcessEnv | undefined): number {
-  const seconds = Number(env?.CONCLAVE_NETWORK_TIMEOUT);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : defaultIdleTimeoutMs;
-}
 
 const maxRedirects = 5;
 

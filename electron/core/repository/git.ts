@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { ConclaveError } from '../../../shared/errors';
+import { idleTimeoutFrom } from '../http/idle-deadline';
 
 export interface GitResult {
   code: number;
@@ -109,8 +110,19 @@ export class GitRunner {
   }
 
   private spawn(args: string[], options: GitOptions): Promise<GitResult> {
+    // A command that talks to the remote has a deadline (issue 12): a remote that accepts and never answers must not hang a sync.
+    const command = subcommandOf(args);
+    const network = networkCommands.has(command);
+    const deadlineMs = network ? gitDeadlineMs(this.env) : 0;
+    // Over HTTP, git itself gives up on a transfer that stalls (under 1 byte/s for the idle deadline).
+    const argv = network ? ['-c', 'http.lowSpeedLimit=1', '-c', `http.lowSpeedTime=${Math.max(1, Math.round(idleTimeoutFrom(this.env) / 1000))}`, ...args] : args;
     return new Promise((resolve, reject) => {
-      const child = execFile(this.executable, args, { cwd: options.cwd, env: this.environment(options.env), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const child = execFile(this.executable, argv, { cwd: options.cwd, env: this.environment(options.env), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: deadlineMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+        if (error && network && error.killed) {
+          // Worded as git words a timeout, so the sync reports it as offline and keeps everything committed.
+          resolve({ code: 124, stdout, stderr: `${stderr}fatal: the remote timed out: git ${command} did not finish within ${deadlineMs / 1000} s.\n` });
+          return;
+        }
         if (error && typeof error.code !== 'number') {
           reject(error);
           return;
@@ -121,6 +133,25 @@ export class GitRunner {
       else child.stdin?.end();
     });
   }
+}
+
+/** The git command among global options (`-c name=value`, `-C dir`, `--no-pager`…). */
+function subcommandOf(args: readonly string[]): string {
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    if (arg === '-c' || arg === '-C') index += 1;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return '';
+}
+
+/** The git commands that reach the remote. */
+const networkCommands = new Set(['fetch', 'push', 'ls-remote', 'clone', 'pull']);
+
+/** How long a git command that reaches the remote may take in all: CONCLAVE_GIT_TIMEOUT seconds, default 5 minutes. */
+export function gitDeadlineMs(env: NodeJS.ProcessEnv): number {
+  const seconds = Number(env.CONCLAVE_GIT_TIMEOUT);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 300_000;
 }
 
 /** The last lines git wrote, which say why: what a person needs to act. */
