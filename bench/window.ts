@@ -376,7 +376,7 @@ function artifactDigest(storeDir: string, id: string): string {
 }
 
 interface Shell {
-  /** The address with the secret, as printed. */
+  /** The one-time launch address, as printed. */
   url: string;
   origin: string;
   spawnedAt: number;
@@ -412,7 +412,7 @@ async function startShell(home: string): Promise<Shell> {
     url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('it printed no address within 60 s')), 60_000);
       child.stdout.on('data', () => {
-        const match = /Conclave is running at (http:\/\/127\.0\.0\.1:\d+\/#secret=[\w-]+)/.exec(printed);
+        const match = /\n(http:\/\/127\.0\.0\.1:\d+\/launch\?once=[\w-]+)\n/.exec(printed);
         if (!match) return;
         clearTimeout(timer);
         resolve(match[1]!);

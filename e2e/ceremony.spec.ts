@@ -335,9 +335,9 @@ test.describe('deciding on a ceremony', () => {
     await expect(page.getByRole('meter', { name: 'Approvals counted' })).toHaveJSProperty('value', 1);
 
     await page.reload();
-    // Same place (the address keeps it), still connected (the secret is kept for this tab), approval still there.
+    // Same place (the address keeps it), still connected (the session cookie is kept), approval still there.
     expect(page.url()).toMatch(new RegExp(`#/ceremony/${id}$`));
-    expect(page.url()).not.toContain('secret=');
+    expect(page.url()).not.toContain('once=');
     await expect(page.getByRole('heading', { name: title, level: 2 })).toBeVisible();
     await expect(page.getByText(id, { exact: true })).toBeVisible();
     await expect(page.getByRole('meter', { name: 'Approvals counted' })).toHaveJSProperty('value', 1);

@@ -27,8 +27,8 @@ test.describe('Tokens screen with SoftHSM2 tokens', () => {
       await expect(token.getByRole('heading', { name: label, exact: true })).toBeVisible();
       await expect(token.getByRole('list', { name: `${label} status` })).toContainText('PIN required');
     }
-    // The secret that opened the page is taken out of the address bar.
-    expect(page.url()).not.toContain('secret=');
+    // The one-time launch address that let the page in is not its address any more.
+    expect(page.url()).not.toContain('once=');
   });
 
   test('generates a key on a token through the window', async ({ page, conclave }) => {

@@ -14,6 +14,7 @@ import { makeDataDir, makeTokenFolder, softhsmModule, type TokenFolder } from '.
 const webShell = fileURLToPath(new URL('../../out/main/web-shell.js', import.meta.url));
 
 export interface ConclaveInstance {
+  /** The one-time launch address: the first page that opens it is let in (its context keeps the session cookie). */
   url: string;
   tokens: TokenFolder;
   dataDir: string;
@@ -29,7 +30,8 @@ async function startShell(env: Record<string, string>): Promise<{ child: ChildPr
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (chunk) => {
       printed += chunk;
-      const match = /Conclave is running at (http:\/\/127\.0\.0\.1:\d+\/#secret=[\w-]+)/.exec(printed);
+      // The one-time launch address the shell prints when it opens no browser itself (issue 12: never on a command line).
+      const match = /\n(http:\/\/127\.0\.0\.1:\d+\/launch\?once=[\w-]+)\n/.exec(printed);
       if (match) resolve(match[1]!);
     });
     child.once('exit', (code) => reject(new Error(`the browser shell stopped (exit ${code}):\n${printed}`)));

@@ -10,6 +10,7 @@ import { appDataDir } from '../core/app-paths';
 import { createCore, modulesFromEnvironment } from '../core/create-core';
 import { conclaveVersion } from '../core/version';
 import { openInChromium } from './browser';
+import { writeLaunchFile } from './launch-file';
 import { startWebShell } from './server';
 
 function rendererDir(): string {
@@ -33,10 +34,19 @@ async function main(): Promise<void> {
   const modules = modulesFromEnvironment();
   const core = createCore({ dataDir, shell: 'browser', version: conclaveVersion, ...(modules ? { modules } : {}) });
   const shell = await startWebShell({ core, rendererDir: rendererDir(), port });
-  const opened = !values['no-open'] && process.env.CONCLAVE_NO_BROWSER !== '1' && openInChromium(shell.url, join(dataDir, 'browser-profile'));
+  // The launch address goes to the browser through a private file, never on its command line (issue 12).
+  const wantsBrowser = !values['no-open'] && process.env.CONCLAVE_NO_BROWSER !== '1';
+  const launchFile = wantsBrowser ? await writeLaunchFile(dataDir, shell.launchAddress()) : undefined;
+  const opened = launchFile !== undefined && openInChromium(launchFile.url, join(dataDir, 'browser-profile'));
+  if (!opened) await launchFile?.remove();
   process.stdout.write(`Conclave is running at ${shell.url}\n`);
-  process.stdout.write(opened ? 'It opened in a Chromium window. Press Ctrl+C here to stop it.\n' : 'Open that address in Chromium or Chrome. Press Ctrl+C here to stop it.\n');
+  process.stdout.write(
+    opened
+      ? 'It opened in a Chromium window. Press Ctrl+C here to stop it.\n'
+      : `Open this address once, in Chromium or Chrome (it lets one browser in, within two minutes):\n${shell.launchAddress()}\nPress Ctrl+C here to stop it.\n`,
+  );
   const stop = async () => {
+    await launchFile?.remove();
     await shell.close();
     await core.dispose();
     process.exit(0);

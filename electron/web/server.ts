@@ -2,8 +2,17 @@
  * The browser shell: the built renderer served on 127.0.0.1, with the API
  * carried over one WebSocket. It is exactly as strict as Electron's IPC: the
  * same contract validation and the same handlers (dispatchCall), plus what a
- * loopback server needs: a per-launch secret, an Origin check and a Host check
- * (against DNS rebinding), and nothing served to any other address.
+ * loopback server needs: a session only the person's own browser holds, an
+ * Origin check and a Host check (against DNS rebinding), and nothing served to
+ * any other address.
+ *
+ * Every local user can read a process's command line (/proc/PID/cmdline), so
+ * no secret is ever put there (issue 12). The browser is sent to a one-time
+ * launch address (through a 0600 file, or printed to the person's own
+ * terminal); that address works once, within two minutes, and answers with an
+ * HttpOnly, SameSite=Strict session cookie. The WebSocket is let in only with
+ * that cookie: another user who saw the launch address after it was used, or
+ * any page of another site, gets nothing.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -12,18 +21,23 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { extname, join, normalize, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ClientMessage, apiPath, secretProtocolPrefix, webProtocol, type ServerMessage } from '../../shared/web/protocol';
+import { ClientMessage, apiPath, launchPath, sessionCookie, webProtocol, type ServerMessage } from '../../shared/web/protocol';
 import { dispatchCall } from '../core/api/dispatch';
 import type { Core } from '../core';
 import { contentSecurityPolicy } from '../core/content-security-policy';
 
 export interface WebShell {
-  /** The address to open, with the secret in the fragment (never sent to the server, never logged by it). */
+  /** The window's address, without any secret. */
   url: string;
   origin: string;
   port: number;
+  /** A new one-time launch address: opened once (within two minutes), it lets that browser in. */
+  launchAddress(): string;
   close(): Promise<void>;
 }
+
+/** How long a launch address waits to be opened. */
+const launchValidityMs = 120_000;
 
 export interface WebShellOptions {
   core: Pick<Core, 'handlers' | 'subscribe'>;
@@ -46,7 +60,9 @@ const contentTypes: Record<string, string> = {
 const maxMessageBytes = 1024 * 1024;
 
 export async function startWebShell(options: WebShellOptions): Promise<WebShell> {
-  const secret = randomBytes(32).toString('base64url');
+  const session = randomBytes(32).toString('base64url');
+  /** One-time launch tokens not used yet, with when they expire. */
+  const launches = new Map<string, number>();
   const server = createServer();
   const sockets = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes, handleProtocols: (protocols) => (protocols.has(webProtocol) ? webProtocol : false) });
 
@@ -99,6 +115,18 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
       response.writeHead(400, headers).end();
       return;
     }
+    if (pathname === launchPath) {
+      // Used (or expired) whatever happens next: a launch address lets one browser in, once.
+      const token = new URL(request.url ?? '/', origin).searchParams.get('once') ?? '';
+      const expires = launches.get(token);
+      launches.delete(token);
+      if ((expires !== undefined && expires > Date.now()) || hasSession(request)) {
+        response.writeHead(303, { ...headers, Location: '/', 'Set-Cookie': `${sessionCookie}=${session}; HttpOnly; SameSite=Strict; Path=/` }).end();
+      } else {
+        response.writeHead(403, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('This launch address has been used or has expired. Start Conclave again (npm run start:web) to open a window.\n');
+      }
+      return;
+    }
     const relative = normalize(pathname === '/' ? '/index.html' : pathname).replace(/^([/\\])+/, '');
     const file = join(options.rendererDir, relative);
     if (!file.startsWith(options.rendererDir + sep) || relative.split(/[/\\]/).some((part) => part.startsWith('.'))) {
@@ -131,10 +159,18 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
     const offered = String(request.headers['sec-websocket-protocol'] ?? '')
       .split(',')
       .map((protocol) => protocol.trim());
-    const presented = offered.find((protocol) => protocol.startsWith(secretProtocolPrefix))?.slice(secretProtocolPrefix.length) ?? '';
-    if (!sameSecret(presented, secret) || !offered.includes(webProtocol)) return refuse(401, 'Unauthorized');
+    if (!hasSession(request) || !offered.includes(webProtocol)) return refuse(401, 'Unauthorized');
     sockets.handleUpgrade(request, socket, head, (ws) => serveApi(ws));
   });
+
+  /** Whether the request carries this shell's session cookie. */
+  function hasSession(request: IncomingMessage): boolean {
+    const cookies = String(request.headers.cookie ?? '').split(';');
+    return cookies.some((cookie) => {
+      const [name, ...value] = cookie.trim().split('=');
+      return name === sessionCookie && sameSecret(value.join('='), session);
+    });
+  }
 
   function serveApi(ws: WebSocket): void {
     const send = (message: ServerMessage) => {
@@ -159,9 +195,16 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
   }
 
   return {
-    url: `${origin}/#secret=${secret}`,
+    url: `${origin}/`,
     origin,
     port,
+    launchAddress() {
+      const token = randomBytes(32).toString('base64url');
+      const now = Date.now();
+      for (const [unused, expires] of launches) if (expires <= now) launches.delete(unused);
+      launches.set(token, now + launchValidityMs);
+      return `${origin}${launchPath}?once=${token}`;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const client of sockets.clients) client.terminate();

@@ -1,13 +1,17 @@
 /**
  * The browser shell's loopback wire format: the same contract as IPC, carried
- * as JSON messages over one WebSocket. The per-launch secret travels as a
- * WebSocket subprotocol so it never lands in a URL, a log or a Referer.
+ * as JSON messages over one WebSocket. The window is let in by a one-time
+ * launch address (`/launch?once=…`), exchanged once for an HttpOnly,
+ * SameSite=Strict session cookie; the WebSocket handshake carries that cookie.
+ * No secret is ever on a command line, in the page's address afterwards, or
+ * readable by the page's scripts.
  */
 import { z } from 'zod';
 import { ErrorDataSchema } from '../api/contract';
 
 export const webProtocol = 'conclave.v1';
-export const secretProtocolPrefix = 'conclave-secret.';
+export const launchPath = '/launch';
+export const sessionCookie = 'conclave-session';
 export const apiPath = '/api';
 
 export const ClientMessage = z.object({

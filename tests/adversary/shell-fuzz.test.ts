@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ApiHandlers } from '../../electron/core/api/handlers';
 import { startWebShell, type WebShell } from '../../electron/web/server';
-import { secretProtocolPrefix, webProtocol } from '../../shared/web/protocol';
+import { sessionCookie, webProtocol } from '../../shared/web/protocol';
 
 let shell: WebShell;
 let rendererDir: string;
@@ -46,7 +46,6 @@ function generator(seed: number) {
   return { int, pick, bytes };
 }
 
-const secret = () => new URL(shell.url).hash.replace('#secret=', '');
 const host = () => `127.0.0.1:${shell.port}`;
 
 /** Writes raw bytes to the shell and waits until it answers or closes (or a short while passes). */
@@ -80,8 +79,20 @@ function get(path: string): Promise<number> {
   });
 }
 
-function openSocket(withSecret: boolean): Promise<WebSocket | undefined> {
-  const ws = new WebSocket(`ws://${host()}/api`, [webProtocol, ...(withSecret ? [`${secretProtocolPrefix}${secret()}`] : [])], { origin: shell.origin });
+/** The session cookie, from a launch address opened once, as the person's browser holds it. */
+let session: string | undefined;
+async function sessionCookieValue(): Promise<string> {
+  if (session) return session;
+  const address = new URL(shell.launchAddress());
+  const answer = await raw(`GET ${address.pathname}${address.search} HTTP/1.1\r\nHost: ${host()}\r\n\r\n`);
+  session = /Set-Cookie: ([^;\r\n]+)/i.exec(answer)?.[1];
+  expect(session).toMatch(new RegExp(`^${sessionCookie}=`));
+  return session!;
+}
+
+async function openSocket(withSession: boolean): Promise<WebSocket | undefined> {
+  const cookie = withSession ? await sessionCookieValue() : undefined;
+  const ws = new WebSocket(`ws://${host()}/api`, [webProtocol], { origin: shell.origin, ...(cookie ? { headers: { cookie } } : {}) });
   return new Promise((resolve) => {
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', () => resolve(undefined));
@@ -119,7 +130,7 @@ describe('the browser shell keeps running whatever it is sent', () => {
   it('survives thousands of random and malformed requests and frames, then still serves the window and answers an honest call', async () => {
     const random = generator(20261205);
     const methods = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT', 'G\0T', '', 'GET GET'];
-    const targets = ['/', '/%', '/%%', '/%zz', 'http://[', 'http://127.0.0.1/', '*', '//x', '/api', '/..%2f..%2fetc/passwd', '/\u00ff', `/${'a'.repeat(20_000)}`, '/index.html?%', 'ftp://x/'];
+    const targets = ['/', '/launch', '/launch?once=%zz', '/%', '/%%', '/%zz', 'http://[', 'http://127.0.0.1/', '*', '//x', '/api', '/..%2f..%2fetc/passwd', '/\u00ff', `/${'a'.repeat(20_000)}`, '/index.html?%', 'ftp://x/'];
     const versions = ['HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', 'HTTP/9', '', 'HTTP/1.1 extra'];
     const headerLines = [
       `Host: ${host()}`,
@@ -130,7 +141,8 @@ describe('the browser shell keeps running whatever it is sent', () => {
       'Upgrade: websocket',
       'Sec-WebSocket-Version: 13',
       'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
-      `Sec-WebSocket-Protocol: ${webProtocol}, ${secretProtocolPrefix}${'A'.repeat(43)}`,
+      `Sec-WebSocket-Protocol: ${webProtocol}`,
+      `Cookie: ${sessionCookie}=${'A'.repeat(43)}`,
       'Content-Length: 99999999',
       'Content-Length: -1',
       'Transfer-Encoding: chunked',

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startWebShell, type WebShell } from '../../electron/web/server';
 import type { ApiHandlers, EventSink } from '../../electron/core/api/handlers';
-import { secretProtocolPrefix, webProtocol } from '../../shared/web/protocol';
+import { sessionCookie, webProtocol } from '../../shared/web/protocol';
 
 const snapshot = { modules: [], demo: { available: true, created: false } };
 let shell: WebShell;
@@ -42,9 +42,9 @@ afterEach(async () => {
   rmSync(rendererDir, { recursive: true, force: true });
 });
 
-function get(path: string, host = `127.0.0.1:${shell.port}`): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function get(path: string, host = `127.0.0.1:${shell.port}`, cookie?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: shell.port, path, headers: { host } }, (res) => {
+    const req = request({ host: '127.0.0.1', port: shell.port, path, headers: { host, ...(cookie ? { cookie } : {}) } }, (res) => {
       let body = '';
       res.on('data', (chunk) => (body += chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
@@ -54,13 +54,19 @@ function get(path: string, host = `127.0.0.1:${shell.port}`): Promise<{ status: 
   });
 }
 
-const secret = () => new URL(shell.url).hash.replace('#secret=', '');
+/** Opens a new launch address as the browser does, and returns the session cookie it set. */
+async function launch(): Promise<string> {
+  const address = new URL(shell.launchAddress());
+  const answer = await get(`${address.pathname}${address.search}`);
+  expect(answer.status).toBe(303);
+  const setCookie = String((answer.headers['set-cookie'] as string[] | undefined)?.[0] ?? '');
+  return setCookie.split(';')[0]!;
+}
 
-function connect(options: { origin?: string; secret?: string | undefined; host?: string } = {}): Promise<WebSocket> {
-  const protocols = [webProtocol, ...(options.secret === undefined ? [] : [`${secretProtocolPrefix}${options.secret}`])];
-  const ws = new WebSocket(`ws://127.0.0.1:${shell.port}/api`, protocols, {
+function connect(options: { origin?: string; cookie?: string | undefined; host?: string } = {}): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${shell.port}/api`, [webProtocol], {
     origin: options.origin ?? shell.origin,
-    headers: options.host ? { host: options.host } : {},
+    headers: { ...(options.host ? { host: options.host } : {}), ...(options.cookie ? { cookie: options.cookie } : {}) },
   });
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws));
@@ -84,10 +90,21 @@ function call(ws: WebSocket, id: number, name: string, input: unknown): Promise<
 }
 
 describe('browser shell', () => {
-  it('listens on loopback only and puts the secret in the fragment, not the path', () => {
+  it('listens on loopback only; its address carries no secret, and a launch address lets one browser in, once', async () => {
     expect(shell.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(new URL(shell.url).pathname).toBe('/');
-    expect(secret()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(shell.url).toBe(`${shell.origin}/`);
+    const address = new URL(shell.launchAddress());
+    expect(address.pathname).toBe('/launch');
+    const first = await get(`${address.pathname}${address.search}`);
+    expect(first.status).toBe(303);
+    expect(first.headers.location).toBe('/');
+    const cookie = String((first.headers['set-cookie'] as string[])[0]);
+    expect(cookie).toMatch(new RegExp(`^${sessionCookie}=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=/$`));
+    // Whoever sees the address afterwards (another local user, a log) gets nothing.
+    expect((await get(`${address.pathname}${address.search}`)).status).toBe(403);
+    expect((await get('/launch?once=guess')).status).toBe(403);
+    // The browser that holds the session may open it again (a bookmark, a second tab).
+    expect((await get(`${address.pathname}${address.search}`, undefined, cookie.split(';')[0])).status).toBe(303);
   });
 
   it('serves the window with a strict Content-Security-Policy, and nothing outside it', async () => {
@@ -103,19 +120,20 @@ describe('browser shell', () => {
 
   it('refuses requests addressed to another host name (DNS rebinding)', async () => {
     expect((await get('/', `evil.example:${shell.port}`)).status).toBe(421);
-    await expect(connect({ secret: secret(), host: `evil.example:${shell.port}` })).rejects.toThrow('421');
+    await expect(connect({ cookie: await launch(), host: `evil.example:${shell.port}` })).rejects.toThrow('421');
   });
 
-  it('refuses a connection without the secret, with a wrong one, or from another origin', async () => {
-    await expect(connect({ secret: undefined })).rejects.toThrow('401');
-    await expect(connect({ secret: 'A'.repeat(43) })).rejects.toThrow('401');
-    await expect(connect({ secret: secret(), origin: 'http://evil.example' })).rejects.toThrow('403');
-    await expect(connect({ secret: secret(), origin: `http://127.0.0.1:${shell.port + 1}` })).rejects.toThrow('403');
+  it('refuses a connection without the session, with a wrong one, or from another origin', async () => {
+    await expect(connect({})).rejects.toThrow('401');
+    await expect(connect({ cookie: `${sessionCookie}=${'A'.repeat(43)}` })).rejects.toThrow('401');
+    const cookie = await launch();
+    await expect(connect({ cookie, origin: 'http://evil.example' })).rejects.toThrow('403');
+    await expect(connect({ cookie, origin: `http://127.0.0.1:${shell.port + 1}` })).rejects.toThrow('403');
     expect(received).toEqual([]);
   });
 
   it('validates every call against the contract before a handler sees it', async () => {
-    const ws = await connect({ secret: secret() });
+    const ws = await connect({ cookie: await launch() });
     expect(await call(ws, 1, 'tokens.list', {})).toEqual({ ok: true, value: snapshot });
     expect((await call(ws, 2, 'shell.exec', { command: 'id' })).error?.code).toBe('unknown-call');
     expect((await call(ws, 3, 'keys.list', { tokenUri: 7 })).error?.code).toBe('invalid-input');
@@ -125,14 +143,14 @@ describe('browser shell', () => {
   });
 
   it('closes a connection that sends something other than a call', async () => {
-    const ws = await connect({ secret: secret() });
+    const ws = await connect({ cookie: await launch() });
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     ws.send('{"type":"shell"}');
     expect(await closed).toBe(1008);
   });
 
   it('pushes core events to the window', async () => {
-    const ws = await connect({ secret: secret() });
+    const ws = await connect({ cookie: await launch() });
     const event = new Promise<unknown>((resolve) => ws.once('message', (data) => resolve(JSON.parse(data.toString()))));
     sink!('tokens.changed', snapshot);
     expect(await event).toEqual({ type: 'event', name: 'tokens.changed', payload: snapshot });

@@ -7,16 +7,16 @@ import type { CallInput, CallName, CallOutput, ConclaveApi, EventName, EventPayl
 import { calls } from '../../../shared/api/contract';
 import { parseEventPayload } from '../../../shared/api/validate';
 import type { Result } from '../../../shared/api/result';
-import { apiPath, secretProtocolPrefix, ServerMessage, webProtocol } from '../../../shared/web/protocol';
+import { apiPath, ServerMessage, webProtocol } from '../../../shared/web/protocol';
 
 type Pending = { name: CallName; resolve: (result: Result<unknown>) => void };
 
 const disconnected = {
   code: 'internal',
-  message: 'The connection to Conclave was lost. Restart it with "npm run start:web" and reload this page; nothing already signed is lost.',
+  message: 'The connection to Conclave was lost. Start it again with "npm run start:web" and use the window it opens; nothing already signed is lost.',
 } as const;
 
-export function createWebClient(secret: string, origin: string = location.origin): ConclaveApi {
+export function createWebClient(origin: string = location.origin): ConclaveApi {
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
   const pending = new Map<number, Pending>();
   let nextId = 1;
@@ -27,7 +27,7 @@ export function createWebClient(secret: string, origin: string = location.origin
     if (ready) return ready;
     ready = new Promise<WebSocket>((resolve, reject) => {
       const url = `${origin.replace(/^http/, 'ws')}${apiPath}`;
-      const ws = new WebSocket(url, [webProtocol, `${secretProtocolPrefix}${secret}`]);
+      const ws = new WebSocket(url, [webProtocol]);
       ws.addEventListener('open', () => resolve(ws), { once: true });
       ws.addEventListener('error', () => reject(new Error('connection refused')), { once: true });
       ws.addEventListener('message', (message) => receive(String(message.data)));
