@@ -224,7 +224,8 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
           policyPath: input.policyPath,
           release: input.release,
           artifactPaths: input.artifactPaths,
-          ...(input.images && input.images.length > 0 ? { imageReferences: input.images, registry: await registryOptions() } : {}),
+          // The window's Cancel reaches the registry too: a registry that stalls does not hold the opening (issue 12).
+          ...(input.images && input.images.length > 0 ? { imageReferences: input.images, registry: { ...(await registryOptions()), signal: controller.signal } } : {}),
           provenancePaths: input.provenancePaths,
           ...(input.sbomPath ? { sbomPath: input.sbomPath } : {}),
           sha512: input.sha512 ?? false,

@@ -72,7 +72,8 @@ export async function resolveImageArtifacts(references: readonly string[], optio
     try {
       image = await client.resolveImage(given);
     } catch (error) {
-      if (error instanceof OciError) throw new ConclaveError('invalid-input', `Conclave could not resolve the image ${given}: ${error.message}`, { cause: error.code });
+      // Cancelled (the window's Cancel) and unreachable keep their meaning: nothing is wrong with the image.
+      if (error instanceof OciError) throw new ConclaveError(error.code === 'oci-cancelled' ? 'cancelled' : error.code === 'oci-unreachable' ? 'unavailable' : 'invalid-input', `Conclave could not resolve the image ${given}: ${error.message}`, { cause: error.code });
       throw error;
     }
     const hex = image.digest.slice('sha256:'.length);
