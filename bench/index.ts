@@ -15,9 +15,16 @@
  *   (e) history: from clicking "History" to the first rows with 10,000
  *       ceremonies, cold (no summary cache) and warm (shell restarted), and
  *       searches typed into it, vs listing and reading the store folder
+ *   (f) the command line as scripts run it (bench/cli.ts, issue 11), each a
+ *       process of the built CLI against SoftHSM2 tokens: `ceremony approve`
+ *       end to end vs one `pkcs11-tool --sign` (goal: at most 10×), `verify`
+ *       of a 3-of-5 envelope vs `openssl dgst -sha256 -verify` run three
+ *       times (goal: at most 3×), `ceremony open` of a 100 MB artifact vs
+ *       `sha256sum` of it (goal: at most 1.5×)
  *
  * (d) and (e) need `npm run build`, SoftHSM2 and /usr/bin/chromium (the e2e
- * tests' browser); without them they say so and are skipped. They share one
+ * tests' browser), (f) `npm run build`, SoftHSM2, pkcs11-tool and openssl;
+ * without them they say so and are skipped. They share one
  * generated history (tests/support/generate-ceremonies.ts), made once a run.
  *
  * Each figure is the median of several rounds after a warm-up round (the
@@ -27,9 +34,10 @@
  *   CONCLAVE_BENCH_REPEATS      measured rounds per figure (default 3)
  *   CONCLAVE_BENCH_SIGNATURES   signatures per round (default 50)
  *   CONCLAVE_BENCH_CEREMONIES   ceremonies generated for (d) and (e) (default 10000)
+ *   CONCLAVE_BENCH_OPEN_MB      size of the artifact (f) opens, MB (default 100)
  *   CONCLAVE_CHROMIUM           the Chromium for (d) and (e) (default /usr/bin/chromium)
- *   CONCLAVE_BENCH_ONLY         "hashing", "signing", "verifying", "startup" or
- *                               "history" to run one part
+ *   CONCLAVE_BENCH_ONLY         "hashing", "signing", "verifying", "startup",
+ *                               "history" or "cli" to run one part
  */
 import { createHash, createPublicKey, createVerify, randomFillSync, randomBytes, verify as verifyOneShot } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -47,12 +55,13 @@ import { loadPolicy } from '../shared/policy/policy';
 import { buildReleaseStatement, freezeStatement } from '../shared/statement/statement';
 import { verifyRelease } from '../shared/verify/verify';
 import { cleanupAll, mebibyte, median, megabytes, onCleanup, positiveNumber, print, row, timed, tool } from './support';
+import { benchCli } from './cli';
 import { benchHistory, benchStartup } from './window';
 
 const hashMib = positiveNumber('CONCLAVE_BENCH_HASH_MIB', 1024);
 const repeats = positiveNumber('CONCLAVE_BENCH_REPEATS', 3);
 const signatures = positiveNumber('CONCLAVE_BENCH_SIGNATURES', 50);
-const parts = ['hashing', 'signing', 'verifying', 'startup', 'history'];
+const parts = ['hashing', 'signing', 'verifying', 'startup', 'history', 'cli'];
 const only = process.env.CONCLAVE_BENCH_ONLY || undefined;
 
 process.once('SIGINT', () => {
@@ -71,6 +80,7 @@ async function main(): Promise<void> {
     if (!only || only === 'verifying') await benchVerifying();
     if (!only || only === 'startup') await benchStartup();
     if (!only || only === 'history') await benchHistory();
+    if (!only || only === 'cli') await benchCli();
   } finally {
     cleanupAll();
   }

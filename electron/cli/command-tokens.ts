@@ -19,16 +19,17 @@ export interface MachineTokens extends CommandTokens {
 }
 
 /**
- * The tokens a command that names `uri` needs. Nothing is started here: the
- * first URI the command resolves starts its module-path's module if it names
- * one; otherwise the modules configured for this machine that the URI allows
- * (CONCLAVE_PKCS11_MODULES, or the modules added in settings, and the demo
- * tokens when they exist); and only when none of those has the token, the
- * installed modules discovery finds (machine-modules.ts). Later URIs of the
- * same command resolve the same way. Hosts run as threads of this process
- * where that is safe (host-thread.ts).
+ * The tokens a command that names `uri` needs, with that URI's module
+ * starting at once, in the background (a command that asks early has its
+ * token ready by the time it signs). A URI starts its module-path's module
+ * if it names one; otherwise the modules configured for this machine that
+ * the URI allows (CONCLAVE_PKCS11_MODULES, or the modules added in settings,
+ * and the demo tokens when they exist); and only when none of those has the
+ * token, the installed modules discovery finds (machine-modules.ts). Later
+ * URIs of the same command resolve the same way. Hosts run as threads of
+ * this process where that is safe (host-thread.ts).
  */
-export async function tokensFor(io: CliIo, _uri: string): Promise<CommandTokens> {
+export async function tokensFor(io: CliIo, uri: string): Promise<CommandTokens> {
   const [{ TokenService }, { machineModuleSearch }, { threadHostLauncher, releaseStuckHosts }, { appDataDir }] = await Promise.all([
     import('../core/tokens/token-service'),
     import('../core/tokens/machine-modules'),
@@ -36,6 +37,8 @@ export async function tokensFor(io: CliIo, _uri: string): Promise<CommandTokens>
     import('../core/app-paths'),
   ]);
   const tokens = new TokenService(threadHostLauncher, io.env, machineModuleSearch({ dataDir: appDataDir(io.env), env: io.env }));
+  // Errors are the command's to report, from its own calls (which find the module started, or failed, by then).
+  tokens.resolveToken(uri).catch(() => undefined);
   return { tokens, dispose: () => tokens.dispose().then(() => void releaseStuckHosts()) };
 }
 

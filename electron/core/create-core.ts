@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import type { ModuleKindName, TokensSnapshot } from '../../shared/api/contract';
+import type { TokensSnapshot } from '../../shared/api/contract';
 import { ConclaveError } from '../../shared/errors';
 import type { ApiHandlers, EventSink } from './api/handlers';
 import { createCeremonyHandlers } from './ceremony/ceremony-handlers';
@@ -8,10 +7,9 @@ import { createRepositoryHandlers } from './repository/repository-handlers';
 import type { Core, CoreOptions } from './index';
 import { SettingsFile } from './settings';
 import { forkHostLauncher } from './tokens/host-process';
-import { kindOfModulePath } from './tokens/module-catalog';
+import { demoModuleSource, softhsmOf } from './tokens/machine-modules';
 import { TokenService, discoverInstalledModules, type ModuleSource } from './tokens/token-service';
 import {
-  demoConfigPath,
   demoKeyLabel,
   demoModuleId,
   demoPin,
@@ -22,15 +20,7 @@ import {
   writeDemoConfig,
 } from './tokens/demo-tokens';
 
-/** Modules named in CONCLAVE_PKCS11_MODULES (path-list separated) replace discovery: tests and managed installs use it. */
-export function modulesFromEnvironment(env: NodeJS.ProcessEnv = process.env): CoreOptions['modules'] {
-  const list = env.CONCLAVE_PKCS11_MODULES;
-  if (!list) return undefined;
-  return list
-    .split(process.platform === 'win32' ? ';' : ':')
-    .filter(Boolean)
-    .map((path) => ({ path }));
-}
+export { modulesFromEnvironment } from './tokens/machine-modules';
 
 export function createCore(options: CoreOptions): Core {
   const tokens = new TokenService(options.hostLauncher ?? forkHostLauncher, options.env ?? process.env);
@@ -56,19 +46,12 @@ export function createCore(options: CoreOptions): Core {
 
   const addDemoModule = async () => {
     if (!softhsmPath) return;
-    await tokens.addModule({
-      id: demoModuleId,
-      path: softhsmPath,
-      origin: 'demo',
-      kind: 'softhsm2' as ModuleKindName,
-      label: 'Demo tokens (SoftHSM2)',
-      env: { SOFTHSM2_CONF: demoConfigPath(options.dataDir) },
-    });
+    await tokens.addModule(demoModuleSource(options.dataDir, softhsmPath));
   };
 
   const ready = (async () => {
     const sources = baseSources();
-    softhsmPath = sources.find((source) => (source.kind ?? kindOfModulePath(source.path)) === 'softhsm2' && existsSync(source.path))?.path;
+    softhsmPath = softhsmOf(sources);
     const added = options.modules ? [] : (await settings.read()).modules.map((module) => ({ path: module.path, origin: 'added' as const }));
     await Promise.all([...sources, ...added].map((source) => tokens.addModule(source)));
     if (demoTokensExist(options.dataDir)) await addDemoModule();

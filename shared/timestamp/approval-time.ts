@@ -10,9 +10,7 @@ import type { Policy } from '../policy/policy';
 import type { AlgorithmSignatureVerifier } from '../x509/signature-algorithms';
 import { TimestampError } from './errors';
 import { trustedTimestampAuthorities } from './policy-trust';
-import { readTimestampResponse } from './response';
 import type { TimestampSignatureVerifier } from './signer-signature';
-import { verifyTimestampToken } from './verify';
 
 export interface TrustedTimeDependencies {
   digester: Digester;
@@ -24,6 +22,9 @@ export type ApprovalTime = { ok: true; genTime: Date } | { ok: false; reason: st
 
 export async function verifyApprovalTime(signedTimestamp: string, signature: Uint8Array, policy: Policy, dependencies: TrustedTimeDependencies): Promise<ApprovalTime> {
   if (!policy.timestamping) return { ok: false, reason: 'the policy trusts no time-stamping authority, so its time stamp cannot be checked' };
+  // The RFC 3161 and CMS readers (and their ASN.1 schemas) load with the first time stamp to check: most ceremonies and
+  // most commands have none (issue 11).
+  const [{ readTimestampResponse }, { verifyTimestampToken }] = await Promise.all([import('./response'), import('./verify')]);
   try {
     const token = readTimestampResponse(fromBase64(signedTimestamp));
     const verified = await verifyTimestampToken(token, {

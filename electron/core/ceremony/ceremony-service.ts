@@ -131,22 +131,39 @@ export class CeremonyService {
 
   async open(input: OpenInput): Promise<LoadedCeremony> {
     if (input.artifactPaths.length === 0 && (input.imageReferences ?? []).length === 0) throw new ConclaveError('invalid-input', 'Add at least one artifact file or image: a ceremony approves something.');
-    const { policy, opener, at, id } = await this.prepareOpening(input.policyPath, input.openerKeyUri);
-    // Images first (a registry answers faster than a large file hashes): each tag is resolved once, here, to the digest that is signed.
-    const images = await resolveImageArtifacts(input.imageReferences ?? [], input.registry);
-
-    const provenanceFiles = await Promise.all(input.provenancePaths.map(async (path) => ({ path, bytes: await readFile(path) })));
-    const provenance: { document: ProvenanceDocument; fileDigest: string }[] = [];
-    for (const file of provenanceFiles) {
-      for (const document of readProvenance(file.bytes.toString('utf8'), { fileName: basename(file.path) })) provenance.push({ document, fileDigest: sha256(file.bytes) });
+    // The evidence is read and the artifacts hashed while the opener's key is checked and the token unlocked (issue 11):
+    // one waits on the disk and this thread, the other on the token's thread and the person at the PIN prompt. A refused
+    // opening stops the hashing at once and is what is reported, with no progress shown for it, as when the hashing only
+    // began after the check: progress is held back (the latest kept) until the opening goes ahead.
+    const stopEvidence = new AbortController();
+    let goingAhead = false;
+    let heldProgress: FilesProgress | undefined;
+    const report = input.onProgress;
+    const onProgress =
+      report &&
+      ((progress: FilesProgress) => {
+        if (goingAhead) report(progress);
+        else heldProgress = progress;
+      });
+    const evidence = this.openingEvidence(input, input.signal ? AbortSignal.any([input.signal, stopEvidence.signal]) : stopEvidence.signal, onProgress);
+    evidence.catch(() => undefined); // awaited below, or abandoned with the opening
+    const opening = (async () => {
+      const prepared = await this.prepareOpening(input.policyPath, input.openerKeyUri);
+      // Images before the files are needed (a registry answers faster than a large file hashes): each tag is resolved once, here, to the digest that is signed.
+      return { ...prepared, images: await resolveImageArtifacts(input.imageReferences ?? [], input.registry) };
+    })();
+    let prepared: Awaited<typeof opening>;
+    try {
+      prepared = await opening;
+    } catch (error) {
+      stopEvidence.abort();
+      await evidence.catch(() => undefined); // no read of an artifact outlives the refusal
+      throw error;
     }
-    // SHA-512 only when some provenance names its subjects by SHA-512 alone (npm does): it doubles the hashing time.
-    const wantsSha512 = provenance.some((entry) => entry.document.statement.subject.some((subject) => subject.digest.sha512 !== undefined && subject.digest.sha256 === undefined));
-    const hashed = await hashFiles(input.artifactPaths, {
-      algorithms: wantsSha512 || input.sha512 ? ['sha256', 'sha512'] : ['sha256'],
-      ...(input.onProgress ? { onProgress: input.onProgress } : {}),
-      ...(input.signal ? { signal: input.signal } : {}),
-    });
+    const { policy, opener, at, id, images } = prepared;
+    goingAhead = true;
+    if (heldProgress) report?.(heldProgress);
+    const { provenanceFiles, provenance, hashed } = await evidence;
     const artifacts: ArtifactRecord[] = hashed.map((outcome, index) => {
       if (!outcome.ok) throw new ConclaveError('invalid-input', outcome.error.message);
       const { sha256: sha256Digest, sha512 } = outcome.digest.digests;
@@ -206,11 +223,29 @@ export class CeremonyService {
     return this.load(id);
   }
 
+  /** The opening's evidence: the provenance files, read and parsed, and the artifacts hashed (SHA-512 too where the provenance needs it). */
+  private async openingEvidence(input: OpenInput, signal: AbortSignal, onProgress: ((progress: FilesProgress) => void) | undefined) {
+    const provenanceFiles = await Promise.all(input.provenancePaths.map(async (path) => ({ path, bytes: await readFile(path) })));
+    const provenance: { document: ProvenanceDocument; fileDigest: string }[] = [];
+    for (const file of provenanceFiles) {
+      for (const document of readProvenance(file.bytes.toString('utf8'), { fileName: basename(file.path) })) provenance.push({ document, fileDigest: sha256(file.bytes) });
+    }
+    // SHA-512 only when some provenance names its subjects by SHA-512 alone (npm does): it doubles the hashing time.
+    const wantsSha512 = provenance.some((entry) => entry.document.statement.subject.some((subject) => subject.digest.sha512 !== undefined && subject.digest.sha256 === undefined));
+    const hashed = await hashFiles(input.artifactPaths, {
+      algorithms: wantsSha512 || input.sha512 ? ['sha256', 'sha512'] : ['sha256'],
+      ...(onProgress ? { onProgress } : {}),
+      signal,
+    });
+    return { provenanceFiles, provenance, hashed };
+  }
+
   /**
-   * What every opening checks before any long work: the policy is one this
-   * machine trusts, the opener's key belongs to it (known before any hashing,
-   * so a key outside the policy is refused at once), the opener not counting
-   * would not make the policy unreachable, and the PIN is right.
+   * What every opening checks before anything is kept or shown: the policy is
+   * one this machine trusts, the opener's key belongs to it (so a key outside
+   * the policy is refused at once, and stops the hashing that started beside
+   * this check), the opener not counting would not make the policy
+   * unreachable, and the PIN is right.
    */
   private async prepareOpening(policyPath: string, openerKeyUri: string) {
     const policy = await readPolicyFile(policyPath);

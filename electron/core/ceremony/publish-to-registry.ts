@@ -16,7 +16,7 @@ import { OciError } from '../../../shared/oci/errors';
 import { parseImageReference, parsePinnedReference } from '../../../shared/oci/reference';
 import { sigstoreBundleV03MediaType } from '../../../shared/sigstore/bundle';
 import { releaseApprovalPredicateType } from '../../../shared/statement/statement';
-import { OciClient, type OciOptions } from '../oci';
+import type { OciClient, OciOptions } from '../oci';
 
 export interface ResolvedImageArtifact {
   artifact: ArtifactRecord & { reference: string };
@@ -54,7 +54,8 @@ export function imageSubjectName(reference: { registry: string; repository: stri
  * refused: the statement names an image by its repository.
  */
 export async function resolveImageArtifacts(references: readonly string[], options: OciOptions = {}): Promise<ResolvedImageArtifact[]> {
-  const client = new OciClient(options);
+  if (references.length === 0) return [];
+  const client = await ociClient(options);
   const resolved: ResolvedImageArtifact[] = [];
   const byName = new Map<string, string>();
   for (const given of references) {
@@ -132,7 +133,7 @@ export interface AttachToImagesInput {
  * attaches what is missing and adds nothing twice.
  */
 export async function attachToImages(input: AttachToImagesInput): Promise<RegistryPublication[]> {
-  const client = new OciClient(input.options ?? {});
+  const client = await ociClient(input.options ?? {});
   const bundles = await Promise.all((input.bundlePaths ?? []).map(async (path) => ({ title: basename(path), bytes: new Uint8Array(await readFile(path)) })));
   const done: RegistryPublication[] = [];
   for (const image of input.images) {
@@ -176,4 +177,10 @@ export async function attachToImages(input: AttachToImagesInput): Promise<Regist
     }
   }
   return done;
+}
+
+/** The registry client, loaded when a release has images (issue 11: a command about files never loads it). */
+export async function ociClient(options: OciOptions): Promise<OciClient> {
+  const { OciClient } = await import('../oci/client');
+  return new OciClient(options);
 }

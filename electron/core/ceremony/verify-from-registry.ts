@@ -23,9 +23,9 @@ import type { Policy } from '../../../shared/policy/policy';
 import { releaseApprovalPredicateType } from '../../../shared/statement/statement';
 import { verifyRelease, type VerificationDependencies, type VerificationInput, type VerificationReport } from '../../../shared/verify/verify';
 import { nodeSignatureVerifier } from '../crypto/node-crypto';
-import { OciClient, type EnvelopeLocation, type OciOptions } from '../oci';
+import type { EnvelopeLocation, OciClient, OciOptions } from '../oci';
 import { bundleMaterial, readBundleText, withRevocation, type ReadBundle, type VerificationMaterial as Material } from './verification-material';
-import { bundleArtifactType, imageSubjectName } from './publish-to-registry';
+import { bundleArtifactType, imageSubjectName, ociClient } from './publish-to-registry';
 
 export const ociScheme = 'oci://';
 
@@ -78,7 +78,7 @@ export async function verifyFromRegistry(
   const subjectName = imageSubjectName(reference);
   const image = `${subjectName}@${reference.digest}`;
   const hex = reference.digest.slice('sha256:'.length);
-  const client = new OciClient(options);
+  const client = await ociClient(options);
   const found = await client.findEnvelopes(image);
   const result: RegistryVerification = { ok: false, image, subjectName, digest: reference.digest, candidates: [], bundleArtifacts: [], others: [] };
   const bundles = found.some((entry) => entry.predicateType === releaseApprovalPredicateType) ? await attachedBundles(client, image) : { read: [], unreadable: [] };

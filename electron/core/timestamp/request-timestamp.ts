@@ -4,10 +4,8 @@
  * TSA is caught while the approver is still at the screen, not at publishing.
  */
 import type { Digester } from '../../../shared/keys/public-key-info';
-import { timestampRequest } from '../../../shared/timestamp/request';
-import { readTimestampResponse } from '../../../shared/timestamp/response';
 import type { TimestampSignatureVerifier } from '../../../shared/timestamp/signer-signature';
-import { verifyTimestampToken, type TimestampTrust, type VerifiedTimestamp } from '../../../shared/timestamp/verify';
+import type { TimestampTrust, VerifiedTimestamp } from '../../../shared/timestamp/verify';
 import { nodeDigester, nodeSignatureVerifier } from '../crypto/node-crypto';
 import { postTimestampQuery, type PostQueryOptions } from './post-query';
 import { checkTsaUrl } from './tsa-url';
@@ -31,6 +29,12 @@ export interface RequestedTimestamp extends VerifiedTimestamp {
 /** Time-stamps `signature` (the raw signature bytes, e.g. a decoded DSSE sig) at the TSA at `url`; TimestampError on any failure. */
 export async function requestTimestamp(url: string, signature: Uint8Array, options: RequestTimestampOptions): Promise<RequestedTimestamp> {
   const tsaUrl = checkTsaUrl(url, options.allowHttp);
+  // Loaded when an approval is time-stamped, not with every command (issue 11): RFC 3161 and CMS come with their ASN.1 schemas.
+  const [{ timestampRequest }, { readTimestampResponse }, { verifyTimestampToken }] = await Promise.all([
+    import('../../../shared/timestamp/request'),
+    import('../../../shared/timestamp/response'),
+    import('../../../shared/timestamp/verify'),
+  ]);
   const digester = options.digester ?? nodeDigester;
   const request = await timestampRequest(signature, digester);
   const response = await postTimestampQuery(tsaUrl, request.der, options);

@@ -47,7 +47,7 @@ export class HostClient {
   start(): Promise<LibraryInfo> {
     if (this.disposed) return Promise.reject(this.stoppedError());
     if (this.started) return this.started;
-    const child = this.options.launcher({ env: this.options.env, serviceName: `Conclave token host (${this.options.label})` });
+    const child = this.options.launcher({ env: this.options.env, modulePath: this.options.modulePath, serviceName: `Conclave token host (${this.options.label})` });
     this.process = child;
     let markEnded!: () => void;
     this.ended = new Promise<void>((resolve) => (markEnded = resolve));

@@ -1,9 +1,10 @@
 /**
  * A token host is a process of its own per PKCS#11 module: a vendor module
  * that crashes, hangs in a touch prompt or links a clashing OpenSSL takes only
- * its own process down. The CLI and the browser shell start hosts with
- * child_process.fork; the Electron app with utilityProcess.fork. Both look
- * like this to the token service.
+ * its own process down. The browser shell starts hosts with
+ * child_process.fork; the Electron app with utilityProcess.fork; a CLI
+ * command, which lives for one action, in a worker thread (host-thread.ts).
+ * All look like this to the token service.
  */
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -21,6 +22,8 @@ export interface HostProcess {
 export interface HostLaunchOptions {
   /** Environment of the host: the parent's, plus what the module needs (e.g. SOFTHSM2_CONF). */
   env: Record<string, string | undefined>;
+  /** The PKCS#11 library the host will load (it is named again in the host's first request). */
+  modulePath?: string;
   /** A name for process lists and crash reports. */
   serviceName: string;
 }

@@ -34,6 +34,8 @@ export interface ModuleSource {
 
 interface ModuleEntry {
   id: string;
+  /** Settles once the module's first start has succeeded or failed. */
+  started: Promise<void>;
   source: ModuleSource;
   kind: ModuleKindName;
   label: string;
@@ -48,6 +50,14 @@ export type TokenServiceEvent =
   | { type: 'changed' }
   | { type: 'inserted'; token: Token }
   | { type: 'removed'; token: Token };
+
+/**
+ * Where the modules a URI may name come from when none of the loaded ones has
+ * its token, nearest first: each group is started only when the groups before
+ * it do not have the token (issue 11: a command that names a key starts that
+ * module alone).
+ */
+export type ModuleSearch = (uri: Pkcs11Uri) => Promise<ModuleSource[][]>;
 
 export interface ResolvedToken {
   module: ModuleEntry;
@@ -72,10 +82,16 @@ export class TokenService {
   /** Set by dispose: from then on nothing starts a token host (a late background scan would otherwise start one nobody stops). */
   private disposed: Promise<void> | undefined;
 
-  /** `environment` is what token hosts inherit (SOFTHSM2_CONF and the module's own variables live there). */
+  /**
+   * `environment` is what token hosts inherit (SOFTHSM2_CONF and the module's
+   * own variables live there). Without `search`, a URI resolves among the
+   * modules added (and the module its module-path names); with it, modules
+   * are also started on demand, group by group, until one has the token.
+   */
   constructor(
     private readonly launcher: HostLauncher,
     private readonly environment: NodeJS.ProcessEnv = process.env,
+    private readonly search?: ModuleSearch,
   ) {}
 
   onEvent(listener: (event: TokenServiceEvent) => void): () => void {
@@ -98,11 +114,15 @@ export class TokenService {
     this.assertOpen();
     const id = moduleIdOf(source);
     const existing = this.modules.get(id);
-    if (existing) return existing;
+    if (existing) {
+      await existing.started;
+      return existing;
+    }
     const kind = source.kind ?? kindOfModulePath(source.path);
     const label = source.label ?? (kind === 'other' ? basename(source.path) : labelOfKind(kind));
     const entry: ModuleEntry = {
       id,
+      started: Promise.resolve(),
       source,
       kind,
       label,
@@ -119,7 +139,8 @@ export class TokenService {
       }),
     };
     this.modules.set(id, entry);
-    await this.startModule(entry);
+    entry.started = this.startModule(entry);
+    await entry.started;
     return entry;
   }
 
@@ -222,23 +243,31 @@ export class TokenService {
     }));
   }
 
-  /** Finds the one token a URI names; a module-path that Conclave has not loaded yet is loaded for the occasion. */
+  /**
+   * Finds the one token a URI names; a module-path that Conclave has not
+   * loaded yet is loaded for the occasion, and so are the modules the search
+   * (if any) offers, nearest first, until one has the token.
+   */
   async resolveToken(uriText: string): Promise<ResolvedToken> {
     this.assertOpen();
     const uri = parsePkcs11Uri(uriText);
     if (uri.modulePath && ![...this.modules.values()].some((entry) => samePath(entry.source.path, uri.modulePath!))) {
       await this.addModule({ path: uri.modulePath, origin: 'discovered' });
     }
-    const candidates = [...this.modules.values()].filter(
-      (entry) =>
-        (!uri.modulePath || samePath(entry.source.path, uri.modulePath)) &&
-        (!uri.moduleName || basename(entry.source.path).toLowerCase().includes(uri.moduleName.toLowerCase())),
-    );
-    const failed = candidates.find((entry) => entry.status === 'failed' && entry.error);
-    const matches: ResolvedToken[] = [];
-    for (const module of candidates) {
-      for (const token of module.tokens) if (uriMatchesToken(uri, token)) matches.push({ module, token });
+    // A module that another call is still starting counts once it has started.
+    await Promise.all(this.candidatesOf(uri).map((entry) => entry.started));
+    if (this.search && this.matchesOf(uri).length === 0) {
+      for (const group of await this.search(uri)) {
+        // A group is started as a whole (its hosts start side by side), and only when nothing before it has the token.
+        await Promise.all(group.map((source) => this.addModule(source)));
+        if (this.matchesOf(uri).length > 0) break;
+      }
     }
+    // Disposed meanwhile: the modules are gone, and the answer is that the service stopped, not that the token is missing.
+    this.assertOpen();
+    const candidates = this.candidatesOf(uri);
+    const failed = candidates.find((entry) => entry.status === 'failed' && entry.error);
+    const matches = this.matchesOf(uri);
     if (matches.length === 1) return matches[0]!;
     if (matches.length === 0) {
       if (failed && candidates.length === 1) throw new ConclaveError(failed.error!.code, failed.error!.message);
@@ -246,6 +275,24 @@ export class TokenService {
       throw new ConclaveError('token-not-found', `Conclave cannot find ${what}. Is it plugged in? "conclave tokens" lists every token Conclave sees.`);
     }
     throw new ConclaveError('token-not-found', `Several tokens match ${uriText}. Add serial=… to the URI to say which one (see "conclave tokens").`);
+  }
+
+  /** The loaded modules a URI's module-path and module-name allow. */
+  private candidatesOf(uri: Pkcs11Uri): ModuleEntry[] {
+    return [...this.modules.values()].filter(
+      (entry) =>
+        (!uri.modulePath || samePath(entry.source.path, uri.modulePath)) &&
+        (!uri.moduleName || basename(entry.source.path).toLowerCase().includes(uri.moduleName.toLowerCase())),
+    );
+  }
+
+  /** The tokens of the loaded modules that a URI names. */
+  private matchesOf(uri: Pkcs11Uri): ResolvedToken[] {
+    const matches: ResolvedToken[] = [];
+    for (const module of this.candidatesOf(uri)) {
+      for (const token of module.tokens) if (uriMatchesToken(uri, token)) matches.push({ module, token });
+    }
+    return matches;
   }
 
   private refOf(resolved: ResolvedToken): TokenRef {
@@ -372,7 +419,7 @@ export class TokenService {
   }
 }
 
-function samePath(a: string, b: string): boolean {
+export function samePath(a: string, b: string): boolean {
   if (resolve(a) === resolve(b)) return true;
   try {
     return realpathSync(a) === realpathSync(b);

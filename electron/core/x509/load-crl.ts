@@ -5,7 +5,6 @@
  * host without TLS or made to stream forever.
  */
 import { open } from 'node:fs/promises';
-import { isIP } from 'node:net';
 import { CodedError } from '../../../shared/errors';
 import { crlFromBytes, type ParsedCrl } from '../../../shared/x509/crl';
 import { X509Error } from '../../../shared/x509/errors';
@@ -79,14 +78,14 @@ async function loadFile(path: string, maxBytes: number): Promise<LoadedCrl> {
 }
 
 /** Loopback by address, or the name localhost: plain http goes nowhere else. */
-function isLoopback(hostname: string): boolean {
+function isLoopback(hostname: string, isIP: (host: string) => number): boolean {
   const host = hostname.replace(/^\[|\]$/g, '');
   if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   return isIP(host) === 6 && host === '::1';
 }
 
-function checkUrl(text: string): URL {
+function checkUrl(text: string, isIP: (host: string) => number): URL {
   let url: URL;
   try {
     url = new URL(text);
@@ -94,7 +93,7 @@ function checkUrl(text: string): URL {
     throw new CrlLoadError('crl-source-refused', `"${text}" is not a URL. Give the CRL's https:// address or a file.`);
   }
   if (url.protocol === 'https:') return url;
-  if (url.protocol === 'http:' && isLoopback(url.hostname)) return url;
+  if (url.protocol === 'http:' && isLoopback(url.hostname, isIP)) return url;
   const why = url.protocol === 'http:' ? 'plain http is used only to this machine' : `${url.protocol} is not supported`;
   throw new CrlLoadError('crl-source-refused', `Conclave does not fetch the CRL at ${text}: ${why}. Use its https:// address, or download it and load the file.`);
 }
@@ -106,7 +105,8 @@ function readCapped(response: Response, url: string, maxBytes: number): Promise<
 }
 
 async function loadUrl(text: string, maxBytes: number, timeoutMs: number): Promise<LoadedCrl> {
-  const url = checkUrl(text);
+  // node:net (and the socket code it brings) loads only when a CRL is fetched, not with every command that might (issue 11).
+  const url = checkUrl(text, (await import('node:net')).isIP);
   try {
     // No redirects: a redirect could lead to plain http elsewhere; the CA's published URL is the one to use.
     const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });

@@ -1,8 +1,10 @@
 /**
- * The token host process: one PKCS#11 module, loaded here and nowhere else.
- * Started by the token service with child_process.fork (CLI, browser shell) or
- * Electron's utilityProcess.fork (the app); both give us a message port.
+ * The token host: one PKCS#11 module, loaded here and nowhere else. Started by
+ * the token service with child_process.fork (browser shell), Electron's
+ * utilityProcess.fork (the app), or as a worker thread (a CLI command, see
+ * host-thread.ts); each gives us a message port.
  */
+import { isMainThread, parentPort } from 'node:worker_threads';
 import { ConclaveError, toErrorData } from '../../../../shared/errors';
 import { ModuleHost } from './module-host';
 import { asPkcs11Failure, explainPkcs11Failure } from './pkcs11-errors';
@@ -14,14 +16,17 @@ interface ParentPort {
 }
 
 const electronPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+const threadPort = isMainThread ? null : parentPort;
 
 function post(message: FromHost): void {
-  if (electronPort) electronPort.postMessage(message);
+  if (threadPort) threadPort.postMessage(message);
+  else if (electronPort) electronPort.postMessage(message);
   else process.send?.(message);
 }
 
 function onMessage(listener: (message: unknown) => void): void {
-  if (electronPort) electronPort.on('message', (event) => listener(event.data));
+  if (threadPort) threadPort.on('message', listener);
+  else if (electronPort) electronPort.on('message', (event) => listener(event.data));
   else process.on('message', listener);
 }
 

@@ -7,9 +7,9 @@ import { createHash, randomBytes } from 'node:crypto';
 // pkcs11js is CommonJS with constants set at run time: only the default import sees them all.
 import pkcs11js from 'pkcs11js';
 import { ConclaveError } from '../../../../shared/errors';
-import { curves, keyTypeOfAlgorithm, type KeyAlgorithm } from '../../../../shared/keys/algorithms';
-import { ecdsaRawToDer } from '../../../../shared/keys/ecdsa-signature';
-import { ecParamsForCurve, ed25519EcParams, type TokenPublicKey } from '../../../../shared/keys/public-key-info';
+import { curves, keyTypeOfAlgorithm, oids, type KeyAlgorithm } from '../../../../shared/keys/algorithms';
+import type { TokenPublicKey } from '../../../../shared/keys/public-key-info';
+import { ecdsaSignatureDer, objectIdentifierDer } from './host-der';
 import type { ModuleKindName } from '../../../../shared/api/contract';
 import { asPkcs11Failure, ckr, explainPkcs11Failure } from './pkcs11-errors';
 import { SerialQueue } from './serial-queue';
@@ -333,11 +333,11 @@ export class ModuleHost {
       } else if (type.kind === 'ecdsa') {
         mechanism = pkcs11js.CKM_EC_KEY_PAIR_GEN;
         keyType = CKK_EC;
-        publicTemplate = [{ type: CKA_EC_PARAMS, value: Buffer.from(ecParamsForCurve(type.curve)) }];
+        publicTemplate = [{ type: CKA_EC_PARAMS, value: Buffer.from(objectIdentifierDer(curves[type.curve].oid)) }];
       } else {
         mechanism = CKM_EC_EDWARDS_KEY_PAIR_GEN;
         keyType = CKK_EC_EDWARDS;
-        publicTemplate = [{ type: CKA_EC_PARAMS, value: Buffer.from(ed25519EcParams()) }];
+        publicTemplate = [{ type: CKA_EC_PARAMS, value: Buffer.from(objectIdentifierDer(oids.ed25519)) }];
       }
       if (!mechanisms.has(mechanism)) {
         throw new ConclaveError('mechanism-unsupported', `Token "${this.labels.get(ref.serial)}" cannot generate ${doing.replace('making ', '')}s. Choose another algorithm (ECDSA P-256 works on almost every token).`);
@@ -404,10 +404,10 @@ export class ModuleHost {
   ): { scheme: SignatureScheme; mechanism: pkcs11js.Mechanism; prepare: (message: Uint8Array) => Buffer; finish: (output: Uint8Array) => Uint8Array } {
     const keep = (output: Uint8Array) => output;
     if (keyType === CKK_EC) {
-      const curve = (Object.keys(curves) as (keyof typeof curves)[]).find((name) => ecParams && Buffer.from(ecParamsForCurve(name)).equals(ecParams)) ?? 'P-256';
+      const curve = (Object.keys(curves) as (keyof typeof curves)[]).find((name) => ecParams && Buffer.from(objectIdentifierDer(curves[name].oid)).equals(ecParams)) ?? 'P-256';
       const hash = curves[curve].hash.replace('-', '').toLowerCase();
       // SoftHSM2 and most tokens offer CKM_ECDSA over a digest, not CKM_ECDSA_SHA256: hash here. Tokens answer raw r‖s; DSSE wants DER.
-      return { scheme: 'ecdsa', mechanism: { mechanism: pkcs11js.CKM_ECDSA }, prepare: (message) => createHash(hash).update(message).digest(), finish: ecdsaRawToDer };
+      return { scheme: 'ecdsa', mechanism: { mechanism: pkcs11js.CKM_ECDSA }, prepare: (message) => createHash(hash).update(message).digest(), finish: ecdsaSignatureDer };
     }
     if (keyType === CKK_EC_EDWARDS) {
       return { scheme: 'ed25519', mechanism: { mechanism: CKM_EDDSA }, prepare: (message) => Buffer.from(message), finish: keep };

@@ -1,0 +1,93 @@
+/**
+ * Which PKCS#11 modules this machine uses, in the order a command looks at
+ * them (issue 11): the modules configured here (CONCLAVE_PKCS11_MODULES, or
+ * the modules the user added in settings, and the demo tokens when they
+ * exist), then the installed modules discovery finds. Knowing them only
+ * looks at files; nothing here loads a module.
+ */
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { ModuleKindName } from '../../../shared/api/contract';
+import type { Pkcs11Uri } from '../../../shared/pkcs11/uri';
+import { demoConfigPath, demoModuleId, demoTokensExist } from './demo-tokens';
+import { kindOfModulePath } from './module-catalog';
+import { discoverInstalledModules, samePath, type ModuleSearch, type ModuleSource } from './token-service';
+
+/** Modules named in CONCLAVE_PKCS11_MODULES (path-list separated) replace discovery: tests and managed installs use it. */
+export function modulesFromEnvironment(env: NodeJS.ProcessEnv = process.env): { path: string; env?: Record<string, string> }[] | undefined {
+  const list = env.CONCLAVE_PKCS11_MODULES;
+  if (!list) return undefined;
+  return list
+    .split(process.platform === 'win32' ? ';' : ':')
+    .filter(Boolean)
+    .map((path) => ({ path }));
+}
+
+/** The demo tokens' module: SoftHSM2 with the data folder's own configuration. */
+export function demoModuleSource(dataDir: string, softhsmPath: string): ModuleSource {
+  return {
+    id: demoModuleId,
+    path: softhsmPath,
+    origin: 'demo',
+    kind: 'softhsm2' as ModuleKindName,
+    label: 'Demo tokens (SoftHSM2)',
+    env: { SOFTHSM2_CONF: demoConfigPath(dataDir) },
+  };
+}
+
+/** The first SoftHSM2 among the sources that is installed: the demo tokens use it. */
+export function softhsmOf(sources: readonly ModuleSource[]): string | undefined {
+  return sources.find((source) => (source.kind ?? kindOfModulePath(source.path)) === 'softhsm2' && existsSync(source.path))?.path;
+}
+
+export interface MachineModuleOptions {
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  /** Module paths to use instead of CONCLAVE_PKCS11_MODULES or discovery (`conclave tokens --module PATH`). */
+  modules?: { path: string; env?: Record<string, string> }[];
+}
+
+/**
+ * Where a URI's token is looked for on this machine, nearest first: the
+ * modules configured here, then (unless CONCLAVE_PKCS11_MODULES or explicit
+ * modules replace discovery) the installed ones. Each group is narrowed to
+ * the URI's module-path and module-name. The settings file is read once,
+ * when a URI first needs more than the module its module-path names.
+ */
+export function machineModuleSearch(options: MachineModuleOptions): ModuleSearch {
+  let groups: Promise<ModuleSource[][]> | undefined;
+  return async (uri) => {
+    groups ??= machineModuleGroups(options);
+    return (await groups).map((group) => group.filter((source) => uriMayName(uri, source)));
+  };
+}
+
+async function machineModuleGroups(options: MachineModuleOptions): Promise<ModuleSource[][]> {
+  const listed = options.modules ?? modulesFromEnvironment(options.env);
+  if (listed) {
+    const sources = listed.map((module): ModuleSource => ({ path: module.path, origin: 'discovered', ...(module.env ? { env: module.env } : {}) }));
+    return [[...sources, ...demoOf(options.dataDir, sources)]];
+  }
+  const discovered = discoverInstalledModules();
+  const added = (await addedModulePaths(options.dataDir)).map((path): ModuleSource => ({ path, origin: 'added' }));
+  return [[...added, ...demoOf(options.dataDir, discovered)], discovered];
+}
+
+function demoOf(dataDir: string, sources: readonly ModuleSource[]): ModuleSource[] {
+  if (!demoTokensExist(dataDir)) return [];
+  const softhsm = softhsmOf(sources);
+  return softhsm ? [demoModuleSource(dataDir, softhsm)] : [];
+}
+
+/** The paths the user added in settings; the settings code (and its schema) is loaded only when there is a settings file. */
+async function addedModulePaths(dataDir: string): Promise<string[]> {
+  if (!existsSync(join(dataDir, 'settings.json'))) return [];
+  const { SettingsFile } = await import('../settings');
+  return (await new SettingsFile(dataDir).read()).modules.map((module) => module.path);
+}
+
+function uriMayName(uri: Pkcs11Uri, source: ModuleSource): boolean {
+  if (uri.modulePath && !samePath(source.path, uri.modulePath)) return false;
+  if (uri.moduleName && !basename(source.path).toLowerCase().includes(uri.moduleName.toLowerCase())) return false;
+  return true;
+}
