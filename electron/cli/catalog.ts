@@ -285,7 +285,7 @@ export const commands: readonly CommandSpec[] = [
       'conclave verify --policy release-policy.json oci://ghcr.io/acme/app@sha256:3a1f…',
     ],
     exits: ['refused', 'unavailable'],
-    load: async () => (await import('./commands/ceremony')).ceremonyRunners.verify,
+    load: async () => (await import('./commands/verify')).runVerify,
   },
   {
     words: ['remote', 'add'],

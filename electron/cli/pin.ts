@@ -42,6 +42,17 @@ export async function pinFor(options: PinOptions): Promise<string> {
   throw new ConclaveError('pin-required', `Token "${options.tokenLabel}" needs its PIN and there is no terminal to ask. ${noPlainPin}`);
 }
 
+/**
+ * The command's surroundings as token hosts get them: without the variable
+ * --pin-env names, so the PIN is not copied into every process or thread a
+ * command starts (issue 12). The command itself reads it from `io.env`.
+ */
+export function withoutPinVariable<T extends { env: NodeJS.ProcessEnv }>(io: T, pinEnv: string | undefined): T {
+  if (pinEnv === undefined || !(pinEnv in io.env)) return io;
+  const { [pinEnv]: _pin, ...rest } = io.env;
+  return { ...io, env: rest };
+}
+
 /** Reads a line from the terminal without echoing it. */
 export function promptHidden(question: string, input: NodeJS.ReadStream = process.stdin, output: NodeJS.WriteStream = process.stderr): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -1,46 +1,25 @@
-/** `conclave ceremony …` and `conclave verify`: the ceremony engine on the command line. */
+/** `conclave ceremony …`: the ceremony engine on the command line. */
 import { localCeremonyService } from '../../core/ceremony/local-service';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CeremonyView } from '../../../shared/ceremony/view';
-import { ConclaveError } from '../../../shared/errors';
 import { parsePkcs11Uri } from '../../../shared/pkcs11/uri';
-import { loadPolicyText } from '../../../shared/policy/policy';
 import { parseReleaseStatement } from '../../../shared/statement/statement';
 import { formatReport } from '../../../shared/verify/format';
-import { PolicyChainError, followPolicyChain, readPolicyChain } from '../../../shared/verify/policy-chain';
-import { policyChainFromStore } from '../../core/policy-trust/policy-chain';
-import { verifyRelease } from '../../../shared/verify/verify';
 import { appDataDir, ceremonyStoreDir } from '../../core/app-paths';
 import type { CeremonyService, CeremonySigner, LoadedCeremony } from '../../core/ceremony/ceremony-service';
 import { ArtifactLocations, publishedVerifyCommand } from '../../core/ceremony/artifact-locations';
-import { describeLocations, ociScheme, parseOciTarget, verifyFromRegistry, type RegistryVerification } from '../../core/ceremony/verify-from-registry';
-import type { OciOptions } from '../../core/oci';
 import type { TokenService } from '../../core/tokens/token-service';
 import { tokensFor, type CommandTokens } from '../command-tokens';
-import { nodeAlgorithmSignatureVerifier, nodeDigester, nodeSignatureVerifier, nodeTrustedTimeDependencies } from '../../core/crypto/node-crypto';
-import { hashFiles } from '../../core/hashing';
 import { protectedAuthenticationPath } from '../../core/tokens/token-flags';
-import { conclaveVersion } from '../../core/version';
 import { UsageError, type CliIo } from '../io';
-import { pinFor, promptHidden } from '../pin';
+import { registryOptions } from '../registry-options';
+import { pinFor, promptHidden, withoutPinVariable } from '../pin';
 import { noticeWhileWaiting, waitingMessage } from '../waiting';
 import { runExport, runImport } from './ceremony-bundle';
 import type { CommandInput } from '../command-spec';
 import { exitCodes } from '../exit-codes';
 import { nextStep, type NextStepContext } from '../next-step';
 import { personOfKey, type Policy } from '../../../shared/policy/policy';
-import { verificationMaterial } from '../../core/ceremony/verification-material';
-
-/** How the CLI reaches registries: Docker's config from this environment (DOCKER_CONFIG, else $HOME/.docker), and plain HTTP where asked. */
-function registryOptions(io: CliIo, insecure: readonly string[] | undefined): OciOptions {
-  return {
-    env: io.env,
-    ...(io.env.HOME ? { homeDir: io.env.HOME } : {}),
-    ...(insecure && insecure.length > 0 ? { insecureRegistries: insecure } : {}),
-    userAgent: `conclave/${conclaveVersion}`,
-  };
-}
 
 /** Token signing for the ceremony, with the PIN asked for (or read) only when a signature is made. */
 function tokenSigner(io: CliIo, pinEnv: string | undefined, tokensOf: (keyUri: string) => Promise<TokenService>): CeremonySigner {
@@ -154,7 +133,7 @@ const requireKey = (input: CommandInput) => {
   if (!key) throw new UsageError("needs --key with your key's PKCS#11 URI.");
   return key;
 };
-const serviceOptions = (input: CommandInput) => ({ store: input.string('store'), pinEnv: input.string('pin-env') });
+const serviceOptions = (input: CommandInput) => ({ store: input.string('store'), pinEnv: input.string('pin-env'), keyUri: input.string('key') });
 
 /** A decision (approve, reject, withdraw): the statement shown from its own bytes first, then signed bound to its digest. */
 async function decide(action: 'approve' | 'reject' | 'withdraw', input: CommandInput, io: CliIo): Promise<number> {
@@ -180,7 +159,7 @@ async function decide(action: 'approve' | 'reject' | 'withdraw', input: CommandI
   });
 }
 
-/** The runner of each ceremony command (and of verify), by the name the catalog loads it with. */
+/** The runner of each ceremony command, by the name the catalog loads it with. */
 export const ceremonyRunners = {
   async open(input: CommandInput, io: CliIo): Promise<number> {
     const policyPath = input.string('policy');
@@ -281,7 +260,6 @@ export const ceremonyRunners = {
 
   export: (input: CommandInput, io: CliIo) => runExport(input, io),
   import: (input: CommandInput, io: CliIo) => runImport(input, io),
-  verify: (input: CommandInput, io: CliIo) => runVerify(input, io),
 };
 
 
@@ -290,135 +268,17 @@ export const ceremonyRunners = {
  * (the token host starts only when a key is first used) and judging with the
  * policies this machine trusts; the token host is stopped when `run` ends.
  */
-export async function withCeremonyService<T>(io: CliIo, options: { store?: string | undefined; pinEnv?: string | undefined }, run: (service: CeremonyService) => Promise<T>): Promise<T> {
+export async function withCeremonyService<T>(io: CliIo, options: { store?: string | undefined; pinEnv?: string | undefined; keyUri?: string | undefined }, run: (service: CeremonyService) => Promise<T>): Promise<T> {
   // One command signs with one key (an opening and its freeze, an approval and its event): the tokens are opened once, for the first key used.
-  let session: Promise<CommandTokens> | undefined;
-  const tokensOf = async (keyUri: string) => (await (session ??= tokensFor(io, keyUri))).tokens;
+  // The key is known from the start: its token starts while the ceremony is read and judged (issue 11).
+  const hostIo = withoutPinVariable(io, options.pinEnv);
+  let session: Promise<CommandTokens> | undefined = options.keyUri ? tokensFor(hostIo, options.keyUri) : undefined;
+  session?.catch(() => undefined); // a failure is reported when the key is used, or not at all
+  const tokensOf = async (keyUri: string) => (await (session ??= tokensFor(hostIo, keyUri))).tokens;
   const service = localCeremonyService({ dataDir: appDataDir(io.env), storeDir: ceremonyStoreDir(io.env, options.store), signer: tokenSigner(io, options.pinEnv, tokensOf) });
   try {
     return await run(service);
   } finally {
     await (await session?.catch(() => undefined))?.dispose();
   }
-}
-
-async function runVerify(input: CommandInput, io: CliIo): Promise<number> {
-  const values = {
-    policy: input.string('policy'),
-    envelope: input.string('envelope'),
-    artifact: input.strings('artifact'),
-    bundle: input.strings('bundle'),
-    crl: input.strings('crl'),
-    'policy-root': input.string('policy-root'),
-    'policy-chain': input.string('policy-chain'),
-    'policy-chain-from-store': input.flag('policy-chain-from-store'),
-    store: input.string('store'),
-  };
-  const positionals = input.positionals;
-  const read = async (path: string, what: string) => {
-    try {
-      return await readFile(path);
-    } catch {
-      throw new ConclaveError('invalid-input', `Conclave cannot read the ${what} ${path}.`);
-    }
-  };
-  /**
-   * The policy to verify with: --policy as given, or the last policy of a chain of policy ceremonies that starts at
-   * --policy-root (issue 10), read from --policy-chain FILE or from the store.
-   */
-  const dependencies = { signatureVerifier: nodeSignatureVerifier, trustedTime: nodeTrustedTimeDependencies, certificates: { digester: nodeDigester, algorithmVerifier: nodeAlgorithmSignatureVerifier } };
-  const policyToVerifyWith = async () => {
-    const chained = values['policy-chain'] !== undefined || values['policy-chain-from-store'];
-    if (values.policy && (values['policy-root'] || chained)) throw new UsageError('give either --policy FILE, or --policy-root FIRST.json with --policy-chain FILE (or --policy-chain-from-store).');
-    if (values.policy) return loadPolicyText((await read(values.policy, 'policy file')).toString('utf8'), nodeDigester);
-    if (!values['policy-root'] || !chained) throw new UsageError('verify needs --policy FILE (the policy your team keeps), or --policy-root FIRST.json with --policy-chain FILE or --policy-chain-from-store.');
-    const root = await loadPolicyText((await read(values['policy-root'], 'root policy file')).toString('utf8'), nodeDigester);
-    const chain = values['policy-chain'] !== undefined ? readPolicyChain((await read(values['policy-chain'], 'policy chain file')).toString('utf8')) : await policyChainFromStore(localCeremonyService({ dataDir: appDataDir(io.env), storeDir: ceremonyStoreDir(io.env, values.store) }));
-    try {
-      const followed = await followPolicyChain(root, chain, nodeDigester, dependencies);
-      for (const step of followed.steps) io.err(`policy sha256:${step.from.slice(0, 12)}… → sha256:${step.to.slice(0, 12)}… (ceremony ${step.ceremonyId})\n`);
-      return followed.policy;
-    } catch (error) {
-      if (error instanceof PolicyChainError) throw new ConclaveError('policy-invalid', `NOT verified: ${error.message}`);
-      throw error;
-    }
-  };
-  if (positionals.length > 0) {
-    // An image in its registry (issue 6): the envelopes attached to it, checked against the policy with its digest as the artifact.
-    if (!positionals[0]!.startsWith(ociScheme)) throw new UsageError(`takes one image, as oci://REGISTRY/REPOSITORY@sha256:DIGEST (not "${positionals.join(' ')}"); for files give --envelope FILE and --artifact FILE.`);
-    if (values.envelope || values.artifact.length > 0) throw new UsageError('oci://… reads the envelopes attached to the image in its registry: leave out --envelope and --artifact.');
-    const reference = parseOciTarget(positionals[0]!);
-    if (reference.digest === undefined) {
-      const given = positionals[0]!.slice(ociScheme.length);
-      throw new UsageError(
-        `give the digest: conclave verify checks what you deploy, not what a tag points to now. ${given} names the tag ${reference.tag ?? 'latest'}; deploy by digest and verify that digest: oci://${reference.registry}/${reference.repository}@sha256:<digest> (crane digest ${given}, or docker buildx imagetools inspect ${given}, prints it).`,
-      );
-    }
-    const policy = await policyToVerifyWith();
-    // The registry carries the combined envelope; approvers' time stamps and certificates come from their bundles, as for files.
-    const material = await verificationMaterial(policy, { bundles: values.bundle, crls: values.crl });
-    const result = await verifyFromRegistry({ ...reference, digest: reference.digest }, policy, registryOptions(io, input.strings('insecure-registry')), {
-      material,
-      dependencies: { signatureVerifier: nodeSignatureVerifier, trustedTime: nodeTrustedTimeDependencies, certificates: { digester: nodeDigester, algorithmVerifier: nodeAlgorithmSignatureVerifier } },
-    });
-    if (input.json) io.out(`${JSON.stringify(registryVerificationJson(result), null, 2)}\n`);
-    else if (!input.quiet || !result.ok) io.out(describeRegistryVerification(result));
-    return result.ok ? exitCodes.done : exitCodes.refused;
-  }
-  if (!values.envelope) throw new UsageError('needs --policy FILE and --envelope FILE, or --policy FILE and an image as oci://REGISTRY/REPOSITORY@sha256:DIGEST.');
-  const policy = await policyToVerifyWith();
-  const envelope = new Uint8Array(await read(values.envelope, 'envelope file'));
-  const artifactPaths = values.artifact;
-  const hashed = await hashFiles(artifactPaths, { algorithms: ['sha256'] });
-  const artifacts = hashed.map((outcome, index) => {
-    if (!outcome.ok) throw new ConclaveError('invalid-input', outcome.error.message);
-    return { name: artifactPaths[index]!.split(/[/\\]/).pop()!, sha256: outcome.digest.digests.sha256! };
-  });
-  // The approvers' Sigstore bundles carry their time stamps and, for approvers identified by certificate, their certificates.
-  const material = await verificationMaterial(policy, { bundles: values.bundle, crls: values.crl });
-  const report = await verifyRelease(
-    { envelope, policy, artifacts, ...material },
-    { signatureVerifier: nodeSignatureVerifier, trustedTime: nodeTrustedTimeDependencies, certificates: { digester: nodeDigester, algorithmVerifier: nodeAlgorithmSignatureVerifier } },
-  );
-  if (input.json) io.out(`${JSON.stringify({ ok: report.ok, approvedBy: report.approvedBy, failures: report.failures, notes: report.notes, signatures: report.signatures, artifacts: report.artifacts }, null, 2)}\n`);
-  else if (!input.quiet || !report.ok) io.out(`${formatReport(report)}\n`);
-  return report.ok ? exitCodes.done : exitCodes.refused;
-}
-
-/** For people: the verdict first, then which envelope verified (or each that did not, and why) and where it was found. */
-function describeRegistryVerification(result: RegistryVerification): string {
-  if (result.candidates.length === 0) return `NOT verified: ${result.problem}\n`;
-  const lines: string[] = [];
-  if (result.verified) {
-    lines.push(formatReport(result.verified.report));
-    lines.push(`envelope sha256:${result.verified.envelopeDigest.replace(/^sha256:/, '')} attached to ${result.image} (${describeLocations(result.verified.locations)})`);
-    const others = result.candidates.length - 1;
-    if (others > 0) lines.push(`note: ${others} other Conclave envelope${others === 1 ? ' is' : 's are'} attached to this image; one that verifies is enough.`);
-  } else {
-    lines.push(`NOT verified: none of the ${result.candidates.length} Conclave envelope${result.candidates.length === 1 ? '' : 's'} attached to ${result.image} meets the policy for this image.`);
-    for (const candidate of result.candidates) {
-      lines.push('', `envelope sha256:${candidate.envelopeDigest.replace(/^sha256:/, '')} (${describeLocations(candidate.locations)}):`);
-      lines.push(...formatReport(candidate.report).split('\n').map((line) => `  ${line}`));
-    }
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-function registryVerificationJson(result: RegistryVerification) {
-  return {
-    ok: result.ok,
-    image: result.image,
-    ...(result.problem ? { problem: result.problem } : {}),
-    ...(result.verified ? { verifiedEnvelope: result.verified.envelopeDigest, approvedBy: result.verified.report.approvedBy } : {}),
-    envelopes: result.candidates.map((candidate) => ({
-      digest: candidate.envelopeDigest,
-      locations: candidate.locations,
-      ok: candidate.report.ok,
-      approvedBy: candidate.report.approvedBy,
-      failures: candidate.report.failures,
-      notes: candidate.report.notes,
-      artifacts: candidate.report.artifacts,
-    })),
-    otherAttestations: result.others,
-  };
 }
