@@ -1,18 +1,30 @@
 /**
  * Where the window's page comes from, and how to recognise it again: the IPC
  * door and the event relay serve this page and nothing else.
+ *
+ * The built page is served from app://conclave/ (./app-protocol.ts), not from
+ * file:// (issue 12, point 7): a file:// page shares its origin with every
+ * other file on the disk, its responses carry no headers (so no
+ * Content-Security-Policy header and no frame-ancestors), and it needs the
+ * file protocol's extra privileges, which the packaged app switches off with
+ * the GrantFileProtocolExtraPrivileges fuse.
  */
-import { pathToFileURL } from 'node:url';
 
 export type AppPage =
-  /** The built renderer, out/renderer/index.html. */
-  | { kind: 'file'; url: string }
+  /** The built renderer (out/renderer), served as app://conclave/index.html. */
+  | { kind: 'app'; url: string; rendererDir: string }
   /** electron-vite's dev server, while developing. */
   | { kind: 'dev-server'; url: string };
 
+/** The app's own scheme and host: app://conclave/ is the built renderer folder and nothing else. */
+export const appScheme = 'app';
+export const appHost = 'conclave';
+export const appOrigin = `${appScheme}://${appHost}`;
+const appPagePath = '/index.html';
+
 const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-export function appPage(options: { htmlPath: string; devServerUrl?: string | undefined; packaged: boolean }): AppPage {
+export function appPage(options: { rendererDir: string; devServerUrl?: string | undefined; packaged: boolean }): AppPage {
   // A packaged app never takes its page from the environment: that would let anyone who can set a variable swap the UI.
   if (options.devServerUrl && !options.packaged) {
     let url: URL;
@@ -28,10 +40,15 @@ export function appPage(options: { htmlPath: string; devServerUrl?: string | und
     }
     return { kind: 'dev-server', url: url.href };
   }
-  return { kind: 'file', url: pathToFileURL(options.htmlPath).href };
+  return { kind: 'app', url: `${appOrigin}${appPagePath}`, rendererDir: options.rendererDir };
 }
 
-/** Whether a frame's URL is the app's own page (any fragment or query; same file, or same dev-server origin). */
+/** The page's origin as Chromium writes it, e.g. in the blob: URLs the page makes. */
+export function appPageOrigin(page: AppPage): string {
+  return page.kind === 'app' ? appOrigin : new URL(page.url).origin;
+}
+
+/** Whether a frame's URL is the app's own page (any fragment or query; the same page, or the same dev-server origin). */
 export function isAppPageUrl(page: AppPage, candidate: string): boolean {
   let url: URL;
   try {
@@ -39,9 +56,9 @@ export function isAppPageUrl(page: AppPage, candidate: string): boolean {
   } catch {
     return false;
   }
-  const expected = new URL(page.url);
-  if (page.kind === 'file') {
-    return url.protocol === 'file:' && url.host === expected.host && url.pathname === expected.pathname;
+  if (page.kind === 'app') {
+    // Node's URL gives custom schemes an opaque origin ("null"): compare the parts instead.
+    return url.protocol === `${appScheme}:` && url.username === '' && url.password === '' && url.host === appHost && url.pathname === appPagePath;
   }
-  return url.origin === expected.origin;
+  return url.origin === new URL(page.url).origin;
 }

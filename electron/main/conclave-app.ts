@@ -8,6 +8,7 @@ import { createCore, type Core } from '../core/index';
 import { appDataDir } from '../core/app-paths';
 import { modulesFromEnvironment } from '../core/create-core';
 import { appPage, isAppPageUrl } from './app-page';
+import { registerAppScheme, serveAppScheme } from './app-protocol';
 import { openApiDoor, relayEvents } from './ipc';
 import { applicationMenuTemplate } from './menu';
 import { hardenSession, hardenWebContents, windowContentSecurityPolicy } from './security';
@@ -18,8 +19,8 @@ import { createAppWindow, loadAppPage } from './window';
 export interface AppFiles {
   /** The bundled, sandboxed preload (out/preload/index.cjs). */
   preloadPath: string;
-  /** The built page (out/renderer/index.html); the dev server replaces it while developing. */
-  htmlPath: string;
+  /** The built renderer folder (out/renderer), served as app://conclave/; the dev server replaces it while developing. */
+  rendererDir: string;
 }
 
 /** How long quitting waits for the core to log out of tokens and stop its hosts. */
@@ -33,9 +34,11 @@ export async function runConclave(files: AppFiles): Promise<void> {
   }
   // Every renderer sandboxed, whatever a window's options say.
   app.enableSandbox();
+  // Before ready, as Electron requires: the built page's own scheme, app://conclave/, instead of file://.
+  registerAppScheme();
 
   const developerTools = !app.isPackaged;
-  const page = appPage({ htmlPath: files.htmlPath, devServerUrl: process.env.ELECTRON_RENDERER_URL, packaged: app.isPackaged });
+  const page = appPage({ rendererDir: files.rendererDir, devServerUrl: process.env.ELECTRON_RENDERER_URL, packaged: app.isPackaged });
   const isAppPage = (url: string) => isAppPageUrl(page, url);
 
   // Applied to every web contents as it is created, before it loads anything.
@@ -44,7 +47,8 @@ export async function runConclave(files: AppFiles): Promise<void> {
   app.on('window-all-closed', () => app.quit());
 
   await app.whenReady();
-  hardenSession(session.defaultSession, windowContentSecurityPolicy(page));
+  hardenSession(session.defaultSession, page);
+  if (page.kind === 'app') serveAppScheme({ rendererDir: page.rendererDir, policy: windowContentSecurityPolicy(page) });
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(applicationMenuTemplate({ platform: process.platform, appName: app.getName(), developerTools })),
   );

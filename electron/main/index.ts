@@ -10,5 +10,5 @@ const here = import.meta.dirname;
 
 runConclave({
   preloadPath: join(here, '../preload/index.cjs'),
-  htmlPath: join(here, '../renderer/index.html'),
+  rendererDir: join(here, '../renderer'),
 }).catch(reportStartFailure);

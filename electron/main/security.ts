@@ -1,11 +1,12 @@
 /**
  * The hardening every page and every web contents gets: a strict Content
  * Security Policy, no permissions, no devices, no downloads, no navigation
- * and no new windows. The window only ever shows Conclave's own page.
+ * in any frame and no new windows. The window only ever shows Conclave's
+ * own page.
  */
 import type { Session, WebContents } from 'electron';
 import { contentSecurityPolicy } from '../core/content-security-policy';
-import type { AppPage } from './app-page';
+import { appPageOrigin, type AppPage } from './app-page';
 
 /** The shared window policy; while developing, plus the socket Vite's hot reload uses. */
 export function windowContentSecurityPolicy(page: AppPage): string {
@@ -26,8 +27,13 @@ export function withContentSecurityPolicy(headers: ResponseHeaders | undefined, 
   return result;
 }
 
-/** Session-wide: the policy on every response, and every permission, device and download refused. */
-export function hardenSession(session: Session, policy: string): void {
+/**
+ * Session-wide: the page's policy on every response, and every permission, device and download refused.
+ * app:// responses carry the policy themselves (./app-protocol.ts); this covers the dev server and anything else.
+ */
+export function hardenSession(session: Session, page: AppPage): void {
+  const policy = windowContentSecurityPolicy(page);
+  const ownBlobs = `blob:${appPageOrigin(page)}/`;
   session.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: withContentSecurityPolicy(details.responseHeaders, policy) });
   });
@@ -37,18 +43,21 @@ export function hardenSession(session: Session, policy: string): void {
   session.setPermissionCheckHandler((_contents, permission) => permission === 'clipboard-sanitized-write');
   session.setDevicePermissionHandler(() => false);
   // "Save public key" downloads a blob the page made itself (Electron asks where to save it); nothing else downloads.
+  // A blob's URL names the origin of the page that made it: blob:app://conclave/<uuid> for the built page.
   session.on('will-download', (event, item) => {
-    if (!isOwnBlob(item?.getURL?.() ?? '')) event.preventDefault();
+    if (!(item?.getURL?.() ?? '').startsWith(ownBlobs)) event.preventDefault();
   });
 }
 
-function isOwnBlob(url: string): boolean {
-  return url.startsWith('blob:file://') || url.startsWith('blob:null/');
-}
-
-/** Per web contents: no navigation away from the page, no redirects, no webviews, no new windows. */
+/**
+ * Per web contents: no navigation away from the page in any frame, no redirects, no webviews, no new windows.
+ * will-navigate sees the main frame only; will-frame-navigate sees every frame, so an iframe the page was tricked
+ * into making cannot be navigated anywhere either. Neither fires for the app's own loadURL or for in-page
+ * (#fragment) navigation, which is how the page moves between screens.
+ */
 export function hardenWebContents(contents: WebContents): void {
   contents.on('will-navigate', (event) => event.preventDefault());
+  contents.on('will-frame-navigate', (event) => event.preventDefault());
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));

@@ -2,7 +2,10 @@
  * The wiring of the Electron app, with a stand-in electron module and a
  * stand-in core: that the hardening is actually applied, in the right order.
  */
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Core, CoreOptions } from '../../electron/core/index';
 import { createElectronStandIn, type ElectronStandIn } from './electron-stand-in';
 
@@ -28,9 +31,17 @@ vi.mock('../../electron/core/create-core', () => ({
 
 vi.mock('../../electron/core/app-paths', () => ({ appDataDir: () => '/home/person/.local/share/conclave' }));
 
-const files = { preloadPath: '/opt/conclave/out/preload/index.cjs', htmlPath: '/opt/conclave/out/renderer/index.html' };
+// A built renderer folder, as electron-vite leaves it in out/renderer.
+const rendererDir = mkdtempSync(join(tmpdir(), 'conclave-renderer-'));
+const pageHtml = '<!doctype html><title>Conclave</title><script type="module" src="./assets/index-B5PyiI1G.js"></script>';
+writeFileSync(join(rendererDir, 'index.html'), pageHtml);
+mkdirSync(join(rendererDir, 'assets'));
+writeFileSync(join(rendererDir, 'assets', 'index-B5PyiI1G.js'), 'export {};');
+afterAll(() => rmSync(rendererDir, { recursive: true, force: true }));
 
-async function start(configure: (electron: ElectronStandIn) => void = () => undefined) {
+const files = { preloadPath: '/opt/conclave/out/preload/index.cjs', rendererDir };
+
+async function start(configure: (electron: ElectronStandIn) => void = () => undefined, appFiles = files) {
   // A fresh stand-in and fresh app modules per test: the app registers its listeners once per start.
   vi.resetModules();
   core.created.length = 0;
@@ -39,7 +50,7 @@ async function start(configure: (electron: ElectronStandIn) => void = () => unde
   configure(electron);
   const { runConclave } = await import('../../electron/main/conclave-app');
   const { utilityHostLauncher } = await import('../../electron/main/utility-host-launcher');
-  await runConclave(files);
+  await runConclave(appFiles);
   return { electron, utilityHostLauncher };
 }
 
@@ -56,7 +67,7 @@ describe('starting Conclave', () => {
     expect(electron.ipcMain.handle).not.toHaveBeenCalled();
   });
 
-  it('opens one hardened window on the built page, with the door open before the page loads', async () => {
+  it('opens one hardened window on the built page at app://conclave/, with the door open before the page loads', async () => {
     const { electron } = await start();
     expect(electron.app.enableSandbox).toHaveBeenCalled();
     expect(electron.BrowserWindow.created).toHaveLength(1);
@@ -64,9 +75,49 @@ describe('starting Conclave', () => {
     expect(window.options).toMatchObject({
       webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, webSecurity: true, preload: files.preloadPath },
     });
-    expect(window.loadURL).toHaveBeenCalledWith('file:///opt/conclave/out/renderer/index.html');
+    expect(window.loadURL).toHaveBeenCalledWith('app://conclave/index.html');
     const doorOpened = electron.ipcMain.handle.mock.invocationCallOrder[0]!;
     expect(doorOpened).toBeLessThan(window.loadURL.mock.invocationCallOrder[0]!);
+  });
+
+  it('makes app: a privileged scheme before the app is ready, and serves it once ready, before the page loads', async () => {
+    const { electron } = await start();
+    expect(electron.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([
+      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
+    ]);
+    const registered = electron.protocol.registerSchemesAsPrivileged.mock.invocationCallOrder[0]!;
+    const ready = electron.app.whenReady.mock.invocationCallOrder[0]!;
+    const handled = electron.protocol.handle.mock.invocationCallOrder[0]!;
+    expect(registered).toBeLessThan(ready);
+    expect(handled).toBeGreaterThan(ready);
+    expect(handled).toBeLessThan(electron.BrowserWindow.created[0]!.loadURL.mock.invocationCallOrder[0]!);
+    expect(electron.protocol.handle).toHaveBeenCalledOnce();
+    expect(electron.protocol.handle.mock.calls[0]?.[0]).toBe('app');
+  });
+
+  it('serves the built page and its scripts on app://conclave/ with the window policy as a header', async () => {
+    const { electron } = await start();
+    const serve = electron.protocol.handlers.get('app')!;
+    const page = await serve(new Request('app://conclave/index.html'));
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(await page.text()).toBe(pageHtml);
+    const script = await serve(new Request('app://conclave/assets/index-B5PyiI1G.js'));
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect((await serve(new Request('app://conclave/..%2F..%2Fetc%2Fpasswd'))).status).toBe(404);
+  });
+
+  it('says to build the page when the renderer folder has none, instead of opening an empty window', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'conclave-unbuilt-'));
+    try {
+      await expect(start(() => undefined, { ...files, rendererDir: empty })).rejects.toThrow(/npm run build/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it('hardens the window’s web contents and the session', async () => {
@@ -76,6 +127,9 @@ describe('starting Conclave', () => {
     const navigation = { preventDefault: vi.fn() };
     contents.emit('will-navigate', navigation, 'https://example.com/');
     expect(navigation.preventDefault).toHaveBeenCalled();
+    const frameNavigation = { url: 'https://example.com/', isMainFrame: false, preventDefault: vi.fn() };
+    contents.emit('will-frame-navigate', frameNavigation);
+    expect(frameNavigation.preventDefault).toHaveBeenCalled();
 
     const session = electron.session.defaultSession;
     const callback = vi.fn();
@@ -111,6 +165,8 @@ describe('starting Conclave', () => {
     process.env.ELECTRON_RENDERER_URL = 'http://localhost:5173/';
     const { electron } = await start();
     expect(electron.BrowserWindow.created[0]?.loadURL).toHaveBeenCalledWith('http://localhost:5173/');
+    // The dev server's page needs no app: handler; the scheme is still registered, as it must be before ready.
+    expect(electron.protocol.handle).not.toHaveBeenCalled();
   });
 
   it('brings the first window forward when a second instance starts', async () => {

@@ -64,6 +64,15 @@ export function createElectronStandIn() {
     setDevicePermissionHandler = vi.fn();
   }
 
+  // As in Electron: schemes are made privileged before the app is ready, and handled after.
+  const protocol = {
+    handlers: new Map<string, (request: Request) => Response | Promise<Response>>(),
+    registerSchemesAsPrivileged: vi.fn((_schemes: { scheme: string; privileges?: Record<string, boolean> }[]) => undefined),
+    handle: vi.fn((scheme: string, handler: (request: Request) => Response | Promise<Response>) => {
+      protocol.handlers.set(scheme, handler);
+    }),
+  };
+
   class UtilityProcess extends EventEmitter {
     postMessage = vi.fn();
     kill = vi.fn(() => true);
@@ -73,6 +82,7 @@ export function createElectronStandIn() {
     app,
     BrowserWindow,
     session: { defaultSession: new StandInSession() },
+    protocol,
     ipcMain: { handle: vi.fn(), handleOnce: vi.fn(), removeHandler: vi.fn(), on: vi.fn(), once: vi.fn() },
     Menu: {
       buildFromTemplate: vi.fn((template: unknown[]) => ({ template })),

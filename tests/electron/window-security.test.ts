@@ -1,7 +1,7 @@
 import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
-import type { Session, WebContents } from 'electron';
+import type { BrowserWindowConstructorOptions, Session, WebContents } from 'electron';
 import { StandInWebContents, type ElectronStandIn } from './electron-stand-in';
 
 vi.mock('electron', async () => (await import('./electron-stand-in')).createElectronStandIn());
@@ -12,9 +12,9 @@ const { windowContentSecurityPolicy, hardenSession, hardenWebContents, withConte
 const { createAppWindow } = await import('../../electron/main/window');
 const { applicationMenuTemplate } = await import('../../electron/main/menu');
 
-const htmlPath = join('/opt', 'conclave', 'out', 'renderer', 'index.html');
-const builtPage = appPage({ htmlPath, packaged: true });
-const devPage = appPage({ htmlPath, devServerUrl: 'http://localhost:5173/', packaged: false });
+const rendererDir = join('/opt', 'conclave', 'out', 'renderer');
+const builtPage = appPage({ rendererDir, packaged: true });
+const devPage = appPage({ rendererDir, devServerUrl: 'http://localhost:5173/', packaged: false });
 
 function directives(policy: string): Map<string, string[]> {
   return new Map(
@@ -31,7 +31,7 @@ describe('the app window', () => {
     const window = createAppWindow({ preloadPath, developerTools: false }) as unknown as InstanceType<ElectronStandIn['BrowserWindow']>;
 
     expect(electron.BrowserWindow.created).toContain(window);
-    const preferences = (window.options as ReturnType<typeof import('../../electron/main/window').appWindowOptions>).webPreferences;
+    const preferences = (window.options as BrowserWindowConstructorOptions).webPreferences;
     expect(preferences).toMatchObject({
       sandbox: true,
       contextIsolation: true,
@@ -57,23 +57,37 @@ describe('the app window', () => {
 });
 
 describe('the page the window may show', () => {
-  it('is the built index.html as a file URL once packaged, whatever ELECTRON_RENDERER_URL says', () => {
-    const page = appPage({ htmlPath, devServerUrl: 'http://localhost:5173/', packaged: true });
-    expect(page).toEqual({ kind: 'file', url: pathToFileURL(htmlPath).href });
+  it('is the built index.html on the app\'s own scheme once packaged, never a file URL, whatever ELECTRON_RENDERER_URL says', () => {
+    const page = appPage({ rendererDir, devServerUrl: 'http://localhost:5173/', packaged: true });
+    expect(page).toEqual({ kind: 'app', url: 'app://conclave/index.html', rendererDir });
+    // Unpackaged without a dev server (npm start): the same page on the same scheme.
+    expect(appPage({ rendererDir, packaged: false })).toEqual(page);
   });
 
-  it('recognises the app page with a fragment, and refuses other files and remote pages', () => {
+  it('recognises the app page with a fragment or query, and refuses other files, hosts, schemes and remote pages', () => {
     expect(isAppPageUrl(builtPage, `${builtPage.url}#/tokens`)).toBe(true);
-    expect(isAppPageUrl(builtPage, pathToFileURL(join('/tmp', 'index.html')).href)).toBe(false);
-    expect(isAppPageUrl(builtPage, 'https://example.com/index.html')).toBe(false);
-    expect(isAppPageUrl(builtPage, 'not a url')).toBe(false);
+    expect(isAppPageUrl(builtPage, 'app://conclave/index.html?x=1#/history')).toBe(true);
+    for (const other of [
+      'app://conclave/',
+      'app://conclave/assets/index.js',
+      'app://evil/index.html',
+      'app://someone@conclave/index.html',
+      'app://conclave:8080/index.html',
+      pathToFileURL(join(rendererDir, 'index.html')).href,
+      pathToFileURL(join('/tmp', 'index.html')).href,
+      'https://conclave/index.html',
+      'https://example.com/index.html',
+      'not a url',
+    ]) {
+      expect(isAppPageUrl(builtPage, other), other).toBe(false);
+    }
   });
 
   it('accepts only a loopback dev server, and recognises it by origin', () => {
     expect(devPage.kind).toBe('dev-server');
     expect(isAppPageUrl(devPage, 'http://localhost:5173/index.html')).toBe(true);
     expect(isAppPageUrl(devPage, 'http://localhost:5174/')).toBe(false);
-    expect(() => appPage({ htmlPath, devServerUrl: 'http://evil.example:5173/', packaged: false })).toThrow(/on this computer/);
+    expect(() => appPage({ rendererDir, devServerUrl: 'http://evil.example:5173/', packaged: false })).toThrow(/on this computer/);
   });
 });
 
@@ -89,6 +103,11 @@ describe('the Content-Security-Policy', () => {
     expect(text).not.toMatch(/unsafe-|https?:|ws:|\*/);
   });
 
+  it('forbids framing the page anywhere (a header-only directive: a <meta> policy cannot carry it)', () => {
+    expect(directives(windowContentSecurityPolicy(builtPage)).get('frame-ancestors')).toEqual(["'none'"]);
+    expect(directives(windowContentSecurityPolicy(devPage)).get('frame-ancestors')).toEqual(["'none'"]);
+  });
+
   it('while developing, adds the dev server socket only', () => {
     const policy = directives(windowContentSecurityPolicy(devPage));
     expect(policy.get('script-src')).toEqual(["'self'"]);
@@ -98,12 +117,14 @@ describe('the Content-Security-Policy', () => {
 
   it('is set on every response of the session, replacing any policy the response brought', () => {
     const session = electron.session.defaultSession;
-    hardenSession(session as unknown as Session, 'default-src test');
-    const callback = vi.fn();
-    session.headersListener?.({ responseHeaders: { 'content-security-policy': ['default-src *'], 'Content-Type': ['text/html'] } }, callback);
-    expect(callback).toHaveBeenCalledWith({
-      responseHeaders: { 'Content-Security-Policy': ['default-src test'], 'Content-Type': ['text/html'] },
-    });
+    for (const page of [builtPage, devPage]) {
+      hardenSession(session as unknown as Session, page);
+      const callback = vi.fn();
+      session.headersListener?.({ responseHeaders: { 'content-security-policy': ['default-src *'], 'Content-Type': ['text/html'] } }, callback);
+      expect(callback).toHaveBeenCalledWith({
+        responseHeaders: { 'Content-Security-Policy': [windowContentSecurityPolicy(page)], 'Content-Type': ['text/html'] },
+      });
+    }
   });
 
   it('is set even when the response had no headers at all', () => {
@@ -114,7 +135,7 @@ describe('the Content-Security-Policy', () => {
 describe('permissions, navigation and new windows', () => {
   it('refuses every permission but clipboard writing, every device, and downloads other than its own blobs', () => {
     const session = electron.session.defaultSession;
-    hardenSession(session as unknown as Session, "default-src 'self'");
+    hardenSession(session as unknown as Session, builtPage);
 
     const request = session.setPermissionRequestHandler.mock.calls.at(-1)?.[0] as (c: unknown, p: string, cb: (granted: boolean) => void) => void;
     for (const permission of ['media', 'notifications', 'hid', 'usb', 'clipboard-read', 'openExternal']) {
@@ -126,27 +147,65 @@ describe('permissions, navigation and new windows', () => {
     request({}, 'clipboard-sanitized-write', clipboard);
     expect(clipboard).toHaveBeenCalledWith(true);
     const check = session.setPermissionCheckHandler.mock.calls.at(-1)?.[0] as (...args: unknown[]) => boolean;
-    expect(check({}, 'media', 'file://', {})).toBe(false);
-    expect(check({}, 'clipboard-read', 'file://', {})).toBe(false);
+    expect(check({}, 'media', 'app://conclave', {})).toBe(false);
+    expect(check({}, 'clipboard-read', 'app://conclave', {})).toBe(false);
     const device = session.setDevicePermissionHandler.mock.calls.at(-1)?.[0] as (...args: unknown[]) => boolean;
-    expect(device({ deviceType: 'hid', origin: 'file://' })).toBe(false);
-
-    const download = { preventDefault: vi.fn() };
-    session.emit('will-download', download, { getURL: () => 'https://example.com/payload.exe' }, {});
-    expect(download.preventDefault).toHaveBeenCalled();
-    const ownBlob = { preventDefault: vi.fn() };
-    session.emit('will-download', ownBlob, { getURL: () => 'blob:file:///0b1c-4d' }, {});
-    expect(ownBlob.preventDefault).not.toHaveBeenCalled();
+    expect(device({ deviceType: 'hid', origin: 'app://conclave' })).toBe(false);
   });
 
-  it('cancels navigation, redirects and webviews, and denies window.open', () => {
+  it('downloads only blobs the app page made itself, by their origin', () => {
+    const session = electron.session.defaultSession;
+    const downloads = (url: string) => {
+      const event = { preventDefault: vi.fn() };
+      session.emit('will-download', event, { getURL: () => url }, {});
+      return !event.preventDefault.mock.calls.length;
+    };
+
+    // The stand-in session is shared by this file's tests: only this test's listener decides here.
+    session.removeAllListeners('will-download');
+    hardenSession(session as unknown as Session, builtPage);
+    expect(downloads('blob:app://conclave/0b1c-4d')).toBe(true);
+    for (const url of [
+      'https://example.com/payload.exe',
+      // The origins of the page before it moved to app://, and of any other file on the disk.
+      'blob:file:///0b1c-4d',
+      'blob:null/0b1c-4d',
+      'blob:app://conclave.evil/0b1c-4d',
+      'blob:app://evil/0b1c-4d',
+      'blob:https://example.com/0b1c-4d',
+      'app://conclave/index.html',
+      'file:///etc/passwd',
+      '',
+    ]) {
+      expect(downloads(url), url).toBe(false);
+    }
+
+    session.removeAllListeners('will-download');
+    hardenSession(session as unknown as Session, devPage);
+    expect(downloads('blob:http://localhost:5173/0b1c-4d')).toBe(true);
+    expect(downloads('blob:app://conclave/0b1c-4d')).toBe(false);
+    expect(downloads('blob:http://localhost:5174/0b1c-4d')).toBe(false);
+    session.removeAllListeners('will-download');
+  });
+
+  it('cancels navigation in any frame, redirects and webviews, and denies window.open', () => {
     const contents = new StandInWebContents();
     hardenWebContents(contents as unknown as WebContents);
 
-    for (const name of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
+    for (const name of ['will-navigate', 'will-frame-navigate', 'will-redirect', 'will-attach-webview']) {
       const event = { preventDefault: vi.fn() };
       contents.emit(name, event, 'https://example.com/');
       expect(event.preventDefault, name).toHaveBeenCalled();
+    }
+    // will-frame-navigate covers the frames will-navigate does not see: an iframe heading anywhere, the app's own page included.
+    for (const details of [
+      { url: 'https://example.com/', isMainFrame: false },
+      { url: 'app://conclave/index.html', isMainFrame: false },
+      { url: 'file:///etc/passwd', isMainFrame: true },
+    ]) {
+      const event = { ...details, preventDefault: vi.fn() };
+      contents.emit('will-frame-navigate', event);
+      expect(event.preventDefault, details.url).toHaveBeenCalled();
     }
     expect(contents.windowOpenHandler?.({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
     expect(contents.windowOpenHandler?.({ url: builtPage.url })).toEqual({ action: 'deny' });
