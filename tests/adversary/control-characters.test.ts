@@ -20,6 +20,8 @@ import { loadPolicy } from '../../shared/policy/policy';
 import { buildReleaseStatement, freezeStatement } from '../../shared/statement/statement';
 import { escapeControlCharacters } from '../../shared/text/control-characters';
 import { makeTestKey } from '../support/test-keys';
+import { keyUri, makeWorld } from '../repository/support/machines';
+import { readFileSync } from 'node:fs';
 
 const bin = fileURLToPath(new URL('../../bin/conclave.js', import.meta.url));
 const builtCli = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url));
@@ -108,4 +110,24 @@ describe('what Conclave prints and writes', () => {
     expect(html).not.toContain('\u202E');
     expect(html).toContain('app\\u202egpj.exe');
   });
+
+  it('the published summary.txt shows them escaped too', async () => {
+    const world = makeWorld();
+    try {
+      const policyPath = join(world.dir, 'policy.json');
+      const service = world.service('a');
+      const artifact = join(world.dir, 'binary-linux-amd64-multi-subject-first');
+      const opened = await service.open({ policyPath, release: { name: `demo${repaint}`, version: '1.0.0' }, artifactPaths: [artifact], provenancePaths: [fileURLToPath(new URL('../fixtures/real/binary-linux-amd64-multi-subject-first.intoto.jsonl', import.meta.url))], openerKeyUri: keyUri('carol') });
+      const id = opened.view.id;
+      expect(opened.view.state).toBe('frozen');
+      await service.approve(id, keyUri('alice'));
+      await service.approve(id, keyUri('bob'));
+      const published = await service.publish(id, join(world.dir, 'out'), keyUri('carol'));
+      const summary = readFileSync(published.summaryPath, 'utf8');
+      expect(summary).not.toContain('\u001b');
+      expect(summary).toContain('demo\\u001b[2K');
+    } finally {
+      world.cleanup();
+    }
+  }, 60_000);
 });

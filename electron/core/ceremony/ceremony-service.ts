@@ -34,6 +34,7 @@ import { sigstoreSignedTimestamp } from '../../../shared/timestamp/sigstore';
 import { requestTimestamp, type RequestTimestampOptions } from '../timestamp';
 import type { ProvenanceSummary, SbomSummary as StatementSbomSummary } from '../../../shared/statement/evidence-summaries';
 import { formatReport } from '../../../shared/verify/format';
+import { escapeControlCharacters } from '../../../shared/text/control-characters';
 import { verifyCommands } from '../../../shared/cli/verify-command';
 import type { VerificationReport } from '../../../shared/verify/verify';
 import { writeFileAtomically } from '../atomic-file';
@@ -594,7 +595,8 @@ export class CeremonyService {
     const policyPath = join(outDir, `${base}.policy.json`);
     await writeFileAtomically(policyPath, `${JSON.stringify(policy.document, null, 2)}\n`, 0o644);
     const summaryPath = join(outDir, `${base}.summary.txt`);
-    await writeFileAtomically(summaryPath, publishSummary(opened, policy, report, envelopePath, bundlePaths), 0o644);
+    // Names in it come from the opening and its evidence: shown, never applied by the terminal that prints the file (issue 12).
+    await writeFileAtomically(summaryPath, escapeControlCharacters(publishSummary(opened, policy, report, envelopePath, bundlePaths)), 0o644);
     // Images (issue 6): the same envelope bytes go next to each image, after the check and before the ceremony is called published.
     // A registry that fails leaves it approved; attaching is idempotent, so publishing again completes it.
     const registry =
