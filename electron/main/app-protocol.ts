@@ -7,8 +7,8 @@
  * with the whole disk; and only files inside the renderer folder are served.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { extname, resolve, sep } from 'node:path';
 import { protocol, type Privileges } from 'electron';
+import { contentTypeOf, pageHeaders, rendererFile } from '../core/renderer-files';
 import { appHost, appScheme } from './app-page';
 
 /**
@@ -40,31 +40,8 @@ export interface AppSchemeOptions {
   policy: string;
 }
 
-const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-};
-
 /** The headers of every app:// response, found or not. */
-export function appSchemeHeaders(policy: string): Record<string, string> {
-  return {
-    'Content-Security-Policy': policy,
-    'X-Content-Type-Options': 'nosniff',
-    'X-Frame-Options': 'DENY',
-    'Referrer-Policy': 'no-referrer',
-    'Cross-Origin-Opener-Policy': 'same-origin',
-    'Cross-Origin-Resource-Policy': 'same-origin',
-    'Cache-Control': 'no-store',
-  };
-}
+export const appSchemeHeaders = pageHeaders;
 
 export async function appSchemeResponse(request: Pick<Request, 'url' | 'method'>, options: AppSchemeOptions): Promise<Response> {
   const headers = appSchemeHeaders(options.policy);
@@ -77,22 +54,13 @@ export async function appSchemeResponse(request: Pick<Request, 'url' | 'method'>
   try {
     if (!(await stat(file)).isFile()) return notFound();
     const body = request.method === 'HEAD' ? null : new Uint8Array(await readFile(file));
-    return new Response(body, { status: 200, headers: { ...headers, 'Content-Type': contentTypes[extname(file)] ?? 'application/octet-stream' } });
+    return new Response(body, { status: 200, headers: { ...headers, 'Content-Type': contentTypeOf(file) } });
   } catch {
     return notFound();
   }
 }
 
-/**
- * A name in the renderer folder as Vite writes them (index.html, assets/index-B5PyiI1G.js): no dot first (so
- * no "..", no hidden file), no separator of any platform, no drive colon, no NUL, nothing percent-encoded.
- */
-const servedName = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
-
-/**
- * The file inside rendererDir an app://conclave/ URL names, or undefined: another host, a user name, or any
- * path segment that is not a plain name, once percent-decoded ("..%2F..%2Fetc", "%2e%2e", "a%5Cb"), names none.
- */
+/** The file inside rendererDir an app://conclave/ URL names, or undefined: another host, a user name, or a path that names none. */
 export function appFilePath(rendererDir: string, target: string): string | undefined {
   let url: URL;
   try {
@@ -101,20 +69,5 @@ export function appFilePath(rendererDir: string, target: string): string | undef
     return undefined;
   }
   if (url.protocol !== `${appScheme}:` || url.host !== appHost || url.username !== '' || url.password !== '') return undefined;
-  const names: string[] = [];
-  for (const segment of (url.pathname === '/' ? '/index.html' : url.pathname).slice(1).split('/')) {
-    let name: string;
-    try {
-      name = decodeURIComponent(segment);
-    } catch {
-      return undefined;
-    }
-    if (!servedName.test(name)) return undefined;
-    names.push(name);
-  }
-  // Names are checked, not links on the disk: only someone who can already change the app's files could put one there.
-  const root = resolve(rendererDir);
-  const file = resolve(root, ...names);
-  // Cannot fail after the check above; kept so that a change to that check cannot open the rest of the disk.
-  return file.startsWith(root + sep) ? file : undefined;
+  return rendererFile(rendererDir, url.pathname);
 }

@@ -18,13 +18,13 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ClientMessage, apiPath, launchPath, sessionCookie, webProtocol, type ServerMessage } from '../../shared/web/protocol';
 import { dispatchCall } from '../core/api/dispatch';
 import type { Core } from '../core';
 import { contentSecurityPolicy } from '../core/content-security-policy';
+import { contentTypeOf, pageHeaders, rendererFile } from '../core/renderer-files';
 
 export interface WebShell {
   /** The window's address, without any secret. */
@@ -45,16 +45,6 @@ export interface WebShellOptions {
   port?: number;
 }
 
-const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
 
 /** One message is a call with its input: nothing legitimate comes near this. */
 const maxMessageBytes = 1024 * 1024;
@@ -93,15 +83,7 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
   });
 
   async function serveFile(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const headers = {
-      'Content-Security-Policy': csp,
-      'X-Content-Type-Options': 'nosniff',
-      'X-Frame-Options': 'DENY',
-      'Referrer-Policy': 'no-referrer',
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Resource-Policy': 'same-origin',
-      'Cache-Control': 'no-store',
-    };
+    const headers = pageHeaders(csp);
     if (!allowedHosts.has(request.headers.host ?? '')) {
       response.writeHead(421, headers).end('Misdirected request');
       return;
@@ -127,16 +109,15 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
       }
       return;
     }
-    const relative = normalize(pathname === '/' ? '/index.html' : pathname).replace(/^([/\\])+/, '');
-    const file = join(options.rendererDir, relative);
-    if (!file.startsWith(options.rendererDir + sep) || relative.split(/[/\\]/).some((part) => part.startsWith('.'))) {
+    const file = rendererFile(options.rendererDir, new URL(request.url ?? '/', origin).pathname);
+    if (file === undefined) {
       response.writeHead(404, headers).end();
       return;
     }
     try {
       const info = await stat(file);
       if (!info.isFile()) throw new Error('not a file');
-      response.writeHead(200, { ...headers, 'Content-Type': contentTypes[extname(file)] ?? 'application/octet-stream', 'Content-Length': info.size });
+      response.writeHead(200, { ...headers, 'Content-Type': contentTypeOf(file), 'Content-Length': info.size });
       if (request.method === 'HEAD') response.end();
       else createReadStream(file).on('error', () => response.destroy()).pipe(response);
     } catch {

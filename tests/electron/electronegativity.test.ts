@@ -109,6 +109,7 @@ describe('Electronegativity over the Electron app', () => {
 
   it('does find the unsafe window options it is there to find', async () => {
     // The scanner's own check that it works: an insecure window, with no navigation limits, permission handler or CSP.
+    // Written to a temporary folder as text for the scanner to read; it is never run, and nothing of Conclave uses it.
     const folder = await mkdtemp(join(tmpdir(), 'conclave-electronegativity-canary-'));
     try {
       await writeFile(

@@ -243,9 +243,8 @@ export const ceremonyRunners = {
     return withCeremonyService(io, serviceOptions(input), async (service) => {
       const id = ceremonyId(input);
       const published = await service.publish(id, out, keyUri, { registry: registryOptions(io, input.strings('insecure-registry')) });
-      const { view } = await service.load(id);
-      const { command: verify, unlocated } = await publishedVerifyCommand(new ArtifactLocations(appDataDir(io.env)), id, view.artifacts, published);
-      if (input.json) io.out(`${JSON.stringify({ ...published, report: undefined, ok: published.report.ok, approvedBy: published.report.approvedBy, verifyCommand: verify, ...(unlocated.length > 0 ? { unlocatedArtifacts: unlocated } : {}) }, null, 2)}\n`);
+      const { command: verify, unlocated } = await publishedVerifyCommand(new ArtifactLocations(appDataDir(io.env)), id, published.artifacts, published);
+      if (input.json) io.out(`${JSON.stringify({ ...published, report: undefined, ok: published.report.ok, approvedBy: published.report.approvedBy, artifacts: undefined, verifyCommand: verify, ...(unlocated.length > 0 ? { unlocatedArtifacts: unlocated } : {}) }, null, 2)}\n`);
       else if (input.quiet) io.out(`${published.envelopePath}\n`);
       else {
         const attached = published.registry.map((entry) => `image    ${entry.image}  ${entry.alreadyPresent ? 'already attached' : 'attached'} (${entry.via === 'referrers-api' ? 'referrers API' : 'referrers tag'}, artifact ${entry.artifactDigest}; cosign tag ${entry.cosignTag})\n`);

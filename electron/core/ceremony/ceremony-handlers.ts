@@ -288,7 +288,7 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
       // Files are checked against the envelope file; images (issue 6) against what is attached to them in their registry.
       // Every path absolute, so the command runs as copied from any folder (issue 11); a file opened elsewhere, or moved
       // since, has no known path here and gets a placeholder the window points out.
-      const { command, unlocated } = await publishedVerifyCommand(artifactLocations, id, loaded.view.artifacts, result);
+      const { command, unlocated } = await publishedVerifyCommand(artifactLocations, id, result.artifacts, result);
       return {
         directory: result.directory,
         envelopePath: result.envelopePath,

@@ -108,6 +108,8 @@ export interface PublishResult {
   report: VerificationReport;
   /** Where the envelope was attached, one entry per image of the release (none for files only). */
   registry: RegistryPublication[];
+  /** The release's artifacts as the opening records them, for the verify command a shell prints. */
+  artifacts: OpenedEvent['artifacts'];
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -613,7 +615,7 @@ export class CeremonyService {
             ...(options.registry ? { options: options.registry } : {}),
           });
     await publication.write();
-    return { directory: outDir, envelopePath, policyPath, bundlePaths, summaryPath, report, registry };
+    return { directory: outDir, envelopePath, policyPath, bundlePaths, summaryPath, report, registry, artifacts: opened.artifacts };
   }
 
   // ---- helpers ----------------------------------------------------------------
