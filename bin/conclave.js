@@ -8,10 +8,11 @@ if (!existsSync(cli)) {
   process.stderr.write('conclave: the command line has not been built yet. Run "npm run build" in the Conclave folder first.\n');
   process.exit(1);
 }
-const { runCli } = await import(cli);
+const { runCli, endOnceWritten } = await import(cli);
 process.exitCode = await runCli(process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   env: process.env,
   interactive: Boolean(process.stdin.isTTY),
+  endProcess: endOnceWritten,
 });

@@ -29,7 +29,7 @@ export const exitCodeMeanings: Record<ExitCodeName, string> = {
   usage: 'the command line was wrong; the message and the usage say how',
   blocked: 'opened but blocked: a finding failed, so the ceremony cannot take approvals until it is frozen (with an override where the policy allows one)',
   token: 'a token, key or PIN problem (not found, wrong or locked PIN, no answer); nothing was signed',
-  unavailable: 'a service could not be reached (time-stamping authority, registry, git remote); try again later',
+  unavailable: 'a service could not be reached (time-stamping authority, registry, git remote), or the command gave up at its deadline (--timeout); try again later',
 };
 
 const tokenErrors: ReadonlySet<ErrorCode> = new Set<ErrorCode>([

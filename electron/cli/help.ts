@@ -1,12 +1,14 @@
 /** The help `conclave` prints: the overview, a group's commands, one command in full, and the short usage a mistake gets. */
 import { commandGroups, commands, commandsOfGroup } from './catalog';
 import type { CommandSpec, OptionSpec } from './command-spec';
+import { defaultDeadlineSeconds } from './deadline';
 import { exitCodeMeanings, exitCodes, type ExitCodeName } from './exit-codes';
 
 /** Options every command takes. */
 export const commonOptions: Readonly<Record<string, OptionSpec>> = {
   json: { type: 'boolean', description: 'print one JSON document on standard output (shapes in docs/cli.md); failures too, as {"ok": false, "error": …}' },
   quiet: { type: 'boolean', short: 'q', description: 'print nothing on success but what a script needs (an id); errors still go to standard error' },
+  timeout: { type: 'string', value: 'SECONDS', description: `give up after SECONDS, exit 5 (default ${defaultDeadlineSeconds}, or CONCLAVE_COMMAND_TIMEOUT; 0 for none)` },
   help: { type: 'boolean', short: 'h', description: 'this help' },
 };
 

@@ -10,6 +10,7 @@ import { escapeControlCharacters } from '../../shared/text/control-characters';
 import { conclaveVersion } from '../core/version';
 import { findCommand, groupOf, commandsOfGroup } from './catalog';
 import type { CommandInput, CommandSpec, OptionSpec } from './command-spec';
+import { startDeadline, deadlineSeconds, type CommandDeadline } from './deadline';
 import { exitCodeOfError, exitCodes } from './exit-codes';
 import { commandHelp, commonOptions, groupHelp, overviewHelp, usageLines } from './help';
 import { UsageError, isParseArgsError, type CliIo } from './io';
@@ -87,10 +88,19 @@ export async function runCli(argv: string[], given: CliIo): Promise<number> {
     if (error instanceof UsageError || isParseArgsError(error)) return usageFailure(io, parseErrorMessage(error as Error), command);
     throw error;
   }
+  let deadline: CommandDeadline | undefined;
+  let working: Promise<number> | undefined;
   try {
+    deadline = startDeadline(deadlineSeconds(input.string('timeout'), io.env));
     const run = await command.load();
-    return await run(input, io);
-  } catch (error) {
+    working = run(input, { ...io, signal: io.signal ? AbortSignal.any([io.signal, deadline.signal]) : deadline.signal });
+    // After the deadline the command's own ending (its calls aborted) is no longer news.
+    working.catch(() => undefined);
+    return await Promise.race([working, deadline.passed]);
+  } catch (thrown) {
+    // Whatever the aborted work threw on its way out, the command ended because its deadline passed.
+    const gaveUp = deadline?.signal.aborted === true;
+    const error: unknown = gaveUp ? deadline!.signal.reason : thrown;
     if (error instanceof UsageError || isParseArgsError(error)) return usageFailure(io, (error as Error).message, command);
     const exitCode = exitCodeOfError(error);
     const message = error instanceof Error ? error.message : String(error);
@@ -101,7 +111,10 @@ export async function runCli(argv: string[], given: CliIo): Promise<number> {
       const cause = error instanceof ConclaveError ? error.details.cause : undefined;
       io.out(`${JSON.stringify({ ok: false, error: { code, ...(cause ? { cause } : {}), message, exitCode } }, null, 2)}\n`);
     }
+    if (gaveUp) given.endProcess?.(exitCode, working ?? Promise.resolve());
     return exitCode;
+  } finally {
+    deadline?.clear();
   }
 }
 
@@ -145,6 +158,31 @@ function parseInput(command: CommandSpec, args: string[]): CommandInput {
   };
 }
 
+/**
+ * How a command that gave up at its deadline ends: once standard output and
+ * error are written out, with its exit code when its aborted work has settled.
+ * Work that ignores the abort is blocked inside native code (a token module
+ * waiting for a touch, a read of a pipe that never writes); Node's exit waits
+ * for such threads, so then the process stops itself with SIGKILL (status 137)
+ * rather than hang: a deadline that does not end the command is no deadline.
+ */
+export function endOnceWritten(code: number, settled: Promise<unknown>): void {
+  let workSettled = false;
+  settled.then(
+    () => (workSettled = true),
+    () => (workSettled = true),
+  );
+  const graceMs = 2_000;
+  const started = Date.now();
+  const end = () => {
+    if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0) return void setTimeout(end, 50);
+    if (workSettled) process.exit(code);
+    if (Date.now() - started >= graceMs) process.kill(process.pid, 'SIGKILL');
+    setTimeout(end, 50);
+  };
+  setTimeout(end, 0);
+}
+
 // Run when executed, not when imported by tests.
 if (process.argv[1] && /cli\.(js|ts)$/.test(process.argv[1])) {
   runCli(process.argv.slice(2), {
@@ -152,6 +190,7 @@ if (process.argv[1] && /cli\.(js|ts)$/.test(process.argv[1])) {
     err: (text) => process.stderr.write(text),
     env: process.env,
     interactive: Boolean(process.stdin.isTTY),
+    endProcess: endOnceWritten,
   }).then((code) => {
     process.exitCode = code;
   });

@@ -11,6 +11,14 @@ export interface CliIo {
    * control characters escaped.
    */
   status?: (text: string) => void;
+  /** Aborted when the command is to stop (its deadline, deadline.ts): registry, time-stamping and git calls listen to it. */
+  signal?: AbortSignal;
+  /**
+   * Ends the process once what was printed is written, when a command gave up
+   * at its deadline: `settled` is the aborted work, which may still hold the
+   * process open (a thread inside a token module waiting for a touch).
+   */
+  endProcess?: (code: number, settled: Promise<unknown>) => void;
 }
 
 /** A mistake on the command line: exit code 2 and the usage text. */

@@ -10,6 +10,7 @@ export function registryOptions(io: CliIo, insecure: readonly string[] | undefin
     ...(io.env.HOME ? { homeDir: io.env.HOME } : {}),
     ...(insecure && insecure.length > 0 ? { insecureRegistries: insecure } : {}),
     userAgent: `conclave/${conclaveVersion}`,
+    ...(io.signal ? { signal: io.signal } : {}),
   };
 }
 

@@ -183,6 +183,7 @@ export const ceremonyRunners = {
         ...(provenanceKeys.length > 0 ? { provenanceKeyPaths: provenanceKeys } : {}),
         openerKeyUri: keyUri,
         sha512: input.flag('sha512'),
+        ...(io.signal ? { signal: io.signal } : {}),
       });
       // The id first, always: scripts take the first line (or the only one, with --quiet).
       if (input.json) io.out(`${JSON.stringify(opened.view, null, 2)}\n`);
@@ -274,7 +275,7 @@ export async function withCeremonyService<T>(io: CliIo, options: { store?: strin
   let session: Promise<CommandTokens> | undefined = options.keyUri ? tokensFor(hostIo, options.keyUri) : undefined;
   session?.catch(() => undefined); // a failure is reported when the key is used, or not at all
   const tokensOf = async (keyUri: string) => (await (session ??= tokensFor(hostIo, keyUri))).tokens;
-  const service = localCeremonyService({ dataDir: appDataDir(io.env), storeDir: ceremonyStoreDir(io.env, options.store), signer: tokenSigner(io, options.pinEnv, tokensOf) });
+  const service = localCeremonyService({ dataDir: appDataDir(io.env), storeDir: ceremonyStoreDir(io.env, options.store), signer: tokenSigner(io, options.pinEnv, tokensOf), signal: io.signal });
   try {
     return await run(service);
   } finally {
