@@ -29,7 +29,8 @@ export const CeremonySummarySchema = z.object({
   tally: z.string(),
   /** The threshold meter: approvals that count, out of the threshold. */
   counted: z.number().int(),
-  artifacts: z.array(z.object({ name: z.string(), sha256: Sha256 })),
+  /** `reference`: the pinned image reference (registry/repository@sha256:…), for a container image (issue 6). */
+  artifacts: z.array(z.object({ name: z.string(), sha256: Sha256, reference: z.string().optional() })),
   /** True when a key on a token attached here belongs to an approver who has not decided yet. */
   waitingOnMe: z.boolean(),
   problemCount: z.number().int(),

@@ -231,7 +231,19 @@ export const calls = {
   /** An approver takes back their approval, with a reason, until the ceremony is published. */
   'ceremonies.withdraw': { input: z.object({ id: CeremonyIdText, keyUri: Pkcs11UriText, pin: Pin.nullable(), reason: Reason, statementDigest: StatementDigest }).strict(), output: CeremonyDetailSchema },
   'ceremonies.cancel': { input: z.object({ id: CeremonyIdText, reason: Reason.optional(), keyUri: Pkcs11UriText, pin: Pin.nullable() }).strict(), output: CeremonyDetailSchema },
-  'ceremonies.publish': { input: z.object({ id: CeremonyIdText, outDir: AbsolutePath.optional(), keyUri: Pkcs11UriText, pin: Pin.nullable() }).strict(), output: PublishResultSchema },
+  'ceremonies.publish': {
+    input: z
+      .object({
+        id: CeremonyIdText,
+        /** Chosen by the window, so its Cancel (operations.cancel) reaches the registry pushes of a publication. */
+        operationId: OperationId.optional(),
+        outDir: AbsolutePath.optional(),
+        keyUri: Pkcs11UriText,
+        pin: Pin.nullable(),
+      })
+      .strict(),
+    output: PublishResultSchema,
+  },
   'ceremonies.verify': { input: z.object({ id: CeremonyIdText }).strict(), output: VerificationSchema },
   /**
    * Air-gapped signing (issue 5): writes the whole ceremony to a new bundle

@@ -2,7 +2,10 @@
  * The window's Cancel reaches a registry that stalls (issue 12, point 4):
  * opening a ceremony for an image on a registry that accepts connections and
  * never answers is cancelled by the person, and the opening ends at once as
- * cancelled, with no ceremony written. Through the same dispatch as IPC.
+ * cancelled, with no ceremony written; and a registry that stops answering
+ * in the middle of a publication's pushes is cancelled the same way, leaving
+ * the ceremony approved so that publishing again completes it. Through the
+ * same dispatch as IPC.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +13,13 @@ import type { Core } from '../../electron/core';
 import { dispatchCall } from '../../electron/core/api/dispatch';
 import { createCore } from '../../electron/core/create-core';
 import type { CallName } from '../../shared/api/contract';
+import { OciClient } from '../../electron/core/oci';
+import { pushImage } from '../oci/fixtures';
+import { startCuttingProxy, type CuttingProxy } from '../oci-ceremony/support/cutting-proxy';
+import { writeImageProvenance } from '../oci-ceremony/support/ceremony';
+import { makeTestKey } from '../support/test-keys';
 import { makeDataDir, makeTokenFolder, softhsmModule, type TokenFolder } from '../support/softhsm';
+import { startRegistry, type TestRegistry } from '../support/registry';
 
 let folder: TokenFolder;
 let home: ReturnType<typeof makeDataDir>;
@@ -37,7 +46,12 @@ beforeAll(async () => {
   await call('demo.create', {});
 });
 
+let registry: TestRegistry | undefined;
+let proxy: CuttingProxy | undefined;
+
 afterAll(async () => {
+  await proxy?.close();
+  await registry?.stop();
   for (const socket of sockets) socket.destroy();
   await new Promise((resolve) => silent?.close(resolve));
   await core?.dispose();
@@ -75,4 +89,54 @@ describe('Cancel while an image is being resolved', () => {
     expect(result.ok ? undefined : result.error.code).toBe('cancelled');
     expect(await call<unknown[]>('ceremonies.list', {})).toEqual([]);
   }, 20_000);
+});
+
+describe('Cancel while a publication pushes to a registry that stopped answering', () => {
+  it('ends the publication as cancelled; the ceremony stays approved, and publishing again completes it', async () => {
+    registry = await startRegistry();
+    proxy = await startCuttingProxy(Number(registry.host.split(':')[1]));
+    const image = await pushImage(new OciClient({ homeDir: '/nonexistent-conclave-home', env: {} }), `${proxy.host}/acme/cancel`, '1.0.0', 'cancel me\n');
+    const [policy] = await call<{ path: string }[]>('policies.list', {});
+    const keys = await call<{ tokenLabel: string; keyUri: string }[]>('policies.signingKeys', { policyPath: policy!.path });
+    const keyOf = (label: string) => keys.find((key) => key.tokenLabel === label)!.keyUri;
+    const detail = await call<{ id: string; state: string }>('ceremonies.open', {
+      operationId: 'open-to-cancel-publish',
+      policyPath: policy!.path,
+      release: { name: 'cancel', version: '1.0.0' },
+      artifactPaths: [],
+      images: [image.reference],
+      provenancePaths: [writeImageProvenance(home.dir, makeTestKey('ecdsa-p256'), [{ name: `${proxy.host}/acme/cancel`, digest: image.digest }]).path],
+      keyUri: keyOf('carol'),
+      pin: '123456',
+    });
+    expect(detail.state).toBe('frozen');
+    for (const who of ['alice', 'bob']) {
+      const { statement } = await call<{ statement: { digest: string } }>('ceremonies.get', { id: detail.id });
+      await call('ceremonies.approve', { id: detail.id, keyUri: keyOf(who), pin: '123456', statementDigest: statement.digest });
+    }
+    expect((await call<{ state: string }>('ceremonies.get', { id: detail.id })).state).toBe('approved');
+
+    // From now on the registry takes every request and answers none of the pushes.
+    proxy.setStall((method) => method !== 'GET' && method !== 'HEAD');
+    const publishing = dispatchCall(core.handlers, 'ceremonies.publish', { id: detail.id, operationId: 'publish-stalled-01', keyUri: keyOf('carol'), pin: '123456' });
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (proxy!.stalled.length > 0) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 50);
+    });
+    expect(await call('operations.cancel', { operationId: 'publish-stalled-01' })).toEqual({ cancelled: true });
+    const result = await publishing;
+    expect(result.ok).toBe(false);
+    expect(result.ok ? '' : result.error.message).toMatch(/[Cc]ancelled/);
+    expect((await call<{ state: string }>('ceremonies.get', { id: detail.id })).state).toBe('approved');
+
+    // The registry answers again: the same publication completes.
+    proxy.setStall(undefined);
+    const again = await call<{ registry?: { image: string }[] }>('ceremonies.publish', { id: detail.id, keyUri: keyOf('carol'), pin: '123456' });
+    expect(again.registry?.map((entry) => entry.image)).toEqual([image.pinned]);
+    expect((await call<{ state: string }>('ceremonies.get', { id: detail.id })).state).toBe('published');
+  }, 60_000);
 });

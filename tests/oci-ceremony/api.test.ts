@@ -68,7 +68,7 @@ describe("images through the window's API", () => {
       pin: '123456',
     });
     expect(detail.state).toBe('frozen');
-    expect(detail.artifacts).toEqual([{ name: `${registry.host}/acme/app`, sha256: image.digest.slice('sha256:'.length) }]);
+    expect(detail.artifacts).toEqual([{ name: `${registry.host}/acme/app`, sha256: image.digest.slice('sha256:'.length), reference: image.pinned }]);
     expect(detail.findings.some((finding) => finding.status === 'pass' && finding.message.includes(`${image.reference} resolved to ${image.digest}`))).toBe(true);
     await call('ceremonies.approve', { id: detail.id, keyUri: keyOf('alice'), pin: '123456', statementDigest: (await call<{ statement: { digest: string } }>('ceremonies.get', { id: detail.id })).statement.digest });
     await call('ceremonies.approve', { id: detail.id, keyUri: keyOf('bob'), pin: '123456', statementDigest: (await call<{ statement: { digest: string } }>('ceremonies.get', { id: detail.id })).statement.digest });

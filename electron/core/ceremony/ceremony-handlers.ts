@@ -23,7 +23,7 @@ import { CeremonyStateSchema } from '../../../shared/api/ceremony-schemas';
 import { ArtifactLocations, publishedVerifyCommand } from './artifact-locations';
 import { importBundleFile, reportForWindow, writeBundleToFolder } from './bundle-files';
 import { CeremonyIndex } from './ceremony-index';
-import { openerMakesImpossible, type CeremonySigner, type LoadedCeremony } from './ceremony-service';
+import { openerMakesImpossible, type CeremonySigner, type LoadedCeremony, type PublishResult } from './ceremony-service';
 import { detailOf, type StoredSummary, type SummaryRecord } from './ceremony-views';
 import { checkPublishedEnvelope } from '../audit/published-envelope';
 import { CeremonyStore } from './event-store';
@@ -279,11 +279,20 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
     'ceremonies.withdraw': async ({ id, keyUri, pin, reason, statementDigest }) => changed(await serviceWith(pin).withdraw(id, keyUri, reason, { statementDigest })),
     'ceremonies.cancel': async ({ id, reason, keyUri, pin }) => changed(await serviceWith(pin).cancel(id, { keyUri, ...(reason ? { reason } : {}) })),
 
-    'ceremonies.publish': async ({ id, outDir, keyUri, pin }) => {
+    'ceremonies.publish': async ({ id, operationId, outDir, keyUri, pin }) => {
+      if (operationId && operations.has(operationId)) throw new ConclaveError('invalid-input', 'That operation is already running.');
       const loaded = await reader.load(id);
       const directory = outDir ?? join(publishDir, `${loaded.view.release.name}-${loaded.view.release.version}`.replace(/[^A-Za-z0-9._@+-]+/g, '_'));
       const hasImages = loaded.view.artifacts.some((artifact) => artifact.reference !== undefined);
-      const result = await serviceWith(pin).publish(id, directory, keyUri, hasImages ? { registry: await registryOptions() } : {});
+      // The window's Cancel reaches every registry request of the publication (issue 12); the files already written stay.
+      const controller = new AbortController();
+      if (operationId) operations.set(operationId, controller);
+      let result: PublishResult;
+      try {
+        result = await serviceWith(pin).publish(id, directory, keyUri, hasImages ? { registry: { ...(await registryOptions()), signal: controller.signal } } : {});
+      } finally {
+        if (operationId) operations.delete(operationId);
+      }
       await changed(await reader.load(id));
       // Files are checked against the envelope file; images (issue 6) against what is attached to them in their registry.
       // Every path absolute, so the command runs as copied from any folder (issue 11); a file opened elsewhere, or moved

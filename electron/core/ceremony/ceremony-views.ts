@@ -52,7 +52,7 @@ export function summarize(loaded: LoadedCeremony): SummaryRecord {
       rejectedBy: [...new Set(view.rejections.map((rejection) => approverOf(loaded, rejection.keyId) ?? rejection.keyId.slice(0, 12)))],
       tally: view.state === 'open' ? 'Not frozen yet: no signatures are collected before the statement is frozen.' : (view.tally ?? ''),
       counted: evaluation.counted.length,
-      artifacts: view.artifacts.map((artifact) => ({ name: artifact.name, sha256: artifact.digest.sha256 })),
+      artifacts: view.artifacts.map((artifact) => ({ name: artifact.name, sha256: artifact.digest.sha256, ...(artifact.reference !== undefined ? { reference: artifact.reference } : {}) })),
       problemCount: view.problems.length,
       actions: view.actions,
       policyTrusted: view.policyTrusted !== false,

@@ -36,10 +36,15 @@ export function idleDeadline(idleMs: number, outer?: AbortSignal): IdleDeadline 
     }, idleMs);
     timer.unref?.();
   };
-  const clear = () => clearTimeout(timer);
+  const stopClock = () => clearTimeout(timer);
   const onOuterAbort = () => {
-    clear();
+    stopClock();
     controller.abort(outer?.reason);
+  };
+  // Once the exchange is over, the caller's signal (shared by every request of a command) no longer holds on to it.
+  const clear = () => {
+    stopClock();
+    outer?.removeEventListener('abort', onOuterAbort);
   };
   if (outer?.aborted) controller.abort(outer.reason);
   else outer?.addEventListener('abort', onOuterAbort, { once: true });
@@ -49,10 +54,7 @@ export function idleDeadline(idleMs: number, outer?: AbortSignal): IdleDeadline 
     get timedOut() {
       return timedOut;
     },
-    clear() {
-      clear();
-      outer?.removeEventListener('abort', onOuterAbort);
-    },
+    clear,
     watch(response) {
       arm();
       if (!response.body) {

@@ -14,18 +14,29 @@ export interface CuttingProxy {
   cut: string[];
   /** Which requests to cut from now on; undefined passes everything. */
   setCut(predicate: ((method: string, path: string) => boolean) | undefined): void;
+  /** Requests held without an answer so far, as "METHOD path". */
+  stalled: string[];
+  /** Which requests to hold for ever (a registry that stops answering in the middle of a push); undefined passes everything. */
+  setStall(predicate: ((method: string, path: string) => boolean) | undefined): void;
   close(): Promise<void>;
 }
 
 export async function startCuttingProxy(targetPort: number, listenHost = '127.0.0.1'): Promise<CuttingProxy> {
   let predicate: ((method: string, path: string) => boolean) | undefined;
+  let stallPredicate: ((method: string, path: string) => boolean) | undefined;
   const cut: string[] = [];
+  const stalled: string[] = [];
   const server = createServer((incoming: IncomingMessage, outgoing) => {
     const method = incoming.method ?? 'GET';
     const path = incoming.url ?? '/';
     if (predicate?.(method, path)) {
       cut.push(`${method} ${path}`);
       incoming.socket.destroy();
+      return;
+    }
+    if (stallPredicate?.(method, path)) {
+      stalled.push(`${method} ${path}`);
+      incoming.resume();
       return;
     }
     const upstream = request({ host: '127.0.0.1', port: targetPort, method, path, headers: incoming.headers }, (answer) => {
@@ -41,6 +52,8 @@ export async function startCuttingProxy(targetPort: number, listenHost = '127.0.
     host: `${listenHost}:${port}`,
     cut,
     setCut: (next) => (predicate = next),
+    stalled,
+    setStall: (next) => (stallPredicate = next),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -28,6 +28,7 @@ export function PublishPanel() {
   const setOutDir = useCeremony((s) => s.setOutDir);
   const browse = useCeremony((s) => s.browsePublishDir);
   const publish = useCeremony((s) => s.publish);
+  const cancelPublish = useCeremony((s) => s.cancelPublish);
   // Offered only when the core says publishing is what may happen next (the policy is met, and trusted here).
   const approved = detail !== undefined && offers(detail, 'publish');
 
@@ -52,6 +53,8 @@ export function PublishPanel() {
   }
 
   const key = chosenKey(publication);
+  // Only a publication that pushes to a registry has something to cancel: files are written in a moment.
+  const hasImages = detail.artifacts.some((artifact) => artifact.reference !== undefined);
   const unlocated = result ? unlocatedArtifactsText(result) : undefined;
 
   const submit = async (event: FormEvent) => {
@@ -120,11 +123,24 @@ export function PublishPanel() {
             pinRef={pinRef}
           />
           {publication.error && <ErrorMessage id={errorId} error={publication.error} />}
-          <BusyStatus texts={publication.working ? [key ? `Signing the publication with ${key.tokenLabel}, then writing and verifying…` : 'Publishing and verifying…'] : []} />
+          <BusyStatus
+            texts={
+              publication.cancelRequested
+                ? ['Cancelling: nothing more is sent to the registry…']
+                : publication.working
+                  ? [key ? `Signing the publication with ${key.tokenLabel}, then writing and verifying…` : 'Publishing and verifying…']
+                  : []
+            }
+          />
           <div className="actions">
             <button type="submit" className="button-primary" aria-disabled={publication.working ? true : undefined}>
               Publish
             </button>
+            {publication.working && hasImages && (
+              <button type="button" onClick={() => void cancelPublish()} aria-disabled={publication.cancelRequested ? true : undefined}>
+                Cancel
+              </button>
+            )}
           </div>
         </form>
       )}

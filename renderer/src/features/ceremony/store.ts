@@ -84,6 +84,9 @@ export interface CeremonyData {
 export interface PublicationState extends KeyPick {
   outDir: string;
   working: boolean;
+  /** While publishing: the operation the Cancel button stops (its registry pushes), and whether Cancel was pressed. */
+  operationId: string | undefined;
+  cancelRequested: boolean;
   result: PublishResult | undefined;
   error: ErrorData | undefined;
   browsing: boolean;
@@ -121,6 +124,8 @@ export interface CeremonyActions {
   selectPublishKey(keyUri: string): void;
   /** Publishes, signed with the chosen key; the PIN (null for PIN pads) goes straight to the API. Resolves true when published. */
   publish(pin: string | null): Promise<boolean>;
+  /** Stops a publication's registry pushes; the files already written stay, and publishing again completes it. */
+  cancelPublish(): Promise<void>;
   /** Opens the cancel dialog and looks for the keys that may sign the cancellation. */
   openCancel(): Promise<void>;
   reloadCancelKeys(): Promise<void>;
@@ -152,7 +157,7 @@ export function initialCeremonyData(): CeremonyData {
     signNote: undefined,
     withdrawKeys: undefined,
     verify: { working: false, result: undefined, error: undefined },
-    publication: { outDir: '', working: false, result: undefined, error: undefined, browsing: false, ...emptyKeyPick() },
+    publication: { outDir: '', working: false, operationId: undefined, cancelRequested: false, result: undefined, error: undefined, browsing: false, ...emptyKeyPick() },
     cancellation: emptyCancellation(),
     bundleExport: { dir: '', working: false, result: undefined, error: undefined, browsing: false },
   };
@@ -468,16 +473,24 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
           setPublish({ error: signer.error });
           return false;
         }
-        setPublish({ working: true, error: undefined });
-        const result = await callApi('ceremonies.publish', { id, keyUri: signer.keyUri, pin: signer.pin, ...(outDir ? { outDir } : {}) });
+        const operationId = crypto.randomUUID();
+        setPublish({ working: true, operationId, cancelRequested: false, error: undefined });
+        const result = await callApi('ceremonies.publish', { id, operationId, keyUri: signer.keyUri, pin: signer.pin, ...(outDir ? { outDir } : {}) });
         if (get().id !== id) return false;
         if (!result.ok) {
-          setPublish({ working: false, error: result.error });
+          setPublish({ working: false, operationId: undefined, cancelRequested: false, error: result.error });
           return false;
         }
-        setPublish({ working: false, result: result.value });
+        setPublish({ working: false, operationId: undefined, cancelRequested: false, result: result.value });
         void get().load();
         return true;
+      },
+
+      async cancelPublish() {
+        const { operationId, working, cancelRequested } = get().publication;
+        if (!working || !operationId || cancelRequested) return;
+        setPublish({ cancelRequested: true });
+        await callApi('operations.cancel', { operationId });
       },
 
       async openCancel() {
