@@ -17,7 +17,9 @@
  *   its policy must be one of them; two such openings contest the ceremony;
  * - the frozen statement is the one the opening determines, byte for byte
  *   (release-statement.ts), with overrides only where the policy allows them
- *   and by whoever froze; the earliest such freeze counts;
+ *   and by whoever froze; of two such freezes, the one whose statement the
+ *   most approvers signed counts, the earliest on a tie (see 'which freeze
+ *   counts' below);
  * - a decision counts when it is over that statement, verifies with its
  *   signer's key, and came before expiry, cancellation and publication; one
  *   key, one standing decision; a withdrawal takes an approval back;
@@ -134,8 +136,10 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
 /**
  * `tooLate`: withdrawals that came too late to stop a publication that names
  * the approvals they withdraw (found by a first pass, see 'published' below).
+ * `chosenFreeze`: the file of the one valid freeze that may count (see 'which
+ * freeze counts' below); absent, it is chosen here.
  */
-async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, tooLate: ReadonlySet<string>): Promise<JudgedCeremony> {
+async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, tooLate: ReadonlySet<string>, chosenFreeze?: string): Promise<JudgedCeremony> {
   const problems: CeremonyProblem[] = [];
   const verdicts = new Map<string, EventVerdict>();
   const refuse = (source: string | undefined, code: CeremonyProblemCode, message: string) => {
@@ -282,6 +286,30 @@ async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, too
     if (problem) refuse(file.source, problem.code, `${file.source}: ${problem.message} It does not count.`);
     else freezes.push({ file, statement: fromBase64(file.event.statement) });
   }
+
+  // ---- which freeze counts -----------------------------------------------------
+  // Of two valid freezes (two machines froze at once, or one was written by hand), the one that counts is the one the
+  // most approvers stand behind, whenever it arrives: each statement is judged on its own, as if its freeze were the
+  // only one, and the one with the most approvals the policy counts wins; on a tie, the one with the most by people
+  // other than whoever froze it; then the earliest instant (Date.parse, not the text); then the file name. A key that
+  // freezes a statement of its own (backdated, say) adds at most its own approval to it, which breaks no tie, so it never
+  // wins over a statement approved by someone who did not freeze that one; with no approvals, the earliest freeze counts.
+  // Approvals of the other statements stay in the store and are reported as over another statement.
+  if (chosenFreeze === undefined && freezes.length > 1) {
+    let best: { judged: JudgedCeremony; rank: number } | undefined;
+    // `freezes` is in the order (earliest first), so on an equal rank the earlier one stays.
+    for (const freeze of freezes) {
+      const judged = await judgeOnce(input, dependencies, tooLate, freeze.file.source);
+      const frozenBy = actorIdOf(freeze.file.event.actorKeyId);
+      const approvers = judged.evaluation.counted;
+      // Most approvals first, then most by others: twice the others plus the freezer's own orders both ways at once. A freeze
+      // that does not count even alone (dated after a cancellation, in a contested ceremony) ranks below all.
+      const rank = judged.frozenSource !== freeze.file.source ? -1 : 2 * approvers.filter((id) => id !== frozenBy).length + (approvers.some((id) => id === frozenBy) ? 1 : 0);
+      if (!best || rank > best.rank) best = { judged, rank };
+    }
+    return best!.judged;
+  }
+  const chosen = chosenFreeze === undefined ? freezes[0] : freezes.find((freeze) => freeze.file.source === chosenFreeze);
 
   // ---- decisions, in one order -------------------------------------------------
   const view: CeremonyView = {
@@ -431,8 +459,13 @@ async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, too
       case 'frozen': {
         const freeze = freezes.find((candidate) => candidate.file === file);
         if (!freeze) break;
-        if (counted) {
-          refuse(source, 'freeze-second', `${source} freezes the ceremony a second time (by ${actorIdOf(event.actorKeyId) ?? 'someone'}); the first frozen statement (${short(counted.file.event.type === 'frozen' ? counted.file.event.statementDigest : '')}) counts.`);
+        if (freeze !== chosen) {
+          const digest = chosen?.file.event.type === 'frozen' ? chosen.file.event.statementDigest : '';
+          refuse(
+            source,
+            'freeze-second',
+            `${source} freezes the ceremony a second time (by ${actorIdOf(event.actorKeyId) ?? 'someone'}); the frozen statement that counts is ${short(digest)}, the one the most approvers signed (the earliest, on a tie).`,
+          );
           break;
         }
         counted = freeze;
@@ -502,7 +535,7 @@ async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, too
     }
   }
 
-  if (unmaking.size > 0) return judgeOnce(input, dependencies, unmaking);
+  if (unmaking.size > 0) return judgeOnce(input, dependencies, unmaking, chosenFreeze);
   for (const held of heldForFreeze) {
     refuse(held.source, 'decision-before-freeze', `${held.source}: ${a(ceremonyEventKinds[held.event.type].noun)} made when no statement had been frozen does not count.`);
   }

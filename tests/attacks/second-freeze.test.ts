@@ -3,9 +3,10 @@
  * second freeze of her own, the statement the opening determines but with
  * another frozenAt, dated later, or dated earlier under a file name that sorts
  * after the honest one. Exactly one freeze may count (the other is
- * `freeze-second`), and `ceremony show`, the statement approvers sign, the
- * audit, the published envelope and `conclave verify` must all use that same
- * one.
+ * `freeze-second`): the one whose statement the most approvers signed, the
+ * earliest in time on a tie (shared/ceremony/judge.ts, 'which freeze counts').
+ * `ceremony show`, the statement approvers sign, the audit, the published
+ * envelope and `conclave verify` must all use that same one.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -110,8 +111,8 @@ describe('the release manager adds a second valid freeze, dated earlier, under a
     await everyPathUses(id, counted!, other.name);
   }, slow);
 
-  // KNOWN WEAKNESS (see the report): compareEventFiles orders `at` as text (localeCompare), so "…:00Z" sorts after
-  // "…:00.123Z" although it is the earlier instant, and the judge counts the later freeze while documenting "the earliest".
+  // Neither has approvals yet, so the earliest counts: by the instant (Date.parse), not the text, where "…:00Z" sorts
+  // after "…:00.123Z" although it is the earlier instant.
   it('the freeze that counts is the earliest in time, as the judge documents', async () => {
     const view = await world.show(id);
     expect(view.frozen?.statementDigest).toBe(earlier.event.statementDigest);
@@ -161,12 +162,14 @@ describe('the release manager adds a valid freeze dated before the honest one af
     expect(codesFor(view, other)).toEqual(['freeze-second']);
   }, slow);
 
-  // KNOWN WEAKNESS (see the report): the earliest freeze counts whenever it arrives, so a valid freeze backdated after
-  // the approvals makes every honest approval "decision-other-statement": one key discards everyone else's approvals.
-  // Import refuses such a freeze (above), but a file that arrives by git sync, or is written to the store, is loaded.
-  it.fails('the honest approvals keep counting', async () => {
+  // Once fixed weakness: when the earliest freeze counted whenever it arrived, a valid freeze backdated after the
+  // approvals made every honest approval "decision-other-statement", so one key discarded everyone else's approvals.
+  // Import refuses such a freeze (above), but a file that arrives by git sync, or is written to the store, is loaded:
+  // the freeze that counts is the one the most approvers signed, so the backdated one, which nobody approved, is the second.
+  it('the honest approvals keep counting', async () => {
     const view = await world.show(id);
     expect(view.frozen?.statementDigest).toBe(honest.event.statementDigest);
+    expect(codesFor(view, backdated.name)).toEqual(['freeze-second']);
     expect(view.state).toBe('approved');
     expect(view.approvals.map((approval) => approval.keyId).sort()).toEqual([world.keyIds.alice, world.keyIds.bob].sort());
   }, slow);

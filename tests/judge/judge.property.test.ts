@@ -30,11 +30,12 @@ import { judgeCeremony, type JudgedCeremony, type JudgeInput } from '../../share
 import { ceremonyProblemKinds } from '../../shared/ceremony/problems';
 import { statementFromOpening } from '../../shared/ceremony/release-statement';
 import type { CeremonyAction } from '../../shared/ceremony/view';
-import { buildStore, readFiles, scenarioArbitrary, type GeneratedStore, type Operation, type Scenario } from './support/operations';
+import { buildStore, competingScenarioArbitrary, readFiles, scenarioArbitrary, type GeneratedStore, type Operation, type Scenario } from './support/operations';
 import {
   checkCopies,
   checkCounting,
   checkEndings,
+  checkFreezes,
   checkOpenings,
   checkRefusals,
   checkSignatures,
@@ -107,6 +108,7 @@ function builderStatementIndex(store: GeneratedStore, statement: Uint8Array | un
 
 const states = new Set<string>();
 const codes = new Set<string>();
+const freezeChoices = new Set<string>();
 
 describe('the judge, on generated stores', () => {
   it('counts only what is signed by the key the policy names, once, in time, and shows only what the statement signs', async () => {
@@ -125,6 +127,7 @@ describe('the judge, on generated stores', () => {
           checkEndings(judged, files, openings);
           checkRefusals(judged, files, openings);
           checkSubjects(judged, () => statementFromOpening(judged.opened, judged.policy, [], judged.opened.at));
+          await checkFreezes(judged, files, (subset) => judge(store, subset));
         }),
       ),
       settings(60),
@@ -156,6 +159,32 @@ describe('the judge, on generated stores', () => {
         'opening-expiry-invalid',
       ]),
     );
+  });
+
+  it('of two valid freezes, counts the one whose statement the most approvers signed (the earliest on a tie), and nothing else changes', async () => {
+    await fc.assert(
+      fc.asyncProperty(competingScenarioArbitrary, (scenario) =>
+        withStore(scenario, async (store) => {
+          const files = readFiles(store.files);
+          const judged = await judge(store, files);
+          checkVerdicts(judged, files);
+          const openings = checkOpenings(judged, files);
+          checkSignatures(judged, files);
+          checkCounting(judged, files, openings, store.now);
+          checkEndings(judged, files, openings);
+          await checkFreezes(judged, files, (subset) => judge(store, subset));
+          // Which one won, where two valid freezes competed.
+          const seconds = filesWithCode(judged, 'freeze-second');
+          if (judged.frozenSource !== undefined && seconds.length > 0) {
+            const at = (name: string) => Date.parse(files.find((file) => file.source === name)!.event.at);
+            freezeChoices.add(seconds.some((name) => at(name) < at(judged.frozenSource!)) ? 'a later freeze, by its approvals' : 'the earliest freeze');
+          }
+        }),
+      ),
+      settings(40),
+    );
+    // The generator reaches both outcomes: the earliest freeze counts, and a later one counts by its approvals.
+    expect([...freezeChoices].sort()).toEqual(['a later freeze, by its approvals', 'the earliest freeze']);
   });
 
   it('reaches the same verdict whatever order the files are given in', async () => {
@@ -386,7 +415,9 @@ describe('the judge, on generated stores', () => {
           expect(after.view.state).not.toBe('contested');
           expect(findingFiles(after), 'import wrote files the store calls false').toEqual([]);
           const openings = expectedOpenings(files, id);
-          if (openings?.counting.source === store.ceremony.openingFile.name && !openings.contested) expect(after.view.state).toBe(judged.view.state);
+          // (Where a generated freeze counts, by its approvals or its date, the store here keeps the honest one, and its state may differ.)
+          const sameFreeze = !scenario.keepFreeze || judged.frozenSource === store.ceremony.frozenFile.name;
+          if (openings?.counting.source === store.ceremony.openingFile.name && !openings.contested && sameFreeze) expect(after.view.state).toBe(judged.view.state);
         }),
       ),
       settings(30),

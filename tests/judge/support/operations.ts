@@ -126,6 +126,36 @@ export const scenarioArbitrary: fc.Arbitrary<Scenario> = fc.record({
   now: fc.constantFrom(hour, 20 * hour, lifetime + hour, 1000 * hour),
 });
 
+/**
+ * Stores where a valid freeze competes with the honest one: a freeze by someone the policy lists, during the
+ * ceremony, then decisions over either statement (0: the honest one's; 1: the competing one's), then the rest.
+ */
+export const competingScenarioArbitrary: fc.Arbitrary<Scenario> = fc
+  .record({
+    scenario: scenarioArbitrary,
+    freeze: fc.record({
+      op: fc.constant('freeze' as const),
+      who: fc.constantFrom<Holder>('rita', 'alice', 'bob', 'carol'),
+      at: fc.oneof(fc.constant<When>('next'), fc.integer({ min: 0, max: 20 * 60 }).map((minutes) => minutes * minute)),
+      variant: fc.constant('valid' as const),
+      forge: fc.constant<EnvelopeForgery>('none'),
+      salt,
+    }),
+    decisions: fc.array(
+      fc.record({
+        op: fc.constant('decide' as const),
+        type: fc.oneof({ weight: 6, arbitrary: fc.constant('approved' as const) }, { weight: 1, arbitrary: fc.constant('rejected' as const) }, { weight: 1, arbitrary: fc.constant('withdrawn' as const) }),
+        who: member,
+        at: timeArbitrary,
+        statement: fc.constantFrom(0, 1),
+        forge: fc.constant<DecisionForgery>('none'),
+        salt,
+      }),
+      { maxLength: 6 },
+    ),
+  })
+  .map(({ scenario, freeze, decisions }) => ({ ...scenario, keepFreeze: true, operations: [freeze, ...decisions, ...scenario.operations.slice(0, 6)] }));
+
 /** A generated store: its files (name and exact text, as on disk) in the order they were made, and when it is judged. */
 export interface GeneratedStore {
   ceremony: HonestCeremony;

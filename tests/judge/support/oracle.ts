@@ -6,8 +6,9 @@
  * digest is recomputed from the document (JCS), the order of events, which
  * opening counts (and whether two contest the ceremony), the policy count,
  * the state and the actions it allows are recomputed from the files and the
- * decisions that count. Each check throws (vitest's expect) with what was
- * wrong.
+ * decisions that count. Which of two valid freezes counts is recomputed from
+ * each one judged alone (checkFreezes). Each check throws (vitest's expect)
+ * with what was wrong.
  */
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { expect } from 'vitest';
@@ -461,6 +462,44 @@ export function checkSubjects(judged: JudgedCeremony, unfrozenStatement: () => U
     expect(parsed.predicate.policy.digest.sha256).toBe(view.policyDigest);
     expect(parsed.predicate.release.purl).toBe(view.release.purl);
   }
+}
+
+/** Why a freeze is not valid, whatever else is in the store: its statement or overrides, or its envelope. */
+const invalidFreezeCodes = new Set(['freeze-statement-invalid', 'freeze-override-invalid', 'freeze-blocked', 'event-unsigned', 'event-unknown-signer', 'event-signature-invalid', 'event-wrong-ceremony']);
+
+/**
+ * Which valid freeze counts (formats.md): each valid freeze's statement is judged as if its freeze were the only one
+ * (`judgeFiles` of the files without the other valid freezes and their copies), and the one that counts has the most
+ * approvers the policy counts; on a tie the most who are not whoever froze it; then the earliest instant; then the file
+ * name. A freeze that does not count even alone (after a cancellation, in a contested ceremony) never wins over one
+ * that does. With the winner chosen, everything but the other freezes is judged as with the winner alone, and each
+ * other valid freeze does not count. Whether a freeze's statement is the one its opening determines is the judge's
+ * check (freeze-statement-invalid and the like); its signer and its rank are recomputed here.
+ */
+export async function checkFreezes(judged: JudgedCeremony, files: readonly EventFile[], judgeFiles: (files: readonly EventFile[]) => Promise<JudgedCeremony>): Promise<void> {
+  const facts = policyFacts(judged.opened.policy);
+  const copies = originals(files, judged.view.id);
+  const valid = files.filter((file) => file.event.type === 'frozen' && copies.get(file) === file && !invalidFreezeCodes.has(codeOf(judged, file)) && envelopeSigner(file, facts) !== undefined).sort(inOrder);
+  if (valid.length < 2) return;
+  const ranked: { file: EventFile; counts: boolean; total: number; others: number; alone: JudgedCeremony; removed: Set<string> }[] = [];
+  for (const file of valid) {
+    const others = new Set(valid.filter((other) => other !== file));
+    const removed = new Set(files.filter((candidate) => others.has(copies.get(candidate)!)).map((candidate) => candidate.source));
+    const alone = await judgeFiles(files.filter((candidate) => !removed.has(candidate.source)));
+    const approvers = [...expectedCount(alone).counted];
+    const frozenBy = envelopeSigner(file, facts)!.id;
+    ranked.push({ file, counts: alone.frozenSource === file.source, total: approvers.length, others: approvers.filter((id) => id !== frozenBy).length, alone, removed });
+  }
+  ranked.sort((a, b) => Number(b.counts) - Number(a.counts) || b.total - a.total || b.others - a.others || Date.parse(a.file.event.at) - Date.parse(b.file.event.at) || (a.file.source < b.file.source ? -1 : 1));
+  const winner = ranked[0]!;
+  const ranks = ranked.map((entry) => `${entry.file.source}: ${entry.counts ? `${entry.total} approvals, ${entry.others} by others than its freezer` : 'does not count alone'}`).join('; ');
+  expect(judged.frozenSource, `the freeze that counts (${ranks})`).toBe(winner.counts ? winner.file.source : undefined);
+  for (const entry of ranked) if (entry !== winner || !entry.counts) expect(counts(judged, entry.file), `${describe(entry.file)} counts, though ${ranks}`).toBe(false);
+  // What counts is what counts with the winner alone: the other freezes change nothing but their own verdicts.
+  const kept = (problems: JudgedCeremony['view']['problems']) => problems.filter((problem) => problem.source === undefined || !winner.removed.has(problem.source));
+  expect({ ...judged.view, problems: kept(judged.view.problems) }, 'the view, against the winning freeze judged alone').toEqual({ ...winner.alone.view, problems: kept(winner.alone.view.problems) });
+  expect(judged.evaluation).toEqual(winner.alone.evaluation);
+  for (const file of files) if (!winner.removed.has(file.source)) expect(judged.verdicts.get(file.source), `${describe(file)}, against the winning freeze judged alone`).toEqual(winner.alone.verdicts.get(file.source));
 }
 
 /** The files that count, by name, sorted. */
