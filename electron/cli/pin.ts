@@ -2,10 +2,19 @@
  * Where the command line gets a PIN: the URI's pin-source, an environment
  * variable named with --pin-env, or a prompt that does not echo. Never from a
  * plain command-line value: it would sit in shell history and `ps` output.
+ *
+ * A PIN is held as bytes, in buffers of its own that the command overwrites
+ * when it is done with them (issue 12), never as a JavaScript string, which
+ * nothing can overwrite. What stays beyond the command's reach: a variable
+ * named with --pin-env is in the process's environment from its start (and
+ * in the shell that set it), and the terminal driver and libuv's read
+ * buffer see each typed key.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { ConclaveError } from '../../shared/errors';
+import { excludeMemoryFromCoreDumps } from '../core/core-dumps';
+import { pinBuffer, pinBytesOf } from '../core/pin-bytes';
 import type { Pkcs11Uri } from '../../shared/pkcs11/uri';
 
 export interface PinOptions {
@@ -14,29 +23,37 @@ export interface PinOptions {
   tokenLabel: string;
   env?: NodeJS.ProcessEnv;
   /** Asks the person at the terminal; undefined when there is no terminal. */
-  prompt?: ((question: string) => Promise<string>) | undefined;
+  prompt?: ((question: string) => Promise<Buffer>) | undefined;
 }
 
 const noPlainPin =
   'Conclave never takes a PIN as a plain value (it would stay in shell history and the process list). Use pin-source=file:/path in the URI, --pin-env VARIABLE, or type it at the prompt.';
 
-export async function pinFor(options: PinOptions): Promise<string> {
+/** The PIN's UTF-8 bytes, in a buffer of their own: the caller overwrites it (fill(0)) when the command no longer needs it. */
+export async function pinFor(options: PinOptions): Promise<Buffer> {
   if (options.uri.pinValue !== undefined) throw new ConclaveError('pin-invalid', `The URI carries pin-value. ${noPlainPin}`);
+  // From here on this process holds a PIN: no core dump of it holds its memory (see core-dumps.ts).
+  excludeMemoryFromCoreDumps();
   if (options.uri.pinSource !== undefined) {
     const source = options.uri.pinSource;
     const path = source.startsWith('file:') ? fileURLToPath(source.startsWith('file://') ? source : `file://${source.slice('file:'.length)}`) : source;
-    let text: string;
+    let read: Buffer;
     try {
-      text = await readFile(path, 'utf8');
+      read = await readFile(path);
     } catch {
       throw new ConclaveError('pin-required', `Conclave cannot read the PIN file named by pin-source (${path}). Check that it exists and that you may read it.`);
     }
-    return text.replace(/\r?\n$/, '');
+    // Without the line end an editor leaves, as a copy of its own; the buffer read is overwritten.
+    let length = read.length;
+    if (read[length - 1] === 0x0a) length -= read[length - 2] === 0x0d ? 2 : 1;
+    const pin = pinBytesOf(read.subarray(0, length));
+    read.fill(0);
+    return pin;
   }
   if (options.pinEnv !== undefined) {
     const value = (options.env ?? process.env)[options.pinEnv];
     if (value === undefined || value === '') throw new ConclaveError('pin-required', `--pin-env names ${options.pinEnv}, but that environment variable is not set.`);
-    return value;
+    return pinBytesOf(value);
   }
   if (options.prompt) return options.prompt(`PIN for token ${options.tokenLabel}: `);
   throw new ConclaveError('pin-required', `Token "${options.tokenLabel}" needs its PIN and there is no terminal to ask. ${noPlainPin}`);
@@ -53,28 +70,51 @@ export function withoutPinVariable<T extends { env: NodeJS.ProcessEnv }>(io: T, 
   return { ...io, env: rest };
 }
 
-/** Reads a line from the terminal without echoing it. */
-export function promptHidden(question: string, input: NodeJS.ReadStream = process.stdin, output: NodeJS.WriteStream = process.stderr): Promise<string> {
+/** The longest secret the prompt takes, in bytes (PKCS#11 tokens take far shorter PINs). */
+const maxPinBytes = 256;
+
+/**
+ * Reads a line from the terminal without echoing it, as bytes: each chunk
+ * read is overwritten once taken, and the answer is a buffer the caller
+ * overwrites. Backspace takes back a whole UTF-8 character.
+ */
+export function promptHidden(question: string, input: NodeJS.ReadStream = process.stdin, output: NodeJS.WriteStream = process.stderr): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     output.write(question);
     input.setRawMode?.(true);
     input.resume();
-    input.setEncoding('utf8');
-    let entered = '';
+    const entered = pinBuffer(maxPinBytes);
+    let length = 0;
     const finish = (error?: Error) => {
       input.setRawMode?.(false);
       input.pause();
       input.off('data', onData);
       output.write('\n');
+      const pin = pinBytesOf(entered.subarray(0, error ? 0 : length));
+      entered.fill(0);
       if (error) reject(error);
-      else resolve(entered);
+      else resolve(pin);
     };
-    const onData = (chunk: string) => {
-      for (const character of chunk) {
-        if (character === '\r' || character === '\n') return finish();
-        if (character === '\u0003') return finish(new ConclaveError('pin-required', 'Cancelled; nothing was changed.'));
-        if (character === '\u007f' || character === '\b') entered = entered.slice(0, -1);
-        else entered += character;
+    const onData = (chunk: Buffer | string) => {
+      // A stream someone set to text gives strings, which cannot be overwritten; a terminal gives bytes.
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      try {
+        for (const byte of bytes) {
+          if (byte === 0x0d || byte === 0x0a) return finish();
+          if (byte === 0x03) return finish(new ConclaveError('pin-required', 'Cancelled; nothing was changed.'));
+          if (byte === 0x7f || byte === 0x08) {
+            // Back over continuation bytes (10xxxxxx) to the character's first byte.
+            while (length > 0 && (entered[length - 1]! & 0xc0) === 0x80) length--;
+            if (length > 0) length--;
+            entered.fill(0, length);
+          } else if (length < maxPinBytes) {
+            entered[length++] = byte;
+          } else {
+            return finish(new ConclaveError('pin-invalid', `That is longer than any PIN (${maxPinBytes} bytes); nothing was changed.`));
+          }
+        }
+      } finally {
+        bytes.fill(0);
       }
     };
     input.on('data', onData);

@@ -3,11 +3,13 @@ import { ConclaveError } from '../../shared/errors';
 import type { ApiHandlers, EventSink } from './api/handlers';
 import { createCeremonyHandlers } from './ceremony/ceremony-handlers';
 import { ceremonyStoreDir } from './app-paths';
+import { excludeMemoryFromCoreDumps } from './core-dumps';
 import { createRepositoryHandlers } from './repository/repository-handlers';
 import type { Core, CoreOptions } from './index';
 import { SettingsFile } from './settings';
 import { forkHostLauncher } from './tokens/host-process';
-import { demoModuleSource, softhsmOf } from './tokens/machine-modules';
+import { demoModuleSource, machineModuleLookup, softhsmOf } from './tokens/machine-modules';
+import { ModuleDecisions } from './tokens/module-decisions';
 import { TokenService, discoverInstalledModules, type ModuleSource } from './tokens/token-service';
 import {
   demoKeyLabel,
@@ -23,7 +25,12 @@ import {
 export { modulesFromEnvironment } from './tokens/machine-modules';
 
 export function createCore(options: CoreOptions): Core {
-  const tokens = new TokenService(options.hostLauncher ?? forkHostLauncher, options.env ?? process.env);
+  // PINs the window sends pass through this process: no core dump of it holds its memory (see core-dumps.ts).
+  excludeMemoryFromCoreDumps();
+  // A key URI's module-path selects among this machine's modules; no other library is loaded for it (issue 12).
+  const lookup = machineModuleLookup({ dataDir: options.dataDir, env: options.env ?? process.env, ...(options.modules ? { modules: options.modules } : {}) });
+  const tokens = new TokenService(options.hostLauncher ?? forkHostLauncher, options.env ?? process.env, undefined, lookup);
+  const moduleDecisions = new ModuleDecisions(options.chooseModuleFile);
   const settings = new SettingsFile(options.dataDir);
   const sinks = new Set<EventSink>();
   let softhsmPath: string | undefined;
@@ -125,19 +132,16 @@ export function createCore(options: CoreOptions): Core {
       await ready;
       return snapshot();
     },
-    'modules.add': async ({ path }) => {
+    // The person decides (module-decisions.ts): a native dialog, or a confirmation of what the file is; never a path alone.
+    'modules.add': async ({ path: given }) => {
       await ready;
-      const entry = await tokens.addModule({ path, origin: 'added' });
-      if (entry.status === 'failed') {
-        await tokens.removeModule(entry.id);
-        throw new ConclaveError(entry.error?.code ?? 'module-load-failed', entry.error?.message ?? `Conclave could not load ${path}.`);
-      }
-      if (entry.source.origin === 'added') {
-        const current = await settings.read();
-        if (!current.modules.some((module) => module.path === path)) await settings.write({ ...current, modules: [...current.modules, { path }] });
-      }
-      publish();
-      return snapshot();
+      const decision = await moduleDecisions.decide(given);
+      if (decision.outcome !== 'chosen') return decision;
+      return { outcome: 'added' as const, tokens: await addChosenModule(decision.facts.path) };
+    },
+    'modules.confirmAdd': async ({ token }) => {
+      await ready;
+      return addChosenModule((await moduleDecisions.confirm(token)).path);
     },
     'modules.remove': async ({ moduleId }) => {
       await ready;
@@ -168,6 +172,21 @@ export function createCore(options: CoreOptions): Core {
       publish();
       return snapshot();
     },
+  };
+
+  /** Loads a module the person chose, and remembers it; one that fails to load is neither kept nor remembered. */
+  const addChosenModule = async (path: string): Promise<TokensSnapshot> => {
+    const entry = await tokens.addModule({ path, origin: 'added' });
+    if (entry.status === 'failed') {
+      await tokens.removeModule(entry.id);
+      throw new ConclaveError(entry.error?.code ?? 'module-load-failed', entry.error?.message ?? `Conclave could not load ${path}.`);
+    }
+    if (entry.source.origin === 'added') {
+      const current = await settings.read();
+      if (!current.modules.some((module) => module.path === path)) await settings.write({ ...current, modules: [...current.modules, { path }] });
+    }
+    publish();
+    return snapshot();
   };
 
   const createDemoTokens = async () => {

@@ -12,7 +12,7 @@ const io: CliIo = { out: () => undefined, err: () => undefined, env: { PATH: '/u
 
 describe('--pin-env', () => {
   it('the command reads the PIN; the environment token hosts get has no such variable, and the rest is kept', async () => {
-    await expect(pinFor({ uri: parsePkcs11Uri('pkcs11:token=alice'), pinEnv: 'RELEASE_PIN', tokenLabel: 'alice', env: io.env })).resolves.toBe('123456');
+    await expect(pinFor({ uri: parsePkcs11Uri('pkcs11:token=alice'), pinEnv: 'RELEASE_PIN', tokenLabel: 'alice', env: io.env })).resolves.toEqual(Buffer.from('123456'));
     const forHosts = withoutPinVariable(io, 'RELEASE_PIN');
     expect(forHosts.env).toEqual({ PATH: '/usr/bin', SOFTHSM2_CONF: '/x.conf' });
     expect(Object.values(forHosts.env)).not.toContain('123456');

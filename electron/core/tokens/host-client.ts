@@ -8,7 +8,7 @@
 import { ConclaveError, fromErrorData } from '../../../shared/errors';
 import type { ModuleKindName } from '../../../shared/api/contract';
 import type { HostLauncher, HostProcess } from './host-process';
-import type { FromHost, HostOp, HostRequest, HostResponses, LibraryInfo, SlotToken } from './host/protocol';
+import { pipedPin, type FromHost, type HostOp, type HostRequest, type HostResponses, type LibraryInfo, type SlotToken } from './host/protocol';
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -92,7 +92,14 @@ export class HostClient {
         child.kill();
       }, timeouts[request.op] ?? defaultTimeout);
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
-      child.postMessage({ kind: 'request', id, request });
+      // A PIN goes on the host's PIN pipe where it has one, else with the request (moved to a thread, copied to a process).
+      const pin = 'pin' in request ? request.pin : null;
+      if (pin instanceof Uint8Array && child.sendPin) {
+        child.sendPin(pin);
+        child.postMessage({ kind: 'request', id, request: { ...request, pin: pipedPin } });
+      } else {
+        child.postMessage({ kind: 'request', id, request }, movable(request));
+      }
     });
   }
 
@@ -134,6 +141,17 @@ export class HostClient {
     child.kill(true);
     await settlesWithin(this.ended, exitGrace);
   }
+}
+
+/**
+ * A PIN's buffer, moved to a host in a thread rather than copied (the
+ * sender's view is left empty): only a buffer that holds the PIN alone,
+ * never a slice of a shared pool.
+ */
+function movable(request: HostRequest): ArrayBuffer[] {
+  const pin = 'pin' in request ? request.pin : null;
+  if (!(pin instanceof Uint8Array) || !(pin.buffer instanceof ArrayBuffer) || pin.byteOffset !== 0 || pin.byteLength !== pin.buffer.byteLength) return [];
+  return [pin.buffer];
 }
 
 /** True when the promise settles within `ms`; the timer does not keep the process alive. */

@@ -8,10 +8,23 @@
  */
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { pinPipeFd, pinPipeVariable, writePin } from './host/pin-pipe';
 
 export interface HostProcess {
-  postMessage(message: unknown): void;
+  /**
+   * `transfer`: buffers (a PIN's) that a host in a thread receives moved
+   * rather than copied. A process gets a copy of them through its channel,
+   * in buffers of Node's or Electron's that nobody overwrites.
+   */
+  postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
+  /**
+   * Where the host has a pipe for PINs (host/pin-pipe.ts): writes the PIN
+   * there, straight from the caller's buffer (which must stay as it is until
+   * the host has answered); the request then says "piped".
+   */
+  sendPin?(pin: Uint8Array): void;
   onMessage(listener: (message: unknown) => void): void;
   /** Called once when the process ends, for whatever reason. */
   onExit(listener: (code: number | null, signal: string | null) => void): void;
@@ -44,15 +57,20 @@ export function tokenHostEntry(): { path: string; execArgv: string[] } {
 export const forkHostLauncher: HostLauncher = ({ env, serviceName }) => {
   const entry = tokenHostEntry();
   const child = fork(entry.path, [], {
-    env: { ...env, CONCLAVE_SERVICE_NAME: serviceName },
+    env: { ...env, CONCLAVE_SERVICE_NAME: serviceName, [pinPipeVariable]: String(pinPipeFd) },
     execArgv: entry.execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // fd 4: the PIN pipe.
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
     serialization: 'advanced',
   });
+  const pins = child.stdio[pinPipeFd] as Writable | null;
+  // A host that has ended closes its end: the requests in flight fail through onExit, not through this pipe.
+  pins?.on('error', () => undefined);
   return {
     postMessage: (message) => {
       if (child.connected) child.send(message as never);
     },
+    ...(pins ? { sendPin: (pin: Uint8Array) => writePin(pins, pin) } : {}),
     onMessage: (listener) => child.on('message', listener),
     onExit: (listener) => child.once('exit', listener),
     kill: (force) => {

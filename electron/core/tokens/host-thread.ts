@@ -21,7 +21,12 @@
  * - the module's environment must be the process's own: a library reads
  *   variables such as SOFTHSM2_CONF from the process's environment, which a
  *   thread cannot change for itself alone (the demo tokens, and callers that
- *   pass another environment, as tests do, get a process);
+ *   pass another environment, as tests do, get a process). Leaving a
+ *   variable out is not another environment: the --pin-env variable, which a
+ *   command keeps from its hosts, is not in the thread's process.env, and in
+ *   the process's own environment a library in this process could read it as
+ *   it can read the process's memory, where the PIN is anyway (a forked host
+ *   for it would cost the command a process start, issue 11);
  * - one thread per library: a library is loaded once per process, so two
  *   modules with the same library would share its state;
  * - the built host must exist (under Vitest, hosts run from source via tsx).
@@ -41,12 +46,13 @@ export function threadHostLauncherWith(entry: { path: string; execArgv: string[]
 }
 
 function launchInThread(entry: { path: string; execArgv: string[] }, options: HostLaunchOptions): HostProcess {
+  queueMicrotask(hostLaunched);
   const library = options.modulePath === undefined ? undefined : realPathOf(options.modulePath);
   if (entry.execArgv.length > 0 || library === undefined || librariesInThreads.has(library) || !sameEnvironment(options.env, process.env)) {
     return forkHostLauncher(options);
   }
   librariesInThreads.add(library);
-  const worker = new Worker(entry.path, { env: { ...definedOf(options.env), CONCLAVE_SERVICE_NAME: options.serviceName }, name: options.serviceName });
+  const worker = takeSpare(entry.path, options.env) ?? new Worker(entry.path, { env: { ...definedOf(options.env), CONCLAVE_SERVICE_NAME: options.serviceName }, name: options.serviceName });
   // The command's own work and the host client's deadlines keep the process alive; an idle host never does.
   worker.unref();
   let exited = false;
@@ -60,8 +66,8 @@ function launchInThread(entry: { path: string; execArgv: string[] }, options: Ho
   worker.on('error', () => undefined);
 
   const host: HostProcess = {
-    postMessage: (message) => {
-      if (!exited) worker.postMessage(message);
+    postMessage: (message, transfer) => {
+      if (!exited) worker.postMessage(message, transfer);
     },
     onMessage: (listener) => {
       worker.on('message', listener);
@@ -81,6 +87,64 @@ function launchInThread(entry: { path: string; execArgv: string[] }, options: Ho
     },
   };
   return host;
+}
+
+/** A host thread started before its module was known (prestartHostThread), until a launch takes it. */
+let spare: { worker: Worker; path: string; env: Record<string, string>; exited: boolean } | undefined;
+
+/**
+ * Starts a host thread now, before the token service knows which module it
+ * will load (issue 11): a CLI command that names a key starts one as soon as
+ * it has read its arguments, so that Node's start of the thread and the
+ * host's own loading overlap the loading of the command's code. The thread
+ * loads no PKCS#11 library until the token service, having admitted the
+ * module, sends it its first request, as with a thread started then; the
+ * first launch in a thread with the same host and environment takes it.
+ */
+export function prestartHostThread(env: Record<string, string | undefined>, entry: { path: string; execArgv: string[] } = tokenHostEntry()): void {
+  if (spare || entry.execArgv.length > 0 || !sameEnvironment(env, process.env)) return;
+  const started = { worker: new Worker(entry.path, { env: definedOf(env), name: 'Conclave token host' }), path: entry.path, env: definedOf(env), exited: false };
+  started.worker.unref();
+  started.worker.once('exit', () => {
+    started.exited = true;
+    if (spare === started) spare = undefined;
+  });
+  started.worker.on('error', () => undefined);
+  spare = started;
+}
+
+/** Who waits for the next launch of a host (nextHostLaunch). */
+const launchWaiters = new Set<() => void>();
+
+/** Settles when a host is next launched by this module's launchers, in a thread or in a process (its module is then starting). */
+export function nextHostLaunch(): Promise<void> {
+  return new Promise((resolve) => launchWaiters.add(resolve));
+}
+
+function hostLaunched(): void {
+  for (const resolve of launchWaiters) resolve();
+  launchWaiters.clear();
+}
+
+/** Whether a thread prestartHostThread started is still waiting for a launch to take it. */
+export function hasSpareHostThread(): boolean {
+  return spare !== undefined;
+}
+
+/** Ends a thread prestartHostThread started that no launch took. */
+export async function stopSpareHostThread(): Promise<void> {
+  const unused = spare;
+  spare = undefined;
+  await unused?.worker.terminate();
+}
+
+function takeSpare(path: string, env: Record<string, string | undefined>): Worker | undefined {
+  const wanted = definedOf(env);
+  const names = new Set([...Object.keys(wanted), ...Object.keys(spare?.env ?? {})]);
+  if (!spare || spare.exited || spare.path !== path || [...names].some((name) => wanted[name] !== spare!.env[name])) return undefined;
+  const { worker } = spare;
+  spare = undefined;
+  return worker;
 }
 
 /** Threads that did not end when stopped outright: each is inside a call into its module. */
@@ -127,11 +191,11 @@ function definedOf(env: Record<string, string | undefined>): Record<string, stri
   return defined;
 }
 
-/** Whether a library loaded in this process would see `env` (the environment the token service means for the host). */
+/**
+ * Whether a library loaded in this process would see `env` (the environment the token service means for the host):
+ * every variable of it, with its value. Variables `env` leaves out (a command's --pin-env PIN) may be in the process's.
+ */
 function sameEnvironment(env: Record<string, string | undefined>, own: NodeJS.ProcessEnv): boolean {
-  const wanted = definedOf(env);
   const actual = definedOf(own);
-  const names = new Set([...Object.keys(wanted), ...Object.keys(actual)]);
-  for (const name of names) if (wanted[name] !== actual[name]) return false;
-  return true;
+  return Object.entries(definedOf(env)).every(([name, value]) => actual[name] === value);
 }

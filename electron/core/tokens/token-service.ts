@@ -16,10 +16,12 @@ import { publicKeyInfoOfCertificate } from '../../../shared/keys/certificate';
 import { keyIdOf, keyTypeOfPublicKeyInfo, publicKeyInfoFromToken, publicKeyPem } from '../../../shared/keys/public-key-info';
 import { nodeDigester } from '../crypto/node-crypto';
 import { formatPkcs11Uri, parsePkcs11Uri, uriMatchesToken, type Pkcs11Uri } from '../../../shared/pkcs11/uri';
+import { quoteForShell } from '../../../shared/cli/shell-command';
 import { HostClient } from './host-client';
 import type { HostLauncher } from './host-process';
-import type { LibraryInfo, SignatureScheme, SlotToken, TokenObjectKey, TokenRef } from './host/protocol';
+import type { LibraryInfo, PinBytes, SignatureScheme, SlotToken, TokenObjectKey, TokenRef } from './host/protocol';
 import { discoverModules, kindOfModulePath, labelOfKind } from './module-catalog';
+import { pinBytesOf } from '../pin-bytes';
 import * as pkcs11Flags from './token-flags';
 
 export interface ModuleSource {
@@ -59,10 +61,36 @@ export type TokenServiceEvent =
  */
 export type ModuleSearch = (uri: Pkcs11Uri) => Promise<ModuleSource[][]>;
 
+/**
+ * The module this machine uses at a path, if it uses one there (issue 12):
+ * the modules configured here (CONCLAVE_PKCS11_MODULES, or added by the
+ * person) and the installed ones at known locations. A URI's module-path
+ * selects among them; no other library is ever loaded for a URI.
+ */
+export type ModuleLookup = (path: string) => Promise<ModuleSource | undefined>;
+
+/** Without a lookup of the machine's own: the installed modules at known locations (module-catalog.ts). */
+export const installedModuleLookup: ModuleLookup = async (path) => discoverInstalledModules().find((source) => samePath(source.path, path));
+
+/** A URI named a library nobody chose: refused before anything is loaded, with what to do. */
+export function moduleNotAllowed(path: string): ConclaveError {
+  return new ConclaveError(
+    'module-not-allowed',
+    `Module ${path} is not one this machine uses. Add it first: conclave modules add ${path.includes('\0') ? JSON.stringify(path) : quoteForShell(path)} (or in Settings → Modules). Conclave never loads a library because a key URI or a request names it.`,
+  );
+}
+
 export interface ResolvedToken {
   module: ModuleEntry;
   token: SlotToken;
 }
+
+/**
+ * A PIN as a caller has it: bytes (the CLI reads them so, and overwrites
+ * them when its command ends), a string (the window's API carries one), or
+ * null for a PIN pad. Nothing here keeps it beyond the one request.
+ */
+export type PinInput = Uint8Array | string | null;
 
 export interface SignResult {
   signature: Uint8Array;
@@ -87,11 +115,14 @@ export class TokenService {
    * own variables live there). Without `search`, a URI resolves among the
    * modules added (and the module its module-path names); with it, modules
    * are also started on demand, group by group, until one has the token.
+   * `lookup` says which modules a URI's module-path may name (the installed
+   * ones when not given); any other is refused before it is loaded.
    */
   constructor(
     private readonly launcher: HostLauncher,
     private readonly environment: NodeJS.ProcessEnv = process.env,
     private readonly search?: ModuleSearch,
+    private readonly lookup: ModuleLookup = installedModuleLookup,
   ) {}
 
   onEvent(listener: (event: TokenServiceEvent) => void): () => void {
@@ -245,14 +276,18 @@ export class TokenService {
 
   /**
    * Finds the one token a URI names; a module-path that Conclave has not
-   * loaded yet is loaded for the occasion, and so are the modules the search
-   * (if any) offers, nearest first, until one has the token.
+   * loaded yet is loaded for the occasion when it is one this machine uses
+   * (refused otherwise, issue 12), and so are the modules the search (if
+   * any) offers, nearest first, until one has the token.
    */
   async resolveToken(uriText: string): Promise<ResolvedToken> {
     this.assertOpen();
     const uri = parsePkcs11Uri(uriText);
     if (uri.modulePath && ![...this.modules.values()].some((entry) => samePath(entry.source.path, uri.modulePath!))) {
-      await this.addModule({ path: uri.modulePath, origin: 'discovered' });
+      const configured = await this.lookup(uri.modulePath);
+      if (!configured) throw moduleNotAllowed(uri.modulePath);
+      // The configured path is loaded, not the URI's: a link the URI names cannot lead elsewhere by the time the host starts.
+      await this.addModule({ path: configured.path, origin: configured.origin === 'added' ? 'added' : 'discovered' });
     }
     // A module that another call is still starting counts once it has started.
     await Promise.all(this.candidatesOf(uri).map((entry) => entry.started));
@@ -338,15 +373,15 @@ export class TokenService {
   }
 
   /** Checks the PIN and lists the keys as seen when logged in; the session is logged out and closed before this returns. */
-  async login(tokenUri: string, pin: string | null): Promise<TokenKey[]> {
+  async login(tokenUri: string, pin: PinInput): Promise<TokenKey[]> {
     const resolved = await this.resolveToken(tokenUri);
-    const keys = await resolved.module.client.request({ op: 'login', token: this.refOf(resolved), pin: this.pinFor(resolved, pin) });
+    const keys = await this.withPin(resolved, pin, (bytes) => resolved.module.client.request({ op: 'login', token: this.refOf(resolved), pin: bytes }));
     return this.describeKeys(resolved, keys);
   }
 
-  async generateKey(tokenUri: string, label: string, algorithm: KeyAlgorithm, pin: string | null): Promise<TokenKey> {
+  async generateKey(tokenUri: string, label: string, algorithm: KeyAlgorithm, pin: PinInput): Promise<TokenKey> {
     const resolved = await this.resolveToken(tokenUri);
-    const key = await resolved.module.client.request({ op: 'generateKey', token: this.refOf(resolved), pin: this.pinFor(resolved, pin), label, algorithm });
+    const key = await this.withPin(resolved, pin, (bytes) => resolved.module.client.request({ op: 'generateKey', token: this.refOf(resolved), pin: bytes, label, algorithm }));
     const described = await this.describeKey(resolved, key);
     if (!described) throw new ConclaveError('token-error', 'The token made the key but Conclave cannot read its public key.');
     return described;
@@ -369,30 +404,45 @@ export class TokenService {
     return { resolved, key: matches[0]! };
   }
 
-  async sign(keyUri: string, data: Uint8Array, pin: string | null, scheme?: SignatureScheme): Promise<SignResult> {
+  async sign(keyUri: string, data: Uint8Array, pin: PinInput, scheme?: SignatureScheme): Promise<SignResult> {
     const { signatures, ...rest } = await this.signMany(keyUri, [data], pin, scheme);
     return { ...rest, signature: signatures[0]! };
   }
 
   /** Several signatures with one login (one PIN prompt, one touch where the token allows it). */
-  async signMany(keyUri: string, messages: Uint8Array[], pin: string | null, scheme?: SignatureScheme): Promise<{ signatures: Uint8Array[]; scheme: SignatureScheme; key: TokenKey }> {
+  async signMany(keyUri: string, messages: Uint8Array[], pin: PinInput, scheme?: SignatureScheme): Promise<{ signatures: Uint8Array[]; scheme: SignatureScheme; key: TokenKey }> {
     const { resolved, key } = await this.resolveKey(keyUri);
-    const result = await resolved.module.client.request({
-      op: 'sign',
-      token: this.refOf(resolved),
-      pin: this.pinFor(resolved, pin),
-      keyId: Uint8Array.from(Buffer.from(key.id, 'hex')),
-      messages,
-      ...(scheme ? { scheme } : {}),
-    });
+    const result = await this.withPin(resolved, pin, (bytes) =>
+      resolved.module.client.request({
+        op: 'sign',
+        token: this.refOf(resolved),
+        pin: bytes,
+        keyId: Uint8Array.from(Buffer.from(key.id, 'hex')),
+        messages,
+        ...(scheme ? { scheme } : {}),
+      }),
+    );
     return { ...result, key };
   }
 
-  /** A token with a PIN pad logs in without a PIN (null); any other token needs one. */
-  private pinFor(resolved: ResolvedToken, pin: string | null): string | null {
-    if (pin !== null) return pin;
-    if ((resolved.token.flags & pkcs11Flags.protectedAuthenticationPath) !== 0) return null;
-    throw new ConclaveError('pin-required', `Token "${resolved.token.label}" needs its PIN.`);
+  /**
+   * Runs one request with the PIN as bytes in a buffer of its own (issue
+   * 12): moved to a host in a thread, copied through the channel to a host
+   * process, and overwritten here when the request is over, whatever came
+   * of it. The caller's own bytes or string are the caller's. A token with a
+   * PIN pad logs in without a PIN (null); any other token needs one.
+   */
+  private async withPin<T>(resolved: ResolvedToken, pin: PinInput, request: (bytes: PinBytes) => Promise<T>): Promise<T> {
+    if (pin === null && (resolved.token.flags & pkcs11Flags.protectedAuthenticationPath) === 0) {
+      throw new ConclaveError('pin-required', `Token "${resolved.token.label}" needs its PIN.`);
+    }
+    const bytes = pin === null ? null : pinBytesOf(pin);
+    try {
+      return await request(bytes);
+    } finally {
+      // Moved to a thread, the buffer has left this side (empty, detached): the host overwrote it.
+      if (bytes && bytes.byteLength > 0) bytes.fill(0);
+    }
   }
 
   async initToken(moduleId: string, label: string, soPin: string, userPin: string): Promise<void> {

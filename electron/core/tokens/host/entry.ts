@@ -6,14 +6,19 @@
  */
 import { isMainThread, parentPort } from 'node:worker_threads';
 import { ConclaveError, toErrorData } from '../../../../shared/errors';
+import { excludeMemoryFromCoreDumps } from '../../core-dumps';
 import { ModuleHost } from './module-host';
+import { PinPipe, pinPipeVariable } from './pin-pipe';
 import { asPkcs11Failure, explainPkcs11Failure } from './pkcs11-errors';
-import type { FromHost, HostRequest, SlotToken, ToHost } from './protocol';
+import { pipedPin, type FromHost, type HostRequest, type PinBytes, type SlotToken, type ToHost } from './protocol';
 
 interface ParentPort {
   on(event: 'message', listener: (message: { data: unknown }) => void): void;
   postMessage(message: unknown): void;
 }
+
+// A PIN passes through here on its way to C_Login: no core dump of this process holds its memory (see core-dumps.ts).
+excludeMemoryFromCoreDumps();
 
 const electronPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
 const threadPort = isMainThread ? null : parentPort;
@@ -30,11 +35,23 @@ function onMessage(listener: (message: unknown) => void): void {
   else process.on('message', listener);
 }
 
+// A process forked with a PIN pipe (pin-pipe.ts); a thread shares its process's descriptors and never reads one.
+const pinPipeFd = isMainThread ? Number(process.env[pinPipeVariable] ?? NaN) : NaN;
+const pinPipe = Number.isInteger(pinPipeFd) ? new PinPipe(pinPipeFd) : null;
+
 const host = new ModuleHost();
 let loaded = false;
 let lastTokens = '';
 
-async function handle(request: HostRequest): Promise<unknown> {
+/** The PIN a request carries, or the next one on the PIN pipe (claimed when the request arrives, so in the order written). */
+function pinOf(request: HostRequest): Promise<PinBytes> | undefined {
+  if (!('pin' in request)) return undefined;
+  if (request.pin !== pipedPin) return Promise.resolve(request.pin);
+  if (!pinPipe) return Promise.reject(new ConclaveError('internal', 'The token host was sent a PIN on a pipe it does not have.'));
+  return pinPipe.next();
+}
+
+async function handle(request: HostRequest, pin: Promise<PinBytes> | undefined): Promise<unknown> {
   if (request.op === 'init') {
     const info = host.init(request.modulePath, request.kind);
     loaded = true;
@@ -48,11 +65,11 @@ async function handle(request: HostRequest): Promise<unknown> {
     case 'listKeys':
       return host.listKeys(request.token);
     case 'login':
-      return host.login(request.token, request.pin);
+      return host.login(request.token, (await pin)!);
     case 'generateKey':
-      return host.generateKey(request.token, request.pin, request.label, request.algorithm);
+      return host.generateKey(request.token, (await pin)!, request.label, request.algorithm);
     case 'sign':
-      return host.signMany(request.token, request.pin, request.keyId, request.messages, request.scheme);
+      return host.signMany(request.token, (await pin)!, request.keyId, request.messages, request.scheme);
     case 'initToken': {
       const token = host.initToken(request.label, request.soPin, request.userPin);
       remember(host.listTokens());
@@ -95,8 +112,10 @@ function startWatching(): void {
 onMessage((message) => {
   const { id, request } = message as ToHost;
   if (typeof id !== 'number' || typeof request !== 'object' || request === null) return;
+  const pin = pinOf(request);
+  pin?.catch(() => undefined); // a request that fails before its PIN is used reports its own failure
   Promise.resolve()
-    .then(() => handle(request))
+    .then(() => handle(request, pin))
     .then(
       (value) => post({ kind: 'response', id, ok: true, value }),
       (error: unknown) => {

@@ -13,7 +13,7 @@ import { ecdsaSignatureDer, objectIdentifierDer } from './host-der';
 import type { ModuleKindName } from '../../../../shared/api/contract';
 import { asPkcs11Failure, ckr, explainPkcs11Failure } from './pkcs11-errors';
 import { SerialQueue } from './serial-queue';
-import type { LibraryInfo, SignatureScheme, SlotToken, TokenObjectKey, TokenRef } from './protocol';
+import type { LibraryInfo, PinBytes, SignatureScheme, SlotToken, TokenObjectKey, TokenRef } from './protocol';
 
 // Mechanisms and key types newer than pkcs11js's constant table (PKCS#11 v3.0 §6.3).
 const CKK_EC_EDWARDS = 0x40;
@@ -43,6 +43,11 @@ export function profileOf(kind: ModuleKindName): ModuleProfile {
 }
 
 const trimmed = (text: string) => text.replace(/\0/g, '').trim();
+
+/** Overwrites a PIN's bytes (issue 12): once C_Login no longer needs them, nothing in this process holds the PIN. */
+const wipe = (pin: PinBytes | undefined): void => {
+  if (pin && pin.byteLength > 0) pin.fill(0);
+};
 
 /** CK_SLOT_ID is a CK_ULONG: 8 bytes on most platforms, 4 on Windows. */
 const slotIdOf = (handle: Buffer): number => (handle.length >= 8 ? Number(handle.readBigUInt64LE(0)) : handle.readUInt32LE(0));
@@ -166,7 +171,7 @@ export class ModuleHost {
    */
   private async withSession<T>(
     ref: TokenRef,
-    options: { pin: string | null | undefined; write?: boolean; doing: string },
+    options: { pin: PinBytes | undefined; write?: boolean; doing: string; keepPin?: boolean },
     job: (session: Buffer, slot: Buffer) => Promise<T> | T,
   ): Promise<T> {
     const queue = this.queues.get(ref.serial) ?? new SerialQueue();
@@ -182,13 +187,14 @@ export class ModuleHost {
         session = this.pkcs11.C_OpenSession(slot, flags);
         if (options.pin !== undefined) {
           try {
-            // A null PIN means the protected authentication path (PIN pad, touch).
-            if (options.pin === null) this.pkcs11.C_Login(session, pkcs11js.CKU_USER);
-            else this.pkcs11.C_Login(session, pkcs11js.CKU_USER, options.pin);
+            this.logIn(session, pkcs11js.CKU_USER, options.pin);
             loggedIn = true;
           } catch (error) {
             if (asPkcs11Failure(error)?.code !== ckr.USER_ALREADY_LOGGED_IN) throw error;
             loggedIn = true;
+          } finally {
+            // A job that may log in again (keepPin) wipes it itself as soon as it knows it will not.
+            if (!options.keepPin) wipe(options.pin);
           }
         }
         return await job(session, slot);
@@ -198,6 +204,7 @@ export class ModuleHost {
         const pinStatus = failure.code === ckr.PIN_INCORRECT && slot ? this.pinStatus(slot) : undefined;
         throw explainPkcs11Failure(failure, { token: this.labels.get(ref.serial), doing: options.doing, pinStatus });
       } finally {
+        wipe(options.pin);
         if (session) {
           if (loggedIn) this.quietly(() => this.pkcs11.C_Logout(session!));
           this.quietly(() => this.pkcs11.C_CloseSession(session!));
@@ -205,6 +212,25 @@ export class ModuleHost {
         this.jobsRunning--;
       }
     });
+  }
+
+  /**
+   * C_Login with the PIN's bytes. pkcs11js as Conclave builds it
+   * (patches/pkcs11js+2.1.7.patch) hands a Buffer to the module as it is, so
+   * the only copy is the caller's, which it overwrites; null passes no PIN
+   * (a PIN pad). Unpatched, pkcs11js takes strings only: the PIN is then
+   * decoded into a JavaScript string, which nothing can overwrite and which
+   * lingers until the garbage collector reuses its memory, and pkcs11js
+   * copies it once more (freed, not overwritten).
+   */
+  private logIn(session: Buffer, userType: number, pin: PinBytes): void {
+    const bytes = pin === null ? null : Buffer.from(pin.buffer, pin.byteOffset, pin.byteLength);
+    try {
+      this.pkcs11.C_Login(session, userType, bytes);
+    } catch (error) {
+      if (!(error instanceof TypeError) || bytes === null) throw error;
+      this.pkcs11.C_Login(session, userType, bytes.toString('utf8'));
+    }
   }
 
   private quietly(step: () => void): void {
@@ -301,11 +327,11 @@ export class ModuleHost {
     return this.withSession(ref, { pin: undefined, doing: 'listing keys' }, (session) => this.readKeys(session, false));
   }
 
-  login(ref: TokenRef, pin: string | null): Promise<TokenObjectKey[]> {
+  login(ref: TokenRef, pin: PinBytes): Promise<TokenObjectKey[]> {
     return this.withSession(ref, { pin, doing: 'logging in' }, (session) => this.readKeys(session, true));
   }
 
-  generateKey(ref: TokenRef, pin: string | null, label: string, algorithm: KeyAlgorithm): Promise<TokenObjectKey> {
+  generateKey(ref: TokenRef, pin: PinBytes, label: string, algorithm: KeyAlgorithm): Promise<TokenObjectKey> {
     const type = keyTypeOfAlgorithm(algorithm);
     const doing = `making ${type.kind === 'ecdsa' ? `an ECDSA ${type.curve}` : type.kind === 'rsa' ? `an RSA ${type.bits}` : 'an Ed25519'} key`;
     return this.withSession(ref, { pin, write: true, doing }, async (session, slot) => {
@@ -366,8 +392,8 @@ export class ModuleHost {
    * Signs each message in one session with one login: an approval signs the
    * statement and its own event, and a person should not be asked twice.
    */
-  signMany(ref: TokenRef, pin: string | null, keyId: Uint8Array, messages: Uint8Array[], scheme?: SignatureScheme): Promise<{ signatures: Uint8Array[]; scheme: SignatureScheme }> {
-    return this.withSession(ref, { pin, doing: 'signing' }, async (session) => {
+  signMany(ref: TokenRef, pin: PinBytes, keyId: Uint8Array, messages: Uint8Array[], scheme?: SignatureScheme): Promise<{ signatures: Uint8Array[]; scheme: SignatureScheme }> {
+    return this.withSession(ref, { pin, doing: 'signing', keepPin: true }, async (session) => {
       const [privateKey] = this.find(session, [
         { type: CKA_CLASS, value: CKO_PRIVATE_KEY },
         { type: CKA_ID, value: Buffer.from(keyId) },
@@ -379,15 +405,13 @@ export class ModuleHost {
       const keyType = attrs.get(CKA_KEY_TYPE)?.readUInt32LE(0);
       // PKCS#11 v2.40 §4.9: such a key (YubiKey PIV slot 9c) wants the PIN again for every signature.
       const alwaysAuthenticate = (attrs.get(CKA_ALWAYS_AUTHENTICATE)?.[0] ?? 0) !== 0;
+      if (!alwaysAuthenticate) wipe(pin);
       const plan = this.signingPlan(keyType, attrs.get(CKA_EC_PARAMS), scheme);
       const signatures: Uint8Array[] = [];
       for (const message of messages) {
         const input = plan.prepare(message);
         this.pkcs11.C_SignInit(session, plan.mechanism, privateKey);
-        if (alwaysAuthenticate) {
-          if (pin === null) this.pkcs11.C_Login(session, CKU_CONTEXT_SPECIFIC);
-          else this.pkcs11.C_Login(session, CKU_CONTEXT_SPECIFIC, pin);
-        }
+        if (alwaysAuthenticate) this.logIn(session, CKU_CONTEXT_SPECIFIC, pin);
         // Large enough for RSA 8192 and every ECDSA or EdDSA signature; runs on a libuv thread so this process keeps answering.
         const output = await this.pkcs11.C_SignAsync(session, input, Buffer.alloc(1024));
         signatures.push(plan.finish(new Uint8Array(output)));

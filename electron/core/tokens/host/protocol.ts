@@ -36,13 +36,24 @@ export interface TokenRef {
   serial: string;
 }
 
+/**
+ * A PIN as its UTF-8 bytes, in an ArrayBuffer of its own (issue 12): moved,
+ * not copied, to a host in a thread; the host overwrites it once C_Login no
+ * longer needs it, and the sender overwrites its own. Null: the token's
+ * protected authentication path (PIN pad, touch).
+ */
+export type PinBytes = Uint8Array | null;
+
+/** In a request to a host process with a PIN pipe (pin-pipe.ts): the PIN is the next one on that pipe. */
+export const pipedPin = 'piped';
+
 export type HostRequest =
   | { op: 'init'; modulePath: string; kind: ModuleKindName }
   | { op: 'listTokens' }
   | { op: 'listKeys'; token: TokenRef }
-  | { op: 'login'; token: TokenRef; pin: string | null }
-  | { op: 'generateKey'; token: TokenRef; pin: string | null; label: string; algorithm: KeyAlgorithm }
-  | { op: 'sign'; token: TokenRef; pin: string | null; keyId: Uint8Array; messages: Uint8Array[]; scheme?: SignatureScheme }
+  | { op: 'login'; token: TokenRef; pin: PinBytes | typeof pipedPin }
+  | { op: 'generateKey'; token: TokenRef; pin: PinBytes | typeof pipedPin; label: string; algorithm: KeyAlgorithm }
+  | { op: 'sign'; token: TokenRef; pin: PinBytes | typeof pipedPin; keyId: Uint8Array; messages: Uint8Array[]; scheme?: SignatureScheme }
   | { op: 'initToken'; label: string; soPin: string; userPin: string };
 
 export interface HostResponses {
