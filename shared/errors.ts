@@ -9,6 +9,8 @@ export const errorCodes = [
   'forbidden',
   'module-not-found',
   'module-load-failed',
+  /** A PKCS#11 module that is not one this machine uses (issue 12): nothing was loaded. A person adds modules; a URI or a call only selects among them. */
+  'module-not-allowed',
   'token-not-found',
   'token-removed',
   'key-not-found',

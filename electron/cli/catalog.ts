@@ -21,11 +21,15 @@ const aliceKey = "'pkcs11:token=alice;object=release-signing'";
 
 /** Loads a command module's runner by name, when the command runs. */
 const tokensCommand = (name: 'runTokens' | 'runKeys' | 'runKeygen' | 'runPubkey') => async () => (await import('./commands/tokens'))[name];
-const ceremonyCommand = (name: keyof typeof import('./commands/ceremony').ceremonyRunners) => async () => (await import('./commands/ceremony')).ceremonyRunners[name];
+/** A ceremony command's key starts its token (and an opening's artifacts are hashed) while the command's code loads (ahead.ts). */
+const ceremonyCommand = (name: keyof typeof import('./commands/ceremony').ceremonyRunners) => async () =>
+  (await import('./ahead')).startingAhead(async () => (await import('./commands/ceremony')).ceremonyRunners[name], { hashArtifacts: name === 'open' });
 const policyCommand = (name: keyof typeof import('./commands/policy').policyRunners) => async () => (await import('./commands/policy')).policyRunners[name];
 const remoteCommand = (name: keyof typeof import('./commands/remote').remoteRunners) => async () => (await import('./commands/remote')).remoteRunners[name];
+const modulesCommand = (name: keyof typeof import('./commands/modules').modulesRunners) => async () => (await import('./commands/modules')).modulesRunners[name];
 
 export const commandGroups: readonly CommandGroup[] = [
+  { word: 'modules', summary: 'the PKCS#11 modules this machine uses: list, add, remove' },
   { word: 'ceremony', summary: 'open, review, approve and publish signing ceremonies' },
   { word: 'policy', summary: 'trust a policy on this machine, and change it by a policy ceremony' },
   { word: 'remote', summary: 'share the ceremony store through a git remote' },
@@ -43,6 +47,38 @@ export const commands: readonly CommandSpec[] = [
     examples: ['conclave tokens', 'conclave tokens --module /usr/lib/softhsm/libsofthsm2.so --json'],
     exits: ['refused'],
     load: tokensCommand('runTokens'),
+  },
+  {
+    words: ['modules', 'list'],
+    summary: "the PKCS#11 modules this machine uses: the only ones a key URI's module-path may name",
+    synopsis: '',
+    positionals: none,
+    options: {},
+    details: 'Installed modules at their usual locations, the demo tokens\' SoftHSM2, the modules CONCLAVE_PKCS11_MODULES names and the ones you added. A key URI whose module-path names any other library is refused before anything is loaded.',
+    examples: ['conclave modules list', 'conclave modules list --json'],
+    exits: ['refused'],
+    load: modulesCommand('list'),
+  },
+  {
+    words: ['modules', 'add'],
+    summary: 'add a PKCS#11 module by its path, once its owner and permissions are safe',
+    synopsis: 'PATH',
+    positionals: { min: 1, max: 1, what: "one module's path" },
+    options: {},
+    details: 'Prints the path, owner and permissions, loads the module once (in a process of its own) to check it, and uses it from then on. A module is a program that runs as you: add only one your token\'s vendor installed. Refused, and not loaded, when the library (or its folder) is writable by its group or by others, or belongs to another user than you or root. The window adds modules the same way (Settings → Modules).',
+    examples: ['conclave modules add /usr/lib/x86_64-linux-gnu/libykcs11.so.2'],
+    exits: ['refused', 'token'],
+    load: modulesCommand('add'),
+  },
+  {
+    words: ['modules', 'remove'],
+    summary: 'stop using a module you added (installed ones stay)',
+    synopsis: 'PATH',
+    positionals: { min: 1, max: 1, what: "one module's path" },
+    options: {},
+    examples: ['conclave modules remove /opt/vendor/lib/libvendor-pkcs11.so'],
+    exits: ['refused'],
+    load: modulesCommand('remove'),
   },
   {
     words: ['keys'],

@@ -30,13 +30,15 @@ export interface MachineTokens extends CommandTokens {
  * this process where that is safe (host-thread.ts).
  */
 export async function tokensFor(io: CliIo, uri: string): Promise<CommandTokens> {
-  const [{ TokenService }, { machineModuleSearch }, { threadHostLauncher, releaseStuckHosts }, { appDataDir }] = await Promise.all([
+  const [{ TokenService }, { machineModuleSearch, machineModuleLookup }, { threadHostLauncher, releaseStuckHosts }, { appDataDir }] = await Promise.all([
     import('../core/tokens/token-service'),
     import('../core/tokens/machine-modules'),
     import('../core/tokens/host-thread'),
     import('../core/app-paths'),
   ]);
-  const tokens = new TokenService(threadHostLauncher, io.env, machineModuleSearch({ dataDir: appDataDir(io.env), env: io.env }));
+  const machine = { dataDir: appDataDir(io.env), env: io.env };
+  // A URI's module-path selects among this machine's modules; it loads no other library (issue 12).
+  const tokens = new TokenService(threadHostLauncher, io.env, machineModuleSearch(machine), machineModuleLookup(machine));
   // Errors are the command's to report, from its own calls (which find the module started, or failed, by then).
   tokens.resolveToken(uri).catch(() => undefined);
   return { tokens, dispose: () => tokens.dispose().then(() => void releaseStuckHosts()) };

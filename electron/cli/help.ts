@@ -89,6 +89,7 @@ export function overviewHelp(): string {
     '',
     'Keys and tokens are named by PKCS#11 URIs (RFC 7512), e.g.',
     "  'pkcs11:token=alice;object=release-signing?module-path=/usr/lib/softhsm/libsofthsm2.so'",
+    'A module-path names one of the modules this machine uses ("conclave modules list"); no other is loaded.',
     'A PIN comes from the URI\'s pin-source=file:/path, from --pin-env VARIABLE, or from a prompt;',
     'never from a plain command-line value.',
     '',

@@ -23,6 +23,12 @@ export interface CoreOptions {
   storeDir?: string;
   /** The environment token hosts inherit; the process's own unless a caller (the CLI in tests) gives another. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The shell's native file dialog for a PKCS#11 module (Electron): modules.add
+   * opens it and adds what the person picked. Without it (the browser shell),
+   * modules.add asks the person to confirm the path, owner and permissions first.
+   */
+  chooseModuleFile?: () => Promise<string | undefined>;
 }
 
 export interface Core {

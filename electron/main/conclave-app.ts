@@ -13,7 +13,7 @@ import { openApiDoor, relayEvents } from './ipc';
 import { applicationMenuTemplate } from './menu';
 import { hardenSession, hardenWebContents, windowContentSecurityPolicy } from './security';
 import { utilityHostLauncher } from './utility-host-launcher';
-import { nativeFilePicker, revealInFileManager } from './file-dialog';
+import { nativeFilePicker, nativeModulePicker, revealInFileManager } from './file-dialog';
 import { createAppWindow, loadAppPage } from './window';
 
 export interface AppFiles {
@@ -53,6 +53,8 @@ export async function runConclave(files: AppFiles): Promise<void> {
     Menu.buildFromTemplate(applicationMenuTemplate({ platform: process.platform, appName: app.getName(), developerTools })),
   );
 
+  // Set once the window exists: the module dialog (issue 12) opens over it.
+  const opened: { window?: BrowserWindow } = {};
   const core = await createCore({
     dataDir: appDataDir(),
     shell: 'electron',
@@ -60,10 +62,13 @@ export async function runConclave(files: AppFiles): Promise<void> {
     hostLauncher: utilityHostLauncher,
     // CONCLAVE_PKCS11_MODULES, as in the CLI and the browser shell: end-to-end tests point the app at their own SoftHSM2.
     modules: modulesFromEnvironment(),
+    // A PKCS#11 module is added only as the person picks it in the system's file dialog, never by a path from the page.
+    chooseModuleFile: nativeModulePicker(() => (opened.window && !opened.window.isDestroyed() ? opened.window : undefined)),
   });
   disposeBeforeQuit(core);
 
   const window = createAppWindow({ preloadPath: files.preloadPath, developerTools });
+  opened.window = window;
   app.on('second-instance', () => bringForward(window));
   const target = { window, isAppPage };
   // The one call the desktop answers differently: a native file dialog instead of the browser shell's folder listing.

@@ -25,6 +25,25 @@ export function nativeFilePicker(window: () => BrowserWindow | undefined): ApiHa
   };
 }
 
+/**
+ * The file dialog for adding a PKCS#11 module (issue 12): the core's
+ * modules.add opens it, in this process, and loads only what the person picked.
+ */
+export function nativeModulePicker(window: () => BrowserWindow | undefined): () => Promise<string | undefined> {
+  return async () => {
+    const extensions = process.platform === 'win32' ? ['dll'] : process.platform === 'darwin' ? ['dylib', 'so'] : ['so'];
+    const options: OpenDialogOptions = {
+      title: 'Add a PKCS#11 module',
+      buttonLabel: 'Add module',
+      properties: ['openFile'],
+      filters: [{ name: 'PKCS#11 module (library)', extensions }, { name: 'All files', extensions: ['*'] }],
+    };
+    const owner = window();
+    const result = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+    return result.canceled ? undefined : result.filePaths[0];
+  };
+}
+
 /** files.reveal: the published folder in the system's file manager. Only existing absolute paths; nothing is opened or run. */
 export const revealInFileManager: ApiHandlers['files.reveal'] = async ({ path }) => {
   if (!isAbsolute(path) || !existsSync(path)) return { shown: false };

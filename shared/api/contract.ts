@@ -127,6 +127,21 @@ export const TokensSnapshotSchema = z.object({
   demo: DemoStatus,
 });
 
+/**
+ * A module file the browser shell asks the person about before loading it
+ * (issue 12): what it is, and a one-time token that modules.confirmAdd takes.
+ */
+export const ModuleConfirmationSchema = z.object({
+  token: z.string(),
+  /** The path as given, made absolute. */
+  path: z.string(),
+  /** The file that would be loaded, once links are followed. */
+  realPath: z.string(),
+  owner: z.string(),
+  /** As ls shows them, with the octal: "-rwxr-xr-x (0755)". */
+  permissions: z.string(),
+});
+
 export const AppInfoSchema = z.object({
   version: z.string(),
   shell: z.enum(['electron', 'browser']),
@@ -160,7 +175,22 @@ const PolicyDigest = z.string().regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the poli
 export const calls = {
   'app.info': { input: Empty, output: AppInfoSchema },
   'tokens.list': { input: Empty, output: TokensSnapshotSchema },
-  'modules.add': { input: z.object({ path: z.string().min(1).max(4096) }).strict(), output: TokensSnapshotSchema },
+  /**
+   * Adding a module is the person's decision (issue 12). The desktop opens the system's file dialog and adds what the
+   * person picked ("cancelled" when they did not; a path sent here is not used). The browser shell answers "path-needed"
+   * without a path, and "confirm" with one: nothing is loaded until modules.confirmAdd with its token.
+   */
+  'modules.add': {
+    input: z.object({ path: FullPath.optional() }).strict(),
+    output: z.discriminatedUnion('outcome', [
+      z.object({ outcome: z.literal('added'), tokens: TokensSnapshotSchema }),
+      z.object({ outcome: z.literal('cancelled') }),
+      z.object({ outcome: z.literal('path-needed') }),
+      z.object({ outcome: z.literal('confirm'), confirmation: ModuleConfirmationSchema }),
+    ]),
+  },
+  /** The person confirmed the module a "confirm" answer showed: loaded once, if the file is still the one shown. */
+  'modules.confirmAdd': { input: z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{32}$/, 'not a confirmation') }).strict(), output: TokensSnapshotSchema },
   'modules.remove': { input: z.object({ moduleId: z.string().min(1).max(256) }).strict(), output: TokensSnapshotSchema },
   'keys.list': { input: z.object({ tokenUri: Pkcs11UriText }).strict(), output: z.array(TokenKeySchema) },
   'tokens.login': {
@@ -370,5 +400,6 @@ export type TokenKey = z.output<typeof TokenKeySchema>;
 export type TokensSnapshot = z.output<typeof TokensSnapshotSchema>;
 export type AppInfo = z.output<typeof AppInfoSchema>;
 export type ModuleKindName = z.output<typeof ModuleKind>;
+export type ModuleConfirmation = z.output<typeof ModuleConfirmationSchema>;
 
 export type { BundleExportResult, BundleImportReport, CeremonyDetail, CeremonySummary, OperationProgress, PolicyInspection, PolicySummary, PublishResult, ReleaseChanges, RepositoryStatus, SigningKey, SyncSummary } from './ceremony-schemas';

@@ -7,6 +7,7 @@ export const callNames = [
   'app.info',
   'tokens.list',
   'modules.add',
+  'modules.confirmAdd',
   'modules.remove',
   'keys.list',
   'tokens.login',

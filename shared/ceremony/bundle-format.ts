@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { CodedError } from '../errors';
-import { JsonError, parseJsonBytes, parseJsonText } from '../json/parse';
+import { JsonError, parseJsonBytes, parseJsonText, quotedMemberName } from '../json/parse';
 import { CeremonyId, ceremonyEventTypes, type CeremonyEvent } from './events';
 
 export const bundleMediaType = 'application/vnd.conclave.bundle+json';
@@ -111,43 +111,49 @@ export class BundleError extends CodedError<BundleErrorCode> {
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function fromJsonError(error: unknown): never {
+/** What the file's JSON problem is, in words that quote none of it (issue 12): the file may be a private one named by mistake. */
+function fromJsonError(error: unknown, subject: string): never {
   if (error instanceof JsonError) {
-    if (error.code === 'json-too-large') throw new BundleError('bundle-too-large', `This bundle is too large to be one of Conclave's: ${error.message}`);
-    throw new BundleError('bundle-not-json', `This file is not a complete ceremony bundle: it is not valid JSON (${error.message.replace(/\.$/, '')}). It may have been cut short while copying; export it again. Nothing was imported.`);
+    if (error.code === 'json-too-large') throw new BundleError('bundle-too-large', `${subject} is too large to be a Conclave ceremony bundle: it ${error.problem}.`);
+    throw new BundleError('bundle-not-json', `${subject} is not a complete ceremony bundle: it ${error.problem}. It may have been cut short while copying; export it again. Nothing was imported.`);
   }
   throw error;
 }
 
-/** Reads a bundle's bytes from outside (a USB stick, a download). Throws BundleError; checks shape, names and limits, not signatures. */
-export function parseBundleBytes(bytes: Uint8Array): CeremonyBundle {
+/**
+ * Reads a bundle's bytes from outside (a USB stick, a download). Throws BundleError; checks shape, names and limits, not signatures.
+ * `subject` names the file in messages ("This file" when not given).
+ */
+export function parseBundleBytes(bytes: Uint8Array, subject = 'This file'): CeremonyBundle {
   let value: unknown;
   try {
     value = parseJsonBytes(bytes, { maxBytes: bundleLimits.maxBytes, maxDepth: bundleLimits.maxDepth });
   } catch (error) {
-    fromJsonError(error);
+    fromJsonError(error, subject);
   }
-  return bundleFromJson(value);
+  return bundleFromJson(value, subject);
 }
 
-export function parseBundleText(text: string): CeremonyBundle {
+export function parseBundleText(text: string, subject = 'This file'): CeremonyBundle {
   let value: unknown;
   try {
     value = parseJsonText(text, { maxBytes: bundleLimits.maxBytes, maxDepth: bundleLimits.maxDepth });
   } catch (error) {
-    fromJsonError(error);
+    fromJsonError(error, subject);
   }
-  return bundleFromJson(value);
+  return bundleFromJson(value, subject);
 }
 
 /** Checks a parsed value is a bundle this Conclave reads. Throws BundleError. */
-export function bundleFromJson(value: unknown): CeremonyBundle {
+export function bundleFromJson(value: unknown, subject = 'This file'): CeremonyBundle {
   if (!isObject(value) || value.mediaType !== bundleMediaType) {
-    throw new BundleError('bundle-not-a-bundle', `This file is not a Conclave ceremony bundle (its mediaType is not "${bundleMediaType}"). "conclave ceremony export" makes them. Nothing was imported.`);
+    throw new BundleError('bundle-not-a-bundle', `${subject} is not a Conclave ceremony bundle (its mediaType is not "${bundleMediaType}"). "conclave ceremony export" makes them. Nothing was imported.`);
   }
   // The version first, so a newer format gets this message rather than a list of unknown fields.
   if (value.version !== bundleVersion) {
-    throw new BundleError('bundle-version-unsupported', `This bundle is version ${JSON.stringify(value.version)}; this Conclave reads version ${bundleVersion}. Import it with the Conclave that exported it, or a newer one. Nothing was imported.`);
+    // Only a number is quoted: anything else is the file's content, not a version.
+    const version = typeof value.version === 'number' ? `version ${value.version}` : 'of no version Conclave knows';
+    throw new BundleError('bundle-version-unsupported', `${subject} is a bundle ${version}; this Conclave reads version ${bundleVersion}. Import it with the Conclave that exported it, or a newer one. Nothing was imported.`);
   }
   const parsed = CeremonyBundle.safeParse(value);
   if (!parsed.success) {
@@ -159,7 +165,7 @@ export function bundleFromJson(value: unknown): CeremonyBundle {
       const name = (value.events as { name?: unknown }[])[issue.path[1] as number]?.name;
       throw new BundleError('bundle-bad-file-name', `This bundle names an event file ${JSON.stringify(name)}: ${issue.message}. A bundle exported by Conclave never does this, so nothing was imported.`);
     }
-    const detail = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}` : issue.message;
+    const detail = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map(quotedMemberName).join(', ')}` : issue.message;
     throw new BundleError('bundle-malformed', `This ceremony bundle is malformed${where ? ` at ${where}` : ''}: ${detail}. Export it again; nothing was imported.`);
   }
   return parsed.data;

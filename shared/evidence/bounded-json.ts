@@ -27,7 +27,8 @@ export function parseBoundedJson(text: string, limits: JsonLimits): BoundedJsonR
     if (error.code === 'json-too-large') return { ok: false, problem: 'too-large', characters: text.length };
     if (error.code === 'json-too-deep') return { ok: false, problem: 'too-deep', depth: limits.maxDepth + 1 };
     // Syntax, encoding, and duplicate member names (which let two readers see two documents in one file) all mean "not JSON we accept".
-    return { ok: false, problem: 'not-json', detail: error.message };
+    // The problem and where it is, never the text (issue 12): "it is not valid JSON (error at line 3, column 5: …)".
+    return { ok: false, problem: 'not-json', detail: `it ${error.problem}` };
   }
 }
 

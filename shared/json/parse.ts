@@ -11,9 +11,59 @@ import { CodedError } from '../errors';
 export const jsonErrorCodes = ['json-too-large', 'json-too-deep', 'json-syntax', 'json-not-utf8', 'json-duplicate-key'] as const;
 export type JsonErrorCode = (typeof jsonErrorCodes)[number];
 
+/** Where in the text a problem is, 1-based, so a message can point at it without quoting the text (issue 12). */
+export interface JsonPosition {
+  line: number;
+  column: number;
+}
+
+/**
+ * Its message never quotes the text: the text may be a private file someone
+ * named by mistake, or on purpose to read it through the error (issue 12).
+ * It says what kind of problem, and where.
+ */
 export class JsonError extends CodedError<JsonErrorCode> {
   override readonly name = 'JsonError';
+  constructor(
+    code: JsonErrorCode,
+    /** What is wrong, as a predicate: "is not valid JSON (error at line 3, column 5: …)". The message is "This [JSON] <problem>." */
+    readonly problem: string,
+    /** Where the problem is, for syntax errors and duplicate names. */
+    readonly position?: JsonPosition,
+  ) {
+    super(code, `This ${code === 'json-syntax' ? '' : 'JSON '}${problem}.`);
+  }
+
+  /** The message about a file (or another named source) instead of "This": "policy.json is not valid JSON (error at …)." */
+  about(name: string): string {
+    return `${name} ${this.problem}.`;
+  }
 }
+
+/**
+ * A member name read from a document, as a message may quote it: only a name
+ * that looks like a field someone misspelled (letters, digits, "_" or "-", at
+ * most 32 characters). Anything else may be a secret of a file named by
+ * mistake, or on purpose to read it through the error (issue 12): not quoted.
+ */
+export function quotedMemberName(name: string): string {
+  return /^[A-Za-z][A-Za-z0-9_-]{0,31}$/.test(name) ? `"${name}"` : '(a name not shown here)';
+}
+
+/** The line and column (1-based, in characters) of an offset in the text. */
+export function positionOf(text: string, offset: number): JsonPosition {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 0x0a) {
+      line += 1;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+const describePosition = (position: JsonPosition) => `line ${position.line}, column ${position.column}`;
 
 export interface JsonLimits {
   /** Largest document accepted, in UTF-8 bytes. */
@@ -56,7 +106,7 @@ function scan(text: string, limits: JsonLimits): void {
   for (let i = 0; i < text.length; i++) {
     const char = text.charCodeAt(i);
     if (char === 0x7b /* { */ || char === 0x5b /* [ */) {
-      if (open.length >= limits.maxDepth) throw new JsonError('json-too-deep', `This JSON nests deeper than ${limits.maxDepth} levels, more than any document Conclave reads; it was not read.`);
+      if (open.length >= limits.maxDepth) throw new JsonError('json-too-deep', `nests deeper than ${limits.maxDepth} levels, more than any document Conclave reads; it was not read`);
       open.push(char === 0x7b ? { keys: new Set(), expectingKey: true } : { keys: undefined, expectingKey: false });
     } else if (char === 0x7d /* } */ || char === 0x5d /* ] */) {
       open.pop();
@@ -83,7 +133,11 @@ function scan(text: string, limits: JsonLimits): void {
         } catch {
           return; // a malformed escape: JSON.parse reports it
         }
-        if (top.keys.has(key)) throw new JsonError('json-duplicate-key', `This JSON names the member "${key}" twice in one object, so different readers could see different values; it was not read.`);
+        if (top.keys.has(key)) {
+          // Where, not which: the name is the file's content.
+          const position = positionOf(text, start);
+          throw new JsonError('json-duplicate-key', `names one member twice in one object (the second time at ${describePosition(position)}), so different readers could see different values; it was not read`, position);
+        }
         top.keys.add(key);
       }
     }
@@ -94,13 +148,139 @@ function scan(text: string, limits: JsonLimits): void {
 export function parseJsonText(text: string, limits: Partial<JsonLimits> = {}): unknown {
   const effective: JsonLimits = { ...defaultJsonLimits, ...limits };
   const size = utf8Length(text);
-  if (size > effective.maxBytes) throw new JsonError('json-too-large', `This JSON is ${describeSize(size)}, more than the ${describeSize(effective.maxBytes)} Conclave accepts here; it was not read.`);
+  if (size > effective.maxBytes) throw new JsonError('json-too-large', `is ${describeSize(size)}, more than the ${describeSize(effective.maxBytes)} Conclave accepts here; it was not read`);
   scan(text, effective);
   try {
     return JSON.parse(text) as unknown;
-  } catch (error) {
-    const detail = error instanceof Error ? `: ${error.message}` : '';
-    throw new JsonError('json-syntax', `This is not valid JSON${detail}.`);
+  } catch {
+    // JSON.parse's own message quotes the text ('Unexpected token 'g', "ghp_…" is not valid JSON'): never shown.
+    if (text.trim() === '') throw new JsonError('json-syntax', 'is not JSON: it is empty', { line: 1, column: 1 });
+    const found = firstSyntaxError(text);
+    if (!found) throw new JsonError('json-syntax', 'is not valid JSON');
+    const position = positionOf(text, found.offset);
+    throw new JsonError('json-syntax', `is not valid JSON (error at ${describePosition(position)}: ${found.problem})`, position);
+  }
+}
+
+const jsonNumber = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const escapes = '"\\/bfnrt';
+
+/**
+ * Where the first syntax error of a text JSON.parse refused is, and what kind
+ * it is, in words that quote nothing of the text. Run only after JSON.parse
+ * failed; iterative, so no text can overflow the stack.
+ */
+export function firstSyntaxError(text: string): { offset: number; problem: string } | undefined {
+  const open: ('[' | '{')[] = [];
+  const length = text.length;
+  let i = 0;
+  /** 'value': a value is due; 'key': a member name is due; 'after': a value just ended. */
+  let mode: 'value' | 'key' | 'after' = 'value';
+  /** Right after [ or {, where the container may end at once. */
+  let mayClose = false;
+  const problem = (what: string, offset = i) => ({ offset, problem: what });
+  const endsEarly = () => problem('the text ends before the JSON does');
+  const skipSpace = () => {
+    while (i < length) {
+      const char = text.charCodeAt(i);
+      if (char !== 0x20 && char !== 0x09 && char !== 0x0a && char !== 0x0d) return;
+      i++;
+    }
+  };
+  /** Reads a string starting at its opening quote. */
+  const readString = (): { offset: number; problem: string } | undefined => {
+    const start = i;
+    for (i++; i < length; i++) {
+      const char = text.charCodeAt(i);
+      if (char === 0x22) {
+        i++;
+        return undefined;
+      }
+      if (char < 0x20) return problem('a control character (such as a line break) inside a string');
+      if (char === 0x5c) {
+        const escaped = text[i + 1];
+        if (escaped === undefined) break;
+        if (escapes.includes(escaped)) i++;
+        else if (escaped === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) i += 5;
+        else return problem('a malformed escape (\\) inside a string');
+      }
+    }
+    return problem('a string that is never closed', start);
+  };
+
+  for (;;) {
+    skipSpace();
+    if (mode === 'key') {
+      if (i >= length) return endsEarly();
+      if (mayClose && text[i] === '}') {
+        i++;
+        open.pop();
+        mayClose = false;
+        mode = 'after';
+        continue;
+      }
+      if (text[i] !== '"') return problem('a member name that is not in double quotes');
+      const bad = readString();
+      if (bad) return bad;
+      skipSpace();
+      if (i >= length) return endsEarly();
+      if (text[i] !== ':') return problem('a missing ":" after a member name');
+      i++;
+      mayClose = false;
+      mode = 'value';
+      continue;
+    }
+    if (mode === 'value') {
+      if (i >= length) return endsEarly();
+      const char = text[i]!;
+      if (mayClose && char === ']') {
+        i++;
+        open.pop();
+        mayClose = false;
+        mode = 'after';
+        continue;
+      }
+      mayClose = false;
+      if (char === '{' || char === '[') {
+        open.push(char);
+        i++;
+        mayClose = true;
+        mode = char === '{' ? 'key' : 'value';
+        continue;
+      }
+      mode = 'after';
+      if (char === '"') {
+        const bad = readString();
+        if (bad) return bad;
+        continue;
+      }
+      if (char === '-' || (char >= '0' && char <= '9')) {
+        jsonNumber.lastIndex = i;
+        const number = jsonNumber.exec(text);
+        if (!number) return problem('a malformed number');
+        i += number[0].length;
+        continue;
+      }
+      const literal = ['true', 'false', 'null'].find((word) => text.startsWith(word, i));
+      if (literal) {
+        i += literal.length;
+        continue;
+      }
+      return problem('an unexpected character where a value should be');
+    }
+    const top = open[open.length - 1];
+    if (!top) return i < length ? problem('more text after the end of the JSON') : undefined;
+    if (i >= length) return endsEarly();
+    const char = text[i];
+    if (char === ',') {
+      i++;
+      mode = top === '{' ? 'key' : 'value';
+    } else if ((top === '[' && char === ']') || (top === '{' && char === '}')) {
+      i++;
+      open.pop();
+    } else {
+      return problem(top === '[' ? 'a missing "," or "]" in a list' : 'a missing "," or "}" in an object');
+    }
   }
 }
 
@@ -108,12 +288,12 @@ export function parseJsonText(text: string, limits: Partial<JsonLimits> = {}): u
 export function parseJsonBytes(bytes: Uint8Array, limits: Partial<JsonLimits> = {}): unknown {
   const effective: JsonLimits = { ...defaultJsonLimits, ...limits };
   // Checked before decoding, so a huge input costs nothing.
-  if (bytes.length > effective.maxBytes) throw new JsonError('json-too-large', `This JSON is ${describeSize(bytes.length)}, more than the ${describeSize(effective.maxBytes)} Conclave accepts here; it was not read.`);
+  if (bytes.length > effective.maxBytes) throw new JsonError('json-too-large', `is ${describeSize(bytes.length)}, more than the ${describeSize(effective.maxBytes)} Conclave accepts here; it was not read`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new JsonError('json-not-utf8', 'This JSON is not valid UTF-8 text (RFC 8259 §8.1 requires UTF-8); it was not read.');
+    throw new JsonError('json-not-utf8', 'is not valid UTF-8 text (RFC 8259 §8.1 requires UTF-8); it was not read');
   }
   return parseJsonText(text, effective);
 }

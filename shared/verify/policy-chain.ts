@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { CodedError } from '../errors';
-import { parseJsonText } from '../json/parse';
+import { JsonError, parseJsonText, quotedMemberName } from '../json/parse';
 import type { Digester } from '../keys/public-key-info';
 import { loadPolicy, type Policy } from '../policy/policy';
 import { policyProposalSubjectName } from '../policy/rotation';
@@ -58,16 +58,24 @@ export async function verifyPolicyChange(
   return { ...now, ok: now.ok && next.ok && failures.length === 0, failures, approvedBy, notes: [...now.notes, ...next.notes], current: now, proposed: next };
 }
 
-/** Reads a policy chain file (`conclave policy chain` writes one). Throws PolicyChainError. */
-export function readPolicyChain(text: string): PolicyChainFile {
+/**
+ * Reads a policy chain file (`conclave policy chain` writes one). Throws PolicyChainError.
+ * `fileName` names the file in messages, which never quote its text (issue 12).
+ */
+export function readPolicyChain(text: string, fileName = 'The policy chain'): PolicyChainFile {
   let value: unknown;
   try {
     value = parseJsonText(text, { maxBytes: 64 * 1024 * 1024, maxDepth: 64 });
   } catch (error) {
-    throw new PolicyChainError('policy-chain-malformed', `The policy chain cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof JsonError) throw new PolicyChainError('policy-chain-malformed', `${error.about(fileName)} "conclave policy chain" writes a policy chain file.`);
+    throw error;
   }
   const parsed = PolicyChainFile.safeParse(value);
-  if (!parsed.success) throw new PolicyChainError('policy-chain-malformed', `The policy chain is not one Conclave writes (${parsed.error.issues[0]?.message ?? 'unknown problem'}).`);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const problem = issue?.code === 'unrecognized_keys' ? `a field Conclave does not know: ${issue.keys.map(quotedMemberName).join(', ')}` : (issue?.message ?? 'unknown problem');
+    throw new PolicyChainError('policy-chain-malformed', `${fileName} is not a policy chain Conclave writes (${problem}).`);
+  }
   return parsed.data;
 }
 

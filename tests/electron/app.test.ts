@@ -150,7 +150,21 @@ describe('starting Conclave', () => {
       version: '9.8.7',
       hostLauncher: utilityHostLauncher,
       modules: [{ path: '/usr/lib/softhsm/libsofthsm2.so' }],
+      chooseModuleFile: expect.any(Function),
     });
+  });
+
+  it('adds a PKCS#11 module only as the person picks it in the system dialog, over the app window (issue 12)', async () => {
+    const { electron } = await start();
+    const window = electron.BrowserWindow.created[0]!;
+    const choose = (core.created[0]?.options as CoreOptions).chooseModuleFile!;
+    electron.dialog.showOpenDialog.mockResolvedValueOnce({ canceled: false, filePaths: ['/usr/lib/x86_64-linux-gnu/libykcs11.so.2'] });
+    await expect(choose()).resolves.toBe('/usr/lib/x86_64-linux-gnu/libykcs11.so.2');
+    const [owner, options] = electron.dialog.showOpenDialog.mock.calls.at(-1) as [unknown, { properties: string[]; title: string }];
+    expect(owner).toBe(window);
+    expect(options).toMatchObject({ properties: ['openFile'], title: 'Add a PKCS#11 module' });
+    electron.dialog.showOpenDialog.mockResolvedValueOnce({ canceled: true, filePaths: [] });
+    await expect(choose()).resolves.toBeUndefined();
   });
 
   it('answers a call from its own page through the door', async () => {

@@ -69,7 +69,11 @@ describe('the core behind the window', () => {
   });
 
   it('refuses to add a path that is not a PKCS#11 module and does not remember it', async () => {
-    const result = await dispatchCall(core.handlers, 'modules.add', { path: '/etc/hostname' });
+    // The browser shell's core asks first (issue 12); the person confirms what it showed.
+    const asked = await dispatchCall(core.handlers, 'modules.add', { path: '/etc/hostname' });
+    expect(asked).toMatchObject({ ok: true, value: { outcome: 'confirm', confirmation: { path: '/etc/hostname', owner: 'root (uid 0)' } } });
+    const token = asked.ok && (asked.value as { confirmation: { token: string } }).confirmation.token;
+    const result = await dispatchCall(core.handlers, 'modules.confirmAdd', { token });
     expect(result).toMatchObject({ ok: false, error: { code: 'module-load-failed' } });
     const snapshot = await core.handlers['tokens.list']({});
     expect(snapshot.modules.map((module) => module.path)).toEqual([softhsmModule]);
@@ -101,7 +105,9 @@ describe('modules the user adds', () => {
     copyFileSync(softhsmModule!, custom);
     const start = () => createCore({ dataDir: home.dir, shell: 'browser', version: 'test' });
     core = start();
-    const added = await core.handlers['modules.add']({ path: custom });
+    const asked = await core.handlers['modules.add']({ path: custom });
+    if (asked.outcome !== 'confirm') throw new Error(`asked nothing: ${asked.outcome}`);
+    const added = await core.handlers['modules.confirmAdd']({ token: asked.confirmation.token });
     const module = added.modules.find((candidate) => candidate.path === custom)!;
     expect(module).toMatchObject({ origin: 'added', status: 'ready', kind: 'other' });
     await core.dispose();

@@ -270,21 +270,59 @@ describe('generating a key', () => {
 });
 
 describe('modules', () => {
-  it('adds a module by path and shows the snapshot modules.add returns', async () => {
+  const confirmation = { token: 'c'.repeat(32), path: '/usr/lib/libykcs11.so', realPath: '/usr/lib/libykcs11.so.2.5.0', owner: 'root (uid 0)', permissions: '-rw-r--r-- (0644)' };
+
+  it('in the desktop app, adds what the person picked in the system dialog the core opened (issue 12)', async () => {
     const added = module('added-1', [token('yubikey')], { origin: 'added', path: '/usr/lib/libykcs11.so' });
     const after = snapshot([demoModule, added]);
-    const { fake, state } = await started({ 'modules.add': () => ok(after) });
-    state().openAddModule();
-    await expect(state().addModule('  /usr/lib/libykcs11.so ')).resolves.toBe(true);
-    expect(fake.callsOf('modules.add')).toEqual([{ path: '/usr/lib/libykcs11.so' }]);
+    const { fake, state } = await started({ 'modules.add': () => ok({ outcome: 'added' as const, tokens: after }) });
+    const opening = state().openAddModule();
+    expect(state().busy[op.addModule]).toBe('Choose the module’s file…');
+    await opening;
+    expect(fake.callsOf('modules.add')).toEqual([{}]);
     expect(state().snapshot).toEqual(after);
     expect(state().dialog).toBeUndefined();
   });
 
-  it('shows why a module could not be added next to the form, and keeps the form open', async () => {
-    const { state } = await started({ 'modules.add': () => fail({ code: 'module-load-failed', message: '/tmp/x.so is not a PKCS#11 module.' }) });
-    state().openAddModule();
-    await expect(state().addModule('/tmp/x.so')).resolves.toBe(false);
+  it('in the desktop app, a cancelled dialog changes nothing, and a refusal is shown by the button', async () => {
+    const answers = [ok({ outcome: 'cancelled' as const }), fail({ code: 'module-not-allowed', message: 'Conclave will not load this module: /tmp/x.so is writable by every user.' })];
+    const { state } = await started({ 'modules.add': () => answers.shift()! });
+    await state().openAddModule();
+    expect(state().dialog).toBeUndefined();
+    expect(state().errors[op.addModule]).toBeUndefined();
+    await state().openAddModule();
+    expect(state().dialog).toBeUndefined();
+    expect(state().errors[op.addModule]?.code).toBe('module-not-allowed');
+  });
+
+  it('in the browser shell, asks for a path, shows what the core found there, and loads it only once confirmed', async () => {
+    const added = module('added-1', [token('yubikey')], { origin: 'added', path: '/usr/lib/libykcs11.so' });
+    const after = snapshot([demoModule, added]);
+    const { fake, state } = await started({
+      'modules.add': (input) => ok(input.path === undefined ? { outcome: 'path-needed' as const } : { outcome: 'confirm' as const, confirmation }),
+      'modules.confirmAdd': () => ok(after),
+    });
+    await state().openAddModule();
+    expect(state().dialog).toEqual({ kind: 'add-module' });
+    await expect(state().addModule('  /usr/lib/libykcs11.so ')).resolves.toBe(true);
+    expect(fake.callsOf('modules.add')).toEqual([{}, { path: '/usr/lib/libykcs11.so' }]);
+    // Nothing loaded yet: the dialog shows what to confirm.
+    expect(fake.callsOf('modules.confirmAdd')).toEqual([]);
+    expect(state().dialog).toEqual({ kind: 'add-module', confirmation });
+    await expect(state().confirmAddModule()).resolves.toBe(true);
+    expect(fake.callsOf('modules.confirmAdd')).toEqual([{ token: confirmation.token }]);
+    expect(state().snapshot).toEqual(after);
+    expect(state().dialog).toBeUndefined();
+  });
+
+  it('shows why a module could not be loaded, back on the path form (a confirmation is good once)', async () => {
+    const { state } = await started({
+      'modules.add': (input) => ok(input.path === undefined ? { outcome: 'path-needed' as const } : { outcome: 'confirm' as const, confirmation }),
+      'modules.confirmAdd': () => fail({ code: 'module-load-failed', message: '/tmp/x.so is not a PKCS#11 module.' }),
+    });
+    await state().openAddModule();
+    await state().addModule('/tmp/x.so');
+    await expect(state().confirmAddModule()).resolves.toBe(false);
     expect(state().errors[op.addModule]?.message).toBe('/tmp/x.so is not a PKCS#11 module.');
     expect(state().dialog).toEqual({ kind: 'add-module' });
   });

@@ -132,7 +132,7 @@ export async function readCeremonyBundle(path: string): Promise<CeremonyBundle> 
     }
     throw error;
   }
-  return parseBundleBytes(bytes);
+  return parseBundleBytes(bytes, path);
 }
 
 /**

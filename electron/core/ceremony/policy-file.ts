@@ -11,5 +11,5 @@ export async function readPolicyFile(path: string): Promise<Policy> {
   } catch {
     throw new ConclaveError('invalid-input', `Conclave cannot read the policy file ${path}.`);
   }
-  return loadPolicyText(text, nodeDigester);
+  return loadPolicyText(text, nodeDigester, path);
 }

@@ -32,7 +32,8 @@ export function readBundleText(text: string, what: string): ReadBundle {
     const dsse = (value as { dsseEnvelope?: { payload?: unknown; payloadType?: unknown } }).dsseEnvelope;
     return { material, payloadType: typeof dsse?.payloadType === 'string' ? dsse.payloadType : undefined, payload: typeof dsse?.payload === 'string' ? dsse.payload : undefined };
   } catch (error) {
-    if (error instanceof JsonError || error instanceof SigstoreBundleError) throw new ConclaveError('invalid-input', `${what}: ${error.message}`);
+    if (error instanceof JsonError) throw new ConclaveError('invalid-input', error.about(what));
+    if (error instanceof SigstoreBundleError) throw new ConclaveError('invalid-input', `${what}: ${error.message}`);
     throw error;
   }
 }

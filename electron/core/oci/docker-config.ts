@@ -38,7 +38,7 @@ async function readDockerConfig(path: string): Promise<DockerConfig | undefined>
     parsed = dockerConfigSchema.safeParse(parseJsonText(text, { maxBytes: 1024 * 1024 }));
   } catch (error) {
     if (!(error instanceof JsonError)) throw error;
-    throw new OciError('oci-credentials-invalid', `${path} is not valid JSON: ${error.message} Fix it, or run docker login again.`);
+    throw new OciError('oci-credentials-invalid', `${error.about(path)} Fix it, or run docker login again.`);
   }
   if (!parsed.success) throw new OciError('oci-credentials-invalid', `${path} does not have the shape Docker writes (auths, credHelpers, credsStore); fix it or run docker login again.`);
   return parsed.data;

@@ -54,7 +54,7 @@ export function parseJsonDocument(bytes: Uint8Array, what: string): unknown {
   try {
     return parseJsonBytes(bytes, { maxBytes: limits.manifestBytes });
   } catch (error) {
-    if (error instanceof JsonError) throw new OciError('oci-registry-error', `${what} is not JSON Conclave accepts: ${error.message}`);
+    if (error instanceof JsonError) throw new OciError('oci-registry-error', error.about(what));
     throw error;
   }
 }

@@ -109,9 +109,12 @@ export class PolicyFolder implements PolicyTrust {
     return new Set((await this.list()).map((entry) => entry.digest));
   }
 
-  /** Trusts a policy from its text (validated first: a policy that cannot be met is refused here); returns it and where it was kept. */
-  async trust(text: string): Promise<{ policy: Policy; path: string; alreadyTrusted: boolean }> {
-    const policy = await loadPolicyText(text, nodeDigester);
+  /**
+   * Trusts a policy from its text (validated first: a policy that cannot be met is refused here); returns it and where it was kept.
+   * `fileName`, where the text came from, names it in the messages.
+   */
+  async trust(text: string, fileName?: string): Promise<{ policy: Policy; path: string; alreadyTrusted: boolean }> {
+    const policy = await loadPolicyText(text, nodeDigester, fileName);
     const existing = (await this.list()).find((entry) => entry.digest === policy.digest);
     if (existing) return { policy, path: existing.path, alreadyTrusted: true };
     await mkdir(this.dir, { recursive: true, mode: 0o700 });

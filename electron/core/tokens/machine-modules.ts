@@ -11,7 +11,7 @@ import type { ModuleKindName } from '../../../shared/api/contract';
 import type { Pkcs11Uri } from '../../../shared/pkcs11/uri';
 import { demoConfigPath, demoModuleId, demoTokensExist } from './demo-tokens';
 import { kindOfModulePath } from './module-catalog';
-import { discoverInstalledModules, samePath, type ModuleSearch, type ModuleSource } from './token-service';
+import { discoverInstalledModules, samePath, type ModuleLookup, type ModuleSearch, type ModuleSource } from './token-service';
 
 /** Modules named in CONCLAVE_PKCS11_MODULES (path-list separated) replace discovery: tests and managed installs use it. */
 export function modulesFromEnvironment(env: NodeJS.ProcessEnv = process.env): { path: string; env?: Record<string, string> }[] | undefined {
@@ -77,6 +77,23 @@ function demoOf(dataDir: string, sources: readonly ModuleSource[]): ModuleSource
   if (!demoTokensExist(dataDir)) return [];
   const softhsm = softhsmOf(sources);
   return softhsm ? [demoModuleSource(dataDir, softhsm)] : [];
+}
+
+/**
+ * Which modules a URI's module-path may name on this machine (issue 12): the
+ * ones CONCLAVE_PKCS11_MODULES (or the command) names, the installed ones at
+ * known locations (the demo tokens' SoftHSM2 among them), and the ones the
+ * person added. Settings are read only for a path that is none of the others,
+ * and read again each time (a module removed in the window is no longer one).
+ */
+export function machineModuleLookup(options: MachineModuleOptions): ModuleLookup {
+  return async (path) => {
+    const listed = (options.modules ?? modulesFromEnvironment(options.env) ?? []).map((module): ModuleSource => ({ path: module.path, origin: 'discovered' }));
+    const found = [...listed, ...discoverInstalledModules()].find((source) => samePath(source.path, path));
+    if (found) return found;
+    const added = (await addedModulePaths(options.dataDir)).find((candidate) => samePath(candidate, path));
+    return added === undefined ? undefined : { path: added, origin: 'added' };
+  };
 }
 
 /** The paths the user added in settings; the settings code (and its schema) is loaded only when there is a settings file. */

@@ -2,7 +2,7 @@ import { useEffect, useId } from 'react';
 import type { TokenModule } from '../../../../shared/api/contract';
 import { BusyStatus } from '../../components/BusyStatus';
 import { ErrorMessage } from '../../components/ErrorMessage';
-import { AddModuleDialog } from '../tokens/AddModuleDialog';
+import { AddModuleDialog, AddModuleStatus } from '../tokens/AddModuleDialog';
 import { moduleOriginText, moduleStatusText } from '../tokens/format';
 import { op } from '../tokens/ops';
 import { tokensStore, useTokens } from '../tokens/store';
@@ -25,11 +25,12 @@ export function ModulesSection() {
     <section className="settings-section" aria-labelledby={headingId}>
       <div className="section-header">
         <h3 id={headingId}>PKCS#11 modules</h3>
-        <button type="button" onClick={openAddModule}>
+        <button type="button" onClick={() => void openAddModule()}>
           Add module…
         </button>
       </div>
-      <p className="hint">The libraries that talk to tokens. Conclave finds the common ones itself; add others by their path.</p>
+      <p className="hint">The libraries that talk to tokens. Conclave finds the common ones itself; add others by choosing their file.</p>
+      <AddModuleStatus />
       <BusyStatus texts={loading && !snapshot ? [loading] : []} />
       <RetryableError error={loadError} onRetry={load} />
       {snapshot && snapshot.modules.length === 0 && <p className="muted">No PKCS#11 module found on this computer. Add the one your token’s vendor installs.</p>}

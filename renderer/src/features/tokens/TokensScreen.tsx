@@ -1,5 +1,6 @@
 import { useEffect, useId } from 'react';
 import { BusyStatus } from '../../components/BusyStatus';
+import { AddModuleStatus } from './AddModuleDialog';
 import { DemoCreationStatus, EmptyState } from './EmptyState';
 import { ModuleSection } from './ModuleSection';
 import { op } from './ops';
@@ -23,10 +24,11 @@ export function TokensScreen() {
     <section className="screen" aria-labelledby={headingId}>
       <div className="screen-header">
         <h2 id={headingId}>Tokens</h2>
-        <button type="button" onClick={openAddModule}>
+        <button type="button" onClick={() => void openAddModule()}>
           Add module…
         </button>
       </div>
+      <AddModuleStatus />
 
       <BusyStatus texts={loading && !snapshot ? [loading] : []} />
       <RetryableError error={loadError} onRetry={load} />

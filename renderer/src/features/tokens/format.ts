@@ -108,6 +108,7 @@ export function isSlowAlgorithm(algorithm: KeyAlgorithm): boolean {
 export const busyText = {
   load: 'Looking for tokens…',
   addModule: 'Adding module…',
+  chooseModule: 'Choose the module’s file…',
   removeModule: (moduleLabel: string) => `Removing ${moduleLabel}…`,
   createDemo: 'Creating demo tokens alice, bob and carol…',
   listKeys: (tokenLabel: string) => `Loading keys on ${tokenLabel}…`,

@@ -8,7 +8,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import { calls, Pin, type CallInput, type CallName, type CallOutput, type TokenKey, type TokensSnapshot } from '../../../../shared/api/contract';
+import { calls, Pin, type CallInput, type CallName, type CallOutput, type ModuleConfirmation, type TokenKey, type TokensSnapshot } from '../../../../shared/api/contract';
 import type { Result } from '../../../../shared/api/result';
 import type { ErrorData } from '../../../../shared/errors';
 import type { KeyAlgorithm } from '../../../../shared/keys/algorithms';
@@ -19,7 +19,8 @@ import { findModule, findToken, mergeKeyLists } from './selectors';
 
 export { op };
 
-export type TokenDialog = { kind: 'login' | 'generate'; tokenUri: string; tokenLabel: string } | { kind: 'add-module' };
+/** add-module: the path form (the browser shell), then the confirmation of what the core found at that path (issue 12). */
+export type TokenDialog = { kind: 'login' | 'generate'; tokenUri: string; tokenLabel: string } | { kind: 'add-module'; confirmation?: ModuleConfirmation };
 
 export interface GenerateKeyRequest {
   tokenUri: string;
@@ -55,13 +56,22 @@ export interface TokensActions {
   login(tokenUri: string, pin: string | null): Promise<boolean>;
   /** Resolves true when the key was made. */
   generateKey(request: GenerateKeyRequest): Promise<boolean>;
-  /** Resolves true when the module was added. */
+  /**
+   * The browser shell's path form: asks the core about the file at `path`. Resolves true when the core answered with
+   * what it found there, for the person to confirm (or, in the desktop app, added it).
+   */
   addModule(path: string): Promise<boolean>;
+  /** The person confirmed the module the dialog shows: resolves true when it was loaded. */
+  confirmAddModule(): Promise<boolean>;
   removeModule(moduleId: string): Promise<void>;
   createDemo(): Promise<void>;
   openLogin(tokenUri: string): void;
   openGenerate(tokenUri: string): void;
-  openAddModule(): void;
+  /**
+   * "Add module…": the core decides how the person chooses (issue 12). The desktop app opens the system's file dialog
+   * and adds what the person picked; the browser shell asks for a path (the dialog), then for a confirmation.
+   */
+  openAddModule(): Promise<void>;
   closeDialog(): void;
   dismissError(opKey: string): void;
 }
@@ -128,6 +138,23 @@ export function createTokensStore(): StoreApi<TokensState> {
     };
     const closeDialogIf = (matches: (dialog: TokenDialog) => boolean) =>
       set((s) => (s.dialog && matches(s.dialog) ? { dialog: undefined } : {}));
+    /** What the core answered to modules.add: added, nothing (cancelled), the path form, or what to confirm. Resolves whether to go on. */
+    const moduleAnswer = (answer: CallOutput<'modules.add'>): boolean => {
+      switch (answer.outcome) {
+        case 'added':
+          get().applySnapshot(answer.tokens);
+          closeDialogIf((d) => d.kind === 'add-module');
+          return true;
+        case 'cancelled':
+          return false;
+        case 'path-needed':
+          set({ dialog: { kind: 'add-module' } });
+          return false;
+        case 'confirm':
+          set({ dialog: { kind: 'add-module', confirmation: answer.confirmation } });
+          return true;
+      }
+    };
 
     return {
       ...initialTokensData(),
@@ -236,13 +263,29 @@ export function createTokensStore(): StoreApi<TokensState> {
         const trimmed = path.trim();
         const checked = calls['modules.add'].input.safeParse({ path: trimmed });
         if (!checked.success) {
-          fail(key, { code: 'invalid-input', message: 'Enter the path of a PKCS#11 module (a .so, .dylib or .dll file).' });
+          fail(key, { code: 'invalid-input', message: 'Enter the full path of a PKCS#11 module (a .so, .dylib or .dll file), from the root.' });
           return false;
         }
         begin(key, busyText.addModule);
         const result = await callApi('modules.add', checked.data);
         if (!result.ok) {
           fail(key, result.error);
+          return false;
+        }
+        succeed(key);
+        return moduleAnswer(result.value);
+      },
+
+      async confirmAddModule() {
+        const key = op.addModule;
+        const dialog = get().dialog;
+        if (get().busy[key] || dialog?.kind !== 'add-module' || !dialog.confirmation) return false;
+        begin(key, busyText.addModule);
+        const result = await callApi('modules.confirmAdd', { token: dialog.confirmation.token });
+        if (!result.ok) {
+          fail(key, result.error);
+          // A confirmation is good once: back to the path form, with the reason.
+          set((s) => (s.dialog?.kind === 'add-module' ? { dialog: { kind: 'add-module' } } : {}));
           return false;
         }
         succeed(key);
@@ -280,8 +323,14 @@ export function createTokensStore(): StoreApi<TokensState> {
         set((s) => ({ dialog: { kind: 'generate', tokenUri, tokenLabel: tokenLabel(tokenUri) }, errors: without(s.errors, op.generate(tokenUri)) }));
       },
 
-      openAddModule() {
-        set((s) => ({ dialog: { kind: 'add-module' }, errors: without(s.errors, op.addModule) }));
+      async openAddModule() {
+        const key = op.addModule;
+        if (get().busy[key]) return;
+        begin(key, busyText.chooseModule);
+        const result = await callApi('modules.add', {});
+        if (!result.ok) return fail(key, result.error);
+        succeed(key);
+        moduleAnswer(result.value);
       },
 
       closeDialog() {
