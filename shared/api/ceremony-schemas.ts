@@ -99,7 +99,8 @@ export const CeremonyDetailSchema = CeremonySummarySchema.extend({
   sbom: SbomViewSchema.optional(),
   changes: ReleaseChangesSchema.optional(),
   statement: z.object({ digest: Sha256, payloadType: z.string(), json: z.string() }).optional(),
-  approvals: z.array(z.object({ approverId: z.string(), role: z.string().optional(), keyId: Sha256, at: Instant })),
+  /** `attestation`: where a verified attestation says the key was made (issue 13), e.g. "key made on YubiKey 5 serial 1234567, touch always, PIN once". */
+  approvals: z.array(z.object({ approverId: z.string(), role: z.string().optional(), keyId: Sha256, at: Instant, attestation: z.string().optional() })),
   rejections: z.array(z.object({ approverId: z.string(), keyId: Sha256, at: Instant, reason: z.string() })),
   timeline: z.array(TimelineEntrySchema),
   problems: z.array(z.string()),

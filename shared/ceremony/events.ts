@@ -100,6 +100,11 @@ export const ApprovedEvent = z
     noTrustedTime: z.string().max(1024).optional(),
     /** For an approver identified by certificate: the certificate of keyId as the token holds it, DER base64, leaf first. */
     certificates: CertificateChain.optional(),
+    /**
+     * Proof that keyId was made on a YubiKey (issue 13): the slot's PIV attestation certificate and the device's
+     * attestation certificate (slot f9) that signed it, DER base64. Signed with the rest of the event.
+     */
+    attestation: z.object({ certificate: Base64.min(1).max(65_536), intermediate: Base64.min(1).max(65_536) }).strict().optional(),
   })
   .strict();
 

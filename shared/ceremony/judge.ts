@@ -23,9 +23,16 @@
  * - a decision counts when it is over that statement, verifies with its
  *   signer's key, and came before expiry, cancellation and publication; one
  *   key, one standing decision; a withdrawal takes an approval back;
+ * - an approval by a key whose policy entry requires an attested key counts
+ *   only with a valid attestation meeting its touch and PIN policy, and two
+ *   people's keys attested to one device count once (issue 13);
  * - a publication counts only once the policy is met, and only for the
  *   envelope the approvals that count make.
  */
+import { AttestationError } from '../attestation/errors';
+import { describeRequirement, type AttestationRequirement } from '../attestation/requirement';
+import { checkYubiKeyAttestation, verifyYubiKeyAttestation, type VerifiedAttestation } from '../attestation/verify';
+import { yubicoPivAttestationRoot } from '../attestation/yubico-root';
 import { makeEnvelope } from '../dsse/envelope';
 import { inTotoPayloadType, pae } from '../dsse/pae';
 import { fromBase64 } from '../encoding/base64';
@@ -349,6 +356,71 @@ async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, too
   /** Withdrawals that would unmake a publication naming their approval: they came too late, and a second pass says so. */
   const unmaking = new Set<string>();
   const keyOf = (keyId: string) => signers.keys.find((key) => key.keyId === keyId)?.spki ?? certificate.keyOf(keyId);
+  /** Verified attestations of the approvals that count, by keyid. */
+  const attestedBy = new Map<string, VerifiedAttestation>();
+
+  /**
+   * Issue 13: what the policy entries of an approval's key ask of its attestation (both policies' in a policy
+   * ceremony: where either requires an attested key, the approval counts only with one), and whether it meets
+   * them. An attestation sent where none is required is checked too: shown when it holds, noted when not.
+   */
+  const attestationHolds = async (event: ApprovedEvent, source: string, by: string, spki: Uint8Array): Promise<boolean> => {
+    const certificateApprover = certificateSigners.get(event.keyId);
+    const requirements = [policy, ...(proposed ? [proposed] : [])].flatMap((entries) =>
+      (certificateApprover === undefined
+        ? entries.keys.filter((key) => key.keyId === event.keyId)
+        : entries.certificateApprovers.filter((approver) => approver.approverId === certificateApprover)
+      ).flatMap((entry): AttestationRequirement[] => (entry.attestation ? [entry.attestation] : [])),
+    );
+    const required = requirements.filter((requirement) => requirement.required);
+    const whose = `${by}'s key`;
+    if (!event.attestation) {
+      if (required.length === 0) return true;
+      refuse(
+        source,
+        'attestation-missing',
+        `${source}: the approval by ${by} carries no attestation of their key, and the policy counts ${by}'s approvals only with a ${describeRequirement(required[0]!)}; it does not count. Approve again with the key on the YubiKey, so that its attestation goes with the approval.`,
+      );
+      return false;
+    }
+    const checking = { algorithmVerifier: dependencies.certificates.algorithmVerifier, digester: dependencies.digester };
+    let attested: VerifiedAttestation;
+    try {
+      let input;
+      try {
+        input = { certificate: fromBase64(event.attestation.certificate), intermediate: fromBase64(event.attestation.intermediate), publicKeyInfo: spki, whose };
+      } catch {
+        throw new AttestationError('attestation-malformed', `The attestation of ${whose} is not valid base64.`);
+      }
+      // Every requirement that applies must hold (their roots may differ); with none required, the entry's roots or Yubico's.
+      const [first, ...others] = required;
+      attested = first ? await checkYubiKeyAttestation(input, first, checking) : await verifyYubiKeyAttestation(input, requirements[0] ?? { roots: [yubicoPivAttestationRoot()], ownRoots: false }, checking);
+      for (const requirement of others) await checkYubiKeyAttestation(input, requirement, checking);
+    } catch (error) {
+      if (!(error instanceof AttestationError)) throw error;
+      const reason = error.message;
+      if (required.length === 0) {
+        problems.push({ code: 'attestation-unverified', source, message: `${source}: ${reason} The approval counts (the policy does not require an attested key for ${by}), without that proof.` });
+        return true;
+      }
+      const unmet = error.code === 'attestation-policy-unmet';
+      refuse(source, unmet ? 'attestation-policy-unmet' : 'attestation-invalid', `${source}: ${reason} The approval by ${by} does not count.`);
+      return false;
+    }
+    // One device, one approval: two people whose keys live on one YubiKey are whoever holds it (CONVENTIONS.md: count distinct people).
+    const sameDevice = view.approvals.find((approval) => attestedBy.get(approval.keyId)?.serial === attested.serial && actorIdOf(approval.keyId) !== actorIdOf(event.keyId));
+    if (sameDevice) {
+      const other = actorIdOf(sameDevice.keyId) ?? `key ${short(sameDevice.keyId)}`;
+      refuse(
+        source,
+        'attestation-same-device',
+        `${source}: ${by}'s key was made on ${attested.model} serial ${attested.serial}, the device ${other}'s key that already approved lives on: whoever holds it would approve twice, so the approval by ${by} does not count. Each approver needs a key on a device of their own.`,
+      );
+      return false;
+    }
+    attestedBy.set(event.keyId, attested);
+    return true;
+  };
 
   /**
    * One decision, once the statement that counts is known. A decision dated
@@ -422,6 +494,7 @@ async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, too
       else refuse(source, 'decision-changed', `${source}: ${by} already ${ceremonyEventKinds[standing.type].past}; their first decision counts${standing.type === 'approved' ? ' (withdraw it first to change it)' : ''}.`);
       return;
     }
+    if (event.type === 'approved' && !(await attestationHolds(event, source, by, spki))) return;
     if (event.type === 'approved' && event.timestamp !== undefined && !trustedTimes.has(source)) {
       problems.push({ code: 'decision-time-unverified', source, message: `${source}: the approval by ${by} carries a time stamp that does not check out (${timeProblems.get(source) ?? 'unknown reason'}); it counts, without trusted time.` });
     }
@@ -541,6 +614,16 @@ async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, too
   }
 
   const evaluation = evaluate();
+  const attested = view.approvals.filter((approval) => attestedBy.has(approval.keyId));
+  if (attested.length > 0) {
+    view.attested = Object.fromEntries(
+      attested.map((approval) => {
+        const facts = attestedBy.get(approval.keyId)!;
+        const { major, minor, patch } = facts.firmware;
+        return [approval.keyId, { serial: facts.serial, model: facts.model, firmware: `${major}.${minor}.${patch}`, touchPolicy: facts.touchPolicy, pinPolicy: facts.pinPolicy, description: facts.description }];
+      }),
+    );
+  }
   if (view.frozen) view.tally = proposed ? policyChangeWords(policy, proposed, evaluation) : tallyWords(policy, evaluation);
   const pastExpiry = now.getTime() > expiresAt;
   view.state = contested && !view.cancelled ? 'contested' : stateOf(view, evaluation, pastExpiry);

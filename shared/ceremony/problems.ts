@@ -40,6 +40,16 @@ export const ceremonyProblemKinds = {
   'decision-after-expiry': 'note',
   'decision-repeated': 'note',
   'decision-changed': 'note',
+  /** Issue 13: the approver's policy entry requires an attested key and the approval carries no attestation. */
+  'attestation-missing': 'note',
+  /** The attestation does not prove the key was made on a device: a forged or foreign chain, another key's attestation, unreadable. */
+  'attestation-invalid': 'finding',
+  /** A genuine attestation of a key made with a weaker touch or PIN policy than the approver's entry requires. */
+  'attestation-policy-unmet': 'note',
+  /** An attestation sent where none is required that does not check out: the approval counts, without the proof. */
+  'attestation-unverified': 'note',
+  /** Two people's keys attest to one device: whoever holds it approved twice, so only the first approval counts. */
+  'attestation-same-device': 'finding',
   'withdrawal-without-approval': 'finding',
   'withdrawal-after-publication': 'finding',
   'withdrawal-too-late': 'note',

@@ -29,6 +29,16 @@ export const actionsByState: Record<CeremonyState, readonly CeremonyAction[]> = 
   contested: ['cancel'],
 };
 
+/** What a verified attestation states about an approval's key (shared/attestation). */
+export interface AttestedApproval {
+  serial: number;
+  model: string;
+  firmware: string;
+  touchPolicy: string;
+  pinPolicy: string;
+  description: string;
+}
+
 export interface CeremonyView {
   id: string;
   state: CeremonyState;
@@ -48,6 +58,11 @@ export interface CeremonyView {
   frozen?: { at: string; payloadType: string; statement: string; statementDigest: string; overrides: FrozenEvent['overrides'] };
   approvals: ApprovedEvent[];
   rejections: RejectedEvent[];
+  /**
+   * Approvals that carry a verified attestation (issue 13), by the approval's keyid: the device's facts and
+   * "key made on YubiKey 5 serial 1234567, touch always, PIN once".
+   */
+  attested?: Record<string, AttestedApproval>;
   /** The policy's words on where the ceremony stands, e.g. "2 of 3; security still needed". */
   tally?: string;
   /** `signedBy`: the keyids whose approvals the published envelope carries, in its order. */

@@ -23,7 +23,27 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, index) => byte === b[index]);
 }
 
+/**
+ * Readings of the last few hundred PEM texts: the same policy is loaded more
+ * than once by one command (the trusted copy, the file named on the command
+ * line, the copy in the opening), and reading a key (two DER parses and an
+ * encoding) is most of loading a policy (issue 11). A reading depends on the
+ * text alone; callers get a copy of the key's bytes.
+ */
+const readings = new Map<string, KeyReading>();
+const readingsKept = 256;
+
 export function readPublicKeyPem(pem: string): KeyReading {
+  let reading = readings.get(pem);
+  if (!reading) {
+    reading = readPublicKeyPemOnce(pem);
+    if (readings.size >= readingsKept) readings.delete(readings.keys().next().value!);
+    readings.set(pem, reading);
+  }
+  return reading.ok ? { ...reading, spki: reading.spki.slice() } : reading;
+}
+
+function readPublicKeyPemOnce(pem: string): KeyReading {
   const block = pemBlock.exec(pem);
   if (!block) {
     if (pem.includes('-----BEGIN CERTIFICATE-----')) return { ok: false, problem: 'unsupported', reason: 'it is a certificate; give the public key instead (openssl x509 -pubkey -noout -in cert.pem)' };

@@ -4,6 +4,7 @@
  * is generated from it (a test keeps the two equal).
  */
 import { z } from 'zod';
+import { pinRequirements, touchRequirements } from '../attestation/requirement';
 
 export const policyVersion = 1;
 
@@ -51,6 +52,33 @@ const certificateIdentitySchema = z
       'An approver identified by an X.509 certificate, read from the token next to the key: the chain must lead to one of these roots, name every identity given here (at least one of subject, email, uri, dns), allow digitalSignature, be valid at the signing time and not be revoked.',
   });
 
+const attestationSchema = z
+  .strictObject({
+    required: z.boolean().meta({ description: 'Whether this approver\'s approvals count only with a valid attestation of their key. With false, an attestation sent anyway is checked and shown.' }),
+    touch: z
+      .enum(touchRequirements)
+      .optional()
+      .meta({ description: 'The touch policy the key must have been made with: "always" (a touch for every signature), "cached" (always, or one touch for 15 seconds), or "any" (the default).' }),
+    pin: z
+      .enum(pinRequirements)
+      .optional()
+      .meta({ description: 'The PIN policy the key must have been made with: "always" (the PIN, or on a YubiKey Bio a fingerprint, for every signature), "once" (any policy that asks for the PIN), or "any" (the default).' }),
+    roots: z
+      .array(z.string().min(1).max(262_144))
+      .min(1)
+      .max(16)
+      .optional()
+      .meta({
+        description:
+          'The attestation roots the device certificate (slot f9) must chain to, as PEM "CERTIFICATE" blocks, instead of Yubico\'s PIV attestation root, which Conclave ships. Keys of firmware 5.7.4 and later chain to Yubico\'s newer CAs: name the certificate that issued their f9 certificate here.',
+      }),
+  })
+  .meta({
+    title: 'Key attestation',
+    description:
+      'Proof that the approver\'s key was made on a YubiKey and cannot leave it (issue 13): the approval carries the slot\'s PIV attestation certificate and the device\'s f9 certificate, which must chain to Yubico\'s root (or these roots), certify the approver\'s key and state the PIN and touch policy asked for. Two approvers whose keys attest to the same device count once.',
+  });
+
 const approverSchema = z
   .strictObject({
     id: z.string().regex(approverIdPattern).meta({ description: 'Who this person is, e.g. "alice". Several entries with the same id are one person holding several keys.' }),
@@ -66,6 +94,7 @@ const approverSchema = z
           'The signing key as PEM SubjectPublicKeyInfo ("-----BEGIN PUBLIC KEY-----"): ECDSA P-256, P-384 or P-521, RSA of 2048 bits or more, or Ed25519. Give either publicKey or certificate.',
       }),
     certificate: certificateIdentitySchema.optional(),
+    attestation: attestationSchema.optional(),
   })
   // Exactly one of the two: loadPolicy says so in words (policy-malformed); this tells editors.
   .meta({ title: 'Approver', oneOf: [{ required: ['publicKey'] }, { required: ['certificate'] }] });

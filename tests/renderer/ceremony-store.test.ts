@@ -241,7 +241,7 @@ describe('verify, publish and cancel', () => {
     expect(state().publication.outDir).toBe('/home/me/releases');
     state().setOutDir('/mnt/releases');
     expect(await state().publish(PIN)).toBe(true);
-    expect(fake.callsOf('ceremonies.publish')).toEqual([{ id: ceremonyId, outDir: '/mnt/releases', keyUri: signingKey('carol').keyUri, pin: PIN }]);
+    expect(fake.callsOf('ceremonies.publish')).toEqual([{ id: ceremonyId, operationId: expect.stringMatching(/^[0-9a-f-]{36}$/), outDir: '/mnt/releases', keyUri: signingKey('carol').keyUri, pin: PIN }]);
     expect(state().publication.result?.verified).toBe('verified: alice, bob (2 of 3)');
     expect(JSON.stringify(state())).not.toContain(PIN);
   });
@@ -260,7 +260,25 @@ describe('verify, publish and cancel', () => {
     await state().loadPublishKeys();
     expect(state().publication.keyUri).toBe(pad.keyUri);
     expect(await state().publish(PIN)).toBe(true);
-    expect(fake.callsOf('ceremonies.publish')).toEqual([{ id: ceremonyId, keyUri: pad.keyUri, pin: null }]);
+    expect(fake.callsOf('ceremonies.publish')).toEqual([{ id: ceremonyId, operationId: expect.stringMatching(/^[0-9a-f-]{36}$/), keyUri: pad.keyUri, pin: null }]);
+  });
+
+  it('Cancel while publishing stops that publication (its operation id), once, and the error it ends with is shown', async () => {
+    let finish: (value: ReturnType<typeof fail>) => void = () => undefined;
+    const { fake, state } = await publishing({
+      'ceremonies.publish': () => new Promise((resolve) => (finish = resolve)),
+      'operations.cancel': () => ok({ cancelled: true }),
+    });
+    const published = state().publish(PIN);
+    await Promise.resolve();
+    const [{ operationId }] = fake.callsOf('ceremonies.publish') as [{ operationId: string }];
+    await state().cancelPublish();
+    await state().cancelPublish();
+    expect(fake.callsOf('operations.cancel')).toEqual([{ operationId }]);
+    expect(state().publication.cancelRequested).toBe(true);
+    finish(fail({ code: 'cancelled', message: 'Cancelled: nothing more was asked of registry.example.' }));
+    expect(await published).toBe(false);
+    expect(state().publication).toMatchObject({ working: false, cancelRequested: false, operationId: undefined, error: { code: 'cancelled' } });
   });
 
   it('does not publish a ceremony whose actions do not include publish', async () => {

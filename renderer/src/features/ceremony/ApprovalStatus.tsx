@@ -28,6 +28,7 @@ export function ApprovalStatus({ detail }: { detail: CeremonyDetail }) {
               <li key={approval.keyId}>
                 <strong>{approval.approverId}</strong>
                 {approval.role && <span className="muted"> ({approval.role})</span>} <span className="muted">at {formatInstant(approval.at)}</span>
+                {approval.attestation && <span className="muted">; {approval.attestation}</span>}
               </li>
             ))}
           </ul>
