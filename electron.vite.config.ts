@@ -1,8 +1,8 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const __dirname = import.meta.dirname;
 import { defineConfig } from 'electron-vite';
-import type { Plugin } from 'vite';
+import { build, type Plugin } from 'vite';
 
 /**
  * Dependencies bundled into out/main instead of loaded from node_modules
@@ -21,30 +21,87 @@ const bundledDependencies = ['zod', '@peculiar/asn1-cms', '@peculiar/asn1-ecc', 
  * collation data: 10–20 ms of the start of every command that reads a
  * statement, for a comparison it only makes when it sorts a purl's
  * qualifiers. The collator is made on first use instead; the comparison is
- * the same. If a new version words it differently, the build says so and
- * leaves it alone.
+ * the same. It also sorts its component names as it loads, through that
+ * collator, by their place in a table (0 to 7, as text): two such places
+ * are compared as the numbers they are (one digit each, text and number
+ * order agree), so loading needs no collator. If a new version words either
+ * differently, the build says so and leaves it alone.
  */
 function collatorOnFirstUse(): Plugin {
-  const eager = 'const { compare: localeCompare } = new Intl.Collator()';
+  const patches: { file: string; eager: string; lazy: string }[] = [
+    {
+      file: '/node_modules/packageurl-js/src/strings.js',
+      eager: 'const { compare: localeCompare } = new Intl.Collator()',
+      lazy: 'let collator\nconst localeCompare = (a, b) => (collator ??= new Intl.Collator()).compare(a, b)',
+    },
+    {
+      file: '/node_modules/packageurl-js/src/purl-component.js',
+      eager: 'return localeCompare(componentSortOrder(compA), componentSortOrder(compB))',
+      lazy: "const a = componentSortOrder(compA), b = componentSortOrder(compB)\n    return typeof a === 'number' && typeof b === 'number' ? a - b : localeCompare(a, b)",
+    },
+  ];
   return {
     name: 'conclave:purl-collator-on-first-use',
     transform(code, id) {
-      if (!id.replace(/\\/g, '/').endsWith('/node_modules/packageurl-js/src/strings.js')) return null;
-      if (!code.includes(eager)) {
-        this.warn('packageurl-js/src/strings.js no longer makes its Intl.Collator as expected: it is left as it is (start-up is slower).');
+      const patch = patches.find((candidate) => id.replace(/\\/g, '/').endsWith(candidate.file));
+      if (!patch) return null;
+      if (!code.includes(patch.eager)) {
+        this.warn(`packageurl-js${patch.file.slice('/node_modules/packageurl-js'.length)} no longer reads as expected ("${patch.eager}"): it is left as it is (start-up is slower).`);
         return null;
       }
-      return { code: code.replace(eager, 'let collator\nconst localeCompare = (a, b) => (collator ??= new Intl.Collator()).compare(a, b)'), map: null };
+      return { code: code.replace(patch.eager, patch.lazy), map: null };
+    },
+  };
+}
+
+/**
+ * The command line once more, as CommonJS, in out/main/cjs (issue 11): the
+ * same modules as out/main/cli.js, bundled again from it, with
+ * electron/cli/start.ts (cli-start.cjs), which bin/conclave.js loads and
+ * which loads the rest with V8's code cache. Node 20 has no code cache for
+ * ES modules, and compiling the code a command runs is a good part of its
+ * start; loading CommonJS also skips the ES module loader's work per
+ * module. (Bundled again from the built command line rather than from the
+ * sources: the same code, in chunks that measured faster to load.) The
+ * worker entries (token host, hashing thread) stay in out/main, where the
+ * chunks find them ('../token-host.js').
+ */
+function commonJsCli(): Plugin {
+  let outDir = '';
+  return {
+    name: 'conclave:cli-as-commonjs',
+    apply: 'build',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    async closeBundle() {
+      await build({
+        configFile: false,
+        root: __dirname,
+        logLevel: 'warn',
+        build: {
+          ssr: true,
+          outDir: join(outDir, 'cjs'),
+          emptyOutDir: true,
+          minify: false,
+          copyPublicDir: false,
+          reportCompressedSize: false,
+          rollupOptions: {
+            input: { cli: join(outDir, 'cli.js'), 'cli-start': resolve(__dirname, 'electron/cli/start.ts') },
+            output: { format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name].cjs', dynamicImportInCjs: false },
+          },
+        },
+      });
     },
   };
 }
 
 // One build for every runtime: the Electron main process and the Node entry
-// points that share its core (token host, CLI, browser shell, launcher), the
-// sandboxed preload, and the renderer.
+// points that share its core (token host, hashing thread, CLI, browser shell,
+// launcher), the sandboxed preload, and the renderer.
 export default defineConfig({
   main: {
-    plugins: [collatorOnFirstUse()],
+    plugins: [collatorOnFirstUse(), commonJsCli()],
     build: {
       outDir: 'out/main',
       externalizeDeps: { exclude: bundledDependencies },
@@ -52,6 +109,7 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'electron/main/index.ts'),
           'token-host': resolve(__dirname, 'electron/core/tokens/host/entry.ts'),
+          'hash-worker': resolve(__dirname, 'electron/core/hashing/hash-worker.ts'),
           cli: resolve(__dirname, 'electron/cli/index.ts'),
           'web-shell': resolve(__dirname, 'electron/web/entry.ts'),
           launcher: resolve(__dirname, 'electron/launcher/index.ts'),

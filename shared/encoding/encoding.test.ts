@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fromBase64, toBase64 } from './base64';
 import { fromHex, toHex } from './hex';
 import { fromPem, toPem } from './pem';
@@ -14,7 +14,28 @@ describe('encodings', () => {
   });
 
   it('refuses URL-safe, unpadded or stray-character base64', () => {
-    for (const bad of ['YWJj-_==', 'YWI', 'YW=j', 'YW Jj']) expect(() => fromBase64(bad)).toThrow(TypeError);
+    for (const bad of ['YWJj-_==', 'YWI', 'YW=j', 'YW Jj', 'Y===', '====', 'YWJj\n', 'YW\u00e9j']) expect(() => fromBase64(bad)).toThrow(TypeError);
+  });
+
+  it('gives the same answers without Node\'s Buffer (as in the window), copies of their own with Node\'s', async () => {
+    const withNode = { fromBase64, toBase64 };
+    vi.stubGlobal('Buffer', undefined);
+    vi.resetModules();
+    try {
+      const browser = await import('./base64');
+      for (let length = 0; length < 40; length++) {
+        const bytes = new Uint8Array(randomBytes(length));
+        const text = withNode.toBase64(bytes);
+        expect(browser.toBase64(bytes)).toBe(text);
+        expect(browser.fromBase64(text)).toEqual(withNode.fromBase64(text));
+      }
+      for (const bad of ['YWJj-_==', 'YWI', 'YW=j', 'Y===']) expect(() => browser.fromBase64(bad)).toThrow(TypeError);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    const decoded = withNode.fromBase64('AAEC');
+    expect(decoded.constructor).toBe(Uint8Array);
+    expect(decoded.buffer.byteLength).toBe(3);
   });
 
   it('round-trips hex and refuses odd or non-hex text', () => {

@@ -228,6 +228,26 @@ describe('the ceremony engine', () => {
     expect((await service.approve(view.id, uri('bob'))).view.state).toBe('approved');
   });
 
+  it('answers each command with the verdict a fresh load gives, judged from the files it loaded and wrote (issue 11)', async () => {
+    const opened = await open();
+    const fresh = async () => {
+      const { view, events } = await service.load(opened.view.id);
+      return { view, sources: events.map((stored) => stored.source) };
+    };
+    const answered = (loaded: Awaited<ReturnType<CeremonyService['load']>>) => ({ view: loaded.view, sources: loaded.events.map((stored) => stored.source) });
+    expect(answered(opened)).toEqual(await fresh());
+    // A damaged file in the folder is told about in the answer too.
+    writeFileSync(join(service.store.eventsDir(opened.view.id), 'zzzz-damaged.json'), '{"half": ');
+    const shown = await service.load(opened.view.id);
+    // Decided on the ceremony as shown (the CLI shows it first): not read again, and the same answer as reading it again.
+    const approved = await service.approve(opened.view.id, uri('alice'), { statementDigest: shown.view.frozen!.statementDigest, loaded: shown });
+    expect(answered(approved)).toEqual(await fresh());
+    expect(approved.view.approvals.map((approval) => approval.keyId)).toEqual([keys.alice.keyId]);
+    expect(approved.view.problems.map((problem) => problem.message).join('\n')).toMatch(/zzzz-damaged.json/);
+    expect(answered(await service.reject(opened.view.id, uri('bob'), 'not this build'))).toEqual(await fresh());
+    expect(answered(await service.cancel(opened.view.id, { keyUri: uri('rita'), reason: 'superseded' }))).toEqual(await fresh());
+  });
+
   it('cannot be shown at all when nobody the policy knows signed its opening', async () => {
     const { view, events } = await open();
     const opening = events.find((stored) => stored.event.type === 'opened')!;

@@ -10,6 +10,7 @@ import type { CeremonyService, CeremonySigner, LoadedCeremony } from '../../core
 import { ArtifactLocations, publishedVerifyCommand } from '../../core/ceremony/artifact-locations';
 import type { TokenService } from '../../core/tokens/token-service';
 import { tokensFor, type CommandTokens } from '../command-tokens';
+import { takeStartedHashing, takeStartedTokens } from '../ahead';
 import { protectedAuthenticationPath } from '../../core/tokens/token-flags';
 import { UsageError, type CliIo } from '../io';
 import { registryOptions } from '../registry-options';
@@ -21,11 +22,18 @@ import { exitCodes } from '../exit-codes';
 import { nextStep, type NextStepContext } from '../next-step';
 import { personOfKey, type Policy } from '../../../shared/policy/policy';
 
-/** Token signing for the ceremony, with the PIN asked for (or read) only when a signature is made. */
-function tokenSigner(io: CliIo, pinEnv: string | undefined, tokensOf: (keyUri: string) => Promise<TokenService>): CeremonySigner {
-  // An approval signs twice (the statement, then its event): ask once per command. The PIN lives only as long as the command.
-  const pins = new Map<string, string>();
+/**
+ * Token signing for the ceremony, with the PIN asked for (or read) only when
+ * a signature is made; `forget` overwrites the PINs when the command ends.
+ */
+function tokenSigner(io: CliIo, pinEnv: string | undefined, tokensOf: (keyUri: string) => Promise<TokenService>): CeremonySigner & { forget(): void } {
+  // An approval signs twice (the statement, then its event): ask once per command. The PIN lives, as bytes, only as long as the command.
+  const pins = new Map<string, Buffer>();
   return {
+    forget() {
+      for (const pin of pins.values()) pin.fill(0);
+      pins.clear();
+    },
     async keyId(keyUri) {
       return (await (await tokensOf(keyUri)).resolveKey(keyUri)).key.keyId;
     },
@@ -51,7 +59,7 @@ function tokenSigner(io: CliIo, pinEnv: string | undefined, tokensOf: (keyUri: s
   }
 
   /** The PIN for the key's token: asked (or read from --pin-env) once per command; null for a PIN pad. */
-  async function pinOf(keyUri: string): Promise<string | null> {
+  async function pinOf(keyUri: string): Promise<Buffer | null> {
     const { token } = await (await tokensOf(keyUri)).resolveToken(keyUri);
     if ((token.flags & protectedAuthenticationPath) !== 0) return null;
     const pin = pins.get(token.serial) ?? (await pinFor({ uri: parsePkcs11Uri(keyUri), pinEnv, tokenLabel: token.label, env: io.env, prompt: io.interactive ? (question) => promptHidden(question) : undefined }));
@@ -146,7 +154,8 @@ async function decide(action: 'approve' | 'reject' | 'withdraw', input: CommandI
     const shown = await service.load(id);
     const shownDigest = normalizedDigest(input.string('statement')) ?? shown.view.frozen?.statementDigest;
     if (shown.statement && shown.view.frozen && !input.quiet && !input.json) io.err(describeStatementToSign(shown.statement, shown.view.frozen.statementDigest));
-    const bound = shownDigest ? { statementDigest: shownDigest } : {};
+    // Decided on the ceremony as shown: it is not read and judged again (issue 11).
+    const bound = { ...(shownDigest ? { statementDigest: shownDigest } : {}), loaded: shown };
     const before = new Set([...shown.view.approvals, ...shown.view.rejections].map((decision) => `${decision.type}:${decision.keyId}:${decision.at}`));
     const decided = action === 'approve' ? await service.approve(id, keyUri, bound) : action === 'reject' ? await service.reject(id, keyUri, reason!, bound) : await service.withdraw(id, keyUri, reason!, bound);
     const mine = [...decided.view.approvals, ...decided.view.rejections].find((decision) => !before.has(`${decision.type}:${decision.keyId}:${decision.at}`));
@@ -173,6 +182,8 @@ export const ceremonyRunners = {
     const provenanceKeys = input.strings('provenance-key');
     const keyUri = requireKey(input);
     return withCeremonyService(io, serviceOptions(input), async (service) => {
+      // Hashing the artifacts began with the command, in a thread of its own (ahead.ts): the opening takes it, and ends it.
+      const hashingStarted = takeStartedHashing();
       const opened = await service.open({
         policyPath,
         release: { ...release, ...(purl ? { purl } : {}) },
@@ -183,6 +194,7 @@ export const ceremonyRunners = {
         ...(provenanceKeys.length > 0 ? { provenanceKeyPaths: provenanceKeys } : {}),
         openerKeyUri: keyUri,
         sha512: input.flag('sha512'),
+        ...(hashingStarted ? { hashingStarted } : {}),
         ...(io.signal ? { signal: io.signal } : {}),
       });
       // The id first, always: scripts take the first line (or the only one, with --quiet).
@@ -272,13 +284,15 @@ export async function withCeremonyService<T>(io: CliIo, options: { store?: strin
   // One command signs with one key (an opening and its freeze, an approval and its event): the tokens are opened once, for the first key used.
   // The key is known from the start: its token starts while the ceremony is read and judged (issue 11).
   const hostIo = withoutPinVariable(io, options.pinEnv);
-  let session: Promise<CommandTokens> | undefined = options.keyUri ? tokensFor(hostIo, options.keyUri) : undefined;
+  let session: Promise<CommandTokens> | undefined = options.keyUri ? (takeStartedTokens(options.keyUri) ?? tokensFor(hostIo, options.keyUri)) : undefined;
   session?.catch(() => undefined); // a failure is reported when the key is used, or not at all
   const tokensOf = async (keyUri: string) => (await (session ??= tokensFor(hostIo, keyUri))).tokens;
-  const service = localCeremonyService({ dataDir: appDataDir(io.env), storeDir: ceremonyStoreDir(io.env, options.store), signer: tokenSigner(io, options.pinEnv, tokensOf), signal: io.signal });
+  const signer = tokenSigner(io, options.pinEnv, tokensOf);
+  const service = localCeremonyService({ dataDir: appDataDir(io.env), storeDir: ceremonyStoreDir(io.env, options.store), signer, signal: io.signal });
   try {
     return await run(service);
   } finally {
+    signer.forget();
     await (await session?.catch(() => undefined))?.dispose();
   }
 }

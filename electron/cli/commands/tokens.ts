@@ -62,10 +62,14 @@ export async function runKeygen(input: CommandInput, io: CliIo): Promise<number>
     const needsPin = (token.flags & protectedAuthenticationPath) === 0;
     const pin = needsPin ? await pinFor({ uri, pinEnv: input.string('pin-env'), tokenLabel: token.label, env: io.env, prompt: io.interactive ? (question) => promptHidden(question) : undefined }) : null;
     if (!input.quiet && !input.json) io.err(`Making ${algorithm} key "${uri.object}" on token ${token.label}…\n`);
-    return noticeWhileWaiting(
-      () => tokens.generateKey(keyUri, uri.object!, algorithm as KeyAlgorithm, pin),
-      () => io.err(waitingMessage({ tokenLabel: token.label, pinPad: !needsPin, doing: 'make the key' })),
-    );
+    try {
+      return await noticeWhileWaiting(
+        () => tokens.generateKey(keyUri, uri.object!, algorithm as KeyAlgorithm, pin),
+        () => io.err(waitingMessage({ tokenLabel: token.label, pinPad: !needsPin, doing: 'make the key' })),
+      );
+    } finally {
+      pin?.fill(0); // the PIN's bytes, overwritten once the token has them (issue 12)
+    }
   });
   if (input.json) io.out(`${JSON.stringify(key, null, 2)}\n`);
   else if (input.quiet) io.out(`${key.uri}\n`);

@@ -47,10 +47,10 @@ export async function runVerify(input: CommandInput, io: CliIo): Promise<number>
   const policyToVerifyWith = async () => {
     const chained = values['policy-chain'] !== undefined || values['policy-chain-from-store'];
     if (values.policy && (values['policy-root'] || chained)) throw new UsageError('give either --policy FILE, or --policy-root FIRST.json with --policy-chain FILE (or --policy-chain-from-store).');
-    if (values.policy) return loadPolicyText((await read(values.policy, 'policy file')).toString('utf8'), nodeDigester);
+    if (values.policy) return loadPolicyText((await read(values.policy, 'policy file')).toString('utf8'), nodeDigester, values.policy);
     if (!values['policy-root'] || !chained) throw new UsageError('verify needs --policy FILE (the policy your team keeps), or --policy-root FIRST.json with --policy-chain FILE or --policy-chain-from-store.');
-    const root = await loadPolicyText((await read(values['policy-root'], 'root policy file')).toString('utf8'), nodeDigester);
-    const chain = values['policy-chain'] !== undefined ? readPolicyChain((await read(values['policy-chain'], 'policy chain file')).toString('utf8')) : await chainFromStore(io, values.store);
+    const root = await loadPolicyText((await read(values['policy-root'], 'root policy file')).toString('utf8'), nodeDigester, values['policy-root']);
+    const chain = values['policy-chain'] !== undefined ? readPolicyChain((await read(values['policy-chain'], 'policy chain file')).toString('utf8'), values['policy-chain']) : await chainFromStore(io, values.store);
     try {
       const followed = await followPolicyChain(root, chain, nodeDigester, dependencies);
       for (const step of followed.steps) io.err(`policy sha256:${step.from.slice(0, 12)}… → sha256:${step.to.slice(0, 12)}… (ceremony ${step.ceremonyId})\n`);

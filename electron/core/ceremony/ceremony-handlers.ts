@@ -196,8 +196,8 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
 
   const policyFiles = async (): Promise<PolicySummary[]> => (await policies.list()).map(({ policy: _policy, ...summary }) => summary);
 
-  const savePolicy = async (text: string): Promise<void> => {
-    await policies.trust(text);
+  const savePolicy = async (text: string, fileName?: string): Promise<void> => {
+    await policies.trust(text, fileName);
     // Trust decides what counts: every summary under the policy is judged again.
     void currentIndex(true);
   };
@@ -414,12 +414,12 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
       }
       // The person confirmed one digest: a file that changed since then is not trusted in its place.
       if (digest !== undefined) {
-        const policy = await loadPolicyText(text, nodeDigester);
+        const policy = await loadPolicyText(text, nodeDigester, path);
         if (policy.digest !== digest) {
           throw new ConclaveError('conflict', `Nothing was trusted: ${path} now holds another policy (sha256:${policy.digest.slice(0, 16)}…) than the one you were shown (sha256:${digest.slice(0, 16)}…). Look at it again.`);
         }
       }
-      await savePolicy(text);
+      await savePolicy(text, path);
       return policyFiles();
     },
     'policies.createDemo': async () => {

@@ -28,6 +28,7 @@ import { evaluatePolicy } from '../../../shared/policy/evaluate';
 import { eventSignerOf, loadPolicy, type Policy } from '../../../shared/policy/policy';
 import { approvalBundle } from '../../../shared/sigstore/bundle';
 import { resolveCertificateSigner } from '../../../shared/policy/certificate-signer';
+import { describeRequirement } from '../../../shared/attestation/requirement';
 import { certificatesFromPem } from '../../../shared/x509/certificate';
 import { trustedTimestampAuthorities } from '../../../shared/timestamp/policy-trust';
 import { sigstoreSignedTimestamp } from '../../../shared/timestamp/sigstore';
@@ -39,7 +40,8 @@ import { verifyCommands } from '../../../shared/cli/verify-command';
 import type { VerificationReport } from '../../../shared/verify/verify';
 import { writeFileAtomically } from '../atomic-file';
 import { nodeAlgorithmSignatureVerifier, nodeDigester, nodeSignatureVerifier, nodeTrustedTimeDependencies } from '../crypto/node-crypto';
-import { hashFiles, type FilesProgress } from '../hashing';
+import { hashFiles, type DigestAlgorithm, type FilesProgress } from '../hashing';
+import type { HashingThread } from '../hashing/hash-thread';
 import type { ArtifactLocations } from './artifact-locations';
 import { CeremonyStore, newCeremonyId, type StoredEvent } from './event-store';
 import { readPolicyFile } from './policy-file';
@@ -59,6 +61,12 @@ export interface CeremonySigner {
    * none. Approvers the policy identifies by certificate need it (issue 6).
    */
   certificate?(keyUri: string): Promise<string | undefined>;
+  /**
+   * The key's attestation (issue 13), read without a PIN: for a YubiKey PIV key, the slot's attestation
+   * certificate and the device's attestation certificate from slot f9, both DER; undefined when the token
+   * cannot attest the key. Approvers whose policy entry requires an attested key need it (shared/attestation).
+   */
+  attestation?(keyUri: string): Promise<{ certificate: Uint8Array; intermediate: Uint8Array } | undefined>;
   /**
    * Logs in to the key's token and out again, signing nothing: a wrong PIN is
    * found before long work (hashing gigabytes at open), not after it.
@@ -91,11 +99,20 @@ export interface OpenInput {
   /** Hashing progress over all artifacts, and a way to stop it. */
   onProgress?: (progress: FilesProgress) => void;
   signal?: AbortSignal;
+  /**
+   * The artifacts' hashing, already started in a thread of its own (the CLI
+   * starts it with the command, issue 11): its outcomes are used when it
+   * hashes these files with the algorithms the opening needs; otherwise it is
+   * stopped and the files are hashed here. Either way it ends with the opening.
+   */
+  hashingStarted?: HashingThread<DigestAlgorithm>;
 }
 
 /** A ceremony as the judge decided it (shared/ceremony/judge.ts), with its event files. */
 export interface LoadedCeremony extends JudgedCeremony {
   events: readonly StoredEvent[];
+  /** The files of its folder that could not be read as events, which the judge was told about. */
+  unreadable?: JudgeInput['unreadable'];
 }
 
 export interface PublishResult {
@@ -214,6 +231,10 @@ export class CeremonyService {
     const events: CeremonyEvent[] = [opened];
     if (!blocksFreezing(findings)) events.push(this.frozenEvent(opened, policy, [], this.now(), opener.keyId));
     const signed = await this.signEvents(events, input.openerKeyUri, opener);
+    // The judge reads the opening as it will read back while it is written (issue 11); its verdict is given only once
+    // everything is written.
+    const judged = this.judge(id, inStoreOrder(signed.files));
+    judged.catch(() => undefined); // awaited below, or abandoned if the writing fails
     // The evidence itself stays with the ceremony, so review and audit see exactly what was checked; written only once
     // the opening is signed as it should be, so a refused opening leaves nothing behind.
     for (const file of provenanceFiles) await this.store.putEvidence(id, file.bytes);
@@ -223,24 +244,31 @@ export class CeremonyService {
     // Only a convenience: an opening already written does not fail for it, and the command then shows a placeholder.
     const located = input.artifactPaths.map((path, index) => ({ name: artifacts[index]!.name, path, size: artifacts[index]!.size ?? 0, sha256: artifacts[index]!.digest.sha256 }));
     await this.artifactLocations?.record(id, located).catch(() => undefined);
-    return this.load(id);
+    return judged;
   }
 
   /** The opening's evidence: the provenance files, read and parsed, and the artifacts hashed (SHA-512 too where the provenance needs it). */
   private async openingEvidence(input: OpenInput, signal: AbortSignal, onProgress: ((progress: FilesProgress) => void) | undefined) {
-    const provenanceFiles = await Promise.all(input.provenancePaths.map(async (path) => ({ path, bytes: await readFile(path) })));
-    const provenance: { document: ProvenanceDocument; fileDigest: string }[] = [];
-    for (const file of provenanceFiles) {
-      for (const document of readProvenance(file.bytes.toString('utf8'), { fileName: basename(file.path) })) provenance.push({ document, fileDigest: sha256(file.bytes) });
+    const started = input.hashingStarted;
+    try {
+      const provenanceFiles = await Promise.all(input.provenancePaths.map(async (path) => ({ path, bytes: await readFile(path) })));
+      const provenance: { document: ProvenanceDocument; fileDigest: string }[] = [];
+      for (const file of provenanceFiles) {
+        for (const document of readProvenance(file.bytes.toString('utf8'), { fileName: basename(file.path) })) provenance.push({ document, fileDigest: sha256(file.bytes) });
+      }
+      // SHA-512 only when some provenance names its subjects by SHA-512 alone (npm does): it doubles the hashing time.
+      const wantsSha512 = provenance.some((entry) => entry.document.statement.subject.some((subject) => subject.digest.sha512 !== undefined && subject.digest.sha256 === undefined));
+      const algorithms: DigestAlgorithm[] = wantsSha512 || input.sha512 ? ['sha256', 'sha512'] : ['sha256'];
+      const progress = onProgress ? { onProgress } : {};
+      if (started && sameItems(started.paths, input.artifactPaths) && sameItems(started.algorithms, algorithms)) {
+        return { provenanceFiles, provenance, hashed: await started.follow({ ...progress, signal }) };
+      }
+      await started?.stop();
+      return { provenanceFiles, provenance, hashed: await hashFiles(input.artifactPaths, { algorithms, ...progress, signal }) };
+    } finally {
+      // Taken, stopped, or abandoned by a failure above: no hashing outlives the opening's evidence.
+      if (started) await started.stop();
     }
-    // SHA-512 only when some provenance names its subjects by SHA-512 alone (npm does): it doubles the hashing time.
-    const wantsSha512 = provenance.some((entry) => entry.document.statement.subject.some((subject) => subject.digest.sha512 !== undefined && subject.digest.sha256 === undefined));
-    const hashed = await hashFiles(input.artifactPaths, {
-      algorithms: wantsSha512 || input.sha512 ? ['sha256', 'sha512'] : ['sha256'],
-      ...(onProgress ? { onProgress } : {}),
-      signal,
-    });
-    return { provenanceFiles, provenance, hashed };
   }
 
   /**
@@ -287,8 +315,7 @@ export class CeremonyService {
       actorKeyId: opener.keyId,
       proposedPolicy: proposed.document,
     };
-    await this.appendSigned([opened, this.frozenEvent(opened, policy, [], this.now(), opener.keyId)], input.openerKeyUri, opener);
-    return this.load(id);
+    return this.judge(id, inStoreOrder(await this.appendSigned([opened, this.frozenEvent(opened, policy, [], this.now(), opener.keyId)], input.openerKeyUri, opener)));
   }
 
   /** Builds the release statement and fixes its bytes. A failing finding blocks this unless the policy allows an override, which is recorded. */
@@ -306,8 +333,7 @@ export class CeremonyService {
       if (!policy.evidence.allowOverride) throw new ConclaveError('forbidden', 'This policy does not allow overriding failed findings. Fix the evidence and open a new ceremony.');
       overrides = failing.map((finding) => ({ findingId: finding.id, by: actor.name, reason: options.overrideReason! }));
     }
-    await this.appendSigned([this.frozenEvent(opened, policy, overrides, this.now(), actor.keyId)], options.keyUri, actor);
-    return this.load(id);
+    return this.appendSignedJudged(ceremony, [this.frozenEvent(opened, policy, overrides, this.now(), actor.keyId)], options.keyUri, actor);
   }
 
   /** The frozen event: the release statement the opening determines, as the exact bytes everyone will sign. */
@@ -331,20 +357,28 @@ export class CeremonyService {
    * Signs the frozen statement. `statementDigest` is the digest of the
    * statement the approver was shown (the window and the CLI show it from the
    * statement's own bytes): when the ceremony's statement is another, nothing
-   * is signed.
+   * is signed. `loaded`: the ceremony as this service just loaded it to show
+   * it (the CLI), decided on as shown instead of read and judged again.
    */
-  async approve(id: string, keyUri: string, options: { statementDigest?: string } = {}): Promise<LoadedCeremony> {
-    const ceremony = await this.decidable(id, 'approve', options.statementDigest);
+  async approve(id: string, keyUri: string, options: DecisionOptions = {}): Promise<LoadedCeremony> {
+    const ceremony = await this.decidable(id, 'approve', options);
     const { view, policy, statement } = ceremony;
     const approver = await this.identify(ceremony.signers, keyUri, { mustBeApprover: true });
     if (view.openedBy === approver.name && !policy.separationOfDuties.openerMayApprove) {
       throw new ConclaveError('forbidden', `${approver.name} opened this ceremony, and the policy does not let the opener approve it. Another approver must sign.`);
     }
+    // Issue 13: an approval that needs an attested key and has none would not count; nothing is signed then.
+    const attestation = await this.signer.attestation?.(keyUri);
+    const requirement = [...policy.keys.filter((key) => key.keyId === approver.keyId), ...policy.certificateApprovers.filter((entry) => approver.certificates && entry.approverId === approver.name)].find((entry) => entry.attestation?.required)?.attestation;
+    if (requirement && !attestation) {
+      throw new ConclaveError('forbidden', `Nothing was signed: this policy counts ${approver.name}'s approval only with a ${describeRequirement(requirement)}, and the token cannot show an attestation of this key. Use a key made on a YubiKey and listed in the policy.`);
+    }
     const signed = pae(inTotoPayloadType, statement);
     const signatures = await this.signer.sign(keyUri, [signed]);
     await this.requireSignedBy(approver, signed, signatures[0]!, keyUri);
     const time = await this.trustedTimeFor(policy, signatures[0]!);
-    await this.appendSigned(
+    return this.appendSignedJudged(
+      ceremony,
       [
         {
           ceremonyId: id,
@@ -355,13 +389,13 @@ export class CeremonyService {
           signature: toBase64(signatures[0]!),
           ...time,
           ...(approver.certificates ? { certificates: approver.certificates.map(toBase64) } : {}),
+          ...(attestation ? { attestation: { certificate: toBase64(attestation.certificate), intermediate: toBase64(attestation.intermediate) } } : {}),
           actorKeyId: approver.keyId,
         },
       ],
       keyUri,
       approver,
     );
-    return this.load(id);
   }
 
   /**
@@ -390,18 +424,18 @@ export class CeremonyService {
     }
   }
 
-  async reject(id: string, keyUri: string, reason: string, options: { statementDigest?: string } = {}): Promise<LoadedCeremony> {
+  async reject(id: string, keyUri: string, reason: string, options: DecisionOptions = {}): Promise<LoadedCeremony> {
     return this.decide(id, keyUri, 'rejected', reason, options);
   }
 
   /** Takes back the approver's own approval (issue 10): signed, with a reason; refused once the ceremony is published. */
-  async withdraw(id: string, keyUri: string, reason: string, options: { statementDigest?: string } = {}): Promise<LoadedCeremony> {
+  async withdraw(id: string, keyUri: string, reason: string, options: DecisionOptions = {}): Promise<LoadedCeremony> {
     return this.decide(id, keyUri, 'withdrawn', reason, options);
   }
 
   /** A rejection or a withdrawal: a signed document naming the ceremony, the statement and the reason, then its event. */
-  private async decide(id: string, keyUri: string, type: 'rejected' | 'withdrawn', reason: string, options: { statementDigest?: string }): Promise<LoadedCeremony> {
-    const ceremony = await this.decidable(id, type === 'rejected' ? 'reject' : 'withdraw', options.statementDigest);
+  private async decide(id: string, keyUri: string, type: 'rejected' | 'withdrawn', reason: string, options: DecisionOptions): Promise<LoadedCeremony> {
+    const ceremony = await this.decidable(id, type === 'rejected' ? 'reject' : 'withdraw', options);
     const { view } = ceremony;
     const approver = await this.identify(ceremony.signers, keyUri, { mustBeApprover: true });
     if (type === 'withdrawn' && !view.approvals.some((approval) => approval.keyId === approver.keyId)) {
@@ -411,7 +445,8 @@ export class CeremonyService {
     const signed = pae(decisionPayloadTypeOf(type, view.frozen!.payloadType), canonicalJsonBytes(document));
     const signatures = await this.signer.sign(keyUri, [signed]);
     await this.requireSignedBy(approver, signed, signatures[0]!, keyUri);
-    await this.appendSigned(
+    return this.appendSignedJudged(
+      ceremony,
       [
         {
           ceremonyId: id,
@@ -428,20 +463,19 @@ export class CeremonyService {
       keyUri,
       approver,
     );
-    return this.load(id);
   }
 
   async cancel(id: string, options: { reason?: string; keyUri: string }): Promise<LoadedCeremony> {
     const ceremony = await this.load(id);
     this.requireAction(ceremony, 'cancel');
     const actor = await this.identify(ceremony.policy, options.keyUri);
-    await this.appendSigned([{ ceremonyId: id, type: 'cancelled', at: this.now().toISOString(), ...(options.reason ? { reason: options.reason } : {}), actorKeyId: actor.keyId }], options.keyUri, actor);
-    return this.load(id);
+    return this.appendSignedJudged(ceremony, [{ ceremonyId: id, type: 'cancelled', at: this.now().toISOString(), ...(options.reason ? { reason: options.reason } : {}), actorKeyId: actor.keyId }], options.keyUri, actor);
   }
 
   /** The ceremony, when its state allows this decision and its statement is the one the approver was shown. */
-  private async decidable(id: string, action: 'approve' | 'reject' | 'withdraw', shownDigest: string | undefined): Promise<LoadedCeremony & { statement: Uint8Array }> {
-    const ceremony = await this.load(id);
+  private async decidable(id: string, action: 'approve' | 'reject' | 'withdraw', options: DecisionOptions): Promise<LoadedCeremony & { statement: Uint8Array }> {
+    const shownDigest = options.statementDigest;
+    const ceremony = options.loaded?.view.id === id ? options.loaded : await this.load(id);
     this.requireAction(ceremony, action);
     const frozen = ceremony.view.frozen!;
     if (shownDigest !== undefined && shownDigest !== frozen.statementDigest) {
@@ -509,6 +543,16 @@ export class CeremonyService {
   }
 
   /**
+   * The ceremony after this service wrote `written` to it: the judge over the
+   * files it was loaded from and the new ones, as they read back, instead of
+   * reading every file again (issue 11). A file another machine adds
+   * meanwhile is seen by the next load, as it would be a moment later.
+   */
+  private judgeWith(ceremony: LoadedCeremony, written: readonly StoredEvent[]): Promise<LoadedCeremony> {
+    return this.judge(ceremony.view.id, inStoreOrder([...ceremony.events, ...written]), ceremony.unreadable);
+  }
+
+  /**
    * The judge over any set of event files of one ceremony: the store's, or the
    * store's with a bundle's or a push's added, so import and sync reach the
    * verdict loading would.
@@ -532,7 +576,7 @@ export class CeremonyService {
     if (proposedPolicy && view.published && view.policyTrusted === true && !adopted) {
       await this.policyTrust?.adopt(`${JSON.stringify(proposedPolicy.document, null, 2)}\n`, judged.policy.digest, view.published.at, id);
     }
-    return { ...judged, events: files };
+    return { ...judged, events: files, unreadable };
   }
 
   private readonly judgeDependencies: JudgeDependencies = {
@@ -622,7 +666,7 @@ export class CeremonyService {
 
   private async checkProvenanceSignatures(documents: ProvenanceDocument[], keyPaths: string[]): Promise<ProvenanceSignatureCheck[]> {
     if (keyPaths.length === 0) return [];
-    const keys = await Promise.all(keyPaths.map(async (path) => ({ path, spki: fromPem('PUBLIC KEY', await readFile(path, 'utf8')) })));
+    const keys = await Promise.all(keyPaths.map(async (path) => ({ path, spki: publicKeyOfFile(path, await readFile(path, 'utf8')) })));
     const checks: ProvenanceSignatureCheck[] = [];
     for (const [documentIndex, document] of documents.entries()) {
       let best: ProvenanceSignatureCheck | undefined;
@@ -714,28 +758,38 @@ export class CeremonyService {
    * checked against its schema and each signature against the author's key
    * before anything is written, so nothing written can fail to load or count.
    */
-  private async appendSigned(events: CeremonyEvent[], keyUri: string, author: EventAuthor): Promise<void> {
-    await (await this.signEvents(events, keyUri, author)).write();
+  private async appendSigned(events: CeremonyEvent[], keyUri: string, author: EventAuthor): Promise<StoredEvent[]> {
+    const signed = await this.signEvents(events, keyUri, author);
+    await signed.write();
+    return signed.files;
+  }
+
+  /**
+   * appendSigned, then the ceremony as the judge sees it with the new events
+   * (judgeWith), judged while they are written (issue 11): its verdict is
+   * given only once they are written.
+   */
+  private async appendSignedJudged(ceremony: LoadedCeremony, events: CeremonyEvent[], keyUri: string, author: EventAuthor): Promise<LoadedCeremony> {
+    const signed = await this.signEvents(events, keyUri, author);
+    const judged = this.judgeWith(ceremony, signed.files);
+    judged.catch(() => undefined); // awaited below, or abandoned if the writing fails
+    await signed.write();
+    return judged;
   }
 
   /**
    * Signs events and checks every signature, writing nothing: the caller
    * writes what goes with them (evidence, published files) only once the
-   * token has signed as it should, then calls write().
+   * token has signed as it should, then calls write(). `files`: the events'
+   * files as they will read back once written.
    */
-  private async signEvents(events: CeremonyEvent[], keyUri: string, author: EventAuthor): Promise<{ write(): Promise<void> }> {
+  private async signEvents(events: CeremonyEvent[], keyUri: string, author: EventAuthor): Promise<{ files: StoredEvent[]; write(): Promise<void> }> {
     const keyid = await this.keyIdOf(keyUri);
     const payloads = events.map((event) => new TextEncoder().encode(JSON.stringify(requireWritableEvent(event))));
     const messages = payloads.map((payload) => pae(eventPayloadType, payload));
     const signatures = await this.signer.sign(keyUri, messages);
     for (const [index, message] of messages.entries()) await this.requireSignedBy(author, message, signatures[index]!, keyUri);
-    return {
-      write: async () => {
-        for (const [index, event] of events.entries()) {
-          await this.store.append(makeEnvelope(eventPayloadType, payloads[index]!, [{ keyid, signature: signatures[index]! }]), event);
-        }
-      },
-    };
+    return this.store.prepareEvents(events.map((event, index) => ({ envelope: makeEnvelope(eventPayloadType, payloads[index]!, [{ keyid, signature: signatures[index]! }]), event })));
   }
 }
 
@@ -747,6 +801,12 @@ export class UnbelievableCeremonyError extends ConclaveError {
   ) {
     super('invalid-input', message);
   }
+}
+
+/** How a decision is made: over the statement the approver was shown, and on the ceremony as loaded to show it. */
+export interface DecisionOptions {
+  statementDigest?: string;
+  loaded?: LoadedCeremony;
 }
 
 /** Who signs an event: their id in the policy, their key, and for a certificate approver the certificate chain. */
@@ -785,6 +845,10 @@ function requireWritableEvent(event: CeremonyEvent): CeremonyEvent {
  * a handful of policies, so keep the last few loaded, keyed by their text.
  */
 const loadedPolicies = new Map<string, Promise<Policy>>();
+/** Event files in the store's order (by file name), as load() gives them. */
+const inStoreOrder = (files: readonly StoredEvent[]) => [...files].sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+const sameItems = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((item, index) => item === b[index]);
+
 function cachedPolicy(document: unknown): Promise<Policy> {
   const text = JSON.stringify(document);
   let loaded = loadedPolicies.get(text);
@@ -851,3 +915,12 @@ function publishSummary(opened: OpenedEvent, policy: Policy, report: Verificatio
   ].join('\n');
 }
 
+/** A builder's PEM public key; a file that is not one is named, and none of its text is quoted (issue 12). */
+function publicKeyOfFile(path: string, text: string): Uint8Array {
+  try {
+    return fromPem('PUBLIC KEY', text);
+  } catch (error) {
+    const why = error instanceof TypeError ? ` (${error.message})` : '';
+    throw new ConclaveError('invalid-input', `${path} is not a PEM public key${why}. Give the builder's public key as PEM ("-----BEGIN PUBLIC KEY-----").`);
+  }
+}

@@ -113,7 +113,10 @@ export async function detailOf(loaded: LoadedCeremony, record: SummaryRecord, st
     ...(sbom ? { sbom: sbomView(sbom.summary, sbom.digest) } : {}),
     ...(previous ? { changes: await changesSince(store, loaded, previous, sbom?.summary) } : {}),
     ...(statementJson && view.frozen ? { statement: { digest: view.frozen.statementDigest, payloadType: view.frozen.payloadType, json: statementJson } } : {}),
-    approvals: view.approvals.map((approval) => ({ approverId: approverOf(loaded, approval.keyId) ?? '?', ...roleOf(loaded, approval.keyId), keyId: approval.keyId, at: approval.at })),
+    approvals: view.approvals.map((approval) => {
+      const attested = view.attested?.[approval.keyId];
+      return { approverId: approverOf(loaded, approval.keyId) ?? '?', ...roleOf(loaded, approval.keyId), keyId: approval.keyId, at: approval.at, ...(attested ? { attestation: attested.description } : {}) };
+    }),
     rejections: view.rejections.map((rejection) => ({ approverId: approverOf(loaded, rejection.keyId) ?? '?', keyId: rejection.keyId, at: rejection.at, reason: rejection.reason })),
     timeline,
     problems: view.problems.map((problem) => problem.message),

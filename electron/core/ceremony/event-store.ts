@@ -24,6 +24,11 @@ export function newCeremonyId(now: Date = new Date()): string {
   return `c-${day}-${random}`;
 }
 
+/** An event's file name: its time, its type and 64 random bits. */
+function eventFileName(event: CeremonyEvent): string {
+  return `${event.at.replace(/[-:.]/g, '')}-${event.type}-${randomBytes(8).toString('hex')}.json`;
+}
+
 export class CeremonyStore {
   constructor(readonly root: string) {}
 
@@ -121,11 +126,39 @@ export class CeremonyStore {
     if (!CeremonyEvent.safeParse(event).success) throw new ConclaveError('internal', `Conclave refused to write a ${event.type} event that it could not read back; nothing was written. Please report this.`);
     const dir = this.eventsDir(event.ceremonyId);
     await mkdir(dir, { recursive: true });
-    const stamp = event.at.replace(/[-:.]/g, '');
-    const name = `${stamp}-${event.type}-${randomBytes(8).toString('hex')}.json`;
+    const name = eventFileName(event);
     await writeFileAtomically(join(dir, name), `${JSON.stringify(envelope, null, 2)}\n`, 0o644);
     await syncFolder(dir);
     return name;
+  }
+
+  /**
+   * Events of one ceremony (an opening and its freeze) made ready to append:
+   * their files as readFiles will read them back (named now, read from the
+   * very text to be written), so a command need not read the folder again,
+   * and write(), which writes each file whole and synced as append() does,
+   * side by side, then syncs the folder once, when all are in it. An event
+   * that would not read back is refused here, before anything is written.
+   */
+  prepareEvents(events: readonly { envelope: Envelope; event: CeremonyEvent }[]): { files: StoredEvent[]; write(): Promise<void> } {
+    const entries = events.map(({ envelope, event }) => {
+      if (!CeremonyEvent.safeParse(event).success) throw new ConclaveError('internal', `Conclave refused to write a ${event.type} event that it could not read back; nothing was written. Please report this.`);
+      const dir = this.eventsDir(event.ceremonyId);
+      const name = eventFileName(event);
+      const text = `${JSON.stringify(envelope, null, 2)}\n`;
+      const reading = readEventFile(name, text, event.ceremonyId);
+      if (!reading.ok) throw new ConclaveError('internal', `Conclave refused to write a ${event.type} event that would not read back (${reading.reason}); nothing was written. Please report this.`);
+      return { dir, name, text, file: reading.file };
+    });
+    return {
+      files: entries.map((entry) => entry.file),
+      write: async () => {
+        const dirs = [...new Set(entries.map((entry) => entry.dir))];
+        for (const dir of dirs) await mkdir(dir, { recursive: true });
+        await Promise.all(entries.map((entry) => writeFileAtomically(join(entry.dir, entry.name), entry.text, 0o644)));
+        for (const dir of dirs) await syncFolder(dir);
+      },
+    };
   }
 
   /**

@@ -3,10 +3,11 @@
  * time, one total progress, one bounded set of read buffers, and an outcome
  * per file so that one unreadable file does not hide the others' digests.
  */
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { cancelled, fromSystemError, type HashError } from './hash-errors';
-import { defaultReadSize, defaultReadsAhead, hashFile, type DigestAlgorithm, type FileDigest } from './file-hasher';
+import { defaultReadSize, defaultReadsAhead, hashFile, hashFileSync, type DigestAlgorithm, type FileDigest } from './file-hasher';
 import { progressReporter, type HashProgress } from './progress';
 import { ReadBufferPool } from './read-buffer-pool';
 
@@ -48,24 +49,8 @@ export async function hashFiles<A extends DigestAlgorithm = 'sha256'>(paths: rea
 
   // Sizes first, so the total is known before the first byte is hashed; failures here surface as that file's outcome.
   const sizes = await Promise.all(paths.map((path) => stat(path).then((stats) => (stats.isFile() ? stats.size : 0), () => 0)));
-  const bytesTotal = sizes.reduce((sum, size) => sum + size, 0);
-  const perFile = sizes.map(() => 0);
-  let bytesDone = 0;
-  let filesDone = 0;
-  let filesDoneShown = 0;
-  const total = progressReporter(
-    bytesTotal,
-    options.onProgress &&
-      ((progress) => {
-        filesDoneShown = filesDone;
-        options.onProgress!({ ...progress, filesDone, filesTotal: paths.length });
-      }),
-  );
-  const fileProgressed = (index: number, bytes: number) => {
-    bytesDone += bytes - perFile[index]!;
-    perFile[index] = bytes;
-    if (!signal?.aborted) total.update(bytesDone);
-  };
+  const progress = filesProgress(sizes, options.onProgress, () => signal?.aborted === true);
+  const fileProgressed = progress.fileProgressed;
 
   const outcomes: FileHashOutcome<A>[] = new Array(paths.length);
   let next = 0;
@@ -87,9 +72,7 @@ export async function hashFiles<A extends DigestAlgorithm = 'sha256'>(paths: rea
         if (signal?.aborted) return;
         outcome = { ok: false, path, error: fromSystemError(path, error) };
       }
-      filesDone += 1;
-      // The file's planned bytes are settled either way (a file that grew or shrank is a failure, so sizes[index] holds for successes).
-      fileProgressed(index, sizes[index]!);
+      progress.fileDone(index);
       outcomes[index] = outcome;
       options.onFileSettled?.(outcome, index);
     }
@@ -99,7 +82,74 @@ export async function hashFiles<A extends DigestAlgorithm = 'sha256'>(paths: rea
     const unfinished = paths.findIndex((_path, index) => outcomes[index] === undefined);
     throw cancelled(paths[unfinished] ?? paths[0] ?? '');
   }
-  // The last file's bytes may have been shown before it counted as done: the final event says every file is done.
-  total.finish(bytesDone, filesDoneShown !== filesDone);
+  progress.finish();
   return outcomes;
+}
+
+/**
+ * hashFiles in one blocking loop, file after file, for a thread that does
+ * nothing else (hash-worker.ts, see hashFileSync): the same outcomes, in
+ * the order of `paths`, and the same progress over all files.
+ */
+export function hashFilesSync<A extends DigestAlgorithm = 'sha256'>(
+  paths: readonly string[],
+  options: { algorithms?: readonly A[]; onProgress?: (progress: FilesProgress) => void; readSize?: number } = {},
+): FileHashOutcome<A>[] {
+  const sizes = paths.map((path) => {
+    try {
+      const stats = statSync(path);
+      return stats.isFile() ? stats.size : 0;
+    } catch {
+      return 0;
+    }
+  });
+  const progress = filesProgress(sizes, options.onProgress, () => false);
+  const buffer = Buffer.allocUnsafe(options.readSize ?? defaultReadSize);
+  const outcomes = paths.map((path, index): FileHashOutcome<A> => {
+    let outcome: FileHashOutcome<A>;
+    try {
+      const digest = hashFileSync<A>(path, { ...(options.algorithms ? { algorithms: options.algorithms } : {}), buffer, onProgress: (file) => progress.fileProgressed(index, file.bytesDone) });
+      outcome = { ok: true, path, digest };
+    } catch (error) {
+      outcome = { ok: false, path, error: fromSystemError(path, error) };
+    }
+    progress.fileDone(index);
+    return outcome;
+  });
+  progress.finish();
+  return outcomes;
+}
+
+/** One progress over several files, throttled like a single file's; a file that fails counts as done, so the total is always reached. */
+function filesProgress(sizes: readonly number[], onProgress: ((progress: FilesProgress) => void) | undefined, stopped: () => boolean) {
+  const bytesTotal = sizes.reduce((sum, size) => sum + size, 0);
+  const perFile = sizes.map(() => 0);
+  let bytesDone = 0;
+  let filesDone = 0;
+  let filesDoneShown = 0;
+  const total = progressReporter(
+    bytesTotal,
+    onProgress &&
+      ((progress) => {
+        filesDoneShown = filesDone;
+        onProgress({ ...progress, filesDone, filesTotal: sizes.length });
+      }),
+  );
+  const fileProgressed = (index: number, bytes: number) => {
+    bytesDone += bytes - perFile[index]!;
+    perFile[index] = bytes;
+    if (!stopped()) total.update(bytesDone);
+  };
+  return {
+    fileProgressed,
+    /** The file's planned bytes are settled either way (a file that grew or shrank is a failure, so its size holds for successes). */
+    fileDone(index: number) {
+      filesDone += 1;
+      fileProgressed(index, sizes[index]!);
+    },
+    /** The last file's bytes may have been shown before it counted as done: the final event says every file is done. */
+    finish() {
+      total.finish(bytesDone, filesDoneShown !== filesDone);
+    },
+  };
 }

@@ -1,0 +1,156 @@
+/**
+ * What bin/conclave.js loads (built as out/main/cjs/cli-start.cjs): the
+ * command line as CommonJS (out/main/cjs/cli.cjs and its chunks, bundled
+ * again by the build from out/main/cli.js), compiled with V8's code cache
+ * (issue 11).
+ * Compiling the code a command runs is a good part of its start, and Node 20
+ * keeps no code cache for ES modules; for CommonJS, V8 can be given the code
+ * it compiled last time (vm.Script cachedData), as v8-compile-cache does.
+ * The first run of each piece of code compiles it and keeps the result when
+ * the process ends; later runs start from it.
+ *
+ * The cache is code this process runs, so it lives only in a folder of this
+ * user's own that nobody else can write (created 0700 and checked, files
+ * 0600): the data folder's cache/ when CONCLAVE_HOME is set, else the
+ * system's cache folder for the user. CONCLAVE_COMPILE_CACHE names another
+ * folder, or turns it off ("off"). Each file is named by the SHA-256 of the
+ * code it was compiled from, so a rebuilt file never meets an old cache (V8
+ * itself checks only the length of the source, its version and its flags).
+ *
+ * This file imports nothing of Conclave's but where the cache goes
+ * (compile-cache-dir.ts): it is the only code of the command line not
+ * loaded through the cache: the command line (cli.cjs) is required only
+ * once the cache is in place.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+import { compileCacheDir } from './compile-cache-dir';
+
+type Cli = typeof import('./index');
+
+/** What this file uses of Node's CommonJS loader beyond its typings. */
+interface CommonJsModule {
+  exports: unknown;
+  require(id: string): unknown;
+}
+interface CommonJsLoader {
+  prototype: { _compile(this: CommonJsModule, content: string, filename: string): unknown };
+  _resolveFilename(request: string, parent: CommonJsModule, isMain: boolean, options?: unknown): string;
+  _cache: unknown;
+  wrap(content: string): string;
+}
+
+/** Cache files kept at most; the oldest go first (every build leaves files under new names). */
+const cacheFilesKept = 400;
+
+/** The folder, made if need be, when it is this user's alone; undefined otherwise (the code is then compiled as usual). */
+function privateFolder(dir: string): string | undefined {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const info = lstatSync(dir);
+    if (!info.isDirectory()) return undefined;
+    if (process.platform !== 'win32' && (info.uid !== process.getuid?.() || (info.mode & 0o022) !== 0)) return undefined;
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Compiles the CommonJS files in `codeDir` with the cache in `cacheDir`, as
+ * Node would compile them otherwise (same wrapper, same arguments); the
+ * caches of files compiled afresh are written when the process ends.
+ */
+function compileWithCache(codeDir: string, cacheDir: string): void {
+  const loader = Module as unknown as CommonJsLoader;
+  const compile = loader.prototype._compile;
+  const fresh: { script: vm.Script; file: string }[] = [];
+  loader.prototype._compile = function (this: CommonJsModule, content: string, filename: string) {
+    if (dirname(filename) !== codeDir) return compile.call(this, content, filename);
+    const file = join(cacheDir, `${basename(filename, '.cjs')}-${createHash('sha256').update(content).digest('hex').slice(0, 32)}.bin`);
+    let cachedData: Buffer | undefined;
+    try {
+      cachedData = readFileSync(file);
+    } catch {
+      cachedData = undefined;
+    }
+    const script = new vm.Script(loader.wrap(content), { filename, ...(cachedData ? { cachedData } : {}) });
+    if (!cachedData || script.cachedDataRejected === true) fresh.push({ script, file });
+    const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
+    const require = Object.assign((id: string) => this.require(id), {
+      resolve: (request: string, options?: unknown) => loader._resolveFilename(request, this, false, options),
+      cache: loader._cache,
+    });
+    return wrapper.call(this.exports, this.exports, require, this, filename, dirname(filename));
+  };
+  process.once('exit', () => {
+    if (fresh.length === 0) return;
+    // What V8 compiled by now goes in: the file's top level and every function this command ran.
+    for (const { script, file } of fresh) writePrivately(file, script.createCachedData());
+    pruneOldest(cacheDir);
+  });
+}
+
+/** Written whole or not at all (a temporary name, then renamed), readable by this user alone; a failure only costs the next run time. */
+function writePrivately(file: string, data: Buffer): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    const fd = openSync(temporary, 'w', 0o600);
+    try {
+      writeSync(fd, data);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, file);
+  } catch {
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // Never made.
+    }
+  }
+}
+
+function pruneOldest(cacheDir: string): void {
+  try {
+    const files = readdirSync(cacheDir).filter((name) => name.endsWith('.bin'));
+    if (files.length <= cacheFilesKept) return;
+    const byAge = files.map((name) => ({ name, at: statSync(join(cacheDir, name)).mtimeMs })).sort((a, b) => a.at - b.at);
+    for (const { name } of byAge.slice(0, files.length - cacheFilesKept)) unlinkSync(join(cacheDir, name));
+  } catch {
+    // Another command pruned at the same time; the next one tries again.
+  }
+}
+
+/**
+ * Zod's shared configuration (the object its z.config() writes, which every
+ * copy of zod in a process reads from globalThis), set before any schema is
+ * made: no "jit" parsers. By default zod compiles a parser for each object
+ * schema with new Function the first time it parses with it, which pays off
+ * for a window that runs for hours; a command parses each schema a few times
+ * and would spend more making those parsers than they save (issue 11). The
+ * checks are the same either way.
+ */
+function parseWithoutCompiledParsers(): void {
+  const shared = globalThis as { __zod_globalConfig?: Record<string, unknown> };
+  shared.__zod_globalConfig = { ...shared.__zod_globalConfig, jitless: true };
+}
+
+/** The command line, loaded with the code cache and zod's configuration in place. */
+function loadCli(): Cli {
+  parseWithoutCompiledParsers();
+  // The chunks are this file's neighbours in out/main/cjs.
+  const codeDir = dirname(fileURLToPath(import.meta.url));
+  const cacheDir = compileCacheDir();
+  const usable = cacheDir === undefined ? undefined : privateFolder(cacheDir);
+  if (usable) compileWithCache(codeDir, usable);
+  return createRequire(import.meta.url)(join(codeDir, 'cli.cjs')) as Cli;
+}
+
+const cli = loadCli();
+export const runCli: Cli['runCli'] = cli.runCli;
+export const endOnceWritten: Cli['endOnceWritten'] = cli.endOnceWritten;

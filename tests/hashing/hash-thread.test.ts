@@ -1,0 +1,68 @@
+/**
+ * Hashing in a thread of its own (issue 11): the built worker
+ * (out/main/hash-worker.js) gives exactly what hashFiles gives on the
+ * caller's thread, outcomes, failures and progress alike; it can be
+ * followed after it started, and stopping it (or the opening's signal) ends
+ * the thread. `npm run build` must have run first.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashFiles, type FilesProgress } from '../../electron/core/hashing';
+import { HashingThread, hashWorkerEntry } from '../../electron/core/hashing/hash-thread';
+import { coreutilsDigest, makeScratch, type Scratch } from './support';
+
+const builtWorker = fileURLToPath(new URL('../../out/main/hash-worker.js', import.meta.url));
+
+describe('hashing in a thread', () => {
+  let scratch: Scratch;
+  let paths: string[];
+
+  beforeAll(() => {
+    expect(existsSync(builtWorker), `${builtWorker} is missing: run "npm run build" before these tests.`).toBe(true);
+    scratch = makeScratch();
+    paths = [scratch.file('a.bin', 3 * 1024 * 1024 + 17), scratch.file('b.bin', 0), join(scratch.dir, 'missing.bin'), scratch.dir];
+  });
+  afterAll(() => scratch?.cleanup());
+
+  it('gives the same outcomes as hashing on this thread: digests, sizes and each failure with its code and words', async () => {
+    const progress: FilesProgress[] = [];
+    const thread = new HashingThread(paths, ['sha256', 'sha512'], builtWorker);
+    const inThread = await thread.follow({ onProgress: (event) => progress.push(event) });
+    const here = await hashFiles(paths, { algorithms: ['sha256', 'sha512'] });
+    expect(inThread).toEqual(here);
+    expect(inThread[0]).toMatchObject({ ok: true, digest: { size: 3 * 1024 * 1024 + 17, digests: { sha256: coreutilsDigest('sha256', paths[0]!), sha512: coreutilsDigest('sha512', paths[0]!) } } });
+    expect(inThread.map((outcome) => (outcome.ok ? 'ok' : outcome.error.code))).toEqual(['ok', 'ok', 'file-missing', 'not-a-regular-file']);
+    // Progress as hashFiles reports it: ends at the total, with every file done.
+    expect(progress.at(-1)).toMatchObject({ bytesDone: 3 * 1024 * 1024 + 17, bytesTotal: 3 * 1024 * 1024 + 17, filesDone: 4, filesTotal: 4 });
+  });
+
+  it('can be followed once it has finished, the latest progress first', async () => {
+    const thread = new HashingThread([paths[0]!], ['sha256'], builtWorker);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const progress: FilesProgress[] = [];
+    const [outcome] = await thread.follow({ onProgress: (event) => progress.push(event) });
+    expect(outcome).toMatchObject({ ok: true, digest: { digests: { sha256: coreutilsDigest('sha256', paths[0]!) } } });
+    expect(progress[0]).toMatchObject({ filesDone: 1, filesTotal: 1 });
+  });
+
+  it('stops when the signal aborts: rejects as cancelled once the thread has ended', async () => {
+    const big = scratch.file('big.bin', 64 * 1024 * 1024);
+    try {
+      const thread = new HashingThread([big], ['sha256', 'sha512'], builtWorker);
+      const controller = new AbortController();
+      const followed = thread.follow({ signal: controller.signal });
+      controller.abort();
+      await expect(followed).rejects.toMatchObject({ name: 'HashError', code: 'cancelled' });
+      // Stopped already: following again is cancelled at once.
+      await expect(thread.follow()).rejects.toMatchObject({ code: 'cancelled' });
+    } finally {
+      rmSync(big, { force: true });
+    }
+  });
+
+  it('is not used from the sources (there is no built worker next to them): the caller hashes itself', () => {
+    expect(hashWorkerEntry()).toBeUndefined();
+  });
+});
