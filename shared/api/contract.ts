@@ -331,6 +331,8 @@ export const calls = {
   'repository.audit': { input: Empty, output: HistoryAuditSchema },
   /** Commits, fetches, merges what others added, pushes; waits for a sync already under way instead of starting a second. */
   'repository.sync': { input: Empty, output: SyncSummarySchema },
+  /** Stops the git of the sync under way (the window's Stop): it ends as not synced, everything stays committed here. */
+  'repository.stopSync': { input: Empty, output: z.object({ stopped: z.boolean() }) },
   'repository.setRemote': {
     input: z
       .object({

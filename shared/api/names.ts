@@ -43,6 +43,7 @@ export const callNames = [
   'repository.status',
   'repository.audit',
   'repository.sync',
+  'repository.stopSync',
   'repository.setRemote',
   'repository.removeRemote',
 ] as const;

@@ -4,9 +4,11 @@
  * never answers is cancelled by the person, and the opening ends at once as
  * cancelled, with no ceremony written; and a registry that stops answering
  * in the middle of a publication's pushes is cancelled the same way, leaving
- * the ceremony approved so that publishing again completes it. Through the
+ * the ceremony approved so that publishing again completes it; and Stop
+ * ends a sync whose git remote never answers, killing its git. Through the
  * same dispatch as IPC.
  */
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core';
@@ -138,5 +140,47 @@ describe('Cancel while a publication pushes to a registry that stopped answering
     const again = await call<{ registry?: { image: string }[] }>('ceremonies.publish', { id: detail.id, keyUri: keyOf('carol'), pin: '123456' });
     expect(again.registry?.map((entry) => entry.image)).toEqual([image.pinned]);
     expect((await call<{ state: string }>('ceremonies.get', { id: detail.id })).state).toBe('published');
+  }, 60_000);
+});
+
+describe('Stop while a sync waits on a git remote that never answers', () => {
+  it('ends the sync as not synced, says it was stopped, and leaves no git running', async () => {
+    const data = makeDataDir();
+    // git may take ten minutes here: only Stop can end this sync soon.
+    const syncing = createCore({ dataDir: data.dir, shell: 'browser', version: 'test', env: { ...process.env, CONCLAVE_GIT_TIMEOUT: '600' }, modules: [] });
+    try {
+      const before = sockets.size;
+      const remote = `git://127.0.0.1:${(silent.address() as { port: number }).port}/stop-${process.pid}.git`;
+      const sync = async (name: CallName) => {
+        const result = await dispatchCall(syncing.handlers, name, name === 'repository.setRemote' ? { url: remote } : {});
+        if (!result.ok) throw new Error(result.error.message);
+        return result.value as { state?: string; reason?: string; syncing?: boolean; stopped?: boolean };
+      };
+      // Saving the remote asks the remote where it stands, then syncs; the person presses Stop (here every 200 ms) while
+      // anything waits on it. Sync now, pressed meanwhile, ends as not synced too.
+      const answers: { stopped: boolean }[] = [];
+      const pressing = setInterval(() => {
+        if (sockets.size > before) void dispatchCall(syncing.handlers, 'repository.stopSync', {}).then((answer) => answer.ok && answers.push(answer.value as { stopped: boolean }));
+      }, 200);
+      let status: { state?: string; reason?: string; syncing?: boolean };
+      try {
+        await sync('repository.setRemote');
+        await sync('repository.sync');
+        status = await sync('repository.status');
+      } finally {
+        clearInterval(pressing);
+      }
+      expect(answers).toContainEqual({ stopped: true });
+      expect(status.state).toBe('offline');
+      expect(status.reason).toMatch(/stopped before git had finished/);
+      expect(status.syncing).toBe(false);
+      const gits = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => line.includes(`stop-${process.pid}.git`));
+      expect(gits).toEqual([]);
+    } finally {
+      await syncing.dispose();
+      data.cleanup();
+    }
   }, 60_000);
 });

@@ -43,6 +43,19 @@ describe('the repository store', () => {
     expect(fake.listeners('repository.changed')).toBe(0);
   });
 
+  it('Stop asks the core to stop what talks to the remote, and shows why when it cannot', async () => {
+    const fake = createFakeApi({ 'repository.stopSync': () => ok({ stopped: true }) });
+    setApiForTests(fake.api);
+    const store = createRepositoryStore();
+    await store.getState().stopSync();
+    expect(fake.callsOf('repository.stopSync')).toEqual([{}]);
+    expect(store.getState().error).toBeUndefined();
+    const failing = createFakeApi({ 'repository.stopSync': () => ({ ok: false, error: { code: 'internal', message: 'Conclave is closing.' } }) });
+    setApiForTests(failing.api);
+    await store.getState().stopSync();
+    expect(store.getState().error?.message).toBe('Conclave is closing.');
+  });
+
   it('checks the URL before calling the core, then saves it', async () => {
     const fake = createFakeApi({ 'repository.setRemote': () => ok(status({ state: 'ahead', ahead: 2 })) });
     setApiForTests(fake.api);

@@ -34,13 +34,14 @@ export class GitRunner {
   /**
    * @param env the environment of the person's shell (CliIo.env): HOME, SSH_AUTH_SOCK, GIT_* and the rest apply as they would in a terminal.
    * @param interactive whether git may ask on the terminal (a passphrase, a password); never in the app, where no one would see it.
-   * @param signal stops (kills) every git this runner started: a CLI command's deadline.
+   * @param signal stops (kills) the git this runner started that talks to the remote: a CLI command's deadline, or
+   *   (read at each start) the window's Stop. Local commands are quick and are left to finish, so no lock is left behind.
    */
   constructor(
     private readonly env: NodeJS.ProcessEnv,
     private readonly interactive = false,
     private readonly executable = 'git',
-    private readonly signal?: AbortSignal,
+    private readonly signal?: AbortSignal | (() => AbortSignal | undefined),
   ) {}
 
   /** The version string; throws a clear error when git is missing or older than 2.25. */
@@ -88,7 +89,7 @@ export class GitRunner {
   async bytes(args: string[], options: GitOptions): Promise<Buffer> {
     await this.version();
     return new Promise((resolve, reject) => {
-      execFile(this.executable, args, { cwd: options.cwd, env: this.environment(options.env), encoding: 'buffer', maxBuffer: 64 * 1024 * 1024, ...this.stopOn() }, (error, stdout, stderr) => {
+      execFile(this.executable, args, { cwd: options.cwd, env: this.environment(options.env), encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
         if (error) reject(gitFailed(args, { code: typeof error.code === 'number' ? error.code : 1, stdout: '', stderr: stderr.toString('utf8') }));
         else resolve(stdout);
       });
@@ -96,7 +97,8 @@ export class GitRunner {
   }
 
   private stopOn(): { signal?: AbortSignal } {
-    return this.signal ? { signal: this.signal } : {};
+    const signal = typeof this.signal === 'function' ? this.signal() : this.signal;
+    return signal ? { signal } : {};
   }
 
   private environment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -123,7 +125,12 @@ export class GitRunner {
     // Over HTTP, git itself gives up on a transfer that stalls (under 1 byte/s for the idle deadline).
     const argv = network ? ['-c', 'http.lowSpeedLimit=1', '-c', `http.lowSpeedTime=${Math.max(1, Math.round(idleTimeoutFrom(this.env) / 1000))}`, ...args] : args;
     return new Promise((resolve, reject) => {
-      const child = execFile(this.executable, argv, { cwd: options.cwd, env: this.environment(options.env), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: deadlineMs, killSignal: 'SIGKILL', ...this.stopOn() }, (error, stdout, stderr) => {
+      const child = execFile(this.executable, argv, { cwd: options.cwd, env: this.environment(options.env), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: deadlineMs, killSignal: 'SIGKILL', ...(network ? this.stopOn() : {}) }, (error, stdout, stderr) => {
+        if (error && network && error.name === 'AbortError') {
+          // Stopped by the person (or a command's deadline): reported as a sync that did not reach the remote, everything kept.
+          resolve({ code: 124, stdout, stderr: `${stderr}${stoppedMarker}git ${command} was stopped before it finished.\n` });
+          return;
+        }
         if (error && network && error.killed) {
           // Worded as git words a timeout, so the sync reports it as offline and keeps everything committed.
           resolve({ code: 124, stdout, stderr: `${stderr}fatal: the remote timed out: git ${command} did not finish within ${deadlineMs / 1000} s.\n` });
@@ -150,6 +157,9 @@ function subcommandOf(args: readonly string[]): string {
   }
   return '';
 }
+
+/** How a network git stopped on purpose says so in its standard error (repository-service.ts words it for the person). */
+export const stoppedMarker = 'fatal: conclave: ';
 
 /** The git commands that reach the remote. */
 const networkCommands = new Set(['fetch', 'push', 'ls-remote', 'clone', 'pull']);

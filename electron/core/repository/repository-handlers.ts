@@ -21,7 +21,7 @@ import { GitRunner } from './git';
 import { classifyPath } from './layout';
 import { RepositoryService, type RemoteStatus, type SyncReport } from './repository-service';
 
-export type RepositoryCallName = 'repository.status' | 'repository.audit' | 'repository.sync' | 'repository.setRemote' | 'repository.removeRemote';
+export type RepositoryCallName = 'repository.status' | 'repository.audit' | 'repository.sync' | 'repository.stopSync' | 'repository.setRemote' | 'repository.removeRemote';
 
 export interface RepositoryHandlerOptions {
   storeDir: string;
@@ -56,7 +56,9 @@ export function summarizeSync(report: SyncReport): SyncSummary {
 export function createRepositoryHandlers(options: RepositoryHandlerOptions) {
   const now = options.now ?? (() => new Date());
   // Never interactive: in the app no one would see git ask for a passphrase, so git fails with its reason instead of hanging.
-  const git = new GitRunner(options.env, false);
+  // The window's Stop kills the git talking to the remote now (a sync's fetch or push, a status's ls-remote; issue 12).
+  let remoteStop = new AbortController();
+  const git = new GitRunner(options.env, false, 'git', () => remoteStop.signal);
   const reader = localCeremonyService({ dataDir: options.dataDir, storeDir: options.storeDir });
   const repository = new RepositoryService(reader, git);
   let current: RepositoryStatus = { state: 'no-remote', ahead: 0, behind: 0, syncing: false };
@@ -215,6 +217,13 @@ export function createRepositoryHandlers(options: RepositoryHandlerOptions) {
     'repository.sync': async () => {
       await started;
       return sync();
+    },
+    'repository.stopSync': async () => {
+      // What is under way stops; what starts after this call talks to the remote again.
+      const running = syncing !== undefined;
+      remoteStop.abort();
+      remoteStop = new AbortController();
+      return { stopped: running };
     },
     'repository.setRemote': async ({ url }) => {
       await started;

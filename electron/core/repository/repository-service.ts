@@ -31,7 +31,7 @@ import { syncFolder, writeFileAtomically } from '../atomic-file';
 import { readBundleEvent } from '../ceremony/bundle/event-checks';
 import type { CeremonyService } from '../ceremony/ceremony-service';
 import { checkArrivals, type ArrivalCheck } from './arrivals';
-import { gitReason, type GitResult, type GitRunner } from './git';
+import { gitReason, stoppedMarker, type GitResult, type GitRunner } from './git';
 import { classifyPath, describePath, repositoryFiles } from './layout';
 
 export const branch = 'refs/heads/main';
@@ -345,6 +345,9 @@ export class RepositoryService {
   }
 
   private unreachable(result: GitResult): RepositoryStop {
+    if (result.stderr.includes(stoppedMarker)) {
+      return new RepositoryStop('offline', 'The sync was stopped before git had finished talking to the remote: everything stays committed here and goes up at the next sync.');
+    }
     const reason = gitReason(result);
     if (/Permission denied|Authentication failed|could not read (Username|Password)|terminal prompts disabled|Repository not found|not found|access denied|\b40[13]\b|Host key verification failed/i.test(result.stderr)) {
       return new RepositoryStop('error', `The remote refused Conclave: ${reason} Check the URL and that your git can reach it ("git ls-remote URL").`);

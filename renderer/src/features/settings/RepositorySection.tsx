@@ -12,6 +12,7 @@ export function RepositorySection() {
   const setRemote = useRepository((s) => s.setRemote);
   const removeRemote = useRepository((s) => s.removeRemote);
   const syncNow = useRepository((s) => s.syncNow);
+  const stopSync = useRepository((s) => s.stopSync);
   const load = useRepository((s) => s.load);
   const [url, setUrl] = useState('');
 
@@ -30,6 +31,11 @@ export function RepositorySection() {
           <button type="button" disabled={busy !== undefined || status.syncing} onClick={() => void syncNow()}>
             {busy === 'syncing' ? 'Syncing…' : 'Sync now'}
           </button>
+          {status.syncing && (
+            <button type="button" onClick={() => void stopSync()}>
+              Stop
+            </button>
+          )}
           <button type="button" disabled={busy !== undefined} onClick={() => void removeRemote()}>
             {busy === 'removing' ? 'Removing…' : 'Remove remote'}
           </button>

@@ -81,6 +81,8 @@ export interface RepositoryActions {
   setRemote(url: string): Promise<boolean>;
   removeRemote(): Promise<boolean>;
   syncNow(): Promise<void>;
+  /** Stops the sync under way (an automatic one too): its git is stopped, and everything stays committed here. */
+  stopSync(): Promise<void>;
   /**
    * What an audit just found (repository.audit answers with it): shown at
    * once, without waiting for repository.changed or asking the remote again.
@@ -143,6 +145,10 @@ export function createRepositoryStore(): StoreApi<RepositoryState> {
       },
       async syncNow() {
         await act('syncing', () => callApi('repository.sync', {}));
+      },
+      async stopSync() {
+        const result = await callApi('repository.stopSync', {});
+        if (!result.ok) set({ error: result.error });
       },
       applyVerification(verification) {
         const { status } = get();
