@@ -11,6 +11,8 @@ export interface GitResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** A git that talked to the remote and was stopped on purpose (the window's Stop, a command's deadline). */
+  stopped?: true;
 }
 
 export interface GitOptions {
@@ -128,7 +130,7 @@ export class GitRunner {
       const child = execFile(this.executable, argv, { cwd: options.cwd, env: this.environment(options.env), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: deadlineMs, killSignal: 'SIGKILL', ...(network ? this.stopOn() : {}) }, (error, stdout, stderr) => {
         if (error && network && error.name === 'AbortError') {
           // Stopped by the person (or a command's deadline): reported as a sync that did not reach the remote, everything kept.
-          resolve({ code: 124, stdout, stderr: `${stderr}${stoppedMarker}git ${command} was stopped before it finished.\n` });
+          resolve({ code: 124, stdout, stderr: `${stderr}fatal: git ${command} was stopped before it finished.\n`, stopped: true });
           return;
         }
         if (error && network && error.killed) {
@@ -157,9 +159,6 @@ function subcommandOf(args: readonly string[]): string {
   }
   return '';
 }
-
-/** How a network git stopped on purpose says so in its standard error (repository-service.ts words it for the person). */
-export const stoppedMarker = 'fatal: conclave: ';
 
 /** The git commands that reach the remote. */
 const networkCommands = new Set(['fetch', 'push', 'ls-remote', 'clone', 'pull']);

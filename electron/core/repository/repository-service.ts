@@ -31,7 +31,7 @@ import { syncFolder, writeFileAtomically } from '../atomic-file';
 import { readBundleEvent } from '../ceremony/bundle/event-checks';
 import type { CeremonyService } from '../ceremony/ceremony-service';
 import { checkArrivals, type ArrivalCheck } from './arrivals';
-import { gitReason, stoppedMarker, type GitResult, type GitRunner } from './git';
+import { gitReason, type GitResult, type GitRunner } from './git';
 import { classifyPath, describePath, repositoryFiles } from './layout';
 
 export const branch = 'refs/heads/main';
@@ -345,7 +345,7 @@ export class RepositoryService {
   }
 
   private unreachable(result: GitResult): RepositoryStop {
-    if (result.stderr.includes(stoppedMarker)) {
+    if (result.stopped) {
       return new RepositoryStop('offline', 'The sync was stopped before git had finished talking to the remote: everything stays committed here and goes up at the next sync.');
     }
     const reason = gitReason(result);
