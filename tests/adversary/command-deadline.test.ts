@@ -9,12 +9,12 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeWorld } from '../repository/support/machines';
+import { startSilentServer, type SilentServer } from '../support/silent-server';
 import { makeTestKey } from '../support/test-keys';
 
 const bin = fileURLToPath(new URL('../../bin/conclave.js', import.meta.url));
@@ -24,26 +24,18 @@ const hangBoundMs = 60_000;
 const gaveUp = /gave up after 2 s, the command's deadline/;
 
 let dir: string;
-let silent: Server;
-const sockets = new Set<Socket>();
-let silentHost: string;
+let silent: SilentServer;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'conclave-deadline-'));
   const key = makeTestKey('ecdsa-p256');
   writeFileSync(join(dir, 'policy.json'), JSON.stringify({ version: 1, threshold: 1, approvers: [{ id: 'alice', publicKey: key.publicKeyPem }] }));
-  // Accepts connections, reads them, never says a word: a registry and a git daemon that hang.
-  silent = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  silentHost = `127.0.0.1:${(silent.address() as { port: number }).port}`;
+  // A registry and a git daemon that hang.
+  silent = await startSilentServer();
 });
 
 afterAll(async () => {
-  for (const socket of sockets) socket.destroy();
-  await new Promise((resolve) => silent?.close(resolve));
+  await silent?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -77,7 +69,7 @@ function conclave(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ended> {
   });
 }
 
-const verifyImage = () => ['verify', '--policy', join(dir, 'policy.json'), `oci://${silentHost}/acme/app@${digest}`];
+const verifyImage = () => ['verify', '--policy', join(dir, 'policy.json'), `oci://${silent.host}/acme/app@${digest}`];
 
 describe('a command that would wait for ever', () => {
   it('verify of an image on a registry that never answers ends at --timeout with exit 5 and says what to do', async () => {
@@ -127,7 +119,7 @@ describe('a git remote that never answers, with git allowed ten minutes', () => 
     try {
       world.env.CONCLAVE_GIT_TIMEOUT = '600';
       const id = await world.open('a');
-      const remote = `git://${silentHost}/deadline-${process.pid}.git`;
+      const remote = `git://${silent.host}/deadline-${process.pid}.git`;
       expect((await world.remoteCommand('a', ['add', remote])).code).toBe(0);
       const synced = await world.sync('a', ['--timeout', '2']);
       expect(synced.code, synced.err + synced.out).toBe(5);

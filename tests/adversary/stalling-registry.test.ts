@@ -8,11 +8,12 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSilentServer, type SilentServer } from '../support/silent-server';
 import { makeTestKey } from '../support/test-keys';
 
 const bin = fileURLToPath(new URL('../../bin/conclave.js', import.meta.url));
@@ -21,10 +22,9 @@ const digest = `sha256:${'ab'.repeat(32)}`;
 const hangBoundMs = 60_000;
 
 let dir: string;
-let silent: TcpServer;
+let silent: SilentServer;
 let trickle: HttpServer;
 const sockets = new Set<Socket>();
-let silentHost: string;
 let trickleHost: string;
 
 beforeAll(async () => {
@@ -32,10 +32,7 @@ beforeAll(async () => {
   const key = makeTestKey('ecdsa-p256');
   writeFileSync(join(dir, 'policy.json'), JSON.stringify({ version: 1, threshold: 1, approvers: [{ id: 'alice', publicKey: key.publicKeyPem }] }));
   // Accepts connections, reads them, never says a word.
-  silent = createTcpServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-  });
+  silent = await startSilentServer();
   // Answers the API check, then starts a manifest and stops half-way.
   trickle = createHttpServer((request, response) => {
     if (request.url === '/v2/') return void response.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
@@ -44,15 +41,13 @@ beforeAll(async () => {
     response.write('{"schemaVersion":2,');
   });
   trickle.on('connection', (socket) => sockets.add(socket));
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   await new Promise<void>((resolve) => trickle.listen(0, '127.0.0.1', resolve));
-  silentHost = `127.0.0.1:${(silent.address() as { port: number }).port}`;
   trickleHost = `127.0.0.1:${(trickle.address() as { port: number }).port}`;
 });
 
 afterAll(async () => {
   for (const socket of sockets) socket.destroy();
-  await new Promise((resolve) => silent?.close(resolve));
+  await silent?.close();
   await new Promise((resolve) => trickle?.close(resolve));
   rmSync(dir, { recursive: true, force: true });
 });
@@ -76,7 +71,7 @@ function conclave(args: string[]): Promise<{ code: number | null; err: string; h
 
 describe('a registry that stalls', () => {
   it('one that never answers: verify oci://… ends with exit 5 and says the registry stopped answering', async () => {
-    const result = await conclave(['verify', '--policy', join(dir, 'policy.json'), `oci://${silentHost}/acme/app@${digest}`]);
+    const result = await conclave(['verify', '--policy', join(dir, 'policy.json'), `oci://${silent.host}/acme/app@${digest}`]);
     expect(result.hung).toBe(false);
     expect(result.code, result.err).toBe(5);
     expect(result.err).toMatch(/stopped answering/);

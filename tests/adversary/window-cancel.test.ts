@@ -9,7 +9,6 @@
  * same dispatch as IPC.
  */
 import { execFileSync } from 'node:child_process';
-import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core';
 import { dispatchCall } from '../../electron/core/api/dispatch';
@@ -22,12 +21,12 @@ import { writeImageProvenance } from '../oci-ceremony/support/ceremony';
 import { makeTestKey } from '../support/test-keys';
 import { makeDataDir, makeTokenFolder, softhsmModule, type TokenFolder } from '../support/softhsm';
 import { startRegistry, type TestRegistry } from '../support/registry';
+import { startSilentServer, type SilentServer } from '../support/silent-server';
 
 let folder: TokenFolder;
 let home: ReturnType<typeof makeDataDir>;
 let core: Core;
-let silent: Server;
-const sockets = new Set<Socket>();
+let silent: SilentServer;
 
 const call = async <T>(name: CallName, input: unknown): Promise<T> => {
   const result = await dispatchCall(core.handlers, name, input);
@@ -39,11 +38,7 @@ beforeAll(async () => {
   folder = makeTokenFolder();
   home = makeDataDir();
   // The registry answers nothing, ever; the idle deadline (30 s by default) is far away.
-  silent = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  silent = await startSilentServer();
   core = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [{ path: softhsmModule!, env: folder.env }] });
   await call('demo.create', {});
 });
@@ -54,8 +49,7 @@ let proxy: CuttingProxy | undefined;
 afterAll(async () => {
   await proxy?.close();
   await registry?.stop();
-  for (const socket of sockets) socket.destroy();
-  await new Promise((resolve) => silent?.close(resolve));
+  await silent?.close();
   await core?.dispose();
   folder?.cleanup();
   home?.cleanup();
@@ -65,26 +59,18 @@ describe('Cancel while an image is being resolved', () => {
   it('ends the opening as cancelled, and no ceremony is written', async () => {
     const [policy] = await call<{ path: string }[]>('policies.createDemo', {});
     const carol = (await call<{ tokenLabel: string; keyUri: string }[]>('policies.signingKeys', { policyPath: policy!.path })).find((key) => key.tokenLabel === 'carol')!;
-    const port = (silent.address() as { port: number }).port;
     const opening = dispatchCall(core.handlers, 'ceremonies.open', {
       operationId: 'open-stalled-01',
       policyPath: policy!.path,
       release: { name: 'app', version: '1.0.0' },
       artifactPaths: [],
-      images: [`127.0.0.1:${port}/acme/app:1.0`],
+      images: [`${silent.host}/acme/app:1.0`],
       provenancePaths: [],
       keyUri: carol.keyUri,
       pin: '123456',
     });
     // Wait until the registry has been asked, then press Cancel.
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (sockets.size > 0) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 50);
-    });
+    await silent.connectedBeyond(0);
     await call('operations.cancel', { operationId: 'open-stalled-01' });
     const result = await opening;
     expect(result.ok).toBe(false);
@@ -149,8 +135,8 @@ describe('Stop while a sync waits on a git remote that never answers', () => {
     // git may take ten minutes here: only Stop can end this sync soon.
     const syncing = createCore({ dataDir: data.dir, shell: 'browser', version: 'test', env: { ...process.env, CONCLAVE_GIT_TIMEOUT: '600' }, modules: [] });
     try {
-      const before = sockets.size;
-      const remote = `git://127.0.0.1:${(silent.address() as { port: number }).port}/stop-${process.pid}.git`;
+      const before = silent.connections;
+      const remote = `git://${silent.host}/stop-${process.pid}.git`;
       const sync = async (name: CallName) => {
         const result = await dispatchCall(syncing.handlers, name, name === 'repository.setRemote' ? { url: remote } : {});
         if (!result.ok) throw new Error(result.error.message);
@@ -160,7 +146,7 @@ describe('Stop while a sync waits on a git remote that never answers', () => {
       // anything waits on it. Sync now, pressed meanwhile, ends as not synced too.
       const answers: { stopped: boolean }[] = [];
       const pressing = setInterval(() => {
-        if (sockets.size > before) void dispatchCall(syncing.handlers, 'repository.stopSync', {}).then((answer) => answer.ok && answers.push(answer.value as { stopped: boolean }));
+        if (silent.connections > before) void dispatchCall(syncing.handlers, 'repository.stopSync', {}).then((answer) => answer.ok && answers.push(answer.value as { stopped: boolean }));
       }, 200);
       let status: { state?: string; reason?: string; syncing?: boolean };
       try {
