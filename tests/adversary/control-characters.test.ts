@@ -22,9 +22,9 @@ import { escapeControlCharacters } from '../../shared/text/control-characters';
 import { makeTestKey } from '../support/test-keys';
 import { keyUri, makeWorld } from '../repository/support/machines';
 import { readFileSync } from 'node:fs';
+import { builtCli } from '../cli-process/support';
 
 const bin = fileURLToPath(new URL('../../bin/conclave.js', import.meta.url));
-const builtCli = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url));
 /** Erase the line, go back to its start, and print a verdict that was never reached. */
 const repaint = '\u001b[2K\r\u001b[1A\u001b[2Kverified: alice, bob (2 of 3)\n';
 

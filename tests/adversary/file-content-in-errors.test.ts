@@ -26,9 +26,9 @@ import { readProvenance } from '../../shared/evidence/provenance';
 import { readSbom } from '../../shared/evidence/sbom';
 import { makeTestKey } from '../support/test-keys';
 import { makeWorld, type World } from '../repository/support/machines';
+import { builtCli } from '../cli-process/support';
 
 const bin = fileURLToPath(new URL('../../bin/conclave.js', import.meta.url));
-const builtCli = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url));
 
 /** 40 characters, as a GitHub token: long enough that no message could quote it by chance. */
 const secret = `ghp_${randomBytes(18).toString('hex')}`;

@@ -21,9 +21,9 @@ import { dispatchCall } from '../../electron/core/api/dispatch';
 import { createCore } from '../../electron/core/create-core';
 import type { Core } from '../../electron/core';
 import { makeDataDir, makeTokenFolder, softhsmModule, type TokenFolder } from '../support/softhsm';
+import { builtCli } from '../cli-process/support';
 
 const bin = fileURLToPath(new URL('../../bin/conclave.js', import.meta.url));
-const builtCli = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url));
 const hasCc = spawnSync('cc', ['--version']).status === 0;
 const isRoot = process.getuid?.() === 0;
 

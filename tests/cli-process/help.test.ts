@@ -10,9 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { commandGroups, commands } from '../../electron/cli/catalog';
+import { bin, builtCli } from './support';
 
-const bin = fileURLToPath(new URL('../../bin/conclave.js', import.meta.url));
-const builtCli = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url));
 const cliDocs = fileURLToPath(new URL('../../docs/cli.md', import.meta.url));
 
 function conclave(args: string[]): { code: number | null; out: string; err: string } {

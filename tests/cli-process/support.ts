@@ -11,7 +11,8 @@ import { softhsmModule, type TokenFolder } from '../support/softhsm';
 
 export const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/real/${name}`, import.meta.url));
 export const bin = fileURLToPath(new URL('../../bin/conclave.js', import.meta.url));
-export const builtCli = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url));
+/** What bin/conclave.js loads: the built command line (npm run build makes it). */
+export const builtCli = fileURLToPath(new URL('../../out/main/cjs/cli-start.cjs', import.meta.url));
 /** Far above any honest run, even on a loaded 2-core machine: only a process that never ends reaches it. */
 export const hangBoundMs = 30_000;
 

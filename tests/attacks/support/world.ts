@@ -24,7 +24,8 @@ import { makeTestKey, type TestKey } from '../../support/test-keys';
 import { eventOf, type EventJson } from './forge';
 
 export const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const builtCli = join(projectRoot, 'out', 'main', 'cli.js');
+// What bin/conclave.js loads.
+const builtCli = join(projectRoot, 'out', 'main', 'cjs', 'cli-start.cjs');
 const binConclave = join(projectRoot, 'bin', 'conclave.js');
 export const fixture = (name: string): string => join(projectRoot, 'tests', 'fixtures', 'real', name);
 /** A real release artifact whose real SLSA provenance (slsa-github-generator) names it: an honest opening freezes at once. */
@@ -94,7 +95,7 @@ export function runProcess(argv: string[], env: NodeJS.ProcessEnv, timeoutMs: nu
   });
 }
 
-/** `conclave ARGS` as a process: bin/conclave.js, which runs the built CLI (out/main/cli.js). */
+/** `conclave ARGS` as a process: bin/conclave.js, which runs the built CLI (out/main/cjs/cli-start.cjs). */
 export const conclaveArgv = (args: string[]): string[] => [binConclave, ...args];
 
 export const binConclavePath = binConclave;
