@@ -47,3 +47,24 @@ export function requirementShortfall(facts: Pick<YubiKeyFacts, 'touchPolicy' | '
 export function describeRequirement(requirement: Pick<AttestationRequirement, 'touch' | 'pin'>): string {
   return ['key made on a YubiKey', ...(requirement.touch !== 'any' ? [`touch ${requirement.touch}`] : []), ...(requirement.pin !== 'any' ? [`PIN ${requirement.pin}`] : [])].join(', ');
 }
+
+/** The entries of a policy an attestation requirement can sit on (shared/policy's Policy has both lists). */
+interface PolicyEntries {
+  keys: readonly { keyId: string; attestation?: AttestationRequirement | undefined }[];
+  certificateApprovers: readonly { approverId: string; attestation?: AttestationRequirement | undefined }[];
+}
+
+/**
+ * What these policies ask of one signer's attestation: the entry of its key,
+ * or, for a certificate approver, of its certificate approver entry. In a
+ * policy ceremony both the current and the proposed policy are given, and
+ * an approval must meet what either asks. The judge and the service that
+ * refuses to sign an approval that could not count both ask here.
+ */
+export function attestationRequirementsOf(policies: readonly PolicyEntries[], signer: { keyId: string; certificateApprover?: string | undefined }): AttestationRequirement[] {
+  return policies.flatMap((policy) =>
+    (signer.certificateApprover === undefined ? policy.keys.filter((key) => key.keyId === signer.keyId) : policy.certificateApprovers.filter((entry) => entry.approverId === signer.certificateApprover)).flatMap((entry) =>
+      entry.attestation ? [entry.attestation] : [],
+    ),
+  );
+}

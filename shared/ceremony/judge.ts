@@ -30,7 +30,7 @@
  *   envelope the approvals that count make.
  */
 import { AttestationError } from '../attestation/errors';
-import { describeRequirement, type AttestationRequirement } from '../attestation/requirement';
+import { attestationRequirementsOf, describeRequirement } from '../attestation/requirement';
 import { checkYubiKeyAttestation, verifyYubiKeyAttestation, type VerifiedAttestation } from '../attestation/verify';
 import { yubicoPivAttestationRoot } from '../attestation/yubico-root';
 import { makeEnvelope } from '../dsse/envelope';
@@ -366,12 +366,7 @@ async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, too
    */
   const attestationHolds = async (event: ApprovedEvent, source: string, by: string, spki: Uint8Array): Promise<boolean> => {
     const certificateApprover = certificateSigners.get(event.keyId);
-    const requirements = [policy, ...(proposed ? [proposed] : [])].flatMap((entries) =>
-      (certificateApprover === undefined
-        ? entries.keys.filter((key) => key.keyId === event.keyId)
-        : entries.certificateApprovers.filter((approver) => approver.approverId === certificateApprover)
-      ).flatMap((entry): AttestationRequirement[] => (entry.attestation ? [entry.attestation] : [])),
-    );
+    const requirements = attestationRequirementsOf([policy, ...(proposed ? [proposed] : [])], { keyId: event.keyId, certificateApprover });
     const required = requirements.filter((requirement) => requirement.required);
     const whose = `${by}'s key`;
     if (!event.attestation) {

@@ -28,7 +28,7 @@ import { evaluatePolicy } from '../../../shared/policy/evaluate';
 import { eventSignerOf, loadPolicy, type Policy } from '../../../shared/policy/policy';
 import { approvalBundle } from '../../../shared/sigstore/bundle';
 import { resolveCertificateSigner } from '../../../shared/policy/certificate-signer';
-import { describeRequirement } from '../../../shared/attestation/requirement';
+import { attestationRequirementsOf, describeRequirement } from '../../../shared/attestation/requirement';
 import { certificatesFromPem } from '../../../shared/x509/certificate';
 import { trustedTimestampAuthorities } from '../../../shared/timestamp/policy-trust';
 import { sigstoreSignedTimestamp } from '../../../shared/timestamp/sigstore';
@@ -369,7 +369,10 @@ export class CeremonyService {
     }
     // Issue 13: an approval that needs an attested key and has none would not count; nothing is signed then.
     const attestation = await this.signer.attestation?.(keyUri);
-    const requirement = [...policy.keys.filter((key) => key.keyId === approver.keyId), ...policy.certificateApprovers.filter((entry) => approver.certificates && entry.approverId === approver.name)].find((entry) => entry.attestation?.required)?.attestation;
+    const requirement = attestationRequirementsOf([policy, ...(ceremony.proposedPolicy ? [ceremony.proposedPolicy] : [])], {
+      keyId: approver.keyId,
+      ...(approver.certificates ? { certificateApprover: approver.name } : {}),
+    }).find((entry) => entry.required);
     if (requirement && !attestation) {
       throw new ConclaveError('forbidden', `Nothing was signed: this policy counts ${approver.name}'s approval only with a ${describeRequirement(requirement)}, and the token cannot show an attestation of this key. Use a key made on a YubiKey and listed in the policy.`);
     }
