@@ -63,8 +63,10 @@ function collatorOnFirstUse(): Plugin {
  * start; loading CommonJS also skips the ES module loader's work per
  * module. (Bundled again from the built command line rather than from the
  * sources: the same code, in chunks that measured faster to load.) The
- * worker entries (token host, hashing thread) stay in out/main, where the
- * chunks find them ('../token-host.js').
+ * threads a command starts are here too (token-host.cjs, hash-worker.cjs;
+ * the chunks look for them beside themselves first): they start with the
+ * command, and a CommonJS thread starts sooner. The window's token host
+ * stays the one in out/main.
  */
 function commonJsCli(): Plugin {
   let outDir = '';
@@ -87,7 +89,7 @@ function commonJsCli(): Plugin {
           copyPublicDir: false,
           reportCompressedSize: false,
           rollupOptions: {
-            input: { cli: join(outDir, 'cli.js'), 'cli-start': resolve(__dirname, 'electron/cli/start.ts') },
+            input: { cli: join(outDir, 'cli.js'), 'cli-start': resolve(__dirname, 'electron/cli/start.ts'), 'hash-worker': join(outDir, 'hash-worker.js'), 'token-host': join(outDir, 'token-host.js') },
             output: { format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name].cjs', dynamicImportInCjs: false },
           },
         },

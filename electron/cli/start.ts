@@ -18,9 +18,9 @@
  * itself checks only the length of the source, its version and its flags).
  *
  * This file imports nothing of Conclave's but where the cache goes
- * (compile-cache-dir.ts): it is the only code of the command line not
- * loaded through the cache: the command line (cli.cjs) is required only
- * once the cache is in place.
+ * (compile-cache-dir.ts) and the hashing thread's starter: it is the only
+ * code of the command line not loaded through the cache: the command line
+ * (cli.cjs) is required only once the cache is in place.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
@@ -29,6 +29,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { compileCacheDir } from './compile-cache-dir';
+import { startHashingEarly } from '../core/hashing/hash-thread';
 
 type Cli = typeof import('./index');
 
@@ -141,16 +142,52 @@ function parseWithoutCompiledParsers(): void {
 }
 
 /** The command line, loaded with the code cache and zod's configuration in place. */
+let loaded: Cli | undefined;
 function loadCli(): Cli {
+  if (loaded) return loaded;
   parseWithoutCompiledParsers();
   // The chunks are this file's neighbours in out/main/cjs.
   const codeDir = dirname(fileURLToPath(import.meta.url));
   const cacheDir = compileCacheDir();
   const usable = cacheDir === undefined ? undefined : privateFolder(cacheDir);
   if (usable) compileWithCache(codeDir, usable);
-  return createRequire(import.meta.url)(join(codeDir, 'cli.cjs')) as Cli;
+  loaded = createRequire(import.meta.url)(join(codeDir, 'cli.cjs')) as Cli;
+  return loaded;
 }
 
-const cli = loadCli();
-export const runCli: Cli['runCli'] = cli.runCli;
-export const endOnceWritten: Cli['endOnceWritten'] = cli.endOnceWritten;
+/**
+ * The files `ceremony open --artifact FILE…` will hash, read from the
+ * arguments before the command line has loaded; none for any other command,
+ * or for arguments this reading is not sure of (the command then starts its
+ * hashing itself, a little later).
+ */
+export function artifactsToHashEarly(args: readonly string[]): { paths: string[]; sha512: boolean } | undefined {
+  if (args[0] !== 'ceremony' || args[1] !== 'open') return undefined;
+  const paths: string[] = [];
+  let sha512 = false;
+  for (let index = 2; index < args.length; index++) {
+    const arg = args[index]!;
+    if (arg === '--' || arg === '--help' || arg === '-h') return undefined;
+    if (arg === '--sha512') sha512 = true;
+    else if (arg === '--artifact') {
+      const path = args[++index];
+      if (path === undefined || path.startsWith('-')) return undefined;
+      paths.push(path);
+    } else if (arg.startsWith('--artifact=')) paths.push(arg.slice('--artifact='.length));
+  }
+  return paths.length > 0 ? { paths, sha512 } : undefined;
+}
+
+/**
+ * An opening's artifacts start hashing in their own thread first, before the
+ * command line loads (issue 11): for a large artifact the hashing is most of
+ * the command, and it then overlaps everything else. The opening takes it
+ * over when it asks for the same files (hash-thread.ts), and checks what it
+ * gets exactly as it checks hashing it started itself.
+ */
+export const runCli: Cli['runCli'] = (args, io) => {
+  const early = artifactsToHashEarly(args);
+  if (early) startHashingEarly(early.paths, early.sha512 ? ['sha256', 'sha512'] : ['sha256']);
+  return loadCli().runCli(args, io);
+};
+export const endOnceWritten: Cli['endOnceWritten'] = (code, settled) => loadCli().endOnceWritten(code, settled);

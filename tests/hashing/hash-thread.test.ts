@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashFiles, type FilesProgress } from '../../electron/core/hashing';
-import { HashingThread, hashWorkerEntry } from '../../electron/core/hashing/hash-thread';
+import { HashingThread, hashWorkerEntry, startHashingEarly, startHashingThread } from '../../electron/core/hashing/hash-thread';
 import { coreutilsDigest, makeScratch, type Scratch } from './support';
 
-const builtWorker = fileURLToPath(new URL('../../out/main/hash-worker.js', import.meta.url));
+// The window's worker (ES module) and the command line's (CommonJS, out/main/cjs): the same code, built twice.
+const builtWorkers = ['../../out/main/hash-worker.js', '../../out/main/cjs/hash-worker.cjs'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
 
-describe('hashing in a thread', () => {
+describe.each(builtWorkers)('hashing in a thread (%s)', (builtWorker) => {
   let scratch: Scratch;
   let paths: string[];
 
@@ -64,5 +65,28 @@ describe('hashing in a thread', () => {
 
   it('is not used from the sources (there is no built worker next to them): the caller hashes itself', () => {
     expect(hashWorkerEntry()).toBeUndefined();
+  });
+
+  it('started early, is handed to the first who asks for the same files and algorithms, and hashes them once', async () => {
+    const early = startHashingEarly([paths[0]!], ['sha256'], builtWorker);
+    const taken = startHashingThread([paths[0]!], ['sha256'], builtWorker);
+    expect(early).toBeDefined();
+    expect(taken).toBe(early);
+    // Handed over once: the next caller gets a thread of its own.
+    const another = startHashingThread([paths[0]!], ['sha256'], builtWorker);
+    expect(another).not.toBe(taken);
+    await another?.stop();
+    const [outcome] = await taken!.follow();
+    expect(outcome).toMatchObject({ ok: true, digest: { digests: { sha256: coreutilsDigest('sha256', paths[0]!) } } });
+  });
+
+  it('started early for other files (or algorithms), is stopped: the caller gets a thread of its own', async () => {
+    const early = startHashingEarly([paths[0]!], ['sha256'], builtWorker);
+    const other = startHashingThread([paths[0]!], ['sha256', 'sha512'], builtWorker);
+    expect(other).not.toBe(early);
+    expect(other?.algorithms).toEqual(['sha256', 'sha512']);
+    await expect(early!.follow()).rejects.toMatchObject({ code: 'cancelled' });
+    const [outcome] = await other!.follow();
+    expect(outcome).toMatchObject({ ok: true, digest: { digests: { sha512: coreutilsDigest('sha512', paths[0]!) } } });
   });
 });

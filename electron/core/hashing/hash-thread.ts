@@ -40,9 +40,14 @@ type SentOutcome =
 /** What the thread posts: progress as hashFiles reports it, then the outcomes (or why there are none). */
 export type HashingMessage = { kind: 'progress'; progress: FilesProgress } | { kind: 'done'; outcomes: SentOutcome[] } | { kind: 'failed'; message: string };
 
-/** The built worker, next to the entry points in out/main (this code sits in out/main or a chunk folder below it); undefined from source. */
+/**
+ * The built worker: the command line's CommonJS one beside this code in
+ * out/main/cjs (it starts sooner), else the one next to the entry points in
+ * out/main (this code sits in out/main or a chunk folder below it);
+ * undefined from source.
+ */
 export function hashWorkerEntry(): string | undefined {
-  for (const candidate of ['./hash-worker.js', '../hash-worker.js']) {
+  for (const candidate of ['./hash-worker.cjs', './hash-worker.js', '../hash-worker.js']) {
     const built = fileURLToPath(new URL(candidate, import.meta.url));
     if (existsSync(built)) return built;
   }
@@ -123,9 +128,26 @@ export class HashingThread<A extends DigestAlgorithm> {
   }
 }
 
-/** Starts hashing in a thread now, or returns undefined where there is no built worker (the caller then hashes itself). */
-export function startHashingThread<A extends DigestAlgorithm>(paths: readonly string[], algorithms: readonly A[]): HashingThread<A> | undefined {
-  const entry = hashWorkerEntry();
+/**
+ * Hashing started by startHashingEarly, until startHashingThread is asked for
+ * the same files. Kept on the process, not in this module: the command
+ * line's first file (cli-start.cjs) is bundled apart from the rest, so this
+ * module is loaded twice, once in each.
+ */
+const earlyKey = Symbol.for('conclave.hashing-started-early');
+const early = globalThis as { [earlyKey]?: HashingThread<DigestAlgorithm> | undefined };
+
+/**
+ * Starts hashing in a thread now, or returns undefined where there is no
+ * built worker (the caller then hashes itself). Hashing of the same files
+ * and algorithms started earlier (startHashingEarly) is handed over instead
+ * of starting again; any other is stopped.
+ */
+export function startHashingThread<A extends DigestAlgorithm>(paths: readonly string[], algorithms: readonly A[], entry = hashWorkerEntry()): HashingThread<A> | undefined {
+  const started = early[earlyKey];
+  early[earlyKey] = undefined;
+  if (started && sameList(started.paths, paths) && sameList(started.algorithms, algorithms)) return started as unknown as HashingThread<A>;
+  void started?.stop();
   if (!entry || paths.length === 0) return undefined;
   try {
     return new HashingThread(paths, algorithms, entry);
@@ -133,6 +155,20 @@ export function startHashingThread<A extends DigestAlgorithm>(paths: readonly st
     return undefined;
   }
 }
+
+/**
+ * Starts hashing files before the code that will ask for them has loaded
+ * (the command line's first step, electron/cli/start.ts): the first
+ * startHashingThread for the same files takes it over. Nobody waiting for it
+ * keeps no process alive (the thread is unreferenced until followed).
+ */
+export function startHashingEarly(paths: readonly string[], algorithms: readonly DigestAlgorithm[], entry = hashWorkerEntry()): HashingThread<DigestAlgorithm> | undefined {
+  const thread = startHashingThread(paths, algorithms, entry);
+  early[earlyKey] = thread;
+  return thread;
+}
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((item, index) => item === b[index]);
 
 function received<A extends DigestAlgorithm>(outcome: SentOutcome): FileHashOutcome<A> {
   if (outcome.ok) return outcome as FileHashOutcome<A>;

@@ -45,8 +45,9 @@ export type HostLauncher = (options: HostLaunchOptions) => HostProcess;
 
 /** Where the built host lives; under Vitest, the TypeScript source is run through tsx instead. */
 export function tokenHostEntry(): { path: string; execArgv: string[] } {
-  // Bundled, this code sits in out/main/ or in a chunk folder below it.
-  for (const candidate of ['./token-host.js', '../token-host.js']) {
+  // Bundled, this code sits in out/main/ or in a chunk folder below it; the command line's CommonJS build (out/main/cjs)
+  // has its own CommonJS host beside it, which starts sooner (issue 11).
+  for (const candidate of ['./token-host.cjs', './token-host.js', '../token-host.js']) {
     const built = fileURLToPath(new URL(candidate, import.meta.url));
     if (existsSync(built)) return { path: built, execArgv: [] };
   }
