@@ -80,8 +80,8 @@ export interface CliWorld {
   keys: Record<Approver, TestKey>;
   keyUri(who: Approver): string;
   conclave(args: string[]): Run;
-  /** Opens a ceremony over a file with alice's key; it freezes at once (no finding fails). */
-  open(release: string, artifact: string): { id: string; seconds: number };
+  /** Opens a ceremony over a file with alice's key (in `env`, else the world's); it freezes at once (no finding fails). */
+  open(release: string, artifact: string, env?: NodeJS.ProcessEnv): { id: string; seconds: number };
   cleanup(): void;
 }
 
@@ -121,10 +121,10 @@ export function makeCliWorld(): CliWorld {
     keys,
     keyUri,
     conclave,
-    open(release, artifact) {
+    open(release, artifact, openEnv = env) {
       const provenance = `${artifact}.intoto.json`;
       if (!existsSync(provenance)) writeFileSync(provenance, provenanceOf(artifact));
-      const opened = conclave(['ceremony', 'open', '--policy', policyPath, '--release', release, '--artifact', artifact, '--provenance', provenance, '--key', keyUri('alice'), '--pin-env', 'PIN', '--json']);
+      const opened = run(process.execPath, [binConclave, 'ceremony', 'open', '--policy', policyPath, '--release', release, '--artifact', artifact, '--provenance', provenance, '--key', keyUri('alice'), '--pin-env', 'PIN', '--json'], openEnv);
       const view = JSON.parse(opened.out) as { id: string; state: string };
       if (view.state !== 'frozen') throw new Error(`The opening left ceremony ${view.id} ${view.state}, not frozen: ${opened.err}`);
       return { id: view.id, seconds: opened.seconds };
@@ -234,6 +234,13 @@ export async function benchCli(): Promise<void> {
   writeRandomFile(large, Math.round(openMegabytes * 1e6));
   world.open('large@0.0.0', large);
 
+  // Node reads NODE_EXTRA_CA_CERTS as every process starts (Node 20 parses the whole CA store then, whether or not the
+  // process ever speaks TLS): where it is set, each figure is also given without it, as for a person who does not set it.
+  const extraCaCerts = world.env.NODE_EXTRA_CA_CERTS;
+  const envWithoutExtraCas: NodeJS.ProcessEnv = { ...world.env };
+  delete envWithoutExtraCas.NODE_EXTRA_CA_CERTS;
+  const withoutExtraCas = (args: string[]) => run(process.execPath, [binConclave, ...args], envWithoutExtraCas);
+
   const digestPath = join(work, 'to-sign.sha256');
   writeFileSync(digestPath, createHash('sha256').update(randomBytes(256)).digest());
   const seconds = (result: Run) => result.seconds;
@@ -253,6 +260,15 @@ export async function benchCli(): Promise<void> {
   print(row('reference: node -e 0', secondsText(starts!), 'the floor of any Node process'));
   print(row('reference: conclave --version', secondsText(versions!), 'the command line alone'));
   print(row('reference: conclave ceremony show', secondsText(shows!), 'load and judge one ceremony, no token'));
+  if (extraCaCerts) {
+    const [plainApprovals, plainStarts] = rounds([
+      (round) => seconds(withoutExtraCas(['ceremony', 'approve', toApprove[round]!, '--key', keyUri('carol'), '--pin-env', 'PIN'])),
+      () => seconds(run(process.execPath, ['-e', '0'], envWithoutExtraCas)),
+    ]);
+    print(row('  without NODE_EXTRA_CA_CERTS: conclave ceremony approve', secondsText(plainApprovals!), `this environment sets it (${basename(extraCaCerts)})`));
+    print(row('  without NODE_EXTRA_CA_CERTS: node -e 0', secondsText(plainStarts!), 'the floor of any Node process then'));
+    print(ratioRow('  approve / pkcs11-tool, without it', plainApprovals!, signs!, 10));
+  }
 
   // verify ------------------------------------------------------------------
   print('    verify: a 3-of-5 envelope (and the artifact it names) against the policy');
@@ -263,6 +279,11 @@ export async function benchCli(): Promise<void> {
   print(row('conclave verify', secondsText(verifies!), 'policy, envelope, 3 signatures, statement, artifact'));
   print(row('openssl dgst -sha256 -verify, 3 processes', secondsText(openssl!), 'the 3 signatures over the PAE bytes alone'));
   print(ratioRow('verify / openssl × 3', verifies!, openssl!, 3));
+  if (extraCaCerts) {
+    const [plainVerifies] = rounds([() => seconds(withoutExtraCas(['verify', '--policy', world.policyPath, '--envelope', envelopePath, '--artifact', small]))]);
+    print(row('  without NODE_EXTRA_CA_CERTS: conclave verify', secondsText(plainVerifies!), ''));
+    print(ratioRow('  verify / openssl × 3, without it', plainVerifies!, openssl!, 3));
+  }
 
   // open --------------------------------------------------------------------
   print(`    open: a ceremony over a ${openMegabytes} MB artifact, with its provenance, signed with alice's token`);
@@ -275,5 +296,10 @@ export async function benchCli(): Promise<void> {
   print(row('sha256sum', secondsText(sums!), 'the same file'));
   print(ratioRow('open / sha256sum', opens!, sums!, 1.5));
   print(row('reference: conclave digest', secondsText(digests!), 'the hashing alone, as a command'));
+  if (extraCaCerts) {
+    const [plainOpens] = rounds([(round) => world.open(`large@2.0.${round}`, large, envWithoutExtraCas).seconds]);
+    print(row('  without NODE_EXTRA_CA_CERTS: conclave ceremony open', secondsText(plainOpens!), ''));
+    print(ratioRow('  open / sha256sum, without it', plainOpens!, sums!, 1.5));
+  }
   print('');
 }
