@@ -1,0 +1,107 @@
+/**
+ * Running the real `conclave` against emulated vendor modules: the
+ * environment of a run (the module admitted through CONCLAVE_PKCS11_MODULES,
+ * as tests and managed installs do), and a run that can act while the
+ * command waits (a touch, a PIN typed on a reader), on what the command
+ * prints rather than after a sleep.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { bin, builtCli, fixture, hangBoundMs, processesInGroup, type Run } from '../../cli-process/support';
+import type { EmulationFamily, EmulationLab } from '../../support/pkcs11-emulation';
+
+export { fixture, hangBoundMs };
+export const artifactName = 'binary-linux-amd64-multi-subject-first';
+
+export function assertBuilt(): void {
+  expect(existsSync(builtCli), `${builtCli} is missing: run "npm run build" before these tests.`).toBe(true);
+}
+
+/** The test's own environment minus any CONCLAVE_* of the machine, with the family's emulated module as the only module. */
+export function cliEnvironment(lab: EmulationLab, home: string, families: EmulationFamily[], extra: Record<string, string> = {}): Record<string, string> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith('CONCLAVE_') && !entry[0].startsWith('PKCS11_EMULATION_')));
+  return {
+    ...inherited,
+    ...Object.assign({}, ...families.map((family) => lab.env(family))),
+    CONCLAVE_HOME: home,
+    CONCLAVE_STORE: join(home, 'store'),
+    CONCLAVE_PKCS11_MODULES: families.map((family) => lab.modules[family]).join(':'),
+    ...extra,
+  };
+}
+
+/**
+ * Runs conclave in a process group of its own (as tests/cli-process does);
+ * `watch` sees standard error as it grows and may act once (touch the key,
+ * type the PIN on the reader) when it has printed what the test waits for.
+ */
+export function conclaveWatching(args: string[], env: Record<string, string>, watch?: { when: (err: string) => boolean; then: () => void }): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let acted = false;
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+      if (watch && !acted && watch.when(err)) {
+        acted = true;
+        watch.then();
+      }
+    });
+    let hung = false;
+    const timer = setTimeout(() => {
+      hung = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }, hangBoundMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      const leftovers = processesInGroup(child.pid!);
+      if (leftovers.length > 0) {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // Ended meanwhile.
+        }
+      }
+      resolve({ code, signal, out, err, hung, leftovers });
+    });
+  });
+}
+
+/** A run that ended by itself, left nothing running, with `code`. */
+export async function endsWith(env: Record<string, string>, args: string[], code: number, watch?: Parameters<typeof conclaveWatching>[2]): Promise<Run> {
+  const run = await conclaveWatching(args, env, watch);
+  expect(run.hung, `conclave ${args.join(' ')} did not end within ${hangBoundMs / 1000} s (killed). stdout: ${run.out} stderr: ${run.err}`).toBe(false);
+  expect(run.leftovers, `conclave ${args.join(' ')} left processes running`).toEqual([]);
+  expect(run.code, `conclave ${args.join(' ')}:\n${run.out}\n${run.err}`).toBe(code);
+  return run;
+}
+
+/** A policy file in `home`, trusted on this machine as a release manager would (conclave policy trust). */
+export async function trustedPolicy(env: Record<string, string>, home: string, policy: Record<string, unknown>): Promise<string> {
+  const path = join(home, 'policy.json');
+  writeFileSync(path, JSON.stringify(policy, null, 2));
+  await endsWith(env, ['policy', 'trust', path, '--yes', '--quiet'], 0);
+  return path;
+}
+
+/** Opens a ceremony for the real fixture release with the opener's key and PIN variable; its id. */
+export async function openCeremony(env: Record<string, string>, policyPath: string, openerKey: string, pinVariable?: string): Promise<string> {
+  const opened = await endsWith(
+    env,
+    ['ceremony', 'open', '--policy', policyPath, '--release', 'app@1.0.0', '--artifact', fixture(artifactName), '--provenance', fixture(`${artifactName}.intoto.jsonl`), '--key', openerKey, ...(pinVariable ? ['--pin-env', pinVariable] : []), '--quiet'],
+    0,
+  );
+  return opened.out.trim();
+}
