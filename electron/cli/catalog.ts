@@ -62,11 +62,17 @@ export const commands: readonly CommandSpec[] = [
   {
     words: ['modules', 'add'],
     summary: 'add a PKCS#11 module by its path, once its owner and permissions are safe',
-    synopsis: 'PATH',
+    synopsis: 'PATH [--init-parameters TEXT]',
     positionals: { min: 1, max: 1, what: "one module's path" },
-    options: {},
+    options: {
+      'init-parameters': {
+        type: 'string',
+        value: 'TEXT',
+        description: "the module's own C_Initialize parameters, for modules that need them (NSS softokn: configdir='sql:DIR' certPrefix='' keyPrefix='' secmod='secmod.db' flags=)",
+      },
+    },
     details: 'Prints the path, owner and permissions, loads the module once (in a process of its own) to check it, and uses it from then on. A module is a program that runs as you: add only one your token\'s vendor installed. Refused, and not loaded, when the library (or its folder) is writable by its group or by others, or belongs to another user than you or root. The window adds modules the same way (Settings → Modules).',
-    examples: ['conclave modules add /usr/lib/x86_64-linux-gnu/libykcs11.so.2'],
+    examples: ['conclave modules add /usr/lib/x86_64-linux-gnu/libykcs11.so.2', "conclave modules add /usr/lib/x86_64-linux-gnu/libsoftokn3.so --init-parameters \"configdir='sql:$HOME/.pki/nssdb' certPrefix='' keyPrefix='' secmod='secmod.db' flags=\""],
     exits: ['refused', 'token'],
     load: modulesCommand('add'),
   },

@@ -8,7 +8,7 @@ import { createRepositoryHandlers } from './repository/repository-handlers';
 import type { Core, CoreOptions } from './index';
 import { SettingsFile } from './settings';
 import { forkHostLauncher } from './tokens/host-process';
-import { demoModuleSource, machineModuleLookup, softhsmOf } from './tokens/machine-modules';
+import { addedModuleSource, demoModuleSource, machineModuleLookup, softhsmOf } from './tokens/machine-modules';
 import { ModuleDecisions } from './tokens/module-decisions';
 import { TokenService, discoverInstalledModules, type ModuleSource } from './tokens/token-service';
 import {
@@ -59,7 +59,7 @@ export function createCore(options: CoreOptions): Core {
   const ready = (async () => {
     const sources = baseSources();
     softhsmPath = softhsmOf(sources);
-    const added = options.modules ? [] : (await settings.read()).modules.map((module) => ({ path: module.path, origin: 'added' as const }));
+    const added = options.modules ? [] : (await settings.read()).modules.map(addedModuleSource);
     await Promise.all([...sources, ...added].map((source) => tokens.addModule(source)));
     if (demoTokensExist(options.dataDir)) await addDemoModule();
   })();

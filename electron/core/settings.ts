@@ -6,7 +6,13 @@ import { writeFileAtomically } from './atomic-file';
 
 const SettingsSchema = z.object({
   version: z.literal(1),
-  modules: z.array(z.object({ path: z.string().min(1) })),
+  modules: z.array(
+    z.object({
+      path: z.string().min(1),
+      /** The module's own C_Initialize parameters (NSS softokn: configdir='sql:DIR' …), for modules that need some (issue 13). */
+      initParameters: z.string().max(4096).optional(),
+    }),
+  ),
   /** Registries (host or host:port) the window may reach over plain HTTP; files from before it have none. */
   insecureRegistries: z.array(z.string()).default([]),
 });

@@ -77,6 +77,7 @@ export const modulesRunners = {
 
   async add(input: CommandInput, io: CliIo): Promise<number> {
     const facts = await inspectModuleFile(input.positionals[0]!);
+    const initParameters = input.string('init-parameters');
     const shown = describeModuleFile(facts);
     if (facts.problem) {
       if (!input.json) io.err(`${shown.join('\n')}\n`);
@@ -101,14 +102,14 @@ export const modulesRunners = {
     let library: string | undefined;
     let count: number;
     try {
-      const entry = await tokens.addModule({ path: facts.path, origin: 'added' });
+      const entry = await tokens.addModule({ path: facts.path, origin: 'added', ...(initParameters !== undefined ? { initParameters } : {}) });
       if (entry.status === 'failed') throw new ConclaveError(entry.error?.code ?? 'module-load-failed', `${entry.error?.message ?? `Conclave could not load ${facts.path}.`} It was not added.`);
       library = entry.library ? `${entry.library.description} (${entry.library.manufacturer} ${entry.library.version})`.trim() : undefined;
       count = entry.tokens.length;
     } finally {
       await tokens.dispose();
     }
-    await settings.write({ ...current, modules: [...current.modules, { path: facts.path }] });
+    await settings.write({ ...current, modules: [...current.modules, { path: facts.path, ...(initParameters !== undefined ? { initParameters } : {}) }] });
     return done(undefined, library, count);
   },
 

@@ -8,7 +8,7 @@
 import { ConclaveError, fromErrorData } from '../../../shared/errors';
 import type { ModuleKindName } from '../../../shared/api/contract';
 import type { HostLauncher, HostProcess } from './host-process';
-import { pipedPin, type FromHost, type HostOp, type HostRequest, type HostResponses, type LibraryInfo, type SlotToken } from './host/protocol';
+import { pipedPin, type FromHost, type HostLibrary, type HostOp, type HostRequest, type HostResponses, type SlotToken } from './host/protocol';
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -25,6 +25,8 @@ const exitGrace = 3_000;
 export interface HostClientOptions {
   modulePath: string;
   kind: ModuleKindName;
+  /** The module's own C_Initialize parameters (NSS softokn's configdir=…), when it takes some. */
+  libraryParameters?: string;
   label: string;
   env: Record<string, string | undefined>;
   launcher: HostLauncher;
@@ -34,7 +36,7 @@ export interface HostClientOptions {
 
 export class HostClient {
   private process: HostProcess | undefined;
-  private started: Promise<LibraryInfo> | undefined;
+  private started: Promise<HostLibrary> | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private disposed = false;
@@ -44,7 +46,7 @@ export class HostClient {
   constructor(private readonly options: HostClientOptions) {}
 
   /** Starts the host and loads the module; resolves with the library's description. */
-  start(): Promise<LibraryInfo> {
+  start(): Promise<HostLibrary> {
     if (this.disposed) return Promise.reject(this.stoppedError());
     if (this.started) return this.started;
     const child = this.options.launcher({ env: this.options.env, modulePath: this.options.modulePath, serviceName: `Conclave token host (${this.options.label})` });
@@ -67,7 +69,12 @@ export class HostClient {
       }
       if (!this.disposed) this.options.onExit(reason);
     });
-    this.started = this.send({ op: 'init', modulePath: this.options.modulePath, kind: this.options.kind });
+    this.started = this.send({
+      op: 'init',
+      modulePath: this.options.modulePath,
+      kind: this.options.kind,
+      ...(this.options.libraryParameters !== undefined ? { libraryParameters: this.options.libraryParameters } : {}),
+    });
     this.started.catch(() => {
       this.started = undefined;
       child.kill();

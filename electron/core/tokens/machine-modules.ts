@@ -69,7 +69,7 @@ async function machineModuleGroups(options: MachineModuleOptions): Promise<Modul
     return [[...sources, ...demoOf(options.dataDir, sources)]];
   }
   const discovered = discoverInstalledModules();
-  const added = (await addedModulePaths(options.dataDir)).map((path): ModuleSource => ({ path, origin: 'added' }));
+  const added = (await addedModules(options.dataDir)).map(addedModuleSource);
   return [[...added, ...demoOf(options.dataDir, discovered)], discovered];
 }
 
@@ -91,16 +91,21 @@ export function machineModuleLookup(options: MachineModuleOptions): ModuleLookup
     const listed = (options.modules ?? modulesFromEnvironment(options.env) ?? []).map((module): ModuleSource => ({ path: module.path, origin: 'discovered' }));
     const found = [...listed, ...discoverInstalledModules()].find((source) => samePath(source.path, path));
     if (found) return found;
-    const added = (await addedModulePaths(options.dataDir)).find((candidate) => samePath(candidate, path));
-    return added === undefined ? undefined : { path: added, origin: 'added' };
+    const added = (await addedModules(options.dataDir)).find((candidate) => samePath(candidate.path, path));
+    return added === undefined ? undefined : addedModuleSource(added);
   };
 }
 
-/** The paths the user added in settings; the settings code (and its schema) is loaded only when there is a settings file. */
-async function addedModulePaths(dataDir: string): Promise<string[]> {
+/** A module the person added in settings, with its init parameters (NSS softokn's database) when it has some. */
+export function addedModuleSource(module: { path: string; initParameters?: string | undefined }): ModuleSource {
+  return { path: module.path, origin: 'added', ...(module.initParameters !== undefined ? { initParameters: module.initParameters } : {}) };
+}
+
+/** The modules the user added in settings; the settings code (and its schema) is loaded only when there is a settings file. */
+async function addedModules(dataDir: string): Promise<{ path: string; initParameters?: string | undefined }[]> {
   if (!existsSync(join(dataDir, 'settings.json'))) return [];
   const { SettingsFile } = await import('../settings');
-  return (await new SettingsFile(dataDir).read()).modules.map((module) => module.path);
+  return (await new SettingsFile(dataDir).read()).modules;
 }
 
 function uriMayName(uri: Pkcs11Uri, source: ModuleSource): boolean {

@@ -13,13 +13,15 @@ import { toHex } from '../../../shared/encoding/hex';
 import { toPem } from '../../../shared/encoding/pem';
 import type { KeyAlgorithm } from '../../../shared/keys/algorithms';
 import { publicKeyInfoOfCertificate } from '../../../shared/keys/certificate';
-import { keyIdOf, keyTypeOfPublicKeyInfo, publicKeyInfoFromToken, publicKeyPem } from '../../../shared/keys/public-key-info';
+import { keyIdOf, keyTypeOfPublicKeyInfo, publicKeyInfoFromToken, publicKeyPem, UnsupportedKeyError, type TokenPublicKey } from '../../../shared/keys/public-key-info';
+import { curveOfEcParams } from '../../../shared/pkcs11/ec-params';
 import { nodeDigester } from '../crypto/node-crypto';
 import { formatPkcs11Uri, parsePkcs11Uri, uriMatchesToken, type Pkcs11Uri } from '../../../shared/pkcs11/uri';
 import { quoteForShell } from '../../../shared/cli/shell-command';
 import { HostClient } from './host-client';
 import type { HostLauncher } from './host-process';
-import type { LibraryInfo, PinBytes, SignatureScheme, SlotToken, TokenObjectKey, TokenRef } from './host/protocol';
+import type { LibraryInfo, PinBytes, SignatureScheme, SlotToken, TokenCertificate, TokenObjectKey, TokenObjects, TokenRef } from './host/protocol';
+import { kindOfFamily, profileOfFamily, type ModuleFamily } from './host/families';
 import { discoverModules, kindOfModulePath, labelOfKind } from './module-catalog';
 import { pinBytesOf } from '../pin-bytes';
 import * as pkcs11Flags from './token-flags';
@@ -30,8 +32,14 @@ export interface ModuleSource {
   env?: Record<string, string>;
   label?: string;
   kind?: ModuleKindName;
-  /** A fixed id (the demo module's is "demo"); otherwise derived from path and environment. */
+  /** A fixed id (the demo module's is "demo"); otherwise derived from path, environment and init parameters. */
   id?: string;
+  /**
+   * The module's own C_Initialize parameters (CK_C_INITIALIZE_ARGS.pReserved),
+   * for modules that take some: NSS softokn needs
+   * configdir='sql:DIR' certPrefix='' keyPrefix='' secmod='secmod.db' flags=
+   */
+  initParameters?: string;
 }
 
 interface ModuleEntry {
@@ -45,7 +53,42 @@ interface ModuleEntry {
   status: TokenModule['status'];
   error?: ErrorData;
   library?: LibraryInfo;
+  /** Known once the module has started (host/families.ts). */
+  family?: ModuleFamily;
   tokens: SlotToken[];
+  /** Starts that failed in a row, for the back-off (retryDelayMs). */
+  failures: number;
+  /** The next start, when one is scheduled. */
+  retry?: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * How long to wait before starting a module again after its host crashed or
+ * its service was missing (issue 13: a module that crashed at load was
+ * restarted 47 times in 20 s): 1 s, 2 s, 4 s … up to a minute, so a module
+ * whose service comes back recovers by itself, and a broken one costs next
+ * to nothing.
+ */
+export function backoffDelayMs(attempt: number): number {
+  return Math.min(60_000, 1000 * 2 ** Math.max(0, attempt - 1));
+}
+
+export interface TokenServiceOptions {
+  /** The wait before the attempt-th start again in a row (1-based); backoffDelayMs unless a test says otherwise. */
+  retryDelayMs?: (attempt: number) => number;
+}
+
+/** A key as listed, with what the host needs to find its private key again. */
+interface ListedKey {
+  key: TokenKey;
+  object: TokenObjectKey;
+}
+
+/** A key Conclave cannot sign with (a curve it does not support), kept so that asking for it says so. */
+interface UnusableKey {
+  labels: string[];
+  id: string;
+  why: string;
 }
 
 export type TokenServiceEvent =
@@ -100,7 +143,7 @@ export interface SignResult {
 
 function moduleIdOf(source: ModuleSource): string {
   if (source.id) return source.id;
-  const material = `${resolve(source.path)}\n${JSON.stringify(source.env ?? {})}`;
+  const material = `${resolve(source.path)}\n${JSON.stringify(source.env ?? {})}${source.initParameters !== undefined ? `\n${source.initParameters}` : ''}`;
   return createHash('sha256').update(material).digest('hex').slice(0, 12);
 }
 
@@ -123,6 +166,7 @@ export class TokenService {
     private readonly environment: NodeJS.ProcessEnv = process.env,
     private readonly search?: ModuleSearch,
     private readonly lookup: ModuleLookup = installedModuleLookup,
+    private readonly options: TokenServiceOptions = {},
   ) {}
 
   onEvent(listener: (event: TokenServiceEvent) => void): () => void {
@@ -159,9 +203,11 @@ export class TokenService {
       label,
       status: 'failed',
       tokens: [],
+      failures: 0,
       client: new HostClient({
         modulePath: source.path,
         kind,
+        ...(source.initParameters !== undefined ? { libraryParameters: source.initParameters } : {}),
         label,
         env: { ...this.environment, ...source.env },
         launcher: this.launcher,
@@ -185,35 +231,58 @@ export class TokenService {
       return;
     }
     try {
-      entry.library = await entry.client.start();
-      entry.status = 'ready';
-      delete entry.error;
+      const { family, ...library } = await entry.client.start();
+      entry.library = library;
+      entry.family = family;
+      // Recognised by what the library says of itself, not by its file name.
+      const kind = kindOfFamily(family);
+      if (entry.kind === 'other' && kind) entry.kind = kind;
+      if (entry.kind === 'other' && !entry.source.label && family !== 'generic') entry.label = profileOfFamily(family).name;
       this.tokensSeen(entry, await entry.client.request({ op: 'listTokens' }), false);
+      entry.status = 'ready';
+      entry.failures = 0;
+      delete entry.error;
     } catch (error) {
       entry.status = 'failed';
       entry.error = toErrorData(error);
       entry.tokens = [];
+      // A service that is not there yet (pcscd, pkcsslotd, the TPM) or a host that crashed: try again, later and later.
+      if (entry.error.code === 'unavailable' || entry.error.code === 'token-error') this.scheduleRetry(entry);
     }
+  }
+
+  /** Starts a module again after the back-off, once (a crash and the failed start it causes schedule one retry). */
+  private scheduleRetry(entry: ModuleEntry): void {
+    if (this.disposed || entry.retry || !this.modules.has(entry.id)) return;
+    entry.failures += 1;
+    const delay = (this.options.retryDelayMs ?? backoffDelayMs)(entry.failures);
+    entry.retry = setTimeout(() => {
+      delete entry.retry;
+      if (this.disposed || !this.modules.has(entry.id)) return;
+      entry.started = this.startModule(entry).then(() => this.emit({ type: 'changed' }));
+    }, delay);
+    // A command that is done does not wait for a retry nobody needs.
+    entry.retry.unref?.();
   }
 
   private hostExited(entry: ModuleEntry, reason: string): void {
     if (this.disposed || !this.modules.has(entry.id)) return;
     const lost = entry.tokens;
     entry.status = 'failed';
-    entry.error = { code: 'token-error', message: `${reason} Conclave is starting it again.` };
+    entry.error = { code: 'token-error', message: `${reason} Conclave starts it again shortly.` };
     entry.tokens = [];
     for (const token of lost) this.emit({ type: 'removed', token: this.describeToken(entry, token) });
     this.emit({ type: 'changed' });
-    void this.startModule(entry).then(() => this.emit({ type: 'changed' }));
+    this.scheduleRetry(entry);
   }
 
   private tokensSeen(entry: ModuleEntry, tokens: SlotToken[], announce = true): void {
-    const before = new Map(entry.tokens.map((token) => [token.serial, token]));
-    const after = new Map(tokens.map((token) => [token.serial, token]));
+    const before = new Map(entry.tokens.map((token) => [tokenIdentity(token, entry.tokens), token]));
+    const after = new Map(tokens.map((token) => [tokenIdentity(token, tokens), token]));
     entry.tokens = tokens;
     if (!announce) return;
-    for (const [serial, token] of after) if (!before.has(serial)) this.emit({ type: 'inserted', token: this.describeToken(entry, token) });
-    for (const [serial, token] of before) if (!after.has(serial)) this.emit({ type: 'removed', token: this.describeToken(entry, token) });
+    for (const [identity, token] of after) if (!before.has(identity)) this.emit({ type: 'inserted', token: this.describeToken(entry, token) });
+    for (const [identity, token] of before) if (!after.has(identity)) this.emit({ type: 'removed', token: this.describeToken(entry, token) });
     this.emit({ type: 'changed' });
   }
 
@@ -221,6 +290,7 @@ export class TokenService {
     const entry = this.modules.get(id);
     if (!entry) return undefined;
     this.modules.delete(id);
+    clearTimeout(entry.retry);
     this.emit({ type: 'changed' });
     await entry.client.dispose();
     return entry.source;
@@ -234,8 +304,15 @@ export class TokenService {
     return this.modules.has(id);
   }
 
+  /**
+   * A token's URI: label, manufacturer, serial and model, and the slot where
+   * another token of the module has the same serial and label (serials
+   * repeat: every tpm2-pkcs11 token's is 0000000000000000), so that a URI
+   * names one token.
+   */
   private tokenUriOf(entry: ModuleEntry, token: SlotToken): Pkcs11Uri {
-    return { token: token.label, manufacturer: token.manufacturer, serial: token.serial, model: token.model, modulePath: entry.source.path };
+    const twin = entry.tokens.some((other) => other !== token && other.serial === token.serial && other.label === token.label && other.slotId !== token.slotId);
+    return { token: token.label, manufacturer: token.manufacturer, serial: token.serial, model: token.model, ...(twin ? { slotId: token.slotId } : {}), modulePath: entry.source.path };
   }
 
   private describeToken(entry: ModuleEntry, token: SlotToken): Token {
@@ -287,7 +364,11 @@ export class TokenService {
       const configured = await this.lookup(uri.modulePath);
       if (!configured) throw moduleNotAllowed(uri.modulePath);
       // The configured path is loaded, not the URI's: a link the URI names cannot lead elsewhere by the time the host starts.
-      await this.addModule({ path: configured.path, origin: configured.origin === 'added' ? 'added' : 'discovered' });
+      await this.addModule({
+        path: configured.path,
+        origin: configured.origin === 'added' ? 'added' : 'discovered',
+        ...(configured.initParameters !== undefined ? { initParameters: configured.initParameters } : {}),
+      });
     }
     // A module that another call is still starting counts once it has started.
     await Promise.all(this.candidatesOf(uri).map((entry) => entry.started));
@@ -331,77 +412,134 @@ export class TokenService {
   }
 
   private refOf(resolved: ResolvedToken): TokenRef {
-    return { slotId: resolved.token.slotId, serial: resolved.token.serial };
+    return { slotId: resolved.token.slotId, serial: resolved.token.serial, label: resolved.token.label };
   }
 
-  private async describeKey(resolved: ResolvedToken, key: TokenObjectKey): Promise<TokenKey | undefined> {
-    let spki: Uint8Array;
-    let type;
-    try {
-      if (key.publicKey) {
-        ({ spki, type } = publicKeyInfoFromToken(key.publicKey));
-      } else if (key.certificate) {
-        spki = publicKeyInfoOfCertificate(key.certificate);
-        type = keyTypeOfPublicKeyInfo(spki);
-      } else {
-        return undefined; // a private key alone: nothing to show or verify with
-      }
-    } catch {
-      return undefined; // a curve or key type Conclave does not sign with
-    }
+  private async describeKey(resolved: ResolvedToken, key: TokenObjectKey, spki: Uint8Array, certificate: Uint8Array | undefined): Promise<TokenKey> {
     const uri: Pkcs11Uri = { ...this.tokenUriOf(resolved.module, resolved.token), object: key.label, id: key.id };
     return {
       uri: formatPkcs11Uri(uri),
       label: key.label,
       id: toHex(key.id),
-      type,
+      type: keyTypeOfPublicKeyInfo(spki),
       publicKeyPem: publicKeyPem(spki),
       keyId: await keyIdOf(spki, nodeDigester),
-      ...(key.certificate ? { certificatePem: toPem('CERTIFICATE', key.certificate) } : {}),
+      ...(certificate ? { certificatePem: toPem('CERTIFICATE', certificate) } : {}),
       hasPrivateKey: key.hasPrivateKey,
     };
   }
 
-  private async describeKeys(resolved: ResolvedToken, keys: TokenObjectKey[]): Promise<TokenKey[]> {
-    const described = await Promise.all(keys.map((key) => this.describeKey(resolved, key)));
-    return described.filter((key): key is TokenKey => key !== undefined).sort((a, b) => a.label.localeCompare(b.label));
+  /**
+   * The keys Conclave can sign with, each with its certificate: the one that
+   * certifies the key's public key (not merely one with its CKA_ID: a
+   * YubiKey's attestation certificate shares the slot's id), and, for a key
+   * whose token shows no public key object, the one certificate with its id.
+   * Keys it cannot sign with (a curve it does not support) are kept apart,
+   * so that asking for one says why.
+   */
+  private async listedKeys(resolved: ResolvedToken, objects: TokenObjects): Promise<{ keys: ListedKey[]; unusable: UnusableKey[] }> {
+    const certificates = objects.certificates.map((certificate) => ({ certificate, spki: spkiOfCertificate(certificate) }));
+    const keys: ListedKey[] = [];
+    const unusable: UnusableKey[] = [];
+    const usedCertificates = new Set<TokenCertificate>();
+    for (const object of objects.keys) {
+      let spki: Uint8Array | undefined;
+      try {
+        spki = object.publicKey ? publicKeyInfoFromToken(object.publicKey).spki : undefined;
+      } catch (error) {
+        if (!(error instanceof UnsupportedKeyError)) throw error;
+        unusable.push({ labels: [object.label, ...object.aliases], id: toHex(object.id), why: whyUnusable(object.publicKey!) });
+        continue;
+      }
+      let certificate: TokenCertificate | undefined;
+      if (spki) {
+        certificate = certificates.find((candidate) => candidate.spki && sameBytes(candidate.spki, spki!) && !isAttestationCertificate(candidate.certificate))?.certificate;
+      } else if (object.id.length > 0) {
+        // No public key object (many smart cards): the one certificate with the key's id, attestation certificates aside.
+        const withId = certificates.filter((candidate) => candidate.spki && sameBytes(candidate.certificate.id, object.id) && !isAttestationCertificate(candidate.certificate));
+        if (withId.length === 1) ({ certificate, spki } = { certificate: withId[0]!.certificate, spki: withId[0]!.spki });
+      }
+      if (!spki) continue; // a private key alone: nothing to show or verify with
+      try {
+        keyTypeOfPublicKeyInfo(spki);
+      } catch (error) {
+        if (!(error instanceof UnsupportedKeyError)) throw error;
+        unusable.push({ labels: [object.label, ...object.aliases], id: toHex(object.id), why: 'a key type Conclave does not sign with' });
+        continue;
+      }
+      if (certificate) usedCertificates.add(certificate);
+      keys.push({ key: await this.describeKey(resolved, object, spki, certificate?.value), object });
+    }
+    // A certificate no key object claims (its public key object was deleted, private keys hidden until login): a key known by its certificate.
+    for (const { certificate, spki } of certificates) {
+      if (!spki || usedCertificates.has(certificate) || isAttestationCertificate(certificate)) continue;
+      if (keys.some((listed) => sameBytes(listed.object.id, certificate.id) && listed.key.certificatePem === undefined)) continue;
+      try {
+        keyTypeOfPublicKeyInfo(spki);
+      } catch {
+        continue; // a certificate of a key Conclave does not sign with
+      }
+      const object: TokenObjectKey = { label: certificate.label, aliases: [], id: certificate.id, hasPrivateKey: objects.privateVisible ? false : null };
+      keys.push({ key: await this.describeKey(resolved, object, spki, certificate.value), object });
+    }
+    keys.sort((a, b) => a.key.label.localeCompare(b.key.label));
+    return { keys, unusable };
   }
 
   async listKeys(tokenUri: string): Promise<TokenKey[]> {
     const resolved = await this.resolveToken(tokenUri);
-    return this.describeKeys(resolved, await resolved.module.client.request({ op: 'listKeys', token: this.refOf(resolved) }));
+    return (await this.listedKeys(resolved, await resolved.module.client.request({ op: 'listKeys', token: this.refOf(resolved) }))).keys.map((listed) => listed.key);
   }
 
   /** Checks the PIN and lists the keys as seen when logged in; the session is logged out and closed before this returns. */
   async login(tokenUri: string, pin: PinInput): Promise<TokenKey[]> {
     const resolved = await this.resolveToken(tokenUri);
-    const keys = await this.withPin(resolved, pin, (bytes) => resolved.module.client.request({ op: 'login', token: this.refOf(resolved), pin: bytes }));
-    return this.describeKeys(resolved, keys);
+    const objects = await this.withPin(resolved, pin, (bytes) => resolved.module.client.request({ op: 'login', token: this.refOf(resolved), pin: bytes }));
+    return (await this.listedKeys(resolved, objects)).keys.map((listed) => listed.key);
   }
 
   async generateKey(tokenUri: string, label: string, algorithm: KeyAlgorithm, pin: PinInput): Promise<TokenKey> {
     const resolved = await this.resolveToken(tokenUri);
     const key = await this.withPin(resolved, pin, (bytes) => resolved.module.client.request({ op: 'generateKey', token: this.refOf(resolved), pin: bytes, label, algorithm }));
-    const described = await this.describeKey(resolved, key);
+    const [described] = (await this.listedKeys(resolved, { keys: [key], certificates: [], privateVisible: true })).keys;
     if (!described) throw new ConclaveError('token-error', 'The token made the key but Conclave cannot read its public key.');
-    return described;
+    return described.key;
   }
 
   /** Finds the key a URI names (by id, by label, or both). */
   async resolveKey(keyUri: string): Promise<{ resolved: ResolvedToken; key: TokenKey }> {
+    const { resolved, listed } = await this.resolveListedKey(keyUri);
+    return { resolved, key: listed.key };
+  }
+
+  private async resolveListedKey(keyUri: string): Promise<{ resolved: ResolvedToken; listed: ListedKey }> {
     const uri = parsePkcs11Uri(keyUri);
     if (uri.object === undefined && uri.id === undefined) {
       throw new ConclaveError('uri-invalid', `${keyUri} names a token but not a key: add object=<label> or id=<CKA_ID>.`);
     }
     const resolved = await this.resolveToken(keyUri);
-    const keys = await this.describeKeys(resolved, await resolved.module.client.request({ op: 'listKeys', token: this.refOf(resolved) }));
+    const { keys, unusable } = await this.listedKeys(resolved, await resolved.module.client.request({ op: 'listKeys', token: this.refOf(resolved) }));
     const wantedId = uri.id ? toHex(uri.id) : undefined;
-    const matches = keys.filter((key) => (uri.object === undefined || key.label === uri.object) && (wantedId === undefined || key.id === wantedId));
+    // The object may be named by any of its objects' labels (ykcs11 labels the private key "Private key for …").
+    const named = (labels: string[], id: string) => (uri.object === undefined || labels.includes(uri.object)) && (wantedId === undefined || id === wantedId);
+    const matches = keys.filter((listed) => named([listed.object.label, ...listed.object.aliases], listed.key.id));
     if (matches.length === 0) {
+      const cannot = unusable.find((key) => named(key.labels, key.id));
+      if (cannot) {
+        throw new ConclaveError('key-type-unsupported', `The key ${uri.object ? `"${uri.object}"` : `with id ${wantedId}`} on token "${resolved.token.label}" is ${cannot.why}, which Conclave does not sign with. Use a key on P-256, P-384 or P-521, an RSA key of 2048 bits or more, or an Ed25519 key.`, { cause: 'curve-unsupported' });
+      }
       throw new ConclaveError('key-not-found', `Token "${resolved.token.label}" has no key ${uri.object ? `labelled "${uri.object}"` : `with id ${wantedId}`}. "conclave keys" lists its keys.`);
     }
-    if (matches.length > 1) throw new ConclaveError('key-not-found', `Several keys on token "${resolved.token.label}" match; add id=… to the URI to say which.`);
-    return { resolved, key: matches[0]! };
+    if (matches.length > 1) {
+      const distinctIds = new Set(matches.map((listed) => listed.key.id)).size === matches.length;
+      throw new ConclaveError(
+        'key-not-found',
+        distinctIds
+          ? `Several keys on token "${resolved.token.label}" match; add id=… to the URI to say which (see "conclave keys").`
+          : `Several keys on token "${resolved.token.label}" are labelled "${uri.object ?? ''}" and have the same id (or none), so no URI can name one of them. Give them distinct labels or ids with the token's own tool.`,
+      );
+    }
+    return { resolved, listed: matches[0]! };
   }
 
   async sign(keyUri: string, data: Uint8Array, pin: PinInput, scheme?: SignatureScheme): Promise<SignResult> {
@@ -411,18 +549,19 @@ export class TokenService {
 
   /** Several signatures with one login (one PIN prompt, one touch where the token allows it). */
   async signMany(keyUri: string, messages: Uint8Array[], pin: PinInput, scheme?: SignatureScheme): Promise<{ signatures: Uint8Array[]; scheme: SignatureScheme; key: TokenKey }> {
-    const { resolved, key } = await this.resolveKey(keyUri);
+    const { resolved, listed } = await this.resolveListedKey(keyUri);
+    const { object } = listed;
     const result = await this.withPin(resolved, pin, (bytes) =>
       resolved.module.client.request({
         op: 'sign',
         token: this.refOf(resolved),
         pin: bytes,
-        keyId: Uint8Array.from(Buffer.from(key.id, 'hex')),
+        key: { id: object.id, label: object.label, ...(object.publicKey ? { publicKey: object.publicKey } : {}) },
         messages,
         ...(scheme ? { scheme } : {}),
       }),
     );
-    return { ...result, key };
+    return { ...result, key: listed.key };
   }
 
   /**
@@ -460,6 +599,7 @@ export class TokenService {
    */
   dispose(): Promise<void> {
     if (!this.disposed) {
+      for (const entry of this.modules.values()) clearTimeout(entry.retry);
       const clients = [...this.modules.values()].map((entry) => entry.client);
       this.modules.clear();
       this.listeners.clear();
@@ -483,3 +623,51 @@ export function discoverInstalledModules(): ModuleSource[] {
 }
 
 export type { TokensSnapshot };
+
+/**
+ * What names a token within its module: serial and label (serials repeat
+ * across tokens: tpm2-pkcs11, NSS), and its slot only where both repeat
+ * (SoftHSM2 may number its slots afresh when it rescans).
+ */
+function tokenIdentity(token: SlotToken, all: readonly SlotToken[]): string {
+  const twin = all.some((other) => other !== token && other.serial === token.serial && other.label === token.label);
+  return `${token.serial}\n${token.label}${twin ? `\n${token.slotId}` : ''}`;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, index) => byte === b[index]);
+}
+
+function spkiOfCertificate(certificate: TokenCertificate): Uint8Array | undefined {
+  try {
+    return publicKeyInfoOfCertificate(certificate.value);
+  } catch {
+    return undefined; // not an X.509 certificate Conclave can read: it certifies nothing here
+  }
+}
+
+/**
+ * YubiKey PIV attestation certificates (ykcs11 shows them as "X.509
+ * Certificate for PIV Attestation 9c", with the slot's CKA_ID) certify the
+ * slot's key, but are issued by the device, not to the signer: they carry
+ * Yubico's firmware-version extension 1.3.6.1.4.1.41482.3.3 (Yubico, "PIV
+ * attestation"), which shared/attestation reads. Found by that extension's
+ * DER OID bytes.
+ */
+const yubicoFirmwareExtension = Uint8Array.from([0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0xc4, 0x0a, 0x03, 0x03]);
+
+function isAttestationCertificate(certificate: TokenCertificate): boolean {
+  const value = certificate.value;
+  outer: for (let start = 0; start + yubicoFirmwareExtension.length <= value.length; start++) {
+    for (let index = 0; index < yubicoFirmwareExtension.length; index++) if (value[start + index] !== yubicoFirmwareExtension[index]) continue outer;
+    return true;
+  }
+  return /attestation/i.test(certificate.label);
+}
+
+/** Why a key's public key cannot be used, as a person reads it: "an EC key on the curve secp256k1". */
+function whyUnusable(publicKey: TokenPublicKey): string {
+  if (publicKey.kind === 'rsa') return 'an RSA key Conclave cannot read';
+  const curve = curveOfEcParams(publicKey.ecParams);
+  return `${publicKey.kind === 'ec' ? 'an EC' : 'an Edwards-curve'} key on the curve ${curve.name}`;
+}

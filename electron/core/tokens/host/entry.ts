@@ -9,7 +9,7 @@ import { ConclaveError, toErrorData } from '../../../../shared/errors';
 import { excludeMemoryFromCoreDumps } from '../../core-dumps';
 import { ModuleHost } from './module-host';
 import { PinPipe, pinPipeVariable } from './pin-pipe';
-import { asPkcs11Failure, explainPkcs11Failure } from './pkcs11-errors';
+import { asPkcs11Failure } from './pkcs11-errors';
 import { pipedPin, type FromHost, type HostRequest, type PinBytes, type SlotToken, type ToHost } from './protocol';
 
 interface ParentPort {
@@ -53,7 +53,7 @@ function pinOf(request: HostRequest): Promise<PinBytes> | undefined {
 
 async function handle(request: HostRequest, pin: Promise<PinBytes> | undefined): Promise<unknown> {
   if (request.op === 'init') {
-    const info = host.init(request.modulePath, request.kind);
+    const info = host.init(request.modulePath, request.kind, request.libraryParameters);
     loaded = true;
     startWatching();
     return info;
@@ -69,7 +69,7 @@ async function handle(request: HostRequest, pin: Promise<PinBytes> | undefined):
     case 'generateKey':
       return host.generateKey(request.token, (await pin)!, request.label, request.algorithm);
     case 'sign':
-      return host.signMany(request.token, (await pin)!, request.keyId, request.messages, request.scheme);
+      return host.signMany(request.token, (await pin)!, request.key, request.messages, request.scheme);
     case 'initToken': {
       const token = host.initToken(request.label, request.soPin, request.userPin);
       remember(host.listTokens());
@@ -120,7 +120,7 @@ onMessage((message) => {
       (value) => post({ kind: 'response', id, ok: true, value }),
       (error: unknown) => {
         const failure = asPkcs11Failure(error);
-        const explained = failure ? explainPkcs11Failure(failure, { doing: describeOp(request.op) }) : error;
+        const explained = failure ? host.explain(failure, describeOp(request.op)) : error;
         post({ kind: 'response', id, ok: false, error: toErrorData(explained) });
       },
     );

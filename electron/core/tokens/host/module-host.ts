@@ -3,44 +3,32 @@
  * process. A few verbs (list, log in, generate, sign) rather than the 70 C_*
  * calls; sessions are opened for one job and always logged out and closed.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { constants, createHash, createPublicKey, randomBytes, verify as verifySignature, type KeyObject } from 'node:crypto';
 // pkcs11js is CommonJS with constants set at run time: only the default import sees them all.
 import pkcs11js from 'pkcs11js';
 import { ConclaveError } from '../../../../shared/errors';
 import { curves, keyTypeOfAlgorithm, oids, type KeyAlgorithm } from '../../../../shared/keys/algorithms';
+import { unwrapOctetString } from '../../../../shared/keys/der';
 import type { TokenPublicKey } from '../../../../shared/keys/public-key-info';
+import { curveOfEcParams } from '../../../../shared/pkcs11/ec-params';
 import { ecdsaSignatureDer, objectIdentifierDer } from './host-der';
 import type { ModuleKindName } from '../../../../shared/api/contract';
-import { asPkcs11Failure, ckr, explainPkcs11Failure } from './pkcs11-errors';
+import { familyOfLibrary, familyOfLibraryFile, profileOfFamily, type FamilyProfile, type ModuleFamily } from './families';
+import { asPkcs11Failure, ckr, explainPkcs11Failure, missingServiceError, type Pkcs11Failure } from './pkcs11-errors';
 import { SerialQueue } from './serial-queue';
-import type { LibraryInfo, PinBytes, SignatureScheme, SlotToken, TokenObjectKey, TokenRef } from './protocol';
+import { hashOfCurve, planSigning, sha256DigestInfoPrefix, type SigningKey, type SigningPlan } from './signing-plan';
+import type { HostLibrary, PinBytes, SignatureScheme, SlotToken, TokenCertificate, TokenObjectKey, TokenObjects, TokenRef } from './protocol';
 
 // Mechanisms and key types newer than pkcs11js's constant table (PKCS#11 v3.0 §6.3).
 const CKK_EC_EDWARDS = 0x40;
 const CKM_EC_EDWARDS_KEY_PAIR_GEN = 0x1055;
-const CKM_EDDSA = 0x1057;
 // PKCS#11 v2.40: re-authentication for keys with CKA_ALWAYS_AUTHENTICATE.
 const CKU_CONTEXT_SPECIFIC = 2;
 const CKA_ALWAYS_AUTHENTICATE = 0x202;
 
 const { CKA_CLASS, CKA_KEY_TYPE, CKA_TOKEN, CKA_PRIVATE, CKA_LABEL, CKA_ID, CKA_SIGN, CKA_VERIFY, CKA_SENSITIVE, CKA_EXTRACTABLE } = pkcs11js;
-const { CKA_EC_PARAMS, CKA_EC_POINT, CKA_MODULUS, CKA_PUBLIC_EXPONENT, CKA_MODULUS_BITS, CKA_VALUE } = pkcs11js;
+const { CKA_EC_PARAMS, CKA_EC_POINT, CKA_MODULUS, CKA_PUBLIC_EXPONENT, CKA_MODULUS_BITS, CKA_VALUE, CKA_CERTIFICATE_TYPE } = pkcs11js;
 const { CKO_PUBLIC_KEY, CKO_PRIVATE_KEY, CKO_CERTIFICATE, CKK_EC, CKK_RSA } = pkcs11js;
-
-/** Where a module's behaviour differs from the standard (token profiles). */
-export interface ModuleProfile {
-  /**
-   * SoftHSM2 reads its token folder only in C_Initialize and answers
-   * C_WaitForSlotEvent with CKR_FUNCTION_NOT_SUPPORTED, so tokens made or
-   * deleted by another program appear only after finalising and initialising
-   * again. Done only while no job is running.
-   */
-  reinitializeToRescan: boolean;
-}
-
-export function profileOf(kind: ModuleKindName): ModuleProfile {
-  return { reinitializeToRescan: kind === 'softhsm2' };
-}
 
 const trimmed = (text: string) => text.replace(/\0/g, '').trim();
 
@@ -49,8 +37,97 @@ const wipe = (pin: PinBytes | undefined): void => {
   if (pin && pin.byteLength > 0) pin.fill(0);
 };
 
+/**
+ * pkcs11js 2.1.7 copies libraryParameters into a buffer one byte short
+ * (napi_get_value_string_utf8 with the length of the string, not of the string
+ * and its NUL), so the module receives the text without its last character:
+ * configdir=sql:/a/b arrives as configdir=sql:/a/ (tried with NSS softokn 3.87).
+ * A trailing space, which NSS's parameter parser skips, is what gets cut.
+ */
+const forLibraryParameters = (parameters: string): string => `${parameters} `;
+
+/** The public key bytes that name a key, whichever object (public key, private key) shows them. */
+function materialOf(key: TokenPublicKey): string {
+  if (key.kind === 'rsa') return `rsa:${stripZeros(key.modulus)}:${stripZeros(key.publicExponent)}`;
+  return `${key.kind}:${Buffer.from(key.ecParams).toString('hex')}:${Buffer.from(ecPointBytes(key.ecPoint)).toString('hex')}`;
+}
+
+const stripZeros = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').replace(/^(00)+/, '');
+
+/**
+ * CKA_EC_POINT is a DER OCTET STRING by the spec (PKCS#11 v2.40 §2.3.3), but
+ * some modules return the bare point: compare the point itself.
+ */
+function ecPointBytes(ecPoint: Uint8Array): Uint8Array {
+  const inner = unwrapOctetString(ecPoint);
+  return inner && inner.length >= 32 && [0x02, 0x03, 0x04].includes(inner[0]!) ? inner : ecPoint;
+}
+
+/** A public key Node can verify with, from the token's attributes (JWK: no ASN.1 library in the host, issue 11). */
+function verifyingKeyOf(key: TokenPublicKey): KeyObject | undefined {
+  const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
+  try {
+    if (key.kind === 'rsa') {
+      return createPublicKey({ key: { kty: 'RSA', n: b64(Buffer.from(stripZeros(key.modulus), 'hex')), e: b64(Buffer.from(stripZeros(key.publicExponent), 'hex')) }, format: 'jwk' });
+    }
+    const curve = curveOfEcParams(key.ecParams).supported;
+    const point = ecPointBytes(key.ecPoint);
+    if (curve === 'Ed25519') return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64(point) }, format: 'jwk' });
+    if (!curve || point[0] !== 0x04) return undefined;
+    const half = (point.length - 1) / 2;
+    return createPublicKey({ key: { kty: 'EC', crv: curve, x: b64(point.subarray(1, 1 + half)), y: b64(point.subarray(1 + half)) }, format: 'jwk' });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `signature` (as Conclave returns it) is the key's signature of `message` under `plan`. */
+function verifies(key: KeyObject, plan: SigningPlan, message: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    if (plan.scheme === 'ed25519') return verifySignature(null, message, key, signature);
+    const hash = plan.input.kind === 'message' ? (plan.scheme === 'ecdsa' ? hashOfMechanism(plan.mechanism) : 'sha256') : plan.input.hash;
+    if (plan.scheme === 'rsa-pss-sha256') return verifySignature(hash, message, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature);
+    return verifySignature(hash, message, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+const hashOfMechanism = (mechanism: number): string => ({ 0x1044: 'sha256', 0x1045: 'sha384', 0x1046: 'sha512' })[mechanism] ?? 'sha256';
+
 /** CK_SLOT_ID is a CK_ULONG: 8 bytes on most platforms, 4 on Windows. */
 const slotIdOf = (handle: Buffer): number => (handle.length >= 8 ? Number(handle.readBigUInt64LE(0)) : handle.readUInt32LE(0));
+
+/**
+ * Why C_Initialize failed, in the module's terms (issue 13): NSS softokn
+ * without its database parameters, a service the module needs (pkcsslotd,
+ * the TPM) that is not there, else what the module answered.
+ */
+function describeInitFailure(modulePath: string, family: ModuleFamily, failure: Pkcs11Failure, withParameters: boolean, env: NodeJS.ProcessEnv): ConclaveError {
+  const profile = profileOfFamily(family);
+  const details = { pkcs11: failure.name };
+  if (family === 'nss-softokn' && !withParameters) {
+    return new ConclaveError(
+      'module-load-failed',
+      `${modulePath} is NSS softokn, which starts only with the NSS database it should open (it answered ${failure.name}). Give the module its init parameters, e.g. configdir='sql:${env.HOME ?? '/home/you'}/.pki/nssdb' certPrefix='' keyPrefix='' secmod='secmod.db' flags= (conclave modules add ${modulePath} --init-parameters "…"), or use it through p11-kit-proxy.`,
+      { ...details, cause: 'init-parameters-needed' },
+    );
+  }
+  if (family === 'nss-softokn') {
+    return new ConclaveError(
+      'module-load-failed',
+      `NSS softokn (${modulePath}) could not open the database its init parameters name (it answered ${failure.name}). Check that configdir names an NSS database folder you can read and write (certutil -N -d sql:DIR makes one).`,
+      { ...details, cause: 'init-parameters-rejected' },
+    );
+  }
+  const missing = missingServiceError(profile, env, failure, 'starting the module');
+  if (missing) return missing;
+  if (family === 'tpm2-pkcs11' && failure.code === ckr.GENERAL_ERROR) {
+    const tcti = env.TPM2_PKCS11_TCTI ? ` at ${env.TPM2_PKCS11_TCTI} (TPM2_PKCS11_TCTI)` : '';
+    return new ConclaveError('unavailable', `tpm2-pkcs11 cannot reach the TPM${tcti} (it answered ${failure.name}). Check that the TPM or its resource manager runs (${profile.service!.start}). Conclave tries again by itself.`, { ...details, cause: 'service-not-running' });
+  }
+  return new ConclaveError('module-load-failed', `The PKCS#11 module ${modulePath} (${profile.name}) did not start: it answered ${failure.name}. Other modules keep working.`, details);
+}
 
 function describeLoadFailure(modulePath: string, error: unknown): ConclaveError {
   const raw = error instanceof Error ? error.message : String(error);
@@ -67,37 +144,66 @@ function describeLoadFailure(modulePath: string, error: unknown): ConclaveError 
   return new ConclaveError('module-load-failed', `Conclave could not use the PKCS#11 module ${modulePath}: ${why}. Other modules keep working.`);
 }
 
+
+/** A private key object, as far as pairing it with its public key and signing with it needs. */
+interface PrivateKeyObject {
+  handle: Buffer;
+  id: Buffer;
+  label: string;
+  keyType: number | undefined;
+  ecParams: Buffer | undefined;
+  /** Its public key, when the object shows it (RSA always; EC where the module adds CKA_EC_POINT). */
+  publicKey: TokenPublicKey | undefined;
+}
+
 export class ModuleHost {
   private readonly pkcs11 = new pkcs11js.PKCS11();
   private readonly queues = new Map<string, SerialQueue>();
   private jobsRunning = 0;
-  private profile: ModuleProfile = { reinitializeToRescan: false };
-  /** Token labels by serial, for messages (serials, unlike SoftHSM2's slot ids, do not change). */
-  private labels = new Map<string, string>();
+  private profile: FamilyProfile = profileOfFamily('generic');
 
-  init(modulePath: string, kind: ModuleKindName): LibraryInfo {
-    this.profile = profileOf(kind);
+  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+
+  init(modulePath: string, _kind: ModuleKindName, libraryParameters?: string): HostLibrary {
     try {
       this.pkcs11.load(modulePath);
     } catch (error) {
       throw describeLoadFailure(modulePath, error);
     }
-    this.initialize();
+    try {
+      this.initialize(libraryParameters);
+    } catch (error) {
+      const failure = asPkcs11Failure(error);
+      if (!failure) throw error;
+      // C_GetInfo needs C_Initialize: the library's file tells which family failed.
+      throw describeInitFailure(modulePath, familyOfLibraryFile(modulePath), failure, libraryParameters !== undefined, this.env);
+    }
     const info = this.pkcs11.C_GetInfo();
-    return {
+    const library = {
       description: trimmed(info.libraryDescription),
       manufacturer: trimmed(info.manufacturerID),
       version: `${info.libraryVersion.major}.${info.libraryVersion.minor}`,
     };
+    const family = familyOfLibrary(library);
+    this.profile = profileOfFamily(family);
+    this.libraryParameters = libraryParameters;
+    return { ...library, family };
   }
 
-  private initialize(): void {
+  private libraryParameters: string | undefined;
+
+  private initialize(libraryParameters = this.libraryParameters): void {
     try {
       // OS locking: async signing runs on a worker thread while slots are polled here.
-      this.pkcs11.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
+      this.pkcs11.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK, ...(libraryParameters !== undefined ? { libraryParameters: forLibraryParameters(libraryParameters) } : {}) });
     } catch (error) {
       if (asPkcs11Failure(error)?.code !== ckr.CRYPTOKI_ALREADY_INITIALIZED) throw error;
     }
+  }
+
+  /** A failure outside a token job (listing slots), explained in this module's terms. */
+  explain(failure: Pkcs11Failure, doing: string): ConclaveError {
+    return explainPkcs11Failure(failure, { doing, profile: this.profile, env: this.env });
   }
 
   /** Tokens present now; with `rescan`, first let a module that caches its slots see changes. */
@@ -116,41 +222,42 @@ export class ModuleHost {
       }
       // An uninitialised token (SoftHSM2's free slot, a blank card) holds no keys to show.
       if ((info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0) continue;
-      const slotId = slotIdOf(slot);
-      const token = {
-        slotId,
+      tokens.push({
+        slotId: slotIdOf(slot),
         label: trimmed(info.label),
         manufacturer: trimmed(info.manufacturerID),
         model: trimmed(info.model),
         serial: trimmed(info.serialNumber),
         flags: info.flags,
-      };
-      this.labels.set(token.serial, token.label);
-      tokens.push(token);
+      });
     }
     return tokens;
   }
 
   /**
-   * The slot holding the token with this serial. The slot id is only a hint:
-   * SoftHSM2 numbers its slots afresh each time it is initialised (which the
-   * rescan does), so the serial is what names a token.
+   * The slot holding the token a request names: the one with its serial and
+   * label, and where several have both (serials repeat: tpm2-pkcs11, NSS),
+   * the one in its slot. A slot id alone is never trusted: SoftHSM2 numbers
+   * its slots afresh each time it is initialised (which the rescan does).
    */
   private slotHandle(ref: TokenRef): Buffer {
-    let bySerial: Buffer | undefined;
+    const alike: Buffer[] = [];
     for (const slot of this.pkcs11.C_GetSlotList(true)) {
-      let serial: string;
+      let info: pkcs11js.TokenInfo;
       try {
-        serial = trimmed(this.pkcs11.C_GetTokenInfo(slot).serialNumber);
+        info = this.pkcs11.C_GetTokenInfo(slot);
       } catch {
         continue;
       }
-      if (serial !== ref.serial) continue;
+      if (trimmed(info.serialNumber) !== ref.serial || trimmed(info.label) !== ref.label) continue;
       if (slotIdOf(slot) === ref.slotId) return slot;
-      bySerial ??= slot;
+      alike.push(slot);
     }
-    if (bySerial) return bySerial;
-    throw new ConclaveError('token-removed', `Token "${this.labels.get(ref.serial) ?? ref.serial}" is no longer attached. Plug it back in and try again; nothing was changed.`);
+    if (alike.length === 1) return alike[0]!;
+    if (alike.length > 1) {
+      throw new ConclaveError('token-not-found', `Several tokens are labelled "${ref.label}" with serial ${ref.serial} and none is in slot ${ref.slotId} any more. Name the token by its slot (slot-id=… in its URI, see "conclave tokens").`);
+    }
+    throw new ConclaveError('token-removed', `Token "${ref.label}" is no longer attached. Plug it back in and try again; nothing was changed.`);
   }
 
   private pinStatus(slot: Buffer): 'low' | 'final' | 'locked' | undefined {
@@ -166,7 +273,7 @@ export class ModuleHost {
   }
 
   /**
-   * Runs one job on a token in a fresh session, serialised per slot, and
+   * Runs one job on a token in a fresh session, serialised per token, and
    * always logs out and closes the session, whatever happened.
    */
   private async withSession<T>(
@@ -174,8 +281,10 @@ export class ModuleHost {
     options: { pin: PinBytes | undefined; write?: boolean; doing: string; keepPin?: boolean },
     job: (session: Buffer, slot: Buffer) => Promise<T> | T,
   ): Promise<T> {
-    const queue = this.queues.get(ref.serial) ?? new SerialQueue();
-    this.queues.set(ref.serial, queue);
+    // Per token, not per serial: two tpm2-pkcs11 tokens share one serial and are still two tokens (two alike in label too share a queue).
+    const queueKey = `${ref.serial}\n${ref.label}`;
+    const queue = this.queues.get(queueKey) ?? new SerialQueue();
+    this.queues.set(queueKey, queue);
     return queue.run(async () => {
       this.jobsRunning++;
       let slot: Buffer | undefined;
@@ -202,7 +311,7 @@ export class ModuleHost {
         const failure = asPkcs11Failure(error);
         if (!failure) throw error;
         const pinStatus = failure.code === ckr.PIN_INCORRECT && slot ? this.pinStatus(slot) : undefined;
-        throw explainPkcs11Failure(failure, { token: this.labels.get(ref.serial), doing: options.doing, pinStatus });
+        throw explainPkcs11Failure(failure, { token: ref.label, doing: options.doing, pinStatus, profile: this.profile, env: this.env });
       } finally {
         wipe(options.pin);
         if (session) {
@@ -276,32 +385,49 @@ export class ModuleHost {
       const ec = this.attributes(session, object, [CKA_EC_PARAMS, CKA_EC_POINT]);
       const ecParams = ec.get(CKA_EC_PARAMS);
       const ecPoint = ec.get(CKA_EC_POINT);
-      if (!ecParams || !ecPoint) return undefined;
+      if (!ecParams || !ecPoint || ecParams.length === 0 || ecPoint.length === 0) return undefined;
       return { kind: keyType === CKK_EC ? 'ec' : 'ec-edwards', ecParams: new Uint8Array(ecParams), ecPoint: new Uint8Array(ecPoint) };
     }
     if (keyType === CKK_RSA) {
       const rsa = this.attributes(session, object, [CKA_MODULUS, CKA_PUBLIC_EXPONENT]);
       const modulus = rsa.get(CKA_MODULUS);
       const publicExponent = rsa.get(CKA_PUBLIC_EXPONENT);
-      if (!modulus || !publicExponent) return undefined;
+      if (!modulus || !publicExponent || modulus.length === 0 || publicExponent.length === 0) return undefined;
       return { kind: 'rsa', modulus: new Uint8Array(modulus), publicExponent: new Uint8Array(publicExponent) };
     }
     return undefined;
   }
 
-  /** Keys grouped by CKA_ID: public key, certificate and (when visible) private key. */
-  private readKeys(session: Buffer, privateVisible: boolean): TokenObjectKey[] {
-    const byId = new Map<string, TokenObjectKey>();
-    const entry = (id: Buffer, label: string): TokenObjectKey => {
-      const key = id.toString('hex');
-      let found = byId.get(key);
-      if (!found) {
-        found = { label, id: new Uint8Array(id), hasPrivateKey: privateVisible ? false : null };
-        byId.set(key, found);
-      }
-      if (!found.label && label) found.label = label;
-      return found;
-    };
+  private readPrivateKeys(session: Buffer): PrivateKeyObject[] {
+    return this.find(session, [{ type: CKA_CLASS, value: CKO_PRIVATE_KEY }]).map((handle) => {
+      const attrs = this.attributes(session, handle, [CKA_ID, CKA_LABEL, CKA_KEY_TYPE, CKA_EC_PARAMS]);
+      return {
+        handle,
+        id: attrs.get(CKA_ID) ?? Buffer.alloc(0),
+        label: attrs.get(CKA_LABEL)?.toString('utf8') ?? '',
+        keyType: attrs.get(CKA_KEY_TYPE)?.readUInt32LE(0),
+        ecParams: attrs.get(CKA_EC_PARAMS),
+        // The same attributes as a public key's: RSA private keys carry modulus and exponent; some modules add CKA_EC_POINT.
+        publicKey: this.readPublicKey(session, handle),
+      };
+    });
+  }
+
+  /**
+   * The keys on a token: each public key object is a key of its own (two
+   * with the same public key are one), and each private key joins the key
+   * whose public key it shows, else the one key with its CKA_ID, else (no
+   * CKA_ID) the one key with its label; a private key that joins none is a
+   * key of its own. Certificates are returned as they are, for the service
+   * to pair by public key.
+   */
+  private readObjects(session: Buffer, privateVisible: boolean): TokenObjects {
+    interface Entry extends TokenObjectKey {
+      material?: string;
+      paired: boolean;
+    }
+    const keys: Entry[] = [];
+    const byMaterial = new Map<string, Entry>();
     const idAndLabel = (object: Buffer) => {
       const attrs = this.attributes(session, object, [CKA_ID, CKA_LABEL]);
       return { id: attrs.get(CKA_ID) ?? Buffer.alloc(0), label: attrs.get(CKA_LABEL)?.toString('utf8') ?? '' };
@@ -309,26 +435,80 @@ export class ModuleHost {
     for (const object of this.find(session, [{ type: CKA_CLASS, value: CKO_PUBLIC_KEY }])) {
       const { id, label } = idAndLabel(object);
       const publicKey = this.readPublicKey(session, object);
-      if (publicKey) entry(id, label).publicKey = publicKey;
+      if (!publicKey) continue; // a key type Conclave does not know (DSA, DH)
+      const material = materialOf(publicKey);
+      const same = byMaterial.get(material);
+      if (same) {
+        if (label && label !== same.label && !same.aliases.includes(label)) same.aliases.push(label);
+        continue;
+      }
+      const entry: Entry = { label, aliases: [], id: new Uint8Array(id), publicKey, hasPrivateKey: privateVisible ? false : null, material, paired: false };
+      keys.push(entry);
+      byMaterial.set(material, entry);
     }
+    if (privateVisible) {
+      const pair = (entry: Entry, privateKey: PrivateKeyObject) => {
+        entry.paired = true;
+        entry.hasPrivateKey = true;
+        if (privateKey.label && privateKey.label !== entry.label && !entry.aliases.includes(privateKey.label)) entry.aliases.push(privateKey.label);
+      };
+      // Keys whose public part the private key cannot contradict: those that show none, or a private key that shows none.
+      const open = (material: string | undefined) => keys.filter((key) => !key.paired && (material === undefined || key.material === undefined));
+      const unsure: { privateKey: PrivateKeyObject; material: string | undefined }[] = [];
+      for (const privateKey of this.readPrivateKeys(session)) {
+        const material = privateKey.publicKey ? materialOf(privateKey.publicKey) : undefined;
+        let match = material ? byMaterial.get(material) : undefined;
+        if (match?.paired) match = undefined;
+        if (!match) {
+          const candidates = open(material);
+          const sameId = privateKey.id.length > 0 ? candidates.filter((key) => Buffer.from(key.id).equals(privateKey.id)) : [];
+          if (sameId.length === 1) match = sameId[0];
+          else if (sameId.length > 1) match = only(sameId.filter((key) => key.label === privateKey.label));
+          else if (privateKey.id.length === 0) match = only(candidates.filter((key) => key.id.length === 0 && key.label === privateKey.label));
+        }
+        if (match) pair(match, privateKey);
+        else unsure.push({ privateKey, material });
+      }
+      for (const { privateKey, material } of unsure) {
+        // Several keys it may belong to (one CKA_ID, or none and one label): one of them has it; which one, only a
+        // signature tells (signMany tries). The listing says each such key has its private key, one per private key.
+        const candidates = open(material).filter((key) => Buffer.from(key.id).equals(privateKey.id) && (privateKey.id.length > 0 || !privateKey.label || key.label === privateKey.label));
+        if (candidates[0]) {
+          pair(candidates[0], privateKey);
+          continue;
+        }
+        const entry: Entry = { label: privateKey.label, aliases: [], id: new Uint8Array(privateKey.id), hasPrivateKey: true, paired: true, ...(privateKey.publicKey ? { publicKey: privateKey.publicKey } : {}), ...(material ? { material } : {}) };
+        keys.push(entry);
+        if (material) byMaterial.set(material, entry);
+      }
+    }
+    const certificates: TokenCertificate[] = [];
     for (const object of this.find(session, [{ type: CKA_CLASS, value: CKO_CERTIFICATE }])) {
       const { id, label } = idAndLabel(object);
-      const value = this.attributes(session, object, [CKA_VALUE]).get(CKA_VALUE);
-      if (value) entry(id, label).certificate = new Uint8Array(value);
+      const attrs = this.attributes(session, object, [CKA_VALUE, CKA_CERTIFICATE_TYPE]);
+      const value = attrs.get(CKA_VALUE);
+      // X.509 public key certificates only (CKC_X_509 = 0); attribute certificates and WTLS are not key certificates.
+      if (value && value.length > 0 && (attrs.get(CKA_CERTIFICATE_TYPE)?.readUInt32LE(0) ?? 0) === 0) certificates.push({ label, id: new Uint8Array(id), value: new Uint8Array(value) });
     }
-    for (const object of this.find(session, [{ type: CKA_CLASS, value: CKO_PRIVATE_KEY }])) {
-      const { id, label } = idAndLabel(object);
-      entry(id, label).hasPrivateKey = true;
-    }
-    return [...byId.values()];
+    return { keys: keys.map(({ material: _material, paired: _paired, ...key }) => key), certificates, privateVisible };
   }
 
-  listKeys(ref: TokenRef): Promise<TokenObjectKey[]> {
-    return this.withSession(ref, { pin: undefined, doing: 'listing keys' }, (session) => this.readKeys(session, false));
+  listKeys(ref: TokenRef): Promise<TokenObjects> {
+    return this.withSession(ref, { pin: undefined, doing: 'listing keys' }, (session) => this.readObjects(session, false));
   }
 
-  login(ref: TokenRef, pin: PinBytes): Promise<TokenObjectKey[]> {
-    return this.withSession(ref, { pin, doing: 'logging in' }, (session) => this.readKeys(session, true));
+  login(ref: TokenRef, pin: PinBytes): Promise<TokenObjects> {
+    return this.withSession(ref, { pin, doing: 'logging in' }, (session) => this.readObjects(session, true));
+  }
+
+  /** The mechanisms a token offers; undefined when it does not say (then signing uses what most tokens offer). */
+  private mechanismsOf(slot: Buffer): Set<number> | undefined {
+    try {
+      const list = this.pkcs11.C_GetMechanismList(slot);
+      return list.length > 0 ? new Set(list) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   generateKey(ref: TokenRef, pin: PinBytes, label: string, algorithm: KeyAlgorithm): Promise<TokenObjectKey> {
@@ -337,9 +517,9 @@ export class ModuleHost {
     return this.withSession(ref, { pin, write: true, doing }, async (session, slot) => {
       const existing = this.find(session, [{ type: CKA_LABEL, value: label }]);
       if (existing.length > 0) {
-        throw new ConclaveError('key-exists', `Token "${this.labels.get(ref.serial)}" already has a key labelled "${label}". Choose another label, so that the key's URI names one key.`);
+        throw new ConclaveError('key-exists', `Token "${ref.label}" already has a key labelled "${label}". Choose another label, so that the key's URI names one key.`);
       }
-      const mechanisms = new Set(this.pkcs11.C_GetMechanismList(slot));
+      const mechanisms = this.mechanismsOf(slot);
       const id = randomBytes(8);
       const common = [
         { type: CKA_TOKEN, value: true },
@@ -365,8 +545,8 @@ export class ModuleHost {
         keyType = CKK_EC_EDWARDS;
         publicTemplate = [{ type: CKA_EC_PARAMS, value: Buffer.from(objectIdentifierDer(oids.ed25519)) }];
       }
-      if (!mechanisms.has(mechanism)) {
-        throw new ConclaveError('mechanism-unsupported', `Token "${this.labels.get(ref.serial)}" cannot generate ${doing.replace('making ', '')}s. Choose another algorithm (ECDSA P-256 works on almost every token).`);
+      if (mechanisms && !mechanisms.has(mechanism)) {
+        throw new ConclaveError('mechanism-unsupported', `Token "${ref.label}" cannot generate ${doing.replace('making ', '')}s. Choose another algorithm (ECDSA P-256 works on almost every token).`);
       }
       const { publicKey } = await this.pkcs11.C_GenerateKeyPairAsync(
         session,
@@ -384,69 +564,112 @@ export class ModuleHost {
       );
       const read = this.readPublicKey(session, publicKey);
       if (!read) throw new ConclaveError('token-error', 'The token made the key but does not show its public key. Try listing the keys again.');
-      return { label, id: new Uint8Array(id), publicKey: read, hasPrivateKey: true };
+      return { label, aliases: [], id: new Uint8Array(id), publicKey: read, hasPrivateKey: true };
     });
   }
 
   /**
    * Signs each message in one session with one login: an approval signs the
    * statement and its own event, and a person should not be asked twice.
+   * The private key is the one of the key as listed (its public key, where
+   * the token showed one), never merely the first with its CKA_ID.
    */
-  signMany(ref: TokenRef, pin: PinBytes, keyId: Uint8Array, messages: Uint8Array[], scheme?: SignatureScheme): Promise<{ signatures: Uint8Array[]; scheme: SignatureScheme }> {
-    return this.withSession(ref, { pin, doing: 'signing', keepPin: true }, async (session) => {
-      const [privateKey] = this.find(session, [
-        { type: CKA_CLASS, value: CKO_PRIVATE_KEY },
-        { type: CKA_ID, value: Buffer.from(keyId) },
-      ]);
-      if (!privateKey) {
-        throw new ConclaveError('key-not-found', `Token "${this.labels.get(ref.serial)}" has no private key with id ${Buffer.from(keyId).toString('hex')}. Check the key's URI with "conclave keys".`);
+  signMany(
+    ref: TokenRef,
+    pin: PinBytes,
+    key: { id: Uint8Array; label: string; publicKey?: TokenPublicKey },
+    messages: Uint8Array[],
+    scheme?: SignatureScheme,
+  ): Promise<{ signatures: Uint8Array[]; scheme: SignatureScheme }> {
+    return this.withSession(ref, { pin, doing: 'signing', keepPin: true }, async (session, slot) => {
+      const candidates = this.privateKeysOf(session, key);
+      if (candidates.length === 0) {
+        wipe(pin);
+        throw new ConclaveError('key-not-found', `Token "${ref.label}" has no private key for the key ${key.label ? `labelled "${key.label}"` : `with id ${Buffer.from(key.id).toString('hex')}`}. Check the key's URI with "conclave keys".`);
       }
-      const attrs = this.attributes(session, privateKey, [CKA_KEY_TYPE, CKA_EC_PARAMS, CKA_ALWAYS_AUTHENTICATE]);
-      const keyType = attrs.get(CKA_KEY_TYPE)?.readUInt32LE(0);
-      // PKCS#11 v2.40 §4.9: such a key (YubiKey PIV slot 9c) wants the PIN again for every signature.
-      const alwaysAuthenticate = (attrs.get(CKA_ALWAYS_AUTHENTICATE)?.[0] ?? 0) !== 0;
-      if (!alwaysAuthenticate) wipe(pin);
-      const plan = this.signingPlan(keyType, attrs.get(CKA_EC_PARAMS), scheme);
+      const offered = this.mechanismsOf(slot);
+      const verifyingKey = key.publicKey ? verifyingKeyOf(key.publicKey) : undefined;
+      if (candidates.length > 1 && !verifyingKey) {
+        wipe(pin);
+        throw new ConclaveError('key-not-found', `Several private keys on token "${ref.label}" could be the key labelled "${key.label}", and the token does not show which public key each belongs to. Give the keys distinct ids (CKA_ID) with the token's own tool.`);
+      }
       const signatures: Uint8Array[] = [];
-      for (const message of messages) {
-        const input = plan.prepare(message);
-        this.pkcs11.C_SignInit(session, plan.mechanism, privateKey);
-        if (alwaysAuthenticate) this.logIn(session, CKU_CONTEXT_SPECIFIC, pin);
-        // Large enough for RSA 8192 and every ECDSA or EdDSA signature; runs on a libuv thread so this process keeps answering.
-        const output = await this.pkcs11.C_SignAsync(session, input, Buffer.alloc(1024));
-        signatures.push(plan.finish(new Uint8Array(output)));
+      let chosen: { privateKey: PrivateKeyObject; plan: SigningPlan; alwaysAuthenticate: boolean } | undefined;
+      let firstFailure: unknown;
+      // Several candidates (no CKA_ID, or a shared one): the key's is the one whose first signature its public key verifies.
+      for (const privateKey of candidates) {
+        try {
+          const alwaysAuthenticate = (this.attributes(session, privateKey.handle, [CKA_ALWAYS_AUTHENTICATE]).get(CKA_ALWAYS_AUTHENTICATE)?.[0] ?? 0) !== 0;
+          const plan = planSigning(this.signingKeyOf(privateKey, key.publicKey, ref), offered, scheme, ref.label);
+          const first = await this.signOne(session, privateKey.handle, plan, messages[0]!, alwaysAuthenticate ? pin : undefined);
+          if (candidates.length === 1 || verifies(verifyingKey!, plan, messages[0]!, first)) {
+            chosen = { privateKey, plan, alwaysAuthenticate };
+            signatures.push(first);
+            break;
+          }
+        } catch (error) {
+          if (candidates.length === 1) throw error;
+          firstFailure ??= error; // another candidate's key type or mechanism: try the next
+        }
       }
-      return { signatures, scheme: plan.scheme };
+      if (!chosen) {
+        wipe(pin);
+        if (firstFailure) throw firstFailure;
+        throw new ConclaveError('key-not-found', `None of the private keys on token "${ref.label}" belongs to the key labelled "${key.label}". Check the key's URI with "conclave keys".`);
+      }
+      // PKCS#11 v2.40 §4.9: a key with CKA_ALWAYS_AUTHENTICATE (YubiKey PIV slot 9c) wants the PIN again for every signature.
+      if (!chosen.alwaysAuthenticate) wipe(pin);
+      for (const message of messages.slice(1)) signatures.push(await this.signOne(session, chosen.privateKey.handle, chosen.plan, message, chosen.alwaysAuthenticate ? pin : undefined));
+      return { signatures, scheme: chosen.plan.scheme };
     });
   }
 
-  /** How a key type signs: mechanism, what to hand the token, and how to shape what it returns. */
-  private signingPlan(
-    keyType: number | undefined,
-    ecParams: Buffer | undefined,
-    scheme: SignatureScheme | undefined,
-  ): { scheme: SignatureScheme; mechanism: pkcs11js.Mechanism; prepare: (message: Uint8Array) => Buffer; finish: (output: Uint8Array) => Uint8Array } {
-    const keep = (output: Uint8Array) => output;
-    if (keyType === CKK_EC) {
-      const curve = (Object.keys(curves) as (keyof typeof curves)[]).find((name) => ecParams && Buffer.from(objectIdentifierDer(curves[name].oid)).equals(ecParams)) ?? 'P-256';
-      const hash = curves[curve].hash.replace('-', '').toLowerCase();
-      // SoftHSM2 and most tokens offer CKM_ECDSA over a digest, not CKM_ECDSA_SHA256: hash here. Tokens answer raw r‖s; DSSE wants DER.
-      return { scheme: 'ecdsa', mechanism: { mechanism: pkcs11js.CKM_ECDSA }, prepare: (message) => createHash(hash).update(message).digest(), finish: ecdsaSignatureDer };
+  /** The private keys that may be the key: those with its CKA_ID, narrowed by the public key they show, then by label. */
+  private privateKeysOf(session: Buffer, key: { id: Uint8Array; label: string; publicKey?: TokenPublicKey }): PrivateKeyObject[] {
+    const wanted = key.publicKey ? materialOf(key.publicKey) : undefined;
+    let found = this.readPrivateKeys(session).filter((candidate) => candidate.id.equals(Buffer.from(key.id)));
+    // A private key that shows its public key and shows another is not the key's.
+    if (wanted) found = found.filter((candidate) => !candidate.publicKey || materialOf(candidate.publicKey) === wanted);
+    if (found.length > 1 && wanted) {
+      const exact = found.filter((candidate) => candidate.publicKey && materialOf(candidate.publicKey) === wanted);
+      if (exact.length > 0) return exact.slice(0, 1);
     }
-    if (keyType === CKK_EC_EDWARDS) {
-      return { scheme: 'ed25519', mechanism: { mechanism: CKM_EDDSA }, prepare: (message) => Buffer.from(message), finish: keep };
+    if (found.length > 1) {
+      const labelled = found.filter((candidate) => candidate.label === key.label);
+      if (labelled.length > 0) return [...labelled, ...found.filter((candidate) => candidate.label !== key.label)];
     }
-    if (keyType === CKK_RSA) {
-      const sha256 = (message: Uint8Array) => createHash('sha256').update(message).digest();
-      if (scheme === 'rsa-pkcs1-sha256') {
-        // RFC 8017 §9.2: DigestInfo for SHA-256, then the raw PKCS#1 v1.5 mechanism.
-        const prefix = Buffer.from('3031300d060960864801650304020105000420', 'hex');
-        return { scheme, mechanism: { mechanism: pkcs11js.CKM_RSA_PKCS }, prepare: (message) => Buffer.concat([prefix, sha256(message)]), finish: keep };
-      }
-      const parameter: pkcs11js.RsaPSS = { type: pkcs11js.CK_PARAMS_RSA_PSS, hashAlg: pkcs11js.CKM_SHA256, mgf: pkcs11js.CKG_MGF1_SHA256, saltLen: 32 };
-      return { scheme: 'rsa-pss-sha256', mechanism: { mechanism: pkcs11js.CKM_RSA_PKCS_PSS, parameter }, prepare: sha256, finish: keep };
+    return found;
+  }
+
+  /** What kind of key signs: its curve read from the key (CKA_EC_PARAMS), never assumed. */
+  private signingKeyOf(privateKey: PrivateKeyObject, publicKey: TokenPublicKey | undefined, ref: TokenRef): SigningKey {
+    if (privateKey.keyType === CKK_RSA) return { kind: 'rsa' };
+    if (privateKey.keyType === CKK_EC || privateKey.keyType === CKK_EC_EDWARDS) {
+      const params = privateKey.ecParams && privateKey.ecParams.length > 0 ? privateKey.ecParams : publicKey && publicKey.kind !== 'rsa' ? publicKey.ecParams : undefined;
+      if (!params) throw new ConclaveError('key-type-unsupported', `The key on token "${ref.label}" does not say which curve it is on (no CKA_EC_PARAMS), so Conclave cannot tell how to sign with it.`);
+      const curve = curveOfEcParams(params);
+      if (curve.supported === 'Ed25519' && privateKey.keyType === CKK_EC_EDWARDS) return { kind: 'ed25519' };
+      if (curve.supported && curve.supported !== 'Ed25519' && privateKey.keyType === CKK_EC) return { kind: 'ecdsa', hash: hashOfCurve(curve.supported) };
+      throw new ConclaveError('key-type-unsupported', `The key on token "${ref.label}" is on the curve ${curve.name}, which Conclave does not sign with. Use a key on P-256, P-384 or P-521, an RSA key or an Ed25519 key.`, { cause: 'curve-unsupported' });
     }
     throw new ConclaveError('key-type-unsupported', 'That key is not an ECDSA, RSA or Ed25519 key, so Conclave cannot sign with it.');
+  }
+
+  /** One signature: C_SignInit, the PIN again for a key that wants it, then C_Sign on a libuv thread so this host keeps answering. */
+  private async signOne(session: Buffer, privateKey: Buffer, plan: SigningPlan, message: Uint8Array, contextPin: PinBytes | undefined): Promise<Uint8Array> {
+    const input =
+      plan.input.kind === 'message'
+        ? Buffer.from(message)
+        : plan.input.kind === 'digest'
+          ? createHash(plan.input.hash).update(message).digest()
+          : Buffer.concat([sha256DigestInfoPrefix, createHash('sha256').update(message).digest()]);
+    const parameter: pkcs11js.RsaPSS | undefined = plan.pss ? { type: pkcs11js.CK_PARAMS_RSA_PSS, ...plan.pss } : undefined;
+    const mechanism: pkcs11js.Mechanism = parameter ? { mechanism: plan.mechanism, parameter } : { mechanism: plan.mechanism };
+    this.pkcs11.C_SignInit(session, mechanism, privateKey);
+    if (contextPin !== undefined) this.logIn(session, CKU_CONTEXT_SPECIFIC, contextPin);
+    // Large enough for RSA 8192 and every ECDSA or EdDSA signature.
+    const output = new Uint8Array(await this.pkcs11.C_SignAsync(session, input, Buffer.alloc(1024)));
+    return plan.output === 'ecdsa-der' ? ecdsaSignatureDer(output) : output;
   }
 
   /**
@@ -472,4 +695,9 @@ export class ModuleHost {
     }
     return token;
   }
+}
+
+/** The one element, or undefined when there are none or several. */
+function only<T>(items: T[]): T | undefined {
+  return items.length === 1 ? items[0] : undefined;
 }

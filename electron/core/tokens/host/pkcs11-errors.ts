@@ -3,11 +3,15 @@
  * what happened to which token, and what to do now.
  */
 import { ConclaveError, type ErrorDetails } from '../../../../shared/errors';
+import type { FamilyProfile } from './families';
 
 /** The CKR_* values Conclave explains (PKCS#11 v2.40 §11.1). */
 export const ckr = {
   SLOT_ID_INVALID: 0x3,
+  HOST_MEMORY: 0x2,
   GENERAL_ERROR: 0x5,
+  FUNCTION_FAILED: 0x6,
+  ARGUMENTS_BAD: 0x7,
   ATTRIBUTE_VALUE_INVALID: 0x13,
   DEVICE_ERROR: 0x30,
   DEVICE_MEMORY: 0x31,
@@ -60,16 +64,45 @@ export interface FailureContext {
   doing: string;
   /** Token flags read after the failure, for tries left. */
   pinStatus?: ErrorDetails['triesLeft'] | 'locked';
+  /** The module's family (families.ts): its services, whether its tokens can be unplugged, how its PINs unlock. */
+  profile?: FamilyProfile;
+  /** The environment the module runs in (where its services are configured). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Answers that mean the module lost what is behind it: the device, or the service it talks to. */
+const lostContact = new Set<number>([ckr.GENERAL_ERROR, ckr.FUNCTION_FAILED, ckr.HOST_MEMORY, ckr.DEVICE_ERROR, ckr.DEVICE_REMOVED, ckr.TOKEN_NOT_PRESENT, ckr.TOKEN_NOT_RECOGNIZED]);
+
+/**
+ * When the module's service (pcscd, pkcsslotd, the TPM's resource manager) is
+ * not running, that is the cause to name, with the command that starts it,
+ * rather than "re-plug the token" (issue 13). Code "unavailable": Conclave
+ * tries the module again by itself (token-service.ts), so it recovers once
+ * the service is back.
+ */
+export function missingServiceError(profile: FamilyProfile | undefined, env: NodeJS.ProcessEnv, failure: Pkcs11Failure | undefined, doing: string): ConclaveError | undefined {
+  const service = profile?.service;
+  if (!service || service.running(env) !== false) return undefined;
+  return new ConclaveError(
+    'unavailable',
+    `${profile.name} cannot work without ${service.name}, which is not running${failure ? ` (it answered ${failure.name} while Conclave was ${doing})` : ''}. Start it: ${service.start}. Conclave tries again by itself.`,
+    { ...(failure ? { pkcs11: failure.name } : {}), cause: 'service-not-running' },
+  );
 }
 
 export function explainPkcs11Failure(failure: Pkcs11Failure, context: FailureContext): ConclaveError {
   const token = context.token ? `token "${context.token}"` : 'the token';
   const Token = token[0]!.toUpperCase() + token.slice(1);
   const details = { pkcs11: failure.name };
+  const unlock = context.profile ? `${context.profile.unlock}, then try again.` : 'Unblock it with its PUK or security officer PIN (for a YubiKey: ykman piv access unblock-pin), then try again.';
+  if (lostContact.has(failure.code)) {
+    const missing = missingServiceError(context.profile, context.env ?? process.env, failure, context.doing);
+    if (missing) return missing;
+  }
   switch (failure.code) {
     case ckr.PIN_INCORRECT: {
       if (context.pinStatus === 'locked') {
-        return new ConclaveError('pin-locked', `The PIN was wrong and ${token} is now locked. Unblock it with its PUK or security officer PIN (for a YubiKey: ykman piv access unblock-pin), then try again.`, details);
+        return new ConclaveError('pin-locked', `The PIN was wrong and ${token} is now locked. ${unlock}`, details);
       }
       const tries =
         context.pinStatus === 'final'
@@ -83,7 +116,7 @@ export function explainPkcs11Failure(failure: Pkcs11Failure, context: FailureCon
       });
     }
     case ckr.PIN_LOCKED:
-      return new ConclaveError('pin-locked', `The PIN of ${token} is locked after too many wrong tries. Unblock it with its PUK or security officer PIN (for a YubiKey: ykman piv access unblock-pin), then try again.`, details);
+      return new ConclaveError('pin-locked', `The PIN of ${token} is locked after too many wrong tries. ${unlock}`, details);
     case ckr.PIN_INVALID:
     case ckr.PIN_LEN_RANGE:
       return new ConclaveError('pin-invalid', `${Token} does not accept a PIN of that length or with those characters. Check which PIN it expects (a YubiHSM 2 wants the 4-digit key id followed by the password, e.g. 0001password).`, details);
@@ -96,6 +129,9 @@ export function explainPkcs11Failure(failure: Pkcs11Failure, context: FailureCon
     case ckr.SESSION_CLOSED:
     case ckr.SESSION_HANDLE_INVALID:
     case ckr.TOKEN_NOT_RECOGNIZED:
+      if (context.profile && !context.profile.removable) {
+        return new ConclaveError('token-removed', `${Token} (${context.profile.name}) stopped answering while Conclave was ${context.doing}. Nothing was changed; try again.`, details);
+      }
       return new ConclaveError('token-removed', `${Token} was removed or stopped answering while Conclave was ${context.doing}. Nothing was changed; plug it back in and try again.`, details);
     case ckr.MECHANISM_INVALID:
     case ckr.MECHANISM_PARAM_INVALID:
@@ -117,6 +153,13 @@ export function explainPkcs11Failure(failure: Pkcs11Failure, context: FailureCon
     case ckr.TOKEN_WRITE_PROTECTED:
       return new ConclaveError('token-error', `${Token} is write-protected, so Conclave cannot store a key on it.`, details);
     default:
+      if (context.profile?.service && lostContact.has(failure.code)) {
+        // The service could not be checked from here (a TCTI of the person's own, a connector): name it anyway.
+        return new ConclaveError('token-error', `${Token} (${context.profile.name}) answered ${failure.name} while Conclave was ${context.doing}: most often ${context.profile.service.name} stopped answering. Check that it runs (${context.profile.service.start}), then try again.`, details);
+      }
+      if (context.profile && !context.profile.removable) {
+        return new ConclaveError('token-error', `${Token} (${context.profile.name}) answered ${failure.name} while Conclave was ${context.doing}. Try again; if it keeps happening, check the module's own log.`, details);
+      }
       return new ConclaveError('token-error', `${Token} answered ${failure.name} while Conclave was ${context.doing}. Try again; if it keeps happening, re-plug the token.`, details);
   }
 }

@@ -3,6 +3,7 @@ import type { ErrorData } from '../../../../shared/errors';
 import type { KeyAlgorithm } from '../../../../shared/keys/algorithms';
 import type { TokenPublicKey } from '../../../../shared/keys/public-key-info';
 import type { ModuleKindName } from '../../../../shared/api/contract';
+import type { ModuleFamily } from './families';
 
 export interface SlotToken {
   slotId: number;
@@ -13,13 +14,36 @@ export interface SlotToken {
   flags: number;
 }
 
+/**
+ * One key on a token: its public key object and its private key, paired by
+ * the public key they share (CKA_ID only where the private key does not show
+ * its public part), so that keys without CKA_ID, or sharing one, never
+ * collapse into one (issue 13).
+ */
 export interface TokenObjectKey {
+  /** The public key object's label, else the private key's. */
   label: string;
+  /** Other labels the key's objects carry (ykcs11: "Private key for Digital Signature" beside "Public key for …"). */
+  aliases: string[];
   id: Uint8Array;
+  /** From the public key object, or (RSA) from the private key's own attributes; absent when only a certificate can tell. */
   publicKey?: TokenPublicKey;
-  certificate?: Uint8Array;
   /** True or false when known; null when private objects are hidden until login. */
   hasPrivateKey: boolean | null;
+}
+
+/** A certificate object; the token service pairs it with a key by the public key it certifies, not by CKA_ID alone. */
+export interface TokenCertificate {
+  label: string;
+  id: Uint8Array;
+  value: Uint8Array;
+}
+
+export interface TokenObjects {
+  keys: TokenObjectKey[];
+  certificates: TokenCertificate[];
+  /** Whether private objects were visible (a logged-in session). */
+  privateVisible: boolean;
 }
 
 export type SignatureScheme = 'ecdsa' | 'rsa-pss-sha256' | 'rsa-pkcs1-sha256' | 'ed25519';
@@ -30,10 +54,19 @@ export interface LibraryInfo {
   version: string;
 }
 
-/** Each request names the token by slot and, to catch a swapped token, by serial. */
+/** What a host answers when its module has started: the library, and the family it belongs to (families.ts). */
+export type HostLibrary = LibraryInfo & { family: ModuleFamily };
+
+/**
+ * Each request names the token by serial and label, and by slot: serials
+ * repeat (every tpm2-pkcs11 token, and both of NSS's, is 0000000000000000),
+ * and slot ids change (SoftHSM2 numbers its slots afresh at each
+ * C_Initialize), so the slot only decides between tokens alike in both.
+ */
 export interface TokenRef {
   slotId: number;
   serial: string;
+  label: string;
 }
 
 /**
@@ -48,19 +81,27 @@ export type PinBytes = Uint8Array | null;
 export const pipedPin = 'piped';
 
 export type HostRequest =
-  | { op: 'init'; modulePath: string; kind: ModuleKindName }
+  | { op: 'init'; modulePath: string; kind: ModuleKindName; libraryParameters?: string }
   | { op: 'listTokens' }
   | { op: 'listKeys'; token: TokenRef }
   | { op: 'login'; token: TokenRef; pin: PinBytes | typeof pipedPin }
   | { op: 'generateKey'; token: TokenRef; pin: PinBytes | typeof pipedPin; label: string; algorithm: KeyAlgorithm }
-  | { op: 'sign'; token: TokenRef; pin: PinBytes | typeof pipedPin; keyId: Uint8Array; messages: Uint8Array[]; scheme?: SignatureScheme }
+  | {
+      op: 'sign';
+      token: TokenRef;
+      pin: PinBytes | typeof pipedPin;
+      /** The key as listed: its CKA_ID, its label, and its public key when the token showed one (the private key is the one that matches it). */
+      key: { id: Uint8Array; label: string; publicKey?: TokenPublicKey };
+      messages: Uint8Array[];
+      scheme?: SignatureScheme;
+    }
   | { op: 'initToken'; label: string; soPin: string; userPin: string };
 
 export interface HostResponses {
-  init: LibraryInfo;
+  init: HostLibrary;
   listTokens: SlotToken[];
-  listKeys: TokenObjectKey[];
-  login: TokenObjectKey[];
+  listKeys: TokenObjects;
+  login: TokenObjects;
   generateKey: TokenObjectKey;
   sign: { signatures: Uint8Array[]; scheme: SignatureScheme };
   initToken: SlotToken;
