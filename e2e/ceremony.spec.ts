@@ -6,12 +6,14 @@
  * cancellation and the publication.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { shellCommand } from '../shared/cli/shell-command';
+import { startSilentServer } from '../tests/support/silent-server';
+import { createTestCa, makeLabFolder } from '../tests/support/tsa';
 import { expect, test } from './support/conclave';
 import {
   approvalsSection,
@@ -28,6 +30,7 @@ import {
   policyFiles,
   publishAs,
   realArtifact,
+  realProvenance,
   reviewSection,
   setUpDemo,
   signAs,
@@ -489,6 +492,59 @@ test.describe('trusted policies (issue 10)', () => {
       await expect(page.getByRole('button', { name: 'Cancel this ceremony…' })).toBeVisible();
     } finally {
       rmSync(aside, { recursive: true, force: true });
+    }
+  });
+});
+
+test.describe('an approval that waits on a time-stamping authority (issue 12)', () => {
+  test('Cancel in the approval dialog ends it while the authority does not answer: nothing is recorded, and the dialog says so', async ({ page, conclave }) => {
+    // A time-stamping authority that takes the request and never answers (its own deadline is 15 s away).
+    const silent = await startSilentServer();
+    const lab = await makeLabFolder();
+    try {
+      await setUpDemo(page, conclave);
+      // The demo policy, asking every approval for a trusted time from that authority.
+      const root = await createTestCa(lab.dir, 'Silent TSA Root');
+      const stampedPolicy = join(lab.dir, 'demo-with-trusted-time.json');
+      const demo = JSON.parse(readFileSync(policyFiles(conclave)[0]!, 'utf8')) as Record<string, unknown>;
+      writeFileSync(stampedPolicy, JSON.stringify({ ...demo, name: 'demo with trusted time', timestamping: { url: `http://${silent.host}/tsr`, certificates: readFileSync(root.certPath, 'utf8'), required: true } }));
+      await trustPolicyInSettings(page, stampedPolicy);
+      const trusted = policyFiles(conclave).find((path) => readFileSync(path, 'utf8').includes('demo with trusted time'))!;
+
+      await goTo(page, 'Ceremonies');
+      await page.getByRole('button', { name: 'Open a ceremony' }).first().click();
+      await page.getByRole('textbox', { name: 'Release name' }).fill('stamped');
+      await page.getByRole('textbox', { name: 'Version', exact: true }).fill('1.0.0');
+      await page.getByRole('textbox', { name: 'Path of an artifact' }).fill(realArtifact);
+      await page.getByRole('button', { name: 'Add artifact' }).click();
+      await page.getByRole('textbox', { name: 'Path of a provenance file' }).fill(realProvenance);
+      await page.getByRole('button', { name: 'Add provenance file' }).click();
+      await page.getByRole('combobox', { name: 'Who must approve' }).selectOption(trusted);
+      await signAs(signAsGroup(page, 'Sign the opening as'), 'carol');
+      await page.getByRole('button', { name: 'Open ceremony', exact: true }).click();
+      await expect(page.getByRole('status').filter({ hasText: 'Frozen: ready for approvals.' })).toBeVisible();
+      await page.getByRole('button', { name: 'Review the ceremony' }).click();
+
+      await tickChecklist(page);
+      await reviewSection(page).getByRole('button', { name: 'Approve…' }).click();
+      const dialog = signDialog(page, 'Approve', 'stamped 1.0.0');
+      await expect(dialog.getByRole('button', { name: 'Cancel approval' })).toHaveCount(0);
+      await signAs(signAsGroup(dialog, 'Sign with'), 'alice');
+      const asked = silent.connections;
+      await dialog.getByRole('button', { name: 'Sign approval' }).click();
+      // alice's token has signed and the authority has been asked: Cancel, while it says nothing.
+      await silent.connectedBeyond(asked);
+      await dialog.getByRole('button', { name: 'Cancel approval' }).click();
+
+      await expect(dialog.getByRole('alert')).toContainText('Approving was cancelled while Conclave waited for the time-stamping authority');
+      await expect(dialog.getByRole('alert')).toContainText('your approval was not recorded');
+      await expect(dialog.getByRole('button', { name: 'Cancel approval' })).toHaveCount(0);
+      await expect(keyChoice(dialog, 'alice')).toBeChecked();
+      await expect(page.getByRole('meter', { name: 'Approvals counted' })).toHaveJSProperty('value', 0);
+      await expect(timelineRows(page).filter({ hasText: 'Approved' })).toHaveCount(0);
+    } finally {
+      await silent.close();
+      await lab.remove();
     }
   });
 });

@@ -57,14 +57,13 @@ export function takeStartedHashing(): HashingThread<DigestAlgorithm> | undefined
 async function startTokens(input: CommandInput, io: CliIo): Promise<void> {
   const keyUri = input.string('key');
   if (!keyUri) return;
-  const [{ prestartHostThread, nextHostLaunch }, { withoutPinVariable }] = await Promise.all([import('../core/tokens/host-thread'), import('./pin')]);
-  // The environment withCeremonyService gives token hosts: the command's, without the --pin-env variable.
-  const hostIo = withoutPinVariable(io, input.string('pin-env'));
+  const { prestartHostThread, nextHostLaunch } = await import('../core/tokens/host-thread');
+  // The environment withCeremonyService gives token hosts: the command's (which no longer has a --pin-env variable, runCli took it).
   // The host's thread first, before the token service and what it loads: its module is loaded once the service admits it.
-  prestartHostThread(hostIo.env);
+  prestartHostThread(io.env);
   const launched = nextHostLaunch();
   const { tokensFor } = await import('./command-tokens');
-  const session = tokensFor(hostIo, keyUri);
+  const session = tokensFor(io, keyUri);
   session.catch(() => undefined); // a failure is reported when the key is used, or not at all
   startedTokens.set(keyUri, session);
   // The command's code loads in one go, holding this thread: first let the token service admit the key's module and

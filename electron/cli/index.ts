@@ -88,12 +88,16 @@ export async function runCli(argv: string[], given: CliIo): Promise<number> {
     if (error instanceof UsageError || isParseArgsError(error)) return usageFailure(io, parseErrorMessage(error as Error), command);
     throw error;
   }
+  // Before anything else of the command runs (or starts a thread or process that would inherit it): the PIN leaves the environment (issue 12).
+  const pinEnv = input.string('pin-env');
+  const taken = pinEnv === undefined ? undefined : (await import('./pin')).takePinVariable(pinEnv, io.env);
+  const commandIo: CliIo = taken ? { ...io, env: taken.env, pinVariable: taken.pinVariable } : io;
   let deadline: CommandDeadline | undefined;
   let working: Promise<number> | undefined;
   try {
-    deadline = startDeadline(deadlineSeconds(input.string('timeout'), io.env));
+    deadline = startDeadline(deadlineSeconds(input.string('timeout'), commandIo.env));
     const run = await command.load();
-    working = run(input, { ...io, signal: io.signal ? AbortSignal.any([io.signal, deadline.signal]) : deadline.signal });
+    working = run(input, { ...commandIo, signal: io.signal ? AbortSignal.any([io.signal, deadline.signal]) : deadline.signal });
     // After the deadline the command's own ending (its calls aborted) is no longer news.
     working.catch(() => undefined);
     return await Promise.race([working, deadline.passed]);
@@ -115,6 +119,8 @@ export async function runCli(argv: string[], given: CliIo): Promise<number> {
     return exitCode;
   } finally {
     deadline?.clear();
+    // A command that gave up at its deadline may still be signing: its PIN goes once that work has settled.
+    if (taken) void (working ?? Promise.resolve()).then(taken.pinVariable.forget, taken.pinVariable.forget);
   }
 }
 

@@ -1,9 +1,17 @@
+import type { PinVariable } from './pin';
+
 /** What a command needs from its surroundings: where to write, the environment, and whether a person is there to ask. */
 export interface CliIo {
   out: (text: string) => void;
   err: (text: string) => void;
   env: NodeJS.ProcessEnv;
   interactive: boolean;
+  /**
+   * The variable named with --pin-env, which runCli takes out of `env` before
+   * the command runs (issue 12): the command reads the PIN from here, and
+   * nothing it starts inherits the variable.
+   */
+  pinVariable?: PinVariable;
   /**
    * A progress figure that redraws itself on the terminal (carriage return,
    * clear line): Conclave's own control sequences around figures it made,

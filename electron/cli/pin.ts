@@ -5,25 +5,84 @@
  *
  * A PIN is held as bytes, in buffers of its own that the command overwrites
  * when it is done with them (issue 12), never as a JavaScript string, which
- * nothing can overwrite. What stays beyond the command's reach: a variable
- * named with --pin-env is in the process's environment from its start (and
- * in the shell that set it), and the terminal driver and libuv's read
- * buffer see each typed key.
+ * nothing can overwrite. A variable named with --pin-env is taken out of the
+ * command's environment as soon as its arguments are read (takePinVariable),
+ * before anything else of the command runs. What stays beyond the command's
+ * reach: the variable in the shell that set it, and the terminal driver and
+ * libuv's read buffer, which see each typed key.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { ConclaveError } from '../../shared/errors';
 import { excludeMemoryFromCoreDumps } from '../core/core-dumps';
+import { takeFromInitialEnvironment } from '../core/initial-environment';
 import { pinBuffer, pinBytesOf } from '../core/pin-bytes';
 import type { Pkcs11Uri } from '../../shared/pkcs11/uri';
 
 export interface PinOptions {
   uri: Pkcs11Uri;
-  pinEnv?: string | undefined;
+  /** The variable named with --pin-env, taken out of the environment when the command started (takePinVariable). */
+  pinVariable?: PinVariable | undefined;
   tokenLabel: string;
-  env?: NodeJS.ProcessEnv;
   /** Asks the person at the terminal; undefined when there is no terminal. */
   prompt?: ((question: string) => Promise<Buffer>) | undefined;
+}
+
+/** A variable named with --pin-env, as the command holds it once taken out of its environment. */
+export interface PinVariable {
+  readonly name: string;
+  /** A copy of the PIN's bytes, which the caller overwrites; undefined when the variable was not set (or empty). */
+  copy(): Buffer | undefined;
+  /** Overwrites the PIN's bytes: the command calls it when it ends. */
+  forget(): void;
+}
+
+/**
+ * Takes the variable `name` out of `env` (issue 12): the PIN is kept as
+ * bytes, and the environment the command goes on with, which every process
+ * and thread it starts inherits (token hosts, hashing, git), no longer has
+ * it. When `env` is the process's own environment, the variable is removed
+ * from it (unsetenv) and its value overwritten in the environment block the
+ * process started with (initial-environment.ts), which is where exec put it
+ * and where it would otherwise stay, readable in the process's memory and
+ * its core dumps, for as long as the command runs. Where that block cannot be
+ * written (not Linux), the variable is still removed, read the usual way:
+ * the block keeps its copy, as before. Another environment (an object a
+ * caller made, as tests do) is left as it is: the command gets a copy
+ * without the variable.
+ */
+export function takePinVariable(name: string, env: NodeJS.ProcessEnv): { pinVariable: PinVariable; env: NodeJS.ProcessEnv } {
+  let pin: Buffer | undefined;
+  let rest: NodeJS.ProcessEnv = env;
+  if (env === process.env) {
+    // `in` asks libc whether the variable is set without making a string of its value.
+    if (name in process.env) {
+      const fromBlock = takeFromInitialEnvironment(name);
+      // Overwritten in the block, the variable reads as empty, unless something set it again since the process
+      // started (then its value lives elsewhere, and is read the usual way).
+      if (fromBlock !== undefined && process.env[name] === '') pin = fromBlock;
+      else {
+        fromBlock?.fill(0);
+        const value = process.env[name];
+        pin = value ? pinBytesOf(value) : undefined;
+      }
+      delete process.env[name];
+    }
+  } else if (name in env) {
+    const value = env[name];
+    pin = value ? pinBytesOf(value) : undefined;
+    const { [name]: _pin, ...others } = env;
+    rest = others;
+  }
+  if (pin?.length === 0) pin = undefined;
+  return {
+    env: rest,
+    pinVariable: {
+      name,
+      copy: () => (pin === undefined ? undefined : pinBytesOf(pin)),
+      forget: () => pin?.fill(0),
+    },
+  };
 }
 
 const noPlainPin =
@@ -50,24 +109,13 @@ export async function pinFor(options: PinOptions): Promise<Buffer> {
     read.fill(0);
     return pin;
   }
-  if (options.pinEnv !== undefined) {
-    const value = (options.env ?? process.env)[options.pinEnv];
-    if (value === undefined || value === '') throw new ConclaveError('pin-required', `--pin-env names ${options.pinEnv}, but that environment variable is not set.`);
-    return pinBytesOf(value);
+  if (options.pinVariable !== undefined) {
+    const pin = options.pinVariable.copy();
+    if (pin === undefined) throw new ConclaveError('pin-required', `--pin-env names ${options.pinVariable.name}, but that environment variable is not set.`);
+    return pin;
   }
   if (options.prompt) return options.prompt(`PIN for token ${options.tokenLabel}: `);
   throw new ConclaveError('pin-required', `Token "${options.tokenLabel}" needs its PIN and there is no terminal to ask. ${noPlainPin}`);
-}
-
-/**
- * The command's surroundings as token hosts get them: without the variable
- * --pin-env names, so the PIN is not copied into every process or thread a
- * command starts (issue 12). The command itself reads it from `io.env`.
- */
-export function withoutPinVariable<T extends { env: NodeJS.ProcessEnv }>(io: T, pinEnv: string | undefined): T {
-  if (pinEnv === undefined || !(pinEnv in io.env)) return io;
-  const { [pinEnv]: _pin, ...rest } = io.env;
-  return { ...io, env: rest };
 }
 
 /** The longest secret the prompt takes, in bytes (PKCS#11 tokens take far shorter PINs). */

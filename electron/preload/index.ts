@@ -39,6 +39,12 @@ const unknownCall: Result<never> = {
   error: { code: 'unknown-call', message: 'Conclave refused a request it does not know.' },
 };
 
+/** Overwrites the byte fields of a call's input (PINs, the only bytes the contract carries). */
+function overwriteBytes(input: unknown): void {
+  if (typeof input !== 'object' || input === null) return;
+  for (const value of Object.values(input)) if (value instanceof Uint8Array) value.fill(0);
+}
+
 const conclave: ConclaveApi = {
   pathOfDroppedFile(file) {
     // Only a real DOM File has a path; anything else the page hands over gets none.
@@ -52,6 +58,8 @@ const conclave: ConclaveApi = {
     if (!isCallName(name)) return Promise.resolve(unknownCall);
     // The main process validates the input and answers with a Result as data.
     const answer = ipcRenderer.invoke(callChannel, name, input) as Promise<Result<CallOutput<C>>>;
+    // A PIN's bytes (issue 12): the bridge gave this world its own copy, and invoke has serialized it by now.
+    overwriteBytes(input);
     return answer.catch(() => mainProcessSilent);
   },
 

@@ -1,6 +1,7 @@
 /**
  * The browser shell: the built renderer served on 127.0.0.1, with the API
- * carried over one WebSocket. It is exactly as strict as Electron's IPC: the
+ * carried over one WebSocket (JSON text, and a binary frame for a call that
+ * carries a PIN). It is exactly as strict as Electron's IPC: the
  * same contract validation and the same handlers (dispatchCall), plus what a
  * loopback server needs: a session only the person's own browser holds, an
  * Origin check and a Host check (against DNS rebinding), and nothing served to
@@ -19,11 +20,12 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { ClientMessage, apiPath, launchPath, sessionCookie, webProtocol, type ServerMessage } from '../../shared/web/protocol';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { ClientMessage, apiPath, launchPath, readCallFrame, sessionCookie, webProtocol, type ServerMessage } from '../../shared/web/protocol';
 import { dispatchCall } from '../core/api/dispatch';
 import type { Core } from '../core';
 import { contentSecurityPolicy } from '../core/content-security-policy';
+import { pinBuffer } from '../core/pin-bytes';
 import { contentTypeOf, pageHeaders, rendererFile } from '../core/renderer-files';
 
 export interface WebShell {
@@ -162,10 +164,9 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
     // A frame over the size limit, a broken frame, a reset: that connection ends, the shell does not.
     ws.on('error', () => ws.terminate());
     ws.on('message', (data, isBinary) => {
-      if (isBinary) return void ws.close(1003, 'text only');
       let message: ClientMessage;
       try {
-        message = ClientMessage.parse(JSON.parse(data.toString()));
+        message = isBinary ? readBinaryCall(data) : ClientMessage.parse(JSON.parse(data.toString()));
       } catch {
         return void ws.close(1008, 'malformed message');
       }
@@ -194,6 +195,25 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A call that carries a PIN (shared/web/protocol.ts, callFrame): its bytes
+ * copied into buffers outside the JavaScript heap (pin-bytes.ts), which
+ * dispatchCall overwrites when the call ends, and the frame overwritten at
+ * once (issue 12). A browser sends such a frame whole and masked (RFC 6455
+ * §5.3), and the WebSocket library unmasks it in place in the buffer it read
+ * it into, so this frame is the one place the core held the PIN in the clear.
+ */
+function readBinaryCall(data: RawData): ClientMessage {
+  const pieces = Array.isArray(data) ? data : [data instanceof ArrayBuffer ? new Uint8Array(data) : data];
+  const frame = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+  try {
+    return readCallFrame(frame, pinBuffer);
+  } finally {
+    frame.fill(0);
+    for (const piece of pieces) piece.fill(0);
+  }
 }
 
 /** The decoded path of a request target, or undefined when it is not one ("/%", "http://["…). */

@@ -13,8 +13,22 @@ const failureOf = (name: unknown, input: unknown) => {
 
 describe('the API contract', () => {
   it('accepts a well-formed call and gives the handler parsed input', () => {
-    const call = parseCallInput('keys.generate', { tokenUri: 'pkcs11:token=alice', label: ' release ', algorithm: 'ecdsa-p256', pin: '1234' });
-    expect(call.input).toEqual({ tokenUri: 'pkcs11:token=alice', label: 'release', algorithm: 'ecdsa-p256', pin: '1234' });
+    const pin = new TextEncoder().encode('1234');
+    const call = parseCallInput('keys.generate', { tokenUri: 'pkcs11:token=alice', label: ' release ', algorithm: 'ecdsa-p256', pin });
+    expect(call.input).toEqual({ tokenUri: 'pkcs11:token=alice', label: 'release', algorithm: 'ecdsa-p256', pin });
+    // The very bytes sent, not a copy: whoever holds them can overwrite them.
+    expect((call.input as { pin: Uint8Array }).pin).toBe(pin);
+  });
+
+  it('takes a PIN only as bytes (issue 12): text, an empty PIN and one longer than any token takes are refused, without echoing it', () => {
+    const text = failureOf('tokens.login', { tokenUri: 'pkcs11:token=a', pin: 'secret-pin-123' });
+    expect(text.code).toBe('invalid-input');
+    expect(text.message).toMatch(/bytes/);
+    expect(text.message).not.toContain('secret-pin-123');
+    expect(failureOf('tokens.login', { tokenUri: 'pkcs11:token=a', pin: new Uint8Array(0) }).message).toMatch(/Enter the PIN/);
+    expect(failureOf('tokens.login', { tokenUri: 'pkcs11:token=a', pin: new Uint8Array(257).fill(0x78) }).message).toMatch(/too long/);
+    expect(failureOf('tokens.login', { tokenUri: 'pkcs11:token=a', pin: [0x31, 0x32] }).code).toBe('invalid-input');
+    expect(parseCallInput('tokens.login', { tokenUri: 'pkcs11:token=a', pin: null }).input).toEqual({ tokenUri: 'pkcs11:token=a', pin: null });
   });
 
   it('refuses calls it does not know, including prototype names', () => {
@@ -32,11 +46,12 @@ describe('the API contract', () => {
   });
 
   it('never echoes a PIN back in a validation message', () => {
-    const error = failureOf('tokens.login', { tokenUri: 'pkcs11:token=a', pin: 'x'.repeat(300) });
+    const error = failureOf('tokens.login', { tokenUri: 'pkcs11:token=a', pin: new TextEncoder().encode('x'.repeat(300)) });
     expect(error.code).toBe('invalid-input');
     expect(error.message).not.toContain('xxxx');
-    const wrongType = failureOf('keys.generate', { tokenUri: 'pkcs11:token=a', label: 'bad/label', algorithm: 'ecdsa-p256', pin: 'secret-pin-123' });
+    const wrongType = failureOf('keys.generate', { tokenUri: 'pkcs11:token=a', label: 'bad/label', algorithm: 'ecdsa-p256', pin: new TextEncoder().encode('secret-pin-123') });
     expect(wrongType.message).not.toContain('secret-pin-123');
+    expect(wrongType.message).not.toMatch(/115,101,99/);
   });
 
   it('drops pushed events that do not match their schema', () => {

@@ -30,8 +30,18 @@ import {
 
 // ---- values ---------------------------------------------------------------
 
-/** A PIN is a one-shot argument: it is validated for shape and never echoed in errors. */
-export const Pin = z.string().min(1, 'Enter the PIN.').max(256, 'That PIN is too long for any token.');
+/**
+ * A PIN is a one-shot argument: it is validated for shape and never echoed in errors. It travels as its UTF-8
+ * bytes, never as text (issue 12): the core keeps those bytes in a buffer of its own and overwrites it once the
+ * token has the PIN, while a JavaScript string (and the JSON text of a call is one) cannot be overwritten and stays
+ * in memory until reused. Over IPC it is a Uint8Array (structured clone); the browser shell sends a call that
+ * carries one as a binary frame (shared/web/protocol.ts). The caller overwrites its own array once the call answers.
+ */
+export const maxPinBytes = 256;
+export const Pin = z
+  .instanceof(Uint8Array, { message: 'The PIN must be sent as bytes.' })
+  .refine((pin) => pin.byteLength > 0, 'Enter the PIN.')
+  .refine((pin) => pin.byteLength <= maxPinBytes, 'That PIN is too long for any token.');
 
 /** A registry allowed plain HTTP: host or host:port, nothing else (shared/oci/registry-host.ts). */
 const RegistryHostText = z
@@ -256,7 +266,19 @@ export const calls = {
    * Decisions name the statement the approver was shown (its SHA-256): when the ceremony's statement is another,
    * nothing is signed (issue 10, "what you review is what you sign").
    */
-  'ceremonies.approve': { input: z.object({ id: CeremonyIdText, keyUri: Pkcs11UriText, pin: Pin.nullable(), statementDigest: StatementDigest }).strict(), output: CeremonyDetailSchema },
+  'ceremonies.approve': {
+    input: z
+      .object({
+        id: CeremonyIdText,
+        /** Chosen by the window, so its Cancel (operations.cancel) reaches the approval's time-stamping request (issue 12). */
+        operationId: OperationId.optional(),
+        keyUri: Pkcs11UriText,
+        pin: Pin.nullable(),
+        statementDigest: StatementDigest,
+      })
+      .strict(),
+    output: CeremonyDetailSchema,
+  },
   'ceremonies.reject': { input: z.object({ id: CeremonyIdText, keyUri: Pkcs11UriText, pin: Pin.nullable(), reason: Reason, statementDigest: StatementDigest }).strict(), output: CeremonyDetailSchema },
   /** An approver takes back their approval, with a reason, until the ceremony is published. */
   'ceremonies.withdraw': { input: z.object({ id: CeremonyIdText, keyUri: Pkcs11UriText, pin: Pin.nullable(), reason: Reason, statementDigest: StatementDigest }).strict(), output: CeremonyDetailSchema },

@@ -1,6 +1,7 @@
 /**
  * The browser shell's loopback wire format: the same contract as IPC, carried
- * as JSON messages over one WebSocket. The window is let in by a one-time
+ * as messages over one WebSocket: JSON text, except a call that carries bytes
+ * (a PIN), which goes as one binary frame (callFrame). The window is let in by a one-time
  * launch address (`/launch?once=…`), exchanged once for an HttpOnly,
  * SameSite=Strict session cookie; the WebSocket handshake carries that cookie.
  * No secret is ever on a command line, in the page's address afterwards, or
@@ -34,3 +35,91 @@ export const ServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('event'), name: z.string(), payload: z.unknown() }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
+
+// ---- calls that carry bytes (issue 12) ----------------------------------------
+
+/**
+ * A call whose input has byte fields (a PIN, shared/api/contract.ts) goes as
+ * one binary frame, so that no text ever holds those bytes, neither in the
+ * window nor in the core, which can then overwrite the only copy it keeps:
+ *
+ *   4 bytes   the length N of the header (unsigned, big-endian)
+ *   N bytes   the call as JSON (UTF-8), each byte field of its input written
+ *             as {"$bytes":[offset,length]}
+ *   the rest  the fields' bytes, one after the other (offsets from here)
+ *
+ * Byte fields are top-level fields of the input; nothing else is read as one.
+ */
+export type CallFrameMessage = Omit<ClientMessage, 'input'> & { input: unknown };
+
+const bytesMarker = '$bytes';
+const maxHeaderBytes = 1024 * 1024;
+
+/** JSON text for a call without byte fields; the binary frame above for one with. */
+export function callFrame(message: CallFrameMessage): string | Uint8Array<ArrayBuffer> {
+  const input = message.input;
+  const fields = typeof input === 'object' && input !== null && !Array.isArray(input) ? Object.entries(input as Record<string, unknown>) : [];
+  if (!fields.some(([, value]) => value instanceof Uint8Array)) return JSON.stringify(message);
+  const parts: Uint8Array[] = [];
+  let offset = 0;
+  const headerInput: Record<string, unknown> = {};
+  for (const [field, value] of fields) {
+    if (value instanceof Uint8Array) {
+      headerInput[field] = { [bytesMarker]: [offset, value.byteLength] };
+      parts.push(value);
+      offset += value.byteLength;
+    } else {
+      headerInput[field] = value;
+    }
+  }
+  const header = new TextEncoder().encode(JSON.stringify({ ...message, input: headerInput }));
+  const frame = new Uint8Array(4 + header.byteLength + offset);
+  new DataView(frame.buffer).setUint32(0, header.byteLength);
+  frame.set(header, 4);
+  let at = 4 + header.byteLength;
+  for (const part of parts) {
+    frame.set(part, at);
+    at += part.byteLength;
+  }
+  return frame;
+}
+
+/**
+ * The call a binary frame carries, each byte field a copy in memory from
+ * `allocate` (the core's, outside the JavaScript heap); throws on anything
+ * malformed. The frame itself is the caller's to overwrite.
+ */
+export function readCallFrame(frame: Uint8Array, allocate: (length: number) => Uint8Array): ClientMessage {
+  if (frame.byteLength < 4) throw new Error('a call frame has a header');
+  const headerLength = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(0);
+  if (headerLength > maxHeaderBytes || 4 + headerLength > frame.byteLength) throw new Error('the header does not fit the frame');
+  const message = ClientMessage.parse(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(frame.subarray(4, 4 + headerLength))));
+  const bytes = frame.subarray(4 + headerLength);
+  const input = message.input;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new Error('a call with bytes has an object as input');
+  const fields = input as Record<string, unknown>;
+  const copies: Uint8Array[] = [];
+  try {
+    for (const [field, value] of Object.entries(fields)) copies.push(...readByteField(fields, field, value, bytes, allocate));
+  } catch (error) {
+    for (const copy of copies) copy.fill(0);
+    throw error;
+  }
+  return message;
+}
+
+/** The field's bytes when it is a byte field (a copy, set in its place), none otherwise. */
+function readByteField(fields: Record<string, unknown>, field: string, value: unknown, bytes: Uint8Array, allocate: (length: number) => Uint8Array): Uint8Array[] {
+  if (typeof value !== 'object' || value === null || !Object.hasOwn(value, bytesMarker)) return [];
+  const marker = value as Record<string, unknown>;
+  const place = marker[bytesMarker];
+  if (Object.keys(marker).length !== 1 || !Array.isArray(place) || place.length !== 2) throw new Error('a byte field is {"$bytes":[offset,length]}');
+  const [offset, length] = place as [unknown, unknown];
+  if (typeof offset !== 'number' || typeof length !== 'number' || !Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > bytes.byteLength) {
+    throw new Error('a byte field lies outside the frame');
+  }
+  const copy = allocate(length);
+  copy.set(bytes.subarray(offset, offset + length));
+  fields[field] = copy;
+  return [copy];
+}

@@ -130,8 +130,8 @@ describe.skipIf(!hasCc || !softhsmModule)('the window API in the browser shell (
     const uri = `pkcs11:token=alice;object=release-signing?module-path=${evil}`;
     for (const [name, input] of [
       ['keys.list', { tokenUri: uri }],
-      ['tokens.login', { tokenUri: uri, pin: '1234' }],
-      ['keys.generate', { tokenUri: uri, label: 'k', algorithm: 'ecdsa-p256', pin: '1234' }],
+      ['tokens.login', { tokenUri: uri, pin: Buffer.from('1234') }],
+      ['keys.generate', { tokenUri: uri, label: 'k', algorithm: 'ecdsa-p256', pin: Buffer.from('1234') }],
     ] as const) {
       const result = await dispatchCall(core.handlers, name, input);
       expect(result, name).toMatchObject({ ok: false, error: { code: 'module-not-allowed', message: `Module ${evil} is not one this machine uses. Add it first: conclave modules add ${evil} (or in Settings → Modules). Conclave never loads a library because a key URI or a request names it.` } });

@@ -10,13 +10,12 @@
  * - The CLI: `conclave ceremony approve` as a process (bin/conclave.js, held
  *   at exit by hold-at-exit.mjs), the PIN read from pin-source=file:. Its
  *   token host is a thread of the same process. Clean.
- * - The CLI with --pin-env (its token host is a process then, ended with
- *   the command): the command keeps the variable in its environment
- *   (it.fails below).
+ * - The CLI with --pin-env: the command takes the variable out of its
+ *   environment, and overwrites it in the block exec wrote it to. Clean.
  * - The window: the core in a process of its own (pin-core-harness.ts), as
- *   the browser shell runs it, with its token host forked as a process; the
- *   approval arrives as the window sends it, JSON text with the PIN in it.
- *   The host is clean; the core keeps the API's text (it.fails below).
+ *   the browser shell runs it (its WebSocket on 127.0.0.1), with its token
+ *   host forked as a process; the approval arrives as the window sends it,
+ *   the PIN as bytes in a binary frame. Core and host clean.
  * - The same core given the PIN as bytes, signing through its token
  *   service: core and host clean.
  *
@@ -30,7 +29,9 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import pkcs11js from 'pkcs11js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { promptHidden } from '../../electron/cli/pin';
+import { apiPath, callFrame, sessionCookie, webProtocol } from '../../shared/web/protocol';
 import { makeTokenFolder, softhsmModule } from '../support/softhsm';
 import { binConclavePath, makeAttackWorld, pin as worldPin, type AttackWorld } from '../attacks/support/world';
 import { descendantsOf, findInProcessMemory, pinNeedles } from './support/process-memory';
@@ -98,6 +99,36 @@ function inspect(pid: number, pin: string): { pid: number; command: string; hits
     hits: findInProcessMemory(each, pinNeedles(pin)).map((hit) => `${hit.needle} at 0x${hit.address.toString(16)} in ${hit.mapping.replace(/\s+/g, ' ')}`),
     coredumpFilter: parseInt(readFileSync(`/proc/${each}/coredump_filter`, 'utf8'), 16),
   }));
+}
+
+/**
+ * Makes one call through a browser shell as the window does: the launch
+ * address exchanged for the session cookie, then the frame over the shell's
+ * WebSocket; resolves with the shell's answer.
+ */
+async function callThroughShell(launchAddress: URL, frame: string | Uint8Array): Promise<unknown> {
+  const launched = await fetch(launchAddress, { redirect: 'manual' });
+  const cookie = (launched.headers.get('set-cookie') ?? '').split(';')[0]!;
+  expect(cookie, `the launch address answered HTTP ${launched.status}`).toMatch(new RegExp(`^${sessionCookie}=`));
+  const ws = new WebSocket(`ws://${launchAddress.host}${apiPath}`, [webProtocol], { origin: launchAddress.origin, headers: { cookie } });
+  try {
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const answered = new Promise<unknown>((resolve, reject) => {
+      // Events the core pushes meanwhile (ceremony.changed) are not the answer.
+      ws.on('message', (data: WebSocket.RawData) => {
+        const message = JSON.parse(data.toString()) as { type: string };
+        if (message.type === 'result') resolve(message);
+      });
+      ws.once('close', (code) => reject(new Error(`The shell closed the connection (${code}) instead of answering.`)));
+    });
+    ws.send(frame);
+    return await answered;
+  } finally {
+    ws.close();
+  }
 }
 
 /** Token hosts among a core's processes: forked from the built host or, under the tests, from its source. */
@@ -170,14 +201,13 @@ describe.skipIf(process.platform !== 'linux' || !softhsmModule)('no PIN in any C
       expect((await world.show(ceremonyId)).approvals.map((approval) => approval.keyId)).toContain(world.keyIds.dave);
     });
 
-    // The copy that remains: the variable is in the command's environment from its start (the environment block
-    // that exec put on its stack, which nothing in Node can overwrite), and reading the environment whole (as
-    // starting a token host does, to pass it on without that variable) makes JavaScript strings of it. Its token
-    // host (a process here, as its environment differs) never sees the variable (pin-environment.test.ts), gets
-    // the PIN on the PIN pipe as the window's does, and has ended with the command. pin-source=file: leaves
-    // nothing (the first test).
-    it.fails('the command process holds no PIN — it still does: the variable is in its environment', () => {
-      expect(processes[0]!.hits).toEqual([]);
+    // The variable is in the command's environment from its start, in the block exec put on its stack. The command
+    // takes it out before anything else runs (takePinVariable): the PIN is read from that block as bytes (never as a
+    // JavaScript string), overwritten there through /proc/self/mem, and removed from process.env, so the token host
+    // thread and anything else the command starts never get it (pin-environment.test.ts).
+    it('the command process holds no PIN (the variable was taken out of its environment and overwritten there), nor its token host', () => {
+      expect(processes.map(({ command, hits }) => ({ command, hits }))).toEqual(processes.map(({ command }) => ({ command, hits: [] })));
+      for (const { command, coredumpFilter } of processes) expect(coredumpFilter, command).toBe(0);
     });
   });
 
@@ -187,11 +217,11 @@ describe.skipIf(process.platform !== 'linux' || !softhsmModule)('no PIN in any C
 
     beforeAll(async () => {
       core = start(['--import', 'tsx', coreHarness, world.home, world.store, softhsmModule!, world.tokens.env.SOFTHSM2_CONF!], environment());
-      await lineMatching(core, /^ready$/);
-      const call = { name: 'ceremonies.approve', input: { id: ceremonyId, keyUri: 'pkcs11:token=bob;object=release-signing', pin: pins.bob, statementDigest } };
-      const answered = lineMatching(core, /^\{/, 90_000);
-      core.stdin.write(`${JSON.stringify(call)}\n`);
-      expect(JSON.parse(await answered)).toEqual({ ok: true });
+      const launchAddress = new URL((await lineMatching(core, /^ready /)).slice('ready '.length));
+      // As the window does: its PIN as bytes, in the binary frame the renderer's client makes, over the shell's WebSocket.
+      const pin = new TextEncoder().encode(pins.bob);
+      const answer = await callThroughShell(launchAddress, callFrame({ type: 'call', id: 1, name: 'ceremonies.approve', input: { id: ceremonyId, keyUri: 'pkcs11:token=bob;object=release-signing', pin, statementDigest } }));
+      expect(answer).toMatchObject({ type: 'result', id: 1, result: { ok: true } });
       processes = inspect(core.pid!, pins.bob);
     }, 120_000);
 
@@ -211,13 +241,11 @@ describe.skipIf(process.platform !== 'linux' || !softhsmModule)('no PIN in any C
       expect(processes[0]!.coredumpFilter).toBe(0);
     });
 
-    // The copy that remains: the window's API carries the PIN inside the call's JSON text (Electron IPC and the
-    // browser shell's WebSocket alike), so the core holds it as JavaScript strings (the frame's text, the parsed
-    // value) and in the buffers the text was read into (libuv's, the WebSocket library's). JavaScript strings
-    // cannot be overwritten, and both kinds of memory are freed without being cleared: they stay until reused.
-    // What the core does itself from there is clean (next test). Removing these means the API carrying the PIN as
-    // bytes (a binary frame, a Uint8Array over IPC) from the renderer on, which is the window's contract to change.
-    it.fails('the core process holds no PIN — it still does: the API call that brought it is JSON text', () => {
+    // The window's API carries a PIN as bytes, never as text (shared/api/contract.ts, Pin): the browser shell gets
+    // it in a binary frame, masked on the wire, which the WebSocket library unmasks in place; the shell copies the
+    // bytes into a buffer outside the JavaScript heap and overwrites the frame at once, and dispatchCall overwrites
+    // that buffer when the call ends. No JavaScript string of the PIN is ever made in the core.
+    it('the core process holds no PIN: the API call brought it as bytes, overwritten once the approval was made', () => {
       expect(processes[0]!.hits).toEqual([]);
     });
   });
@@ -226,7 +254,7 @@ describe.skipIf(process.platform !== 'linux' || !softhsmModule)('no PIN in any C
     const pinFile = join(world.dir, 'carol.pin');
     writeFileSync(pinFile, pins.carol, { mode: 0o600 });
     const core = start(['--import', 'tsx', coreHarness, world.home, world.store, softhsmModule!, world.tokens.env.SOFTHSM2_CONF!], environment());
-    await lineMatching(core, /^ready$/);
+    await lineMatching(core, /^ready /);
     const answered = lineMatching(core, /^\{/, 90_000);
     core.stdin.write(`sign pkcs11:token=carol;object=release-signing ${pinFile}\n`);
     expect(JSON.parse(await answered)).toEqual({ ok: true });

@@ -4,11 +4,16 @@
  * never answers is cancelled by the person, and the opening ends at once as
  * cancelled, with no ceremony written; and a registry that stops answering
  * in the middle of a publication's pushes is cancelled the same way, leaving
- * the ceremony approved so that publishing again completes it; and Stop
- * ends a sync whose git remote never answers, killing its git. Through the
- * same dispatch as IPC.
+ * the ceremony approved so that publishing again completes it; an approval
+ * whose time-stamping authority stops answering is cancelled the same way,
+ * recording nothing and keeping the approvals already made; and Stop ends a
+ * sync whose git remote never answers, killing its git. Through the same
+ * dispatch as IPC.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core';
 import { dispatchCall } from '../../electron/core/api/dispatch';
@@ -22,6 +27,7 @@ import { makeTestKey } from '../support/test-keys';
 import { makeDataDir, makeTokenFolder, softhsmModule, type TokenFolder } from '../support/softhsm';
 import { startRegistry, type TestRegistry } from '../support/registry';
 import { startSilentServer, type SilentServer } from '../support/silent-server';
+import { createTestCa, issueTsaCertificate, makeLabFolder, startTsaServer, type RunningTsa } from '../support/tsa';
 
 let folder: TokenFolder;
 let home: ReturnType<typeof makeDataDir>;
@@ -45,8 +51,14 @@ beforeAll(async () => {
 
 let registry: TestRegistry | undefined;
 let proxy: CuttingProxy | undefined;
+let tsa: RunningTsa | undefined;
+let tsaProxy: CuttingProxy | undefined;
+let tsaLab: Awaited<ReturnType<typeof makeLabFolder>> | undefined;
 
 afterAll(async () => {
+  await tsaProxy?.close();
+  await tsa?.close();
+  await tsaLab?.remove();
   await proxy?.close();
   await registry?.stop();
   await silent?.close();
@@ -67,7 +79,7 @@ describe('Cancel while an image is being resolved', () => {
       images: [`${silent.host}/acme/app:1.0`],
       provenancePaths: [],
       keyUri: carol.keyUri,
-      pin: '123456',
+      pin: Buffer.from('123456'),
     });
     // Wait until the registry has been asked, then press Cancel.
     await silent.connectedBeyond(0);
@@ -95,18 +107,18 @@ describe('Cancel while a publication pushes to a registry that stopped answering
       images: [image.reference],
       provenancePaths: [writeImageProvenance(home.dir, makeTestKey('ecdsa-p256'), [{ name: `${proxy.host}/acme/cancel`, digest: image.digest }]).path],
       keyUri: keyOf('carol'),
-      pin: '123456',
+      pin: Buffer.from('123456'),
     });
     expect(detail.state).toBe('frozen');
     for (const who of ['alice', 'bob']) {
       const { statement } = await call<{ statement: { digest: string } }>('ceremonies.get', { id: detail.id });
-      await call('ceremonies.approve', { id: detail.id, keyUri: keyOf(who), pin: '123456', statementDigest: statement.digest });
+      await call('ceremonies.approve', { id: detail.id, keyUri: keyOf(who), pin: Buffer.from('123456'), statementDigest: statement.digest });
     }
     expect((await call<{ state: string }>('ceremonies.get', { id: detail.id })).state).toBe('approved');
 
     // From now on the registry takes every request and answers none of the pushes.
     proxy.setStall((method) => method !== 'GET' && method !== 'HEAD');
-    const publishing = dispatchCall(core.handlers, 'ceremonies.publish', { id: detail.id, operationId: 'publish-stalled-01', keyUri: keyOf('carol'), pin: '123456' });
+    const publishing = dispatchCall(core.handlers, 'ceremonies.publish', { id: detail.id, operationId: 'publish-stalled-01', keyUri: keyOf('carol'), pin: Buffer.from('123456') });
     await new Promise<void>((resolve) => {
       const check = setInterval(() => {
         if (proxy!.stalled.length > 0) {
@@ -123,10 +135,75 @@ describe('Cancel while a publication pushes to a registry that stopped answering
 
     // The registry answers again: the same publication completes.
     proxy.setStall(undefined);
-    const again = await call<{ registry?: { image: string }[] }>('ceremonies.publish', { id: detail.id, keyUri: keyOf('carol'), pin: '123456' });
+    const again = await call<{ registry?: { image: string }[] }>('ceremonies.publish', { id: detail.id, keyUri: keyOf('carol'), pin: Buffer.from('123456') });
     expect(again.registry?.map((entry) => entry.image)).toEqual([image.pinned]);
     expect((await call<{ state: string }>('ceremonies.get', { id: detail.id })).state).toBe('published');
   }, 60_000);
+});
+
+describe('Cancel while an approval waits on a time-stamping authority that stopped answering', () => {
+  it('ends the approval as cancelled with nothing recorded; the approvals already made stay, and approving again completes the ceremony', async () => {
+    // A real RFC 3161 TSA (openssl ts) behind a proxy that, when told to, takes each request and answers none.
+    tsaLab = await makeLabFolder();
+    const tsaRoot = await createTestCa(tsaLab.dir, 'Cancel Test TSA Root');
+    tsa = await startTsaServer({ signer: await issueTsaCertificate(tsaLab.dir, tsaRoot, 'Cancel Test TSA', { key: 'ec-p256' }) });
+    tsaProxy = await startCuttingProxy(Number(new URL(tsa.url).port));
+    // The demo policy, asking for trusted time on every approval from that TSA.
+    const [demo] = await call<{ path: string }[]>('policies.createDemo', {});
+    const policyPath = join(home.dir, 'policy-with-tsa.json');
+    const document = JSON.parse(readFileSync(demo!.path, 'utf8')) as Record<string, unknown>;
+    writeFileSync(policyPath, JSON.stringify({ ...document, timestamping: { url: `http://${tsaProxy.host}/tsr`, certificates: readFileSync(tsaRoot.certPath, 'utf8'), required: true } }));
+    await call('policies.import', { path: policyPath });
+    const keys = await call<{ tokenLabel: string; keyUri: string }[]>('policies.signingKeys', { policyPath });
+    const keyOf = (label: string) => keys.find((key) => key.tokenLabel === label)!.keyUri;
+    const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/real/${name}`, import.meta.url));
+    const artifact = 'binary-linux-amd64-multi-subject-first';
+    const { id } = await call<{ id: string }>('ceremonies.open', {
+      operationId: 'open-with-tsa-01',
+      policyPath,
+      release: { name: 'stamped', version: '1.0.0' },
+      artifactPaths: [fixture(artifact)],
+      provenancePaths: [fixture(`${artifact}.intoto.jsonl`)],
+      keyUri: keyOf('carol'),
+      pin: Buffer.from('123456'),
+    });
+    type Shown = { state: string; approvedBy: string[]; statement: { digest: string }; timeline: { type: string; actor: string; trustedTime?: string }[] };
+    const shown = () => call<Shown>('ceremonies.get', { id });
+    const approve = async (who: string, operationId: string) =>
+      dispatchCall(core.handlers, 'ceremonies.approve', { id, operationId, keyUri: keyOf(who), pin: Buffer.from('123456'), statementDigest: (await shown()).statement.digest });
+
+    // bob approves while the TSA answers: counted, with its time.
+    expect(await approve('bob', 'approve-bob-01')).toMatchObject({ ok: true });
+    const before = await shown();
+    expect(before.approvedBy).toEqual(['bob']);
+    expect(before.timeline.find((entry) => entry.type === 'approved')?.trustedTime).toBeDefined();
+
+    // The TSA stops answering; alice signs, her time stamp is asked for, and she presses Cancel while it waits.
+    tsaProxy.setStall((method) => method === 'POST');
+    const approving = approve('alice', 'approve-alice-01');
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (tsaProxy!.stalled.length > 0) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 50);
+    });
+    expect(await call('operations.cancel', { operationId: 'approve-alice-01' })).toEqual({ cancelled: true });
+    const result = await approving;
+    // Cancelled, and said so: not the TSA's own deadline (15 s, which would end it as "unavailable").
+    expect(result.ok ? undefined : result.error).toMatchObject({ code: 'cancelled', message: expect.stringMatching(/cancelled while Conclave waited for the time-stamping authority.*not recorded/) });
+    // Nothing of alice's was written; bob's approval, and everything before it, is as it was.
+    expect(await shown()).toEqual(before);
+
+    // The TSA answers again: alice approves, and the ceremony is approved with both times.
+    tsaProxy.setStall(undefined);
+    expect(await approve('alice', 'approve-alice-01')).toMatchObject({ ok: true });
+    const after = await shown();
+    expect(after.state).toBe('approved');
+    expect([...after.approvedBy].sort()).toEqual(['alice', 'bob']);
+    expect(after.timeline.filter((entry) => entry.type === 'approved').map((entry) => entry.trustedTime !== undefined)).toEqual([true, true]);
+  }, 120_000);
 });
 
 describe('Stop while a sync waits on a git remote that never answers', () => {

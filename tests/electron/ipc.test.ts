@@ -71,7 +71,7 @@ describe('the IPC door', () => {
 
   it('refuses invalid input without reaching the handler or echoing the PIN', async () => {
     const { door, handlers, fromMainFrame } = open(appWindow());
-    const result = await door(fromMainFrame, 'tokens.login', { tokenUri: 'https://not-a-token', pin: '123456' });
+    const result = await door(fromMainFrame, 'tokens.login', { tokenUri: 'https://not-a-token', pin: Buffer.from('123456') });
     expect(result).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
     expect(JSON.stringify(result)).not.toContain('123456');
     const extra = await door(fromMainFrame, 'tokens.list', { also: 'this' });

@@ -48,6 +48,15 @@ describe('the preload', () => {
     expect(electron.ipcRenderer.invoke).toHaveBeenCalledWith(callChannel, 'tokens.list', {});
   });
 
+  it('sends a PIN as the bytes it was given, and overwrites its copy once IPC has taken it (issue 12)', async () => {
+    // What IPC carries is a copy made when invoke is called (structured clone): the stand-in takes it then.
+    electron.ipcRenderer.invoke.mockImplementation((_channel: string, _name: string, input: unknown) => Promise.resolve({ ok: true, value: { keys: [] }, sent: structuredClone(input) }));
+    const pin = new Uint8Array(Buffer.from('2468'));
+    const answer = (await api.call('tokens.login', { tokenUri: 'pkcs11:token=alice', pin })) as unknown as { sent: unknown };
+    expect(answer.sent).toEqual({ tokenUri: 'pkcs11:token=alice', pin: new Uint8Array(Buffer.from('2468')) });
+    expect(pin).toEqual(new Uint8Array(4));
+  });
+
   it('refuses names outside the contract without touching IPC', async () => {
     const call = api.call as (name: string, input: unknown) => ReturnType<ConclaveApi['call']>;
     for (const name of ['shell.openExternal', '__proto__', 'constructor', 'toString']) {

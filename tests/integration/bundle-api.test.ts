@@ -52,7 +52,7 @@ async function approve(machine: Machine, id: string, who: string) {
   const key = keys.find((candidate) => candidate.tokenLabel === who)!;
   // The statement the approver reviewed: the approval binds its digest.
   const statementDigest = (await call(machine, 'ceremonies.get', { id })).statement!.digest;
-  return call(machine, 'ceremonies.approve', { id, keyUri: key.keyUri, pin: '123456', statementDigest });
+  return call(machine, 'ceremonies.approve', { id, keyUri: key.keyUri, pin: Buffer.from('123456'), statementDigest });
 }
 
 beforeAll(async () => {
@@ -100,7 +100,7 @@ describe('air-gapped signing through the window’s API', () => {
       artifactPaths: [join(manager.home.dir, artifactName)],
       provenancePaths: [fixture(`${artifactName}.intoto.jsonl`)],
       keyUri: (await call(manager, 'policies.signingKeys', { policyPath: policy!.path })).find((key) => key.tokenLabel === 'carol')!.keyUri,
-      pin: '123456',
+      pin: Buffer.from('123456'),
     });
     id = opened.id;
     await approve(manager, id, 'alice');

@@ -75,7 +75,7 @@ describe('ceremonies through the window\'s API', () => {
       artifactPaths: [join(home.dir, artifactName)],
       provenancePaths: [fixture(`${artifactName}.intoto.jsonl`)],
       keyUri: carol.keyUri,
-      pin: '000000',
+      pin: Buffer.from('000000'),
     });
     expect(wrongPin.code).toBe('pin-incorrect');
     expect(events.some((event) => event.name === 'operation.progress' && (event.payload as { operationId: string }).operationId === 'open-0000')).toBe(false);
@@ -87,7 +87,7 @@ describe('ceremonies through the window\'s API', () => {
       artifactPaths: [join(home.dir, artifactName)],
       provenancePaths: [fixture(`${artifactName}.intoto.jsonl`)],
       keyUri: carol.keyUri,
-      pin: '123456',
+      pin: Buffer.from('123456'),
     });
     id = detail.id;
     expect(detail.state).toBe('frozen');
@@ -115,10 +115,10 @@ describe('ceremonies through the window\'s API', () => {
   it('keeps everything when a PIN is wrong, then signs with the right one', async () => {
     const keys = await call<{ tokenLabel: string; keyUri: string }[]>('ceremonies.signingKeys', { id });
     const alice = keys.find((key) => key.tokenLabel === 'alice')!;
-    const wrong = await refusal('ceremonies.approve', { id, keyUri: alice.keyUri, pin: '000000', statementDigest: (await call<{ statement: { digest: string } }>('ceremonies.get', { id })).statement.digest });
+    const wrong = await refusal('ceremonies.approve', { id, keyUri: alice.keyUri, pin: Buffer.from('000000'), statementDigest: (await call<{ statement: { digest: string } }>('ceremonies.get', { id })).statement.digest });
     expect(wrong.code).toBe('pin-incorrect');
     expect((await call<Detail>('ceremonies.get', { id })).counted).toBe(0);
-    const approved = await call<Detail>('ceremonies.approve', { id, keyUri: alice.keyUri, pin: '123456', statementDigest: (await call<{ statement: { digest: string } }>('ceremonies.get', { id })).statement.digest });
+    const approved = await call<Detail>('ceremonies.approve', { id, keyUri: alice.keyUri, pin: Buffer.from('123456'), statementDigest: (await call<{ statement: { digest: string } }>('ceremonies.get', { id })).statement.digest });
     expect(approved.counted).toBe(1);
     const after = await call<{ approverId?: string; eligible: boolean; reason?: string }[]>('ceremonies.signingKeys', { id });
     expect(after.find((key) => key.approverId === 'alice')).toMatchObject({ eligible: false, reason: 'alice already approved.' });
@@ -127,10 +127,10 @@ describe('ceremonies through the window\'s API', () => {
   it('publishes when the policy is met and verifies it again on request', async () => {
     const keys = await call<{ tokenLabel: string; keyUri: string }[]>('ceremonies.signingKeys', { id });
     const bob = keys.find((key) => key.tokenLabel === 'bob')!;
-    const approved = await call<Detail>('ceremonies.approve', { id, keyUri: bob.keyUri, pin: '123456', statementDigest: (await call<{ statement: { digest: string } }>('ceremonies.get', { id })).statement.digest });
+    const approved = await call<Detail>('ceremonies.approve', { id, keyUri: bob.keyUri, pin: Buffer.from('123456'), statementDigest: (await call<{ statement: { digest: string } }>('ceremonies.get', { id })).statement.digest });
     expect(approved.state).toBe('approved');
     const carol = keys.find((key) => key.tokenLabel === 'carol')!;
-    const published = await call<{ envelopePath: string; bundlePaths: string[]; verified: string; verifyCommand: string; unlocatedArtifacts?: string[] }>('ceremonies.publish', { id, keyUri: carol.keyUri, pin: '123456' });
+    const published = await call<{ envelopePath: string; bundlePaths: string[]; verified: string; verifyCommand: string; unlocatedArtifacts?: string[] }>('ceremonies.publish', { id, keyUri: carol.keyUri, pin: Buffer.from('123456') });
     expect(published.verified).toMatch(/^verified: alice, bob/);
     expect(existsSync(published.envelopePath)).toBe(true);
     // Issue 11: every file by absolute path (the artifact where it was opened from), so the command runs from any folder.

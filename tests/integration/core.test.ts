@@ -64,7 +64,7 @@ describe('the core behind the window', () => {
     folder.addToken('alice', '1234');
     const snapshot = await core.handlers['tokens.list']({});
     const alice = snapshot.modules[0]!.tokens[0]!;
-    const result = await dispatchCall(core.handlers, 'keys.generate', { tokenUri: alice.uri, label: 'k', algorithm: 'ecdsa-p256', pin: '9999' });
+    const result = await dispatchCall(core.handlers, 'keys.generate', { tokenUri: alice.uri, label: 'k', algorithm: 'ecdsa-p256', pin: Buffer.from('9999') });
     expect(result).toMatchObject({ ok: false, error: { code: 'pin-incorrect' } });
   });
 

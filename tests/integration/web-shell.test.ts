@@ -6,23 +6,27 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startWebShell, type WebShell } from '../../electron/web/server';
 import type { ApiHandlers, EventSink } from '../../electron/core/api/handlers';
-import { sessionCookie, webProtocol } from '../../shared/web/protocol';
+import { callFrame, sessionCookie, webProtocol } from '../../shared/web/protocol';
 
 const snapshot = { modules: [], demo: { available: true, created: false } };
 let shell: WebShell;
 let rendererDir: string;
 let sink: EventSink | undefined;
 const received: { name: string; input: unknown }[] = [];
+/** Each call's input as the handler got it, copied while it ran (a PIN's bytes are overwritten once the call ends). */
+const duringCall: unknown[] = [];
 
 const handlers = new Proxy({} as ApiHandlers, {
   get: (_target, name: string) => async (input: unknown) => {
     received.push({ name, input });
+    duringCall.push(structuredClone(input));
     return name === 'tokens.list' ? snapshot : { version: '1', shell: 'browser', dataDir: '/x' };
   },
 });
 
 beforeEach(async () => {
   received.length = 0;
+  duringCall.length = 0;
   rendererDir = mkdtempSync(join(tmpdir(), 'conclave-renderer-'));
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Conclave</title>');
   shell = await startWebShell({
@@ -147,6 +151,41 @@ describe('browser shell', () => {
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     ws.send('{"type":"shell"}');
     expect(await closed).toBe(1008);
+  });
+
+  it('takes a call with a PIN as one binary frame (issue 12): the handler gets the bytes, which are overwritten when the call ends', async () => {
+    const ws = await connect({ cookie: await launch() });
+    const pin = new TextEncoder().encode('2468-pin');
+    const frame = callFrame({ type: 'call', id: 7, name: 'tokens.login', input: { tokenUri: 'pkcs11:token=alice', pin } });
+    expect(frame).toBeInstanceOf(Uint8Array);
+    // No text of the frame spells the PIN: the JSON names where its bytes are.
+    expect(Buffer.from(frame as Uint8Array).toString('latin1')).toContain('{"$bytes":[0,8]}');
+    const answered = new Promise<unknown>((resolve) => ws.once('message', (data) => resolve(JSON.parse(data.toString()))));
+    ws.send(frame);
+    expect(await answered).toMatchObject({ type: 'result', id: 7, result: { ok: true } });
+    expect(duringCall).toEqual([{ tokenUri: 'pkcs11:token=alice', pin: new Uint8Array(Buffer.from('2468-pin')) }]);
+    const { pin: held } = received[0]!.input as { pin: Uint8Array };
+    expect(held).toEqual(Buffer.alloc(8));
+    // Calls without bytes still go as text.
+    expect(callFrame({ type: 'call', id: 8, name: 'tokens.login', input: { tokenUri: 'pkcs11:token=alice', pin: null } })).toBe('{"type":"call","id":8,"name":"tokens.login","input":{"tokenUri":"pkcs11:token=alice","pin":null}}');
+    ws.close();
+  });
+
+  it('validates a binary call against the contract too, and closes a connection whose binary frame is not a call', async () => {
+    const ws = await connect({ cookie: await launch() });
+    const answered = new Promise<{ result: { error?: { code: string } } }>((resolve) => ws.once('message', (data) => resolve(JSON.parse(data.toString()))));
+    ws.send(callFrame({ type: 'call', id: 1, name: 'keys.list', input: { tokenUri: 'pkcs11:token=a', pin: new Uint8Array([1, 2]) } }));
+    expect((await answered).result.error?.code).toBe('invalid-input');
+    expect(received).toEqual([]);
+    const header = Buffer.from(JSON.stringify({ type: 'call', id: 2, name: 'tokens.login', input: { tokenUri: 'pkcs11:token=a', pin: { $bytes: [0, 64] } } }));
+    const outside = Buffer.concat([Buffer.from([0, 0, 0, header.length]), header, Buffer.from('short')]);
+    for (const frame of [outside, Buffer.from([0, 0, 0x10, 0]), Buffer.from([1, 2])]) {
+      const socket = frame === outside ? ws : await connect({ cookie: await launch() });
+      const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+      socket.send(frame);
+      expect(await closed).toBe(1008);
+    }
+    expect(received).toEqual([]);
   });
 
   it('pushes core events to the window', async () => {

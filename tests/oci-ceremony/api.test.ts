@@ -52,7 +52,7 @@ describe("images through the window's API", () => {
     const keys = await call<{ tokenLabel: string; keyUri: string }[]>('policies.signingKeys', { policyPath: policy!.path });
     const keyOf = (label: string) => keys.find((key) => key.tokenLabel === label)!.keyUri;
 
-    const refused = await dispatchCall(core.handlers, 'ceremonies.open', { operationId: 'open-image-0', policyPath: policy!.path, release: { name: 'app', version: '1.0.0' }, artifactPaths: [], images: [], provenancePaths: [], keyUri: keyOf('carol'), pin: '123456' });
+    const refused = await dispatchCall(core.handlers, 'ceremonies.open', { operationId: 'open-image-0', policyPath: policy!.path, release: { name: 'app', version: '1.0.0' }, artifactPaths: [], images: [], provenancePaths: [], keyUri: keyOf('carol'), pin: Buffer.from('123456') });
     expect(refused.ok).toBe(false);
     expect(!refused.ok && refused.error.message).toContain('Add at least one artifact file or image.');
 
@@ -65,15 +65,15 @@ describe("images through the window's API", () => {
       images: [image.reference],
       provenancePaths: [provenance.path],
       keyUri: keyOf('carol'),
-      pin: '123456',
+      pin: Buffer.from('123456'),
     });
     expect(detail.state).toBe('frozen');
     expect(detail.artifacts).toEqual([{ name: `${registry.host}/acme/app`, sha256: image.digest.slice('sha256:'.length), reference: image.pinned }]);
     expect(detail.findings.some((finding) => finding.status === 'pass' && finding.message.includes(`${image.reference} resolved to ${image.digest}`))).toBe(true);
-    await call('ceremonies.approve', { id: detail.id, keyUri: keyOf('alice'), pin: '123456', statementDigest: (await call<{ statement: { digest: string } }>('ceremonies.get', { id: detail.id })).statement.digest });
-    await call('ceremonies.approve', { id: detail.id, keyUri: keyOf('bob'), pin: '123456', statementDigest: (await call<{ statement: { digest: string } }>('ceremonies.get', { id: detail.id })).statement.digest });
+    await call('ceremonies.approve', { id: detail.id, keyUri: keyOf('alice'), pin: Buffer.from('123456'), statementDigest: (await call<{ statement: { digest: string } }>('ceremonies.get', { id: detail.id })).statement.digest });
+    await call('ceremonies.approve', { id: detail.id, keyUri: keyOf('bob'), pin: Buffer.from('123456'), statementDigest: (await call<{ statement: { digest: string } }>('ceremonies.get', { id: detail.id })).statement.digest });
 
-    const published = await call<{ verifyCommand: string; registry?: { image: string; via: string; alreadyPresent: boolean; artifactDigest: string }[] }>('ceremonies.publish', { id: detail.id, keyUri: keyOf('carol'), pin: '123456' });
+    const published = await call<{ verifyCommand: string; registry?: { image: string; via: string; alreadyPresent: boolean; artifactDigest: string }[] }>('ceremonies.publish', { id: detail.id, keyUri: keyOf('carol'), pin: Buffer.from('123456') });
     expect(published.registry).toEqual([{ image: image.pinned, via: 'referrers-tag', alreadyPresent: false, artifactDigest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) }]);
     expect(published.verifyCommand).toMatch(new RegExp(`^conclave verify --policy \\S+ oci://${image.pinned.replace(/[.]/g, '\\.')}$`));
     expect((await fetch(`${registry.url}/v2/acme/app/manifests/sha256-${image.digest.slice('sha256:'.length)}.att`, { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } })).status).toBe(200);
@@ -95,7 +95,7 @@ describe("images through the window's API", () => {
     const [policy] = await call<{ path: string }[]>('policies.list', {});
     const keys = await call<{ tokenLabel: string; keyUri: string }[]>('policies.signingKeys', { policyPath: policy!.path });
     const open = (operationId: string) =>
-      dispatchCall(core.handlers, 'ceremonies.open', { operationId, policyPath: policy!.path, release: { name: 'lan', version: '2.0.0' }, artifactPaths: [], images: [remote.reference], provenancePaths: [], keyUri: keys.find((key) => key.tokenLabel === 'carol')!.keyUri, pin: '123456' });
+      dispatchCall(core.handlers, 'ceremonies.open', { operationId, policyPath: policy!.path, release: { name: 'lan', version: '2.0.0' }, artifactPaths: [], images: [remote.reference], provenancePaths: [], keyUri: keys.find((key) => key.tokenLabel === 'carol')!.keyUri, pin: Buffer.from('123456') });
 
     const refused = await open('open-lan-0');
     expect(refused.ok).toBe(false);

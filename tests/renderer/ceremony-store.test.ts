@@ -4,7 +4,7 @@ import { canApprove, canReject, canWithdraw, checklistItems, createCeremonyStore
 import type { CallOutput, CeremonySummary } from '../../shared/api/contract';
 import type { Result } from '../../shared/api/result';
 import { ceremonyId, detail, publishResult, signingKey } from './ceremony-fixtures';
-import { createFakeApi, deferred, fail, ok, settle, type Handlers } from './fake-api';
+import { createFakeApi, deferred, fail, ok, pinBytes, settle, type Handlers } from './fake-api';
 
 const PIN = 'pin-7c2b91e0';
 const STATEMENT = '5'.repeat(64);
@@ -125,7 +125,9 @@ describe('signing', () => {
     const { fake, state } = await approving({ 'ceremonies.approve': () => ok(approvedByAlice) });
     expect(await state().submitSign(PIN)).toBe(true);
     // The approval names the statement the person reviewed: the core signs nothing when the ceremony's is another.
-    expect(fake.callsOf('ceremonies.approve')).toEqual([{ id: ceremonyId, keyUri: signingKey('alice').keyUri, pin: PIN, statementDigest: STATEMENT }]);
+    // The approval carries an operation id, so that its Cancel can stop it; the PIN goes as bytes, overwritten once answered.
+    expect(fake.callsOf('ceremonies.approve')).toEqual([{ id: ceremonyId, operationId: expect.stringMatching(/^[0-9a-f-]{36}$/), keyUri: signingKey('alice').keyUri, pin: pinBytes(PIN), statementDigest: STATEMENT }]);
+    expect((fake.given.find((call) => call.name === 'ceremonies.approve')?.input as { pin: Uint8Array }).pin).toEqual(new Uint8Array(PIN.length));
     expect(state().detail?.approvedBy).toEqual(['alice']);
     expect(state().sign).toBeUndefined();
     expect(state().signNote).toMatch(/alice's approval was recorded/);
@@ -144,7 +146,7 @@ describe('signing', () => {
     confirmChecklist(state);
     await state().openSign('approve');
     expect(await state().submitSign(PIN)).toBe(true);
-    expect(fake.callsOf('ceremonies.approve')).toEqual([{ id: ceremonyId, keyUri: padKey.keyUri, pin: null, statementDigest: STATEMENT }]);
+    expect(fake.callsOf('ceremonies.approve')).toEqual([{ id: ceremonyId, operationId: expect.any(String), keyUri: padKey.keyUri, pin: null, statementDigest: STATEMENT }]);
   });
 
   it('keeps a wrong PIN error in the dialog, with the key chosen and the ceremony still shown, and lets the person retry', async () => {
@@ -177,7 +179,7 @@ describe('signing', () => {
     expect(fake.callsOf('ceremonies.reject')).toEqual([]);
     state().setSignReason('  The SBOM lists a licence we cannot ship.  ');
     expect(await state().submitSign(PIN)).toBe(true);
-    expect(fake.callsOf('ceremonies.reject')).toEqual([{ id: ceremonyId, keyUri: signingKey('alice').keyUri, pin: PIN, reason: 'The SBOM lists a licence we cannot ship.', statementDigest: STATEMENT }]);
+    expect(fake.callsOf('ceremonies.reject')).toEqual([{ id: ceremonyId, keyUri: signingKey('alice').keyUri, pin: pinBytes(PIN), reason: 'The SBOM lists a licence we cannot ship.', statementDigest: STATEMENT }]);
     expect(state().detail?.state).toBe('rejected');
   });
 
@@ -190,6 +192,40 @@ describe('signing', () => {
     expect(await signing).toBe(false);
     expect(state().sign).toBeUndefined();
     expect(state().signError?.message).toBe('alice was removed before it signed.');
+  });
+
+  it('Cancel while approving stops that approval (its operation id), once; the dialog stays with the key chosen and says it was cancelled', async () => {
+    const answer = deferred<Result<CallOutput<'ceremonies.approve'>>>();
+    const { fake, state } = await approving({ 'ceremonies.approve': () => answer.promise, 'operations.cancel': () => ok({ cancelled: true }) });
+    const signing = state().submitSign(PIN);
+    await Promise.resolve();
+    const [{ operationId }] = fake.callsOf('ceremonies.approve') as [{ operationId: string }];
+    expect(state().sign).toMatchObject({ working: true, operationId, cancelRequested: false });
+    await state().cancelSign();
+    await state().cancelSign();
+    expect(fake.callsOf('operations.cancel')).toEqual([{ operationId }]);
+    expect(state().sign?.cancelRequested).toBe(true);
+    answer.resolve(fail({ code: 'cancelled', message: 'Approving was cancelled: your approval was not recorded.' }));
+    expect(await signing).toBe(false);
+    expect(state().sign).toMatchObject({ kind: 'approve', working: false, cancelRequested: false, operationId: undefined, keyUri: signingKey('alice').keyUri, error: { code: 'cancelled' } });
+    expect(state().detail).toEqual(frozen);
+    // Nothing to cancel once the approval has answered.
+    await state().cancelSign();
+    expect(fake.callsOf('operations.cancel')).toHaveLength(1);
+  });
+
+  it('offers no Cancel for a rejection (nothing of it waits on a server)', async () => {
+    const answer = deferred<Result<CallOutput<'ceremonies.reject'>>>();
+    const { fake, state } = await started({ 'ceremonies.signingKeys': () => ok([signingKey('alice')]), 'ceremonies.reject': () => answer.promise });
+    await state().openSign('reject');
+    state().setSignReason('Not this build.');
+    const signing = state().submitSign(PIN);
+    await Promise.resolve();
+    expect(state().sign).toMatchObject({ working: true, operationId: undefined });
+    await state().cancelSign();
+    expect(fake.callsOf('operations.cancel')).toEqual([]);
+    answer.resolve(ok(detail({ state: 'rejected', rejectedBy: ['alice'] })));
+    expect(await signing).toBe(true);
   });
 
   it('does not let an answer for a closed dialog touch a newly opened one', async () => {
@@ -241,7 +277,7 @@ describe('verify, publish and cancel', () => {
     expect(state().publication.outDir).toBe('/home/me/releases');
     state().setOutDir('/mnt/releases');
     expect(await state().publish(PIN)).toBe(true);
-    expect(fake.callsOf('ceremonies.publish')).toEqual([{ id: ceremonyId, operationId: expect.stringMatching(/^[0-9a-f-]{36}$/), outDir: '/mnt/releases', keyUri: signingKey('carol').keyUri, pin: PIN }]);
+    expect(fake.callsOf('ceremonies.publish')).toEqual([{ id: ceremonyId, operationId: expect.stringMatching(/^[0-9a-f-]{36}$/), outDir: '/mnt/releases', keyUri: signingKey('carol').keyUri, pin: pinBytes(PIN) }]);
     expect(state().publication.result?.verified).toBe('verified: alice, bob (2 of 3)');
     expect(JSON.stringify(state())).not.toContain(PIN);
   });
@@ -316,7 +352,7 @@ describe('verify, publish and cancel', () => {
     expect(await state().confirmCancel('')).toBe(false);
     expect(state().cancellation.error?.message).toMatch(/Enter the PIN of carol/);
     expect(await state().confirmCancel(PIN)).toBe(true);
-    expect(fake.callsOf('ceremonies.cancel')).toEqual([{ id: ceremonyId, reason: 'Wrong artifacts attached.', keyUri: signingKey('carol').keyUri, pin: PIN }]);
+    expect(fake.callsOf('ceremonies.cancel')).toEqual([{ id: ceremonyId, reason: 'Wrong artifacts attached.', keyUri: signingKey('carol').keyUri, pin: pinBytes(PIN) }]);
     expect(state().detail?.state).toBe('cancelled');
     expect(state().cancellation.open).toBe(false);
     expect(JSON.stringify(state())).not.toContain(PIN);
@@ -479,7 +515,7 @@ describe('withdrawing an approval', () => {
     expect(fake.callsOf('ceremonies.withdraw')).toEqual([]);
     state().setSignReason(' The SBOM was for another build. ');
     expect(await state().submitSign(PIN)).toBe(true);
-    expect(fake.callsOf('ceremonies.withdraw')).toEqual([{ id: ceremonyId, keyUri: signingKey('alice').keyUri, pin: PIN, reason: 'The SBOM was for another build.', statementDigest: STATEMENT }]);
+    expect(fake.callsOf('ceremonies.withdraw')).toEqual([{ id: ceremonyId, keyUri: signingKey('alice').keyUri, pin: pinBytes(PIN), reason: 'The SBOM was for another build.', statementDigest: STATEMENT }]);
     expect(state().detail?.counted).toBe(0);
     expect(state().signNote).toBe("alice's approval was withdrawn.");
     expect(state().sign).toBeUndefined();

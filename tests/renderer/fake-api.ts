@@ -10,18 +10,23 @@ export type Handlers = { [C in CallName]?: (input: CallInput<C>) => Result<CallO
 
 export interface FakeApi {
   api: ConclaveApi;
+  /** Each call's input as sent: a copy taken at the call, as IPC and the browser shell's frames carry it. */
   calls: { name: CallName; input: unknown }[];
   callsOf(name: CallName): unknown[];
+  /** Each call's input object itself, as the window still holds it (a PIN's bytes are overwritten once the call answers). */
+  given: { name: CallName; input: unknown }[];
   emit<E extends EventName>(name: E, payload: EventPayload<E>): void;
   listeners(name: EventName): number;
 }
 
 export function createFakeApi(handlers: Handlers = {}): FakeApi {
   const calls: FakeApi['calls'] = [];
+  const given: FakeApi['given'] = [];
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
   const api: ConclaveApi = {
     async call<C extends CallName>(name: C, input: CallInput<C>): Promise<Result<CallOutput<C>>> {
-      calls.push({ name, input });
+      calls.push({ name, input: structuredClone(input) });
+      given.push({ name, input });
       const handler = handlers[name] as ((input: CallInput<C>) => Result<CallOutput<C>> | Promise<Result<CallOutput<C>>>) | undefined;
       if (!handler) return { ok: false, error: { code: 'unknown-call', message: `No fake for ${name}.` } };
       return handler(input);
@@ -37,6 +42,7 @@ export function createFakeApi(handlers: Handlers = {}): FakeApi {
     api,
     calls,
     callsOf: (name) => calls.filter((call) => call.name === name).map((call) => call.input),
+    given,
     emit(name, payload) {
       for (const listener of listeners.get(name) ?? []) listener(payload);
     },
@@ -46,6 +52,9 @@ export function createFakeApi(handlers: Handlers = {}): FakeApi {
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 export const fail = (error: ErrorData): Result<never> => ({ ok: false, error });
+
+/** A PIN as the window sends it: its UTF-8 bytes (shared/api/contract.ts, Pin). */
+export const pinBytes = (pin: string): Uint8Array => new TextEncoder().encode(pin);
 
 /** A promise the test settles when it wants, to look at the state while a call is under way. */
 export function deferred<T>() {

@@ -5,7 +5,7 @@ import { createOpenCeremonyStore } from '../../renderer/src/features/open-ceremo
 import type { CallInput, CallOutput } from '../../shared/api/contract';
 import type { Result } from '../../shared/api/result';
 import { detail, policy, progress, signingKey } from './ceremony-fixtures';
-import { createFakeApi, deferred, fail, ok, settle, token, type Handlers } from './fake-api';
+import { createFakeApi, deferred, fail, ok, pinBytes, settle, token, type Handlers } from './fake-api';
 
 const PIN = 'pin-5d1e8a42';
 const demoPolicy = policy();
@@ -224,7 +224,7 @@ describe('who signs the opening', () => {
     await state().open(PIN);
     const sent = fake.callsOf('ceremonies.open') as CallInput<'ceremonies.open'>[];
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ policyPath: demoPolicy.path, keyUri: carol.keyUri, pin: PIN });
+    expect(sent[0]).toMatchObject({ policyPath: demoPolicy.path, keyUri: carol.keyUri, pin: pinBytes(PIN) });
     expect(state().phase.kind).toBe('opened');
     expect(JSON.stringify(state())).not.toContain(PIN);
   });
@@ -234,7 +234,7 @@ describe('who signs the opening', () => {
     const { fake, state } = await filled({ 'ceremonies.open': () => answer.promise });
     void state().open(PIN);
     expect(state().phase.kind).toBe('opening');
-    expect((fake.callsOf('ceremonies.open')[0] as CallInput<'ceremonies.open'>).pin).toBe(PIN);
+    expect((fake.callsOf('ceremonies.open')[0] as CallInput<'ceremonies.open'>).pin).toEqual(pinBytes(PIN));
     expect(JSON.stringify(state())).not.toContain(PIN);
     answer.resolve(ok(detail()));
     await settle();
@@ -483,7 +483,7 @@ describe('after opening', () => {
     state().setOverrideReason('The provenance was regenerated after a CI outage; checked by hand.');
     expect(await state().freezeWithOverride(PIN)).toBe(true);
     expect(fake.callsOf('ceremonies.freeze')).toEqual([
-      { id: blocked.id, overrideReason: 'The provenance was regenerated after a CI outage; checked by hand.', keyUri: signingKey('alice').keyUri, pin: PIN },
+      { id: blocked.id, overrideReason: 'The provenance was regenerated after a CI outage; checked by hand.', keyUri: signingKey('alice').keyUri, pin: pinBytes(PIN) },
     ]);
     expect(state().phase).toMatchObject({ kind: 'opened', detail: { state: 'frozen' } });
     expect(JSON.stringify(state())).not.toContain(PIN);

@@ -5,7 +5,7 @@ import { tokenBusyTexts, tokenErrors } from '../../renderer/src/features/tokens/
 import { createTokensStore, resetTokensStore, tokensStore } from '../../renderer/src/features/tokens/store';
 import type { CallOutput } from '../../shared/api/contract';
 import type { Result } from '../../shared/api/result';
-import { createFakeApi, deferred, fail, key, module, ok, settle, snapshot, token, type Handlers } from './fake-api';
+import { createFakeApi, deferred, fail, key, module, ok, pinBytes, settle, snapshot, token, type Handlers } from './fake-api';
 
 const alice = token('alice');
 const bob = token('bob');
@@ -149,7 +149,9 @@ describe('logging in', () => {
     state().openLogin(alice.uri);
     expect(state().dialog).toEqual({ kind: 'login', tokenUri: alice.uri, tokenLabel: 'alice' });
     await expect(state().login(alice.uri, PIN)).resolves.toBe(true);
-    expect(fake.callsOf('tokens.login')).toEqual([{ tokenUri: alice.uri, pin: PIN }]);
+    // As bytes, which the window overwrites once the core answered (issue 12).
+    expect(fake.callsOf('tokens.login')).toEqual([{ tokenUri: alice.uri, pin: pinBytes(PIN) }]);
+    expect(fake.given.find((call) => call.name === 'tokens.login')?.input).toEqual({ tokenUri: alice.uri, pin: new Uint8Array(PIN.length) });
     expect(state().keys[alice.uri]?.map((k) => k.label)).toEqual(['release-signing']);
     expect(state().expanded[alice.uri]).toBe(true);
     expect(state().dialog).toBeUndefined();
@@ -223,7 +225,7 @@ describe('generating a key', () => {
     expect(JSON.stringify(store.getState())).not.toContain(PIN);
     answer.resolve(ok(made));
     await expect(done).resolves.toBe(true);
-    expect(fake.callsOf('keys.generate')).toEqual([request]);
+    expect(fake.callsOf('keys.generate')).toEqual([{ ...request, pin: pinBytes(PIN) }]);
     expect(state().keys[alice.uri]?.map((k) => k.label)).toEqual(['release-signing', 'release-2025']);
     expect(state().busy[op.generate(alice.uri)]).toBeUndefined();
     expect(state().dialog).toBeUndefined();

@@ -83,7 +83,7 @@ describe.skipIf(!softhsmModule)('the shared repository in the window', () => {
       artifactPaths: [join(home.dir, artifactName)],
       provenancePaths: [fixture(`${artifactName}.intoto.jsonl`)],
       keyUri: (await call<{ tokenLabel: string; keyUri: string }[]>('policies.signingKeys', { policyPath: policy!.path })).find((key) => key.tokenLabel === 'carol')!.keyUri,
-      pin: '123456',
+      pin: Buffer.from('123456'),
     });
     id = detail.id;
     expect(detail.state).toBe('frozen');
@@ -113,7 +113,7 @@ describe.skipIf(!softhsmModule)('the shared repository in the window', () => {
     const keys = await call<{ tokenLabel: string; keyUri: string }[]>('ceremonies.signingKeys', { id });
     const alice = keys.find((key) => key.tokenLabel === 'alice')!;
     const synced = nextStatus((status) => status.state === 'up-to-date' && !status.syncing);
-    await call('ceremonies.approve', { id, keyUri: alice.keyUri, pin: '123456', statementDigest: (await call<{ statement: { digest: string } }>('ceremonies.get', { id })).statement.digest });
+    await call('ceremonies.approve', { id, keyUri: alice.keyUri, pin: Buffer.from('123456'), statementDigest: (await call<{ statement: { digest: string } }>('ceremonies.get', { id })).statement.digest });
     await synced;
     const after = remoteFiles();
     expect(after.length).toBeGreaterThan(before);
@@ -127,7 +127,7 @@ describe.skipIf(!softhsmModule)('the shared repository in the window', () => {
     await call('repository.setRemote', { url: unreachable });
     const keys = await call<{ tokenLabel: string; keyUri: string }[]>('ceremonies.signingKeys', { id });
     const bob = keys.find((key) => key.tokenLabel === 'bob')!;
-    await call('ceremonies.approve', { id, keyUri: bob.keyUri, pin: '123456', statementDigest: (await call<{ statement: { digest: string } }>('ceremonies.get', { id })).statement.digest });
+    await call('ceremonies.approve', { id, keyUri: bob.keyUri, pin: Buffer.from('123456'), statementDigest: (await call<{ statement: { digest: string } }>('ceremonies.get', { id })).statement.digest });
     const status = await offline;
     expect(status.reason).toMatch(/cannot be reached/);
     const summary = await call<{ outcome: string; reason?: string }>('repository.sync', {});

@@ -49,7 +49,7 @@ export const policyRunners = {
     const current = input.string('policy');
     const keyUri = input.string('key');
     if (!current || !keyUri) throw new UsageError('needs --policy with the current policy file and --key with your key.');
-    return withCeremonyService(io, { store: input.string('store'), pinEnv: input.string('pin-env') }, async (service) => {
+    return withCeremonyService(io, { store: input.string('store') }, async (service) => {
       const opened = await service.proposePolicy({ policyPath: current, proposedPolicyPath: input.positionals[0]!, openerKeyUri: keyUri });
       const store = input.string('store') ? ` --store ${quoteForShell(resolve(input.string('store')!))}` : '';
       if (input.json) io.out(`${JSON.stringify(opened.view, null, 2)}\n`);

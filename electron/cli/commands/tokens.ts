@@ -8,7 +8,7 @@ import { exitCodes } from '../exit-codes';
 import type { TokenService } from '../../core/tokens/token-service';
 import { protectedAuthenticationPath } from '../../core/tokens/token-flags';
 import { UsageError, type CliIo } from '../io';
-import { pinFor, promptHidden, withoutPinVariable } from '../pin';
+import { pinFor, promptHidden } from '../pin';
 import { noticeWhileWaiting, waitingMessage } from '../waiting';
 
 /** `conclave tokens`: every module of the machine (or the ones named with --module) and its tokens. */
@@ -56,11 +56,11 @@ export async function runKeygen(input: CommandInput, io: CliIo): Promise<number>
   if (!algorithm || !(keyAlgorithms as readonly string[]).includes(algorithm)) throw new UsageError(`needs --alg, one of ${keyAlgorithms.join(', ')}.`);
   const uri = parsePkcs11Uri(keyUri);
   if (!uri.object) throw new UsageError("needs the new key's label as object=<label> in the URI.");
-  // The hosts get the environment without the PIN's variable; the PIN itself is read from the command's own.
-  const key = await withTokensFor(withoutPinVariable(io, input.string('pin-env')), keyUri, async (tokens) => {
+  // The hosts get the command's environment, without a --pin-env variable (runCli took it into io.pinVariable).
+  const key = await withTokensFor(io, keyUri, async (tokens) => {
     const { token } = await tokens.resolveToken(keyUri);
     const needsPin = (token.flags & protectedAuthenticationPath) === 0;
-    const pin = needsPin ? await pinFor({ uri, pinEnv: input.string('pin-env'), tokenLabel: token.label, env: io.env, prompt: io.interactive ? (question) => promptHidden(question) : undefined }) : null;
+    const pin = needsPin ? await pinFor({ uri, pinVariable: io.pinVariable, tokenLabel: token.label, prompt: io.interactive ? (question) => promptHidden(question) : undefined }) : null;
     if (!input.quiet && !input.json) io.err(`Making ${algorithm} key "${uri.object}" on token ${token.label}…\n`);
     try {
       return await noticeWhileWaiting(

@@ -1,13 +1,14 @@
 /**
  * The browser shell's side of the API: the same ConclaveApi the preload gives
- * Electron, carried over the loopback WebSocket. The server validates every
+ * Electron, carried over the loopback WebSocket (JSON text; a call with a PIN
+ * as one binary frame, shared/web/protocol.ts). The server validates every
  * call exactly as IPC does; this client validates what comes back.
  */
 import type { CallInput, CallName, CallOutput, ConclaveApi, EventName, EventPayload } from '../../../shared/api/contract';
 import { calls } from '../../../shared/api/contract';
 import { parseEventPayload } from '../../../shared/api/validate';
 import type { Result } from '../../../shared/api/result';
-import { apiPath, ServerMessage, webProtocol } from '../../../shared/web/protocol';
+import { apiPath, callFrame, ServerMessage, webProtocol } from '../../../shared/web/protocol';
 
 type Pending = { name: CallName; resolve: (result: Result<unknown>) => void };
 
@@ -81,7 +82,11 @@ export function createWebClient(origin: string = location.origin): ConclaveApi {
       const id = nextId++;
       return new Promise((resolve) => {
         pending.set(id, { name, resolve: resolve as (result: Result<unknown>) => void });
-        ws.send(JSON.stringify({ type: 'call', id, name, input }));
+        // A call that carries a PIN goes as a binary frame, never as text (issue 12); send() has copied the frame
+        // when it returns, so this copy of the PIN is overwritten at once (the caller overwrites its own).
+        const frame = callFrame({ type: 'call', id, name, input });
+        ws.send(frame);
+        if (typeof frame !== 'string') frame.fill(0);
       });
     },
     on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void {

@@ -1,28 +1,35 @@
 /**
  * The window's core in a process of its own, as the browser shell runs it
- * (token hosts forked with child_process.fork), for pin-memory.test.ts. It
- * reads one API call per line on standard input and parses it as the shell
- * parses a WebSocket frame (JSON text to object), answers each on standard
- * output, and stays alive between calls so that its memory, and its token
- * hosts', can be read after a signature. Standard input closing ends it.
+ * (its web shell on 127.0.0.1, token hosts forked with child_process.fork),
+ * for pin-memory.test.ts. It prints "ready LAUNCH_ADDRESS" once the shell
+ * listens; the test lets itself in with that address and makes its calls
+ * over the shell's WebSocket as the window does. It stays alive between
+ * calls so that its memory, and its token hosts', can be read after a
+ * signature. Standard input closing ends it.
  *
- * A line "sign KEY_URI PIN_FILE" instead signs with the token service
- * directly, the PIN read from the file as bytes (no JavaScript string of
- * it is ever made): the core's own path to the host, without the API's text.
+ * A line "sign KEY_URI PIN_FILE" on standard input instead signs with the
+ * token service directly, the PIN read from the file as bytes (no JavaScript
+ * string of it is ever made): the core's own path to the host, without the
+ * API.
  *
  * Run with: node --import tsx pin-core-harness.ts DATA_DIR STORE_DIR MODULE_PATH SOFTHSM2_CONF
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createCore } from '../../../electron/core/create-core';
-import { dispatchCall } from '../../../electron/core/api/dispatch';
 import { pinBuffer } from '../../../electron/core/pin-bytes';
+import { startWebShell } from '../../../electron/web/server';
 
 const [dataDir, storeDir, modulePath, softhsmConf] = process.argv.slice(2);
 if (!dataDir || !storeDir || !modulePath || !softhsmConf) throw new Error('usage: pin-core-harness.ts DATA_DIR STORE_DIR MODULE_PATH SOFTHSM2_CONF');
 
 const core = createCore({ dataDir, storeDir, shell: 'browser', version: 'test', modules: [{ path: modulePath, env: { SOFTHSM2_CONF: softhsmConf } }] });
 await core.ready;
-process.stdout.write('ready\n');
+const rendererDir = mkdtempSync(join(tmpdir(), 'conclave-pin-renderer-'));
+writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Conclave</title>');
+const shell = await startWebShell({ core, rendererDir });
+process.stdout.write(`ready ${shell.launchAddress()}\n`);
 
 let pending = Buffer.alloc(0);
 process.stdin.on('data', (chunk: Buffer) => {
@@ -46,15 +53,15 @@ process.stdin.on('data', (chunk: Buffer) => {
           pin.fill(0);
           process.stdout.write(`${JSON.stringify(answer)}\n`);
         });
-      continue;
     }
-    // As the browser shell takes a frame: JSON.parse(data.toString()).
-    const { name, input } = JSON.parse(line.toString()) as { name: string; input: unknown };
-    void dispatchCall(core.handlers, name, input).then((result) => {
-      process.stdout.write(`${JSON.stringify(result.ok ? { ok: true } : { ok: false, error: result.error })}\n`);
-    });
   }
 });
 process.stdin.once('end', () => {
-  void core.dispose().then(() => process.exit(0));
+  void shell
+    .close()
+    .then(() => core.dispose())
+    .then(() => {
+      rmSync(rendererDir, { recursive: true, force: true });
+      process.exit(0);
+    });
 });

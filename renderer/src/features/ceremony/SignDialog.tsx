@@ -17,7 +17,9 @@ const busyText: Record<SignKind, string> = { approve: 'Signing the approval', re
  * the Sign button it shows what the signature binds, read from the statement
  * itself. The PIN lives only in this dialog's state and is cleared as soon as
  * the token answers; closing the dialog drops it (a signature already under
- * way may still finish).
+ * way may still finish). While an approval runs, Cancel stops it (issue 12:
+ * its time stamp may wait on a server that never answers): it is then not
+ * recorded, and the ceremony keeps every approval it had.
  */
 export function SignDialog() {
   const [pin, setPin] = useState('');
@@ -28,6 +30,7 @@ export function SignDialog() {
   const selectKey = useCeremony((s) => s.selectKey);
   const setReason = useCeremony((s) => s.setSignReason);
   const submitSign = useCeremony((s) => s.submitSign);
+  const cancelSign = useCeremony((s) => s.cancelSign);
   const reloadKeys = useCeremony((s) => s.reloadSigningKeys);
   const close = useCeremony((s) => s.closeSign);
   const keysArrived = sign?.keys !== undefined;
@@ -54,7 +57,11 @@ export function SignDialog() {
     if (!done) pinRef.current?.focus();
   };
 
-  const busy = sign.working && key ? [`${busyText[sign.kind]} with ${key.tokenLabel}…`] : [];
+  const busy = sign.cancelRequested
+    ? ['Cancelling the approval: it is not recorded unless it already was…']
+    : sign.working && key
+      ? [`${busyText[sign.kind]} with ${key.tokenLabel}…`]
+      : [];
 
   return (
     <Dialog title={`${dialogVerb[sign.kind]} ${releaseTitle(detail.release)}`} onClose={close}>
@@ -103,6 +110,11 @@ export function SignDialog() {
           <button type="button" onClick={close}>
             {sign.working ? 'Close' : 'Cancel'}
           </button>
+          {sign.working && sign.operationId !== undefined && (
+            <button type="button" onClick={() => void cancelSign()} aria-disabled={sign.cancelRequested ? true : undefined}>
+              Cancel approval
+            </button>
+          )}
           <button type="submit" className={approving ? 'button-primary' : 'button-danger'} aria-disabled={sign.working || !key || !readable ? true : undefined}>
             {submitText[sign.kind]}
           </button>

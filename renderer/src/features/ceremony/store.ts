@@ -9,7 +9,8 @@
  * `decide` for approvals and rejections, `withdraw` for the keys whose
  * approval counts, `manage` for cancelling and publishing). PINs pass through
  * `submitSign`, `confirmCancel` and `publish` as an argument, straight to the
- * API; they are never put in this store.
+ * API (as bytes, overwritten once it answered: lib/pin.ts); they are never put
+ * in this store.
  *
  * What may be done next is the core's `detail.actions` (the judge's one
  * table): this store offers an action only when it is listed, never deciding
@@ -24,6 +25,7 @@ import type { ErrorData } from '../../../../shared/errors';
 import { getApi } from '../../api';
 import { callApi, firstIssue, inputError, thrownToError } from '../../components/api-call';
 import { isAbsolutePath } from '../../components/files';
+import { pinBytes } from '../../lib/pin';
 import { offers } from './format';
 import { checkSigner, choosable, emptyKeyPick, keysWithChoice, type KeyPick } from './signer';
 import { readStatement } from './statement';
@@ -50,6 +52,13 @@ export interface SignDialogState extends KeyPick {
   /** A rejection's or withdrawal's reason, kept while the person retries. */
   reason: string;
   working: boolean;
+  /**
+   * While an approval is signed and time-stamped: the operation the Cancel
+   * button stops (issue 12: a time-stamping authority that never answers),
+   * and whether Cancel was pressed.
+   */
+  operationId: string | undefined;
+  cancelRequested: boolean;
   error: ErrorData | undefined;
 }
 
@@ -111,6 +120,8 @@ export interface CeremonyActions {
   setSignReason(reason: string): void;
   /** Approves, rejects or withdraws with the chosen key; the PIN (null for PIN pads) goes straight to the API. Resolves true when it was recorded. */
   submitSign(pin: string | null): Promise<boolean>;
+  /** Stops an approval under way (its request to the time-stamping authority): it is not recorded, and the ceremony stays as it was. */
+  cancelSign(): Promise<void>;
   closeSign(): void;
   dismissSignError(): void;
   verifyAgain(): Promise<void>;
@@ -320,7 +331,7 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
         epoch += 1;
         const at = epoch;
         set({
-          sign: { kind, epoch: at, statement, keys: undefined, loadingKeys: true, keysError: undefined, keyUri: undefined, reason: '', working: false, error: undefined },
+          sign: { kind, epoch: at, statement, keys: undefined, loadingKeys: true, keysError: undefined, keyUri: undefined, reason: '', working: false, operationId: undefined, cancelRequested: false, error: undefined },
           signError: undefined,
           signNote: undefined,
         });
@@ -370,24 +381,33 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
           setSign(at, { error: signer.error });
           return false;
         }
-        const { key, pin: pinArgument } = signer;
+        const { key } = signer;
         const reason = sign.reason.trim();
-        const input =
-          sign.kind === 'approve'
-            ? calls['ceremonies.approve'].input.safeParse({ id, keyUri: key.keyUri, pin: pinArgument, statementDigest })
-            : calls[sign.kind === 'reject' ? 'ceremonies.reject' : 'ceremonies.withdraw'].input.safeParse({ id, keyUri: key.keyUri, pin: pinArgument, reason, statementDigest });
-        if (!input.success) {
-          setSign(at, { error: firstIssue(input.error) });
-          return false;
+        // The PIN's bytes, for this one call, overwritten once it answered (issue 12).
+        const bytes = pinBytes(signer.pin);
+        let result;
+        try {
+          // An approval can be cancelled while it runs (its time stamp may wait on a server that never answers).
+          const operationId = sign.kind === 'approve' ? crypto.randomUUID() : undefined;
+          const input =
+            sign.kind === 'approve'
+              ? calls['ceremonies.approve'].input.safeParse({ id, operationId, keyUri: key.keyUri, pin: bytes, statementDigest })
+              : calls[sign.kind === 'reject' ? 'ceremonies.reject' : 'ceremonies.withdraw'].input.safeParse({ id, keyUri: key.keyUri, pin: bytes, reason, statementDigest });
+          if (!input.success) {
+            setSign(at, { error: firstIssue(input.error) });
+            return false;
+          }
+          setSign(at, { working: true, operationId, cancelRequested: false, error: undefined });
+          result =
+            sign.kind === 'approve'
+              ? await callApi('ceremonies.approve', { id, operationId, keyUri: key.keyUri, pin: bytes, statementDigest })
+              : await callApi(sign.kind === 'reject' ? 'ceremonies.reject' : 'ceremonies.withdraw', { id, keyUri: key.keyUri, pin: bytes, reason, statementDigest });
+        } finally {
+          bytes?.fill(0);
         }
-        setSign(at, { working: true, error: undefined });
-        const result =
-          sign.kind === 'approve'
-            ? await callApi('ceremonies.approve', { id, keyUri: key.keyUri, pin: pinArgument, statementDigest })
-            : await callApi(sign.kind === 'reject' ? 'ceremonies.reject' : 'ceremonies.withdraw', { id, keyUri: key.keyUri, pin: pinArgument, reason, statementDigest });
         const stillOpen = get().sign?.epoch === at;
         if (!result.ok) {
-          if (stillOpen) setSign(at, { working: false, error: result.error });
+          if (stillOpen) setSign(at, { working: false, operationId: undefined, cancelRequested: false, error: result.error });
           else if (get().id === id) set({ signError: result.error });
           return false;
         }
@@ -397,6 +417,15 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
         set({ signNote: recordedText[sign.kind](who), checklist: {} });
         if (stillOpen) set({ sign: undefined });
         return true;
+      },
+
+      async cancelSign() {
+        const sign = get().sign;
+        if (!sign || !sign.working || !sign.operationId || sign.cancelRequested) return;
+        setSign(sign.epoch, { cancelRequested: true });
+        const result = await callApi('operations.cancel', { operationId: sign.operationId });
+        // The core no longer knew the operation: it had finished, and its answer says how.
+        if (!result.ok) setSign(sign.epoch, { cancelRequested: false, error: result.error });
       },
 
       closeSign() {
@@ -475,7 +504,13 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
         }
         const operationId = crypto.randomUUID();
         setPublish({ working: true, operationId, cancelRequested: false, error: undefined });
-        const result = await callApi('ceremonies.publish', { id, operationId, keyUri: signer.keyUri, pin: signer.pin, ...(outDir ? { outDir } : {}) });
+        const bytes = pinBytes(signer.pin);
+        let result;
+        try {
+          result = await callApi('ceremonies.publish', { id, operationId, keyUri: signer.keyUri, pin: bytes, ...(outDir ? { outDir } : {}) });
+        } finally {
+          bytes?.fill(0);
+        }
         if (get().id !== id) return false;
         if (!result.ok) {
           setPublish({ working: false, operationId: undefined, cancelRequested: false, error: result.error });
@@ -530,13 +565,19 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
           setCancel({ error: signer.error });
           return false;
         }
-        const checked = calls['ceremonies.cancel'].input.safeParse({ id, reason, keyUri: signer.keyUri, pin: signer.pin });
-        if (!checked.success) {
-          setCancel({ error: firstIssue(checked.error) });
-          return false;
+        const bytes = pinBytes(signer.pin);
+        let result;
+        try {
+          const checked = calls['ceremonies.cancel'].input.safeParse({ id, reason, keyUri: signer.keyUri, pin: bytes });
+          if (!checked.success) {
+            setCancel({ error: firstIssue(checked.error) });
+            return false;
+          }
+          setCancel({ working: true, error: undefined });
+          result = await callApi('ceremonies.cancel', checked.data);
+        } finally {
+          bytes?.fill(0);
         }
-        setCancel({ working: true, error: undefined });
-        const result = await callApi('ceremonies.cancel', checked.data);
         if (!result.ok) {
           setCancelAt(at, { working: false, error: result.error });
           return false;

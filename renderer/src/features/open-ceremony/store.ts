@@ -20,6 +20,7 @@ import type { ErrorData } from '../../../../shared/errors';
 import { getApi } from '../../api';
 import { callApi, firstIssue, inputError, thrownToError } from '../../components/api-call';
 import { addPaths, isAbsolutePath, pathOfDroppedFile } from '../../components/files';
+import { pinBytes, withPinBytes } from '../../lib/pin';
 import { checkSigner, choosable, emptyKeyPick, isSignerError, keysWithChoice, type KeyPick } from '../ceremony/signer';
 import { offers } from '../ceremony/format';
 import { dropUnavailableText, imageLines, invalidImage, newOperationId, pickMultiple, type PathField } from './format';
@@ -428,10 +429,14 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
           ...(form.sbomPath ? { sbomPath: form.sbomPath } : {}),
           ...(form.sha512 ? { sha512: true } : {}),
           keyUri: signer.keyUri,
-          pin: signer.pin,
+          // The PIN's bytes, for this one call, overwritten once it answered (issue 12).
+          pin: pinBytes(signer.pin),
         };
         const checked = calls['ceremonies.open'].input.safeParse(input);
-        if (!checked.success) return fail('open', firstIssue(checked.error));
+        if (!checked.success) {
+          input.pin?.fill(0);
+          return fail('open', firstIssue(checked.error));
+        }
 
         const { operationId } = input;
         set({ phase: { kind: 'opening', operationId, progress: undefined, cancelRequested: false } });
@@ -444,10 +449,16 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
             set({ phase: { ...phase, progress } });
           });
         } catch (error) {
+          input.pin?.fill(0);
           set({ phase: { kind: 'editing' } });
           return fail('open', thrownToError(error));
         }
-        const result = await callApi('ceremonies.open', checked.data);
+        let result;
+        try {
+          result = await callApi('ceremonies.open', checked.data);
+        } finally {
+          input.pin?.fill(0);
+        }
         stopProgress?.();
         stopProgress = undefined;
         const phase = get().phase;
@@ -509,7 +520,7 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
           return false;
         }
         setOverride({ working: true, error: undefined });
-        const result = await callApi('ceremonies.freeze', { id: phase.detail.id, overrideReason: reason, keyUri: signer.keyUri, pin: signer.pin });
+        const result = await withPinBytes(signer.pin, (pin) => callApi('ceremonies.freeze', { id: phase.detail.id, overrideReason: reason, keyUri: signer.keyUri, pin }));
         if (!result.ok) {
           setOverride({ working: false, error: result.error });
           return false;

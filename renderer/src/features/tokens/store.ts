@@ -4,7 +4,8 @@
  * (busy flags, errors, the open dialog).
  *
  * PINs pass through `login` and `generateKey` as arguments, straight to the
- * API. They are never put in this store, logged, or kept anywhere else.
+ * API (as bytes, overwritten once it answered). They are never put in this
+ * store, logged, or kept anywhere else.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
@@ -13,6 +14,7 @@ import type { Result } from '../../../../shared/api/result';
 import type { ErrorData } from '../../../../shared/errors';
 import type { KeyAlgorithm } from '../../../../shared/keys/algorithms';
 import { getApi } from '../../api';
+import { withPinBytes } from '../../lib/pin';
 import { busyText, tokenName } from './format';
 import { op } from './ops';
 import { findModule, findToken, mergeKeyLists } from './selectors';
@@ -218,13 +220,14 @@ export function createTokensStore(): StoreApi<TokensState> {
       async login(tokenUri, pin) {
         const key = op.login(tokenUri);
         if (get().busy[key]) return false;
-        const checked = Pin.nullable().safeParse(pin);
-        if (!checked.success) {
-          fail(key, firstIssue(checked.error));
-          return false;
-        }
-        begin(key, busyText.login(tokenLabel(tokenUri)));
-        const result = await callApi('tokens.login', { tokenUri, pin: checked.data });
+        // The PIN goes to the core as bytes, overwritten once it answered (issue 12).
+        const result = await withPinBytes(pin, async (bytes) => {
+          const checked = Pin.nullable().safeParse(bytes);
+          if (!checked.success) return fail(key, firstIssue(checked.error));
+          begin(key, busyText.login(tokenLabel(tokenUri)));
+          return callApi('tokens.login', { tokenUri, pin: checked.data });
+        });
+        if (!result) return false;
         if (!result.ok) {
           fail(key, result.error);
           return false;
@@ -238,13 +241,13 @@ export function createTokensStore(): StoreApi<TokensState> {
       async generateKey(request) {
         const key = op.generate(request.tokenUri);
         if (get().busy[key]) return false;
-        const checked = calls['keys.generate'].input.safeParse(request);
-        if (!checked.success) {
-          fail(key, firstIssue(checked.error));
-          return false;
-        }
-        begin(key, busyText.generate(tokenLabel(request.tokenUri)));
-        const result = await callApi('keys.generate', checked.data);
+        const result = await withPinBytes(request.pin, async (pin) => {
+          const checked = calls['keys.generate'].input.safeParse({ ...request, pin });
+          if (!checked.success) return fail(key, firstIssue(checked.error));
+          begin(key, busyText.generate(tokenLabel(request.tokenUri)));
+          return callApi('keys.generate', checked.data);
+        });
+        if (!result) return false;
         if (!result.ok) {
           fail(key, result.error);
           return false;
