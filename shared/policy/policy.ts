@@ -7,7 +7,7 @@
  * shared/ hashes through the Digester the runtime passes in.
  */
 import type { ZodError } from 'zod';
-import { policyDocumentSchema, policyVersion, type PolicyDocument } from './schema';
+import { policyDocumentSchema, policyVersion, type PolicyDocument, type RsaSigningScheme } from './schema';
 import { readPublicKeyPem, type KeyReading } from './keys';
 import { CanonicalJsonError, canonicalJsonBytes } from '../json/canonical';
 import { JsonError, parseJsonText, quotedMemberName } from '../json/parse';
@@ -101,6 +101,8 @@ export interface Policy {
   /** Minimum approving people per role. */
   roles: Record<string, number>;
   separationOfDuties: { openerMayApprove: boolean };
+  /** How RSA keys sign under this policy (issue 14): PKCS#1 v1.5 with SHA-256 unless the document asks for PSS. */
+  signing: { rsa: RsaSigningScheme };
   evidence: { builders?: string[]; sourceRepositories?: string[]; allowOverride: boolean };
   ceremony: { maxOpenHours: number };
   /** Where approvals get trusted time, and which TSA CAs to trust; absent when the policy asks for none. */
@@ -262,6 +264,7 @@ export async function loadPolicy(value: unknown, digester: Digester): Promise<Po
     releaseManagerKeys,
     roles,
     separationOfDuties: { openerMayApprove: document.separationOfDuties?.openerMayApprove ?? false },
+    signing: { rsa: document.signing?.rsa ?? 'pkcs1-v1_5' },
     evidence: {
       ...(document.evidence?.builders ? { builders: document.evidence.builders } : {}),
       ...(document.evidence?.sourceRepositories ? { sourceRepositories: document.evidence.sourceRepositories } : {}),

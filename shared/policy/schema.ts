@@ -8,6 +8,10 @@ import { pinRequirements, touchRequirements } from '../attestation/requirement';
 
 export const policyVersion = 1;
 
+/** RSA signature schemes a policy may ask for (`signing.rsa`); the first is the default. */
+export const rsaSigningSchemes = ['pkcs1-v1_5', 'pss'] as const;
+export type RsaSigningScheme = (typeof rsaSigningSchemes)[number];
+
 /** Approver ids appear in messages, reports and file names: keep them plain. */
 export const approverIdPattern = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
 export const roleNamePattern = /^[a-z][a-z0-9-]{0,63}$/;
@@ -146,6 +150,18 @@ export const policyDocumentSchema = z
       })
       .optional()
       .meta({ description: 'Trusted time for approvals (RFC 3161): the signing time a verifier can rely on after keys or certificates expire.' }),
+    signing: z
+      .strictObject({
+        rsa: z
+          .enum(rsaSigningSchemes)
+          .optional()
+          .meta({
+            description:
+              'How RSA keys sign approvals, rejections and events: "pkcs1-v1_5" (RSASSA-PKCS1-v1_5 with SHA-256, the default: cosign, sigstore-go, sigstore-js and other Sigstore verifiers check it with the key) or "pss" (RSASSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt: Conclave and DSSE verifiers that are told the scheme check it; Sigstore verifiers refuse it). Conclave accepts both when it verifies, whatever this says.',
+          }),
+      })
+      .optional()
+      .meta({ description: 'How the keys of this policy sign. Only RSA keys have a choice: ECDSA and Ed25519 keys have one scheme each.' }),
     separationOfDuties: z
       .strictObject({
         openerMayApprove: z.boolean().optional().meta({ description: 'Whether the person who opened a ceremony counts as an approver of it. Default false.' }),

@@ -65,7 +65,10 @@ describe('release statement', () => {
 
   it('names the release with a purl, built or checked', () => {
     expect(releasePurl({ name: 'app', version: '1.0.0' })).toBe('pkg:generic/app@1.0.0');
-    expect(releasePurl({ name: 'app', version: '1.0.0', purl: 'pkg:oci/app?repository_url=ghcr.io/acme' })).toBe('pkg:oci/app@1.0.0?repository_url=ghcr.io%2Facme');
+    // pkg:oci names the image by its manifest digest, one of the statement's subjects (issue 14); release-purl.test.ts has the rest.
+    const image = { name: 'ghcr.io/acme/app', digest: { sha256: 'ab'.repeat(32) } };
+    expect(releasePurl({ name: 'app', version: '1.0.0', purl: `pkg:oci/app@sha256%3A${'ab'.repeat(32)}?repository_url=ghcr.io/acme/app&tag=1.0.0` }, [image])).toBe(`pkg:oci/app@sha256:${'ab'.repeat(32)}?repository_url=ghcr.io%2Facme%2Fapp&tag=1.0.0`);
+    expect(codeOf(() => releasePurl({ name: 'app', version: '1.0.0', purl: `pkg:oci/app@sha256:${'cd'.repeat(32)}` }, [image]))).toBe('statement-invalid-input');
     expect(codeOf(() => releasePurl({ name: 'app', version: '1.0.0', purl: 'npm/app@1.0.0' }))).toBe('statement-invalid-input');
     expect(codeOf(() => releasePurl({ name: 'app', version: '1.0.0', purl: 'pkg:npm/app@2.0.0' }))).toBe('statement-invalid-input');
   });
@@ -93,6 +96,7 @@ describe('release statement', () => {
     ['in-toto v0.1', (s) => ({ ...s, _type: 'https://in-toto.io/Statement/v0.1' }), 'statement-wrong-type'],
     ['another predicate type', (s) => ({ ...s, predicateType: 'https://slsa.dev/provenance/v1' }), 'statement-wrong-predicate-type'],
     ['a purl for another version', (s) => ({ ...s, predicate: { ...s.predicate, release: { ...s.predicate.release, purl: 'pkg:npm/%40acme/app@9.9.9' } } }), 'statement-malformed'],
+    ['a pkg:oci purl naming an image it does not sign', (s) => ({ ...s, predicate: { ...s.predicate, release: { ...s.predicate.release, purl: `pkg:oci/app@sha256:${'ee'.repeat(32)}?tag=1.2.3` } } }), 'statement-malformed'],
     ['not JSON', () => '{"_type":', 'statement-not-json'],
     ['a duplicated field', () => '{"_type":"https://in-toto.io/Statement/v1","_type":"x"}', 'statement-not-json'],
   ])('refuses to parse a statement with %s', (_what, change, code) => {

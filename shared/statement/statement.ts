@@ -6,11 +6,11 @@
  * can reproduce them.
  */
 import { z } from 'zod';
-import { PackageURL } from 'packageurl-js';
 import { canonicalJsonBytes } from '../json/canonical';
 import { JsonError, parseJsonBytes } from '../json/parse';
 import { findingStatuses, sbomFormats, type Finding, type ProvenanceSummary, type SbomSummary } from './evidence-summaries';
 import { CodedError } from '../errors';
+import { ReleasePurlError, releasePurl as checkedReleasePurl, type PurlSubject, type ReleaseNaming } from './release-purl';
 
 export const inTotoStatementType = 'https://in-toto.io/Statement/v1';
 export const releaseApprovalPredicateType = 'https://conclave.dev/release-approval/v1';
@@ -112,21 +112,18 @@ export interface ReleaseStatementInput {
 
 const isoTime = (value: Time): string => (typeof value === 'string' ? value : value.toISOString());
 
-/** The release's purl: the one given, checked, or pkg:generic/NAME@VERSION. Throws StatementError. */
-export function releasePurl(release: { name: string; version: string; purl?: string }): string {
-  if (release.purl === undefined) return new PackageURL('generic', undefined, release.name, release.version, undefined, undefined).toString();
-  let purl: PackageURL;
+/**
+ * The release's purl as a signed statement records it (release-purl.ts, mode "recorded"): the one given, checked
+ * against the release's version and, for pkg:oci, against the subjects; or pkg:generic/NAME@VERSION. Throws
+ * StatementError. A new opening checks the purl given with mode "opening" first.
+ */
+export function releasePurl(release: ReleaseNaming, subjects: readonly PurlSubject[] = []): string {
   try {
-    purl = PackageURL.fromString(release.purl);
+    return checkedReleasePurl(release, subjects, 'recorded');
   } catch (error) {
-    throw new StatementError('statement-invalid-input', `The release purl "${release.purl}" is not a package URL: ${error instanceof Error ? error.message : 'unreadable'}. Write it as pkg:TYPE/NAME@VERSION, e.g. pkg:npm/app@1.2.3.`);
+    if (error instanceof ReleasePurlError) throw new StatementError('statement-invalid-input', error.message);
+    throw error;
   }
-  // A purl that names another version would map this release's signatures to the wrong release.
-  if (purl.version !== undefined && purl.version !== release.version) {
-    throw new StatementError('statement-invalid-input', `The release purl "${release.purl}" names version ${purl.version}, but the release is version ${release.version}.`);
-  }
-  if (purl.version === undefined) purl.version = release.version;
-  return purl.toString();
 }
 
 function describeIssue(error: z.ZodError): string {
@@ -148,7 +145,7 @@ function consistencyProblem(statement: ReleaseStatement): string | undefined {
     names.add(subject.name);
   }
   try {
-    if (releasePurl(release) !== release.purl) return `the release purl "${release.purl}" is not in normal form or does not name version ${release.version}`;
+    if (releasePurl(release, statement.subject) !== release.purl) return `the release purl "${release.purl}" is not in normal form or does not name version ${release.version}`;
   } catch (error) {
     return error instanceof Error ? error.message : 'the release purl cannot be read';
   }
@@ -162,7 +159,7 @@ export function buildReleaseStatement(input: ReleaseStatementInput): ReleaseStat
     subject: input.artifacts.map((artifact) => ({ name: artifact.name, digest: { ...artifact.digest } })),
     predicateType: releaseApprovalPredicateType,
     predicate: {
-      release: { name: input.release.name, version: input.release.version, purl: releasePurl(input.release) },
+      release: { name: input.release.name, version: input.release.version, purl: releasePurl(input.release, input.artifacts) },
       ceremony: { id: input.ceremony.id, openedAt: isoTime(input.ceremony.openedAt), expiresAt: isoTime(input.ceremony.expiresAt), openedBy: input.ceremony.openedBy },
       policy: { digest: { sha256: input.policy.digest }, ...(input.policy.name !== undefined ? { name: input.policy.name } : {}), threshold: input.policy.threshold },
       // Only the fields the predicate defines: a summary object may carry more for the screen.

@@ -2,7 +2,7 @@ import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:cryp
 import { bundleFromJSON } from '@sigstore/bundle';
 import { Verifier, toSignedEntity } from '@sigstore/verify';
 import { describe, expect, it } from 'vitest';
-import { approvalBundle } from '../../shared/sigstore/bundle';
+import { SigstoreBundleError, approvalBundle, readApprovalBundle } from '../../shared/sigstore/bundle';
 import { makeEnvelope } from '../../shared/dsse/envelope';
 import { inTotoPayloadType, pae } from '../../shared/dsse/pae';
 
@@ -52,5 +52,21 @@ describe('per-approver Sigstore bundles', () => {
     const tampered = { ...envelope, payload: Buffer.from(JSON.stringify({ changed: true })).toString('base64') };
     const bundle = bundleFromJSON(JSON.parse(JSON.stringify(approvalBundle(tampered, envelope.signatures[0]!))));
     expect(() => verifier.verify(toSignedEntity(bundle))).toThrow();
+  });
+
+  it('leave the DSSE keyid empty (issue 14), and are read back by the public-key hint; bundles with a keyid still read', () => {
+    const signature = envelope.signatures[0]!;
+    const bundle = approvalBundle(envelope, signature);
+    expect(bundle.dsseEnvelope.signatures).toEqual([{ sig: signature.sig, keyid: '' }]);
+    expect(bundle.verificationMaterial).toMatchObject({ publicKey: { hint: signature.keyid } });
+    const noCertificates = () => {
+      throw new Error('no certificate in a key bundle');
+    };
+    expect(readApprovalBundle(bundle, noCertificates)).toEqual({ keyId: signature.keyid, sig: signature.sig, timestamps: [] });
+    const before = { ...bundle, dsseEnvelope: { ...bundle.dsseEnvelope, signatures: [{ sig: signature.sig, keyid: signature.keyid }] }, verificationMaterial: { ...bundle.verificationMaterial, publicKey: { hint: 'another hint' } } };
+    expect(readApprovalBundle(before, noCertificates).keyId).toBe(signature.keyid);
+    const nameless = { ...bundle, verificationMaterial: { tlogEntries: [], timestampVerificationData: { rfc3161Timestamps: [] } } };
+    expect(() => readApprovalBundle(nameless, noCertificates)).toThrow(SigstoreBundleError);
+    expect(() => readApprovalBundle(nameless, noCertificates)).toThrow('its signature names no keyid, and it has neither a public-key hint nor a certificate');
   });
 });

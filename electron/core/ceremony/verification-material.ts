@@ -5,6 +5,7 @@
  * CRLs those certificates are checked with: the policy's CRL URLs, fetched,
  * or CRL files given with --crl for an offline check (used instead of the URLs).
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ConclaveError } from '../../../shared/errors';
 import { JsonError, parseJsonText } from '../../../shared/json/parse';
@@ -24,11 +25,14 @@ export interface ReadBundle {
   payload: string | undefined;
 }
 
+/** DSSE keyid of a DER SubjectPublicKeyInfo: lowercase hex SHA-256. */
+const keyIdOfPublicKeyInfo = (publicKeyInfo: Uint8Array): string => createHash('sha256').update(publicKeyInfo).digest('hex');
+
 /** Reads one approver's Sigstore bundle (JSON text); `what` names it in the message of the ConclaveError thrown when it is not one. */
 export function readBundleText(text: string, what: string): ReadBundle {
   try {
     const value = parseJsonText(text, { maxBytes: 16 * 1024 * 1024, maxDepth: 16 });
-    const material = readApprovalBundle(value);
+    const material = readApprovalBundle(value, keyIdOfPublicKeyInfo);
     const dsse = (value as { dsseEnvelope?: { payload?: unknown; payloadType?: unknown } }).dsseEnvelope;
     return { material, payloadType: typeof dsse?.payloadType === 'string' ? dsse.payloadType : undefined, payload: typeof dsse?.payload === 'string' ? dsse.payload : undefined };
   } catch (error) {
