@@ -100,8 +100,9 @@ describe('trusted time for approvals', () => {
 
     // The verifier reports the proven signing time; without the stamps a policy that requires them is not met.
     const published = await service.publish(id, join(home.dir, 'out'), uri('rita'));
-    const bundles = published.bundlePaths.map((path) => JSON.parse(readFileSync(path, 'utf8')) as { verificationMaterial: { timestampVerificationData: { rfc3161Timestamps: { signedTimestamp: string }[] } }; dsseEnvelope: { signatures: { keyid: string }[] } });
-    const timestamps = Object.fromEntries(bundles.map((bundle) => [bundle.dsseEnvelope.signatures[0]!.keyid, bundle.verificationMaterial.timestampVerificationData.rfc3161Timestamps[0]!.signedTimestamp]));
+    // A bundle names its key by the public-key hint (its DSSE keyid is empty, for sigstore-go: issue 14).
+    const bundles = published.bundlePaths.map((path) => JSON.parse(readFileSync(path, 'utf8')) as { verificationMaterial: { publicKey: { hint: string }; timestampVerificationData: { rfc3161Timestamps: { signedTimestamp: string }[] } } });
+    const timestamps = Object.fromEntries(bundles.map((bundle) => [bundle.verificationMaterial.publicKey.hint, bundle.verificationMaterial.timestampVerificationData.rfc3161Timestamps[0]!.signedTimestamp]));
     expect(Object.keys(timestamps).sort()).toEqual([keys.alice.keyId, keys.bob.keyId].sort());
     const policy = await loadPolicyText(readFileSync(policyPath, 'utf8'), nodeDigester);
     const envelope = readFileSync(published.envelopePath, 'utf8');
