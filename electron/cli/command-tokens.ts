@@ -46,13 +46,17 @@ export async function tokensFor(io: CliIo, uri: string): Promise<CommandTokens> 
 
 /** Every module and token of the machine: the same core as the window, which discovers them all. */
 export async function machineTokens(io: CliIo, modulePaths?: readonly string[]): Promise<MachineTokens> {
-  const [{ createCore, modulesFromEnvironment }, { threadHostLauncher, releaseStuckHosts }, { appDataDir }, { conclaveVersion }] = await Promise.all([
+  const [{ createCore, modulesFromEnvironment }, { threadHostLauncher, releaseStuckHosts }, { appDataDir }, { conclaveVersion }, { admissibleModuleFile }] = await Promise.all([
     import('../core/create-core'),
     import('../core/tokens/host-thread'),
     import('../core/app-paths'),
     import('../core/version'),
+    import('../core/tokens/module-decisions'),
   ]);
-  const modules = modulePaths && modulePaths.length > 0 ? modulePaths.map((path) => ({ path })) : modulesFromEnvironment(io.env);
+  // A library named with --module is the person's choice, but held to what `conclave modules add` holds it to
+  // (issue 12): no file another user could replace is loaded, whoever names it.
+  const named = modulePaths && modulePaths.length > 0 ? await Promise.all(modulePaths.map(admissibleModuleFile)) : undefined;
+  const modules = named ? named.map((facts) => ({ path: facts.path })) : modulesFromEnvironment(io.env);
   const core = createCore({ dataDir: appDataDir(io.env), shell: 'cli', version: conclaveVersion, env: io.env, hostLauncher: threadHostLauncher, ...(modules ? { modules } : {}) });
   await core.ready;
   return { tokens: core.tokens, snapshot: () => core.handlers['tokens.list']({}), dispose: () => core.dispose().then(() => void releaseStuckHosts()) };

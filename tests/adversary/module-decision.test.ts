@@ -256,6 +256,22 @@ describe.skipIf(!hasCc || !softhsmModule)('the command line', () => {
     expect(loaded()).toBe(false);
   });
 
+  it('conclave tokens --module holds the library to the same rules: a world-writable one is refused and not loaded (the built command)', () => {
+    const open = join(dir, 'libnamed-pkcs11.so');
+    copyFileSync(evil, open);
+    chmodSync(open, 0o757);
+    const run = spawnSync(process.execPath, [bin, 'tokens', '--module', open], { encoding: 'utf8', timeout: 30_000, env });
+    expect(run.status, run.stderr).toBe(1);
+    expect(run.stderr).toContain(`Conclave will not load this module: ${open} is writable by every user (-rwxr-xrwx (0757))`);
+    expect(loaded()).toBe(false);
+    // The same library, made safe, is the person's to name: it loads (the marker shows it ran), and the command ends.
+    chmodSync(open, 0o755);
+    const named = spawnSync(process.execPath, [bin, 'tokens', '--module', open], { encoding: 'utf8', timeout: 30_000, env });
+    expect(named.status, named.stderr).not.toBeNull();
+    expect(loaded()).toBe(true);
+    rmSync(marker, { force: true });
+  });
+
   it.skipIf(!isRoot)('conclave modules add refuses a library in a folder another user owns', async () => {
     const theirs = join(dir, 'theirs');
     mkdirSync(theirs);

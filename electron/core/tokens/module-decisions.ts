@@ -81,6 +81,11 @@ export class ModuleDecisions {
   }
 }
 
+/** The facts about the library at `path` when Conclave may load it; throws ConclaveError (module-not-found, module-not-allowed) otherwise. */
+export async function admissibleModuleFile(path: string): Promise<ModuleFileFacts> {
+  return refuseUnsafe(await inspectModuleFile(path));
+}
+
 function refuseUnsafe(facts: ModuleFileFacts): ModuleFileFacts {
   if (facts.problem) throw new ConclaveError('module-not-allowed', `Conclave will not load this module: ${facts.problem}`);
   return facts;
