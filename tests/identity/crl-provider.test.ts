@@ -52,6 +52,27 @@ describe('fetchingCrlProvider', () => {
     expect(fetched).toHaveLength(6);
   });
 
+  it('stops waiting when the caller cancels, while the fetch others share goes on and serves them', async () => {
+    let arrive: (() => void) | undefined;
+    const load = async (): Promise<LoadedCrl> => {
+      // A CA server that answers only when the test says so (as a slow one would).
+      await new Promise<void>((resolve) => (arrive = resolve));
+      const crl = crlFromBytes(ca.crls.root);
+      return { der: crl.der, crl };
+    };
+    const provider = fetchingCrlProvider({ load });
+    const urls = ['https://pki.example.com/root.crl'];
+    const cancel = new AbortController();
+    const cancelled = provider.crlsFor(urls, cancel.signal);
+    const patient = provider.crlsFor(urls);
+    cancel.abort(new Error('Cancelled by the person at the screen.'));
+    await expect(cancelled).rejects.toThrow('Cancelled by the person at the screen.');
+    // Already cancelled: refused at once, nothing waited for.
+    await expect(provider.crlsFor(urls, cancel.signal)).rejects.toThrow('Cancelled by the person at the screen.');
+    arrive!();
+    expect(await patient).toEqual({ crls: [ca.crls.root], problems: [] });
+  });
+
   it('reads CRL files given for an offline check, DER or PEM', async () => {
     const set = await fileCrlProvider([ca.crlPaths.root, ca.crlPaths.intermediate]).crlsFor(['https://ignored.example/x.crl']);
     expect(set).toEqual({ crls: [ca.crls.root, ca.crls.intermediate], problems: [] });

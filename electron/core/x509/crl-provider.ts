@@ -19,7 +19,22 @@ export interface CrlSet {
 }
 
 export interface CrlProvider {
-  crlsFor(urls: readonly string[]): Promise<CrlSet>;
+  /**
+   * `signal`: the caller stops waiting when it aborts (the window's Cancel, a command's deadline), rejecting with its
+   * reason; a fetch other callers share goes on in the background, within its own timeout.
+   */
+  crlsFor(urls: readonly string[], signal?: AbortSignal): Promise<CrlSet>;
+}
+
+/** `work`, or the signal's reason as soon as it aborts (the work itself is left to finish for whoever else waits). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }
 
 /** Every CRL URL of the policy's certificate approvers, each once. */
@@ -69,8 +84,8 @@ export function fetchingCrlProvider(options: FetchingCrlProviderOptions = {}): C
     return entry.outcome;
   };
   return {
-    async crlsFor(urls) {
-      const outcomes = await Promise.all(urls.map(fetchOne));
+    async crlsFor(urls, signal) {
+      const outcomes = await untilAborted(Promise.all(urls.map(fetchOne)), signal);
       const set: CrlSet = { crls: [], problems: [] };
       for (const outcome of outcomes) {
         if ('problem' in outcome) set.problems.push(outcome.problem);
