@@ -148,6 +148,9 @@ describe('a 2-of-3 ceremony on the command line', () => {
       'slsa-demo-1.0.0.intoto.dsse.json',
       'slsa-demo-1.0.0.policy.json',
       'slsa-demo-1.0.0.summary.txt',
+      // The publisher's Verification Summary Attestation (issue 14), as DSSE and as a Sigstore bundle.
+      'slsa-demo-1.0.0.vsa.intoto.dsse.json',
+      'slsa-demo-1.0.0.vsa.sigstore.json',
     ]);
     const envelopePath = join(out, 'slsa-demo-1.0.0.intoto.dsse.json');
     const verified = await conclave(['verify', '--policy', join(work, 'policy.json'), '--envelope', envelopePath, '--artifact', join(work, artifactName)]);

@@ -62,8 +62,10 @@ async function manifest(base: string, repository: string, reference: string, acc
 const referrersIndex = (base: string, repository: string, digest: string) => manifest(base, repository, `sha256-${hexOf(digest)}`, 'application/vnd.oci.image.index.v1+json');
 /** The artifactTypes the referrers index lists, in order. */
 const listedTypes = async (base: string, repository: string, digest: string) => ((await referrersIndex(base, repository, digest)).body!.manifests as { artifactType: string }[]).map((entry) => entry.artifactType);
-/** What publishing lists for an image approved by alice and bob: the envelope, then each approver's Sigstore bundle. */
-const envelopeAndBundles = ['application/vnd.in-toto+json', 'application/vnd.dev.sigstore.bundle.v0.3+json', 'application/vnd.dev.sigstore.bundle.v0.3+json'];
+/** What publishing lists for an image approved by alice and bob: the envelope, then each approver's Sigstore bundle, then the publisher's VSA (issue 14) as in-toto and as a bundle. */
+const envelopeAndBundles = ['application/vnd.in-toto+json', 'application/vnd.dev.sigstore.bundle.v0.3+json', 'application/vnd.dev.sigstore.bundle.v0.3+json', 'application/vnd.in-toto+json', 'application/vnd.dev.sigstore.bundle.v0.3+json'];
+/** The `.att` layers: the envelope, and the publisher's VSA. */
+const cosignLayerCount = 2;
 const cosignManifest = (base: string, repository: string, digest: string) => manifest(base, repository, `sha256-${hexOf(digest)}.att`, 'application/vnd.oci.image.manifest.v1+json');
 
 async function failure(promise: Promise<unknown>): Promise<ConclaveError> {
@@ -206,7 +208,8 @@ describe('publishing to the registry', () => {
     const entries = index.body!.manifests as Record<string, unknown>[];
     // The envelope, then alice's and bob's Sigstore bundles (their time stamps and certificates, for policies that need them).
     expect(entries.map((listed) => listed.artifactType)).toEqual(envelopeAndBundles);
-    expect(entries.slice(1).map((listed) => listed.digest)).toEqual(entry!.bundleArtifacts);
+    expect(entries.slice(1, 3).map((listed) => listed.digest)).toEqual(entry!.bundleArtifacts);
+    expect(entries.slice(3).map((listed) => listed.digest)).toEqual([entry!.verificationSummary!.artifactDigest, entry!.verificationSummary!.bundleArtifact]);
     expect(entries[0]).toMatchObject({
       digest: entry!.artifactDigest,
       artifactType: 'application/vnd.in-toto+json',
@@ -221,8 +224,10 @@ describe('publishing to the registry', () => {
     const artifact = await manifest(registry.url, 'demo/app', entry!.artifactDigest, 'application/vnd.oci.image.manifest.v1+json');
     expect(artifact.body).toMatchObject({ subject: { digest: image.digest }, layers: [{ mediaType: 'application/vnd.dsse.envelope.v1+json', digest: sha256(envelopeBytes), size: envelopeBytes.length }] });
     const att = await cosignManifest(registry.url, 'demo/app', image.digest);
+    const summaryBytes = readFileSync(published.verificationSummary.envelopePath);
     expect(att.body!.layers).toEqual([
       { mediaType: 'application/vnd.dsse.envelope.v1+json', digest: sha256(envelopeBytes), size: envelopeBytes.length, annotations: { 'dev.cosignproject.cosign/signature': '', predicateType: releasePredicate } },
+      { mediaType: 'application/vnd.dsse.envelope.v1+json', digest: sha256(summaryBytes), size: summaryBytes.length, annotations: { 'dev.cosignproject.cosign/signature': '', predicateType: 'https://slsa.dev/verification_summary/v1' } },
     ]);
     // The layer is the very envelope file, with both signatures over the statement that names the image by digest.
     const layer = Buffer.from(await (await fetch(`${registry.url}/v2/demo/app/blobs/${sha256(envelopeBytes)}`)).arrayBuffer());
@@ -326,7 +331,7 @@ describe('a registry that fails while publishing', () => {
       [flaky.url, 'demo/wobbly', wobbly.digest],
     ] as const) {
       expect(await listedTypes(base, repository, digest)).toEqual(envelopeAndBundles);
-      expect(((await cosignManifest(base, repository, digest)).body!.layers as unknown[]).length).toBe(1);
+      expect(((await cosignManifest(base, repository, digest)).body!.layers as unknown[]).length).toBe(cosignLayerCount);
     }
   });
 
@@ -356,7 +361,7 @@ describe('a registry that fails while publishing', () => {
       expect(published.registry[0]).toMatchObject({ image: image.pinned, alreadyPresent: false });
       expect((await service.load(approved.view.id)).view.state).toBe('published');
       expect(await listedTypes(registry.url, 'demo/cut', image.digest)).toEqual(envelopeAndBundles);
-      expect(((await cosignManifest(registry.url, 'demo/cut', image.digest)).body!.layers as unknown[]).length).toBe(1);
+      expect(((await cosignManifest(registry.url, 'demo/cut', image.digest)).body!.layers as unknown[]).length).toBe(cosignLayerCount);
     });
   });
 });

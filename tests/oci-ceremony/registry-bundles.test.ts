@@ -120,9 +120,9 @@ describe('the approvers\' Sigstore bundles in the registry', () => {
     expect(entry).toMatchObject({ image: image.pinned, via: 'referrers-tag', alreadyPresent: false });
     expect(entry!.bundleArtifacts).toHaveLength(2);
 
-    // The registry's own API: the referrers tag lists the envelope and one bundle per approver.
+    // The registry's own API: the referrers tag lists the envelope and one bundle per approver, then the publisher's VSA (issue 14) as in-toto and as a bundle.
     const { digest: indexDigest, index } = await referrersIndex('demo/timed', image.digest);
-    expect(index.manifests.map((listed) => listed.artifactType)).toEqual(['application/vnd.in-toto+json', bundleType, bundleType]);
+    expect(index.manifests.map((listed) => listed.artifactType)).toEqual(['application/vnd.in-toto+json', bundleType, bundleType, 'application/vnd.in-toto+json', bundleType]);
     const created = approved.view.frozen!.at.replace(/\.\d{3}Z$/, 'Z');
     for (const [position, path] of published.bundlePaths.entries()) {
       const listed = index.manifests[position + 1]!;
@@ -144,9 +144,9 @@ describe('the approvers\' Sigstore bundles in the registry', () => {
       const layer = Buffer.from(await (await fetch(`${registry.url}/v2/demo/timed/blobs/${sha256(bytes)}`)).arrayBuffer());
       expect(layer.equals(bytes)).toBe(true);
     }
-    // Not in cosign's .att tag: that holds the envelope only.
+    // Not in cosign's .att tag: that holds the envelopes only (the approvals', and the publisher's VSA).
     const att = (await (await fetch(`${registry.url}/v2/demo/timed/manifests/sha256-${hexOf(image.digest)}.att`, { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } })).json()) as { layers: { mediaType: string }[] };
-    expect(att.layers.map((layer) => layer.mediaType)).toEqual(['application/vnd.dsse.envelope.v1+json']);
+    expect(att.layers.map((layer) => layer.mediaType)).toEqual(['application/vnd.dsse.envelope.v1+json', 'application/vnd.dsse.envelope.v1+json']);
 
     // conclave verify with nothing but the policy and the registry.
     const verified = await conclave(['verify', '--policy', policyPath, `oci://${image.pinned}`]);
@@ -161,6 +161,12 @@ describe('the approvers\' Sigstore bundles in the registry', () => {
       created: new Date(approved.view.frozen!.at),
       annotations: { 'org.opencontainers.image.title': published.envelopePath.split('/').pop()!, 'dev.conclave.ceremony.id': opened.view.id },
       bundlePaths: published.bundlePaths,
+      summary: {
+        envelope: new Uint8Array(readFileSync(published.verificationSummary.envelopePath)),
+        bundle: new Uint8Array(readFileSync(published.verificationSummary.bundlePath)),
+        title: published.verificationSummary.envelopePath.split('/').pop()!,
+        bundleTitle: published.verificationSummary.bundlePath.split('/').pop()!,
+      },
       outDir: out,
       options: noDockerConfig,
     });

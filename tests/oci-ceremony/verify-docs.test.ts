@@ -169,8 +169,11 @@ describe('docs/verify.md', () => {
     const auth = { Authorization: `Basic ${Buffer.from(`ci:${password}`).toString('base64')}` };
     const hex = image.digest.slice('sha256:'.length);
     const att = (await (await fetch(`${registry.url}/v2/acme/app/manifests/sha256-${hex}.att`, { headers: { ...auth, Accept: 'application/vnd.oci.image.manifest.v1+json' } })).json()) as { layers: { digest: string; annotations: Record<string, string> }[] };
-    expect(att.layers).toHaveLength(1);
-    expect(att.layers[0]!.annotations).toEqual({ 'dev.cosignproject.cosign/signature': '', predicateType: 'https://conclave.dev/release-approval/v1' });
+    // The approvals' envelope, then the publisher's Verification Summary (issue 14).
+    expect(att.layers.map((layer) => layer.annotations)).toEqual([
+      { 'dev.cosignproject.cosign/signature': '', predicateType: 'https://conclave.dev/release-approval/v1' },
+      { 'dev.cosignproject.cosign/signature': '', predicateType: 'https://slsa.dev/verification_summary/v1' },
+    ]);
     const envelope = (await (await fetch(`${registry.url}/v2/acme/app/blobs/${att.layers[0]!.digest}`, { headers: auth })).json()) as { payloadType: string; payload: string; signatures: { keyid: string; sig: string }[] };
     const payload = Buffer.from(envelope.payload, 'base64');
     const statement = JSON.parse(payload.toString('utf8')) as { subject: { digest: { sha256: string } }[]; predicateType: string };

@@ -16,6 +16,7 @@ import { OciError } from '../../../shared/oci/errors';
 import { parseImageReference, parsePinnedReference } from '../../../shared/oci/reference';
 import { sigstoreBundleV03MediaType } from '../../../shared/sigstore/bundle';
 import { releaseApprovalPredicateType } from '../../../shared/statement/statement';
+import { verificationSummaryPredicateType } from '../../../shared/statement/verification-summary';
 import type { OciClient, OciOptions } from '../oci';
 
 export interface ResolvedImageArtifact {
@@ -36,6 +37,8 @@ export interface RegistryPublication {
   cosignTag: string;
   /** The OCI 1.1 artifacts carrying the approvers' Sigstore bundles, in the order given. */
   bundleArtifacts: string[];
+  /** The publisher's Verification Summary Attestation (issue 14): its in-toto artifact (also a layer of the cosign tag) and its Sigstore bundle. */
+  verificationSummary?: { artifactDigest: string; bundleArtifact: string };
 }
 
 /** The artifactType (and layer media type) of an approver's Sigstore bundle attached to an image, as cosign's bundle format names it. */
@@ -122,6 +125,13 @@ export interface AttachToImagesInput {
   annotations?: Record<string, string>;
   /** The approvers' Sigstore bundle files as publishing wrote them; each is attached as its own artifact. */
   bundlePaths?: readonly string[];
+  /**
+   * The publisher's Verification Summary Attestation (issue 14), attached last: it vouches for everything before it.
+   * Its envelope goes where the approvals' envelope goes (referrer and cosign's `.att` layer, which Kyverno's
+   * ClusterPolicy reads), its Sigstore bundle where the approvers' bundles go (which cosign 3 and Kyverno's
+   * ImageValidatingPolicy read once an image has bundles: kyverno pkg/image/verifiers/ivpol/cosign/verifier.go:32-47 at 111e07b).
+   */
+  summary?: { envelope: Uint8Array; bundle: Uint8Array; title: string; bundleTitle: string };
   /** Where the release files were written, for the message when a registry fails. */
   outDir: string;
   options?: OciOptions;
@@ -158,13 +168,15 @@ export async function attachToImages(input: AttachToImagesInput): Promise<Regist
           }),
         );
       }
+      const summary = input.summary ? await attachSummary(client, image, input.summary, input.ceremonyId, input.created) : undefined;
       done.push({
         image,
         artifactDigest: result.artifactDigest,
         via: result.via,
-        alreadyPresent: result.alreadyPresent && bundleResults.every((entry) => entry.alreadyPresent),
+        alreadyPresent: result.alreadyPresent && bundleResults.every((entry) => entry.alreadyPresent) && (summary?.alreadyPresent ?? true),
         cosignTag: result.cosignTag,
         bundleArtifacts: bundleResults.map((entry) => entry.artifactDigest),
+        ...(summary ? { verificationSummary: { artifactDigest: summary.artifactDigest, bundleArtifact: summary.bundleArtifact } } : {}),
       });
     } catch (error) {
       if (!(error instanceof OciError)) throw error;
@@ -177,6 +189,25 @@ export async function attachToImages(input: AttachToImagesInput): Promise<Regist
     }
   }
   return done;
+}
+
+/** The VSA, as an in-toto envelope (referrer and `.att` layer) and as a Sigstore bundle artifact. */
+async function attachSummary(client: OciClient, image: string, summary: NonNullable<AttachToImagesInput['summary']>, ceremonyId: string, created: Date): Promise<{ artifactDigest: string; bundleArtifact: string; alreadyPresent: boolean }> {
+  const envelope = await client.attachEnvelope({
+    image,
+    envelope: summary.envelope,
+    predicateType: verificationSummaryPredicateType,
+    created,
+    annotations: { [bundleAnnotations.title]: summary.title, [bundleAnnotations.ceremonyId]: ceremonyId },
+  });
+  const bundle = await client.attachArtifact({
+    image,
+    artifactType: bundleArtifactType,
+    layer: { mediaType: sigstoreBundleV03MediaType, bytes: summary.bundle },
+    annotations: { [bundleAnnotations.title]: summary.bundleTitle, [bundleAnnotations.ceremonyId]: ceremonyId, [bundleAnnotations.predicateType]: verificationSummaryPredicateType },
+    created,
+  });
+  return { artifactDigest: envelope.artifactDigest, bundleArtifact: bundle.artifactDigest, alreadyPresent: envelope.alreadyPresent && bundle.alreadyPresent };
 }
 
 /** The registry client, loaded when a release has images (issue 11: a command about files never loads it). */

@@ -25,7 +25,8 @@ import { verifyRelease, type VerificationDependencies, type VerificationInput, t
 import { nodeSignatureVerifier } from '../crypto/node-crypto';
 import type { EnvelopeLocation, OciClient, OciOptions } from '../oci';
 import { bundleMaterial, readBundleText, withRevocation, type ReadBundle, type VerificationMaterial as Material } from './verification-material';
-import { bundleArtifactType, imageSubjectName, ociClient } from './publish-to-registry';
+import { bundleAnnotations, bundleArtifactType, imageSubjectName, ociClient } from './publish-to-registry';
+import { verificationSummaryPredicateType } from '../../../shared/statement/verification-summary';
 
 export const ociScheme = 'oci://';
 
@@ -126,6 +127,8 @@ interface AttachedBundles {
 async function attachedBundles(client: OciClient, image: string): Promise<AttachedBundles> {
   const attached: AttachedBundles = { read: [], unreadable: [] };
   for (const artifact of await client.findArtifacts(image, { artifactTypes: [bundleArtifactType], layerMediaType: sigstoreBundleV03MediaType })) {
+    // The publisher's Verification Summary (issue 14) is for cosign and Kyverno, not an approval: not read as one.
+    if (artifact.annotations[bundleAnnotations.predicateType] === verificationSummaryPredicateType) continue;
     for (const layer of artifact.layers) {
       try {
         attached.read.push({ ...readBundleText(new TextDecoder().decode(layer.bytes), `The Sigstore bundle ${artifact.manifestDigest}`), artifact: artifact.manifestDigest });
