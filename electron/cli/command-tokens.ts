@@ -44,10 +44,19 @@ export async function tokensFor(io: CliIo, uri: string): Promise<CommandTokens> 
   return { tokens, dispose: () => tokens.dispose().then(() => void releaseStuckHosts()) };
 }
 
-/** Every module and token of the machine: the same core as the window, which discovers them all. */
+/**
+ * Every module and token of the machine: the same core as the window, which
+ * discovers them all. Each module in a process of its own, not a thread of
+ * the command (host-thread.ts): a command that starts every module of the
+ * machine meets modules nobody chose for this command, and one that crashes
+ * (issue 13) must be reported failed while the others are listed, not end
+ * the command with it. Commands that sign start the one module they need, in
+ * a thread (issue 11).
+ */
 export async function machineTokens(io: CliIo, modulePaths?: readonly string[]): Promise<MachineTokens> {
-  const [{ createCore, modulesFromEnvironment }, { threadHostLauncher, releaseStuckHosts }, { appDataDir }, { conclaveVersion }, { admissibleModuleFile }] = await Promise.all([
+  const [{ createCore, modulesFromEnvironment }, { forkHostLauncher }, { releaseStuckHosts }, { appDataDir }, { conclaveVersion }, { admissibleModuleFile }] = await Promise.all([
     import('../core/create-core'),
+    import('../core/tokens/host-process'),
     import('../core/tokens/host-thread'),
     import('../core/app-paths'),
     import('../core/version'),
@@ -57,7 +66,7 @@ export async function machineTokens(io: CliIo, modulePaths?: readonly string[]):
   // (issue 12): no file another user could replace is loaded, whoever names it.
   const named = modulePaths && modulePaths.length > 0 ? await Promise.all(modulePaths.map(admissibleModuleFile)) : undefined;
   const modules = named ? named.map((facts) => ({ path: facts.path })) : modulesFromEnvironment(io.env);
-  const core = createCore({ dataDir: appDataDir(io.env), shell: 'cli', version: conclaveVersion, env: io.env, hostLauncher: threadHostLauncher, ...(modules ? { modules } : {}) });
+  const core = createCore({ dataDir: appDataDir(io.env), shell: 'cli', version: conclaveVersion, env: io.env, hostLauncher: forkHostLauncher, ...(modules ? { modules } : {}) });
   await core.ready;
   return { tokens: core.tokens, snapshot: () => core.handlers['tokens.list']({}), dispose: () => core.dispose().then(() => void releaseStuckHosts()) };
 }

@@ -84,6 +84,10 @@ export const TokenSchema = z.object({
   loginRequired: z.boolean(),
   protectedAuthenticationPath: z.boolean(),
   pinStatus: PinStatus,
+  /** What the PIN is where it is more than a PIN (a YubiHSM 2: the authentication key id, then its password). */
+  pinFormat: z.string().optional(),
+  /** The token shows its keys only after login (a YubiHSM 2): listing them needs the PIN. */
+  keysAfterLogin: z.boolean().optional(),
 });
 
 export const ModuleKind = z.enum(['softhsm2', 'ykcs11', 'opensc', 'yubihsm', 'other']);

@@ -81,8 +81,12 @@ describe('token service against SoftHSM2', () => {
     if (algorithm === 'ed25519') {
       expect(verifyOneShot(null, message, publicKey, signed.signature)).toBe(true);
     } else if (algorithm === 'rsa-3072') {
-      expect(signed.scheme).toBe('rsa-pss-sha256');
-      expect(verifyOneShot('sha256', message, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signed.signature)).toBe(true);
+      // PKCS#1 v1.5 with SHA-256 unless the caller asks for PSS (issue 14).
+      expect(signed.scheme).toBe('rsa-pkcs1-sha256');
+      expect(verifyOneShot('sha256', message, { key: publicKey, padding: constants.RSA_PKCS1_PADDING }, signed.signature)).toBe(true);
+      const pss = await service.sign(key.uri, message, '1234', 'rsa-pss-sha256');
+      expect(pss.scheme).toBe('rsa-pss-sha256');
+      expect(verifyOneShot('sha256', message, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, pss.signature)).toBe(true);
     } else {
       // DER, as DSSE and OpenSSL expect, not the token's raw r‖s.
       expect(signed.signature[0]).toBe(0x30);

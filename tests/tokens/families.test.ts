@@ -96,3 +96,44 @@ describe('failures in the family\'s terms', () => {
     expect([1, 2, 3, 4, 5, 6, 7, 8, 30].map(backoffDelayMs)).toEqual([1000, 2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000, 60_000]);
   });
 });
+
+describe('what each family takes as a PIN, and what its own answers mean', () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  const yubihsm = profileOfFamily('yubihsm');
+  const ykcs11 = profileOfFamily('ykcs11');
+
+  it('a YubiHSM 2 PIN is the key id in 4 hex digits, then a password of 8 to 64 characters (yubihsm_pkcs11.c:6392-6397, 6444-6454)', () => {
+    expect(yubihsm.pinFormatProblem!(bytes('0001password'), 'user')).toBeUndefined();
+    expect(yubihsm.pinFormatProblem!(bytes('00ABpassword'), 'user')).toBeUndefined();
+    for (const wrong of ['password', 'correct horse battery', '1234', '0001short']) expect(yubihsm.pinFormatProblem!(bytes(wrong), 'user')).toMatch(/0001password/);
+    expect(yubihsm.keysAfterLogin).toBe(true);
+    expect(yubihsm.pinFormat).toMatch(/authentication key id/);
+  });
+
+  it('a YubiKey PIN has 6 to 8 characters; as SO it takes the management key (ykcs11 token.c:305-376)', () => {
+    expect(ykcs11.pinFormatProblem!(bytes('123456'), 'user')).toBeUndefined();
+    expect(ykcs11.pinFormatProblem!(bytes('1234'), 'user')).toMatch(/6 to 8 characters/);
+    expect(ykcs11.pinFormatProblem!(bytes('123456789'), 'context')).toMatch(/6 to 8 characters/);
+    expect(ykcs11.pinFormatProblem!(bytes('010203040506070801020304050607080102030405060708'), 'so')).toBeUndefined();
+    // A PIN-protected management key is unlocked with the PIN.
+    expect(ykcs11.pinFormatProblem!(bytes('123456'), 'so')).toBeUndefined();
+    expect(ykcs11.pinFormatProblem!(bytes('not a management key at all, clearly not'), 'so')).toMatch(/management key/);
+    expect(ykcs11.publicKeyLabelOf!('Private key for Digital Signature')).toBe('Public key for Digital Signature');
+    expect(ykcs11.publicKeyLabelOf!('release-signing')).toBeUndefined();
+    expect(ykcs11.nonSigningKeyIds).toEqual([25]);
+    expect([ykcs11.keygen, ykcs11.ed25519Params]).toEqual(['piv-slot', 'printable-string']);
+    expect([profileOfFamily('softhsm2').keygen, profileOfFamily('softhsm2').ed25519Params, profileOfFamily('softhsm2').keysAfterLogin]).toEqual(['standard', 'oid', false]);
+  });
+
+  it('explains the families\' own answers: ykcs11 CKR_ARGUMENTS_BAD at login, CKR_USER_TYPE_INVALID at keygen; 16 YubiHSM sessions in use', () => {
+    const login = explainPkcs11Failure({ code: ckr.ARGUMENTS_BAD, name: 'CKR_ARGUMENTS_BAD', method: 'C_Login' }, { token: 'YubiKey PIV #1', doing: 'signing', profile: ykcs11 });
+    expect(login).toMatchObject({ code: 'pin-invalid', message: expect.stringMatching(/6 to 8 characters/) });
+    expect(login.message).not.toMatch(/re-plug/);
+    const keygen = explainPkcs11Failure({ code: ckr.USER_TYPE_INVALID, name: 'CKR_USER_TYPE_INVALID', method: 'C_GenerateKeyPair' }, { token: 'YubiKey PIV #1', doing: 'making a key', profile: ykcs11 });
+    expect(keygen).toMatchObject({ code: 'pin-invalid', message: expect.stringMatching(/management key/) });
+    const sessions = explainPkcs11Failure({ code: ckr.SESSION_COUNT, name: 'CKR_SESSION_COUNT', method: 'C_Login' }, { token: 'YubiHSM', doing: 'signing', profile: yubihsm });
+    expect(sessions).toMatchObject({ code: 'token-error', message: expect.stringMatching(/16 sessions/) });
+    // Elsewhere CKR_ARGUMENTS_BAD at login keeps its generic meaning.
+    expect(explainPkcs11Failure({ code: ckr.ARGUMENTS_BAD, name: 'CKR_ARGUMENTS_BAD', method: 'C_Login' }, { token: 'alice', doing: 'signing', profile: profileOfFamily('softhsm2') }).code).toBe('token-error');
+  });
+});

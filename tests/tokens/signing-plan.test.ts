@@ -20,6 +20,9 @@ describe('the signing plan follows the mechanisms a token offers', () => {
   it('RSA: the default scheme where offered, the other where it is the only one, and an asked-for scheme or nothing', () => {
     const both = offering(mechanisms.RSA_PKCS, mechanisms.RSA_PKCS_PSS);
     expect(planSigning({ kind: 'rsa' }, both, undefined, 'alice').scheme).toBe(defaultRsaScheme);
+    // Issue 14: PKCS#1 v1.5 with SHA-256 by default (what cosign --key and sigstore-go check), PSS when asked for.
+    expect(defaultRsaScheme).toBe('rsa-pkcs1-sha256');
+    expect(planSigning({ kind: 'rsa' }, both, 'rsa-pss-sha256', 'alice')).toMatchObject({ scheme: 'rsa-pss-sha256', mechanism: mechanisms.RSA_PKCS_PSS });
     // tpm2-pkcs11 1.9 offers no PSS: PKCS#1 v1.5, with the DigestInfo made here.
     expect(planSigning({ kind: 'rsa' }, offering(mechanisms.RSA_PKCS, mechanisms.SHA256_RSA_PKCS), undefined, 'tpm')).toMatchObject({ scheme: 'rsa-pkcs1-sha256', mechanism: mechanisms.RSA_PKCS, input: { kind: 'digest-info' } });
     // A token offering only the hashing PSS mechanism.
@@ -32,7 +35,7 @@ describe('the signing plan follows the mechanisms a token offers', () => {
 
   it('a token that does not list its mechanisms signs as most tokens do', () => {
     expect(planSigning({ kind: 'ecdsa', hash: 'sha256' }, undefined, undefined, 'alice').mechanism).toBe(mechanisms.ECDSA);
-    expect(planSigning({ kind: 'rsa' }, undefined, undefined, 'alice')).toMatchObject({ scheme: defaultRsaScheme, mechanism: mechanisms.RSA_PKCS_PSS });
+    expect(planSigning({ kind: 'rsa' }, undefined, undefined, 'alice')).toMatchObject({ scheme: defaultRsaScheme, mechanism: mechanisms.RSA_PKCS });
     expect(planSigning({ kind: 'ed25519' }, undefined, undefined, 'alice').mechanism).toBe(mechanisms.EDDSA);
   });
 

@@ -1,5 +1,5 @@
 /** The token commands: tokens, keys, keygen, pubkey. */
-import type { TokenKey, TokenModule } from '../../../shared/api/contract';
+import type { Token, TokenKey, TokenModule } from '../../../shared/api/contract';
 import { keyAlgorithms, describeKeyType, type KeyAlgorithm } from '../../../shared/keys/algorithms';
 import { parsePkcs11Uri } from '../../../shared/pkcs11/uri';
 import { machineTokens, tokensFor } from '../command-tokens';
@@ -34,17 +34,49 @@ async function withTokensFor<T>(io: CliIo, uri: string, work: (tokens: TokenServ
   }
 }
 
+/**
+ * The PIN for a command that only reads keys: asked for where the token shows
+ * its keys only after login (a YubiHSM 2), or where --pin-env or pin-source
+ * gives one; undefined otherwise (the keys as seen without login).
+ */
+async function readingPin(io: CliIo, tokens: TokenService, uriText: string): Promise<Buffer | null | undefined> {
+  const { token } = await tokens.resolveToken(uriText);
+  const uri = parsePkcs11Uri(uriText);
+  const given = io.pinVariable !== undefined || uri.pinSource !== undefined;
+  if (!given && !(await tokens.keysNeedLogin(uriText))) return undefined;
+  if ((token.flags & protectedAuthenticationPath) !== 0) return null;
+  if (!given && !io.interactive) return undefined;
+  return pinFor({ uri, pinVariable: io.pinVariable, tokenLabel: token.label, prompt: io.interactive ? (question) => promptHidden(question) : undefined });
+}
+
 export async function runKeys(input: CommandInput, io: CliIo): Promise<number> {
   const tokenUri = input.positionals[0]!;
-  const keys = await withTokensFor(io, tokenUri, (tokens) => tokens.listKeys(tokenUri));
+  let token: Token | undefined;
+  const keys = await withTokensFor(io, tokenUri, async (tokens) => {
+    token = await tokens.describeTokenOf(tokenUri);
+    const pin = await readingPin(io, tokens, tokenUri);
+    if (pin === undefined) return tokens.listKeys(tokenUri);
+    try {
+      return await tokens.login(tokenUri, pin);
+    } finally {
+      pin?.fill(0);
+    }
+  });
   if (input.json) io.out(`${JSON.stringify(keys, null, 2)}\n`);
-  else if (!input.quiet) io.out(formatKeys(keys, tokenUri));
+  else if (!input.quiet) io.out(formatKeys(keys, tokenUri, token));
   return exitCodes.done;
 }
 
 export async function runPubkey(input: CommandInput, io: CliIo): Promise<number> {
   const keyUri = input.positionals[0]!;
-  const { key } = await withTokensFor(io, keyUri, (tokens) => tokens.resolveKey(keyUri));
+  const { key } = await withTokensFor(io, keyUri, async (tokens) => {
+    const pin = await readingPin(io, tokens, keyUri);
+    try {
+      return await tokens.resolveKey(keyUri, pin);
+    } finally {
+      pin?.fill(0);
+    }
+  });
   if (input.json) io.out(`${JSON.stringify({ uri: key.uri, keyId: key.keyId, type: key.type, publicKeyPem: key.publicKeyPem }, null, 2)}\n`);
   else io.out(key.publicKeyPem);
   return exitCodes.done;
@@ -98,12 +130,16 @@ function formatModules(modules: TokenModule[], demoPin: string | undefined): str
       ].filter(Boolean);
       lines.push(`  ${token.label}  ${token.manufacturer} ${token.model}  serial ${token.serial}  ${flags.join(', ')}`);
       lines.push(`    ${token.uri}`);
+      if (token.pinFormat) lines.push(`    PIN: ${token.pinFormat}${token.keysAfterLogin ? '; its keys show only after login (conclave keys … --pin-env VARIABLE)' : ''}`);
     }
   }
   return `${lines.join('\n')}\n`;
 }
 
-function formatKeys(keys: TokenKey[], tokenUri: string): string {
+function formatKeys(keys: TokenKey[], tokenUri: string, token: Token | undefined): string {
+  if (keys.length === 0 && token?.keysAfterLogin) {
+    return `Token "${token.label}" shows its keys only after login. List them with its PIN: conclave keys '${tokenUri}' --pin-env VARIABLE${token.pinFormat ? ` (the PIN is ${token.pinFormat})` : ''}.\n`;
+  }
   if (keys.length === 0) {
     const [path, query] = tokenUri.split('?');
     return `No keys on this token. Make one with: conclave keygen '${path};object=release-signing${query ? `?${query}` : ''}' --alg ecdsa-p256\n`;

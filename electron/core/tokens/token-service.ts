@@ -4,7 +4,7 @@
  * rest of Conclave uses (list, log in, generate, sign) with keys and tokens
  * named by PKCS#11 URIs.
  */
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { ModuleKindName, Token, TokenKey, TokenModule, TokensSnapshot } from '../../../shared/api/contract';
@@ -82,6 +82,8 @@ export interface TokenServiceOptions {
 interface ListedKey {
   key: TokenKey;
   object: TokenObjectKey;
+  /** Its DER SubjectPublicKeyInfo. */
+  spki: Uint8Array;
 }
 
 /** A key Conclave cannot sign with (a curve it does not support), kept so that asking for it says so. */
@@ -134,6 +136,21 @@ export interface ResolvedToken {
  * null for a PIN pad. Nothing here keeps it beyond the one request.
  */
 export type PinInput = Uint8Array | string | null;
+
+/**
+ * One caller's login, kept between its signatures (holdLogin): an approval
+ * signs its statement and then its event, and a PIN pad should ask once.
+ */
+export interface LoginHold {
+  readonly id: number;
+  /** Logs out and closes the kept session; the caller calls it when it has signed all it will. */
+  release(): Promise<void>;
+}
+
+let nextHoldId = 1;
+
+/** As long as a token host keeps a held login (module-host.ts). */
+const heldLoginMs = 120_000;
 
 export interface SignResult {
   signature: Uint8Array;
@@ -316,7 +333,10 @@ export class TokenService {
   }
 
   private describeToken(entry: ModuleEntry, token: SlotToken): Token {
+    const profile = entry.family ? profileOfFamily(entry.family) : undefined;
     return {
+      ...(profile?.pinFormat ? { pinFormat: profile.pinFormat } : {}),
+      ...(profile?.keysAfterLogin ? { keysAfterLogin: true } : {}),
       uri: formatPkcs11Uri(this.tokenUriOf(entry, token)),
       moduleId: entry.id,
       slotId: token.slotId,
@@ -468,7 +488,7 @@ export class TokenService {
         continue;
       }
       if (certificate) usedCertificates.add(certificate);
-      keys.push({ key: await this.describeKey(resolved, object, spki, certificate?.value), object });
+      keys.push({ key: await this.describeKey(resolved, object, spki, certificate?.value), object, spki });
     }
     // A certificate no key object claims (its public key object was deleted, private keys hidden until login): a key known by its certificate.
     for (const { certificate, spki } of certificates) {
@@ -480,7 +500,7 @@ export class TokenService {
         continue; // a certificate of a key Conclave does not sign with
       }
       const object: TokenObjectKey = { label: certificate.label, aliases: [], id: certificate.id, hasPrivateKey: objects.privateVisible ? false : null };
-      keys.push({ key: await this.describeKey(resolved, object, spki, certificate.value), object });
+      keys.push({ key: await this.describeKey(resolved, object, spki, certificate.value), object, spki });
     }
     keys.sort((a, b) => a.key.label.localeCompare(b.key.label));
     return { keys, unusable };
@@ -498,30 +518,89 @@ export class TokenService {
     return (await this.listedKeys(resolved, objects)).keys.map((listed) => listed.key);
   }
 
+  /** Makes a key pair; the URI's id=, when it has one, is the new key's CKA_ID (on a YubiKey, the PIV slot). */
   async generateKey(tokenUri: string, label: string, algorithm: KeyAlgorithm, pin: PinInput): Promise<TokenKey> {
     const resolved = await this.resolveToken(tokenUri);
-    const key = await this.withPin(resolved, pin, (bytes) => resolved.module.client.request({ op: 'generateKey', token: this.refOf(resolved), pin: bytes, label, algorithm }));
+    const { id } = parsePkcs11Uri(tokenUri);
+    const key = await this.withPin(resolved, pin, (bytes) => resolved.module.client.request({ op: 'generateKey', token: this.refOf(resolved), pin: bytes, label, algorithm, ...(id && id.length > 0 ? { id } : {}) }));
     const [described] = (await this.listedKeys(resolved, { keys: [key], certificates: [], privateVisible: true })).keys;
     if (!described) throw new ConclaveError('token-error', 'The token made the key but Conclave cannot read its public key.');
     return described.key;
   }
 
-  /** Finds the key a URI names (by id, by label, or both). */
-  async resolveKey(keyUri: string): Promise<{ resolved: ResolvedToken; key: TokenKey }> {
-    const { resolved, listed } = await this.resolveListedKey(keyUri);
+  /**
+   * Finds the key a URI names (by id, by label, or both). `pin`: on a token
+   * that shows its keys only after login (a YubiHSM 2), the key is looked up
+   * in a logged-in session; elsewhere it is not used (no login).
+   */
+  async resolveKey(keyUri: string, pin?: PinInput): Promise<{ resolved: ResolvedToken; key: TokenKey }> {
+    const { resolved, listed } = await this.resolveListedKey(keyUri, pin);
     return { resolved, key: listed.key };
   }
 
-  private async resolveListedKey(keyUri: string): Promise<{ resolved: ResolvedToken; listed: ListedKey }> {
+  /** The token a URI names, as listed. */
+  async describeTokenOf(uri: string): Promise<Token> {
+    const { module, token } = await this.resolveToken(uri);
+    return this.describeToken(module, token);
+  }
+
+  /** Whether the token a URI names shows its keys only after login (then resolveKey and listing want the PIN). */
+  async keysNeedLogin(uri: string): Promise<boolean> {
+    const { module } = await this.resolveToken(uri);
+    return module.family !== undefined && profileOfFamily(module.family).keysAfterLogin;
+  }
+
+  /** The token's objects as a lookup sees them: logged in with `pin` where keys appear only then. */
+  private async objectsFor(resolved: ResolvedToken, pin: PinInput | undefined): Promise<TokenObjects> {
+    const profile = resolved.module.family ? profileOfFamily(resolved.module.family) : undefined;
+    if (profile?.keysAfterLogin) {
+      if (pin === undefined) {
+        throw new ConclaveError('pin-required', `Token "${resolved.token.label}" (${profile.name}) shows its keys only after login: give its PIN${profile.pinFormat ? `, ${profile.pinFormat}` : ''}.`);
+      }
+      return this.withPin(resolved, pin, (bytes) => resolved.module.client.request({ op: 'login', token: this.refOf(resolved), pin: bytes }));
+    }
+    return resolved.module.client.request({ op: 'listKeys', token: this.refOf(resolved) });
+  }
+
+  /**
+   * The key's attestation (issue 13), read without a PIN: the attestation
+   * certificate that certifies the key's public key and carries Yubico's
+   * firmware extension (ykcs11: "X.509 Certificate for PIV Attestation 9c",
+   * the slot's CKA_ID), and the device's attestation certificate that issued
+   * it (ykcs11: "X.509 Certificate for PIV Attestation", CKA_ID 25, slot f9,
+   * yubico-piv-tool ykcs11/objects.c:118-124), both DER, for shared/attestation
+   * to verify. Undefined when the token shows no such pair (no YubiKey, or
+   * a token that shows its keys only after login).
+   */
+  async attestation(keyUri: string): Promise<{ certificate: Uint8Array; intermediate: Uint8Array } | undefined> {
+    if (await this.keysNeedLogin(keyUri)) return undefined;
+    const { listed, objects } = await this.resolveListedKey(keyUri);
+    const attestations = objects.certificates.filter(isAttestationCertificate);
+    const certificate = attestations.find((candidate) => {
+      const spki = spkiOfCertificate(candidate);
+      return spki !== undefined && sameBytes(spki, listed.spki);
+    });
+    if (!certificate) return undefined;
+    const issuer = issuerOfCertificate(certificate.value);
+    const devices = attestations.filter((candidate) => candidate !== certificate && (sameBytes(candidate.id, Uint8Array.of(25)) || (issuer !== undefined && subjectOfCertificate(candidate.value) === issuer)));
+    const intermediate = devices.find((candidate) => issuer !== undefined && subjectOfCertificate(candidate.value) === issuer) ?? devices[0];
+    return intermediate ? { certificate: certificate.value, intermediate: intermediate.value } : undefined;
+  }
+
+  private async resolveListedKey(keyUri: string, pin?: PinInput): Promise<{ resolved: ResolvedToken; listed: ListedKey; objects: TokenObjects }> {
     const uri = parsePkcs11Uri(keyUri);
     if (uri.object === undefined && uri.id === undefined) {
       throw new ConclaveError('uri-invalid', `${keyUri} names a token but not a key: add object=<label> or id=<CKA_ID>.`);
     }
     const resolved = await this.resolveToken(keyUri);
-    const { keys, unusable } = await this.listedKeys(resolved, await resolved.module.client.request({ op: 'listKeys', token: this.refOf(resolved) }));
+    const objects = await this.objectsFor(resolved, pin);
+    const { keys, unusable } = await this.listedKeys(resolved, objects);
     const wantedId = uri.id ? toHex(uri.id) : undefined;
+    // A label the family gives another object of the key, hidden until login (ykcs11's "Private key for …"): the public key's label.
+    const profile = resolved.module.family ? profileOfFamily(resolved.module.family) : undefined;
+    const objectLabels = uri.object === undefined ? [] : [uri.object, ...[profile?.publicKeyLabelOf?.(uri.object)].filter((label): label is string => label !== undefined)];
     // The object may be named by any of its objects' labels (ykcs11 labels the private key "Private key for …").
-    const named = (labels: string[], id: string) => (uri.object === undefined || labels.includes(uri.object)) && (wantedId === undefined || id === wantedId);
+    const named = (labels: string[], id: string) => (uri.object === undefined || objectLabels.some((label) => labels.includes(label))) && (wantedId === undefined || id === wantedId);
     const matches = keys.filter((listed) => named([listed.object.label, ...listed.object.aliases], listed.key.id));
     if (matches.length === 0) {
       const cannot = unusable.find((key) => named(key.labels, key.id));
@@ -539,7 +618,7 @@ export class TokenService {
           : `Several keys on token "${resolved.token.label}" are labelled "${uri.object ?? ''}" and have the same id (or none), so no URI can name one of them. Give them distinct labels or ids with the token's own tool.`,
       );
     }
-    return { resolved, listed: matches[0]! };
+    return { resolved, listed: matches[0]!, objects };
   }
 
   async sign(keyUri: string, data: Uint8Array, pin: PinInput, scheme?: SignatureScheme): Promise<SignResult> {
@@ -547,10 +626,47 @@ export class TokenService {
     return { ...rest, signature: signatures[0]! };
   }
 
-  /** Several signatures with one login (one PIN prompt, one touch where the token allows it). */
-  async signMany(keyUri: string, messages: Uint8Array[], pin: PinInput, scheme?: SignatureScheme): Promise<{ signatures: Uint8Array[]; scheme: SignatureScheme; key: TokenKey }> {
-    const { resolved, listed } = await this.resolveListedKey(keyUri);
+  /**
+   * A hold for signMany: signatures made with it share one login, kept in the
+   * token host between them (at most two minutes, and ended as soon as anyone
+   * else logs in to the token), until `release`.
+   */
+  holdLogin(): LoginHold {
+    const id = nextHoldId++;
+    return {
+      id,
+      release: async () => {
+        const held = this.holds.get(id);
+        if (!held) return;
+        this.holds.delete(id);
+        clearTimeout(held.forget);
+        await Promise.all([...held.modules].map((module) => module.client.request({ op: 'releaseHold', hold: id }).catch(() => undefined)));
+      },
+    };
+  }
+
+  /**
+   * Holds with a login kept in a host: the modules to tell when released (and
+   * when this service is disposed: no module is left with a logged-in session
+   * when its host ends). The host ends a hold by itself after heldLoginMs;
+   * the record here goes then too.
+   */
+  private readonly holds = new Map<number, { modules: Set<ModuleEntry>; forget: ReturnType<typeof setTimeout> }>();
+
+  private holding(hold: LoginHold, module: ModuleEntry): void {
+    const held = this.holds.get(hold.id) ?? { modules: new Set<ModuleEntry>(), forget: setTimeout(() => undefined, 0) };
+    clearTimeout(held.forget);
+    held.modules.add(module);
+    held.forget = setTimeout(() => this.holds.delete(hold.id), heldLoginMs);
+    held.forget.unref?.();
+    this.holds.set(hold.id, held);
+  }
+
+  /** Several signatures with one login (one PIN prompt, one touch where the token allows it); with `hold`, the login is kept for the hold's next call. */
+  async signMany(keyUri: string, messages: Uint8Array[], pin: PinInput, scheme?: SignatureScheme, hold?: LoginHold): Promise<{ signatures: Uint8Array[]; scheme: SignatureScheme; key: TokenKey }> {
+    const { resolved, listed } = await this.resolveListedKey(keyUri, pin);
     const { object } = listed;
+    if (hold) this.holding(hold, resolved.module);
     const result = await this.withPin(resolved, pin, (bytes) =>
       resolved.module.client.request({
         op: 'sign',
@@ -559,6 +675,7 @@ export class TokenService {
         key: { id: object.id, label: object.label, ...(object.publicKey ? { publicKey: object.publicKey } : {}) },
         messages,
         ...(scheme ? { scheme } : {}),
+        ...(hold ? { hold: hold.id } : {}),
       }),
     );
     return { ...result, key: listed.key };
@@ -601,9 +718,16 @@ export class TokenService {
     if (!this.disposed) {
       for (const entry of this.modules.values()) clearTimeout(entry.retry);
       const clients = [...this.modules.values()].map((entry) => entry.client);
+      // Kept logins end first (a logged-in session left in a module whose thread ends has crashed SoftHSM2 at exit), for a second at most.
+      const releases = [...this.holds].flatMap(([id, held]) => {
+        clearTimeout(held.forget);
+        return [...held.modules].map((module) => module.client.request({ op: 'releaseHold', hold: id }).catch(() => undefined));
+      });
+      this.holds.clear();
       this.modules.clear();
       this.listeners.clear();
-      this.disposed = Promise.all(clients.map((client) => client.dispose())).then(() => undefined);
+      const released = releases.length > 0 ? Promise.race([Promise.all(releases), new Promise<void>((resolve) => setTimeout(resolve, 1000).unref?.())]) : Promise.resolve();
+      this.disposed = released.then(() => Promise.all(clients.map((client) => client.dispose()))).then(() => undefined);
     }
     return this.disposed;
   }
@@ -636,6 +760,23 @@ function tokenIdentity(token: SlotToken, all: readonly SlotToken[]): string {
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, index) => byte === b[index]);
+}
+
+/** A certificate's issuer and subject as Node prints them; undefined when it cannot be read. */
+function issuerOfCertificate(der: Uint8Array): string | undefined {
+  try {
+    return new X509Certificate(der).issuer;
+  } catch {
+    return undefined;
+  }
+}
+
+function subjectOfCertificate(der: Uint8Array): string | undefined {
+  try {
+    return new X509Certificate(der).subject;
+  } catch {
+    return undefined;
+  }
 }
 
 function spkiOfCertificate(certificate: TokenCertificate): Uint8Array | undefined {

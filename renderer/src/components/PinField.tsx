@@ -3,8 +3,8 @@ import type { Token } from '../../../shared/api/contract';
 import { pinStatusAdvice } from '../features/tokens/format';
 
 interface PinFieldProps {
-  /** Only its PIN status is read (for the tries-left warning). */
-  token: Pick<Token, 'pinStatus'>;
+  /** Its PIN status (for the tries-left warning) and, where the PIN is more than a PIN (a YubiHSM 2), what it is. */
+  token: Pick<Token, 'pinStatus'> & Partial<Pick<Token, 'pinFormat'>>;
   value: string;
   onChange: (pin: string) => void;
   readOnly: boolean;
@@ -22,8 +22,9 @@ interface PinFieldProps {
 export function PinField({ token, value, onChange, readOnly, errorId, inputRef, autoFocus = false }: PinFieldProps) {
   const pinId = useId();
   const adviceId = useId();
+  const formatId = useId();
   const advice = pinStatusAdvice(token.pinStatus);
-  const describedBy = [advice ? adviceId : '', errorId ?? ''].filter(Boolean).join(' ') || undefined;
+  const describedBy = [token.pinFormat ? formatId : '', advice ? adviceId : '', errorId ?? ''].filter(Boolean).join(' ') || undefined;
   return (
     <>
       {advice && (
@@ -48,6 +49,11 @@ export function PinField({ token, value, onChange, readOnly, errorId, inputRef, 
           {...(autoFocus ? { 'data-autofocus': true } : {})}
         />
       </div>
+      {token.pinFormat && (
+        <p id={formatId} className="hint">
+          The PIN is {token.pinFormat}.
+        </p>
+      )}
     </>
   );
 }

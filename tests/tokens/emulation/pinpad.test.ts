@@ -60,9 +60,9 @@ describe('a token behind a PIN-pad reader', () => {
     expect(lab.trace().filter((line) => line.startsWith('C_Login') && !line.includes('(no PIN)'))).toEqual([]);
   });
 
-  // Needs: an approval's signatures (the statement's and the event's) made after one C_Login on a PIN pad;
-  // today each is signed in a session of its own, each logging in, so the reader asks for the PIN twice.
-  it.fails('approving asks for the PIN on the reader once', async () => {
+  // An approval's signatures (the statement's and the event's) share one C_Login: the token host keeps the
+  // command's login between them (TokenService.holdLogin), so the reader asks for the PIN once.
+  it('approving asks for the PIN on the reader once', async () => {
     const policyPath = await trustedPolicy(env, home.dir, {
       version: 1,
       threshold: 1,

@@ -6,8 +6,7 @@
  * each with keys in 9a, 9c (PIN always) and 9e (Ed25519), the organisation's
  * certificates for 9a and 9c, and ykcs11's attestation objects.
  *
- * Tests marked it.fails are what a person expects and Conclave does not do
- * yet; the comment on each says what the token layer needs.
+ * The comment on a test says where the vendor behaviour it checks comes from.
  */
 import { X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -76,9 +75,9 @@ describe('a YubiKey 5 through ykcs11', () => {
     for (const key of keys) if (key.certificatePem) expect(new X509Certificate(key.certificatePem).subject).not.toMatch(/Attestation/);
   });
 
-  // Needs: keys whose private key cannot sign (ykcs11 shows the f9 attestation key with CKA_SIGN false) left out of
-  // the signing keys, or marked as the device's attestation key; today "Public key for PIV Attestation" (id 19) is listed.
-  it.fails('conclave keys does not offer the device\'s attestation key (slot f9) as a key to sign releases with', async () => {
+  // Keys whose private key cannot sign (ykcs11 shows the f9 attestation key with CKA_SIGN false, yubico-piv-tool
+  // ykcs11/objects.c:241-267) are left out of the signing keys; before login the ykcs11 profile knows CKA_ID 25 is f9's.
+  it('conclave keys does not offer the device\'s attestation key (slot f9) as a key to sign releases with', async () => {
     const keys = await keysOf(alice);
     expect(keys.map((key) => key.id).sort()).toEqual(['01', '02', '04']);
   });
@@ -88,10 +87,10 @@ describe('a YubiKey 5 through ykcs11', () => {
     expect(run.out).toBe(alice.keys['9c'].publicKeyPem);
   });
 
-  // Needs: a URI's object= to match ykcs11's private key label ("Private key for Digital Signature"), which ykcs11
-  // shows only after login (the ykcs11 profile knows it names the slot of "Public key for Digital Signature", yubico-piv-tool
-  // ykcs11/objects.c:145-155); today only the public key's label is known before login.
-  it.fails('conclave pubkey finds the key by ykcs11\'s private key label, "Private key for Digital Signature"', async () => {
+  // A URI's object= matches ykcs11's private key label ("Private key for Digital Signature"), which ykcs11
+  // shows only after login: the ykcs11 profile knows it names the slot of "Public key for Digital Signature" (yubico-piv-tool
+  // ykcs11/objects.c:145-155).
+  it('conclave pubkey finds the key by ykcs11\'s private key label, "Private key for Digital Signature"', async () => {
     const run = await endsWith(env, ['pubkey', `${alice.tokenUri};object=Private%20key%20for%20Digital%20Signature`], 0);
     expect(run.out).toBe(alice.keys['9c'].publicKeyPem);
   });
@@ -124,9 +123,9 @@ describe('signing with slot 9c (PIN policy always)', () => {
     expect(view.state).toBe('approved');
   });
 
-  // Needs: the token layer to read "X.509 Certificate for PIV Attestation 9c" and the device's "X.509 Certificate for
-  // PIV Attestation" (id 25) with the key and hand them to the approval (CeremonySigner.attestation in the CLI).
-  it.fails('an approver whose policy entry requires an attested key: the approval counts and says where the key was made', async () => {
+  // The token layer reads "X.509 Certificate for PIV Attestation 9c" and the device's "X.509 Certificate for
+  // PIV Attestation" (id 25) with the key and hands them to the approval (CeremonySigner.attestation in the CLI).
+  it('an approver whose policy entry requires an attested key: the approval counts and says where the key was made', async () => {
     const attestedPolicy = await trustedPolicy(env, home.dir, {
       version: 1,
       threshold: 1,
@@ -152,9 +151,9 @@ describe('signing with slot 9c (PIN policy always)', () => {
     await endsWith(env, ['ceremony', 'approve', id, '--key', slot9c(alice), '--pin-env', 'YUBIKEY_PIN'], 0);
   });
 
-  // Needs: ykcs11's CKR_ARGUMENTS_BAD for a PIN outside 6-8 characters (yubico-piv-tool ykcs11/token.c:318-335)
-  // explained in the ykcs11 profile; today: "answered CKR_ARGUMENTS_BAD … re-plug the token".
-  it.fails('a 4-digit PIN: Conclave says a YubiKey PIN has 6 to 8 characters, not "re-plug the token"', async () => {
+  // ykcs11's CKR_ARGUMENTS_BAD for a PIN outside 6-8 characters (yubico-piv-tool ykcs11/token.c:318-335) is
+  // explained in the ykcs11 profile (which checks the length before C_Login); before: "… re-plug the token".
+  it('a 4-digit PIN: Conclave says a YubiKey PIN has 6 to 8 characters, not "re-plug the token"', async () => {
     const id = await openCeremony(env, policyPath, slot9c(rita), 'YUBIKEY_PIN');
     const run = await endsWith(env, ['ceremony', 'approve', id, '--key', slot9c(alice), '--pin-env', 'FOUR_DIGITS'], 4);
     expect(run.err).toMatch(/6 to 8 (characters|digits)/);
@@ -242,25 +241,26 @@ describe('sessions', () => {
 });
 
 describe('key generation (ykcs11: in a PIV slot, with the management key)', () => {
-  // Needs: keygen on ykcs11 to put the slot (here 9d, id=%03) in the first byte of CKA_ID, log in as CKU_SO with the
-  // management key (given here as the --pin-env value) and use ykcs11's labels; today it sends a random 8-byte CKA_ID
-  // and logs in as user (CKR_USER_TYPE_INVALID or CKR_ATTRIBUTE_VALUE_INVALID, reported as "does not support").
-  it.fails('conclave keygen makes an ECDSA P-256 key in slot 9d with the management key', async () => {
+  // keygen on ykcs11 puts the slot (here 9d, id=%03) in the first byte of CKA_ID, logs in as CKU_SO with the
+  // management key (given here as the --pin-env value) and keeps ykcs11's labels (yubico-piv-tool ykcs11/objects.c:2753-2781,
+  // ykcs11.c:3586-3591); before, it sent a random 8-byte CKA_ID and logged in as user.
+  it('conclave keygen makes an ECDSA P-256 key in slot 9d with the management key', async () => {
     const run = await endsWith(env, ['keygen', `${alice.tokenUri};id=%03;object=Private%20key%20for%20Key%20Management`, '--alg', 'ecdsa-p256', '--pin-env', 'MANAGEMENT_KEY', '--json'], 0);
     expect(JSON.parse(run.out)).toMatchObject({ id: '03', type: { kind: 'ecdsa', curve: 'P-256' } });
     expect(lab.trace()).toContain('C_GenerateKeyPair -> 0x0');
   });
 
-  // Needs: as above, and CKA_EC_PARAMS as the PrintableString "edwards25519" (ykcs11 refuses the OID,
+  // As above, with CKA_EC_PARAMS as the PrintableString "edwards25519" (ykcs11 refuses the OID,
   // yubico-piv-tool ykcs11/objects.c:2817-2826).
-  it.fails('conclave keygen makes an Ed25519 key in slot 9d with the management key', async () => {
+  it('conclave keygen makes an Ed25519 key in slot 9d with the management key', async () => {
     const run = await endsWith(env, ['keygen', `${alice.tokenUri};id=%03;object=Private%20key%20for%20Key%20Management`, '--alg', 'ed25519', '--pin-env', 'MANAGEMENT_KEY', '--json'], 0);
     expect(JSON.parse(run.out)).toMatchObject({ id: '03', type: { kind: 'ed25519' } });
   });
 
-  // Needs: the ykcs11 profile to explain CKR_USER_TYPE_INVALID from C_GenerateKeyPair (yubico-piv-tool ykcs11/ykcs11.c:3586-3591):
-  // a YubiKey makes keys only with its management key.
-  it.fails('conclave keygen with the PIN says that a YubiKey makes keys with its management key', async () => {
+  // A YubiKey makes keys only with its management key: the PIN given as SO is CKR_USER_PIN_NOT_INITIALIZED without a
+  // PIN-protected management key (yubico-piv-tool ykcs11/token.c:346-359), and CKR_USER_TYPE_INVALID from C_GenerateKeyPair
+  // after a user login (ykcs11.c:3586-3591); the ykcs11 profile explains both.
+  it('conclave keygen with the PIN says that a YubiKey makes keys with its management key', async () => {
     const run = await endsWith(env, ['keygen', `${alice.tokenUri};id=%03;object=new`, '--alg', 'ecdsa-p256', '--pin-env', 'YUBIKEY_PIN'], 4);
     expect(run.err).toMatch(/management key/);
   });

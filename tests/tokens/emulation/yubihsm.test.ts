@@ -7,8 +7,7 @@
  * with a release-signing key (object 0x0064) and a release manager's key
  * (0x0065), through the real `conclave` process.
  *
- * Tests marked it.fails are what a person expects and Conclave does not do
- * yet; the comment on each says what the token layer needs.
+ * The comment on a test says where the vendor behaviour it checks comes from.
  */
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -65,18 +64,18 @@ describe('a YubiHSM 2 through yubihsm_pkcs11', () => {
     expect(module!.tokens).toMatchObject([{ label: 'YubiHSM', model: 'YubiHSM', serial: '07550001' }]);
   });
 
-  // Needs: the YubiHSM profile's PIN format shown with the token (the CLI's token line, the window's PIN form):
+  // The YubiHSM profile's PIN format is shown with the token (the CLI's token line, the window's PIN form):
   // the authentication key id in 4 hex digits, then the password, e.g. 0001password.
-  it.fails('conclave tokens tells the person what the PIN is: the authentication key id, then its password', async () => {
+  it('conclave tokens tells the person what the PIN is: the authentication key id, then its password', async () => {
     const run = await endsWith(env, ['tokens'], 0);
     expect(run.out).toMatch(/0001password/);
     expect(run.out).toMatch(/authentication key id/i);
   });
 
-  // Needs: keys listed after logging in on families whose objects are private until then (yubihsm_pkcs11
-  // answers C_FindObjects with nothing before C_Login, yubihsm-shell pkcs11/yubihsm_pkcs11.c:2516-2524), with a PIN option on
-  // `conclave keys`; today `keys` has no --pin-env and shows "No keys on this token".
-  it.fails('conclave keys with the PIN lists the keys the YubiHSM shows after login', async () => {
+  // Keys are listed after logging in on families whose objects are private until then (yubihsm_pkcs11
+  // answers C_FindObjects with nothing before C_Login, yubihsm-shell pkcs11/yubihsm_pkcs11.c:2516-2524), with --pin-env on
+  // `conclave keys` (families.ts: keysAfterLogin).
+  it('conclave keys with the PIN lists the keys the YubiHSM shows after login', async () => {
     const keys = JSON.parse((await endsWith(env, ['keys', hsm.tokenUri, '--pin-env', 'HSM_PIN', '--json'], 0)).out) as TokenKey[];
     expect(keys.map((key) => [key.label, key.id, key.publicKeyPem])).toEqual([
       ['release-manager', '0065', hsm.keys['release-manager']!.publicKeyPem],
@@ -84,25 +83,25 @@ describe('a YubiHSM 2 through yubihsm_pkcs11', () => {
     ]);
   });
 
-  // Needs: as above; without a PIN, a message that a YubiHSM shows its keys only after login, with the PIN's format.
-  it.fails('conclave keys without a PIN says the keys appear after login, and what the PIN is, not "No keys on this token"', async () => {
+  // Without a PIN: a YubiHSM shows its keys only after login, and the PIN's format is said.
+  it('conclave keys without a PIN says the keys appear after login, and what the PIN is, not "No keys on this token"', async () => {
     const run = await endsWith(env, ['keys', hsm.tokenUri], 0);
     expect(run.out).not.toMatch(/No keys on this token/);
     expect(run.out + run.err).toMatch(/log(ged)? ?in/i);
     expect(run.out + run.err).toMatch(/0001password/);
   });
 
-  // Needs: pubkey (and every key lookup) to log in first on the YubiHSM; today "has no key labelled".
-  it.fails('conclave pubkey with the PIN prints the key\'s public key', async () => {
+  // pubkey (and every key lookup) logs in first on the YubiHSM.
+  it('conclave pubkey with the PIN prints the key\'s public key', async () => {
     const run = await endsWith(env, ['pubkey', signingKey(), '--pin-env', 'HSM_PIN'], 0);
     expect(run.out).toBe(hsm.keys['release-signing']!.publicKeyPem);
   });
 });
 
 describe('a ceremony with keys on the YubiHSM', () => {
-  // Needs: signing to log in before looking the key up (see above); today opening fails with
+  // Signing logs in before looking the key up (see above); before, opening failed with
   // 'Token "YubiHSM" has no key labelled "release-manager"'.
-  it.fails('opened with the release manager\'s key and approved with the signing key, both logged in with 0001password', async () => {
+  it('opened with the release manager\'s key and approved with the signing key, both logged in with 0001password', async () => {
     const id = await openedCeremony();
     const approved = await endsWith(env, ['ceremony', 'approve', id, '--key', signingKey(), '--pin-env', 'HSM_PIN'], 0);
     expect(approved.out).toMatch(/^Approved .*\(1 of 1 approvals: dave\)/m);
@@ -110,18 +109,18 @@ describe('a ceremony with keys on the YubiHSM', () => {
     expect(lab.trace()).toContain('C_Login CKU_USER -> 0x0');
   });
 
-  // Needs: the login before the lookup (above); the wrong password then reads CKR_PIN_INCORRECT.
-  it.fails('a wrong password: exit 4, the PIN is wrong; nothing echoed', async () => {
+  // The login before the lookup (above): the wrong password reads CKR_PIN_INCORRECT.
+  it('a wrong password: exit 4, the PIN is wrong; nothing echoed', async () => {
     const id = await openedCeremony();
     const run = await endsWith(env, ['ceremony', 'approve', id, '--key', signingKey(), '--pin-env', 'WRONG_PASSWORD', '--json'], 4);
     expect(JSON.parse(run.out)).toMatchObject({ ok: false, error: { code: 'pin-incorrect' } });
     expect(run.out + run.err).not.toContain('wrongpassword');
   });
 
-  // Needs: the YubiHSM profile to explain its login errors: without the 4-hex-digit key id the module answers
+  // The YubiHSM profile explains its login errors (and checks the format first): without the 4-hex-digit key id the module answers
   // CKR_ARGUMENTS_BAD when what follows the first four characters is not 8 to 64 long (yubihsm_pkcs11.c:6392-6397:
   // "password" is key id "pass" and password "word"), else CKR_PIN_INCORRECT ("corr" is not hex, 6448-6454).
-  it.fails.each([
+  it.each([
     ['"password" alone', 'PASSWORD_ONLY'],
     ['a longer password alone', 'LONG_PASSWORD_ONLY'],
     ['four digits', 'FOUR_DIGITS'],
@@ -132,17 +131,17 @@ describe('a ceremony with keys on the YubiHSM', () => {
     expect(run.err).not.toMatch(/re-plug/);
   });
 
-  // Needs: CKR_OBJECT_HANDLE_INVALID from C_Login (no authentication key with that id: the device answers
-  // "object not found") explained as such on the YubiHSM.
-  it.fails('an authentication key id the device does not have: Conclave says there is no authentication key 0002', async () => {
+  // CKR_OBJECT_HANDLE_INVALID from C_Login (no authentication key with that id: the device answers
+  // "object not found", yubihsm-shell pkcs11/util_pkcs11.c:130-131) is explained as such on the YubiHSM.
+  it('an authentication key id the device does not have: Conclave says there is no authentication key 0002', async () => {
     const id = await openedCeremony();
     const run = await endsWith(env, ['ceremony', 'approve', id, '--key', signingKey(), '--pin-env', 'OTHER_KEY_ID'], 4);
     expect(run.err).toMatch(/authentication key.*0002/i);
   });
 
-  // Needs: CKR_SESSION_COUNT from C_Login (YHR_DEVICE_SESSIONS_FULL: the device's 16 authenticated sessions are taken by
-  // other applications, yubihsm-shell lib/yubihsm.h:108, pkcs11/util_pkcs11.c:118-119) explained as such.
-  it.fails('all 16 device sessions in use by other applications: Conclave says so, not "re-plug"', async () => {
+  // CKR_SESSION_COUNT from C_Login (YHR_DEVICE_SESSIONS_FULL: the device's 16 authenticated sessions are taken by
+  // other applications, yubihsm-shell lib/yubihsm.h:108, pkcs11/util_pkcs11.c:118-119) is explained as such.
+  it('all 16 device sessions in use by other applications: Conclave says so, not "re-plug"', async () => {
     const id = await openedCeremony();
     const run = await endsWith({ ...env, PKCS11_EMULATION_DEVICE_SESSIONS_IN_USE: '16' }, ['ceremony', 'approve', id, '--key', signingKey(), '--pin-env', 'HSM_PIN'], 4);
     expect(run.err).toMatch(/16 sessions|sessions? (are|is) (all )?in use/i);

@@ -67,9 +67,11 @@ async function handle(request: HostRequest, pin: Promise<PinBytes> | undefined):
     case 'login':
       return host.login(request.token, (await pin)!);
     case 'generateKey':
-      return host.generateKey(request.token, (await pin)!, request.label, request.algorithm);
+      return host.generateKey(request.token, (await pin)!, request.label, request.algorithm, request.id);
     case 'sign':
-      return host.signMany(request.token, (await pin)!, request.key, request.messages, request.scheme);
+      return host.signMany(request.token, (await pin)!, request.key, request.messages, request.scheme, request.hold);
+    case 'releaseHold':
+      return host.releaseHold(request.hold);
     case 'initToken': {
       const token = host.initToken(request.label, request.soPin, request.userPin);
       remember(host.listTokens());
@@ -79,7 +81,7 @@ async function handle(request: HostRequest, pin: Promise<PinBytes> | undefined):
 }
 
 function describeOp(op: HostRequest['op']): string {
-  return { init: 'starting the module', listTokens: 'listing tokens', listKeys: 'listing keys', login: 'logging in', generateKey: 'making a key', sign: 'signing', initToken: 'making a token' }[op];
+  return { init: 'starting the module', listTokens: 'listing tokens', listKeys: 'listing keys', login: 'logging in', generateKey: 'making a key', sign: 'signing', releaseHold: 'logging out', initToken: 'making a token' }[op];
 }
 
 function remember(tokens: SlotToken[]): SlotToken[] {

@@ -43,6 +43,82 @@ export interface FamilyProfile {
   service?: ModuleService;
   /** How a locked PIN is unlocked on this family. */
   unlock: string;
+  /**
+   * Key objects stay hidden until the session is logged in (yubihsm_pkcs11:
+   * C_FindObjectsInit in an unauthenticated session finds nothing, yubihsm-shell
+   * pkcs11/yubihsm_pkcs11.c:2516-2524): keys are listed and found after login.
+   */
+  keysAfterLogin: boolean;
+  /** What the PIN is, when it is more than a PIN; shown with the token and in a wrong-format error. */
+  pinFormat?: string;
+  /**
+   * Why a PIN (as its bytes) cannot be right for this family, before it is sent
+   * (nothing logged, no try spent); undefined when it may be. `as`: the login type.
+   */
+  pinFormatProblem?(pin: Uint8Array, as: 'user' | 'so' | 'context'): string | undefined;
+  /**
+   * How keys are made: 'standard' (any CKA_ID, a user login) or 'piv-slot'
+   * (ykcs11: the first byte of CKA_ID is the PIV slot, 1-4 for 9a/9c/9d/9e and
+   * 5-24 the retired slots, yubico-piv-tool ykcs11/objects.c:2753-2759; only
+   * after the management key, a CKU_SO login, ykcs11/ykcs11.c:3586-3591).
+   */
+  keygen: 'standard' | 'piv-slot';
+  /** CKA_EC_PARAMS for Ed25519 keys: the OID (PKCS#11 v3.0 §2.3.10) or ykcs11's PrintableString "edwards25519" (objects.c:2817-2826). */
+  ed25519Params: 'oid' | 'printable-string';
+  /** What the family's error codes mean where they differ from the standard's (pkcs11-errors.ts). */
+  quirks?: {
+    /** CKR_ARGUMENTS_BAD from C_Login: the PIN is not of the family's format. */
+    loginArgumentsBad?: string;
+    /** CKR_USER_TYPE_INVALID from C_GenerateKeyPair. */
+    keygenUserTypeInvalid?: string;
+  };
+  /**
+   * The public key object's label for another label of the same key, where the
+   * family names a key's objects by a rule and hides some until login (ykcs11:
+   * "Private key for Digital Signature" is the key of "Public key for Digital
+   * Signature", yubico-piv-tool ykcs11/objects.c:145-155 and 171-181).
+   */
+  publicKeyLabelOf?(label: string): string | undefined;
+  /** CKA_IDs of keys that never sign releases (ykcs11: 25, slot f9, the device's attestation key). */
+  nonSigningKeyIds?: readonly number[];
+}
+
+const isHexDigit = (byte: number): boolean => (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66);
+
+/**
+ * yubihsm_pkcs11's C_Login (yubihsm-shell pkcs11/yubihsm_pkcs11.c:6362-6590):
+ * the first four characters are the authentication key's id in hex, not hex is
+ * CKR_PIN_INCORRECT (6444-6454); the password after them has 8 to 64 characters
+ * (YUBIHSM_PKCS11_MIN/MAX_PIN_LEN), else CKR_ARGUMENTS_BAD (6392-6397). Both
+ * answers would read as "wrong PIN"; the format is said instead.
+ */
+const yubihsmPinFormat = 'The PIN of a YubiHSM 2 is the authentication key id in 4 hex digits followed by its password (8 to 64 characters), e.g. 0001password for key 0x0001.';
+function yubihsmPinProblem(pin: Uint8Array): string | undefined {
+  // "@…" (an asymmetric authentication key) and "#label#…" (credentials held on a YubiKey) are other forms the module reads
+  // itself (yubihsm_pkcs11.c:1315-1323, 6408-6430): left to it.
+  if (pin[0] === 0x40 || pin[0] === 0x23) return undefined;
+  if (pin.length < 4 || !Array.from(pin.subarray(0, 4)).every(isHexDigit)) return `The PIN does not start with an authentication key id. ${yubihsmPinFormat}`;
+  const password = pin.length - 4;
+  if (password < 8 || password > 64) return `The password after the key id has ${password} characters. ${yubihsmPinFormat}`;
+  return undefined;
+}
+
+/**
+ * ykcs11's C_Login (yubico-piv-tool ykcs11/token.c:305-376): a user PIN has 6
+ * to 8 characters, any other length is CKR_ARGUMENTS_BAD (token.c:318, 332-335);
+ * as SO, the management key in 32 to 64 hex digits (a 6-8 character PIN there
+ * means a PIN-protected management key).
+ */
+const ykcs11PinFormat = 'A YubiKey PIN has 6 to 8 characters (123456 until it is changed).';
+const ykcs11ManagementKey = 'A YubiKey makes keys only with its management key (48 hex digits; 010203040506070801020304050607080102030405060708 until it is changed), given where the PIN is asked.';
+function ykcs11PinProblem(pin: Uint8Array, as: 'user' | 'so' | 'context'): string | undefined {
+  if (as === 'so') {
+    if (pin.length >= 6 && pin.length <= 8) return undefined;
+    if (pin.length < 32 || pin.length > 64 || !Array.from(pin).every(isHexDigit)) return `That is not a management key. ${ykcs11ManagementKey}`;
+    return undefined;
+  }
+  if (pin.length < 6 || pin.length > 8) return `The PIN has ${pin.length} characters. ${ykcs11PinFormat}`;
+  return undefined;
 }
 
 const processAlive = (pidFile: string): boolean => {
@@ -116,26 +192,29 @@ const yubihsmConnector: ModuleService = {
   running: () => undefined,
 };
 
+type Ordinary = Pick<FamilyProfile, 'keysAfterLogin' | 'keygen' | 'ed25519Params'>;
+const ordinary: Ordinary = { keysAfterLogin: false, keygen: 'standard', ed25519Params: 'oid' };
+
 const profiles: Record<ModuleFamily, FamilyProfile> = {
-  softhsm2: { family: 'softhsm2', name: 'SoftHSM2', reinitializeToRescan: true, removable: false, unlock: 'Unblock it with the security officer PIN (softhsm2-util cannot; pkcs11-tool --init-pin --login --login-type so can)' },
+  softhsm2: { ...ordinary, family: 'softhsm2', name: 'SoftHSM2', reinitializeToRescan: true, removable: false, unlock: 'Unblock it with the security officer PIN (softhsm2-util cannot; pkcs11-tool --init-pin --login --login-type so can)' },
   // Mozilla's software token (nss lib/softoken). Its C_Initialize wants NSS's own
   // init parameters (configdir='sql:DIR' …, passed as LibraryParameters in
   // CK_C_INITIALIZE_ARGS.pReserved, nss lib/softoken/pkcs11.c nsc_CommonInitialize)
   // and answers CKR_ARGUMENTS_BAD without them. Both its tokens carry serial
   // 0000000000000000 (lib/softoken/pkcs11.c NSC_GetTokenInfo), so the label tells them apart.
-  'nss-softokn': { family: 'nss-softokn', name: 'NSS softokn', reinitializeToRescan: false, removable: false, unlock: 'NSS has no PIN lockout: check the database password (certutil -d sql:DIR -W changes it)' },
+  'nss-softokn': { ...ordinary, family: 'nss-softokn', name: 'NSS softokn', reinitializeToRescan: false, removable: false, unlock: 'NSS has no PIN lockout: check the database password (certutil -d sql:DIR -W changes it)' },
   // p11-kit-proxy loads the modules p11-kit is configured with (pkcs11.conf(5));
   // as root it ignores ~/.config/pkcs11 (p11-kit/conf.c, "skipping user config
   // in program running as root"). Failures are those of the module behind it.
-  'p11-kit-proxy': { family: 'p11-kit-proxy', name: 'p11-kit proxy', reinitializeToRescan: false, removable: true, unlock: "Unblock it with the token's own tool (its PUK or security officer PIN)" },
+  'p11-kit-proxy': { ...ordinary, family: 'p11-kit-proxy', name: 'p11-kit proxy', reinitializeToRescan: false, removable: true, unlock: "Unblock it with the token's own tool (its PUK or security officer PIN)" },
   // Soft token serial "123" for every installation; RSA only in Debian 12's 3.8.1
   // (its soft token lists no CKM_EC_KEY_PAIR_GEN). Needs pkcsslotd, above.
-  opencryptoki: { family: 'opencryptoki', name: 'openCryptoki', reinitializeToRescan: false, removable: false, service: pkcsslotd, unlock: 'Unblock it with the security officer PIN: pkcsconf -u (sets the user PIN) after pkcsconf -P' },
+  opencryptoki: { ...ordinary, family: 'opencryptoki', name: 'openCryptoki', reinitializeToRescan: false, removable: false, service: pkcsslotd, unlock: 'Unblock it with the security officer PIN: pkcsconf -u (sets the user PIN) after pkcsconf -P' },
   // Every tpm2-pkcs11 token reports serial 0000000000000000 (src/lib/token.c,
   // token_get_info) and model "SW   TPM" padded with NULs on swtpm; tokens are
   // told apart by label and slot. No CKM_RSA_PKCS_PSS in 1.9: RSA signs PKCS#1 v1.5.
   // A wrong PIN counts against the TPM's dictionary-attack protection.
-  'tpm2-pkcs11': {
+  'tpm2-pkcs11': { ...ordinary,
     family: 'tpm2-pkcs11',
     name: 'tpm2-pkcs11',
     reinitializeToRescan: false,
@@ -146,12 +225,44 @@ const profiles: Record<ModuleFamily, FamilyProfile> = {
   // YubiKey PIV (yubico-piv-tool ykcs11/): slots 9a/9c/9d/9e are CKA_ID 1-4; a
   // key with CKA_ALWAYS_AUTHENTICATE (9c) wants the PIN for every signature; a
   // missed touch comes back as CKR_USER_NOT_LOGGED_IN.
-  ykcs11: { family: 'ykcs11', name: 'YubiKey (ykcs11)', reinitializeToRescan: false, removable: true, service: pcscd, unlock: 'Unblock it with its PUK: ykman piv access unblock-pin' },
+  // Key generation: in the PIV slot the first CKA_ID byte names, with the
+  // management key (keygen 'piv-slot'); Ed25519 parameters are the PrintableString
+  // "edwards25519" (objects.c:2817-2826). Slot f9's key (CKA_ID 25, "Private key
+  // for PIV Attestation", objects.c:169 and 195) signs attestations only: its
+  // entry in pvtkey_objects (objects.c:241-267, the last) has CKA_SIGN false.
+  ykcs11: {
+    ...ordinary,
+    family: 'ykcs11',
+    name: 'YubiKey (ykcs11)',
+    reinitializeToRescan: false,
+    removable: true,
+    service: pcscd,
+    unlock: 'Unblock it with its PUK: ykman piv access unblock-pin',
+    pinFormatProblem: ykcs11PinProblem,
+    keygen: 'piv-slot',
+    ed25519Params: 'printable-string',
+    quirks: { loginArgumentsBad: ykcs11PinFormat, keygenUserTypeInvalid: ykcs11ManagementKey },
+    publicKeyLabelOf: (label) => (/^Private key for /.test(label) ? label.replace(/^Private key for /, 'Public key for ') : undefined),
+    nonSigningKeyIds: [25],
+  },
   // YubiHSM 2 (yubihsm-shell pkcs11/): the PIN is the 4-hex-digit authentication
   // key id followed by its password (0001password); at most 16 sessions.
-  yubihsm: { family: 'yubihsm', name: 'YubiHSM 2', reinitializeToRescan: false, removable: true, service: yubihsmConnector, unlock: 'A YubiHSM 2 has no PIN lockout: check the authentication key id and password' },
-  opensc: { family: 'opensc', name: 'OpenSC', reinitializeToRescan: false, removable: true, service: pcscd, unlock: "Unblock it with its PUK or security officer PIN (pkcs11-tool --unlock-pin, or the card's own tool)" },
-  generic: { family: 'generic', name: 'PKCS#11 module', reinitializeToRescan: false, removable: true, unlock: "Unblock it with its PUK or security officer PIN (the token's own tool), then try again" },
+  // Its objects are visible only in an authenticated session (keysAfterLogin).
+  yubihsm: {
+    ...ordinary,
+    family: 'yubihsm',
+    name: 'YubiHSM 2',
+    reinitializeToRescan: false,
+    removable: true,
+    service: yubihsmConnector,
+    unlock: 'A YubiHSM 2 has no PIN lockout: check the authentication key id and password',
+    keysAfterLogin: true,
+    pinFormat: 'the authentication key id in 4 hex digits, then its password, e.g. 0001password',
+    pinFormatProblem: yubihsmPinProblem,
+    quirks: { loginArgumentsBad: yubihsmPinFormat },
+  },
+  opensc: { ...ordinary, family: 'opensc', name: 'OpenSC', reinitializeToRescan: false, removable: true, service: pcscd, unlock: "Unblock it with its PUK or security officer PIN (pkcs11-tool --unlock-pin, or the card's own tool)" },
+  generic: { ...ordinary, family: 'generic', name: 'PKCS#11 module', reinitializeToRescan: false, removable: true, unlock: "Unblock it with its PUK or security officer PIN (the token's own tool), then try again" },
 };
 
 export function profileOfFamily(family: ModuleFamily): FamilyProfile {

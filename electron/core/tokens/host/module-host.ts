@@ -25,6 +25,8 @@ const CKM_EC_EDWARDS_KEY_PAIR_GEN = 0x1055;
 // PKCS#11 v2.40: re-authentication for keys with CKA_ALWAYS_AUTHENTICATE.
 const CKU_CONTEXT_SPECIFIC = 2;
 const CKA_ALWAYS_AUTHENTICATE = 0x202;
+/** DER PrintableString "edwards25519": the Ed25519 CKA_EC_PARAMS ykcs11 shows and takes (yubico-piv-tool ykcs11/objects.c:42). */
+const edwards25519PrintableString = Buffer.concat([Buffer.from([0x13, 12]), Buffer.from('edwards25519', 'latin1')]);
 
 const { CKA_CLASS, CKA_KEY_TYPE, CKA_TOKEN, CKA_PRIVATE, CKA_LABEL, CKA_ID, CKA_SIGN, CKA_VERIFY, CKA_SENSITIVE, CKA_EXTRACTABLE } = pkcs11js;
 const { CKA_EC_PARAMS, CKA_EC_POINT, CKA_MODULUS, CKA_PUBLIC_EXPONENT, CKA_MODULUS_BITS, CKA_VALUE, CKA_CERTIFICATE_TYPE } = pkcs11js;
@@ -145,6 +147,21 @@ function describeLoadFailure(modulePath: string, error: unknown): ConclaveError 
 }
 
 
+/**
+ * A logged-in session kept between two signatures of one caller (an approval
+ * signs its statement, then its event): a PIN pad asks once. It ends when the
+ * caller releases it, when another job logs in to the token, or after
+ * heldLoginMs (an approval's time stamp comes between the two signatures).
+ */
+interface HeldLogin {
+  queueKey: string;
+  session: Buffer;
+  slot: Buffer;
+  expiry: ReturnType<typeof setTimeout>;
+}
+
+const heldLoginMs = 120_000;
+
 /** A private key object, as far as pairing it with its public key and signing with it needs. */
 interface PrivateKeyObject {
   handle: Buffer;
@@ -154,11 +171,15 @@ interface PrivateKeyObject {
   ecParams: Buffer | undefined;
   /** Its public key, when the object shows it (RSA always; EC where the module adds CKA_EC_POINT). */
   publicKey: TokenPublicKey | undefined;
+  /** False when the key says it cannot sign (CKA_SIGN false: ykcs11's f9 attestation key). */
+  signs: boolean;
 }
 
 export class ModuleHost {
   private readonly pkcs11 = new pkcs11js.PKCS11();
   private readonly queues = new Map<string, SerialQueue>();
+  /** Logged-in sessions kept for the next signature of the same caller (holdLogin), by hold id. */
+  private readonly holds = new Map<number, HeldLogin>();
   private jobsRunning = 0;
   private profile: FamilyProfile = profileOfFamily('generic');
 
@@ -208,7 +229,8 @@ export class ModuleHost {
 
   /** Tokens present now; with `rescan`, first let a module that caches its slots see changes. */
   listTokens(rescan = false): SlotToken[] {
-    if (rescan && this.profile.reinitializeToRescan && this.jobsRunning === 0) {
+    // Never while a job runs or a login is held for a caller's next signature: C_Finalize closes every session.
+    if (rescan && this.profile.reinitializeToRescan && this.jobsRunning === 0 && this.holds.size === 0) {
       this.pkcs11.C_Finalize();
       this.initialize();
     }
@@ -278,7 +300,7 @@ export class ModuleHost {
    */
   private async withSession<T>(
     ref: TokenRef,
-    options: { pin: PinBytes | undefined; write?: boolean; doing: string; keepPin?: boolean },
+    options: { pin: PinBytes | undefined; write?: boolean; doing: string; keepPin?: boolean; as?: 'user' | 'so'; hold?: number },
     job: (session: Buffer, slot: Buffer) => Promise<T> | T,
   ): Promise<T> {
     // Per token, not per serial: two tpm2-pkcs11 tokens share one serial and are still two tokens (two alike in label too share a queue).
@@ -290,13 +312,30 @@ export class ModuleHost {
       let slot: Buffer | undefined;
       let session: Buffer | undefined;
       let loggedIn = false;
+      let kept = false;
+      const held = options.hold !== undefined ? this.holds.get(options.hold) : undefined;
+      if (held) {
+        clearTimeout(held.expiry);
+        this.holds.delete(options.hold!);
+      }
+      // A job that logs in while another caller's login is held: that login ends first (PKCS#11 v2.40 §5.6: the login
+      // state is the application's, shared by its sessions), so that nobody signs on a login they did not make.
+      if (options.pin !== undefined) for (const [id, other] of this.holds) if (other.queueKey === queueKey && other !== held) this.endHold(id, other);
       try {
-        slot = this.slotHandle(ref);
-        const flags = pkcs11js.CKF_SERIAL_SESSION | (options.write ? pkcs11js.CKF_RW_SESSION : 0);
-        session = this.pkcs11.C_OpenSession(slot, flags);
-        if (options.pin !== undefined) {
+        if (held && held.queueKey === queueKey) {
+          // The caller's own login, kept from its last signature: a PIN pad is not asked again (issue 13).
+          ({ slot, session } = held);
+          loggedIn = true;
+          if (!options.keepPin) wipe(options.pin);
+        } else {
+          if (held) this.endHold(options.hold!, held);
+          slot = this.slotHandle(ref);
+          const flags = pkcs11js.CKF_SERIAL_SESSION | (options.write ? pkcs11js.CKF_RW_SESSION : 0);
+          session = this.pkcs11.C_OpenSession(slot, flags);
+        }
+        if (options.pin !== undefined && !loggedIn) {
           try {
-            this.logIn(session, pkcs11js.CKU_USER, options.pin);
+            this.logIn(session, options.as === 'so' ? pkcs11js.CKU_SO : pkcs11js.CKU_USER, options.pin, ref.label);
             loggedIn = true;
           } catch (error) {
             if (asPkcs11Failure(error)?.code !== ckr.USER_ALREADY_LOGGED_IN) throw error;
@@ -306,7 +345,12 @@ export class ModuleHost {
             if (!options.keepPin) wipe(options.pin);
           }
         }
-        return await job(session, slot);
+        const result = await job(session, slot);
+        if (options.hold !== undefined && loggedIn) {
+          this.keepHold(options.hold, { queueKey, session, slot });
+          kept = true;
+        }
+        return result;
       } catch (error) {
         const failure = asPkcs11Failure(error);
         if (!failure) throw error;
@@ -314,12 +358,36 @@ export class ModuleHost {
         throw explainPkcs11Failure(failure, { token: ref.label, doing: options.doing, pinStatus, profile: this.profile, env: this.env });
       } finally {
         wipe(options.pin);
-        if (session) {
+        if (session && !kept) {
           if (loggedIn) this.quietly(() => this.pkcs11.C_Logout(session!));
           this.quietly(() => this.pkcs11.C_CloseSession(session!));
         }
         this.jobsRunning--;
       }
+    });
+  }
+
+  /** Keeps a logged-in session for the hold's next signature, at most heldLoginMs. */
+  private keepHold(id: number, login: Omit<HeldLogin, 'expiry'>): void {
+    const expiry = setTimeout(() => void this.releaseHold(id), heldLoginMs);
+    expiry.unref?.();
+    this.holds.set(id, { ...login, expiry });
+  }
+
+  /** Logs the hold's session out and closes it; called within its token's queue. */
+  private endHold(id: number, held: HeldLogin): void {
+    clearTimeout(held.expiry);
+    this.holds.delete(id);
+    this.quietly(() => this.pkcs11.C_Logout(held.session));
+    this.quietly(() => this.pkcs11.C_CloseSession(held.session));
+  }
+
+  /** Ends a held login (the caller is done, or it expired); nothing when there is none. */
+  releaseHold(id: number): Promise<void> {
+    const held = this.holds.get(id);
+    if (!held) return Promise.resolve();
+    return (this.queues.get(held.queueKey) ?? new SerialQueue()).run(() => {
+      if (this.holds.get(id) === held) this.endHold(id, held);
     });
   }
 
@@ -332,14 +400,40 @@ export class ModuleHost {
    * lingers until the garbage collector reuses its memory, and pkcs11js
    * copies it once more (freed, not overwritten).
    */
-  private logIn(session: Buffer, userType: number, pin: PinBytes): void {
+  private logIn(session: Buffer, userType: number, pin: PinBytes, token?: string): void {
     const bytes = pin === null ? null : Buffer.from(pin.buffer, pin.byteOffset, pin.byteLength);
+    const as = userType === pkcs11js.CKU_SO ? 'so' : userType === CKU_CONTEXT_SPECIFIC ? 'context' : 'user';
+    // A PIN the family's module cannot take (families.ts): said as its format, before any try is spent. Nothing of the PIN is shown.
+    const problem = bytes ? this.profile.pinFormatProblem?.(bytes, as) : undefined;
+    if (problem) throw new ConclaveError('pin-invalid', `${token ? `Token "${token}": ` : ''}${problem}`, { cause: 'pin-format' });
     try {
-      this.pkcs11.C_Login(session, userType, bytes);
+      try {
+        this.pkcs11.C_Login(session, userType, bytes);
+      } catch (error) {
+        if (!(error instanceof TypeError) || bytes === null) throw error;
+        this.pkcs11.C_Login(session, userType, bytes.toString('utf8'));
+      }
     } catch (error) {
-      if (!(error instanceof TypeError) || bytes === null) throw error;
-      this.pkcs11.C_Login(session, userType, bytes.toString('utf8'));
+      throw this.loginFailure(error, as, bytes, token);
     }
+  }
+
+  /** A login failure the family answers in its own way, explained with what the person gave (the key id, never a password). */
+  private loginFailure(error: unknown, as: 'user' | 'so' | 'context', pin: Buffer | null, token: string | undefined): unknown {
+    const failure = asPkcs11Failure(error);
+    if (!failure) return error;
+    const named = token ? `Token "${token}"` : 'The token';
+    // yubihsm_pkcs11: no authentication key with the PIN's id on the device ("object not found",
+    // CKR_OBJECT_HANDLE_INVALID, yubihsm-shell pkcs11/util_pkcs11.c:130-131). The id is not secret; the password is.
+    if (this.profile.family === 'yubihsm' && failure.code === ckr.OBJECT_HANDLE_INVALID && pin && pin.length >= 4) {
+      const keyId = pin.subarray(0, 4).toString('latin1').toLowerCase();
+      return new ConclaveError('pin-incorrect', `${named} (a YubiHSM 2) has no authentication key ${keyId}. The PIN starts with the id of an authentication key the device has (0001 on a new device), then that key's password.`, { pkcs11: failure.name, cause: 'no-authentication-key' });
+    }
+    // ykcs11 as SO with a PIN: only a PIN-protected management key takes one; without it CKR_USER_PIN_NOT_INITIALIZED (yubico-piv-tool ykcs11/token.c:346-359).
+    if (this.profile.keygen === 'piv-slot' && as === 'so' && failure.code === ckr.USER_PIN_NOT_INITIALIZED && this.profile.quirks?.keygenUserTypeInvalid) {
+      return new ConclaveError('pin-invalid', `${named} did not take that as its management key. ${this.profile.quirks.keygenUserTypeInvalid}`, { pkcs11: failure.name, cause: 'management-key-needed' });
+    }
+    return error;
   }
 
   private quietly(step: () => void): void {
@@ -378,6 +472,11 @@ export class ModuleHost {
     return result;
   }
 
+  private idAndLabelOf(session: Buffer, object: Buffer): { id: Buffer; label: string } {
+    const attrs = this.attributes(session, object, [CKA_ID, CKA_LABEL]);
+    return { id: attrs.get(CKA_ID) ?? Buffer.alloc(0), label: attrs.get(CKA_LABEL)?.toString('utf8') ?? '' };
+  }
+
   private readPublicKey(session: Buffer, object: Buffer): TokenPublicKey | undefined {
     const attrs = this.attributes(session, object, [CKA_KEY_TYPE]);
     const keyType = attrs.get(CKA_KEY_TYPE)?.readUInt32LE(0);
@@ -400,9 +499,10 @@ export class ModuleHost {
 
   private readPrivateKeys(session: Buffer): PrivateKeyObject[] {
     return this.find(session, [{ type: CKA_CLASS, value: CKO_PRIVATE_KEY }]).map((handle) => {
-      const attrs = this.attributes(session, handle, [CKA_ID, CKA_LABEL, CKA_KEY_TYPE, CKA_EC_PARAMS]);
+      const attrs = this.attributes(session, handle, [CKA_ID, CKA_LABEL, CKA_KEY_TYPE, CKA_EC_PARAMS, CKA_SIGN]);
       return {
         handle,
+        signs: attrs.get(CKA_SIGN)?.[0] !== 0,
         id: attrs.get(CKA_ID) ?? Buffer.alloc(0),
         label: attrs.get(CKA_LABEL)?.toString('utf8') ?? '',
         keyType: attrs.get(CKA_KEY_TYPE)?.readUInt32LE(0),
@@ -425,6 +525,7 @@ export class ModuleHost {
     interface Entry extends TokenObjectKey {
       material?: string;
       paired: boolean;
+      cannotSign?: boolean;
     }
     const keys: Entry[] = [];
     const byMaterial = new Map<string, Entry>();
@@ -450,6 +551,7 @@ export class ModuleHost {
       const pair = (entry: Entry, privateKey: PrivateKeyObject) => {
         entry.paired = true;
         entry.hasPrivateKey = true;
+        if (!privateKey.signs) entry.cannotSign = true;
         if (privateKey.label && privateKey.label !== entry.label && !entry.aliases.includes(privateKey.label)) entry.aliases.push(privateKey.label);
       };
       // Keys whose public part the private key cannot contradict: those that show none, or a private key that shows none.
@@ -477,7 +579,7 @@ export class ModuleHost {
           pair(candidates[0], privateKey);
           continue;
         }
-        const entry: Entry = { label: privateKey.label, aliases: [], id: new Uint8Array(privateKey.id), hasPrivateKey: true, paired: true, ...(privateKey.publicKey ? { publicKey: privateKey.publicKey } : {}), ...(material ? { material } : {}) };
+        const entry: Entry = { label: privateKey.label, aliases: [], id: new Uint8Array(privateKey.id), hasPrivateKey: true, paired: true, ...(privateKey.signs ? {} : { cannotSign: true }), ...(privateKey.publicKey ? { publicKey: privateKey.publicKey } : {}), ...(material ? { material } : {}) };
         keys.push(entry);
         if (material) byMaterial.set(material, entry);
       }
@@ -490,7 +592,10 @@ export class ModuleHost {
       // X.509 public key certificates only (CKC_X_509 = 0); attribute certificates and WTLS are not key certificates.
       if (value && value.length > 0 && (attrs.get(CKA_CERTIFICATE_TYPE)?.readUInt32LE(0) ?? 0) === 0) certificates.push({ label, id: new Uint8Array(id), value: new Uint8Array(value) });
     }
-    return { keys: keys.map(({ material: _material, paired: _paired, ...key }) => key), certificates, privateVisible };
+    // Keys that never sign releases: the family's (ykcs11's slot f9, visible before login) and those whose private key says it cannot sign.
+    const nonSigningIds = new Set(this.profile.nonSigningKeyIds ?? []);
+    const signing = keys.filter((key) => !key.cannotSign && !(key.id.length === 1 && nonSigningIds.has(key.id[0]!)));
+    return { keys: signing.map(({ material: _material, paired: _paired, cannotSign: _cannotSign, ...key }) => key), certificates, privateVisible };
   }
 
   listKeys(ref: TokenRef): Promise<TokenObjects> {
@@ -511,16 +616,31 @@ export class ModuleHost {
     }
   }
 
-  generateKey(ref: TokenRef, pin: PinBytes, label: string, algorithm: KeyAlgorithm): Promise<TokenObjectKey> {
+  /**
+   * Makes a key pair. `wantedId`: the CKA_ID the key's URI names (id=…), else a
+   * random one; on a PIV family (ykcs11) it is required, its first byte is the
+   * slot, and the login is the security officer's (the management key).
+   */
+  generateKey(ref: TokenRef, pin: PinBytes, label: string, algorithm: KeyAlgorithm, wantedId?: Uint8Array): Promise<TokenObjectKey> {
     const type = keyTypeOfAlgorithm(algorithm);
     const doing = `making ${type.kind === 'ecdsa' ? `an ECDSA ${type.curve}` : type.kind === 'rsa' ? `an RSA ${type.bits}` : 'an Ed25519'} key`;
-    return this.withSession(ref, { pin, write: true, doing }, async (session, slot) => {
-      const existing = this.find(session, [{ type: CKA_LABEL, value: label }]);
+    const pivSlot = this.profile.keygen === 'piv-slot';
+    if (pivSlot && (!wantedId || wantedId.length === 0 || wantedId[0]! < 1 || wantedId[0]! > 24)) {
+      wipe(pin);
+      throw new ConclaveError(
+        'uri-invalid',
+        `A YubiKey makes a key in a PIV slot, named by the URI's id: id=%01 for slot 9a, id=%02 for 9c (PIN for every signature), id=%03 for 9d, id=%04 for 9e, id=%05 to id=%18 for the retired slots 82 to 95. Making a key replaces the slot's key.`,
+      );
+    }
+    return this.withSession(ref, { pin, write: true, doing, ...(pivSlot ? { as: 'so' as const } : {}) }, async (session, slot) => {
+      // ykcs11 ignores CKA_LABEL and names the slot's objects itself (yubico-piv-tool ykcs11/objects.c:2763-2781), and a new
+      // key replaces the slot's (as ykman piv keys generate does): the slot, not the label, names the key there.
+      const existing = pivSlot ? [] : this.find(session, [{ type: CKA_LABEL, value: label }]);
       if (existing.length > 0) {
         throw new ConclaveError('key-exists', `Token "${ref.label}" already has a key labelled "${label}". Choose another label, so that the key's URI names one key.`);
       }
       const mechanisms = this.mechanismsOf(slot);
-      const id = randomBytes(8);
+      const id = wantedId && wantedId.length > 0 ? Buffer.from(wantedId) : randomBytes(8);
       const common = [
         { type: CKA_TOKEN, value: true },
         { type: CKA_LABEL, value: label },
@@ -543,7 +663,8 @@ export class ModuleHost {
       } else {
         mechanism = CKM_EC_EDWARDS_KEY_PAIR_GEN;
         keyType = CKK_EC_EDWARDS;
-        publicTemplate = [{ type: CKA_EC_PARAMS, value: Buffer.from(objectIdentifierDer(oids.ed25519)) }];
+        // ykcs11 takes only the PrintableString "edwards25519" (yubico-piv-tool ykcs11/objects.c:2817-2826); PKCS#11 v3.0 the OID.
+        publicTemplate = [{ type: CKA_EC_PARAMS, value: this.profile.ed25519Params === 'printable-string' ? edwards25519PrintableString : Buffer.from(objectIdentifierDer(oids.ed25519)) }];
       }
       if (mechanisms && !mechanisms.has(mechanism)) {
         throw new ConclaveError('mechanism-unsupported', `Token "${ref.label}" cannot generate ${doing.replace('making ', '')}s. Choose another algorithm (ECDSA P-256 works on almost every token).`);
@@ -564,7 +685,9 @@ export class ModuleHost {
       );
       const read = this.readPublicKey(session, publicKey);
       if (!read) throw new ConclaveError('token-error', 'The token made the key but does not show its public key. Try listing the keys again.');
-      return { label, aliases: [], id: new Uint8Array(id), publicKey: read, hasPrivateKey: true };
+      // The label the token gave it (ykcs11's own, "Public key for Key Management"), else the one asked for.
+      const { id: madeId, label: madeLabel } = this.idAndLabelOf(session, publicKey);
+      return { label: madeLabel || label, aliases: [], id: new Uint8Array(madeId.length > 0 ? madeId : id), publicKey: read, hasPrivateKey: true };
     });
   }
 
@@ -580,8 +703,9 @@ export class ModuleHost {
     key: { id: Uint8Array; label: string; publicKey?: TokenPublicKey },
     messages: Uint8Array[],
     scheme?: SignatureScheme,
+    hold?: number,
   ): Promise<{ signatures: Uint8Array[]; scheme: SignatureScheme }> {
-    return this.withSession(ref, { pin, doing: 'signing', keepPin: true }, async (session, slot) => {
+    return this.withSession(ref, { pin, doing: 'signing', keepPin: true, ...(hold !== undefined ? { hold } : {}) }, async (session, slot) => {
       const candidates = this.privateKeysOf(session, key);
       if (candidates.length === 0) {
         wipe(pin);

@@ -18,6 +18,7 @@ export const ckr = {
   DEVICE_REMOVED: 0x32,
   FUNCTION_CANCELED: 0x50,
   FUNCTION_NOT_SUPPORTED: 0x54,
+  OBJECT_HANDLE_INVALID: 0x82,
   KEY_TYPE_INCONSISTENT: 0x63,
   KEY_FUNCTION_NOT_PERMITTED: 0x68,
   MECHANISM_INVALID: 0x70,
@@ -28,6 +29,7 @@ export const ckr = {
   PIN_EXPIRED: 0xa3,
   PIN_LOCKED: 0xa4,
   SESSION_CLOSED: 0xb0,
+  SESSION_COUNT: 0xb1,
   SESSION_HANDLE_INVALID: 0xb3,
   TEMPLATE_INCOMPLETE: 0xd0,
   TEMPLATE_INCONSISTENT: 0xd1,
@@ -37,6 +39,7 @@ export const ckr = {
   USER_ALREADY_LOGGED_IN: 0x100,
   USER_NOT_LOGGED_IN: 0x101,
   USER_PIN_NOT_INITIALIZED: 0x102,
+  USER_TYPE_INVALID: 0x103,
   DOMAIN_PARAMS_INVALID: 0x130,
   CURVE_NOT_SUPPORTED: 0x140,
   CRYPTOKI_ALREADY_INITIALIZED: 0x191,
@@ -99,7 +102,23 @@ export function explainPkcs11Failure(failure: Pkcs11Failure, context: FailureCon
     const missing = missingServiceError(context.profile, context.env ?? process.env, failure, context.doing);
     if (missing) return missing;
   }
+  // Answers a family gives where the standard means something else (families.ts, quirks).
+  const quirks = context.profile?.quirks;
+  if (failure.code === ckr.ARGUMENTS_BAD && failure.method === 'C_Login' && quirks?.loginArgumentsBad) {
+    return new ConclaveError('pin-invalid', `${Token} refused the PIN's format. ${quirks.loginArgumentsBad}`, { ...details, cause: 'pin-format' });
+  }
+  if (failure.code === ckr.USER_TYPE_INVALID && failure.method === 'C_GenerateKeyPair' && quirks?.keygenUserTypeInvalid) {
+    return new ConclaveError('pin-invalid', `${Token} makes keys only after its management key, not the PIN. ${quirks.keygenUserTypeInvalid}`, { ...details, cause: 'management-key-needed' });
+  }
   switch (failure.code) {
+    case ckr.SESSION_COUNT:
+      // yubihsm_pkcs11: YHR_DEVICE_SESSIONS_FULL, the device's 16 sessions for all applications together
+      // (yubihsm-shell lib/yubihsm.h:108, pkcs11/util_pkcs11.c:118-119); ykcs11 likewise allows 16.
+      return new ConclaveError(
+        'token-error',
+        `All the sessions ${token} allows are in use by other applications${context.profile?.family === 'yubihsm' ? ' (a YubiHSM 2 has 16 sessions for all applications together)' : ''}, so Conclave could not log in. Close the other programs using it (yubihsm-shell, other signing tools) or wait for their sessions to time out, then try again.`,
+        { ...details, cause: 'sessions-in-use' },
+      );
     case ckr.PIN_INCORRECT: {
       if (context.pinStatus === 'locked') {
         return new ConclaveError('pin-locked', `The PIN was wrong and ${token} is now locked. ${unlock}`, details);

@@ -85,7 +85,15 @@ export type HostRequest =
   | { op: 'listTokens' }
   | { op: 'listKeys'; token: TokenRef }
   | { op: 'login'; token: TokenRef; pin: PinBytes | typeof pipedPin }
-  | { op: 'generateKey'; token: TokenRef; pin: PinBytes | typeof pipedPin; label: string; algorithm: KeyAlgorithm }
+  | {
+      op: 'generateKey';
+      token: TokenRef;
+      pin: PinBytes | typeof pipedPin;
+      label: string;
+      algorithm: KeyAlgorithm;
+      /** The CKA_ID the key's URI names; on ykcs11 its first byte is the PIV slot. */
+      id?: Uint8Array;
+    }
   | {
       op: 'sign';
       token: TokenRef;
@@ -94,7 +102,10 @@ export type HostRequest =
       key: { id: Uint8Array; label: string; publicKey?: TokenPublicKey };
       messages: Uint8Array[];
       scheme?: SignatureScheme;
+      /** Keep the login for the next sign with this hold (a PIN pad asks once per approval), until releaseHold. */
+      hold?: number;
     }
+  | { op: 'releaseHold'; hold: number }
   | { op: 'initToken'; label: string; soPin: string; userPin: string };
 
 export interface HostResponses {
@@ -104,6 +115,7 @@ export interface HostResponses {
   login: TokenObjects;
   generateKey: TokenObjectKey;
   sign: { signatures: Uint8Array[]; scheme: SignatureScheme };
+  releaseHold: undefined;
   initToken: SlotToken;
 }
 

@@ -28,10 +28,12 @@ const CKG_MGF1_SHA256 = 0x2;
 
 /**
  * The RSA scheme when the caller asks for none and the token offers both:
- * RSASSA-PSS with SHA-256 (what Conclave has always made). A token offering
- * only one scheme gets that one. The one place this default lives.
+ * PKCS#1 v1.5 with SHA-256, as the ceremony's default since issue 14 (what
+ * cosign --key, sigstore-go and @sigstore/verify check; a policy asking for
+ * PSS passes its scheme). A token offering only one scheme gets that one.
+ * The one place this default lives.
  */
-export const defaultRsaScheme: Extract<SignatureScheme, 'rsa-pss-sha256' | 'rsa-pkcs1-sha256'> = 'rsa-pss-sha256';
+export const defaultRsaScheme: Extract<SignatureScheme, 'rsa-pss-sha256' | 'rsa-pkcs1-sha256'> = 'rsa-pkcs1-sha256';
 
 export type HashName = 'sha256' | 'sha384' | 'sha512';
 
