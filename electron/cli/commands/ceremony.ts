@@ -8,13 +8,13 @@ import { formatReport } from '../../../shared/verify/format';
 import { appDataDir, ceremonyStoreDir } from '../../core/app-paths';
 import type { CeremonyService, CeremonySigner, LoadedCeremony } from '../../core/ceremony/ceremony-service';
 import { ArtifactLocations, publishedVerifyCommand } from '../../core/ceremony/artifact-locations';
-import type { TokenService } from '../../core/tokens/token-service';
+import type { LoginHold, TokenService } from '../../core/tokens/token-service';
 import { tokensFor, type CommandTokens } from '../command-tokens';
 import { takeStartedHashing, takeStartedTokens } from '../ahead';
 import { protectedAuthenticationPath } from '../../core/tokens/token-flags';
 import { UsageError, type CliIo } from '../io';
 import { registryOptions } from '../registry-options';
-import { pinFor, promptHidden, withoutPinVariable } from '../pin';
+import { pinFor, promptHidden } from '../pin';
 import { noticeWhileWaiting, waitingMessage } from '../waiting';
 import { runExport, runImport } from './ceremony-bundle';
 import type { CommandInput } from '../command-spec';
@@ -26,24 +26,39 @@ import { personOfKey, type Policy } from '../../../shared/policy/policy';
  * Token signing for the ceremony, with the PIN asked for (or read) only when
  * a signature is made; `forget` overwrites the PINs when the command ends.
  */
-function tokenSigner(io: CliIo, pinEnv: string | undefined, tokensOf: (keyUri: string) => Promise<TokenService>): CeremonySigner & { forget(): void } {
+function tokenSigner(io: CliIo, tokensOf: (keyUri: string) => Promise<TokenService>): CeremonySigner & { forget(): void; logOut(): Promise<void> } {
   // An approval signs twice (the statement, then its event): ask once per command. The PIN lives, as bytes, only as long as the command.
   const pins = new Map<string, Buffer>();
+  // One login for the command's signatures (a PIN pad asks once per approval), ended when the command is done.
+  let hold: LoginHold | undefined;
   return {
     forget() {
       for (const pin of pins.values()) pin.fill(0);
       pins.clear();
     },
+    /** Ends the kept login before the token hosts stop: a module should not be left with a logged-in session when its thread ends. */
+    async logOut() {
+      const held = hold;
+      hold = undefined;
+      await held?.release();
+    },
     async keyId(keyUri) {
-      return (await (await tokensOf(keyUri)).resolveKey(keyUri)).key.keyId;
+      const tokens = await tokensOf(keyUri);
+      return (await tokens.resolveKey(keyUri, await lookupPin(tokens, keyUri))).key.keyId;
     },
     async certificate(keyUri) {
-      return (await (await tokensOf(keyUri)).resolveKey(keyUri)).key.certificatePem;
+      const tokens = await tokensOf(keyUri);
+      return (await tokens.resolveKey(keyUri, await lookupPin(tokens, keyUri))).key.certificatePem;
     },
-    async sign(keyUri, messages) {
+    async attestation(keyUri) {
+      return (await tokensOf(keyUri)).attestation(keyUri);
+    },
+    async sign(keyUri, messages, rsaScheme) {
       const tokens = await tokensOf(keyUri);
       const pin = await pinOf(keyUri);
-      return (await waitingFor(tokens, keyUri, 'sign', () => tokens.signMany(keyUri, messages, pin))).signatures;
+      hold ??= tokens.holdLogin();
+      const held = hold;
+      return (await waitingFor(tokens, keyUri, 'sign', () => tokens.signMany(keyUri, messages, pin, rsaScheme, held))).signatures;
     },
     async unlock(keyUri) {
       const pin = await pinOf(keyUri);
@@ -58,11 +73,16 @@ function tokenSigner(io: CliIo, pinEnv: string | undefined, tokensOf: (keyUri: s
     return noticeWhileWaiting(work, () => io.err(waitingMessage({ tokenLabel: token.label, pinPad: (token.flags & protectedAuthenticationPath) !== 0, doing })));
   }
 
+  /** A token that shows its keys only after login (a YubiHSM 2) needs the PIN to find one; others are looked up without. */
+  async function lookupPin(tokens: TokenService, keyUri: string): Promise<Buffer | null | undefined> {
+    return (await tokens.keysNeedLogin(keyUri)) ? pinOf(keyUri) : undefined;
+  }
+
   /** The PIN for the key's token: asked (or read from --pin-env) once per command; null for a PIN pad. */
   async function pinOf(keyUri: string): Promise<Buffer | null> {
     const { token } = await (await tokensOf(keyUri)).resolveToken(keyUri);
     if ((token.flags & protectedAuthenticationPath) !== 0) return null;
-    const pin = pins.get(token.serial) ?? (await pinFor({ uri: parsePkcs11Uri(keyUri), pinEnv, tokenLabel: token.label, env: io.env, prompt: io.interactive ? (question) => promptHidden(question) : undefined }));
+    const pin = pins.get(token.serial) ?? (await pinFor({ uri: parsePkcs11Uri(keyUri), pinVariable: io.pinVariable, tokenLabel: token.label, prompt: io.interactive ? (question) => promptHidden(question) : undefined }));
     pins.set(token.serial, pin);
     return pin;
   }
@@ -141,7 +161,7 @@ const requireKey = (input: CommandInput) => {
   if (!key) throw new UsageError("needs --key with your key's PKCS#11 URI.");
   return key;
 };
-const serviceOptions = (input: CommandInput) => ({ store: input.string('store'), pinEnv: input.string('pin-env'), keyUri: input.string('key') });
+const serviceOptions = (input: CommandInput) => ({ store: input.string('store'), keyUri: input.string('key') });
 
 /** A decision (approve, reject, withdraw): the statement shown from its own bytes first, then signed bound to its digest. */
 async function decide(action: 'approve' | 'reject' | 'withdraw', input: CommandInput, io: CliIo): Promise<number> {
@@ -262,7 +282,7 @@ export const ceremonyRunners = {
       else {
         const attached = published.registry.map((entry) => `image    ${entry.image}  ${entry.alreadyPresent ? 'already attached' : 'attached'} (${entry.via === 'referrers-api' ? 'referrers API' : 'referrers tag'}, artifact ${entry.artifactDigest}; cosign tag ${entry.cosignTag})\n`);
         io.out(
-          `${formatReport(published.report)}\nenvelope ${published.envelopePath}\n${published.bundlePaths.map((path) => `bundle   ${path}`).join('\n')}\nsummary  ${published.summaryPath}\n${attached.join('')}` +
+          `${formatReport(published.report)}\nenvelope ${published.envelopePath}\n${published.bundlePaths.map((path) => `bundle   ${path}`).join('\n')}\nsummary  ${published.summaryPath}\nvsa      ${published.verificationSummary.envelopePath}\n${attached.join('')}` +
             `Published ${id}. Next: consumers check it with\n  ${verify}\n${unlocated.length > 0 ? `(replace <path of …> with where ${unlocated.join(', ')} ${unlocated.length === 1 ? 'is' : 'are'}: ${unlocated.length === 1 ? 'it was' : 'they were'} opened on another machine or moved)\n` : ''}`,
         );
       }
@@ -280,19 +300,20 @@ export const ceremonyRunners = {
  * (the token host starts only when a key is first used) and judging with the
  * policies this machine trusts; the token host is stopped when `run` ends.
  */
-export async function withCeremonyService<T>(io: CliIo, options: { store?: string | undefined; pinEnv?: string | undefined; keyUri?: string | undefined }, run: (service: CeremonyService) => Promise<T>): Promise<T> {
+export async function withCeremonyService<T>(io: CliIo, options: { store?: string | undefined; keyUri?: string | undefined }, run: (service: CeremonyService) => Promise<T>): Promise<T> {
   // One command signs with one key (an opening and its freeze, an approval and its event): the tokens are opened once, for the first key used.
   // The key is known from the start: its token starts while the ceremony is read and judged (issue 11).
-  const hostIo = withoutPinVariable(io, options.pinEnv);
-  let session: Promise<CommandTokens> | undefined = options.keyUri ? (takeStartedTokens(options.keyUri) ?? tokensFor(hostIo, options.keyUri)) : undefined;
+  // Token hosts get the command's environment, which has no --pin-env variable (runCli took it into io.pinVariable).
+  let session: Promise<CommandTokens> | undefined = options.keyUri ? (takeStartedTokens(options.keyUri) ?? tokensFor(io, options.keyUri)) : undefined;
   session?.catch(() => undefined); // a failure is reported when the key is used, or not at all
-  const tokensOf = async (keyUri: string) => (await (session ??= tokensFor(hostIo, keyUri))).tokens;
-  const signer = tokenSigner(io, options.pinEnv, tokensOf);
+  const tokensOf = async (keyUri: string) => (await (session ??= tokensFor(io, keyUri))).tokens;
+  const signer = tokenSigner(io, tokensOf);
   const service = localCeremonyService({ dataDir: appDataDir(io.env), storeDir: ceremonyStoreDir(io.env, options.store), signer, signal: io.signal });
   try {
     return await run(service);
   } finally {
     signer.forget();
+    await signer.logOut();
     await (await session?.catch(() => undefined))?.dispose();
   }
 }

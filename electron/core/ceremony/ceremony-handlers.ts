@@ -17,7 +17,7 @@ import { certificateApproversNamedBy } from '../../../shared/policy/certificate-
 import { fromPem } from '../../../shared/encoding/pem';
 import { formatReport } from '../../../shared/verify/format';
 import type { ApiHandlers, EventSink } from '../api/handlers';
-import type { TokenService } from '../tokens/token-service';
+import type { LoginHold, TokenService } from '../tokens/token-service';
 import { demoKeyLabel, demoModuleId, demoTokenLabels } from '../tokens/demo-tokens';
 import { CeremonyStateSchema } from '../../../shared/api/ceremony-schemas';
 import { ArtifactLocations, publishedVerifyCommand } from './artifact-locations';
@@ -118,17 +118,34 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
       .finally(() => (refreshing = false));
   };
 
-  /** The token service signs with the PIN this one call carried; nothing keeps it afterwards. */
-  const signerWith = (pin: string | null): CeremonySigner => ({
-    keyId: async (keyUri) => (await options.tokens.resolveKey(keyUri)).key.keyId,
-    sign: async (keyUri, messages) => (await options.tokens.signMany(keyUri, messages, pin)).signatures,
-    certificate: async (keyUri) => (await options.tokens.resolveKey(keyUri)).key.certificatePem,
-    // A PIN pad (null) would ask a second time for the signature itself: only a typed PIN is checked ahead.
-    unlock: async (keyUri) => {
-      if (pin !== null) await options.tokens.login(keyUri, pin);
-    },
-  });
-  const serviceWith = (pin: string | null) => localCeremonyService({ dataDir: options.dataDir, storeDir: options.storeDir, signer: signerWith(pin), now });
+  /** The token service signs with the PIN this one call carried (its bytes, which dispatchCall overwrites when the call ends); nothing keeps it afterwards. */
+  const signerWith = (pin: Uint8Array | null): CeremonySigner & { release(): Promise<void> } => {
+    // The call's signatures share one login (an approval's statement and event: a PIN pad asks once), ended when the
+    // call ends (withService); the token host also ends it when another login comes or after two minutes.
+    let hold: LoginHold | undefined;
+    return {
+      release: async () => hold?.release(),
+      // The PIN is used for a lookup only where the token shows its keys after login (a YubiHSM 2).
+      keyId: async (keyUri) => (await options.tokens.resolveKey(keyUri, pin)).key.keyId,
+      sign: async (keyUri, messages, rsaScheme) => (await options.tokens.signMany(keyUri, messages, pin, rsaScheme, (hold ??= options.tokens.holdLogin()))).signatures,
+      certificate: async (keyUri) => (await options.tokens.resolveKey(keyUri, pin)).key.certificatePem,
+      attestation: (keyUri) => options.tokens.attestation(keyUri),
+      // A PIN pad (null) would ask a second time for the signature itself: only a typed PIN is checked ahead.
+      unlock: async (keyUri) => {
+        if (pin !== null) await options.tokens.login(keyUri, pin);
+      },
+    };
+  };
+  /** `signal`: the window's Cancel for this call (operations.cancel), which reaches its time-stamping requests. */
+  const withService = async <T>(pin: Uint8Array | null, work: (service: ReturnType<typeof localCeremonyService>) => Promise<T>, signal?: AbortSignal): Promise<T> => {
+    const signer = signerWith(pin);
+    try {
+      return await work(localCeremonyService({ dataDir: options.dataDir, storeDir: options.storeDir, signer, now, signal }));
+    } finally {
+      // No token is left logged in for this call once it has answered, however it ended.
+      await signer.release();
+    }
+  };
 
   /** The keys of attached tokens, each with who it is by the policy and why it may not sign (`ineligible`) when it may not. */
   const signingKeysOf = async (policy: Policy, ineligible: (signer: { id: string; as: 'approver' | 'release manager' | 'certificate approver' }, keyId: string) => string | undefined, notInPolicy: string): Promise<SigningKey[]> => {
@@ -220,7 +237,7 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
       const controller = new AbortController();
       operations.set(input.operationId, controller);
       try {
-        const loaded = await serviceWith(input.pin).open({
+        const loaded = await withService(input.pin, async (service) => service.open({
           policyPath: input.policyPath,
           release: input.release,
           artifactPaths: input.artifactPaths,
@@ -232,7 +249,7 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
           openerKeyUri: input.keyUri,
           signal: controller.signal,
           onProgress: (progress) => options.emit('operation.progress', { operationId: input.operationId, ...progress }),
-        });
+        }));
         return await changed(loaded);
       } finally {
         operations.delete(input.operationId);
@@ -246,7 +263,7 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
     },
 
     'ceremonies.freeze': async ({ id, overrideReason, keyUri, pin }) =>
-      changed(await serviceWith(pin).freeze(id, { keyUri, ...(overrideReason ? { overrideReason } : {}) })),
+      changed(await withService(pin, (service) => service.freeze(id, { keyUri, ...(overrideReason ? { overrideReason } : {}) }))),
 
     'ceremonies.signingKeys': async ({ id, purpose }) => {
       const { view, policy, certificateSigners } = await reader.load(id);
@@ -274,10 +291,21 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
       return signingKeysOf(policy, (signer) => (signer.as === 'certificate approver' ? certificateApproversOnlyDecide : openerMakesImpossible(policy, signer.id)), 'This key is not in this policy.');
     },
 
-    'ceremonies.approve': async ({ id, keyUri, pin, statementDigest }) => changed(await serviceWith(pin).approve(id, keyUri, { statementDigest })),
-    'ceremonies.reject': async ({ id, keyUri, pin, reason, statementDigest }) => changed(await serviceWith(pin).reject(id, keyUri, reason, { statementDigest })),
-    'ceremonies.withdraw': async ({ id, keyUri, pin, reason, statementDigest }) => changed(await serviceWith(pin).withdraw(id, keyUri, reason, { statementDigest })),
-    'ceremonies.cancel': async ({ id, reason, keyUri, pin }) => changed(await serviceWith(pin).cancel(id, { keyUri, ...(reason ? { reason } : {}) })),
+    'ceremonies.approve': async ({ id, operationId, keyUri, pin, statementDigest }) => {
+      if (operationId && operations.has(operationId)) throw new ConclaveError('invalid-input', 'That operation is already running.');
+      // The window's Cancel reaches the approval's request to the time-stamping authority (issue 12): an approval
+      // cancelled before it is written is not written, and the ceremony stays as it was.
+      const controller = new AbortController();
+      if (operationId) operations.set(operationId, controller);
+      try {
+        return await changed(await withService(pin, (service) => service.approve(id, keyUri, { statementDigest }), controller.signal));
+      } finally {
+        if (operationId) operations.delete(operationId);
+      }
+    },
+    'ceremonies.reject': async ({ id, keyUri, pin, reason, statementDigest }) => changed(await withService(pin, (service) => service.reject(id, keyUri, reason, { statementDigest }))),
+    'ceremonies.withdraw': async ({ id, keyUri, pin, reason, statementDigest }) => changed(await withService(pin, (service) => service.withdraw(id, keyUri, reason, { statementDigest }))),
+    'ceremonies.cancel': async ({ id, reason, keyUri, pin }) => changed(await withService(pin, (service) => service.cancel(id, { keyUri, ...(reason ? { reason } : {}) }))),
 
     'ceremonies.publish': async ({ id, operationId, outDir, keyUri, pin }) => {
       if (operationId && operations.has(operationId)) throw new ConclaveError('invalid-input', 'That operation is already running.');
@@ -289,7 +317,8 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
       if (operationId) operations.set(operationId, controller);
       let result: PublishResult;
       try {
-        result = await serviceWith(pin).publish(id, directory, keyUri, hasImages ? { registry: { ...(await registryOptions()), signal: controller.signal } } : {});
+        const registry = hasImages ? { registry: { ...(await registryOptions()), signal: controller.signal } } : {};
+        result = await withService(pin, (service) => service.publish(id, directory, keyUri, registry));
       } finally {
         if (operationId) operations.delete(operationId);
       }

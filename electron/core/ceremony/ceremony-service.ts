@@ -14,7 +14,7 @@ import { statementFromOpening } from '../../../shared/ceremony/release-statement
 import { policyProposalSubjectName } from '../../../shared/policy/rotation';
 import type { CeremonyAction, CeremonyView } from '../../../shared/ceremony/view';
 import type { CeremonyProblem } from '../../../shared/ceremony/problems';
-import { makeEnvelope } from '../../../shared/dsse/envelope';
+import { makeEnvelope, parseEnvelope } from '../../../shared/dsse/envelope';
 import { inTotoPayloadType, pae } from '../../../shared/dsse/pae';
 import { fromBase64, toBase64 } from '../../../shared/encoding/base64';
 import { fromPem } from '../../../shared/encoding/pem';
@@ -37,6 +37,8 @@ import type { ProvenanceSummary, SbomSummary as StatementSbomSummary } from '../
 import { formatReport } from '../../../shared/verify/format';
 import { escapeControlCharacters } from '../../../shared/text/control-characters';
 import { verifyCommands } from '../../../shared/cli/verify-command';
+import { ReleasePurlError, releasePurl } from '../../../shared/statement/release-purl';
+import { keyTypeOfPublicKeyInfo } from '../../../shared/keys/public-key-info';
 import type { VerificationReport } from '../../../shared/verify/verify';
 import { writeFileAtomically } from '../atomic-file';
 import { nodeAlgorithmSignatureVerifier, nodeDigester, nodeSignatureVerifier, nodeTrustedTimeDependencies } from '../crypto/node-crypto';
@@ -48,13 +50,30 @@ import { readPolicyFile } from './policy-file';
 import { checkPublishedEnvelope, envelopeText } from '../audit/published-envelope';
 import type { OciOptions } from '../oci';
 import { attachToImages, imagesOf, resolveImageArtifacts, type RegistryPublication } from './publish-to-registry';
+import { earlierSummary, summaryBundle, summaryEnvelopeText, summaryInput, summaryMessage } from './verification-summary';
+import { verificationSummaryPayload } from '../../../shared/statement/verification-summary';
 import { policyCrlUrls, sharedCrlProvider, type CrlProvider } from '../x509/crl-provider';
+
+/**
+ * How an RSA key is asked to sign, in the token layer's words (tokens/host/protocol.ts SignatureScheme); asked of RSA
+ * keys only, as ECDSA and Ed25519 keys have one scheme each. The policy chooses (`signing.rsa`, issue 14): PKCS#1 v1.5
+ * by default, because cosign --key and sigstore-go load an RSA key as PKCS#1 v1.5 (sigstore pkg/signature/verifier.go:
+ * 59-64 at bd0ad71) and @sigstore/verify checks with Node's default RSA padding, which is PKCS#1 v1.5; PSS only where
+ * the policy asks.
+ */
+export type RsaSignatureScheme = 'rsa-pkcs1-sha256' | 'rsa-pss-sha256';
+
+/** The scheme a policy asks RSA keys to sign with. */
+export function rsaSignatureSchemeOf(policy: Pick<Policy, 'signing'>): RsaSignatureScheme {
+  return policy.signing.rsa === 'pss' ? 'rsa-pss-sha256' : 'rsa-pkcs1-sha256';
+}
 
 /** Signs with a key on a token; the caller owns the PIN (prompt, pin-source, PIN pad). */
 export interface CeremonySigner {
   /** The key's DSSE keyid, read without a PIN. */
   keyId(keyUri: string): Promise<string>;
-  sign(keyUri: string, messages: Uint8Array[]): Promise<Uint8Array[]>;
+  /** `rsaScheme`, given for RSA keys only: how the key signs (the policy's choice); a signer that cannot choose signs as its token does. */
+  sign(keyUri: string, messages: Uint8Array[], rsaScheme?: RsaSignatureScheme): Promise<Uint8Array[]>;
   /**
    * The certificate stored on the token next to the key (same CKA_ID), as PEM (the
    * leaf first, then any more blocks), read without a PIN; undefined when there is
@@ -122,6 +141,8 @@ export interface PublishResult {
   policyPath: string;
   bundlePaths: string[];
   summaryPath: string;
+  /** The publisher's Verification Summary Attestation (issue 14): the signed DSSE envelope, and the same as a Sigstore bundle. */
+  verificationSummary: { envelopePath: string; bundlePath: string };
   report: VerificationReport;
   /** Where the envelope was attached, one entry per image of the release (none for files only). */
   registry: RegistryPublication[];
@@ -170,7 +191,9 @@ export class CeremonyService {
     const opening = (async () => {
       const prepared = await this.prepareOpening(input.policyPath, input.openerKeyUri);
       // Images before the files are needed (a registry answers faster than a large file hashes): each tag is resolved once, here, to the digest that is signed.
-      return { ...prepared, images: await resolveImageArtifacts(input.imageReferences ?? [], input.registry) };
+      const images = await resolveImageArtifacts(input.imageReferences ?? [], input.registry);
+      // The purl is checked before any file is hashed; a pkg:oci purl names one of these images by digest (issue 14).
+      return { ...prepared, images, purl: openingPurl(input.release, images.map((image) => image.artifact)) };
     })();
     let prepared: Awaited<typeof opening>;
     try {
@@ -180,7 +203,7 @@ export class CeremonyService {
       await evidence.catch(() => undefined); // no read of an artifact outlives the refusal
       throw error;
     }
-    const { policy, opener, at, id, images } = prepared;
+    const { policy, opener, at, id, images, purl } = prepared;
     goingAhead = true;
     if (heldProgress) report?.(heldProgress);
     const { provenanceFiles, provenance, hashed } = await evidence;
@@ -208,7 +231,7 @@ export class CeremonyService {
       ...(sbom ? { sbom: sbom.summary } : {}),
       rules: { ...(policy.evidence.builders ? { builders: policy.evidence.builders } : {}), ...(policy.evidence.sourceRepositories ? { sourceRepositories: policy.evidence.sourceRepositories } : {}) },
       signatureChecks,
-      release: input.release,
+      release: { ...input.release, purl },
     });
 
 
@@ -216,7 +239,7 @@ export class CeremonyService {
       ceremonyId: id,
       type: 'opened',
       at: at.toISOString(),
-      release: { name: input.release.name, version: input.release.version, purl: releasePurlOf(input.release) },
+      release: { name: input.release.name, version: input.release.version, purl },
       policy: policy.document,
       policyDigest: policy.digest,
       artifacts,
@@ -377,9 +400,11 @@ export class CeremonyService {
       throw new ConclaveError('forbidden', `Nothing was signed: this policy counts ${approver.name}'s approval only with a ${describeRequirement(requirement)}, and the token cannot show an attestation of this key. Use a key made on a YubiKey and listed in the policy.`);
     }
     const signed = pae(inTotoPayloadType, statement);
-    const signatures = await this.signer.sign(keyUri, [signed]);
+    const signatures = await this.signer.sign(keyUri, [signed], approver.rsaScheme);
     await this.requireSignedBy(approver, signed, signatures[0]!, keyUri);
     const time = await this.trustedTimeFor(policy, signatures[0]!);
+    // Cancelled before anything is written (while the token signed, say: the window's Cancel, a command's deadline): nothing is recorded.
+    if (this.timestampOptions.signal?.aborted) throw approvalCancelled();
     return this.appendSignedJudged(
       ceremony,
       [
@@ -418,6 +443,8 @@ export class CeremonyService {
       const stamped = await requestTimestamp(config.url, signature, { trust: trustedTimestampAuthorities(config.roots, nodeAlgorithmSignatureVerifier), ...this.timestampOptions });
       return { timestamp: sigstoreSignedTimestamp(stamped.token) };
     } catch (error) {
+      // Cancelled while the TSA was asked (the window's Cancel, a command's deadline): nothing is recorded, with or without a time.
+      if (this.timestampOptions.signal?.aborted) throw approvalCancelled(`the time-stamping authority at ${config.url}`);
       const reason = error instanceof Error ? error.message : String(error);
       if (config.required) {
         throw new ConclaveError('unavailable', `Your approval was not recorded: this policy counts only approvals with a trusted time, and ${reason.charAt(0).toLowerCase()}${reason.slice(1)} Connect to the network the time-stamping authority is on, then approve again.`);
@@ -446,7 +473,7 @@ export class CeremonyService {
     }
     const document = rejectionDocument({ ceremonyId: id, statementDigest: view.frozen!.statementDigest, reason });
     const signed = pae(decisionPayloadTypeOf(type, view.frozen!.payloadType), canonicalJsonBytes(document));
-    const signatures = await this.signer.sign(keyUri, [signed]);
+    const signatures = await this.signer.sign(keyUri, [signed], approver.rsaScheme);
     await this.requireSignedBy(approver, signed, signatures[0]!, keyUri);
     return this.appendSignedJudged(
       ceremony,
@@ -622,30 +649,46 @@ export class CeremonyService {
 
     const base = fileSafe(`${opened.release.name}-${opened.release.version}`);
     const text = envelopeText(envelope);
+    const envelopePath = join(outDir, `${base}.intoto.dsse.json`);
+    const bundles = envelope.signatures.map((signature) => {
+      const approverId = policy.keys.find((key) => key.keyId === signature.keyid)?.approverId ?? loaded.certificateSigners.get(signature.keyid) ?? signature.keyid.slice(0, 12);
+      const approval = view.approvals.find((candidate) => candidate.keyId === signature.keyid);
+      // A certificate approver's bundle carries the certificate instead of a key hint (issue 6).
+      const certificate = loaded.certificateSigners.has(signature.keyid) && approval?.certificates?.[0] !== undefined ? fromBase64(approval.certificates[0]) : undefined;
+      return { path: join(outDir, `${base}.${fileSafe(approverId)}.sigstore.json`), text: `${JSON.stringify(approvalBundle(envelope, signature, approval?.timestamp ? [approval.timestamp] : [], certificate), null, 2)}\n` };
+    });
+    const policyPath = join(outDir, `${base}.policy.json`);
+    // The publisher's Verification Summary (issue 14): only here, once the envelope verified under the policy, and
+    // signed with the published event in one token session. An earlier attempt's VSA over the same summary is kept.
+    const summaryPath = join(outDir, `${base}.vsa.intoto.dsse.json`);
+    const summaryFiles = { envelope: { uri: basename(envelopePath), text }, bundles: bundles.map((bundle) => ({ uri: basename(bundle.path), text: bundle.text })), policy: { uri: basename(policyPath), sha256: policy.digest } };
+    const summary = summaryInput((report.statement?.subject ?? []).map((subject) => ({ name: subject.name ?? '', digest: subject.digest })), opened.release.purl, summaryFiles, this.now());
+    const earlier = await earlierSummary(summaryPath, summary, publisher.spki);
+    const summaryPayload = verificationSummaryPayload(summary);
     // Signed and checked first: a token that signs with another key leaves no published files behind.
     const publication = await this.signEvents(
       [{ ceremonyId: id, type: 'published', at: this.now().toISOString(), envelopeDigest: sha256(new TextEncoder().encode(text)), approvers: report.approvedBy.map((approver) => approver.id), signedBy: envelope.signatures.map((signature) => signature.keyid), actorKeyId: publisher.keyId }],
       keyUri,
       publisher,
+      earlier ? [] : [summaryMessage(summaryPayload)],
     );
+    const summaryText = earlier?.text ?? summaryEnvelopeText(summaryPayload, publisher.keyId, publication.alsoSigned[0]!);
+    const summaryEnvelope = earlier?.envelope ?? parseEnvelope(JSON.parse(summaryText));
     await mkdir(outDir, { recursive: true });
-    const envelopePath = join(outDir, `${base}.intoto.dsse.json`);
     await writeFileAtomically(envelopePath, text, 0o644);
     const bundlePaths: string[] = [];
-    for (const signature of envelope.signatures) {
-      const approverId = policy.keys.find((key) => key.keyId === signature.keyid)?.approverId ?? loaded.certificateSigners.get(signature.keyid) ?? signature.keyid.slice(0, 12);
-      const path = join(outDir, `${base}.${fileSafe(approverId)}.sigstore.json`);
-      const approval = view.approvals.find((candidate) => candidate.keyId === signature.keyid);
-      // A certificate approver's bundle carries the certificate instead of a key hint (issue 6).
-      const certificate = loaded.certificateSigners.has(signature.keyid) && approval?.certificates?.[0] !== undefined ? fromBase64(approval.certificates[0]) : undefined;
-      await writeFileAtomically(path, `${JSON.stringify(approvalBundle(envelope, signature, approval?.timestamp ? [approval.timestamp] : [], certificate), null, 2)}\n`, 0o644);
-      bundlePaths.push(path);
+    for (const bundle of bundles) {
+      await writeFileAtomically(bundle.path, bundle.text, 0o644);
+      bundlePaths.push(bundle.path);
     }
-    const policyPath = join(outDir, `${base}.policy.json`);
+    await writeFileAtomically(summaryPath, summaryText, 0o644);
+    const summaryBundlePath = join(outDir, `${base}.vsa.sigstore.json`);
+    const summaryBundleText = `${JSON.stringify(summaryBundle(summaryEnvelope), null, 2)}\n`;
+    await writeFileAtomically(summaryBundlePath, summaryBundleText, 0o644);
     await writeFileAtomically(policyPath, `${JSON.stringify(policy.document, null, 2)}\n`, 0o644);
-    const summaryPath = join(outDir, `${base}.summary.txt`);
+    const summaryTextPath = join(outDir, `${base}.summary.txt`);
     // Names in it come from the opening and its evidence: shown, never applied by the terminal that prints the file (issue 12).
-    await writeFileAtomically(summaryPath, escapeControlCharacters(publishSummary(opened, policy, report, envelopePath, bundlePaths)), 0o644);
+    await writeFileAtomically(summaryTextPath, escapeControlCharacters(publishSummary(opened, policy, report, envelopePath, bundlePaths)), 0o644);
     // Images (issue 6): the same envelope bytes go next to each image, after the check and before the ceremony is called published.
     // A registry that fails leaves it approved; attaching is idempotent, so publishing again completes it.
     const registry =
@@ -658,11 +701,12 @@ export class CeremonyService {
             created: new Date(view.frozen!.at),
             annotations: { 'org.opencontainers.image.title': basename(envelopePath), 'dev.conclave.ceremony.id': id },
             bundlePaths,
+            summary: { envelope: new TextEncoder().encode(summaryText), bundle: new TextEncoder().encode(summaryBundleText), title: basename(summaryPath), bundleTitle: basename(summaryBundlePath) },
             outDir,
             ...(options.registry ? { options: options.registry } : {}),
           });
     await publication.write();
-    return { directory: outDir, envelopePath, policyPath, bundlePaths, summaryPath, report, registry, artifacts: opened.artifacts };
+    return { directory: outDir, envelopePath, policyPath, bundlePaths, summaryPath: summaryTextPath, verificationSummary: { envelopePath: summaryPath, bundlePath: summaryBundlePath }, report, registry, artifacts: opened.artifacts };
   }
 
   // ---- helpers ----------------------------------------------------------------
@@ -692,7 +736,7 @@ export class CeremonyService {
   private async identify(policy: Policy, keyUri: string, options: { mustBeApprover?: boolean } = {}): Promise<EventAuthor> {
     const keyId = await this.keyIdOf(keyUri);
     const signer = eventSignerOf(policy, keyId);
-    if (signer?.as === 'approver' || (signer && !options.mustBeApprover)) return { name: signer.id, keyId, spki: signer.spki };
+    if (signer?.as === 'approver' || (signer && !options.mustBeApprover)) return { name: signer.id, keyId, spki: signer.spki, ...rsaSchemeFor(policy, signer.spki) };
     if (signer) {
       throw new ConclaveError('forbidden', `${signer.id} is a release manager in this ceremony's policy, not an approver, so their signature would not count. An approver must sign.`);
     }
@@ -733,7 +777,13 @@ export class CeremonyService {
     }
     if (certificates.length === 0) return undefined;
     const now = this.now();
-    const revocation = await this.crlProvider.crlsFor(policyCrlUrls(policy));
+    const crlUrls = policyCrlUrls(policy);
+    const signal = this.timestampOptions.signal;
+    const revocation = await this.crlProvider.crlsFor(crlUrls, signal).catch((error: unknown) => {
+      // Cancelled while the CRLs were fetched (the window's Cancel, a command's deadline): nothing was signed (issue 12).
+      if (signal?.aborted) throw cancelledWhileFetchingCrls(crlUrls);
+      throw error;
+    });
     const resolved = await resolveCertificateSigner(
       policy,
       { keyId, certificates, at: now, atSource: 'signing-now', now, crls: revocation.crls, crlProblems: revocation.problems },
@@ -742,7 +792,7 @@ export class CeremonyService {
     if (!resolved.ok) {
       throw new ConclaveError('forbidden', `Nothing was signed: the certificate next to ${keyUri} does not make this key ${resolved.approverId ? `${resolved.approverId}'s` : "an approver's"} in this ceremony's policy. ${resolved.reason}`);
     }
-    return { name: resolved.approverId, keyId, spki: resolved.spki, certificates };
+    return { name: resolved.approverId, keyId, spki: resolved.spki, certificates, ...rsaSchemeFor(policy, resolved.spki) };
   }
 
   private keyIdCache = new Map<string, string>();
@@ -786,13 +836,15 @@ export class CeremonyService {
    * token has signed as it should, then calls write(). `files`: the events'
    * files as they will read back once written.
    */
-  private async signEvents(events: CeremonyEvent[], keyUri: string, author: EventAuthor): Promise<{ files: StoredEvent[]; write(): Promise<void> }> {
+  private async signEvents(events: CeremonyEvent[], keyUri: string, author: EventAuthor, alsoSign: Uint8Array[] = []): Promise<{ files: StoredEvent[]; write(): Promise<void>; alsoSigned: Uint8Array[] }> {
     const keyid = await this.keyIdOf(keyUri);
     const payloads = events.map((event) => new TextEncoder().encode(JSON.stringify(requireWritableEvent(event))));
-    const messages = payloads.map((payload) => pae(eventPayloadType, payload));
-    const signatures = await this.signer.sign(keyUri, messages);
+    const messages = [...payloads.map((payload) => pae(eventPayloadType, payload)), ...alsoSign];
+    const signatures = await this.signer.sign(keyUri, messages, author.rsaScheme);
     for (const [index, message] of messages.entries()) await this.requireSignedBy(author, message, signatures[index]!, keyUri);
-    return this.store.prepareEvents(events.map((event, index) => ({ envelope: makeEnvelope(eventPayloadType, payloads[index]!, [{ keyid, signature: signatures[index]! }]), event })));
+    const prepared = this.store.prepareEvents(events.map((event, index) => ({ envelope: makeEnvelope(eventPayloadType, payloads[index]!, [{ keyid, signature: signatures[index]! }]), event })));
+    // `alsoSign`: other messages of the same author in the same token session (the publisher's VSA, issue 14).
+    return { files: prepared.files, write: prepared.write, alsoSigned: signatures.slice(payloads.length) };
   }
 }
 
@@ -818,6 +870,25 @@ interface EventAuthor {
   keyId: string;
   spki: Uint8Array;
   certificates?: Uint8Array[];
+  /** How their key signs, by the policy they were identified under, when it is an RSA key (absent for ECDSA and Ed25519 keys). */
+  rsaScheme?: RsaSignatureScheme;
+}
+
+/** What to ask of a signer's key: the policy's RSA scheme for an RSA key; nothing for ECDSA and Ed25519 keys, which have one scheme each. */
+function rsaSchemeFor(policy: Policy, spki: Uint8Array): { rsaScheme?: RsaSignatureScheme } {
+  return keyTypeOfPublicKeyInfo(spki).kind === 'rsa' ? { rsaScheme: rsaSignatureSchemeOf(policy) } : {};
+}
+
+/** An approval stopped by the window's Cancel (or a command's deadline) before it was written (issue 12). */
+function cancelledWhileFetchingCrls(urls: readonly string[]): ConclaveError {
+  return new ConclaveError('cancelled', `Cancelled while Conclave fetched the certificate revocation lists of this policy (${urls.join(', ')}): nothing was signed, and the ceremony is as it was. Try again when the CA's server answers, or check the network.`);
+}
+
+function approvalCancelled(waitingFor?: string): ConclaveError {
+  return new ConclaveError(
+    'cancelled',
+    `Approving was cancelled${waitingFor ? ` while Conclave waited for ${waitingFor}` : ''}: your approval was not recorded, and the ceremony is as it was, with every approval it had. Approve again when you are ready.`,
+  );
 }
 
 /** Where trust in policies is kept on this machine (policy-trust/policy-folder.ts). */
@@ -877,6 +948,17 @@ export function openerMakesImpossible(policy: Policy, openerId: string): string 
 
 function releasePurlOf(release: { name: string; version: string; purl?: string }): string {
   return release.purl ?? `pkg:generic/${encodeURIComponent(release.name)}@${encodeURIComponent(release.version)}`;
+}
+
+/** The purl a new opening records: the one given, checked and in normal form (a pkg:oci one names one of `images` by digest), else pkg:generic. */
+function openingPurl(release: { name: string; version: string; purl?: string }, images: readonly ArtifactRecord[]): string {
+  if (release.purl === undefined) return releasePurlOf(release);
+  try {
+    return releasePurl(release, images, 'opening');
+  } catch (error) {
+    if (error instanceof ReleasePurlError) throw new ConclaveError('invalid-input', error.message, { cause: error.code });
+    throw error;
+  }
 }
 
 function provenanceSummary(document: ProvenanceDocument, fileDigest: string): ProvenanceSummary {
