@@ -39,13 +39,29 @@ export function processesInGroup(pgid: number): string[] {
  * Runs conclave in a process group of its own (detached: setsid), so that
  * whatever it starts, token hosts included, can be found and cleaned up.
  */
-export function conclave(args: string[], env: Record<string, string>, cwd?: string): Promise<Run> {
+export interface RunOptions {
+  cwd?: string;
+  /** Run as another user (as root: e.g. nobody, whom p11-kit reads ~/.config/pkcs11 for). */
+  user?: { uid: number; gid: number };
+  /** Sees standard error as it grows, and may act once (touch the key, type the PIN on the reader) when it has printed what the test waits for. */
+  watch?: { when: (err: string) => boolean; then: () => void };
+}
+
+export function conclave(args: string[], env: Record<string, string>, options: RunOptions = {}): Promise<Run> {
+  const { cwd, user, watch } = options;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
+    const child = spawn(process.execPath, [bin, ...args], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}), ...(user ?? {}) });
     let out = '';
     let err = '';
+    let acted = false;
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+      if (watch && !acted && watch.when(err)) {
+        acted = true;
+        watch.then();
+      }
+    });
     let hung = false;
     const timer = setTimeout(() => {
       hung = true;

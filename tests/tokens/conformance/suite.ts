@@ -9,7 +9,6 @@
  * real command line (bin/conclave.js, a process of its own) opens, approves
  * and publishes a ceremony with a key of the family.
  */
-import { spawn } from 'node:child_process';
 import { constants, createPublicKey, verify } from 'node:crypto';
 import { chownSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +19,7 @@ import { keyAlgorithms, type KeyAlgorithm } from '../../../shared/keys/algorithm
 import { formatPkcs11Uri, parsePkcs11Uri } from '../../../shared/pkcs11/uri';
 import type { SignatureScheme } from '../../../electron/core/tokens/host/protocol';
 import { TokenService } from '../../../electron/core/tokens/token-service';
-import { bin, fixture, hangBoundMs, processesInGroup } from '../../cli-process/support';
+import { conclave as runConclave, fixture, hangBoundMs, type Run } from '../../cli-process/support';
 import type { Family, RunningFamily } from './families';
 
 /** CI sets CONCLAVE_TOKEN_FAMILIES=required: a family that cannot run fails there instead of being skipped. */
@@ -56,34 +55,10 @@ const expectedType: Record<KeyAlgorithm, object> = {
   ed25519: { kind: 'ed25519' },
 };
 
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
 /** Runs the built conclave as a pipeline would (a process group of its own), as the family's user; checks it ended and left nothing running. */
 async function conclave(running: RunningFamily, args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
   const env = { ...running.cli.env, CONCLAVE_HOME: running.cli.dataDir, CONCLAVE_STORE: join(running.cli.dataDir, 'store'), ...extraEnv };
-  const run = await new Promise<Run & { hung: boolean; leftovers: string[] }>((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], cwd: running.cli.dataDir, ...(running.cli.user ?? {}) });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    let hung = false;
-    const timer = setTimeout(() => {
-      hung = true;
-      process.kill(-child.pid!, 'SIGKILL');
-    }, hangBoundMs);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      const leftovers = processesInGroup(child.pid!);
-      if (leftovers.length > 0) process.kill(-child.pid!, 'SIGKILL');
-      resolve({ code, out, err, hung, leftovers });
-    });
-  });
+  const run = await runConclave(args, env, { cwd: running.cli.dataDir, ...(running.cli.user ? { user: running.cli.user } : {}) });
   expect(run.hung, `conclave ${args.join(' ')} did not end (killed). ${run.err}`).toBe(false);
   expect(run.leftovers, `conclave ${args.join(' ')} left processes running`).toEqual([]);
   return run;

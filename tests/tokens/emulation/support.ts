@@ -5,11 +5,10 @@
  * command waits (a touch, a PIN typed on a reader), on what the command
  * prints rather than after a sleep.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { bin, builtCli, fixture, hangBoundMs, processesInGroup, type Run } from '../../cli-process/support';
+import { builtCli, conclave, fixture, hangBoundMs, type Run, type RunOptions } from '../../cli-process/support';
 import type { EmulationFamily, EmulationLab } from '../../support/pkcs11-emulation';
 
 export { fixture, hangBoundMs };
@@ -37,46 +36,8 @@ export function cliEnvironment(lab: EmulationLab, home: string, families: Emulat
  * `watch` sees standard error as it grows and may act once (touch the key,
  * type the PIN on the reader) when it has printed what the test waits for.
  */
-export function conclaveWatching(args: string[], env: Record<string, string>, watch?: { when: (err: string) => boolean; then: () => void }): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    let acted = false;
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString();
-      if (watch && !acted && watch.when(err)) {
-        acted = true;
-        watch.then();
-      }
-    });
-    let hung = false;
-    const timer = setTimeout(() => {
-      hung = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }, hangBoundMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      const leftovers = processesInGroup(child.pid!);
-      if (leftovers.length > 0) {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          // Ended meanwhile.
-        }
-      }
-      resolve({ code, signal, out, err, hung, leftovers });
-    });
-  });
+export function conclaveWatching(args: string[], env: Record<string, string>, watch?: RunOptions['watch']): Promise<Run> {
+  return conclave(args, env, watch ? { watch } : {});
 }
 
 /** A run that ended by itself, left nothing running, with `code`. */
