@@ -8,7 +8,7 @@ import { createRepositoryHandlers } from './repository/repository-handlers';
 import type { Core, CoreOptions } from './index';
 import { SettingsFile } from './settings';
 import { forkHostLauncher } from './tokens/host-process';
-import { addedModuleSource, demoModuleSource, machineModuleLookup, softhsmOf } from './tokens/machine-modules';
+import { addedModuleSource, demoModuleSource, machineModuleLookup, namedModuleSource, softhsmOf } from './tokens/machine-modules';
 import { ModuleDecisions } from './tokens/module-decisions';
 import { TokenService, discoverInstalledModules, type ModuleSource } from './tokens/token-service';
 import {
@@ -48,7 +48,7 @@ export function createCore(options: CoreOptions): Core {
 
   const baseSources = (): ModuleSource[] =>
     options.modules
-      ? options.modules.map((module) => ({ path: module.path, origin: 'discovered' as const, ...(module.env ? { env: module.env } : {}) }))
+      ? options.modules.map(namedModuleSource)
       : discoverInstalledModules();
 
   const addDemoModule = async () => {

@@ -5,6 +5,7 @@
  */
 import type { ApiHandlers, EventSink } from './api/handlers';
 import type { HostLauncher } from './tokens/host-process';
+import type { NamedModule } from './tokens/machine-modules';
 import type { TokenService } from './tokens/token-service';
 
 export interface CoreOptions {
@@ -18,7 +19,7 @@ export interface CoreOptions {
    * Module paths to use instead of discovering the usual ones; tests pass
    * their own SoftHSM2 with its own SOFTHSM2_CONF here.
    */
-  modules?: { path: string; env?: Record<string, string> }[];
+  modules?: NamedModule[];
   /** The ceremony store; CONCLAVE_STORE or the data folder's store/ when not given. */
   storeDir?: string;
   /** The environment token hosts inherit; the process's own unless a caller (the CLI in tests) gives another. */

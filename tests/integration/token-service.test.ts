@@ -138,6 +138,9 @@ describe('token service against SoftHSM2', () => {
     expect(error.code).toBe('pin-incorrect');
     expect(error.message).toContain('wrong');
     expect(error.message).not.toContain('0000');
+    // SoftHSM2 raises CKF_USER_PIN_COUNT_LOW after any wrong PIN but never locks: no talk of tries (issue 13).
+    expect(error.message).not.toMatch(/tries|lock/i);
+    expect(error.details.triesLeft).toBeUndefined();
     await expect(service.login(tokenUri('alice'), '1234')).resolves.toEqual([]);
   });
 

@@ -96,18 +96,31 @@ export const modulesRunners = {
       }
       return exitCodes.done;
     };
-    if (known) return done(known);
+    const addedBefore = current.modules.find((module) => samePath(module.path, facts.path));
+    // --init-parameters on a module added before changes its parameters (issue 13), once the module starts with them.
+    const updating = known === 'added' && initParameters !== undefined && addedBefore?.initParameters !== initParameters;
+    if (known && !updating) return done(known);
     // You typed it: Conclave loads it once, in a token host process of its own, to check it is a PKCS#11 module it can use.
     const tokens = new TokenService(forkHostLauncher, io.env);
     let library: string | undefined;
     let count: number;
     try {
       const entry = await tokens.addModule({ path: facts.path, origin: 'added', ...(initParameters !== undefined ? { initParameters } : {}) });
-      if (entry.status === 'failed') throw new ConclaveError(entry.error?.code ?? 'module-load-failed', `${entry.error?.message ?? `Conclave could not load ${facts.path}.`} It was not added.`);
+      if (entry.status === 'failed') {
+        throw new ConclaveError(entry.error?.code ?? 'module-load-failed', `${entry.error?.message ?? `Conclave could not load ${facts.path}.`} ${updating ? 'Its init parameters were not changed.' : 'It was not added.'}`);
+      }
       library = entry.library ? `${entry.library.description} (${entry.library.manufacturer} ${entry.library.version})`.trim() : undefined;
       count = entry.tokens.length;
     } finally {
       await tokens.dispose();
+    }
+    if (updating && initParameters !== undefined) {
+      // Read again: the module took a moment to load, and settings may have changed meanwhile (the window, another command).
+      const latest = await settings.read();
+      await settings.write({ ...latest, modules: latest.modules.map((module) => (samePath(module.path, facts.path) ? { ...module, initParameters } : module)) });
+      if (input.json) io.out(`${JSON.stringify({ ok: true, path: facts.path, realPath: facts.realPath, updated: 'initParameters', ...(library ? { library } : {}), tokens: count }, null, 2)}\n`);
+      else if (!input.quiet) io.out(`${shown.join('\n')}\nIts init parameters are changed: ${library ?? 'the module'} starts with them, ${count === 1 ? '1 token' : `${count} tokens`} now.\nNext: conclave tokens lists its tokens and their URIs.\n`);
+      return exitCodes.done;
     }
     await settings.write({ ...current, modules: [...current.modules, { path: facts.path, ...(initParameters !== undefined ? { initParameters } : {}) }] });
     return done(undefined, library, count);

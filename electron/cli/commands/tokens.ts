@@ -17,7 +17,7 @@ export async function runTokens(input: CommandInput, io: CliIo): Promise<number>
   try {
     const snapshot = await machine.snapshot();
     if (input.json) io.out(`${JSON.stringify(snapshot, null, 2)}\n`);
-    else if (!input.quiet) io.out(formatModules(snapshot.modules, snapshot.demo.created ? snapshot.demo.pin : undefined));
+    else if (!input.quiet) io.out(formatModules(snapshot.modules, snapshot.demo.created ? snapshot.demo.pin : undefined, (module, token) => machine.tokens.pinNoteOf(module.id, token.slotId)));
     return snapshot.modules.some((module) => module.status === 'ready') || snapshot.modules.length === 0 ? exitCodes.done : exitCodes.refused;
   } finally {
     await machine.dispose();
@@ -109,7 +109,7 @@ export async function runKeygen(input: CommandInput, io: CliIo): Promise<number>
   return exitCodes.done;
 }
 
-function formatModules(modules: TokenModule[], demoPin: string | undefined): string {
+function formatModules(modules: TokenModule[], demoPin: string | undefined, pinNoteOf: (module: TokenModule, token: Token) => string | undefined): string {
   if (modules.length === 0) {
     return 'No PKCS#11 module found. Install your token\'s software (SoftHSM2, yubico-piv-tool, OpenSC, YubiHSM shell) or name one with --module PATH.\n';
   }
@@ -126,7 +126,7 @@ function formatModules(modules: TokenModule[], demoPin: string | undefined): str
       const flags = [
         token.loginRequired ? 'PIN required' : 'no PIN',
         token.protectedAuthenticationPath ? 'PIN pad' : '',
-        token.pinStatus !== 'ok' ? `PIN ${token.pinStatus}` : '',
+        pinNoteOf(module, token) ?? (token.pinStatus !== 'ok' ? `PIN ${token.pinStatus}` : ''),
       ].filter(Boolean);
       lines.push(`  ${token.label}  ${token.manufacturer} ${token.model}  serial ${token.serial}  ${flags.join(', ')}`);
       lines.push(`    ${token.uri}`);

@@ -32,6 +32,8 @@ export interface HostClientOptions {
   launcher: HostLauncher;
   onTokens: (tokens: SlotToken[]) => void;
   onExit: (reason: string) => void;
+  /** A request the host answered with an error (the service decides whether the module lost what is behind it). */
+  onFailure?: (error: ConclaveError) => void;
 }
 
 export class HostClient {
@@ -119,8 +121,32 @@ export class HostClient {
     if (!call) return;
     clearTimeout(call.timer);
     this.pending.delete(message.id);
-    if (message.ok) call.resolve(message.value);
-    else call.reject(fromErrorData(message.error));
+    if (message.ok) {
+      call.resolve(message.value);
+      return;
+    }
+    const error = fromErrorData(message.error);
+    call.reject(error);
+    this.options.onFailure?.(error);
+  }
+
+  /**
+   * Ends the current host without counting it as a crash, so that the next
+   * start loads the module afresh (C_Initialize again): a module that lost its
+   * service (the TPM, pcscd) keeps failing in the process that lost it, even
+   * once the service is back (issue 13). Requests in flight fail with `error`.
+   */
+  restart(error: ConclaveError): void {
+    const child = this.process;
+    if (!child || this.disposed) return;
+    this.process = undefined;
+    this.started = undefined;
+    for (const [id, call] of this.pending) {
+      clearTimeout(call.timer);
+      this.pending.delete(id);
+      call.reject(error);
+    }
+    child.kill();
   }
 
   private stoppedError(): ConclaveError {

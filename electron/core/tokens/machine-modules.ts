@@ -8,19 +8,65 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { ModuleKindName } from '../../../shared/api/contract';
+import { ConclaveError } from '../../../shared/errors';
 import type { Pkcs11Uri } from '../../../shared/pkcs11/uri';
 import { demoConfigPath, demoModuleId, demoTokensExist } from './demo-tokens';
 import { kindOfModulePath } from './module-catalog';
 import { discoverInstalledModules, samePath, type ModuleLookup, type ModuleSearch, type ModuleSource } from './token-service';
 
-/** Modules named in CONCLAVE_PKCS11_MODULES (path-list separated) replace discovery: tests and managed installs use it. */
-export function modulesFromEnvironment(env: NodeJS.ProcessEnv = process.env): { path: string; env?: Record<string, string> }[] | undefined {
+/** A module named for this run: its path, and what it needs to start. */
+export interface NamedModule {
+  path: string;
+  env?: Record<string, string>;
+  /** C_Initialize's library parameters (NSS softokn's database), from CONCLAVE_PKCS11_INIT_PARAMETERS. */
+  initParameters?: string;
+}
+
+/**
+ * Modules named in CONCLAVE_PKCS11_MODULES (path-list separated) replace discovery: tests and managed installs use it.
+ * Their init parameters come from CONCLAVE_PKCS11_INIT_PARAMETERS, a JSON object from module path to parameters
+ * ({"/usr/lib/x86_64-linux-gnu/libsoftokn3.so": "configdir='sql:/etc/pki/nssdb' …"}): NSS's parameters hold
+ * colons and quotes (configdir='sql:…'), so no suffix in the path list could carry them unambiguously (issue 13).
+ */
+export function modulesFromEnvironment(env: NodeJS.ProcessEnv = process.env): NamedModule[] | undefined {
   const list = env.CONCLAVE_PKCS11_MODULES;
   if (!list) return undefined;
-  return list
+  const parameters = initParametersFromEnvironment(env);
+  const modules = list
     .split(process.platform === 'win32' ? ';' : ':')
     .filter(Boolean)
-    .map((path) => ({ path }));
+    .map((path): NamedModule => {
+      const initParameters = Object.entries(parameters).find(([named]) => samePath(named, path))?.[1];
+      return { path, ...(initParameters !== undefined ? { initParameters } : {}) };
+    });
+  const unknown = Object.keys(parameters).filter((named) => !modules.some((module) => samePath(module.path, named)));
+  if (unknown.length > 0) {
+    throw new ConclaveError('invalid-input', `CONCLAVE_PKCS11_INIT_PARAMETERS gives parameters for ${unknown.join(', ')}, which CONCLAVE_PKCS11_MODULES does not name. Name the module there too, or remove its entry.`);
+  }
+  return modules;
+}
+
+function initParametersFromEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const text = env.CONCLAVE_PKCS11_INIT_PARAMETERS;
+  if (!text) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !Object.values(parsed).every((value) => typeof value === 'string')) {
+    throw new ConclaveError(
+      'invalid-input',
+      'CONCLAVE_PKCS11_INIT_PARAMETERS must be a JSON object from module path to its init parameters, e.g. {"/usr/lib/x86_64-linux-gnu/libsoftokn3.so":"configdir=\'sql:/home/you/.pki/nssdb\' certPrefix=\'\' keyPrefix=\'\' secmod=\'secmod.db\' flags="}.',
+    );
+  }
+  return parsed as Record<string, string>;
+}
+
+/** A module named for this run, as a source the token service loads. */
+export function namedModuleSource(module: NamedModule): ModuleSource {
+  return { path: module.path, origin: 'discovered', ...(module.env ? { env: module.env } : {}), ...(module.initParameters !== undefined ? { initParameters: module.initParameters } : {}) };
 }
 
 /** The demo tokens' module: SoftHSM2 with the data folder's own configuration. */
@@ -44,7 +90,7 @@ export interface MachineModuleOptions {
   dataDir: string;
   env: NodeJS.ProcessEnv;
   /** Module paths to use instead of CONCLAVE_PKCS11_MODULES or discovery (`conclave tokens --module PATH`). */
-  modules?: { path: string; env?: Record<string, string> }[];
+  modules?: NamedModule[];
 }
 
 /**
@@ -65,7 +111,7 @@ export function machineModuleSearch(options: MachineModuleOptions): ModuleSearch
 async function machineModuleGroups(options: MachineModuleOptions): Promise<ModuleSource[][]> {
   const listed = options.modules ?? modulesFromEnvironment(options.env);
   if (listed) {
-    const sources = listed.map((module): ModuleSource => ({ path: module.path, origin: 'discovered', ...(module.env ? { env: module.env } : {}) }));
+    const sources = listed.map(namedModuleSource);
     return [[...sources, ...demoOf(options.dataDir, sources)]];
   }
   const discovered = discoverInstalledModules();
@@ -88,7 +134,7 @@ function demoOf(dataDir: string, sources: readonly ModuleSource[]): ModuleSource
  */
 export function machineModuleLookup(options: MachineModuleOptions): ModuleLookup {
   return async (path) => {
-    const listed = (options.modules ?? modulesFromEnvironment(options.env) ?? []).map((module): ModuleSource => ({ path: module.path, origin: 'discovered' }));
+    const listed = (options.modules ?? modulesFromEnvironment(options.env) ?? []).map(namedModuleSource);
     const found = [...listed, ...discoverInstalledModules()].find((source) => samePath(source.path, path));
     if (found) return found;
     const added = (await addedModules(options.dataDir)).find((candidate) => samePath(candidate.path, path));

@@ -25,6 +25,7 @@ import { kindOfFamily, profileOfFamily, type ModuleFamily } from './host/familie
 import { discoverModules, kindOfModulePath, labelOfKind } from './module-catalog';
 import { pinBytesOf } from '../pin-bytes';
 import * as pkcs11Flags from './token-flags';
+import { howToChangePin, pinStateNote, readPinState } from './host/pin-state';
 
 export interface ModuleSource {
   path: string;
@@ -230,6 +231,7 @@ export class TokenService {
         launcher: this.launcher,
         onTokens: (tokens) => this.tokensSeen(entry, tokens),
         onExit: (reason) => this.hostExited(entry, reason),
+        onFailure: (error) => this.requestFailed(entry, error),
       }),
     };
     this.modules.set(id, entry);
@@ -280,6 +282,27 @@ export class TokenService {
     }, delay);
     // A command that is done does not wait for a retry nobody needs.
     entry.retry.unref?.();
+  }
+
+  /**
+   * A module that lost its service mid-session (a TPM that went away, pcscd
+   * stopped: pkcs11-errors.ts says so with cause service-not-running or
+   * service-lost) stays broken in the host that lost it: tpm2-pkcs11 keeps its
+   * dead TPM connection until C_Initialize again. So the module is reported
+   * failed and started afresh with the back-off (backoffDelayMs) until the
+   * service answers again (issue 13).
+   */
+  private requestFailed(entry: ModuleEntry, error: ConclaveError): void {
+    if (this.disposed || entry.status !== 'ready' || !this.modules.has(entry.id)) return;
+    if (error.details.cause !== 'service-not-running' && error.details.cause !== 'service-lost') return;
+    const lost = entry.tokens;
+    entry.status = 'failed';
+    entry.error = { code: 'unavailable', message: `${error.message.replace(/ Conclave tries again by itself\.$/, '')} Conclave starts the module again by itself once it answers.`, details: { ...error.details } };
+    entry.tokens = [];
+    for (const token of lost) this.emit({ type: 'removed', token: this.describeToken(entry, token) });
+    this.emit({ type: 'changed' });
+    entry.client.restart(error);
+    this.scheduleRetry(entry);
   }
 
   private hostExited(entry: ModuleEntry, reason: string): void {
@@ -346,15 +369,24 @@ export class TokenService {
       serial: token.serial,
       loginRequired: (token.flags & pkcs11Flags.loginRequired) !== 0,
       protectedAuthenticationPath: (token.flags & pkcs11Flags.protectedAuthenticationPath) !== 0,
-      pinStatus:
-        token.flags & pkcs11Flags.userPinLocked
-          ? 'locked'
-          : token.flags & pkcs11Flags.userPinFinalTry
-            ? 'final-try'
-            : token.flags & pkcs11Flags.userPinCountLow
-              ? 'count-low'
-              : 'ok',
+      pinStatus: readPinState(token.flags, profile).status,
     };
+  }
+
+  /**
+   * What the token says about its PIN, as the token listing shows it: "PIN: 2
+   * tries left" only where the family's flags stand for a number, "PIN: last
+   * try", "PIN must be changed (how)" (issue 13). The contract's pinStatus
+   * carries the status alone.
+   */
+  pinNoteOf(moduleId: string, slotId: number): string | undefined {
+    const entry = this.modules.get(moduleId);
+    const token = entry?.tokens.find((candidate) => candidate.slotId === slotId);
+    if (!entry || !token) return undefined;
+    const profile = entry.family ? profileOfFamily(entry.family) : undefined;
+    const state = readPinState(token.flags, profile);
+    const note = pinStateNote(state);
+    return note && state.mustChange ? `${note} (${howToChangePin(profile, entry.source.path)})` : note;
   }
 
   snapshotModules(): TokenModule[] {

@@ -30,6 +30,7 @@
  *   PKCS11_EMULATION_TOUCH_FILE    a signature waits until this file exists (the touch), at most
  *   PKCS11_EMULATION_TOUCH_TIMEOUT seconds (default 15, the YubiKey's), then fails as a missed touch
  *   PKCS11_EMULATION_TOUCH=missed  the touch never comes: the wait ends as a missed touch
+ *   PKCS11_EMULATION_REMOVE_FILE   the YubiKey is pulled out while it waits for a touch once this file exists
  *   yubihsm:
  *   PKCS11_EMULATION_AUTH_KEY_ID   the authentication key id that exists (4 hex digits, default 0001)
  *   PKCS11_EMULATION_DEVICE_SESSIONS_IN_USE  device sessions other applications hold (the device has 16)
@@ -925,8 +926,15 @@ static CK_RV wait_for_touch(void) {
   if (seconds) sleep_ms(atol(seconds) * 1000L);
   if (file) {
     long timeout = env("PKCS11_EMULATION_TOUCH_TIMEOUT") ? atol(getenv("PKCS11_EMULATION_TOUCH_TIMEOUT")) * 1000L : 15000L;
+    const char *removed = env("PKCS11_EMULATION_REMOVE_FILE");
     for (long waited = 0; access(file, F_OK) != 0; waited += 50) {
       if (waited >= timeout) return CKR_USER_NOT_LOGGED_IN;
+      /* The card leaves the reader mid-wait: PC/SC fails, ykpiv says YKPIV_PCSC_ERROR and ykcs11
+         CKR_DEVICE_REMOVED ([piv] ykcs11/utils.c:165-166). */
+      if (removed && access(removed, F_OK) == 0) {
+        trace("touch: removed");
+        return CKR_DEVICE_REMOVED;
+      }
       sleep_ms(50);
     }
   }

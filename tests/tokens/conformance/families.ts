@@ -45,7 +45,12 @@ export interface RunningFamily {
   /** For the command line: environment, the user to run as, and the data folder (with its settings file, if any). */
   cli: { env: Record<string, string>; user?: { uid: number; gid: number }; dataDir: string };
   /** When the family needs a service: it is stopped after the tokens are made, and the suite starts it (startService) once the module has said it is missing. */
-  service?: { name: RegExp; startService(): Promise<void> };
+  service?: { name: RegExp; startService(): Promise<void>; /** Takes the service away mid-session, where the suite checks that the module recovers by itself. */ stopService?(): Promise<void> };
+  /**
+   * Takes a token away as a person would while Conclave waits for them (SoftHSM2: softhsm2-util --delete-token),
+   * for the families where a token can go away; absent where it cannot (a database, a TPM's store).
+   */
+  removeToken?(label: string): void;
   /** Stops what the family started and removes what it made. */
   stop(): Promise<void>;
 }
@@ -197,6 +202,9 @@ export const softhsm2: Family = {
       ],
       libraryManufacturer: /^SoftHSM/,
       cli: { env: baseEnvironment({ ...tokens.env, CONCLAVE_PKCS11_MODULES: softhsmModule! }), dataDir: data },
+      removeToken(label) {
+        execFileSync('softhsm2-util', ['--delete-token', '--token', label], { env: { ...process.env, ...tokens.env }, stdio: 'pipe' });
+      },
       async stop() {
         tokens.cleanup();
         rmSync(data, { recursive: true, force: true });
@@ -485,7 +493,7 @@ export const tpm2OnSwtpm: Family = {
       ],
       libraryManufacturer: /tpm2-software/,
       cli: { env: baseEnvironment({ ...env, CONCLAVE_PKCS11_MODULES: tpm2Pkcs11! }), dataDir: data },
-      service: { name: /TPM/, startService: startTpm },
+      service: { name: /TPM/, startService: startTpm, stopService: () => stopChild(swtpm) },
       async stop() {
         await stopChild(swtpm);
         for (const dir of [state, store, data]) rmSync(dir, { recursive: true, force: true });

@@ -201,6 +201,44 @@ export function conformanceSuite(family: Family): void {
       await expect(service!.sign(theirs.uri, message, wrong(second.pin))).rejects.toThrow(new RegExp(`"${second.label}"`));
     });
 
+    // Removal while waiting (issue 13): the token goes away after Conclave listed it and while it waits for the
+    // person (their PIN, a touch); the signature is refused as "removed", naming the token, and nothing else is lost.
+    it('a token that goes away while Conclave waits: refused as removed, naming it, and the other tokens keep signing', async (context) => {
+      if (!running.removeToken || running.tokens.length < 2) return context.skip();
+      const [first, second] = running.tokens as [(typeof running.tokens)[0], (typeof running.tokens)[0]];
+      const algorithm = family.algorithms[0]!;
+      const leaving = await service!.generateKey(tokenOf(second.label).uri, 'leaving', algorithm, second.pin);
+      const staying = keys.get(algorithm)!;
+      // Listed, with its key, as the window shows it while the person types the PIN.
+      expect((await service!.listKeys(tokenOf(second.label).uri)).map((key) => key.keyId)).toContain(leaving.keyId);
+      running.removeToken(second.label);
+      const refused = service!.sign(leaving.uri, message, second.pin);
+      await expect(refused).rejects.toMatchObject({ code: 'token-removed' });
+      await expect(refused).rejects.toThrow(new RegExp(`"${second.label}".*Nothing was changed`));
+      const { signature, scheme } = await service!.sign(staying.uri, message, first.pin);
+      expect(nodeVerifies(staying, scheme, message, signature)).toBe(true);
+    });
+
+    // A service lost mid-session (issue 13): the TPM goes away after the module started. The failure names it, the
+    // module is reported failed and started afresh with the back-off, and it signs again once the service is back.
+    it('a service lost mid-session: the failure names it, and the module recovers by itself once it is back', async (context) => {
+      if (!running.service?.stopService) return context.skip();
+      const key = keys.get(family.algorithms[0]!)!;
+      await running.service.stopService();
+      const refused = (await service!.sign(key.uri, message, main().pin).then(
+        () => undefined,
+        (error: unknown) => error,
+      )) as { code: string; message: string; details: { cause?: string } } | undefined;
+      expect(refused?.details.cause, refused?.message).toMatch(/^service-(lost|not-running)$/);
+      expect(refused!.message).toMatch(running.service.name);
+      expect(refused!.message).not.toMatch(/re-plug/);
+      expect(service!.snapshotModules()[0]?.status).toBe('failed');
+      const recovered = untilModules(service!, () => service!.snapshotModules()[0]?.status === 'ready', `${family.name} did not recover once its service was back`);
+      await running.service.startService();
+      await recovered;
+      await expect(service!.sign(key.uri, message, main().pin)).resolves.toMatchObject({ key: { keyId: key.keyId } });
+    });
+
     it('signs in a ceremony through the conclave command line: keygen, open, approve, publish', async () => {
       // One program at a time talks to a token here (swtpm serves one connection at a time): the test's own service stops first.
       await service?.dispose();

@@ -9,7 +9,7 @@
  * The comment on a test says where the vendor behaviour it checks comes from.
  */
 import { X509Certificate } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { forkHostLauncher } from '../../../electron/core/tokens/host-process';
@@ -143,10 +143,16 @@ describe('signing with slot 9c (PIN policy always)', () => {
     const id = await openCeremony(env, policyPath, slot9c(rita), 'YUBIKEY_PIN');
     const run = await endsWith(env, ['ceremony', 'approve', id, '--key', slot9c(alice), '--pin-env', 'WRONG_PIN', '--json'], 4);
     expect(JSON.parse(run.out)).toMatchObject({ ok: false, error: { code: 'pin-incorrect' } });
-    // A YubiKey allows 3 tries; ykcs11 sets CKF_USER_PIN_COUNT_LOW with 2 left.
-    expect(run.err).toMatch(/The PIN for token "YubiKey PIV #12345678" is wrong\. Few tries are left/);
+    // A YubiKey allows 3 tries; ykcs11 sets CKF_USER_PIN_COUNT_LOW with exactly 2 left (ykcs11/ykcs11.c:587-601).
+    expect(run.err).toMatch(/The PIN for token "YubiKey PIV #12345678" is wrong\. 2 tries are left before the token locks\./);
     expect(run.out + run.err).not.toContain('654321');
     expect((JSON.parse((await endsWith(env, ['ceremony', 'show', id, '--json'], 0)).out) as { approvals: unknown[] }).approvals).toEqual([]);
+    // The token listing says the same number.
+    expect((await endsWith(env, ['tokens'], 0)).out).toMatch(/YubiKey PIV #12345678 .*PIN: 2 tries left/);
+    // A second wrong PIN: FINAL_TRY, said as the last try, in the error and the listing.
+    const again = await endsWith(env, ['ceremony', 'approve', id, '--key', slot9c(alice), '--pin-env', 'WRONG_PIN', '--json'], 4);
+    expect(again.err).toMatch(/is wrong\. This is the last try: one more wrong PIN locks the token\./);
+    expect((await endsWith(env, ['tokens'], 0)).out).toMatch(/YubiKey PIV #12345678 .*PIN: last try/);
     // The right PIN afterwards resets the device's counter and approves.
     await endsWith(env, ['ceremony', 'approve', id, '--key', slot9c(alice), '--pin-env', 'YUBIKEY_PIN'], 0);
   });
@@ -170,6 +176,32 @@ describe('signing with slot 9c (PIN policy always)', () => {
     });
     expect(run.out).toMatch(/^Approved /m);
     expect(lab.trace()).toContain('touch: waiting');
+  });
+
+  // Removal while waiting (issue 13): the YubiKey pulled out while it blinks for a touch ends the wait with
+  // CKR_DEVICE_REMOVED (ykpiv's PC/SC error, yubico-piv-tool ykcs11/utils.c:165-166), not a hang or "touch it".
+  it('a YubiKey pulled out while it waits for a touch: exit 4, "removed", nothing approved, and it signs once back', async () => {
+    const id = await openCeremony(env, policyPath, slot9c(rita), 'YUBIKEY_PIN');
+    const touched = join(home.dir, 'touched');
+    const removed = join(home.dir, 'removed');
+    const waitEnv = { ...env, PKCS11_EMULATION_TOUCH_FILE: touched, PKCS11_EMULATION_REMOVE_FILE: removed };
+    const run = await endsWith(waitEnv, ['ceremony', 'approve', id, '--key', slot9c(alice), '--pin-env', 'YUBIKEY_PIN', '--json'], 4, {
+      when: (err) => /Waiting for token YubiKey PIV #12345678 to sign: touch it/.test(err),
+      then: () => writeFileSync(removed, ''),
+    });
+    expect(lab.trace()).toContain('touch: removed');
+    expect(JSON.parse(run.out)).toMatchObject({ ok: false, error: { code: 'token-removed' } });
+    expect(run.err).toMatch(/Token "YubiKey PIV #12345678" was removed or stopped answering while Conclave was signing\. Nothing was changed; plug it back in and try again\./);
+    expect(run.err).not.toMatch(/touch it when it blinks/);
+    expect((JSON.parse((await endsWith(env, ['ceremony', 'show', id, '--json'], 0)).out) as { approvals: unknown[] }).approvals).toEqual([]);
+    // Plugged back in: the same approval goes through, and the PIN's tries were not spent.
+    rmSync(removed);
+    const again = await endsWith(waitEnv, ['ceremony', 'approve', id, '--key', slot9c(alice), '--pin-env', 'YUBIKEY_PIN'], 0, {
+      when: (err) => /Waiting for token YubiKey PIV #12345678 to sign: touch it/.test(err),
+      then: () => writeFileSync(touched, ''),
+    });
+    expect(again.out).toMatch(/^Approved /m);
+    expect((await endsWith(env, ['tokens'], 0)).out).not.toMatch(/YubiKey PIV #12345678 .*PIN:/);
   });
 
   it('a missed touch (ykcs11: CKR_USER_NOT_LOGGED_IN): exit 4 and advice to touch the key, nothing approved', async () => {

@@ -44,6 +44,15 @@ export interface FamilyProfile {
   /** How a locked PIN is unlocked on this family. */
   unlock: string;
   /**
+   * What the family's CKF_USER_PIN_COUNT_LOW means (pin-state.ts). countLow:
+   * the number of tries left it stands for, where the module sets it for
+   * exactly one count; locks false: wrong PINs never lock, so the flag only
+   * says that one was tried. Absent: the standard's "few tries left".
+   */
+  pinTries?: { countLow?: number; locks?: boolean };
+  /** How the user PIN is changed on this family, when the token says it must be (CKF_USER_PIN_TO_BE_CHANGED, CKR_PIN_EXPIRED). */
+  changePin?: string;
+  /**
    * Key objects stay hidden until the session is logged in (yubihsm_pkcs11:
    * C_FindObjectsInit in an unauthenticated session finds nothing, yubihsm-shell
    * pkcs11/yubihsm_pkcs11.c:2516-2524): keys are listed and found after login.
@@ -196,20 +205,31 @@ type Ordinary = Pick<FamilyProfile, 'keysAfterLogin' | 'keygen' | 'ed25519Params
 const ordinary: Ordinary = { keysAfterLogin: false, keygen: 'standard', ed25519Params: 'oid' };
 
 const profiles: Record<ModuleFamily, FamilyProfile> = {
-  softhsm2: { ...ordinary, family: 'softhsm2', name: 'SoftHSM2', reinitializeToRescan: true, removable: false, unlock: 'Unblock it with the security officer PIN (softhsm2-util cannot; pkcs11-tool --init-pin --login --login-type so can)' },
+  // SoftHSM2 sets CKF_USER_PIN_COUNT_LOW after any wrong user PIN and clears it on
+  // the next right one, and never locks (SoftHSMv2 src/lib/slot_mgr/Token.cpp,
+  // Token::loginUser; seen with Debian's 2.6.1): the flag counts nothing.
+  softhsm2: {
+    ...ordinary,
+    family: 'softhsm2',
+    name: 'SoftHSM2',
+    reinitializeToRescan: true,
+    removable: false,
+    unlock: 'Unblock it with the security officer PIN (softhsm2-util cannot; pkcs11-tool --init-pin --login --login-type so can)',
+    pinTries: { locks: false },
+  },
   // Mozilla's software token (nss lib/softoken). Its C_Initialize wants NSS's own
   // init parameters (configdir='sql:DIR' …, passed as LibraryParameters in
   // CK_C_INITIALIZE_ARGS.pReserved, nss lib/softoken/pkcs11.c nsc_CommonInitialize)
   // and answers CKR_ARGUMENTS_BAD without them. Both its tokens carry serial
   // 0000000000000000 (lib/softoken/pkcs11.c NSC_GetTokenInfo), so the label tells them apart.
-  'nss-softokn': { ...ordinary, family: 'nss-softokn', name: 'NSS softokn', reinitializeToRescan: false, removable: false, unlock: 'NSS has no PIN lockout: check the database password (certutil -d sql:DIR -W changes it)' },
+  'nss-softokn': { ...ordinary, family: 'nss-softokn', name: 'NSS softokn', reinitializeToRescan: false, removable: false, unlock: 'NSS has no PIN lockout: check the database password (certutil -d sql:DIR -W changes it)', pinTries: { locks: false }, changePin: 'certutil -d sql:DIR -W' },
   // p11-kit-proxy loads the modules p11-kit is configured with (pkcs11.conf(5));
   // as root it ignores ~/.config/pkcs11 (p11-kit/conf.c, "skipping user config
   // in program running as root"). Failures are those of the module behind it.
   'p11-kit-proxy': { ...ordinary, family: 'p11-kit-proxy', name: 'p11-kit proxy', reinitializeToRescan: false, removable: true, unlock: "Unblock it with the token's own tool (its PUK or security officer PIN)" },
   // Soft token serial "123" for every installation; RSA only in Debian 12's 3.8.1
   // (its soft token lists no CKM_EC_KEY_PAIR_GEN). Needs pkcsslotd, above.
-  opencryptoki: { ...ordinary, family: 'opencryptoki', name: 'openCryptoki', reinitializeToRescan: false, removable: false, service: pkcsslotd, unlock: 'Unblock it with the security officer PIN: pkcsconf -u (sets the user PIN) after pkcsconf -P' },
+  opencryptoki: { ...ordinary, family: 'opencryptoki', name: 'openCryptoki', reinitializeToRescan: false, removable: false, service: pkcsslotd, unlock: 'Unblock it with the security officer PIN: pkcsconf -u (sets the user PIN) after pkcsconf -P', changePin: 'pkcsconf -c SLOT -p' },
   // Every tpm2-pkcs11 token reports serial 0000000000000000 (src/lib/token.c,
   // token_get_info) and model "SW   TPM" padded with NULs on swtpm; tokens are
   // told apart by label and slot. No CKM_RSA_PKCS_PSS in 1.9: RSA signs PKCS#1 v1.5.
@@ -220,6 +240,7 @@ const profiles: Record<ModuleFamily, FamilyProfile> = {
     reinitializeToRescan: false,
     removable: false,
     service: tpmResourceManager,
+    changePin: 'tpm2_ptool changepin --label LABEL --user-pin OLD --new-pin NEW',
     unlock: "The TPM's dictionary-attack protection has locked it after too many wrong PINs: wait for the lockout to expire, or clear it with tpm2_dictionarylockout --clear-lockout (needs the TPM's lockout authorisation)",
   },
   // YubiKey PIV (yubico-piv-tool ykcs11/): slots 9a/9c/9d/9e are CKA_ID 1-4; a
@@ -238,6 +259,10 @@ const profiles: Record<ModuleFamily, FamilyProfile> = {
     removable: true,
     service: pcscd,
     unlock: 'Unblock it with its PUK: ykman piv access unblock-pin',
+    // C_GetTokenInfo sets COUNT_LOW for exactly 2 PIN tries left, FINAL_TRY for 1,
+    // LOCKED for 0, from ykpiv_get_pin_retries (yubico-piv-tool ykcs11/ykcs11.c:587-601).
+    pinTries: { countLow: 2 },
+    changePin: 'ykman piv access change-pin',
     pinFormatProblem: ykcs11PinProblem,
     keygen: 'piv-slot',
     ed25519Params: 'printable-string',

@@ -14,7 +14,8 @@ import { curveOfEcParams } from '../../../../shared/pkcs11/ec-params';
 import { ecdsaSignatureDer, objectIdentifierDer } from './host-der';
 import type { ModuleKindName } from '../../../../shared/api/contract';
 import { familyOfLibrary, familyOfLibraryFile, profileOfFamily, type FamilyProfile, type ModuleFamily } from './families';
-import { asPkcs11Failure, ckr, explainPkcs11Failure, missingServiceError, type Pkcs11Failure } from './pkcs11-errors';
+import { asPkcs11Failure, ckr, explainPkcs11Failure, lostContactCodes, missingServiceError, type Pkcs11Failure } from './pkcs11-errors';
+import { readPinState, type PinState } from './pin-state';
 import { SerialQueue } from './serial-queue';
 import { hashOfCurve, planSigning, sha256DigestInfoPrefix, type SigningKey, type SigningPlan } from './signing-plan';
 import type { HostLibrary, PinBytes, SignatureScheme, SlotToken, TokenCertificate, TokenObjectKey, TokenObjects, TokenRef } from './protocol';
@@ -207,11 +208,13 @@ export class ModuleHost {
     };
     const family = familyOfLibrary(library);
     this.profile = profileOfFamily(family);
+    this.modulePath = modulePath;
     this.libraryParameters = libraryParameters;
     return { ...library, family };
   }
 
   private libraryParameters: string | undefined;
+  private modulePath: string | undefined;
 
   private initialize(libraryParameters = this.libraryParameters): void {
     try {
@@ -279,19 +282,30 @@ export class ModuleHost {
     if (alike.length > 1) {
       throw new ConclaveError('token-not-found', `Several tokens are labelled "${ref.label}" with serial ${ref.serial} and none is in slot ${ref.slotId} any more. Name the token by its slot (slot-id=… in its URI, see "conclave tokens").`);
     }
-    throw new ConclaveError('token-removed', `Token "${ref.label}" is no longer attached. Plug it back in and try again; nothing was changed.`);
+    // Removal while waiting (issue 13): listed before, gone now (unplugged; SoftHSM2's deleted with softhsm2-util --delete-token).
+    if (!this.profile.removable) {
+      throw new ConclaveError('token-removed', `Token "${ref.label}" (${this.profile.name}) went away after Conclave listed it: it is no longer there (deleted, or its store became unreadable). Nothing was changed. Check that it is still there (conclave tokens), then try again.`, { cause: 'token-gone' });
+    }
+    throw new ConclaveError('token-removed', `Token "${ref.label}" was removed after Conclave listed it. Nothing was changed; plug it back in and try again.`, { cause: 'token-gone' });
   }
 
-  private pinStatus(slot: Buffer): 'low' | 'final' | 'locked' | undefined {
+  /** Whether the slot still holds the token the job was for (its info reads, with the same label and serial). */
+  private tokenAnswers(slot: Buffer, ref: TokenRef): boolean {
     try {
-      const { flags } = this.pkcs11.C_GetTokenInfo(slot);
-      if (flags & pkcs11js.CKF_USER_PIN_LOCKED) return 'locked';
-      if (flags & pkcs11js.CKF_USER_PIN_FINAL_TRY) return 'final';
-      if (flags & pkcs11js.CKF_USER_PIN_COUNT_LOW) return 'low';
+      const info = this.pkcs11.C_GetTokenInfo(slot);
+      return trimmed(info.label) === ref.label && trimmed(info.serialNumber) === ref.serial;
+    } catch {
+      return false;
+    }
+  }
+
+  private pinState(slot: Buffer): PinState | undefined {
+    try {
+      return readPinState(this.pkcs11.C_GetTokenInfo(slot).flags, this.profile);
     } catch {
       // The token is gone; the failure itself says so.
+      return undefined;
     }
-    return undefined;
   }
 
   /**
@@ -354,8 +368,19 @@ export class ModuleHost {
       } catch (error) {
         const failure = asPkcs11Failure(error);
         if (!failure) throw error;
-        const pinStatus = failure.code === ckr.PIN_INCORRECT && slot ? this.pinStatus(slot) : undefined;
-        throw explainPkcs11Failure(failure, { token: ref.label, doing: options.doing, pinStatus, profile: this.profile, env: this.env });
+        const pin = failure.code === ckr.PIN_INCORRECT && slot ? this.pinState(slot) : undefined;
+        // Removal while waiting (issue 13): a token that went away mid-job (SoftHSM2's deleted with
+        // softhsm2-util --delete-token answers CKR_GENERAL_ERROR to everything on its slot) is named as gone.
+        const tokenGone = slot !== undefined && lostContactCodes.has(failure.code) && !this.tokenAnswers(slot, ref);
+        throw explainPkcs11Failure(failure, {
+          token: ref.label,
+          doing: options.doing,
+          ...(pin ? { pin } : {}),
+          ...(tokenGone ? { tokenGone } : {}),
+          profile: this.profile,
+          env: this.env,
+          ...(this.modulePath ? { modulePath: this.modulePath } : {}),
+        });
       } finally {
         wipe(options.pin);
         if (session && !kept) {

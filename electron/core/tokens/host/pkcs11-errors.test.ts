@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { profileOfFamily } from './families';
 import { asPkcs11Failure, ckr, explainPkcs11Failure } from './pkcs11-errors';
+import { readPinState, type PinState } from './pin-state';
 
 const failure = (code: number, name: string) => ({ code, name, method: 'C_Sign' });
 
@@ -10,21 +12,45 @@ describe('PKCS#11 failures explained to the person at the screen', () => {
     expect(asPkcs11Failure({ code: 'ENOENT' })).toBeUndefined();
   });
 
+  const state = (status: PinState['status'], extra: Partial<PinState> = {}): PinState => ({ status, mustChange: false, locks: true, ...extra });
+
   it.each([
     [undefined, 'several', /Too many wrong PINs will lock/],
-    ['low', 'low', /Few tries are left/],
-    ['final', 'final', /Only one try is left/],
-  ] as const)('a wrong PIN says how many tries are left when the token tells (%s)', (status, triesLeft, text) => {
-    const error = explainPkcs11Failure(failure(ckr.PIN_INCORRECT, 'CKR_PIN_INCORRECT'), { token: 'alice', doing: 'logging in', pinStatus: status });
+    [state('count-low'), 'low', /Few tries are left/],
+    [state('count-low', { triesLeft: 2 }), 'low', /is wrong\. 2 tries are left before the token locks\./],
+    [state('final-try', { triesLeft: 1 }), 'final', /This is the last try: one more wrong PIN locks the token\./],
+  ] as const)('a wrong PIN says how many tries are left when the token tells (%o)', (pin, triesLeft, text) => {
+    const error = explainPkcs11Failure(failure(ckr.PIN_INCORRECT, 'CKR_PIN_INCORRECT'), { token: 'alice', doing: 'logging in', ...(pin ? { pin } : {}) });
     expect(error.code).toBe('pin-incorrect');
     expect(error.details.triesLeft).toBe(triesLeft);
     expect(error.message).toMatch(text);
   });
 
+  it('a wrong PIN on a token that never locks (SoftHSM2) speaks of no tries at all', () => {
+    const pin = readPinState(0x10000, profileOfFamily('softhsm2'));
+    expect(pin).toEqual({ status: 'ok', mustChange: false, locks: false });
+    const error = explainPkcs11Failure(failure(ckr.PIN_INCORRECT, 'CKR_PIN_INCORRECT'), { token: 'alice', doing: 'logging in', pin });
+    expect(error.message).toBe('The PIN for token "alice" is wrong. Check it and try again.');
+    expect(error.details.triesLeft).toBeUndefined();
+  });
+
   it('a wrong PIN that locks the token says it is locked and how to unblock it', () => {
-    const error = explainPkcs11Failure(failure(ckr.PIN_INCORRECT, 'CKR_PIN_INCORRECT'), { token: 'alice', doing: 'logging in', pinStatus: 'locked' });
+    const error = explainPkcs11Failure(failure(ckr.PIN_INCORRECT, 'CKR_PIN_INCORRECT'), { token: 'alice', doing: 'logging in', pin: state('locked', { triesLeft: 0 }) });
     expect(error.code).toBe('pin-locked');
     expect(error.message).toMatch(/unblock/i);
+  });
+
+  it('an expired PIN says it must be changed, and how on this family', () => {
+    const error = explainPkcs11Failure({ code: ckr.PIN_EXPIRED, name: 'CKR_PIN_EXPIRED', method: 'C_Login' }, { token: 'YubiKey PIV #1', doing: 'logging in', profile: profileOfFamily('ykcs11') });
+    expect(error).toMatchObject({ code: 'pin-invalid', details: { cause: 'pin-expired' } });
+    expect(error.message).toContain('ykman piv access change-pin');
+    const generic = explainPkcs11Failure({ code: ckr.PIN_EXPIRED, name: 'CKR_PIN_EXPIRED', method: 'C_Login' }, { token: 't', doing: 'logging in', modulePath: '/usr/lib/x.so' });
+    expect(generic.message).toContain('pkcs11-tool --module /usr/lib/x.so --login --change-pin');
+  });
+
+  it('a wrong PIN on a token whose PIN is to be changed says so too', () => {
+    const error = explainPkcs11Failure(failure(ckr.PIN_INCORRECT, 'CKR_PIN_INCORRECT'), { token: 'alice', doing: 'logging in', pin: state('ok', { mustChange: true }), profile: profileOfFamily('tpm2-pkcs11') });
+    expect(error.message).toMatch(/must be changed before it signs: tpm2_ptool changepin/);
   });
 
   it.each([

@@ -4,6 +4,7 @@
  */
 import { ConclaveError, type ErrorDetails } from '../../../../shared/errors';
 import type { FamilyProfile } from './families';
+import { howToChangePin, triesLeftSentence, type PinState } from './pin-state';
 
 /** The CKR_* values Conclave explains (PKCS#11 v2.40 §11.1). */
 export const ckr = {
@@ -65,8 +66,12 @@ export interface FailureContext {
   token?: string;
   /** What Conclave was doing, e.g. "making an Ed25519 key". */
   doing: string;
-  /** Token flags read after the failure, for tries left. */
-  pinStatus?: ErrorDetails['triesLeft'] | 'locked';
+  /** The PIN's state read from the token's flags after the failure (pin-state.ts), for tries left. */
+  pin?: PinState;
+  /** The token no longer answered after the failure (checked by the host): it went away mid-operation. */
+  tokenGone?: boolean;
+  /** The module's path, for the command that changes a PIN. */
+  modulePath?: string;
   /** The module's family (families.ts): its services, whether its tokens can be unplugged, how its PINs unlock. */
   profile?: FamilyProfile;
   /** The environment the module runs in (where its services are configured). */
@@ -74,7 +79,7 @@ export interface FailureContext {
 }
 
 /** Answers that mean the module lost what is behind it: the device, or the service it talks to. */
-const lostContact = new Set<number>([ckr.GENERAL_ERROR, ckr.FUNCTION_FAILED, ckr.HOST_MEMORY, ckr.DEVICE_ERROR, ckr.DEVICE_REMOVED, ckr.TOKEN_NOT_PRESENT, ckr.TOKEN_NOT_RECOGNIZED]);
+export const lostContactCodes: ReadonlySet<number> = new Set<number>([ckr.GENERAL_ERROR, ckr.FUNCTION_FAILED, ckr.HOST_MEMORY, ckr.DEVICE_ERROR, ckr.DEVICE_REMOVED, ckr.TOKEN_NOT_PRESENT, ckr.TOKEN_NOT_RECOGNIZED]);
 
 /**
  * When the module's service (pcscd, pkcsslotd, the TPM's resource manager) is
@@ -98,9 +103,15 @@ export function explainPkcs11Failure(failure: Pkcs11Failure, context: FailureCon
   const Token = token[0]!.toUpperCase() + token.slice(1);
   const details = { pkcs11: failure.name };
   const unlock = context.profile ? `${context.profile.unlock}, then try again.` : 'Unblock it with its PUK or security officer PIN (for a YubiKey: ykman piv access unblock-pin), then try again.';
-  if (lostContact.has(failure.code)) {
+  if (lostContactCodes.has(failure.code)) {
     const missing = missingServiceError(context.profile, context.env ?? process.env, failure, context.doing);
     if (missing) return missing;
+  }
+  if (context.tokenGone && lostContactCodes.has(failure.code) && !context.profile?.service) {
+    const gone = context.profile && !context.profile.removable
+      ? `${Token} (${context.profile.name}) went away while Conclave was ${context.doing}: it no longer answers (deleted, or its store became unreadable). Nothing was changed. Check that it is still there (conclave tokens), then try again.`
+      : `${Token} was removed while Conclave was ${context.doing}. Nothing was changed; plug it back in and try again.`;
+    return new ConclaveError('token-removed', gone, { ...details, cause: 'token-gone' });
   }
   // Answers a family gives where the standard means something else (families.ts, quirks).
   const quirks = context.profile?.quirks;
@@ -120,26 +131,28 @@ export function explainPkcs11Failure(failure: Pkcs11Failure, context: FailureCon
         { ...details, cause: 'sessions-in-use' },
       );
     case ckr.PIN_INCORRECT: {
-      if (context.pinStatus === 'locked') {
+      const pin = context.pin;
+      if (pin?.status === 'locked') {
         return new ConclaveError('pin-locked', `The PIN was wrong and ${token} is now locked. ${unlock}`, details);
       }
-      const tries =
-        context.pinStatus === 'final'
-          ? ' Only one try is left before the token locks.'
-          : context.pinStatus === 'low'
-            ? ' Few tries are left before the token locks.'
-            : ' Too many wrong PINs will lock the token.';
-      return new ConclaveError('pin-incorrect', `The PIN for ${token} is wrong.${tries} Check it and try again.`, {
+      const triesLeft: ErrorDetails['triesLeft'] = pin?.locks === false ? undefined : pin?.status === 'final-try' ? 'final' : pin?.status === 'count-low' ? 'low' : 'several';
+      const change = pin?.mustChange ? ` The token also says its PIN must be changed before it signs: ${howToChangePin(context.profile, context.modulePath)}.` : '';
+      return new ConclaveError('pin-incorrect', `The PIN for ${token} is wrong.${triesLeftSentence(pin)} Check it and try again.${change}`, {
         ...details,
-        triesLeft: context.pinStatus === 'final' ? 'final' : context.pinStatus === 'low' ? 'low' : 'several',
+        ...(triesLeft ? { triesLeft } : {}),
       });
     }
+    case ckr.PIN_EXPIRED:
+      // PKCS#11 v2.40 §5.6 (C_Login) and CKF_USER_PIN_TO_BE_CHANGED: the PIN is right but the token wants a new one first.
+      return new ConclaveError('pin-invalid', `The PIN of ${token} has expired: the token wants it changed before it signs. Change it (${howToChangePin(context.profile, context.modulePath)}), then try again with the new PIN.`, {
+        ...details,
+        cause: 'pin-expired',
+      });
     case ckr.PIN_LOCKED:
       return new ConclaveError('pin-locked', `The PIN of ${token} is locked after too many wrong tries. ${unlock}`, details);
     case ckr.PIN_INVALID:
     case ckr.PIN_LEN_RANGE:
       return new ConclaveError('pin-invalid', `${Token} does not accept a PIN of that length or with those characters. Check which PIN it expects (a YubiHSM 2 wants the 4-digit key id followed by the password, e.g. 0001password).`, details);
-    case ckr.PIN_EXPIRED:
     case ckr.USER_PIN_NOT_INITIALIZED:
       return new ConclaveError('pin-invalid', `${Token} has no usable user PIN yet. Set one with the token's own tool, then try again.`, details);
     case ckr.DEVICE_REMOVED:
@@ -172,9 +185,9 @@ export function explainPkcs11Failure(failure: Pkcs11Failure, context: FailureCon
     case ckr.TOKEN_WRITE_PROTECTED:
       return new ConclaveError('token-error', `${Token} is write-protected, so Conclave cannot store a key on it.`, details);
     default:
-      if (context.profile?.service && lostContact.has(failure.code)) {
+      if (context.profile?.service && lostContactCodes.has(failure.code)) {
         // The service could not be checked from here (a TCTI of the person's own, a connector): name it anyway.
-        return new ConclaveError('token-error', `${Token} (${context.profile.name}) answered ${failure.name} while Conclave was ${context.doing}: most often ${context.profile.service.name} stopped answering. Check that it runs (${context.profile.service.start}), then try again.`, details);
+        return new ConclaveError('token-error', `${Token} (${context.profile.name}) answered ${failure.name} while Conclave was ${context.doing}: most often ${context.profile.service.name} stopped answering. Check that it runs (${context.profile.service.start}), then try again.`, { ...details, cause: 'service-lost' });
       }
       if (context.profile && !context.profile.removable) {
         return new ConclaveError('token-error', `${Token} (${context.profile.name}) answered ${failure.name} while Conclave was ${context.doing}. Try again; if it keeps happening, check the module's own log.`, details);
