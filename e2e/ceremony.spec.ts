@@ -112,6 +112,11 @@ test.describe('a 2-of-3 ceremony in the window', () => {
     // Publish into the test's data folder, signed by carol (a key of the policy and its PIN, as every event).
     const publish = page.getByRole('region', { name: 'Publish', exact: true });
     const folder = join(conclave.dataDir, `published 'app' $1.2.3 ü`);
+    // Before anything is written (issue 14): what each verifier will say, computed from their documented rules.
+    const forecast = publish.getByRole('region', { name: 'What each verifier will say' });
+    await expect(forecast).toContainText('conclave verify: accepts (approved by alice, bob; 2 required)');
+    await expect(forecast.getByRole('listitem').filter({ hasText: /^cosign verify-attestation \(alice, ECDSA P-256\): accepts/ })).toHaveCount(1);
+    await expect(forecast).toContainText('notation verify: not published: Conclave does not write Notary Project signatures yet');
     const envelope = await publishAs(page, 'carol', folder);
     await expect(publish.getByRole('status').filter({ hasText: /verified/i })).toHaveText(/^verified: alice, bob \(2 of 3\)$/i);
     await expect(publish.getByRole('button', { name: 'Copy the verify command' })).toBeVisible();

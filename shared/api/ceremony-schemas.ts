@@ -127,6 +127,22 @@ export const SigningKeySchema = z.object({
   pinStatus: z.enum(['ok', 'count-low', 'final-try', 'locked']),
 });
 
+/** What each verifier will say about a publication (shared/verify/forecast.ts). */
+export const PublishForecastSchema = z.object({
+  ceremonyId: z.string(),
+  publisher: z.string().optional(),
+  verifiers: z.array(
+    z.object({
+      verifier: z.enum(['conclave', 'cosign', 'kyverno', 'notation']),
+      approverId: z.string().optional(),
+      verdict: z.enum(['accepts', 'refuses', 'not-applicable', 'not-published']),
+      line: z.string(),
+      reasons: z.array(z.string()),
+    }),
+  ),
+  allAccept: z.boolean(),
+});
+
 export const PublishResultSchema = z.object({
   directory: z.string(),
   envelopePath: z.string(),

@@ -20,6 +20,7 @@ import {
   OperationProgressSchema,
   PolicyInspectionSchema,
   PolicySummarySchema,
+  PublishForecastSchema,
   PublishResultSchema,
   RepositoryStatusSchema,
   HistoryAuditSchema,
@@ -300,6 +301,11 @@ export const calls = {
       .strict(),
     output: PublishResultSchema,
   },
+  /**
+   * What each verifier a consumer runs will say once this ceremony is published (issue 14): signs, writes and pushes
+   * nothing. With `keyUri`, the publisher whose Verification Summary Kyverno checks; otherwise every key that may publish.
+   */
+  'ceremonies.publishForecast': { input: z.object({ id: CeremonyIdText, keyUri: Pkcs11UriText.optional() }).strict(), output: PublishForecastSchema },
   'ceremonies.verify': { input: z.object({ id: CeremonyIdText }).strict(), output: VerificationSchema },
   /**
    * Air-gapped signing (issue 5): writes the whole ceremony to a new bundle

@@ -25,6 +25,7 @@ export const callNames = [
   'ceremonies.withdraw',
   'ceremonies.cancel',
   'ceremonies.publish',
+  'ceremonies.publishForecast',
   'ceremonies.verify',
   'ceremonies.export',
   'ceremonies.import',

@@ -130,6 +130,19 @@ describe('ceremonies through the window\'s API', () => {
     const approved = await call<Detail>('ceremonies.approve', { id, keyUri: bob.keyUri, pin: Buffer.from('123456'), statementDigest: (await call<{ statement: { digest: string } }>('ceremonies.get', { id })).statement.digest });
     expect(approved.state).toBe('approved');
     const carol = keys.find((key) => key.tokenLabel === 'carol')!;
+    // Issue 14: before publishing, what each verifier will say; no PIN, nothing written.
+    type Forecast = { publisher?: string; allAccept: boolean; verifiers: { verifier: string; approverId?: string; verdict: string; line: string }[] };
+    const forecast = await call<Forecast>('ceremonies.publishForecast', { id, keyUri: carol.keyUri });
+    expect(forecast.publisher).toBe('carol');
+    expect(forecast.verifiers.map((entry) => entry.line)).toEqual([
+      'conclave verify: accepts (approved by alice, bob; 2 required)',
+      expect.stringMatching(/^cosign verify-attestation \(alice, .*\): accepts$/),
+      expect.stringMatching(/^cosign verify-attestation \(bob, .*\): accepts$/),
+      'Kyverno: not applicable (the release has no OCI image)',
+      'notation verify: not published: Conclave does not write Notary Project signatures yet',
+    ]);
+    expect(forecast.allAccept).toBe(true);
+    expect(await refusal('ceremonies.publishForecast', { id, keyUri: carol.keyUri, pin: Buffer.from('123456') })).toMatchObject({ code: 'invalid-input' });
     const published = await call<{ envelopePath: string; bundlePaths: string[]; verified: string; verifyCommand: string; unlocatedArtifacts?: string[] }>('ceremonies.publish', { id, keyUri: carol.keyUri, pin: Buffer.from('123456') });
     expect(published.verified).toMatch(/^verified: alice, bob/);
     expect(existsSync(published.envelopePath)).toBe(true);

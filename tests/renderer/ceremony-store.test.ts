@@ -271,6 +271,18 @@ describe('verify, publish and cancel', () => {
     expect(state().publication.keyUri).toBe(signingKey('carol').keyUri);
   });
 
+  it("asks the core what each verifier will say for the chosen key, and keeps what it answers or why it could not", async () => {
+    const forecast = { ceremonyId, publisher: 'carol', allAccept: false, verifiers: [{ verifier: 'kyverno' as const, verdict: 'refuses' as const, line: 'Kyverno: refuses (1 of 2 required attestors, VSA by carol)', reasons: ["bob's key does not count"] }] };
+    let answer: Result<CallOutput<'ceremonies.publishForecast'>> = ok(forecast);
+    const { fake, state } = await publishing({ 'ceremonies.publishForecast': () => answer });
+    await state().loadPublishForecast();
+    expect(fake.callsOf('ceremonies.publishForecast')).toEqual([{ id: ceremonyId, keyUri: signingKey('carol').keyUri }]);
+    expect(state().publication.forecast).toEqual(forecast);
+    answer = fail({ code: 'forbidden', message: 'no' });
+    await state().loadPublishForecast();
+    expect(state().publication).toMatchObject({ forecast: undefined, forecastError: { code: 'forbidden' } });
+  });
+
   it('publishes to the settings folder unless the person typed another, signed with the key and PIN, and keeps the result but not the PIN', async () => {
     const { fake, state } = await publishing({ 'ceremonies.publish': () => ok(publishResult()) });
     await state().loadPublishDir();

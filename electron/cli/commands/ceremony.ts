@@ -5,6 +5,8 @@ import type { CeremonyView } from '../../../shared/ceremony/view';
 import { parsePkcs11Uri } from '../../../shared/pkcs11/uri';
 import { parseReleaseStatement } from '../../../shared/statement/statement';
 import { formatReport } from '../../../shared/verify/format';
+import { formatForecast } from '../../../shared/verify/forecast';
+import { escapeControlCharacters } from '../../../shared/text/control-characters';
 import { appDataDir, ceremonyStoreDir } from '../../core/app-paths';
 import type { CeremonyService, CeremonySigner, LoadedCeremony } from '../../core/ceremony/ceremony-service';
 import { ArtifactLocations, publishedVerifyCommand } from '../../core/ceremony/artifact-locations';
@@ -270,6 +272,7 @@ export const ceremonyRunners = {
   },
 
   async publish(input: CommandInput, io: CliIo): Promise<number> {
+    if (input.flag('dry-run')) return publishDryRun(input, io);
     const out = input.string('out');
     if (!out) throw new UsageError('needs --out DIR: where to write the envelope, bundles and summary.');
     const keyUri = requireKey(input);
@@ -294,6 +297,19 @@ export const ceremonyRunners = {
   import: (input: CommandInput, io: CliIo) => runImport(input, io),
 };
 
+
+/** `ceremony publish --dry-run` (issue 14): what each verifier will say; signs, writes and pushes nothing, so no PIN. */
+async function publishDryRun(input: CommandInput, io: CliIo): Promise<number> {
+  if (input.string('out') !== undefined) throw new UsageError('--dry-run writes nothing: leave out --out.');
+  const keyUri = input.string('key');
+  return withCeremonyService(io, serviceOptions(input), async (service) => {
+    const forecast = await service.forecastPublish(ceremonyId(input), keyUri);
+    if (input.json) io.out(`${JSON.stringify(forecast, null, 2)}\n`);
+    // Approver ids and reasons come from the policy and the store: shown, never applied by the terminal (issue 12).
+    else io.out(escapeControlCharacters(`What each verifier will say about ${forecast.ceremonyId} once published${forecast.publisher ? ` by ${forecast.publisher}` : ''} (nothing was written or pushed):\n${formatForecast(forecast)}`) + '\n');
+    return exitCodes.done;
+  });
+}
 
 /**
  * The ceremony engine of this machine for one command, signing with tokens

@@ -46,6 +46,7 @@ export type CeremonyCallName =
   | 'ceremonies.withdraw'
   | 'ceremonies.cancel'
   | 'ceremonies.publish'
+  | 'ceremonies.publishForecast'
   | 'ceremonies.verify'
   | 'ceremonies.export'
   | 'ceremonies.import'
@@ -338,6 +339,9 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
         ...(result.registry.length > 0 ? { registry: result.registry.map(({ image, artifactDigest, via, alreadyPresent }) => ({ image, artifactDigest, via, alreadyPresent })) } : {}),
       };
     },
+
+    // Reads a key's public half at most (no PIN, nothing signed): the publisher Kyverno's VSA attestor would check.
+    'ceremonies.publishForecast': async ({ id, keyUri }) => (keyUri === undefined ? reader.forecastPublish(id) : withService(null, (service) => service.forecastPublish(id, keyUri))),
 
     'ceremonies.verify': async ({ id }) => {
       // Loading checks every event's signature against the ceremony's own policy again.

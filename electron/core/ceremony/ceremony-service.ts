@@ -5,7 +5,7 @@
  * evidence, verifier, reducer) and this file does the Node side: files,
  * hashing, the store and the token.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CeremonyEvent, decisionPayloadTypeOf, eventPayloadType, rejectionDocument, type ArtifactRecord, type FrozenEvent, type OpenedEvent } from '../../../shared/ceremony/events';
@@ -40,6 +40,8 @@ import { verifyCommands } from '../../../shared/cli/verify-command';
 import { ReleasePurlError, releasePurl } from '../../../shared/statement/release-purl';
 import { keyTypeOfPublicKeyInfo } from '../../../shared/keys/public-key-info';
 import type { VerificationReport } from '../../../shared/verify/verify';
+import { forecastVerifiers, type ForecastPublisher, type ForecastSigner, type PublishForecast, type RsaScheme } from '../../../shared/verify/forecast';
+import { parseCertificate } from '../../../shared/x509/certificate';
 import { writeFileAtomically } from '../atomic-file';
 import { nodeAlgorithmSignatureVerifier, nodeDigester, nodeSignatureVerifier, nodeTrustedTimeDependencies } from '../crypto/node-crypto';
 import { hashFiles, type DigestAlgorithm, type FilesProgress } from '../hashing';
@@ -132,6 +134,13 @@ export interface LoadedCeremony extends JudgedCeremony {
   events: readonly StoredEvent[];
   /** The files of its folder that could not be read as events, which the judge was told about. */
   unreadable?: JudgeInput['unreadable'];
+}
+
+/** `ceremony publish --dry-run` and the window's publish panel: what each verifier will say (issue 14). */
+export interface PublishForecastResult extends PublishForecast {
+  ceremonyId: string;
+  /** Who would sign the Verification Summary Attestation, when the publishing key was given. */
+  publisher?: string;
 }
 
 export interface PublishResult {
@@ -709,6 +718,52 @@ export class CeremonyService {
     return { directory: outDir, envelopePath, policyPath, bundlePaths, summaryPath: summaryTextPath, verificationSummary: { envelopePath: summaryPath, bundlePath: summaryBundlePath }, report, registry, artifacts: opened.artifacts };
   }
 
+  /**
+   * What each verifier a consumer runs will say once this ceremony is published (issue 14): the
+   * envelope that publishing would write, checked by Conclave's own verifier as publish does, and the
+   * other verifiers' rules applied to its signers (shared/verify/forecast.ts). Signs, writes and pushes
+   * nothing; with a key it names the publisher (no PIN: only its public key is read).
+   */
+  async forecastPublish(id: string, keyUri?: string): Promise<PublishForecastResult> {
+    const loaded = await this.load(id);
+    const { view, policy, opened } = loaded;
+    this.requireAction(loaded, 'publish');
+    const { envelope, report } = (await checkPublishedEnvelope(loaded, this.now()))!;
+    const message = pae(envelope.payloadType, fromBase64(envelope.payload));
+    const signers: ForecastSigner[] = envelope.signatures.map((signature, index) => {
+      const policyKey = policy.keys.find((key) => key.keyId === signature.keyid);
+      const approval = view.approvals.find((candidate) => candidate.keyId === signature.keyid);
+      const certificate = policyKey === undefined && approval?.certificates?.[0] !== undefined ? parseCertificate(fromBase64(approval.certificates[0])) : undefined;
+      const spki = policyKey?.spki ?? certificate?.spki;
+      const checked = report.signatures.find((entry) => entry.index === index);
+      const approverId = policyKey?.approverId ?? loaded.certificateSigners.get(signature.keyid) ?? checked?.approverId ?? signature.keyid.slice(0, 12);
+      const keyType = spki ? keyTypeOfPublicKeyInfo(spki) : undefined;
+      return {
+        approverId,
+        keyId: signature.keyid,
+        keyType: keyType ?? { kind: 'ecdsa', curve: 'P-256', bits: 256 },
+        ...(keyType?.kind === 'rsa' && spki ? { rsaScheme: rsaSchemeOfSignature(spki, message, fromBase64(signature.sig)) } : {}),
+        byCertificate: policyKey === undefined,
+        valid: keyType !== undefined && checked?.status === 'valid',
+      };
+    });
+    const publisherOf = (name: string, spki: Uint8Array): ForecastPublisher => {
+      const keyType = keyTypeOfPublicKeyInfo(spki);
+      return { id: name, keyType, ...(keyType.kind === 'rsa' ? { rsaScheme: policy.signing.rsa === 'pss' ? 'pss' : 'pkcs1-v1_5' } : {}) };
+    };
+    const publisher = keyUri === undefined ? undefined : await this.identify(policy, keyUri);
+    const publishers = publisher ? [publisherOf(publisher.name, publisher.spki)] : [...policy.releaseManagerKeys, ...policy.keys].map((key) => publisherOf(key.approverId, key.spki));
+    const forecast = forecastVerifiers({
+      conclave: { ok: report.ok, approvedBy: report.approvedBy.map((approver) => approver.id), threshold: policy.threshold, failures: report.failures.map((failure) => failure.message) },
+      signers,
+      publishers,
+      publisherKnown: publisher !== undefined,
+      threshold: policy.threshold,
+      images: imagesOf(opened.artifacts).length,
+    });
+    return { ceremonyId: id, ...(publisher ? { publisher: publisher.name } : {}), ...forecast };
+  }
+
   // ---- helpers ----------------------------------------------------------------
 
   private async checkProvenanceSignatures(documents: ProvenanceDocument[], keyPaths: string[]): Promise<ProvenanceSignatureCheck[]> {
@@ -875,6 +930,16 @@ interface EventAuthor {
 }
 
 /** What to ask of a signer's key: the policy's RSA scheme for an RSA key; nothing for ECDSA and Ed25519 keys, which have one scheme each. */
+/** How an RSA signature was made: PKCS#1 v1.5 with SHA-256 when it verifies so (what cosign checks), otherwise PSS (docs/formats.md). */
+function rsaSchemeOfSignature(spki: Uint8Array, message: Uint8Array, signature: Uint8Array): RsaScheme {
+  try {
+    const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    return verifySignature('sha256', message, key, signature) ? 'pkcs1-v1_5' : 'pss';
+  } catch {
+    return 'pss';
+  }
+}
+
 function rsaSchemeFor(policy: Policy, spki: Uint8Array): { rsaScheme?: RsaSignatureScheme } {
   return keyTypeOfPublicKeyInfo(spki).kind === 'rsa' ? { rsaScheme: rsaSignatureSchemeOf(policy) } : {};
 }

@@ -2,11 +2,12 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { BusyStatus } from '../../components/BusyStatus';
 import { CopyTextButton } from '../../components/CopyTextButton';
 import { ErrorMessage } from '../../components/ErrorMessage';
+import { errorText } from '../../lib/errors';
 import { RevealFolderButton } from '../../components/RevealFolderButton';
 import { SignAs } from '../../components/SignAs';
 import { offers, publishedFiles, publishVerdict, unlocatedArtifactsText } from './format';
 import { chosenKey } from './signer';
-import { useCeremony } from './store';
+import { useCeremony, type PublicationState } from './store';
 
 /**
  * Publishing, once the policy is satisfied: where the files go and who signs
@@ -29,6 +30,7 @@ export function PublishPanel() {
   const browse = useCeremony((s) => s.browsePublishDir);
   const publish = useCeremony((s) => s.publish);
   const cancelPublish = useCeremony((s) => s.cancelPublish);
+  const loadForecast = useCeremony((s) => s.loadPublishForecast);
   // Offered only when the core says publishing is what may happen next (the policy is met, and trusted here).
   const approved = detail !== undefined && offers(detail, 'publish');
 
@@ -37,6 +39,11 @@ export function PublishPanel() {
     void loadPublishDir();
     void loadPublishKeys();
   }, [approved, loadPublishDir, loadPublishKeys]);
+
+  // Before anything is pushed: what each verifier will say, for the key chosen to sign the publication.
+  useEffect(() => {
+    if (approved) void loadForecast();
+  }, [approved, publication.keyUri, loadForecast]);
 
   if (!detail) return null;
   const result = publication.result;
@@ -122,6 +129,7 @@ export function PublishPanel() {
             errorId={publication.error ? errorId : undefined}
             pinRef={pinRef}
           />
+          <VerifierForecast forecast={publication.forecast} error={publication.forecastError} />
           {publication.error && <ErrorMessage id={errorId} error={publication.error} />}
           <BusyStatus
             texts={
@@ -144,6 +152,32 @@ export function PublishPanel() {
           </div>
         </form>
       )}
+    </section>
+  );
+}
+
+/** One line per verifier a consumer runs, as Conclave computes it from their documented rules (shared/verify/forecast.ts). */
+function VerifierForecast({ forecast, error }: { forecast: PublicationState['forecast']; error: PublicationState['forecastError'] }) {
+  const headingId = useId();
+  if (error) return <p className="message message-warning">Conclave could not tell what each verifier will say: {errorText(error)}</p>;
+  if (!forecast) return null;
+  return (
+    <section className="verifier-forecast" aria-labelledby={headingId}>
+      <h4 id={headingId}>What each verifier will say</h4>
+      <ul>
+        {forecast.verifiers.map((entry) => (
+          <li key={`${entry.verifier}-${entry.approverId ?? ''}`} data-verdict={entry.verdict} className={entry.verdict === 'refuses' ? 'message-warning' : undefined}>
+            {entry.line}
+            {entry.reasons.length > 0 && (
+              <ul>
+                {entry.reasons.map((reason) => (
+                  <li key={reason}>{reason}</li>
+                ))}
+              </ul>
+            )}
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

@@ -99,6 +99,9 @@ export interface PublicationState extends KeyPick {
   result: PublishResult | undefined;
   error: ErrorData | undefined;
   browsing: boolean;
+  /** What each verifier will say once published (issue 14), for the key chosen (or any key that may publish). */
+  forecast: CallOutput<'ceremonies.publishForecast'> | undefined;
+  forecastError: ErrorData | undefined;
 }
 
 export interface CancellationState extends KeyPick {
@@ -133,6 +136,8 @@ export interface CeremonyActions {
   /** The keys that may sign the publication; loaded once the ceremony is approved. */
   loadPublishKeys(): Promise<void>;
   selectPublishKey(keyUri: string): void;
+  /** Asks the core what each verifier will say about the publication, signed by the chosen key (nothing is signed or written). */
+  loadPublishForecast(): Promise<void>;
   /** Publishes, signed with the chosen key; the PIN (null for PIN pads) goes straight to the API. Resolves true when published. */
   publish(pin: string | null): Promise<boolean>;
   /** Stops a publication's registry pushes; the files already written stay, and publishing again completes it. */
@@ -168,7 +173,7 @@ export function initialCeremonyData(): CeremonyData {
     signNote: undefined,
     withdrawKeys: undefined,
     verify: { working: false, result: undefined, error: undefined },
-    publication: { outDir: '', working: false, operationId: undefined, cancelRequested: false, result: undefined, error: undefined, browsing: false, ...emptyKeyPick() },
+    publication: { outDir: '', working: false, operationId: undefined, cancelRequested: false, result: undefined, error: undefined, browsing: false, forecast: undefined, forecastError: undefined, ...emptyKeyPick() },
     cancellation: emptyCancellation(),
     bundleExport: { dir: '', working: false, result: undefined, error: undefined, browsing: false },
   };
@@ -483,6 +488,16 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
         const publication = get().publication;
         if (publication.working || !choosable(publication.keys, keyUri)) return;
         setPublish({ keyUri, error: undefined });
+      },
+
+      async loadPublishForecast() {
+        const { id, publication } = get();
+        if (!id) return;
+        const keyUri = publication.keyUri;
+        const result = await callApi('ceremonies.publishForecast', { id, ...(keyUri ? { keyUri } : {}) });
+        // An answer for another ceremony or another key than the one now chosen is stale.
+        if (get().id !== id || get().publication.keyUri !== keyUri) return;
+        setPublish(result.ok ? { forecast: result.value, forecastError: undefined } : { forecast: undefined, forecastError: result.error });
       },
 
       async publish(pin) {

@@ -1,0 +1,161 @@
+/**
+ * What each verifier a consumer runs will say about a publication, before it
+ * is pushed (issue 14, "What each verifier will say"). Pure: the caller gives
+ * the result of Conclave's own verifier on the envelope that would be
+ * published, and what the rules below need about each signer's key.
+ *
+ * The rules are the ones the tests check against the verifiers' sources:
+ * - cosign 3 `verify-attestation --key`: tests/verifiers/support/sigstore-go-rules.ts
+ *   (cosign d6d86c2 cmd/cosign/cli/verify/verify_attestation.go:86-89, the key's hash
+ *   defaults to SHA-256; sigstore bd0ad71 pkg/signature/verifier.go:43-74 LoadVerifier:
+ *   RSA → PKCS#1 v1.5, ECDSA → SHA-256, Ed25519 → PureEdDSA), summed up in the table
+ *   of docs/formats.md "Signature encodings". tests/verifiers/forecast-rules.test.ts checks that
+ *   cosignKeyProblem agrees with those encoded rules on real signatures of every key type.
+ * - Kyverno, the two policies of docs/verify.md: tests/oci-ceremony/support/kyverno-rules.ts
+ *   (kyverno 111e07b pkg/engine/internal/imageverifier.go:232-338: each attestor entry, one
+ *   key, on its own through cosign's key verifier; a set passes at `count` entries;
+ *   pkg/cel/libs/imageverify/impl.go:271-300 the same count for ImageValidatingPolicy), with
+ *   the policy's threshold as `count` for the approvals and one publisher entry for the VSA.
+ * - notation: Conclave writes no Notary Project signature yet (issue 14, point 5).
+ */
+import { describeKeyType, type KeyType } from '../keys/algorithms';
+
+export type RsaScheme = 'pkcs1-v1_5' | 'pss';
+
+/** One signature of the envelope that would be published. */
+export interface ForecastSigner {
+  approverId: string;
+  keyId: string;
+  keyType: KeyType;
+  /** How an RSA signature was made (found by the caller by checking it). */
+  rsaScheme?: RsaScheme;
+  /** An approver identified by a certificate rather than a key the policy lists. */
+  byCertificate: boolean;
+  /** Whether `conclave verify` found it valid (whether or not it counted). */
+  valid: boolean;
+}
+
+/** Someone whose key would sign the Verification Summary Attestation. */
+export interface ForecastPublisher {
+  id: string;
+  keyType: KeyType;
+  rsaScheme?: RsaScheme;
+}
+
+export interface ForecastInput {
+  /** Conclave's own verifier on the envelope that would be published. */
+  conclave: { ok: boolean; approvedBy: readonly string[]; threshold: number; failures: readonly string[] };
+  signers: readonly ForecastSigner[];
+  /** The publishing key when known (`--key`), otherwise every key the policy lets publish. */
+  publishers: readonly ForecastPublisher[];
+  /** Whether the publisher is the one given (true) or one of the policy's candidates (false). */
+  publisherKnown: boolean;
+  /** The policy's threshold: the documented Kyverno policies use it as the approvals' `count`. */
+  threshold: number;
+  /** OCI images the release attaches to (Kyverno admits images only). */
+  images: number;
+}
+
+export type Verdict = 'accepts' | 'refuses' | 'not-applicable' | 'not-published';
+export type VerifierName = 'conclave' | 'cosign' | 'kyverno' | 'notation';
+
+export interface VerifierForecast {
+  verifier: VerifierName;
+  /** For cosign: the approver whose key is given to `--key`. */
+  approverId?: string;
+  verdict: Verdict;
+  /** One line for the person at the screen, e.g. "Kyverno: 2 of 2 required attestors". */
+  line: string;
+  /** Why it refuses (or what it needs), one reason a line. */
+  reasons: string[];
+}
+
+export interface PublishForecast {
+  verifiers: VerifierForecast[];
+  /** Every verifier that reads what Conclave publishes accepts it. */
+  allAccept: boolean;
+}
+
+/** Why cosign `--key` (sigstore LoadVerifier with SHA-256) would not verify a signature by this key, or undefined when it would. */
+export function cosignKeyProblem(keyType: KeyType, rsaScheme: RsaScheme | undefined): string | undefined {
+  switch (keyType.kind) {
+    case 'ed25519':
+      return undefined;
+    case 'ecdsa':
+      // verifier.go:43-74: ECDSA checked with the hash given, SHA-256 by default; Conclave signs P-384 with SHA-384.
+      return keyType.curve === 'P-256' ? undefined : `${describeKeyType(keyType)} signs with ${keyType.curve === 'P-384' ? 'SHA-384' : 'SHA-512'}; cosign checks ECDSA keys with SHA-256`;
+    case 'rsa':
+      // verifier.go:43-74: an RSA key is loaded as PKCS#1 v1.5.
+      return rsaScheme === 'pss' ? 'RSA-PSS signature; cosign checks RSA keys as PKCS#1 v1.5' : undefined;
+  }
+}
+
+function conclaveForecast(input: ForecastInput): VerifierForecast {
+  const { ok, approvedBy, threshold, failures } = input.conclave;
+  return {
+    verifier: 'conclave',
+    verdict: ok ? 'accepts' : 'refuses',
+    line: `conclave verify: ${ok ? 'accepts' : 'refuses'} (${approvedBy.length > 0 ? `approved by ${approvedBy.join(', ')}` : 'no approval counts'}; ${threshold} required)`,
+    reasons: ok ? [] : [...failures],
+  };
+}
+
+function cosignForecast(signer: ForecastSigner): VerifierForecast {
+  const problem = signer.valid ? cosignKeyProblem(signer.keyType, signer.rsaScheme) : 'the signature does not verify';
+  const key = describeKeyType(signer.keyType);
+  if (problem) return { verifier: 'cosign', approverId: signer.approverId, verdict: 'refuses', line: `cosign verify-attestation (${signer.approverId}, ${key}): refuses`, reasons: [problem] };
+  return {
+    verifier: 'cosign',
+    approverId: signer.approverId,
+    verdict: 'accepts',
+    line: `cosign verify-attestation (${signer.approverId}, ${key}): accepts${signer.byCertificate ? ' with the CA as trust root' : ''}`,
+    // A certificate approver's bundle carries the certificate: cosign needs its CA, not a --key (docs/verify.md).
+    reasons: signer.byCertificate ? [`${signer.approverId} is identified by certificate: give cosign the CA's certificate chain as trust root, not --key`] : [],
+  };
+}
+
+function kyvernoForecast(input: ForecastInput): VerifierForecast {
+  if (input.images === 0) return { verifier: 'kyverno', verdict: 'not-applicable', line: 'Kyverno: not applicable (the release has no OCI image)', reasons: [] };
+  const reasons: string[] = [];
+  // The documented policies list one key entry per approver key; certificate approvers are not among them.
+  const keyed = input.signers.filter((signer) => !signer.byCertificate);
+  for (const signer of input.signers.filter((candidate) => candidate.byCertificate)) reasons.push(`${signer.approverId} is identified by certificate, which the documented policies do not list as an attestor key`);
+  const counted = new Set<string>();
+  for (const signer of keyed) {
+    const problem = signer.valid ? cosignKeyProblem(signer.keyType, signer.rsaScheme) : 'the signature does not verify';
+    if (problem) reasons.push(`${signer.approverId}'s key does not count: ${problem}`);
+    else counted.add(signer.keyId);
+  }
+  const required = input.threshold;
+  const approvalsMet = counted.size >= required;
+  // The VSA attestor set (count: 1): an entry per key that may publish; the publisher's key goes through the same key verifier.
+  const publishers = input.publishers.map((publisher) => ({ publisher, problem: cosignKeyProblem(publisher.keyType, publisher.rsaScheme) }));
+  const accepted = publishers.filter((entry) => entry.problem === undefined);
+  for (const entry of publishers.filter((candidate) => candidate.problem !== undefined)) reasons.push(`a VSA signed by ${entry.publisher.id} would not verify: ${entry.problem!}`);
+  const vsaMet = input.publisherKnown ? accepted.length === publishers.length && publishers.length > 0 : accepted.length > 0;
+  if (!vsaMet && publishers.length === 0) reasons.push('no key in the policy may publish');
+  if (!input.publisherKnown && vsaMet && accepted.length < publishers.length) reasons.push(`publish with the key of ${accepted.map((entry) => entry.publisher.id).join(' or ')} for the VSA to verify`);
+  const vsa = vsaMet ? (input.publisherKnown ? `VSA by ${accepted[0]!.publisher.id}` : 'VSA') : 'no VSA it verifies';
+  const verdict = approvalsMet && vsaMet ? 'accepts' : 'refuses';
+  // imageverifier.go:232-338 stops counting a set's entries once `count` verified.
+  const shown = Math.min(counted.size, required);
+  return { verifier: 'kyverno', verdict, line: `Kyverno: ${verdict === 'accepts' ? 'admits' : 'refuses'} (${shown} of ${required} required attestors, ${vsa})`, reasons };
+}
+
+const notationForecast: VerifierForecast = {
+  verifier: 'notation',
+  verdict: 'not-published',
+  line: 'notation verify: not published: Conclave does not write Notary Project signatures yet',
+  reasons: [],
+};
+
+/** What `conclave verify`, cosign (per approver key), Kyverno and notation will say about this publication. */
+export function forecastVerifiers(input: ForecastInput): PublishForecast {
+  const verifiers = [conclaveForecast(input), ...input.signers.map(cosignForecast), kyvernoForecast(input), notationForecast];
+  return { verifiers, allAccept: verifiers.every((entry) => entry.verdict === 'accepts' || entry.verdict === 'not-applicable' || entry.verdict === 'not-published') };
+}
+
+/** The forecast as lines of text, one verifier a line with its reasons indented. */
+export function formatForecast(forecast: PublishForecast): string {
+  return forecast.verifiers.map((entry) => [entry.line, ...entry.reasons.map((reason) => `    ${reason}`)].join('\n')).join('\n');
+}
