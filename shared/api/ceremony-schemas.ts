@@ -148,6 +148,8 @@ export const PublishResultSchema = z.object({
   envelopePath: z.string(),
   bundlePaths: z.array(z.string()),
   summaryPath: z.string(),
+  /** The publisher's Verification Summary Attestation (issue 14): the signed DSSE envelope, and the same as a Sigstore bundle. */
+  verificationSummary: z.object({ envelopePath: z.string(), bundlePath: z.string() }).optional(),
   /** "verified: alice, bob (2 of 3)". */
   verified: z.string(),
   /** The `conclave verify` command that checks the release, for a POSIX shell, every path absolute (issue 11). */

@@ -143,9 +143,12 @@ describe('ceremonies through the window\'s API', () => {
     ]);
     expect(forecast.allAccept).toBe(true);
     expect(await refusal('ceremonies.publishForecast', { id, keyUri: carol.keyUri, pin: Buffer.from('123456') })).toMatchObject({ code: 'invalid-input' });
-    const published = await call<{ envelopePath: string; bundlePaths: string[]; verified: string; verifyCommand: string; unlocatedArtifacts?: string[] }>('ceremonies.publish', { id, keyUri: carol.keyUri, pin: Buffer.from('123456') });
+    const published = await call<{ envelopePath: string; bundlePaths: string[]; verificationSummary?: { envelopePath: string; bundlePath: string }; verified: string; verifyCommand: string; unlocatedArtifacts?: string[] }>('ceremonies.publish', { id, keyUri: carol.keyUri, pin: Buffer.from('123456') });
     expect(published.verified).toMatch(/^verified: alice, bob/);
     expect(existsSync(published.envelopePath)).toBe(true);
+    // The publisher's verification summary (issue 14), named to the window as written.
+    expect(published.verificationSummary).toBeDefined();
+    for (const path of [published.verificationSummary!.envelopePath, published.verificationSummary!.bundlePath]) expect(existsSync(path), path).toBe(true);
     // Issue 11: every file by absolute path (the artifact where it was opened from), so the command runs from any folder.
     const policyCopy = published.envelopePath.replace(/\.intoto\.dsse\.json$/, '.policy.json');
     expect(existsSync(policyCopy)).toBe(true);

@@ -13,6 +13,15 @@ describe('publish result', () => {
     expect(publishedFiles(result)[0]?.label).toMatch(/Envelope/);
   });
 
+  it('lists the publisher\'s verification summary last, when publishing wrote one', () => {
+    const result = publishResult({ verificationSummary: { envelopePath: '/out/app-1.0.0.vsa.intoto.dsse.json', bundlePath: '/out/app-1.0.0.vsa.sigstore.json' } });
+    const files = publishedFiles(result);
+    expect(files.slice(-2)).toEqual([
+      { label: expect.stringMatching(/^Verification summary/), path: '/out/app-1.0.0.vsa.intoto.dsse.json' },
+      { label: 'Verification summary as a Sigstore bundle', path: '/out/app-1.0.0.vsa.sigstore.json' },
+    ]);
+  });
+
   it('says which placeholder to replace when the command cannot name an artifact by its path', () => {
     expect(unlocatedArtifactsText(publishResult())).toBeUndefined();
     expect(unlocatedArtifactsText(publishResult({ unlocatedArtifacts: ['app.tgz'] }))).toBe(

@@ -333,6 +333,7 @@ export function createCeremonyHandlers(options: CeremonyHandlerOptions) {
         envelopePath: result.envelopePath,
         bundlePaths: result.bundlePaths,
         summaryPath: result.summaryPath,
+        verificationSummary: result.verificationSummary,
         verified: formatReport(result.report).split('\n')[0]!,
         verifyCommand: command,
         ...(unlocated.length > 0 ? { unlocatedArtifacts: unlocated } : {}),

@@ -114,12 +114,18 @@ export interface PublishedFile {
   path: string;
 }
 
-/** What publishing wrote, for the result panel: the envelope first, then the summary and each approver's bundle. */
+/** What publishing wrote, for the result panel: the envelope first, then the summary, each approver's bundle, and the publisher's verification summary. */
 export function publishedFiles(result: PublishResult): PublishedFile[] {
   return [
     { label: 'Envelope (every approval in one DSSE envelope)', path: result.envelopePath },
     { label: 'Summary', path: result.summaryPath },
     ...result.bundlePaths.map((path) => ({ label: 'Sigstore bundle', path })),
+    ...(result.verificationSummary
+      ? [
+          { label: 'Verification summary (what Kyverno requires with the approvals)', path: result.verificationSummary.envelopePath },
+          { label: 'Verification summary as a Sigstore bundle', path: result.verificationSummary.bundlePath },
+        ]
+      : []),
   ];
 }
 
