@@ -292,7 +292,7 @@ export class CeremonyService {
       const wantsSha512 = provenance.some((entry) => entry.document.statement.subject.some((subject) => subject.digest.sha512 !== undefined && subject.digest.sha256 === undefined));
       const algorithms: DigestAlgorithm[] = wantsSha512 || input.sha512 ? ['sha256', 'sha512'] : ['sha256'];
       const progress = onProgress ? { onProgress } : {};
-      if (started && sameItems(started.paths, input.artifactPaths) && sameItems(started.algorithms, algorithms)) {
+      if (started?.hashes(input.artifactPaths, algorithms)) {
         return { provenanceFiles, provenance, hashed: await started.follow({ ...progress, signal }) };
       }
       await started?.stop();
@@ -986,7 +986,6 @@ function requireWritableEvent(event: CeremonyEvent): CeremonyEvent {
 const loadedPolicies = new Map<string, Promise<Policy>>();
 /** Event files in the store's order (by file name), as load() gives them. */
 const inStoreOrder = (files: readonly StoredEvent[]) => [...files].sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
-const sameItems = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((item, index) => item === b[index]);
 
 function cachedPolicy(document: unknown): Promise<Policy> {
   const text = JSON.stringify(document);

@@ -121,6 +121,11 @@ export class HashingThread<A extends DigestAlgorithm> {
     }
   }
 
+  /** Whether this thread hashes exactly these files, in this order, with these algorithms (what a caller may take over). */
+  hashes(paths: readonly string[], algorithms: readonly string[]): boolean {
+    return sameList(this.paths, paths) && sameList(this.algorithms, algorithms);
+  }
+
   /** Ends the thread; resolves once it has ended (no read of it is left running). */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -146,7 +151,7 @@ const early = globalThis as { [earlyKey]?: HashingThread<DigestAlgorithm> | unde
 export function startHashingThread<A extends DigestAlgorithm>(paths: readonly string[], algorithms: readonly A[], entry = hashWorkerEntry()): HashingThread<A> | undefined {
   const started = early[earlyKey];
   early[earlyKey] = undefined;
-  if (started && sameList(started.paths, paths) && sameList(started.algorithms, algorithms)) return started as unknown as HashingThread<A>;
+  if (started?.hashes(paths, algorithms)) return started as unknown as HashingThread<A>;
   void started?.stop();
   if (!entry || paths.length === 0) return undefined;
   try {

@@ -9,6 +9,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { ModuleKindName, Token, TokenKey, TokenModule, TokensSnapshot } from '../../../shared/api/contract';
 import { ConclaveError, toErrorData, type ErrorData } from '../../../shared/errors';
+import { bytesEqual } from '../../../shared/x509/der';
 import { toHex } from '../../../shared/encoding/hex';
 import { toPem } from '../../../shared/encoding/pem';
 import type { KeyAlgorithm } from '../../../shared/keys/algorithms';
@@ -505,10 +506,10 @@ export class TokenService {
       }
       let certificate: TokenCertificate | undefined;
       if (spki) {
-        certificate = certificates.find((candidate) => candidate.spki && sameBytes(candidate.spki, spki!) && !isAttestationCertificate(candidate.certificate))?.certificate;
+        certificate = certificates.find((candidate) => candidate.spki && bytesEqual(candidate.spki, spki!) && !isAttestationCertificate(candidate.certificate))?.certificate;
       } else if (object.id.length > 0) {
         // No public key object (many smart cards): the one certificate with the key's id, attestation certificates aside.
-        const withId = certificates.filter((candidate) => candidate.spki && sameBytes(candidate.certificate.id, object.id) && !isAttestationCertificate(candidate.certificate));
+        const withId = certificates.filter((candidate) => candidate.spki && bytesEqual(candidate.certificate.id, object.id) && !isAttestationCertificate(candidate.certificate));
         if (withId.length === 1) ({ certificate, spki } = { certificate: withId[0]!.certificate, spki: withId[0]!.spki });
       }
       if (!spki) continue; // a private key alone: nothing to show or verify with
@@ -525,7 +526,7 @@ export class TokenService {
     // A certificate no key object claims (its public key object was deleted, private keys hidden until login): a key known by its certificate.
     for (const { certificate, spki } of certificates) {
       if (!spki || usedCertificates.has(certificate) || isAttestationCertificate(certificate)) continue;
-      if (keys.some((listed) => sameBytes(listed.object.id, certificate.id) && listed.key.certificatePem === undefined)) continue;
+      if (keys.some((listed) => bytesEqual(listed.object.id, certificate.id) && listed.key.certificatePem === undefined)) continue;
       try {
         keyTypeOfPublicKeyInfo(spki);
       } catch {
@@ -610,11 +611,11 @@ export class TokenService {
     const attestations = objects.certificates.filter(isAttestationCertificate);
     const certificate = attestations.find((candidate) => {
       const spki = spkiOfCertificate(candidate);
-      return spki !== undefined && sameBytes(spki, listed.spki);
+      return spki !== undefined && bytesEqual(spki, listed.spki);
     });
     if (!certificate) return undefined;
     const issuer = issuerOfCertificate(certificate.value);
-    const devices = attestations.filter((candidate) => candidate !== certificate && (sameBytes(candidate.id, Uint8Array.of(25)) || (issuer !== undefined && subjectOfCertificate(candidate.value) === issuer)));
+    const devices = attestations.filter((candidate) => candidate !== certificate && (bytesEqual(candidate.id, Uint8Array.of(25)) || (issuer !== undefined && subjectOfCertificate(candidate.value) === issuer)));
     const intermediate = devices.find((candidate) => issuer !== undefined && subjectOfCertificate(candidate.value) === issuer) ?? devices[0];
     return intermediate ? { certificate: certificate.value, intermediate: intermediate.value } : undefined;
   }
@@ -788,10 +789,6 @@ export type { TokensSnapshot };
 function tokenIdentity(token: SlotToken, all: readonly SlotToken[]): string {
   const twin = all.some((other) => other !== token && other.serial === token.serial && other.label === token.label);
   return `${token.serial}\n${token.label}${twin ? `\n${token.slotId}` : ''}`;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, index) => byte === b[index]);
 }
 
 /** A certificate's issuer and subject as Node prints them; undefined when it cannot be read. */
