@@ -116,7 +116,7 @@ test.describe('a 2-of-3 ceremony in the window', () => {
     const forecast = publish.getByRole('region', { name: 'What each verifier will say' });
     await expect(forecast).toContainText('conclave verify: accepts (approved by alice, bob; 2 required)');
     await expect(forecast.getByRole('listitem').filter({ hasText: /^cosign verify-attestation \(alice, ECDSA P-256\): accepts/ })).toHaveCount(1);
-    await expect(forecast).toContainText('notation verify: not published: Conclave does not write Notary Project signatures yet');
+    await expect(forecast).toContainText('notation verify: not applicable (the release has no OCI image)');
     const envelope = await publishAs(page, 'carol', folder);
     await expect(publish.getByRole('status').filter({ hasText: /verified/i })).toHaveText(/^verified: alice, bob \(2 of 3\)$/i);
     await expect(publish.getByRole('button', { name: 'Copy the verify command' })).toBeVisible();

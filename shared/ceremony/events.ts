@@ -105,6 +105,12 @@ export const ApprovedEvent = z
      * attestation certificate (slot f9) that signed it, DER base64. Signed with the rest of the event.
      */
     attestation: z.object({ certificate: Base64.min(1).max(65_536), intermediate: Base64.min(1).max(65_536) }).strict().optional(),
+    /**
+     * For an approver identified by certificate, when the ceremony has images (issue 14): a Notary Project signature
+     * per image, signed on the token with the approval, each the JWS envelope's bytes (application/jose+json), base64.
+     * shared/notary/check.ts holds each to this ceremony's images, statement, policy and the approver's key.
+     */
+    notarySignatures: z.array(Base64.min(1).max(524_288)).min(1).max(16).optional(),
   })
   .strict();
 

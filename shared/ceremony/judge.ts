@@ -47,6 +47,7 @@ import type { Policy } from '../policy/policy';
 import { evaluatePolicyChange, policyCeremonySigners, policyProposalSubjectName } from '../policy/rotation';
 import { parseReleaseStatement } from '../statement/statement';
 import { verifyApprovalTime, type TrustedTimeDependencies } from '../timestamp/approval-time';
+import { checkNotarySignatures, notaryExpectationOf } from '../notary/check';
 import { checkEventActor, type EventActorProblem } from './event-actor';
 import type { EventFile } from './event-file';
 import { ceremonyEventKinds, decisionPayloadTypeOf, isDecisionEvent, rejectionDocument, type ApprovedEvent, type CeremonyEvent, type DecisionEvent, type FrozenEvent, type OpenedEvent } from './events';
@@ -450,6 +451,14 @@ async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, too
     if (spki === undefined || signature === undefined || !(await dependencies.signatureVerifier.verify(spki, signed, signature))) {
       refuse(source, 'decision-signature-invalid', `${source}: the ${what} by ${by} has no valid signature of their key over this ceremony's ${event.type === 'approved' ? 'statement' : what}; it does not count.`);
       return;
+    }
+    // Issue 14: a Notary signature rides with the approval to the registry; one over anything else would let notation admit what nobody approved.
+    if (event.type === 'approved' && event.notarySignatures !== undefined) {
+      const notary = await checkNotarySignatures(event.notarySignatures, notaryExpectationOf(opened, event, spki), dependencies.signatureVerifier);
+      if (!notary.ok) {
+        refuse(source, 'approval-notary-mismatch', `${source}: the approval by ${by} carries a Notary Project signature that is not the one approving makes (${notary.reason}); it does not count.`);
+        return;
+      }
     }
     let decidedAt = event.at;
     if (event.type === 'approved') {

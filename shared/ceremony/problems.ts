@@ -50,6 +50,8 @@ export const ceremonyProblemKinds = {
   'attestation-unverified': 'note',
   /** Two people's keys attest to one device: whoever holds it approved twice, so only the first approval counts. */
   'attestation-same-device': 'finding',
+  /** Issue 14: a Notary Project signature in an approval over another image, statement, policy or key than the approval's. */
+  'approval-notary-mismatch': 'finding',
   'withdrawal-without-approval': 'finding',
   'withdrawal-after-publication': 'finding',
   'withdrawal-too-late': 'note',

@@ -24,7 +24,8 @@ describe('forecastVerifiers', () => {
     expect(of(forecast, 'cosign', 'alice').verdict).toBe('accepts');
     expect(of(forecast, 'cosign', 'bob').verdict).toBe('accepts');
     expect(of(forecast, 'kyverno').line).toBe('Kyverno: admits (2 of 2 required attestors, VSA by rita)');
-    expect(of(forecast, 'notation')).toMatchObject({ verdict: 'not-published', line: 'notation verify: not published: Conclave does not write Notary Project signatures yet' });
+    expect(of(forecast, 'notation')).toMatchObject({ verdict: 'not-published', line: 'notation verify: no Notary signature (no approver is identified by certificate)' });
+    expect(of(forecast, 'notation').reasons).toEqual(['alice, bob are identified by key: a Notary Project signature needs a certificate chain, so their approvals make none']);
   });
 
   it('passes on what conclave verify found when it refuses', () => {
@@ -68,6 +69,51 @@ describe('forecastVerifiers', () => {
   it('counts at most the required attestors, as Kyverno stops there', () => {
     const forecast = forecastVerifiers(input({ threshold: 1 }));
     expect(of(forecast, 'kyverno').line).toBe('Kyverno: admits (1 of 1 required attestors, VSA by rita)');
+  });
+
+  describe('notation (issue 14, point 5)', () => {
+    const notationOf = (forecast: ReturnType<typeof forecastVerifiers>) => forecast.verifiers.filter((entry) => entry.verifier === 'notation');
+
+    it('accepts per certificate approver who signed for notation, and counts them for a Kyverno Notary attestor', () => {
+      const forecast = forecastVerifiers(input({ signers: [signer('alice', p256, { byCertificate: true, notary: { signed: true } }), signer('bob', p384, { byCertificate: true, notary: { signed: true } })] }));
+      expect(notationOf(forecast).map((entry) => [entry.approverId, entry.verdict])).toEqual([
+        ['alice', 'accepts'],
+        ['bob', 'accepts'],
+        [undefined, 'accepts'],
+      ]);
+      expect(notationOf(forecast)[0]!.line).toBe('notation verify (alice, ECDSA P-256): accepts');
+      expect(notationOf(forecast)[2]!.line).toBe('notation verify: accepts (Notary signatures by alice, bob); Kyverno Notary attestor: 2 of 2 required');
+    });
+
+    it('says a key approver makes none, and a Kyverno Notary attestor with the threshold as count then refuses', () => {
+      const forecast = forecastVerifiers(input({ signers: [signer('alice', p256, { byCertificate: true, notary: { signed: true } }), signer('bob', p256)] }));
+      const summary = notationOf(forecast).at(-1)!;
+      expect(summary.line).toBe('notation verify: accepts (Notary signatures by alice); Kyverno Notary attestor: 1 of 2 required');
+      expect(summary.reasons).toEqual(['bob is identified by key: a Notary Project signature needs a certificate chain, so their approvals make none', 'a Kyverno Notary attestor with count 2 refuses: 1 certificate approver signed for notation']);
+    });
+
+    it('refuses a certificate chain notation refuses, and shows an approval without a Notary signature as not published', () => {
+      const forecast = forecastVerifiers(
+        input({
+          signers: [
+            signer('alice', p256, { byCertificate: true, notary: { signed: true, problem: 'notation refuses the certificate chain: it has the extended key usage emailProtection' } }),
+            signer('bob', rsa, { byCertificate: true, notary: { signed: false, problem: 'no Notary signature can be made with this key' } }),
+          ],
+        }),
+      );
+      expect(notationOf(forecast).map((entry) => [entry.approverId, entry.verdict])).toEqual([
+        ['alice', 'refuses'],
+        ['bob', 'not-published'],
+        [undefined, 'refuses'],
+      ]);
+      expect(notationOf(forecast)[0]!.reasons[0]).toContain('emailProtection');
+      expect(forecast.allAccept).toBe(false);
+    });
+
+    it('does not apply to a release without an image', () => {
+      const forecast = forecastVerifiers(input({ images: 0, signers: [signer('alice', p256, { byCertificate: true, notary: { signed: true } })] }));
+      expect(notationOf(forecast)).toEqual([{ verifier: 'notation', verdict: 'not-applicable', line: 'notation verify: not applicable (the release has no OCI image)', reasons: [] }]);
+    });
   });
 
   it('does not count an invalid signature, and says Kyverno does not apply without an image', () => {

@@ -16,7 +16,12 @@
  *   key, on its own through cosign's key verifier; a set passes at `count` entries;
  *   pkg/cel/libs/imageverify/impl.go:271-300 the same count for ImageValidatingPolicy), with
  *   the policy's threshold as `count` for the approvals and one publisher entry for the VSA.
- * - notation: Conclave writes no Notary Project signature yet (issue 14, point 5).
+ * - notation (issue 14, point 5): a certificate approver's approval carries a Notary Project
+ *   signature per image (electron/core/ceremony/notary-signatures.ts); key approvers make none,
+ *   as a Notary signature needs an x5c chain. `notation verify` accepts an image when one
+ *   signature verifies under the trust policy (notation-go verifier); its chain must pass
+ *   notation-core-go's code-signing rules (shared/notary/certificate-rules.ts). Kyverno's Notary
+ *   attestor counts signatures whose certificate chains to one of its `certificates` up to `count`.
  */
 import { describeKeyType, type KeyType } from '../keys/algorithms';
 
@@ -33,6 +38,11 @@ export interface ForecastSigner {
   byCertificate: boolean;
   /** Whether `conclave verify` found it valid (whether or not it counted). */
   valid: boolean;
+  /**
+   * For a certificate approver (issue 14): whether the approval carries Notary Project signatures, and `problem`:
+   * why it carries none, or why notation would refuse the ones it carries (its certificate chain's rules).
+   */
+  notary?: { signed: boolean; problem?: string };
 }
 
 /** Someone whose key would sign the Verification Summary Attestation. */
@@ -142,16 +152,47 @@ function kyvernoForecast(input: ForecastInput): VerifierForecast {
   return { verifier: 'kyverno', verdict, line: `Kyverno: ${verdict === 'accepts' ? 'admits' : 'refuses'} (${shown} of ${required} required attestors, ${vsa})`, reasons };
 }
 
-const notationForecast: VerifierForecast = {
-  verifier: 'notation',
-  verdict: 'not-published',
-  line: 'notation verify: not published: Conclave does not write Notary Project signatures yet',
-  reasons: [],
-};
+function notationSignerForecast(signer: ForecastSigner): VerifierForecast {
+  const head = `notation verify (${signer.approverId}, ${describeKeyType(signer.keyType)})`;
+  const notary = signer.notary ?? { signed: false, problem: 'the approval carries no Notary Project signature' };
+  if (!notary.signed) return { verifier: 'notation', approverId: signer.approverId, verdict: 'not-published', line: `${head}: no Notary signature`, reasons: [notary.problem ?? 'the approval carries no Notary Project signature'] };
+  const problem = signer.valid ? notary.problem : 'the approval does not verify';
+  if (problem) return { verifier: 'notation', approverId: signer.approverId, verdict: 'refuses', line: `${head}: refuses`, reasons: [problem] };
+  return {
+    verifier: 'notation',
+    approverId: signer.approverId,
+    verdict: 'accepts',
+    line: `${head}: accepts`,
+    reasons: [`with ${signer.approverId}'s CA in a trust store of type ca and ${signer.approverId}'s identity in trustedIdentities (docs/verify.md)`],
+  };
+}
+
+/**
+ * notation: one line per certificate approver, and one for the release: `notation verify` admits an image
+ * on one signature it accepts; Kyverno's Notary attestor with `count: threshold` needs that many.
+ */
+function notationForecast(input: ForecastInput): VerifierForecast[] {
+  if (input.images === 0) return [{ verifier: 'notation', verdict: 'not-applicable', line: 'notation verify: not applicable (the release has no OCI image)', reasons: [] }];
+  const byCertificate = input.signers.filter((signer) => signer.byCertificate);
+  const byKey = input.signers.filter((signer) => !signer.byCertificate);
+  const each = byCertificate.map(notationSignerForecast);
+  const accepted = each.filter((entry) => entry.verdict === 'accepts').map((entry) => entry.approverId!);
+  const reasons = byKey.length > 0 ? [`${byKey.map((signer) => signer.approverId).join(', ')} ${byKey.length === 1 ? 'is' : 'are'} identified by key: a Notary Project signature needs a certificate chain, so their approvals make none`] : [];
+  if (byCertificate.length === 0) return [{ verifier: 'notation', verdict: 'not-published', line: 'notation verify: no Notary signature (no approver is identified by certificate)', reasons }];
+  const shown = Math.min(accepted.length, input.threshold);
+  const summary: VerifierForecast = {
+    verifier: 'notation',
+    // Nothing signed for notation is nothing published to it; something signed that it refuses is a refusal.
+    verdict: accepted.length > 0 ? 'accepts' : each.some((entry) => entry.verdict === 'refuses') ? 'refuses' : 'not-published',
+    line: `notation verify: ${accepted.length > 0 ? `accepts (Notary signatures by ${accepted.join(', ')})` : each.some((entry) => entry.verdict === 'refuses') ? 'refuses (no Notary signature it accepts)' : 'no Notary signature'}; Kyverno Notary attestor: ${shown} of ${input.threshold} required`,
+    reasons: [...reasons, ...(accepted.length < input.threshold ? [`a Kyverno Notary attestor with count ${input.threshold} refuses: ${accepted.length} certificate approver${accepted.length === 1 ? '' : 's'} signed for notation`] : [])],
+  };
+  return [...each, summary];
+}
 
 /** What `conclave verify`, cosign (per approver key), Kyverno and notation will say about this publication. */
 export function forecastVerifiers(input: ForecastInput): PublishForecast {
-  const verifiers = [conclaveForecast(input), ...input.signers.map(cosignForecast), kyvernoForecast(input), notationForecast];
+  const verifiers = [conclaveForecast(input), ...input.signers.map(cosignForecast), kyvernoForecast(input), ...notationForecast(input)];
   return { verifiers, allAccept: verifiers.every((entry) => entry.verdict === 'accepts' || entry.verdict === 'not-applicable' || entry.verdict === 'not-published') };
 }
 

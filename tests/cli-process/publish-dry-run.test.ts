@@ -97,7 +97,7 @@ describe('conclave ceremony publish --dry-run', () => {
     expect(run.out).toContain('cosign verify-attestation (bob, ECDSA P-384): refuses\n    ECDSA P-384 signs with SHA-384; cosign checks ECDSA keys with SHA-256');
     // No image in this release: Kyverno admits Pods, so it has nothing to say.
     expect(run.out).toContain('Kyverno: not applicable (the release has no OCI image)');
-    expect(run.out).toContain('notation verify: not published: Conclave does not write Notary Project signatures yet');
+    expect(run.out).toContain('notation verify: not applicable (the release has no OCI image)');
   });
 
   it('--json names the publisher given by --key, still without a PIN', async () => {
@@ -112,7 +112,7 @@ describe('conclave ceremony publish --dry-run', () => {
         ? [['cosign', 'alice', 'accepts'], ['cosign', 'bob', 'refuses']]
         : [['cosign', 'bob', 'refuses'], ['cosign', 'alice', 'accepts']]),
       ['kyverno', '', 'not-applicable'],
-      ['notation', '', 'not-published'],
+      ['notation', '', 'not-applicable'],
     ]);
   });
 

@@ -51,7 +51,10 @@ import { CeremonyStore, newCeremonyId, type StoredEvent } from './event-store';
 import { readPolicyFile } from './policy-file';
 import { checkPublishedEnvelope, envelopeText } from '../audit/published-envelope';
 import type { OciOptions } from '../oci';
-import { attachToImages, imagesOf, resolveImageArtifacts, type RegistryPublication } from './publish-to-registry';
+import { attachToImages, imagesOf, ociClient, resolveImageArtifacts, type RegistryPublication } from './publish-to-registry';
+import { finishNotarySignatures, notaryForecastOf, notarySignaturesOf, prepareApprovalNotarySignatures, type NotaryToSign } from './notary-signatures';
+import { notaryExpectationOf } from '../../../shared/notary/check';
+import { notaryAlgorithmOf } from '../../../shared/notary/signature';
 import { earlierSummary, summaryBundle, summaryEnvelopeText, summaryInput, summaryMessage } from './verification-summary';
 import { verificationSummaryPayload } from '../../../shared/statement/verification-summary';
 import { policyCrlUrls, sharedCrlProvider, type CrlProvider } from '../x509/crl-provider';
@@ -409,9 +412,25 @@ export class CeremonyService {
       throw new ConclaveError('forbidden', `Nothing was signed: this policy counts ${approver.name}'s approval only with a ${describeRequirement(requirement)}, and the token cannot show an attestation of this key. Use a key made on a YubiKey and listed in the policy.`);
     }
     const signed = pae(inTotoPayloadType, statement);
-    const signatures = await this.signer.sign(keyUri, [signed], approver.rsaScheme);
+    // Issue 14: a certificate approver signs the images' Notary Project signatures too, in the same token session (notary-signatures.ts).
+    const notary = await this.notaryToSign(ceremony, approver, options);
+    // RSA Notary signatures are PSS (the specification's only RSA scheme): a second request when the policy signs PKCS#1 v1.5.
+    const together = approver.rsaScheme === undefined || approver.rsaScheme === 'rsa-pss-sha256';
+    const notaryInputs = notary.map((entry) => entry.prepared.signingInput);
+    const signatures = await this.signer.sign(keyUri, [signed, ...(together ? notaryInputs : [])], approver.rsaScheme);
+    const notaryTokenSignatures = together ? signatures.slice(1) : notaryInputs.length > 0 ? await this.signer.sign(keyUri, notaryInputs, 'rsa-pss-sha256') : [];
     await this.requireSignedBy(approver, signed, signatures[0]!, keyUri);
     const time = await this.trustedTimeFor(policy, signatures[0]!);
+    const notarySignatures =
+      notary.length === 0
+        ? []
+        : await finishNotarySignatures({
+            toSign: notary,
+            tokenSignatures: notaryTokenSignatures,
+            chain: approver.chain ?? [],
+            timestamp: (signature) => this.notaryTimestamp(policy, signature),
+            expected: notaryExpectationOf(ceremony.opened, { statementDigest: view.frozen!.statementDigest, certificates: (approver.certificates ?? []).map(toBase64) }, approver.spki),
+          });
     // Cancelled before anything is written (while the token signed, say: the window's Cancel, a command's deadline): nothing is recorded.
     if (this.timestampOptions.signal?.aborted) throw approvalCancelled();
     return this.appendSignedJudged(
@@ -427,12 +446,50 @@ export class CeremonyService {
           ...time,
           ...(approver.certificates ? { certificates: approver.certificates.map(toBase64) } : {}),
           ...(attestation ? { attestation: { certificate: toBase64(attestation.certificate), intermediate: toBase64(attestation.intermediate) } } : {}),
+          ...(notarySignatures.length > 0 ? { notarySignatures } : {}),
           actorKeyId: approver.keyId,
         },
       ],
       keyUri,
       approver,
     );
+  }
+
+  /**
+   * The Notary signatures a certificate approver makes with their approval (issue 14): one per image, when the
+   * ceremony has images and the key has a Notary algorithm. Read from the registry before the token is asked for
+   * anything; none when it cannot be reached (the forecast says so).
+   */
+  private async notaryToSign(ceremony: LoadedCeremony, approver: EventAuthor, options: DecisionOptions): Promise<NotaryToSign[]> {
+    const images = imagesOf(ceremony.opened.artifacts);
+    if (approver.chain === undefined || images.length === 0) return [];
+    const algorithm = notaryAlgorithmOf(keyTypeOfPublicKeyInfo(approver.spki));
+    if (!algorithm.ok) return [];
+    const prepared = await prepareApprovalNotarySignatures(
+      {
+        ceremonyId: ceremony.view.id,
+        images,
+        statementDigest: ceremony.view.frozen!.statementDigest,
+        policyDigest: ceremony.policy.digest,
+        alg: algorithm.alg,
+        signingTime: this.now(),
+      },
+      await ociClient({ ...options.registry, ...(this.timestampOptions.signal ? { signal: this.timestampOptions.signal } : {}) }),
+    );
+    return prepared.toSign;
+  }
+
+  /** The policy's TSA over a Notary signature value (notation's io.cncf.notary.timestampSignature); none when it has no TSA or fails. */
+  private async notaryTimestamp(policy: Policy, signature: Uint8Array): Promise<Uint8Array | undefined> {
+    const url = policy.timestamping?.url;
+    if (!url) return undefined;
+    try {
+      return (await requestTimestamp(url, signature, { trust: trustedTimestampAuthorities(policy.timestamping!.roots, nodeAlgorithmSignatureVerifier), ...this.timestampOptions })).token;
+    } catch {
+      if (this.timestampOptions.signal?.aborted) throw approvalCancelled(`the time-stamping authority at ${url}`);
+      // The approval's own time stamp is what the policy requires; notation checks a Notary signature without one against the current time.
+      return undefined;
+    }
   }
 
   /**
@@ -711,6 +768,8 @@ export class CeremonyService {
             annotations: { 'org.opencontainers.image.title': basename(envelopePath), 'dev.conclave.ceremony.id': id },
             bundlePaths,
             summary: { envelope: new TextEncoder().encode(summaryText), bundle: new TextEncoder().encode(summaryBundleText), title: basename(summaryPath), bundleTitle: basename(summaryBundlePath) },
+            // Issue 14: the Notary signatures of the approvals the envelope carries, and of no other.
+            notarySignatures: envelope.signatures.flatMap((signature) => notarySignaturesOf(view.approvals.find((approval) => approval.keyId === signature.keyid)?.notarySignatures ?? [], images)),
             outDir,
             ...(options.registry ? { options: options.registry } : {}),
           });
@@ -745,6 +804,7 @@ export class CeremonyService {
         ...(keyType?.kind === 'rsa' && spki ? { rsaScheme: rsaSchemeOfSignature(spki, message, fromBase64(signature.sig)) } : {}),
         byCertificate: policyKey === undefined,
         valid: keyType !== undefined && checked?.status === 'valid',
+        ...(policyKey === undefined && keyType ? { notary: notaryForecastOf(approval?.notarySignatures, keyType) } : {}),
       };
     });
     const publisherOf = (name: string, spki: Uint8Array): ForecastPublisher => {
@@ -847,7 +907,7 @@ export class CeremonyService {
     if (!resolved.ok) {
       throw new ConclaveError('forbidden', `Nothing was signed: the certificate next to ${keyUri} does not make this key ${resolved.approverId ? `${resolved.approverId}'s` : "an approver's"} in this ceremony's policy. ${resolved.reason}`);
     }
-    return { name: resolved.approverId, keyId, spki: resolved.spki, certificates, ...rsaSchemeFor(policy, resolved.spki) };
+    return { name: resolved.approverId, keyId, spki: resolved.spki, certificates, chain: resolved.chain.map((certificate) => certificate.der), ...rsaSchemeFor(policy, resolved.spki) };
   }
 
   private keyIdCache = new Map<string, string>();
@@ -917,6 +977,8 @@ export class UnbelievableCeremonyError extends ConclaveError {
 export interface DecisionOptions {
   statementDigest?: string;
   loaded?: LoadedCeremony;
+  /** How to reach the images' registries, for the descriptors a certificate approver's Notary signatures name (issue 14). */
+  registry?: OciOptions;
 }
 
 /** Who signs an event: their id in the policy, their key, and for a certificate approver the certificate chain. */
@@ -925,6 +987,8 @@ interface EventAuthor {
   keyId: string;
   spki: Uint8Array;
   certificates?: Uint8Array[];
+  /** For a certificate approver: the chain from their certificate to the root it was validated to (a Notary signature's x5c). */
+  chain?: Uint8Array[];
   /** How their key signs, by the policy they were identified under, when it is an RSA key (absent for ECDSA and Ed25519 keys). */
   rsaScheme?: RsaSignatureScheme;
 }

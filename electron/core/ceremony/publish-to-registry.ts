@@ -18,6 +18,7 @@ import { sigstoreBundleV03MediaType } from '../../../shared/sigstore/bundle';
 import { releaseApprovalPredicateType } from '../../../shared/statement/statement';
 import { verificationSummaryPredicateType } from '../../../shared/statement/verification-summary';
 import type { OciClient, OciOptions } from '../oci';
+import { attachNotarySignature } from './notary-signatures';
 
 export interface ResolvedImageArtifact {
   artifact: ArtifactRecord & { reference: string };
@@ -39,6 +40,8 @@ export interface RegistryPublication {
   bundleArtifacts: string[];
   /** The publisher's Verification Summary Attestation (issue 14): its in-toto artifact (also a layer of the cosign tag) and its Sigstore bundle. */
   verificationSummary?: { artifactDigest: string; bundleArtifact: string };
+  /** The certificate approvers' Notary Project signatures attached to this image (issue 14), by artifact manifest digest. */
+  notaryArtifacts?: string[];
 }
 
 /** The artifactType (and layer media type) of an approver's Sigstore bundle attached to an image, as cosign's bundle format names it. */
@@ -132,6 +135,8 @@ export interface AttachToImagesInput {
    * ImageValidatingPolicy read once an image has bundles: kyverno pkg/image/verifiers/ivpol/cosign/verifier.go:32-47 at 111e07b).
    */
   summary?: { envelope: Uint8Array; bundle: Uint8Array; title: string; bundleTitle: string };
+  /** The counted approvals' Notary Project signatures (issue 14), each attached to the image it names (notary-signatures.ts). */
+  notarySignatures?: readonly { image: string; envelope: Uint8Array }[];
   /** Where the release files were written, for the message when a registry fails. */
   outDir: string;
   options?: OciOptions;
@@ -168,15 +173,18 @@ export async function attachToImages(input: AttachToImagesInput): Promise<Regist
           }),
         );
       }
+      const notary = [];
+      for (const signature of (input.notarySignatures ?? []).filter((entry) => entry.image === image)) notary.push(await attachNotarySignature(client, signature, input.ceremonyId, input.created));
       const summary = input.summary ? await attachSummary(client, image, input.summary, input.ceremonyId, input.created) : undefined;
       done.push({
         image,
         artifactDigest: result.artifactDigest,
         via: result.via,
-        alreadyPresent: result.alreadyPresent && bundleResults.every((entry) => entry.alreadyPresent) && (summary?.alreadyPresent ?? true),
+        alreadyPresent: result.alreadyPresent && bundleResults.every((entry) => entry.alreadyPresent) && notary.every((entry) => entry.alreadyPresent) && (summary?.alreadyPresent ?? true),
         cosignTag: result.cosignTag,
         bundleArtifacts: bundleResults.map((entry) => entry.artifactDigest),
         ...(summary ? { verificationSummary: { artifactDigest: summary.artifactDigest, bundleArtifact: summary.bundleArtifact } } : {}),
+        ...(notary.length > 0 ? { notaryArtifacts: notary.map((entry) => entry.artifactDigest) } : {}),
       });
     } catch (error) {
       if (!(error instanceof OciError)) throw error;
