@@ -1,39 +1,47 @@
-import type { TokensSnapshot } from '../../shared/api/contract';
-import { ConclaveError } from '../../shared/errors';
+/**
+ * Composes the core: starts its services (the tokens attached here, the
+ * ceremony catalog, the settings), wires the events between them, and hands
+ * each room of the API (api/rooms/, one per namespace of the contract) the
+ * services it needs. No call is handled here.
+ */
+import { join } from 'node:path';
 import type { ApiHandlers, EventSink } from './api/handlers';
-import { createCeremonyHandlers } from './ceremony/ceremony-handlers';
+import { appRoom } from './api/rooms/app';
+import { ceremoniesRoom } from './api/rooms/ceremonies';
+import { demoRoom } from './api/rooms/demo';
+import { filesRoom } from './api/rooms/files';
+import { historyRoom } from './api/rooms/history';
+import { keysRoom } from './api/rooms/keys';
+import { modulesRoom } from './api/rooms/modules';
+import { operationsRoom } from './api/rooms/operations';
+import { policiesRoom } from './api/rooms/policies';
+import { repositoryRoom } from './api/rooms/repository';
+import { settingsRoom } from './api/rooms/settings';
+import { tokensRoom } from './api/rooms/tokens';
+import { CeremonyCatalog } from './api/services/ceremony-catalog';
+import { CeremonyWriter } from './api/services/ceremony-writer';
+import { LocalKeys } from './api/services/local-keys';
+import { MachineTokens } from './api/services/machine-tokens';
+import { Operations } from './api/services/operations';
 import { ceremonyStoreDir } from './app-paths';
+import { ArtifactLocations } from './ceremony/artifact-locations';
 import { excludeMemoryFromCoreDumps } from './core-dumps';
-import { createRepositoryHandlers } from './repository/repository-handlers';
 import type { Core, CoreOptions } from './index';
-import { SettingsFile } from './settings';
+import { PolicyFolder } from './policy-trust/policy-folder';
+import { settingsOf } from './settings';
 import { forkHostLauncher } from './tokens/host-process';
-import { addedModuleSource, demoModuleSource, machineModuleLookup, namedModuleSource, softhsmOf } from './tokens/machine-modules';
+import { machineModuleLookup } from './tokens/machine-modules';
 import { ModuleDecisions } from './tokens/module-decisions';
-import { TokenService, discoverInstalledModules, type ModuleSource } from './tokens/token-service';
-import {
-  demoKeyLabel,
-  demoModuleId,
-  demoPin,
-  demoTokenLabels,
-  demoTokensExist,
-  softhsmInstallHint,
-  throwawaySoPin,
-  writeDemoConfig,
-} from './tokens/demo-tokens';
+import { TokenService } from './tokens/token-service';
 
 export { modulesFromEnvironment } from './tokens/machine-modules';
 
 export function createCore(options: CoreOptions): Core {
   // PINs the window sends pass through this process: no core dump of it holds its memory (see core-dumps.ts).
   excludeMemoryFromCoreDumps();
-  // A key URI's module-path selects among this machine's modules; no other library is loaded for it (issue 12).
-  const lookup = machineModuleLookup({ dataDir: options.dataDir, env: options.env ?? process.env, ...(options.modules ? { modules: options.modules } : {}) });
-  const tokens = new TokenService(options.hostLauncher ?? forkHostLauncher, options.env ?? process.env, undefined, lookup);
-  const moduleDecisions = new ModuleDecisions(options.chooseModuleFile);
-  const settings = new SettingsFile(options.dataDir);
+  const env = options.env ?? process.env;
+  const now = () => new Date();
   const sinks = new Set<EventSink>();
-  let softhsmPath: string | undefined;
   /** Set when dispose starts: no new background work, no more events. */
   let disposed: Promise<void> | undefined;
   /** Work the core started on its own (the scans of keys on attached tokens), for dispose to wait on. */
@@ -46,50 +54,6 @@ export function createCore(options: CoreOptions): Core {
     background.add(running);
   };
 
-  const baseSources = (): ModuleSource[] =>
-    options.modules
-      ? options.modules.map(namedModuleSource)
-      : discoverInstalledModules();
-
-  const addDemoModule = async () => {
-    if (!softhsmPath) return;
-    await tokens.addModule(demoModuleSource(options.dataDir, softhsmPath));
-  };
-
-  const ready = (async () => {
-    const sources = baseSources();
-    softhsmPath = softhsmOf(sources);
-    const added = options.modules ? [] : (await settings.read()).modules.map(addedModuleSource);
-    await Promise.all([...sources, ...added].map((source) => tokens.addModule(source)));
-    if (demoTokensExist(options.dataDir)) await addDemoModule();
-  })();
-
-  const snapshot = (): TokensSnapshot => {
-    const created = demoTokensExist(options.dataDir);
-    return {
-      modules: tokens.snapshotModules(),
-      demo: {
-        available: softhsmPath !== undefined,
-        created,
-        ...(softhsmPath ? {} : { hint: softhsmInstallHint }),
-        ...(created ? { pin: demoPin } : {}),
-      },
-    };
-  };
-
-  const publish = () => {
-    const current = snapshot();
-    for (const sink of sinks) sink('tokens.changed', current);
-  };
-
-  tokens.onEvent((event) => {
-    for (const sink of sinks) {
-      if (event.type === 'inserted') sink('token.inserted', event.token);
-      if (event.type === 'removed') sink('token.removed', event.token);
-    }
-    if (event.type === 'changed') publish();
-  });
-
   /** Set while the index re-reads what a sync brought: those changes came from the remote and need no sync of their own. */
   let refreshingFromSync = false;
   const emit: EventSink = (name, payload) => {
@@ -98,121 +62,84 @@ export function createCore(options: CoreOptions): Core {
     // Every local change (opened, signed, published…) goes up at once when a remote is set (issue 5).
     if (name === 'ceremony.changed' && !refreshingFromSync) repository.localChange();
   };
-  const storeDir = ceremonyStoreDir(options.env ?? process.env, options.storeDir, options.dataDir);
-  const ceremonies = createCeremonyHandlers({ dataDir: options.dataDir, storeDir, tokens, emit });
-  const repository = createRepositoryHandlers({
+
+  // ---- services ----
+  const settings = settingsOf(options.dataDir);
+  // A key URI's module-path selects among this machine's modules; no other library is loaded for it (issue 12).
+  const lookup = machineModuleLookup({ dataDir: options.dataDir, env, ...(options.modules ? { modules: options.modules } : {}) });
+  const tokens = new TokenService(options.hostLauncher ?? forkHostLauncher, env, undefined, lookup);
+  const machine = new MachineTokens({ dataDir: options.dataDir, tokens, settings, emit, ...(options.modules ? { modules: options.modules } : {}) });
+  const storeDir = ceremonyStoreDir(env, options.storeDir, options.dataDir);
+  const localKeys = new LocalKeys(tokens);
+  const catalog = new CeremonyCatalog({ dataDir: options.dataDir, storeDir, localKeys, emit, now });
+  const operations = new Operations();
+  const publishDir = join(options.dataDir, 'published');
+  const repository = repositoryRoom({
     storeDir,
     dataDir: options.dataDir,
-    env: options.env ?? process.env,
+    env,
     emit,
     refreshIndex: async () => {
       refreshingFromSync = true;
       try {
-        await ceremonies.refreshIndex();
+        await catalog.refreshNow();
       } finally {
         refreshingFromSync = false;
       }
     },
   });
-  // Which ceremonies wait on the tokens attached here changes as tokens come and go.
+
+  // ---- events between services ----
   tokens.onEvent((event) => {
-    if (event.type === 'changed') inBackground(() => ceremonies.refreshLocalKeys());
+    if (event.type === 'inserted') emit('token.inserted', event.token);
+    if (event.type === 'removed') emit('token.removed', event.token);
+    if (event.type === 'changed') machine.publish();
+  });
+  /** Which ceremonies wait on the tokens attached here changes as tokens come and go. */
+  const rescanLocalKeys = async () => {
+    if (await localKeys.rescan()) await catalog.localKeysChanged();
+  };
+  tokens.onEvent((event) => {
+    if (event.type === 'changed') inBackground(rescanLocalKeys);
   });
   inBackground(async () => {
-    await ready;
+    await machine.ready;
     // Started only if the core is still open by then (a short CLI command may already be disposing it).
-    inBackground(() => ceremonies.refreshLocalKeys());
+    inBackground(rescanLocalKeys);
   });
 
+  // ---- rooms ----
   const handlers: ApiHandlers = {
-    ...ceremonies.handlers,
+    ...appRoom({ version: options.version, shell: options.shell, dataDir: options.dataDir }),
+    ...tokensRoom(machine),
+    ...modulesRoom(machine, new ModuleDecisions(options.chooseModuleFile)),
+    ...keysRoom(machine),
+    ...demoRoom(machine),
+    ...ceremoniesRoom({
+      catalog,
+      writer: new CeremonyWriter({ dataDir: options.dataDir, storeDir, tokens, now }),
+      operations,
+      localKeys,
+      tokens,
+      settings,
+      artifactLocations: new ArtifactLocations(options.dataDir),
+      publishDir,
+      exportDir: join(options.dataDir, 'exports'),
+      emit,
+      now,
+    }),
+    ...operationsRoom(operations),
+    ...historyRoom({ catalog, now }),
+    ...policiesRoom({ policies: new PolicyFolder(options.dataDir), catalog, tokens }),
+    ...filesRoom(),
+    ...settingsRoom({ dataDir: options.dataDir, storeDir, publishDir, settings }),
     ...repository.handlers,
-    'app.info': async () => ({ version: options.version, shell: options.shell === 'electron' ? 'electron' : 'browser', dataDir: options.dataDir }),
-    'tokens.list': async () => {
-      await ready;
-      return snapshot();
-    },
-    // The person decides (module-decisions.ts): a native dialog, or a confirmation of what the file is; never a path alone.
-    'modules.add': async ({ path: given }) => {
-      await ready;
-      const decision = await moduleDecisions.decide(given);
-      if (decision.outcome !== 'chosen') return decision;
-      return { outcome: 'added' as const, tokens: await addChosenModule(decision.facts.path) };
-    },
-    'modules.confirmAdd': async ({ token }) => {
-      await ready;
-      return addChosenModule((await moduleDecisions.confirm(token)).path);
-    },
-    'modules.remove': async ({ moduleId }) => {
-      await ready;
-      const module = tokens.snapshotModules().find((candidate) => candidate.id === moduleId);
-      if (!module) throw new ConclaveError('invalid-input', 'That module is no longer loaded. Reload the list.');
-      if (module.origin !== 'added') throw new ConclaveError('forbidden', `${module.label} was found on this machine, not added by you, so it stays. Uninstall its software to remove it.`);
-      await tokens.removeModule(moduleId);
-      const current = await settings.read();
-      await settings.write({ ...current, modules: current.modules.filter((entry) => entry.path !== module.path) });
-      publish();
-      return snapshot();
-    },
-    'keys.list': async ({ tokenUri }) => {
-      await ready;
-      return tokens.listKeys(tokenUri);
-    },
-    'tokens.login': async ({ tokenUri, pin }) => {
-      await ready;
-      return { keys: await tokens.login(tokenUri, pin) };
-    },
-    'keys.generate': async ({ tokenUri, label, algorithm, pin }) => {
-      await ready;
-      return tokens.generateKey(tokenUri, label, algorithm, pin);
-    },
-    'demo.create': async () => {
-      await ready;
-      await createDemoTokens();
-      publish();
-      return snapshot();
-    },
-  };
-
-  /** Loads a module the person chose, and remembers it; one that fails to load is neither kept nor remembered. */
-  const addChosenModule = async (path: string): Promise<TokensSnapshot> => {
-    const entry = await tokens.addModule({ path, origin: 'added' });
-    if (entry.status === 'failed') {
-      await tokens.removeModule(entry.id);
-      throw new ConclaveError(entry.error?.code ?? 'module-load-failed', entry.error?.message ?? `Conclave could not load ${path}.`);
-    }
-    if (entry.source.origin === 'added') {
-      const current = await settings.read();
-      if (!current.modules.some((module) => module.path === path)) await settings.write({ ...current, modules: [...current.modules, { path }] });
-    }
-    publish();
-    return snapshot();
-  };
-
-  const createDemoTokens = async () => {
-    if (!softhsmPath) throw new ConclaveError('softhsm-missing', softhsmInstallHint);
-    await writeDemoConfig(options.dataDir);
-    await addDemoModule();
-    const module = tokens.snapshotModules().find((candidate) => candidate.id === demoModuleId);
-    if (!module || module.status !== 'ready') {
-      throw new ConclaveError('module-load-failed', `SoftHSM2 could not open the demo token folder: ${module?.error?.message ?? 'unknown reason'}`);
-    }
-    for (const label of demoTokenLabels) {
-      let token = module.tokens.find((candidate) => candidate.label === label);
-      if (!token) {
-        await tokens.initToken(demoModuleId, label, throwawaySoPin(), demoPin);
-        token = tokens.snapshotModules().find((candidate) => candidate.id === demoModuleId)?.tokens.find((candidate) => candidate.label === label);
-      }
-      if (!token) throw new ConclaveError('token-error', `SoftHSM2 did not make demo token "${label}".`);
-      const keys = await tokens.listKeys(token.uri);
-      if (!keys.some((key) => key.label === demoKeyLabel)) await tokens.generateKey(token.uri, demoKeyLabel, 'ecdsa-p256', demoPin);
-    }
   };
 
   return {
     handlers,
     tokens,
-    ready,
+    ready: machine.ready,
     subscribe(sink) {
       sinks.add(sink);
       return () => sinks.delete(sink);
@@ -226,12 +153,13 @@ export function createCore(options: CoreOptions): Core {
       disposed ??= (async () => {
         sinks.clear();
         await repository.dispose();
-        await ready.catch(() => undefined);
+        await machine.ready.catch(() => undefined);
         await tokens.dispose();
         while (background.size > 0) await Promise.all([...background]);
-        await ceremonies.flushed();
+        await catalog.flushed();
       })();
       return disposed;
     },
-  } as Core;
+  };
+
 }

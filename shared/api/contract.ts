@@ -54,6 +54,19 @@ const RegistryHostText = z
   });
 const InsecureRegistriesSchema = z.object({ insecureRegistries: z.array(z.string()) });
 
+/**
+ * A module's own C_Initialize parameters (issue 13; NSS softokn: configdir='sql:DIR' …), as `conclave modules add
+ * --init-parameters` takes them: one line of text the module parses itself, as long as settings keep.
+ */
+export const maxInitParametersLength = 4096;
+export const InitParametersText = z
+  .string()
+  .trim()
+  .min(1, 'Give the init parameters, or leave them out.')
+  .max(maxInitParametersLength, `Init parameters are at most ${maxInitParametersLength} characters.`)
+  // eslint-disable-next-line no-control-regex -- the module reads a C string: a NUL would cut it, a line break is no parameter syntax
+  .refine((text) => !/[\u0000-\u001f\u007f]/.test(text), 'Init parameters are one line of text, without control characters.');
+
 const Pkcs11UriText = z
   .string()
   .max(4096)
@@ -65,6 +78,7 @@ export const ErrorDataSchema = z.object({
   details: z
     .object({
       triesLeft: z.enum(['several', 'low', 'final']).optional(),
+      triesLeftCount: z.number().int().nonnegative().optional(),
       pkcs11: z.string().optional(),
       cause: z.string().optional(),
     })
@@ -72,6 +86,10 @@ export const ErrorDataSchema = z.object({
 });
 
 export const PinStatus = z.enum(['ok', 'count-low', 'final-try', 'locked']);
+
+/** The YubiKey PIV slots a person makes signing keys in: 9a (authentication), 9c (digital signature, PIN on every signature), 9d (key management), 9e (card authentication). */
+export const pivSlots = ['9a', '9c', '9d', '9e'] as const;
+export type PivSlot = (typeof pivSlots)[number];
 
 export const TokenSchema = z.object({
   /** RFC 7512 URI naming the token, with module-path. */
@@ -85,6 +103,10 @@ export const TokenSchema = z.object({
   loginRequired: z.boolean(),
   protectedAuthenticationPath: z.boolean(),
   pinStatus: PinStatus,
+  /** Tries left before the PIN locks, only where the token says a number (a YubiKey's count-low is 2); else pinStatus alone. */
+  pinTriesLeft: z.number().int().nonnegative().optional(),
+  /** How the token makes keys: in a PIV slot the person chooses, after its management key (a YubiKey); absent, the standard way with the PIN. */
+  keygen: z.literal('piv-slot').optional(),
   /** What the PIN is where it is more than a PIN (a YubiHSM 2: the authentication key id, then its password). */
   pinFormat: z.string().optional(),
   /** The token shows its keys only after login (a YubiHSM 2): listing them needs the PIN. */
@@ -196,7 +218,7 @@ export const calls = {
    * without a path, and "confirm" with one: nothing is loaded until modules.confirmAdd with its token.
    */
   'modules.add': {
-    input: z.object({ path: FullPath.optional() }).strict(),
+    input: z.object({ path: FullPath.optional(), initParameters: InitParametersText.optional() }).strict(),
     output: z.discriminatedUnion('outcome', [
       z.object({ outcome: z.literal('added'), tokens: TokensSnapshotSchema }),
       z.object({ outcome: z.literal('cancelled') }),
@@ -224,7 +246,10 @@ export const calls = {
           .max(64, 'Keep the label under 64 characters.')
           .regex(/^[\p{L}\p{N} ._-]+$/u, 'Use letters, digits, spaces, dots, dashes or underscores.'),
         algorithm: z.enum(keyAlgorithms),
+        /** With pivSlot: the token's management key (a YubiKey makes keys only after it), sent and wiped as a PIN is. */
         pin: Pin.nullable(),
+        /** A token that makes keys in PIV slots (Token.keygen 'piv-slot'): the slot, whose key the new one replaces. */
+        pivSlot: z.enum(pivSlots).optional(),
       })
       .strict(),
     output: TokenKeySchema,

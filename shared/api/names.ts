@@ -53,6 +53,12 @@ export const eventNames = ['tokens.changed', 'token.inserted', 'token.removed', 
 export type CallName = (typeof callNames)[number];
 export type EventName = (typeof eventNames)[number];
 
+/** A call's namespace, the part before its dot ("ceremonies" of "ceremonies.approve"): the core has one room of handlers per namespace. */
+type RoomOf<C extends string> = C extends `${infer Room}.${string}` ? Room : never;
+export type RoomName = RoomOf<CallName>;
+/** The calls of one namespace, derived from the list above: nothing else lists them. */
+export type CallsOfRoom<R extends RoomName> = Extract<CallName, `${R}.${string}`>;
+
 export function isCallName(value: unknown): value is CallName {
   return typeof value === 'string' && (callNames as readonly string[]).includes(value);
 }

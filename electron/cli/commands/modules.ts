@@ -10,10 +10,11 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { InitParametersText } from '../../../shared/api/contract';
 import { quoteForShell } from '../../../shared/cli/shell-command';
 import { ConclaveError } from '../../../shared/errors';
 import { appDataDir } from '../../core/app-paths';
-import { SettingsFile } from '../../core/settings';
+import { settingsOf } from '../../core/settings';
 import { demoTokensExist } from '../../core/tokens/demo-tokens';
 import { forkHostLauncher } from '../../core/tokens/host-process';
 import { modulesFromEnvironment, softhsmOf } from '../../core/tokens/machine-modules';
@@ -49,12 +50,20 @@ async function machineModules(io: CliIo): Promise<ListedModule[]> {
     return { path, origin, label: origin === 'demo' ? 'Demo tokens (SoftHSM2)' : kind === 'other' ? 'PKCS#11 module' : labelOfKind(kind), present: existsSync(path) };
   };
   const environment = (modulesFromEnvironment(io.env) ?? []).map((module) => described(module.path, 'environment'));
-  const added = (await new SettingsFile(dataDir).read()).modules.map((module) => described(module.path, 'added'));
+  const added = (await settingsOf(dataDir).read()).modules.map((module) => described(module.path, 'added'));
   const installed = discoverInstalledModules();
   const listed = [...environment, ...added, ...installed.map((module) => described(module.path, 'installed'))];
   const softhsm = softhsmOf([...(modulesFromEnvironment(io.env) ?? []).map((module) => ({ path: module.path, origin: 'discovered' as const })), ...installed]);
   if (softhsm && demoTokensExist(dataDir)) listed.push(described(softhsm, 'demo'));
   return listed;
+}
+
+/** --init-parameters, checked as Settings → Modules checks them (the window's API contract): one line, as long as settings keep. */
+function initParametersOf(given: string | undefined): string | undefined {
+  if (given === undefined) return undefined;
+  const parsed = InitParametersText.safeParse(given);
+  if (!parsed.success) throw new ConclaveError('invalid-input', `--init-parameters: ${parsed.error.issues[0]?.message ?? 'not init parameters'}`);
+  return parsed.data;
 }
 
 export const modulesRunners = {
@@ -77,13 +86,13 @@ export const modulesRunners = {
 
   async add(input: CommandInput, io: CliIo): Promise<number> {
     const facts = await inspectModuleFile(input.positionals[0]!);
-    const initParameters = input.string('init-parameters');
+    const initParameters = initParametersOf(input.string('init-parameters'));
     const shown = describeModuleFile(facts);
     if (facts.problem) {
       if (!input.json) io.err(`${shown.join('\n')}\n`);
       throw new ConclaveError('module-not-allowed', `Conclave will not add this module: ${facts.problem}`);
     }
-    const settings = new SettingsFile(appDataDir(io.env));
+    const settings = settingsOf(appDataDir(io.env));
     const current = await settings.read();
     const known = current.modules.some((module) => samePath(module.path, facts.path)) ? 'added' : discoverInstalledModules().some((module) => samePath(module.path, facts.path)) ? 'installed' : undefined;
     const done = (alreadyUsed: Origin | undefined, library?: string, tokens?: number) => {
@@ -115,23 +124,28 @@ export const modulesRunners = {
       await tokens.dispose();
     }
     if (updating && initParameters !== undefined) {
-      // Read again: the module took a moment to load, and settings may have changed meanwhile (the window, another command).
-      const latest = await settings.read();
-      await settings.write({ ...latest, modules: latest.modules.map((module) => (samePath(module.path, facts.path) ? { ...module, initParameters } : module)) });
+      // Changed as the settings are by then: the module took a moment to load, and the window or another command may have written meanwhile.
+      await settings.update((latest) => ({ ...latest, modules: latest.modules.map((module) => (samePath(module.path, facts.path) ? { ...module, initParameters } : module)) }));
       if (input.json) io.out(`${JSON.stringify({ ok: true, path: facts.path, realPath: facts.realPath, updated: 'initParameters', ...(library ? { library } : {}), tokens: count }, null, 2)}\n`);
       else if (!input.quiet) io.out(`${shown.join('\n')}\nIts init parameters are changed: ${library ?? 'the module'} starts with them, ${count === 1 ? '1 token' : `${count} tokens`} now.\nNext: conclave tokens lists its tokens and their URIs.\n`);
       return exitCodes.done;
     }
-    await settings.write({ ...current, modules: [...current.modules, { path: facts.path, ...(initParameters !== undefined ? { initParameters } : {}) }] });
+    await settings.update((latest) =>
+      latest.modules.some((module) => samePath(module.path, facts.path)) ? latest : { ...latest, modules: [...latest.modules, { path: facts.path, ...(initParameters !== undefined ? { initParameters } : {}) }] },
+    );
     return done(undefined, library, count);
   },
 
   async remove(input: CommandInput, io: CliIo): Promise<number> {
     const path = resolve(input.positionals[0]!);
-    const settings = new SettingsFile(appDataDir(io.env));
-    const current = await settings.read();
-    const kept = current.modules.filter((module) => module.path !== path && !samePath(module.path, path));
-    if (kept.length === current.modules.length) {
+    const settings = settingsOf(appDataDir(io.env));
+    const removing = (module: { path: string }) => module.path === path || samePath(module.path, path);
+    let removed = 0;
+    await settings.update((current) => {
+      removed = current.modules.filter(removing).length;
+      return { ...current, modules: current.modules.filter((module) => !removing(module)) };
+    });
+    if (removed === 0) {
       const other = (await machineModules(io)).find((module) => samePath(module.path, path));
       throw new ConclaveError(
         'invalid-input',
@@ -140,8 +154,7 @@ export const modulesRunners = {
           : `${path} is not among the modules you added; "conclave modules list" shows them.`,
       );
     }
-    await settings.write({ ...current, modules: kept });
-    if (input.json) io.out(`${JSON.stringify({ ok: true, path, removed: current.modules.length - kept.length }, null, 2)}\n`);
+    if (input.json) io.out(`${JSON.stringify({ ok: true, path, removed }, null, 2)}\n`);
     else if (!input.quiet) io.out(`Removed ${path}: Conclave no longer loads it, and a key URI naming it is refused. Add it again with: conclave modules add ${quoteForShell(path)}\n`);
     return exitCodes.done;
   },

@@ -150,8 +150,8 @@ export function addedModuleSource(module: { path: string; initParameters?: strin
 /** The modules the user added in settings; the settings code (and its schema) is loaded only when there is a settings file. */
 async function addedModules(dataDir: string): Promise<{ path: string; initParameters?: string | undefined }[]> {
   if (!existsSync(join(dataDir, 'settings.json'))) return [];
-  const { SettingsFile } = await import('../settings');
-  return (await new SettingsFile(dataDir).read()).modules;
+  const { settingsOf } = await import('../settings');
+  return (await settingsOf(dataDir).read()).modules;
 }
 
 function uriMayName(uri: Pkcs11Uri, source: ModuleSource): boolean {

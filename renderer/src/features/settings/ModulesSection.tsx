@@ -1,4 +1,4 @@
-import { useEffect, useId } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { TokenModule } from '../../../../shared/api/contract';
 import { BusyStatus } from '../../components/BusyStatus';
 import { ErrorMessage } from '../../components/ErrorMessage';
@@ -7,6 +7,8 @@ import { moduleOriginText, moduleStatusText } from '../tokens/format';
 import { op } from '../tokens/ops';
 import { tokensStore, useTokens } from '../tokens/store';
 import { RetryableError } from '../../components/RetryableError';
+import { InitParametersField } from './InitParametersField';
+import { readInitParameters } from './init-parameters';
 
 /** PKCS#11 modules, through the Tokens store (the one owner of the module list): add and remove here, tokens on the Tokens screen. */
 export function ModulesSection() {
@@ -18,18 +20,33 @@ export function ModulesSection() {
   const dialog = useTokens((s) => s.dialog);
   const openAddModule = useTokens((s) => s.openAddModule);
   const closeDialog = useTokens((s) => s.closeDialog);
+  /** Typed under "Advanced" before choosing the file: the desktop's file dialog has no room for them. */
+  const [initParameters, setInitParameters] = useState('');
+  const [initParametersProblem, setInitParametersProblem] = useState<string | undefined>();
 
   useEffect(() => tokensStore.getState().start(), []);
+
+  const add = async () => {
+    const read = readInitParameters(initParameters);
+    setInitParametersProblem(read.ok ? undefined : read.problem);
+    if (!read.ok) return;
+    await openAddModule(read.initParameters);
+    // Used once by the desktop's file dialog: the next module added is another, which most likely needs none. The
+    // browser shell's path form, open now, starts from them and keeps them until it is done.
+    const after = tokensStore.getState();
+    if (!after.errors[op.addModule] && after.dialog?.kind !== 'add-module') setInitParameters('');
+  };
 
   return (
     <section className="settings-section" aria-labelledby={headingId}>
       <div className="section-header">
         <h3 id={headingId}>PKCS#11 modules</h3>
-        <button type="button" onClick={() => void openAddModule()}>
+        <button type="button" onClick={() => void add()}>
           Add module…
         </button>
       </div>
       <p className="hint">The libraries that talk to tokens. Conclave finds the common ones itself; add others by choosing their file.</p>
+      <InitParametersField value={initParameters} onChange={setInitParameters} problem={initParametersProblem} />
       <AddModuleStatus />
       <BusyStatus texts={loading && !snapshot ? [loading] : []} />
       <RetryableError error={loadError} onRetry={load} />
@@ -43,7 +60,7 @@ export function ModulesSection() {
           ))}
         </ul>
       )}
-      {dialog?.kind === 'add-module' && <AddModuleDialog onClose={closeDialog} />}
+      {dialog?.kind === 'add-module' && <AddModuleDialog onClose={closeDialog} initParameters={initParameters} />}
     </section>
   );
 }

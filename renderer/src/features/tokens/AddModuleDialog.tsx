@@ -4,6 +4,8 @@ import { BusyStatus } from '../../components/BusyStatus';
 import { Dialog } from '../../components/Dialog';
 import { DialogActions } from '../../components/DialogActions';
 import { ErrorMessage } from '../../components/ErrorMessage';
+import { InitParametersField } from '../settings/InitParametersField';
+import { readInitParameters } from '../settings/init-parameters';
 import { op } from './ops';
 import { useTokens } from './store';
 
@@ -12,14 +14,17 @@ import { useTokens } from './store';
  * what Conclave found there, to confirm (issue 12). The desktop app picks the
  * file in the system's own dialog instead and never shows this one.
  */
-export function AddModuleDialog({ onClose }: { onClose: () => void }) {
+export function AddModuleDialog({ onClose, initParameters = '' }: { onClose: () => void; initParameters?: string }) {
   const confirmation = useTokens((s) => (s.dialog?.kind === 'add-module' ? s.dialog.confirmation : undefined));
   // A dialog of its own, so focus moves to what must be read now.
-  return confirmation ? <ConfirmModuleDialog key={confirmation.token} confirmation={confirmation} onClose={onClose} /> : <ModulePathDialog onClose={onClose} />;
+  return confirmation ? <ConfirmModuleDialog key={confirmation.token} confirmation={confirmation} onClose={onClose} /> : <ModulePathDialog onClose={onClose} initParameters={initParameters} />;
 }
 
-function ModulePathDialog({ onClose }: { onClose: () => void }) {
+/** `initParameters`: what was typed under "Advanced" in Settings → Modules, to start with. */
+function ModulePathDialog({ onClose, initParameters: typedBefore }: { onClose: () => void; initParameters: string }) {
   const [path, setPath] = useState('');
+  const [initParameters, setInitParameters] = useState(typedBefore);
+  const [initParametersProblem, setInitParametersProblem] = useState<string | undefined>();
   const pathId = useId();
   const hintId = useId();
   const errorId = useId();
@@ -30,7 +35,9 @@ function ModulePathDialog({ onClose }: { onClose: () => void }) {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (busy) return;
-    await addModule(path);
+    const read = readInitParameters(initParameters);
+    setInitParametersProblem(read.ok ? undefined : read.problem);
+    if (read.ok) await addModule(path, read.initParameters);
   };
 
   return (
@@ -56,6 +63,7 @@ function ModulePathDialog({ onClose }: { onClose: () => void }) {
             /opt/homebrew/lib/libykcs11.dylib or C:\Program Files\Yubico\Yubico PIV Tool\bin\libykcs11.dll.
           </p>
         </div>
+        <InitParametersField value={initParameters} onChange={setInitParameters} problem={initParametersProblem} readOnly={busy !== undefined} />
         {error && <ErrorMessage id={errorId} error={error} />}
         <BusyStatus texts={busy ? [busy] : []} />
         <DialogActions submitLabel="Continue" onClose={onClose} working={busy !== undefined} />

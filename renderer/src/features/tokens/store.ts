@@ -9,7 +9,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import { calls, Pin, type CallInput, type CallName, type CallOutput, type ModuleConfirmation, type TokenKey, type TokensSnapshot } from '../../../../shared/api/contract';
+import { calls, Pin, type CallInput, type CallName, type CallOutput, type ModuleConfirmation, type PivSlot, type TokenKey, type TokensSnapshot } from '../../../../shared/api/contract';
 import type { Result } from '../../../../shared/api/result';
 import type { ErrorData } from '../../../../shared/errors';
 import type { KeyAlgorithm } from '../../../../shared/keys/algorithms';
@@ -28,8 +28,10 @@ export interface GenerateKeyRequest {
   tokenUri: string;
   label: string;
   algorithm: KeyAlgorithm;
-  /** null for a token with a PIN pad: it asks for the PIN itself. */
+  /** null for a token with a PIN pad: it asks for the PIN itself. With pivSlot: the management key. */
   pin: string | null;
+  /** A YubiKey (Token.keygen 'piv-slot'): the PIV slot the key is made in. */
+  pivSlot?: PivSlot;
 }
 
 export interface TokensData {
@@ -60,9 +62,10 @@ export interface TokensActions {
   generateKey(request: GenerateKeyRequest): Promise<boolean>;
   /**
    * The browser shell's path form: asks the core about the file at `path`. Resolves true when the core answered with
-   * what it found there, for the person to confirm (or, in the desktop app, added it).
+   * what it found there, for the person to confirm (or, in the desktop app, added it). `initParameters`: the module's
+   * own C_Initialize parameters, for modules that need some (issue 13), checked by the caller (Settings → Modules).
    */
-  addModule(path: string): Promise<boolean>;
+  addModule(path: string, initParameters?: string): Promise<boolean>;
   /** The person confirmed the module the dialog shows: resolves true when it was loaded. */
   confirmAddModule(): Promise<boolean>;
   removeModule(moduleId: string): Promise<void>;
@@ -73,7 +76,7 @@ export interface TokensActions {
    * "Add module…": the core decides how the person chooses (issue 12). The desktop app opens the system's file dialog
    * and adds what the person picked; the browser shell asks for a path (the dialog), then for a confirmation.
    */
-  openAddModule(): Promise<void>;
+  openAddModule(initParameters?: string): Promise<void>;
   closeDialog(): void;
   dismissError(opKey: string): void;
 }
@@ -260,11 +263,11 @@ export function createTokensStore(): StoreApi<TokensState> {
         return true;
       },
 
-      async addModule(path) {
+      async addModule(path, initParameters) {
         const key = op.addModule;
         if (get().busy[key]) return false;
         const trimmed = path.trim();
-        const checked = calls['modules.add'].input.safeParse({ path: trimmed });
+        const checked = calls['modules.add'].input.safeParse({ path: trimmed, ...(initParameters !== undefined ? { initParameters } : {}) });
         if (!checked.success) {
           fail(key, { code: 'invalid-input', message: 'Enter the full path of a PKCS#11 module (a .so, .dylib or .dll file), from the root.' });
           return false;
@@ -326,11 +329,11 @@ export function createTokensStore(): StoreApi<TokensState> {
         set((s) => ({ dialog: { kind: 'generate', tokenUri, tokenLabel: tokenLabel(tokenUri) }, errors: without(s.errors, op.generate(tokenUri)) }));
       },
 
-      async openAddModule() {
+      async openAddModule(initParameters) {
         const key = op.addModule;
         if (get().busy[key]) return;
         begin(key, busyText.chooseModule);
-        const result = await callApi('modules.add', {});
+        const result = await callApi('modules.add', initParameters !== undefined ? { initParameters } : {});
         if (!result.ok) return fail(key, result.error);
         succeed(key);
         moduleAnswer(result.value);
