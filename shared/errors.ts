@@ -42,6 +42,8 @@ export type ErrorCode = (typeof errorCodes)[number];
 export interface ErrorDetails {
   /** Tries left before the PIN locks, when the token says so. */
   triesLeft?: 'several' | 'low' | 'final';
+  /** The same as a number, only where the token says one (a YubiKey's COUNT_LOW is 2; FINAL_TRY is 1 on any token); tokens that give flags alone leave it out. */
+  triesLeftCount?: number;
   /** The PKCS#11 return value name, for support (never shown alone). */
   pkcs11?: string;
   /** The finer code of the module that refused (e.g. "policy-threshold-unreachable"), for tests and support. */

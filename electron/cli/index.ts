@@ -112,8 +112,9 @@ export async function runCli(argv: string[], given: CliIo): Promise<number> {
     io.err(`conclave: ${message}\n`);
     if (input.json) {
       const code = error instanceof ConclaveError || error instanceof CodedError ? String(error.code) : 'internal';
-      const cause = error instanceof ConclaveError ? error.details.cause : undefined;
-      io.out(`${JSON.stringify({ ok: false, error: { code, ...(cause ? { cause } : {}), message, exitCode } }, null, 2)}\n`);
+      const { cause, triesLeft, triesLeftCount } = error instanceof ConclaveError ? error.details : {};
+      const tries = { ...(triesLeft ? { triesLeft } : {}), ...(triesLeftCount !== undefined ? { triesLeftCount } : {}) };
+      io.out(`${JSON.stringify({ ok: false, error: { code, ...(cause ? { cause } : {}), ...tries, message, exitCode } }, null, 2)}\n`);
     }
     if (gaveUp) given.endProcess?.(exitCode, working ?? Promise.resolve());
     return exitCode;

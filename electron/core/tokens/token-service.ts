@@ -7,7 +7,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import type { ModuleKindName, Token, TokenKey, TokenModule, TokensSnapshot } from '../../../shared/api/contract';
+import type { ModuleKindName, PivSlot, Token, TokenKey, TokenModule, TokensSnapshot } from '../../../shared/api/contract';
 import { ConclaveError, toErrorData, type ErrorData } from '../../../shared/errors';
 import { bytesEqual } from '../../../shared/x509/der';
 import { toHex } from '../../../shared/encoding/hex';
@@ -22,7 +22,7 @@ import { quoteForShell } from '../../../shared/cli/shell-command';
 import { HostClient } from './host-client';
 import type { HostLauncher } from './host-process';
 import type { LibraryInfo, PinBytes, SignatureScheme, SlotToken, TokenCertificate, TokenObjectKey, TokenObjects, TokenRef } from './host/protocol';
-import { kindOfFamily, profileOfFamily, type ModuleFamily } from './host/families';
+import { kindOfFamily, pivSlotKeyId, profileOfFamily, type ModuleFamily } from './host/families';
 import { discoverModules, kindOfModulePath, labelOfKind } from './module-catalog';
 import { pinBytesOf } from '../pin-bytes';
 import * as pkcs11Flags from './token-flags';
@@ -358,9 +358,12 @@ export class TokenService {
 
   private describeToken(entry: ModuleEntry, token: SlotToken): Token {
     const profile = entry.family ? profileOfFamily(entry.family) : undefined;
+    const pin = readPinState(token.flags, profile);
     return {
       ...(profile?.pinFormat ? { pinFormat: profile.pinFormat } : {}),
       ...(profile?.keysAfterLogin ? { keysAfterLogin: true } : {}),
+      ...(profile?.keygen === 'piv-slot' ? { keygen: 'piv-slot' as const } : {}),
+      ...(pin.status === 'count-low' && pin.triesLeft !== undefined ? { pinTriesLeft: pin.triesLeft } : {}),
       uri: formatPkcs11Uri(this.tokenUriOf(entry, token)),
       moduleId: entry.id,
       slotId: token.slotId,
@@ -370,7 +373,7 @@ export class TokenService {
       serial: token.serial,
       loginRequired: (token.flags & pkcs11Flags.loginRequired) !== 0,
       protectedAuthenticationPath: (token.flags & pkcs11Flags.protectedAuthenticationPath) !== 0,
-      pinStatus: readPinState(token.flags, profile).status,
+      pinStatus: pin.status,
     };
   }
 
@@ -551,11 +554,17 @@ export class TokenService {
     return (await this.listedKeys(resolved, objects)).keys.map((listed) => listed.key);
   }
 
-  /** Makes a key pair; the URI's id=, when it has one, is the new key's CKA_ID (on a YubiKey, the PIV slot). */
-  async generateKey(tokenUri: string, label: string, algorithm: KeyAlgorithm, pin: PinInput): Promise<TokenKey> {
+  /**
+   * Makes a key pair; the URI's id=, when it has one, is the new key's CKA_ID (on a YubiKey, the PIV slot).
+   * `pivSlot` names the slot instead, on a token that makes keys in PIV slots (then `pin` is its management key).
+   */
+  async generateKey(tokenUri: string, label: string, algorithm: KeyAlgorithm, pin: PinInput, pivSlot?: PivSlot): Promise<TokenKey> {
     const resolved = await this.resolveToken(tokenUri);
-    const { id } = parsePkcs11Uri(tokenUri);
-    const key = await this.withPin(resolved, pin, (bytes) => resolved.module.client.request({ op: 'generateKey', token: this.refOf(resolved), pin: bytes, label, algorithm, ...(id && id.length > 0 ? { id } : {}) }));
+    const key = await this.withPin(resolved, pin, (bytes) => {
+      // Inside withPin, so that a slot the token does not have still wipes the PIN.
+      const id = pivSlot ? pivSlotKeyId(resolved.module.family, pivSlot) : parsePkcs11Uri(tokenUri).id;
+      return resolved.module.client.request({ op: 'generateKey', token: this.refOf(resolved), pin: bytes, label, algorithm, ...(id && id.length > 0 ? { id } : {}) });
+    });
     const [described] = (await this.listedKeys(resolved, { keys: [key], certificates: [], privateVisible: true })).keys;
     if (!described) throw new ConclaveError('token-error', 'The token made the key but Conclave cannot read its public key.');
     return described.key;
@@ -825,13 +834,24 @@ function spkiOfCertificate(certificate: TokenCertificate): Uint8Array | undefine
  * DER OID bytes.
  */
 const yubicoFirmwareExtension = Uint8Array.from([0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0xc4, 0x0a, 0x03, 0x03]);
+/**
+ * YubiHSM 2 attestation certificates (yubihsm-shell sign-attestation-certificate,
+ * stored by a person as an opaque X.509 object with the key's id, which
+ * yubihsm_pkcs11 shows as the key's certificate) carry firmware version
+ * 1.3.6.1.4.1.41482.4.1 (developers.yubico.com/YubiHSM2/Concepts/Attestation.html).
+ */
+const yubiHsmFirmwareExtension = Uint8Array.from([0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0xc4, 0x0a, 0x04, 0x01]);
 
-function isAttestationCertificate(certificate: TokenCertificate): boolean {
-  const value = certificate.value;
-  outer: for (let start = 0; start + yubicoFirmwareExtension.length <= value.length; start++) {
-    for (let index = 0; index < yubicoFirmwareExtension.length; index++) if (value[start + index] !== yubicoFirmwareExtension[index]) continue outer;
+function containsBytes(value: Uint8Array, wanted: Uint8Array): boolean {
+  outer: for (let start = 0; start + wanted.length <= value.length; start++) {
+    for (let index = 0; index < wanted.length; index++) if (value[start + index] !== wanted[index]) continue outer;
     return true;
   }
+  return false;
+}
+
+function isAttestationCertificate(certificate: TokenCertificate): boolean {
+  if (containsBytes(certificate.value, yubicoFirmwareExtension) || containsBytes(certificate.value, yubiHsmFirmwareExtension)) return true;
   return /attestation/i.test(certificate.label);
 }
 

@@ -1148,6 +1148,77 @@ static CK_RV emu_C_GenerateKeyPair(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR me
 
 /* ---------- the function list ---------- */
 
+#if defined(EMULATION_YUBIHSM)
+/* The PrintableString "edwards25519", the only Ed25519 parameters yubihsm_pkcs11 takes or shows ([hsm] pkcs11/util_pkcs11.c:69-81). */
+static const CK_BYTE hsm_edwards25519[] = {0x13, 0x0c, 'e', 'd', 'w', 'a', 'r', 'd', 's', '2', '5', '5', '1', '9'};
+
+static int bool_is(CK_ATTRIBUTE *a, CK_BBOOL wanted) { return a->ulValueLen == sizeof(CK_BBOOL) && a->pValue && *(CK_BBOOL *)a->pValue == wanted; }
+
+/*
+ * yubihsm_pkcs11's C_GenerateKeyPair ([hsm] pkcs11/yubihsm_pkcs11.c:5433-5560; templates util_pkcs11.c
+ * parse_ec_generate_template 4997-5210, parse_ed_generate_template 5212-5420):
+ * - only in an authenticated session: CKR_USER_NOT_LOGGED_IN otherwise (get_session, util_pkcs11.c:3986-3992);
+ * - Ed25519: CKA_EC_PARAMS only the PrintableString "edwards25519", the OID is CKR_CURVE_NOT_SUPPORTED (parse_edparams 4370-4379);
+ * - the public half's CKA_PRIVATE, CKA_SENSITIVE, CKA_SIGN (and the like) must be false, the private half's CKA_TOKEN,
+ *   CKA_PRIVATE, CKA_SENSITIVE true (check_bool_attribute: CKR_ATTRIBUTE_VALUE_INVALID); an attribute it does not
+ *   know is CKR_ATTRIBUTE_TYPE_INVALID.
+ * Not emulated: the object id the device picks when CKA_ID is not 2 bytes (the module keeps the CKA_ID given in a
+ * meta object and shows it, parse_meta_id_template 4661-4700), so SoftHSM2 keeps CKA_ID as given; the key's
+ * capabilities (sign-ecdsa, and exportable-under-wrap only with CKA_EXTRACTABLE true, 5497-5504).
+ */
+static CK_RV generate_key_pair(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism, CK_ATTRIBUTE_PTR public_template, CK_ULONG public_count,
+                               CK_ATTRIBUTE_PTR private_template, CK_ULONG private_count, CK_OBJECT_HANDLE_PTR public_key, CK_OBJECT_HANDLE_PTR private_key) {
+  if (!mechanism || !public_template || !private_template || !public_key || !private_key) return CKR_ARGUMENTS_BAD;
+  pthread_mutex_lock(&lock);
+  struct slot *slot = slot_of_session(handle, NULL);
+  enum login_state state = slot ? slot->login : PUBLIC;
+  pthread_mutex_unlock(&lock);
+  if (!slot) return CKR_SESSION_HANDLE_INVALID;
+  if (state == PUBLIC) return CKR_USER_NOT_LOGGED_IN;
+  CK_MECHANISM_TYPE type = mechanism->mechanism;
+  if (type != CKM_EC_KEY_PAIR_GEN && type != EMU_CKM_EC_EDWARDS_KEY_PAIR_GEN && type != CKM_RSA_PKCS_KEY_PAIR_GEN) return CKR_MECHANISM_INVALID;
+  for (CK_ULONG i = 0; i < public_count; i++) {
+    CK_ATTRIBUTE *a = &public_template[i];
+    switch (a->type) {
+      case CKA_EC_PARAMS:
+        if (type == EMU_CKM_EC_EDWARDS_KEY_PAIR_GEN && (a->ulValueLen != sizeof hsm_edwards25519 || memcmp(a->pValue, hsm_edwards25519, sizeof hsm_edwards25519))) return CKR_CURVE_NOT_SUPPORTED;
+        break;
+      case CKA_PRIVATE: case CKA_SENSITIVE: case CKA_SIGN: case CKA_SIGN_RECOVER: case CKA_DECRYPT: case CKA_UNWRAP: case CKA_ALWAYS_AUTHENTICATE:
+        if (!bool_is(a, CK_FALSE)) return CKR_ATTRIBUTE_VALUE_INVALID;
+        break;
+      case CKA_CLASS: case CKA_KEY_TYPE: case CKA_ID: case CKA_LABEL: case CKA_TOKEN: case CKA_VERIFY: case CKA_DERIVE: case CKA_EXTRACTABLE:
+      case CKA_DESTROYABLE: case CKA_MODIFIABLE: case CKA_COPYABLE: case CKA_ENCRYPT: case CKA_WRAP: case CKA_VERIFY_RECOVER:
+      case CKA_MODULUS_BITS: case CKA_PUBLIC_EXPONENT: case CKA_SUBJECT:
+        break;
+      default:
+        return CKR_ATTRIBUTE_TYPE_INVALID;
+    }
+  }
+  for (CK_ULONG i = 0; i < private_count; i++) {
+    CK_ATTRIBUTE *a = &private_template[i];
+    switch (a->type) {
+      case CKA_TOKEN: case CKA_PRIVATE: case CKA_SENSITIVE:
+        if (!bool_is(a, CK_TRUE)) return CKR_ATTRIBUTE_VALUE_INVALID;
+        break;
+      case CKA_CLASS: case CKA_KEY_TYPE: case CKA_ID: case CKA_LABEL: case CKA_SIGN: case CKA_EXTRACTABLE: case CKA_DERIVE: case CKA_DECRYPT:
+      case CKA_UNWRAP: case CKA_DESTROYABLE: case CKA_MODIFIABLE: case CKA_COPYABLE: case CKA_VERIFY: case CKA_ENCRYPT: case CKA_WRAP:
+      case CKA_SIGN_RECOVER: case CKA_VERIFY_RECOVER: case CKA_SUBJECT:
+        break;
+      default:
+        return CKR_ATTRIBUTE_TYPE_INVALID;
+    }
+  }
+  return soft->C_GenerateKeyPair(handle, mechanism, public_template, public_count, private_template, private_count, public_key, private_key);
+}
+
+static CK_RV emu_C_GenerateKeyPair(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism, CK_ATTRIBUTE_PTR public_template, CK_ULONG public_count,
+                                   CK_ATTRIBUTE_PTR private_template, CK_ULONG private_count, CK_OBJECT_HANDLE_PTR public_key, CK_OBJECT_HANDLE_PTR private_key) {
+  CK_RV rv = generate_key_pair(handle, mechanism, public_template, public_count, private_template, private_count, public_key, private_key);
+  trace("C_GenerateKeyPair -> 0x%lx", rv);
+  return rv;
+}
+#endif
+
 CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list) {
   if (!list) return CKR_ARGUMENTS_BAD;
   pthread_mutex_lock(&lock);
@@ -1188,7 +1259,7 @@ CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list) {
     emulated.C_SignInit = emu_C_SignInit;
     emulated.C_Sign = emu_C_Sign;
     emulated.C_SignFinal = emu_C_SignFinal;
-#if defined(EMULATION_YKCS11)
+#if defined(EMULATION_YKCS11) || defined(EMULATION_YUBIHSM)
     emulated.C_GenerateKeyPair = emu_C_GenerateKeyPair;
 #endif
   }

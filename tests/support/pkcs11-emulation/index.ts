@@ -162,6 +162,47 @@ export interface EmulatedYubiHsm {
   serial: number;
   tokenUri: string;
   keys: Record<string, MadeKey>;
+  /** The attestation certificates stored on the device, by the label of the key they attest. */
+  attestations: Record<string, Uint8Array>;
+}
+
+/**
+ * A stand-in for a YubiHSM 2's attestation key (its certificate, on a real
+ * device, is issued by Yubico's YubiHSM attestation CA): it issues what
+ * yubihsm-shell's sign-attestation-certificate returns, a certificate for the
+ * key's public key with Yubico's extensions (arc 1.3.6.1.4.1.41482.4,
+ * developers.yubico.com/YubiHSM2/Concepts/Attestation.html): firmware (.1,
+ * OCTET STRING), serial (.2, INTEGER), origin (.3, BIT STRING; generated),
+ * object id (.6, INTEGER), label (.9, UTF8String).
+ */
+function makeYubiHsmAttestor(dir: string): { rootPem: string; attest(publicKeyPem: string, facts: { serial: number; objectId: number; label: string }): Uint8Array } {
+  const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  openssl(['req', '-x509', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'yubihsm-attest.key', '-subj', '/CN=Conclave Test YubiHSM Attestation', '-days', '3650', '-sha256', '-addext', 'basicConstraints=critical,CA:TRUE', '-out', 'yubihsm-attest.pem']);
+  const hex = (bytes: Buffer) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join(':');
+  const integer = (value: number) => {
+    const bytes: number[] = [];
+    for (let rest = value; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest % 256);
+    if (bytes.length === 0 || bytes[0]! >= 0x80) bytes.unshift(0);
+    return tlv(0x02, Buffer.from(bytes));
+  };
+  let serial = 7000;
+  return {
+    rootPem: readFileSync(join(dir, 'yubihsm-attest.pem'), 'utf8'),
+    attest(publicKeyPem, facts) {
+      const id = serial++;
+      writeFileSync(join(dir, `hsm-key-${id}.pub.pem`), publicKeyPem);
+      const extensions = [
+        `1.3.6.1.4.1.41482.4.1 = DER:${hex(tlv(0x04, Buffer.from([2, 4, 0])))}`,
+        `1.3.6.1.4.1.41482.4.2 = DER:${hex(integer(facts.serial))}`,
+        `1.3.6.1.4.1.41482.4.3 = DER:${hex(tlv(0x03, Buffer.from([0x07, 0x80])))}`,
+        `1.3.6.1.4.1.41482.4.6 = DER:${hex(integer(facts.objectId))}`,
+        `1.3.6.1.4.1.41482.4.9 = DER:${hex(tlv(0x0c, Buffer.from(facts.label, 'utf8')))}`,
+      ];
+      writeFileSync(join(dir, `hsm-key-${id}.cnf`), `[ext]\n${extensions.join('\n')}\n`);
+      openssl(['x509', '-new', '-force_pubkey', `hsm-key-${id}.pub.pem`, '-subj', `/CN=YubiHSM Attestation id:0x${facts.objectId.toString(16).padStart(4, '0')}`, '-CA', 'yubihsm-attest.pem', '-CAkey', 'yubihsm-attest.key', '-set_serial', String(id), '-days', '3650', '-sha256', '-extfile', `hsm-key-${id}.cnf`, '-extensions', 'ext', '-outform', 'DER', '-out', `hsm-key-${id}.der`]);
+      return new Uint8Array(readFileSync(join(dir, `hsm-key-${id}.der`)));
+    },
+  };
 }
 
 export interface EmulationLab {
@@ -187,8 +228,13 @@ export interface EmulationLab {
   pcscd: { socket: string; stop(): void; start(): void };
   /** A YubiKey 5 with PIV keys in 9a, 9c and 9e, certificates and attestations, as ykcs11 shows one. */
   addYubiKey(options: { serial: number; holder: string; pin?: string; touchPolicy?: number }): EmulatedYubiKey;
-  /** A YubiHSM 2 with authentication key 1 (password `password`) and ECDSA P-256 keys of the given labels and object ids. */
-  addYubiHsm(options: { serial: number; keys: { label: string; objectId: number }[] }): EmulatedYubiHsm;
+  /**
+   * A YubiHSM 2 with authentication key 1 (password `password`) and ECDSA P-256 keys of the given labels and object ids;
+   * `attested`: the key's attestation certificate is stored on the device with the key's object id, as a person does with
+   * yubihsm-shell (sign-attestation-certificate, then put-opaque with algorithm opaque-x509-certificate), which
+   * yubihsm_pkcs11 shows as a CKO_CERTIFICATE with the key's CKA_ID.
+   */
+  addYubiHsm(options: { serial: number; keys: { label: string; objectId: number; attested?: boolean }[] }): EmulatedYubiHsm;
   /** A token behind a PIN-pad reader, with ECDSA P-256 keys of the given labels. */
   addPinPadToken(options: { label: string; pin: string; keys: string[] }): { tokenUri: string; keys: Record<string, MadeKey> };
   cleanup(): void;
@@ -341,6 +387,8 @@ export function makeEmulationLab(): EmulationLab {
   const attestationCa = makeAttestationCa();
   const releaseCa = makeReleaseCa(work);
   writeFileSync(tracePath, '');
+  let attestor: ReturnType<typeof makeYubiHsmAttestor> | undefined;
+  const yubiHsmAttestor = () => (attestor ??= makeYubiHsmAttestor(work));
 
   return {
     folders,
@@ -405,17 +453,23 @@ export function makeEmulationLab(): EmulationLab {
     addYubiHsm({ serial, keys }) {
       const folder = folders.yubihsm;
       folder.addToken(String(serial), yubihsmPassword);
+      const attestations: Record<string, Uint8Array> = {};
       const made = withSoftHsm(folder, (pkcs11, open) => {
         const session = open(String(serial), yubihsmPassword);
         // yubihsm_pkcs11 shows an asymmetric key's object id as a 2-byte CKA_ID and its label on both halves.
         return Object.fromEntries(
-          keys.map(({ label, objectId }) => {
+          keys.map(({ label, objectId, attested }) => {
             const id = Buffer.from([objectId >> 8, objectId & 0xff]);
-            return [label, generateKey(pkcs11, session, { id, privateLabel: label, publicLabel: label })];
+            const key = generateKey(pkcs11, session, { id, privateLabel: label, publicLabel: label });
+            if (attested) {
+              attestations[label] = yubiHsmAttestor().attest(key.publicKeyPem, { serial, objectId, label });
+              storeCertificate(pkcs11, session, attestations[label], label, id);
+            }
+            return [label, key];
           }),
         );
       });
-      return { serial, tokenUri: `pkcs11:token=YubiHSM;serial=${String(serial).padStart(8, '0')}`, keys: made };
+      return { serial, tokenUri: `pkcs11:token=YubiHSM;serial=${String(serial).padStart(8, '0')}`, keys: made, attestations };
     },
 
     addPinPadToken({ label, pin, keys }) {

@@ -142,16 +142,23 @@ describe('signing with slot 9c (PIN policy always)', () => {
   it('a wrong PIN: exit 4, the PIN is wrong and tries run low, the PIN is not echoed, nothing is approved', async () => {
     const id = await openCeremony(env, policyPath, slot9c(rita), 'YUBIKEY_PIN');
     const run = await endsWith(env, ['ceremony', 'approve', id, '--key', slot9c(alice), '--pin-env', 'WRONG_PIN', '--json'], 4);
-    expect(JSON.parse(run.out)).toMatchObject({ ok: false, error: { code: 'pin-incorrect' } });
-    // A YubiKey allows 3 tries; ykcs11 sets CKF_USER_PIN_COUNT_LOW with exactly 2 left (ykcs11/ykcs11.c:587-601).
+    // A YubiKey allows 3 tries; ykcs11 sets CKF_USER_PIN_COUNT_LOW with exactly 2 left (ykcs11/ykcs11.c:587-601):
+    // a script reading --json gets the number as well as the word.
+    expect(JSON.parse(run.out)).toMatchObject({ ok: false, error: { code: 'pin-incorrect', triesLeft: 'low', triesLeftCount: 2 } });
     expect(run.err).toMatch(/The PIN for token "YubiKey PIV #12345678" is wrong\. 2 tries are left before the token locks\./);
     expect(run.out + run.err).not.toContain('654321');
     expect((JSON.parse((await endsWith(env, ['ceremony', 'show', id, '--json'], 0)).out) as { approvals: unknown[] }).approvals).toEqual([]);
     // The token listing says the same number.
     expect((await endsWith(env, ['tokens'], 0)).out).toMatch(/YubiKey PIV #12345678 .*PIN: 2 tries left/);
+    // And the window's (tokens.list, as tokens --json prints it): the number beside the status.
+    type Listed = { modules: { tokens: { serial: string; pinStatus: string; pinTriesLeft?: number }[] }[] };
+    const tokenOf = async () => (JSON.parse((await endsWith(env, ['tokens', '--json'], 0)).out) as Listed).modules[0]!.tokens.find((token) => token.serial === '12345678');
+    expect(await tokenOf()).toMatchObject({ pinStatus: 'count-low', pinTriesLeft: 2 });
     // A second wrong PIN: FINAL_TRY, said as the last try, in the error and the listing.
     const again = await endsWith(env, ['ceremony', 'approve', id, '--key', slot9c(alice), '--pin-env', 'WRONG_PIN', '--json'], 4);
     expect(again.err).toMatch(/is wrong\. This is the last try: one more wrong PIN locks the token\./);
+    expect(JSON.parse(again.out)).toMatchObject({ ok: false, error: { code: 'pin-incorrect', triesLeft: 'final', triesLeftCount: 1 } });
+    expect(await tokenOf()).toMatchObject({ pinStatus: 'final-try' });
     expect((await endsWith(env, ['tokens'], 0)).out).toMatch(/YubiKey PIV #12345678 .*PIN: last try/);
     // The right PIN afterwards resets the device's counter and approves.
     await endsWith(env, ['ceremony', 'approve', id, '--key', slot9c(alice), '--pin-env', 'YUBIKEY_PIN'], 0);

@@ -10,7 +10,8 @@
  * cases against each family that Debian packages).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { ModuleKindName } from '../../../../shared/api/contract';
+import type { ModuleKindName, PivSlot } from '../../../../shared/api/contract';
+import { ConclaveError } from '../../../../shared/errors';
 
 export const moduleFamilies = ['softhsm2', 'nss-softokn', 'p11-kit-proxy', 'opencryptoki', 'tpm2-pkcs11', 'ykcs11', 'yubihsm', 'opensc', 'generic'] as const;
 export type ModuleFamily = (typeof moduleFamilies)[number];
@@ -72,7 +73,7 @@ export interface FamilyProfile {
    * after the management key, a CKU_SO login, ykcs11/ykcs11.c:3586-3591).
    */
   keygen: 'standard' | 'piv-slot';
-  /** CKA_EC_PARAMS for Ed25519 keys: the OID (PKCS#11 v3.0 §2.3.10) or ykcs11's PrintableString "edwards25519" (objects.c:2817-2826). */
+  /** CKA_EC_PARAMS for Ed25519 keys: the OID (PKCS#11 v3.0 §2.3.10) or ykcs11's and yubihsm_pkcs11's PrintableString "edwards25519" (objects.c:2817-2826; yubihsm-shell pkcs11/util_pkcs11.c:69-81). */
   ed25519Params: 'oid' | 'printable-string';
   /** What the family's error codes mean where they differ from the standard's (pkcs11-errors.ts). */
   quirks?: {
@@ -273,8 +274,18 @@ const profiles: Record<ModuleFamily, FamilyProfile> = {
   // YubiHSM 2 (yubihsm-shell pkcs11/): the PIN is the 4-hex-digit authentication
   // key id followed by its password (0001password); at most 16 sessions.
   // Its objects are visible only in an authenticated session (keysAfterLogin).
+  // Key generation: with the user's login, any CKA_ID (one not of 2 bytes is kept
+  // beside the object id the device picks, pkcs11/util_pkcs11.c:4661-4700); Ed25519
+  // parameters only as the PrintableString "edwards25519", the OID is
+  // CKR_CURVE_NOT_SUPPORTED (util_pkcs11.c:69-81, parse_edparams 4370-4379).
+  // Attestation is no PKCS#11 call of yubihsm_pkcs11: yubihsm-shell's
+  // sign-attestation-certificate (lib/yubihsm.h:2616-2631) makes the certificate,
+  // which a person may store on the device as an opaque X.509 object with the
+  // key's id; the module then shows it as the key's certificate (token-service
+  // recognises it by Yubico's extensions and never takes it for the signer's).
   yubihsm: {
     ...ordinary,
+    ed25519Params: 'printable-string',
     family: 'yubihsm',
     name: 'YubiHSM 2',
     reinitializeToRescan: false,
@@ -289,6 +300,17 @@ const profiles: Record<ModuleFamily, FamilyProfile> = {
   opensc: { ...ordinary, family: 'opensc', name: 'OpenSC', reinitializeToRescan: false, removable: true, service: pcscd, unlock: "Unblock it with its PUK or security officer PIN (pkcs11-tool --unlock-pin, or the card's own tool)" },
   generic: { ...ordinary, family: 'generic', name: 'PKCS#11 module', reinitializeToRescan: false, removable: true, unlock: "Unblock it with its PUK or security officer PIN (the token's own tool), then try again" },
 };
+
+/** ykcs11's CKA_ID of each PIV slot a signing key is made in (yubico-piv-tool ykcs11/objects.c:2753-2759). */
+const pivSlotIds: Record<PivSlot, number> = { '9a': 1, '9c': 2, '9d': 3, '9e': 4 };
+
+/** The CKA_ID that makes a key in `slot`; a token whose family has no PIV slots is told so rather than given a key elsewhere. */
+export function pivSlotKeyId(family: ModuleFamily | undefined, slot: PivSlot): Uint8Array {
+  if (!family || profiles[family].keygen !== 'piv-slot') {
+    throw new ConclaveError('invalid-input', `This token has no PIV slots, so slot ${slot} cannot be chosen: make the key without a slot.`);
+  }
+  return Uint8Array.of(pivSlotIds[slot]);
+}
 
 export function profileOfFamily(family: ModuleFamily): FamilyProfile {
   return profiles[family];

@@ -15,14 +15,15 @@ describe('PKCS#11 failures explained to the person at the screen', () => {
   const state = (status: PinState['status'], extra: Partial<PinState> = {}): PinState => ({ status, mustChange: false, locks: true, ...extra });
 
   it.each([
-    [undefined, 'several', /Too many wrong PINs will lock/],
-    [state('count-low'), 'low', /Few tries are left/],
-    [state('count-low', { triesLeft: 2 }), 'low', /is wrong\. 2 tries are left before the token locks\./],
-    [state('final-try', { triesLeft: 1 }), 'final', /This is the last try: one more wrong PIN locks the token\./],
-  ] as const)('a wrong PIN says how many tries are left when the token tells (%o)', (pin, triesLeft, text) => {
+    [undefined, 'several', undefined, /Too many wrong PINs will lock/],
+    [state('count-low'), 'low', undefined, /Few tries are left/],
+    [state('count-low', { triesLeft: 2 }), 'low', 2, /is wrong\. 2 tries are left before the token locks\./],
+    [state('final-try', { triesLeft: 1 }), 'final', 1, /This is the last try: one more wrong PIN locks the token\./],
+  ] as const)('a wrong PIN says how many tries are left when the token tells (%o)', (pin, triesLeft, triesLeftCount, text) => {
     const error = explainPkcs11Failure(failure(ckr.PIN_INCORRECT, 'CKR_PIN_INCORRECT'), { token: 'alice', doing: 'logging in', ...(pin ? { pin } : {}) });
     expect(error.code).toBe('pin-incorrect');
     expect(error.details.triesLeft).toBe(triesLeft);
+    expect(error.details.triesLeftCount).toBe(triesLeftCount);
     expect(error.message).toMatch(text);
   });
 
@@ -32,6 +33,7 @@ describe('PKCS#11 failures explained to the person at the screen', () => {
     const error = explainPkcs11Failure(failure(ckr.PIN_INCORRECT, 'CKR_PIN_INCORRECT'), { token: 'alice', doing: 'logging in', pin });
     expect(error.message).toBe('The PIN for token "alice" is wrong. Check it and try again.');
     expect(error.details.triesLeft).toBeUndefined();
+    expect(error.details.triesLeftCount).toBeUndefined();
   });
 
   it('a wrong PIN that locks the token says it is locked and how to unblock it', () => {

@@ -137,9 +137,12 @@ export function explainPkcs11Failure(failure: Pkcs11Failure, context: FailureCon
       }
       const triesLeft: ErrorDetails['triesLeft'] = pin?.locks === false ? undefined : pin?.status === 'final-try' ? 'final' : pin?.status === 'count-low' ? 'low' : 'several';
       const change = pin?.mustChange ? ` The token also says its PIN must be changed before it signs: ${howToChangePin(context.profile, context.modulePath)}.` : '';
+      // The number only where the token's flags stand for one (pin-state.ts): a count of "few" is never invented.
+      const triesLeftCount = triesLeft && triesLeft !== 'several' ? pin?.triesLeft : undefined;
       return new ConclaveError('pin-incorrect', `The PIN for ${token} is wrong.${triesLeftSentence(pin)} Check it and try again.${change}`, {
         ...details,
         ...(triesLeft ? { triesLeft } : {}),
+        ...(triesLeftCount !== undefined ? { triesLeftCount } : {}),
       });
     }
     case ckr.PIN_EXPIRED:

@@ -2,7 +2,7 @@
  * How tokens, keys and errors are put into words on the Tokens screen. Pure
  * functions: components call them, tests check them.
  */
-import type { Token, TokenKey } from '../../../../shared/api/contract';
+import type { PivSlot, Token, TokenKey } from '../../../../shared/api/contract';
 export { errorText } from '../../lib/errors';
 import { describeKeyType, keyAlgorithms, keyTypeOfAlgorithm, type KeyAlgorithm } from '../../../../shared/keys/algorithms';
 
@@ -19,7 +19,8 @@ export function tokenFlags(token: Token): Flag[] {
   if (token.protectedAuthenticationPath) flags.push({ text: 'PIN pad', tone: 'info' });
   switch (token.pinStatus) {
     case 'count-low':
-      flags.push({ text: 'PIN: few tries left', tone: 'warning' });
+      // The number only where the token says one (a YubiKey); other tokens' flag means "few".
+      flags.push({ text: token.pinTriesLeft !== undefined ? `PIN: ${token.pinTriesLeft} ${token.pinTriesLeft === 1 ? 'try' : 'tries'} left` : 'PIN: few tries left', tone: 'warning' });
       break;
     case 'final-try':
       flags.push({ text: 'PIN: one try left', tone: 'danger' });
@@ -31,6 +32,27 @@ export function tokenFlags(token: Token): Flag[] {
       break;
   }
   return flags;
+}
+
+/** The PIV slots' names as ykcs11 names their keys ("Private key for Digital Signature", yubico-piv-tool ykcs11/objects.c). */
+export const pivSlotNames: Record<PivSlot, string> = {
+  '9a': 'PIV Authentication',
+  '9c': 'Digital Signature',
+  '9d': 'Key Management',
+  '9e': 'Card Authentication',
+};
+
+/** What choosing a slot means for signing with its key: when the YubiKey asks for the PIN (its default PIN policy). */
+const pivSlotPin: Record<PivSlot, string> = {
+  '9a': 'PIN once per session',
+  '9c': 'PIN for every signature',
+  '9d': 'PIN once per session',
+  '9e': 'no PIN',
+};
+
+/** "9c: Digital Signature (PIN for every signature)". */
+export function pivSlotLabel(slot: PivSlot): string {
+  return `${slot}: ${pivSlotNames[slot]} (${pivSlotPin[slot]})`;
 }
 
 /** What a person should know about the PIN before typing it; undefined when all is well. */
