@@ -50,6 +50,7 @@ import { attachToImages, imagesOf, resolveImageArtifacts, type RegistryPublicati
 import { earlierSummary, summaryBundle, summaryEnvelopeText, summaryInput, summaryMessage } from './verification-summary';
 import { verificationSummaryPayload } from '../../../shared/statement/verification-summary';
 import { policyCrlUrls, sharedCrlProvider, type CrlProvider } from '../x509/crl-provider';
+import { JudgedCeremonies } from './judged-ceremonies';
 import { certificateChecks } from '../../../shared/verify/on-demand';
 
 /**
@@ -596,15 +597,20 @@ export class CeremonyService {
   async judge(id: string, files: readonly StoredEvent[], unreadable: JudgeInput['unreadable'] = []): Promise<LoadedCeremony> {
     const trustedPolicies = await this.trustedPolicies();
     const supersededPolicies = await this.policyTrust?.supersededPolicies();
-    let judged: JudgedCeremony;
-    try {
-      judged = await judgeCeremony(
-        { ceremonyId: id, files, unreadable, now: this.now(), ...(trustedPolicies ? { trustedPolicies } : {}), ...(supersededPolicies ? { supersededPolicies } : {}) },
-        this.judgeDependencies,
-      );
-    } catch (error) {
-      if (error instanceof JudgeError) throw new UnbelievableCeremonyError(error.message, error.problems);
-      throw error;
+    const now = this.now();
+    const input = { id, files, unreadable, trustedPolicies, supersededPolicies };
+    let judged = this.judged.get(input, now);
+    if (!judged) {
+      try {
+        judged = await judgeCeremony(
+          { ceremonyId: id, files, unreadable, now, ...(trustedPolicies ? { trustedPolicies } : {}), ...(supersededPolicies ? { supersededPolicies } : {}) },
+          this.judgeDependencies,
+        );
+      } catch (error) {
+        if (error instanceof JudgeError) throw new UnbelievableCeremonyError(error.message, error.problems);
+        throw error;
+      }
+      this.judged.set(input, judged, now);
     }
     // A policy ceremony that counts as published here changes what this machine trusts (issue 10).
     const { view, proposedPolicy } = judged;
@@ -614,6 +620,9 @@ export class CeremonyService {
     }
     return { ...judged, events: files, unreadable };
   }
+
+  /** Verdicts already reached, reused for the same files, policies and (until expiry) time (judged-ceremonies.ts). */
+  private readonly judged = new JudgedCeremonies();
 
   private readonly judgeDependencies: JudgeDependencies = {
     signatureVerifier: nodeSignatureVerifier,
