@@ -145,11 +145,17 @@ export function namedCurveOf(ecParams: Uint8Array): string | undefined {
   }
 }
 
+/** The contents of a DER SEQUENCE of exactly `count` non-negative, minimal INTEGERs (an RSAPublicKey, an ECDSA Sig-Value). */
+export function readIntegerSequence(der: Uint8Array, count: number): Uint8Array[] {
+  const elements = readElements(readOnly(der, 0x30).content);
+  if (elements.length !== count) throw new DerError(`expected a SEQUENCE of ${count} INTEGERs`);
+  return elements.map(positiveInteger);
+}
+
 /** The modulus (INTEGER content, a leading 0x00 kept) and exponent of a DER RSAPublicKey (RFC 8017 §A.1.1). */
 export function readRsaPublicKey(der: Uint8Array): { modulus: Uint8Array; publicExponent: Uint8Array } {
-  const [modulus, publicExponent, ...rest] = readElements(readOnly(der, 0x30).content);
-  if (!modulus || !publicExponent || rest.length > 0) throw new DerError('not an RSAPublicKey');
-  return { modulus: positiveInteger(modulus), publicExponent: positiveInteger(publicExponent) };
+  const [modulus, publicExponent] = readIntegerSequence(der, 2) as [Uint8Array, Uint8Array];
+  return { modulus, publicExponent };
 }
 
 function encodeLength(length: number): number[] {
