@@ -196,7 +196,7 @@ if (process.argv[1] && /cli\.(js|ts)$/.test(process.argv[1])) {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
     env: process.env,
-    interactive: Boolean(process.stdin.isTTY),
+    interactive: () => Boolean(process.stdin.isTTY),
     endProcess: endOnceWritten,
   }).then((code) => {
     process.exitCode = code;

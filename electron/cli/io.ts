@@ -5,7 +5,12 @@ export interface CliIo {
   out: (text: string) => void;
   err: (text: string) => void;
   env: NodeJS.ProcessEnv;
-  interactive: boolean;
+  /**
+   * Whether a person is at a terminal to ask (a PIN, a confirmation). Asked only
+   * when a command needs to know: finding out loads Node's tty module, which
+   * loads its net module, a few milliseconds of every command (issue 11).
+   */
+  interactive: () => boolean;
   /**
    * The variable named with --pin-env, which runCli takes out of `env` before
    * the command runs (issue 12): the command reads the PIN from here, and

@@ -24,8 +24,18 @@ export interface PinOptions {
   /** The variable named with --pin-env, taken out of the environment when the command started (takePinVariable). */
   pinVariable?: PinVariable | undefined;
   tokenLabel: string;
-  /** Asks the person at the terminal; undefined when there is no terminal. */
-  prompt?: ((question: string) => Promise<Buffer>) | undefined;
+  /** Asks the person at the terminal, when there is one (terminalPinPrompt). */
+  prompt?: PinPrompt | undefined;
+}
+
+/** The terminal, asked whether it is one only when no other source gave the PIN (finding out loads Node's tty module). */
+export interface PinPrompt {
+  available(): boolean;
+  ask(question: string): Promise<Buffer>;
+}
+
+export function terminalPinPrompt(io: { interactive: () => boolean }): PinPrompt {
+  return { available: () => io.interactive(), ask: (question) => promptHidden(question) };
 }
 
 /** A variable named with --pin-env, as the command holds it once taken out of its environment. */
@@ -114,7 +124,7 @@ export async function pinFor(options: PinOptions): Promise<Buffer> {
     if (pin === undefined) throw new ConclaveError('pin-required', `--pin-env names ${options.pinVariable.name}, but that environment variable is not set.`);
     return pin;
   }
-  if (options.prompt) return options.prompt(`PIN for token ${options.tokenLabel}: `);
+  if (options.prompt?.available()) return options.prompt.ask(`PIN for token ${options.tokenLabel}: `);
   throw new ConclaveError('pin-required', `Token "${options.tokenLabel}" needs its PIN and there is no terminal to ask. ${noPlainPin}`);
 }
 

@@ -31,7 +31,7 @@
  */
 import { AttestationError } from '../attestation/errors';
 import { attestationRequirementsOf, describeRequirement } from '../attestation/requirement';
-import { checkYubiKeyAttestation, verifyYubiKeyAttestation, type VerifiedAttestation } from '../attestation/verify';
+import type { VerifiedAttestation } from '../attestation/verify';
 import { yubicoPivAttestationRoot } from '../attestation/yubico-root';
 import { makeEnvelope } from '../dsse/envelope';
 import { inTotoPayloadType, pae } from '../dsse/pae';
@@ -41,12 +41,13 @@ import { CodedError } from '../errors';
 import { canonicalJsonBytes } from '../json/canonical';
 import type { Digester } from '../keys/public-key-info';
 import type { SignatureVerifier } from '../keys/signature-verifier';
-import { resolveCertificateSigner, type CertificateSigner, type CertificateSignerDependencies, type SigningTimeSource } from '../policy/certificate-signer';
+import type { CertificateSigner, CertificateSignerDependencies, SigningTimeSource } from '../policy/certificate-signer';
 import { evaluatePolicy, type PolicyEvaluation } from '../policy/evaluate';
 import type { Policy } from '../policy/policy';
 import { evaluatePolicyChange, policyCeremonySigners, policyProposalSubjectName } from '../policy/rotation';
 import { parseReleaseStatement } from '../statement/statement';
-import { verifyApprovalTime, type TrustedTimeDependencies } from '../timestamp/approval-time';
+import type { TrustedTimeDependencies, verifyApprovalTime } from '../timestamp/approval-time';
+import { certificateChecks } from '../verify/on-demand';
 import { checkNotarySignatures, notaryExpectationOf } from '../notary/check';
 import { checkEventActor, type EventActorProblem } from './event-actor';
 import type { EventFile } from './event-file';
@@ -390,6 +391,7 @@ async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, too
       }
       // Every requirement that applies must hold (their roots may differ); with none required, the entry's roots or Yubico's.
       const [first, ...others] = required;
+      const { checkYubiKeyAttestation, verifyYubiKeyAttestation } = await certificateChecks();
       attested = first ? await checkYubiKeyAttestation(input, first, checking) : await verifyYubiKeyAttestation(input, requirements[0] ?? { roots: [yubicoPivAttestationRoot()], ownRoots: false }, checking);
       for (const requirement of others) await checkYubiKeyAttestation(input, requirement, checking);
     } catch (error) {
@@ -462,7 +464,7 @@ async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, too
     }
     let decidedAt = event.at;
     if (event.type === 'approved') {
-      const time = event.timestamp === undefined ? { ok: false as const, reason: event.noTrustedTime ?? 'no time stamp' } : (certificate.times.get(source) ?? (await verifyApprovalTime(event.timestamp, signature, policy, dependencies.trustedTime)));
+      const time = event.timestamp === undefined ? { ok: false as const, reason: event.noTrustedTime ?? 'no time stamp' } : (certificate.times.get(source) ?? (await (await certificateChecks()).verifyApprovalTime(event.timestamp, signature, policy, dependencies.trustedTime)));
       if (time.ok) {
         trustedTimes.set(source, time.genTime.toISOString());
         decidedAt = time.genTime.toISOString();
@@ -796,7 +798,7 @@ async function certificateDecisions(files: EventFile[], policy: Policy, now: Dat
           signature = undefined;
         }
         if (signature) {
-          const checked = await verifyApprovalTime(event.timestamp, signature, policy, dependencies.trustedTime);
+          const checked = await (await certificateChecks()).verifyApprovalTime(event.timestamp, signature, policy, dependencies.trustedTime);
           times.set(file.source, checked);
           if (checked.ok) signingTime = { at: checked.genTime, atSource: 'trusted-time' };
         }
@@ -810,7 +812,7 @@ async function certificateDecisions(files: EventFile[], policy: Policy, now: Dat
       }
       signers.set(
         file.source,
-        await resolveCertificateSigner(
+        await (await certificateChecks()).resolveCertificateSigner(
           policy,
           { keyId: event.keyId, certificates, ...signingTime, now, ...(revocation ? { crls: revocation.crls, crlProblems: revocation.problems } : { revocation: 'skip' as const }) },
           dependencies.certificates,

@@ -1,9 +1,6 @@
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate } from '@peculiar/asn1-x509';
-import { toArrayBuffer } from './der';
+import { subjectPublicKeyInfoOfCertificate } from './spki-der';
 
-/** The DER SubjectPublicKeyInfo inside a DER X.509 certificate. */
+/** The DER SubjectPublicKeyInfo inside a DER X.509 certificate (read without the ASN.1 library: spki-der.ts says why). */
 export function publicKeyInfoOfCertificate(der: Uint8Array): Uint8Array {
-  const certificate = AsnConvert.parse(toArrayBuffer(der), Certificate);
-  return new Uint8Array(AsnConvert.serialize(certificate.tbsCertificate.subjectPublicKeyInfo));
+  return subjectPublicKeyInfoOfCertificate(der);
 }

@@ -3,14 +3,14 @@
  * or CKA_MODULUS and CKA_PUBLIC_EXPONENT). Everyone else names it by its DER
  * SubjectPublicKeyInfo (RFC 5280 §4.1.2.7): PEM, keyid, policies.
  */
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
-import { ECParameters } from '@peculiar/asn1-ecc';
-import { RSAPublicKey } from '@peculiar/asn1-rsa';
 import { curves, oids, type Curve, type KeyType } from './algorithms';
-import { toArrayBuffer, unsignedIntegerContent, unwrapOctetString } from './der';
+import { unsignedIntegerContent, unwrapOctetString } from './der';
+import { derElement, derOid, namedCurveOf, readRsaPublicKey, readSubjectPublicKeyInfo, writeSubjectPublicKeyInfo } from './spki-der';
 import { toHex } from '../encoding/hex';
 import { toPem } from '../encoding/pem';
+
+/** DER NULL: rsaEncryption's parameters (RFC 3279 §2.3.1). */
+const derNull = Uint8Array.of(0x05, 0x00);
 
 export type TokenPublicKey =
   | { kind: 'ec'; ecParams: Uint8Array; ecPoint: Uint8Array }
@@ -21,20 +21,15 @@ export class UnsupportedKeyError extends Error {}
 
 /** DER of OBJECT IDENTIFIER for a curve, as CKA_EC_PARAMS takes it. */
 export function ecParamsForCurve(curve: Curve): Uint8Array {
-  return new Uint8Array(AsnConvert.serialize(new ECParameters({ namedCurve: curves[curve].oid })));
+  return derOid(curves[curve].oid);
 }
 
 export function ed25519EcParams(): Uint8Array {
-  return new Uint8Array(AsnConvert.serialize(new ECParameters({ namedCurve: oids.ed25519 })));
+  return derOid(oids.ed25519);
 }
 
 function curveOfParams(ecParams: Uint8Array): Curve {
-  let oid: string | undefined;
-  try {
-    oid = AsnConvert.parse(toArrayBuffer(ecParams), ECParameters).namedCurve;
-  } catch {
-    oid = undefined;
-  }
+  const oid = namedCurveOf(ecParams);
   const curve = (Object.keys(curves) as Curve[]).find((name) => curves[name].oid === oid);
   if (!curve) throw new UnsupportedKeyError('EC key on a curve Conclave does not sign with (P-256, P-384, P-521)');
   return curve;
@@ -44,11 +39,7 @@ function isEd25519Params(ecParams: Uint8Array): boolean {
   // PKCS#11 v3.0 §2.3.10 allows the OID or the PrintableString "edwards25519".
   const printable = new TextDecoder().decode(ecParams.subarray(2));
   if (ecParams[0] === 0x13 && printable === 'edwards25519') return true;
-  try {
-    return AsnConvert.parse(toArrayBuffer(ecParams), ECParameters).namedCurve === oids.ed25519;
-  } catch {
-    return false;
-  }
+  return namedCurveOf(ecParams) === oids.ed25519;
 }
 
 /** CKA_EC_POINT is a DER OCTET STRING by the spec, but some modules return the bare point. */
@@ -68,32 +59,21 @@ export function publicKeyInfoFromToken(key: TokenPublicKey): PublicKeyInfo {
   if (key.kind === 'ec') {
     const curve = curveOfParams(key.ecParams);
     const point = pointBytes(key.ecPoint, 1 + 2 * curves[curve].bytes);
-    const spki = new SubjectPublicKeyInfo({
-      algorithm: new AlgorithmIdentifier({ algorithm: oids.ecPublicKey, parameters: toArrayBuffer(key.ecParams) }),
-      subjectPublicKey: toArrayBuffer(point),
-    });
+    // The named curve as DER, whatever spelling the token's CKA_EC_PARAMS used.
+    const spki = writeSubjectPublicKeyInfo(oids.ecPublicKey, ecParamsForCurve(curve), point);
     const bits = curve === 'P-521' ? 521 : curves[curve].bytes * 8;
-    return { type: { kind: 'ecdsa', curve, bits }, spki: new Uint8Array(AsnConvert.serialize(spki)) };
+    return { type: { kind: 'ecdsa', curve, bits }, spki };
   }
   if (key.kind === 'ec-edwards') {
     if (!isEd25519Params(key.ecParams)) throw new UnsupportedKeyError('Edwards key on a curve other than Ed25519');
-    const spki = new SubjectPublicKeyInfo({
-      algorithm: new AlgorithmIdentifier({ algorithm: oids.ed25519 }),
-      subjectPublicKey: toArrayBuffer(pointBytes(key.ecPoint, 32)),
-    });
-    return { type: { kind: 'ed25519', bits: 256 }, spki: new Uint8Array(AsnConvert.serialize(spki)) };
+    const spki = writeSubjectPublicKeyInfo(oids.ed25519, undefined, pointBytes(key.ecPoint, 32));
+    return { type: { kind: 'ed25519', bits: 256 }, spki };
   }
   const modulus = unsignedIntegerContent(key.modulus);
-  const rsaKey = new RSAPublicKey({
-    modulus: toArrayBuffer(modulus),
-    publicExponent: toArrayBuffer(unsignedIntegerContent(key.publicExponent)),
-  });
-  const spki = new SubjectPublicKeyInfo({
-    algorithm: new AlgorithmIdentifier({ algorithm: oids.rsaEncryption, parameters: null }),
-    subjectPublicKey: AsnConvert.serialize(rsaKey),
-  });
+  const rsaKey = derElement(0x30, derElement(0x02, modulus), derElement(0x02, unsignedIntegerContent(key.publicExponent)));
+  const spki = writeSubjectPublicKeyInfo(oids.rsaEncryption, derNull, rsaKey);
   const bits = (modulus[0] === 0 ? modulus.length - 1 : modulus.length) * 8;
-  return { type: { kind: 'rsa', bits }, spki: new Uint8Array(AsnConvert.serialize(spki)) };
+  return { type: { kind: 'rsa', bits }, spki };
 }
 
 export function publicKeyPem(spki: Uint8Array): string {
@@ -112,15 +92,14 @@ export async function keyIdOf(spki: Uint8Array, digester: Digester): Promise<str
 
 /** What kind of key a DER SubjectPublicKeyInfo holds (for keys known only by their certificate). */
 export function keyTypeOfPublicKeyInfo(spki: Uint8Array): KeyType {
-  const info = AsnConvert.parse(toArrayBuffer(spki), SubjectPublicKeyInfo);
-  if (info.algorithm.algorithm === oids.ed25519) return { kind: 'ed25519', bits: 256 };
-  if (info.algorithm.algorithm === oids.ecPublicKey && info.algorithm.parameters) {
-    const curve = curveOfParams(new Uint8Array(info.algorithm.parameters));
+  const info = readSubjectPublicKeyInfo(spki);
+  if (info.algorithm === oids.ed25519) return { kind: 'ed25519', bits: 256 };
+  if (info.algorithm === oids.ecPublicKey && info.parameters) {
+    const curve = curveOfParams(info.parameters);
     return { kind: 'ecdsa', curve, bits: curve === 'P-521' ? 521 : curves[curve].bytes * 8 };
   }
-  if (info.algorithm.algorithm === oids.rsaEncryption) {
-    const rsaKey = AsnConvert.parse(info.subjectPublicKey, RSAPublicKey);
-    const modulus = new Uint8Array(rsaKey.modulus);
+  if (info.algorithm === oids.rsaEncryption) {
+    const { modulus } = readRsaPublicKey(info.subjectPublicKey);
     return { kind: 'rsa', bits: (modulus[0] === 0 ? modulus.length - 1 : modulus.length) * 8 };
   }
   throw new UnsupportedKeyError('a public key type Conclave does not sign with');

@@ -4,11 +4,9 @@
  * be listed as two people; only the canonical DER encoding is accepted, so
  * one key has exactly one keyid.
  */
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { curves, oids, describeKeyType, type KeyType } from '../keys/algorithms';
 import { keyTypeOfPublicKeyInfo, UnsupportedKeyError } from '../keys/public-key-info';
-import { toArrayBuffer } from '../keys/der';
+import { readSubjectPublicKeyInfo, type DerPublicKeyInfo } from '../keys/spki-der';
 import { fromBase64 } from '../encoding/base64';
 
 export const minimumRsaBits = 2048;
@@ -18,10 +16,6 @@ export const maximumRsaBits = 8192;
 export type KeyReading = { ok: true; spki: Uint8Array; type: KeyType } | { ok: false; problem: 'malformed' | 'unsupported'; reason: string };
 
 const pemBlock = /^\s*-----BEGIN PUBLIC KEY-----\r?\n([A-Za-z0-9+/=\r\n\t ]+)-----END PUBLIC KEY-----\s*$/;
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, index) => byte === b[index]);
-}
 
 /**
  * Readings of the last few hundred PEM texts: the same policy is loaded more
@@ -56,13 +50,13 @@ function readPublicKeyPemOnce(pem: string): KeyReading {
   } catch {
     return { ok: false, problem: 'malformed', reason: 'its PEM body is not valid base64' };
   }
-  let info: SubjectPublicKeyInfo;
+  let info: DerPublicKeyInfo;
   try {
-    info = AsnConvert.parse(toArrayBuffer(der), SubjectPublicKeyInfo);
+    // Strict DER (spki-der.ts): BER, a long-form length that could be shorter, trailing bytes are all refused here.
+    info = readSubjectPublicKeyInfo(der);
   } catch {
-    return { ok: false, problem: 'malformed', reason: 'its PEM body is not a DER SubjectPublicKeyInfo' };
+    return { ok: false, problem: 'malformed', reason: 'its PEM body is not a DER SubjectPublicKeyInfo in canonical DER (re-export it with openssl pkey -pubin -in key.pem)' };
   }
-  if (!sameBytes(new Uint8Array(AsnConvert.serialize(info)), der)) return { ok: false, problem: 'malformed', reason: 'it is not in canonical DER (re-export it with openssl pkey -pubin -in key.pem)' };
   let type: KeyType;
   try {
     type = keyTypeOfPublicKeyInfo(der);
@@ -70,7 +64,7 @@ function readPublicKeyPemOnce(pem: string): KeyReading {
     if (error instanceof UnsupportedKeyError) return { ok: false, problem: 'unsupported', reason: `its type is not one Conclave accepts (${error.message}); use ECDSA P-256, P-384 or P-521, RSA of ${minimumRsaBits} bits or more, or Ed25519` };
     return { ok: false, problem: 'malformed', reason: 'its key material cannot be read' };
   }
-  const point = new Uint8Array(info.subjectPublicKey);
+  const point = info.subjectPublicKey;
   switch (type.kind) {
     case 'ecdsa': {
       const expected = 1 + 2 * curves[type.curve].bytes;
@@ -78,10 +72,10 @@ function readPublicKeyPemOnce(pem: string): KeyReading {
       break;
     }
     case 'ed25519':
-      if (point.length !== 32 || info.algorithm.parameters) return { ok: false, problem: 'malformed', reason: 'its Ed25519 key is not 32 bytes without parameters (RFC 8410 §3)' };
+      if (point.length !== 32 || info.parameters) return { ok: false, problem: 'malformed', reason: 'its Ed25519 key is not 32 bytes without parameters (RFC 8410 §3)' };
       break;
     case 'rsa':
-      if (info.algorithm.algorithm !== oids.rsaEncryption) return { ok: false, problem: 'unsupported', reason: 'it is not an rsaEncryption key' };
+      if (info.algorithm !== oids.rsaEncryption) return { ok: false, problem: 'unsupported', reason: 'it is not an rsaEncryption key' };
       if (type.bits < minimumRsaBits) return { ok: false, problem: 'unsupported', reason: `it is ${describeKeyType(type)}, shorter than the ${minimumRsaBits} bits Conclave accepts` };
       if (type.bits > maximumRsaBits) return { ok: false, problem: 'unsupported', reason: `it is ${describeKeyType(type)}, longer than the ${maximumRsaBits} bits Conclave accepts` };
       break;

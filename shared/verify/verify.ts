@@ -18,10 +18,10 @@ import type { SignatureVerifier } from '../keys/signature-verifier';
 import { describePolicy } from '../policy/describe';
 import { evaluatePolicy } from '../policy/evaluate';
 import type { Policy } from '../policy/policy';
-import { resolveCertificateSigner, type CertificateSignerDependencies, type CertificateSignerFailureCode } from '../policy/certificate-signer';
-import { describeCertificate, parseCertificate } from '../x509/certificate';
+import type { CertificateSignerDependencies, CertificateSignerFailureCode } from '../policy/certificate-signer';
 import { X509Error } from '../x509/errors';
-import { verifyApprovalTime, type TrustedTimeDependencies } from '../timestamp/approval-time';
+import type { TrustedTimeDependencies } from '../timestamp/approval-time';
+import { certificateChecks } from './on-demand';
 import { StatementError, parseInTotoStatement, releaseApprovalPredicateType, releaseStatementFromInToto, type InTotoStatement, type ReleaseStatement } from '../statement/statement';
 
 export const verificationSteps = ['envelope', 'payload-type', 'statement', 'signatures', 'duplicates', 'trusted-time', 'certificates', 'policy', 'artifacts', 'expiry'] as const;
@@ -291,7 +291,7 @@ export async function verifyRelease(input: VerificationInput, { signatureVerifie
       let certified: Uint8Array | undefined;
       let unreadable: string | undefined;
       try {
-        certified = parseCertificate(chain[0]!).spki;
+        certified = (await certificateChecks()).parseCertificate(chain[0]!).spki;
       } catch (error) {
         if (!(error instanceof X509Error)) throw error;
         unreadable = error.message;
@@ -392,7 +392,7 @@ export async function verifyRelease(input: VerificationInput, { signatureVerifie
     const stamp = input.timestamps?.[entry.keyId];
     if (stamp !== undefined) {
       if (!trustedTime) throw new Error('verifyRelease needs trustedTime dependencies to check time stamps.');
-      const verdict = await verifyApprovalTime(stamp, checked[index]!.signature, policy, trustedTime);
+      const verdict = await (await certificateChecks()).verifyApprovalTime(stamp, checked[index]!.signature, policy, trustedTime);
       if (verdict.ok) {
         entry.trustedTime = verdict.genTime.toISOString();
         continue;
@@ -417,7 +417,8 @@ export async function verifyRelease(input: VerificationInput, { signatureVerifie
     if (!dependencies) throw new Error('verifyRelease needs certificate dependencies to check certificates.');
     const timed = entry.trustedTime !== undefined;
     const at = timed ? new Date(entry.trustedTime!) : (input.at ?? now);
-    const resolved = await resolveCertificateSigner(
+    const checks = await certificateChecks();
+    const resolved = await checks.resolveCertificateSigner(
       policy,
       { keyId: entry.keyId, certificates: chain, at, atSource: timed ? 'trusted-time' : 'current-time', now, crls: input.crls ?? [], crlProblems: input.crlProblems ?? [] },
       dependencies,
@@ -440,7 +441,7 @@ export async function verifyRelease(input: VerificationInput, { signatureVerifie
     if (resolved.approverId !== undefined) entry.approverId = resolved.approverId;
     const leaf = (() => {
       try {
-        return describeCertificate(parseCertificate(chain[0]!));
+        return checks.describeCertificate(checks.parseCertificate(chain[0]!));
       } catch {
         return 'its certificate';
       }

@@ -174,7 +174,7 @@ describe('the command line', () => {
 
   async function conclave(args: string[]): Promise<{ code: number; text: string }> {
     let text = '';
-    const io: CliIo = { out: (chunk) => (text += chunk), err: (chunk) => (text += chunk), env, interactive: false };
+    const io: CliIo = { out: (chunk) => (text += chunk), err: (chunk) => (text += chunk), env, interactive: () => false };
     const code = await runCli(args, io);
     return { code, text };
   }

@@ -205,7 +205,7 @@ describe.skipIf(!hasCc || !softhsmModule)('the command line', () => {
 
   async function conclave(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
     const sink = { out: '', err: '' };
-    const io: CliIo = { out: (text) => (sink.out += text), err: (text) => (sink.err += text), env: { ...env, ...extra }, interactive: false };
+    const io: CliIo = { out: (text) => (sink.out += text), err: (text) => (sink.err += text), env: { ...env, ...extra }, interactive: () => false };
     const code = await runCli(args, io);
     return { code, ...sink };
   }

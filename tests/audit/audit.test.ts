@@ -25,7 +25,7 @@ afterEach(() => world.cleanup());
 
 async function audit(args: string[] = [], store = 'a'): Promise<{ code: number; out: string }> {
   const sink = { out: '', err: '' };
-  const io: CliIo = { out: (text) => (sink.out += text), err: (text) => (sink.err += text), env: world.env, interactive: false };
+  const io: CliIo = { out: (text) => (sink.out += text), err: (text) => (sink.err += text), env: world.env, interactive: () => false };
   const code = await runCli(['audit', 'verify', ...args, '--store', world.store(store)], io);
   return { code, out: sink.out };
 }

@@ -21,7 +21,7 @@ afterEach(() => {
 async function digest(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await runCli(['digest', ...args], { out: (text) => (out += text), err: (text) => (err += text), env: {}, interactive: false });
+  const code = await runCli(['digest', ...args], { out: (text) => (out += text), err: (text) => (err += text), env: {}, interactive: () => false });
   return { code, out, err };
 }
 

@@ -49,7 +49,7 @@ async function conclave(args: string[]) {
     out: (text) => (out += text),
     err: (text) => (err += text),
     env: { ...process.env, ...lab.folder.env, CONCLAVE_HOME: home.dir, CONCLAVE_STORE: storeDir, CONCLAVE_PKCS11_MODULES: softhsmModule!, PIN: pin },
-    interactive: false,
+    interactive: () => false,
   });
   return { code, out, err };
 }

@@ -24,7 +24,7 @@ function io(store: string, sink: { out: string; err: string }): CliIo {
     out: (text) => (sink.out += text),
     err: (text) => (sink.err += text),
     env: { ...process.env, ...folder.env, CONCLAVE_HOME: home.dir, CONCLAVE_STORE: store, CONCLAVE_PKCS11_MODULES: softhsmModule!, PIN: '1234' },
-    interactive: false,
+    interactive: () => false,
   };
 }
 

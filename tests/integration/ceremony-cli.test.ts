@@ -30,7 +30,7 @@ async function conclave(args: string[], env: Record<string, string> = {}) {
     out: (text) => (out += text),
     err: (text) => (err += text),
     env: { ...process.env, ...folder.env, CONCLAVE_HOME: home.dir, CONCLAVE_STORE: join(home.dir, 'store'), CONCLAVE_PKCS11_MODULES: softhsmModule!, PIN: '1234', ...env },
-    interactive: false,
+    interactive: () => false,
   });
   return { code, out, err };
 }

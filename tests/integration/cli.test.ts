@@ -26,7 +26,7 @@ async function conclave(args: string[], extraEnv: Record<string, string> = {}) {
     out: (text) => (out += text),
     err: (text) => (err += text),
     env: { ...process.env, ...folder.env, CONCLAVE_HOME: home.dir, CONCLAVE_PKCS11_MODULES: softhsmModule!, ...extraEnv },
-    interactive: false,
+    interactive: () => false,
   });
   return { code, out, err };
 }

@@ -80,7 +80,7 @@ async function failure(promise: Promise<unknown>): Promise<ConclaveError> {
 async function conclave(args: string[], env: Record<string, string> = {}) {
   let out = '';
   let err = '';
-  const code = await runCli(args, { out: (text) => (out += text), err: (text) => (err += text), env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent-conclave-home', ...env }, interactive: false });
+  const code = await runCli(args, { out: (text) => (out += text), err: (text) => (err += text), env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent-conclave-home', ...env }, interactive: () => false });
   return { code, out, err };
 }
 

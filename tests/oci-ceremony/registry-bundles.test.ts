@@ -77,7 +77,7 @@ function writeTimedPolicy(): string {
 async function conclave(args: string[]) {
   let out = '';
   let err = '';
-  const code = await runCli(args, { out: (text) => (out += text), err: (text) => (err += text), env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent-conclave-home' }, interactive: false });
+  const code = await runCli(args, { out: (text) => (out += text), err: (text) => (err += text), env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent-conclave-home' }, interactive: () => false });
   return { code, out, err };
 }
 

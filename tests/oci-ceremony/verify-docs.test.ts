@@ -36,7 +36,7 @@ const publicKeys: Record<string, string> = {};
 async function conclaveInProcess(args: string[]) {
   let out = '';
   let err = '';
-  const code = await runCli(args, { out: (text) => (out += text), err: (text) => (err += text), env: env, interactive: false });
+  const code = await runCli(args, { out: (text) => (out += text), err: (text) => (err += text), env: env, interactive: () => false });
   return { code, out, err };
 }
 

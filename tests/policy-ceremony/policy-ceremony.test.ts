@@ -55,7 +55,7 @@ function policyFile(name: string, approvers: Who[]): string {
 async function cli(args: string[]) {
   let out = '';
   let err = '';
-  const code = await runCli(args, { out: (text) => (out += text), err: (text) => (err += text), env: { ...process.env, CONCLAVE_HOME: dataDir(), CONCLAVE_STORE: storeDir() }, interactive: false });
+  const code = await runCli(args, { out: (text) => (out += text), err: (text) => (err += text), env: { ...process.env, CONCLAVE_HOME: dataDir(), CONCLAVE_STORE: storeDir() }, interactive: () => false });
   return { code, out, err };
 }
 

@@ -19,7 +19,7 @@ export async function runAudit(input: CommandInput, io: CliIo): Promise<number> 
   const root = ceremonyStoreDir(io.env, input.string('store'));
   const since = input.string('since');
   const service = localCeremonyService({ dataDir: appDataDir(io.env), storeDir: root });
-  const report = await auditStore(service, new GitRunner(io.env, io.interactive, 'git', io.signal), since !== undefined ? { since } : {});
+  const report = await auditStore(service, new GitRunner(io.env, io.interactive(), 'git', io.signal), since !== undefined ? { since } : {});
   if (input.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
   else if (!input.quiet || !report.ok) io.out(describeAudit(report));
   return report.ok ? exitCodes.done : exitCodes.refused;

@@ -16,7 +16,7 @@ import { takeStartedHashing, takeStartedTokens } from '../ahead';
 import { protectedAuthenticationPath } from '../../core/tokens/token-flags';
 import { UsageError, type CliIo } from '../io';
 import { registryOptions } from '../registry-options';
-import { pinFor, promptHidden } from '../pin';
+import { pinFor, terminalPinPrompt } from '../pin';
 import { noticeWhileWaiting, waitingMessage } from '../waiting';
 import { runExport, runImport } from './ceremony-bundle';
 import type { CommandInput } from '../command-spec';
@@ -84,7 +84,7 @@ function tokenSigner(io: CliIo, tokensOf: (keyUri: string) => Promise<TokenServi
   async function pinOf(keyUri: string): Promise<Buffer | null> {
     const { token } = await (await tokensOf(keyUri)).resolveToken(keyUri);
     if ((token.flags & protectedAuthenticationPath) !== 0) return null;
-    const pin = pins.get(token.serial) ?? (await pinFor({ uri: parsePkcs11Uri(keyUri), pinVariable: io.pinVariable, tokenLabel: token.label, prompt: io.interactive ? (question) => promptHidden(question) : undefined }));
+    const pin = pins.get(token.serial) ?? (await pinFor({ uri: parsePkcs11Uri(keyUri), pinVariable: io.pinVariable, tokenLabel: token.label, prompt: terminalPinPrompt(io) }));
     pins.set(token.serial, pin);
     return pin;
   }

@@ -12,7 +12,7 @@ import type { CliIo } from '../io';
 export async function runDigest(input: CommandInput, io: CliIo): Promise<number> {
   const files = input.positionals;
   const algorithm: DigestAlgorithm = input.flag('sha512') ? 'sha512' : 'sha256';
-  const progress = io.interactive && !input.quiet && !input.json ? terminalProgress(io) : undefined;
+  const progress = io.interactive() && !input.quiet && !input.json ? terminalProgress(io) : undefined;
   const digests: { path: string; [algorithm: string]: string }[] = [];
 
   // Lines go out in the order the files were named, each as soon as it and every file before it are done.

@@ -85,7 +85,7 @@ export const policyRunners = {
     }
     const policy = await loadPolicyText(text, nodeDigester, path);
     if (!yes) {
-      if (!io.interactive) throw new UsageError('asks you to confirm; in a script, check the digest first and pass --yes.');
+      if (!io.interactive()) throw new UsageError('asks you to confirm; in a script, check the digest first and pass --yes.');
       io.err(`${describeForTrust(policy)}\n\nCompare the digest with the one your team published. Trust this policy on this machine? Type "yes": `);
       const answer = await promptLine();
       if (answer.trim().toLowerCase() !== 'yes') {

@@ -19,7 +19,7 @@ import { quoteForShell } from '../../../shared/cli/shell-command';
 function repositoryFor(store: string | undefined, io: CliIo): RepositoryService {
   // The same store as the ceremony commands: --store, else CONCLAVE_STORE, else store/ in the data folder.
   const root = ceremonyStoreDir(io.env, store);
-  return new RepositoryService(localCeremonyService({ dataDir: appDataDir(io.env), storeDir: root }), new GitRunner(io.env, io.interactive, 'git', io.signal));
+  return new RepositoryService(localCeremonyService({ dataDir: appDataDir(io.env), storeDir: root }), new GitRunner(io.env, io.interactive(), 'git', io.signal));
 }
 
 /** The runner of each sharing command, by the name the catalog loads it with. */

@@ -8,7 +8,7 @@ import { exitCodes } from '../exit-codes';
 import type { TokenService } from '../../core/tokens/token-service';
 import { protectedAuthenticationPath } from '../../core/tokens/token-flags';
 import { UsageError, type CliIo } from '../io';
-import { pinFor, promptHidden } from '../pin';
+import { pinFor, terminalPinPrompt } from '../pin';
 import { noticeWhileWaiting, waitingMessage } from '../waiting';
 
 /** `conclave tokens`: every module of the machine (or the ones named with --module) and its tokens. */
@@ -45,8 +45,8 @@ async function readingPin(io: CliIo, tokens: TokenService, uriText: string): Pro
   const given = io.pinVariable !== undefined || uri.pinSource !== undefined;
   if (!given && !(await tokens.keysNeedLogin(uriText))) return undefined;
   if ((token.flags & protectedAuthenticationPath) !== 0) return null;
-  if (!given && !io.interactive) return undefined;
-  return pinFor({ uri, pinVariable: io.pinVariable, tokenLabel: token.label, prompt: io.interactive ? (question) => promptHidden(question) : undefined });
+  if (!given && !io.interactive()) return undefined;
+  return pinFor({ uri, pinVariable: io.pinVariable, tokenLabel: token.label, prompt: terminalPinPrompt(io) });
 }
 
 export async function runKeys(input: CommandInput, io: CliIo): Promise<number> {
@@ -92,7 +92,7 @@ export async function runKeygen(input: CommandInput, io: CliIo): Promise<number>
   const key = await withTokensFor(io, keyUri, async (tokens) => {
     const { token } = await tokens.resolveToken(keyUri);
     const needsPin = (token.flags & protectedAuthenticationPath) === 0;
-    const pin = needsPin ? await pinFor({ uri, pinVariable: io.pinVariable, tokenLabel: token.label, prompt: io.interactive ? (question) => promptHidden(question) : undefined }) : null;
+    const pin = needsPin ? await pinFor({ uri, pinVariable: io.pinVariable, tokenLabel: token.label, prompt: terminalPinPrompt(io) }) : null;
     if (!input.quiet && !input.json) io.err(`Making ${algorithm} key "${uri.object}" on token ${token.label}…\n`);
     try {
       return await noticeWhileWaiting(

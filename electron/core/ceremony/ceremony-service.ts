@@ -27,11 +27,7 @@ import { describePolicy } from '../../../shared/policy/describe';
 import { evaluatePolicy } from '../../../shared/policy/evaluate';
 import { eventSignerOf, loadPolicy, type Policy } from '../../../shared/policy/policy';
 import { approvalBundle } from '../../../shared/sigstore/bundle';
-import { resolveCertificateSigner } from '../../../shared/policy/certificate-signer';
 import { attestationRequirementsOf, describeRequirement } from '../../../shared/attestation/requirement';
-import { certificatesFromPem } from '../../../shared/x509/certificate';
-import { trustedTimestampAuthorities } from '../../../shared/timestamp/policy-trust';
-import { sigstoreSignedTimestamp } from '../../../shared/timestamp/sigstore';
 import { requestTimestamp, type RequestTimestampOptions } from '../timestamp';
 import type { ProvenanceSummary, SbomSummary as StatementSbomSummary } from '../../../shared/statement/evidence-summaries';
 import { formatReport } from '../../../shared/verify/format';
@@ -41,7 +37,6 @@ import { ReleasePurlError, releasePurl } from '../../../shared/statement/release
 import { keyTypeOfPublicKeyInfo } from '../../../shared/keys/public-key-info';
 import type { VerificationReport } from '../../../shared/verify/verify';
 import { forecastVerifiers, type ForecastPublisher, type ForecastSigner, type PublishForecast, type RsaScheme } from '../../../shared/verify/forecast';
-import { parseCertificate } from '../../../shared/x509/certificate';
 import { writeFileAtomically } from '../atomic-file';
 import { nodeAlgorithmSignatureVerifier, nodeDigester, nodeSignatureVerifier, nodeTrustedTimeDependencies } from '../crypto/node-crypto';
 import { hashFiles, type DigestAlgorithm, type FilesProgress } from '../hashing';
@@ -58,6 +53,8 @@ import { notaryAlgorithmOf } from '../../../shared/notary/signature';
 import { earlierSummary, summaryBundle, summaryEnvelopeText, summaryInput, summaryMessage } from './verification-summary';
 import { verificationSummaryPayload } from '../../../shared/statement/verification-summary';
 import { policyCrlUrls, sharedCrlProvider, type CrlProvider } from '../x509/crl-provider';
+import { JudgedCeremonies } from './judged-ceremonies';
+import { certificateChecks } from '../../../shared/verify/on-demand';
 
 /**
  * How an RSA key is asked to sign, in the token layer's words (tokens/host/protocol.ts SignatureScheme); asked of RSA
@@ -506,6 +503,7 @@ export class CeremonyService {
       return { noTrustedTime: 'the policy names no time-stamping authority' };
     }
     try {
+      const { trustedTimestampAuthorities, sigstoreSignedTimestamp } = await certificateChecks();
       const stamped = await requestTimestamp(config.url, signature, { trust: trustedTimestampAuthorities(config.roots, nodeAlgorithmSignatureVerifier), ...this.timestampOptions });
       return { timestamp: sigstoreSignedTimestamp(stamped.token) };
     } catch (error) {
@@ -656,15 +654,20 @@ export class CeremonyService {
   async judge(id: string, files: readonly StoredEvent[], unreadable: JudgeInput['unreadable'] = []): Promise<LoadedCeremony> {
     const trustedPolicies = await this.trustedPolicies();
     const supersededPolicies = await this.policyTrust?.supersededPolicies();
-    let judged: JudgedCeremony;
-    try {
-      judged = await judgeCeremony(
-        { ceremonyId: id, files, unreadable, now: this.now(), ...(trustedPolicies ? { trustedPolicies } : {}), ...(supersededPolicies ? { supersededPolicies } : {}) },
-        this.judgeDependencies,
-      );
-    } catch (error) {
-      if (error instanceof JudgeError) throw new UnbelievableCeremonyError(error.message, error.problems);
-      throw error;
+    const now = this.now();
+    const input = { id, files, unreadable, trustedPolicies, supersededPolicies };
+    let judged = this.judged.get(input, now);
+    if (!judged) {
+      try {
+        judged = await judgeCeremony(
+          { ceremonyId: id, files, unreadable, now, ...(trustedPolicies ? { trustedPolicies } : {}), ...(supersededPolicies ? { supersededPolicies } : {}) },
+          this.judgeDependencies,
+        );
+      } catch (error) {
+        if (error instanceof JudgeError) throw new UnbelievableCeremonyError(error.message, error.problems);
+        throw error;
+      }
+      this.judged.set(input, judged, now);
     }
     // A policy ceremony that counts as published here changes what this machine trusts (issue 10).
     const { view, proposedPolicy } = judged;
@@ -674,6 +677,9 @@ export class CeremonyService {
     }
     return { ...judged, events: files, unreadable };
   }
+
+  /** Verdicts already reached, reused for the same files, policies and (until expiry) time (judged-ceremonies.ts). */
+  private readonly judged = new JudgedCeremonies();
 
   private readonly judgeDependencies: JudgeDependencies = {
     signatureVerifier: nodeSignatureVerifier,
@@ -789,6 +795,7 @@ export class CeremonyService {
     this.requireAction(loaded, 'publish');
     const { envelope, report } = (await checkPublishedEnvelope(loaded, this.now()))!;
     const message = pae(envelope.payloadType, fromBase64(envelope.payload));
+    const { parseCertificate } = await certificateChecks();
     const signers: ForecastSigner[] = envelope.signatures.map((signature, index) => {
       const policyKey = policy.keys.find((key) => key.keyId === signature.keyid);
       const approval = view.approvals.find((candidate) => candidate.keyId === signature.keyid);
@@ -884,6 +891,7 @@ export class CeremonyService {
   private async certificateApproverOf(policy: Policy, keyUri: string, keyId: string): Promise<EventAuthor | undefined> {
     const pem = await this.signer.certificate?.(keyUri);
     if (pem === undefined) return undefined;
+    const { certificatesFromPem, resolveCertificateSigner } = await certificateChecks();
     let certificates: Uint8Array[];
     try {
       certificates = certificatesFromPem(pem).map((certificate) => certificate.der);

@@ -6,7 +6,6 @@
  * command, which lives for one action, in a worker thread (host-thread.ts).
  * All look like this to the token service.
  */
-import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +56,8 @@ export function tokenHostEntry(): { path: string; execArgv: string[] } {
 
 export const forkHostLauncher: HostLauncher = ({ env, serviceName }) => {
   const entry = tokenHostEntry();
+  // child_process is loaded when a host is forked: a CLI command's hosts are threads (host-thread.ts), and loading it costs each command's start (issue 11).
+  const { fork } = process.getBuiltinModule('node:child_process');
   const child = fork(entry.path, [], {
     env: { ...env, CONCLAVE_SERVICE_NAME: serviceName, [pinPipeVariable]: String(pinPipeFd) },
     execArgv: entry.execArgv,

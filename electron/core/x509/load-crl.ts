@@ -6,7 +6,7 @@
  */
 import { open } from 'node:fs/promises';
 import { CodedError } from '../../../shared/errors';
-import { crlFromBytes, type ParsedCrl } from '../../../shared/x509/crl';
+import type { ParsedCrl } from '../../../shared/x509/crl';
 import { X509Error } from '../../../shared/x509/errors';
 import { readCappedBody } from '../http/capped-body';
 
@@ -50,7 +50,9 @@ const defaultTimeoutMs = 30_000;
 
 const megabytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
 
-function parse(bytes: Uint8Array, where: string): LoadedCrl {
+async function parse(bytes: Uint8Array, where: string): Promise<LoadedCrl> {
+  // The CRL reader (asn1js, @peculiar's schemas) loads when a CRL is read, not with every command (issue 11).
+  const { crlFromBytes } = await import('../../../shared/x509/crl');
   try {
     const crl = crlFromBytes(bytes);
     return { der: crl.der, crl };
@@ -71,7 +73,7 @@ async function loadFile(path: string, maxBytes: number): Promise<LoadedCrl> {
   try {
     const { size } = await handle.stat();
     if (size > maxBytes) throw new CrlLoadError('crl-too-large', `The CRL file ${path} is ${megabytes(size)}, more than the ${megabytes(maxBytes)} Conclave reads. Check that it is the CA's CRL.`);
-    return parse(new Uint8Array(await handle.readFile()), `The file ${path}`);
+    return await parse(new Uint8Array(await handle.readFile()), `The file ${path}`);
   } finally {
     await handle.close();
   }
@@ -115,7 +117,7 @@ async function loadUrl(text: string, maxBytes: number, timeoutMs: number): Promi
       const what = response.status >= 300 && response.status < 400 ? `redirected (HTTP ${response.status}), and Conclave does not follow redirects for CRLs` : `answered HTTP ${response.status}`;
       throw new CrlLoadError('crl-fetch-failed', `The server at ${text} ${what}. Check the CRL's URL (the CA certificate's CRL distribution point).`);
     }
-    return parse(await readCapped(response, text, maxBytes), `What ${text} sent`);
+    return await parse(await readCapped(response, text, maxBytes), `What ${text} sent`);
   } catch (error) {
     if (error instanceof CrlLoadError) throw error;
     if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {

@@ -9,7 +9,7 @@ void runCli(process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   env: process.env,
-  interactive: false,
+  interactive: () => false,
 }).then((code) => {
   process.exitCode = code;
 });

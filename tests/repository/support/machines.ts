@@ -66,7 +66,7 @@ export function makeWorld(): World {
   );
   copyFileSync(fixture(artifactName), join(dir, artifactName));
   const store = (name: string) => join(dir, 'stores', name);
-  const io = (sink: { out: string; err: string }): CliIo => ({ out: (text) => (sink.out += text), err: (text) => (sink.err += text), env, interactive: false });
+  const io = (sink: { out: string; err: string }): CliIo => ({ out: (text) => (sink.out += text), err: (text) => (sink.err += text), env, interactive: () => false });
   const world: World = {
     dir,
     remote,

@@ -5,6 +5,6 @@ const code = await runCli(['sync', ...process.argv.slice(2)], {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   env: process.env,
-  interactive: false,
+  interactive: () => false,
 });
 process.exitCode = code;

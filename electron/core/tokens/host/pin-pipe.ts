@@ -14,7 +14,7 @@
  * PIN's buffer itself (moved, not copied); an Electron utility process has
  * no pipe besides its message port, and gets the PIN through it.
  */
-import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
+import type { OnReadOpts, SocketConstructorOpts } from 'node:net';
 import type { Writable } from 'node:stream';
 import { pinBuffer } from '../../pin-bytes';
 
@@ -51,6 +51,8 @@ export class PinPipe {
         return true;
       },
     };
+    // net is loaded here, in a host process that reads the pipe: the command line only writes to it (issue 11).
+    const { Socket } = process.getBuiltinModule('node:net');
     const socket = new Socket({ fd, readable: true, writable: false, onread } as SocketConstructorOpts);
     socket.on('error', (error) => this.end(error));
     socket.on('end', () => this.end(new Error('The PIN pipe closed.')));
