@@ -13,3 +13,4 @@ export { verifyApprovalTime } from '../timestamp/approval-time';
 export { trustedTimestampAuthorities } from '../timestamp/policy-trust';
 export { sigstoreSignedTimestamp } from '../timestamp/sigstore';
 export { checkYubiKeyAttestation, verifyYubiKeyAttestation } from '../attestation/verify';
+export { notaryChainProblem } from '../notary/certificate-rules';

@@ -1,4 +1,6 @@
+export type CertificateChecks = typeof import('./certificate-checks');
+
 /** Loads certificate-checks.ts on first use (it says why); the module loader keeps it once loaded. */
-export function certificateChecks(): Promise<typeof import('./certificate-checks')> {
+export function certificateChecks(): Promise<CertificateChecks> {
   return import('./certificate-checks');
 }

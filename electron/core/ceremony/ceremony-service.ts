@@ -481,6 +481,7 @@ export class CeremonyService {
     const url = policy.timestamping?.url;
     if (!url) return undefined;
     try {
+      const { trustedTimestampAuthorities } = await certificateChecks();
       return (await requestTimestamp(url, signature, { trust: trustedTimestampAuthorities(policy.timestamping!.roots, nodeAlgorithmSignatureVerifier), ...this.timestampOptions })).token;
     } catch {
       if (this.timestampOptions.signal?.aborted) throw approvalCancelled(`the time-stamping authority at ${url}`);
@@ -795,7 +796,8 @@ export class CeremonyService {
     this.requireAction(loaded, 'publish');
     const { envelope, report } = (await checkPublishedEnvelope(loaded, this.now()))!;
     const message = pae(envelope.payloadType, fromBase64(envelope.payload));
-    const { parseCertificate } = await certificateChecks();
+    const checks = await certificateChecks();
+    const { parseCertificate } = checks;
     const signers: ForecastSigner[] = envelope.signatures.map((signature, index) => {
       const policyKey = policy.keys.find((key) => key.keyId === signature.keyid);
       const approval = view.approvals.find((candidate) => candidate.keyId === signature.keyid);
@@ -811,7 +813,7 @@ export class CeremonyService {
         ...(keyType?.kind === 'rsa' && spki ? { rsaScheme: rsaSchemeOfSignature(spki, message, fromBase64(signature.sig)) } : {}),
         byCertificate: policyKey === undefined,
         valid: keyType !== undefined && checked?.status === 'valid',
-        ...(policyKey === undefined && keyType ? { notary: notaryForecastOf(approval?.notarySignatures, keyType) } : {}),
+        ...(policyKey === undefined && keyType ? { notary: notaryForecastOf(approval?.notarySignatures, keyType, checks) } : {}),
       };
     });
     const publisherOf = (name: string, spki: Uint8Array): ForecastPublisher => {

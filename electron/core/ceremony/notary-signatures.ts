@@ -14,12 +14,11 @@
  */
 import { ConclaveError } from '../../../shared/errors';
 import { checkNotarySignatures, notaryThumbprints, readNotarySignature } from '../../../shared/notary/check';
-import { notaryChainProblem } from '../../../shared/notary/certificate-rules';
 import { jwsSignatureValue, notaryAlgorithmOf, notaryAnnotations, notaryEnvelope, notaryMediaTypes, prepareNotarySignature, type NotaryAlgorithm, type PreparedNotarySignature } from '../../../shared/notary/signature';
 import { OciError } from '../../../shared/oci/errors';
 import { fromBase64, toBase64 } from '../../../shared/encoding/base64';
 import type { KeyType } from '../../../shared/keys/algorithms';
-import { parseCertificate } from '../../../shared/x509/certificate';
+import type { CertificateChecks } from '../../../shared/verify/on-demand';
 import { nodeDigester, nodeSignatureVerifier } from '../crypto/node-crypto';
 import type { OciClient, OciOptions } from '../oci';
 
@@ -131,8 +130,11 @@ export async function attachNotarySignature(client: OciClient, signature: { imag
   return { artifactDigest: result.artifactDigest, alreadyPresent: result.alreadyPresent };
 }
 
-/** What the publish forecast needs about a certificate approver's Notary signatures (shared/verify/forecast.ts). */
-export function notaryForecastOf(notarySignatures: readonly string[] | undefined, keyType: KeyType): { signed: boolean; problem?: string } {
+/**
+ * What the publish forecast needs about a certificate approver's Notary signatures (shared/verify/forecast.ts).
+ * `checks`: the certificate reader, loaded on demand by the caller (shared/verify/certificate-checks.ts says why).
+ */
+export function notaryForecastOf(notarySignatures: readonly string[] | undefined, keyType: KeyType, checks: Pick<CertificateChecks, 'parseCertificate' | 'notaryChainProblem'>): { signed: boolean; problem?: string } {
   const algorithm = notaryAlgorithmOf(keyType);
   if (!algorithm.ok) return { signed: false, problem: `no Notary signature can be made with this key: ${algorithm.reason}` };
   if (notarySignatures === undefined || notarySignatures.length === 0) {
@@ -140,7 +142,7 @@ export function notaryForecastOf(notarySignatures: readonly string[] | undefined
   }
   let problem: string | undefined;
   try {
-    problem = notaryChainProblem(readNotarySignature(fromBase64(notarySignatures[0]!)).chain.map((der) => parseCertificate(der)));
+    problem = checks.notaryChainProblem(readNotarySignature(fromBase64(notarySignatures[0]!)).chain.map((der) => checks.parseCertificate(der)));
   } catch (error) {
     problem = `its certificate chain cannot be read (${error instanceof Error ? error.message : String(error)})`;
   }
