@@ -92,7 +92,7 @@ test.describe('verifying the history', () => {
 
     await verifyHistory(page, gate);
     await expect(outcome(page)).toHaveText(
-      'No problems in the files (0 ceremonies, 0 events, 0 signatures, 0 evidence files and 0 published envelopes checked), but the store has no git history yet, so there was no history to verify and nothing was recorded as verified on this machine.',
+      'Verified: no problems in 0 ceremonies, 0 events, 0 signatures, 0 evidence files and 0 published envelopes. The store has no git history yet, so there was no history to verify and nothing was recorded as verified on this machine.',
     );
     // The notes are folded; opened, they say why.
     const notes = verification(page).getByText('1 note from the verification');

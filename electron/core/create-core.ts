@@ -19,6 +19,7 @@ import { repositoryRoom } from './api/rooms/repository';
 import { settingsRoom } from './api/rooms/settings';
 import { tokensRoom } from './api/rooms/tokens';
 import { CeremonyCatalog } from './api/services/ceremony-catalog';
+import { watchCeremonyStore } from './ceremony/store-watcher';
 import { CeremonyWriter } from './api/services/ceremony-writer';
 import { LocalKeys } from './api/services/local-keys';
 import { MachineTokens } from './api/services/machine-tokens';
@@ -102,6 +103,8 @@ export function createCore(options: CoreOptions): Core {
   tokens.onEvent((event) => {
     if (event.type === 'changed') inBackground(rescanLocalKeys);
   });
+  // Changes other programs make to the store (the CLI, a sync, another window's core) reach the window within a second (issue 16).
+  const storeWatcher = watchCeremonyStore({ storeDir, onChange: () => inBackground(() => catalog.refreshNow()) });
   inBackground(async () => {
     await machine.ready;
     // Started only if the core is still open by then (a short CLI command may already be disposing it).
@@ -152,6 +155,7 @@ export function createCore(options: CoreOptions): Core {
     dispose() {
       disposed ??= (async () => {
         sinks.clear();
+        storeWatcher.close();
         await repository.dispose();
         await machine.ready.catch(() => undefined);
         await tokens.dispose();

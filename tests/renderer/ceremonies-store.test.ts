@@ -5,7 +5,7 @@ import { createCeremoniesStore, loadingText } from '../../renderer/src/features/
 import type { CallOutput } from '../../shared/api/contract';
 import type { Result } from '../../shared/api/result';
 import { summary } from './summary-fixtures';
-import { createFakeApi, deferred, fail, ok, settle, snapshot, type Handlers } from './fake-api';
+import { changed, createFakeApi, deferred, fail, ok, settle, snapshot, type Handlers } from './fake-api';
 
 const older = summary(1, { release: { name: 'app', version: '1.0.0', purl: 'pkg:npm/app@1.0.0' } });
 const newer = summary(2, { release: { name: 'app', version: '1.1.0', purl: 'pkg:npm/app@1.1.0' } });
@@ -61,7 +61,7 @@ describe('the ceremony list', () => {
 describe('live updates from ceremony.changed', () => {
   it('updates the changed ceremony in place, leaving the others and the order alone', async () => {
     const { fake, state } = await started();
-    const signed = { ...older, approvedBy: ['alice'], counted: 1, tally: '1 of 2; security still needed' };
+    const signed = changed({ ...older, approvedBy: ['alice'], counted: 1, tally: '1 of 2; security still needed' });
     fake.emit('ceremony.changed', signed);
     const list = state().summaries!;
     expect(list.map((s) => s.id)).toEqual([newer.id, older.id]);
@@ -72,7 +72,7 @@ describe('live updates from ceremony.changed', () => {
   it('inserts a ceremony it has not seen, in newest-first order', async () => {
     const { fake, state } = await started();
     const middle = summary(1, { id: 'c-20250301-mmmmmmmmmm', openedAt: new Date(Date.parse(older.openedAt) + 30_000).toISOString() });
-    fake.emit('ceremony.changed', middle);
+    fake.emit('ceremony.changed', changed(middle));
     expect(state().summaries?.map((s) => s.id)).toEqual([newer.id, middle.id, older.id]);
   });
 
@@ -80,7 +80,7 @@ describe('live updates from ceremony.changed', () => {
     const answer = deferred<Result<CallOutput<'ceremonies.list'>>>();
     const { fake, state } = setup({ 'ceremonies.list': () => answer.promise });
     state().start();
-    const published = { ...newer, state: 'published' as const };
+    const published = changed({ ...newer, state: 'published' as const });
     fake.emit('ceremony.changed', published);
     answer.resolve(ok([older, newer]));
     await settle();

@@ -61,7 +61,7 @@ describe('opening', () => {
     expect(progressView(undefined)).toEqual({ fraction: undefined, text: 'Starting…' });
     const view = progressView(progress('x', 1_500_000, { bytesTotal: 6_000_000, filesDone: 1, filesTotal: 3 }));
     expect(view.fraction).toBe(0.25);
-    expect(view.text).toBe('1.5 MB of 6.0 MB (25%), 1 of 3 files hashed');
+    expect(view.text).toBe('1.5\u00a0MB of 6.0\u00a0MB (25%), 1 of 3 files hashed');
   });
 
   it('shows a policy with its name and its rule in words', () => {
@@ -89,8 +89,9 @@ describe('paths', () => {
   });
 
   it('formats sizes and merges path lists without duplicates', () => {
-    expect(formatBytes(999)).toBe('999 bytes');
-    expect(formatBytes(1_234_567)).toBe('1.2 MB');
+    // A no-break space: the number and its unit never land on two lines.
+    expect(formatBytes(999)).toBe('999\u00a0bytes');
+    expect(formatBytes(1_234_567)).toBe('1.2\u00a0MB');
     expect(addPaths(['/a', '/b'], ['/b', '/c'])).toEqual(['/a', '/b', '/c']);
   });
 });

@@ -4,7 +4,7 @@ import { canApprove, canReject, canWithdraw, checklistItems, createCeremonyStore
 import type { CallOutput, CeremonySummary } from '../../shared/api/contract';
 import type { Result } from '../../shared/api/result';
 import { ceremonyId, detail, publishResult, signingKey } from './ceremony-fixtures';
-import { createFakeApi, deferred, fail, ok, pinBytes, settle, type Handlers } from './fake-api';
+import { changed, createFakeApi, deferred, fail, ok, pinBytes, settle, type Handlers } from './fake-api';
 
 const PIN = 'pin-7c2b91e0';
 const STATEMENT = '5'.repeat(64);
@@ -29,6 +29,9 @@ function confirmChecklist(state: () => ReturnType<ReturnType<typeof createCeremo
   for (const item of checklistItems) state().toggleChecklist(item.id);
 }
 
+/** ceremony.changed for this ceremony id. */
+const changedOf = (id: string) => changed(summaryOf(id));
+
 function summaryOf(id: string): CeremonySummary {
   const { findings: _f, artifactDetails: _a, provenance: _p, sbom: _s, changes: _c, statement: _st, approvals: _ap, rejections: _r, timeline: _t, problems: _pr, approvers: _aps, overrideAllowed: _o, published: _pu, ...summary } = detail({ id });
   return summary;
@@ -37,15 +40,43 @@ function summaryOf(id: string): CeremonySummary {
 afterEach(() => setApiForTests(undefined));
 
 describe('showing a ceremony', () => {
+  it('shows the newest detail when changes made elsewhere arrive while a load is on its way', async () => {
+    const answers: ReturnType<typeof deferred<Result<CallOutput<'ceremonies.get'>>>>[] = [];
+    const { fake, state } = setup({
+      'ceremonies.get': () => {
+        const answer = deferred<Result<CallOutput<'ceremonies.get'>>>();
+        answers.push(answer);
+        return answer.promise;
+      },
+    });
+    state().start(ceremonyId);
+    answers[0]!.resolve(ok(frozen));
+    await settle();
+    // The CLI approves as alice, then as bob: two loads overlap, whichever answers first.
+    const approved = detail({ state: 'approved', counted: 2, approvedBy: ['alice', 'bob'] });
+    for (const order of [[1, 2], [4, 3]] as const) {
+      fake.emit('ceremony.changed', changedOf(ceremonyId));
+      fake.emit('ceremony.changed', changedOf(ceremonyId));
+      const [early, late] = order;
+      answers[early]!.resolve(ok(early < late ? approvedByAlice : approved));
+      await settle();
+      answers[late]!.resolve(ok(early < late ? approved : approvedByAlice));
+      await settle();
+      expect(state().detail?.state).toBe('approved');
+      expect(state().detail?.counted).toBe(2);
+      expect(state().loading).toBe(false);
+    }
+  });
+
   it('loads the detail and follows ceremony.changed for this ceremony only', async () => {
     let answer = frozen;
     const { fake, state } = await started({ 'ceremonies.get': () => ok(answer) });
     expect(state().detail?.state).toBe('frozen');
     answer = approvedByAlice;
-    fake.emit('ceremony.changed', summaryOf('c-20250101-zzzzzzzzzz'));
+    fake.emit('ceremony.changed', changedOf('c-20250101-zzzzzzzzzz'));
     await settle();
     expect(fake.callsOf('ceremonies.get')).toHaveLength(1);
-    fake.emit('ceremony.changed', summaryOf(ceremonyId));
+    fake.emit('ceremony.changed', changedOf(ceremonyId));
     await settle();
     expect(state().detail?.approvedBy).toEqual(['alice']);
   });
@@ -89,7 +120,7 @@ describe('the review checklist', () => {
     const { fake, state } = await started({ 'ceremonies.get': () => ok(answer) });
     confirmChecklist(state);
     answer = detail({ statement: { ...frozen.statement!, digest: '6'.repeat(64) } });
-    fake.emit('ceremony.changed', summaryOf(ceremonyId));
+    fake.emit('ceremony.changed', changedOf(ceremonyId));
     await settle();
     expect(canApprove(state())).toBe(false);
   });
@@ -405,7 +436,7 @@ describe('what you review is what you sign', () => {
     await state().openSign('approve');
     expect(state().sign?.statement.digest).toBe(STATEMENT);
     answer = detail({ statement: other });
-    fake.emit('ceremony.changed', summaryOf(ceremonyId));
+    fake.emit('ceremony.changed', changedOf(ceremonyId));
     await settle();
     expect(await state().submitSign(PIN)).toBe(false);
     expect(state().sign?.error).toMatchObject({ code: 'conflict', message: expect.stringMatching(/statement of this ceremony changed/) });
@@ -544,7 +575,7 @@ describe('withdrawing an approval', () => {
     const { fake, state } = await started({ 'ceremonies.get': () => ok(answer), 'ceremonies.signingKeys': () => answerKeys() });
     answer = detail({ state: 'published', actions: [], counted: 1, approvedBy: ['alice'], approvals: [aliceApproval] });
     answerKeys = () => ok(keys);
-    fake.emit('ceremony.changed', summaryOf(ceremonyId));
+    fake.emit('ceremony.changed', changedOf(ceremonyId));
     await settle();
     first.resolve(ok(keys));
     await settle();

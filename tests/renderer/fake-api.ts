@@ -2,7 +2,7 @@
  * A ConclaveApi for renderer tests: answers calls from handlers the test
  * gives, records every call, and lets the test push events as the core would.
  */
-import type { CallInput, CallName, CallOutput, ConclaveApi, EventName, EventPayload, Token, TokenKey, TokenModule, TokensSnapshot } from '../../shared/api/contract';
+import type { CallInput, CallName, CallOutput, CeremonySummary, ConclaveApi, EventName, EventPayload, Token, TokenKey, TokenModule, TokensSnapshot } from '../../shared/api/contract';
 import type { Result } from '../../shared/api/result';
 import type { ErrorData } from '../../shared/errors';
 
@@ -51,6 +51,12 @@ export function createFakeApi(handlers: Handlers = {}): FakeApi {
 }
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+
+/** A summary as ceremony.changed carries it: with the ceremony's version (its event files), as the core sends it. */
+export function changed(summary: CeremonySummary, version = '1-test'): EventPayload<'ceremony.changed'> {
+  const payload = { ...summary, version };
+  return payload;
+}
 export const fail = (error: ErrorData): Result<never> => ({ ok: false, error });
 
 /** A PIN as the window sends it: its UTF-8 bytes (shared/api/contract.ts, Pin). */

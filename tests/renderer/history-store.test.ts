@@ -5,7 +5,7 @@ import { createHistoryStore, historyText, rowAt, searchDelayMs, type HistoryDeps
 import type { CallInput, CallOutput } from '../../shared/api/contract';
 import type { Result } from '../../shared/api/result';
 import { summaries, summary } from './summary-fixtures';
-import { createFakeApi, deferred, fail, ok, settle, type Handlers } from './fake-api';
+import { changed, createFakeApi, deferred, fail, ok, settle, type Handlers } from './fake-api';
 import { searchOver } from './history-fake';
 
 const tenThousand = summaries(10_000, (n) => ({
@@ -246,7 +246,7 @@ describe('paging as the person scrolls', () => {
 describe('live updates', () => {
   it('updates a ceremony on screen in place when the core says it changed', async () => {
     const { fake, state } = await started();
-    const published = { ...tenThousand[3]!, state: 'published' as const };
+    const published = changed({ ...tenThousand[3]!, state: 'published' as const });
     fake.emit('ceremony.changed', published);
     expect(rowAt(state().pages, 3)?.state).toBe('published');
     expect(rowAt(state().pages, 2)).toBe(tenThousand[2]);

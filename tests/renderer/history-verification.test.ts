@@ -55,9 +55,9 @@ afterEach(() => setApiForTests(undefined));
 describe('what this machine has verified, in words', () => {
   it('says so when nothing was verified here, or while the status is on its way', () => {
     expect(verificationWords(undefined, now, format)).toEqual({ text: verificationText.checking, tone: 'info' });
-    expect(words({ state: 'never' })).toEqual({ text: 'Never verified on this machine.', tone: 'info' });
+    expect(words({ state: 'never' })).toEqual({ text: 'Never verified on this machine.', tone: 'neutral' });
     // A core that cannot read this machine's record leaves it out: nothing is known to be verified.
-    expect(words(undefined)).toEqual({ text: 'Never verified on this machine.', tone: 'info' });
+    expect(words(undefined)).toEqual({ text: 'Never verified on this machine.', tone: 'neutral' });
   });
 
   it('names the verified commit and when', () => {
@@ -92,8 +92,8 @@ describe('what one audit found, in words', () => {
     const { head: _head, ...withoutHistory } = audit({ counts: { ...counts, commits: 0 }, verification: { state: 'never' } });
     void _head;
     expect(auditSummary(withoutHistory)).toEqual({
-      text: 'No problems in the files (12 ceremonies, 48 events, 61 signatures, 9 evidence files and 3 published envelopes checked), but the store has no git history yet, so there was no history to verify and nothing was recorded as verified on this machine.',
-      tone: 'info',
+      text: 'Verified: no problems in 12 ceremonies, 48 events, 61 signatures, 9 evidence files and 3 published envelopes. The store has no git history yet, so there was no history to verify and nothing was recorded as verified on this machine.',
+      tone: 'ok',
     });
     expect(auditSummary(audit({ ok: false, findings: problems, moreFindings: 250 }))).toEqual({
       text: 'The verification found 253 problems; 12 ceremonies, 48 events, 61 signatures, 9 evidence files, 3 published envelopes and 20 commits checked.',
@@ -208,7 +208,7 @@ describe('Verify history', () => {
     repository.getState().start();
     await settle();
     await state().verify();
-    expect(auditSummary(state().result!).text).toMatch(/^No problems in the files \(0 ceremonies, .*nothing was recorded as verified on this machine\.$/);
+    expect(auditSummary(state().result!).text).toMatch(/^Verified: no problems in 0 ceremonies, .*nothing was recorded as verified on this machine\.$/);
     expect(state().result?.notes).toHaveLength(1);
     expect(verificationWords(repository.getState().status, now, format).text).toBe('Never verified on this machine.');
   });

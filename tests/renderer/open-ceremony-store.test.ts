@@ -229,6 +229,42 @@ describe('who signs the opening', () => {
     expect(JSON.stringify(state())).not.toContain(PIN);
   });
 
+  it('shows a fresh form, not the last attempt\'s outcome, when the person comes back to the screen', async () => {
+    const { state } = await filled({ 'ceremonies.open': () => ok(detail()) });
+    await state().open(PIN);
+    expect(state().phase.kind).toBe('opened');
+    // They left for the ceremony's page (or any other screen) and come back to "Open a ceremony".
+    const stop = state().start();
+    expect(state().phase.kind).toBe('editing');
+    expect(state().form.name).toBe('');
+    expect(state().form.artifactPaths).toEqual([]);
+    // The policy and the key they chose stay: the same person most likely opens the next one.
+    expect(state().form.policyPath).toBe(demoPolicy.path);
+    expect(state().form.keyUri).toBe(carol.keyUri);
+    stop();
+  });
+
+  it('keeps an outcome that still waits on an override when the person comes back (it is decided only here)', async () => {
+    const blocked = detail({ state: 'open', statement: undefined, overrideAllowed: true, actions: ['freeze', 'cancel'], findings: [{ id: 'subjects', status: 'fail', message: 'No provenance names app.tgz.' }] });
+    const { state } = await filled({ 'ceremonies.open': () => ok(blocked), 'ceremonies.signingKeys': () => ok([carol]) });
+    await state().open(PIN);
+    expect(state().phase).toMatchObject({ kind: 'opened', detail: { id: blocked.id } });
+    const stop = state().start();
+    expect(state().phase).toMatchObject({ kind: 'opened', detail: { id: blocked.id } });
+    stop();
+  });
+
+  it('keeps a half-filled form when the person comes back, without the answer of their last try', async () => {
+    const { state } = await filled({ 'ceremonies.open': () => fail({ code: 'invalid-input', message: 'There is no file at /work/dist/app.tgz.' }) });
+    await state().open(PIN);
+    expect(state().errors.open?.message).toBe('There is no file at /work/dist/app.tgz.');
+    const stop = state().start();
+    expect(state().errors.open).toBeUndefined();
+    expect(state().form.name).toBe('app');
+    expect(state().form.artifactPaths).toEqual(['/work/dist/app.tgz']);
+    stop();
+  });
+
   it('keeps no PIN in the store while the artifacts are hashed either', async () => {
     const answer = deferred<Result<CallOutput<'ceremonies.open'>>>();
     const { fake, state } = await filled({ 'ceremonies.open': () => answer.promise });

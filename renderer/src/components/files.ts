@@ -35,17 +35,20 @@ export function pathOfDroppedFile(file: unknown): string | undefined {
 
 const units = ['bytes', 'KB', 'MB', 'GB', 'TB'] as const;
 
+/** Between a number and its unit: a no-break space, so "1.4 MB" never wraps between the two. */
+const nbsp = '\u00a0';
+
 /** 1536 → "1.5 KB"; decimal units, as file managers show them. */
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '—';
-  if (bytes < 1000) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
+  if (bytes < 1000) return `${bytes}${nbsp}${bytes === 1 ? 'byte' : 'bytes'}`;
   let value = bytes;
   let unit = 0;
   while (value >= 1000 && unit < units.length - 1) {
     value /= 1000;
     unit += 1;
   }
-  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
+  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)}${nbsp}${units[unit]}`;
 }
 
 /** Adds paths to a list, keeping its order and leaving out any already there. */

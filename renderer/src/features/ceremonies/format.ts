@@ -5,29 +5,9 @@
 import type { CeremonySummary } from '../../../../shared/api/contract';
 import type { CeremonyState } from '../../../../shared/ceremony/view';
 
-export type Tone = 'info' | 'ok' | 'warning' | 'danger' | 'neutral';
-
-export const stateText: Record<CeremonyState, string> = {
-  open: 'Open',
-  frozen: 'Collecting approvals',
-  approved: 'Approved',
-  published: 'Published',
-  rejected: 'Rejected',
-  expired: 'Expired',
-  cancelled: 'Cancelled',
-  contested: 'Contested: opened twice',
-};
-
-export const stateTone: Record<CeremonyState, Tone> = {
-  open: 'info',
-  frozen: 'info',
-  approved: 'ok',
-  published: 'ok',
-  rejected: 'danger',
-  expired: 'warning',
-  cancelled: 'neutral',
-  contested: 'danger',
-};
+export type { Tone } from './states';
+/** The short words and the tone of each state, from the one table (./states.ts). */
+export { stateLabel as stateText, stateTone } from './states';
 
 /** States in which the deadline still matters: the ceremony can still gather approvals. */
 export function isActive(state: CeremonyState): boolean {

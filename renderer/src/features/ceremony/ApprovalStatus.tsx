@@ -1,25 +1,20 @@
 import { useId } from 'react';
 import type { CeremonyDetail } from '../../../../shared/api/contract';
-import { formatInstant, meterText, stateText, stateTone } from './format';
+import { formatInstant } from './format';
 
-/** Where the ceremony stands: its state, the threshold meter, who approved or rejected, and any problem. */
+/**
+ * Who approved or rejected, under which policy, and any problem. The state
+ * and the meter are said once, in the header (CeremonyHeader).
+ */
 export function ApprovalStatus({ detail }: { detail: CeremonyDetail }) {
   const headingId = useId();
-  const threshold = Math.max(1, detail.policy.threshold);
   return (
     <section className="panel" aria-labelledby={headingId}>
       <h3 id={headingId}>Approvals</h3>
-      <p>
-        <span className={`badge badge-${stateTone[detail.state]}`}>{stateText[detail.state]}</span>
-      </p>
-      <div className="meter-row">
-        <meter className="meter" aria-label="Approvals counted" min={0} max={threshold} value={Math.min(detail.counted, threshold)} />
-        <span className="meter-text">{meterText(detail.counted, detail.policy.threshold)}</span>
-      </div>
-      <p className="tally">{detail.tally}</p>
       <p className="muted">
         Policy: {detail.policy.description}. Opened by {detail.openedBy} on {formatInstant(detail.openedAt)}; expires {formatInstant(detail.expiresAt)}.
       </p>
+      {detail.approvals.length === 0 && detail.rejections.length === 0 && <p>Nobody has approved or rejected yet.</p>}
       {detail.approvals.length > 0 && (
         <>
           <h4>Approved by</h4>

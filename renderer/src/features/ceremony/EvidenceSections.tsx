@@ -1,25 +1,26 @@
-import { useId, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import type { CeremonyDetail } from '../../../../shared/api/contract';
+import { BreakableText } from '../../components/BreakableText';
 import { FindingsList } from '../../components/FindingsList';
+import { CollapsibleSection } from './CollapsibleSection';
 import { approvalTimeText, changeCount, formatInstant, signatureText, timelineTypeText } from './format';
+import { changesNeedAttention, changesSummary, findingsNeedAttention, findingsSummary, longTimeline, provenanceSummary, sbomSummary, timelineSummary } from './section-summaries';
 
+/** Opens by itself while decisions are still taken and a check failed or warned with nobody overriding it. */
 export function FindingsSection({ detail }: { detail: CeremonyDetail }) {
-  const headingId = useId();
+  const deciding = detail.state === 'open' || detail.state === 'frozen';
   return (
-    <section className="panel" aria-labelledby={headingId}>
-      <h3 id={headingId}>Findings</h3>
+    <CollapsibleSection title="Findings" summary={findingsSummary(detail.findings)} defaultOpen={deciding && findingsNeedAttention(detail.findings)}>
       <p className="hint">What Conclave cross-checked between the artifacts, the provenance, the SBOM and the policy.</p>
-      <FindingsList findings={detail.findings} labelledBy={headingId} />
-    </section>
+      <FindingsList findings={detail.findings} />
+    </CollapsibleSection>
   );
 }
 
 /** Provenance as people read it: who built it, from what source, on what trigger, with which inputs. */
 export function ProvenanceSection({ provenance }: { provenance: CeremonyDetail['provenance'] }) {
-  const headingId = useId();
   return (
-    <section className="panel" aria-labelledby={headingId}>
-      <h3 id={headingId}>Provenance</h3>
+    <CollapsibleSection title="Provenance" summary={provenanceSummary(provenance)}>
       {provenance.length === 0 && <p className="muted">No provenance was attached: nothing says how these artifacts were built.</p>}
       {provenance.map((entry) => (
         <article key={entry.digest} className="provenance">
@@ -27,12 +28,22 @@ export function ProvenanceSection({ provenance }: { provenance: CeremonyDetail['
             <div>
               <dt>Builder</dt>
               <dd>
-                <code>{entry.builderId}</code>
+                <code>
+                  <BreakableText text={entry.builderId} />
+                </code>
               </dd>
             </div>
             <div>
               <dt>Source repository</dt>
-              <dd>{entry.sourceRepository ? <code>{entry.sourceRepository}</code> : 'not stated'}</dd>
+              <dd>
+                {entry.sourceRepository ? (
+                  <code>
+                    <BreakableText text={entry.sourceRepository} />
+                  </code>
+                ) : (
+                  'not stated'
+                )}
+              </dd>
             </div>
             <div>
               <dt>Source commit</dt>
@@ -40,12 +51,14 @@ export function ProvenanceSection({ provenance }: { provenance: CeremonyDetail['
             </div>
             <div>
               <dt>Trigger</dt>
-              <dd>{entry.trigger ?? 'not stated'}</dd>
+              <dd>{entry.trigger ? <BreakableText text={entry.trigger} /> : 'not stated'}</dd>
             </div>
             <div>
               <dt>Predicate type</dt>
               <dd>
-                <code>{entry.predicateType}</code>
+                <code>
+                  <BreakableText text={entry.predicateType} />
+                </code>
               </dd>
             </div>
           </dl>
@@ -55,7 +68,10 @@ export function ProvenanceSection({ provenance }: { provenance: CeremonyDetail['
               <ul className="inputs">
                 {entry.buildInputs.map((input) => (
                   <li key={`${input.uri}@${input.digest}`}>
-                    <code>{input.uri}</code> <span className="muted">{input.digest}</span>
+                    <code>
+                      <BreakableText text={input.uri} />
+                    </code>{' '}
+                    <span className="muted digest">{input.digest}</span>
                   </li>
                 ))}
               </ul>
@@ -63,15 +79,13 @@ export function ProvenanceSection({ provenance }: { provenance: CeremonyDetail['
           )}
         </article>
       ))}
-    </section>
+    </CollapsibleSection>
   );
 }
 
 export function SbomSection({ sbom }: { sbom: CeremonyDetail['sbom'] }) {
-  const headingId = useId();
   return (
-    <section className="panel" aria-labelledby={headingId}>
-      <h3 id={headingId}>SBOM</h3>
+    <CollapsibleSection title="SBOM" summary={sbomSummary(sbom)}>
       {!sbom ? (
         <p className="muted">No SBOM was attached.</p>
       ) : (
@@ -101,7 +115,7 @@ export function SbomSection({ sbom }: { sbom: CeremonyDetail['sbom'] }) {
           )}
         </>
       )}
-    </section>
+    </CollapsibleSection>
   );
 }
 
@@ -125,12 +139,10 @@ function NameList({ title, items }: { title: string; items: readonly string[] })
 
 /** What is different from the previous release of the same product: the things a reviewer should look at twice. */
 export function ChangesSection({ changes }: { changes: CeremonyDetail['changes'] }) {
-  const headingId = useId();
   return (
-    <section className="panel" aria-labelledby={headingId}>
-      <h3 id={headingId}>Changes since the previous release</h3>
+    <CollapsibleSection title="Changes since the previous release" summary={changesSummary(changes)} defaultOpen={changesNeedAttention(changes)}>
       {!changes ? (
-        <p className="muted">No earlier release of this product was signed here, so there is nothing to compare with.</p>
+        <p className="muted">No earlier release of this product was frozen here, so there is nothing to compare with.</p>
       ) : (
         <>
           <p>
@@ -163,18 +175,17 @@ export function ChangesSection({ changes }: { changes: CeremonyDetail['changes']
           )}
         </>
       )}
-    </section>
+    </CollapsibleSection>
   );
 }
 
+/** Every event; a long history starts collapsed behind its count and last event. */
 export function TimelineSection({ detail, children }: { detail: CeremonyDetail; children?: ReactNode }) {
-  const headingId = useId();
   return (
-    <section className="panel" aria-labelledby={headingId}>
-      <h3 id={headingId}>Timeline</h3>
+    <CollapsibleSection title="Timeline" summary={timelineSummary(detail.timeline)} defaultOpen={detail.timeline.length <= longTimeline}>
       <TimelineTable timeline={detail.timeline} />
       {children}
-    </section>
+    </CollapsibleSection>
   );
 }
 

@@ -103,53 +103,56 @@ export function PublishPanel() {
           </div>
         </div>
       ) : (
-        <form className="form" onSubmit={(event) => void submit(event)} noValidate>
-          <p>The policy is satisfied. Publishing writes one DSSE envelope with every approval, a Sigstore bundle per approver and a summary, then verifies them.</p>
-          <div className="field">
-            <label htmlFor={dirId}>Publish to folder</label>
-            <div className="inline-field">
-              <input id={dirId} type="text" spellCheck={false} autoComplete="off" value={publication.outDir} onChange={(event) => setOutDir(event.target.value)} readOnly={publication.working} />
-              <button type="button" onClick={() => void browse()} disabled={publication.working}>
-                Choose folder…
+        <form className="form publish-form" onSubmit={(event) => void submit(event)} noValidate>
+          <div className="publish-main">
+            <p className="hint">Writes one DSSE envelope with every approval, a Sigstore bundle per approver and a summary, then verifies them.</p>
+            <div className="field">
+              <label htmlFor={dirId}>Publish to folder</label>
+              <div className="inline-field">
+                <input id={dirId} type="text" spellCheck={false} autoComplete="off" value={publication.outDir} onChange={(event) => setOutDir(event.target.value)} readOnly={publication.working} />
+                <button type="button" onClick={() => void browse()} disabled={publication.working}>
+                  Choose folder…
+                </button>
+              </div>
+            </div>
+            <SignAs
+              legend="Sign the publication as"
+              keys={publication.keys}
+              loading={publication.loadingKeys}
+              loadError={publication.keysError}
+              onReload={loadPublishKeys}
+              selected={publication.keyUri}
+              onSelect={selectKey}
+              pin={pin}
+              onPinChange={setPin}
+              working={publication.working}
+              noneEligibleText="None of the keys attached belongs to an approver or release manager of this ceremony's policy; the list says why. Insert your token, then press Look again."
+              errorId={publication.error ? errorId : undefined}
+              pinRef={pinRef}
+            />
+            {publication.error && <ErrorMessage id={errorId} error={publication.error} />}
+            <BusyStatus
+              texts={
+                publication.cancelRequested
+                  ? ['Cancelling: nothing more is sent to the registry…']
+                  : publication.working
+                    ? [key ? `Signing the publication with ${key.tokenLabel}, then writing and verifying…` : 'Publishing and verifying…']
+                    : []
+              }
+            />
+            <div className="actions">
+              <button type="submit" className="button-primary" aria-disabled={publication.working ? true : undefined}>
+                Publish
               </button>
+              {publication.working && hasImages && (
+                <button type="button" onClick={() => void cancelPublish()} aria-disabled={publication.cancelRequested ? true : undefined}>
+                  Cancel
+                </button>
+              )}
             </div>
           </div>
-          <SignAs
-            legend="Sign the publication as"
-            keys={publication.keys}
-            loading={publication.loadingKeys}
-            loadError={publication.keysError}
-            onReload={loadPublishKeys}
-            selected={publication.keyUri}
-            onSelect={selectKey}
-            pin={pin}
-            onPinChange={setPin}
-            working={publication.working}
-            noneEligibleText="None of the keys attached belongs to an approver or release manager of this ceremony's policy; the list says why. Insert your token, then press Look again."
-            errorId={publication.error ? errorId : undefined}
-            pinRef={pinRef}
-          />
+          {/* Beside the form, not above it: read before pressing Publish, without pushing Publish out of view. */}
           <VerifierForecast forecast={publication.forecast} error={publication.forecastError} />
-          {publication.error && <ErrorMessage id={errorId} error={publication.error} />}
-          <BusyStatus
-            texts={
-              publication.cancelRequested
-                ? ['Cancelling: nothing more is sent to the registry…']
-                : publication.working
-                  ? [key ? `Signing the publication with ${key.tokenLabel}, then writing and verifying…` : 'Publishing and verifying…']
-                  : []
-            }
-          />
-          <div className="actions">
-            <button type="submit" className="button-primary" aria-disabled={publication.working ? true : undefined}>
-              Publish
-            </button>
-            {publication.working && hasImages && (
-              <button type="button" onClick={() => void cancelPublish()} aria-disabled={publication.cancelRequested ? true : undefined}>
-                Cancel
-              </button>
-            )}
-          </div>
         </form>
       )}
     </section>

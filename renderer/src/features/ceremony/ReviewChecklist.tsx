@@ -5,7 +5,7 @@ import { canApprove, canReject, canWithdraw, checklistComplete, checklistItems, 
 
 /**
  * The approver confirms what they reviewed; Approve stays disabled until every
- * item is ticked. Approve, Reject and "Withdraw my approval" appear only when
+ * item is ticked, and is gone once the policy is met. Approve, Reject and "Withdraw my approval" appear only when
  * the core offers them (`detail.actions`); withdrawing also needs a key
  * attached here whose approval counts.
  */
@@ -22,7 +22,8 @@ export function ReviewChecklist() {
   const approvable = useCeremony(canApprove);
   const withdrawable = useCeremony(canWithdraw);
   if (!detail) return null;
-  const approveOffered = detail.statement !== undefined && offers(detail, 'approve');
+  // Once the threshold is met, more approvals change nothing: the checklist and Approve… give way to Publish.
+  const approveOffered = detail.statement !== undefined && offers(detail, 'approve') && detail.state !== 'approved';
   const rejectOffered = canReject(detail);
   if (!approveOffered && !rejectOffered && !withdrawable) return null;
   const complete = checklistComplete(checklist);

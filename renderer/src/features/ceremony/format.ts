@@ -4,32 +4,14 @@
  */
 import type { CeremonyDetail, PublishResult, SigningKey } from '../../../../shared/api/contract';
 import { artifactPlaceholder } from '../../../../shared/cli/verify-command';
+import { listText } from '../ceremonies/format';
 
 export type CeremonyState = CeremonyDetail['state'];
 export type CeremonyAction = CeremonyDetail['actions'][number];
 type TimelineEntry = CeremonyDetail['timeline'][number];
 
-export const stateText: Record<CeremonyState, string> = {
-  open: 'Open: evidence needs a decision',
-  frozen: 'Frozen: ready for approvals',
-  approved: 'Approved: ready to publish',
-  published: 'Published',
-  rejected: 'Rejected',
-  expired: 'Expired',
-  cancelled: 'Cancelled',
-  contested: 'Contested: two openings claim it, nothing counts',
-};
-
-export const stateTone: Record<CeremonyState, 'info' | 'ok' | 'warning' | 'danger'> = {
-  open: 'warning',
-  frozen: 'info',
-  approved: 'ok',
-  published: 'ok',
-  rejected: 'danger',
-  expired: 'danger',
-  cancelled: 'danger',
-  contested: 'danger',
-};
+/** The headline and the tone of each state, from the one table of states (../ceremonies/states.ts). */
+export { stateHeadline as stateText, stateTone } from '../ceremonies/states';
 
 /**
  * Whether the core offers this action next: `actions` comes from the judge's
@@ -52,6 +34,17 @@ export const contestedText =
 /** The meter's words: "2 of 3 approvals", capped so a meter never overflows. */
 export function meterText(counted: number, threshold: number): string {
   return `${counted} of ${threshold} approval${threshold === 1 ? '' : 's'}`;
+}
+
+/**
+ * What the header says beside the meter, without repeating its count: who
+ * approved once the policy is met, else what the core's tally says is still
+ * missing ("security still needed", or why it can no longer be met).
+ */
+export function stillNeededText(detail: Pick<CeremonyDetail, 'state' | 'tally' | 'approvedBy'>): string | undefined {
+  if ((detail.state === 'approved' || detail.state === 'published') && detail.approvedBy.length > 0) return `approved by ${listText(detail.approvedBy)}`;
+  const rest = detail.tally.replace(/^\d+ of \d+ approvals?(?:[;:]\s*|$)/, '').trim();
+  return rest || undefined;
 }
 
 export function releaseTitle(release: { name: string; version: string }): string {

@@ -225,6 +225,12 @@ const reasonMissingText: Record<Exclude<SignKind, 'approve'>, string> = {
 export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
   // Every detail applied bumps this, so an older answer never replaces a newer one.
   let detailSeq = 0;
+  /**
+   * Which load is the latest: changes made elsewhere (the CLI approving, then
+   * publishing) start loads that overlap, and only the last one started can
+   * carry the newest detail.
+   */
+  let loadSeq = 0;
   let epoch = 0;
   /** Which opening of the cancel dialog this is, as `epoch` is for the sign dialog. */
   let cancelEpoch = 0;
@@ -308,9 +314,11 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
         const id = get().id;
         if (!id) return;
         const seq = detailSeq;
+        const mine = ++loadSeq;
         set({ loading: true });
         const result = await callApi('ceremonies.get', { id });
-        if (get().id !== id) return;
+        // Another ceremony is shown, or a later load is on its way with a newer answer.
+        if (get().id !== id || mine !== loadSeq) return;
         set({ loading: false });
         if (!result.ok) {
           // A detail already on screen stays: the error says it may be out of date.

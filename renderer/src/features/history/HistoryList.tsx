@@ -63,6 +63,8 @@ export function HistoryList({ total, rowAt, onRange, onOpen, describedBy }: Hist
     <div
       ref={scrollRef}
       className="history-list"
+      // As tall as its rows, up to the list's height: one result is one row, not a row above an empty box.
+      style={{ height: `min(60vh, 36rem, ${total * rowHeight + 2}px)` }}
       role="listbox"
       aria-label="Ceremonies found"
       aria-describedby={describedBy}

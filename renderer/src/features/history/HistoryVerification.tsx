@@ -7,7 +7,7 @@ import { AuditResult } from './AuditResult';
 import { auditSummary, verificationWords } from './verification';
 import { useVerification } from './verification-store';
 
-const toneClass = { ok: 'message-ok', info: 'message-info', error: 'message-error' } as const;
+const toneClass = { ok: 'message-ok', info: 'message-info', neutral: 'message-neutral', error: 'message-error' } as const;
 
 /**
  * What this machine has verified of the store's history, and "Verify history",

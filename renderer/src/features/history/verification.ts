@@ -10,8 +10,8 @@ export type HistoryVerification = NonNullable<RepositoryStatus['verification']>;
 export type HistoryAudit = CallOutput<'repository.audit'>;
 export type AuditFinding = HistoryAudit['findings'][number];
 
-/** How a line is shown: the message style it takes (message-ok, message-info, message-error). */
-export type VerificationTone = 'ok' | 'info' | 'error';
+/** How a line is shown: the message style it takes (message-ok, message-info, message-neutral, message-error). */
+export type VerificationTone = 'ok' | 'info' | 'neutral' | 'error';
 
 export interface VerificationWords {
   text: string;
@@ -59,7 +59,8 @@ export function verificationWords(status: RepositoryStatus | undefined, now: num
   const when = verification.at ? verifiedTime(verification.at, format) : undefined;
   switch (verification.state) {
     case 'never':
-      return { text: verificationText.never, tone: 'info' };
+      // A fact about this machine's record, not news: quiet, so it never reads as louder than an audit's verdict beside it.
+      return { text: verificationText.never, tone: 'neutral' };
     case 'verified':
       if (!verification.head) return { text: `History verified${when ? ` on ${when}` : ''}.`, tone: 'ok' };
       return { text: `History verified through commit ${shortCommit(verification.head)}${when ? ` on ${when}` : ''}.`, tone: 'ok' };
@@ -104,9 +105,10 @@ export function auditSummary(audit: HistoryAudit): VerificationWords {
     return { text: `The verification found ${problemText(auditProblemCount(audit))}; ${auditCountsText(audit.counts)} checked.`, tone: 'error' };
   }
   if (!audit.head) {
+    // The CLI's verdict word leads, as `conclave audit verify` prints it; what was not checked follows.
     return {
-      text: `No problems in the files (${auditCountsText(audit.counts, false)} checked), but the store has no git history yet, so there was no history to verify and nothing was recorded as verified on this machine.`,
-      tone: 'info',
+      text: `Verified: no problems in ${auditCountsText(audit.counts, false)}. The store has no git history yet, so there was no history to verify and nothing was recorded as verified on this machine.`,
+      tone: 'ok',
     };
   }
   return { text: `Verified: ${auditCountsText(audit.counts)} checked.`, tone: 'ok' };

@@ -236,6 +236,12 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
       ...initialOpenCeremonyData(),
 
       start() {
+        // Coming back to this screen starts a new ceremony: the last attempt's outcome is not this visit's (that ceremony is on its own page).
+        // Unless it still waits on a decision only this screen takes: overriding failed checks (the person may have gone to plug a token in).
+        const phase = get().phase;
+        if (phase.kind === 'opened' && !(phase.detail.overrideAllowed && offers(phase.detail, 'freeze'))) get().startOver();
+        // A half-filled form is kept for the person, but what the last press of "Open ceremony" answered is not news any more.
+        else if (phase.kind === 'editing') set((s) => ({ errors: without(s.errors, 'open'), notes: without(s.notes, 'open') }));
         void get().loadPolicies();
         // A token plugged in or pulled out changes which keys can open: look again (the choice stays while its key is there).
         const stops: (() => void)[] = [];

@@ -1,0 +1,213 @@
+/**
+ * Notices changes other programs make to the ceremony store (the CLI, a
+ * sync, another window's core) within a moment, so the window shows them
+ * without a reload: it watches the store's folders and reports which
+ * ceremonies changed, a short quiet time after the last write (a publish
+ * writes several files).
+ *
+ * HOW TO WIRE IT (electron/core/create-core.ts, next to the catalog):
+ *
+ *   const storeWatcher = watchCeremonyStore({
+ *     storeDir,
+ *     onChange: () => inBackground(() => catalog.refreshNow()),
+ *   });
+ *   …and in dispose(), before `await catalog.flushed()`:
+ *   storeWatcher.close();
+ *
+ * refreshNow() re-reads the store and pushes ceremony.changed for each
+ * ceremony that changed, which the Ceremonies list and an open ceremony
+ * already follow. The core's own writes are reported too; the index already
+ * knows them, so they push nothing twice. Files a sync is writing may be
+ * reported before the sync's own refreshIndex runs: emit() then counts them
+ * as a local change (repository.localChange()), which costs one sync with
+ * nothing to send; if that matters, skip reports while a sync writes. The watches never keep a process
+ * alive (a short CLI command that made a core still exits), and close()
+ * ends every one of them and the pending timer.
+ *
+ * Layout watched (event-store.ts): <store>/ceremonies/<id>/events/<file>.
+ * One watch on the ceremonies folder (new ceremonies) and one per ceremony's
+ * events folder (new events), for the newest `maxWatched` ceremonies only:
+ * inotify watches are a limited resource shared by every program of the
+ * user (often 8,192), and old ceremonies rarely change (the catalog's
+ * periodic re-scan still finds it when one does). A watch the system
+ * refuses is done without: the window then learns of that change later. Until the
+ * store exists, the nearest folder above it that exists is watched instead.
+ */
+import { existsSync, readdirSync, watch, type FSWatcher } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ceremonyIdPattern } from '../../../shared/ceremony/events';
+
+export interface StoreWatcherOptions {
+  storeDir: string;
+  /** The ids of the ceremonies whose files changed (new ones included), once writes have paused. */
+  onChange: (ceremonyIds: readonly string[]) => void;
+  /** Quiet time after the last write before reporting. */
+  debounceMs?: number;
+  /** Never wait longer than this to report, even while writes keep coming. */
+  maxWaitMs?: number;
+  /** How many ceremonies (the newest by id) have their events folder watched. */
+  maxWatched?: number;
+}
+
+export interface StoreWatcher {
+  /** Ends every watch and the pending report; nothing is reported afterwards. */
+  close(): void;
+}
+
+export function watchCeremonyStore(options: StoreWatcherOptions): StoreWatcher {
+  const debounceMs = options.debounceMs ?? 150;
+  const maxWaitMs = options.maxWaitMs ?? 1000;
+  const maxWatched = options.maxWatched ?? 256;
+  const ceremoniesDir = join(options.storeDir, 'ceremonies');
+
+  let closed = false;
+  /** The watch on the ceremonies folder, or on the nearest existing folder above it until it exists. */
+  let top: { watcher: FSWatcher; onStore: boolean } | undefined;
+  /** Ceremony id → the watch on its events folder (or on its own folder until events/ exists). */
+  const ceremonies = new Map<string, { watcher: FSWatcher; onEvents: boolean }>();
+  const pending = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  let firstPendingAt = 0;
+
+  const report = () => {
+    timer = undefined;
+    if (closed || pending.size === 0) return;
+    const ids = [...pending].sort();
+    pending.clear();
+    options.onChange(ids);
+  };
+
+  const changed = (id: string) => {
+    if (closed) return;
+    if (pending.size === 0) firstPendingAt = Date.now();
+    pending.add(id);
+    if (timer) clearTimeout(timer);
+    const wait = Math.max(0, Math.min(debounceMs, firstPendingAt + maxWaitMs - Date.now()));
+    timer = setTimeout(report, wait);
+    timer.unref();
+  };
+
+  /** fs.watch, never keeping the process alive; a folder that vanished or cannot be watched gives undefined. */
+  const tryWatch = (dir: string, listener: (file: string | null) => void, onGone: () => void): FSWatcher | undefined => {
+    try {
+      const watcher = watch(dir, { persistent: false }, (_event, file) => listener(file === null ? null : String(file)));
+      // A watched folder removed or replaced (a sync, a restore): watch again from what is there now.
+      watcher.on('error', () => {
+        watcher.close();
+        onGone();
+      });
+      return watcher;
+    } catch {
+      return undefined;
+    }
+  };
+
+  const unwatchCeremony = (id: string) => {
+    ceremonies.get(id)?.watcher.close();
+    ceremonies.delete(id);
+  };
+
+  /** Watches a ceremony's events folder (or its folder, until events/ appears), keeping only the newest maxWatched. */
+  const watchCeremony = (id: string) => {
+    if (closed || maxWatched <= 0) return;
+    const existing = ceremonies.get(id);
+    const eventsDir = join(ceremoniesDir, id, 'events');
+    const hasEvents = existsSync(eventsDir);
+    if (existing && (existing.onEvents || !hasEvents)) return;
+    unwatchCeremony(id);
+    const watcher = hasEvents
+      ? tryWatch(eventsDir, () => changed(id), () => {
+          ceremonies.delete(id);
+          changed(id);
+          if (!closed && existsSync(join(ceremoniesDir, id))) watchCeremony(id);
+        })
+      : tryWatch(join(ceremoniesDir, id), (file) => {
+          if (file === 'events' || file === null) {
+            changed(id);
+            watchCeremony(id);
+          }
+        }, () => ceremonies.delete(id));
+    if (!watcher) return;
+    ceremonies.set(id, { watcher, onEvents: hasEvents });
+    if (ceremonies.size > maxWatched) {
+      // Ids start with their day: the smallest is the oldest ceremony.
+      const oldest = [...ceremonies.keys()].sort()[0]!;
+      unwatchCeremony(oldest);
+    }
+  };
+
+  const ceremonyIds = (): string[] => {
+    try {
+      return readdirSync(ceremoniesDir)
+        .filter((name) => ceremonyIdPattern.test(name))
+        .sort();
+    } catch {
+      return [];
+    }
+  };
+
+  /** Watches the ceremonies folder and the newest ceremonies in it; `announce`: report every ceremony found (the store just appeared). */
+  const arm = (announce: boolean) => {
+    if (closed) return;
+    top?.watcher.close();
+    top = undefined;
+    if (existsSync(ceremoniesDir)) {
+      const watcher = tryWatch(
+        ceremoniesDir,
+        (file) => {
+          if (file !== null && ceremonyIdPattern.test(file)) {
+            changed(file);
+            if (existsSync(join(ceremoniesDir, file))) watchCeremony(file);
+            else unwatchCeremony(file);
+            return;
+          }
+          // No name given (the platform could not say): look at every ceremony again.
+          if (file === null) for (const id of ceremonyIds()) watchCeremony(id);
+        },
+        () => rearm(),
+      );
+      if (watcher) {
+        top = { watcher, onStore: true };
+        const ids = ceremonyIds();
+        for (const id of ids.slice(-maxWatched)) watchCeremony(id);
+        if (announce) for (const id of ids) changed(id);
+        return;
+      }
+    }
+    // The store is not there yet (a fresh data folder): wait for it on the nearest folder that exists.
+    let dir = options.storeDir;
+    while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+    // Only a step closer to the store re-arms: writes beside it (git's own files in the store) do not.
+    const closer = () => existsSync(ceremoniesDir) || (dir !== options.storeDir && existsSync(options.storeDir));
+    const watcher = tryWatch(
+      dir,
+      () => {
+        if (closer()) rearm();
+      },
+      () => rearm(),
+    );
+    if (watcher) top = { watcher, onStore: false };
+  };
+
+  /** The store appeared, or its folder was replaced: watch it afresh and report what is in it. */
+  const rearm = () => {
+    if (closed) return;
+    for (const id of [...ceremonies.keys()]) unwatchCeremony(id);
+    arm(true);
+  };
+
+  arm(false);
+
+  return {
+    close() {
+      if (closed) return;
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      pending.clear();
+      top?.watcher.close();
+      top = undefined;
+      for (const id of [...ceremonies.keys()]) unwatchCeremony(id);
+    },
+  };
+}
