@@ -89,7 +89,7 @@ function commonJsCli(): Plugin {
           copyPublicDir: false,
           reportCompressedSize: false,
           rollupOptions: {
-            input: { cli: join(outDir, 'cli.js'), 'cli-start': resolve(__dirname, 'electron/cli/start.ts'), 'hash-worker': join(outDir, 'hash-worker.js'), 'token-host': join(outDir, 'token-host.js') },
+            input: { cli: join(outDir, 'cli.js'), 'cli-start': resolve(__dirname, 'electron/cli/start.ts'), 'hash-worker': join(outDir, 'hash-worker.js'), 'index-worker': join(outDir, 'index-worker.js'), 'token-host': join(outDir, 'token-host.js') },
             output: { format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name].cjs', dynamicImportInCjs: false },
           },
         },
@@ -112,6 +112,8 @@ export default defineConfig({
           index: resolve(__dirname, 'electron/main/index.ts'),
           'token-host': resolve(__dirname, 'electron/core/tokens/host/entry.ts'),
           'hash-worker': resolve(__dirname, 'electron/core/hashing/hash-worker.ts'),
+          // The summary index's threads (issue 15): judging a store's ceremonies on every core.
+          'index-worker': resolve(__dirname, 'electron/core/ceremony/index-worker.ts'),
           cli: resolve(__dirname, 'electron/cli/index.ts'),
           'web-shell': resolve(__dirname, 'electron/web/entry.ts'),
           launcher: resolve(__dirname, 'electron/launcher/index.ts'),
@@ -135,7 +137,23 @@ export default defineConfig({
     root: resolve(__dirname, 'renderer'),
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
-      rollupOptions: { input: resolve(__dirname, 'renderer/index.html') },
+      // Minified (electron-vite leaves the renderer as written): the window parses less before the first screen (issue 15).
+      // The other screens are chunks of their own (renderer/src/app/screen-modules.ts), loaded from the same origin.
+      minify: true,
+      rollupOptions: {
+        input: resolve(__dirname, 'renderer/index.html'),
+        // The libraries every screen needs in chunks of their own, named for what they are: they change less often than
+        // the app, and what is shared between screens is not named after whichever component the bundler met first.
+        output: {
+          codeSplitting: {
+            groups: [
+              { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/, priority: 2 },
+              // Not every library: the History list's virtual scroller stays in the History screen's chunk.
+              { name: 'zod', test: /node_modules[\\/]zod[\\/]/, priority: 1 },
+            ],
+          },
+        },
+      },
     },
   },
 });

@@ -3,7 +3,9 @@
  * run, as figures (never pass/fail; wall-clock limits stay out of the tests).
  *
  *   (a) SHA-256 of a large file: Conclave vs `openssl dgst -sha256` vs
- *       `sha256sum`, against the compute limit from `openssl speed -evp sha256`
+ *       `sha256sum`, against the compute limit from `openssl speed -evp sha256`;
+ *       and four 25 MB artifacts hashed in parallel on worker threads (issue
+ *       15, needs `npm run build`) vs `sha256sum` of the four one after another
  *   (b) ECDSA P-256 signatures on one SoftHSM2 token: the token service vs
  *       `pkcs11-tool --sign`
  *   (c) verifying an envelope with 5 signatures: the whole verifier vs the
@@ -21,6 +23,11 @@
  *       of a 3-of-5 envelope vs `openssl dgst -sha256 -verify` run three
  *       times (goal: at most 3×), `ceremony open` of a 100 MB artifact vs
  *       `sha256sum` of it (goal: at most 1.5×)
+ *   (g) pages (bench/pages.ts, issue 15): the summary index built from
+ *       nothing on this thread and on worker threads (time to the first rows,
+ *       to a first page, to the whole index) and the core's first page over
+ *       a warm cache, with its size, vs the old ceremonies.list and reading
+ *       every event file once
  *
  * (d) and (e) need `npm run build`, SoftHSM2 and /usr/bin/chromium (the e2e
  * tests' browser), (f) `npm run build`, SoftHSM2, pkcs11-tool and openssl;
@@ -31,19 +38,22 @@
  * cold History rounds have no warm-up: each one deletes the summary cache).
  * Environment:
  *   CONCLAVE_BENCH_HASH_MIB     size of the file to hash, MiB (default 1024)
+ *   CONCLAVE_BENCH_ARTIFACT_MB  size of each of the four artifacts hashed in parallel, MB (default 25)
  *   CONCLAVE_BENCH_REPEATS      measured rounds per figure (default 3)
  *   CONCLAVE_BENCH_SIGNATURES   signatures per round (default 50)
  *   CONCLAVE_BENCH_CEREMONIES   ceremonies generated for (d) and (e) (default 10000)
  *   CONCLAVE_BENCH_OPEN_MB      size of the artifact (f) opens, MB (default 100)
  *   CONCLAVE_CHROMIUM           the Chromium for (d) and (e) (default /usr/bin/chromium)
  *   CONCLAVE_BENCH_ONLY         "hashing", "signing", "verifying", "startup",
- *                               "history" or "cli" to run one part
+ *                               "history", "cli" or "pages" to run one part
  */
 import { createHash, createPublicKey, createVerify, randomFillSync, randomBytes, verify as verifyOneShot } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashFile } from '../electron/core/hashing';
+import { fileURLToPath } from 'node:url';
+import { hashFile, hashFilesHere, type FileHashOutcome } from '../electron/core/hashing';
+import { defaultBytesPerThread, hashFilesOnThreads, threadsFor } from '../electron/core/hashing/hash-thread';
 import { forkHostLauncher } from '../electron/core/tokens/host-process';
 import { TokenService } from '../electron/core/tokens/token-service';
 import { makeTokenFolder, softhsmModule } from '../tests/support/softhsm';
@@ -56,12 +66,16 @@ import { buildReleaseStatement, freezeStatement } from '../shared/statement/stat
 import { verifyRelease } from '../shared/verify/verify';
 import { cleanupAll, mebibyte, median, megabytes, onCleanup, positiveNumber, print, row, timed, tool } from './support';
 import { benchCli } from './cli';
+import { benchPages } from './pages';
 import { benchHistory, benchStartup } from './window';
 
 const hashMib = positiveNumber('CONCLAVE_BENCH_HASH_MIB', 1024);
+const artifactMb = positiveNumber('CONCLAVE_BENCH_ARTIFACT_MB', 25);
+// The bench runs the sources (tsx), which have no worker of their own: the built one is used, as the app uses it.
+const builtHashWorker = fileURLToPath(new URL('../out/main/hash-worker.js', import.meta.url));
 const repeats = positiveNumber('CONCLAVE_BENCH_REPEATS', 3);
 const signatures = positiveNumber('CONCLAVE_BENCH_SIGNATURES', 50);
-const parts = ['hashing', 'signing', 'verifying', 'startup', 'history', 'cli'];
+const parts = ['hashing', 'signing', 'verifying', 'startup', 'history', 'cli', 'pages'];
 const only = process.env.CONCLAVE_BENCH_ONLY || undefined;
 
 process.once('SIGINT', () => {
@@ -81,6 +95,7 @@ async function main(): Promise<void> {
     if (!only || only === 'startup') await benchStartup();
     if (!only || only === 'history') await benchHistory();
     if (!only || only === 'cli') await benchCli();
+    if (!only || only === 'pages') await benchPages();
   } finally {
     cleanupAll();
   }
@@ -120,6 +135,52 @@ async function benchHashing(): Promise<void> {
   const [conclave, openssl] = [rates[0]!, rates[1]!];
   print(row('conclave / openssl dgst', `${(conclave / openssl).toFixed(2)}×`, 'goal: above 1'));
   print(row('conclave / openssl speed', `${(conclave / limit.bytesPerSecond).toFixed(2)}`, 'goal: at least 0.8'));
+  print('');
+  await benchArtifactsInParallel(dir);
+}
+
+/** An opening's several artifacts: hashed side by side on worker threads (issue 15) against sha256sum of each in turn. */
+async function benchArtifactsInParallel(dir: string): Promise<void> {
+  const count = 4;
+  const bytes = Math.round(artifactMb * 1_000_000);
+  print(`(a) SHA-256 of ${count} artifacts of ${artifactMb} MB each, as an opening hashes them (${availableParallelism()} cores)`);
+  if (!existsSync(builtHashWorker)) {
+    print(`    skipped: ${builtHashWorker} is missing (run "npm run build" first)\n`);
+    return;
+  }
+  const paths = Array.from({ length: count }, (_, index) => join(dir, `artifact-${index + 1}.tgz`));
+  for (const path of paths) writeRandomFile(path, bytes);
+  const joined = (digests: string[]) => digests.join(' ');
+  const digestsOf = (outcomes: FileHashOutcome<'sha256'>[]) => joined(outcomes.map((outcome) => (outcome.ok ? outcome.digest.digests.sha256 : outcome.error.message)));
+  const threads = threadsFor(paths.map(() => bytes), availableParallelism());
+  const contenders: { name: string; note: string; run: () => Promise<string> }[] = [
+    {
+      name: 'conclave hashFiles, as an opening calls it',
+      note: threads > 1 ? `${threads} threads` : `on its own thread: ${count * artifactMb} MB is under 2 × ${defaultBytesPerThread / mebibyte} MiB`,
+      run: async () => digestsOf(await hashFilesOnThreads(paths, { algorithms: ['sha256'], stopAtFirstFailure: true }, builtHashWorker)),
+    },
+    {
+      name: `conclave on ${Math.min(count, availableParallelism())} worker threads in parallel`,
+      note: 'a thread per core, whatever the size',
+      run: async () => digestsOf(await hashFilesOnThreads(paths, { algorithms: ['sha256'], stopAtFirstFailure: true, bytesPerThread: 1 }, builtHashWorker)),
+    },
+    { name: 'conclave on the calling thread', note: 'one file after another', run: async () => digestsOf(await hashFilesHere(paths, { algorithms: ['sha256'] })) },
+    { name: `sha256sum × ${count}, one after another`, note: 'a process per file', run: async () => joined(paths.map((path) => tool('sha256sum', [path]).split(' ')[0]!)) },
+    { name: `sha256sum of the ${count} in one process`, note: 'reference', run: async () => joined(tool('sha256sum', paths).trim().split('\n').map((line) => line.split(' ')[0]!)) },
+  ];
+  const digests = new Set<string>();
+  for (const contender of contenders) digests.add(await contender.run());
+  if (digests.size !== 1) throw new Error(`The tools disagree about the digests: ${[...digests].join(' / ')}`);
+  const seconds = contenders.map(() => [] as number[]);
+  for (let round = 0; round < repeats; round++) {
+    for (const [index, contender] of contenders.entries()) seconds[index]!.push(await timed(contender.run));
+  }
+  const times = seconds.map(median);
+  for (const [index, contender] of contenders.entries()) {
+    print(row(contender.name, `${times[index]!.toFixed(3)} s`, `${megabytes((count * bytes) / times[index]!)} MB/s; ${contender.note}`));
+  }
+  print(row('sha256sum in turn / conclave hashFiles', `${(times[3]! / times[0]!).toFixed(2)}×`, 'goal: above 1'));
+  print(row('calling thread / worker threads', `${(times[2]! / times[1]!).toFixed(2)}×`, `above 1 once threads pay for their start (up to ${Math.min(count, availableParallelism())}× on idle cores)`));
   print('');
 }
 

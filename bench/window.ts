@@ -16,11 +16,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from '@playwright/test';
+import { rendererChunks } from '../tests/renderer-build/first-screen';
 import { generateCeremonies } from '../tests/support/generate-ceremonies';
 import { makeTokenFolder, softhsmModule, type TokenFolder } from '../tests/support/softhsm';
 import { median, onCleanup, positiveNumber, print, row, seconds, timed } from './support';
 
 const webShell = fileURLToPath(new URL('../out/main/web-shell.js', import.meta.url));
+const rendererDir = fileURLToPath(new URL('../out/renderer', import.meta.url));
 // The browser and flags the e2e tests use (playwright.config.ts): Debian's Chromium, never a downloaded one.
 const chromiumPath = process.env.CONCLAVE_CHROMIUM ?? '/usr/bin/chromium';
 const chromiumArgs = ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -49,6 +51,7 @@ interface StartupRound {
 
 export async function benchStartup(): Promise<void> {
   print(`(d) Start to an interactive Ceremonies screen: spawning the browser shell → headless Chromium shows the screen`);
+  printFirstScreenSize();
   if (!windowCanRun()) return;
   const browser = await launchChromium();
   try {
@@ -78,6 +81,18 @@ export async function benchStartup(): Promise<void> {
   } finally {
     await browser.close();
   }
+}
+
+/**
+ * The JavaScript the window loads before its first screen (issue 15): the entry chunk and what it imports, against
+ * every chunk of the build (the other screens load when shown).
+ */
+function printFirstScreenSize(): void {
+  if (!existsSync(join(rendererDir, 'index.html'))) return print(`    first-screen JavaScript: skipped, ${rendererDir} is missing (run "npm run build" first)`);
+  const chunks = rendererChunks(rendererDir);
+  const kB = (files: readonly string[]) => `${(chunks.bytesOf(files) / 1000).toFixed(1)} kB`;
+  print(row('JavaScript before the first screen', kB(chunks.firstScreen), `${chunks.firstScreen.length} of ${chunks.all.length} chunks; ${kB(chunks.all)} in all, minified`));
+  print(row('reference: before issue 15', '1,202.8 kB', 'one bundle, not minified: every screen'));
 }
 
 async function startupRounds(browser: Browser, home: string, kind: 'empty' | 'full'): Promise<StartupRound[]> {
@@ -288,7 +303,7 @@ async function listStore(storeDir: string): Promise<number> {
   return files;
 }
 
-async function readStore(storeDir: string): Promise<void> {
+export async function readStore(storeDir: string): Promise<void> {
   const root = join(storeDir, 'ceremonies');
   for (const id of await readdir(root)) {
     const events = join(root, id, 'events');
@@ -341,7 +356,7 @@ function tokenFolder(): TokenFolder {
   return tokens;
 }
 
-interface HistoryFixture {
+export interface HistoryFixture {
   /** The data folder (CONCLAVE_HOME); the store is its store/ folder. */
   home: string;
   /** Where the shell keeps its summary cache: without it, a start is cold. */
@@ -352,8 +367,8 @@ interface HistoryFixture {
 
 let history: Promise<HistoryFixture> | undefined;
 
-/** The generated history, made once per run and shared by (d) and (e). */
-function historyFixture(): Promise<HistoryFixture> {
+/** The generated history, made once per run and shared by (d), (e) and (g). */
+export function historyFixture(): Promise<HistoryFixture> {
   history ??= (async () => {
     const home = tempDir('conclave-bench-history-');
     const storeDir = join(home, 'store');

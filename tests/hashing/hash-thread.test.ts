@@ -29,7 +29,7 @@ describe.each(builtWorkers)('hashing in a thread (%s)', (builtWorker) => {
 
   it('gives the same outcomes as hashing on this thread: digests, sizes and each failure with its code and words', async () => {
     const progress: FilesProgress[] = [];
-    const thread = new HashingThread(paths, ['sha256', 'sha512'], builtWorker);
+    const thread = new HashingThread(paths, ['sha256', 'sha512'], builtWorker, { onFailure: 'continue' });
     const inThread = await thread.follow({ onProgress: (event) => progress.push(event) });
     const here = await hashFiles(paths, { algorithms: ['sha256', 'sha512'] });
     expect(inThread).toEqual(here);
@@ -37,6 +37,13 @@ describe.each(builtWorkers)('hashing in a thread (%s)', (builtWorker) => {
     expect(inThread.map((outcome) => (outcome.ok ? 'ok' : outcome.error.code))).toEqual(['ok', 'ok', 'file-missing', 'not-a-regular-file']);
     // Progress as hashFiles reports it: ends at the total, with every file done.
     expect(progress.at(-1)).toMatchObject({ bytesDone: 3 * 1024 * 1024 + 17, bytesTotal: 3 * 1024 * 1024 + 17, filesDone: 4, filesTotal: 4 });
+  });
+
+  it('for an opening (the default), ends at the first file that fails: follow rejects with that file’s own error', async () => {
+    const thread = new HashingThread(paths, ['sha256'], builtWorker);
+    const error = await thread.follow().catch((failure: unknown) => failure);
+    expect(error).toMatchObject({ name: 'HashError', code: expect.stringMatching(/^(file-missing|not-a-regular-file)$/) });
+    expect([paths[2], paths[3]]).toContain((error as { path: string }).path);
   });
 
   it('can be followed once it has finished, the latest progress first', async () => {

@@ -162,11 +162,12 @@ async function pump(
  * and costs a quarter more CPU (measured on a 100 MB file: 77 ms against
  * 101 ms of CPU, the same wall time), which on a two-core machine the
  * command's other threads need. Progress is reported as hashFile reports
- * it; it stops only with its thread.
+ * it. It stops with its thread, or between two reads once `stopped` says
+ * so (HashError "cancelled"), closing the file first.
  */
 export function hashFileSync<A extends DigestAlgorithm = 'sha256'>(
   path: string,
-  options: { algorithms?: readonly A[]; onProgress?: (progress: HashProgress) => void; buffer?: Buffer } = {},
+  options: { algorithms?: readonly A[]; onProgress?: (progress: HashProgress) => void; buffer?: Buffer; stopped?: () => boolean } = {},
 ): FileDigest<A> {
   const algorithms = (options.algorithms ?? ['sha256']) as readonly A[];
   if (algorithms.length === 0) throw new RangeError('hashFileSync needs at least one digest algorithm');
@@ -194,6 +195,7 @@ export function hashFileSync<A extends DigestAlgorithm = 'sha256'>(
     const progress = progressReporter(expectedSize, options.onProgress);
     let bytesDone = 0;
     for (;;) {
+      if (options.stopped?.()) throw cancelled(path);
       let bytes: number;
       try {
         bytes = readFullySync(fd, buffer, bytesDone);

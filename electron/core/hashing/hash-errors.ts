@@ -3,21 +3,24 @@
  * people read the message: what happened to which file, and what to do next.
  */
 import { basename } from 'node:path';
+import { CodedError } from '../../../shared/errors';
 
 export const hashErrorCodes = ['file-missing', 'not-a-regular-file', 'unreadable', 'size-changed', 'cancelled'] as const;
 
 export type HashErrorCode = (typeof hashErrorCodes)[number];
 
-export class HashError extends Error {
+/** A CodedError, so the command line reports its code (file-missing, …) as it does other modules' errors. */
+export class HashError extends CodedError<HashErrorCode> {
   override readonly name = 'HashError';
   constructor(
-    readonly code: HashErrorCode,
+    code: HashErrorCode,
     /** The path as the caller gave it, so messages name the file the way the person typed it. */
     readonly path: string,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, message);
+    if (options && 'cause' in options) this.cause = options.cause;
   }
 }
 

@@ -3,11 +3,10 @@
  * time, one total progress, one bounded set of read buffers, and an outcome
  * per file so that one unreadable file does not hide the others' digests.
  */
-import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { cancelled, fromSystemError, type HashError } from './hash-errors';
-import { defaultReadSize, defaultReadsAhead, hashFile, hashFileSync, type DigestAlgorithm, type FileDigest } from './file-hasher';
+import { defaultReadSize, defaultReadsAhead, hashFile, type DigestAlgorithm, type FileDigest } from './file-hasher';
 import { progressReporter, type HashProgress } from './progress';
 import { ReadBufferPool } from './read-buffer-pool';
 
@@ -32,12 +31,21 @@ export interface HashFilesOptions<A extends DigestAlgorithm> {
   readsAhead?: number;
   /** Read buffers to share; its capacity then bounds the files hashed at once. */
   pool?: ReadBufferPool;
+  /**
+   * For a caller that needs every file (an opening): the first file that fails stops the others, and hashFiles
+   * rejects with that file's HashError once nothing is left running, instead of hashing the rest for nothing.
+   */
+  stopAtFirstFailure?: boolean;
 }
 
 /** Outcomes in the order of `paths`. */
 export async function hashFiles<A extends DigestAlgorithm = 'sha256'>(paths: readonly string[], options: HashFilesOptions<A> = {}): Promise<FileHashOutcome<A>[]> {
-  const { signal } = options;
-  if (signal?.aborted) throw cancelled(paths[0] ?? '');
+  const { signal: callerSignal } = options;
+  if (callerSignal?.aborted) throw cancelled(paths[0] ?? '');
+  // Stops the files still being hashed once one has failed (stopAtFirstFailure); the caller's signal stops them too.
+  const stopAll = new AbortController();
+  const signal = callerSignal ? AbortSignal.any([callerSignal, stopAll.signal]) : stopAll.signal;
+  let firstFailure: HashError | undefined;
   let concurrency = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), paths.length));
   let readsAhead = options.readsAhead ?? defaultReadsAhead;
   if (options.pool) {
@@ -49,79 +57,50 @@ export async function hashFiles<A extends DigestAlgorithm = 'sha256'>(paths: rea
 
   // Sizes first, so the total is known before the first byte is hashed; failures here surface as that file's outcome.
   const sizes = await Promise.all(paths.map((path) => stat(path).then((stats) => (stats.isFile() ? stats.size : 0), () => 0)));
-  const progress = filesProgress(sizes, options.onProgress, () => signal?.aborted === true);
+  const progress = filesProgress(sizes, options.onProgress, () => signal.aborted);
   const fileProgressed = progress.fileProgressed;
 
   const outcomes: FileHashOutcome<A>[] = new Array(paths.length);
   let next = 0;
   const worker = async () => {
-    while (next < paths.length && !signal?.aborted) {
+    while (next < paths.length && !signal.aborted) {
       const index = next++;
       const path = paths[index]!;
       let outcome: FileHashOutcome<A>;
       try {
         const digest = await hashFile<A>(path, {
           ...(options.algorithms ? { algorithms: options.algorithms } : {}),
-          ...(signal ? { signal } : {}),
+          signal,
           pool,
           readsAhead,
           onProgress: (progress) => fileProgressed(index, progress.bytesDone),
         });
         outcome = { ok: true, path, digest };
       } catch (error) {
-        if (signal?.aborted) return;
+        if (signal.aborted) return;
         outcome = { ok: false, path, error: fromSystemError(path, error) };
       }
       progress.fileDone(index);
       outcomes[index] = outcome;
       options.onFileSettled?.(outcome, index);
+      if (!outcome.ok && options.stopAtFirstFailure) {
+        firstFailure ??= outcome.error;
+        stopAll.abort();
+      }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  if (signal?.aborted) {
+  if (callerSignal?.aborted) {
     const unfinished = paths.findIndex((_path, index) => outcomes[index] === undefined);
     throw cancelled(paths[unfinished] ?? paths[0] ?? '');
   }
-  progress.finish();
-  return outcomes;
-}
-
-/**
- * hashFiles in one blocking loop, file after file, for a thread that does
- * nothing else (hash-worker.ts, see hashFileSync): the same outcomes, in
- * the order of `paths`, and the same progress over all files.
- */
-export function hashFilesSync<A extends DigestAlgorithm = 'sha256'>(
-  paths: readonly string[],
-  options: { algorithms?: readonly A[]; onProgress?: (progress: FilesProgress) => void; readSize?: number } = {},
-): FileHashOutcome<A>[] {
-  const sizes = paths.map((path) => {
-    try {
-      const stats = statSync(path);
-      return stats.isFile() ? stats.size : 0;
-    } catch {
-      return 0;
-    }
-  });
-  const progress = filesProgress(sizes, options.onProgress, () => false);
-  const buffer = Buffer.allocUnsafe(options.readSize ?? defaultReadSize);
-  const outcomes = paths.map((path, index): FileHashOutcome<A> => {
-    let outcome: FileHashOutcome<A>;
-    try {
-      const digest = hashFileSync<A>(path, { ...(options.algorithms ? { algorithms: options.algorithms } : {}), buffer, onProgress: (file) => progress.fileProgressed(index, file.bytesDone) });
-      outcome = { ok: true, path, digest };
-    } catch (error) {
-      outcome = { ok: false, path, error: fromSystemError(path, error) };
-    }
-    progress.fileDone(index);
-    return outcome;
-  });
+  if (firstFailure) throw firstFailure;
   progress.finish();
   return outcomes;
 }
 
 /** One progress over several files, throttled like a single file's; a file that fails counts as done, so the total is always reached. */
-function filesProgress(sizes: readonly number[], onProgress: ((progress: FilesProgress) => void) | undefined, stopped: () => boolean) {
+export function filesProgress(sizes: readonly number[], onProgress: ((progress: FilesProgress) => void) | undefined, stopped: () => boolean) {
   const bytesTotal = sizes.reduce((sum, size) => sum + size, 0);
   const perFile = sizes.map(() => 0);
   let bytesDone = 0;

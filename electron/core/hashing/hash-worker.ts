@@ -1,31 +1,34 @@
 /**
- * The hashing thread (hash-thread.ts): hashFiles' work, in a worker thread so
- * that a command's artifacts are hashed on another core while its own thread
- * loads and checks everything else (issue 11). It gets the paths and the
- * algorithms, posts progress as it comes, then the outcomes, each failure as
- * its code, path, message and cause.
+ * One hashing thread (hash-thread.ts): it is given files one at a time, by
+ * their place in the caller's list, hashes each with blocking reads
+ * (hashFileSync: this thread has nothing else to do, and is stopped by ending
+ * it), every algorithm in the same single read, and posts the file's
+ * progress, then its outcome, each failure as its code, path, message and
+ * cause. Several run side by side, one per core (issue 15).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { DigestAlgorithm } from './file-hasher';
-import { hashFilesSync } from './hash-files';
-import type { HashingRequest, HashingMessage, SentSystemError } from './hash-thread';
+import { fromSystemError } from './hash-errors';
+import { defaultReadSize, hashFileSync, type DigestAlgorithm } from './file-hasher';
+import type { HashingMessage, HashingOrder, HashingWorkerData, SentSystemError } from './hash-thread';
 
 const port = parentPort;
-const request = workerData as HashingRequest;
+const { algorithms, stop } = workerData as HashingWorkerData;
+// Set by the caller's thread when the files are no longer wanted: checked between reads, so the open file is closed.
+const stopFlag = new Int32Array(stop);
+const stopped = () => Atomics.load(stopFlag, 0) !== 0;
+// One read buffer for every file this thread hashes.
+const buffer = Buffer.allocUnsafe(defaultReadSize);
 const post = (message: HashingMessage) => port?.postMessage(message);
 
-if (port) {
+port?.on('message', ({ index, path }: HashingOrder) => {
   try {
-    // Blocking reads in one loop (hashFilesSync): this thread has nothing else to do, and is stopped by ending it.
-    const outcomes = hashFilesSync<DigestAlgorithm>(request.paths, { algorithms: request.algorithms, onProgress: (progress) => post({ kind: 'progress', progress }) });
-    post({
-      kind: 'done',
-      outcomes: outcomes.map((outcome) => (outcome.ok ? outcome : { ok: false, path: outcome.path, error: { code: outcome.error.code, path: outcome.error.path, message: outcome.error.message, cause: systemError(outcome.error.cause) } })),
-    });
-  } catch (error) {
-    post({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
+    const digest = hashFileSync<DigestAlgorithm>(path, { algorithms, buffer, stopped, onProgress: (progress) => post({ kind: 'progress', index, bytesDone: progress.bytesDone }) });
+    post({ kind: 'hashed', index, outcome: { ok: true, path, digest } });
+  } catch (failure) {
+    const error = fromSystemError(path, failure);
+    post({ kind: 'hashed', index, outcome: { ok: false, path, error: { code: error.code, path: error.path, message: error.message, cause: systemError(error.cause) } } });
   }
-}
+});
 
 /** The operating system's error behind a failure, as plain fields (an Error's own fields do not cross to another thread). */
 function systemError(cause: unknown): SentSystemError | undefined {

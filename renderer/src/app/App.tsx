@@ -1,18 +1,16 @@
+import { Suspense, useEffect } from 'react';
 import { CeremoniesScreen } from '../features/ceremonies/CeremoniesScreen';
 import { ImportBundleDialog } from '../features/ceremonies/ImportBundleDialog';
 import { onWindowDragOver, onWindowDrop } from '../features/ceremonies/window-drop';
-import { CeremonyScreen } from '../features/ceremony/CeremonyScreen';
-import { HistoryScreen } from '../features/history/HistoryScreen';
-import { OpenCeremonyScreen } from '../features/open-ceremony/OpenCeremonyScreen';
-import { SettingsScreen } from '../features/settings/SettingsScreen';
 import { SyncIndicator } from '../features/settings/SyncIndicator';
-import { TokensScreen } from '../features/tokens/TokensScreen';
 import { useNavigation } from './navigation';
+import { CeremonyScreen, HistoryScreen, OpenCeremonyScreen, preloadScreensWhenIdle, SettingsScreen, TokensScreen } from './screen-modules';
 import { screens } from './screens';
 
 export function App() {
   const { screen, ceremonyId, go } = useNavigation();
   const navCurrent = screen === 'open' || screen === 'ceremony' ? 'ceremonies' : screen;
+  useEffect(preloadScreensWhenIdle, []);
   return (
     <div className="app" onDragOver={onWindowDragOver} onDrop={onWindowDrop}>
       <header className="app-header">
@@ -31,14 +29,26 @@ export function App() {
         <SyncIndicator />
       </header>
       <main className="app-main">
-        {screen === 'ceremonies' && <CeremoniesScreen />}
-        {screen === 'open' && <OpenCeremonyScreen />}
-        {screen === 'ceremony' && ceremonyId && <CeremonyScreen ceremonyId={ceremonyId} />}
-        {screen === 'history' && <HistoryScreen />}
-        {screen === 'tokens' && <TokensScreen />}
-        {screen === 'settings' && <SettingsScreen />}
+        {/* Keyed by screen: moving on shows the loading line instead of leaving the last screen up while the next one's code arrives. */}
+        <Suspense key={screen} fallback={<ScreenLoading />}>
+          {screen === 'ceremonies' && <CeremoniesScreen />}
+          {screen === 'open' && <OpenCeremonyScreen />}
+          {screen === 'ceremony' && ceremonyId && <CeremonyScreen ceremonyId={ceremonyId} />}
+          {screen === 'history' && <HistoryScreen />}
+          {screen === 'tokens' && <TokensScreen />}
+          {screen === 'settings' && <SettingsScreen />}
+        </Suspense>
       </main>
       <ImportBundleDialog />
     </div>
+  );
+}
+
+/** Shown while a screen's code is fetched (a moment, from the app's own files): announced politely, not focused. */
+function ScreenLoading() {
+  return (
+    <p role="status" className="screen-loading">
+      Loading…
+    </p>
   );
 }
