@@ -29,6 +29,29 @@ import {
   VerificationSchema,
 } from './ceremony-schemas';
 
+/** What `preflight.signing` answers (electron/core/ceremony/preflight-signing.ts). */
+const SigningPreflightSchema = z.object({
+  ready: z.boolean(),
+  checks: z.array(z.object({ check: z.enum(['token', 'key', 'person', 'pin', 'touch']), level: z.enum(['ok', 'warn', 'block']), message: z.string() })),
+  tokenLabel: z.string().optional(),
+  approverId: z.string().optional(),
+  keyId: z.string().optional(),
+  pinStatus: z.enum(['ok', 'count-low', 'final-try', 'locked']).optional(),
+  pinTriesLeft: z.number().int().nonnegative().optional(),
+  touchPolicy: z.enum(['never', 'always', 'cached']).optional(),
+});
+
+/** What `preflight.opening` answers (electron/core/ceremony/preflight.ts). */
+const OpeningPreflightSchema = z.object({
+  policy: z.object({ name: z.string().optional(), digest: z.string(), description: z.string() }),
+  release: z.object({ name: z.string(), version: z.string() }),
+  findings: z.array(z.object({ id: z.string(), status: z.enum(['pass', 'warn', 'fail']), message: z.string() })),
+  blocked: z.boolean(),
+  overrideAllowed: z.boolean(),
+  verdict: z.string(),
+  toDo: z.array(z.string()),
+});
+
 // ---- values ---------------------------------------------------------------
 
 /**
@@ -209,6 +232,49 @@ const Reason = z.string().trim().min(1, 'Say why.').max(4096);
 const StatementDigest = z.string().regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the statement you reviewed');
 const PolicyDigest = z.string().regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the policy you were shown');
 
+// ---- pages of ceremonies (issue 15): lists answer what the screen shows, with counts, never every summary ----
+
+/** The Ceremonies screen's tabs: `open` holds open and frozen ceremonies (both still gathering), `waiting` those waiting on a key attached here. */
+export const ceremonyTabs = ['all', 'waiting', 'open', 'approved', 'published', 'rejected', 'expired', 'cancelled'] as const;
+export const CeremonyTabSchema = z.enum(ceremonyTabs);
+/** The most rows one page holds; a page also stops short of about 90 kB, so no answer is large whatever the store holds. */
+export const maxPageRows = 100;
+/**
+ * A ceremony's version: the count of its event files and a digest of their names and of its judged summary ("4-9f2c…").
+ * Event files are never rewritten, and whatever else changes a verdict (trust, expiry) changes the summary: a window
+ * holding this version of a ceremony (from a page row or an earlier ceremony.changed) need not fetch it again.
+ * `waitingOnMe` is not part of it: it moves with the tokens attached here, and ceremony.changed carries it (attaching
+ * or removing a key sends ceremony.changed for every ceremony still waiting on someone, with the same version).
+ */
+const CeremonyVersionText = z.string().max(64);
+export const VersionedSummarySchema = CeremonySummarySchema.extend({ version: CeremonyVersionText });
+/** Where the previous page ended, as the core gave it (opaque): pages after it never repeat or skip a ceremony, even while others are added. */
+const PageCursor = z.string().min(1).max(512);
+const PageLimit = z.number().int().positive().max(maxPageRows).default(50);
+export const CeremonyPageSchema = z.object({
+  items: z.array(VersionedSummarySchema),
+  /** Ceremonies matching the query (its tab or states, and its filters), on every page. */
+  total: z.number().int(),
+  /** Per tab, the ceremonies matching the query's other filters (its text and dates; all of them for ceremonies.page). */
+  counts: z.object(Object.fromEntries(ceremonyTabs.map((tab) => [tab, z.number().int()])) as Record<(typeof ceremonyTabs)[number], z.ZodNumber>),
+  /** Absent on the last page. */
+  nextCursor: PageCursor.optional(),
+  /**
+   * False until the index has been checked against the store once since the core started, and while ceremonies are
+   * judged (a first start, an upgrade, a large sync): the rows and counts are those of the ceremonies judged so far,
+   * newest first; `indexed` says how far it is, and ceremonies.indexed tells when it moves and when it is complete.
+   */
+  complete: z.boolean(),
+  indexed: z.object({ done: z.number().int(), total: z.number().int() }),
+});
+const HistoryFilters = {
+  /** Matches release name or version, artifact name or digest (prefix), approver id, or ceremony id. */
+  text: z.string().max(256).optional(),
+  states: z.array(CeremonyStateSchema).max(8).optional(),
+  from: z.string().max(64).optional(),
+  to: z.string().max(64).optional(),
+};
+
 export const calls = {
   'app.info': { input: Empty, output: AppInfoSchema },
   'tokens.list': { input: Empty, output: TokensSnapshotSchema },
@@ -256,7 +322,10 @@ export const calls = {
   },
   'demo.create': { input: Empty, output: TokensSnapshotSchema },
 
+  /** Every summary: the old list, kept while the window moves to ceremonies.page (megabytes for 10,000 ceremonies). */
   'ceremonies.list': { input: Empty, output: z.array(CeremonySummarySchema) },
+  /** One page of a Ceremonies tab ("waiting" is "waiting on me"), newest first, with the count of every tab. */
+  'ceremonies.page': { input: z.object({ tab: CeremonyTabSchema.default('all'), cursor: PageCursor.optional(), limit: PageLimit }).strict(), output: CeremonyPageSchema },
   'ceremonies.get': { input: z.object({ id: CeremonyIdText }).strict(), output: CeremonyDetailSchema },
   'ceremonies.open': {
     input: z
@@ -354,6 +423,8 @@ export const calls = {
       .strict(),
     output: z.object({ total: z.number().int(), items: z.array(CeremonySummarySchema) }),
   },
+  /** One page of History's search, newest first; `counts` per tab over the text and dates (whatever the states). */
+  'history.page': { input: z.object({ ...HistoryFilters, cursor: PageCursor.optional(), limit: PageLimit }).strict(), output: CeremonyPageSchema },
   'history.report': {
     input: z.object({ ids: z.array(CeremonyIdText).max(20_000).optional(), from: z.string().max(64).optional(), to: z.string().max(64).optional(), format: z.enum(['html', 'json']) }).strict(),
     output: z.object({ fileName: z.string(), mediaType: z.string(), content: z.string() }),
@@ -404,6 +475,34 @@ export const calls = {
     output: RepositoryStatusSchema,
   },
   'repository.removeRemote': { input: Empty, output: RepositoryStatusSchema },
+  /**
+   * Pre-flight before a ceremony exists (issue 16): the Open form's evidence judged against the policy exactly as
+   * opening and freezing would; nothing is signed or written. `operationId` (optional) follows the hashing and cancels it.
+   */
+  'preflight.opening': {
+    input: z
+      .object({
+        operationId: OperationId.optional(),
+        policyPath: AbsolutePath,
+        release: z.object({ name: z.string().trim().min(1, 'Name the release.').max(256), version: z.string().trim().min(1, 'Give the version.').max(128), purl: z.string().max(1024).optional() }).strict(),
+        artifactPaths: z.array(AbsolutePath).max(1000),
+        images: z.array(ImageReferenceText).max(100).optional(),
+        provenancePaths: z.array(AbsolutePath).max(100),
+        sbomPath: AbsolutePath.optional(),
+        sha512: z.boolean().optional(),
+      })
+      .strict()
+      .refine((input) => input.artifactPaths.length + (input.images?.length ?? 0) > 0, { message: 'Add at least one artifact file or image.', path: ['artifactPaths'] }),
+    output: OpeningPreflightSchema,
+  },
+  /**
+   * Pre-flight before a PIN (issue 16): for the key an approver picked, whether its token is attached, the key is the
+   * one the policy names for them, they may still decide, the PIN tries left and the touch the key asks for. No PIN.
+   */
+  'preflight.signing': {
+    input: z.object({ id: CeremonyIdText, keyUri: Pkcs11UriText, approverId: z.string().max(256).optional() }).strict(),
+    output: SigningPreflightSchema,
+  },
 } as const;
 
 import type { CallName as ListedCallName, EventName as ListedEventName } from './names';
@@ -426,8 +525,13 @@ export const events = {
   'tokens.changed': TokensSnapshotSchema,
   'token.inserted': TokenSchema,
   'token.removed': TokenSchema,
-  /** A ceremony was opened, signed, published… here or by a sync: its new summary. */
-  'ceremony.changed': CeremonySummarySchema,
+  /**
+   * A ceremony was opened, signed, published… here or by a sync: its new summary, with its version (the same as a
+   * page row's): a window already showing that version of the ceremony need not fetch it again.
+   */
+  'ceremony.changed': VersionedSummarySchema,
+  /** The index of the store is being built (first start, upgrade, a sync that brought many): how far; ask the page again. */
+  'ceremonies.indexed': z.object({ done: z.number().int(), total: z.number().int(), complete: z.boolean() }),
   'operation.progress': OperationProgressSchema,
   /** The shared repository's standing changed: a sync started or finished, the remote was set or removed. */
   'repository.changed': RepositoryStatusSchema,

@@ -14,6 +14,7 @@ export const callNames = [
   'keys.generate',
   'demo.create',
   'ceremonies.list',
+  'ceremonies.page',
   'ceremonies.get',
   'ceremonies.open',
   'operations.cancel',
@@ -30,6 +31,7 @@ export const callNames = [
   'ceremonies.export',
   'ceremonies.import',
   'history.search',
+  'history.page',
   'history.report',
   'policies.list',
   'policies.inspect',
@@ -47,8 +49,10 @@ export const callNames = [
   'repository.stopSync',
   'repository.setRemote',
   'repository.removeRemote',
+  'preflight.opening',
+  'preflight.signing',
 ] as const;
-export const eventNames = ['tokens.changed', 'token.inserted', 'token.removed', 'ceremony.changed', 'operation.progress', 'repository.changed'] as const;
+export const eventNames = ['tokens.changed', 'token.inserted', 'token.removed', 'ceremony.changed', 'ceremonies.indexed', 'operation.progress', 'repository.changed'] as const;
 
 export type CallName = (typeof callNames)[number];
 export type EventName = (typeof eventNames)[number];

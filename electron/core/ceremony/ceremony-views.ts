@@ -3,6 +3,7 @@
  * review, projected from a loaded ceremony (events already checked). The
  * renderer never derives these itself.
  */
+import { createHash } from 'node:crypto';
 import type { CeremonyDetail, CeremonySummary, ReleaseChanges } from '../../../shared/api/ceremony-schemas';
 import type { OpenedEvent } from '../../../shared/ceremony/events';
 import { compareEventFiles } from '../../../shared/ceremony/judge';
@@ -22,6 +23,24 @@ export interface SummaryRecord {
   summary: StoredSummary;
   /** Keys of approvers who may still decide: a token holding one makes the ceremony "waiting on me". */
   pendingKeyIds: string[];
+  /** The ceremony's version (ceremonyVersion): what ceremony.changed and page rows carry. */
+  version: string;
+}
+
+/**
+ * A ceremony's version: the count of its event files and a digest of their
+ * names and of the summary judged from them. Event files are never rewritten
+ * (a change is a new file), and what else moves a verdict (trust in the
+ * policy, the clock expiring it, a revoked certificate) shows in the summary:
+ * a window holding this version holds what the core would send again.
+ */
+export function ceremonyVersion(fileNames: readonly string[], summary: StoredSummary): string {
+  const digest = createHash('sha256')
+    .update([...fileNames].sort().join('\n'))
+    .update('\0')
+    .update(JSON.stringify(summary))
+    .digest('hex');
+  return `${fileNames.length}-${digest.slice(0, 16)}`;
 }
 
 function approverOf(loaded: LoadedCeremony, keyId: string): string | undefined {
@@ -39,26 +58,25 @@ export function summarize(loaded: LoadedCeremony): SummaryRecord {
           .filter((key) => policy.separationOfDuties.openerMayApprove || key.approverId !== openerId)
           .map((key) => key.keyId)
       : [];
-  return {
-    summary: {
-      id: view.id,
-      state: view.state,
-      release: view.release,
-      openedAt: view.openedAt,
-      expiresAt: view.expiresAt,
-      openedBy: view.openedBy ?? 'unknown',
-      policy: { digest: policy.digest, description: describePolicy(policy), threshold: policy.threshold },
-      approvedBy: evaluation.counted,
-      rejectedBy: [...new Set(view.rejections.map((rejection) => approverOf(loaded, rejection.keyId) ?? rejection.keyId.slice(0, 12)))],
-      tally: view.state === 'open' ? 'Not frozen yet: no signatures are collected before the statement is frozen.' : (view.tally ?? ''),
-      counted: evaluation.counted.length,
-      artifacts: view.artifacts.map((artifact) => ({ name: artifact.name, sha256: artifact.digest.sha256, ...(artifact.reference !== undefined ? { reference: artifact.reference } : {}) })),
-      problemCount: view.problems.length,
-      actions: view.actions,
-      policyTrusted: view.policyTrusted !== false,
-    },
-    pendingKeyIds,
+  const summary: StoredSummary = {
+    id: view.id,
+    state: view.state,
+    release: view.release,
+    openedAt: view.openedAt,
+    expiresAt: view.expiresAt,
+    openedBy: view.openedBy ?? 'unknown',
+    policy: { digest: policy.digest, description: describePolicy(policy), threshold: policy.threshold },
+    approvedBy: evaluation.counted,
+    rejectedBy: [...new Set(view.rejections.map((rejection) => approverOf(loaded, rejection.keyId) ?? rejection.keyId.slice(0, 12)))],
+    tally: view.state === 'open' ? 'Not frozen yet: no signatures are collected before the statement is frozen.' : (view.tally ?? ''),
+    counted: evaluation.counted.length,
+    artifacts: view.artifacts.map((artifact) => ({ name: artifact.name, sha256: artifact.digest.sha256, ...(artifact.reference !== undefined ? { reference: artifact.reference } : {}) })),
+    problemCount: view.problems.length,
+    actions: view.actions,
+    policyTrusted: view.policyTrusted !== false,
   };
+  const fileNames = [...loaded.events.map((file) => file.source), ...(loaded.unreadable ?? []).map((file) => file.source)];
+  return { summary, pendingKeyIds, version: ceremonyVersion(fileNames, summary) };
 }
 
 /** The detail for review and audit. `previous` is the ceremony of the previous release of the same product, if any. */

@@ -5,11 +5,10 @@
  */
 import { join } from 'node:path';
 import { CeremonyStateSchema } from '../../../../shared/api/ceremony-schemas';
-import { describePolicy } from '../../../../shared/policy/describe';
 import { formatReport } from '../../../../shared/verify/format';
-import { checkPublishedEnvelope } from '../../audit/published-envelope';
 import { publishedVerifyCommand, type ArtifactLocations } from '../../ceremony/artifact-locations';
 import { importBundleFile, reportForWindow, writeBundleToFolder } from '../../ceremony/bundle-files';
+import { verifyCeremony } from '../../ceremony/ceremony-verification';
 import type { PublishResult } from '../../ceremony/ceremony-service';
 import type { SettingsService } from '../../settings';
 import type { TokenService } from '../../tokens/token-service';
@@ -47,6 +46,9 @@ export function ceremoniesRoom(options: CeremoniesRoomOptions): RoomHandlers<'ce
       await options.localKeys.scanned();
       return catalog.index.recordsNewestFirst().map((record) => catalog.summaryOf(record));
     },
+
+    // One tab's page and every tab's count: what the Ceremonies screen shows, whatever the store holds (issue 15).
+    'ceremonies.page': async ({ tab, cursor, limit }) => catalog.page({ tab, cursor, limit }),
 
     'ceremonies.get': async ({ id }) => catalog.detail(id),
 
@@ -97,7 +99,11 @@ export function ceremoniesRoom(options: CeremoniesRoomOptions): RoomHandlers<'ce
     // The window's Cancel reaches the approval's request to the time-stamping authority (issue 12): an approval
     // cancelled before it is written is not written, and the ceremony stays as it was.
     'ceremonies.approve': async ({ id, operationId, keyUri, pin, statementDigest }) =>
-      operations.run(operationId, async (signal) => catalog.changed(await writer.with(pin, (service) => service.approve(id, keyUri, { statementDigest }), signal))),
+      // The registry settings reach the approval's Notary step (issue 14): a plain-HTTP registry the person configured is read too.
+      operations.run(operationId, async (signal) => {
+        const registry = { ...(await registryOptions()), signal };
+        return catalog.changed(await writer.with(pin, (service) => service.approve(id, keyUri, { statementDigest, registry }), signal));
+      }),
     'ceremonies.reject': async ({ id, keyUri, pin, reason, statementDigest }) => catalog.changed(await writer.with(pin, (service) => service.reject(id, keyUri, reason, { statementDigest }))),
     'ceremonies.withdraw': async ({ id, keyUri, pin, reason, statementDigest }) => catalog.changed(await writer.with(pin, (service) => service.withdraw(id, keyUri, reason, { statementDigest }))),
     'ceremonies.cancel': async ({ id, reason, keyUri, pin }) => catalog.changed(await writer.with(pin, (service) => service.cancel(id, { keyUri, ...(reason ? { reason } : {}) }))),
@@ -132,27 +138,7 @@ export function ceremoniesRoom(options: CeremoniesRoomOptions): RoomHandlers<'ce
     // Reads a key's public half at most (no PIN, nothing signed): the publisher Kyverno's VSA attestor would check.
     'ceremonies.publishForecast': async ({ id, keyUri }) => (keyUri === undefined ? reader.forecastPublish(id) : writer.with(null, (service) => service.forecastPublish(id, keyUri))),
 
-    'ceremonies.verify': async ({ id }) => {
-      // Loading checks every event's signature against the ceremony's own policy again.
-      const loaded = await reader.load(id);
-      const { view, policy } = loaded;
-      const lines: string[] = [];
-      let ok = view.problems.length === 0;
-      for (const problem of view.problems) lines.push(`problem: ${problem}`);
-      lines.push(`${view.approvals.length + view.rejections.length} signed decision(s) checked against ${describePolicy(policy)}.`);
-      // The same rebuild and check the audit runs, as of publishing when the ceremony was published.
-      const check = view.approvals.length > 0 ? await checkPublishedEnvelope(loaded, view.published ? new Date(view.published.at) : undefined) : undefined;
-      if (check) {
-        if (view.state === 'approved' || view.state === 'published') ok = ok && check.report.ok;
-        lines.push(...formatReport(check.report).split('\n'));
-        if (view.published) {
-          ok = ok && check.sameAsPublished;
-          lines.push(check.sameAsPublished ? 'The published envelope is exactly the one these approvals make.' : 'The published envelope differs from the one these approvals make: an approval was added or removed after publishing.');
-        }
-      }
-      lines.unshift(ok ? `verified: ceremony ${id} is ${view.state}` : `NOT verified: ceremony ${id} has problems`);
-      return { ok, lines, checkedAt: options.now().toISOString() };
-    },
+    'ceremonies.verify': async ({ id }) => verifyCeremony(reader, id, options.now),
 
     'ceremonies.export': async ({ id, dir }) => {
       const written = await writeBundleToFolder(reader, id, dir, options.exportDir);

@@ -1,10 +1,16 @@
 /** The history room: searching every ceremony in the store, and reports of one or of a range. */
-import type { StoredSummary, SummaryRecord } from '../../ceremony/ceremony-views';
+import { resolve } from 'node:path';
+import { endOfDay, matchesText } from '../../ceremony/ceremony-pages';
+import type { SummaryRecord } from '../../ceremony/ceremony-views';
+import { shellCommand } from '../../../../shared/cli/shell-command';
+import type { ArtifactLocations } from '../../ceremony/artifact-locations';
 import { htmlReport, jsonReport } from '../../ceremony/report';
+import { reportCeremonies } from '../../ceremony/report-ceremonies';
 import type { RoomHandlers } from '../handlers';
 import type { CeremonyCatalog } from '../services/ceremony-catalog';
 
-export function historyRoom(options: { catalog: CeremonyCatalog; now: () => Date }): RoomHandlers<'history'> {
+/** `storeDir`, `publishDir`, `artifactLocations`: for the report's re-verify commands, every path absolute. */
+export function historyRoom(options: { catalog: CeremonyCatalog; now: () => Date; storeDir?: string; publishDir?: string; artifactLocations?: ArtifactLocations }): RoomHandlers<'history'> {
   const { catalog } = options;
   return {
     'history.search': async ({ text, states, from, to, offset, limit }) => {
@@ -21,6 +27,9 @@ export function historyRoom(options: { catalog: CeremonyCatalog; now: () => Date
       return { total: matches.length, items: matches.slice(offset, offset + limit).map((record) => catalog.summaryOf(record)) };
     },
 
+    // A page of the search and the count per tab, from the index as it stands (issue 15).
+    'history.page': async ({ text, states, from, to, cursor, limit }) => catalog.page({ text, states, from, to, cursor, limit }),
+
     'history.report': async ({ ids, from, to, format }) => {
       await catalog.current();
       const chosen = catalog.index
@@ -30,31 +39,17 @@ export function historyRoom(options: { catalog: CeremonyCatalog; now: () => Date
         .filter((summary) => !from || summary.openedAt >= from)
         .filter((summary) => !to || summary.openedAt <= endOfDay(to))
         .sort((a, b) => a.openedAt.localeCompare(b.openedAt));
-      // One ceremony gets its whole timeline; a range gets the summaries.
-      const details = chosen.length === 1 ? [await catalog.detail(chosen[0]!.id)] : [];
+      // Every ceremony in full (up to mostCeremoniesInFull): policy, subjects, approvals, verification, how to re-verify (issue 16).
+      const ceremonies = await reportCeremonies(
+        chosen.map((summary) => summary.id),
+        { detail: (id) => catalog.detail(id), reader: catalog.reader, now: options.now, ...(options.publishDir ? { publishDir: options.publishDir } : {}), ...(options.artifactLocations ? { artifactLocations: options.artifactLocations } : {}) },
+      );
       const generatedAt = options.now().toISOString();
       const stem = chosen.length === 1 ? `conclave-${chosen[0]!.id}` : `conclave-history-${from ?? 'start'}-${to ?? generatedAt.slice(0, 10)}`;
+      const auditCommand = options.storeDir ? shellCommand(['conclave', 'audit', 'verify', '--store', resolve(options.storeDir)]) : undefined;
       return format === 'json'
-        ? { fileName: `${stem}.json`, mediaType: 'application/json', content: jsonReport(chosen, details, generatedAt) }
-        : { fileName: `${stem}.html`, mediaType: 'text/html', content: htmlReport(chosen, details, generatedAt) };
+        ? { fileName: `${stem}.json`, mediaType: 'application/json', content: jsonReport(chosen, ceremonies, generatedAt) }
+        : { fileName: `${stem}.html`, mediaType: 'text/html', content: htmlReport(chosen, ceremonies, generatedAt, auditCommand ? { auditCommand } : {}) };
     },
   };
-}
-
-function matchesText(summary: StoredSummary, needle: string): boolean {
-  return (
-    summary.id.includes(needle) ||
-    summary.release.name.toLowerCase().includes(needle) ||
-    summary.release.version.toLowerCase().includes(needle) ||
-    `${summary.release.name}@${summary.release.version}`.toLowerCase().includes(needle) ||
-    summary.openedBy.toLowerCase().includes(needle) ||
-    summary.approvedBy.some((id) => id.toLowerCase().includes(needle)) ||
-    summary.rejectedBy.some((id) => id.toLowerCase().includes(needle)) ||
-    summary.artifacts.some((artifact) => artifact.name.toLowerCase().includes(needle) || (needle.length >= 6 && artifact.sha256.startsWith(needle.replace(/^sha256:/, ''))))
-  );
-}
-
-/** A date without a time means the whole of that day. */
-function endOfDay(to: string): string {
-  return /^\d{4}-\d{2}-\d{2}$/.test(to) ? `${to}T23:59:59.999Z` : to;
 }

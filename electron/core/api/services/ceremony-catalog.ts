@@ -7,10 +7,15 @@
  * background (at most every few seconds) for ceremonies other programs
  * changed (the CLI, a sync). Scanning 10,000 ceremony folders on every
  * keystroke in History would not be.
+ *
+ * Pages (ceremonies.page, history.page) answer from the index as it stands,
+ * even while it is first built: the newest ceremonies are judged first, and
+ * ceremonies.indexed tells the window when there are more (issue 15).
  */
 import { join } from 'node:path';
 import type { CeremonyDetail, CeremonySummary } from '../../../../shared/api/ceremony-schemas';
-import { CeremonyIndex } from '../../ceremony/ceremony-index';
+import { CeremonyIndex, type IndexProgress } from '../../ceremony/ceremony-index';
+import { pageOf, type CeremonyPage, type PageQuery } from '../../ceremony/ceremony-pages';
 import type { LoadedCeremony } from '../../ceremony/ceremony-service';
 import { detailOf, type SummaryRecord } from '../../ceremony/ceremony-views';
 import { CeremonyStore } from '../../ceremony/event-store';
@@ -20,6 +25,8 @@ import type { LocalKeys } from './local-keys';
 
 /** The background re-scan runs at most this often. */
 const rescanEveryMs = 3000;
+/** A later refresh judging at least this many ceremonies tells its progress (ceremonies.indexed). */
+const progressFrom = 25;
 
 export class CeremonyCatalog {
   /** Reads and judges ceremonies; signs nothing. */
@@ -27,15 +34,48 @@ export class CeremonyCatalog {
   readonly index: CeremonyIndex;
   private readonly store: CeremonyStore;
   private readonly indexed: Promise<unknown>;
+  private built = false;
   private lastRefresh: number;
   private refreshing = false;
 
   constructor(private readonly options: { dataDir: string; storeDir: string; localKeys: LocalKeys; emit: EventSink; now: () => Date }) {
     this.store = new CeremonyStore(options.storeDir);
     this.reader = localCeremonyService({ dataDir: options.dataDir, storeDir: options.storeDir, now: options.now });
-    this.index = new CeremonyIndex(this.reader, join(options.dataDir, 'cache', 'ceremony-summaries.json'), options.now);
-    this.indexed = this.index.refresh();
+    this.index = new CeremonyIndex(this.reader, join(options.dataDir, 'cache', 'ceremony-summaries.json'), options.now, { dataDir: options.dataDir, threads: {} });
+    this.indexed = this.index
+      .refresh({ onProgress: (progress) => this.progressed(progress), thorough: true })
+      // Over a saved index, pages answered from it at once: what changed since is told as any change is.
+      .then((changedIds) => (this.index.fromCache > 0 ? this.announce(changedIds) : undefined))
+      .finally(() => {
+        this.built = true;
+        this.options.emit('ceremonies.indexed', { ...this.indexProgress(), complete: true });
+      });
     this.lastRefresh = options.now().getTime();
+  }
+
+  /**
+   * One page of a list, from the index as it stands: while ceremonies are
+   * judged, of those judged so far (newest first), `complete: false`. A start
+   * over a saved index answers from it at once, complete, while the store is
+   * checked against it; what changed since comes as ceremony.changed.
+   */
+  async page(query: PageQuery): Promise<CeremonyPage> {
+    if (this.built) await this.current();
+    else await this.index.cached();
+    await this.options.localKeys.scanned();
+    const building = this.index.progress();
+    const indexed = { ...this.indexProgress(), complete: building === undefined && (this.built || this.index.records().length > 0) };
+    return pageOf(this.index.recordsNewestFirst(), query, { waitingOnMe: (record) => this.waitsOnMe(record), row: (record, waitingOnMe) => ({ ...record.summary, waitingOnMe, version: record.version }) }, indexed);
+  }
+
+  private indexProgress(): IndexProgress {
+    return this.index.progress() ?? { done: this.index.records().length, total: this.index.records().length };
+  }
+
+  /** Tells the window how far a build of the index is, about fifty times over a large one, not after every ceremony. */
+  private progressed(progress: IndexProgress): void {
+    const step = Math.max(25, Math.ceil(progress.total / 50));
+    if (progress.done % step === 0 || progress.done === progress.total) this.options.emit('ceremonies.indexed', { ...progress, complete: false });
   }
 
   /** The index, built; re-scanned in the background when the last scan is a few seconds old (or `force`: trust changed). */
@@ -45,8 +85,7 @@ export class CeremonyCatalog {
     if (this.refreshing || (!force && now - this.lastRefresh < rescanEveryMs)) return;
     this.refreshing = true;
     this.lastRefresh = now;
-    void this.index
-      .refresh()
+    void this.refreshIndex()
       .then((changedIds) => this.announce(changedIds))
       .catch(() => undefined)
       .finally(() => (this.refreshing = false));
@@ -56,7 +95,26 @@ export class CeremonyCatalog {
   async refreshNow(): Promise<void> {
     await this.indexed;
     this.lastRefresh = this.options.now().getTime();
-    this.announce(await this.index.refresh());
+    this.announce(await this.refreshIndex());
+  }
+
+  /**
+   * A later refresh: a sync that brought many ceremonies shows its progress as
+   * the first build does; a few changed ones are told by ceremony.changed alone.
+   */
+  private async refreshIndex(): Promise<string[]> {
+    let large = false;
+    try {
+      return await this.index.refresh({
+        onProgress: (progress) => {
+          if (progress.total < progressFrom) return;
+          large = true;
+          this.progressed(progress);
+        },
+      });
+    } finally {
+      if (large) this.options.emit('ceremonies.indexed', { ...this.indexProgress(), complete: true });
+    }
   }
 
   /** The attached keys changed: every ceremony still waiting on someone may now wait on this machine, or no longer. */
@@ -65,8 +123,13 @@ export class CeremonyCatalog {
     for (const record of this.index.records()) if (record.pendingKeyIds.length > 0) this.options.emit('ceremony.changed', this.summaryOf(record));
   }
 
-  summaryOf(record: SummaryRecord): CeremonySummary {
-    return { ...record.summary, waitingOnMe: record.pendingKeyIds.some((keyId) => this.options.localKeys.has(keyId)) };
+  /** The window's summary, with the ceremony's version (ceremony.changed carries it). */
+  summaryOf(record: SummaryRecord): CeremonySummary & { version: string } {
+    return { ...record.summary, waitingOnMe: this.waitsOnMe(record), version: record.version };
+  }
+
+  private waitsOnMe(record: SummaryRecord): boolean {
+    return record.pendingKeyIds.some((keyId) => this.options.localKeys.has(keyId));
   }
 
   /** One ceremony, loaded and judged now, with its summary brought up to date. */
@@ -95,17 +158,22 @@ export class CeremonyCatalog {
     }
   }
 
-  /** The release before this one of the same name (published first, then the newest), for "what changed since". */
+  /**
+   * The release before this one of the same name (published first, then the newest), for "what changed since":
+   * only a ceremony whose statement was frozen, so that a release is never compared with evidence nobody could
+   * approve (a ceremony still open, or cancelled before it was frozen; issue 16).
+   */
   private async previousRelease(loaded: LoadedCeremony): Promise<LoadedCeremony | undefined> {
     await this.indexed;
     const candidates = this.index
       .records()
       .map((record) => record.summary)
-      .filter((summary) => summary.release.name === loaded.view.release.name && summary.release.version !== loaded.view.release.version && summary.openedAt < loaded.view.openedAt)
+      .filter((summary) => summary.release.name === loaded.view.release.name && summary.release.version !== loaded.view.release.version && summary.openedAt < loaded.view.openedAt && summary.state !== 'open')
       .sort((a, b) => Number(b.state === 'published') - Number(a.state === 'published') || b.openedAt.localeCompare(a.openedAt));
     for (const candidate of candidates) {
       try {
-        return await this.reader.load(candidate.id);
+        const previous = await this.reader.load(candidate.id);
+        if (previous.view.frozen) return previous;
       } catch {
         // Try the next one.
       }

@@ -1,0 +1,24 @@
+/**
+ * An index thread (index-threads.ts): reads and judges the ceremonies it is
+ * sent, a batch at a time, with its own ceremony engine over the same store
+ * and trust, and posts back each one's summary record. Verifying signatures,
+ * time stamps and certificate chains is most of building the index, and this
+ * puts it on another core than the window's.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { judgeForIndex } from './index-judging';
+import type { IndexThreadRequest, IndexThreadSetup, IndexThreadAnswer } from './index-threads';
+import { localCeremonyService } from './local-service';
+
+const port = parentPort;
+const setup = workerData as IndexThreadSetup;
+// The window's clock, as its core reads it (a test's or a demo's clock may differ from this machine's).
+const service = localCeremonyService({ dataDir: setup.dataDir, storeDir: setup.storeDir, now: () => new Date(Date.now() + setup.clockOffsetMs) });
+
+port?.on('message', (request: IndexThreadRequest) => {
+  void (async () => {
+    const answer: IndexThreadAnswer = { judged: [] };
+    for (const id of request.ids) answer.judged.push({ id, indexed: await judgeForIndex(service, id).catch(() => undefined) });
+    port.postMessage(answer);
+  })();
+});

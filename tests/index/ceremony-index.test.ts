@@ -1,0 +1,211 @@
+/**
+ * The summary index built incrementally and in parallel (issue 15): on a
+ * refresh only ceremonies whose event files came, went or changed are read
+ * and judged again, many are judged on worker threads, and the first rows are
+ * in the index before the rest is built. Judgements are counted, never timed.
+ */
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CeremonyIndex } from '../../electron/core/ceremony/ceremony-index';
+import { pageOf } from '../../electron/core/ceremony/ceremony-pages';
+import { summarize } from '../../electron/core/ceremony/ceremony-views';
+import type { IndexedCeremony } from '../../electron/core/ceremony/index-judging';
+import { judgeOnThreads } from '../../electron/core/ceremony/index-threads';
+import { localCeremonyService } from '../../electron/core/ceremony/local-service';
+import { createCore } from '../../electron/core/create-core';
+import type { EventPayload } from '../../shared/api/contract';
+import { generateCeremonies } from '../support/generate-ceremonies';
+import { makeDataDir } from '../support/softhsm';
+
+let home: ReturnType<typeof makeDataDir>;
+let storeDir: string;
+let ids: string[];
+let policyDocument: unknown;
+
+beforeEach(async () => {
+  home = makeDataDir();
+  storeDir = join(home.dir, 'store');
+  mkdirSync(storeDir, { recursive: true });
+  ({ ids, policyDocument } = await generateCeremonies(storeDir, 40));
+}, 120_000);
+afterEach(() => home.cleanup());
+
+const indexOf = (cache = 'summaries.json') => new CeremonyIndex(localCeremonyService({ dataDir: home.dir, storeDir }), join(home.dir, 'cache', cache));
+const eventsDir = (id: string) => join(storeDir, 'ceremonies', id, 'events');
+
+describe('the summary index', () => {
+  it('judges a ceremony again only when its event files change: one change, one judgement', async () => {
+    const index = indexOf();
+    await index.refresh();
+    expect(index.judgements).toBe(40);
+    expect(await index.refresh()).toEqual([]);
+    expect(index.judgements).toBe(40);
+
+    // A new event file in one ceremony (here one that is not a readable event: the judge is told of it all the same).
+    const changed = ids[7]!;
+    const before = index.record(changed)!.version;
+    writeFileSync(join(eventsDir(changed), '29990101T000000000Z-approved-0000000000000000.json'), '{}');
+    expect(await index.refresh()).toEqual([changed]);
+    expect(index.judgements).toBe(41);
+    expect(index.record(changed)!.version).not.toBe(before);
+
+    // A file replaced under the same name, as tools replace files (written beside it, renamed over it): read again too.
+    const other = ids[3]!;
+    const replaced = join(eventsDir(other), readdirSync(eventsDir(other))[0]!);
+    writeFileSync(`${replaced}.tmp`, `${readFileSync(replaced, 'utf8')}\n`);
+    renameSync(`${replaced}.tmp`, replaced);
+    expect(await index.refresh()).toEqual([other]);
+    expect(index.judgements).toBe(42);
+
+    // A change this app made and judged itself (catalog.changed hands the index what it loaded): no judgement of its own.
+    const signed = ids[5]!;
+    writeFileSync(join(eventsDir(signed), '29990101T000000000Z-approved-1111111111111111.json'), '{}');
+    await index.update(signed, await localCeremonyService({ dataDir: home.dir, storeDir }).load(signed));
+    expect(await index.refresh()).toEqual([]);
+    expect(index.judgements).toBe(42);
+
+    // A new ceremony (a sync brought it): only it is read.
+    const added = (await generateCeremonies(storeDir, 1)).ids[0]!;
+    expect(await index.refresh()).toEqual([added]);
+    expect(index.judgements).toBe(43);
+    expect(index.records()).toHaveLength(41);
+  });
+
+  it('starts from its saved stamps: a restart reads only what changed, even a file rewritten in place', async () => {
+    const first = indexOf();
+    await first.refresh();
+    await first.flushed();
+    const restarted = indexOf();
+    expect(await restarted.refresh({ thorough: true })).toEqual([]);
+    expect(restarted.judgements).toBe(0);
+    expect(restarted.records().map((record) => record.version).sort()).toEqual(first.records().map((record) => record.version).sort());
+
+    // Written into in place (a backup restored over it): its folder's time stays, its size does not.
+    await restarted.flushed();
+    const rewritten = ids[11]!;
+    appendFileSync(join(eventsDir(rewritten), readdirSync(eventsDir(rewritten))[0]!), '\n');
+    const again = indexOf();
+    expect(await again.refresh({ thorough: true })).toEqual([rewritten]);
+    expect(again.judgements).toBe(1);
+  });
+
+  it('has the first rows in a page before the whole index is built', async () => {
+    const index = indexOf();
+    const partial: { done: number; rows: number; complete: boolean }[] = [];
+    await index.refresh({
+      onProgress: (progress) => {
+      // What a page asked for at this moment would answer.
+      const page = pageOf(index.recordsNewestFirst(), { tab: 'all', limit: 20 }, { waitingOnMe: () => false, row: (record) => ({ ...record.summary, waitingOnMe: false, version: record.version }) }, { ...progress, complete: false });
+        partial.push({ done: progress.done, rows: page.items.length, complete: page.complete });
+      },
+    });
+    expect(partial[0]).toEqual({ done: 1, rows: 1, complete: false });
+    expect(partial.find((moment) => moment.done === 20)?.rows).toBe(20);
+    expect(partial.at(-1)!.done).toBe(40);
+    expect(index.progress()).toBeUndefined();
+  });
+
+  it('judges on worker threads what this thread would, with the same summaries', async () => {
+    const service = localCeremonyService({ dataDir: home.dir, storeDir });
+    const judged = new Map<string, IndexedCeremony | undefined>();
+    let judgedHere = 0;
+    await judgeOnThreads(
+      ids,
+      { dataDir: home.dir, storeDir, clockOffsetMs: 0 },
+      (id, indexed) => judged.set(id, indexed),
+      async () => {
+        judgedHere++;
+        return undefined;
+      },
+      { count: 2, alsoHere: false },
+    );
+    // Every ceremony judged on a thread: none fell back to this one.
+    expect(judgedHere).toBe(0);
+    expect([...judged.keys()].sort()).toEqual([...ids].sort());
+    for (const id of ids.slice(0, 5)) expect(judged.get(id)!.record).toEqual(summarize(await service.load(id)));
+  }, 120_000);
+
+  it('sends ceremony.changed with the version a page row gives, new when the verdict changed', async () => {
+    const core = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
+    const changed = new Map<string, EventPayload<'ceremony.changed'>>();
+    let allChanged: () => void = () => undefined;
+    const everyOne = new Promise<void>((resolve) => (allChanged = resolve));
+    core.subscribe((name, payload) => {
+      if (name !== 'ceremony.changed') return;
+      const summary = payload as EventPayload<'ceremony.changed'>;
+      changed.set(summary.id, summary);
+      if (changed.size === ids.length) allChanged();
+    });
+    try {
+      // Once the index is built (ceremonies.list waits for it), every ceremony is in a page.
+      expect(await core.handlers['ceremonies.list']({})).toHaveLength(ids.length);
+      const before = await core.handlers['ceremonies.page']({ tab: 'all', limit: 100 });
+      expect(before.complete).toBe(true);
+      expect(before.items).toHaveLength(ids.length);
+      expect(before.items.every((row) => !row.policyTrusted)).toBe(true);
+      // Trusting the policy changes every verdict under it, though no event file changed.
+      const policyPath = join(home.dir, 'generated-policy.json');
+      writeFileSync(policyPath, JSON.stringify(policyDocument, null, 2));
+      await core.handlers['policies.import']({ path: policyPath });
+      await everyOne;
+      const after = await core.handlers['ceremonies.page']({ tab: 'all', limit: 100 });
+      for (const row of after.items) {
+        expect(row.policyTrusted).toBe(true);
+        expect(changed.get(row.id)!.version).toBe(row.version);
+        expect(row.version).not.toBe(before.items.find((old) => old.id === row.id)!.version);
+      }
+      // Nothing changed since: the same version, so a window holding it has nothing to fetch.
+      const again = await core.handlers['ceremonies.page']({ tab: 'all', limit: 100 });
+      expect(again.items.map((row) => row.version)).toEqual(after.items.map((row) => row.version));
+    } finally {
+      await core.dispose();
+    }
+  });
+
+  it('answers from the saved index at the next start, and tells the window only of what changed meanwhile', async () => {
+    const first = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
+    expect(await first.handlers['ceremonies.list']({})).toHaveLength(ids.length);
+    const versions = new Map((await first.handlers['ceremonies.page']({ tab: 'all', limit: 100 })).items.map((row) => [row.id, row.version]));
+    await first.dispose();
+    // While the app was closed, a sync brought a file to one ceremony.
+    const touched = ids[20]!;
+    writeFileSync(join(eventsDir(touched), '29990101T000000000Z-approved-2222222222222222.json'), '{}');
+
+    const second = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
+    const changed: EventPayload<'ceremony.changed'>[] = [];
+    second.subscribe((name, payload) => {
+      if (name === 'ceremony.changed') changed.push(payload as EventPayload<'ceremony.changed'>);
+    });
+    try {
+      const page = await second.handlers['ceremonies.page']({ tab: 'all', limit: 100 });
+      expect(page.items).toHaveLength(ids.length);
+      await second.handlers['ceremonies.list']({});
+      expect(changed.map((summary) => summary.id)).toEqual([touched]);
+      expect(changed[0]!.version).not.toBe(versions.get(touched));
+      const after = await second.handlers['ceremonies.page']({ tab: 'all', limit: 100 });
+      expect(after.complete).toBe(true);
+      for (const row of after.items) if (row.id !== touched) expect(row.version).toBe(versions.get(row.id));
+    } finally {
+      await second.dispose();
+    }
+  });
+
+  it('tells the window how far the first build is, then that it is complete', async () => {
+    const events: EventPayload<'ceremonies.indexed'>[] = [];
+    const core = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
+    core.subscribe((name, payload) => {
+      if (name === 'ceremonies.indexed') events.push(payload as EventPayload<'ceremonies.indexed'>);
+    });
+    try {
+      const page = await core.handlers['ceremonies.list']({});
+      expect(page).toHaveLength(40);
+      expect(events.at(-1)).toEqual({ done: 40, total: 40, complete: true });
+      const partial = events.filter((event) => !event.complete);
+      expect(partial.length).toBeGreaterThan(0);
+      expect(partial.map((event) => event.done)).toEqual([...partial.map((event) => event.done)].sort((a, b) => a - b));
+    } finally {
+      await core.dispose();
+    }
+  });
+});
