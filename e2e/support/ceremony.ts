@@ -6,10 +6,9 @@
  *
  * Every event is signed by its author: opening, approving, rejecting,
  * cancelling and publishing each choose a key in a "Sign … as" group and type
- * its PIN. The demo policy's approvers are alice (security), bob and carol, 2
- * of 3 with at least 1 security, and whoever opens a ceremony may not approve
- * it: tests open as the one who will not approve, never as alice (a ceremony
- * she opens can never have its security approval).
+ * its PIN. The demo policy's approvers are alice (security), bob (security)
+ * and carol, 2 of 3 with at least 1 security, and whoever opens a ceremony may
+ * not approve it: tests open as the one who will not approve.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';

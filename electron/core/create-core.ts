@@ -15,6 +15,7 @@ import { keysRoom } from './api/rooms/keys';
 import { modulesRoom } from './api/rooms/modules';
 import { operationsRoom } from './api/rooms/operations';
 import { policiesRoom } from './api/rooms/policies';
+import { preflightRoom } from './api/rooms/preflight';
 import { repositoryRoom } from './api/rooms/repository';
 import { settingsRoom } from './api/rooms/settings';
 import { tokensRoom } from './api/rooms/tokens';
@@ -132,7 +133,8 @@ export function createCore(options: CoreOptions): Core {
       now,
     }),
     ...operationsRoom(operations),
-    ...historyRoom({ catalog, now }),
+    ...historyRoom({ catalog, now, storeDir, publishDir, artifactLocations: new ArtifactLocations(options.dataDir) }),
+    ...preflightRoom({ catalog, operations, settings, tokens, emit }),
     ...policiesRoom({ policies: new PolicyFolder(options.dataDir), catalog, tokens }),
     ...filesRoom(),
     ...settingsRoom({ dataDir: options.dataDir, storeDir, publishDir, settings }),

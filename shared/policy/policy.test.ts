@@ -221,8 +221,25 @@ describe('evaluatePolicy', () => {
 
 describe('describePolicy', () => {
   it('puts the policy in words', async () => {
-    expect(describePolicy(await loadPolicy(basePolicy(), nodeDigester))).toBe('any 2 of alice, bob, carol; at least 1 security');
+    // Only alice is security: bob and carol together never meet it, so the words name who must be in every pair (issue 16).
+    expect(describePolicy(await loadPolicy(basePolicy(), nodeDigester))).toBe('any 2 of alice, bob, carol, including alice');
     expect(describePolicy(await loadPolicy({ ...basePolicy(), threshold: 3, roles: undefined }, nodeDigester))).toBe('all 3 of alice, bob, carol');
+  });
+
+  it('keeps the role minimum in words when every pair meets it', async () => {
+    const twoSecurity = basePolicy().approvers.map((entry) => (entry.id === 'bob' ? { ...entry, role: 'security' } : entry));
+    expect(describePolicy(await loadPolicy({ ...basePolicy(), approvers: twoSecurity }, nodeDigester))).toBe('any 2 of alice, bob, carol; at least 1 security');
+  });
+
+  it('names the members of each role when no one person is in every group that meets it', async () => {
+    const approvers = [
+      { id: 'alice', role: 'security', publicKey: alice.publicKeyPem },
+      { id: 'bob', role: 'engineering', publicKey: bob.publicKeyPem },
+      { id: 'carol', role: 'security', publicKey: carol.publicKeyPem },
+      { id: 'dave', role: 'engineering', publicKey: bobBackup.publicKeyPem },
+    ];
+    // bob and dave together have no security; every other pair does, and no one person is in all of those.
+    expect(describePolicy(await loadPolicy({ ...basePolicy(), approvers }, nodeDigester))).toBe('any 2 of alice, bob, carol, dave; at least 1 security (alice or carol)');
   });
 });
 
@@ -240,7 +257,7 @@ describe('allow lists', () => {
 describe('docs', () => {
   it('loads the example policy in docs/examples', async () => {
     const policy = await loadPolicyText(readFileSync(new URL('../../docs/examples/policy.json', import.meta.url), 'utf8'), nodeDigester);
-    expect(describePolicy(policy)).toBe('any 2 of alice, bob, carol; at least 1 security');
+    expect(describePolicy(policy)).toBe('any 2 of alice, bob, carol, including alice');
     expect(policy.people.find((person) => person.id === 'bob')?.keyIds).toHaveLength(2);
   });
 

@@ -22,6 +22,7 @@ import { runExport, runImport } from './ceremony-bundle';
 import type { CommandInput } from '../command-spec';
 import { exitCodes } from '../exit-codes';
 import { nextStep, type NextStepContext } from '../next-step';
+import { formatOpeningPreflight, preflightOpening, type OpeningPreflightInput } from '../../core/ceremony/preflight';
 import { personOfKey, type Policy } from '../../../shared/policy/policy';
 
 /**
@@ -177,7 +178,8 @@ async function decide(action: 'approve' | 'reject' | 'withdraw', input: CommandI
     const shownDigest = normalizedDigest(input.string('statement')) ?? shown.view.frozen?.statementDigest;
     if (shown.statement && shown.view.frozen && !input.quiet && !input.json) io.err(describeStatementToSign(shown.statement, shown.view.frozen.statementDigest));
     // Decided on the ceremony as shown: it is not read and judged again (issue 11).
-    const bound = { ...(shownDigest ? { statementDigest: shownDigest } : {}), loaded: shown };
+    // Approving reads the images' registries for their Notary signatures (issue 14): --insecure-registry reaches a plain-HTTP one.
+    const bound = { ...(shownDigest ? { statementDigest: shownDigest } : {}), loaded: shown, ...(action === 'approve' ? { registry: registryOptions(io, input.strings('insecure-registry')) } : {}) };
     const before = new Set([...shown.view.approvals, ...shown.view.rejections].map((decision) => `${decision.type}:${decision.keyId}:${decision.at}`));
     const decided = action === 'approve' ? await service.approve(id, keyUri, bound) : action === 'reject' ? await service.reject(id, keyUri, reason!, bound) : await service.withdraw(id, keyUri, reason!, bound);
     const mine = [...decided.view.approvals, ...decided.view.rejections].find((decision) => !before.has(`${decision.type}:${decision.keyId}:${decision.at}`));
@@ -202,6 +204,18 @@ export const ceremonyRunners = {
     const purl = input.string('purl');
     const sbom = input.string('sbom');
     const provenanceKeys = input.strings('provenance-key');
+    if (input.flag('check')) {
+      const evidence = {
+        policyPath,
+        release: { ...release, ...(purl ? { purl } : {}) },
+        artifactPaths: artifacts,
+        ...(images.length > 0 ? { imageReferences: images, registry: registryOptions(io, input.strings('insecure-registry')) } : {}),
+        provenancePaths: input.strings('provenance'),
+        ...(sbom ? { sbomPath: sbom } : {}),
+        ...(provenanceKeys.length > 0 ? { provenanceKeyPaths: provenanceKeys } : {}),
+      };
+      return checkOpening(input, io, evidence);
+    }
     const keyUri = requireKey(input);
     return withCeremonyService(io, serviceOptions(input), async (service) => {
       // Hashing the artifacts began with the command, in a thread of its own (ahead.ts): the opening takes it, and ends it.
@@ -297,6 +311,21 @@ export const ceremonyRunners = {
   import: (input: CommandInput, io: CliIo) => runImport(input, io),
 };
 
+
+/** `ceremony open --check` (issue 16): the opening's findings and verdict; opens, signs and writes nothing, so no key. */
+async function checkOpening(input: CommandInput, io: CliIo, evidence: Omit<OpeningPreflightInput, 'hashingStarted' | 'signal' | 'sha512'>): Promise<number> {
+  // A --key given anyway started its token with the command (ahead.ts): nothing here signs, so it is ended unused.
+  const key = input.string('key');
+  const startedTokens = key ? takeStartedTokens(key) : undefined;
+  await (await startedTokens?.catch(() => undefined))?.dispose();
+  return withCeremonyService(io, { store: input.string('store') }, async (service) => {
+    const hashingStarted = takeStartedHashing();
+    const preflight = await preflightOpening(service, { ...evidence, sha512: input.flag('sha512'), ...(hashingStarted ? { hashingStarted } : {}), ...(io.signal ? { signal: io.signal } : {}) });
+    if (input.json) io.out(`${JSON.stringify(preflight, null, 2)}\n`);
+    else if (!input.quiet) io.out(escapeControlCharacters(formatOpeningPreflight(preflight)));
+    return preflight.blocked ? exitCodes.blocked : exitCodes.done;
+  });
+}
 
 /** `ceremony publish --dry-run` (issue 14): what each verifier will say; signs, writes and pushes nothing, so no PIN. */
 async function publishDryRun(input: CommandInput, io: CliIo): Promise<number> {

@@ -41,6 +41,7 @@ import { writeFileAtomically } from '../atomic-file';
 import { nodeAlgorithmSignatureVerifier, nodeDigester, nodeSignatureVerifier, nodeTrustedTimeDependencies } from '../crypto/node-crypto';
 import { hashFiles, type DigestAlgorithm, type FilesProgress } from '../hashing';
 import type { HashingThread } from '../hashing/hash-thread';
+import { HashError } from '../hashing/hash-errors';
 import type { ArtifactLocations } from './artifact-locations';
 import { CeremonyStore, newCeremonyId, type StoredEvent } from './event-store';
 import { readPolicyFile } from './policy-file';
@@ -216,33 +217,7 @@ export class CeremonyService {
     goingAhead = true;
     if (heldProgress) report?.(heldProgress);
     const { provenanceFiles, provenance, hashed } = await evidence;
-    const artifacts: ArtifactRecord[] = hashed.map((outcome, index) => {
-      if (!outcome.ok) throw new ConclaveError('invalid-input', outcome.error.message);
-      const { sha256: sha256Digest, sha512 } = outcome.digest.digests;
-      return { name: basename(input.artifactPaths[index]!), size: outcome.digest.size, digest: { sha256: sha256Digest!, ...(sha512 ? { sha512 } : {}) } };
-    });
-    artifacts.push(...images.map((image) => image.artifact));
-    if (new Set(artifacts.map((artifact) => artifact.name)).size !== artifacts.length) {
-      throw new ConclaveError('invalid-input', 'Two artifacts have the same file name. Give each artifact of a release a distinct name.');
-    }
-
-    const signatureChecks = await this.checkProvenanceSignatures(provenance.map((entry) => entry.document), input.provenanceKeyPaths ?? []);
-
-    let sbom: { summary: SbomSummary; digest: string } | undefined;
-    if (input.sbomPath) {
-      const bytes = await readFile(input.sbomPath);
-      sbom = { summary: readSbom(bytes.toString('utf8'), { fileName: basename(input.sbomPath) }), digest: sha256(bytes) };
-    }
-
-    const findings = computeFindings({
-      artifacts,
-      provenance: provenance.map((entry) => entry.document),
-      ...(sbom ? { sbom: sbom.summary } : {}),
-      rules: { ...(policy.evidence.builders ? { builders: policy.evidence.builders } : {}), ...(policy.evidence.sourceRepositories ? { sourceRepositories: policy.evidence.sourceRepositories } : {}) },
-      signatureChecks,
-      release: { ...input.release, purl },
-    });
-
+    const { artifacts, sbom, findings } = await this.judgeOpeningEvidence(input, policy, images, purl, { provenance, hashed });
 
     const opened: OpenedEvent = {
       ceremonyId: id,
@@ -279,8 +254,70 @@ export class CeremonyService {
     return judged;
   }
 
+  /**
+   * The findings of an opening's evidence, once read and hashed: what `open` signs, and what `previewOpening` shows
+   * before anything exists (issue 16). Writes nothing.
+   */
+  private async judgeOpeningEvidence(
+    input: Pick<OpenInput, 'artifactPaths' | 'provenanceKeyPaths' | 'sbomPath' | 'release'>,
+    policy: Policy,
+    images: readonly { artifact: ArtifactRecord }[],
+    purl: string,
+    { provenance, hashed }: Pick<Awaited<ReturnType<CeremonyService['openingEvidence']>>, 'provenance' | 'hashed'>,
+  ) {
+    const artifacts: ArtifactRecord[] = hashed.map((outcome, index) => {
+      if (!outcome.ok) throw new ConclaveError('invalid-input', outcome.error.message);
+      const { sha256: sha256Digest, sha512 } = outcome.digest.digests;
+      return { name: basename(input.artifactPaths[index]!), size: outcome.digest.size, digest: { sha256: sha256Digest!, ...(sha512 ? { sha512 } : {}) } };
+    });
+    artifacts.push(...images.map((image) => image.artifact));
+    if (new Set(artifacts.map((artifact) => artifact.name)).size !== artifacts.length) {
+      throw new ConclaveError('invalid-input', 'Two artifacts have the same file name. Give each artifact of a release a distinct name.');
+    }
+
+    const signatureChecks = await this.checkProvenanceSignatures(provenance.map((entry) => entry.document), input.provenanceKeyPaths ?? []);
+
+    let sbom: { summary: SbomSummary; digest: string } | undefined;
+    if (input.sbomPath) {
+      const bytes = await readFile(input.sbomPath);
+      sbom = { summary: readSbom(bytes.toString('utf8'), { fileName: basename(input.sbomPath) }), digest: sha256(bytes) };
+    }
+
+    const findings = computeFindings({
+      artifacts,
+      provenance: provenance.map((entry) => entry.document),
+      ...(sbom ? { sbom: sbom.summary } : {}),
+      rules: { ...(policy.evidence.builders ? { builders: policy.evidence.builders } : {}), ...(policy.evidence.sourceRepositories ? { sourceRepositories: policy.evidence.sourceRepositories } : {}) },
+      signatureChecks,
+      release: { ...input.release, purl },
+    });
+    return { artifacts, sbom, findings };
+  }
+
+  /**
+   * The opening's findings without an opening (issue 16's pre-flight): the policy read and trusted, the images
+   * resolved, the evidence read, hashed and judged exactly as `open` does, with no key, nothing signed and nothing
+   * written. Whether freezing would be blocked follows from the findings as it does for `freeze`.
+   */
+  async previewOpening(input: Omit<OpenInput, 'openerKeyUri'>): Promise<{ policy: Policy; artifacts: ArtifactRecord[]; findings: OpenedEvent['findings'] }> {
+    if (input.artifactPaths.length === 0 && (input.imageReferences ?? []).length === 0) throw new ConclaveError('invalid-input', 'Add at least one artifact file or image: a ceremony approves something.');
+    let policy: Policy, images: Awaited<ReturnType<typeof resolveImageArtifacts>>, purl: string;
+    try {
+      policy = await readPolicyFile(input.policyPath);
+      await this.requireTrusted(policy);
+      images = await resolveImageArtifacts(input.imageReferences ?? [], input.registry);
+      purl = openingPurl(input.release, images.map((image) => image.artifact));
+    } catch (error) {
+      await input.hashingStarted?.stop(); // a refusal ends the hashing the CLI started ahead, as an opening's does
+      throw error;
+    }
+    const evidence = await this.openingEvidence(input, input.signal ?? new AbortController().signal, input.onProgress);
+    const { artifacts, findings } = await this.judgeOpeningEvidence(input, policy, images, purl, evidence);
+    return { policy, artifacts, findings: [...images.map((image) => image.finding), ...findings.map(({ id, status, message }) => ({ id, status, message }))] };
+  }
+
   /** The opening's evidence: the provenance files, read and parsed, and the artifacts hashed (SHA-512 too where the provenance needs it). */
-  private async openingEvidence(input: OpenInput, signal: AbortSignal, onProgress: ((progress: FilesProgress) => void) | undefined) {
+  private async openingEvidence(input: Pick<OpenInput, 'artifactPaths' | 'provenancePaths' | 'sha512' | 'hashingStarted'>, signal: AbortSignal, onProgress: ((progress: FilesProgress) => void) | undefined) {
     const started = input.hashingStarted;
     try {
       const provenanceFiles = await Promise.all(input.provenancePaths.map(async (path) => ({ path, bytes: await readFile(path) })));
@@ -296,7 +333,11 @@ export class CeremonyService {
         return { provenanceFiles, provenance, hashed: await started.follow({ ...progress, signal }) };
       }
       await started?.stop();
-      return { provenanceFiles, provenance, hashed: await hashFiles(input.artifactPaths, { algorithms, ...progress, signal }) };
+      return { provenanceFiles, provenance, hashed: await hashFiles(input.artifactPaths, { algorithms, ...progress, signal, stopAtFirstFailure: true }) };
+    } catch (error) {
+      // The first artifact that cannot be hashed ends the opening, in its own words, and stops the others; a cancel stays a cancel.
+      if (error instanceof HashError && error.code !== 'cancelled') throw new ConclaveError('invalid-input', error.message);
+      throw error;
     } finally {
       // Taken, stopped, or abandoned by a failure above: no hashing outlives the opening's evidence.
       if (started) await started.stop();
