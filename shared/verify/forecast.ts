@@ -86,18 +86,48 @@ export interface PublishForecast {
   allAccept: boolean;
 }
 
-/** Why cosign `--key` (sigstore LoadVerifier with SHA-256) would not verify a signature by this key, or undefined when it would. */
-export function cosignKeyProblem(keyType: KeyType, rsaScheme: RsaScheme | undefined): string | undefined {
+/**
+ * Why cosign would not verify a signature by this key, or undefined when it would: with `--key` (sigstore
+ * LoadVerifier with SHA-256), or, for a certificate approver, with the CA as trust root, where sigstore-go
+ * loads the certificate's key with the curve's own hash (sigstore-go 4594ab4 pkg/verify/signature.go:160-205
+ * compatSignatureVerifier → sigstore LoadDefaultVerifier, pkg/signature/algorithm_registry.go
+ * GetDefaultPublicKeyDetails: P-384 → PKIX_ECDSA_P384_SHA_384).
+ */
+export function cosignKeyProblem(keyType: KeyType, rsaScheme: RsaScheme | undefined, identifiedBy: 'key' | 'certificate' = 'key'): string | undefined {
   switch (keyType.kind) {
     case 'ed25519':
       return undefined;
     case 'ecdsa':
-      // verifier.go:43-74: ECDSA checked with the hash given, SHA-256 by default; Conclave signs P-384 with SHA-384.
-      return keyType.curve === 'P-256' ? undefined : `${describeKeyType(keyType)} signs with ${keyType.curve === 'P-384' ? 'SHA-384' : 'SHA-512'}; cosign checks ECDSA keys with SHA-256`;
+      // verifier.go:43-74: ECDSA checked with the hash given, SHA-256 by default; Conclave signs P-384 with SHA-384, as Sigstore's registry does.
+      if (keyType.curve === 'P-256' || identifiedBy === 'certificate') return undefined;
+      return `${describeKeyType(keyType)} signs with ${curveHash(keyType)}; cosign checks ECDSA keys with SHA-256`;
     case 'rsa':
       // verifier.go:43-74: an RSA key is loaded as PKCS#1 v1.5.
       return rsaScheme === 'pss' ? 'RSA-PSS signature; cosign checks RSA keys as PKCS#1 v1.5' : undefined;
   }
+}
+
+/** The hash Conclave signs an ECDSA key's approvals with: the curve's own (FIPS 186-5 §6.4; Sigstore's algorithm registry). */
+function curveHash(keyType: Extract<KeyType, { kind: 'ecdsa' }>): string {
+  return keyType.curve === 'P-256' ? 'SHA-256' : keyType.curve === 'P-384' ? 'SHA-384' : 'SHA-512';
+}
+
+/**
+ * For an ECDSA P-384 or P-521 approver: what else refuses their bundle, and the one setting that helps
+ * (docs/verify.md "ECDSA P-384 and the Sigstore verifiers" gives the source lines).
+ */
+function largeCurveNotes(signer: ForecastSigner): { cosign: string[]; kyverno: string[] } {
+  if (signer.keyType.kind !== 'ecdsa' || signer.keyType.curve === 'P-256') return { cosign: [], kyverno: [] };
+  const hash = curveHash(signer.keyType);
+  const algorithm = hash.replace('-', '').toLowerCase();
+  // @sigstore/verify dist/bundle/dsse.js verifySignature passes no hash, and Node then checks every EC key with SHA-256.
+  const sigstoreJs = `sigstore-js (@sigstore/verify) refuses ${signer.approverId}'s bundle with key or certificate: it checks ECDSA signatures with SHA-256 whatever the curve`;
+  if (signer.byCertificate) return { cosign: [sigstoreJs], kyverno: [] };
+  return {
+    cosign: [`cosign accepts it when given --signature-digest-algorithm ${algorithm}`, sigstoreJs],
+    // kyverno api/kyverno/v1/image_verification_types.go StaticKeyAttestor.Validate: signatureAlgorithm is sha256 or sha512.
+    kyverno: [algorithm === 'sha512' ? `${signer.approverId}'s key entry counts with signatureAlgorithm: sha512` : `no Kyverno setting makes ${signer.approverId}'s key count: a key attestor's signatureAlgorithm is sha256 or sha512`],
+  };
 }
 
 function conclaveForecast(input: ForecastInput): VerifierForecast {
@@ -111,16 +141,17 @@ function conclaveForecast(input: ForecastInput): VerifierForecast {
 }
 
 function cosignForecast(signer: ForecastSigner): VerifierForecast {
-  const problem = signer.valid ? cosignKeyProblem(signer.keyType, signer.rsaScheme) : 'the signature does not verify';
+  const problem = signer.valid ? cosignKeyProblem(signer.keyType, signer.rsaScheme, signer.byCertificate ? 'certificate' : 'key') : 'the signature does not verify';
   const key = describeKeyType(signer.keyType);
-  if (problem) return { verifier: 'cosign', approverId: signer.approverId, verdict: 'refuses', line: `cosign verify-attestation (${signer.approverId}, ${key}): refuses`, reasons: [problem] };
+  const notes = signer.valid ? largeCurveNotes(signer).cosign : [];
+  if (problem) return { verifier: 'cosign', approverId: signer.approverId, verdict: 'refuses', line: `cosign verify-attestation (${signer.approverId}, ${key}): refuses`, reasons: [problem, ...notes] };
   return {
     verifier: 'cosign',
     approverId: signer.approverId,
     verdict: 'accepts',
     line: `cosign verify-attestation (${signer.approverId}, ${key}): accepts${signer.byCertificate ? ' with the CA as trust root' : ''}`,
     // A certificate approver's bundle carries the certificate: cosign needs its CA, not a --key (docs/verify.md).
-    reasons: signer.byCertificate ? [`${signer.approverId} is identified by certificate: give cosign the CA's certificate chain as trust root, not --key`] : [],
+    reasons: [...(signer.byCertificate ? [`${signer.approverId} is identified by certificate: give cosign the CA's certificate chain as trust root, not --key`] : []), ...notes],
   };
 }
 
@@ -133,7 +164,7 @@ function kyvernoForecast(input: ForecastInput): VerifierForecast {
   const counted = new Set<string>();
   for (const signer of keyed) {
     const problem = signer.valid ? cosignKeyProblem(signer.keyType, signer.rsaScheme) : 'the signature does not verify';
-    if (problem) reasons.push(`${signer.approverId}'s key does not count: ${problem}`);
+    if (problem) reasons.push(`${signer.approverId}'s key does not count: ${problem}`, ...(signer.valid ? largeCurveNotes(signer).kyverno : []));
     else counted.add(signer.keyId);
   }
   const required = input.threshold;

@@ -148,15 +148,12 @@ describe('@sigstore/verify (sigstore-js) with the approver\'s key', () => {
     expect(signer.identity?.subjectAlternativeName).toBe('erin@example.com');
   });
 
-  // Fails today, and is kept as a failing test on purpose: Conclave signs ECDSA P-384 with SHA-384 (the curve's hash,
-  // chosen in the token layer's signing plan), while @sigstore/core's crypto.verify passes no hash and Node then uses
-  // SHA-256 for every EC key; cosign --key does the same (verify_attestation.go:86-89). Changing the P-384 hash is a
-  // token-layer change (issue 14, point 2's kind), owned elsewhere now.
-  it.fails("accepts bob's bundle (ECDSA P-384) with his public key", () => {
-    sigstoreJsVerify(bundleOf('main', 'bob'));
-  });
-
-  it("fails bob's bundle for that reason: his signature is ECDSA with SHA-384, and these verifiers check P-384 with SHA-256", () => {
+  // Conclave signs ECDSA P-384 with SHA-384, the curve's hash and Sigstore's own default for P-384 (sigstore
+  // pkg/signature/algorithm_registry.go GetDefaultPublicKeyDetails: PKIX_ECDSA_P384_SHA_384). @sigstore/verify 3.1.1
+  // refuses it whatever the verification material: dist/bundle/dsse.js verifySignature calls @sigstore/core 3.2.1
+  // dist/crypto.js verify(data, key, signature) with no algorithm, and Node then checks every EC key with SHA-256.
+  // docs/verify.md "ECDSA P-384 and the Sigstore verifiers" documents it; the forecast says it for P-384 approvers.
+  it("refuses bob's bundle (ECDSA P-384): his signature is ECDSA with SHA-384, and sigstore-js checks every EC key with SHA-256", () => {
     const bundle = bundleOf('main', 'bob');
     const signature = Buffer.from(bundle.dsseEnvelope.signatures[0]!.sig, 'base64');
     const message = paeOf(bundle.dsseEnvelope);
@@ -200,9 +197,12 @@ describe('cosign 3 and sigstore-go, by their source (support/sigstore-go-rules.t
     expect(cosignAcceptsBundle(chained, publicKeyOf('alice'))).toMatchObject({ accepted: false });
   });
 
-  // As with sigstore-js: cosign --key loads the key with SHA-256 (LoadVerifier(pub, SHA256)); bob's P-384 signs with SHA-384.
-  it.fails("cosign verify-attestation --key accepts bob's bundle (ECDSA P-384)", () => {
-    expect(cosignAcceptsBundle(bundleOf('main', 'bob'), publicKeyOf('bob'))).toEqual({ accepted: true });
+  // cosign --key loads the key with SHA-256 unless --signature-digest-algorithm says otherwise (LoadVerifier(pub, hash)).
+  it("cosign verify-attestation --key refuses bob's bundle (ECDSA P-384) by default, and accepts it with --signature-digest-algorithm sha384", () => {
+    expect(cosignAcceptsBundle(bundleOf('main', 'bob'), publicKeyOf('bob'))).toMatchObject({ accepted: false, reason: expect.stringContaining('the signature does not verify') as unknown });
+    expect(cosignAcceptsBundle(bundleOf('main', 'bob'), publicKeyOf('bob'), { signatureDigestAlgorithm: 'sha384' })).toEqual({ accepted: true });
+    // The flag is no way around a wrong key: alice's key with sha384 still refuses bob's bundle.
+    expect(cosignAcceptsBundle(bundleOf('main', 'bob'), publicKeyOf('alice'), { signatureDigestAlgorithm: 'sha384' })).toMatchObject({ accepted: false });
   });
 
   it('cosign verify-attestation --key refuses an RSA-PSS approval (sigstore LoadVerifier loads RSA keys as PKCS#1 v1.5)', () => {

@@ -118,7 +118,28 @@ function describeRegistryVerification(result: RegistryVerification): string {
       lines.push(...formatReport(candidate.report).split('\n').map((line) => `  ${line}`));
     }
   }
+  lines.push('', ...describeOtherVerifiers(result));
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What the cluster's verifiers will find attached (issue 14): the publisher's Verification Summary, which the
+ * documented Kyverno policies require, and the approvers' Notary Project signatures, which notation reads.
+ */
+function describeOtherVerifiers(result: RegistryVerification): string[] {
+  const short = (digest: string) => `sha256:${digest.replace(/^sha256:/, '').slice(0, 12)}…`;
+  const lines: string[] = [];
+  const confirmed = result.summaries.find((summary) => summary.ok);
+  if (result.summaries.length === 0) lines.push('Verification Summary: none attached; Kyverno with the policies of docs/verify.md refuses this image.');
+  else if (confirmed) lines.push(`Verification Summary: ${short(confirmed.envelopeDigest)} signed by ${confirmed.signedBy} (release manager), PASSED under this policy, names the envelope that verified.`);
+  else lines.push('Verification Summary: none that counts; Kyverno with the policies of docs/verify.md refuses this image.');
+  for (const summary of result.summaries) if (!summary.ok) lines.push(`  refused ${short(summary.envelopeDigest)}: ${summary.problem}`);
+  if (result.notarySignatures.length === 0) lines.push('Notary signatures: none attached.');
+  for (const notary of result.notarySignatures) {
+    const by = notary.approverId ? ` by ${notary.approverId}` : '';
+    lines.push(notary.ok ? `Notary signature ${short(notary.artifact)}${by}: checks out.` : `Notary signature ${short(notary.artifact)}${by}: refused: ${notary.problem}`);
+  }
+  return lines;
 }
 
 function registryVerificationJson(result: RegistryVerification) {
@@ -137,6 +158,8 @@ function registryVerificationJson(result: RegistryVerification) {
       artifacts: candidate.report.artifacts,
     })),
     otherAttestations: result.others,
+    verificationSummaries: result.summaries,
+    notarySignatures: result.notarySignatures,
   };
 }
 

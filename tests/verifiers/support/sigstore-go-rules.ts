@@ -91,10 +91,15 @@ function pae(payloadType: string, payload: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`DSSEv1 ${type.length} `), type, Buffer.from(` ${payload.length} `), payload]);
 }
 
-/** sigstore LoadVerifier(pub, SHA-256), what cosign --key gets: the algorithm Node is told. */
-function cosignKeyVerify(key: KeyObject, data: Buffer, signature: Buffer): boolean {
+/**
+ * sigstore LoadVerifier(pub, hash), what cosign --key gets: the algorithm Node is told. The hash is SHA-256 unless
+ * `--signature-digest-algorithm` names another (cosign cmd/cosign/cli/verify/verify_attestation.go, Exec: "always
+ * default to sha256 if the algorithm hasn't been explicitly set"; doc/cosign_verify-attestation.md lists
+ * sha224|sha256|sha384|sha512).
+ */
+function cosignKeyVerify(key: KeyObject, data: Buffer, signature: Buffer, hash: SignatureDigestAlgorithm): boolean {
   try {
-    return key.asymmetricKeyType === 'ed25519' ? verify(null, data, key, signature) : verify('sha256', data, key, signature);
+    return key.asymmetricKeyType === 'ed25519' ? verify(null, data, key, signature) : verify(hash, data, key, signature);
   } catch {
     return false;
   }
@@ -108,8 +113,10 @@ interface BundleShape {
   dsseEnvelope?: { payloadType?: unknown; payload?: unknown; signatures?: { keyid?: unknown; sig?: unknown }[] };
 }
 
-/** Whether cosign 3 with `--key` (the key given) accepts this bundle, by the rules above. */
-export function cosignAcceptsBundle(value: unknown, key: KeyObject): SigstoreGoOutcome {
+export type SignatureDigestAlgorithm = 'sha224' | 'sha256' | 'sha384' | 'sha512';
+
+/** Whether cosign 3 with `--key` (the key given, and `--signature-digest-algorithm`, sha256 by default) accepts this bundle, by the rules above. */
+export function cosignAcceptsBundle(value: unknown, key: KeyObject, options: { signatureDigestAlgorithm?: SignatureDigestAlgorithm } = {}): SigstoreGoOutcome {
   const bundle = value as BundleShape;
   const version = typeof bundle.mediaType === 'string' ? bundleVersionOf(bundle.mediaType) : undefined;
   if (version === undefined) return { accepted: false, reason: `unsupported media type ${String(bundle.mediaType)}` };
@@ -126,7 +133,7 @@ export function cosignAcceptsBundle(value: unknown, key: KeyObject): SigstoreGoO
     return { accepted: false, reason: `could not verify envelope: accepted signatures do not match threshold, Found: 0, Expected 1 (keyid ${keyId} is not ${verifierKeyId})` };
   }
   const message = pae(String(envelope.payloadType), Buffer.from(String(envelope.payload), 'base64'));
-  if (!cosignKeyVerify(key, message, Buffer.from(String(signature!.sig), 'base64'))) {
+  if (!cosignKeyVerify(key, message, Buffer.from(String(signature!.sig), 'base64'), options.signatureDigestAlgorithm ?? 'sha256')) {
     return { accepted: false, reason: 'could not verify envelope: accepted signatures do not match threshold, Found: 0, Expected 1 (the signature does not verify)' };
   }
   return { accepted: true };
