@@ -3,7 +3,8 @@ import type { VerificationReport } from './verify';
 
 export function formatReport(report: VerificationReport): string {
   const who = report.approvedBy.map((approver) => approver.id).join(', ');
-  const tally = `${report.approvedBy.length} of ${report.policy.people}`;
+  // The same count as the window and `ceremony show`: approvals that count of the threshold (judge.ts tallyWords).
+  const tally = `${report.approvedBy.length} of ${report.policy.threshold} approvals`;
   const lines: string[] = [];
   if (report.ok) {
     lines.push(`verified: ${who} (${tally})`);

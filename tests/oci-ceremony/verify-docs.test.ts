@@ -125,7 +125,7 @@ describe('docs/verify.md', () => {
   it('verify-image: exit 0, with who approved and where the envelope was found', async () => {
     const result = await runShell(fencedBlock('verify-image'), { cwd: work, env });
     expect(result.code, result.err).toBe(0);
-    expect(result.out).toMatch(/^verified: alice, bob \(2 of 3\)\n/);
+    expect(result.out).toMatch(/^verified: alice, bob \(2 of 2 approvals\)\n/);
     expect(result.out).toContain(`release: app 1.2.3 (pkg:generic/app@1.2.3)`);
     expect(result.out).toMatch(new RegExp(`envelope sha256:[0-9a-f]{64} attached to ${image.pinned.replace(/[.]/g, '\\.')} \\(referrers tag, artifact sha256:[0-9a-f]{64}; cosign tag sha256-[0-9a-f]{64}\\.att\\)`));
     // Another image, with nothing attached: exit 1 and why.

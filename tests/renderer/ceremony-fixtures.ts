@@ -95,7 +95,7 @@ export function publishResult(overrides: Partial<PublishResult> = {}): PublishRe
     envelopePath: '/home/me/releases/app-1.2.3/app-1.2.3.release.dsse.json',
     bundlePaths: ['/home/me/releases/app-1.2.3/alice.sigstore.json', '/home/me/releases/app-1.2.3/bob.sigstore.json'],
     summaryPath: '/home/me/releases/app-1.2.3/SUMMARY.md',
-    verified: 'verified: alice, bob (2 of 3)',
+    verified: 'verified: alice, bob (2 of 2 approvals)',
     verifyCommand: 'conclave verify --policy /home/me/releases/app-1.2.3/app-1.2.3.policy.json --envelope /home/me/releases/app-1.2.3/app-1.2.3.release.dsse.json --artifact /home/me/dist/app.tgz',
     ...overrides,
   };

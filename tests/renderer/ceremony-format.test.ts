@@ -8,7 +8,7 @@ import { policy, progress, publishResult, signingKey } from './ceremony-fixtures
 describe('publish result', () => {
   it('leads with the verifier line and lists the envelope first, then the summary and each bundle', () => {
     const result = publishResult();
-    expect(publishVerdict(result)).toBe('Verified: alice, bob (2 of 3)');
+    expect(publishVerdict(result)).toBe('Verified: alice, bob (2 of 2 approvals)');
     expect(publishedFiles(result).map((file) => file.path)).toEqual([result.envelopePath, result.summaryPath, ...result.bundlePaths]);
     expect(publishedFiles(result)[0]?.label).toMatch(/Envelope/);
   });

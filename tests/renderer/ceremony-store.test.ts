@@ -274,9 +274,9 @@ describe('signing', () => {
 
 describe('verify, publish and cancel', () => {
   it('shows the verifier lines', async () => {
-    const { state } = await started({ 'ceremonies.verify': () => ok({ ok: true, lines: ['verified: alice, bob (2 of 3)'], checkedAt: '2025-01-01T12:00:00.000Z' }) });
+    const { state } = await started({ 'ceremonies.verify': () => ok({ ok: true, lines: ['verified: alice, bob (2 of 2 approvals)'], checkedAt: '2025-01-01T12:00:00.000Z' }) });
     await state().verifyAgain();
-    expect(state().verify.result?.lines).toEqual(['verified: alice, bob (2 of 3)']);
+    expect(state().verify.result?.lines).toEqual(['verified: alice, bob (2 of 2 approvals)']);
   });
 
   const approved = detail({ state: 'approved', counted: 2, actions: ['approve', 'reject', 'withdraw', 'publish', 'cancel'] });
@@ -321,7 +321,7 @@ describe('verify, publish and cancel', () => {
     state().setOutDir('/mnt/releases');
     expect(await state().publish(PIN)).toBe(true);
     expect(fake.callsOf('ceremonies.publish')).toEqual([{ id: ceremonyId, operationId: expect.stringMatching(/^[0-9a-f-]{36}$/), outDir: '/mnt/releases', keyUri: signingKey('carol').keyUri, pin: pinBytes(PIN) }]);
-    expect(state().publication.result?.verified).toBe('verified: alice, bob (2 of 3)');
+    expect(state().publication.result?.verified).toBe('verified: alice, bob (2 of 2 approvals)');
     expect(JSON.stringify(state())).not.toContain(PIN);
   });
 
