@@ -33,6 +33,9 @@ describe('token flags', () => {
     expect(warnings('locked')).toEqual([{ text: 'PIN locked', tone: 'danger' }]);
     expect(pinStatusAdvice('final-try')).toMatch(/one try left/i);
     expect(pinStatusAdvice('ok')).toBeUndefined();
+    // A YubiKey says how many: the number, not "a few" (issue 13).
+    expect(pinStatusAdvice('count-low', 2)).toMatch(/2 tries are left before the PIN locks/);
+    expect(pinStatusAdvice('count-low')).toMatch(/only a few tries/);
   });
 });
 
@@ -43,6 +46,7 @@ describe('error text', () => {
     expect(errorText({ ...wrong, details: { triesLeft: 'several' } })).toBe(wrong.message);
     expect(errorText({ ...wrong, details: { triesLeft: 'low' } })).toBe(`${wrong.message} Only a few tries are left before the PIN locks.`);
     expect(errorText({ ...wrong, details: { triesLeft: 'final' } })).toBe(`${wrong.message} One try left: another wrong PIN locks the token.`);
+    expect(errorText({ ...wrong, details: { triesLeft: 'low', triesLeftCount: 2 } })).toBe(`${wrong.message} Only 2 tries are left before the PIN locks.`);
   });
 
   it('does not repeat the tries left when the message already says so', () => {

@@ -4,7 +4,7 @@ import { pinStatusAdvice } from '../features/tokens/format';
 
 interface PinFieldProps {
   /** Its PIN status (for the tries-left warning) and, where the PIN is more than a PIN (a YubiHSM 2), what it is. */
-  token: Pick<Token, 'pinStatus'> & Partial<Pick<Token, 'pinFormat'>>;
+  token: Pick<Token, 'pinStatus'> & Partial<Pick<Token, 'pinFormat' | 'pinTriesLeft'>>;
   value: string;
   onChange: (pin: string) => void;
   readOnly: boolean;
@@ -23,7 +23,7 @@ export function PinField({ token, value, onChange, readOnly, errorId, inputRef, 
   const pinId = useId();
   const adviceId = useId();
   const formatId = useId();
-  const advice = pinStatusAdvice(token.pinStatus);
+  const advice = pinStatusAdvice(token.pinStatus, token.pinTriesLeft);
   const describedBy = [token.pinFormat ? formatId : '', advice ? adviceId : '', errorId ?? ''].filter(Boolean).join(' ') || undefined;
   return (
     <>

@@ -56,10 +56,13 @@ export function pivSlotLabel(slot: PivSlot): string {
 }
 
 /** What a person should know about the PIN before typing it; undefined when all is well. */
-export function pinStatusAdvice(status: Token['pinStatus']): string | undefined {
+export function pinStatusAdvice(status: Token['pinStatus'], triesLeft?: number): string | undefined {
   switch (status) {
     case 'count-low':
-      return 'A wrong PIN was entered on this token recently: only a few tries are left before the PIN locks.';
+      // The number where the token says one (a YubiKey), else the token's own "few".
+      return triesLeft !== undefined && triesLeft > 1
+        ? `A wrong PIN was entered on this token recently: ${triesLeft} tries are left before the PIN locks.`
+        : 'A wrong PIN was entered on this token recently: only a few tries are left before the PIN locks.';
     case 'final-try':
       return 'One try left: a wrong PIN now locks this token.';
     case 'locked':
