@@ -1,24 +1,40 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setApiForTests } from '../../renderer/src/api';
-import { filterCeremonies, filterCounts, upsertSummary, visibleFilters } from '../../renderer/src/features/ceremonies/filters';
-import { createCeremoniesStore, loadingText } from '../../renderer/src/features/ceremonies/store';
-import type { CallOutput } from '../../shared/api/contract';
+import { cardsPerStep, visibleFilters } from '../../renderer/src/features/ceremonies/filters';
+import { createCeremoniesStore, indexingText, loadingText } from '../../renderer/src/features/ceremonies/store';
+import type { CallInput, CallOutput } from '../../shared/api/contract';
 import type { Result } from '../../shared/api/result';
-import { summary } from './summary-fixtures';
-import { changed, createFakeApi, deferred, fail, ok, settle, snapshot, type Handlers } from './fake-api';
+import { summaries, summary } from './summary-fixtures';
+import { createFakeApi, deferred, fail, settle, snapshot, type Handlers } from './fake-api';
+import { ceremoniesPageOver, pagedCore, versioned, type PagedCore } from './history-fake';
 
-const older = summary(1, { release: { name: 'app', version: '1.0.0', purl: 'pkg:npm/app@1.0.0' } });
-const newer = summary(2, { release: { name: 'app', version: '1.1.0', purl: 'pkg:npm/app@1.1.0' } });
-
-function setup(handlers: Handlers = {}) {
-  const fake = createFakeApi({ 'ceremonies.list': () => ok([older, newer]), ...handlers });
-  setApiForTests(fake.api);
-  const store = createCeremoniesStore();
-  return { fake, store, state: () => store.getState() };
+// Newest first, as the core answers: 120 ceremonies, a few waiting on me, some published, one cancelled.
+function store120(): PagedCore {
+  return pagedCore(
+    summaries(120, (n) => ({
+      state: n === 7 ? 'cancelled' : n % 4 === 0 ? 'published' : 'frozen',
+      waitingOnMe: n % 10 === 1,
+    })).reverse(),
+  );
 }
 
-async function started(handlers: Handlers = {}) {
-  const env = setup(handlers);
+function setup(handlers: Handlers = {}, core = store120()) {
+  const fake = createFakeApi({
+    'ceremonies.page': ceremoniesPageOver(core),
+    // The whole list must never be asked for again: megabytes for a large store.
+    'ceremonies.list': () => {
+      throw new Error('The Ceremonies screen asked for every summary (ceremonies.list).');
+    },
+    ...handlers,
+  });
+  setApiForTests(fake.api);
+  const store = createCeremoniesStore();
+  const pages = () => fake.callsOf('ceremonies.page') as CallInput<'ceremonies.page'>[];
+  return { fake, store, core, pages, state: () => store.getState() };
+}
+
+async function started(handlers: Handlers = {}, core?: PagedCore) {
+  const env = setup(handlers, core);
   const stop = env.state().start();
   await settle();
   return { ...env, stop };
@@ -26,20 +42,58 @@ async function started(handlers: Handlers = {}) {
 
 afterEach(() => setApiForTests(undefined));
 
-describe('the ceremony list', () => {
-  it('shows the core’s summaries newest first, saying it is loading meanwhile', async () => {
-    const answer = deferred<Result<CallOutput<'ceremonies.list'>>>();
-    const { state } = setup({ 'ceremonies.list': () => answer.promise });
+describe('the ceremony list, a page at a time', () => {
+  it('asks for the first page of All, saying it is loading meanwhile, and shows the core’s rows and counts', async () => {
+    const answer = deferred<Result<CallOutput<'ceremonies.page'>>>();
+    const core = store120();
+    const { state, pages } = setup({ 'ceremonies.page': () => answer.promise }, core);
     state().start();
     expect(state().loading).toBe(loadingText);
-    answer.resolve(ok([older, newer]));
+    answer.resolve(ceremoniesPageOver(core)({ tab: 'all', limit: cardsPerStep }));
     await settle();
-    expect(state().summaries?.map((s) => s.id)).toEqual([newer.id, older.id]);
+    expect(pages()).toEqual([{ tab: 'all', limit: cardsPerStep }]);
+    expect(state().summaries?.map((s) => s.id)).toEqual(core.all.slice(0, cardsPerStep).map((s) => s.id));
+    expect(state().total).toBe(120);
+    expect(state().counts).toMatchObject({ all: 120, waiting: 12, published: 30, cancelled: 1 });
+    expect(state().nextCursor).toBeDefined();
     expect(state().loading).toBeUndefined();
   });
 
-  it('shows the core’s own message when the list cannot be loaded', async () => {
-    const { state } = await started({ 'ceremonies.list': () => fail({ code: 'internal', message: 'The ceremony store could not be read.' }) });
+  it('never asks for every summary (ceremonies.list), whatever the person does', async () => {
+    const { fake, state } = await started();
+    state().setFilter('published');
+    await settle();
+    await state().showMore();
+    fake.emit('ceremony.changed', versioned({ ...summary(500), state: 'open' }));
+    fake.emit('tokens.changed', snapshot([]));
+    await settle();
+    expect(fake.callsOf('ceremonies.list')).toEqual([]);
+    expect(state().loadError).toBeUndefined();
+  });
+
+  it('a tab asks the core for that tab’s rows', async () => {
+    const { state, pages, core } = await started();
+    state().setFilter('waiting');
+    await settle();
+    expect(pages().at(-1)).toEqual({ tab: 'waiting', limit: cardsPerStep });
+    expect(state().summaries?.map((s) => s.id)).toEqual(core.all.filter((s) => s.waitingOnMe).map((s) => s.id));
+    expect(state().summaries?.every((s) => s.waitingOnMe)).toBe(true);
+    expect(state().total).toBe(12);
+  });
+
+  it('“Show more” passes the core’s cursor back and adds the next rows below, until the last page', async () => {
+    const { state, pages, core } = await started();
+    await state().showMore();
+    expect(pages().at(-1)).toEqual({ tab: 'all', cursor: 'at:50', limit: cardsPerStep });
+    await state().showMore();
+    expect(state().summaries?.map((s) => s.id)).toEqual(core.all.map((s) => s.id));
+    expect(state().nextCursor).toBeUndefined();
+    await state().showMore();
+    expect(pages()).toHaveLength(3);
+  });
+
+  it('shows the core’s own message when the page cannot be loaded', async () => {
+    const { state } = await started({ 'ceremonies.page': () => fail({ code: 'internal', message: 'The ceremony store could not be read.' }) });
     expect(state().loadError?.message).toBe('The ceremony store could not be read.');
     expect(state().summaries).toBeUndefined();
   });
@@ -59,86 +113,95 @@ describe('the ceremony list', () => {
 });
 
 describe('live updates from ceremony.changed', () => {
-  it('updates the changed ceremony in place, leaving the others and the order alone', async () => {
-    const { fake, state } = await started();
-    const signed = changed({ ...older, approvedBy: ['alice'], counted: 1, tally: '1 of 2; security still needed' });
-    fake.emit('ceremony.changed', signed);
-    const list = state().summaries!;
-    expect(list.map((s) => s.id)).toEqual([newer.id, older.id]);
-    expect(list[1]).toEqual(signed);
-    expect(list[0]).toBe(newer);
-  });
-
-  it('inserts a ceremony it has not seen, in newest-first order', async () => {
-    const { fake, state } = await started();
-    const middle = summary(1, { id: 'c-20250301-mmmmmmmmmm', openedAt: new Date(Date.parse(older.openedAt) + 30_000).toISOString() });
-    fake.emit('ceremony.changed', changed(middle));
-    expect(state().summaries?.map((s) => s.id)).toEqual([newer.id, middle.id, older.id]);
-  });
-
-  it('keeps a change that arrives while the list is on its way (the change is newer)', async () => {
-    const answer = deferred<Result<CallOutput<'ceremonies.list'>>>();
-    const { fake, state } = setup({ 'ceremonies.list': () => answer.promise });
-    state().start();
-    const published = changed({ ...newer, state: 'published' as const });
-    fake.emit('ceremony.changed', published);
-    answer.resolve(ok([older, newer]));
+  it('fetches nothing when the version held is the same, taking “waiting on me” from the event', async () => {
+    const { fake, state, pages } = await started();
+    const held = state().summaries![3]!;
+    fake.emit('ceremony.changed', { ...held, waitingOnMe: !held.waitingOnMe });
     await settle();
-    expect(state().summaries?.find((s) => s.id === newer.id)?.state).toBe('published');
+    expect(pages()).toHaveLength(1);
+    expect(state().summaries![3]!.waitingOnMe).toBe(!held.waitingOnMe);
+    expect(state().summaries![3]!.id).toBe(held.id);
+  });
+
+  it('a new version updates the row in place and asks the page again (the counts moved)', async () => {
+    const { fake, state, pages, core } = await started();
+    const held = core.all[2]!;
+    const published = { ...held, state: 'published' as const };
+    core.all[2] = published;
+    fake.emit('ceremony.changed', versioned(published));
+    expect(state().summaries![2]!.state).toBe('published');
+    await settle();
+    expect(pages()).toHaveLength(2);
+    expect(state().counts?.published).toBe(31);
+  });
+
+  it('many changes while a page is on its way make one more request, not one each', async () => {
+    const answers: (() => void)[] = [];
+    const core = store120();
+    const { fake, state, pages } = setup({ 'ceremonies.page': (input) => new Promise<Result<CallOutput<'ceremonies.page'>>>((resolve) => answers.push(() => resolve(ceremoniesPageOver(core)(input)))) }, core);
+    state().start();
+    for (let n = 200; n < 210; n += 1) fake.emit('ceremony.changed', versioned(summary(n)));
+    expect(pages()).toHaveLength(1);
+    answers.shift()!();
+    await settle();
+    expect(pages()).toHaveLength(2);
+    answers.shift()!();
+    await settle();
+    expect(pages()).toHaveLength(2);
   });
 
   it('asks again when tokens change, since attached tokens decide “waiting on me”', async () => {
-    const { fake, state } = await started();
+    const { fake, state, pages } = await started();
     fake.emit('tokens.changed', snapshot([]));
     await settle();
-    expect(fake.callsOf('ceremonies.list')).toHaveLength(2);
+    expect(pages()).toHaveLength(2);
     expect(state().loading).toBeUndefined();
   });
 
   it('stops listening when the screen goes away', async () => {
     const { fake, stop } = await started();
     expect(fake.listeners('ceremony.changed')).toBe(1);
+    expect(fake.listeners('ceremonies.indexed')).toBe(1);
     stop();
     expect(fake.listeners('ceremony.changed')).toBe(0);
+    expect(fake.listeners('ceremonies.indexed')).toBe(0);
     expect(fake.listeners('tokens.changed')).toBe(0);
   });
 });
 
-describe('filters', () => {
-  const list = [
-    summary(1, { state: 'open' }),
-    summary(2, { state: 'frozen', waitingOnMe: true }),
-    summary(3, { state: 'approved' }),
-    summary(4, { state: 'published' }),
-    summary(5, { state: 'rejected' }),
-    summary(6, { state: 'expired' }),
-    summary(7, { state: 'frozen', waitingOnMe: false }),
-  ];
-
-  it('“waiting on me” shows exactly the ceremonies the core marks waitingOnMe', () => {
-    expect(filterCeremonies(list, 'waiting').map((s) => s.id)).toEqual([list[1]!.id]);
+describe('while the core is still indexing', () => {
+  it('says how far it is and asks the first page again on each ceremonies.indexed, until complete', async () => {
+    const core = store120();
+    core.index = { complete: false, done: 40, total: 120 };
+    const { fake, state, pages } = await started({}, core);
+    expect(state().complete).toBe(false);
+    expect(indexingText(state().indexed!)).toBe('Indexing 40 of 120 ceremonies…');
+    core.index = { complete: false, done: 80, total: 120 };
+    fake.emit('ceremonies.indexed', { done: 80, total: 120, complete: false });
+    await settle();
+    expect(pages()).toEqual([{ tab: 'all', limit: cardsPerStep }, { tab: 'all', limit: cardsPerStep }]);
+    expect(state().indexed).toEqual({ done: 80, total: 120 });
+    core.index = undefined;
+    fake.emit('ceremonies.indexed', { done: 120, total: 120, complete: true });
+    await settle();
+    expect(state().complete).toBe(true);
+    // Complete now: further progress events ask nothing.
+    fake.emit('ceremonies.indexed', { done: 120, total: 120, complete: true });
+    await settle();
+    expect(pages()).toHaveLength(3);
   });
+});
 
-  it('“open” includes frozen ceremonies, which still gather approvals', () => {
-    expect(filterCeremonies(list, 'open').map((s) => s.state)).toEqual(['open', 'frozen', 'frozen']);
-  });
-
-  it('counts each tab and hides Cancelled until there is one', () => {
-    const counts = filterCounts(list);
-    expect(counts).toMatchObject({ all: 7, waiting: 1, open: 3, approved: 1, published: 1, rejected: 1, expired: 1, cancelled: 0 });
+describe('tabs', () => {
+  it('hides Cancelled until the core counts one', () => {
+    const counts = { all: 7, waiting: 1, open: 3, approved: 1, published: 1, rejected: 1, expired: 1, cancelled: 0 };
     expect(visibleFilters(counts)).not.toContain('cancelled');
-    expect(visibleFilters(filterCounts([...list, summary(8, { state: 'cancelled' })]))).toContain('cancelled');
+    expect(visibleFilters({ ...counts, cancelled: 1 })).toContain('cancelled');
   });
 
   it('the store remembers the chosen tab', () => {
     const { state } = setup();
     state().setFilter('waiting');
     expect(state().filter).toBe('waiting');
-  });
-
-  it('upsert does not change the list it was given', () => {
-    const before = [newer, older];
-    upsertSummary(before, { ...older, state: 'expired' });
-    expect(before[1]!.state).toBe('frozen');
   });
 });

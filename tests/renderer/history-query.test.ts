@@ -1,7 +1,8 @@
 import { ceremonyStates } from '../../shared/ceremony/view';
 import { describe, expect, it } from 'vitest';
 import { nextActiveIndex } from '../../renderer/src/features/history/keys';
-import { emptyQuery, endOfDay, pagesForRange, queryProblem, reportFileName, resultCountText, searchFilter, startOfDay } from '../../renderer/src/features/history/query';
+import { maxPageRows } from '../../shared/api/contract';
+import { emptyQuery, endOfDay, pageInput, queryProblem, reportFileName, resultCountText, searchFilter, startOfDay } from '../../renderer/src/features/history/query';
 
 describe('report file names', () => {
   it('keeps the core’s name when it is a plain file name with the right extension', () => {
@@ -51,15 +52,13 @@ describe('search filters', () => {
   });
 });
 
-describe('pages for a range of rows', () => {
-  it('covers the rows asked for and stops at the last row', () => {
-    expect(pagesForRange(0, 9, 10_000)).toEqual([0]);
-    expect(pagesForRange(95, 105, 10_000)).toEqual([0, 1]);
-    expect(pagesForRange(9_990, 12_000, 10_000)).toEqual([99]);
-    expect(pagesForRange(0, 10, 0)).toEqual([]);
+describe('page requests', () => {
+  it('asks the first page without a cursor, the next ones with the core’s cursor, never more than a page holds', () => {
+    const query = { ...emptyQuery, text: ' ledger ' };
+    expect(pageInput(query)).toEqual({ text: 'ledger', limit: maxPageRows });
+    expect(pageInput(query, 'next')).toEqual({ text: 'ledger', cursor: 'next', limit: maxPageRows });
   });
 });
-
 describe('keyboard in the results list', () => {
   it('moves by one, by a page, and to either end, never past them', () => {
     expect(nextActiveIndex('ArrowDown', 0, 10_000, 9)).toBe(1);

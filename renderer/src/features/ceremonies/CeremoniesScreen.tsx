@@ -1,12 +1,12 @@
-import { useEffect, useId, useMemo } from 'react';
+import { useEffect, useId } from 'react';
 import { BusyStatus } from '../../components/BusyStatus';
 import { useNavigation } from '../../app/navigation';
 import { bundleImportStore } from './bundle-import';
 import { CeremonyList } from './CeremonyList';
 import { FilterTabs } from './FilterTabs';
 import { FirstRun } from './FirstRun';
-import { emptyFilterText, filterCeremonies, filterCounts, filterTitle, visibleFilters, type CeremonyFilter } from './filters';
-import { useCeremonies } from './store';
+import { emptyFilterText, filterTitle, visibleFilters, type CeremonyFilter } from './filters';
+import { indexingText, useCeremonies } from './store';
 import { useNow } from './use-now';
 import { RetryableError } from '../../components/RetryableError';
 
@@ -22,17 +22,30 @@ export function CeremoniesScreen() {
   const setFilter = useCeremonies((s) => s.setFilter);
   const loading = useCeremonies((s) => s.loading);
   const loadError = useCeremonies((s) => s.loadError);
+  const counts = useCeremonies((s) => s.counts);
+  const total = useCeremonies((s) => s.total);
+  const nextCursor = useCeremonies((s) => s.nextCursor);
+  const complete = useCeremonies((s) => s.complete);
+  const indexed = useCeremonies((s) => s.indexed);
+  const loadingMore = useCeremonies((s) => s.loadingMore);
+  const moreError = useCeremonies((s) => s.moreError);
+  const showMore = useCeremonies((s) => s.showMore);
   const go = useNavigation((s) => s.go);
   const now = useNow();
 
   useEffect(() => start(), [start]);
 
-  const counts = useMemo(() => filterCounts(summaries ?? []), [summaries]);
-  const filters = visibleFilters(counts);
+  const filters = counts ? visibleFilters(counts) : [];
   // A tab that emptied and went away (Cancelled) leaves the person on All rather than on nothing.
-  const current = filters.includes(filter) ? filter : 'all';
-  const shown = useMemo(() => filterCeremonies(summaries ?? [], current), [summaries, current]);
-  const firstRun = summaries !== undefined && summaries.length === 0;
+  const tabGone = counts !== undefined && !filters.includes(filter);
+  useEffect(() => {
+    if (tabGone) setFilter('all');
+  }, [tabGone, setFilter]);
+  const current = tabGone ? 'all' : filter;
+  const shown = summaries ?? [];
+  // Still indexing with nothing judged yet is not a first run: the store may hold thousands.
+  const firstRun = counts !== undefined && counts.all === 0 && complete;
+  const progress = [...(loading ? [loading] : []), ...(!complete && indexed ? [indexingText(indexed)] : []), ...(loadingMore ? [loadingMore] : [])];
   const tabId = (id: CeremonyFilter) => `${tabPrefix}-${id}`;
   const open = (ceremonyId: string) => go({ screen: 'ceremony', ceremonyId });
 
@@ -52,27 +65,32 @@ export function CeremoniesScreen() {
         </div>
       </div>
 
-      <BusyStatus texts={loading ? [loading] : []} />
+      <BusyStatus texts={progress} />
       <RetryableError error={loadError} onRetry={load} />
 
       {firstRun && <FirstRun />}
-      {summaries && summaries.length > 0 && (
+      {counts && !firstRun && (
         <>
           <FilterTabs filters={filters} counts={counts} selected={current} onSelect={setFilter} panelId={panelId} tabId={tabId} />
           <div id={panelId} role="tabpanel" aria-labelledby={tabId(current)} className="filter-panel" tabIndex={shown.length === 0 ? 0 : undefined}>
-            {shown.length === 0 ? (
+            {summaries === undefined ? null : shown.length === 0 ? (
               <p className="muted">{emptyFilterText[current]}</p>
             ) : (
               <CeremonyList
                 key={current}
                 summaries={shown}
+                total={total}
+                hasMore={nextCursor !== undefined}
+                loadingMore={loadingMore !== undefined}
                 now={now}
                 onOpen={open}
+                onShowMore={() => void showMore()}
                 onBrowseHistory={() => go({ screen: 'history' })}
                 label={`${filterTitle[current]} ceremonies`}
               />
             )}
           </div>
+          <RetryableError error={moreError} onRetry={showMore} retryLabel="Show more again" />
         </>
       )}
     </section>

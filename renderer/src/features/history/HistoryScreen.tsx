@@ -8,17 +8,17 @@ import { HistoryList } from './HistoryList';
 import { resultCountText } from './query';
 import { ReportActions } from './ReportActions';
 import { SearchForm } from './SearchForm';
-import { rowAt, useHistory } from './store';
+import { indexingText, rowAt, useHistory } from './store';
 import { RetryableError } from '../../components/RetryableError';
 
-/** Every ceremony ever held, for auditors: searched by the core, listed a page at a time as the person scrolls. */
+/** Every ceremony ever held, for auditors: searched by the core, listed a page at a time as the person scrolls (while the index grows, with how far it is). */
 export function HistoryScreen() {
   const headingId = useId();
   const countId = useId();
   const start = useHistory((s) => s.start);
   const search = useHistory((s) => s.search);
   const results = useHistory((s) => s.results);
-  const pages = useHistory((s) => s.pages);
+  const rows = useHistory((s) => s.rows);
   const searching = useHistory((s) => s.searching);
   const searchError = useHistory((s) => s.searchError);
   const pageError = useHistory((s) => s.pageError);
@@ -28,7 +28,7 @@ export function HistoryScreen() {
 
   useEffect(() => start(), [start]);
 
-  const row = useCallback((index: number) => rowAt(pages, index), [pages]);
+  const row = useCallback((index: number) => rowAt(rows, index), [rows]);
   const open = useCallback((summary: CeremonySummary) => go({ screen: 'ceremony', ceremonyId: summary.id }), [go]);
 
   return (
@@ -45,7 +45,7 @@ export function HistoryScreen() {
         <p id={countId} role="status" className="history-count">
           {results ? resultCountText(results.total) : ''}
         </p>
-        <BusyStatus texts={searching ? [searching] : []} />
+        <BusyStatus texts={[...(searching ? [searching] : []), ...(results && !results.complete ? [indexingText(results.indexed)] : [])]} />
       </div>
       <RetryableError error={searchError} onRetry={search} />
       <RetryableError error={pageError} onRetry={retryPages} retryLabel="Load the missing rows" />

@@ -3,7 +3,7 @@
  * Pure functions: the store calls them, tests check them.
  */
 import { ceremonyStates, type CeremonyState } from '../../../../shared/ceremony/view';
-import type { CallInput } from '../../../../shared/api/contract';
+import { maxPageRows, type CallInput } from '../../../../shared/api/contract';
 
 export interface HistoryQuery {
   /** Release, artifact digest, approver or ceremony id. */
@@ -17,10 +17,10 @@ export interface HistoryQuery {
 
 export const emptyQuery: HistoryQuery = { text: '', states: [], from: '', to: '' };
 
-/** Rows asked for at a time as the person scrolls. */
-export const pageSize = 100;
+/** Rows asked for at a time as the person scrolls: the most one page holds. */
+export const pageSize = maxPageRows;
 
-/** The most history.search and history.report take in one call (the contract's limit). */
+/** The most ceremonies history.report names in one call (the contract's limit). */
 export const maxPerCall = 20_000;
 
 const dayPattern = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -54,7 +54,7 @@ export function queryProblem(query: HistoryQuery): string | undefined {
   return undefined;
 }
 
-/** The filter part of history.search and history.report: only what is set. */
+/** The filter part of history.page and history.report: only what is set. */
 export function searchFilter(query: HistoryQuery): { text?: string; states?: CeremonyState[]; from?: string; to?: string } {
   const filter: { text?: string; states?: CeremonyState[]; from?: string; to?: string } = {};
   const text = query.text.trim();
@@ -70,8 +70,9 @@ export function searchFilter(query: HistoryQuery): { text?: string; states?: Cer
   return filter;
 }
 
-export function searchInput(query: HistoryQuery, offset: number, limit: number): CallInput<'history.search'> {
-  return { ...searchFilter(query), offset, limit };
+/** One page of a search: the first, or the one after `cursor` (as the core gave it). */
+export function pageInput(query: HistoryQuery, cursor?: string, limit = pageSize): CallInput<'history.page'> {
+  return { ...searchFilter(query), ...(cursor ? { cursor } : {}), limit };
 }
 
 /** Whether the search narrows by more than dates (so a report must name the ceremonies it covers). */
@@ -82,16 +83,6 @@ export function narrowsBeyondDates(query: HistoryQuery): boolean {
 
 export function sameQuery(a: HistoryQuery, b: HistoryQuery): boolean {
   return a.text.trim() === b.text.trim() && a.from === b.from && a.to === b.to && a.states.length === b.states.length && a.states.every((state) => b.states.includes(state));
-}
-
-/** The pages that hold rows first…last (inclusive), within a list of `total` rows. */
-export function pagesForRange(first: number, last: number, total: number, size = pageSize): number[] {
-  if (total <= 0 || last < first) return [];
-  const start = Math.max(0, Math.floor(first / size));
-  const end = Math.min(Math.floor((total - 1) / size), Math.floor(Math.max(0, last) / size));
-  const pages: number[] = [];
-  for (let page = start; page <= end; page += 1) pages.push(page);
-  return pages;
 }
 
 export type ReportFormat = 'html' | 'json';

@@ -1,32 +1,35 @@
 /**
  * The History screen's state: the search as typed, and the results of the
- * last search the core answered, fetched a page at a time as the person
- * scrolls. Every request carries the search's generation, so an answer for an
- * older search (or an older page request) can never land on a newer one.
+ * last search the core answered (history.page), fetched a page at a time, in
+ * order, as the person scrolls. A newer search makes older answers stale
+ * (lib/latest), so an answer for an older search or page never lands on a newer one.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import type { CallInput, CeremonySummary } from '../../../../shared/api/contract';
+import type { CallInput, CallOutput, EventPayload } from '../../../../shared/api/contract';
 import type { CeremonyState } from '../../../../shared/ceremony/view';
 import type { ErrorData } from '../../../../shared/errors';
 import { getApi } from '../../api';
 import { saveTextFile } from '../../lib/download';
 import { callApi, thrownToError } from '../../components/api-call';
+import { latestRequests } from '../../lib/latest';
 import {
   emptyQuery,
   maxPerCall,
   narrowsBeyondDates,
-  pageSize,
-  pagesForRange,
+  pageInput,
   queryProblem,
   reportFileName,
+  sameQuery,
   searchFilter,
-  searchInput,
   type HistoryQuery,
   type ReportFormat,
 } from './query';
 
 export const searchDelayMs = 250;
+
+export type HistoryPage = CallOutput<'history.page'>;
+export type VersionedSummary = HistoryPage['items'][number];
 
 export interface ReportState {
   busy: string | undefined;
@@ -40,10 +43,16 @@ export interface HistoryData {
   query: HistoryQuery;
   /** Why the form's search cannot be run (dates the wrong way round…). */
   queryProblem: string | undefined;
-  /** The search the results below answer (and its generation); undefined before the first answer. */
-  results: { query: HistoryQuery; total: number; generation: number } | undefined;
-  /** Rows by page number, for pages that have arrived. */
-  pages: Readonly<Record<number, readonly CeremonySummary[]>>;
+  /**
+   * The search the results below answer; undefined before the first answer. Its generation changes with the
+   * search (not when the same search is asked again while the index grows), so the list keeps its place.
+   * `complete` is false while the core is still indexing: `indexed` says how far.
+   */
+  results: { query: HistoryQuery; total: number; generation: number; complete: boolean; indexed: { done: number; total: number } } | undefined;
+  /** The rows that have arrived, from the first on, newest first. */
+  rows: readonly VersionedSummary[];
+  /** Where the next page starts; undefined when every row has arrived. */
+  nextCursor: string | undefined;
   /** Progress text while a search is on its way. */
   searching: string | undefined;
   searchError: ErrorData | undefined;
@@ -63,11 +72,16 @@ export interface HistoryActions {
   clearFilters(): void;
   /** Runs the form's search now. */
   search(): Promise<void>;
-  /** Makes sure rows first…last (inclusive) are fetched or on their way. */
+  /** Asks the search on screen again once the one under way (if any) has answered (the index grew). */
+  refresh(): void;
+  /** Makes sure rows first…last (inclusive) are fetched or on their way (pages come in order, one at a time). */
   ensureRows(first: number, last: number): void;
   /** Fetches again the pages that failed. */
   retryPages(): void;
-  applyChanged(summary: CeremonySummary): void;
+  /** Puts a changed ceremony's summary in its row, when it is held (nothing is fetched). */
+  applyChanged(summary: EventPayload<'ceremony.changed'>): void;
+  /** The index moved: while the results are incomplete, asks the search again. */
+  applyIndexed(progress: EventPayload<'ceremonies.indexed'>): void;
   exportReport(format: ReportFormat): Promise<void>;
   dismissReportError(): void;
 }
@@ -79,7 +93,8 @@ export function initialHistoryData(): HistoryData {
     query: emptyQuery,
     queryProblem: undefined,
     results: undefined,
-    pages: {},
+    rows: [],
+    nextCursor: undefined,
     searching: undefined,
     searchError: undefined,
     pageError: undefined,
@@ -88,8 +103,13 @@ export function initialHistoryData(): HistoryData {
 }
 
 /** The row at an index of the results, when its page has arrived. */
-export function rowAt(pages: HistoryData['pages'], index: number): CeremonySummary | undefined {
-  return pages[Math.floor(index / pageSize)]?.[index % pageSize];
+export function rowAt(rows: HistoryData['rows'], index: number): VersionedSummary | undefined {
+  return rows[index];
+}
+
+/** "Indexing 1,200 of 10,000 ceremonies…": the results are those judged so far. */
+export function indexingText(indexed: { done: number; total: number }): string {
+  return `Indexing ${indexed.done.toLocaleString('en')} of ${indexed.total.toLocaleString('en')} ceremonies…`;
 }
 
 export interface HistoryDeps {
@@ -116,12 +136,14 @@ export const historyText = {
 
 export function createHistoryStore(deps: HistoryDeps = defaultDeps): StoreApi<HistoryState> {
   let timer: unknown;
-  // Pages asked for in the current generation (arrived or on their way).
-  let requested = new Set<number>();
-  let failed = new Set<number>();
-  let reportSeq = 0;
-  // Bumped by every search, so only the newest search's answer is shown; the answer's number becomes its results' generation.
-  let searchSeq = 0;
+  const latest = latestRequests<'search' | 'page' | 'report'>();
+  // The last row the list has asked for; pages are fetched in order until it has arrived.
+  let wantedUpTo = -1;
+  let fetchingPage = false;
+  let pageFailed = false;
+  let searching = false;
+  let askAgain = false;
+  let generations = 0;
 
   return createStore<HistoryState>()((set, get) => {
     const cancelTimer = () => {
@@ -138,44 +160,51 @@ export function createHistoryStore(deps: HistoryDeps = defaultDeps): StoreApi<Hi
       else void get().search();
     };
 
-    /** Fetches one page of the results on screen; the answer is dropped when other results have replaced them meanwhile. */
-    const fetchPage = async (page: number) => {
-      const { results } = get();
-      if (!results) return;
-      const generation = results.generation;
-      requested.add(page);
-      failed.delete(page);
-      const result = await callApi('history.search', searchInput(results.query, page * pageSize, pageSize));
-      if (get().results?.generation !== generation) return;
+    /** Fetches the next page while the list wants rows that have not arrived; one page at a time, since each starts where the last ended. */
+    const fetchNext = async () => {
+      const { results, nextCursor, rows } = get();
+      if (!results || !nextCursor || fetchingPage || pageFailed || rows.length > wantedUpTo) return;
+      const isLatest = latest.begin('page');
+      fetchingPage = true;
+      const result = await callApi('history.page', pageInput(results.query, nextCursor));
+      if (!isLatest()) return;
+      fetchingPage = false;
       if (!result.ok) {
-        requested.delete(page);
-        failed.add(page);
+        pageFailed = true;
         set({ pageError: result.error });
         return;
       }
-      set((s) => ({
-        pages: { ...s.pages, [page]: result.value.items },
-        // The history can grow while someone scrolls: the newest answer has the newest total.
-        results: s.results ? { ...s.results, total: result.value.total } : s.results,
-        pageError: failed.size === 0 ? undefined : s.pageError,
-      }));
+      set((s) => {
+        const held = new Set(s.rows.map((row) => row.id));
+        return {
+          rows: [...s.rows, ...result.value.items.filter((row) => !held.has(row.id))],
+          nextCursor: result.value.nextCursor,
+          // The history can grow while someone scrolls: the newest answer has the newest total.
+          results: s.results ? { ...s.results, total: result.value.total, complete: result.value.complete, indexed: result.value.indexed } : s.results,
+          pageError: undefined,
+        };
+      });
+      void fetchNext();
     };
 
     return {
       ...initialHistoryData(),
 
       start() {
-        let stop: () => void = () => undefined;
+        const stops: (() => void)[] = [];
         try {
-          stop = getApi().on('ceremony.changed', (summary) => get().applyChanged(summary));
+          const api = getApi();
+          stops.push(api.on('ceremony.changed', (summary) => get().applyChanged(summary)));
+          stops.push(api.on('ceremonies.indexed', (progress) => get().applyIndexed(progress)));
         } catch (error) {
+          for (const stop of stops) stop();
           set({ searchError: thrownToError(error) });
-          return stop;
+          return () => undefined;
         }
         if (!get().results) void get().search();
         return () => {
           cancelTimer();
-          stop();
+          for (const stop of stops) stop();
         };
       },
 
@@ -208,73 +237,102 @@ export function createHistoryStore(deps: HistoryDeps = defaultDeps): StoreApi<Hi
           set({ queryProblem: problem });
           return;
         }
-        const generation = ++searchSeq;
+        const isLatest = latest.begin('search');
+        searching = true;
+        askAgain = false;
         // The old results stay on screen (and keep paging) until the new ones arrive, so the list does not flash empty.
         set({ searching: historyText.searching, searchError: undefined });
-        const result = await callApi('history.search', searchInput(query, 0, pageSize));
-        if (generation !== searchSeq) return;
+        const result = await callApi('history.page', pageInput(query));
+        if (!isLatest()) return;
+        searching = false;
         if (!result.ok) {
           set({ searching: undefined, searchError: result.error });
-          return;
+        } else {
+          const before = get().results;
+          // The same search asked again (the index grew) keeps its place in the list; a new one starts at the top.
+          const again = before !== undefined && sameQuery(before.query, query);
+          if (!again) wantedUpTo = -1;
+          latest.drop('page');
+          fetchingPage = false;
+          pageFailed = false;
+          set({
+            pageError: undefined,
+            results: { query, total: result.value.total, generation: again ? before.generation : ++generations, complete: result.value.complete, indexed: result.value.indexed },
+            rows: result.value.items,
+            nextCursor: result.value.nextCursor,
+            searching: undefined,
+            report: again ? get().report : { ...get().report, saved: undefined },
+          });
+          void fetchNext();
         }
-        requested = new Set([0]);
-        failed = new Set();
-        set({
-          pageError: undefined,
-          results: { query, total: result.value.total, generation },
-          pages: { 0: result.value.items },
-          searching: undefined,
-          report: { ...get().report, saved: undefined },
-        });
+        if (askAgain) get().refresh();
+      },
+
+      refresh() {
+        if (searching) askAgain = true;
+        else if (get().results) {
+          // Asks the search on screen, not a half-typed one still waiting for its pause.
+          const typed = get().query;
+          const shown = get().results!.query;
+          if (sameQuery(typed, shown)) void get().search();
+        }
       },
 
       ensureRows(first, last) {
-        const { results } = get();
-        if (!results) return;
-        for (const page of pagesForRange(first, last, results.total)) {
-          if (!requested.has(page) && !failed.has(page)) void fetchPage(page);
-        }
+        if (last < first) return;
+        wantedUpTo = Math.max(wantedUpTo, last);
+        void fetchNext();
       },
 
       retryPages() {
-        const pages = [...failed];
+        pageFailed = false;
         set({ pageError: undefined });
-        for (const page of pages) void fetchPage(page);
+        void fetchNext();
       },
 
       applyChanged(summary) {
-        const { pages } = get();
-        for (const [key, rows] of Object.entries(pages)) {
-          const index = rows.findIndex((row) => row.id === summary.id);
-          if (index < 0) continue;
-          const next = rows.slice();
-          next[index] = summary;
-          set({ pages: { ...pages, [key]: next } });
-          return;
-        }
+        const { rows } = get();
+        const index = rows.findIndex((row) => row.id === summary.id);
         // A ceremony not on screen (a new one, or in a page not fetched) shows with the next search.
+        if (index < 0) return;
+        const held = rows[index]!;
+        if (held.version === summary.version && held.waitingOnMe === summary.waitingOnMe) return;
+        const next = rows.slice();
+        next[index] = summary;
+        set({ rows: next });
+      },
+
+      applyIndexed() {
+        if (get().results?.complete !== false) return;
+        get().refresh();
       },
 
       async exportReport(format) {
         if (get().report.busy) return;
-        const seq = ++reportSeq;
+        const isLatest = latest.begin('report');
         const results = get().results;
         const query = results?.query ?? get().query;
         set({ report: { busy: historyText.report(format), error: undefined, saved: undefined } });
         const fail = (error: ErrorData) => {
-          if (seq === reportSeq) set({ report: { busy: undefined, error, saved: undefined } });
+          if (isLatest()) set({ report: { busy: undefined, error, saved: undefined } });
         };
 
         let input: CallInput<'history.report'>;
         if (narrowsBeyondDates(query)) {
-          // history.report filters by dates only: name the ceremonies this search found.
+          // history.report filters by dates only: name the ceremonies this search found, gathered a page at a time.
           const total = results?.total ?? 0;
           if (total === 0) return fail({ code: 'invalid-input', message: historyText.noResults });
           if (total > maxPerCall) return fail({ code: 'invalid-input', message: historyText.tooMany(total) });
-          const all = await callApi('history.search', searchInput(query, 0, Math.min(maxPerCall, total)));
-          if (!all.ok) return fail(all.error);
-          if (all.value.total > maxPerCall) return fail({ code: 'invalid-input', message: historyText.tooMany(all.value.total) });
-          input = { ids: all.value.items.map((item) => item.id), format };
+          const ids: string[] = [];
+          let cursor: string | undefined;
+          do {
+            const page = await callApi('history.page', pageInput(query, cursor));
+            if (!page.ok) return fail(page.error);
+            if (page.value.total > maxPerCall) return fail({ code: 'invalid-input', message: historyText.tooMany(page.value.total) });
+            for (const item of page.value.items) ids.push(item.id);
+            cursor = page.value.nextCursor;
+          } while (cursor && ids.length < maxPerCall);
+          input = { ids, format };
         } else {
           const { from, to } = searchFilter(query);
           input = { format, ...(from ? { from } : {}), ...(to ? { to } : {}) };
@@ -288,7 +346,7 @@ export function createHistoryStore(deps: HistoryDeps = defaultDeps): StoreApi<Hi
         } catch (error) {
           return fail(thrownToError(error));
         }
-        if (seq === reportSeq) set({ report: { busy: undefined, error: undefined, saved: historyText.saved(fileName) } });
+        if (isLatest()) set({ report: { busy: undefined, error: undefined, saved: historyText.saved(fileName) } });
       },
 
       dismissReportError() {
