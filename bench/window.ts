@@ -123,7 +123,7 @@ async function startupRound(browser: Browser, home: string, kind: 'empty' | 'ful
           staticPage: await timed(() => other.goto(`${shell.origin}/`, { waitUntil: 'load' })),
           blank: await timed(() => other.goto('about:blank', { waitUntil: 'load' })),
         }));
-        return { address: shell.addressAt - shell.spawnedAt, interactive, listed, list: calls.find((call) => call.name === 'ceremonies.list' && call.seconds !== undefined), ...reference };
+        return { address: shell.addressAt - shell.spawnedAt, interactive, listed, list: calls.find((call) => call.name === 'ceremonies.page' && call.seconds !== undefined), ...reference };
       });
     } finally {
       await shell.stop();
@@ -263,7 +263,7 @@ async function openHistoryRound(browser: Browser, history: HistoryFixture, kind:
           page.getByRole('status').filter({ hasText: `${countText(ceremonyCount)} found.` }).waitFor(),
         ]);
         const open = seconds() - clickedAt;
-        const search = calls.slice(callsBefore).find((call) => call.name === 'history.search');
+        const search = calls.slice(callsBefore).find((call) => call.name === 'history.page');
         const searches: SearchTime[] = [];
         if (kind === 'warm') for (const { text } of searchesOf(history)) searches.push(await searchFor(page, calls, text));
         return { clickedAt: clickedAt - shell.spawnedAt, open, search, searches };
@@ -293,7 +293,7 @@ async function searchFor(page: Page, calls: CallTrace[], text: string): Promise<
   const elapsed = seconds() - start;
   const answer = ((await count.textContent()) ?? '').replace(/\.$/, '');
   await count.dispose();
-  return { seconds: elapsed, answer, call: calls.slice(callsBefore).find((call) => call.name === 'history.search') };
+  return { seconds: elapsed, answer, call: calls.slice(callsBefore).find((call) => call.name === 'history.page') };
 }
 
 async function listStore(storeDir: string): Promise<number> {
