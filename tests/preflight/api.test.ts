@@ -83,7 +83,8 @@ describe('the first run, with the demo', () => {
 
     for (const who of ['bob', 'carol']) {
       const keyUri = await keyOf(who);
-      expect((await call('preflight.signing', { id, keyUri, approverId: who })).ready).toBe(true);
+      const preflight = await call('preflight.signing', { id, keyUri, approverId: who });
+      expect(preflight.ready, JSON.stringify(preflight.checks)).toBe(true);
       const { statement } = await call('ceremonies.get', { id });
       await call('ceremonies.approve', { id, keyUri, pin: demoPin(), statementDigest: statement!.digest });
     }
