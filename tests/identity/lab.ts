@@ -85,6 +85,13 @@ export async function makeIdentityLab(): Promise<IdentityLab> {
   try {
     for (const who of people) folder.addToken(who, pin);
     await tokens.addModule({ path: softhsmModule!, origin: 'discovered', env: folder.env });
+    // A host that starts slowly on a loaded machine is retried with back-off (issue 13): wait for every token, with a
+    // generous bound that only catches a module that never comes up, and say why if it does not.
+    const seen = () => tokens.snapshotModules()[0];
+    for (const started = Date.now(); (seen()?.tokens.length ?? 0) < people.length; ) {
+      if (Date.now() - started > 60_000) throw new Error(`The SoftHSM2 module did not show the lab's ${people.length} tokens: ${JSON.stringify(seen() ? { status: seen()!.status, error: seen()!.error, tokens: seen()!.tokens.length } : 'no module')}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const tokenUri = (who: Person) => tokens.snapshotModules()[0]!.tokens.find((token) => token.label === who)!.uri;
     const algorithms: Record<Person, 'ecdsa-p256' | 'ecdsa-p384' | 'ed25519'> = {
       alice: 'ecdsa-p256',
