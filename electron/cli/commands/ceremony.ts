@@ -22,7 +22,7 @@ import { runExport, runImport } from './ceremony-bundle';
 import type { CommandInput } from '../command-spec';
 import { exitCodes } from '../exit-codes';
 import { nextStep, type NextStepContext } from '../next-step';
-import { formatOpeningPreflight, preflightOpening, type OpeningPreflightInput } from '../../core/ceremony/preflight';
+import type { OpeningPreflightInput } from '../../core/ceremony/preflight';
 import { personOfKey, type Policy } from '../../../shared/policy/policy';
 
 /**
@@ -204,30 +204,23 @@ export const ceremonyRunners = {
     const purl = input.string('purl');
     const sbom = input.string('sbom');
     const provenanceKeys = input.strings('provenance-key');
-    if (input.flag('check')) {
-      const evidence = {
-        policyPath,
-        release: { ...release, ...(purl ? { purl } : {}) },
-        artifactPaths: artifacts,
-        ...(images.length > 0 ? { imageReferences: images, registry: registryOptions(io, input.strings('insecure-registry')) } : {}),
-        provenancePaths: input.strings('provenance'),
-        ...(sbom ? { sbomPath: sbom } : {}),
-        ...(provenanceKeys.length > 0 ? { provenanceKeyPaths: provenanceKeys } : {}),
-      };
-      return checkOpening(input, io, evidence);
-    }
+    // What the ceremony is opened with; --check judges exactly this without opening anything.
+    const evidence = {
+      policyPath,
+      release: { ...release, ...(purl ? { purl } : {}) },
+      artifactPaths: artifacts,
+      ...(images.length > 0 ? { imageReferences: images, registry: registryOptions(io, input.strings('insecure-registry')) } : {}),
+      provenancePaths: input.strings('provenance'),
+      ...(sbom ? { sbomPath: sbom } : {}),
+      ...(provenanceKeys.length > 0 ? { provenanceKeyPaths: provenanceKeys } : {}),
+    };
+    if (input.flag('check')) return checkOpening(input, io, evidence);
     const keyUri = requireKey(input);
     return withCeremonyService(io, serviceOptions(input), async (service) => {
       // Hashing the artifacts began with the command, in a thread of its own (ahead.ts): the opening takes it, and ends it.
       const hashingStarted = takeStartedHashing();
       const opened = await service.open({
-        policyPath,
-        release: { ...release, ...(purl ? { purl } : {}) },
-        artifactPaths: artifacts,
-        ...(images.length > 0 ? { imageReferences: images, registry: registryOptions(io, input.strings('insecure-registry')) } : {}),
-        provenancePaths: input.strings('provenance'),
-        ...(sbom ? { sbomPath: sbom } : {}),
-        ...(provenanceKeys.length > 0 ? { provenanceKeyPaths: provenanceKeys } : {}),
+        ...evidence,
         openerKeyUri: keyUri,
         sha512: input.flag('sha512'),
         ...(hashingStarted ? { hashingStarted } : {}),
@@ -320,6 +313,8 @@ async function checkOpening(input: CommandInput, io: CliIo, evidence: Omit<Openi
   await (await startedTokens?.catch(() => undefined))?.dispose();
   return withCeremonyService(io, { store: input.string('store') }, async (service) => {
     const hashingStarted = takeStartedHashing();
+    // Loaded for --check alone: every other ceremony command starts without it (issue 11).
+    const { formatOpeningPreflight, preflightOpening } = await import('../../core/ceremony/preflight');
     const preflight = await preflightOpening(service, { ...evidence, sha512: input.flag('sha512'), ...(hashingStarted ? { hashingStarted } : {}), ...(io.signal ? { signal: io.signal } : {}) });
     if (input.json) io.out(`${JSON.stringify(preflight, null, 2)}\n`);
     else if (!input.quiet) io.out(escapeControlCharacters(formatOpeningPreflight(preflight)));
