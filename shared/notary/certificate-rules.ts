@@ -9,6 +9,7 @@
  */
 import { describeCertificate, type ParsedCertificate } from '../x509/certificate';
 import { extendedKeyUsages, extensionOids } from '../x509/extensions';
+import { bytesEqual } from '../x509/der';
 
 /** EKUs that make a leaf unfit for code signing (validateCodeSigningExtendedKeyUsage). */
 const excludedLeafUsages: Record<string, string> = {
@@ -19,8 +20,7 @@ const excludedLeafUsages: Record<string, string> = {
   [extendedKeyUsages.ocspSigning]: 'OCSPSigning',
 };
 
-const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, index) => byte === b[index]);
-const selfIssued = (certificate: ParsedCertificate) => sameBytes(certificate.subject.der, certificate.issuer.der);
+const selfIssued = (certificate: ParsedCertificate) => bytesEqual(certificate.subject.der, certificate.issuer.der);
 
 function keyUsageProblem(certificate: ParsedCertificate): string | undefined {
   const extension = certificate.extensions.find((entry) => entry.oid === extensionOids.keyUsage);

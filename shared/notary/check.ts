@@ -17,6 +17,7 @@ import type { SignatureVerifier } from '../keys/signature-verifier';
 import type { ApprovedEvent, OpenedEvent } from '../ceremony/events';
 import { fromBase64Url } from './base64url';
 import { ecdsaComponentBytes, notaryAlgorithmOf, notaryAnnotations, notaryHeaders, notaryMediaTypes, notaryX509Scheme, type NotaryAlgorithm, type NotaryTargetDescriptor } from './signature';
+import { bytesEqual } from '../x509/der';
 
 /** A Notary signature read from its envelope: what it signs and who it says signed. Not yet checked. */
 export interface ReadNotarySignature {
@@ -120,7 +121,6 @@ export interface NotaryExpectation {
 
 export type NotaryCheck = { ok: true; signatures: ReadNotarySignature[] } | { ok: false; reason: string };
 
-const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, index) => byte === b[index]);
 
 /** Checks every Notary signature an approval carries (base64 envelopes); at most one per image. */
 export async function checkNotarySignatures(envelopes: readonly string[], expected: NotaryExpectation, verifier: SignatureVerifier): Promise<NotaryCheck> {
@@ -140,7 +140,7 @@ export async function checkNotarySignatures(envelopes: readonly string[], expect
     if (annotations[notaryAnnotations.ceremonyId] !== expected.ceremonyId) return { ok: false, reason: `${which} names another ceremony (${annotations[notaryAnnotations.ceremonyId] ?? 'none'})` };
     if (annotations[notaryAnnotations.statementDigest] !== expected.statementDigest) return { ok: false, reason: `${which} names another statement than the one approved` };
     if (annotations[notaryAnnotations.policyDigest] !== expected.policyDigest) return { ok: false, reason: `${which} names another policy than the ceremony's` };
-    if (expected.certificate === undefined || !sameBytes(read.chain[0]!, expected.certificate)) return { ok: false, reason: `${which} carries another certificate than the approval` };
+    if (expected.certificate === undefined || !bytesEqual(read.chain[0]!, expected.certificate)) return { ok: false, reason: `${which} carries another certificate than the approval` };
     const algorithm = notaryAlgorithmOf(keyTypeOfPublicKeyInfo(expected.spki));
     if (!algorithm.ok || algorithm.alg !== read.alg) return { ok: false, reason: `${which} says ${read.alg}, which is not the algorithm of the approver's key` };
     const width = ecdsaComponentBytes[read.alg];

@@ -5,9 +5,8 @@
  * cosign's key verifier checks with SHA-256, so his cosign verdict fails and, for a release of an image in a real
  * docker-registry, Kyverno's documented policy counts one attestor of the two it requires.
  */
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OciClient } from '../../electron/core/oci';
 import { pushImage } from '../oci/fixtures';
@@ -16,6 +15,7 @@ import { startRegistry, type TestRegistry } from '../support/registry';
 import { makeDataDir, makeTokenFolder, type TokenFolder } from '../support/softhsm';
 import { makeTestKey } from '../support/test-keys';
 import { builtCli, ends, fixture, runEnvironment } from './support';
+import { fileDigests } from '../support/file-digests';
 
 const artifactName = 'binary-linux-amd64-multi-subject-first';
 const key = (who: string) => `pkcs11:token=${who};object=release-signing`;
@@ -28,21 +28,6 @@ let id: string;
 let registry: TestRegistry | undefined;
 
 /** Every file under a folder with the SHA-256 of its bytes: what "writes nothing" is checked against. */
-/** Every file under root with its digest, but the command line's compiled-code cache (cache/compiled: code, not data, written for any code a command loads first). */
-function snapshot(root: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (relative(root, path) === join('cache', 'compiled')) continue;
-      if (statSync(path).isDirectory()) walk(path);
-      else files[relative(root, path)] = createHash('sha256').update(readFileSync(path)).digest('hex');
-    }
-  };
-  walk(root);
-  return files;
-}
-
 beforeAll(async () => {
   expect(existsSync(builtCli), `${builtCli} is missing: run "npm run build" before these tests.`).toBe(true);
   folder = makeTokenFolder();
@@ -88,9 +73,9 @@ afterAll(async () => {
 
 describe('conclave ceremony publish --dry-run', () => {
   it('prints each verifier\'s verdict, asks for no PIN, and writes nothing', async () => {
-    const before = snapshot(home.dir);
+    const before = fileDigests(home.dir, ['cache/compiled']);
     const run = await ends(env, ['ceremony', 'publish', id, '--dry-run'], 0);
-    expect(snapshot(home.dir)).toEqual(before);
+    expect(fileDigests(home.dir, ['cache/compiled'])).toEqual(before);
     expect(run.err).not.toMatch(/PIN/);
     const lines = run.out.split('\n');
     expect(lines[0]).toBe(`What each verifier will say about ${id} once published (nothing was written or pushed):`);
@@ -103,9 +88,9 @@ describe('conclave ceremony publish --dry-run', () => {
   });
 
   it('--json names the publisher given by --key, still without a PIN', async () => {
-    const before = snapshot(home.dir);
+    const before = fileDigests(home.dir, ['cache/compiled']);
     const run = await ends(env, ['ceremony', 'publish', id, '--dry-run', '--key', key('rita'), '--json'], 0);
-    expect(snapshot(home.dir)).toEqual(before);
+    expect(fileDigests(home.dir, ['cache/compiled'])).toEqual(before);
     const forecast = JSON.parse(run.out) as { ceremonyId: string; publisher: string; allAccept: boolean; verifiers: { verifier: string; approverId?: string; verdict: string }[] };
     expect(forecast).toMatchObject({ ceremonyId: id, publisher: 'rita', allAccept: false });
     expect(forecast.verifiers.map(({ verifier, approverId, verdict }) => [verifier, approverId ?? '', verdict])).toEqual([

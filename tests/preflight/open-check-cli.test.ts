@@ -4,13 +4,13 @@
  * freeze and 3 when freezing would be blocked, no key and no PIN asked for,
  * and nothing written to the store.
  */
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDataDir, makeTokenFolder, type TokenFolder } from '../support/softhsm';
 import { makeTestKey } from '../support/test-keys';
 import { builtCli, ends, fixture, runEnvironment } from '../cli-process/support';
+import { fileDigests } from '../support/file-digests';
 
 const artifactName = 'binary-linux-amd64-multi-subject-first';
 const genericGenerator = 'https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml';
@@ -20,20 +20,6 @@ let home: ReturnType<typeof makeDataDir>;
 let env: Record<string, string>;
 let policyPath: string;
 let artifact: string;
-
-function snapshot(root: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  if (!existsSync(root)) return files;
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else files[relative(root, path)] = createHash('sha256').update(readFileSync(path)).digest('hex');
-    }
-  };
-  walk(root);
-  return files;
-}
 
 beforeAll(async () => {
   expect(existsSync(builtCli), `${builtCli} is missing: run "npm run build" before these tests.`).toBe(true);
@@ -57,20 +43,20 @@ const check = (provenance: string[], extra: string[] = []) => ['ceremony', 'open
 
 describe('conclave ceremony open --check', () => {
   it('prints the findings and that the opening would freeze, exits 0, and creates nothing', async () => {
-    const before = snapshot(join(home.dir, 'store'));
+    const before = fileDigests(join(home.dir, 'store'));
     const run = await ends(env, check([`${artifactName}.intoto.jsonl`]), 0);
     expect(run.out).toMatch(/^Pre-flight of demo 1\.0\.0 against policy "release" \(sha256:[0-9a-f]{64}; any 2 of alice, bob, carol\)\. Nothing was created\./);
     expect(run.out).toContain(`  pass  `);
     expect(run.out).toMatch(/\nReady: .*frozen at once and take approvals\.\n$/);
-    expect(snapshot(join(home.dir, 'store'))).toEqual(before);
+    expect(fileDigests(join(home.dir, 'store'))).toEqual(before);
   });
 
   it('exits 3 when freezing would be blocked, naming each failed check and what to do', async () => {
-    const before = snapshot(join(home.dir, 'store'));
+    const before = fileDigests(join(home.dir, 'store'));
     const run = await ends(env, check(['binary-linux-amd64-untrusted-builder.intoto.jsonl']), 3);
     expect(run.out).toMatch(/\n {2}fail {2}.*builder/i);
     expect(run.out).toMatch(/\nBlocked: \d+ checks? failed and this policy does not allow overriding/);
-    expect(snapshot(join(home.dir, 'store'))).toEqual(before);
+    expect(fileDigests(join(home.dir, 'store'))).toEqual(before);
   });
 
   it('answers in JSON for programs', async () => {

@@ -4,9 +4,8 @@
  * as an opening would judge it, with no key asked for, nothing signed and
  * nothing written to the store.
  */
-import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CeremonyService, readOnlySigner } from '../../electron/core/ceremony/ceremony-service';
@@ -15,6 +14,7 @@ import { formatOpeningPreflight, preflightOpening } from '../../electron/core/ce
 import { makeDataDir } from '../support/softhsm';
 import { makeTestKey, type TestKey } from '../support/test-keys';
 import { softwareKeyUri, softwareSigner } from '../support/software-signer';
+import { fileDigests } from '../support/file-digests';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/real/${name}`, import.meta.url));
 const artifactName = 'binary-linux-amd64-multi-subject-first';
@@ -23,20 +23,6 @@ const genericGenerator = 'https://github.com/slsa-framework/slsa-github-generato
 let home: ReturnType<typeof makeDataDir>;
 let keys: Record<'alice' | 'bob' | 'carol', TestKey>;
 let storeDir: string;
-
-/** Every file under the store with the SHA-256 of its bytes: what "creates nothing" is checked against. */
-function snapshot(root: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else files[relative(root, path)] = createHash('sha256').update(readFileSync(path)).digest('hex');
-    }
-  };
-  walk(root);
-  return files;
-}
 
 function writePolicy(evidence: Record<string, unknown> = {}): string {
   const path = join(home.dir, `policy-${Math.random().toString(36).slice(2)}.json`);
@@ -80,9 +66,9 @@ describe('pre-flight of an opening', () => {
   it('finds what the opening then records, and says it would freeze, with nothing created', async () => {
     const policyPath = writePolicy({ builders: [genericGenerator] });
     const evidence = evidenceOf(policyPath, [`${artifactName}.intoto.jsonl`]);
-    const before = snapshot(storeDir);
+    const before = fileDigests(storeDir);
     const preflight = await preflightOpening(readOnly(), evidence);
-    expect(snapshot(storeDir)).toEqual(before);
+    expect(fileDigests(storeDir)).toEqual(before);
     expect(preflight.blocked).toBe(false);
     expect(preflight.verdict).toMatch(/^Ready: .*frozen at once/);
     expect(preflight.findings.find((finding) => finding.id === `artifact-subject:${artifactName}`)?.status).toBe('pass');
@@ -95,9 +81,9 @@ describe('pre-flight of an opening', () => {
   });
 
   it('says freezing would be blocked, what to attach, and that this policy allows no override, when no provenance is attached', async () => {
-    const before = snapshot(storeDir);
+    const before = fileDigests(storeDir);
     const preflight = await preflightOpening(readOnly(), evidenceOf(writePolicy(), []));
-    expect(snapshot(storeDir)).toEqual(before);
+    expect(fileDigests(storeDir)).toEqual(before);
     expect(preflight.blocked).toBe(true);
     expect(preflight.overrideAllowed).toBe(false);
     expect(preflight.verdict).toMatch(/^Blocked: .*failed and this policy does not allow overriding/);

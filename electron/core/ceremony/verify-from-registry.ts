@@ -44,6 +44,7 @@ import { notaryMediaTypes } from '../../../shared/notary/signature';
 import { certificateChecks } from '../../../shared/verify/on-demand';
 import { nodeDigester } from '../crypto/node-crypto';
 import { summaryInputMediaTypes } from './verification-summary';
+import { bytesEqual } from '../../../shared/x509/der';
 
 export const ociScheme = 'oci://';
 
@@ -204,7 +205,6 @@ function payloadOf(envelope: Uint8Array): { payloadType: string; payload: Uint8A
   }
 }
 
-const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, index) => byte === b[index]);
 
 /**
  * The time stamps and certificates for one envelope: its attached bundles (those over the very payload it
@@ -222,7 +222,7 @@ async function materialFor(envelope: Uint8Array, bundles: AttachedBundles, polic
     } catch {
       payload = undefined;
     }
-    const same = signed !== undefined && payload !== undefined && bundle.payloadType === signed.payloadType && sameBytes(payload, signed.payload);
+    const same = signed !== undefined && payload !== undefined && bundle.payloadType === signed.payloadType && bytesEqual(payload, signed.payload);
     if (!same) notes.push(`The Sigstore bundle ${bundle.artifact} attached to this image signs another payload than this envelope's; it is ignored.`);
     return same;
   });
