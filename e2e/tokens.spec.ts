@@ -73,6 +73,9 @@ test.describe('Tokens screen with SoftHSM2 tokens', () => {
     await pin.fill('5678');
     await dialog.getByRole('button', { name: 'Log in' }).click();
     await expect(dialog).toBeHidden();
+    // The card says the token took the PIN, not still "PIN required".
+    await expect(bob.getByRole('list', { name: 'bob status' })).toContainText('PIN accepted');
+    await expect(bob.getByRole('list', { name: 'bob status' })).not.toContainText('PIN required');
     // Opening the dialog again starts with an empty PIN field.
     await bob.getByRole('button', { name: 'Log in' }).click();
     await expect(page.getByRole('dialog', { name: 'Log in to bob' }).getByLabel('PIN')).toHaveValue('');

@@ -13,7 +13,7 @@ import {
   tokenFlags,
   tokenName,
 } from '../../renderer/src/features/tokens/format';
-import { demoOffer, demoPinFor, findToken, hasAnyToken } from '../../renderer/src/features/tokens/selectors';
+import { demoOffer, demoPinFor, findToken, hasAnyToken, modulesInOrder } from '../../renderer/src/features/tokens/selectors';
 import { key, module, snapshot, token } from './fake-api';
 
 describe('token flags', () => {
@@ -23,6 +23,12 @@ describe('token flags', () => {
       { text: 'PIN pad', tone: 'info' },
     ]);
     expect(tokenFlags(token('alice', { loginRequired: false }))).toEqual([]);
+  });
+
+  it('says the PIN was accepted once the token took it, instead of still asking for it', () => {
+    expect(tokenFlags(token('alice', { loginRequired: true }), true)).toEqual([{ text: 'PIN accepted', tone: 'ok' }]);
+    // A low count still shows next to it: an accepted PIN does not reset what the token says.
+    expect(tokenFlags(token('alice', { loginRequired: true, pinStatus: 'count-low' }), true).map((flag) => flag.text)).toEqual(['PIN accepted', 'PIN: few tries left']);
   });
 
   it('warns about the PIN before it locks, and when it has', () => {
@@ -76,7 +82,8 @@ describe('keys', () => {
   });
 
   it('says where the private key is, including when login hides it', () => {
-    expect(privateKeyText(null)).toBe('Hidden until you log in');
+    // Unknown before a login; never worded as if the private key itself would be shown.
+    expect(privateKeyText(null)).toBe('Log in to check it is on the token');
     expect(privateKeyText(true)).toBe('On the token');
   });
 
@@ -106,6 +113,14 @@ describe('snapshot questions', () => {
     expect(hasAnyToken(snapshot([failed]))).toBe(false);
     expect(hasAnyToken(snapshot([failed, module('ok', [token('alice')])]))).toBe(true);
     expect(findToken(snapshot([failed, module('ok', [token('alice')])]), token('alice').uri)?.module.id).toBe('ok');
+  });
+
+  it("puts the person's tokens before empty vendor modules, and failed modules last", () => {
+    const failed = module('ykcs11', [], { status: 'failed', error: { code: 'module-load-failed', message: 'Cannot load.' } });
+    const empty = module('opensc', []);
+    const demo = module('demo', [token('alice')], { origin: 'demo' });
+    const other = module('softhsm', [token('bob')]);
+    expect(modulesInOrder([failed, empty, demo, other]).map((m) => m.id)).toEqual(['demo', 'softhsm', 'opensc', 'ykcs11']);
   });
 
   it('offers demo tokens when SoftHSM2 is there, and says how to get it when not', () => {

@@ -155,6 +155,20 @@ describe('logging in', () => {
     expect(state().keys[alice.uri]?.map((k) => k.label)).toEqual(['release-signing']);
     expect(state().expanded[alice.uri]).toBe(true);
     expect(state().dialog).toBeUndefined();
+    expect(state().pinAccepted[alice.uri]).toBe(true);
+  });
+
+  it('forgets an accepted PIN when the token leaves, and never marks one the token refused', async () => {
+    let answer: Result<CallOutput<'tokens.login'>> = fail({ code: 'pin-incorrect', message: 'The PIN for token "bob" is wrong.' });
+    const { fake, state } = await started({ 'tokens.login': () => answer });
+    await state().login(bob.uri, PIN);
+    expect(state().pinAccepted[bob.uri]).toBeUndefined();
+    answer = ok({ keys: [] });
+    await state().login(alice.uri, PIN);
+    expect(state().pinAccepted[alice.uri]).toBe(true);
+    fake.emit('tokens.changed', snapshot([module('demo', [bob], { origin: 'demo' })]));
+    await settle();
+    expect(state().pinAccepted[alice.uri]).toBeUndefined();
   });
 
   it('logs in to a PIN-pad token without a PIN: the token asks for it itself', async () => {

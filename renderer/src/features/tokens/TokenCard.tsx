@@ -20,7 +20,8 @@ export function TokenCard({ token }: { token: Token }) {
   const openLogin = useTokens((s) => s.openLogin);
   const openGenerate = useTokens((s) => s.openGenerate);
   const dismissError = useTokens((s) => s.dismissError);
-  const flags = tokenFlags(token);
+  const pinAccepted = useTokens((s) => s.pinAccepted[token.uri] === true);
+  const flags = tokenFlags(token, pinAccepted);
 
   return (
     <section className="token" aria-labelledby={headingId}>

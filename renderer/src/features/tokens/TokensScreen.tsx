@@ -4,7 +4,7 @@ import { AddModuleStatus } from './AddModuleDialog';
 import { DemoCreationStatus, EmptyState } from './EmptyState';
 import { ModuleSection } from './ModuleSection';
 import { op } from './ops';
-import { hasAnyToken } from './selectors';
+import { hasAnyToken, modulesInOrder } from './selectors';
 import { useTokens } from './store';
 import { TokenDialogs } from './TokenDialogs';
 import { RetryableError } from '../../components/RetryableError';
@@ -37,7 +37,7 @@ export function TokensScreen() {
       {snapshot && hasAnyToken(snapshot) && <DemoCreationStatus />}
       {snapshot && snapshot.modules.length > 0 && (
         <div className="modules">
-          {snapshot.modules.map((module) => (
+          {modulesInOrder(snapshot.modules).map((module) => (
             <ModuleSection key={module.id} module={module} demo={snapshot.demo} />
           ))}
         </div>

@@ -6,16 +6,20 @@ import type { PivSlot, Token, TokenKey } from '../../../../shared/api/contract';
 export { errorText } from '../../lib/errors';
 import { describeKeyType, keyAlgorithms, keyTypeOfAlgorithm, type KeyAlgorithm } from '../../../../shared/keys/algorithms';
 
-export type Tone = 'info' | 'warning' | 'danger';
+export type Tone = 'ok' | 'info' | 'warning' | 'danger';
 export interface Flag {
   text: string;
   tone: Tone;
 }
 
-/** The short flags shown next to a token's name. */
-export function tokenFlags(token: Token): Flag[] {
+/**
+ * The short flags shown next to a token's name. `pinAccepted`: the token took
+ * a PIN typed in this window (Log in); "PIN required" would then read as if it
+ * had not.
+ */
+export function tokenFlags(token: Token, pinAccepted = false): Flag[] {
   const flags: Flag[] = [];
-  if (token.loginRequired) flags.push({ text: 'PIN required', tone: 'info' });
+  if (token.loginRequired) flags.push(pinAccepted ? { text: 'PIN accepted', tone: 'ok' } : { text: 'PIN required', tone: 'info' });
   if (token.protectedAuthenticationPath) flags.push({ text: 'PIN pad', tone: 'info' });
   switch (token.pinStatus) {
     case 'count-low':
@@ -95,8 +99,10 @@ export function describeKey(key: Pick<TokenKey, 'type'>): string {
   return describeKeyType(key.type);
 }
 
+/** Whether the private half is on the token; never the key itself, which no token gives out. */
 export function privateKeyText(hasPrivateKey: boolean | null): string {
-  if (hasPrivateKey === null) return 'Hidden until you log in';
+  // The token lists private keys only to a logged-in session: before that, whether it is there is not known.
+  if (hasPrivateKey === null) return 'Log in to check it is on the token';
   return hasPrivateKey ? 'On the token' : 'Not on this token (public key only)';
 }
 

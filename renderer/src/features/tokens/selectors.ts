@@ -20,6 +20,19 @@ export function findModule(snapshot: TokensSnapshot | undefined, moduleId: strin
   return snapshot?.modules.find((module) => module.id === moduleId);
 }
 
+/**
+ * Modules in the order a person looks for them: those with tokens (their own,
+ * or the demo's) first, then modules with empty slots, then those that failed
+ * to load; the core's order within each.
+ */
+export function modulesInOrder(modules: readonly TokenModule[]): TokenModule[] {
+  const rank = (module: TokenModule) => (module.status === 'failed' ? 2 : module.tokens.length > 0 ? 0 : 1);
+  return modules
+    .map((module, index) => ({ module, index }))
+    .sort((a, b) => rank(a.module) - rank(b.module) || a.index - b.index)
+    .map(({ module }) => module);
+}
+
 export function hasAnyToken(snapshot: TokensSnapshot): boolean {
   return snapshot.modules.some((module) => module.tokens.length > 0);
 }

@@ -41,6 +41,8 @@ export interface TokensData {
   keys: Readonly<Record<string, readonly TokenKey[]>>;
   /** Tokens whose key list is shown. */
   expanded: Readonly<Record<string, true>>;
+  /** Tokens that accepted a PIN typed in this window (Log in), until they leave; the core keeps no session open. */
+  pinAccepted: Readonly<Record<string, true>>;
   /** Operation key → progress text for people, while the operation runs. */
   busy: Readonly<Record<string, string>>;
   /** Operation key → the error its last run ended with. */
@@ -84,7 +86,7 @@ export interface TokensActions {
 export type TokensState = TokensData & TokensActions;
 
 export function initialTokensData(): TokensData {
-  return { snapshot: undefined, keys: {}, expanded: {}, busy: {}, errors: {}, dialog: undefined };
+  return { snapshot: undefined, keys: {}, expanded: {}, pinAccepted: {}, busy: {}, errors: {}, dialog: undefined };
 }
 
 const without = <V>(record: Readonly<Record<string, V>>, key: string): Record<string, V> => {
@@ -193,6 +195,7 @@ export function createTokensStore(): StoreApi<TokensState> {
         set((s) => ({
           snapshot,
           expanded: Object.fromEntries(shown.map((uri) => [uri, true] as const)),
+          pinAccepted: Object.fromEntries(Object.keys(s.pinAccepted).filter((uri) => present.has(uri)).map((uri) => [uri, true] as const)),
           keys: Object.fromEntries(Object.entries(s.keys).filter(([uri]) => shown.includes(uri))),
         }));
         for (const uri of shown) void get().loadKeys(uri);
@@ -236,6 +239,7 @@ export function createTokensStore(): StoreApi<TokensState> {
           return false;
         }
         succeed(key);
+        set((s) => ({ pinAccepted: { ...s.pinAccepted, [tokenUri]: true } }));
         showKeys(tokenUri, result.value.keys);
         closeDialogIf((d) => d.kind === 'login' && d.tokenUri === tokenUri);
         return true;
