@@ -20,7 +20,7 @@
 import { toHex } from '../encoding/hex';
 import type { Digester } from '../keys/public-key-info';
 import { describeCertificate, parseCertificate, type ParsedCertificate } from '../x509/certificate';
-import { bytesEqual } from '../x509/der';
+import { bytesEqual } from '../encoding/bytes';
 import { X509Error } from '../x509/errors';
 import { namesEqual } from '../x509/names';
 import { mayHaveIssued } from '../x509/path';

@@ -33,6 +33,7 @@ import { AttestationError } from '../attestation/errors';
 import { attestationRequirementsOf, describeRequirement } from '../attestation/requirement';
 import type { VerifiedAttestation } from '../attestation/verify';
 import { yubicoPivAttestationRoot } from '../attestation/yubico-root';
+import { bytesEqual } from '../encoding/bytes';
 import { makeEnvelope } from '../dsse/envelope';
 import { inTotoPayloadType, pae } from '../dsse/pae';
 import { fromBase64 } from '../encoding/base64';
@@ -743,14 +744,8 @@ async function frozenProblem(event: FrozenEvent, opened: OpenedEvent, policy: Po
   } catch (error) {
     return invalid(`no statement can be frozen from this opening at ${event.at}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (sameBytes(expected, statement)) return undefined;
+  if (bytesEqual(expected, statement)) return undefined;
   return invalid(`its statement is not the one the opening determines: ${statementDifference(statement, opened, policy)}. Approvers would sign something they were not shown.`);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
-  return true;
 }
 
 /** What a statement says that its opening does not, in words, for the problem's message. */

@@ -9,7 +9,7 @@
  */
 import { describeCertificate, type ParsedCertificate } from '../x509/certificate';
 import { extendedKeyUsages, extensionOids } from '../x509/extensions';
-import { bytesEqual } from '../x509/der';
+import { bytesEqual } from '../encoding/bytes';
 
 /** EKUs that make a leaf unfit for code signing (validateCodeSigningExtendedKeyUsage). */
 const excludedLeafUsages: Record<string, string> = {

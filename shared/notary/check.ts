@@ -17,7 +17,7 @@ import type { SignatureVerifier } from '../keys/signature-verifier';
 import type { ApprovedEvent, OpenedEvent } from '../ceremony/events';
 import { fromBase64Url } from './base64url';
 import { ecdsaComponentBytes, notaryAlgorithmOf, notaryAnnotations, notaryHeaders, notaryMediaTypes, notaryX509Scheme, type NotaryAlgorithm, type NotaryTargetDescriptor } from './signature';
-import { bytesEqual } from '../x509/der';
+import { bytesEqual } from '../encoding/bytes';
 
 /** A Notary signature read from its envelope: what it signs and who it says signed. Not yet checked. */
 export interface ReadNotarySignature {

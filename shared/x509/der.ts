@@ -84,12 +84,6 @@ export function decodeOid(content: Uint8Array): string {
   return [...head, ...arcs].join('.');
 }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** An INTEGER's content as lowercase hex without sign padding: how serial numbers are shown and compared. */
 export function integerHex(content: Uint8Array): string {
   let start = 0;

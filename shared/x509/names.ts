@@ -4,7 +4,8 @@
  * Notation print them), and compared for chaining. Names written in a policy:
  * rfc4514.ts.
  */
-import { DerError, bytesEqual, children, contentBytes, decodeOid, elementBytes, singleElement } from './der';
+import { bytesEqual } from '../encoding/bytes';
+import { DerError, children, contentBytes, decodeOid, elementBytes, singleElement } from './der';
 
 export interface NameAttribute {
   /** Dotted OID of the attribute type. */

@@ -5,7 +5,7 @@
  * constraints) by the validator, which takes the first that passes.
  */
 import type { ParsedCertificate } from './certificate';
-import { bytesEqual } from './der';
+import { bytesEqual } from '../encoding/bytes';
 import { namesEqual } from './names';
 
 export interface PathSearch {

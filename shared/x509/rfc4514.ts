@@ -2,7 +2,7 @@
  * Names as people write them in a trust policy (RFC 4514 strings), and the
  * exact match of a certificate's subject against one.
  */
-import { bytesEqual } from './der';
+import { bytesEqual } from '../encoding/bytes';
 import { typeOfShortName, type DistinguishedName, type NameAttribute } from './names';
 
 /** One attribute of an RFC 4514 string as the person wrote it. */

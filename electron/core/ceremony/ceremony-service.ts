@@ -39,7 +39,7 @@ import type { VerificationReport } from '../../../shared/verify/verify';
 import { forecastVerifiers, type ForecastPublisher, type ForecastSigner, type PublishForecast, type RsaScheme } from '../../../shared/verify/forecast';
 import { writeFileAtomically } from '../atomic-file';
 import { nodeAlgorithmSignatureVerifier, nodeDigester, nodeSignatureVerifier, nodeTrustedTimeDependencies } from '../crypto/node-crypto';
-import { hashFiles, type DigestAlgorithm, type FilesProgress } from '../hashing';
+import { hashFiles, type DigestAlgorithm, type FileHashOutcome, type FilesProgress } from '../hashing';
 import type { HashingThread } from '../hashing/hash-thread';
 import { HashError } from '../hashing/hash-errors';
 import type { ArtifactLocations } from './artifact-locations';
@@ -265,10 +265,9 @@ export class CeremonyService {
     purl: string,
     { provenance, hashed }: Pick<Awaited<ReturnType<CeremonyService['openingEvidence']>>, 'provenance' | 'hashed'>,
   ) {
-    const artifacts: ArtifactRecord[] = hashed.map((outcome, index) => {
-      if (!outcome.ok) throw new ConclaveError('invalid-input', outcome.error.message);
-      const { sha256: sha256Digest, sha512 } = outcome.digest.digests;
-      return { name: basename(input.artifactPaths[index]!), size: outcome.digest.size, digest: { sha256: sha256Digest!, ...(sha512 ? { sha512 } : {}) } };
+    const artifacts: ArtifactRecord[] = hashed.map((digest, index) => {
+      const { sha256: sha256Digest, sha512 } = digest.digests;
+      return { name: basename(input.artifactPaths[index]!), size: digest.size, digest: { sha256: sha256Digest!, ...(sha512 ? { sha512 } : {}) } };
     });
     artifacts.push(...images.map((image) => image.artifact));
     if (new Set(artifacts.map((artifact) => artifact.name)).size !== artifacts.length) {
@@ -329,11 +328,18 @@ export class CeremonyService {
       const wantsSha512 = provenance.some((entry) => entry.document.statement.subject.some((subject) => subject.digest.sha512 !== undefined && subject.digest.sha256 === undefined));
       const algorithms: DigestAlgorithm[] = wantsSha512 || input.sha512 ? ['sha256', 'sha512'] : ['sha256'];
       const progress = onProgress ? { onProgress } : {};
-      if (started?.hashes(input.artifactPaths, algorithms)) {
-        return { provenanceFiles, provenance, hashed: await started.follow({ ...progress, signal }) };
+      let outcomes: FileHashOutcome<DigestAlgorithm>[];
+      if (started?.hashes(input.artifactPaths, algorithms)) outcomes = await started.follow({ ...progress, signal });
+      else {
+        await started?.stop();
+        outcomes = await hashFiles(input.artifactPaths, { algorithms, ...progress, signal, stopAtFirstFailure: true });
       }
-      await started?.stop();
-      return { provenanceFiles, provenance, hashed: await hashFiles(input.artifactPaths, { algorithms, ...progress, signal, stopAtFirstFailure: true }) };
+      // A file that could not be hashed, however the hashing ran, is refused below like a thrown HashError.
+      const hashed = outcomes.map((outcome) => {
+        if (!outcome.ok) throw outcome.error;
+        return outcome.digest;
+      });
+      return { provenanceFiles, provenance, hashed };
     } catch (error) {
       // The first artifact that cannot be hashed ends the opening, in its own words, and stops the others; a cancel stays a cancel.
       if (error instanceof HashError && error.code !== 'cancelled') throw new ConclaveError('invalid-input', error.message);

@@ -44,7 +44,7 @@ import { notaryMediaTypes } from '../../../shared/notary/signature';
 import { certificateChecks } from '../../../shared/verify/on-demand';
 import { nodeDigester } from '../crypto/node-crypto';
 import { summaryInputMediaTypes } from './verification-summary';
-import { bytesEqual } from '../../../shared/x509/der';
+import { bytesEqual } from '../../../shared/encoding/bytes';
 
 export const ociScheme = 'oci://';
 

@@ -9,7 +9,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { ModuleKindName, PivSlot, Token, TokenKey, TokenModule, TokensSnapshot } from '../../../shared/api/contract';
 import { ConclaveError, toErrorData, type ErrorData } from '../../../shared/errors';
-import { bytesEqual } from '../../../shared/x509/der';
+import { bytesEqual } from '../../../shared/encoding/bytes';
 import { toHex } from '../../../shared/encoding/hex';
 import { toPem } from '../../../shared/encoding/pem';
 import type { KeyAlgorithm } from '../../../shared/keys/algorithms';
