@@ -4,6 +4,7 @@ import { ErrorMessage } from '../../components/ErrorMessage';
 import { PolicyTrustReview, trustMeaningText } from '../../components/PolicyTrustReview';
 import { settingsOp } from './store';
 import { useSettings } from './store';
+import { useTokens } from '../tokens/store';
 import { RetryableError } from '../../components/RetryableError';
 
 /**
@@ -115,11 +116,13 @@ function DemoPolicy() {
   const busy = useSettings((s) => s.busy[settingsOp.createDemoPolicy]);
   const error = useSettings((s) => s.errors[settingsOp.createDemoPolicy]);
   const dismissError = useSettings((s) => s.dismissError);
+  // Known once the Tokens screen's list has loaded (this window's one list of tokens); until then the hint says both steps.
+  const demoTokensExist = useTokens((s) => s.snapshot?.demo.created === true);
   return (
     <div className="demo-policy">
       <p className="hint">
-        The demo policy needs any 2 of the demo tokens alice, bob and carol; creating it trusts it on this machine. Create the demo tokens on the Tokens screen first. Demo policies
-        are for trying Conclave, never for real releases.
+        The demo policy needs any 2 of the demo tokens alice, bob and carol; creating it trusts it on this machine.{' '}
+        {demoTokensExist ? '' : 'Create the demo tokens on the Tokens screen first, if you have not yet. '}Demo policies are for trying Conclave, never for real releases.
       </p>
       <button type="button" onClick={() => void createDemoPolicy()} aria-disabled={busy ? true : undefined}>
         Create the demo policy

@@ -28,9 +28,10 @@ export function SettingsScreen() {
       <BusyStatus texts={loading && !folders ? [loading] : []} />
       <RetryableError error={error} onRetry={load} />
       <div className="settings">
+        {/* Policies first: what a newcomer comes here for (the README's first run: "Create the demo policy"), in view. */}
+        <PoliciesSection />
         <FoldersSection folders={folders} />
         <RepositorySection />
-        <PoliciesSection />
         <ModulesSection />
         <RegistriesSection />
       </div>
