@@ -1,9 +1,10 @@
 /**
  * Issue 4: the main screens in a realistic state (demo tokens, the demo
  * policy, a ceremony under way and a history of earlier ones) have no
- * automated accessibility violations (axe-core, WCAG 2 A and AA), and the run
- * writes a full-page screenshot of each to test-results/screenshots/ for the
- * README.
+ * automated accessibility violations (axe-core, WCAG 2 A and AA), in the
+ * light and the dark theme (issue 16: colour contrast holds in both), and the
+ * run writes a full-page screenshot of each, light and dark, to
+ * test-results/screenshots/ for the README (docs/screenshots/).
  */
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
@@ -28,6 +29,40 @@ async function arrange(page: Page, conclave: ConclaveInstance): Promise<string> 
 }
 
 type Screen = { name: string; modal?: boolean; show: (page: Page) => Promise<void> };
+
+const themes = ['light', 'dark'] as const;
+type Theme = (typeof themes)[number];
+
+/**
+ * The system's colour scheme as the window sees it (prefers-color-scheme),
+ * and proof that the window follows it: the page background is the theme's.
+ */
+async function showTheme(page: Page, theme: Theme): Promise<void> {
+  await page.emulateMedia({ colorScheme: theme });
+  await expectBackground(page, theme);
+}
+
+async function expectBackground(page: Page, theme: Theme): Promise<void> {
+  // Page code as a string: this file type-checks without the DOM library.
+  const background = String(await page.evaluate('getComputedStyle(document.body).backgroundColor'));
+  const [red = 0, green = 0, blue = 0] = (background.match(/\d+/g) ?? []).map(Number);
+  const lightness = (red + green + blue) / 3;
+  expect(theme === 'dark' ? lightness < 64 : lightness > 192, `the ${theme} theme's background, ${background}`).toBe(true);
+}
+
+test('the window follows the system theme, and data-theme on <html> overrides it', async ({ page, conclave }) => {
+  await page.goto(conclave.url);
+  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  for (const system of themes) {
+    await showTheme(page, system);
+    for (const forced of themes) {
+      await page.evaluate(`document.documentElement.dataset.theme = '${forced}'`);
+      await expectBackground(page, forced);
+    }
+    await page.evaluate('delete document.documentElement.dataset.theme');
+    await expectBackground(page, system);
+  }
+});
 
 function screens(id: string): Screen[] {
   return [
@@ -118,20 +153,26 @@ function screens(id: string): Screen[] {
 test.describe('the main screens, in use', () => {
   // Twenty earlier ceremonies (published, rejected, expired, cancelled, open), and the two arrange() opens.
   test.use({ ceremoniesAtStart: 20 });
-  test.setTimeout(120_000);
+  // Every screen twice (light and dark): twice the time a single pass needs on a busy machine.
+  test.setTimeout(240_000);
 
-  test('have no automated accessibility violations (WCAG 2 A and AA)', async ({ page, conclave }) => {
+  test('have no automated accessibility violations (WCAG 2 A and AA), light and dark', async ({ page, conclave }) => {
     const id = await arrange(page, conclave);
     const found: string[] = [];
     for (const screen of screens(id)) {
       await test.step(screen.name, async () => {
         await screen.show(page);
-        const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
-        // The rules really ran on this screen's content (names, structure, contrast).
-        expect(results.passes.map((rule) => rule.id)).toEqual(expect.arrayContaining(['color-contrast', 'aria-allowed-attr', 'list']));
-        for (const violation of results.violations) {
-          found.push(`${screen.name}: ${violation.id} (${violation.impact}): ${violation.help}\n    ${violation.nodes.map((node) => node.target.join(' ')).join('\n    ')}`);
+        // The same screen in both themes: a colour that reads on white may not on the dark surface.
+        for (const theme of themes) {
+          await showTheme(page, theme);
+          const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+          // The rules really ran on this screen's content (names, structure, contrast).
+          expect(results.passes.map((rule) => rule.id)).toEqual(expect.arrayContaining(['color-contrast', 'aria-allowed-attr', 'list']));
+          for (const violation of results.violations) {
+            found.push(`${screen.name} (${theme}): ${violation.id} (${violation.impact}): ${violation.help}\n    ${violation.nodes.map((node) => node.target.join(' ')).join('\n    ')}`);
+          }
         }
+        await showTheme(page, 'light');
       });
     }
     expect(found, found.join('\n')).toEqual([]);
@@ -143,8 +184,12 @@ test.describe('the main screens, in use', () => {
     for (const screen of screens(id)) {
       await test.step(screen.name, async () => {
         await screen.show(page);
-        // A modal dialog is shown as the person sees it (a full-page capture would cut its backdrop at the viewport).
-        await page.screenshot({ path: `test-results/screenshots/${screen.name}.png`, fullPage: !screen.modal });
+        for (const theme of themes) {
+          await showTheme(page, theme);
+          // A modal dialog is shown as the person sees it (a full-page capture would cut its backdrop at the viewport).
+          await page.screenshot({ path: `test-results/screenshots/${screen.name}${theme === 'dark' ? '-dark' : ''}.png`, fullPage: !screen.modal });
+        }
+        await showTheme(page, 'light');
       });
     }
   });

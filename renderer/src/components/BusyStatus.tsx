@@ -1,3 +1,5 @@
+import './BusyStatus.css';
+
 interface BusyStatusProps {
   texts: readonly string[];
   className?: string;

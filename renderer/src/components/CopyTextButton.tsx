@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { copyOutcomeMessage, copyText, type CopyOutcome } from '../lib/clipboard';
+import './CopyTextButton.css';
 
 interface CopyTextButtonProps {
   text: string;

@@ -1,4 +1,5 @@
 import { useId, useLayoutEffect, useRef, type ReactNode, type SyntheticEvent } from 'react';
+import './Dialog.css';
 
 interface DialogProps {
   title: string;

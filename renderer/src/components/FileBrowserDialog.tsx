@@ -4,6 +4,7 @@ import { Dialog } from './Dialog';
 import { ErrorMessage } from './ErrorMessage';
 import { useFileBrowser } from './fileBrowserStore';
 import { formatBytes, joinPath } from './files';
+import './FileBrowserDialog.css';
 
 interface FileBrowserDialogProps {
   title: string;
@@ -91,7 +92,7 @@ export function FileBrowserDialog({ title, mode, multiple, onChoose, onClose }: 
                         onChange={() => toggle(entry.name, multiple)}
                       />
                       <span>{entry.name}</span>
-                      {entry.size !== undefined && <span className="muted"> {formatBytes(entry.size)}</span>}
+                      {entry.size !== undefined && <span className="muted file-size"> {formatBytes(entry.size)}</span>}
                     </label>
                   </li>
                 ) : (

@@ -1,4 +1,5 @@
 import type { CeremonyDetail } from '../../../shared/api/contract';
+import './FindingsList.css';
 
 type Finding = CeremonyDetail['findings'][number];
 

@@ -3,6 +3,7 @@ import type { PolicyInspection } from '../../../shared/api/contract';
 import type { ErrorData } from '../../../shared/errors';
 import { BusyStatus } from './BusyStatus';
 import { ErrorMessage } from './ErrorMessage';
+import './PolicyTrustReview.css';
 
 /** What trusting a policy means on this machine, in one place for every screen that asks. */
 export const trustMeaningText =

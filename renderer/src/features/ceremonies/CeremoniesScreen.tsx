@@ -9,6 +9,7 @@ import { emptyFilterText, filterTitle, visibleFilters, type CeremonyFilter } fro
 import { indexingText, useCeremonies } from './store';
 import { useNow } from './use-now';
 import { RetryableError } from '../../components/RetryableError';
+import './ceremonies.css';
 
 /** Every ceremony on this computer, by where it stands, kept current as the core reports changes. */
 export function CeremoniesScreen() {

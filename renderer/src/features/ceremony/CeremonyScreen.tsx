@@ -16,6 +16,7 @@ import { SignedContent } from './SignedContent';
 import { useCeremony } from './store';
 import { VerifyAgain } from './VerifyAgain';
 import { RetryableError } from '../../components/RetryableError';
+import './ceremony.css';
 
 /**
  * One ceremony: a header with where it stands and the one next step, the

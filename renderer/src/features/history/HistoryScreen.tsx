@@ -10,6 +10,7 @@ import { ReportActions } from './ReportActions';
 import { SearchForm } from './SearchForm';
 import { indexingText, rowAt, useHistory } from './store';
 import { RetryableError } from '../../components/RetryableError';
+import './history.css';
 
 /** Every ceremony ever held, for auditors: searched by the core, listed a page at a time as the person scrolls (while the index grows, with how far it is). */
 export function HistoryScreen() {

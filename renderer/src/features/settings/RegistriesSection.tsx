@@ -80,7 +80,7 @@ function AddRegistryForm() {
           aria-describedby={[hintId, error ? errorId : ''].filter(Boolean).join(' ')}
         />
         <p id={hintId} className="hint">
-          A host or host:port, as in the image reference, without http:// or a path. The same as <code>--insecure-registry HOST</code> on the command line.
+          A host or host:port, as in the image reference, without http:// or a path. The same as <code className="command">--insecure-registry HOST</code> on the command line.
         </p>
       </div>
       {error && <ErrorMessage id={errorId} error={error} onDismiss={() => dismissError(settingsOp.setRegistries)} />}

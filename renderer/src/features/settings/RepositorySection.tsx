@@ -42,6 +42,7 @@ export function RepositorySection() {
         </div>
       ) : (
         <form
+          className="remote-form"
           onSubmit={(event) => {
             event.preventDefault();
             void setRemote(url).then((saved) => saved && setUrl(''));

@@ -7,6 +7,7 @@ import { RegistriesSection } from './RegistriesSection';
 import { RepositorySection } from './RepositorySection';
 import { settingsOp, useSettings } from './store';
 import { RetryableError } from '../../components/RetryableError';
+import './settings.css';
 
 /** Where Conclave keeps its files, the policies in its store, the PKCS#11 modules it loads, and the registries allowed plain HTTP. */
 export function SettingsScreen() {

@@ -24,7 +24,7 @@ export function KeyItem({ tokenKey: key }: { tokenKey: TokenKey }) {
         <div>
           <dt>Key ID</dt>
           <dd>
-            <code title={key.keyId}>{shortenKeyId(key.keyId)}</code>
+            <code className="digest" title={key.keyId}>{shortenKeyId(key.keyId)}</code>
           </dd>
         </div>
         <div>

@@ -8,6 +8,7 @@ import { hasAnyToken, modulesInOrder } from './selectors';
 import { useTokens } from './store';
 import { TokenDialogs } from './TokenDialogs';
 import { RetryableError } from '../../components/RetryableError';
+import './tokens.css';
 
 export function TokensScreen() {
   const headingId = useId();
