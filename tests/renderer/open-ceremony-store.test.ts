@@ -20,14 +20,22 @@ function setup(handlers: Handlers = {}) {
   return { fake, store, state: () => store.getState() };
 }
 
-/** A form ready to open: release, one artifact, the only policy (chosen by itself once the list loads) and the only key that may open under it. */
+/** The pre-flight of evidence that would freeze at once (issue 16). */
+const readyPreflight = (): Result<CallOutput<'preflight.opening'>> =>
+  ok({ policy: { digest: demoPolicy.digest, description: demoPolicy.description }, release: { name: 'app', version: '1.2.3' }, findings: [], blocked: false, overrideAllowed: false, verdict: 'Ready.', toDo: [] });
+
+/**
+ * A form ready to open: release, one artifact, the only policy (chosen by itself once the list loads) and the only key that may open under it;
+ * its evidence already checked by the pre-flight, as the form does once the person stops typing.
+ */
 async function filled(handlers: Handlers = {}) {
-  const env = setup(handlers);
+  const env = setup({ 'preflight.opening': readyPreflight, ...handlers });
   env.state().start();
   await settle();
   env.state().setText('name', 'app');
   env.state().setText('version', '1.2.3');
   env.state().addPaths('artifacts', ['/work/dist/app.tgz']);
+  await env.state().checkEvidence();
   return env;
 }
 

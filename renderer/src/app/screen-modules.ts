@@ -10,11 +10,7 @@ import { lazy } from 'react';
 
 // One loader per screen, shared by lazy() and the idle preload, so a chunk is requested once.
 const loaders = {
-  // The open form's stylesheet arrives with its screen, never with the first one.
-  open: () =>
-    Promise.all([import('../features/open-ceremony/OpenCeremonyScreen'), import('../features/open-ceremony/open-ceremony.css')]).then(([module]) => ({
-      default: module.OpenCeremonyScreen,
-    })),
+  open: () => import('../features/open-ceremony/OpenCeremonyScreen').then((module) => ({ default: module.OpenCeremonyScreen })),
   ceremony: () => import('../features/ceremony/CeremonyScreen').then((module) => ({ default: module.CeremonyScreen })),
   history: () => import('../features/history/HistoryScreen').then((module) => ({ default: module.HistoryScreen })),
   tokens: () => import('../features/tokens/TokensScreen').then((module) => ({ default: module.TokensScreen })),

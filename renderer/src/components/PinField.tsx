@@ -12,6 +12,10 @@ interface PinFieldProps {
   errorId?: string | undefined;
   inputRef?: Ref<HTMLInputElement>;
   autoFocus?: boolean;
+  /** Not to be typed yet: the key is still being checked before its PIN is asked for. */
+  disabled?: boolean;
+  /** The token's tries-left warning; off where a pre-flight already says it, with the number, right above. */
+  showAdvice?: boolean;
 }
 
 /**
@@ -19,11 +23,11 @@ interface PinFieldProps {
  * spell-checked, with the token's own warning about tries left. The value
  * belongs to the dialog that shows it and dies with it.
  */
-export function PinField({ token, value, onChange, readOnly, errorId, inputRef, autoFocus = false }: PinFieldProps) {
+export function PinField({ token, value, onChange, readOnly, errorId, inputRef, autoFocus = false, disabled = false, showAdvice = true }: PinFieldProps) {
   const pinId = useId();
   const adviceId = useId();
   const formatId = useId();
-  const advice = pinStatusAdvice(token.pinStatus, token.pinTriesLeft);
+  const advice = showAdvice ? pinStatusAdvice(token.pinStatus, token.pinTriesLeft) : undefined;
   const describedBy = [token.pinFormat ? formatId : '', advice ? adviceId : '', errorId ?? ''].filter(Boolean).join(' ') || undefined;
   return (
     <>
@@ -44,6 +48,7 @@ export function PinField({ token, value, onChange, readOnly, errorId, inputRef, 
           value={value}
           onChange={(event) => onChange(event.target.value)}
           readOnly={readOnly}
+          disabled={disabled}
           aria-invalid={errorId ? true : undefined}
           aria-describedby={describedBy}
           {...(autoFocus ? { 'data-autofocus': true } : {})}

@@ -3,6 +3,8 @@ import type { SigningKey } from '../../../shared/api/contract';
 import type { ErrorData } from '../../../shared/errors';
 import { needsPin } from '../features/ceremony/format';
 import { SigningKeyChoices } from '../features/ceremony/SigningKeyChoices';
+import { pinAskable, type SigningPreflightState } from '../features/ceremony/signing-preflight';
+import { SigningPreflightChecks } from '../features/ceremony/signing-preflight-checks';
 import { BusyStatus } from './BusyStatus';
 import { PinField } from './PinField';
 import { RetryableError } from './RetryableError';
@@ -31,6 +33,13 @@ interface SignAsProps {
   errorId?: string | undefined;
   pinRef?: Ref<HTMLInputElement>;
   autoFocusPin?: boolean;
+  /**
+   * The pre-flight of the chosen key (issue 16), where the form has one: said
+   * before the PIN, which is asked for only once nothing stops the signature.
+   */
+  preflight?: SigningPreflightState | undefined;
+  /** The prefix of the ids the pre-flight's sentences get (`${prefix}-${check}`), for the Sign button to be described by what stops it. */
+  preflightId?: string | undefined;
 }
 
 /**
@@ -55,9 +64,14 @@ export function SignAs({
   errorId,
   pinRef,
   autoFocusPin = false,
+  preflight,
+  preflightId,
 }: SignAsProps) {
   const key = selected === undefined ? undefined : keys?.find((candidate) => candidate.keyUri === selected);
   const noneEligible = keys !== undefined && !keys.some((candidate) => candidate.eligible);
+  // Only an answer about the key chosen now counts.
+  const checked = preflight && key && preflight.keyUri === key.keyUri ? preflight : undefined;
+  const blocked = checked?.answer !== undefined && !checked.answer.ready;
   return (
     <fieldset className="key-choices sign-as">
       <legend>{legend}</legend>
@@ -72,8 +86,22 @@ export function SignAs({
           </button>
         </div>
       )}
-      {key && needsPin(key) && <PinField token={key} value={pin} onChange={onPinChange} readOnly={working} errorId={errorId} inputRef={pinRef} autoFocus={autoFocusPin} />}
-      {key && !needsPin(key) && key.protectedAuthenticationPath && <p className="hint">Enter the PIN on the reader's own keypad when it asks.</p>}
+      {checked && <SigningPreflightChecks preflight={checked} idPrefix={preflightId} />}
+      {key && needsPin(key) && !blocked && (
+        <PinField
+          token={key}
+          value={pin}
+          onChange={onPinChange}
+          readOnly={working}
+          errorId={errorId}
+          inputRef={pinRef}
+          autoFocus={autoFocusPin}
+          // Asked for once the pre-flight found nothing that stops the signature; it then says the tries left itself.
+          disabled={preflight !== undefined && !working && !(checked && pinAskable(checked))}
+          showAdvice={checked?.answer === undefined}
+        />
+      )}
+      {key && !needsPin(key) && !blocked && key.protectedAuthenticationPath && <p className="hint">Enter the PIN on the reader's own keypad when it asks.</p>}
       {working && key?.touchLikely && (
         <p className="message message-info touch" role="alert">
           Touch your key if it blinks.

@@ -4,6 +4,7 @@ import { Dialog } from '../../components/Dialog';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { SignAs } from '../../components/SignAs';
 import { releaseTitle } from './format';
+import { blockingChecks, pinAskable, useSigningPreflight } from './signing-preflight';
 import { StatementToSign } from './StatementToSign';
 import { readStatement } from './statement';
 import { useCeremony, type SignKind } from './store';
@@ -24,7 +25,7 @@ const busyText: Record<SignKind, string> = { approve: 'Signing the approval', re
 export function SignDialog() {
   const [pin, setPin] = useState('');
   const pinRef = useRef<HTMLInputElement>(null);
-  const ids = { reason: useId(), error: useId() };
+  const ids = { reason: useId(), error: useId(), preflight: useId() };
   const sign = useCeremony((s) => s.sign);
   const detail = useCeremony((s) => s.detail);
   const selectKey = useCeremony((s) => s.selectKey);
@@ -35,6 +36,10 @@ export function SignDialog() {
   const close = useCeremony((s) => s.closeSign);
   const keysArrived = sign?.keys !== undefined;
   const approvingKind = sign?.kind === 'approve';
+  // Before the PIN (issue 16): a decision's key is checked as soon as it is picked. Withdrawing is checked by the key list (only the key that approved is offered).
+  const decides = sign !== undefined && sign.kind !== 'withdraw';
+  const preflight = useSigningPreflight(decides ? detail?.id : undefined, decides ? sign.keyUri : undefined, sign?.working ?? false);
+  const pinReady = decides && preflight.keyUri === sign.keyUri && pinAskable(preflight);
 
   // The keys arrive after the dialog opened: take focus to the PIN (or the key list) so typing goes where it should.
   useEffect(() => {
@@ -43,15 +48,24 @@ export function SignDialog() {
     target?.focus();
   }, [keysArrived, approvingKind]);
 
+  // Approving, the PIN is asked for once the key passed its pre-flight: typing goes there then (rejecting, the reason comes first).
+  useEffect(() => {
+    if (pinReady && approvingKind) pinRef.current?.focus();
+  }, [pinReady, approvingKind]);
+
   if (!sign || !detail) return null;
 
   const approving = sign.kind === 'approve';
   const key = sign.keys?.find((candidate) => candidate.keyUri === sign.keyUri);
   const readable = readStatement(sign.statement.json).ok;
+  const stops = decides && preflight.keyUri === sign.keyUri ? blockingChecks(preflight) : [];
+  // The PIN field went away (the token was pulled out, the key is not the policy's): the PIN typed goes with it.
+  if (stops.length > 0 && pin) setPin('');
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (sign.working) return;
+    // What stops the signature is said above, in the words of the check: no PIN is sent to a token that cannot count.
+    if (sign.working || stops.length > 0) return;
     const done = await submitSign(pin);
     setPin('');
     if (!done) pinRef.current?.focus();
@@ -102,6 +116,8 @@ export function SignDialog() {
           errorId={sign.error ? ids.error : undefined}
           pinRef={pinRef}
           autoFocusPin={approving}
+          preflight={decides ? preflight : undefined}
+          preflightId={ids.preflight}
         />
         {sign.error && <ErrorMessage id={ids.error} error={sign.error} />}
         <BusyStatus texts={busy} />
@@ -115,7 +131,12 @@ export function SignDialog() {
               Cancel approval
             </button>
           )}
-          <button type="submit" className={approving ? 'button-primary' : 'button-danger'} aria-disabled={sign.working || !key || !readable ? true : undefined}>
+          <button
+            type="submit"
+            className={approving ? 'button-primary' : 'button-danger'}
+            aria-disabled={sign.working || !key || !readable || stops.length > 0 ? true : undefined}
+            aria-describedby={stops.length > 0 ? stops.map((check) => `${ids.preflight}-${check.check}`).join(' ') : undefined}
+          >
             {submitText[sign.kind]}
           </button>
         </div>

@@ -4,16 +4,20 @@ import { FileBrowserDialog } from '../../components/FileBrowserDialog';
 import { browseTitle, pickMultiple } from './format';
 import { OpeningProgress } from './OpeningProgress';
 import { OpenOutcome } from './OpenOutcome';
+import { OpeningPreflight } from './OpeningPreflight';
 import { OpenSigner } from './OpenSigner';
 import { ImagesField } from './ImagesField';
 import { PathListField } from './PathListField';
 import { PolicyField } from './PolicyField';
+import { neverFreezes, notOfferedText, preflightInputOf, preflightKey } from './preflight';
 import { ReleaseFields } from './ReleaseFields';
 import { useOpenCeremony } from './store';
+import './open-ceremony.css';
 
 export function OpenCeremonyScreen() {
   const headingId = useId();
   const signerErrorId = useId();
+  const notOfferedId = useId();
   // The opening's PIN: only here, sent once with the opening, and emptied as soon as the opening starts.
   const [pin, setPin] = useState('');
   const pinRef = useRef<HTMLInputElement>(null);
@@ -30,10 +34,13 @@ export function OpenCeremonyScreen() {
   const chooseFromBrowser = useOpenCeremony((s) => s.chooseFromBrowser);
   const closeBrowser = useOpenCeremony((s) => s.closeBrowser);
   const signerError = useOpenCeremony((s) => s.errors.signer);
+  const preflight = useOpenCeremony((s) => s.preflight);
 
   useEffect(() => start(), [start]);
 
   const opening = phase.kind === 'opening';
+  // The pre-flight of the evidence as it is now says the ceremony could never take approvals: opening is not offered.
+  const notOffered = !preflight.checking && preflight.key === preflightKey(preflightInputOf(form)) && neverFreezes(preflight.answer);
 
   // The PIN went with the call: it is not kept in the form while the artifacts are hashed, nor after.
   if (opening && pin) setPin('');
@@ -99,11 +106,18 @@ export function OpenCeremonyScreen() {
             <OpeningProgress progress={phase.progress} cancelRequested={phase.cancelRequested} onCancel={() => void cancelOpening()} />
           ) : (
             <div className="actions">
-              <button type="submit" className="button-primary">
+              <button type="submit" className="button-primary" aria-disabled={notOffered ? true : undefined} aria-describedby={notOffered ? notOfferedId : undefined}>
                 Open ceremony
               </button>
+              {notOffered && (
+                <p id={notOfferedId} className="hint open-not-offered">
+                  {notOfferedText}
+                </p>
+              )}
             </div>
           )}
+          {/* Right below the action it judges: its answer arriving moves nothing the person is about to press. */}
+          <OpeningPreflight />
           {openError && <ErrorMessage error={openError} onDismiss={() => dismissError('open')} />}
           <div role="status">{openNote && <p className="message message-info">{openNote}</p>}</div>
         </form>

@@ -20,10 +20,12 @@ import type { ErrorData } from '../../../../shared/errors';
 import { getApi } from '../../api';
 import { callApi, firstIssue, inputError, thrownToError } from '../../components/api-call';
 import { addPaths, isAbsolutePath, pathOfDroppedFile } from '../../components/files';
+import { latestRequests } from '../../lib/latest';
 import { pinBytes, withPinBytes } from '../../lib/pin';
 import { checkSigner, choosable, emptyKeyPick, isSignerError, keysWithChoice, type KeyPick } from '../ceremony/signer';
 import { offers } from '../ceremony/format';
 import { dropUnavailableText, imageLines, invalidImage, newOperationId, pickMultiple, type PathField } from './format';
+import { neverFreezes, preflightInputOf, preflightKey, type OpeningPreflightAnswer } from './preflight';
 
 export interface OpenForm {
   name: string;
@@ -53,6 +55,22 @@ export interface OverrideData extends KeyPick {
   error: ErrorData | undefined;
 }
 
+/**
+ * The pre-flight of the evidence in the form (issue 16): judged against the
+ * chosen policy as the person fills the form in, before anything is created.
+ */
+export interface OpenPreflight {
+  /** The evidence checked or being checked (preflightKey); undefined while the form lacks what the check needs. */
+  key: string | undefined;
+  checking: boolean;
+  answer: OpeningPreflightAnswer | undefined;
+  /** The check itself failed (a file unreadable, the policy not trusted): said, and opening is left to say it again. */
+  error: ErrorData | undefined;
+}
+
+/** How long the form stays still before its evidence is checked: typing a version does not hash the artifacts at each key. */
+export const preflightDelayMs = 400;
+
 /** Where an error belongs on the screen. */
 export type OpenErrorKey = 'policies' | 'open' | 'browse' | 'override' | FormField;
 
@@ -72,6 +90,7 @@ export interface OpenCeremonyData {
   /** The keys attached here, each marked whether it may open under `policyPath` (the policy they were looked up for). */
   openerKeys: Omit<KeyPick, 'keyUri'> & { policyPath: string | undefined };
   override: OverrideData;
+  preflight: OpenPreflight;
 }
 
 export interface OpenCeremonyActions {
@@ -104,7 +123,12 @@ export interface OpenCeremonyActions {
   /** Looks again for the keys that may open under the chosen policy (a token was inserted, a failure to retry). */
   reloadOpenerKeys(): Promise<void>;
   selectOpenerKey(keyUri: string): void;
-  /** Opens the ceremony, signed with the chosen key; the PIN (null or ignored where the token needs none) goes straight to the API. */
+  /** Checks the form's evidence against the policy now (else it is checked once the form stays still); resolves with the answer for the form as it is. */
+  checkEvidence(): Promise<OpenPreflight>;
+  /**
+   * Opens the ceremony, signed with the chosen key; the PIN (null or ignored where the token needs none) goes straight to the API.
+   * Not when the pre-flight says it could never freeze: nothing half-made is created.
+   */
   open(pin: string | null): Promise<void>;
   cancelOpening(): Promise<void>;
   setOverrideReason(reason: string): void;
@@ -129,6 +153,10 @@ function emptyOverride(): OverrideData {
   return { ...emptyKeyPick(), reason: '', working: false, error: undefined };
 }
 
+function emptyPreflight(): OpenPreflight {
+  return { key: undefined, checking: false, answer: undefined, error: undefined };
+}
+
 function emptyOpenerKeys(): OpenCeremonyData['openerKeys'] {
   const { keyUri: _none, ...pick } = emptyKeyPick();
   return { ...pick, policyPath: undefined };
@@ -146,6 +174,7 @@ export function initialOpenCeremonyData(): OpenCeremonyData {
     browsing: undefined,
     openerKeys: emptyOpenerKeys(),
     override: emptyOverride(),
+    preflight: emptyPreflight(),
   };
 }
 
@@ -176,10 +205,67 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
   let openerKeysSeq = 0;
   /** Stops listening to progress of the opening under way. */
   let stopProgress: (() => void) | undefined;
+  const latest = latestRequests<'preflight'>();
+  let preflightTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The pre-flight under way, cancelled when the evidence changes (it may be hashing large files). */
+  let preflightOperation: string | undefined;
+  /** "Open ceremony" was pressed and waits on the pre-flight: a second press does not open a second ceremony. */
+  let checkingBeforeOpen = false;
 
   return createStore<OpenCeremonyState>()((set, get) => {
-    const setForm = (patch: Partial<OpenForm>, clear: FormField[] = []) =>
+    const setForm = (patch: Partial<OpenForm>, clear: FormField[] = []) => {
       set((s) => ({ form: { ...s.form, ...patch }, errors: without(s.errors, ...clear), notes: without(s.notes, ...clear) }));
+      schedulePreflight();
+    };
+
+    const cancelPreflightOperation = () => {
+      if (preflightOperation) void callApi('operations.cancel', { operationId: preflightOperation });
+      preflightOperation = undefined;
+    };
+
+    /**
+     * Checks the evidence once the form stays still, when it differs from what
+     * was last checked (`force`: again, as files on disk or the trusted
+     * policies may have changed).
+     */
+    const schedulePreflight = (force = false) => {
+      const key = preflightKey(preflightInputOf(get().form));
+      if (!force && key === get().preflight.key) return;
+      clearTimeout(preflightTimer);
+      preflightTimer = undefined;
+      if (key === undefined) {
+        latest.drop('preflight');
+        cancelPreflightOperation();
+        set({ preflight: emptyPreflight() });
+        return;
+      }
+      // What was said about other evidence is not said about this one.
+      set({ preflight: { key, checking: true, answer: undefined, error: undefined } });
+      preflightTimer = setTimeout(() => void runPreflight(), preflightDelayMs);
+    };
+
+    const runPreflight = async (): Promise<OpenPreflight> => {
+      clearTimeout(preflightTimer);
+      preflightTimer = undefined;
+      const input = preflightInputOf(get().form);
+      const key = preflightKey(input);
+      if (!input) {
+        set({ preflight: emptyPreflight() });
+        return get().preflight;
+      }
+      const isLatest = latest.begin('preflight');
+      cancelPreflightOperation();
+      const operationId = newOperationId();
+      preflightOperation = operationId;
+      set({ preflight: { key, checking: true, answer: undefined, error: undefined } });
+      const result = await callApi('preflight.opening', { ...input, operationId });
+      if (preflightOperation === operationId) preflightOperation = undefined;
+      // Newer evidence is being checked: this answer is about a form that is gone.
+      if (!isLatest()) return get().preflight;
+      const preflight: OpenPreflight = result.ok ? { key, checking: false, answer: result.value, error: undefined } : { key, checking: false, answer: undefined, error: result.error };
+      set({ preflight });
+      return preflight;
+    };
     const fail = (key: OpenErrorKey, error: ErrorData) => set((s) => ({ errors: { ...s.errors, [key]: error } }));
     const note = (key: FormField | 'open', text: string) => set((s) => ({ notes: { ...s.notes, [key]: text } }));
     const setOverride = (patch: Partial<OverrideData>) => set((s) => ({ override: { ...s.override, ...patch } }));
@@ -230,6 +316,8 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
       const kept = choose ?? (current && policies.some((p) => p.path === current) ? current : policies.length === 1 ? policies[0]!.path : undefined);
       set((s) => ({ policies, policyBusy: undefined, form: { ...s.form, policyPath: kept }, errors: without(s.errors, 'policies', ...(kept ? (['policy'] as const) : [])) }));
       void loadOpenerKeys(lookAgain);
+      // A policy trusted or made just now may answer what its path answered before ("not trusted here").
+      schedulePreflight(lookAgain);
     };
 
     return {
@@ -242,6 +330,8 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
         if (phase.kind === 'opened' && !(phase.detail.overrideAllowed && offers(phase.detail, 'freeze'))) get().startOver();
         // A half-filled form is kept for the person, but what the last press of "Open ceremony" answered is not news any more.
         else if (phase.kind === 'editing') set((s) => ({ errors: without(s.errors, 'open'), notes: without(s.notes, 'open') }));
+        // The files on disk may have changed while the person was away: a half-filled form is checked afresh.
+        schedulePreflight(true);
         void get().loadPolicies();
         // A token plugged in or pulled out changes which keys can open: look again (the choice stays while its key is there).
         const stops: (() => void)[] = [];
@@ -250,7 +340,15 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
         } catch {
           // No API: loading the policies says so.
         }
-        return () => stops.forEach((stop) => stop());
+        return () => {
+          stops.forEach((stop) => stop());
+          clearTimeout(preflightTimer);
+          preflightTimer = undefined;
+        };
+      },
+
+      checkEvidence() {
+        return runPreflight();
       },
 
       async loadPolicies() {
@@ -422,7 +520,23 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
         const signer = checkSigner({ keys: state.openerKeys.keys, keyUri: form.keyUri }, pin, 'Choose your key: it signs the opening, so the ceremony records who opened it.');
         if (form.policyPath && !signer.ok) fieldErrors.signer = signer.error;
         set((s) => ({ errors: { ...without(s.errors, 'open', 'name', 'version', 'purl', 'artifacts', 'images', 'policy', 'signer'), ...fieldErrors }, notes: without(s.notes, 'open') }));
-        if (Object.keys(fieldErrors).length > 0 || !signer.ok) return;
+        if (Object.keys(fieldErrors).length > 0 || !signer.ok || checkingBeforeOpen) return;
+
+        // Nothing half-made: the evidence as it is now is judged first, and a ceremony that could never freeze is not created.
+        const wanted = preflightKey(preflightInputOf(form));
+        let preflight = get().preflight;
+        if (preflight.key !== wanted || preflight.checking || (!preflight.answer && !preflight.error)) {
+          checkingBeforeOpen = true;
+          try {
+            preflight = await runPreflight();
+          } finally {
+            checkingBeforeOpen = false;
+          }
+        }
+        // The form changed while its evidence was checked: the person presses Open again for what they now see.
+        if (preflight.key !== wanted || get().phase.kind !== 'editing') return;
+        // The pre-flight could not judge (a file unreadable): the opening itself says why, as before.
+        if (neverFreezes(preflight.answer)) return;
 
         const images = imageLines(form.imagesText);
         const input = {
@@ -543,6 +657,7 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
         // The same person most likely opens the next one: their key stays chosen (never their PIN).
         const { policyPath, sha512, keyUri } = get().form;
         set({ form: { ...emptyForm(), policyPath, sha512, keyUri }, phase: { kind: 'editing' }, override: emptyOverride(), errors: {}, notes: {} });
+        schedulePreflight();
       },
 
       dismissError(key) {
