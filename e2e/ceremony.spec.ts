@@ -5,16 +5,15 @@
  * author's key: the opener (who may then not approve), each decision, a
  * cancellation and the publication.
  */
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { shellCommand } from '../shared/cli/shell-command';
 import { startSilentServer } from '../tests/support/silent-server';
 import { createTestCa, makeLabFolder } from '../tests/support/tsa';
 import { expect, test } from './support/conclave';
+import { copyWithButton, runCopiedCommand } from './support/terminal';
 import {
   approvalsSection,
   approveAs,
@@ -134,11 +133,11 @@ test.describe('a 2-of-3 ceremony in the window', () => {
 
     // Issue 11: the verify command the window shows runs exactly as copied, in sh, from an unrelated folder,
     // with conclave found on the PATH the way `npm run setup` puts it there.
-    const copied = await copyVerifyCommand(page);
+    const copied = await copyWithButton(page, page.getByRole('region', { name: 'Publish', exact: true }).getByRole('button', { name: 'Copy the verify command' }));
     await expect(publish.getByLabel('Verify command')).toHaveText(copied);
     expect(copied).toContain(shellCommand([artifact]));
     expect(copied).toContain(shellCommand([envelope]));
-    const run = runAsCopied(copied, conclave);
+    const run = runCopiedCommand(copied, conclave.dataDir);
     expect(run.output).toMatch(/verified: alice, bob/i);
     expect(run.status).toBe(0);
     rmSync(dirname(releaseDir), { recursive: true, force: true });
@@ -212,40 +211,6 @@ async function approveByKeyboard(page: Page, title: string): Promise<void> {
   await page.keyboard.press('Enter');
   await expect(dialog).toBeHidden();
 }
-
-/** Presses "Copy the verify command" and reads what reached the clipboard. */
-async function copyVerifyCommand(page: Page): Promise<string> {
-  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(page.url()).origin });
-  const publish = page.getByRole('region', { name: 'Publish', exact: true });
-  await publish.getByRole('button', { name: 'Copy the verify command' }).click();
-  await expect(publish.getByRole('status').filter({ hasText: /^Copied$/ })).toBeVisible();
-  // Run in the page, which has a DOM; e2e/ is type-checked for Node, which has no navigator.clipboard.
-  return page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText());
-}
-
-/**
- * Runs a copied command line as a person would paste it: `sh -c`, in a new
- * empty folder (so a bare file name finds nothing), with `conclave` on the
- * PATH as scripts/link-command.sh (run by `npm run setup`) leaves it, here
- * in a global bin folder of the test's own.
- */
-function runAsCopied(commandLine: string, conclave: { dataDir: string }): { status: number | null; output: string } {
-  const scratch = mkdtempSync(join(tmpdir(), 'conclave-shell-'));
-  try {
-    const bin = join(scratch, 'npm-global', 'bin');
-    const path = `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`;
-    const linked = spawnSync('bash', [linkCommandScript], { env: { PATH: path, HOME: join(scratch, 'home'), npm_config_global_prefix: join(scratch, 'npm-global') }, encoding: 'utf8' });
-    expect(`${linked.stdout}${linked.stderr}`).toContain('the conclave command is ready');
-    const elsewhere = join(scratch, 'elsewhere');
-    mkdirSync(elsewhere);
-    const run = spawnSync('sh', ['-c', commandLine], { cwd: elsewhere, env: { PATH: path, HOME: join(scratch, 'home'), CONCLAVE_HOME: conclave.dataDir }, encoding: 'utf8' });
-    return { status: run.status, output: `${run.stdout}${run.stderr}` };
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
-}
-
-const linkCommandScript = fileURLToPath(new URL('../scripts/link-command.sh', import.meta.url));
 
 const timelineRows = (page: Page) => page.getByRole('region', { name: 'Timeline' }).getByRole('table', { name: 'Every event of this ceremony' }).getByRole('row');
 
@@ -417,8 +382,12 @@ test.describe('taking back an approval (issue 10)', () => {
     await expect(keyChoice(signer, 'alice')).toBeEnabled();
     await expect(keyChoice(signer, 'bob')).toBeEnabled();
     // What the withdrawal names, read from the statement itself, right above the Sign button.
-    const statementDigest = (await page.getByRole('region', { name: 'What is being signed' }).locator('p', { hasText: 'Statement digest' }).locator('code').first().textContent())!.trim();
+    // Shown short on the page (its whole value in the title and the copy button); the dialog shows it whole.
+    const statementDigest = (await page.getByRole('region', { name: 'What is being signed' }).locator('p', { hasText: 'Statement digest' }).locator('code').first().getAttribute('data-digest'))!.trim();
     expect(statementDigest).toMatch(/^[0-9a-f]{64}$/);
+    const shown = page.getByRole('region', { name: 'What is being signed' }).locator('p', { hasText: 'Statement digest' }).locator('code').first();
+    await expect(shown).toHaveText(`${statementDigest.slice(0, 8)}…${statementDigest.slice(-8)}`);
+    await expect(shown).toHaveAttribute('title', statementDigest);
     const what = dialog.getByRole('region', { name: 'What you sign' });
     await expect(what).toContainText('binary-linux-amd64-multi-subject-first');
     await expect(what).toContainText(`sha256:${statementDigest}`);

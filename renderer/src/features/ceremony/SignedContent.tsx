@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import type { CeremonyDetail } from '../../../../shared/api/contract';
-import { CopyTextButton } from '../../components/CopyTextButton';
+import { Digest } from '../../components/Digest';
 import { formatBytes } from '../../components/files';
 import { imageArtifactView } from './format';
 
@@ -55,13 +55,12 @@ export function SignedContent({ detail }: { detail: CeremonyDetail }) {
                 </th>
                 <td>{artifact.size === undefined ? '—' : formatBytes(artifact.size)}</td>
                 <td>
-                  <code className="digest">{artifact.sha256}</code>
+                  <Digest value={artifact.sha256} copyLabel={`Copy SHA-256 of ${artifact.name}`} />
                   {artifact.sha512 && (
                     <p className="hint">
-                      SHA-512 <code className="digest">{artifact.sha512}</code>
+                      SHA-512 <Digest value={artifact.sha512} copyLabel={`Copy SHA-512 of ${artifact.name}`} />
                     </p>
                   )}
-                  <CopyTextButton text={artifact.sha256} label={`Copy SHA-256 of ${artifact.name}`} refusedAdvice="Select the digest and copy it yourself." />
                 </td>
               </tr>
             );
@@ -71,8 +70,7 @@ export function SignedContent({ detail }: { detail: CeremonyDetail }) {
       {detail.statement ? (
         <>
           <p>
-            Statement digest (SHA-256 of the frozen in-toto statement): <code className="digest">{detail.statement.digest}</code>{' '}
-            <CopyTextButton text={detail.statement.digest} label="Copy the statement digest" refusedAdvice="Select the digest and copy it yourself." />
+            Statement digest (SHA-256 of the frozen in-toto statement): <Digest value={detail.statement.digest} copyLabel="Copy the statement digest" />
           </p>
           <button type="button" className="disclosure button-quiet" aria-expanded={showRaw} aria-controls={rawId} onClick={() => setShowRaw(!showRaw)}>
             Show the raw statement

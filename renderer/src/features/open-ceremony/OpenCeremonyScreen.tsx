@@ -82,7 +82,7 @@ export function OpenCeremonyScreen() {
               legend="Provenance"
               noun="provenance file"
               pathLabel="Path of a provenance file"
-              hint="SLSA provenance or other in-toto statements from CI, raw, in DSSE or in a Sigstore bundle."
+              hint="SLSA provenance or other in-toto statements from CI, raw, in DSSE or in a Sigstore bundle. Without it the evidence checks fail; Before opening says whether this policy lets the ceremony go on."
               paths={form.provenancePaths}
             />
             <PathListField

@@ -4,6 +4,7 @@
  */
 import type { PivSlot, Token, TokenKey } from '../../../../shared/api/contract';
 export { errorText } from '../../lib/errors';
+import { shortenHex } from '../../lib/shorten';
 import { describeKeyType, keyAlgorithms, keyTypeOfAlgorithm, type KeyAlgorithm } from '../../../../shared/keys/algorithms';
 
 export type Tone = 'ok' | 'info' | 'warning' | 'danger';
@@ -90,10 +91,7 @@ export function keyName(key: Pick<TokenKey, 'label' | 'id'>): string {
 }
 
 /** A long hex key id cut to its two ends, e.g. 3f2a9c1b…77d0e4a2; the full value goes in a title. */
-export function shortenKeyId(keyId: string, keep = 8): string {
-  if (keyId.length <= keep * 2 + 3) return keyId;
-  return `${keyId.slice(0, keep)}…${keyId.slice(-keep)}`;
-}
+export const shortenKeyId = (keyId: string): string => shortenHex(keyId);
 
 export function describeKey(key: Pick<TokenKey, 'type'>): string {
   return describeKeyType(key.type);
