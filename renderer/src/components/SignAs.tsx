@@ -3,7 +3,7 @@ import type { SigningKey } from '../../../shared/api/contract';
 import type { ErrorData } from '../../../shared/errors';
 import { needsPin } from '../features/ceremony/format';
 import { SigningKeyChoices } from '../features/ceremony/SigningKeyChoices';
-import { pinAskable, type SigningPreflightState } from '../features/ceremony/signing-preflight';
+import type { SigningPreflightState } from '../features/ceremony/signing-preflight';
 import { SigningPreflightChecks } from '../features/ceremony/signing-preflight-checks';
 import { BusyStatus } from './BusyStatus';
 import { PinField } from './PinField';
@@ -96,8 +96,8 @@ export function SignAs({
           errorId={errorId}
           inputRef={pinRef}
           autoFocus={autoFocusPin}
-          // Asked for once the pre-flight found nothing that stops the signature; it then says the tries left itself.
-          disabled={preflight !== undefined && !working && !(checked && pinAskable(checked))}
+          // Typed while the key is checked, sent only once the pre-flight found nothing that stops the signature (the
+          // dialog holds it until then); the pre-flight then says the tries left itself.
           showAdvice={checked?.answer === undefined}
         />
       )}

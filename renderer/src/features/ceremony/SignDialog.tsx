@@ -53,6 +53,27 @@ export function SignDialog() {
     if (pinReady && approvingKind) pinRef.current?.focus();
   }, [pinReady, approvingKind]);
 
+  // Sign pressed while the key is still being checked: the PIN waits in this form until the check answers, and goes to
+  // the token only if nothing stops the signature (a person typing fast loses neither the PIN nor the Enter).
+  const [queued, setQueued] = useState(false);
+  const sendPin = async (typed: string) => {
+    const done = await submitSign(typed);
+    setPin('');
+    if (!done) pinRef.current?.focus();
+  };
+  useEffect(() => {
+    if (!queued || !pinReady) return;
+    let current = true;
+    void Promise.resolve().then(() => {
+      if (!current) return;
+      setQueued(false);
+      return sendPin(pin);
+    });
+    return () => {
+      current = false;
+    };
+  });
+
   if (!sign || !detail) return null;
 
   const approving = sign.kind === 'approve';
@@ -61,21 +82,23 @@ export function SignDialog() {
   const stops = decides && preflight.keyUri === sign.keyUri ? blockingChecks(preflight) : [];
   // The PIN field went away (the token was pulled out, the key is not the policy's): the PIN typed goes with it.
   if (stops.length > 0 && pin) setPin('');
+  if (stops.length > 0 && queued) setQueued(false);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     // What stops the signature is said above, in the words of the check: no PIN is sent to a token that cannot count.
     if (sign.working || stops.length > 0) return;
-    const done = await submitSign(pin);
-    setPin('');
-    if (!done) pinRef.current?.focus();
+    if (decides && !pinReady && preflight.checking) return setQueued(true);
+    await sendPin(pin);
   };
 
   const busy = sign.cancelRequested
     ? ['Cancelling the approval: it is not recorded unless it already was…']
     : sign.working && key
       ? [`${busyText[sign.kind]} with ${key.tokenLabel}…`]
-      : [];
+      : queued && key
+        ? [`Checking ${key.tokenLabel} before the PIN goes to it…`]
+        : [];
 
   return (
     <Dialog title={`${dialogVerb[sign.kind]} ${releaseTitle(detail.release)}`} onClose={close}>
