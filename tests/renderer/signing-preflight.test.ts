@@ -75,10 +75,27 @@ describe('the pre-flight of the key picked', () => {
     fake.emit('token.inserted', token('alice'));
     await settle();
     expect(fake.callsOf('preflight.signing')).toHaveLength(2);
+    // The signature ended: the key is checked again at once, without waiting for the token to say anything.
     state().setPaused(false);
-    fake.emit('token.inserted', token('alice'));
     await settle();
+    expect(fake.callsOf('preflight.signing')).toHaveLength(3);
     expect(pinAskable(state().preflight)).toBe(true);
+  });
+
+  it('checks again once a refused signature ended, so the tries left are said before the next PIN', async () => {
+    let triesLeft = 3;
+    const answer = () => {
+      const ready = readyAnswer('alice');
+      return ok({ ...ready, checks: [...ready.checks, ...(triesLeft < 3 ? [{ check: 'pin' as const, level: 'warn' as const, message: `${triesLeft} PIN tries left` }] : [])] });
+    };
+    const { state } = setup({ 'preflight.signing': answer });
+    state().follow(ceremonyId, alice);
+    await settle();
+    state().setPaused(true);
+    triesLeft = 2; // the token refused the PIN while the signature was under way, and said nothing
+    state().setPaused(false);
+    await settle();
+    expect(state().preflight.answer?.checks.map((check) => check.message)).toContain('2 PIN tries left');
   });
 
   it('drops a late answer about a key no longer picked, and stops listening once the dialog closes', async () => {

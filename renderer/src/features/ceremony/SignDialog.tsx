@@ -48,10 +48,8 @@ export function SignDialog() {
     target?.focus();
   }, [keysArrived, approvingKind]);
 
-  // Approving, the PIN is asked for once the key passed its pre-flight: typing goes there then (rejecting, the reason comes first).
-  useEffect(() => {
-    if (pinReady && approvingKind) pinRef.current?.focus();
-  }, [pinReady, approvingKind]);
+  // Focus stays where the person put it once a key is picked (arrows may still move between keys, Tab goes on to the
+  // PIN): the pre-flight's answer only adds what it found above the PIN field.
 
   // Sign pressed while the key is still being checked: the PIN waits in this form until the check answers, and goes to
   // the token only if nothing stops the signature (a person typing fast loses neither the PIN nor the Enter).

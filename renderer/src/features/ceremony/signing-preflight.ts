@@ -53,13 +53,18 @@ export interface SigningPreflightStore {
    * function that stops following (the dialog closed, another key picked).
    */
   follow(ceremonyId: string | undefined, keyUri: string | undefined): () => void;
-  /** A signature is under way: its token's changes (logging in and out) are not news, and the last answer stays. */
+  /**
+   * A signature is under way: its token's changes (logging in and out) are not news, and the last answer stays. When
+   * it ends, the key is checked again: a refused PIN leaves fewer tries, which the next attempt must be told first.
+   */
   setPaused(paused: boolean): void;
 }
 
 export function createSigningPreflightStore(): StoreApi<SigningPreflightStore> {
   const latest = latestRequests<'key'>();
   let paused = false;
+  // The check of the key followed now, for setPaused's check once a signature ended.
+  let checkFollowed: (() => Promise<void>) | undefined;
   return createStore<SigningPreflightStore>()((set) => ({
     preflight: noSigningPreflight,
 
@@ -77,6 +82,7 @@ export function createSigningPreflightStore(): StoreApi<SigningPreflightStore> {
         if (!isLatest()) return;
         set({ preflight: result.ok ? { keyUri, checking: false, answer: result.value, error: undefined } : { keyUri, checking: false, answer: undefined, error: result.error } });
       };
+      checkFollowed = check;
       void check();
       const stops: (() => void)[] = [];
       try {
@@ -86,13 +92,16 @@ export function createSigningPreflightStore(): StoreApi<SigningPreflightStore> {
       }
       return () => {
         stops.forEach((stop) => stop());
+        if (checkFollowed === check) checkFollowed = undefined;
         latest.drop('key');
         set({ preflight: noSigningPreflight });
       };
     },
 
     setPaused(value) {
+      const ended = paused && !value;
       paused = value;
+      if (ended) void checkFollowed?.();
     },
   }));
 }
