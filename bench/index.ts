@@ -26,8 +26,9 @@
  *   (g) pages (bench/pages.ts, issue 15): the summary index built from
  *       nothing on this thread and on worker threads (time to the first rows,
  *       to a first page, to the whole index) and the core's first page over
- *       a warm cache, with its size, vs the old ceremonies.list and reading
- *       every event file once
+ *       a warm cache, with its size, vs reading every event file once; with
+ *       CONCLAVE_BENCH_SCALE, the same at that many ceremonies, the memory of
+ *       the core and `conclave sync` of one new event, beside git
  *
  * (d) and (e) need `npm run build`, SoftHSM2 and /usr/bin/chromium (the e2e
  * tests' browser), (f) `npm run build`, SoftHSM2, pkcs11-tool and openssl;
@@ -43,6 +44,10 @@
  *   CONCLAVE_BENCH_SIGNATURES   signatures per round (default 50)
  *   CONCLAVE_BENCH_CEREMONIES   ceremonies generated for (d) and (e) (default 10000)
  *   CONCLAVE_BENCH_OPEN_MB      size of the artifact (f) opens, MB (default 100)
+ *   CONCLAVE_BENCH_SCALE        ceremonies of (g)'s run at scale, e.g. 100000 (default: not run; it
+ *                               takes a quarter of an hour and a few GB of disk, needs "npm run build")
+ *   CONCLAVE_BENCH_SCALE_DIR    where that store is generated and kept for the next run
+ *                               (default: conclave-bench-scale-<count> in the temp folder)
  *   CONCLAVE_CHROMIUM           the Chromium for (d) and (e) (default /usr/bin/chromium)
  *   CONCLAVE_BENCH_ONLY         "hashing", "signing", "verifying", "startup",
  *                               "history", "cli" or "pages" to run one part

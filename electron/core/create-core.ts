@@ -105,7 +105,7 @@ export function createCore(options: CoreOptions): Core {
     if (event.type === 'changed') inBackground(rescanLocalKeys);
   });
   // Changes other programs make to the store (the CLI, a sync, another window's core) reach the window within a second (issue 16).
-  const storeWatcher = watchCeremonyStore({ storeDir, onChange: () => inBackground(() => catalog.refreshNow()) });
+  const storeWatcher = watchCeremonyStore({ storeDir, onChange: (ids) => inBackground(() => catalog.refreshNow(ids)) });
   inBackground(async () => {
     await machine.ready;
     // Started only if the core is still open by then (a short CLI command may already be disposing it).

@@ -248,6 +248,8 @@ export const maxPageRows = 100;
  */
 const CeremonyVersionText = z.string().max(64);
 export const VersionedSummarySchema = CeremonySummarySchema.extend({ version: CeremonyVersionText });
+/** A ceremony in full, with the version ceremony.changed carries: a window holding it need not fetch it again for an event of the same version. */
+export const VersionedDetailSchema = CeremonyDetailSchema.extend({ version: CeremonyVersionText });
 /** Where the previous page ended, as the core gave it (opaque): pages after it never repeat or skip a ceremony, even while others are added. */
 const PageCursor = z.string().min(1).max(512);
 const PageLimit = z.number().int().positive().max(maxPageRows).default(50);
@@ -322,11 +324,9 @@ export const calls = {
   },
   'demo.create': { input: Empty, output: TokensSnapshotSchema },
 
-  /** Every summary: the old list, kept while the window moves to ceremonies.page (megabytes for 10,000 ceremonies). */
-  'ceremonies.list': { input: Empty, output: z.array(CeremonySummarySchema) },
   /** One page of a Ceremonies tab ("waiting" is "waiting on me"), newest first, with the count of every tab. */
   'ceremonies.page': { input: z.object({ tab: CeremonyTabSchema.default('all'), cursor: PageCursor.optional(), limit: PageLimit }).strict(), output: CeremonyPageSchema },
-  'ceremonies.get': { input: z.object({ id: CeremonyIdText }).strict(), output: CeremonyDetailSchema },
+  'ceremonies.get': { input: z.object({ id: CeremonyIdText }).strict(), output: VersionedDetailSchema },
   'ceremonies.open': {
     input: z
       .object({
@@ -346,12 +346,12 @@ export const calls = {
       })
       .strict()
       .refine((input) => input.artifactPaths.length + (input.images?.length ?? 0) > 0, { message: 'Add at least one artifact file or image.', path: ['artifactPaths'] }),
-    output: CeremonyDetailSchema,
+    output: VersionedDetailSchema,
   },
   'operations.cancel': { input: z.object({ operationId: OperationId }).strict(), output: z.object({ cancelled: z.boolean() }) },
   'ceremonies.freeze': {
     input: z.object({ id: CeremonyIdText, overrideReason: Reason.optional(), keyUri: Pkcs11UriText, pin: Pin.nullable() }).strict(),
-    output: CeremonyDetailSchema,
+    output: VersionedDetailSchema,
   },
   /**
    * Keys on attached tokens and whether each may act on this ceremony: `decide`
@@ -376,12 +376,12 @@ export const calls = {
         statementDigest: StatementDigest,
       })
       .strict(),
-    output: CeremonyDetailSchema,
+    output: VersionedDetailSchema,
   },
-  'ceremonies.reject': { input: z.object({ id: CeremonyIdText, keyUri: Pkcs11UriText, pin: Pin.nullable(), reason: Reason, statementDigest: StatementDigest }).strict(), output: CeremonyDetailSchema },
+  'ceremonies.reject': { input: z.object({ id: CeremonyIdText, keyUri: Pkcs11UriText, pin: Pin.nullable(), reason: Reason, statementDigest: StatementDigest }).strict(), output: VersionedDetailSchema },
   /** An approver takes back their approval, with a reason, until the ceremony is published. */
-  'ceremonies.withdraw': { input: z.object({ id: CeremonyIdText, keyUri: Pkcs11UriText, pin: Pin.nullable(), reason: Reason, statementDigest: StatementDigest }).strict(), output: CeremonyDetailSchema },
-  'ceremonies.cancel': { input: z.object({ id: CeremonyIdText, reason: Reason.optional(), keyUri: Pkcs11UriText, pin: Pin.nullable() }).strict(), output: CeremonyDetailSchema },
+  'ceremonies.withdraw': { input: z.object({ id: CeremonyIdText, keyUri: Pkcs11UriText, pin: Pin.nullable(), reason: Reason, statementDigest: StatementDigest }).strict(), output: VersionedDetailSchema },
+  'ceremonies.cancel': { input: z.object({ id: CeremonyIdText, reason: Reason.optional(), keyUri: Pkcs11UriText, pin: Pin.nullable() }).strict(), output: VersionedDetailSchema },
   'ceremonies.publish': {
     input: z
       .object({
@@ -409,20 +409,6 @@ export const calls = {
   'ceremonies.export': { input: z.object({ id: CeremonyIdText, dir: FullPath.optional() }).strict(), output: BundleExportResultSchema },
   /** Merges a bundle file into this store: new events that verify are added, anything else is reported with why. */
   'ceremonies.import': { input: z.object({ path: FullPath }).strict(), output: BundleImportReportSchema },
-  'history.search': {
-    input: z
-      .object({
-        /** Matches release name or version, artifact name or digest (prefix), approver id, or ceremony id. */
-        text: z.string().max(256).optional(),
-        states: z.array(CeremonyStateSchema).max(7).optional(),
-        from: z.string().max(64).optional(),
-        to: z.string().max(64).optional(),
-        offset: z.number().int().nonnegative().default(0),
-        limit: z.number().int().positive().max(20_000).default(200),
-      })
-      .strict(),
-    output: z.object({ total: z.number().int(), items: z.array(CeremonySummarySchema) }),
-  },
   /** One page of History's search, newest first; `counts` per tab over the text and dates (whatever the states). */
   'history.page': { input: z.object({ ...HistoryFilters, cursor: PageCursor.optional(), limit: PageLimit }).strict(), output: CeremonyPageSchema },
   'history.report': {
@@ -516,6 +502,8 @@ void callNamesMatch;
 void eventNamesMatch;
 
 export type CallName = keyof typeof calls;
+/** A ceremony in full as the window gets it: with its version. */
+export type CeremonyDetail = z.output<typeof VersionedDetailSchema>;
 export type CallInput<C extends CallName> = z.input<(typeof calls)[C]['input']>;
 export type CallOutput<C extends CallName> = z.output<(typeof calls)[C]['output']>;
 
@@ -565,4 +553,4 @@ export type AppInfo = z.output<typeof AppInfoSchema>;
 export type ModuleKindName = z.output<typeof ModuleKind>;
 export type ModuleConfirmation = z.output<typeof ModuleConfirmationSchema>;
 
-export type { BundleExportResult, BundleImportReport, CeremonyDetail, CeremonySummary, OperationProgress, PolicyInspection, PolicySummary, PublishResult, ReleaseChanges, RepositoryStatus, SigningKey, SyncSummary } from './ceremony-schemas';
+export type { BundleExportResult, BundleImportReport, CeremonySummary, OperationProgress, PolicyInspection, PolicySummary, PublishResult, ReleaseChanges, RepositoryStatus, SigningKey, SyncSummary } from './ceremony-schemas';

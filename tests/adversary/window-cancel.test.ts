@@ -87,7 +87,7 @@ describe('Cancel while an image is being resolved', () => {
     const result = await opening;
     expect(result.ok).toBe(false);
     expect(result.ok ? undefined : result.error.code).toBe('cancelled');
-    expect(await call<unknown[]>('ceremonies.list', {})).toEqual([]);
+    expect((await call<{ items: unknown[] }>('ceremonies.page', {})).items).toEqual([]);
   }, 20_000);
 });
 

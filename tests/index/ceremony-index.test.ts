@@ -4,7 +4,7 @@
  * and judged again, many are judged on worker threads, and the first rows are
  * in the index before the rest is built. Judgements are counted, never timed.
  */
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CeremonyIndex } from '../../electron/core/ceremony/ceremony-index';
@@ -33,6 +33,17 @@ afterEach(() => home.cleanup());
 
 const indexOf = (cache = 'summaries.json') => new CeremonyIndex(localCeremonyService({ dataDir: home.dir, storeDir }), join(home.dir, 'cache', cache));
 const eventsDir = (id: string) => join(storeDir, 'ceremonies', id, 'events');
+
+/** Settles when the core tells the window its index is complete (ceremonies.indexed), as the window would hear it. */
+function indexComplete(core: ReturnType<typeof createCore>): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = core.subscribe((name, payload) => {
+      if (name !== 'ceremonies.indexed' || !(payload as EventPayload<'ceremonies.indexed'>).complete) return;
+      stop();
+      resolve();
+    });
+  });
+}
 
 describe('the summary index', () => {
   it('judges a ceremony again only when its event files change: one change, one judgement', async () => {
@@ -90,6 +101,32 @@ describe('the summary index', () => {
     expect(again.judgements).toBe(1);
   });
 
+  it('stamps file by file the ceremonies the store watcher names: a file rewritten in place is read again, one judgement', async () => {
+    const index = indexOf();
+    await index.refresh();
+    const id = ids[9]!;
+    appendFileSync(join(eventsDir(id), readdirSync(eventsDir(id))[0]!), '\n');
+    // The folder's time alone does not show it (no name came or went)…
+    expect(await index.refresh()).toEqual([]);
+    // …the watcher's report of the ceremony does.
+    expect(await index.refresh({ restamp: [id] })).toEqual([id]);
+    expect(index.judgements).toBe(41);
+  });
+
+  it('reads the cache an earlier version wrote (one JSON document) at an upgrade, judging nothing again', async () => {
+    const first = indexOf();
+    await first.refresh();
+    await first.flushed();
+    const path = join(home.dir, 'cache', 'summaries.json');
+    const [header, ...lines] = readFileSync(path, 'utf8').trim().split('\n');
+    const ceremonies = Object.fromEntries(lines.map((line) => JSON.parse(line) as { id: string }).map(({ id, ...entry }) => [id, entry]));
+    writeFileSync(path, JSON.stringify({ version: 1, storeRoot: (JSON.parse(header!) as { storeRoot: string }).storeRoot, ceremonies }));
+    const upgraded = indexOf();
+    expect(await upgraded.refresh({ thorough: true })).toEqual([]);
+    expect(upgraded.judgements).toBe(0);
+    expect(upgraded.records()).toHaveLength(40);
+  });
+
   it('has the first rows in a page before the whole index is built', async () => {
     const index = indexOf();
     const partial: { done: number; rows: number; complete: boolean }[] = [];
@@ -128,6 +165,7 @@ describe('the summary index', () => {
 
   it('sends ceremony.changed with the version a page row gives, new when the verdict changed', async () => {
     const core = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
+    const built = indexComplete(core);
     const changed = new Map<string, EventPayload<'ceremony.changed'>>();
     let allChanged: () => void = () => undefined;
     const everyOne = new Promise<void>((resolve) => (allChanged = resolve));
@@ -138,8 +176,8 @@ describe('the summary index', () => {
       if (changed.size === ids.length) allChanged();
     });
     try {
-      // Once the index is built (ceremonies.list waits for it), every ceremony is in a page.
-      expect(await core.handlers['ceremonies.list']({})).toHaveLength(ids.length);
+      // Once the index is built, every ceremony is in a page.
+      await built;
       const before = await core.handlers['ceremonies.page']({ tab: 'all', limit: 100 });
       expect(before.complete).toBe(true);
       expect(before.items).toHaveLength(ids.length);
@@ -165,7 +203,7 @@ describe('the summary index', () => {
 
   it('answers from the saved index at the next start, and tells the window only of what changed meanwhile', async () => {
     const first = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
-    expect(await first.handlers['ceremonies.list']({})).toHaveLength(ids.length);
+    await indexComplete(first);
     const versions = new Map((await first.handlers['ceremonies.page']({ tab: 'all', limit: 100 })).items.map((row) => [row.id, row.version]));
     await first.dispose();
     // While the app was closed, a sync brought a file to one ceremony.
@@ -173,6 +211,7 @@ describe('the summary index', () => {
     writeFileSync(join(eventsDir(touched), '29990101T000000000Z-approved-2222222222222222.json'), '{}');
 
     const second = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
+    const checked = indexComplete(second);
     const changed: EventPayload<'ceremony.changed'>[] = [];
     second.subscribe((name, payload) => {
       if (name === 'ceremony.changed') changed.push(payload as EventPayload<'ceremony.changed'>);
@@ -180,7 +219,8 @@ describe('the summary index', () => {
     try {
       const page = await second.handlers['ceremonies.page']({ tab: 'all', limit: 100 });
       expect(page.items).toHaveLength(ids.length);
-      await second.handlers['ceremonies.list']({});
+      // Checked against the store: only the ceremony that changed meanwhile is told.
+      await checked;
       expect(changed.map((summary) => summary.id)).toEqual([touched]);
       expect(changed[0]!.version).not.toBe(versions.get(touched));
       const after = await second.handlers['ceremonies.page']({ tab: 'all', limit: 100 });
@@ -191,15 +231,48 @@ describe('the summary index', () => {
     }
   });
 
+  it('sees a file rewritten in place while it runs (its folder keeps its time): the row changes without a restart', async () => {
+    const core = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
+    try {
+      await indexComplete(core);
+      // The newest generated ceremony is published: an opening, a freeze, two approvals and the publication.
+      const id = ids[0]!;
+      const rowOf = async () => (await core.handlers['ceremonies.page']({ tab: 'all', limit: 100 })).items.find((row) => row.id === id)!;
+      const before = await rowOf();
+      expect(before.state).toBe('published');
+      // The detail carries the version the row and ceremony.changed carry: a window holding it knows whether it is current.
+      expect((await core.handlers['ceremonies.get']({ id })).version).toBe(before.version);
+      const told = new Promise<EventPayload<'ceremony.changed'>>((resolve) => {
+        core.subscribe((name, payload) => {
+          if (name === 'ceremony.changed' && (payload as EventPayload<'ceremony.changed'>).id === id) resolve(payload as EventPayload<'ceremony.changed'>);
+        });
+      });
+      const folderTime = statSync(eventsDir(id)).mtimeMs;
+      const approval = readdirSync(eventsDir(id)).find((name) => name.includes('-approved-'))!;
+      // Overwritten where it is (a bad restore): the names and the folder's time are as they were.
+      writeFileSync(join(eventsDir(id), approval), '{}');
+      expect(statSync(eventsDir(id)).mtimeMs).toBe(folderTime);
+      const changed = await told;
+      expect(changed.version).not.toBe(before.version);
+      // The approval no longer reads: one more problem on the row.
+      expect(changed.problemCount).toBeGreaterThan(before.problemCount);
+      expect(await rowOf()).toMatchObject({ version: changed.version, problemCount: changed.problemCount });
+      expect((await core.handlers['ceremonies.get']({ id })).version).toBe(changed.version);
+    } finally {
+      await core.dispose();
+    }
+  });
+
   it('tells the window how far the first build is, then that it is complete', async () => {
     const events: EventPayload<'ceremonies.indexed'>[] = [];
     const core = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
+    const built = indexComplete(core);
     core.subscribe((name, payload) => {
       if (name === 'ceremonies.indexed') events.push(payload as EventPayload<'ceremonies.indexed'>);
     });
     try {
-      const page = await core.handlers['ceremonies.list']({});
-      expect(page).toHaveLength(40);
+      await built;
+      expect((await core.handlers['ceremonies.page']({ tab: 'all', limit: 100 })).items).toHaveLength(40);
       expect(events.at(-1)).toEqual({ done: 40, total: 40, complete: true });
       const partial = events.filter((event) => !event.complete);
       expect(partial.length).toBeGreaterThan(0);

@@ -59,6 +59,21 @@ describe('a page', () => {
     expect(seen).toEqual(records.map((entry) => entry.summary.id));
   });
 
+  it('answers under 100 kB, counts included, for every page of 10,000 ceremonies, and for a search over them', () => {
+    const records = Array.from({ length: 10_000 }, (_, index) => record(index, 3)).sort(newestFirst);
+    for (const query of [{ tab: 'all' as const }, { tab: 'waiting' as const }, { text: 'firmware', states: ['published' as const] }]) {
+      let cursor: string | undefined;
+      let seen = 0;
+      do {
+        const page = pageOf(records, { ...query, limit: 100, cursor }, rows, complete);
+        expect(JSON.stringify(page).length).toBeLessThan(100_000);
+        seen += page.items.length;
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toBe(pageOf(records, { ...query, limit: 1 }, rows, complete).total);
+    }
+  });
+
   it('neither repeats nor skips a ceremony when newer ones arrive between pages', () => {
     let records = Array.from({ length: 250 }, (_, index) => record(index, 1)).sort(newestFirst);
     const first = pageOf(records, { tab: 'waiting', limit: 40 }, rows, complete);

@@ -143,7 +143,7 @@ describe('air-gapped signing through the window’s API', () => {
     expect(report.added.map((added) => `${added.type}${added.by ? `:${added.by}` : ''}`).sort()).toEqual(['approved:alice', 'frozen', 'opened']);
     expect(report.evidence.added).toBeGreaterThan(0);
     expect(laptop.events.some((event) => event.name === 'ceremony.changed' && (event.payload as { id: string }).id === id)).toBe(true);
-    expect((await call(laptop, 'ceremonies.list', {})).map((summary) => summary.id)).toEqual([id]);
+    expect((await call(laptop, 'ceremonies.page', {})).items.map((summary) => summary.id)).toEqual([id]);
     expect((await call(laptop, 'ceremonies.get', { id })).counted).toBe(1);
   });
 

@@ -78,7 +78,7 @@ describe('ceremonies through the window\'s API', () => {
     });
     expect(wrongPin.code).toBe('pin-incorrect');
     expect(events.some((event) => event.name === 'operation.progress' && (event.payload as { operationId: string }).operationId === 'open-0000')).toBe(false);
-    expect(await call<unknown[]>('ceremonies.list', {})).toEqual([]);
+    expect((await call<{ items: unknown[] }>('ceremonies.page', {})).items).toEqual([]);
     const detail = await call<Detail>('ceremonies.open', {
       operationId: 'open-0001',
       policyPath: policy!.path,
@@ -97,7 +97,7 @@ describe('ceremonies through the window\'s API', () => {
     expect(progress.at(-1)).toMatchObject({ operationId: 'open-0001', bytesDone: progress.at(-1)!.bytesTotal });
     expect(events.some((event) => event.name === 'ceremony.changed' && (event.payload as { id: string }).id === id)).toBe(true);
 
-    const [listed] = await call<{ id: string; waitingOnMe: boolean; tally: string }[]>('ceremonies.list', {});
+    const [listed] = (await call<{ items: { id: string; waitingOnMe: boolean; tally: string }[] }>('ceremonies.page', {})).items;
     expect(listed).toMatchObject({ id, waitingOnMe: true });
     expect(listed!.tally).toMatch(/0 of 2/);
   });
@@ -177,9 +177,9 @@ describe('ceremonies through the window\'s API', () => {
   });
 
   it('finds the ceremony in history by approver, artifact digest and state, and exports a report', async () => {
-    expect((await call<{ total: number }>('history.search', { text: 'bob' })).total).toBe(1);
-    expect((await call<{ total: number }>('history.search', { text: '482ce8c8f7e8' })).total).toBe(1);
-    expect((await call<{ total: number }>('history.search', { states: ['rejected'] })).total).toBe(0);
+    expect((await call<{ total: number }>('history.page', { text: 'bob' })).total).toBe(1);
+    expect((await call<{ total: number }>('history.page', { text: '482ce8c8f7e8' })).total).toBe(1);
+    expect((await call<{ total: number }>('history.page', { states: ['rejected'] })).total).toBe(0);
     const html = await call<{ fileName: string; content: string }>('history.report', { ids: [id], format: 'html' });
     expect(html.fileName).toBe(`conclave-${id}.html`);
     expect(html.content).toContain('<td>approved</td><td>alice</td><td>valid</td>');

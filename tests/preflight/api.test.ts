@@ -61,13 +61,13 @@ describe('the first run, with the demo', () => {
     expect(preflight.blocked).toBe(true);
     expect(preflight.overrideAllowed).toBe(false);
     expect(preflight.toDo[0]).toMatch(/^fail {2}No provenance was attached/);
-    expect(await call('ceremonies.list', {})).toEqual([]);
+    expect((await call('ceremonies.page', {})).items).toEqual([]);
   });
 
   it('pre-flights the same file with its provenance: ready, and opening then freezes it', async () => {
     const preflight = await call('preflight.opening', form([`${artifactName}.intoto.jsonl`]));
     expect(preflight).toMatchObject({ blocked: false });
-    expect(await call('ceremonies.list', {})).toEqual([]);
+    expect((await call('ceremonies.page', {})).items).toEqual([]);
   });
 
   it('opened by alice, is approved by bob and carol; the pre-flight before a PIN names who may sign', async () => {

@@ -16,6 +16,8 @@ export function detail(overrides: Partial<CeremonyDetail> = {}): CeremonyDetail 
     openedAt: '2025-01-01T10:00:00.000Z',
     expiresAt: '2025-01-08T10:00:00.000Z',
     openedBy: 'carol',
+    // Not the version fake-api's changed() announces by default: an announced change is one this detail is not.
+    version: '1-fixture',
     policy: { digest: hex('d'), description: 'any 2 of alice, bob, carol; at least 1 security', threshold: 2 },
     approvedBy: [],
     rejectedBy: [],

@@ -24,10 +24,6 @@ const search = historyPageOver(pagedCore(tenThousand));
 function setup(handlers: Handlers = {}) {
   const fake = createFakeApi({
     'history.page': search,
-    // History asks for what it shows, a page at a time: never the old offset search.
-    'history.search': () => {
-      throw new Error('History asked with history.search.');
-    },
     ...handlers,
   });
   setApiForTests(fake.api);

@@ -10,39 +10,15 @@
  * of it (index-threads.ts), and each summary is in the index as soon as it is
  * judged: a first start lists the newest ceremonies while the rest is built.
  */
-import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
-import { CeremonySummarySchema } from '../../../shared/api/ceremony-schemas';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { writeFileAtomically } from '../atomic-file';
 import type { CeremonyService, LoadedCeremony } from './ceremony-service';
-import { ceremonyVersion, summarize, type SummaryRecord } from './ceremony-views';
+import { summarize, type SummaryRecord } from './ceremony-views';
+import { SummaryCacheReader, summaryCacheText, type CachedCeremony } from './index-cache';
 import { eventFilesStamp, judgeForIndex, sameList, type EventFilesStamp, type IndexedCeremony } from './index-judging';
 import { judgeOnThreads, type IndexThreadOptions } from './index-threads';
 
-const CacheSchema = z.object({
-  version: z.literal(1),
-  storeRoot: z.string(),
-  ceremonies: z.record(
-    z.string(),
-    z.object({
-      files: z.array(z.string()),
-      // Absent in caches written before stamps: such a ceremony is compared by its file names once, then stamped.
-      folderTime: z.number().optional(),
-      stamp: z.string().optional(),
-      // Kept as judged: worked out again at every start it would cost more than reading the cache.
-      version: z.string().optional(),
-      summary: CeremonySummarySchema.omit({ waitingOnMe: true }),
-      pendingKeyIds: z.array(z.string()),
-    }),
-  ),
-});
-
-interface Entry {
-  files: string[];
-  folderTime?: number;
-  stamp?: string;
-  record: SummaryRecord;
-}
+type Entry = CachedCeremony;
 
 /** How far a build of the index is: ceremonies judged out of those that needed it. */
 export interface IndexProgress {
@@ -63,6 +39,9 @@ const loadConcurrency = 8;
 const stampConcurrency = 64;
 /** Below this many ceremonies to judge, starting threads costs more than it saves. */
 const threadsFrom = 64;
+/** Saved summaries parsed before the first page answers (the newest: the cache is in list order), then per slice. */
+const cacheHead = 250;
+const cacheSlice = 2000;
 
 export class CeremonyIndex {
   private readonly entries = new Map<string, Entry>();
@@ -73,7 +52,9 @@ export class CeremonyIndex {
   /** Summaries the saved cache held at start (0: a first start, everything is judged). */
   fromCache = 0;
   private building: IndexProgress | undefined;
-  private cacheLoaded: Promise<void> | undefined;
+  /** While the saved summaries are parsed, slice by slice: how far. */
+  private loading: IndexProgress | undefined;
+  private cacheHeadLoaded: Promise<{ rest: Promise<void> }> | undefined;
   private saving: Promise<void> = Promise.resolve();
 
   constructor(
@@ -83,38 +64,59 @@ export class CeremonyIndex {
     private readonly options: CeremonyIndexOptions = {},
   ) {}
 
-  private readCache(): Promise<void> {
-    this.cacheLoaded ??= this.loadCache();
-    return this.cacheLoaded;
+  /** Settles once the saved summaries are all in the index. */
+  private async readCache(): Promise<void> {
+    await (await this.readCacheHead()).rest;
   }
 
-  private async loadCache(): Promise<void> {
+  /** Settles once the newest saved summaries are in the index, with the parsing of the rest (settling when it is done; wrapped, as a promise cannot resolve to one). */
+  private readCacheHead(): Promise<{ rest: Promise<void> }> {
+    this.cacheHeadLoaded ??= this.loadCacheHead();
+    return this.cacheHeadLoaded;
+  }
+
+  private async loadCacheHead(): Promise<{ rest: Promise<void> }> {
+    const reader = await SummaryCacheReader.open(this.cachePath, this.service.store.root);
+    if (!reader || reader.total === 0) return { rest: Promise.resolve() };
+    this.fromCache = reader.total;
+    this.takeCached(reader.readHead(cacheHead));
+    if (reader.finished) return { rest: Promise.resolve() };
+    this.loading = { done: reader.done, total: reader.total };
+    return { rest: this.loadCacheRest(reader) };
+  }
+
+  /** The rest of the cache, a slice per turn of the event loop: calls (a first page, a search) answer in between. */
+  private async loadCacheRest(reader: SummaryCacheReader): Promise<void> {
     try {
-      const cache = CacheSchema.parse(JSON.parse(await readFile(this.cachePath, 'utf8')));
-      if (cache.storeRoot !== this.service.store.root) return;
-      for (const [id, entry] of Object.entries(cache.ceremonies)) {
-        this.entries.set(id, {
-          files: entry.files,
-          ...(entry.folderTime !== undefined ? { folderTime: entry.folderTime } : {}),
-          ...(entry.stamp !== undefined ? { stamp: entry.stamp } : {}),
-          record: { summary: entry.summary, pendingKeyIds: entry.pendingKeyIds, version: entry.version ?? ceremonyVersion(entry.files, entry.summary) },
-        });
+      while (!reader.finished) {
+        await nextTurn();
+        this.takeCached(await reader.read(cacheSlice));
+        this.loading = { done: Math.min(reader.done, reader.total), total: reader.total };
       }
-      this.fromCache = this.entries.size;
-      this.version++;
-    } catch {
-      // No cache, or one from another version: it is only a cache, build it again.
+    } finally {
+      this.loading = undefined;
     }
   }
 
-  /** While a refresh judges ceremonies: how far it is; undefined when the index is complete. */
-  progress(): IndexProgress | undefined {
-    return this.building ? { ...this.building } : undefined;
+  private takeCached(slice: readonly [string, CachedCeremony][]): void {
+    for (const [id, entry] of slice) this.entries.set(id, entry);
+    this.version++;
   }
 
-  /** Settles once the saved summaries are in the index (pages can answer from them while a refresh runs). */
-  cached(): Promise<void> {
-    return this.readCache();
+  /** While a refresh judges ceremonies, or the saved summaries are parsed: how far it is; undefined when the index is complete. */
+  progress(): IndexProgress | undefined {
+    const progress = this.building ?? this.loading;
+    return progress ? { ...progress } : undefined;
+  }
+
+  /**
+   * Settles once the newest saved summaries are in the index (pages can
+   * answer from them while the rest is parsed and a refresh runs); `whole`:
+   * once every saved summary is.
+   */
+  async cached(whole = false): Promise<void> {
+    const { rest } = await this.readCacheHead();
+    if (whole) await rest;
   }
 
   /**
@@ -123,10 +125,13 @@ export class CeremonyIndex {
    * `thorough` (the first refresh of a start) stamps every file, even in
    * folders not touched since the last stamp: a file rewritten in place (a
    * restored backup) leaves its folder's time as it was. Later refreshes
-   * trust the folder's time: Conclave, git and sync add files, never rewrite one.
+   * trust the folder's time (Conclave, git and sync add files, never rewrite
+   * one), except for the ceremonies in `restamp`: those the store watcher saw
+   * a file of change, stamped file by file so that a rewrite is seen too.
    */
-  async refresh(options: { onProgress?: (progress: IndexProgress) => void; thorough?: boolean } = {}): Promise<string[]> {
+  async refresh(options: { onProgress?: (progress: IndexProgress) => void; thorough?: boolean; restamp?: readonly string[] } = {}): Promise<string[]> {
     const { onProgress } = options;
+    const restamp = new Set(options.restamp);
     await this.readCache();
     const ids = await this.service.store.listCeremonies();
     const present = new Set(ids);
@@ -144,7 +149,7 @@ export class CeremonyIndex {
       const cached = this.entries.get(id);
       // Never indexed: judged, and stamped then.
       if (!cached || this.mayHaveExpired(cached.record) || trustChanged(cached.record)) return true;
-      const stamped = await eventFilesStamp(this.service.store, id, options.thorough ? undefined : stampOf(cached));
+      const stamped = await eventFilesStamp(this.service.store, id, options.thorough || restamp.has(id) ? undefined : stampOf(cached));
       if (!sameList(cached.files, stamped.files) || (cached.stamp !== undefined && cached.stamp !== stamped.stamp)) return true;
       // The same files: at most the stamp is new (first stamped, or the folder touched).
       cached.stamp = stamped.stamp;
@@ -253,24 +258,10 @@ export class CeremonyIndex {
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
 
   private writeCache(): void {
-    const cache: z.input<typeof CacheSchema> = {
-      version: 1,
-      storeRoot: this.service.store.root,
-      ceremonies: Object.fromEntries(
-        [...this.entries].map(([id, entry]) => [
-          id,
-          {
-            files: entry.files,
-            ...(entry.folderTime !== undefined ? { folderTime: entry.folderTime } : {}),
-            ...(entry.stamp !== undefined ? { stamp: entry.stamp } : {}),
-            version: entry.record.version,
-            summary: entry.record.summary,
-            pendingKeyIds: entry.record.pendingKeyIds,
-          },
-        ]),
-      ),
-    };
-    this.saving = this.saving.then(() => writeFileAtomically(this.cachePath, JSON.stringify(cache)).catch(() => undefined));
+    // In list order, so that the next start has its first page in the first lines (index-cache.ts).
+    const entries = [...this.entries].sort(([, a], [, b]) => newestFirst(a.record, b.record));
+    const text = summaryCacheText(this.service.store.root, entries);
+    this.saving = this.saving.then(() => writeFileAtomically(this.cachePath, text).catch(() => undefined));
   }
 
   /** Writes any pending cache now; settles when the last write has finished (tests, shutdown). */

@@ -41,12 +41,6 @@ export function ceremoniesRoom(options: CeremoniesRoomOptions): RoomHandlers<'ce
   const registryOptions = async () => ({ insecureRegistries: (await options.settings.read()).insecureRegistries });
 
   return {
-    'ceremonies.list': async () => {
-      await catalog.current();
-      await options.localKeys.scanned();
-      return catalog.index.recordsNewestFirst().map((record) => catalog.summaryOf(record));
-    },
-
     // One tab's page and every tab's count: what the Ceremonies screen shows, whatever the store holds (issue 15).
     'ceremonies.page': async ({ tab, cursor, limit }) => catalog.page({ tab, cursor, limit }),
 

@@ -1,7 +1,6 @@
-/** The history room: searching every ceremony in the store, and reports of one or of a range. */
+/** The history room: pages of a search over every ceremony in the store, and reports of one or of a range. */
 import { resolve } from 'node:path';
-import { endOfDay, matchesText } from '../../ceremony/ceremony-pages';
-import type { SummaryRecord } from '../../ceremony/ceremony-views';
+import { endOfDay } from '../../ceremony/ceremony-pages';
 import { shellCommand } from '../../../../shared/cli/shell-command';
 import type { ArtifactLocations } from '../../ceremony/artifact-locations';
 import { htmlReport, jsonReport } from '../../ceremony/report';
@@ -13,20 +12,6 @@ import type { CeremonyCatalog } from '../services/ceremony-catalog';
 export function historyRoom(options: { catalog: CeremonyCatalog; now: () => Date; storeDir?: string; publishDir?: string; artifactLocations?: ArtifactLocations }): RoomHandlers<'history'> {
   const { catalog } = options;
   return {
-    'history.search': async ({ text, states, from, to, offset, limit }) => {
-      await catalog.current();
-      const needle = text?.trim().toLowerCase();
-      const upTo = to ? endOfDay(to) : undefined;
-      const wanted = (record: SummaryRecord) =>
-        (!states || states.length === 0 || states.includes(record.summary.state)) &&
-        (!from || record.summary.openedAt >= from) &&
-        (!upTo || record.summary.openedAt <= upTo) &&
-        (!needle || matchesText(record.summary, needle));
-      // Filter the records, and make the window's summaries only for the page it asked for.
-      const matches = catalog.index.recordsNewestFirst().filter(wanted);
-      return { total: matches.length, items: matches.slice(offset, offset + limit).map((record) => catalog.summaryOf(record)) };
-    },
-
     // A page of the search and the count per tab, from the index as it stands (issue 15).
     'history.page': async ({ text, states, from, to, cursor, limit }) => catalog.page({ text, states, from, to, cursor, limit }),
 

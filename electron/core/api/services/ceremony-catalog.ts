@@ -13,7 +13,8 @@
  * ceremonies.indexed tells the window when there are more (issue 15).
  */
 import { join } from 'node:path';
-import type { CeremonyDetail, CeremonySummary } from '../../../../shared/api/ceremony-schemas';
+import type { CeremonySummary } from '../../../../shared/api/ceremony-schemas';
+import type { CeremonyDetail } from '../../../../shared/api/contract';
 import { CeremonyIndex, type IndexProgress } from '../../ceremony/ceremony-index';
 import { pageOf, type CeremonyPage, type PageQuery } from '../../ceremony/ceremony-pages';
 import type { LoadedCeremony } from '../../ceremony/ceremony-service';
@@ -37,6 +38,8 @@ export class CeremonyCatalog {
   private built = false;
   private lastRefresh: number;
   private refreshing = false;
+  /** A page answered before the index was complete: the window waits for ceremonies.indexed to ask again. */
+  private answeredPartly = false;
 
   constructor(private readonly options: { dataDir: string; storeDir: string; localKeys: LocalKeys; emit: EventSink; now: () => Date }) {
     this.store = new CeremonyStore(options.storeDir);
@@ -51,6 +54,10 @@ export class CeremonyCatalog {
         this.options.emit('ceremonies.indexed', { ...this.indexProgress(), complete: true });
       });
     this.lastRefresh = options.now().getTime();
+    // Pages answer from the newest saved summaries while the rest are parsed: once they are all in, a window told so asks again.
+    void this.index.cached(true).then(() => {
+      if (!this.built && this.answeredPartly && this.index.progress() === undefined) this.options.emit('ceremonies.indexed', { ...this.indexProgress(), complete: true });
+    });
   }
 
   /**
@@ -65,6 +72,7 @@ export class CeremonyCatalog {
     await this.options.localKeys.scanned();
     const building = this.index.progress();
     const indexed = { ...this.indexProgress(), complete: building === undefined && (this.built || this.index.records().length > 0) };
+    if (!indexed.complete) this.answeredPartly = true;
     return pageOf(this.index.recordsNewestFirst(), query, { waitingOnMe: (record) => this.waitsOnMe(record), row: (record, waitingOnMe) => ({ ...record.summary, waitingOnMe, version: record.version }) }, indexed);
   }
 
@@ -91,21 +99,27 @@ export class CeremonyCatalog {
       .finally(() => (this.refreshing = false));
   }
 
-  /** Re-reads the store now (after a sync brought files) and pushes ceremony.changed for each ceremony that changed. */
-  async refreshNow(): Promise<void> {
+  /**
+   * Re-reads the store now (after a sync brought files, or the store watcher
+   * saw `changedIds` change) and pushes ceremony.changed for each ceremony
+   * that changed. The watcher's ceremonies are stamped file by file: a file
+   * rewritten in place leaves its folder's time as it was.
+   */
+  async refreshNow(changedIds?: readonly string[]): Promise<void> {
     await this.indexed;
     this.lastRefresh = this.options.now().getTime();
-    this.announce(await this.refreshIndex());
+    this.announce(await this.refreshIndex(changedIds));
   }
 
   /**
    * A later refresh: a sync that brought many ceremonies shows its progress as
    * the first build does; a few changed ones are told by ceremony.changed alone.
    */
-  private async refreshIndex(): Promise<string[]> {
+  private async refreshIndex(restamp?: readonly string[]): Promise<string[]> {
     let large = false;
     try {
       return await this.index.refresh({
+        ...(restamp ? { restamp } : {}),
         onProgress: (progress) => {
           if (progress.total < progressFrom) return;
           large = true;
@@ -136,7 +150,7 @@ export class CeremonyCatalog {
   async detail(id: string): Promise<CeremonyDetail> {
     const loaded = await this.reader.load(id);
     const record = (await this.index.update(id, loaded))!;
-    return detailOf(loaded, record, this.store, this.summaryOf(record).waitingOnMe, await this.previousRelease(loaded));
+    return { ...(await detailOf(loaded, record, this.store, this.summaryOf(record).waitingOnMe, await this.previousRelease(loaded))), version: record.version };
   }
 
   /** After any change: refresh the summary, tell every window, and answer with the detail. */
@@ -144,7 +158,7 @@ export class CeremonyCatalog {
     const record = (await this.index.update(loaded.view.id, loaded))!;
     const summary = this.summaryOf(record);
     this.options.emit('ceremony.changed', summary);
-    return detailOf(loaded, record, this.store, summary.waitingOnMe, await this.previousRelease(loaded));
+    return { ...(await detailOf(loaded, record, this.store, summary.waitingOnMe, await this.previousRelease(loaded))), version: record.version };
   }
 
   flushed(): Promise<void> {

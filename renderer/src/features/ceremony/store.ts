@@ -237,7 +237,7 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
   /** Which look-up of the keys that may withdraw is the latest: an older answer is dropped. */
   let withdrawSeq = 0;
 
-  return createStore<CeremonyStoreState>()((set, get) => {
+  return createStore<CeremonyStoreState>()((set, get, store) => {
     const applyDetail = (detail: CeremonyDetail) => {
       if (detail.id !== get().id) return;
       detailSeq += 1;
@@ -298,11 +298,35 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
           set({ ...initialCeremonyData(), id });
         }
         let stop: () => void = () => undefined;
+        /** The version a change announced while this window's own sign, cancel or publish was on its way. */
+        let announced: string | undefined;
+        const acting = (s: CeremonyData) => Boolean(s.sign?.working || s.cancellation.working || s.publication.working);
+        // The detail shown already is the version announced (issue 15): this window's own change, or keys attached here.
+        const shows = (summary: { version: string; waitingOnMe: boolean }) => {
+          const shown = get().detail;
+          if (shown?.version !== summary.version) return false;
+          if (shown.waitingOnMe !== summary.waitingOnMe) set({ detail: { ...shown, waitingOnMe: summary.waitingOnMe } });
+          return true;
+        };
+        // The core announces a change before answering the call that made it: wait for that answer, load only if it is older.
+        const stopWaiting = store.subscribe((s) => {
+          if (announced === undefined || acting(s)) return;
+          const version = announced;
+          announced = undefined;
+          if (get().detail?.version !== version) void get().load();
+        });
         try {
-          stop = getApi().on('ceremony.changed', (summary) => {
-            if (summary.id === get().id) void get().load();
+          const stopListening = getApi().on('ceremony.changed', (summary) => {
+            if (summary.id !== get().id || shows(summary)) return;
+            if (acting(get())) announced = summary.version;
+            else void get().load();
           });
+          stop = () => {
+            stopListening();
+            stopWaiting();
+          };
         } catch (error) {
+          stopWaiting();
           set({ loadError: thrownToError(error) });
           return stop;
         }
