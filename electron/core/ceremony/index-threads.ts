@@ -12,7 +12,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startThread } from '../threads/start-thread';
 import type { IndexedCeremony } from './index-judging';
 
 export interface IndexThreadSetup {
@@ -99,7 +100,7 @@ export async function judgeOnThreads(
     if (!entry) return judgeHere();
     let worker: Worker;
     try {
-      worker = new Worker(entry.script, { eval: entry.eval, workerData: setup satisfies IndexThreadSetup, name: 'conclave-index' });
+      worker = startThread(entry.script, { eval: entry.eval, workerData: setup satisfies IndexThreadSetup, name: 'conclave-index' });
     } catch {
       return judgeHere();
     }

@@ -16,7 +16,8 @@ import { existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startThread } from '../threads/start-thread';
 import { cancelled, HashError, type HashErrorCode } from './hash-errors';
 import { filesProgress, hashFiles, type FileHashOutcome, type FilesProgress, type HashFilesOptions } from './hash-files';
 import type { DigestAlgorithm, FileDigest } from './file-hasher';
@@ -162,7 +163,7 @@ export class HashingThread<A extends DigestAlgorithm> {
     try {
       for (let made = 0; made < count; made += 1) {
         // Built code only: the parent's loader flags (a TypeScript loader when run from the sources) would slow its start for nothing.
-        const worker = new Worker(entry, { workerData, name: 'conclave-hashing', execArgv: [] });
+        const worker = startThread(entry, { workerData, name: 'conclave-hashing', execArgv: [] });
         // Nobody waits for them yet: unfollowed threads never keep the process alive (follow() holds them while awaited).
         worker.unref();
         worker.on('error', () => this.settle(undefined));

@@ -32,7 +32,8 @@
  * - the built host must exist (under Vitest, hosts run from source via tsx).
  */
 import { realpathSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startThread } from '../threads/start-thread';
 import { forkHostLauncher, tokenHostEntry, type HostLaunchOptions, type HostLauncher, type HostProcess } from './host-process';
 
 /** The real paths of the libraries loaded by a thread of this process, ever (a library is not unloaded when its thread ends). */
@@ -52,7 +53,7 @@ function launchInThread(entry: { path: string; execArgv: string[] }, options: Ho
     return forkHostLauncher(options);
   }
   librariesInThreads.add(library);
-  const worker = takeSpare(entry.path, options.env) ?? new Worker(entry.path, { env: { ...definedOf(options.env), CONCLAVE_SERVICE_NAME: options.serviceName }, name: options.serviceName });
+  const worker = takeSpare(entry.path, options.env) ?? startThread(entry.path, { env: { ...definedOf(options.env), CONCLAVE_SERVICE_NAME: options.serviceName }, name: options.serviceName });
   // The command's own work and the host client's deadlines keep the process alive; an idle host never does.
   worker.unref();
   let exited = false;
@@ -103,7 +104,7 @@ let spare: { worker: Worker; path: string; env: Record<string, string>; exited: 
  */
 export function prestartHostThread(env: Record<string, string | undefined>, entry: { path: string; execArgv: string[] } = tokenHostEntry()): void {
   if (spare || entry.execArgv.length > 0 || !sameEnvironment(env, process.env)) return;
-  const started = { worker: new Worker(entry.path, { env: definedOf(env), name: 'Conclave token host' }), path: entry.path, env: definedOf(env), exited: false };
+  const started = { worker: startThread(entry.path, { env: definedOf(env), name: 'Conclave token host' }), path: entry.path, env: definedOf(env), exited: false };
   started.worker.unref();
   started.worker.once('exit', () => {
     started.exited = true;
