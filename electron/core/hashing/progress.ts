@@ -18,10 +18,13 @@ export interface ProgressReporter {
 
 export const progressIntervalMs = 100;
 
+/** Milliseconds on a monotonic clock. Not performance.now(): the first use of `performance` loads Node's perf_hooks, a cost every command that hashes would pay (issue 11). */
+const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
+
 export function progressReporter(
   bytesTotal: number,
   listener: ((progress: HashProgress) => void) | undefined,
-  now: () => number = () => performance.now(),
+  now: () => number = monotonicMs,
 ): ProgressReporter {
   if (!listener) return { update: () => undefined, finish: () => undefined };
   const step = Math.max(1, Math.ceil(bytesTotal / 100));
