@@ -80,7 +80,7 @@ function NextStep({ action }: { action: NextAction }) {
   })();
   return (
     <section className={`next-step next-step-${action.kind}`} aria-labelledby={labelId}>
-      <h3 id={labelId} className="next-step-label">
+      <h3 id={labelId} className="next-step-label label-caps">
         {stepLabel}
       </h3>
       {body}

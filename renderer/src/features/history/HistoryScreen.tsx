@@ -52,7 +52,7 @@ export function HistoryScreen() {
       <RetryableError error={pageError} onRetry={retryPages} retryLabel="Load the missing rows" />
       {results && results.total > 0 && (
         <>
-          <div className="history-columns" aria-hidden="true">
+          <div className="history-columns label-caps" aria-hidden="true">
             <span>Release</span>
             <span>State</span>
             <span>Opened</span>
