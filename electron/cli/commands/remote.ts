@@ -50,7 +50,11 @@ export const remoteRunners = {
   async sync(input: CommandInput, io: CliIo): Promise<number> {
     const repository = repositoryFor(input.string('store'), io);
     const steps: Record<SyncStep, (detail?: string) => string> = {
-      committing: () => 'Committing new events…',
+      committing: (count) =>
+        count === undefined
+          ? 'Committing new events…'
+          : // A first sync of a large store reads and commits every file: it can outlast the command's deadline (default 900 s).
+            `Committing ${Number(count).toLocaleString('en')} new file${count === '1' ? '' : 's'}…${Number(count) >= largeCommit && input.string('timeout') === undefined && io.env.CONCLAVE_COMMAND_TIMEOUT === undefined ? ' (a first sync of a large store can take longer than the command\'s deadline; if it gives up, run "conclave sync --timeout 0")' : ''}`,
       fetching: (url) => `Fetching from ${url}…`,
       integrating: () => 'Merging what the remote added…',
       pushing: (detail) => `Pushing (${detail})…`,
@@ -65,6 +69,9 @@ export const remoteRunners = {
     return report.outcome === 'synced' ? exitCodes.done : report.outcome === 'offline' ? exitCodes.unavailable : exitCodes.refused;
   },
 };
+
+/** From this many new files, a sync warns that it may outlast the command's default deadline. */
+const largeCommit = 50_000;
 
 /** `--store DIR` as given, made absolute, for the commands a command prints. */
 function storeWord(input: CommandInput): string {

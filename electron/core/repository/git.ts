@@ -3,7 +3,7 @@
  * user's SSH keys, credential helpers and configuration apply (issue 5: git is
  * the distributed engine; there is no server of our own).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { ConclaveError } from '../../../shared/errors';
 import { idleTimeoutFrom } from '../http/idle-deadline';
 
@@ -44,6 +44,8 @@ export class GitRunner {
     private readonly interactive = false,
     private readonly executable = 'git',
     private readonly signal?: AbortSignal | (() => AbortSignal | undefined),
+    /** The most a buffered answer (run, ok, bytes) may hold; answers that grow with the tree go through records() instead. */
+    private readonly outputLimitBytes = 64 * 1024 * 1024,
   ) {}
 
   /** The version string; throws a clear error when git is missing or older than 2.25. */
@@ -91,10 +93,54 @@ export class GitRunner {
   async bytes(args: string[], options: GitOptions): Promise<Buffer> {
     await this.version();
     return new Promise((resolve, reject) => {
-      execFile(this.executable, args, { cwd: options.cwd, env: this.environment(options.env), encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      execFile(this.executable, args, { cwd: options.cwd, env: this.environment(options.env), encoding: 'buffer', maxBuffer: this.outputLimitBytes }, (error, stdout, stderr) => {
         if (error) reject(gitFailed(args, { code: typeof error.code === 'number' ? error.code : 1, stdout: '', stderr: stderr.toString('utf8') }));
         else resolve(stdout);
       });
+    });
+  }
+
+  /**
+   * Runs a local git whose answer may be as large as the whole tree (`ls-tree -r`,
+   * `diff-tree` from an empty tree): its standard output is read as it comes,
+   * one record (ended by `separator`) at a time, so no buffer limit applies and
+   * the whole answer is never held as one string. Throws, with git's words,
+   * unless git exits 0.
+   */
+  async records(args: string[], options: GitOptions, onRecord: (record: string) => void, separator = '\0'): Promise<void> {
+    await this.version();
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(this.executable, args, { cwd: options.cwd, env: this.environment(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+      let rest = '';
+      let stderr = '';
+      let failure: unknown;
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (chunk: string) => {
+        if (failure !== undefined) return;
+        const parts = (rest + chunk).split(separator);
+        rest = parts.pop()!;
+        try {
+          for (const part of parts) onRecord(part);
+        } catch (error) {
+          // The caller refused a record: stop reading, and say why once git is gone.
+          failure = error;
+          child.kill();
+        }
+      });
+      child.stderr.setEncoding('utf8');
+      // Only the end of git's complaint is ever shown (gitReason), so a chatty git cannot fill memory.
+      child.stderr.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-64 * 1024)));
+      child.once('error', reject);
+      child.once('close', (code) => {
+        if (failure !== undefined) reject(failure);
+        else if (code !== 0) reject(gitFailed(args, { code: code ?? 1, stdout: '', stderr }));
+        else {
+          if (rest) onRecord(rest);
+          resolve();
+        }
+      });
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.input ?? '');
     });
   }
 
@@ -127,7 +173,7 @@ export class GitRunner {
     // Over HTTP, git itself gives up on a transfer that stalls (under 1 byte/s for the idle deadline).
     const argv = network ? ['-c', 'http.lowSpeedLimit=1', '-c', `http.lowSpeedTime=${Math.max(1, Math.round(idleTimeoutFrom(this.env) / 1000))}`, ...args] : args;
     return new Promise((resolve, reject) => {
-      const child = execFile(this.executable, argv, { cwd: options.cwd, env: this.environment(options.env), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: deadlineMs, killSignal: 'SIGKILL', ...(network ? this.stopOn() : {}) }, (error, stdout, stderr) => {
+      const child = execFile(this.executable, argv, { cwd: options.cwd, env: this.environment(options.env), encoding: 'utf8', maxBuffer: this.outputLimitBytes, timeout: deadlineMs, killSignal: 'SIGKILL', ...(network ? this.stopOn() : {}) }, (error, stdout, stderr) => {
         if (error && network && error.name === 'AbortError') {
           // Stopped by the person (or a command's deadline): reported as a sync that did not reach the remote, everything kept.
           resolve({ code: 124, stdout, stderr: `${stderr}fatal: git ${command} was stopped before it finished.\n`, stopped: true });

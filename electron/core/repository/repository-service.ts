@@ -32,6 +32,7 @@ import { readBundleEvent } from '../ceremony/bundle/event-checks';
 import type { CeremonyService } from '../ceremony/ceremony-service';
 import { checkArrivals, type ArrivalCheck } from './arrivals';
 import { gitReason, type GitResult, type GitRunner } from './git';
+import { scanFolders, type FolderScan } from './folder-scan';
 import { classifyPath, describePath, repositoryFiles } from './layout';
 
 export const branch = 'refs/heads/main';
@@ -154,8 +155,7 @@ export class RepositoryService {
     const url = await this.remoteUrl();
     if (url === undefined) return { state: 'no-remote', ahead: (await this.localEvents()).length, behind: 0 };
     return this.locked(async () => {
-      await this.ensureRepository();
-      const uncommitted = (await this.uncommittedFiles()).filter((path) => classifyPath(path)?.kind === 'event').length;
+      const uncommitted = (await this.uncommittedFiles()).paths.filter((path) => classifyPath(path)?.kind === 'event').length;
       let incoming: string | undefined;
       try {
         incoming = await this.fetch();
@@ -177,13 +177,16 @@ export class RepositoryService {
   /** Commits local new files, then fetch, integrate, push; a push that loses a race fetches and tries again. */
   async sync(onStep: (step: SyncStep, detail?: string) => void = () => {}): Promise<SyncReport> {
     return this.locked(async () => {
-      await this.ensureRepository();
       onStep('committing');
-      const { committed, leftOut } = await this.commitLocal();
+      const before = await this.head();
+      const { committed, leftOut, added, commit } = await this.commitLocal((count) => onStep('committing', `${count}`));
+      // What main gains in this sync: the work tree's index gains the same, and nothing more needs reading.
+      const gained = [...added];
       const url = await this.remoteUrl();
       const report: SyncReport = { outcome: 'no-remote', committed, leftOut, pushed: 0, attempts: 0, arrivals: { events: [], evidence: [], problems: [] } };
       if (url === undefined) {
         report.reason = 'This store has no remote: its events are committed locally. "conclave remote add URL" shares them.';
+        await this.indexFollowsMain(before, gained);
         return report;
       }
       report.url = url;
@@ -197,12 +200,14 @@ export class RepositoryService {
           const integrated = await this.integrate(incoming);
           arrived.push(...integrated.paths);
           skipped.push(...integrated.skipped);
+          gained.push(...integrated.gained);
           const head = await this.head();
           if (incoming === head) {
             report.outcome = 'synced';
             break;
           }
-          const sending = (await this.addedEvents(incoming ?? (await this.emptyTree()), head)).length;
+          // This sync's commit straight on the remote's head sends exactly what it committed; otherwise git says what main has that the remote lacks.
+          const sending = commit === head && before === incoming ? committed.filter((path) => classifyPath(path)?.kind === 'event').length : (await this.addedEvents(incoming ?? (await this.emptyTree()), head)).length;
           report.attempts += 1;
           onStep('pushing', `${sending} event file${sending === 1 ? '' : 's'}, attempt ${report.attempts}`);
           if (await this.push(head)) {
@@ -227,8 +232,7 @@ export class RepositoryService {
         report.skipped = skipped;
         report.arrivals.problems.push(...skipped.map((entry) => `${entry.reason} Everything else was shared; ask whoever pushed it to remove it from their store.`));
       }
-      // For people who look at the folder with git: the index follows main again. Conclave itself never reads it.
-      await this.run(['reset', '-q']);
+      await this.indexFollowsMain(before, gained);
       return report;
     });
   }
@@ -269,10 +273,27 @@ export class RepositoryService {
     }
   }
 
-  /** Event and evidence files of the store folder that main does not have yet. */
-  private async uncommittedFiles(): Promise<string[]> {
-    const tracked = new Set((await this.ok(['ls-tree', '-r', '-z', '--name-only', branch])).split('\0').filter(Boolean));
-    return (await this.storeFiles()).filter((path) => !tracked.has(path));
+  /**
+   * Event and evidence files of the store folder that main does not have yet:
+   * only the folders changed since the last commit are read (folder-scan.ts),
+   * and only their part of main is listed.
+   */
+  private async uncommittedFiles(): Promise<{ paths: string[]; scan: FolderScan }> {
+    const scan = await scanFolders(this.root, (recorded) => this.onlyGained(recorded));
+    if (scan.files.length === 0) return { paths: [], scan };
+    const tracked = new Set<string>();
+    // Folders as literal pathspecs (GIT_LITERAL_PATHSPECS); past a few hundred, listing all of main is as quick and keeps the arguments short.
+    const where = scan.changed && scan.changed.length <= 500 ? ['--', ...scan.changed] : [];
+    await this.records(['ls-tree', '-r', '-z', '--name-only', branch, ...where], (path) => void (path && tracked.add(path)));
+    return { paths: scan.files.filter((path) => !tracked.has(path)), scan };
+  }
+
+  /** Whether main has only gained files since `recorded`: what a record of the store's folders made then still says holds. */
+  private async onlyGained(recorded: string): Promise<boolean> {
+    const head = await this.head();
+    if (recorded === head) return true;
+    if (!/^[0-9a-f]{40,64}$/.test(recorded) || (await this.resolve(recorded)) !== recorded || !(await this.isAncestor(recorded, head))) return false;
+    return (await this.changes(recorded, head)).every((change) => change.status === 'A');
   }
 
   private async storeFiles(): Promise<string[]> {
@@ -290,25 +311,37 @@ export class RepositoryService {
     return files;
   }
 
-  /** Commits the store's new complete events and evidence; files that are neither are left out and reported. */
-  private async commitLocal(): Promise<{ committed: string[]; leftOut: string[] }> {
+  /**
+   * Commits the store's new complete events and evidence; files that are neither are left out and reported.
+   * @param onCount told how many new files there are to check and commit, when there are any.
+   */
+  private async commitLocal(onCount: (count: number) => void = () => {}): Promise<{ committed: string[]; leftOut: string[]; added: Change[]; commit?: string }> {
     const committed: string[] = [];
     const leftOut: string[] = [];
-    for (const path of await this.uncommittedFiles()) {
+    const recheck: string[] = [];
+    const { paths, scan } = await this.uncommittedFiles();
+    if (paths.length > 0) onCount(paths.length);
+    for (const path of paths) {
       const problem = await this.checkLocalFile(path);
-      if (problem) leftOut.push(`${path}: ${problem}`);
-      else committed.push(path);
+      if (problem) {
+        leftOut.push(`${path}: ${problem}`);
+        recheck.push(path);
+      } else committed.push(path);
     }
+    let added: Change[] = [];
+    let made: string | undefined;
     if (committed.length > 0) {
       const head = await this.head();
-      const tree = await this.treeWith(head, await this.blobs(committed));
-      const events = committed.map(classifyPath).filter((kind) => kind?.kind === 'event');
-      const ceremonies = [...new Set(events.map((kind) => kind!.ceremonyId))];
-      const message = `Conclave: ${events.length} event${events.length === 1 ? '' : 's'}${ceremonies.length > 0 ? ` (${ceremonies.join(', ')})` : ''}\n\n${committed.join('\n')}\n`;
-      const commit = (await this.ok(['commit-tree', tree, '-p', head, '-m', message])).trim();
+      added = await this.blobs(committed);
+      const tree = await this.treeWith(head, added);
+      // On standard input: an argument is limited by the system (E2BIG), a first commit of a large store is not.
+      const commit = (await this.ok(['commit-tree', tree, '-p', head, '-F', '-'], commitMessage(committed))).trim();
       await this.ok(['update-ref', '-m', 'conclave: commit local events', branch, commit, head]);
+      made = commit;
     }
-    return { committed, leftOut };
+    // Only once main holds what was read: a sync killed before this reads the same folders again.
+    if (!scan.changed || scan.changed.length > 0) await scan.save(await this.head(), recheck);
+    return { committed, leftOut, added, ...(made ? { commit: made } : {}) };
   }
 
   /** A file is shared only when it is whole: a complete event envelope of its ceremony, or evidence matching its digest. */
@@ -379,8 +412,8 @@ export class RepositoryService {
     const removed = changes.filter((change) => change.status === 'D');
     const edited = changes.filter((change) => change.status !== 'D' && change.status !== 'A');
     const lines: string[] = [];
-    for (const change of removed) lines.push(`  removed: ${describePath(change.path)}`);
-    for (const change of edited) lines.push(`  edited:  ${describePath(change.path)}`);
+    lines.push(...bounded(removed.map((change) => `  removed: ${describePath(change.path)}`)));
+    lines.push(...bounded(edited.map((change) => `  edited:  ${describePath(change.path)}`)));
     if (lines.length === 0) lines.push('  every file this store had seen is still there, but the commits that recorded them were replaced.');
     return lines;
   }
@@ -389,13 +422,13 @@ export class RepositoryService {
    * Brings what the remote added into main: a fast-forward, or a merge commit
    * whose tree is the union. Returns the paths that arrived.
    */
-  private async integrate(incoming: string | undefined): Promise<{ paths: string[]; skipped: SkippedFile[] }> {
+  private async integrate(incoming: string | undefined): Promise<{ paths: string[]; skipped: SkippedFile[]; gained: Change[] }> {
     await this.checkNotRewritten(incoming);
-    if (!incoming) return { paths: [], skipped: [] };
+    if (!incoming) return { paths: [], skipped: [], gained: [] };
     const head = await this.head();
     if (await this.isAncestor(incoming, head)) {
       await this.ok(['update-ref', '-m', 'conclave: seen on the remote', witnessRef, incoming]);
-      return { paths: [], skipped: [] };
+      return { paths: [], skipped: [], gained: [] };
     }
     const base = (await this.run(['merge-base', head, incoming])).stdout.trim() || (await this.emptyTree());
     // Files are written once: a remote whose history removes or edits one is not merged, whoever did it.
@@ -405,7 +438,7 @@ export class RepositoryService {
         'rewritten',
         [
           `The remote's history removes or edits files that are never changed once written (its main is at ${incoming.slice(0, 12)}):`,
-          ...touched.map((change) => `  ${change.status === 'D' ? 'removed' : 'edited: '} ${describePath(change.path)}`),
+          ...bounded(touched.map((change) => `  ${change.status === 'D' ? 'removed' : 'edited: '} ${describePath(change.path)}`)),
           'Nothing was merged and nothing was pushed; this store keeps every event it had. Ask whoever changed the remote to restore those files.',
         ].join('\n'),
       );
@@ -413,7 +446,7 @@ export class RepositoryService {
     const toHead = await this.changes(head, incoming);
     const clash = toHead.filter((change) => change.status === 'M' || change.status === 'T');
     if (clash.length > 0) {
-      throw new RepositoryStop('error', [`The remote has other content under names this store already uses (event names are unique, so someone edited a file):`, ...clash.map((change) => `  ${describePath(change.path)}`), 'Nothing was merged and nothing was pushed.'].join('\n'));
+      throw new RepositoryStop('error', [`The remote has other content under names this store already uses (event names are unique, so someone edited a file):`, ...bounded(clash.map((change) => `  ${describePath(change.path)}`)), 'Nothing was merged and nothing was pushed.'].join('\n'));
     }
     const arriving = toHead.filter((change) => change.status === 'A');
     // What no honest machine writes (a submodule link, a link, a file far larger than any event) is left in git, not read: one pushed file cannot stop everyone's sync.
@@ -440,7 +473,7 @@ export class RepositoryService {
     }
     await this.ok(['update-ref', '-m', 'conclave: integrate remote', branch, merged, head]);
     await this.ok(['update-ref', '-m', 'conclave: seen on the remote', witnessRef, incoming]);
-    return { paths: arriving.filter((change) => !refused.has(change.path)).map((change) => change.path), skipped };
+    return { paths: arriving.filter((change) => !refused.has(change.path)).map((change) => change.path), skipped, gained: arriving };
   }
 
   /**
@@ -460,7 +493,8 @@ export class RepositoryService {
       return false;
     });
     if (files.length === 0) return skipped;
-    const sizes = (await this.ok(['cat-file', '--batch-check=%(objectname) %(objecttype) %(objectsize)'], `${files.map((change) => change.blob).join('\n')}\n`)).trim().split('\n');
+    const sizes: string[] = [];
+    await this.records(['cat-file', '--batch-check=%(objectname) %(objecttype) %(objectsize)'], (line) => void (line && sizes.push(line)), `${files.map((change) => change.blob).join('\n')}\n`, '\n');
     files.forEach((change, index) => {
       const [, type, size] = (sizes[index] ?? '').split(' ');
       const limit = classifyPath(change.path)?.kind === 'event' ? maxEventFileBytes : maxEvidenceFileBytes;
@@ -484,17 +518,48 @@ export class RepositoryService {
     throw this.unreachable(result);
   }
 
+  /**
+   * For people who look at the folder with git: the work tree's index follows
+   * main again (Conclave itself never reads it). Main only gains files, so the
+   * files it gained since the index last followed it are added to the index,
+   * which costs what they cost; `git reset` rebuilds the whole index (seconds
+   * at 400,000 files) only when there is no record of where it was, or main
+   * lost or changed a file since. `gained`: what main gained since `before`,
+   * known to the sync (so nothing is read again when the index followed main
+   * at `before`).
+   */
+  private async indexFollowsMain(before: string, gainedSince: Change[]): Promise<void> {
+    const record = join(this.root, '.git', 'conclave-index-head');
+    const head = await this.head();
+    const followed = (await readFile(record, 'utf8').catch(() => '')).trim();
+    const hasIndex = await stat(join(this.root, '.git', 'index')).then(() => true, () => false);
+    if (followed === head && hasIndex) return;
+    const known = hasIndex && /^[0-9a-f]{40,64}$/.test(followed) && (followed === before || ((await this.resolve(followed)) === followed && (await this.isAncestor(followed, head))));
+    const gained = !known ? [] : followed === before ? gainedSince : await this.changes(followed, head);
+    const updated = known && gained.every((change) => change.status === 'A') && (await this.run(['update-index', '--add', '-z', '--index-info'], gained.map((change) => `${change.mode} ${change.blob}\t${change.path}\0`).join(''))).code === 0;
+    // A stale index.lock (someone's git killed mid-write) makes both fail: the index then stays as it was, which Conclave never reads.
+    if (!updated && (await this.run(['reset', '-q'])).code !== 0) return;
+    await writeFileAtomically(record, `${head}\n`, 0o644);
+  }
+
   // ---- git helpers ---------------------------------------------------------------
 
   /** Writes the files' bytes as blobs, exactly (no filters), and returns them as changes to add. */
   private async blobs(paths: string[]): Promise<Change[]> {
     if (paths.length === 0) return [];
-    const ids = (await this.ok(['hash-object', '-w', '--no-filters', '--stdin-paths'], `${paths.join('\n')}\n`)).trim().split('\n');
+    const ids: string[] = [];
+    await this.records(['hash-object', '-w', '--no-filters', '--stdin-paths'], (id) => void (id && ids.push(id)), `${paths.join('\n')}\n`, '\n');
     return paths.map((path, index) => ({ status: 'A', mode: '100644', blob: ids[index]!, path }));
   }
 
-  /** The tree of `base` (or empty) plus these entries, built in a private index so the work tree's index is never involved. */
+  /**
+   * The tree of `base` (or empty) plus these entries. A few entries (a sync's
+   * usual new events) are written into the folders they change, one `mktree`
+   * each, so the cost does not grow with the store; many (a first commit)
+   * go through a private index, never the work tree's.
+   */
   private async treeWith(base: string | undefined, entries: Change[]): Promise<string> {
+    if (base && entries.length <= maxEntriesByFolder) return this.treeByFolder(`${base}^{tree}`, entries);
     const indexFile = join(this.root, '.git', `conclave-${randomBytes(6).toString('hex')}.index`);
     const env = { GIT_INDEX_FILE: indexFile };
     try {
@@ -508,14 +573,55 @@ export class RepositoryService {
     }
   }
 
-  private async changes(from: string, to: string): Promise<Change[]> {
-    const fields = (await this.ok(['diff-tree', '-r', '-z', '--no-renames', from, to])).split('\0');
-    const changes: Change[] = [];
-    for (let index = 0; index + 1 < fields.length; index += 2) {
-      const meta = /^:(\d+) (\d+) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])/.exec(fields[index]!);
-      if (!meta) continue;
-      changes.push({ status: meta[5]!, mode: meta[2]!, blob: meta[4]!, path: fields[index + 1]! });
+  /** `tree` with the entries added, folder by folder from the deepest: only the folders on the entries' paths are read and written. */
+  private async treeByFolder(tree: string, entries: Change[]): Promise<string> {
+    const root: Folder = { files: new Map(), folders: new Map() };
+    for (const entry of entries) {
+      const parts = entry.path.split('/');
+      let folder = root;
+      for (const part of parts.slice(0, -1)) {
+        let next = folder.folders.get(part);
+        if (!next) folder.folders.set(part, (next = { files: new Map(), folders: new Map() }));
+        folder = next;
+      }
+      folder.files.set(parts.at(-1)!, entry);
     }
+    const write = async (folder: Folder, existing: string | undefined, where: string): Promise<string> => {
+      // name → "mode type object": the folder as it is, then what changes.
+      const listing = new Map<string, { mode: string; type: string; object: string }>();
+      if (existing) {
+        await this.records(['ls-tree', '-z', existing], (record) => {
+          const match = /^(\d+) (\w+) ([0-9a-f]+)\t([\s\S]*)$/.exec(record);
+          if (match) listing.set(match[4]!, { mode: match[1]!, type: match[2]!, object: match[3]! });
+        });
+      }
+      for (const [name, sub] of folder.folders) {
+        const present = listing.get(name);
+        if (present && present.type !== 'tree') throw new RepositoryStop('error', `${where}${name} is a file in this store's history, and a folder in what is being added; nothing was merged and nothing was pushed.`);
+        listing.set(name, { mode: '040000', type: 'tree', object: await write(sub, present?.object, `${where}${name}/`) });
+      }
+      for (const [name, entry] of folder.files) {
+        const present = listing.get(name);
+        if (present && present.type === 'tree') throw new RepositoryStop('error', `${where}${name} is a folder in this store's history, and a file in what is being added; nothing was merged and nothing was pushed.`);
+        listing.set(name, { mode: entry.mode, type: entry.mode === '160000' ? 'commit' : 'blob', object: entry.blob });
+      }
+      const input = [...listing].map(([name, item]) => `${item.mode} ${item.type} ${item.object}\t${name}\0`).join('');
+      // --missing: a submodule link names a commit this repository does not hold; every blob was written or fetched before.
+      return (await this.ok(['mktree', '-z', '--missing'], input)).trim();
+    };
+    return write(root, tree, '');
+  }
+
+  private async changes(from: string, to: string): Promise<Change[]> {
+    // Records alternate: ":oldmode newmode oldblob newblob status", then the path.
+    const changes: Change[] = [];
+    let meta: RegExpExecArray | null = null;
+    await this.records(['diff-tree', '-r', '-z', '--no-renames', from, to], (field) => {
+      if (meta) {
+        changes.push({ status: meta[5]!, mode: meta[2]!, blob: meta[4]!, path: field });
+        meta = null;
+      } else meta = /^:(\d+) (\d+) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])/.exec(field);
+    });
     return changes;
   }
 
@@ -562,6 +668,11 @@ export class RepositoryService {
     await mkdir(this.root, { recursive: true });
     const identity = (await this.isRepository()) ? await this.identityArgs() : [];
     return this.git.run([...identity, ...args], { cwd: this.root, ...(input !== undefined ? { input } : {}), ...(env ? { env } : {}) });
+  }
+
+  /** A local git whose answer grows with the tree, read record by record (no buffer limit). */
+  private async records(args: string[], onRecord: (record: string) => void, input?: string, separator = '\0'): Promise<void> {
+    await this.git.records(args, { cwd: this.root, ...(input !== undefined ? { input } : {}) }, onRecord, separator);
   }
 
   private async ok(args: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<string> {
@@ -616,6 +727,32 @@ export class RepositoryService {
       if (/^conclave-[0-9a-f]+\.index(\.lock)?$/.test(name)) await rm(join(gitDir, name), { force: true });
     }
   }
+}
+
+interface Folder {
+  files: Map<string, Change>;
+  folders: Map<string, Folder>;
+}
+
+/** Past this many new entries, a private index (one read of the whole tree) is cheaper than a mktree per folder. */
+const maxEntriesByFolder = 200;
+
+/** How many files a commit message or a refusal names; the rest are counted. */
+const namedFiles = 20;
+
+/** The first lines of a list, and how many more there are: a message about 400,000 files stays readable. */
+function bounded(lines: string[], limit = namedFiles): string[] {
+  return lines.length <= limit ? lines : [...lines.slice(0, limit), `  … and ${(lines.length - limit).toLocaleString('en')} more`];
+}
+
+/** The message of a commit of local files: how many events of which ceremonies, and the first few files by name. */
+export function commitMessage(paths: string[]): string {
+  const events = paths.map(classifyPath).filter((kind) => kind?.kind === 'event');
+  const ceremonies = [...new Set(events.map((kind) => kind!.ceremonyId))];
+  const shownCeremonies = ceremonies.length <= 3 ? ceremonies.join(', ') : `${ceremonies.slice(0, 3).join(', ')} and ${(ceremonies.length - 3).toLocaleString('en')} more ceremonies`;
+  const subject = `Conclave: ${events.length.toLocaleString('en')} event${events.length === 1 ? '' : 's'}${ceremonies.length > 0 ? ` (${shownCeremonies})` : ''}`;
+  const files = paths.length > namedFiles ? [`${paths.length.toLocaleString('en')} files, the first ${namedFiles}:`, ...bounded(paths).map((line) => line.trimStart())] : paths;
+  return `${subject}\n\n${files.join('\n')}\n`;
 }
 
 function processAlive(pid: number): boolean {
