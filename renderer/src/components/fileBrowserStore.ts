@@ -10,6 +10,7 @@ import type { CallOutput } from '../../../shared/api/contract';
 import type { ErrorData } from '../../../shared/errors';
 import { callApi } from './api-call';
 import { joinPath } from './files';
+import { latestRequests } from '../lib/latest';
 
 export type FolderListing = CallOutput<'files.list'>;
 
@@ -30,7 +31,7 @@ export interface FileBrowserState extends FileBrowserData {
 }
 
 export function createFileBrowserStore(): StoreApi<FileBrowserState> {
-  let seq = 0;
+  const latest = latestRequests<'listing'>();
   return createStore<FileBrowserState>()((set, get) => ({
     listing: undefined,
     loading: false,
@@ -38,11 +39,11 @@ export function createFileBrowserStore(): StoreApi<FileBrowserState> {
     selected: [],
 
     async list(dir) {
-      const mine = ++seq;
+      const isLatest = latest.begin('listing');
       const target = dir ?? get().listing?.dir;
       set({ loading: true, error: undefined });
       const result = await callApi('files.list', target ? { dir: target } : {});
-      if (mine !== seq) return;
+      if (!isLatest()) return;
       if (!result.ok) {
         set({ loading: false, error: result.error });
         return;

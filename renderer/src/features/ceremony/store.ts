@@ -28,6 +28,7 @@ import { isAbsolutePath } from '../../components/files';
 import { pinBytes } from '../../lib/pin';
 import { offers } from './format';
 import { checkSigner, choosable, emptyKeyPick, keysWithChoice, type KeyPick } from './signer';
+import { latestRequests } from '../../lib/latest';
 import { readStatement } from './statement';
 
 export const checklistItems = [
@@ -223,24 +224,24 @@ const reasonMissingText: Record<Exclude<SignKind, 'approve'>, string> = {
 };
 
 export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
-  // Every detail applied bumps this, so an older answer never replaces a newer one.
-  let detailSeq = 0;
   /**
-   * Which load is the latest: changes made elsewhere (the CLI approving, then
-   * publishing) start loads that overlap, and only the last one started can
-   * carry the newest detail.
+   * Latest answer wins (lib/latest): 'load', changes made elsewhere (the CLI
+   * approving, then publishing) start loads that overlap, and only the last
+   * one started can carry the newest detail; 'detail', a detail applied
+   * meanwhile (another ceremony shown, an answer to this window's own
+   * decision) is newer than any load begun before it; 'withdrawKeys', the
+   * look-up of the keys that may withdraw.
    */
-  let loadSeq = 0;
+  const latest = latestRequests<'load' | 'detail' | 'withdrawKeys'>();
+  /** Which opening of the sign dialog this is: answers for a dialog since closed or reopened are dropped. */
   let epoch = 0;
   /** Which opening of the cancel dialog this is, as `epoch` is for the sign dialog. */
   let cancelEpoch = 0;
-  /** Which look-up of the keys that may withdraw is the latest: an older answer is dropped. */
-  let withdrawSeq = 0;
 
   return createStore<CeremonyStoreState>()((set, get, store) => {
     const applyDetail = (detail: CeremonyDetail) => {
       if (detail.id !== get().id) return;
-      detailSeq += 1;
+      latest.drop('detail');
       const digest = detail.statement?.digest;
       // The checklist confirms a review of one statement: a different statement needs a new review.
       set((s) => (s.checklistFor === digest ? { detail, loadError: undefined } : { detail, loadError: undefined, checklist: {}, checklistFor: digest }));
@@ -249,14 +250,13 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
 
     /** Which keys attached here could take back an approval that counts; none when the core does not offer withdrawing. */
     const lookUpWithdrawKeys = async (detail: CeremonyDetail) => {
-      withdrawSeq += 1;
-      const seq = withdrawSeq;
+      const isLatest = latest.begin('withdrawKeys');
       if (!offers(detail, 'withdraw') || detail.approvals.length === 0) {
         set({ withdrawKeys: undefined });
         return;
       }
       const result = await callApi('ceremonies.signingKeys', { id: detail.id, purpose: 'withdraw' });
-      if (seq !== withdrawSeq || get().id !== detail.id) return;
+      if (!isLatest() || get().id !== detail.id) return;
       // Without an answer the button is not offered: nothing here is known to have an approval to take back.
       set({ withdrawKeys: result.ok ? result.value : undefined });
     };
@@ -294,7 +294,7 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
 
       start(id) {
         if (get().id !== id) {
-          detailSeq += 1;
+          latest.drop('detail');
           set({ ...initialCeremonyData(), id });
         }
         let stop: () => void = () => undefined;
@@ -337,19 +337,19 @@ export function createCeremonyStore(): StoreApi<CeremonyStoreState> {
       async load() {
         const id = get().id;
         if (!id) return;
-        const seq = detailSeq;
-        const mine = ++loadSeq;
+        const noNewerDetail = latest.begin('detail');
+        const isLatestLoad = latest.begin('load');
         set({ loading: true });
         const result = await callApi('ceremonies.get', { id });
         // Another ceremony is shown, or a later load is on its way with a newer answer.
-        if (get().id !== id || mine !== loadSeq) return;
+        if (get().id !== id || !isLatestLoad()) return;
         set({ loading: false });
         if (!result.ok) {
           // A detail already on screen stays: the error says it may be out of date.
           set({ loadError: result.error });
           return;
         }
-        if (seq === detailSeq) applyDetail(result.value);
+        if (noNewerDetail()) applyDetail(result.value);
       },
 
       toggleChecklist(item) {

@@ -200,12 +200,10 @@ export function checkForm(form: OpenForm): Partial<Record<FormField, ErrorData>>
 }
 
 export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
-  let policiesSeq = 0;
-  /** Bumped for each look-up of the opener's keys: only the newest answer is shown. */
-  let openerKeysSeq = 0;
   /** Stops listening to progress of the opening under way. */
   let stopProgress: (() => void) | undefined;
-  const latest = latestRequests<'preflight'>();
+  // Latest answer wins for each: the policy list, the opener's keys (per look-up), the pre-flight.
+  const latest = latestRequests<'preflight' | 'policies' | 'openerKeys'>();
   let preflightTimer: ReturnType<typeof setTimeout> | undefined;
   /** The pre-flight under way, cancelled when the evidence changes (it may be hashing large files). */
   let preflightOperation: string | undefined;
@@ -275,7 +273,7 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
       const { form, openerKeys } = get();
       const policyPath = form.policyPath;
       if (!force && policyPath === openerKeys.policyPath) return;
-      const mine = ++openerKeysSeq;
+      const isLatest = latest.begin('openerKeys');
       if (!policyPath) {
         set((s) => ({ openerKeys: emptyOpenerKeys(), form: { ...s.form, keyUri: undefined } }));
         return;
@@ -284,7 +282,7 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
       const samePolicy = policyPath === openerKeys.policyPath;
       set((s) => ({ openerKeys: { ...(samePolicy ? s.openerKeys : emptyOpenerKeys()), policyPath, loadingKeys: true, keysError: undefined } }));
       const result = await callApi('policies.signingKeys', { policyPath });
-      if (mine !== openerKeysSeq) return;
+      if (!isLatest()) return;
       if (!result.ok) {
         set((s) => ({ openerKeys: { ...s.openerKeys, loadingKeys: false, keysError: result.error } }));
         return;
@@ -311,7 +309,7 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
      */
     const showPolicies = (policies: readonly PolicySummary[], choose?: string, lookAgain = false) => {
       // Newer than any list still on its way.
-      policiesSeq += 1;
+      latest.drop('policies');
       const current = get().form.policyPath;
       const kept = choose ?? (current && policies.some((p) => p.path === current) ? current : policies.length === 1 ? policies[0]!.path : undefined);
       set((s) => ({ policies, policyBusy: undefined, form: { ...s.form, policyPath: kept }, errors: without(s.errors, 'policies', ...(kept ? (['policy'] as const) : [])) }));
@@ -352,10 +350,10 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
       },
 
       async loadPolicies() {
-        const mine = ++policiesSeq;
+        const isLatest = latest.begin('policies');
         set((s) => ({ policyBusy: 'Loading policies…', errors: without(s.errors, 'policies') }));
         const result = await callApi('policies.list', {});
-        if (mine !== policiesSeq) return;
+        if (!isLatest()) return;
         if (!result.ok) {
           set({ policyBusy: undefined });
           return fail('policies', result.error);

@@ -12,6 +12,7 @@ import { useStore } from 'zustand';
 import { calls, type CallOutput, type PolicyInspection, type PolicySummary } from '../../../../shared/api/contract';
 import type { ErrorData } from '../../../../shared/errors';
 import { callApi, firstIssue, inputError } from '../../components/api-call';
+import { latestRequests } from '../../lib/latest';
 import { maxInsecureRegistries, registryHostProblem } from '../../../../shared/oci/registry-host';
 
 /** A record without one key; the same object when the key was not there, so selectors stay stable. */
@@ -89,14 +90,15 @@ export function addedPolicy(before: readonly PolicySummary[] | undefined, after:
 }
 
 export function createSettingsStore(): StoreApi<SettingsState> {
-  let policiesSeq = 0;
+  // The policy list: an import or a demo policy answers with a newer one than a load still on its way.
+  const latest = latestRequests<'policies'>();
 
   return createStore<SettingsState>()((set, get) => {
     const begin = (op: SettingsOp) => set((s) => ({ busy: { ...s.busy, [op]: settingsBusyText[op] }, errors: without(s.errors, op) }));
     const succeed = (op: SettingsOp) => set((s) => ({ busy: without(s.busy, op) }));
     const fail = (op: SettingsOp, error: ErrorData) => set((s) => ({ busy: without(s.busy, op), errors: { ...s.errors, [op]: error } }));
     const showPolicies = (policies: readonly PolicySummary[]) => {
-      policiesSeq += 1;
+      latest.drop('policies');
       set((s) => ({ policies, lastAdded: addedPolicy(s.policies, policies) ?? s.lastAdded }));
     };
 
@@ -131,16 +133,13 @@ export function createSettingsStore(): StoreApi<SettingsState> {
       },
 
       async loadPolicies() {
-        const seq = policiesSeq;
+        const isLatest = latest.begin('policies');
         begin(settingsOp.policies);
         const result = await callApi('policies.list', {});
         if (!result.ok) return fail(settingsOp.policies, result.error);
         succeed(settingsOp.policies);
         // An import or a demo policy that finished meanwhile answered with a newer list.
-        if (seq === policiesSeq) {
-          policiesSeq += 1;
-          set({ policies: result.value });
-        }
+        if (isLatest()) set({ policies: result.value });
       },
 
       async inspectPolicy(path) {

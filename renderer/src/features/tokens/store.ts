@@ -18,6 +18,7 @@ import { withPinBytes } from '../../lib/pin';
 import { busyText, tokenName } from './format';
 import { op } from './ops';
 import { findModule, findToken, mergeKeyLists } from './selectors';
+import { latestRequests } from '../../lib/latest';
 
 export { op };
 
@@ -117,14 +118,9 @@ function firstIssue(error: { issues: readonly { message: string }[] }): ErrorDat
 }
 
 export function createTokensStore(): StoreApi<TokensState> {
-  // Sequence numbers let a late answer lose to a newer one, not overwrite it.
-  let snapshotSeq = 0;
-  const keysSeq = new Map<string, number>();
-  const nextKeysSeq = (tokenUri: string) => {
-    const next = (keysSeq.get(tokenUri) ?? 0) + 1;
-    keysSeq.set(tokenUri, next);
-    return next;
-  };
+  // A late answer loses to a newer one instead of overwriting it: the token list, and each token's keys (by its URI).
+  const latestSnapshot = latestRequests<'snapshot'>();
+  const latestKeys = latestRequests<string>();
 
   return createStore<TokensState>()((set, get) => {
     const begin = (key: string, text: string) => set((s) => ({ busy: { ...s.busy, [key]: text }, errors: without(s.errors, key) }));
@@ -136,7 +132,7 @@ export function createTokensStore(): StoreApi<TokensState> {
     };
     /** Shows a token's keys as the core just gave them, overriding any list still on its way. */
     const showKeys = (tokenUri: string, keys: readonly TokenKey[]) => {
-      nextKeysSeq(tokenUri);
+      latestKeys.drop(tokenUri);
       set((s) => ({
         keys: { ...s.keys, [tokenUri]: keys },
         expanded: { ...s.expanded, [tokenUri]: true },
@@ -179,17 +175,17 @@ export function createTokensStore(): StoreApi<TokensState> {
       },
 
       async load() {
-        const seq = snapshotSeq;
+        const isLatest = latestSnapshot.begin('snapshot');
         begin(op.load, busyText.load);
         const result = await callApi('tokens.list', {});
         if (!result.ok) return fail(op.load, result.error);
         succeed(op.load);
         // A tokens.changed that arrived meanwhile is newer than this answer.
-        if (seq === snapshotSeq) get().applySnapshot(result.value);
+        if (isLatest()) get().applySnapshot(result.value);
       },
 
       applySnapshot(snapshot) {
-        snapshotSeq += 1;
+        latestSnapshot.drop('snapshot');
         const present = new Set(snapshot.modules.flatMap((module) => module.tokens.map((token) => token.uri)));
         const shown = Object.keys(get().expanded).filter((uri) => present.has(uri));
         set((s) => ({
@@ -211,13 +207,13 @@ export function createTokensStore(): StoreApi<TokensState> {
       },
 
       async loadKeys(tokenUri) {
-        const seq = nextKeysSeq(tokenUri);
+        const isLatest = latestKeys.begin(tokenUri);
         const key = op.listKeys(tokenUri);
         // Say so the first time; a reload of keys already on screen happens quietly.
         if (get().keys[tokenUri]) set((s) => ({ errors: without(s.errors, key) }));
         else begin(key, busyText.listKeys(tokenLabel(tokenUri)));
         const result = await callApi('keys.list', { tokenUri });
-        if (keysSeq.get(tokenUri) !== seq) return;
+        if (!isLatest()) return;
         if (!result.ok) return fail(key, result.error);
         succeed(key);
         set((s) => ({ keys: { ...s.keys, [tokenUri]: mergeKeyLists(s.keys[tokenUri], result.value) } }));
