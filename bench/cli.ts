@@ -22,20 +22,23 @@
  * compiled-code cache (electron/cli/start.ts) lives in that data folder:
  * the setup and the warm-up round fill it, as a machine's first commands do.
  *
- * Figures on a 2-core AMD EPYC VM (Node 20.20, SoftHSM2), medians of 5
- * rounds, range over 3 runs of this part, other work on the machine:
+ * Figures on a 2-core AMD EPYC VM (Node 20.20, SoftHSM2), medians of 5–7
+ * rounds, other work on the machine; the references themselves move by
+ * 20–50 % between days (pkcs11-tool 0.025–0.038 s, openssl × 3
+ * 0.048–0.085 s), so compare ratios from one run only:
  *
- *                 before (f5b095d)           after
- *   approve       0.43–0.47 s, 17.5–18.4×    0.29–0.31 s, 11.0–12.2×  (pkcs11-tool 0.025–0.030 s)
- *   verify        0.23–0.27 s,  4.7–5.3×     0.20–0.21 s,  4.0–4.4×   (openssl × 3 0.048–0.058 s)
- *   open 100 MB   0.51–0.55 s,  2.2–2.4×     0.37–0.40 s,  1.6–1.7×   (sha256sum 0.23–0.24 s)
+ *                 f5b095d                    5663403                    38f69f5
+ *   approve       0.43–0.47 s, 17.5–18.4×    0.33–0.36 s, 11.3–11.6×    0.33 s, 8.7–8.8×
+ *   verify        0.23–0.27 s,  4.7–5.3×     0.22–0.24 s,  3.8–4.1×     0.22–0.23 s, 2.7–2.9×
+ *   open 100 MB   0.51–0.55 s,  2.2–2.4×     0.39–0.50 s, 1.2–1.6×      0.39–0.45 s, 1.5–1.6×
  *
- * None of the goals is met yet on that machine. What is left, measured:
- * Node itself takes 0.10 s to start and end (node -e 0); a worker thread
- * costs about 50 ms of CPU to start in Node 20 (the token host and the
- * hashing thread each take one), and an opening is CPU-bound on two cores;
- * the rest is mostly loading code (deserialising the compiled-code cache,
- * building zod schemas and the ASN.1 classes as modules load, GC).
+ * What is left, measured: Node itself takes 0.08–0.12 s to start and end
+ * (node -e 0; NODE_EXTRA_CA_CERTS adds 40–50 ms to every start); a worker
+ * thread costs about 50 ms of CPU to start in Node 20 (the token host and
+ * the hashing threads each take one), and an opening is CPU-bound on two
+ * cores (hashing competes with loading the command); the rest is mostly
+ * loading code (deserialising the compiled-code cache, building zod schemas
+ * as modules load, and the garbage collection that causes, about a fifth).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
