@@ -277,6 +277,22 @@ const HistoryFilters = {
   to: z.string().max(64).optional(),
 };
 
+/**
+ * What an opening names: the policy, the release and its evidence. One shape for `ceremonies.open` and its
+ * pre-flight (`preflight.opening`), so the evidence checked before a ceremony exists is the evidence it opens with.
+ */
+const openingEvidence = {
+  policyPath: AbsolutePath,
+  release: z.object({ name: z.string().trim().min(1, 'Name the release.').max(256), version: z.string().trim().min(1, 'Give the version.').max(128), purl: z.string().max(1024).optional() }).strict(),
+  artifactPaths: z.array(AbsolutePath).max(1000),
+  /** Container images (issue 6), by tag or digest: each is resolved to its manifest digest once, at opening, and that digest is signed. */
+  images: z.array(ImageReferenceText).max(100).optional(),
+  provenancePaths: z.array(AbsolutePath).max(100),
+  sbomPath: AbsolutePath.optional(),
+  sha512: z.boolean().optional(),
+};
+const namesSomething = (input: { artifactPaths: readonly string[]; images?: readonly string[] | undefined }) => input.artifactPaths.length + (input.images?.length ?? 0) > 0;
+
 export const calls = {
   'app.info': { input: Empty, output: AppInfoSchema },
   'tokens.list': { input: Empty, output: TokensSnapshotSchema },
@@ -332,20 +348,13 @@ export const calls = {
       .object({
         /** Chosen by the window, so it can follow progress events and cancel. */
         operationId: OperationId,
-        policyPath: AbsolutePath,
-        release: z.object({ name: z.string().trim().min(1, 'Name the release.').max(256), version: z.string().trim().min(1, 'Give the version.').max(128), purl: z.string().max(1024).optional() }).strict(),
-        artifactPaths: z.array(AbsolutePath).max(1000),
-        /** Container images (issue 6), by tag or digest: each is resolved to its manifest digest once, at opening, and that digest is signed. */
-        images: z.array(ImageReferenceText).max(100).optional(),
-        provenancePaths: z.array(AbsolutePath).max(100),
-        sbomPath: AbsolutePath.optional(),
-        sha512: z.boolean().optional(),
+        ...openingEvidence,
         /** The opener's key (an approver or release manager of the policy): it signs the opening. */
         keyUri: Pkcs11UriText,
         pin: Pin.nullable(),
       })
       .strict()
-      .refine((input) => input.artifactPaths.length + (input.images?.length ?? 0) > 0, { message: 'Add at least one artifact file or image.', path: ['artifactPaths'] }),
+      .refine(namesSomething, { message: 'Add at least one artifact file or image.', path: ['artifactPaths'] }),
     output: VersionedDetailSchema,
   },
   'operations.cancel': { input: z.object({ operationId: OperationId }).strict(), output: z.object({ cancelled: z.boolean() }) },
@@ -467,18 +476,9 @@ export const calls = {
    */
   'preflight.opening': {
     input: z
-      .object({
-        operationId: OperationId.optional(),
-        policyPath: AbsolutePath,
-        release: z.object({ name: z.string().trim().min(1, 'Name the release.').max(256), version: z.string().trim().min(1, 'Give the version.').max(128), purl: z.string().max(1024).optional() }).strict(),
-        artifactPaths: z.array(AbsolutePath).max(1000),
-        images: z.array(ImageReferenceText).max(100).optional(),
-        provenancePaths: z.array(AbsolutePath).max(100),
-        sbomPath: AbsolutePath.optional(),
-        sha512: z.boolean().optional(),
-      })
+      .object({ operationId: OperationId.optional(), ...openingEvidence })
       .strict()
-      .refine((input) => input.artifactPaths.length + (input.images?.length ?? 0) > 0, { message: 'Add at least one artifact file or image.', path: ['artifactPaths'] }),
+      .refine(namesSomething, { message: 'Add at least one artifact file or image.', path: ['artifactPaths'] }),
     output: OpeningPreflightSchema,
   },
   /**
