@@ -144,6 +144,26 @@ describe('opening after the pre-flight', () => {
     expect(fake.callsOf('ceremonies.open')).toHaveLength(1);
   });
 
+  it('waits for the check already under way when Open is pressed, instead of cancelling it and hashing again', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const judged = deferred<Result<Answer>>();
+    const { fake, state } = setup({ 'preflight.opening': () => judged.promise, 'ceremonies.open': () => ok(detail()) });
+    state().start();
+    await vi.advanceTimersByTimeAsync(0);
+    state().setText('name', 'app');
+    state().setText('version', '1.2.3');
+    state().addPaths('artifacts', ['/work/dist/app.tgz']);
+    await vi.advanceTimersByTimeAsync(preflightDelayMs);
+    expect(fake.callsOf('preflight.opening')).toHaveLength(1);
+    const opening = state().open(PIN);
+    judged.resolve(ok(ready()));
+    await opening;
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fake.callsOf('preflight.opening')).toHaveLength(1);
+    expect(fake.callsOf('operations.cancel')).toEqual([]);
+    expect(fake.callsOf('ceremonies.open')).toHaveLength(1);
+  });
+
   it('leaves it to the opening to say what is wrong when the pre-flight could not judge', async () => {
     const { fake, state } = await filled({
       'preflight.opening': () => ({ ok: false, error: { code: 'invalid-input', message: 'The artifact /work/dist/app.tgz cannot be read.' } }),

@@ -205,6 +205,8 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
   // Latest answer wins for each: the policy list, the opener's keys (per look-up), the pre-flight.
   const latest = latestRequests<'preflight' | 'policies' | 'openerKeys'>();
   let preflightTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The pre-flight call under way and the evidence it checks. */
+  let inFlight: { key: string; answer: Promise<OpenPreflight> } | undefined;
   /** The pre-flight under way, cancelled when the evidence changes (it may be hashing large files). */
   let preflightOperation: string | undefined;
   /** "Open ceremony" was pressed and waits on the pre-flight: a second press does not open a second ceremony. */
@@ -242,7 +244,21 @@ export function createOpenCeremonyStore(): StoreApi<OpenCeremonyState> {
       preflightTimer = setTimeout(() => void runPreflight(), preflightDelayMs);
     };
 
-    const runPreflight = async (): Promise<OpenPreflight> => {
+    const runPreflight = (): Promise<OpenPreflight> => {
+      const key = preflightKey(preflightInputOf(get().form));
+      // The same evidence already on its way (Open pressed while it is checked): wait for it rather than hash it again.
+      if (key !== undefined && inFlight?.key === key) return inFlight.answer;
+      const answer = checkPreflight();
+      if (key !== undefined) {
+        const mine = { key, answer };
+        inFlight = mine;
+        void answer.finally(() => {
+          if (inFlight === mine) inFlight = undefined;
+        });
+      }
+      return answer;
+    };
+    const checkPreflight = async (): Promise<OpenPreflight> => {
       clearTimeout(preflightTimer);
       preflightTimer = undefined;
       const input = preflightInputOf(get().form);
