@@ -88,7 +88,9 @@ export async function makeIdentityLab(): Promise<IdentityLab> {
     // A host that starts slowly on a loaded machine is retried with back-off (issue 13): wait for every token, with a
     // generous bound that only catches a module that never comes up, and say why if it does not.
     const seen = () => tokens.snapshotModules()[0];
-    for (const started = Date.now(); (seen()?.tokens.length ?? 0) < people.length; ) {
+    // By label: SoftHSM2 also lists its free slot's uninitialised token, so a count can be reached before every person's token is there.
+    const allThere = () => people.every((who) => seen()?.tokens.some((token) => token.label === who));
+    for (const started = Date.now(); !allThere(); ) {
       if (Date.now() - started > 60_000) throw new Error(`The SoftHSM2 module did not show the lab's ${people.length} tokens: ${JSON.stringify(seen() ? { status: seen()!.status, error: seen()!.error, tokens: seen()!.tokens.length } : 'no module')}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
