@@ -3,8 +3,10 @@
  * Loading the ceremony engine keeps the command's thread busy for a good
  * part of the command; meanwhile, on the machine's other cores, the token its
  * --key names starts in its own thread (library loaded, token found), and an
- * opening's artifacts are hashed in a thread of their own. The three then
- * overlap instead of following each other.
+ * opening's artifacts are hashed. The three then overlap instead of following
+ * each other. (The command line's first file, start.ts, has already started
+ * the host's thread and the hashing where it could read them from the
+ * arguments; what it started is taken here instead of starting again.)
  *
  * Nothing here decides anything: the command takes what was started when it
  * gets to it (withCeremonyService the token, the opening its hashing) and
@@ -16,12 +18,12 @@ import type { CommandInput, CommandRunner } from './command-spec';
 import type { CommandTokens } from './command-tokens';
 import type { CliIo } from './io';
 import type { DigestAlgorithm } from '../core/hashing';
-import type { HashingThread } from '../core/hashing/hash-thread';
+import type { StartedHashing } from '../core/hashing/hash-thread';
 
 /** Token sessions started for a key URI, until the command takes them. */
 const startedTokens = new Map<string, Promise<CommandTokens>>();
 /** Artifacts being hashed, until the opening takes them. */
-let startedHashing: HashingThread<DigestAlgorithm> | undefined;
+let startedHashing: StartedHashing<DigestAlgorithm> | undefined;
 
 /**
  * The runner of a ceremony command, loaded by `load` while its key's token
@@ -48,7 +50,7 @@ export function takeStartedTokens(keyUri: string): Promise<CommandTokens> | unde
 }
 
 /** The artifacts' hashing started for this command, if any: the caller owns it from now on (and stops it). */
-export function takeStartedHashing(): HashingThread<DigestAlgorithm> | undefined {
+export function takeStartedHashing(): StartedHashing<DigestAlgorithm> | undefined {
   const hashing = startedHashing;
   startedHashing = undefined;
   return hashing;

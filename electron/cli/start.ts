@@ -30,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { compileCacheDir } from './compile-cache-dir';
 import { startHashingEarly } from '../core/hashing/hash-thread';
+import { prestartHostThread } from '../core/tokens/host-thread';
 
 type Cli = typeof import('./index');
 
@@ -179,13 +180,44 @@ export function artifactsToHashEarly(args: readonly string[]): { paths: string[]
 }
 
 /**
- * An opening's artifacts start hashing in their own thread first, before the
- * command line loads (issue 11): for a large artifact the hashing is most of
- * the command, and it then overlaps everything else. The opening takes it
- * over when it asks for the same files (hash-thread.ts), and checks what it
- * gets exactly as it checks hashing it started itself.
+ * The environment a ceremony command that names a key gives its token host:
+ * the command's own without its --pin-env variable (runCli takes that out
+ * before anything of the command starts), read from the arguments before
+ * the command line has loaded; undefined for any other command, or for
+ * arguments this reading is not sure of.
+ */
+export function tokenHostEnvironment(args: readonly string[], env: NodeJS.ProcessEnv): NodeJS.ProcessEnv | undefined {
+  if (args[0] !== 'ceremony') return undefined;
+  let namesKey = false;
+  let pinVariable: string | undefined;
+  for (let index = 2; index < args.length; index++) {
+    const arg = args[index]!;
+    if (arg === '--' || arg === '--help' || arg === '-h') return undefined;
+    if (arg === '--key' || arg.startsWith('--key=')) namesKey = true;
+    else if (arg === '--pin-env') {
+      pinVariable = args[++index];
+      if (pinVariable === undefined || pinVariable.startsWith('-')) return undefined;
+    } else if (arg.startsWith('--pin-env=')) pinVariable = arg.slice('--pin-env='.length);
+  }
+  if (!namesKey) return undefined;
+  if (pinVariable === undefined) return env;
+  const { [pinVariable]: _pin, ...others } = env;
+  return others;
+}
+
+/**
+ * Before the command line loads (issue 11), a ceremony command that names a
+ * key starts its token host's thread (Node's start of a thread takes about
+ * as long as loading the command, and they then overlap on two cores), and
+ * an opening's artifacts are hashed: at once here when they are small, else
+ * in threads of their own (startHashingEarly). The command takes both over
+ * when it gets to them (host-thread.ts, hash-thread.ts) and checks what it
+ * gets exactly as it checks a host or hashing it started itself; the token
+ * host loads no module until the command's token service admits one.
  */
 export const runCli: Cli['runCli'] = (args, io) => {
+  const hostEnvironment = tokenHostEnvironment(args, io.env);
+  if (hostEnvironment) prestartHostThread(hostEnvironment);
   const early = artifactsToHashEarly(args);
   if (early) startHashingEarly(early.paths, early.sha512 ? ['sha256', 'sha512'] : ['sha256']);
   return loadCli().runCli(args, io);

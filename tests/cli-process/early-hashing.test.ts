@@ -7,7 +7,7 @@
  * never asked.
  */
 import { describe, expect, it } from 'vitest';
-import { artifactsToHashEarly } from '../../electron/cli/start';
+import { artifactsToHashEarly, tokenHostEnvironment } from '../../electron/cli/start';
 
 describe('the files an opening hashes before the command line loads', () => {
   it('are its --artifact files, in order, in both spellings, with --sha512', () => {
@@ -28,5 +28,32 @@ describe('the files an opening hashes before the command line loads', () => {
     expect(artifactsToHashEarly(['ceremony', 'open', '--artifact', '--release'])).toBeUndefined();
     expect(artifactsToHashEarly(['ceremony', 'open', '--artifact'])).toBeUndefined();
     expect(artifactsToHashEarly(['ceremony', 'open', '--', '--artifact', 'a.tgz'])).toBeUndefined();
+  });
+});
+
+/**
+ * A ceremony command that names a key starts its token host's thread before
+ * the command line has loaded. The thread gets the command's environment
+ * without its --pin-env variable: the PIN never reaches a thread's
+ * environment, and the host started here must be the one the command's
+ * token service would start (same environment), or it is not taken.
+ */
+describe('the token host a ceremony command starts before the command line loads', () => {
+  const env = { HOME: '/home/alice', SOFTHSM2_CONF: '/etc/softhsm2.conf', RELEASE_PIN: '123456' };
+
+  it('gets the environment without the --pin-env variable, in both spellings', () => {
+    expect(tokenHostEnvironment(['ceremony', 'approve', 'c-1', '--key', 'pkcs11:token=alice', '--pin-env', 'RELEASE_PIN'], env)).toEqual({ HOME: '/home/alice', SOFTHSM2_CONF: '/etc/softhsm2.conf' });
+    expect(tokenHostEnvironment(['ceremony', 'open', '--pin-env=RELEASE_PIN', '--key=pkcs11:token=alice'], env)).toEqual({ HOME: '/home/alice', SOFTHSM2_CONF: '/etc/softhsm2.conf' });
+    // Without --pin-env the PIN is asked for on the terminal: the environment is the command's own.
+    expect(tokenHostEnvironment(['ceremony', 'publish', 'c-1', '--key', 'pkcs11:token=alice'], env)).toBe(env);
+  });
+
+  it('is not started for commands that name no key, other commands, help, or arguments the reading is unsure of', () => {
+    expect(tokenHostEnvironment(['ceremony', 'show', 'c-1'], env)).toBeUndefined();
+    expect(tokenHostEnvironment(['keys', '--key', 'pkcs11:token=alice'], env)).toBeUndefined();
+    expect(tokenHostEnvironment(['ceremony', 'approve', '--key', 'pkcs11:token=alice', '--help'], env)).toBeUndefined();
+    expect(tokenHostEnvironment(['ceremony', 'approve', '--', '--key', 'pkcs11:token=alice'], env)).toBeUndefined();
+    // "--pin-env" followed by an option: not a variable name, so not a guess this reading makes.
+    expect(tokenHostEnvironment(['ceremony', 'approve', '--key', 'pkcs11:token=alice', '--pin-env', '--json'], env)).toBeUndefined();
   });
 });

@@ -5,11 +5,12 @@
  * followed after it started, and stopping it (or the opening's signal) ends
  * the thread. `npm run build` must have run first.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashFiles, type FilesProgress } from '../../electron/core/hashing';
+import { HashedHere } from '../../electron/core/hashing/hashed-here';
 import { HashingThread, hashWorkerEntry, startHashingEarly, startHashingThread } from '../../electron/core/hashing/hash-thread';
 import { coreutilsDigest, makeScratch, type Scratch } from './support';
 
@@ -77,7 +78,9 @@ describe.each(builtWorkers)('hashing in a thread (%s)', (builtWorker) => {
   });
 
   it('started early, is handed to the first who asks for the same files and algorithms, and hashes them once', async () => {
-    const early = startHashingEarly([paths[0]!], ['sha256'], builtWorker);
+    // Threads even for a small file (no bytes hashed here): how an opening of large artifacts starts.
+    const early = startHashingEarly([paths[0]!], ['sha256'], builtWorker, 0);
+    expect(early).toBeInstanceOf(HashingThread);
     const taken = startHashingThread([paths[0]!], ['sha256'], builtWorker);
     expect(early).toBeDefined();
     expect(taken).toBe(early);
@@ -90,12 +93,75 @@ describe.each(builtWorkers)('hashing in a thread (%s)', (builtWorker) => {
   });
 
   it('started early for other files (or algorithms), is stopped: the caller gets a thread of its own', async () => {
-    const early = startHashingEarly([paths[0]!], ['sha256'], builtWorker);
+    const early = startHashingEarly([paths[0]!], ['sha256'], builtWorker, 0);
     const other = startHashingThread([paths[0]!], ['sha256', 'sha512'], builtWorker);
     expect(other).not.toBe(early);
     expect(other?.algorithms).toEqual(['sha256', 'sha512']);
     await expect(early!.follow()).rejects.toMatchObject({ code: 'cancelled' });
     const [outcome] = await other!.follow();
     expect(outcome).toMatchObject({ ok: true, digest: { digests: { sha512: coreutilsDigest('sha512', paths[0]!) } } });
+  });
+});
+
+/**
+ * A few bytes started early are hashed at once on the command's own thread
+ * (hashed-here.ts): a thread's start would cost as much as their hashing.
+ * What the opening takes over must answer exactly as threads do.
+ */
+describe('hashing started early, of files too small to pay for a thread', () => {
+  let scratch: Scratch;
+  let paths: string[];
+
+  beforeAll(() => {
+    scratch = makeScratch();
+    paths = [scratch.file('a.bin', 3 * 1024 * 1024 + 17), scratch.file('b.bin', 0)];
+  });
+  afterAll(() => scratch?.cleanup());
+
+  it('is done before startHashingEarly returns, starts no thread, and is handed over once with the digests coreutils gives', async () => {
+    const early = startHashingEarly(paths, ['sha256', 'sha512'], builtWorkers[0]);
+    expect(early).toBeInstanceOf(HashedHere);
+    // Done already: the files can go (an opening that then reads them again would fail, this one does not).
+    const moved = join(scratch.dir, 'moved.bin');
+    renameSync(paths[0]!, moved);
+    try {
+      const taken = startHashingThread(paths, ['sha256', 'sha512'], builtWorkers[0]);
+      expect(taken).toBe(early);
+      const progress: FilesProgress[] = [];
+      const outcomes = await taken!.follow({ onProgress: (event) => progress.push(event) });
+      expect(outcomes[0]).toMatchObject({ ok: true, path: paths[0], digest: { size: 3 * 1024 * 1024 + 17, digests: { sha256: coreutilsDigest('sha256', moved), sha512: coreutilsDigest('sha512', moved) } } });
+      expect(outcomes[1]).toMatchObject({ ok: true, digest: { size: 0, digests: { sha256: coreutilsDigest('sha256', paths[1]!) } } });
+      // The last figure, as a thread that had finished would give it.
+      expect(progress).toEqual([{ bytesDone: 3 * 1024 * 1024 + 17, bytesTotal: 3 * 1024 * 1024 + 17, filesDone: 2, filesTotal: 2 }]);
+    } finally {
+      renameSync(moved, paths[0]!);
+    }
+  });
+
+  it('rejects, as an opening needs, with the first file that fails in its own words, as hashing here does', async () => {
+    const missing = join(scratch.dir, 'missing.bin');
+    const early = startHashingEarly([paths[0]!, missing, scratch.dir], ['sha256']);
+    expect(early).toBeInstanceOf(HashedHere);
+    const here = await hashFiles([missing], { algorithms: ['sha256'] });
+    const failure = await early!.follow().catch((error: unknown) => error);
+    expect(failure).toMatchObject({ name: 'HashError', code: 'file-missing', path: missing });
+    expect((failure as Error).message).toBe(here[0]!.ok ? '' : here[0]!.error.message);
+  });
+
+  it('is stopped when another opening asks for other files: following it then says cancelled', async () => {
+    const early = startHashingEarly([paths[0]!], ['sha256']);
+    const other = startHashingThread([paths[1]!], ['sha256'], builtWorkers[0]);
+    expect(other).not.toBe(early);
+    await expect(early!.follow()).rejects.toMatchObject({ name: 'HashError', code: 'cancelled' });
+    await other?.stop();
+  });
+
+  it('goes to threads past one thread\'s worth of bytes, where hashing here would hold the command too long', () => {
+    const early = startHashingEarly([paths[0]!], ['sha256'], builtWorkers[0], 1024);
+    try {
+      expect(early).toBeInstanceOf(HashingThread);
+    } finally {
+      void early?.stop();
+    }
   });
 });

@@ -40,7 +40,7 @@ import { forecastVerifiers, type ForecastPublisher, type ForecastSigner, type Pu
 import { writeFileAtomically } from '../atomic-file';
 import { nodeAlgorithmSignatureVerifier, nodeDigester, nodeSignatureVerifier, nodeTrustedTimeDependencies } from '../crypto/node-crypto';
 import { hashFiles, type DigestAlgorithm, type FileHashOutcome, type FilesProgress } from '../hashing';
-import type { HashingThread } from '../hashing/hash-thread';
+import type { StartedHashing } from '../hashing/hash-thread';
 import { HashError } from '../hashing/hash-errors';
 import type { ArtifactLocations } from './artifact-locations';
 import { CeremonyStore, newCeremonyId, type StoredEvent } from './event-store';
@@ -127,7 +127,7 @@ export interface OpenInput {
    * hashes these files with the algorithms the opening needs; otherwise it is
    * stopped and the files are hashed here. Either way it ends with the opening.
    */
-  hashingStarted?: HashingThread<DigestAlgorithm>;
+  hashingStarted?: StartedHashing<DigestAlgorithm>;
 }
 
 /** A ceremony as the judge decided it (shared/ceremony/judge.ts), with its event files. */

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { startThread } from '../threads/start-thread';
 import { cancelled, HashError, type HashErrorCode } from './hash-errors';
+import { HashedHere } from './hashed-here';
 import { filesProgress, hashFiles, type FileHashOutcome, type FilesProgress, type HashFilesOptions } from './hash-files';
 import type { DigestAlgorithm, FileDigest } from './file-hasher';
 
@@ -118,12 +119,28 @@ export interface HashingThreadOptions<A extends DigestAlgorithm> {
 type Ending<A extends DigestAlgorithm> = { outcomes: FileHashOutcome<A>[] } | { failure: HashError } | undefined;
 
 /**
+ * Hashing started ahead of the code that will ask for it: on threads
+ * (HashingThread) or, for a few bytes, already done on this one (HashedHere).
+ * Whoever asks for the same files and algorithms takes it over.
+ */
+export interface StartedHashing<A extends DigestAlgorithm> {
+  readonly paths: readonly string[];
+  readonly algorithms: readonly A[];
+  /** Whether it hashes exactly these files, in this order, with these algorithms (what a caller may take over). */
+  hashes(paths: readonly string[], algorithms: readonly string[]): boolean;
+  /** The outcomes in the order of the paths, as hashFiles gives them; the first file that fails rejects with its HashError, a stop with "cancelled". */
+  follow(options?: { onProgress?: (progress: FilesProgress) => void; signal?: AbortSignal }): Promise<FileHashOutcome<A>[]>;
+  /** Ends it; resolves once nothing of it is left running. */
+  stop(): Promise<void>;
+}
+
+/**
  * Files being hashed on threads, started now; `follow` gives their outcomes
  * (progress and a way to stop them too), `stop` ends the threads unfollowed.
  * Each thread is given the next file in the list as it finishes one, so a
  * large file does not hold up the rest.
  */
-export class HashingThread<A extends DigestAlgorithm> {
+export class HashingThread<A extends DigestAlgorithm> implements StartedHashing<A> {
   private readonly workers: Worker[] = [];
   /** Threads hashing a file now: stopped, each closes it before it is ended. */
   private readonly busy = new Set<Worker>();
@@ -163,7 +180,8 @@ export class HashingThread<A extends DigestAlgorithm> {
     try {
       for (let made = 0; made < count; made += 1) {
         // Built code only: the parent's loader flags (a TypeScript loader when run from the sources) would slow its start for nothing.
-        const worker = startThread(entry, { workerData, name: 'conclave-hashing', execArgv: [] });
+        // No environment: a thread that only reads files needs none, and an early one starts before a command has taken its --pin-env PIN out.
+        const worker = startThread(entry, { workerData, name: 'conclave-hashing', execArgv: [], env: {} });
         // Nobody waits for them yet: unfollowed threads never keep the process alive (follow() holds them while awaited).
         worker.unref();
         worker.on('error', () => this.settle(undefined));
@@ -313,7 +331,7 @@ export async function hashFilesOnThreads<A extends DigestAlgorithm = 'sha256'>(
  * module is loaded twice, once in each.
  */
 const earlyKey = Symbol.for('conclave.hashing-started-early');
-const early = globalThis as { [earlyKey]?: HashingThread<DigestAlgorithm> | undefined };
+const early = globalThis as { [earlyKey]?: StartedHashing<DigestAlgorithm> | undefined };
 
 /**
  * Starts hashing in a thread now, or returns undefined where there is no
@@ -321,10 +339,10 @@ const early = globalThis as { [earlyKey]?: HashingThread<DigestAlgorithm> | unde
  * and algorithms started earlier (startHashingEarly) is handed over instead
  * of starting again; any other is stopped.
  */
-export function startHashingThread<A extends DigestAlgorithm>(paths: readonly string[], algorithms: readonly A[], entry = hashWorkerEntry()): HashingThread<A> | undefined {
+export function startHashingThread<A extends DigestAlgorithm>(paths: readonly string[], algorithms: readonly A[], entry = hashWorkerEntry()): StartedHashing<A> | undefined {
   const started = early[earlyKey];
   early[earlyKey] = undefined;
-  if (started?.hashes(paths, algorithms)) return started as unknown as HashingThread<A>;
+  if (started?.hashes(paths, algorithms)) return started as unknown as StartedHashing<A>;
   void started?.stop();
   if (!entry || paths.length === 0) return undefined;
   try {
@@ -337,15 +355,23 @@ export function startHashingThread<A extends DigestAlgorithm>(paths: readonly st
 /**
  * Starts hashing files before the code that will ask for them has loaded
  * (the command line's first step, electron/cli/start.ts): the first
- * startHashingThread for the same files takes it over. Nobody waiting for it
- * keeps no process alive (the thread is unreferenced until followed).
+ * startHashingThread for the same files takes it over. Files of at most
+ * `bytesHere` together are hashed at once on this thread (HashedHere: a
+ * thread's start would cost as much as their hashing); more go to threads,
+ * which keep no process alive while nobody waits for them (unreferenced
+ * until followed).
  */
-export function startHashingEarly(paths: readonly string[], algorithms: readonly DigestAlgorithm[], entry = hashWorkerEntry()): HashingThread<DigestAlgorithm> | undefined {
+export function startHashingEarly(paths: readonly string[], algorithms: readonly DigestAlgorithm[], entry = hashWorkerEntry(), bytesHere = defaultBytesPerThread): StartedHashing<DigestAlgorithm> | undefined {
+  const sizes = paths.map(sizeOfSync);
+  if (paths.length > 0 && sizes.reduce((sum, size) => sum + size, 0) <= bytesHere) {
+    void early[earlyKey]?.stop();
+    early[earlyKey] = new HashedHere(paths, algorithms, sizes);
+    return early[earlyKey];
+  }
   const thread = startHashingThread(paths, algorithms, entry);
   early[earlyKey] = thread;
   return thread;
 }
-
 /** Resolves once a stopped thread has answered for its file (its file is closed then), has ended, or after the grace period. */
 function closed(worker: Worker): Promise<void> {
   return new Promise((resolve) => {

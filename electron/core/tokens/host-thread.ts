@@ -90,8 +90,20 @@ function launchInThread(entry: { path: string; execArgv: string[] }, options: Ho
   return host;
 }
 
-/** A host thread started before its module was known (prestartHostThread), until a launch takes it. */
-let spare: { worker: Worker; path: string; env: Record<string, string>; exited: boolean } | undefined;
+interface SpareThread {
+  worker: Worker;
+  path: string;
+  env: Record<string, string>;
+  exited: boolean;
+}
+
+/**
+ * A host thread started before its module was known (prestartHostThread), until a launch takes it. Kept on the
+ * process, not in this module: the command line's first file (cli-start.cjs) is bundled apart from the rest, so
+ * this module is loaded twice, and the first copy starts the thread the second one takes.
+ */
+const spareKey = Symbol.for('conclave.token-host-spare');
+const spares = globalThis as { [spareKey]?: SpareThread | undefined };
 
 /**
  * Starts a host thread now, before the token service knows which module it
@@ -103,15 +115,15 @@ let spare: { worker: Worker; path: string; env: Record<string, string>; exited: 
  * first launch in a thread with the same host and environment takes it.
  */
 export function prestartHostThread(env: Record<string, string | undefined>, entry: { path: string; execArgv: string[] } = tokenHostEntry()): void {
-  if (spare || entry.execArgv.length > 0 || !sameEnvironment(env, process.env)) return;
-  const started = { worker: startThread(entry.path, { env: definedOf(env), name: 'Conclave token host' }), path: entry.path, env: definedOf(env), exited: false };
+  if (spares[spareKey] || entry.execArgv.length > 0 || !sameEnvironment(env, process.env)) return;
+  const started: SpareThread = { worker: startThread(entry.path, { env: definedOf(env), name: 'Conclave token host' }), path: entry.path, env: definedOf(env), exited: false };
   started.worker.unref();
   started.worker.once('exit', () => {
     started.exited = true;
-    if (spare === started) spare = undefined;
+    if (spares[spareKey] === started) spares[spareKey] = undefined;
   });
   started.worker.on('error', () => undefined);
-  spare = started;
+  spares[spareKey] = started;
 }
 
 /** Who waits for the next launch of a host (nextHostLaunch). */
@@ -129,22 +141,23 @@ function hostLaunched(): void {
 
 /** Whether a thread prestartHostThread started is still waiting for a launch to take it. */
 export function hasSpareHostThread(): boolean {
-  return spare !== undefined;
+  return spares[spareKey] !== undefined;
 }
 
 /** Ends a thread prestartHostThread started that no launch took. */
 export async function stopSpareHostThread(): Promise<void> {
-  const unused = spare;
-  spare = undefined;
+  const unused = spares[spareKey];
+  spares[spareKey] = undefined;
   await unused?.worker.terminate();
 }
 
 function takeSpare(path: string, env: Record<string, string | undefined>): Worker | undefined {
+  const spare = spares[spareKey];
   const wanted = definedOf(env);
   const names = new Set([...Object.keys(wanted), ...Object.keys(spare?.env ?? {})]);
-  if (!spare || spare.exited || spare.path !== path || [...names].some((name) => wanted[name] !== spare!.env[name])) return undefined;
+  if (!spare || spare.exited || spare.path !== path || [...names].some((name) => wanted[name] !== spare.env[name])) return undefined;
   const { worker } = spare;
-  spare = undefined;
+  spares[spareKey] = undefined;
   return worker;
 }
 
