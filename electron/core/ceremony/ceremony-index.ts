@@ -14,7 +14,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { writeFileAtomically } from '../atomic-file';
 import type { CeremonyService, LoadedCeremony } from './ceremony-service';
 import { summarize, type SummaryRecord } from './ceremony-views';
-import { SummaryCacheReader, summaryCacheText, type CachedCeremony } from './index-cache';
+import { SummaryCacheReader, summaryCacheLines, type CachedCeremony } from './index-cache';
 import { eventFilesStamp, judgeForIndex, sameList, type EventFilesStamp, type IndexedCeremony } from './index-judging';
 import { judgeOnThreads, type IndexThreadOptions } from './index-threads';
 
@@ -260,8 +260,8 @@ export class CeremonyIndex {
   private writeCache(): void {
     // In list order, so that the next start has its first page in the first lines (index-cache.ts).
     const entries = [...this.entries].sort(([, a], [, b]) => newestFirst(a.record, b.record));
-    const text = summaryCacheText(this.service.store.root, entries);
-    this.saving = this.saving.then(() => writeFileAtomically(this.cachePath, text).catch(() => undefined));
+    const root = this.service.store.root;
+    this.saving = this.saving.then(() => writeFileAtomically(this.cachePath, summaryCacheLines(root, entries)).catch(() => undefined));
   }
 
   /** Writes any pending cache now; settles when the last write has finished (tests, shutdown). */

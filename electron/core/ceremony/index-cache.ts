@@ -6,6 +6,11 @@
  * (issue 15); in this order the first page is in its first lines, so the
  * index answers from those while the rest is parsed a slice at a time. A
  * cache written before (one JSON document) is still read, whole, once.
+ *
+ * The cache of 100,000 ceremonies is about 100 MB: it is read a chunk at a
+ * time as the index asks for more, and written a line at a time, never held
+ * as one string (as one, with its lines split out, it alone took the core's
+ * memory past 500 MB).
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { z } from 'zod';
@@ -52,6 +57,9 @@ function cachedOf(entry: z.output<typeof EntrySchema>): CachedCeremony {
 /** The bytes read before the first page: a few hundred ceremonies, whatever the size of the whole cache. */
 const headBytes = 256 * 1024;
 
+/** The bytes read at a time after the head: a thousand ceremonies or so. */
+const chunkBytes = 1024 * 1024;
+
 /**
  * A cache file opened: its first bytes (the newest ceremonies) read at once,
  * the rest read and parsed on demand, newest first.
@@ -61,18 +69,16 @@ export class SummaryCacheReader {
   /** Ceremonies handed out so far (lines that did not parse included). */
   private handed = 0;
   private lines: string[];
-  private restTaken: boolean;
 
   private constructor(
     /** How many ceremonies the cache holds. */
     readonly total: number,
     head: string[],
-    /** The lines after the head, read meanwhile; undefined when the head is the whole file. */
-    private readonly restLines: Promise<string[]> | undefined,
+    /** The lines after the head; undefined when the head is the whole file. */
+    private readonly rest: LineReader | undefined,
     private readonly whole: [string, CachedCeremony][] | undefined,
   ) {
     this.lines = head;
-    this.restTaken = restLines === undefined;
   }
 
   /** The cache at `path` if it is one for this store; undefined when there is none, or it is unreadable (it is only a cache). */
@@ -94,14 +100,11 @@ export class SummaryCacheReader {
       const header = headerEnd < 0 ? undefined : HeaderSchema.safeParse(parseOrUndefined(first.subarray(0, headerEnd).toString('utf8')));
       if (header?.success) {
         if (header.data.storeRoot !== storeRoot) return undefined;
-        const head = first.subarray(headerEnd + 1, lastEnd + 1).toString('utf8').split('\n').filter((line) => line.length > 0);
+        const head = linesOf(first, headerEnd + 1, lastEnd + 1);
         const restStart = lastEnd + 1;
         if (restStart >= size) return new SummaryCacheReader(head.length, head, undefined, undefined);
         handedOver = true;
-        const rest = readRest(handle, restStart, size - restStart);
-        // Whatever fails there is seen (and forgiven) by read(); not an unhandled rejection meanwhile.
-        rest.catch(() => undefined);
-        return new SummaryCacheReader(header.data.count, head, rest, undefined);
+        return new SummaryCacheReader(header.data.count, head, new LineReader(handle, restStart, size), undefined);
       }
       const whole = WholeCacheSchema.parse(JSON.parse(await handle.readFile('utf8')));
       if (whole.storeRoot !== storeRoot) return undefined;
@@ -127,11 +130,11 @@ export class SummaryCacheReader {
     return parseLines(this.lines.slice(from, this.next));
   }
 
-  /** The next `count` ceremonies, the rest of the file read first when the head is used up; none once every one is read. */
+  /** The next `count` ceremonies, more of the file read first when what was read is used up; none once every one is read. */
   async read(count: number): Promise<[string, CachedCeremony][]> {
-    if (!this.whole && this.next >= this.lines.length && !this.restTaken) {
-      this.restTaken = true;
-      this.lines = await this.restLines!.catch(() => []);
+    if (!this.whole && this.rest && this.lines.length - this.next < count && !this.rest.finished) {
+      // What was handed out can go: only the lines not yet parsed are kept.
+      this.lines = [...this.lines.slice(this.next), ...(await this.rest.lines(count))];
       this.next = 0;
     }
     return this.readHead(count);
@@ -139,7 +142,7 @@ export class SummaryCacheReader {
 
   /** Whether every ceremony has been read. */
   get finished(): boolean {
-    return this.whole ? this.next >= this.whole.length : this.restTaken && this.next >= this.lines.length;
+    return this.whole ? this.next >= this.whole.length : (this.rest?.finished ?? true) && this.next >= this.lines.length;
   }
 
   get done(): number {
@@ -147,14 +150,73 @@ export class SummaryCacheReader {
   }
 }
 
-async function readRest(handle: FileHandle, from: number, length: number): Promise<string[]> {
-  try {
-    const bytes = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(bytes, 0, length, from);
-    return bytes.subarray(0, bytesRead).toString('utf8').split('\n').filter((line) => line.length > 0);
-  } finally {
-    await handle.close();
+/**
+ * The lines of a file from a position to its end, a chunk at a time; the
+ * file is closed once the last line is read, or when a read fails (the rest
+ * of a cache that cannot be read is judged again).
+ */
+class LineReader {
+  /** The start of a line that the last chunk cut. */
+  private partial = Buffer.alloc(0);
+  private closed = false;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private position: number,
+    private readonly end: number,
+  ) {}
+
+  get finished(): boolean {
+    return this.closed;
   }
+
+  /** At least `count` lines unless the file ends first (whole chunks are read, so often more). */
+  async lines(count: number): Promise<string[]> {
+    const lines: string[] = [];
+    try {
+      while (lines.length < count && !this.closed) {
+        if (this.position >= this.end) {
+          if (this.partial.length > 0) lines.push(this.partial.toString('utf8'));
+          await this.close();
+          break;
+        }
+        const chunk = Buffer.allocUnsafe(Math.min(chunkBytes, this.end - this.position));
+        const { bytesRead } = await this.handle.read(chunk, 0, chunk.length, this.position);
+        if (bytesRead === 0) {
+          this.position = this.end;
+          continue;
+        }
+        this.position += bytesRead;
+        const bytes = this.partial.length > 0 ? Buffer.concat([this.partial, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+        const lastEnd = bytes.lastIndexOf(0x0a);
+        lines.push(...linesOf(bytes, 0, lastEnd + 1));
+        // A copy: the chunk itself can go.
+        this.partial = Buffer.from(bytes.subarray(lastEnd + 1));
+      }
+    } catch {
+      await this.close();
+    }
+    return lines;
+  }
+
+  private async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.partial = Buffer.alloc(0);
+    await this.handle.close().catch(() => undefined);
+  }
+}
+
+/** The non-empty lines of bytes[from, to), each a string of its own (not a slice of one large string, which would keep it all). */
+function linesOf(bytes: Buffer, from: number, to: number): string[] {
+  const lines: string[] = [];
+  for (let start = from; start < to; ) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end < 0 || end > to) end = to;
+    if (end > start) lines.push(bytes.toString('utf8', start, end));
+    start = end + 1;
+  }
+  return lines;
 }
 
 function parseOrUndefined(text: string): unknown {
@@ -178,9 +240,9 @@ function parseLines(lines: readonly string[]): [string, CachedCeremony][] {
   return slice;
 }
 
-/** The cache's text for `entries`, which the caller gives newest first. */
-export function summaryCacheText(storeRoot: string, entries: readonly (readonly [string, CachedCeremony])[]): string {
-  const lines = [JSON.stringify({ format, version: 2, storeRoot, count: entries.length } satisfies z.input<typeof HeaderSchema>)];
+/** The cache's lines for `entries`, which the caller gives newest first, each with its line end: written as they come, never joined. */
+export function* summaryCacheLines(storeRoot: string, entries: readonly (readonly [string, CachedCeremony])[]): Generator<string> {
+  yield `${JSON.stringify({ format, version: 2, storeRoot, count: entries.length } satisfies z.input<typeof HeaderSchema>)}\n`;
   for (const [id, entry] of entries) {
     const line: z.input<typeof LineSchema> = {
       id,
@@ -191,7 +253,6 @@ export function summaryCacheText(storeRoot: string, entries: readonly (readonly 
       summary: entry.record.summary,
       pendingKeyIds: entry.record.pendingKeyIds,
     };
-    lines.push(JSON.stringify(line));
+    yield `${JSON.stringify(line)}\n`;
   }
-  return `${lines.join('\n')}\n`;
 }
