@@ -19,8 +19,8 @@ export interface GitOptions {
   cwd: string;
   /** Extra environment for this call (e.g. GIT_INDEX_FILE for a private index). */
   env?: NodeJS.ProcessEnv;
-  /** Written to git's standard input. */
-  input?: string;
+  /** Written to git's standard input (bytes as they are: a tree object). */
+  input?: string | Buffer;
   /** Return the raw bytes of standard output (blobs). */
   binary?: boolean;
 }

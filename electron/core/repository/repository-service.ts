@@ -34,6 +34,7 @@ import { checkArrivals, type ArrivalCheck } from './arrivals';
 import { gitReason, type GitResult, type GitRunner } from './git';
 import { scanFolders, type FolderScan } from './folder-scan';
 import { classifyPath, describePath, repositoryFiles } from './layout';
+import { folderMode, isFolder, RawTree, type TreeEntry } from './raw-tree';
 
 export const branch = 'refs/heads/main';
 /** The remote's main as last fetched, before it is checked. */
@@ -210,7 +211,7 @@ export class RepositoryService {
           const sending = commit === head && before === incoming ? committed.filter((path) => classifyPath(path)?.kind === 'event').length : (await this.addedEvents(incoming ?? (await this.emptyTree()), head)).length;
           report.attempts += 1;
           onStep('pushing', `${sending} event file${sending === 1 ? '' : 's'}, attempt ${report.attempts}`);
-          if (await this.push(head)) {
+          if (await this.pushWhileIndexFollows(head, before, gained)) {
             report.pushed = sending;
             report.outcome = 'synced';
             break;
@@ -366,7 +367,8 @@ export class RepositoryService {
   /** Fetches the remote's main into incomingRef; undefined when the remote has no main yet (a new, empty repository). */
   private async fetch(): Promise<string | undefined> {
     // --refmap= keeps fetch from also moving refs/remotes/origin/main, whose non-forced refspec would fail on a rewritten remote before Conclave could say what changed.
-    const result = await this.run(['fetch', '--no-tags', '--quiet', '--refmap=', remoteName, `+${branch}:${incomingRef}`]);
+    // --no-recurse-submodules: otherwise git reads the work tree's whole index (seconds at 400,000 files) to look for submodules, which a store never has.
+    const result = await this.run(['fetch', '--no-tags', '--quiet', '--no-recurse-submodules', '--refmap=', remoteName, `+${branch}:${incomingRef}`]);
     if (result.code !== 0) {
       if (/couldn't find remote ref/i.test(result.stderr)) {
         await this.run(['update-ref', '-d', incomingRef]);
@@ -504,6 +506,19 @@ export class RepositoryService {
     return skipped;
   }
 
+  /**
+   * Pushes while the work tree's index catches up with main (they touch
+   * different files of .git, and rewriting the index of 400,000 files takes
+   * as long as a push to a remote far away): the push's answer once both
+   * have finished, so nothing of this sync is still running when it ends.
+   */
+  private async pushWhileIndexFollows(head: string, before: string, gained: Change[]): Promise<boolean> {
+    const [pushed, indexed] = await Promise.allSettled([this.push(head), this.indexFollowsMain(before, gained)]);
+    if (pushed.status === 'rejected') throw pushed.reason;
+    if (indexed.status === 'rejected') throw indexed.reason;
+    return pushed.value;
+  }
+
   /** Pushes main; false when another machine pushed first (fetch, integrate, try again). Never forces. */
   private async push(head: string): Promise<boolean> {
     const result = await this.run(['push', '--porcelain', remoteName, `${branch}:${branch}`]);
@@ -573,7 +588,12 @@ export class RepositoryService {
     }
   }
 
-  /** `tree` with the entries added, folder by folder from the deepest: only the folders on the entries' paths are read and written. */
+  /**
+   * `tree` with the entries added, folder by folder from the deepest: only the
+   * folders on the entries' paths are read and written, in git's stored form
+   * (raw-tree.ts: a folder of 100,000 ceremonies is one read and one write of
+   * its bytes, not a listing and a parse).
+   */
   private async treeByFolder(tree: string, entries: Change[]): Promise<string> {
     const root: Folder = { files: new Map(), folders: new Map() };
     for (const entry of entries) {
@@ -586,30 +606,30 @@ export class RepositoryService {
       }
       folder.files.set(parts.at(-1)!, entry);
     }
+    const idBytes = (await this.resolveObject(tree)).length / 2;
     const write = async (folder: Folder, existing: string | undefined, where: string): Promise<string> => {
-      // name → "mode type object": the folder as it is, then what changes.
-      const listing = new Map<string, { mode: string; type: string; object: string }>();
-      if (existing) {
-        await this.records(['ls-tree', '-z', existing], (record) => {
-          const match = /^(\d+) (\w+) ([0-9a-f]+)\t([\s\S]*)$/.exec(record);
-          if (match) listing.set(match[4]!, { mode: match[1]!, type: match[2]!, object: match[3]! });
-        });
-      }
+      const listing = existing ? RawTree.parse(await this.git.bytes(['cat-file', 'tree', existing], { cwd: this.root }), idBytes) : RawTree.empty();
+      const changes: TreeEntry[] = [];
       for (const [name, sub] of folder.folders) {
         const present = listing.get(name);
-        if (present && present.type !== 'tree') throw new RepositoryStop('error', `${where}${name} is a file in this store's history, and a folder in what is being added; nothing was merged and nothing was pushed.`);
-        listing.set(name, { mode: '040000', type: 'tree', object: await write(sub, present?.object, `${where}${name}/`) });
+        if (present && !isFolder(present)) throw new RepositoryStop('error', `${where}${name} is a file in this store's history, and a folder in what is being added; nothing was merged and nothing was pushed.`);
+        const object = await write(sub, present?.id.toString('hex'), `${where}${name}/`);
+        changes.push({ mode: folderMode, name: Buffer.from(name, 'utf8'), id: Buffer.from(object, 'hex') });
       }
       for (const [name, entry] of folder.files) {
         const present = listing.get(name);
-        if (present && present.type === 'tree') throw new RepositoryStop('error', `${where}${name} is a folder in this store's history, and a file in what is being added; nothing was merged and nothing was pushed.`);
-        listing.set(name, { mode: entry.mode, type: entry.mode === '160000' ? 'commit' : 'blob', object: entry.blob });
+        if (present && isFolder(present)) throw new RepositoryStop('error', `${where}${name} is a folder in this store's history, and a file in what is being added; nothing was merged and nothing was pushed.`);
+        changes.push({ mode: entry.mode, name: Buffer.from(name, 'utf8'), id: Buffer.from(entry.blob, 'hex') });
       }
-      const input = [...listing].map(([name, item]) => `${item.mode} ${item.type} ${item.object}\t${name}\0`).join('');
-      // --missing: a submodule link names a commit this repository does not hold; every blob was written or fetched before.
-      return (await this.ok(['mktree', '-z', '--missing'], input)).trim();
+      // hash-object checks the tree's form as it writes it; a submodule link names a commit this repository need not hold.
+      return (await this.ok(['hash-object', '-t', 'tree', '-w', '--stdin'], listing.with(changes))).trim();
     };
     return write(root, tree, '');
+  }
+
+  /** The full object id `name` stands for (its length says the repository's object format). */
+  private async resolveObject(name: string): Promise<string> {
+    return (await this.ok(['rev-parse', '--verify', name])).trim();
   }
 
   private async changes(from: string, to: string): Promise<Change[]> {
@@ -664,7 +684,7 @@ export class RepositoryService {
     return this.identity;
   }
 
-  private async run(args: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<GitResult> {
+  private async run(args: string[], input?: string | Buffer, env?: NodeJS.ProcessEnv): Promise<GitResult> {
     await mkdir(this.root, { recursive: true });
     const identity = (await this.isRepository()) ? await this.identityArgs() : [];
     return this.git.run([...identity, ...args], { cwd: this.root, ...(input !== undefined ? { input } : {}), ...(env ? { env } : {}) });
@@ -675,7 +695,7 @@ export class RepositoryService {
     await this.git.records(args, { cwd: this.root, ...(input !== undefined ? { input } : {}) }, onRecord, separator);
   }
 
-  private async ok(args: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<string> {
+  private async ok(args: string[], input?: string | Buffer, env?: NodeJS.ProcessEnv): Promise<string> {
     const result = await this.run(args, input, env);
     if (result.code !== 0) throw new ConclaveError('internal', `git ${args[0]} failed in ${this.root}: ${gitReason(result)}`, { cause: 'git-failed' });
     return result.stdout;
