@@ -18,7 +18,8 @@
  * itself checks only the length of the source, its version and its flags).
  *
  * This file imports nothing of Conclave's but where the cache goes
- * (compile-cache-dir.ts) and the hashing thread's starter: it is the only
+ * (compile-cache-dir.ts) and what starts an opening's hashing and a token
+ * host's thread ahead of the command: it is the only
  * code of the command line not loaded through the cache: the command line
  * (cli.cjs) is required only once the cache is in place.
  */
@@ -66,11 +67,20 @@ function privateFolder(dir: string): string | undefined {
  * Compiles the CommonJS files in `codeDir` with the cache in `cacheDir`, as
  * Node would compile them otherwise (same wrapper, same arguments); the
  * caches of files compiled afresh are written when the process ends.
+ *
+ * V8 compiles a function when it first runs, and a cache holds what was
+ * compiled when it was written: a file's cache written by one command
+ * (`policy trust`, often a machine's first) lacks the functions another
+ * (`ceremony open`) runs, which that command then compiles at every run. So
+ * each command, the first time it runs with a file's cache, writes it again
+ * with what it compiled added (when that made it larger), and notes that it
+ * did (commandsSeen): later runs of it add nothing and write nothing.
  */
-function compileWithCache(codeDir: string, cacheDir: string): void {
+function compileWithCache(codeDir: string, cacheDir: string, command: string): void {
   const loader = Module as unknown as CommonJsLoader;
   const compile = loader.prototype._compile;
   const fresh: { script: vm.Script; file: string }[] = [];
+  const cached: { script: vm.Script; file: string; bytes: number }[] = [];
   loader.prototype._compile = function (this: CommonJsModule, content: string, filename: string) {
     if (dirname(filename) !== codeDir) return compile.call(this, content, filename);
     const file = join(cacheDir, `${basename(filename, '.cjs')}-${createHash('sha256').update(content).digest('hex').slice(0, 32)}.bin`);
@@ -82,6 +92,7 @@ function compileWithCache(codeDir: string, cacheDir: string): void {
     }
     const script = new vm.Script(loader.wrap(content), { filename, ...(cachedData ? { cachedData } : {}) });
     if (!cachedData || script.cachedDataRejected === true) fresh.push({ script, file });
+    else cached.push({ script, file, bytes: cachedData.length });
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
     const require = Object.assign((id: string) => this.require(id), {
       resolve: (request: string, options?: unknown) => loader._resolveFilename(request, this, false, options),
@@ -90,11 +101,75 @@ function compileWithCache(codeDir: string, cacheDir: string): void {
     return wrapper.call(this.exports, this.exports, require, this, filename, dirname(filename));
   };
   process.once('exit', () => {
-    if (fresh.length === 0) return;
+    const seen = commandsSeen(cacheDir);
+    const before = JSON.stringify(seen.commands);
     // What V8 compiled by now goes in: the file's top level and every function this command ran.
-    for (const { script, file } of fresh) writePrivately(file, script.createCachedData());
-    pruneOldest(cacheDir);
+    for (const { script, file } of fresh) {
+      writePrivately(file, script.createCachedData());
+      seen.commands[basename(file)] = [command];
+    }
+    for (const { script, file, bytes } of cached) {
+      const ran = (seen.commands[basename(file)] ??= []);
+      if (ran.includes(command)) continue;
+      const data = script.createCachedData();
+      if (data.length > bytes) writePrivately(file, data);
+      ran.push(command);
+    }
+    if (fresh.length > 0) pruneOldest(cacheDir);
+    if (JSON.stringify(seen.commands) !== before) seen.save();
   });
+}
+
+/**
+ * Which commands have added what they compiled to each cache file (by its
+ * name): commands-seen.json in the cache folder. Unreadable, it is empty
+ * (each command then adds to the caches once more); two commands ending at
+ * once may each save it, and the one saved last wins, which only costs the
+ * other's next run that again.
+ */
+function commandsSeen(cacheDir: string): { commands: Record<string, string[]>; save(): void } {
+  const path = join(cacheDir, 'commands-seen.json');
+  let commands: Record<string, string[]> = {};
+  try {
+    const read: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (read && typeof read === 'object' && !Array.isArray(read)) {
+      for (const [name, list] of Object.entries(read)) if (Array.isArray(list)) commands[name] = list.filter((entry): entry is string => typeof entry === 'string');
+    }
+  } catch {
+    commands = {};
+  }
+  return {
+    commands,
+    save() {
+      // Only the cache files still there (pruning removes old builds' files).
+      const present = new Set(readdirSafely(cacheDir));
+      const kept = Object.fromEntries(Object.entries(commands).filter(([name]) => present.has(name)));
+      writePrivately(path, Buffer.from(`${JSON.stringify(kept)}\n`));
+    },
+  };
+}
+
+function readdirSafely(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** The words of the command groups (catalog.ts commandGroups; a test keeps the two the same), whose commands are two words. */
+export const commandGroupWords: readonly string[] = ['modules', 'ceremony', 'policy', 'remote', 'audit'];
+
+/**
+ * The command a run is, as the cache records it ("ceremony open", "digest"):
+ * a command word, and a second one only after a group's word, both
+ * lowercase words, so that no file name, id or value given to a command is
+ * ever written to the cache folder.
+ */
+export function commandOf(args: readonly string[]): string {
+  const word = (arg: string | undefined) => arg !== undefined && /^[a-z][a-z-]{0,30}$/.test(arg);
+  if (!word(args[0])) return 'conclave';
+  return commandGroupWords.includes(args[0]!) && word(args[1]) ? `${args[0]} ${args[1]}` : args[0]!;
 }
 
 /** Written whole or not at all (a temporary name, then renamed), readable by this user alone; a failure only costs the next run time. */
@@ -144,14 +219,14 @@ function parseWithoutCompiledParsers(): void {
 
 /** The command line, loaded with the code cache and zod's configuration in place. */
 let loaded: Cli | undefined;
-function loadCli(): Cli {
+function loadCli(command = 'conclave'): Cli {
   if (loaded) return loaded;
   parseWithoutCompiledParsers();
   // The chunks are this file's neighbours in out/main/cjs.
   const codeDir = dirname(fileURLToPath(import.meta.url));
   const cacheDir = compileCacheDir();
   const usable = cacheDir === undefined ? undefined : privateFolder(cacheDir);
-  if (usable) compileWithCache(codeDir, usable);
+  if (usable) compileWithCache(codeDir, usable, command);
   loaded = createRequire(import.meta.url)(join(codeDir, 'cli.cjs')) as Cli;
   return loaded;
 }
@@ -220,6 +295,6 @@ export const runCli: Cli['runCli'] = (args, io) => {
   if (hostEnvironment) prestartHostThread(hostEnvironment);
   const early = artifactsToHashEarly(args);
   if (early) startHashingEarly(early.paths, early.sha512 ? ['sha256', 'sha512'] : ['sha256']);
-  return loadCli().runCli(args, io);
+  return loadCli(commandOf(args)).runCli(args, io);
 };
 export const endOnceWritten: Cli['endOnceWritten'] = (code, settled) => loadCli().endOnceWritten(code, settled);

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compileCacheDir } from '../../electron/cli/compile-cache-dir';
+import { commandGroups } from '../../electron/cli/catalog';
+import { commandGroupWords, commandOf } from '../../electron/cli/start';
 import { bin, conclave, type Run } from './support';
 
 let home: string;
@@ -58,6 +60,30 @@ describe('the compiled-code cache', () => {
     expect(Object.fromEntries(cacheFiles(dir).map((name) => [name, statSync(join(dir, name)).mtimeMs]))).toEqual(written);
   });
 
+  it('gains, once per command, what another command compiled that the cache lacked; later runs of it write nothing', async () => {
+    const dir = compileCacheDir(env)!;
+    await digest(env);
+    const sizes = () => Object.fromEntries(cacheFiles(dir).map((name) => [name, statSync(join(dir, name)).size]));
+    const times = () => Object.fromEntries(cacheFiles(dir).map((name) => [name, statSync(join(dir, name)).mtimeMs]));
+    const afterDigest = sizes();
+    const commandLine = cacheFiles(dir).find((name) => name.startsWith('cli-'))!;
+    expect(commandLine).toBeDefined();
+
+    // Help runs code of the command line that digest never ran: its cache of that file is written again, larger.
+    const help = await conclave(['keys', '--help'], env);
+    expect(help.code).toBe(0);
+    expect(sizes()[commandLine]).toBeGreaterThan(afterDigest[commandLine]!);
+    const seen = JSON.parse(readFileSync(join(dir, 'commands-seen.json'), 'utf8')) as Record<string, string[]>;
+    expect(seen[commandLine]).toEqual(['digest', 'keys']);
+    // Only command words are ever written there: not the file digest was given.
+    expect(JSON.stringify(seen)).not.toContain('app.bin');
+
+    const written = times();
+    const again = await conclave(['keys', '--help'], env);
+    expect(again.out).toBe(help.out);
+    expect(times()).toEqual(written);
+  });
+
   it('is not trusted when damaged: V8 refuses it, the code is compiled as usual and the file replaced', async () => {
     const dir = compileCacheDir(env)!;
     const first = await digest(env);
@@ -91,5 +117,21 @@ describe('the compiled-code cache', () => {
     await digest(off);
     expect(existsSync(elsewhere)).toBe(false);
     expect(existsSync(join(home, 'cache'))).toBe(false);
+  });
+});
+
+describe('the command a run is, as the cache records it', () => {
+  it('is its command words, never an id, a path or an option', () => {
+    expect(commandOf(['ceremony', 'open', '--artifact', 'app.tgz'])).toBe('ceremony open');
+    expect(commandOf(['ceremony', 'show', 'c-20261205-abcdefghij'])).toBe('ceremony show');
+    expect(commandOf(['digest', '/home/alice/secret-plans.tgz'])).toBe('digest');
+    expect(commandOf(['digest', 'plans'])).toBe('digest');
+    expect(commandOf(['policy', 'trust', 'team.json'])).toBe('policy trust');
+    expect(commandOf(['--version'])).toBe('conclave');
+    expect(commandOf([])).toBe('conclave');
+  });
+
+  it('knows the command groups the command line has', () => {
+    expect([...commandGroupWords].sort()).toEqual(commandGroups.map((group) => group.word).sort());
   });
 });
