@@ -27,15 +27,18 @@
  * 20–50 % between days (pkcs11-tool 0.025–0.038 s, openssl × 3
  * 0.048–0.085 s), so compare ratios from one run only:
  *
- *                 f5b095d                    5663403                    38f69f5                  66918b6
- *   approve       0.43–0.47 s, 17.5–18.4×    0.33–0.36 s, 11.3–11.6×    0.33 s, 8.7–8.8×         0.32–0.35 s, 9.6–10.2×
- *   verify        0.23–0.27 s,  4.7–5.3×     0.22–0.24 s,  3.8–4.1×     0.22–0.23 s, 2.7–2.9×    0.235 s, 3.0×
- *   open 100 MB   0.51–0.55 s,  2.2–2.4×     0.39–0.50 s, 1.2–1.6×      0.39–0.45 s, 1.5–1.6×    0.42–0.43 s, 1.0–1.65×
+ *                 f5b095d                    5663403                    38f69f5                  66918b6–4e85017
+ *   approve       0.43–0.47 s, 17.5–18.4×    0.33–0.36 s, 11.3–11.6×    0.33 s, 8.7–8.8×         0.32–0.35 s, 9.0–10.2×
+ *   verify        0.23–0.27 s,  4.7–5.3×     0.22–0.24 s,  3.8–4.1×     0.22–0.23 s, 2.7–2.9×    0.20–0.24 s, 2.9–3.0×
+ *   open 100 MB   0.51–0.55 s,  2.2–2.4×     0.39–0.50 s, 1.2–1.6×      0.39–0.45 s, 1.5–1.6×    0.42–0.44 s, 1.0–1.65×
  *
- * At 66918b6 without NODE_EXTRA_CA_CERTS: approve 0.27–0.30 s (8.2–8.8×),
- * verify 0.22 s (2.4–2.7×), open 0.34–0.35 s (0.86–1.31×). sha256sum itself
- * took 0.24–0.26 s in some runs and 0.37–0.41 s in others on the same file
- * (openssl dgst: 0.10 s), which is most of the spread of the open ratio.
+ * At 66918b6–4e85017 without NODE_EXTRA_CA_CERTS: approve 0.27–0.30 s
+ * (7.7–8.8×), verify 0.17–0.22 s (2.4–2.7×), open 0.34–0.40 s (0.86–1.31×).
+ * sha256sum itself took 0.24–0.26 s in some runs and 0.37–0.41 s in others
+ * on the same file (openssl dgst: 0.10 s), which is most of the spread of
+ * the open ratio. The same opening run from a script outside the benchmark,
+ * on a world made by makeCliWorld, takes 0.33–0.37 s: why the benchmark's
+ * own world is 60–80 ms slower was not found.
  *
  * What is left, measured: Node itself takes 0.08–0.12 s to start and end
  * (node -e 0; NODE_EXTRA_CA_CERTS adds 40–50 ms to every start); a worker
