@@ -17,11 +17,11 @@
  * the files and git at the same size. On the 2-core bench machine, 100,000
  * ceremonies (410,000 event files; the file cache mostly cold):
  *
- *                                   791736e        bb12eae
- *   History first rows, warm           0.195 s        0.19 s      goal ≤ 0.5 s
- *   first rows, cold                   0.44 s         0.27 s      goal ≤ 3 s
- *   sync of one new event              7.0 s          4.6 s       goal ≤ 2 s
- *   core's peak memory, own process    559–606 MB     433 MB      goal < 500 MB
+ *                                   791736e        bb12eae–8aed6c7
+ *   History first rows, warm           0.195 s        0.09–0.19 s   goal ≤ 0.5 s
+ *   first rows, cold                   0.44 s         0.27–0.29 s   goal ≤ 3 s
+ *   sync of one new event              7.0 s          4.6–5.4 s     goal ≤ 2 s
+ *   core's peak memory, own process    559–606 MB     433–452 MB    goal < 500 MB
  *
  * What the sync still spends is mostly git's: git push walking the flat
  * ceremonies tree of 100,000 entries (0.7 s here, 0.9 s on the remote's
