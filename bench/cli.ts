@@ -36,9 +36,13 @@
  * (7.7–8.8×), verify 0.17–0.22 s (2.4–2.7×), open 0.34–0.40 s (0.86–1.31×).
  * sha256sum itself took 0.24–0.26 s in some runs and 0.37–0.41 s in others
  * on the same file (openssl dgst: 0.10 s), which is most of the spread of
- * the open ratio. The same opening run from a script outside the benchmark,
- * on a world made by makeCliWorld, takes 0.33–0.37 s: why the benchmark's
- * own world is 60–80 ms slower was not found.
+ * the open ratio. Those runs wrote the 100 MB file just before its rounds,
+ * so the kernel wrote it back to disk while they ran (60–80 ms more per
+ * opening than the same command run later); it is now flushed first. Two
+ * runs after that (5eb002d plus the flush), minutes apart: approve 0.311 /
+ * 0.385 s (8.9× / 12.4×), verify 0.209 / 0.214 s (2.7× / 3.2×), open
+ * 0.373 / 0.440 s (1.45× / 1.75×; without NODE_EXTRA_CA_CERTS 1.30× both
+ * times). The machine's own speed moves by a fifth between such runs.
  *
  * What is left, measured: Node itself takes 0.08–0.12 s to start and end
  * (node -e 0; NODE_EXTRA_CA_CERTS adds 40–50 ms to every start); a worker
@@ -52,7 +56,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeDataDir, makeTokenFolder, softhsmModule, type TokenFolder } from '../tests/support/softhsm';
@@ -177,6 +181,9 @@ function writeRandomFile(path: string, bytes: number): void {
       const chunk = randomBytes(Math.min(16 * mebibyte, bytes - written));
       written += writeSync(fd, chunk);
     }
+    // On disk before any figure: otherwise the kernel writes the file back while the first rounds run, and every command
+    // that reads it (Conclave's and the reference alike) waits on that.
+    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
