@@ -232,49 +232,48 @@ function loadCli(command = 'conclave'): Cli {
 }
 
 /**
- * The files `ceremony open --artifact FILE…` will hash, read from the
- * arguments before the command line has loaded; none for any other command,
- * or for arguments this reading is not sure of (the command then starts its
- * hashing itself, a little later).
+ * A ceremony command's options, read from its arguments before the command
+ * line has loaded (name → values, a flag's value ""): undefined where this
+ * reading is not sure of them (help, "--", an option of `valued` without its
+ * value), and then nothing is started ahead; the command starts it itself, a
+ * little later.
  */
-export function artifactsToHashEarly(args: readonly string[]): { paths: string[]; sha512: boolean } | undefined {
-  if (args[0] !== 'ceremony' || args[1] !== 'open') return undefined;
-  const paths: string[] = [];
-  let sha512 = false;
+function optionsAhead(args: readonly string[], valued: readonly string[]): Map<string, string[]> | undefined {
+  const options = new Map<string, string[]>();
   for (let index = 2; index < args.length; index++) {
     const arg = args[index]!;
     if (arg === '--' || arg === '--help' || arg === '-h') return undefined;
-    if (arg === '--sha512') sha512 = true;
-    else if (arg === '--artifact') {
-      const path = args[++index];
-      if (path === undefined || path.startsWith('-')) return undefined;
-      paths.push(path);
-    } else if (arg.startsWith('--artifact=')) paths.push(arg.slice('--artifact='.length));
+    if (!arg.startsWith('--')) continue;
+    const equals = arg.indexOf('=');
+    const name = arg.slice(2, equals < 0 ? undefined : equals);
+    let value = equals < 0 ? undefined : arg.slice(equals + 1);
+    if (value === undefined && valued.includes(name)) {
+      value = args[++index];
+      if (value === undefined || value.startsWith('-')) return undefined;
+    }
+    options.set(name, [...(options.get(name) ?? []), value ?? '']);
   }
-  return paths.length > 0 ? { paths, sha512 } : undefined;
+  return options;
+}
+
+/** The files `ceremony open --artifact FILE…` will hash; none for any other command. */
+export function artifactsToHashEarly(args: readonly string[]): { paths: string[]; sha512: boolean } | undefined {
+  if (args[0] !== 'ceremony' || args[1] !== 'open') return undefined;
+  const options = optionsAhead(args, ['artifact']);
+  const paths = options?.get('artifact') ?? [];
+  return paths.length > 0 ? { paths, sha512: options!.has('sha512') } : undefined;
 }
 
 /**
  * The environment a ceremony command that names a key gives its token host:
  * the command's own without its --pin-env variable (runCli takes that out
- * before anything of the command starts), read from the arguments before
- * the command line has loaded; undefined for any other command, or for
- * arguments this reading is not sure of.
+ * before anything of the command starts); undefined for any other command.
  */
 export function tokenHostEnvironment(args: readonly string[], env: NodeJS.ProcessEnv): NodeJS.ProcessEnv | undefined {
   if (args[0] !== 'ceremony') return undefined;
-  let namesKey = false;
-  let pinVariable: string | undefined;
-  for (let index = 2; index < args.length; index++) {
-    const arg = args[index]!;
-    if (arg === '--' || arg === '--help' || arg === '-h') return undefined;
-    if (arg === '--key' || arg.startsWith('--key=')) namesKey = true;
-    else if (arg === '--pin-env') {
-      pinVariable = args[++index];
-      if (pinVariable === undefined || pinVariable.startsWith('-')) return undefined;
-    } else if (arg.startsWith('--pin-env=')) pinVariable = arg.slice('--pin-env='.length);
-  }
-  if (!namesKey) return undefined;
+  const options = optionsAhead(args, ['key', 'pin-env']);
+  if (!options?.has('key')) return undefined;
+  const pinVariable = options.get('pin-env')?.at(-1);
   if (pinVariable === undefined) return env;
   const { [pinVariable]: _pin, ...others } = env;
   return others;
