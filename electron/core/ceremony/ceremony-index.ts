@@ -15,7 +15,8 @@ import { writeFileAtomically } from '../atomic-file';
 import type { CeremonyService, LoadedCeremony } from './ceremony-service';
 import { summarize, type SummaryRecord } from './ceremony-views';
 import { SummaryCacheReader, summaryCacheLines, type CachedCeremony } from './index-cache';
-import { eventFilesStamp, judgeForIndex, sameList, type EventFilesStamp, type IndexedCeremony } from './index-judging';
+import { sameList } from '../../../shared/lists/same-list';
+import { eventFilesStamp, judgeForIndex, type EventFilesStamp, type IndexedCeremony } from './index-judging';
 import { judgeOnThreads, type IndexThreadOptions } from './index-threads';
 
 type Entry = CachedCeremony;

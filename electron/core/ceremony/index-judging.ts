@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sameList } from '../../../shared/lists/same-list';
 import type { CeremonyService, LoadedCeremony } from './ceremony-service';
 import { summarize, type SummaryRecord } from './ceremony-views';
 import type { CeremonyStore } from './event-store';
@@ -61,6 +62,3 @@ async function tryLoad(service: CeremonyService, id: string): Promise<LoadedCere
   }
 }
 
-export function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((value, index) => value === b[index]);
-}

@@ -17,6 +17,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
+import { sameList } from '../../../shared/lists/same-list';
 import { startThread } from '../threads/start-thread';
 import { cancelled, HashError, type HashErrorCode } from './hash-errors';
 import { HashedHere } from './hashed-here';
@@ -391,7 +392,6 @@ function closed(worker: Worker): Promise<void> {
   });
 }
 
-const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((item, index) => item === b[index]);
 
 function received<A extends DigestAlgorithm>(outcome: SentOutcome): FileHashOutcome<A> {
   if (outcome.ok) return outcome as FileHashOutcome<A>;

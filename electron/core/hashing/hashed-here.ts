@@ -12,6 +12,7 @@
  * file that fails ends the rest, as an opening needs), the last progress
  * figure, and "cancelled" once stopped.
  */
+import { sameList } from '../../../shared/lists/same-list';
 import { cancelled, fromSystemError } from './hash-errors';
 import { defaultReadSize, hashFileSync, type DigestAlgorithm } from './file-hasher';
 import { filesProgress, type FileHashOutcome, type FilesProgress } from './hash-files';
@@ -67,4 +68,3 @@ export class HashedHere<A extends DigestAlgorithm> implements StartedHashing<A> 
   }
 }
 
-const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((item, index) => item === b[index]);
