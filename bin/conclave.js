@@ -1,7 +1,23 @@
-#!/usr/bin/env node
+#!/bin/sh
+":" //; if [ -n "${NODE_EXTRA_CA_CERTS-}" ]; then CONCLAVE_DEFERRED_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export CONCLAVE_DEFERRED_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; fi; exec node "$0" "$@"
 // The `conclave` command: the built CLI in out/main. Build it with "npm run build" (npm install does).
 // CommonJS (bin/package.json): loading it through Node's ES module loader cost every command about 10 ms.
+//
+// Run as a command, this file is first a shell script (the line above, a string and a comment to JavaScript): it
+// starts Node as `#!/usr/bin/env node` would, but without NODE_EXTRA_CA_CERTS, which Node 20 parses as it starts,
+// with its whole CA store, in every process: 40–70 ms of each command (issue 11). The variable goes straight back
+// into the environment below; Conclave's own https connections add its CAs when they are made
+// (electron/core/http/trusted-fetch.ts). `node bin/conclave.js` skips that line and runs the same command.
 'use strict';
+{
+  const deferred = process.env.CONCLAVE_DEFERRED_EXTRA_CA_CERTS;
+  delete process.env.CONCLAVE_DEFERRED_EXTRA_CA_CERTS;
+  if (deferred && process.env.NODE_EXTRA_CA_CERTS === undefined) {
+    // Everything this command starts (git, token hosts, threads) gets the environment as it was given.
+    process.env.NODE_EXTRA_CA_CERTS = deferred;
+    globalThis[Symbol.for('conclave.deferred-extra-ca-certs')] = deferred;
+  }
+}
 const { existsSync, writeSync } = require('node:fs');
 const { join } = require('node:path');
 

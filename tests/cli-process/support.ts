@@ -45,12 +45,14 @@ export interface RunOptions {
   user?: { uid: number; gid: number };
   /** Sees standard error as it grows, and may act once (touch the key, type the PIN on the reader) when it has printed what the test waits for. */
   watch?: { when: (err: string) => boolean; then: () => void };
+  /** Run bin/conclave.js itself, as the `conclave` command on the PATH is run (its first line starts Node), not `node bin/conclave.js`. */
+  asCommand?: boolean;
 }
 
 export function conclave(args: string[], env: Record<string, string>, options: RunOptions = {}): Promise<Run> {
-  const { cwd, user, watch } = options;
+  const { cwd, user, watch, asCommand } = options;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}), ...(user ?? {}) });
+    const child = spawn(asCommand ? bin : process.execPath, asCommand ? args : [bin, ...args], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}), ...(user ?? {}) });
     let out = '';
     let err = '';
     let acted = false;

@@ -8,6 +8,7 @@ import { OciError } from '../../../shared/oci/errors';
 import { checkTransport, insecureRefused, isPlainHttpAllowed } from '../../../shared/oci/transport-rule';
 import { readCappedBody } from '../http/capped-body';
 import { IdleTimeoutError, idleDeadline } from '../http/idle-deadline';
+import { trustedFetch } from '../http/trusted-fetch';
 export { idleTimeoutFrom } from '../http/idle-deadline';
 
 export interface SendContext {
@@ -58,7 +59,7 @@ export async function send(url: URL, init: { method: string; headers?: Record<st
     let response: Response;
     const deadline = idleDeadline(context.idleTimeoutMs, context.signal);
     try {
-      response = deadline.watch(await fetch(current, { method, headers, ...(body !== undefined ? { body } : {}), redirect: 'manual', signal: deadline.signal }));
+      response = deadline.watch(await trustedFetch(current, { method, headers, ...(body !== undefined ? { body } : {}), redirect: 'manual', signal: deadline.signal }));
     } catch (error) {
       deadline.clear();
       if (context.signal?.aborted) throw new OciError('oci-cancelled', `Cancelled: nothing more was asked of ${current.host}.`);

@@ -6,6 +6,7 @@
  */
 import { TimestampError } from '../../../shared/timestamp/errors';
 import { readCappedBody } from '../http/capped-body';
+import { trustedFetch } from '../http/trusted-fetch';
 
 export const defaultTimeoutMs = 15_000;
 export const defaultMaxReplyBytes = 1024 * 1024;
@@ -54,7 +55,7 @@ export async function postTimestampQuery(url: URL, query: Uint8Array, options: P
   };
   if (options.signal?.aborted) throw cancelled();
   try {
-    const response = await fetch(url, {
+    const response = await trustedFetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/timestamp-query', accept: replyTypes[0]! },
       body: query,

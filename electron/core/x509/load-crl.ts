@@ -9,6 +9,7 @@ import { CodedError } from '../../../shared/errors';
 import type { ParsedCrl } from '../../../shared/x509/crl';
 import { X509Error } from '../../../shared/x509/errors';
 import { readCappedBody } from '../http/capped-body';
+import { trustedFetch } from '../http/trusted-fetch';
 
 export const crlLoadErrorCodes = [
   /** A URL Conclave does not fetch: not https (plain http only to loopback), or not a URL at all. */
@@ -111,7 +112,7 @@ async function loadUrl(text: string, maxBytes: number, timeoutMs: number): Promi
   const url = checkUrl(text, (await import('node:net')).isIP);
   try {
     // No redirects: a redirect could lead to plain http elsewhere; the CA's published URL is the one to use.
-    const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    const response = await trustedFetch(url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
     if (response.status !== 200) {
       await response.body?.cancel();
       const what = response.status >= 300 && response.status < 400 ? `redirected (HTTP ${response.status}), and Conclave does not follow redirects for CRLs` : `answered HTTP ${response.status}`;
