@@ -40,7 +40,7 @@
  * Environment:
  *   CONCLAVE_BENCH_HASH_MIB     size of the file to hash, MiB (default 1024)
  *   CONCLAVE_BENCH_ARTIFACT_MB  size of each of the four artifacts hashed in parallel, MB (default 25)
- *   CONCLAVE_BENCH_REPEATS      measured rounds per figure (default 3)
+ *   CONCLAVE_BENCH_REPEATS      measured rounds per figure (default 3; 9 for the command line, part f)
  *   CONCLAVE_BENCH_SIGNATURES   signatures per round (default 50)
  *   CONCLAVE_BENCH_CEREMONIES   ceremonies generated for (d) and (e) (default 10000)
  *   CONCLAVE_BENCH_OPEN_MB      size of the artifact (f) opens, MB (default 100)

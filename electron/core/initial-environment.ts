@@ -20,7 +20,6 @@
  * falls back to reading the variable as usual.
  */
 import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
-import { isMainThread } from 'node:worker_threads';
 import { pinBuffer, pinBytesOf } from './pin-bytes';
 
 /** Far larger than any environment (Linux caps argv plus envp at a quarter of the stack limit). */
@@ -47,7 +46,8 @@ export function environmentBounds(stat: string): { start: number; end: number } 
  * read or written here: then nothing was changed.
  */
 export function takeFromInitialEnvironment(name: string): Buffer | undefined {
-  if (process.platform !== 'linux' || !isMainThread || name === '' || /[=\0]/.test(name)) return undefined;
+  // node:worker_threads only when asked: it takes milliseconds to load, and only --pin-env asks (issue 11).
+  if (process.platform !== 'linux' || name === '' || /[=\0]/.test(name) || !process.getBuiltinModule('node:worker_threads').isMainThread) return undefined;
   let fd: number | undefined;
   let block: Buffer | undefined;
   let value: Buffer | undefined;

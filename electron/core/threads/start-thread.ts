@@ -8,8 +8,11 @@
  * what goes wrong in them comes back as messages and 'error' events, so
  * their console is kept apart and never read.
  */
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { Worker, WorkerOptions } from 'node:worker_threads';
 
 export function startThread(filename: string | URL, options: WorkerOptions): Worker {
+  // Loaded here, when a thread is started, not as this module loads: node:worker_threads takes about 5 ms to load in
+  // Node 20, and most commands that load this module (verify, to hash one file) never start a thread (issue 11).
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
   return new Worker(filename, { ...options, stdout: true, stderr: true });
 }
