@@ -65,13 +65,22 @@ async function startTokens(input: CommandInput, io: CliIo): Promise<void> {
   prestartHostThread(io.env);
   const launched = nextHostLaunch();
   const { tokensFor } = await import('./command-tokens');
-  const session = tokensFor(io, keyUri);
+  // As withCeremonyService would start them: a ceremony command's tokens list their keys once.
+  const session = tokensFor(io, keyUri, { keysListedOnce: true });
   session.catch(() => undefined); // a failure is reported when the key is used, or not at all
   startedTokens.set(keyUri, session);
   // The command's code loads in one go, holding this thread: first let the token service admit the key's module and
   // launch its host (a few turns of the event loop), so that the module starts in its thread meanwhile. A key that
   // resolves to nothing (or fails) launches no host: then its resolution settling is enough.
   const settled = session.then((tokens) => tokens.tokens.resolveToken(keyUri));
+  // Then the key's listing, where the token shows its keys without login, while this thread loads the command: the
+  // service keeps it, and the command finds it there once it has judged the ceremony instead of asking the host then.
+  void settled
+    .then(async () => {
+      const { tokens } = await session;
+      if (!(await tokens.keysNeedLogin(keyUri))) await tokens.resolveKey(keyUri);
+    })
+    .catch(noop);
   await Promise.race([launched, settled.then(noop, noop)]);
 }
 

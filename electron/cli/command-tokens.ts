@@ -27,9 +27,11 @@ export interface MachineTokens extends CommandTokens {
  * and the demo tokens when they exist); and only when none of those has the
  * token, the installed modules discovery finds (machine-modules.ts). Later
  * URIs of the same command resolve the same way. Hosts run as threads of
- * this process where that is safe (host-thread.ts).
+ * this process where that is safe (host-thread.ts). `keysListedOnce` for a
+ * command that only signs (a ceremony command): each token's keys are listed
+ * once for the command (TokenServiceOptions), never for one that makes keys.
  */
-export async function tokensFor(io: CliIo, uri: string): Promise<CommandTokens> {
+export async function tokensFor(io: CliIo, uri: string, options: { keysListedOnce?: boolean } = {}): Promise<CommandTokens> {
   const [{ TokenService }, { machineModuleSearch, machineModuleLookup }, { threadHostLauncher, releaseStuckHosts }, { appDataDir }] = await Promise.all([
     import('../core/tokens/token-service'),
     import('../core/tokens/machine-modules'),
@@ -38,7 +40,7 @@ export async function tokensFor(io: CliIo, uri: string): Promise<CommandTokens> 
   ]);
   const machine = { dataDir: appDataDir(io.env), env: io.env };
   // A URI's module-path selects among this machine's modules; it loads no other library (issue 12).
-  const tokens = new TokenService(threadHostLauncher, io.env, machineModuleSearch(machine), machineModuleLookup(machine));
+  const tokens = new TokenService(threadHostLauncher, io.env, machineModuleSearch(machine), machineModuleLookup(machine), { keysListedOnce: options.keysListedOnce === true });
   // Errors are the command's to report, from its own calls (which find the module started, or failed, by then).
   tokens.resolveToken(uri).catch(() => undefined);
   return { tokens, dispose: () => tokens.dispose().then(() => void releaseStuckHosts()) };

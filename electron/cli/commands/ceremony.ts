@@ -344,9 +344,10 @@ export async function withCeremonyService<T>(io: CliIo, options: { store?: strin
   // One command signs with one key (an opening and its freeze, an approval and its event): the tokens are opened once, for the first key used.
   // The key is known from the start: its token starts while the ceremony is read and judged (issue 11).
   // Token hosts get the command's environment, which has no --pin-env variable (runCli took it into io.pinVariable).
-  let session: Promise<CommandTokens> | undefined = options.keyUri ? (takeStartedTokens(options.keyUri) ?? tokensFor(io, options.keyUri)) : undefined;
+  // A ceremony command signs and never makes keys: each token's keys are listed once for the command (command-tokens.ts).
+  let session: Promise<CommandTokens> | undefined = options.keyUri ? (takeStartedTokens(options.keyUri) ?? tokensFor(io, options.keyUri, { keysListedOnce: true })) : undefined;
   session?.catch(() => undefined); // a failure is reported when the key is used, or not at all
-  const tokensOf = async (keyUri: string) => (await (session ??= tokensFor(io, keyUri))).tokens;
+  const tokensOf = async (keyUri: string) => (await (session ??= tokensFor(io, keyUri, { keysListedOnce: true }))).tokens;
   const signer = tokenSigner(io, tokensOf);
   const service = localCeremonyService({ dataDir: appDataDir(io.env), storeDir: ceremonyStoreDir(io.env, options.store), signer, signal: io.signal });
   try {

@@ -78,6 +78,16 @@ export function backoffDelayMs(attempt: number): number {
 export interface TokenServiceOptions {
   /** The wait before the attempt-th start again in a row (1-based); backoffDelayMs unless a test says otherwise. */
   retryDelayMs?: (attempt: number) => number;
+  /**
+   * For one command that signs and never changes a token's keys (a ceremony
+   * command of the CLI): each token's keys, as seen without login, are asked
+   * of its host once and kept for the service's life. An approval otherwise
+   * asks for them four times after judging, while the command waits (issue
+   * 11). A failed listing is not kept, and making a key or a token drops
+   * them all. Never for the window's long-lived service, where tokens come
+   * and go.
+   */
+  keysListedOnce?: boolean;
 }
 
 /** A key as listed, with what the host needs to find its private key again. */
@@ -493,6 +503,28 @@ export class TokenService {
    * Keys it cannot sign with (a curve it does not support) are kept apart,
    * so that asking for one says why.
    */
+  /** Listings kept for keysListedOnce, by module and token serial. */
+  private readonly keptListings = new Map<string, Promise<{ objects: TokenObjects; keys: ListedKey[]; unusable: UnusableKey[] }>>();
+
+  /** The token's objects and keys as its host lists them (objectsFor), once per token where keysListedOnce allows. */
+  private async keysOn(resolved: ResolvedToken, pin: PinInput | undefined): Promise<{ objects: TokenObjects; keys: ListedKey[]; unusable: UnusableKey[] }> {
+    const list = async () => {
+      const objects = await this.objectsFor(resolved, pin);
+      return { objects, ...(await this.listedKeys(resolved, objects)) };
+    };
+    // A token that shows its keys only after login answers per login (objectsFor logs in): never kept.
+    const afterLogin = resolved.module.family ? profileOfFamily(resolved.module.family)?.keysAfterLogin === true : false;
+    if (!this.options.keysListedOnce || afterLogin) return list();
+    const key = `${resolved.module.id}\n${resolved.token.slotId}\n${resolved.token.serial}`;
+    let kept = this.keptListings.get(key);
+    if (!kept) {
+      kept = list();
+      this.keptListings.set(key, kept);
+      kept.catch(() => this.keptListings.delete(key));
+    }
+    return kept;
+  }
+
   private async listedKeys(resolved: ResolvedToken, objects: TokenObjects): Promise<{ keys: ListedKey[]; unusable: UnusableKey[] }> {
     const certificates = objects.certificates.map((certificate) => ({ certificate, spki: spkiOfCertificate(certificate) }));
     const keys: ListedKey[] = [];
@@ -560,6 +592,8 @@ export class TokenService {
    */
   async generateKey(tokenUri: string, label: string, algorithm: KeyAlgorithm, pin: PinInput, pivSlot?: PivSlot): Promise<TokenKey> {
     const resolved = await this.resolveToken(tokenUri);
+    // Listings kept by keysListedOnce no longer hold every key.
+    this.keptListings.clear();
     const key = await this.withPin(resolved, pin, (bytes) => {
       // Inside withPin, so that a slot the token does not have still wipes the PIN.
       const id = pivSlot ? pivSlotKeyId(resolved.module.family, pivSlot) : parsePkcs11Uri(tokenUri).id;
@@ -635,8 +669,7 @@ export class TokenService {
       throw new ConclaveError('uri-invalid', `${keyUri} names a token but not a key: add object=<label> or id=<CKA_ID>.`);
     }
     const resolved = await this.resolveToken(keyUri);
-    const objects = await this.objectsFor(resolved, pin);
-    const { keys, unusable } = await this.listedKeys(resolved, objects);
+    const { objects, keys, unusable } = await this.keysOn(resolved, pin);
     const wantedId = uri.id ? toHex(uri.id) : undefined;
     // A label the family gives another object of the key, hidden until login (ykcs11's "Private key for …"): the public key's label.
     const profile = resolved.module.family ? profileOfFamily(resolved.module.family) : undefined;
@@ -747,6 +780,7 @@ export class TokenService {
     this.assertOpen();
     const entry = this.modules.get(moduleId);
     if (!entry || entry.status !== 'ready') throw new ConclaveError('token-error', 'The module to make the token in is not ready.');
+    this.keptListings.clear();
     await entry.client.request({ op: 'initToken', label, soPin, userPin });
     this.tokensSeen(entry, await entry.client.request({ op: 'listTokens' }));
   }
