@@ -1,7 +1,8 @@
 /**
  * Part (f) of `npm run bench`: the built `conclave` command run as processes,
- * exactly as a script or a CI job runs it (`node bin/conclave.js …`), side by
- * side with the tools such a job would otherwise use, in one run (issue 11):
+ * exactly as a script or a CI job runs it (`conclave …`, the command setup
+ * puts on the PATH: bin/conclave.js run as a program), side by side with the
+ * tools such a job would otherwise use, in one run (issue 11):
  *
  *   approve  `conclave ceremony approve` end to end (start, load the ceremony,
  *            judge it, start the token's module, log in, sign twice, write the
@@ -44,8 +45,17 @@
  * 0.373 / 0.440 s (1.45× / 1.75×; without NODE_EXTRA_CA_CERTS 1.30× both
  * times). The machine's own speed moves by a fifth between such runs.
  *
- * What is left, measured: Node itself takes 0.08–0.12 s to start and end
- * (node -e 0; NODE_EXTRA_CA_CERTS adds 40–50 ms to every start); a worker
+ * The command as installed (bin/conclave.js run as a program) starts Node
+ * without NODE_EXTRA_CA_CERTS (eaceef8), ceremony commands list a token's
+ * keys once (433a031), and ratios are now the median of each round's ratio
+ * over 9 rounds. Six runs at eaceef8–433a031, the last three after 433a031:
+ * approve 7.5–10.0× (0.25–0.30 s), verify 2.3–3.2× (0.15–0.18 s; one run
+ * over, at 3.20×, with openssl × 3 at 0.053 s), open 1.14–1.36×. The same
+ * commands as `node bin/conclave.js`: approve 0.30 s, verify 0.19 s, open
+ * 0.37 s.
+ *
+ * What is left, measured: Node itself takes 0.06–0.08 s to start and end
+ * (node -e 0 without NODE_EXTRA_CA_CERTS, which adds 40–70 ms); a worker
  * thread costs about 50 ms of CPU to start in Node 20 (the token host takes
  * one, and so does each hashing thread of an opening's artifacts past
  * 128 MiB; smaller ones are hashed on the command's own thread before it
