@@ -94,14 +94,32 @@ export function describeStatus(status: RemoteStatus): string {
   return `remote  ${status.url}\nstatus  ${line}\n${status.reason ? `${status.reason}\n` : ''}`;
 }
 
+/** Arrivals that count, listed one per line up to this many: a first sync on a new machine brings a whole store. */
+export const arrivalsListed = 20;
+
 export function describeSync(report: SyncReport): string {
   const lines: string[] = [];
   const files = (count: number) => `${count} file${count === 1 ? '' : 's'}`;
   if (report.committed.length > 0) lines.push(`Committed ${files(report.committed.length)} of this store.`);
   for (const left of report.leftOut) lines.push(`  ! left out: ${left}`);
+  // Every file that does not count, or that no key of the policy signed, is named, however many: those are what a
+  // person must see. Files that count are named up to arrivalsListed, then counted (--json names every one).
+  let listed = 0;
+  const unlisted = new Set<string>();
+  let unlistedFiles = 0;
   for (const event of report.arrivals.events) {
+    const counts = !event.problem && event.by !== undefined;
+    if (counts && listed >= arrivalsListed) {
+      unlistedFiles++;
+      unlisted.add(event.ceremonyId);
+      continue;
+    }
+    if (counts) listed++;
     const who = event.problem ? 'does NOT count' : event.by ? `${event.type ?? 'event'} by ${event.by}` : `${event.type ?? 'event'}, signed by no key of the policy`;
     lines.push(`  arrived  ${event.name} (ceremony ${event.ceremonyId}: ${who})`);
+  }
+  if (unlistedFiles > 0) {
+    lines.push(`  arrived  ${unlistedFiles} more event file${unlistedFiles === 1 ? '' : 's'} of ${unlisted.size} ceremon${unlisted.size === 1 ? 'y' : 'ies'}, each signed by an approver of its policy (with --json, sync names every file it brings)`);
   }
   const evidence = report.arrivals.evidence.length;
   if (evidence > 0) lines.push(`  arrived  ${evidence} evidence file${evidence === 1 ? '' : 's'}`);
