@@ -21,8 +21,6 @@ export interface GitOptions {
   env?: NodeJS.ProcessEnv;
   /** Written to git's standard input (bytes as they are: a tree object). */
   input?: string | Buffer;
-  /** Return the raw bytes of standard output (blobs). */
-  binary?: boolean;
 }
 
 /** `git --version` 2.25 (January 2020) is the oldest we try: it has every plumbing command used here. */
