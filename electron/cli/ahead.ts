@@ -73,14 +73,10 @@ async function startTokens(input: CommandInput, io: CliIo): Promise<void> {
   // launch its host (a few turns of the event loop), so that the module starts in its thread meanwhile. A key that
   // resolves to nothing (or fails) launches no host: then its resolution settling is enough.
   const settled = session.then((tokens) => tokens.tokens.resolveToken(keyUri));
-  // Then the key's listing, where the token shows its keys without login, while this thread loads the command: the
-  // service keeps it, and the command finds it there once it has judged the ceremony instead of asking the host then.
-  void settled
-    .then(async () => {
-      const { tokens } = await session;
-      if (!(await tokens.keysNeedLogin(keyUri))) await tokens.resolveKey(keyUri);
-    })
-    .catch(noop);
+  // Then the key's listing, while this thread loads the command: the service keeps it (keysListedOnce), and the command
+  // finds it there once it has judged the ceremony. A token that shows its keys only after login refuses this at once,
+  // without asking its host (no PIN yet): the command then lists them itself, logged in.
+  void settled.then(() => session.then(({ tokens }) => tokens.resolveKey(keyUri))).catch(noop);
   await Promise.race([launched, settled.then(noop, noop)]);
 }
 

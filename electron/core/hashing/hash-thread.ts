@@ -392,7 +392,6 @@ function closed(worker: Worker): Promise<void> {
   });
 }
 
-
 function received<A extends DigestAlgorithm>(outcome: SentOutcome): FileHashOutcome<A> {
   if (outcome.ok) return outcome as FileHashOutcome<A>;
   const { cause } = outcome.error;

@@ -22,7 +22,7 @@ import { quoteForShell } from '../../../shared/cli/shell-command';
 import { HostClient } from './host-client';
 import type { HostLauncher } from './host-process';
 import type { LibraryInfo, PinBytes, SignatureScheme, SlotToken, TokenCertificate, TokenObjectKey, TokenObjects, TokenRef } from './host/protocol';
-import { kindOfFamily, pivSlotKeyId, profileOfFamily, type ModuleFamily } from './host/families';
+import { kindOfFamily, pivSlotKeyId, profileOfFamily, type FamilyProfile, type ModuleFamily } from './host/families';
 import { discoverModules, kindOfModulePath, labelOfKind } from './module-catalog';
 import { pinBytesOf } from '../pin-bytes';
 import * as pkcs11Flags from './token-flags';
@@ -366,8 +366,13 @@ export class TokenService {
     return { token: token.label, manufacturer: token.manufacturer, serial: token.serial, model: token.model, ...(twin ? { slotId: token.slotId } : {}), modulePath: entry.source.path };
   }
 
+  /** What Conclave knows of the module's family of tokens (host/families.ts), once the module has started. */
+  private profileOf(module: ModuleEntry): FamilyProfile | undefined {
+    return module.family ? profileOfFamily(module.family) : undefined;
+  }
+
   private describeToken(entry: ModuleEntry, token: SlotToken): Token {
-    const profile = entry.family ? profileOfFamily(entry.family) : undefined;
+    const profile = this.profileOf(entry);
     const pin = readPinState(token.flags, profile);
     return {
       ...(profile?.pinFormat ? { pinFormat: profile.pinFormat } : {}),
@@ -397,7 +402,7 @@ export class TokenService {
     const entry = this.modules.get(moduleId);
     const token = entry?.tokens.find((candidate) => candidate.slotId === slotId);
     if (!entry || !token) return undefined;
-    const profile = entry.family ? profileOfFamily(entry.family) : undefined;
+    const profile = this.profileOf(entry);
     const state = readPinState(token.flags, profile);
     const note = pinStateNote(state);
     return note && state.mustChange ? `${note} (${howToChangePin(profile, entry.source.path)})` : note;
@@ -495,14 +500,6 @@ export class TokenService {
     };
   }
 
-  /**
-   * The keys Conclave can sign with, each with its certificate: the one that
-   * certifies the key's public key (not merely one with its CKA_ID: a
-   * YubiKey's attestation certificate shares the slot's id), and, for a key
-   * whose token shows no public key object, the one certificate with its id.
-   * Keys it cannot sign with (a curve it does not support) are kept apart,
-   * so that asking for one says why.
-   */
   /** Listings kept for keysListedOnce, by module and token serial. */
   private readonly keptListings = new Map<string, Promise<{ objects: TokenObjects; keys: ListedKey[]; unusable: UnusableKey[] }>>();
 
@@ -513,8 +510,7 @@ export class TokenService {
       return { objects, ...(await this.listedKeys(resolved, objects)) };
     };
     // A token that shows its keys only after login answers per login (objectsFor logs in): never kept.
-    const afterLogin = resolved.module.family ? profileOfFamily(resolved.module.family)?.keysAfterLogin === true : false;
-    if (!this.options.keysListedOnce || afterLogin) return list();
+    if (!this.options.keysListedOnce || this.profileOf(resolved.module)?.keysAfterLogin) return list();
     const key = `${resolved.module.id}\n${resolved.token.slotId}\n${resolved.token.serial}`;
     let kept = this.keptListings.get(key);
     if (!kept) {
@@ -525,6 +521,14 @@ export class TokenService {
     return kept;
   }
 
+  /**
+   * The keys Conclave can sign with, each with its certificate: the one that
+   * certifies the key's public key (not merely one with its CKA_ID: a
+   * YubiKey's attestation certificate shares the slot's id), and, for a key
+   * whose token shows no public key object, the one certificate with its id.
+   * Keys it cannot sign with (a curve it does not support) are kept apart,
+   * so that asking for one says why.
+   */
   private async listedKeys(resolved: ResolvedToken, objects: TokenObjects): Promise<{ keys: ListedKey[]; unusable: UnusableKey[] }> {
     const certificates = objects.certificates.map((certificate) => ({ certificate, spki: spkiOfCertificate(certificate) }));
     const keys: ListedKey[] = [];
@@ -623,12 +627,12 @@ export class TokenService {
   /** Whether the token a URI names shows its keys only after login (then resolveKey and listing want the PIN). */
   async keysNeedLogin(uri: string): Promise<boolean> {
     const { module } = await this.resolveToken(uri);
-    return module.family !== undefined && profileOfFamily(module.family).keysAfterLogin;
+    return this.profileOf(module)?.keysAfterLogin === true;
   }
 
   /** The token's objects as a lookup sees them: logged in with `pin` where keys appear only then. */
   private async objectsFor(resolved: ResolvedToken, pin: PinInput | undefined): Promise<TokenObjects> {
-    const profile = resolved.module.family ? profileOfFamily(resolved.module.family) : undefined;
+    const profile = this.profileOf(resolved.module);
     if (profile?.keysAfterLogin) {
       if (pin === undefined) {
         throw new ConclaveError('pin-required', `Token "${resolved.token.label}" (${profile.name}) shows its keys only after login: give its PIN${profile.pinFormat ? `, ${profile.pinFormat}` : ''}.`);
@@ -672,7 +676,7 @@ export class TokenService {
     const { objects, keys, unusable } = await this.keysOn(resolved, pin);
     const wantedId = uri.id ? toHex(uri.id) : undefined;
     // A label the family gives another object of the key, hidden until login (ykcs11's "Private key for …"): the public key's label.
-    const profile = resolved.module.family ? profileOfFamily(resolved.module.family) : undefined;
+    const profile = this.profileOf(resolved.module);
     const objectLabels = uri.object === undefined ? [] : [uri.object, ...[profile?.publicKeyLabelOf?.(uri.object)].filter((label): label is string => label !== undefined)];
     // The object may be named by any of its objects' labels (ykcs11 labels the private key "Private key for …").
     const named = (labels: string[], id: string) => (uri.object === undefined || objectLabels.some((label) => labels.includes(label))) && (wantedId === undefined || id === wantedId);
