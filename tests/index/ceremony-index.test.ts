@@ -83,6 +83,59 @@ describe('the summary index', () => {
     expect(index.records()).toHaveLength(41);
   });
 
+  it('keeps the newer summary when refreshes overlap: one that read a ceremony before an approval cannot finish over one that read it after', async () => {
+    const service = localCeremonyService({ dataDir: home.dir, storeDir });
+    const index = new CeremonyIndex(service, join(home.dir, 'cache', 'summaries.json'));
+    await index.refresh();
+    const id = ids[4]!;
+    // The first refresh reads the ceremony, then is held before it can file its summary (a slow disk, a busy core).
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reached = () => {};
+    const reading = new Promise<void>((resolve) => (reached = resolve));
+    const load = service.load.bind(service);
+    let holdNext = true;
+    service.load = async (ceremonyId) => {
+      const loaded = await load(ceremonyId);
+      if (ceremonyId === id && holdNext) {
+        holdNext = false;
+        reached();
+        await held;
+      }
+      return loaded;
+    };
+    writeFileSync(join(eventsDir(id), '29990101T000000000Z-approved-1111111111111111.json'), '{}');
+    const first = index.refresh({ restamp: [id] });
+    await reading;
+    // Meanwhile another program's file lands, and the store watcher asks for a second refresh.
+    writeFileSync(join(eventsDir(id), '29990101T000000000Z-approved-2222222222222222.json'), '{}');
+    const second = index.refresh({ restamp: [id] });
+    // The first is let go once the second has filed its summary (or, when refreshes wait for each other, after a while).
+    await Promise.race([second, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    release();
+    await Promise.all([first, second]);
+
+    const fresh = indexOf('fresh.json');
+    await fresh.refresh();
+    expect(index.record(id)!.version).toBe(fresh.record(id)!.version);
+    expect(await index.refresh()).toEqual([]);
+  });
+
+  it('judges afresh a ceremony the app hands in when a file came after it was loaded', async () => {
+    const index = indexOf();
+    await index.refresh();
+    const id = ids[6]!;
+    const loaded = await localCeremonyService({ dataDir: home.dir, storeDir }).load(id);
+    // Another program's file lands between this app's load and its update of the index.
+    writeFileSync(join(eventsDir(id), '29990101T000000000Z-approved-3333333333333333.json'), '{}');
+    const record = await index.update(id, loaded);
+    expect(index.judgements).toBe(41);
+    const fresh = indexOf('fresh.json');
+    await fresh.refresh();
+    expect(record!.version).toBe(fresh.record(id)!.version);
+    expect(record!.version).not.toBe(summarize(loaded).version);
+  });
+
   it('starts from its saved stamps: a restart reads only what changed, even a file rewritten in place', async () => {
     const first = indexOf();
     await first.refresh();

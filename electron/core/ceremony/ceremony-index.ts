@@ -21,6 +21,20 @@ import { judgeOnThreads, type IndexThreadOptions } from './index-threads';
 
 type Entry = CachedCeremony;
 
+export interface RefreshOptions {
+  onProgress?: (progress: IndexProgress) => void;
+  thorough?: boolean;
+  restamp?: readonly string[];
+}
+
+/** A refresh waiting for the one that runs: later calls join it. */
+interface WaitingRefresh {
+  thorough: boolean;
+  restamp: Set<string>;
+  listeners: ((progress: IndexProgress) => void)[];
+  changed: Promise<string[]>;
+}
+
 /** How far a build of the index is: ceremonies judged out of those that needed it. */
 export interface IndexProgress {
   done: number;
@@ -130,9 +144,31 @@ export class CeremonyIndex {
    * one), except for the ceremonies in `restamp`: those the store watcher saw
    * a file of change, stamped file by file so that a rewrite is seen too.
    */
-  async refresh(options: { onProgress?: (progress: IndexProgress) => void; thorough?: boolean; restamp?: readonly string[] } = {}): Promise<string[]> {
-    const { onProgress } = options;
-    const restamp = new Set(options.restamp);
+  refresh(options: RefreshOptions = {}): Promise<string[]> {
+    // One refresh at a time. Two at once could each judge a ceremony, and the one that read it first finish last,
+    // leaving an older summary over a newer one with no refresh after it to see so (the window would show an approval
+    // late, or never). A refresh asked for while one runs waits for it, and joins any other that waits already.
+    const waiting = this.waitingRefresh;
+    if (waiting) {
+      waiting.thorough ||= options.thorough ?? false;
+      for (const id of options.restamp ?? []) waiting.restamp.add(id);
+      if (options.onProgress) waiting.listeners.push(options.onProgress);
+      return waiting.changed;
+    }
+    const next: WaitingRefresh = { thorough: options.thorough ?? false, restamp: new Set(options.restamp), listeners: options.onProgress ? [options.onProgress] : [], changed: Promise.resolve([]) };
+    next.changed = this.lastRefresh.then(() => {
+      this.waitingRefresh = undefined;
+      return this.refreshOnce(next.thorough, next.restamp, (progress) => next.listeners.forEach((listener) => listener(progress)));
+    });
+    this.waitingRefresh = next;
+    this.lastRefresh = next.changed.catch(() => undefined);
+    return next.changed;
+  }
+
+  private waitingRefresh: WaitingRefresh | undefined;
+  private lastRefresh: Promise<unknown> = Promise.resolve();
+
+  private async refreshOnce(thorough: boolean, restamp: ReadonlySet<string>, onProgress: (progress: IndexProgress) => void): Promise<string[]> {
     await this.readCache();
     const ids = await this.service.store.listCeremonies();
     const present = new Set(ids);
@@ -150,7 +186,7 @@ export class CeremonyIndex {
       const cached = this.entries.get(id);
       // Never indexed: judged, and stamped then.
       if (!cached || this.mayHaveExpired(cached.record) || trustChanged(cached.record)) return true;
-      const stamped = await eventFilesStamp(this.service.store, id, options.thorough || restamp.has(id) ? undefined : stampOf(cached));
+      const stamped = await eventFilesStamp(this.service.store, id, thorough || restamp.has(id) ? undefined : stampOf(cached));
       if (!sameList(cached.files, stamped.files) || (cached.stamp !== undefined && cached.stamp !== stamped.stamp)) return true;
       // The same files: at most the stamp is new (first stamped, or the folder touched).
       cached.stamp = stamped.stamp;
@@ -177,7 +213,7 @@ export class CeremonyIndex {
           changed.push(id);
           this.version++;
         }
-        onProgress?.({ ...building });
+        onProgress({ ...building });
       };
       try {
         await this.judgeAll(stale, judged);
@@ -217,6 +253,9 @@ export class CeremonyIndex {
       this.entries.set(id, { files: indexed.files, folderTime: indexed.folderTime, stamp: indexed.stamp, record: indexed.record });
     } else {
       const stamped = await eventFilesStamp(this.service.store, id);
+      // Stamped after it was loaded: a file that came in between (another program's approval) would be in the stamp and
+      // not in the summary, and no later refresh would look again. Judged afresh then, stamp first.
+      if (!sameList(stamped.files, filesOf(loaded))) return this.update(id);
       this.entries.set(id, { ...stamped, record: summarize(loaded) });
     }
     this.version++;
@@ -280,6 +319,11 @@ export class CeremonyIndex {
 export function newestFirst(a: SummaryRecord, b: SummaryRecord): number {
   if (a.summary.openedAt !== b.summary.openedAt) return a.summary.openedAt < b.summary.openedAt ? 1 : -1;
   return a.summary.id < b.summary.id ? 1 : a.summary.id > b.summary.id ? -1 : 0;
+}
+
+/** The file names a loaded ceremony was read from, as the store lists them. */
+function filesOf(loaded: LoadedCeremony): string[] {
+  return [...loaded.events.map((event) => event.source), ...(loaded.unreadable ?? []).map((file) => file.source)].sort();
 }
 
 function stampOf(entry: Entry): EventFilesStamp | undefined {
