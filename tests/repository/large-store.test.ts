@@ -69,9 +69,12 @@ describe('a sync at the size of a store', () => {
     // Main set back to the repository's first commit by hand: the files are still in their folders, untouched.
     const first = world.git(world.store('a'), ['rev-list', '--max-parents=0', 'main']).trim();
     world.git(world.store('a'), ['update-ref', 'refs/heads/main', first]);
+    // Without the remote, which would hand main the files back: only the store's own folders can.
+    await world.remoteCommand('a', ['remove']);
     const again = await world.sync('a', ['--json']);
     const report = JSON.parse(again.out) as { committed: string[] };
     expect(report.committed.sort()).toEqual(files.sort());
+    expect(world.git(world.store('a'), ['ls-tree', '-r', '--name-only', 'main']).split('\n').filter((path) => path.includes('/events/')).sort()).toEqual(files.sort());
   });
 
   it('commits a file put into a folder read by the last sync and one in a new ceremony, and only those', async () => {

@@ -13,6 +13,7 @@ import { CeremonyEvent, ceremonyIdPattern } from '../../../shared/ceremony/event
 import type { Envelope } from '../../../shared/dsse/envelope';
 import { ConclaveError } from '../../../shared/errors';
 import { syncFolder, writeFileAtomically } from '../atomic-file';
+import { noteWritten } from './written-folders';
 
 /** An event file as stored: its name, unique across machines, its envelope and its event. */
 export type StoredEvent = EventFile;
@@ -70,6 +71,7 @@ export class CeremonyStore {
     try {
       await stat(path);
     } catch {
+      await noteWritten(this.root, [{ ceremonyId, folder: 'evidence' }]);
       await writeFileAtomically(path, bytes, 0o644);
       await syncFolder(dir);
     }
@@ -108,6 +110,7 @@ export class CeremonyStore {
   async putEventFile(ceremonyId: string, name: string, text: string): Promise<void> {
     const dir = this.eventsDir(ceremonyId);
     await mkdir(dir, { recursive: true });
+    await noteWritten(this.root, [{ ceremonyId, folder: 'events' }]);
     await writeFileAtomically(join(dir, name), text, 0o644);
     await syncFolder(dir);
   }
@@ -127,6 +130,7 @@ export class CeremonyStore {
     const dir = this.eventsDir(event.ceremonyId);
     await mkdir(dir, { recursive: true });
     const name = eventFileName(event);
+    await noteWritten(this.root, [{ ceremonyId: event.ceremonyId, folder: 'events' }]);
     await writeFileAtomically(join(dir, name), `${JSON.stringify(envelope, null, 2)}\n`, 0o644);
     await syncFolder(dir);
     return name;
@@ -155,6 +159,7 @@ export class CeremonyStore {
       write: async () => {
         const dirs = [...new Set(entries.map((entry) => entry.dir))];
         for (const dir of dirs) await mkdir(dir, { recursive: true });
+        await noteWritten(this.root, [...new Set(events.map(({ event }) => event.ceremonyId))].map((ceremonyId) => ({ ceremonyId, folder: 'events' as const })));
         await Promise.all(entries.map((entry) => writeFileAtomically(join(entry.dir, entry.name), entry.text, 0o644)));
         for (const dir of dirs) await syncFolder(dir);
       },

@@ -29,10 +29,11 @@ import { ConclaveError } from '../../../shared/errors';
 import { maxEventFileBytes } from '../../../shared/ceremony/event-file';
 import { syncFolder, writeFileAtomically } from '../atomic-file';
 import { readBundleEvent } from '../ceremony/bundle/event-checks';
+import { takeWritten } from '../ceremony/written-folders';
 import type { CeremonyService } from '../ceremony/ceremony-service';
 import { checkArrivals, type ArrivalCheck } from './arrivals';
 import { gitReason, type GitResult, type GitRunner } from './git';
-import { scanFolders, type FolderScan } from './folder-scan';
+import { scanFolders } from './folder-scan';
 import { classifyPath, describePath, repositoryFiles } from './layout';
 import { folderMode, isFolder, RawTree, type TreeEntry } from './raw-tree';
 
@@ -92,6 +93,29 @@ interface Change {
   mode: string;
   blob: string;
   path: string;
+}
+
+/** Files of the store this sync looked at: committed, or left out (and read again next time). */
+interface LocalFiles {
+  committed: string[];
+  leftOut: string[];
+  /** Left out: their folders are read again by the next sync. */
+  recheck: string[];
+  checked: Set<string>;
+}
+
+/** What main gained in this sync (the work tree's index follows), and what arrived from the remote. */
+interface Exchanged {
+  gained: Change[];
+  arrived: string[];
+  skipped: SkippedFile[];
+}
+
+/** What a push sends when main is `commit` on the remote's `base`: that commit's event files. */
+interface Sent {
+  base: string;
+  commit?: string;
+  events: number;
 }
 
 class RepositoryStop extends Error {
@@ -156,7 +180,7 @@ export class RepositoryService {
     const url = await this.remoteUrl();
     if (url === undefined) return { state: 'no-remote', ahead: (await this.localEvents()).length, behind: 0 };
     return this.locked(async () => {
-      const uncommitted = (await this.uncommittedFiles()).paths.filter((path) => classifyPath(path)?.kind === 'event').length;
+      const uncommitted = (await this.uncommittedFiles()).filter((path) => classifyPath(path)?.kind === 'event').length;
       let incoming: string | undefined;
       try {
         incoming = await this.fetch();
@@ -175,56 +199,60 @@ export class RepositoryService {
 
   // ---- sync ---------------------------------------------------------------------
 
-  /** Commits local new files, then fetch, integrate, push; a push that loses a race fetches and tries again. */
+  /**
+   * Commits local new files, then fetch, integrate, push; a push that loses a
+   * race fetches and tries again. What Conclave wrote since the last sync
+   * (written-folders.ts) is committed first and goes out while every folder
+   * of the store is looked at (at 100,000 ceremonies that look takes as long
+   * as git's push). Anything else it finds (files another program put there)
+   * is committed as soon as it is found, whatever the remote is doing (a
+   * remote that hangs until the deadline leaves every file committed here),
+   * and pushed after, in the same sync.
+   */
   async sync(onStep: (step: SyncStep, detail?: string) => void = () => {}): Promise<SyncReport> {
     return this.locked(async () => {
       onStep('committing');
       const before = await this.head();
-      const { committed, leftOut, added, commit } = await this.commitLocal((count) => onStep('committing', `${count}`));
-      // What main gains in this sync: the work tree's index gains the same, and nothing more needs reading.
-      const gained = [...added];
+      const written = await takeWritten(this.root);
+      const local: LocalFiles = { committed: [], leftOut: [], recheck: [], checked: new Set() };
+      const exchanged: Exchanged = { gained: [], arrived: [], skipped: [] };
+      const first = await this.commitLocal(await this.untracked(await this.filesIn(written.folders), written.folders), local, onStep);
+      exchanged.gained.push(...first.added);
+      const scanned = scanFolders(this.root, (recorded) => this.onlyGained(recorded)).then((scan) =>
+        this.movingMain(async () => {
+          const rest = await this.commitLocal((await this.untracked(scan.files, scan.changed)).filter((path) => !local.checked.has(path)), local, onStep);
+          exchanged.gained.push(...rest.added);
+          return { scan, rest };
+        }),
+      );
+      // Awaited below, on every path: nothing of this sync is still running when it ends.
+      scanned.catch(() => undefined);
       const url = await this.remoteUrl();
-      const report: SyncReport = { outcome: 'no-remote', committed, leftOut, pushed: 0, attempts: 0, arrivals: { events: [], evidence: [], problems: [] } };
-      if (url === undefined) {
-        report.reason = 'This store has no remote: its events are committed locally. "conclave remote add URL" shares them.';
-        await this.indexFollowsMain(before, gained);
-        return report;
-      }
-      report.url = url;
-      const arrived: string[] = [];
-      const skipped: SkippedFile[] = [];
-      try {
-        for (;;) {
-          onStep('fetching', url);
-          const incoming = await this.fetch();
-          onStep('integrating');
-          const integrated = await this.integrate(incoming);
-          arrived.push(...integrated.paths);
-          skipped.push(...integrated.skipped);
-          gained.push(...integrated.gained);
-          const head = await this.head();
-          if (incoming === head) {
-            report.outcome = 'synced';
-            break;
-          }
-          // This sync's commit straight on the remote's head sends exactly what it committed; otherwise git says what main has that the remote lacks.
-          const sending = commit === head && before === incoming ? committed.filter((path) => classifyPath(path)?.kind === 'event').length : (await this.addedEvents(incoming ?? (await this.emptyTree()), head)).length;
-          report.attempts += 1;
-          onStep('pushing', `${sending} event file${sending === 1 ? '' : 's'}, attempt ${report.attempts}`);
-          if (await this.pushWhileIndexFollows(head, before, gained)) {
-            report.pushed = sending;
-            report.outcome = 'synced';
-            break;
-          }
-          if (report.attempts >= maxPushAttempts) {
-            throw new RepositoryStop('error', `The remote kept changing while Conclave pushed (${maxPushAttempts} attempts, each after fetching). Everything is committed here; run "conclave sync" again in a moment.`);
-          }
+      const report: SyncReport = { outcome: 'no-remote', committed: local.committed, leftOut: local.leftOut, pushed: 0, attempts: 0, arrivals: { events: [], evidence: [], problems: [] } };
+      if (url === undefined) report.reason = 'This store has no remote: its events are committed locally. "conclave remote add URL" shares them.';
+      else report.url = url;
+      const exchange = async (sent: Sent) => {
+        // Not without a remote, nor after a first exchange that stopped (offline, refused): what is committed goes up next time.
+        if (url === undefined || report.reason !== undefined) return;
+        try {
+          await this.exchange(url, sent, before, exchanged, report, onStep);
+        } catch (error) {
+          if (!(error instanceof RepositoryStop)) throw error;
+          report.outcome = error.outcome;
+          report.reason = error.message;
         }
-      } catch (error) {
-        if (!(error instanceof RepositoryStop)) throw error;
-        report.outcome = error.outcome;
-        report.reason = error.message;
+      };
+      try {
+        await exchange({ base: before, events: first.events, ...(first.made ? { commit: first.made.commit } : {}) });
+      } finally {
+        await scanned.catch(() => undefined);
       }
+      const { scan, rest } = await scanned;
+      if (rest.made) await exchange({ base: rest.made.parent, commit: rest.made.commit, events: rest.events });
+      // Only once main holds what was read: a sync killed before this reads the same folders again.
+      if (!scan.changed || scan.changed.length > 0) await scan.save(await this.head(), local.recheck);
+      await written.done();
+      const { arrived, skipped } = exchanged;
       if (arrived.length > 0) {
         onStep('checking', `${arrived.length} file${arrived.length === 1 ? '' : 's'}`);
         report.arrivals = await checkArrivals(this.service, arrived);
@@ -233,9 +261,55 @@ export class RepositoryService {
         report.skipped = skipped;
         report.arrivals.problems.push(...skipped.map((entry) => `${entry.reason} Everything else was shared; ask whoever pushed it to remove it from their store.`));
       }
-      await this.indexFollowsMain(before, gained);
+      await this.indexFollowsMain(before, exchanged.gained);
       return report;
     });
+  }
+
+  /** Fetch, integrate, push, until the remote has main; a push that loses a race to another machine fetches and tries again. */
+  private async exchange(url: string, sent: Sent, before: string, exchanged: Exchanged, report: SyncReport, onStep: (step: SyncStep, detail?: string) => void): Promise<void> {
+    for (let attempts = 1; ; attempts++) {
+      onStep('fetching', url);
+      const incoming = await this.fetch();
+      onStep('integrating');
+      const head = await this.movingMain(async () => {
+        const integrated = await this.integrate(incoming);
+        exchanged.arrived.push(...integrated.paths);
+        exchanged.skipped.push(...integrated.skipped);
+        exchanged.gained.push(...integrated.gained);
+        return this.head();
+      });
+      if (incoming === head) {
+        report.outcome = 'synced';
+        return;
+      }
+      // A commit straight on the remote's head sends exactly what it committed; otherwise git says what main has that the remote lacks.
+      const sending = sent.commit === head && sent.base === incoming ? sent.events : (await this.addedEvents(incoming ?? (await this.emptyTree()), head)).length;
+      report.attempts += 1;
+      onStep('pushing', `${sending} event file${sending === 1 ? '' : 's'}, attempt ${report.attempts}`);
+      if (await this.pushWhileIndexFollows(head, before, exchanged.gained)) {
+        report.pushed += sending;
+        report.outcome = 'synced';
+        return;
+      }
+      if (attempts >= maxPushAttempts) {
+        throw new RepositoryStop('error', `The remote kept changing while Conclave pushed (${maxPushAttempts} attempts, each after fetching). Everything is committed here; run "conclave sync" again in a moment.`);
+      }
+    }
+  }
+
+  private mainMoves: Promise<unknown> = Promise.resolve();
+
+  /**
+   * One change of main at a time within a sync (a commit of what the look at
+   * every folder found, the integration of what the remote added, the work
+   * tree's index following main): each reads main, builds on it and moves it
+   * with a compare-and-swap that the other would make fail.
+   */
+  private movingMain<T>(change: () => Promise<T>): Promise<T> {
+    const done = this.mainMoves.then(change);
+    this.mainMoves = done.catch(() => undefined);
+    return done;
   }
 
   // ---- steps ----------------------------------------------------------------------
@@ -279,14 +353,30 @@ export class RepositoryService {
    * only the folders changed since the last commit are read (folder-scan.ts),
    * and only their part of main is listed.
    */
-  private async uncommittedFiles(): Promise<{ paths: string[]; scan: FolderScan }> {
+  private async uncommittedFiles(): Promise<string[]> {
     const scan = await scanFolders(this.root, (recorded) => this.onlyGained(recorded));
-    if (scan.files.length === 0) return { paths: [], scan };
+    return this.untracked(scan.files, scan.changed);
+  }
+
+  /** Of these files (found in `folders`, or in every folder when undefined), those main does not have. */
+  private async untracked(files: string[], folders: string[] | undefined): Promise<string[]> {
+    if (files.length === 0) return [];
     const tracked = new Set<string>();
     // Folders as literal pathspecs (GIT_LITERAL_PATHSPECS); past a few hundred, listing all of main is as quick and keeps the arguments short.
-    const where = scan.changed && scan.changed.length <= 500 ? ['--', ...scan.changed] : [];
+    const where = folders && folders.length <= 500 ? ['--', ...folders] : [];
     await this.records(['ls-tree', '-r', '-z', '--name-only', branch, ...where], (path) => void (path && tracked.add(path)));
-    return { paths: scan.files.filter((path) => !tracked.has(path)), scan };
+    return files.filter((path) => !tracked.has(path));
+  }
+
+  /** The event and evidence files in these store folders ("ceremonies/<id>/events"). */
+  private async filesIn(folders: string[]): Promise<string[]> {
+    const files: string[] = [];
+    for (const folder of folders) {
+      for (const name of (await readdir(join(this.root, folder)).catch(() => [] as string[])).sort()) {
+        if (classifyPath(`${folder}/${name}`)) files.push(`${folder}/${name}`);
+      }
+    }
+    return files;
   }
 
   /** Whether main has only gained files since `recorded`: what a record of the store's folders made then still says holds. */
@@ -313,36 +403,31 @@ export class RepositoryService {
   }
 
   /**
-   * Commits the store's new complete events and evidence; files that are neither are left out and reported.
-   * @param onCount told how many new files there are to check and commit, when there are any.
+   * Commits these new files of the store when they are complete events and
+   * evidence; files that are neither are left out and reported (and read
+   * again by the next sync). Adds to `local`; answers what main gained.
    */
-  private async commitLocal(onCount: (count: number) => void = () => {}): Promise<{ committed: string[]; leftOut: string[]; added: Change[]; commit?: string }> {
+  private async commitLocal(paths: string[], local: LocalFiles, onStep: (step: SyncStep, detail?: string) => void): Promise<{ added: Change[]; events: number; made?: { commit: string; parent: string } }> {
+    if (paths.length === 0) return { added: [], events: 0 };
+    onStep('committing', `${paths.length}`);
     const committed: string[] = [];
-    const leftOut: string[] = [];
-    const recheck: string[] = [];
-    const { paths, scan } = await this.uncommittedFiles();
-    if (paths.length > 0) onCount(paths.length);
     for (const path of paths) {
+      local.checked.add(path);
       const problem = await this.checkLocalFile(path);
       if (problem) {
-        leftOut.push(`${path}: ${problem}`);
-        recheck.push(path);
+        local.leftOut.push(`${path}: ${problem}`);
+        local.recheck.push(path);
       } else committed.push(path);
     }
-    let added: Change[] = [];
-    let made: string | undefined;
-    if (committed.length > 0) {
-      const head = await this.head();
-      added = await this.blobs(committed);
-      const tree = await this.treeWith(head, added);
-      // On standard input: an argument is limited by the system (E2BIG), a first commit of a large store is not.
-      const commit = (await this.ok(['commit-tree', tree, '-p', head, '-F', '-'], commitMessage(committed))).trim();
-      await this.ok(['update-ref', '-m', 'conclave: commit local events', branch, commit, head]);
-      made = commit;
-    }
-    // Only once main holds what was read: a sync killed before this reads the same folders again.
-    if (!scan.changed || scan.changed.length > 0) await scan.save(await this.head(), recheck);
-    return { committed, leftOut, added, ...(made ? { commit: made } : {}) };
+    if (committed.length === 0) return { added: [], events: 0 };
+    const head = await this.head();
+    const added = await this.blobs(committed);
+    const tree = await this.treeWith(head, added);
+    // On standard input: an argument is limited by the system (E2BIG), a first commit of a large store is not.
+    const commit = (await this.ok(['commit-tree', tree, '-p', head, '-F', '-'], commitMessage(committed))).trim();
+    await this.ok(['update-ref', '-m', 'conclave: commit local events', branch, commit, head]);
+    local.committed.push(...committed);
+    return { added, events: committed.filter((path) => classifyPath(path)?.kind === 'event').length, made: { commit, parent: head } };
   }
 
   /** A file is shared only when it is whole: a complete event envelope of its ceremony, or evidence matching its digest. */
@@ -513,7 +598,7 @@ export class RepositoryService {
    * have finished, so nothing of this sync is still running when it ends.
    */
   private async pushWhileIndexFollows(head: string, before: string, gained: Change[]): Promise<boolean> {
-    const [pushed, indexed] = await Promise.allSettled([this.push(head), this.indexFollowsMain(before, gained)]);
+    const [pushed, indexed] = await Promise.allSettled([this.push(head), this.movingMain(() => this.indexFollowsMain(before, gained))]);
     if (pushed.status === 'rejected') throw pushed.reason;
     if (indexed.status === 'rejected') throw indexed.reason;
     return pushed.value;
