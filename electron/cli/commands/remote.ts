@@ -59,6 +59,7 @@ export const remoteRunners = {
       integrating: () => 'Merging what the remote added…',
       pushing: (detail) => `Pushing (${detail})…`,
       checking: (detail) => `Checking what arrived (${detail})…`,
+      packing: () => "Packing the store's git objects (git gc --auto; after a first sync of a large store this takes minutes)…",
     };
     const report = await repository.sync((step, detail) => {
       if (!input.quiet && !input.json) io.err(`${steps[step](detail)}\n`);

@@ -86,7 +86,7 @@ export interface SkippedFile {
 /** The largest evidence file a store keeps: an SBOM of at most 64 MiB (defaultSbomLimits in shared/evidence/sbom.ts). */
 const maxEvidenceFileBytes = 64 * 1024 * 1024;
 
-export type SyncStep = 'committing' | 'fetching' | 'integrating' | 'pushing' | 'checking';
+export type SyncStep = 'committing' | 'fetching' | 'integrating' | 'pushing' | 'checking' | 'packing';
 
 interface Change {
   status: string;
@@ -218,11 +218,14 @@ export class RepositoryService {
       const exchanged: Exchanged = { gained: [], arrived: [], skipped: [] };
       const first = await this.commitLocal(await this.untracked(await this.filesIn(written.folders), written.folders), local, onStep);
       exchanged.gained.push(...first.added);
+      // Started once that commit is made, not beside it: on two cores the commit's git would wait on the look.
       const scanned = scanFolders(this.root, (recorded) => this.onlyGained(recorded)).then((scan) =>
         this.movingMain(async () => {
           const rest = await this.commitLocal((await this.untracked(scan.files, scan.changed)).filter((path) => !local.checked.has(path)), local, onStep);
           exchanged.gained.push(...rest.added);
-          return { scan, rest };
+          // Once main holds what was read (a sync killed before reads the same folders again); main only gains files after.
+          if (!scan.changed || scan.changed.length > 0) await scan.save(await this.head(), local.recheck);
+          return rest;
         }),
       );
       // Awaited below, on every path: nothing of this sync is still running when it ends.
@@ -243,14 +246,14 @@ export class RepositoryService {
         }
       };
       try {
-        await exchange({ base: before, events: first.events, ...(first.made ? { commit: first.made.commit } : {}) });
+        // With nothing of Conclave's to send, one exchange after the look is enough.
+        if (first.made) await exchange({ base: before, commit: first.made.commit, events: first.events });
       } finally {
         await scanned.catch(() => undefined);
       }
-      const { scan, rest } = await scanned;
+      const rest = await scanned;
       if (rest.made) await exchange({ base: rest.made.parent, commit: rest.made.commit, events: rest.events });
-      // Only once main holds what was read: a sync killed before this reads the same folders again.
-      if (!scan.changed || scan.changed.length > 0) await scan.save(await this.head(), local.recheck);
+      else if (!first.made) await exchange({ base: before, events: 0 });
       await written.done();
       const { arrived, skipped } = exchanged;
       if (arrived.length > 0) {
@@ -262,8 +265,21 @@ export class RepositoryService {
         report.arrivals.problems.push(...skipped.map((entry) => `${entry.reason} Everything else was shared; ask whoever pushed it to remove it from their store.`));
       }
       await this.indexFollowsMain(before, exchanged.gained);
+      await this.tidy(onStep);
       return report;
     });
+  }
+
+  /**
+   * Packs the repository's objects when git thinks it time (\`git gc --auto\`,
+   * as git's own commands do after they write), here and now rather than in
+   * a process git leaves running. Conclave writes objects one by one (each a
+   * file), and a store of 400,000 events left unpacked makes every git
+   * command slower; git packs once there are about 6,700 of them (gc.auto).
+   */
+  private async tidy(onStep: (step: SyncStep, detail?: string) => void): Promise<void> {
+    if (await manyLooseObjects(join(this.root, '.git', 'objects'))) onStep('packing');
+    await this.run(['-c', 'gc.autoDetach=false', 'gc', '--auto', '--quiet']);
   }
 
   /** Fetch, integrate, push, until the remote has main; a push that loses a race to another machine fetches and tries again. */
@@ -453,7 +469,8 @@ export class RepositoryService {
   private async fetch(): Promise<string | undefined> {
     // --refmap= keeps fetch from also moving refs/remotes/origin/main, whose non-forced refspec would fail on a rewritten remote before Conclave could say what changed.
     // --no-recurse-submodules: otherwise git reads the work tree's whole index (seconds at 400,000 files) to look for submodules, which a store never has.
-    const result = await this.run(['fetch', '--no-tags', '--quiet', '--no-recurse-submodules', '--refmap=', remoteName, `+${branch}:${incomingRef}`]);
+    // --no-auto-gc: git would pack in a process of its own that outlives the command; the sync packs itself, at its end (tidy).
+    const result = await this.run(['fetch', '--no-tags', '--quiet', '--no-recurse-submodules', '--no-auto-gc', '--refmap=', remoteName, `+${branch}:${incomingRef}`]);
     if (result.code !== 0) {
       if (/couldn't find remote ref/i.test(result.stderr)) {
         await this.run(['update-ref', '-d', incomingRef]);
@@ -858,6 +875,16 @@ export function commitMessage(paths: string[]): string {
   const subject = `Conclave: ${events.length.toLocaleString('en')} event${events.length === 1 ? '' : 's'}${ceremonies.length > 0 ? ` (${shownCeremonies})` : ''}`;
   const files = paths.length > namedFiles ? [`${paths.length.toLocaleString('en')} files, the first ${namedFiles}:`, ...bounded(paths).map((line) => line.trimStart())] : paths;
   return `${subject}\n\n${files.join('\n')}\n`;
+}
+
+/**
+ * Whether git's default threshold for packing is passed, estimated as git
+ * does (gc.c): the loose objects of one of the 256 folders, against 6,700 /
+ * 256. Only to say that a sync is packing; git decides with its own settings.
+ */
+async function manyLooseObjects(objects: string): Promise<boolean> {
+  const names = await readdir(join(objects, '17')).catch(() => [] as string[]);
+  return names.filter((name) => /^[0-9a-f]{38,62}$/.test(name)).length > Math.ceil(6700 / 256);
 }
 
 function processAlive(pid: number): boolean {
