@@ -271,7 +271,7 @@ export class RepositoryService {
   }
 
   /**
-   * Packs the repository's objects when git thinks it time (\`git gc --auto\`,
+   * Packs the repository's objects when git thinks it time (`git gc --auto`,
    * as git's own commands do after they write), here and now rather than in
    * a process git leaves running. Conclave writes objects one by one (each a
    * file), and a store of 400,000 events left unpacked makes every git
