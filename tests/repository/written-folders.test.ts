@@ -9,6 +9,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CeremonyStore } from '../../electron/core/ceremony/event-store';
 import { noteWritten, takeWritten } from '../../electron/core/ceremony/written-folders';
 import { generateCeremonies } from '../support/generate-ceremonies';
 import { makeWorld, type World } from './support/machines';
@@ -65,6 +66,14 @@ describe('the folders Conclave wrote since the last sync', () => {
     expect(existsSync(list(store))).toBe(false);
     expect(existsSync(taken(store))).toBe(false);
     expect(JSON.parse((await world.sync('a', ['--json'])).out)).toMatchObject({ committed: [], pushed: 0 });
+
+    // One more event in a ceremony main already has: the list names its folder, and only the new file is committed.
+    const events = join(store, 'ceremonies', opened, 'events');
+    const own = readdirSync(events)[0]!;
+    const added = own.replace(/-[0-9a-f]{16}\.json$/, '-00000000000000bb.json');
+    await new CeremonyStore(store).putEventFile(opened, added, readFileSync(join(events, own), 'utf8'));
+    expect(readFileSync(list(store), 'utf8')).toBe(`${opened}/events\n`);
+    expect(JSON.parse((await world.sync('a', ['--json'])).out)).toMatchObject({ committed: [`ceremonies/${opened}/events/${added}`], pushed: 1 });
   });
 
   it('takes up the list a killed sync had taken, with the one written since', async () => {
