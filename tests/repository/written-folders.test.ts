@@ -6,7 +6,7 @@
  * (another program's), a list left by a sync that was killed, or a list
  * someone wrote by hand, never changes what is shared, only when.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CeremonyStore } from '../../electron/core/ceremony/event-store';
@@ -127,6 +127,15 @@ describe('the folders Conclave wrote since the last sync', () => {
     // Writers meanwhile start a new list, which the next sync takes; this one's is forgotten only when it is done.
     await noteWritten(dir, [{ ceremonyId: 'c-20261206-cccccccccc', folder: 'events' }]);
     await took.done();
-    expect((await takeWritten(dir)).folders).toEqual(['ceremonies/c-20261206-cccccccccc/events']);
+    const next = await takeWritten(dir);
+    expect(next.folders).toEqual(['ceremonies/c-20261206-cccccccccc/events']);
+    await next.done();
+
+    // A store never synced: past what a sync reads, the list is ignored and no longer grows.
+    writeFileSync(join(dir, '.git', 'conclave-written'), 'c-20261206-dddddddddd/events\n'.repeat(40_000));
+    const size = statSync(join(dir, '.git', 'conclave-written')).size;
+    await noteWritten(dir, [{ ceremonyId: 'c-20261206-eeeeeeeeee', folder: 'events' }]);
+    expect(statSync(join(dir, '.git', 'conclave-written')).size).toBe(size);
+    expect((await takeWritten(dir)).folders).toEqual([]);
   });
 });

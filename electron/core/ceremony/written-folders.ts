@@ -26,6 +26,8 @@ export type StoreFolder = 'events' | 'evidence';
 export async function noteWritten(root: string, folders: readonly { ceremonyId: string; folder: StoreFolder }[]): Promise<void> {
   const gitDir = join(root, '.git');
   if (folders.length === 0 || !(await stat(gitDir).then((entry) => entry.isDirectory(), () => false))) return;
+  // A list past what a sync reads (a store that is never synced) is not added to: it would only grow.
+  if ((await stat(join(gitDir, listName)).then((list) => list.size, () => 0)) > maxListBytes) return;
   // One write of whole lines with O_APPEND: lines of two processes do not interleave.
   await appendFile(join(gitDir, listName), folders.map(({ ceremonyId, folder }) => `${ceremonyId}/${folder}\n`).join(''), { mode: 0o644 }).catch(() => undefined);
 }
