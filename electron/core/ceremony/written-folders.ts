@@ -24,12 +24,12 @@ export type StoreFolder = 'events' | 'evidence';
 
 /** Notes, before a file is written there, that a folder of the store is about to change; nothing when the store is not a git repository yet. */
 export async function noteWritten(root: string, folders: readonly { ceremonyId: string; folder: StoreFolder }[]): Promise<void> {
-  const gitDir = join(root, '.git');
-  if (folders.length === 0 || !(await stat(gitDir).then((entry) => entry.isDirectory(), () => false))) return;
+  const list = join(root, '.git', listName);
   // A list past what a sync reads (a store that is never synced) is not added to: it would only grow.
-  if ((await stat(join(gitDir, listName)).then((list) => list.size, () => 0)) > maxListBytes) return;
-  // One write of whole lines with O_APPEND: lines of two processes do not interleave.
-  await appendFile(join(gitDir, listName), folders.map(({ ceremonyId, folder }) => `${ceremonyId}/${folder}\n`).join(''), { mode: 0o644 }).catch(() => undefined);
+  if (folders.length === 0 || (await stat(list).then((entry) => entry.size, () => 0)) > maxListBytes) return;
+  // One write of whole lines with O_APPEND: lines of two processes do not interleave. Without a .git folder the
+  // append fails (ENOENT, ENOTDIR) and nothing is created.
+  await appendFile(list, folders.map(({ ceremonyId, folder }) => `${ceremonyId}/${folder}\n`).join(''), { mode: 0o644 }).catch(() => undefined);
 }
 
 export interface WrittenFolders {

@@ -404,18 +404,8 @@ export class RepositoryService {
   }
 
   private async storeFiles(): Promise<string[]> {
-    const files: string[] = [];
-    const list = async (dir: string) => (await readdir(join(this.root, dir)).catch(() => [] as string[])).sort();
-    for (const id of await list('ceremonies')) {
-      if (!ceremonyIdPattern.test(id)) continue;
-      for (const folder of ['events', 'evidence']) {
-        for (const name of await list(`ceremonies/${id}/${folder}`)) {
-          const path = `ceremonies/${id}/${folder}/${name}`;
-          if (classifyPath(path)) files.push(path);
-        }
-      }
-    }
-    return files;
+    const ids = (await readdir(join(this.root, 'ceremonies')).catch(() => [] as string[])).filter((id) => ceremonyIdPattern.test(id)).sort();
+    return this.filesIn(ids.flatMap((id) => [`ceremonies/${id}/events`, `ceremonies/${id}/evidence`]));
   }
 
   /**
