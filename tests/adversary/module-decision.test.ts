@@ -22,6 +22,7 @@ import { createCore } from '../../electron/core/create-core';
 import type { Core } from '../../electron/core';
 import { makeDataDir, makeTokenFolder, softhsmModule, type TokenFolder } from '../support/softhsm';
 import { builtCli } from '../cli-process/support';
+import { inheritedEnvironment } from '../support/environment';
 
 const bin = fileURLToPath(new URL('../../bin/conclave.js', import.meta.url));
 const hasCc = spawnSync('cc', ['--version']).status === 0;
@@ -198,7 +199,7 @@ describe.skipIf(!hasCc || !softhsmModule)('the command line', () => {
 
   beforeAll(() => {
     home = makeDataDir();
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CONCLAVE_')));
+    const inherited = inheritedEnvironment();
     env = { ...inherited, ...folder.env, CONCLAVE_HOME: home.dir, CONCLAVE_STORE: join(home.dir, 'store') };
   });
   afterAll(() => home.cleanup());

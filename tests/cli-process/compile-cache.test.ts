@@ -14,6 +14,7 @@ import { compileCacheDir } from '../../electron/cli/compile-cache-dir';
 import { commandGroups } from '../../electron/cli/catalog';
 import { commandGroupWords, commandOf } from '../../electron/cli/start';
 import { bin, conclave, type Run } from './support';
+import { inheritedEnvironment } from '../support/environment';
 
 let home: string;
 let artifact: string;
@@ -21,7 +22,7 @@ let env: Record<string, string>;
 
 /** The environment of a run: the test's own, minus any CONCLAVE_* of the machine, with a data folder of the test's. */
 function environment(extra: Record<string, string> = {}): Record<string, string> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith('CONCLAVE_')));
+  const inherited = inheritedEnvironment();
   return { ...inherited, CONCLAVE_HOME: home, ...extra };
 }
 

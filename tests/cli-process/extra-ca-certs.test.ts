@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodes } from '../../electron/cli/exit-codes';
 import { generateCeremonies } from '../support/generate-ceremonies';
 import { builtCli, conclave, hangBoundMs, type Run } from './support';
+import { inheritedEnvironment } from '../support/environment';
 
 const built = existsSync(builtCli);
 
@@ -51,7 +52,7 @@ describe.skipIf(!built)('NODE_EXTRA_CA_CERTS, with conclave run as a command', (
 
     const { policyDocument } = await generateCeremonies(join(dir, 'store'), 1);
     writeFileSync(join(dir, 'policy.json'), JSON.stringify(policyDocument));
-    const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith('CONCLAVE_') && entry[0] !== 'NODE_EXTRA_CA_CERTS'));
+    const inherited = inheritedEnvironment((name) => name === 'NODE_EXTRA_CA_CERTS');
     env = { ...inherited, CONCLAVE_HOME: join(dir, 'home'), CONCLAVE_STORE: join(dir, 'store') };
   }, 60_000);
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { softhsmModule, type TokenFolder } from '../support/softhsm';
+import { inheritedEnvironment } from '../support/environment';
 
 export const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/real/${name}`, import.meta.url));
 export const bin = fileURLToPath(new URL('../../bin/conclave.js', import.meta.url));
@@ -96,7 +97,7 @@ export const tokenLabels = ['alice', 'bob', 'carol'] as const;
 
 /** The environment of a run: the test's own, minus any CONCLAVE_* of the machine, plus the token folder and data folder. */
 export function runEnvironment(folder: TokenFolder, home: string): Record<string, string> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith('CONCLAVE_')));
+  const inherited = inheritedEnvironment();
   return {
     ...inherited,
     ...folder.env,

@@ -14,6 +14,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateCeremonies } from '../support/generate-ceremonies';
 import { makeDataDir } from '../support/softhsm';
 import { builtCli, ends } from './support';
+import { inheritedEnvironment } from '../support/environment';
 
 beforeAll(() => {
   expect(existsSync(builtCli), `${builtCli} is missing: run "npm run build" before these tests.`).toBe(true);
@@ -23,7 +24,7 @@ let home: ReturnType<typeof makeDataDir>;
 let env: Record<string, string>;
 beforeEach(() => {
   home = makeDataDir();
-  const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith('CONCLAVE_') && !entry[0].startsWith('GIT_')));
+  const inherited = inheritedEnvironment((name) => name.startsWith('GIT_'));
   env = { ...inherited, HOME: home.dir, GIT_CONFIG_NOSYSTEM: '1', CONCLAVE_HOME: home.dir };
 });
 afterEach(() => home.cleanup());

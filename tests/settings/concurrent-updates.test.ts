@@ -19,6 +19,7 @@ import { createCore } from '../../electron/core/create-core';
 import { settingsOf, type Settings } from '../../electron/core/settings';
 import { builtCli, conclave } from '../cli-process/support';
 import { makeDataDir, makeTokenFolder, softhsmModule, type TokenFolder } from '../support/softhsm';
+import { inheritedEnvironment } from '../support/environment';
 
 /** A call as the window makes it (validated by the contract, through dispatchCall), answered with the contract's type. */
 const dispatchCall = <C extends CallName>(handlers: Core['handlers'], name: C, input: CallInput<C>): Promise<Result<CallOutput<C>>> => dispatch(handlers, name, input) as Promise<Result<CallOutput<C>>>;
@@ -125,7 +126,7 @@ describe.skipIf(!softhsmModule)('the CLI beside the window', () => {
     const modules = softhsmCopies(3);
     const core: Core = createCore({ dataDir: dir, shell: 'browser', version: 'test', modules: [] });
     cleanups.push(() => core.dispose());
-    const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith('CONCLAVE_')));
+    const inherited = inheritedEnvironment();
     const env = { ...inherited, ...tokens.env, CONCLAVE_HOME: dir };
 
     const commands = modules.map((path) => conclave(['modules', 'add', path], env));

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { builtCli, conclave, type Run } from '../cli-process/support';
+import { inheritedEnvironment } from '../support/environment';
 
 const softokn = ['/usr/lib/x86_64-linux-gnu/libsoftokn3.so', '/usr/lib64/libsoftokn3.so', '/usr/lib/libsoftokn3.so'].find((path) => existsSync(path));
 const hasCertutil = (() => {
@@ -38,7 +39,7 @@ function nssDatabase(): string {
 }
 
 function environment(extra: Record<string, string>): Record<string, string> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith('CONCLAVE_')));
+  const inherited = inheritedEnvironment();
   return { ...inherited, CONCLAVE_HOME: folder('home'), ...extra };
 }
 

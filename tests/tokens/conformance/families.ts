@@ -19,6 +19,7 @@ import { tokenHostEntry, type HostLauncher } from '../../../electron/core/tokens
 import { forkHostLauncher } from '../../../electron/core/tokens/host-process';
 import type { ModuleSource } from '../../../electron/core/tokens/token-service';
 import { makeTokenFolder, softhsmModule } from '../../support/softhsm';
+import { inheritedEnvironment } from '../../support/environment';
 
 const libDirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib'];
 const firstExisting = (paths: string[]) => paths.find((path) => existsSync(path));
@@ -86,7 +87,7 @@ function chownTree(path: string, user: { uid: number; gid: number }): void {
 
 /** The environment of the test process without Conclave's own variables, plus `extra`. */
 function baseEnvironment(extra: Record<string, string>): Record<string, string> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith('CONCLAVE_')));
+  const inherited = inheritedEnvironment();
   return { ...inherited, ...extra };
 }
 

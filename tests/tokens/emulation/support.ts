@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { builtCli, conclave, fixture, hangBoundMs, type Run, type RunOptions } from '../../cli-process/support';
 import type { EmulationFamily, EmulationLab } from '../../support/pkcs11-emulation';
+import { inheritedEnvironment } from '../../support/environment';
 
 export { fixture, hangBoundMs };
 export const artifactName = 'binary-linux-amd64-multi-subject-first';
@@ -20,7 +21,7 @@ export function assertBuilt(): void {
 
 /** The test's own environment minus any CONCLAVE_* of the machine, with the family's emulated module as the only module. */
 export function cliEnvironment(lab: EmulationLab, home: string, families: EmulationFamily[], extra: Record<string, string> = {}): Record<string, string> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith('CONCLAVE_') && !entry[0].startsWith('PKCS11_EMULATION_')));
+  const inherited = inheritedEnvironment((name) => name.startsWith('PKCS11_EMULATION_'));
   return {
     ...inherited,
     ...Object.assign({}, ...families.map((family) => lab.env(family))),
