@@ -40,7 +40,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCore } from '../electron/core/create-core';
 import { CeremonyIndex } from '../electron/core/ceremony/ceremony-index';
-import { CeremonyStore } from '../electron/core/ceremony/event-store';
+import { CeremonyStore, listCeremonyIds } from '../electron/core/ceremony/event-store';
+import { ceremonyFolder } from '../shared/ceremony/store-layout';
 import { pageOf } from '../electron/core/ceremony/ceremony-pages';
 import { defaultThreadCount, indexWorkerEntry } from '../electron/core/ceremony/index-threads';
 import { localCeremonyService } from '../electron/core/ceremony/local-service';
@@ -186,7 +187,7 @@ export async function benchPagesAtScale(count: number): Promise<void> {
     writeFileSync(generatedMark, `${count}\n`);
     print(row(`setup: generating ${count.toLocaleString('en')} ceremonies`, `${took.toFixed(1)} s`, `kept in ${dir} for the next run, not a figure`));
   }
-  const files = countEventFiles(storeDir);
+  const files = await countEventFiles(storeDir);
   const seconds = (value: number) => `${value.toFixed(3)} s`;
   // Each figure printed as it is measured: a run this long should not lose them all to a late failure.
   const memory = peakMemory();
@@ -233,9 +234,10 @@ function mb(bytes: number): string {
   return `${Math.round(bytes / 1e6)} MB`;
 }
 
-function countEventFiles(storeDir: string): number {
-  const root = join(storeDir, 'ceremonies');
-  return readdirSync(root).reduce((sum, id) => sum + readdirSync(join(root, id, 'events')).length, 0);
+async function countEventFiles(storeDir: string): Promise<number> {
+  let files = 0;
+  for (const id of await listCeremonyIds(storeDir)) files += readdirSync(join(storeDir, ceremonyFolder(id), 'events')).length;
+  return files;
 }
 
 /** The resident memory of this process, sampled every 50 ms: its peak since the last reset. */
@@ -329,14 +331,14 @@ export async function benchSync(dir: string, storeDir: string, home: string): Pr
   const newEvent = async (by: 'conclave' | 'copy') => {
     const scratch = dataFolder();
     const [id] = (await generateCeremonies(scratch, 1)).ids;
-    const events = join(scratch, 'ceremonies', id!, 'events');
+    const events = join(scratch, ceremonyFolder(id!), 'events');
     const opened = readdirSync(events).find((name) => name.includes('-opened-'))!;
     if (by === 'conclave') await new CeremonyStore(storeDir).putEventFile(id!, opened, readFileSync(join(events, opened), 'utf8'));
     else {
-      mkdirSync(join(storeDir, 'ceremonies', id!, 'events'), { recursive: true });
-      copyFileSync(join(events, opened), join(storeDir, 'ceremonies', id!, 'events', opened));
+      mkdirSync(join(storeDir, ceremonyFolder(id!), 'events'), { recursive: true });
+      copyFileSync(join(events, opened), join(storeDir, ceremonyFolder(id!), 'events', opened));
     }
-    return join('ceremonies', id!, 'events', opened);
+    return `${ceremonyFolder(id!)}/events/${opened}`;
   };
   // The store as a previous sync left it: a store synced by an older Conclave (or never) is read whole once, untimed.
   run(process.execPath, [conclave, 'sync', '--store', storeDir, '--timeout', '0']);

@@ -17,6 +17,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { rendererChunks } from '../tests/renderer-build/first-screen';
+import { listCeremonyIds } from '../electron/core/ceremony/event-store';
+import { ceremonyFolder } from '../shared/ceremony/store-layout';
 import { generateCeremonies } from '../tests/support/generate-ceremonies';
 import { makeTokenFolder, softhsmModule, type TokenFolder } from '../tests/support/softhsm';
 import { median, onCleanup, positiveNumber, print, row, seconds, timed } from './support';
@@ -297,16 +299,14 @@ async function searchFor(page: Page, calls: CallTrace[], text: string): Promise<
 }
 
 async function listStore(storeDir: string): Promise<number> {
-  const root = join(storeDir, 'ceremonies');
   let files = 0;
-  for (const id of await readdir(root)) files += (await readdir(join(root, id, 'events'))).length;
+  for (const id of await listCeremonyIds(storeDir)) files += (await readdir(join(storeDir, ceremonyFolder(id), 'events'))).length;
   return files;
 }
 
 export async function readStore(storeDir: string): Promise<void> {
-  const root = join(storeDir, 'ceremonies');
-  for (const id of await readdir(root)) {
-    const events = join(root, id, 'events');
+  for (const id of await listCeremonyIds(storeDir)) {
+    const events = join(storeDir, ceremonyFolder(id), 'events');
     await Promise.all((await readdir(events)).map((name) => readFile(join(events, name))));
   }
 }
@@ -382,7 +382,7 @@ export function historyFixture(): Promise<HistoryFixture> {
 
 /** The SHA-256 of the first artifact of a ceremony, read from its opening event as the store holds it. */
 function artifactDigest(storeDir: string, id: string): string {
-  const events = join(storeDir, 'ceremonies', id, 'events');
+  const events = join(storeDir, ceremonyFolder(id), 'events');
   const opened = readdirSync(events).find((name) => name.includes('-opened-'));
   if (!opened) throw new Error(`The generated ceremony ${id} has no opening event.`);
   const envelope = JSON.parse(readFileSync(join(events, opened), 'utf8')) as { payload: string };

@@ -11,6 +11,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, test } from './support/conclave';
 import { goTo } from './support/ceremony';
+import { ceremonyFolder } from '../shared/ceremony/store-layout';
 
 const verification = (page: Page) => page.getByRole('group', { name: 'History verification' });
 const verifyButton = (page: Page) => verification(page).getByRole('button', { name: 'Verify history' });
@@ -139,7 +140,7 @@ test.describe('verifying the history', () => {
       await expect(verification(page)).toContainText(`1 commit since the last verification (${short}, less than a minute ago).`);
 
       // An event file that is not an event: the next verification lists it, and the state turns to failed.
-      const events = join(store, 'ceremonies', 'c-20261122-abcdefghij', 'events');
+      const events = join(store, ceremonyFolder('c-20261122-abcdefghij'), 'events');
       mkdirSync(events, { recursive: true });
       writeFileSync(join(events, '20261122T140500000Z-opened-0123456789abcdef.json'), '{"not": "an event"}');
       await verifyHistory(page, gate);

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeWorld } from '../repository/support/machines';
 import { startSilentServer, type SilentServer } from '../support/silent-server';
 import { makeTestKey } from '../support/test-keys';
+import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 
 const bin = fileURLToPath(new URL('../../bin/conclave.js', import.meta.url));
 const digest = `sha256:${'cd'.repeat(32)}`;
@@ -129,7 +130,7 @@ describe('a git remote that never answers, with git allowed ten minutes', () => 
         .split('\n')
         .filter((line) => line.includes(`deadline-${process.pid}.git`));
       expect(gits).toEqual([]);
-      expect(world.git(world.store('a'), ['ls-tree', '-r', '--name-only', 'main'])).toContain(`ceremonies/${id}/events/`);
+      expect(world.git(world.store('a'), ['ls-tree', '-r', '--name-only', 'main'])).toContain(`${ceremonyFolder(id)}/events/`);
     } finally {
       world.cleanup();
     }

@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keyUri, makeWorld, type World } from '../repository/support/machines';
+import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 
 let world: World;
 beforeEach(() => {
@@ -27,13 +28,13 @@ describe('a poisoned shared repository', () => {
     // The outsider's push: built with git alone, as anyone with write access can.
     const clone = join(world.dir, 'outsider');
     world.git(world.dir, ['clone', '-q', '-b', 'main', world.remote, clone]);
-    const events = join(clone, 'ceremonies', id, 'events');
+    const events = join(clone, ceremonyFolder(id), 'events');
     const huge = '20260101T000000000Z-approved-00000000000000aa.json';
     writeFileSync(join(events, huge), Buffer.alloc(70 * 1024 * 1024, 0x20));
     world.git(clone, ['add', '.']);
     const linked = '20260101T000000000Z-approved-00000000000000bb.json';
     const someCommit = world.git(clone, ['rev-parse', 'HEAD']).trim();
-    world.git(clone, ['update-index', '--add', '--cacheinfo', `160000,${someCommit},ceremonies/${id}/events/${linked}`]);
+    world.git(clone, ['update-index', '--add', '--cacheinfo', `160000,${someCommit},${ceremonyFolder(id)}/events/${linked}`]);
     world.git(clone, ['commit', '-q', '-m', 'poison']);
     world.git(clone, ['push', '-q', 'origin', 'main']);
 

@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeWorld, type World } from '../repository/support/machines';
 import { startSilentServer, type SilentServer } from '../support/silent-server';
+import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 
 let world: World;
 let server: SilentServer;
@@ -30,6 +31,6 @@ describe('a git remote that never answers', () => {
     const synced = await world.sync('a');
     expect(synced.code, synced.out).toBe(5);
     expect(synced.out).toMatch(/Offline: .*timed out: git fetch did not finish within 2 s/);
-    expect(world.git(world.store('a'), ['ls-tree', '-r', '--name-only', 'main'])).toContain(`ceremonies/${id}/events/`);
+    expect(world.git(world.store('a'), ['ls-tree', '-r', '--name-only', 'main'])).toContain(`${ceremonyFolder(id)}/events/`);
   }, 90_000);
 });

@@ -16,6 +16,7 @@ import type { OpenedEvent } from '../../shared/ceremony/events';
 import { drop, forgeEvent, inTotoPayloadType, sha256, shifted, type ForgedFile } from './support/forge';
 import { openingLike, validFreeze } from './support/statements';
 import { artifactName, codesFor, fixture, keyUri, makeAttackWorld, statementOf, type AttackWorld, type StoredFile } from './support/world';
+import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 
 const slow = 240_000;
 /** "binаry-…" with U+0430 CYRILLIC SMALL LETTER A: looks like the release's file, is not. */
@@ -106,7 +107,7 @@ describe('a release manager freezes a statement with an extra look-alike subject
   it('the audit reports the forged freeze by its code', async () => {
     const audit = await world.audit(id);
     expect(audit.code).toBe(1);
-    expect(audit.findings).toEqual([{ code: 'freeze-statement-invalid', file: `ceremonies/${id}/events/${forged.name}` }]);
+    expect(audit.findings).toEqual([{ code: 'freeze-statement-invalid', file: `${ceremonyFolder(id)}/events/${forged.name}` }]);
   }, slow);
 
   it('a bundle carrying the forged freeze is refused with the judge\'s code; everything honest is imported', async () => {

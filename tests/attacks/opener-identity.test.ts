@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBy, bundleText, drop, shifted, type EventJson, type ForgedFile } from './support/forge';
 import { openingLike, validFreeze } from './support/statements';
 import { codesFor, makeAttackWorld, type AttackWorld } from './support/world';
+import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 
 const slow = 240_000;
 let world: AttackWorld;
@@ -78,7 +79,7 @@ describe('dave opens a ceremony signed with his key but naming rita as its opene
   it('the audit names the opening by the judge\'s code, as import does, and flags the ceremony', async () => {
     const audit = await world.audit(id);
     expect(audit.code).toBe(1);
-    expect(audit.findings).toEqual([{ code: 'opening-opener-mismatch', file: `ceremonies/${id}/events/${opening.name}` }, { code: 'ceremony-unloadable' }]);
+    expect(audit.findings).toEqual([{ code: 'opening-opener-mismatch', file: `${ceremonyFolder(id)}/events/${opening.name}` }, { code: 'ceremony-unloadable' }]);
   }, slow);
 });
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleText, drop, eventFileName, forgeEvent, shifted, type ForgedFile } from './support/forge';
 import { codesFor, makeAttackWorld, type AttackWorld, type StoredFile } from './support/world';
+import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 
 const slow = 240_000;
 let world: AttackWorld;
@@ -57,7 +58,7 @@ beforeAll(async () => {
   junk('deep', `${'['.repeat(200_000)}${']'.repeat(200_000)}`);
   junk('not json', '\u0000\u0001 not an envelope');
   // A folder that looks like a ceremony and holds nothing of one.
-  const fake = join(world.store, 'ceremonies', 'c-20261205-aaaaaaaaaa', 'events');
+  const fake = join(world.store, ceremonyFolder('c-20261205-aaaaaaaaaa'), 'events');
   mkdirSync(fake, { recursive: true });
   writeFileSync(join(fake, 'garbage.json'), '{"payloadType":"nothing"}');
 }, slow);
@@ -83,7 +84,7 @@ describe('files an outsider plants in a ceremony', () => {
     const audit = await world.audit(id);
     expect(audit.code).toBe(1);
     const byFile = Object.fromEntries(audit.findings.map((finding) => [finding.file, finding.code]));
-    expect(Object.fromEntries(Object.entries(planted).map(([label, name]) => [label, byFile[`ceremonies/${id}/events/${name}`]]))).toEqual(expected);
+    expect(Object.fromEntries(Object.entries(planted).map(([label, name]) => [label, byFile[`${ceremonyFolder(id)}/events/${name}`]]))).toEqual(expected);
   }, slow);
 
   it('a junk ceremony folder does not stop the list', async () => {

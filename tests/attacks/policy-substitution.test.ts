@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBy, drop, policyDigest, shifted, type EventJson, type ForgedFile } from './support/forge';
 import { openingLike, validFreeze } from './support/statements';
 import { codesFor, keyUri, makeAttackWorld, type AttackWorld } from './support/world';
+import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 
 const slow = 240_000;
 let world: AttackWorld;
@@ -80,7 +81,7 @@ describe('an outsider opens a ceremony under the team\'s policy with one key swa
 
     const audit = await world.audit(id);
     expect(audit.code).toBe(1);
-    expect(audit.findings).toContainEqual({ code: 'policy-untrusted', file: `ceremonies/${id}/events/${forged.opening.name}` });
+    expect(audit.findings).toContainEqual({ code: 'policy-untrusted', file: `${ceremonyFolder(id)}/events/${forged.opening.name}` });
   }, slow);
 });
 

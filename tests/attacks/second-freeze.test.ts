@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drop, sha256, shifted, type ForgedFile } from './support/forge';
 import { openingLike, validFreeze } from './support/statements';
 import { codesFor, keyUri, makeAttackWorld, type AttackWorld, type StoredFile } from './support/world';
+import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 
 const slow = 240_000;
 let world: AttackWorld;
@@ -44,7 +45,7 @@ async function everyPathUses(id: string, counted: { name: string; digest: string
   expect(bob.code, bob.err).toBe(0);
 
   const audit = await world.audit(id);
-  expect(audit.findings).toEqual([{ code: 'freeze-second', file: `ceremonies/${id}/events/${other}` }]);
+  expect(audit.findings).toEqual([{ code: 'freeze-second', file: `${ceremonyFolder(id)}/events/${other}` }]);
 
   const out = join(world.work, `out-${id}`);
   const published = await world.cli(['ceremony', 'publish', id, '--out', out, '--key', keyUri('rita'), '--pin-env', 'PIN']);

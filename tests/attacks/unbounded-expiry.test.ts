@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleText, drop, shifted, type EventJson, type ForgedFile } from './support/forge';
 import { openingLike, validFreeze } from './support/statements';
 import { codesFor, makeAttackWorld, type AttackWorld } from './support/world';
+import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 
 const slow = 240_000;
 const century = 100 * 365.25 * 24 * 3600_000;
@@ -51,7 +52,7 @@ describe('a release manager opens a ceremony that expires in a hundred years', (
     expect(alice.code).toBe(1);
     expect(world.files(id).map((file) => file.name)).toEqual(before);
     const audit = await world.audit(id);
-    expect(audit.findings).toEqual([{ code: 'opening-expiry-invalid', file: `ceremonies/${id}/events/${opening.name}` }, { code: 'ceremony-unloadable' }]);
+    expect(audit.findings).toEqual([{ code: 'opening-expiry-invalid', file: `${ceremonyFolder(id)}/events/${opening.name}` }, { code: 'ceremony-unloadable' }]);
   }, slow);
 
   it('carried in a bundle, the opening is refused with opening-expiry-invalid and nothing is written', async () => {

@@ -16,6 +16,7 @@ import { eventPayloadType } from '../../shared/ceremony/events';
 import { inTotoPayloadType, pae } from '../../shared/dsse/pae';
 import { toBase64 } from '../../shared/encoding/base64';
 import { keyUri, makeWorld, type World } from '../repository/support/machines';
+import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 
 let world: World;
 beforeEach(() => {
@@ -35,9 +36,9 @@ async function auditJson(args: string[] = []): Promise<{ code: number; report: A
   return { code, report: JSON.parse(out) as AuditReport };
 }
 
-const eventsDir = (id: string) => join(world.store('a'), 'ceremonies', id, 'events');
+const eventsDir = (id: string) => join(world.store('a'), ceremonyFolder(id), 'events');
 const eventFile = (id: string, type: string) => readdirSync(eventsDir(id)).filter((name) => name.includes(`-${type}-`)).sort()[0]!;
-const eventPath = (id: string, type: string) => `ceremonies/${id}/events/${eventFile(id, type)}`;
+const eventPath = (id: string, type: string) => `${ceremonyFolder(id)}/events/${eventFile(id, type)}`;
 /** Conclave keeps no index (repository-service.ts); a person editing with git starts from main's. */
 const gitInStore = (args: string[]) => {
   world.git(world.store('a'), ['reset', '-q']);
@@ -70,7 +71,7 @@ function swapApprovalSignature(id: string): string {
   const edited = { ...read(first), signature: read(second).signature };
   const envelope = makeEnvelope(eventPayloadType, new TextEncoder().encode(JSON.stringify(edited)), []);
   writeFileSync(join(eventsDir(id), first), `${JSON.stringify(envelope, null, 2)}\n`);
-  return `ceremonies/${id}/events/${first}`;
+  return `${ceremonyFolder(id)}/events/${first}`;
 }
 
 describe('conclave audit verify', () => {
@@ -189,7 +190,7 @@ describe('conclave audit verify', () => {
     const id = await world.open('a');
     await world.sync('a');
     const bytes = '{"evidence":"from another machine"}\n';
-    const path = `ceremonies/${id}/evidence/${createHash('sha256').update(bytes).digest('hex')}.json`;
+    const path = `${ceremonyFolder(id)}/evidence/${createHash('sha256').update(bytes).digest('hex')}.json`;
     gitInStore(['checkout', '-q', '-b', 'side']);
     writeFileSync(join(world.store('a'), path), bytes);
     commitAll('evidence on the other side');
@@ -206,8 +207,8 @@ describe('conclave audit verify', () => {
     const second = await world.open('a');
     await world.sync('a');
     const edited = swapApprovalSignature(published);
-    const evidence = readdirSync(join(world.store('a'), 'ceremonies', second, 'evidence'))[0]!;
-    writeFileSync(join(world.store('a'), 'ceremonies', second, 'evidence', evidence), '{"tampered":true}\n');
+    const evidence = readdirSync(join(world.store('a'), ceremonyFolder(second), 'evidence'))[0]!;
+    writeFileSync(join(world.store('a'), ceremonyFolder(second), 'evidence', evidence), '{"tampered":true}\n');
     const opening = eventPath(second, 'opened');
     gitInStore(['rm', '-q', '--cached', opening]);
     world.git(world.store('a'), ['commit', '-q', '-m', 'drop an opening from the history']);
@@ -219,7 +220,7 @@ describe('conclave audit verify', () => {
       expect.arrayContaining([
         `event-signature-invalid ${published} ${edited}`,
         `worktree-modified ${published} ${edited}`,
-        `evidence-digest-mismatch ${second} ceremonies/${second}/evidence/${evidence}`,
+        `evidence-digest-mismatch ${second} ${ceremonyFolder(second)}/evidence/${evidence}`,
         `history-deleted ${second} ${opening}`,
         `publication-envelope-mismatch ${published} ${eventPath(published, 'published')}`,
       ]),
@@ -230,8 +231,8 @@ describe('conclave audit verify', () => {
   it('checks only the commits after --since, and refuses a REF the repository does not have', async () => {
     const id = await world.open('a');
     await world.sync('a');
-    const evidence = readdirSync(join(world.store('a'), 'ceremonies', id, 'evidence'))[0]!;
-    gitInStore(['rm', '-q', `ceremonies/${id}/evidence/${evidence}`]);
+    const evidence = readdirSync(join(world.store('a'), ceremonyFolder(id), 'evidence'))[0]!;
+    gitInStore(['rm', '-q', `${ceremonyFolder(id)}/evidence/${evidence}`]);
     const deletion = commitAll('drop the evidence');
     await world.open('a');
     await world.sync('a');

@@ -13,6 +13,7 @@ import { JudgedCeremonies } from '../../electron/core/ceremony/judged-ceremonies
 import { makeDataDir } from '../support/softhsm';
 import { makeTestKey, type TestKey } from '../support/test-keys';
 import { softwareKeyUri, softwareSigner } from '../support/software-signer';
+import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/real/${name}`, import.meta.url));
 const artifactName = 'binary-linux-amd64-multi-subject-first';
@@ -56,7 +57,7 @@ async function openCeremony(target: CeremonyService) {
 }
 
 function eventFiles(id: string): string[] {
-  const dir = join(storeDir(), 'ceremonies', id, 'events');
+  const dir = join(storeDir(), ceremonyFolder(id), 'events');
   return readdirSync(dir).map((name) => join(dir, name));
 }
 

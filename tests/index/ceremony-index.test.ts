@@ -17,6 +17,7 @@ import { createCore } from '../../electron/core/create-core';
 import type { EventPayload } from '../../shared/api/contract';
 import { generateCeremonies } from '../support/generate-ceremonies';
 import { makeDataDir } from '../support/softhsm';
+import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 
 let home: ReturnType<typeof makeDataDir>;
 let storeDir: string;
@@ -32,7 +33,7 @@ beforeEach(async () => {
 afterEach(() => home.cleanup());
 
 const indexOf = (cache = 'summaries.json') => new CeremonyIndex(localCeremonyService({ dataDir: home.dir, storeDir }), join(home.dir, 'cache', cache));
-const eventsDir = (id: string) => join(storeDir, 'ceremonies', id, 'events');
+const eventsDir = (id: string) => join(storeDir, ceremonyFolder(id), 'events');
 
 /** Settles when the core tells the window its index is complete (ceremonies.indexed), as the window would hear it. */
 function indexComplete(core: ReturnType<typeof createCore>): Promise<void> {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from '../../electron/cli/index';
 import { makeDataDir, makeTokenFolder, softhsmModule, type TokenFolder } from '../support/softhsm';
+import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/real/${name}`, import.meta.url));
 const artifactName = 'binary-linux-amd64-multi-subject-first';
@@ -35,7 +36,7 @@ async function conclave(store: string, args: string[]) {
 }
 
 const key = (who: string) => `pkcs11:token=${who};object=release-signing`;
-const eventFiles = (store: string, id: string) => readdirSync(join(store, 'ceremonies', id, 'events')).sort();
+const eventFiles = (store: string, id: string) => readdirSync(join(store, ceremonyFolder(id), 'events')).sort();
 
 beforeAll(async () => {
   folder = makeTokenFolder();

@@ -49,6 +49,7 @@ import {
   noteFiles,
 } from './support/oracle';
 import { holders, openedAt, World } from './support/world';
+import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 
 const seed = Number(process.env.JUDGE_PROPERTY_SEED ?? 20261122);
 const runs = (count: number) => Number(process.env.JUDGE_PROPERTY_RUNS ?? count);
@@ -66,7 +67,7 @@ function judge(store: GeneratedStore, files: readonly EventFile[], extra: Partia
 
 /** The files written into a fresh store folder, as they would be after a sync; the service reads them with the store's own reader. */
 function writeStore(store: GeneratedStore, root: string): void {
-  const dir = join(root, 'ceremonies', store.ceremony.id, 'events');
+  const dir = join(root, ceremonyFolder(store.ceremony.id), 'events');
   mkdirSync(dir, { recursive: true });
   for (const file of store.files) writeFileSync(join(dir, file.name), file.text);
 }
@@ -332,7 +333,7 @@ describe('the judge, on generated stores', () => {
           // Sync arrivals: every file arrived at once; a file is believed exactly when it counts.
           const arrivals = await checkArrivals(
             service,
-            store.files.map((file) => `ceremonies/${id}/events/${file.name}`),
+            store.files.map((file) => `${ceremonyFolder(id)}/events/${file.name}`),
           );
           expect(arrivals.events.filter((event) => event.problem === undefined).map((event) => event.name).sort()).toEqual(countingFiles(judged));
           expect(arrivals.events).toHaveLength(store.files.length);
@@ -340,9 +341,9 @@ describe('the judge, on generated stores', () => {
           // The audit: a finding for each file the judge calls false, with the judge's code, a note for what simply does not count, and a published envelope that verifies.
           const audit = await auditStore(service, new GitRunner(process.env, false), { now: () => store.now });
           const findingPaths = audit.findings.map((finding) => finding.file).filter((file): file is string => file !== undefined);
-          expect([...new Set(findingPaths)].sort()).toEqual(findingFiles(judged).map((name) => `ceremonies/${id}/events/${name}`));
+          expect([...new Set(findingPaths)].sort()).toEqual(findingFiles(judged).map((name) => `${ceremonyFolder(id)}/events/${name}`));
           for (const finding of audit.findings) {
-            const verdict = judged.verdicts.get(finding.file!.slice(`ceremonies/${id}/events/`.length));
+            const verdict = judged.verdicts.get(finding.file!.slice(`${ceremonyFolder(id)}/events/`.length));
             expect(finding.code, finding.file).toBe(verdict?.counts === false ? verdict.problem.code : 'counts');
           }
           expect(audit.findings.filter((finding) => finding.file === undefined || !finding.file.includes('/events/'))).toEqual([]);

@@ -24,6 +24,7 @@ import { createHash } from 'node:crypto';
 import { softwareKeyUri, softwareSigner } from '../support/software-signer';
 import { findingFiles } from './support/oracle';
 import { maxOpenHours, openedAt, World, type Holder } from './support/world';
+import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 
 let world: World;
 let root: string;
@@ -113,7 +114,7 @@ describe('bugs the judge properties found, fixed', () => {
     expect(loaded.view.actions).toEqual(['cancel']);
     const audit = await auditStore(service, new GitRunner(process.env, false), { now: () => clock });
     expect(audit.ok).toBe(false);
-    expect(audit.findings.map((finding) => [finding.code, finding.file])).toEqual([['publication-after-expiry', `ceremonies/${id}/events/${published}`]]);
+    expect(audit.findings.map((finding) => [finding.code, finding.file])).toEqual([['publication-after-expiry', `${ceremonyFolder(id)}/events/${published}`]]);
   });
 
   it('a contested ceremony stays contested when carried to another machine by bundle; a machine that has the ceremony refuses the second opening', async () => {
@@ -158,7 +159,7 @@ describe('bugs the judge properties found, fixed', () => {
     expect(original).toMatchObject({ counts: false, problem: { code: 'freeze-statement-invalid' } });
     expect(loaded.verdicts.get(copy)).toMatchObject({ counts: false, problem: { code: 'freeze-statement-invalid' } });
     const audit = await auditStore(service, new GitRunner(process.env, false), { now: () => clock });
-    expect(audit.findings.map((finding) => finding.file).sort()).toEqual([copy, forged].map((name) => `ceremonies/${id}/events/${name}`).sort());
+    expect(audit.findings.map((finding) => finding.file).sort()).toEqual([copy, forged].map((name) => `${ceremonyFolder(id)}/events/${name}`).sort());
 
     const laptop = new CeremonyService(new CeremonyStore(join(root, 'laptop')), readOnlySigner, () => clock);
     const report = await importCeremonyBundle(laptop, parseBundleText((await exportCeremonyBundle(service, id, clock)).text));

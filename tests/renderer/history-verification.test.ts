@@ -45,7 +45,7 @@ const audit = (over: Partial<HistoryAudit> = {}): HistoryAudit => ({
   ...over,
 });
 const problems: HistoryAudit['findings'] = [
-  { code: 'event-signature-invalid', message: 'The event is not signed by its author.', ceremonyId: 'c-20261122-abcdefghij', file: 'ceremonies/c-20261122-abcdefghij/events/0003.json' },
+  { code: 'event-signature-invalid', message: 'The event is not signed by its author.', ceremonyId: 'c-20261122-abcdefghij', file: 'ceremonies/2026/11/22/c-20261122-abcdefghij/events/0003.json' },
   { code: 'history-rewritten', message: 'The history of main was rewritten.', commit: head },
   { code: 'ceremony-unloadable', message: 'The ceremony cannot be loaded.', ceremonyId: 'c-20261122-klmnopqrst' },
 ];
@@ -102,7 +102,7 @@ describe('what one audit found, in words', () => {
   });
 
   it('says where each problem is, and how many are not listed', () => {
-    expect(findingPlace(problems[0]!)).toEqual([{ label: 'File', value: 'ceremonies/c-20261122-abcdefghij/events/0003.json' }]);
+    expect(findingPlace(problems[0]!)).toEqual([{ label: 'File', value: 'ceremonies/2026/11/22/c-20261122-abcdefghij/events/0003.json' }]);
     expect(findingPlace(problems[1]!)).toEqual([{ label: 'Commit', value: '1a2b3c4d5e6f' }]);
     expect(findingPlace(problems[2]!)).toEqual([{ label: 'Ceremony', value: 'c-20261122-klmnopqrst' }]);
     expect(moreFindingsText(0)).toBeUndefined();

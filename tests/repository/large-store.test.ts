@@ -12,6 +12,7 @@ import { GitRunner } from '../../electron/core/repository/git';
 import { RepositoryService } from '../../electron/core/repository/repository-service';
 import { generateCeremonies } from '../support/generate-ceremonies';
 import { makeWorld, type World } from './support/machines';
+import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 
 let world: World;
 beforeEach(() => {
@@ -20,7 +21,10 @@ beforeEach(() => {
 afterEach(() => world.cleanup());
 
 const remoteFiles = () => world.git(world.remote, ['ls-tree', '-r', '--name-only', 'main']).split('\n').filter((path) => path.includes('/events/'));
-const storeEvents = (store: string) => readdirSync(join(store, 'ceremonies')).flatMap((id) => readdirSync(join(store, 'ceremonies', id, 'events')).map((name) => `ceremonies/${id}/events/${name}`));
+const storeEvents = (store: string) =>
+  readdirSync(join(store, 'ceremonies'), { recursive: true, encoding: 'utf8' })
+    .filter((path) => /\/events\/[^/]+\.json$/.test(path))
+    .map((path) => `ceremonies/${path}`);
 
 describe('a sync at the size of a store', () => {
   it('commits more files than one command-line argument can name (the message goes on standard input, and stays short)', async () => {
@@ -85,15 +89,15 @@ describe('a sync at the size of a store', () => {
     const elsewhere = join(world.dir, 'elsewhere');
     const more = await generateCeremonies(elsewhere, 2);
     const [known, fresh] = [generated.ids[0]!, more.ids[1]!];
-    const eventOf = (id: string) => readdirSync(join(elsewhere, 'ceremonies', id, 'events'))[0]!;
+    const eventOf = (id: string) => readdirSync(join(elsewhere, ceremonyFolder(id), 'events'))[0]!;
     // Into a folder the last sync recorded: an event of another ceremony there would be refused, so the file is one of its own, renamed as the store names files.
-    const own = readdirSync(join(world.store('a'), 'ceremonies', known, 'events'))[0]!;
+    const own = readdirSync(join(world.store('a'), ceremonyFolder(known), 'events'))[0]!;
     const renamed = own.replace(/-[0-9a-f]{16}\.json$/, '-00000000000000aa.json');
-    writeFileSync(join(world.store('a'), 'ceremonies', known, 'events', renamed), readFileSync(join(world.store('a'), 'ceremonies', known, 'events', own)));
-    mkdirSync(join(world.store('a'), 'ceremonies', fresh, 'events'), { recursive: true });
-    copyFileSync(join(elsewhere, 'ceremonies', fresh, 'events', eventOf(fresh)), join(world.store('a'), 'ceremonies', fresh, 'events', eventOf(fresh)));
+    writeFileSync(join(world.store('a'), ceremonyFolder(known), 'events', renamed), readFileSync(join(world.store('a'), ceremonyFolder(known), 'events', own)));
+    mkdirSync(join(world.store('a'), ceremonyFolder(fresh), 'events'), { recursive: true });
+    copyFileSync(join(elsewhere, ceremonyFolder(fresh), 'events', eventOf(fresh)), join(world.store('a'), ceremonyFolder(fresh), 'events', eventOf(fresh)));
     const synced = JSON.parse((await world.sync('a', ['--json'])).out) as { committed: string[]; pushed: number };
-    expect(synced.committed.sort()).toEqual([`ceremonies/${known}/events/${renamed}`, `ceremonies/${fresh}/events/${eventOf(fresh)}`].sort());
+    expect(synced.committed.sort()).toEqual([`${ceremonyFolder(known)}/events/${renamed}`, `${ceremonyFolder(fresh)}/events/${eventOf(fresh)}`].sort());
     expect(synced.pushed).toBe(2);
     expect(world.git(world.store('a'), ['status', '--porcelain'])).toBe('');
   });

@@ -12,6 +12,7 @@ import { GitRunner } from '../../electron/core/repository/git';
 import { makeEnvelope } from '../../shared/dsse/envelope';
 import { eventPayloadType } from '../../shared/ceremony/events';
 import { keyUri, makeWorld, projectRoot, type World } from './support/machines';
+import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 
 let world: World;
 beforeEach(() => {
@@ -19,7 +20,7 @@ beforeEach(() => {
 });
 afterEach(() => world.cleanup());
 
-const events = (store: string, id: string) => readdirSync(join(store, 'ceremonies', id, 'events')).filter((name) => name.endsWith('.json')).sort();
+const events = (store: string, id: string) => readdirSync(join(store, ceremonyFolder(id), 'events')).filter((name) => name.endsWith('.json')).sort();
 const who = (keyId: string) => Object.entries(world.keys).find(([, key]) => key.keyId === keyId)?.[0];
 const approvers = async (name: string, id: string) => (await world.service(name).load(id)).view.approvals.map((approval) => who(approval.keyId)).sort();
 const remoteFiles = () => world.git(world.remote, ['ls-tree', '-r', '--name-only', 'main']).split('\n').filter((path) => path.includes('/events/')).sort();
@@ -180,7 +181,7 @@ describe('conclave sync', () => {
     // Someone removes bob's approval from the history and force-pushes.
     const clone = join(world.dir, 'rewriter');
     world.git(world.dir, ['clone', '-q', '-b', 'main', world.remote, clone]);
-    world.git(clone, ['rm', '-q', `ceremonies/${id}/events/${approval}`]);
+    world.git(clone, ['rm', '-q', `${ceremonyFolder(id)}/events/${approval}`]);
     world.git(clone, ['commit', '-q', '--amend', '--allow-empty', '-m', 'tidy up']);
     world.git(clone, ['push', '-q', '--force', 'origin', 'main']);
     const rewritten = world.git(world.remote, ['rev-parse', 'main']).trim();
@@ -204,7 +205,7 @@ describe('conclave sync', () => {
     const clone = join(world.dir, 'editor');
     world.git(world.dir, ['clone', '-q', '-b', 'main', world.remote, clone]);
     const frozen = events(world.store('a'), id).find((name) => name.includes('-frozen-'))!;
-    writeFileSync(join(clone, 'ceremonies', id, 'events', frozen), '{"edited": true}\n');
+    writeFileSync(join(clone, ceremonyFolder(id), 'events', frozen), '{"edited": true}\n');
     world.git(clone, ['commit', '-q', '-am', 'edit']);
     world.git(clone, ['push', '-q', 'origin', 'main']);
     const refused = await world.sync('b');
@@ -222,7 +223,7 @@ describe('conclave sync', () => {
     const name = `20260101T000000000Z-approved-0123456789abcdef.json`;
     const clone = join(world.dir, 'forger');
     world.git(world.dir, ['clone', '-q', '-b', 'main', world.remote, clone]);
-    writeFileSync(join(clone, 'ceremonies', id, 'events', name), `${JSON.stringify(makeEnvelope(eventPayloadType, new TextEncoder().encode(JSON.stringify(event)), []), null, 2)}\n`);
+    writeFileSync(join(clone, ceremonyFolder(id), 'events', name), `${JSON.stringify(makeEnvelope(eventPayloadType, new TextEncoder().encode(JSON.stringify(event)), []), null, 2)}\n`);
     world.git(clone, ['add', '.']);
     world.git(clone, ['commit', '-q', '-m', 'approve']);
     world.git(clone, ['push', '-q', 'origin', 'main']);
@@ -269,7 +270,7 @@ describe('conclave sync', () => {
     expect((await world.sync('a')).code).toBe(0);
     const onB = events(world.store('b'), id);
     expect(events(world.store('a'), id)).toEqual(onB);
-    expect(remoteFiles()).toEqual(onB.map((name) => `ceremonies/${id}/events/${name}`));
+    expect(remoteFiles()).toEqual(onB.map((name) => `${ceremonyFolder(id)}/events/${name}`));
     const { view } = await world.service('a').load(id);
     expect(view.problems).toEqual([]);
     expect(view.approvals.map((approval) => who(approval.keyId)).sort()).toEqual(['alice', 'bob']);

@@ -13,6 +13,7 @@ import { CeremonyStore } from '../../electron/core/ceremony/event-store';
 import { noteWritten, takeWritten } from '../../electron/core/ceremony/written-folders';
 import { generateCeremonies } from '../support/generate-ceremonies';
 import { makeWorld, type World } from './support/machines';
+import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 
 let world: World;
 beforeEach(() => {
@@ -30,17 +31,17 @@ const filesOfCommit = (commit: string) =>
     .sort();
 const storeFiles = (store: string, id: string) =>
   ['events', 'evidence']
-    .flatMap((folder) => (existsSync(join(store, 'ceremonies', id, folder)) ? readdirSync(join(store, 'ceremonies', id, folder)).map((name) => `ceremonies/${id}/${folder}/${name}`) : []))
+    .flatMap((folder) => (existsSync(join(store, ceremonyFolder(id), folder)) ? readdirSync(join(store, ceremonyFolder(id), folder)).map((name) => `${ceremonyFolder(id)}/${folder}/${name}`) : []))
     .sort();
 
 /** One event of a ceremony made elsewhere, copied into the store as another program would (Conclave notes nothing). */
 async function copiedIn(store: string): Promise<string> {
   const elsewhere = join(world.dir, 'elsewhere');
   const [id] = (await generateCeremonies(elsewhere, 1)).ids;
-  const name = readdirSync(join(elsewhere, 'ceremonies', id!, 'events')).find((entry) => entry.includes('-opened-'))!;
-  mkdirSync(join(store, 'ceremonies', id!, 'events'), { recursive: true });
-  copyFileSync(join(elsewhere, 'ceremonies', id!, 'events', name), join(store, 'ceremonies', id!, 'events', name));
-  return `ceremonies/${id}/events/${name}`;
+  const name = readdirSync(join(elsewhere, ceremonyFolder(id!), 'events')).find((entry) => entry.includes('-opened-'))!;
+  mkdirSync(join(store, ceremonyFolder(id!), 'events'), { recursive: true });
+  copyFileSync(join(elsewhere, ceremonyFolder(id!), 'events', name), join(store, ceremonyFolder(id!), 'events', name));
+  return `${ceremonyFolder(id!)}/events/${name}`;
 }
 
 describe('the folders Conclave wrote since the last sync', () => {
@@ -68,12 +69,12 @@ describe('the folders Conclave wrote since the last sync', () => {
     expect(JSON.parse((await world.sync('a', ['--json'])).out)).toMatchObject({ committed: [], pushed: 0 });
 
     // One more event in a ceremony main already has: the list names its folder, and only the new file is committed.
-    const events = join(store, 'ceremonies', opened, 'events');
+    const events = join(store, ceremonyFolder(opened), 'events');
     const own = readdirSync(events)[0]!;
     const added = own.replace(/-[0-9a-f]{16}\.json$/, '-00000000000000bb.json');
     await new CeremonyStore(store).putEventFile(opened, added, readFileSync(join(events, own), 'utf8'));
     expect(readFileSync(list(store), 'utf8')).toBe(`${opened}/events\n`);
-    expect(JSON.parse((await world.sync('a', ['--json'])).out)).toMatchObject({ committed: [`ceremonies/${opened}/events/${added}`], pushed: 1 });
+    expect(JSON.parse((await world.sync('a', ['--json'])).out)).toMatchObject({ committed: [`${ceremonyFolder(opened)}/events/${added}`], pushed: 1 });
   });
 
   it('takes up the list a killed sync had taken, with the one written since', async () => {
@@ -100,7 +101,7 @@ describe('the folders Conclave wrote since the last sync', () => {
     await world.remoteCommand('a', ['add', world.remote]);
     expect((await world.sync('a')).code).toBe(0);
     const id = await world.open('a');
-    const broken = `ceremonies/${id}/events/29990101T000000000Z-approved-00000000000000ff.json`;
+    const broken = `${ceremonyFolder(id)}/events/29990101T000000000Z-approved-00000000000000ff.json`;
     writeFileSync(join(store, broken), '{"payload":');
     // Written by hand or by something hostile: outside the store, through "..", not a ceremony, a folder that is not there.
     writeFileSync(join(store, '.git', 'outside-events.json'), '{}');
@@ -123,12 +124,12 @@ describe('the folders Conclave wrote since the last sync', () => {
     await noteWritten(dir, [{ ceremonyId: 'c-20261206-aaaaaaaaaa', folder: 'events' }]);
     await noteWritten(dir, [{ ceremonyId: 'c-20261206-aaaaaaaaaa', folder: 'events' }, { ceremonyId: 'c-20261206-bbbbbbbbbb', folder: 'evidence' }]);
     const took = await takeWritten(dir);
-    expect(took.folders).toEqual(['ceremonies/c-20261206-aaaaaaaaaa/events', 'ceremonies/c-20261206-bbbbbbbbbb/evidence']);
+    expect(took.folders).toEqual(['ceremonies/2026/12/06/c-20261206-aaaaaaaaaa/events', 'ceremonies/2026/12/06/c-20261206-bbbbbbbbbb/evidence']);
     // Writers meanwhile start a new list, which the next sync takes; this one's is forgotten only when it is done.
     await noteWritten(dir, [{ ceremonyId: 'c-20261206-cccccccccc', folder: 'events' }]);
     await took.done();
     const next = await takeWritten(dir);
-    expect(next.folders).toEqual(['ceremonies/c-20261206-cccccccccc/events']);
+    expect(next.folders).toEqual(['ceremonies/2026/12/06/c-20261206-cccccccccc/events']);
     await next.done();
 
     // A store never synced: past what a sync reads, the list is ignored and no longer grows.

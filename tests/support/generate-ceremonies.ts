@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventPayloadType, type CeremonyEvent } from '../../shared/ceremony/events';
+import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 import { makeEnvelope } from '../../shared/dsse/envelope';
 import { inTotoPayloadType, pae } from '../../shared/dsse/pae';
 import { toBase64 } from '../../shared/encoding/base64';
@@ -51,7 +52,7 @@ export async function generateCeremonies(storeDir: string, count: number, now = 
   // Every event signed by its author, as the store requires (rita, the release manager, opens, freezes, cancels and publishes).
   const write = (unsigned: CeremonyEvent, author: keyof typeof keys = 'rita') => {
     const event = { ...unsigned, actorKeyId: keys[author].keyId };
-    const dir = join(storeDir, 'ceremonies', event.ceremonyId, 'events');
+    const dir = join(storeDir, ceremonyFolder(event.ceremonyId), 'events');
     const name = `${event.at.replace(/[-:.]/g, '')}-${event.type}-${randomBytes(8).toString('hex')}.json`;
     const payload = new TextEncoder().encode(JSON.stringify(event));
     writeFileSync(join(dir, name), JSON.stringify(makeEnvelope(eventPayloadType, payload, [{ keyid: keys[author].keyId, signature: keys[author].sign(pae(eventPayloadType, payload)) }])));
@@ -63,7 +64,7 @@ export async function generateCeremonies(storeDir: string, count: number, now = 
     const day = openedAt.toISOString().slice(0, 10).replace(/-/g, '');
     const id = ceremonyId(day);
     ids.push(id);
-    mkdirSync(join(storeDir, 'ceremonies', id, 'events'), { recursive: true });
+    mkdirSync(join(storeDir, ceremonyFolder(id), 'events'), { recursive: true });
     const product = products[index % products.length]!;
     const version = `${1 + Math.floor(index / 400)}.${Math.floor(index / products.length) % 50}.${index % 7}`;
     const artifact = { name: `${product}-${version}.tgz`, digest: { sha256: createHash('sha256').update(`${product}@${version}#${index}`).digest('hex') } };

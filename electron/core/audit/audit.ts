@@ -16,6 +16,10 @@
  * 5. history: the git history only ever added files (history.ts).
  */
 import { ceremonyEventKinds } from '../../../shared/ceremony/events';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ceremonySubfolder, legacyCeremonyFolder } from '../../../shared/ceremony/store-layout';
+import { legacyCeremonies } from '../ceremony/store-layout-migration';
 import { isFinding, problemReason } from '../../../shared/ceremony/problems';
 import { UnbelievableCeremonyError, type CeremonyService, type LoadedCeremony } from '../ceremony/ceremony-service';
 import type { GitRunner } from '../repository/git';
@@ -45,6 +49,16 @@ export async function auditStore(service: CeremonyService, git: GitRunner, optio
     report.counts.ceremonies += 1;
     await auditCeremony(service, ceremonyId, report);
   }
+  // Listing moved every ceremony of the older layout to its dated folder; what is left there differs from the file it would replace.
+  for (const ceremonyId of await legacyCeremonies(store.root)) {
+    for (const folder of ['events', 'evidence']) {
+      for (const name of await readdir(join(store.root, legacyCeremonyFolder(ceremonyId), folder)).catch(() => [] as string[])) {
+        if (name.startsWith('.')) continue;
+        const file = `${legacyCeremonyFolder(ceremonyId)}/${folder}/${name}`;
+        report.findings.push({ code: 'store-layout-clash', ceremonyId, file, message: `${file} was left where a Conclave before the dated folders kept it: ${ceremonySubfolder(ceremonyId, folder as 'events')}/${name} holds other bytes under the same name, so one of the two was edited. Compare them with the shared history ("git log -- ${file}").` });
+      }
+    }
+  }
   const history = await auditHistory(store.root, git, options);
   report.historyChecked = history.checked;
   report.counts.commits = history.commits;
@@ -66,7 +80,7 @@ export async function auditStore(service: CeremonyService, git: GitRunner, optio
 
 async function auditCeremony(service: CeremonyService, ceremonyId: string, report: AuditReport): Promise<void> {
   const { store } = service;
-  const eventPath = (name: string) => `ceremonies/${ceremonyId}/events/${name}`;
+  const eventPath = (name: string) => `${ceremonySubfolder(ceremonyId, 'events')}/${name}`;
   const add = (code: AuditCode, message: string, name?: string) => report.findings.push({ code, ceremonyId, ...(name !== undefined ? { file: eventPath(name) } : {}), message });
 
   // 1 and 2. Every event file, judged as loading judges it: what the files claim falsely is a finding, what simply does not count a note.
@@ -94,7 +108,7 @@ async function auditCeremony(service: CeremonyService, ceremonyId: string, repor
   for (const digest of await store.evidenceDigests(ceremonyId)) {
     report.counts.evidence += 1;
     if ((await store.getEvidence(ceremonyId, digest)) === undefined) {
-      report.findings.push({ code: 'evidence-digest-mismatch', ceremonyId, file: `ceremonies/${ceremonyId}/evidence/${digest}.json`, message: `The evidence file's content does not match the SHA-256 that names it: it was changed after it was stored.` });
+      report.findings.push({ code: 'evidence-digest-mismatch', ceremonyId, file: `${ceremonySubfolder(ceremonyId, 'evidence')}/${digest}.json`, message: `The evidence file's content does not match the SHA-256 that names it: it was changed after it was stored.` });
     }
   }
 

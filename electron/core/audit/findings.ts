@@ -22,6 +22,8 @@ export const auditCodes = [
   /** An event or evidence file of main that the store folder changed or lost. */
   'worktree-modified',
   'worktree-deleted',
+  /** A file left in a ceremony's folder of the older layout (ceremonies/<id>) because its dated folder holds other bytes under its name. */
+  'store-layout-clash',
 ] as const;
 export type AuditCode = FindingCode | (typeof auditCodes)[number];
 type FindingCode = { [Code in CeremonyProblemCode]: (typeof ceremonyProblemKinds)[Code] extends 'finding' ? Code : never }[CeremonyProblemCode];
@@ -29,7 +31,7 @@ type FindingCode = { [Code in CeremonyProblemCode]: (typeof ceremonyProblemKinds
 export interface AuditFinding {
   code: AuditCode;
   ceremonyId?: string;
-  /** The path in the store, e.g. ceremonies/c-…/events/…-approved-….json. */
+  /** The path in the store, e.g. ceremonies/2026/12/05/c-…/events/…-approved-….json. */
   file?: string;
   /** The commit that made the change, for history findings. */
   commit?: string;

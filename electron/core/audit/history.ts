@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { ConclaveError } from '../../../shared/errors';
 import type { GitRunner } from '../repository/git';
 import { branch } from '../repository/repository-service';
-import { classifyPath, describePath } from '../repository/layout';
+import { classifyPath, currentPath, describePath, layoutMoves, type StorePath } from '../repository/layout';
 import type { AuditFinding } from './findings';
 import { readVerification, verifiedHead, verifiedRef } from './verification-record';
 
@@ -74,38 +74,45 @@ export async function auditHistory(root: string, git: GitRunner, options: { sinc
   result.checked = true;
   result.commits = Number((await ok(['rev-list', '--count', range])).trim());
 
-  const log = await ok(['-c', 'core.quotePath=false', 'log', '-m', '--no-renames', '--name-status', `--format=${commitMarker}%H %s`, range, '--']);
-  let commit = '';
-  let subject = '';
+  // --raw: each change with its blobs, so a move to the dated folders (the same blob removed and added, layout.ts) is told from a loss.
+  const log = await ok(['-c', 'core.quotePath=false', 'log', '-m', '--no-renames', '--raw', '--no-abbrev', `--format=${commitMarker}%H %s`, range, '--']);
   const seen = new Set<string>();
+  // One diff per commit and parent (-m shows a merge against each of its parents).
+  const diffs: { commit: string; subject: string; changes: { status: string; mode: string; blob: string; oldBlob: string; path: string }[] }[] = [];
   for (const line of log.split('\n')) {
     if (line.startsWith(commitMarker)) {
-      [commit = '', subject = ''] = [line.slice(1, 41), line.slice(42)];
+      diffs.push({ commit: line.slice(1, 41), subject: line.slice(42), changes: [] });
       continue;
     }
-    const change = /^([A-Z])[0-9]*\t(.+)$/.exec(line);
-    if (!change) continue;
-    const [, status, path] = change as unknown as [string, string, string];
-    const finding = changeFinding(status, path, `commit ${commit.slice(0, 12)} ("${subject}")`);
-    if (!finding) continue;
-    const key = `${commit} ${status} ${path}`;
-    if (seen.has(key)) continue; // a merge shows the same change against each parent
-    seen.add(key);
-    result.findings.push({ ...finding, commit });
+    const change = /^:(\d+) (\d+) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])[0-9]*\t(.+)$/.exec(line);
+    if (change && diffs.length > 0) diffs.at(-1)!.changes.push({ mode: change[2]!, oldBlob: change[3]!, blob: change[4]!, status: change[5]!, path: change[6]! });
+  }
+  for (const { commit, subject, changes } of diffs) {
+    const moves = layoutMoves(changes);
+    for (const { status, path } of changes) {
+      if (moves.has(path)) continue;
+      const finding = changeFinding(status, path, `commit ${commit.slice(0, 12)} ("${subject}")`);
+      if (!finding) continue;
+      const key = `${commit} ${status} ${path}`;
+      if (seen.has(key)) continue; // a merge shows the same change against each parent
+      seen.add(key);
+      result.findings.push({ ...finding, commit });
+    }
   }
 
   // The store folder against main: an event edited or deleted in place, not (yet) committed.
   // Compared blob by blob, never through git's index, which Conclave does not keep (repository-service.ts).
-  const committed: { path: string; blob: string }[] = [];
+  const committed: { path: string; blob: string; stored: string }[] = [];
   for (const line of (await ok(['ls-tree', '-r', '-z', branch])).split('\0')) {
     const entry = /^\d+ blob ([0-9a-f]+)\t(.+)$/s.exec(line);
     const kind = entry ? classifyPath(entry[2]!) : undefined;
-    if (entry && (kind?.kind === 'event' || kind?.kind === 'evidence')) committed.push({ path: entry[2]!, blob: entry[1]! });
+    if (entry && (kind?.kind === 'event' || kind?.kind === 'evidence')) committed.push({ path: entry[2]!, blob: entry[1]!, stored: currentPath(kind) });
   }
+  // A file main still holds in the legacy layout is in its dated folder in the store folder (moved when the store was first used).
   const present: typeof committed = [];
   for (const file of committed) {
-    const ceremonyId = (classifyPath(file.path) as { ceremonyId: string }).ceremonyId;
-    const exists = await stat(join(root, file.path)).then(
+    const ceremonyId = (classifyPath(file.path) as Extract<StorePath, { ceremonyId: string }>).ceremonyId;
+    const exists = await stat(join(root, file.stored)).then(
       (info) => info.isFile(),
       () => false,
     );
@@ -113,7 +120,7 @@ export async function auditHistory(root: string, git: GitRunner, options: { sinc
     else result.findings.push({ code: 'worktree-deleted', ceremonyId, file: file.path, message: `${capitalized(describePath(file.path))} is committed on main but missing from the store folder: it was deleted after it was committed.` });
   }
   if (present.length > 0) {
-    const blobs = (await git.ok(['hash-object', '--no-filters', '--stdin-paths'], { cwd: root, input: `${present.map((file) => file.path).join('\n')}\n` })).trim().split('\n');
+    const blobs = (await git.ok(['hash-object', '--no-filters', '--stdin-paths'], { cwd: root, input: `${present.map((file) => file.stored).join('\n')}\n` })).trim().split('\n');
     present.forEach((file, index) => {
       if (blobs[index] === file.blob) return;
       const ceremonyId = (classifyPath(file.path) as { ceremonyId: string }).ceremonyId;

@@ -12,7 +12,9 @@ import { maxEventFileBytes, readEventFile, type EventFile } from '../../../share
 import { CeremonyEvent, ceremonyIdPattern } from '../../../shared/ceremony/events';
 import type { Envelope } from '../../../shared/dsse/envelope';
 import { ConclaveError } from '../../../shared/errors';
+import { ceremoniesFolder, ceremonySubfolder, monthOrDayFolderPattern, yearFolderPattern } from '../../../shared/ceremony/store-layout';
 import { syncFolder, writeFileAtomically } from '../atomic-file';
+import { moveLegacyCeremonies } from './store-layout-migration';
 import { noteWritten } from './written-folders';
 
 /** An event file as stored: its name, unique across machines, its envelope and its event. */
@@ -31,26 +33,42 @@ function eventFileName(event: CeremonyEvent): string {
 }
 
 export class CeremonyStore {
+  private layoutChecked: Promise<void> | undefined;
+
   constructor(readonly root: string) {}
 
-  private ceremoniesDir(): string {
-    return join(this.root, 'ceremonies');
+  /**
+   * Ceremonies of a store made before the dated folders are moved to them,
+   * once per store object, before anything of the store is read or written.
+   */
+  ready(): Promise<void> {
+    this.layoutChecked ??= moveLegacyCeremonies(this.root).then(
+      () => undefined,
+      (error: unknown) => {
+        this.layoutChecked = undefined;
+        throw new ConclaveError('internal', `Conclave could not move the ceremonies of ${this.root} to their dated folders (${error instanceof Error ? error.message : String(error)}); nothing was lost. Check that the folder is writable and try again.`);
+      },
+    );
+    return this.layoutChecked;
   }
 
   eventsDir(ceremonyId: string): string {
-    if (!ceremonyIdPattern.test(ceremonyId)) throw new ConclaveError('invalid-input', `"${ceremonyId}" is not a ceremony id. "conclave ceremony list" shows them.`);
-    return join(this.ceremoniesDir(), ceremonyId, 'events');
+    return join(this.root, this.folderOf(ceremonyId, 'events'));
   }
 
+  private folderOf(ceremonyId: string, folder: 'events' | 'evidence'): string {
+    if (!ceremonyIdPattern.test(ceremonyId)) throw new ConclaveError('invalid-input', `"${ceremonyId}" is not a ceremony id. "conclave ceremony list" shows them.`);
+    return ceremonySubfolder(ceremonyId, folder);
+  }
+
+  /** Every ceremony id of the store, sorted (their dated folders are read, year by year, month by month, day by day). */
   async listCeremonies(): Promise<string[]> {
-    try {
-      return (await readdir(this.ceremoniesDir())).filter((name) => ceremonyIdPattern.test(name)).sort();
-    } catch {
-      return [];
-    }
+    await this.ready();
+    return listCeremonyIds(this.root);
   }
 
   async exists(ceremonyId: string): Promise<boolean> {
+    await this.ready();
     try {
       return (await stat(this.eventsDir(ceremonyId))).isDirectory();
     } catch {
@@ -64,6 +82,7 @@ export class CeremonyStore {
    * the same content twice is harmless: the name is the content.
    */
   async putEvidence(ceremonyId: string, bytes: Uint8Array): Promise<string> {
+    await this.ready();
     const digest = createHash('sha256').update(bytes).digest('hex');
     const dir = this.evidenceDir(ceremonyId);
     await mkdir(dir, { recursive: true });
@@ -81,6 +100,7 @@ export class CeremonyStore {
   /** The evidence file with this digest, checked against it; undefined when it is not (yet) in the store. */
   async getEvidence(ceremonyId: string, digest: string): Promise<Uint8Array | undefined> {
     if (!/^[0-9a-f]{64}$/.test(digest)) return undefined;
+    await this.ready();
     try {
       const bytes = new Uint8Array(await readFile(join(this.evidenceDir(ceremonyId), `${digest}.json`)));
       return createHash('sha256').update(bytes).digest('hex') === digest ? bytes : undefined;
@@ -90,11 +110,12 @@ export class CeremonyStore {
   }
 
   private evidenceDir(ceremonyId: string): string {
-    return join(this.eventsDir(ceremonyId), '..', 'evidence');
+    return join(this.root, this.folderOf(ceremonyId, 'evidence'));
   }
 
   /** The digests of the ceremony's evidence files, sorted. */
   async evidenceDigests(ceremonyId: string): Promise<string[]> {
+    await this.ready();
     try {
       return (await readdir(this.evidenceDir(ceremonyId))).flatMap((name) => /^([0-9a-f]{64})\.json$/.exec(name)?.[1] ?? []).sort();
     } catch {
@@ -108,6 +129,7 @@ export class CeremonyStore {
    * of that name exists; events are never rewritten.
    */
   async putEventFile(ceremonyId: string, name: string, text: string): Promise<void> {
+    await this.ready();
     const dir = this.eventsDir(ceremonyId);
     await mkdir(dir, { recursive: true });
     await noteWritten(this.root, [{ ceremonyId, folder: 'events' }]);
@@ -117,6 +139,7 @@ export class CeremonyStore {
 
   /** The event file names of a ceremony, sorted: enough to tell whether anything changed since last time. */
   async eventFileNames(ceremonyId: string): Promise<string[]> {
+    await this.ready();
     try {
       return (await readdir(this.eventsDir(ceremonyId))).filter((name) => !name.startsWith('.') && name.endsWith('.json')).sort();
     } catch {
@@ -127,6 +150,7 @@ export class CeremonyStore {
   /** Appends one event; returns its file name. An event that would not read back is refused before anything is written. */
   async append(envelope: Envelope, event: CeremonyEvent): Promise<string> {
     if (!CeremonyEvent.safeParse(event).success) throw new ConclaveError('internal', `Conclave refused to write a ${event.type} event that it could not read back; nothing was written. Please report this.`);
+    await this.ready();
     const dir = this.eventsDir(event.ceremonyId);
     await mkdir(dir, { recursive: true });
     const name = eventFileName(event);
@@ -157,6 +181,7 @@ export class CeremonyStore {
     return {
       files: entries.map((entry) => entry.file),
       write: async () => {
+        await this.ready();
         const dirs = [...new Set(entries.map((entry) => entry.dir))];
         for (const dir of dirs) await mkdir(dir, { recursive: true });
         await noteWritten(this.root, [...new Set(events.map(({ event }) => event.ceremonyId))].map((ceremonyId) => ({ ceremonyId, folder: 'events' as const })));
@@ -173,6 +198,7 @@ export class CeremonyStore {
    * files left by a crash are ignored.
    */
   async readFiles(ceremonyId: string): Promise<{ files: StoredEvent[]; unreadable: { source: string; code: 'event-unreadable' | 'event-wrong-ceremony'; reason: string }[] }> {
+    await this.ready();
     const dir = this.eventsDir(ceremonyId);
     let names: string[];
     try {
@@ -207,4 +233,27 @@ export class CeremonyStore {
       await handle.close();
     }
   }
+}
+
+/**
+ * The ceremony ids in a store's dated folders, sorted. Only folders named as
+ * the layout names them are read, and only ids whose date is their folder's.
+ */
+export async function listCeremonyIds(root: string): Promise<string[]> {
+  const ids: string[] = [];
+  const names = (path: string, pattern: RegExp) =>
+    readdir(path).then(
+      (found) => found.filter((name) => pattern.test(name)).sort(),
+      () => [] as string[],
+    );
+  const top = join(root, ceremoniesFolder);
+  for (const year of await names(top, yearFolderPattern)) {
+    for (const month of await names(join(top, year), monthOrDayFolderPattern)) {
+      for (const day of await names(join(top, year, month), monthOrDayFolderPattern)) {
+        const date = `${year}${month}${day}`;
+        for (const id of await names(join(top, year, month, day), ceremonyIdPattern)) if (id.slice(2, 10) === date) ids.push(id);
+      }
+    }
+  }
+  return ids;
 }

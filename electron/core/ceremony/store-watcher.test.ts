@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ceremonyFolder } from '../../../shared/ceremony/store-layout';
 import { writeFileAtomically } from '../atomic-file';
 import { watchCeremonyStore, type StoreWatcher } from './store-watcher';
 
@@ -26,7 +27,7 @@ function tempFolder(): string {
 
 /** An event written as the store writes one: a temporary file renamed into the ceremony's events folder. */
 async function writeEvent(storeDir: string, id: string, name: string): Promise<void> {
-  const dir = join(storeDir, 'ceremonies', id, 'events');
+  const dir = join(storeDir, ceremonyFolder(id), 'events');
   mkdirSync(dir, { recursive: true });
   await writeFileAtomically(join(dir, `${name}.json`), JSON.stringify({ name }));
 }
@@ -49,7 +50,7 @@ function recorder() {
   return { onChange, reported, seen };
 }
 
-function watchFor(storeDir: string, onChange: (ids: readonly string[]) => void, options: { debounceMs?: number; maxWatched?: number } = {}): StoreWatcher {
+function watchFor(storeDir: string, onChange: (ids: readonly string[]) => void, options: { debounceMs?: number; maxWatched?: number; maxWatchedDays?: number } = {}): StoreWatcher {
   const watcher = watchCeremonyStore({ storeDir, onChange, ...options });
   watchers.push(watcher);
   return watcher;
@@ -99,7 +100,7 @@ describe('the ceremony store watcher', () => {
       record.onChange(ids);
     });
     // A publish writes several files one after the other.
-    for (const name of ['published', 'summary', 'bundle-alice', 'bundle-bob']) writeFileSync(join(storeDir, 'ceremonies', first, 'events', `${name}.json`), '{}');
+    for (const name of ['published', 'summary', 'bundle-alice', 'bundle-bob']) writeFileSync(join(storeDir, ceremonyFolder(first), 'events', `${name}.json`), '{}');
     await record.reported(first);
     expect(calls.flat().every((id) => id === first)).toBe(true);
     expect(calls[0]).toEqual([first]);
@@ -119,6 +120,29 @@ describe('the ceremony store watcher', () => {
     await witness.reported(first, third);
     await record.reported(third);
     expect(record.seen.has(first)).toBe(false);
+  });
+
+  it('watches only the newest day folders for new ceremonies, and a day folder as it appears', async () => {
+    const storeDir = tempFolder();
+    for (const id of [first, second]) await writeEvent(storeDir, id, 'opened');
+    const record = recorder();
+    const witness = recorder();
+    watchFor(storeDir, record.onChange, { maxWatchedDays: 1, maxWatched: 0 });
+    watchFor(storeDir, witness.onChange, { maxWatched: 0 });
+    // A new ceremony in an older day than the newest is seen only by a watcher that follows that day.
+    const older = 'c-20260101-dddddddddd';
+    await writeEvent(storeDir, older, 'opened');
+    // A new day (and month and year) folder appears and is followed at once.
+    const newer = 'c-20270215-eeeeeeeeee';
+    await writeEvent(storeDir, newer, 'opened');
+    await witness.reported(older, newer);
+    await record.reported(newer);
+    expect(record.seen.has(older)).toBe(false);
+    // A ceremony folder under a date that is not its own is not a ceremony of that day.
+    mkdirSync(join(storeDir, 'ceremonies', '2027', '02', '15', 'c-20270216-ffffffffff'), { recursive: true });
+    await writeEvent(storeDir, 'c-20270215-gggggggggg', 'opened');
+    await record.reported('c-20270215-gggggggggg');
+    expect(record.seen.has('c-20270216-ffffffffff')).toBe(false);
   });
 
   it('reports nothing once closed, while a watcher left open on the same store does', async () => {

@@ -24,18 +24,22 @@
  * alive (a short CLI command that made a core still exits), and close()
  * ends every one of them and the pending timer.
  *
- * Layout watched (event-store.ts): <store>/ceremonies/<id>/events/<file>.
- * One watch on the ceremonies folder (new ceremonies) and one per ceremony's
- * events folder (new events), for the newest `maxWatched` ceremonies only:
- * inotify watches are a limited resource shared by every program of the
- * user (often 8,192), and old ceremonies rarely change (the catalog's
- * periodic re-scan still finds it when one does). A watch the system
- * refuses is done without: the window then learns of that change later. Until the
+ * Layout watched (shared/ceremony/store-layout.ts):
+ * <store>/ceremonies/YYYY/MM/DD/<id>/events/<file>. One watch on the
+ * ceremonies folder and on each year folder, one on each month folder and day
+ * folder of the newest `maxWatchedDays` days (new ceremonies), and one per
+ * ceremony's events folder (new events) for the newest `maxWatched`
+ * ceremonies only: inotify watches are a limited resource shared by every
+ * program of the user (often 8,192), and old ceremonies rarely change (the
+ * catalog's periodic re-scan still finds it when one does). A new year,
+ * month or day folder is watched as it appears. A watch the system refuses
+ * is done without: the window then learns of that change later. Until the
  * store exists, the nearest folder above it that exists is watched instead.
  */
 import { existsSync, readdirSync, watch, type FSWatcher } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ceremonyIdPattern } from '../../../shared/ceremony/events';
+import { ceremonyFolder, monthOrDayFolderPattern, yearFolderPattern } from '../../../shared/ceremony/store-layout';
 
 export interface StoreWatcherOptions {
   storeDir: string;
@@ -47,6 +51,8 @@ export interface StoreWatcherOptions {
   maxWaitMs?: number;
   /** How many ceremonies (the newest by id) have their events folder watched. */
   maxWatched?: number;
+  /** How many day folders (the newest) are watched for new ceremonies. */
+  maxWatchedDays?: number;
 }
 
 export interface StoreWatcher {
@@ -58,11 +64,14 @@ export function watchCeremonyStore(options: StoreWatcherOptions): StoreWatcher {
   const debounceMs = options.debounceMs ?? 150;
   const maxWaitMs = options.maxWaitMs ?? 1000;
   const maxWatched = options.maxWatched ?? 256;
+  const maxWatchedDays = options.maxWatchedDays ?? 31;
   const ceremoniesDir = join(options.storeDir, 'ceremonies');
 
   let closed = false;
   /** The watch on the ceremonies folder, or on the nearest existing folder above it until it exists. */
   let top: { watcher: FSWatcher; onStore: boolean } | undefined;
+  /** "2026", "2026/12", "2026/12/05" → the watch on that dated folder. */
+  const dated = new Map<string, FSWatcher>();
   /** Ceremony id → the watch on its events folder (or on its own folder until events/ exists). */
   const ceremonies = new Map<string, { watcher: FSWatcher; onEvents: boolean }>();
   const pending = new Set<string>();
@@ -111,7 +120,8 @@ export function watchCeremonyStore(options: StoreWatcherOptions): StoreWatcher {
   const watchCeremony = (id: string) => {
     if (closed || maxWatched <= 0) return;
     const existing = ceremonies.get(id);
-    const eventsDir = join(ceremoniesDir, id, 'events');
+    const folder = join(options.storeDir, ceremonyFolder(id));
+    const eventsDir = join(folder, 'events');
     const hasEvents = existsSync(eventsDir);
     if (existing && (existing.onEvents || !hasEvents)) return;
     unwatchCeremony(id);
@@ -119,9 +129,9 @@ export function watchCeremonyStore(options: StoreWatcherOptions): StoreWatcher {
       ? tryWatch(eventsDir, () => changed(id), () => {
           ceremonies.delete(id);
           changed(id);
-          if (!closed && existsSync(join(ceremoniesDir, id))) watchCeremony(id);
+          if (!closed && existsSync(folder)) watchCeremony(id);
         })
-      : tryWatch(join(ceremoniesDir, id), (file) => {
+      : tryWatch(folder, (file) => {
           if (file === 'events' || file === null) {
             changed(id);
             watchCeremony(id);
@@ -136,41 +146,92 @@ export function watchCeremonyStore(options: StoreWatcherOptions): StoreWatcher {
     }
   };
 
-  const ceremonyIds = (): string[] => {
+  const names = (dir: string, pattern: RegExp): string[] => {
     try {
-      return readdirSync(ceremoniesDir)
-        .filter((name) => ceremonyIdPattern.test(name))
+      return readdirSync(dir)
+        .filter((name) => pattern.test(name))
         .sort();
     } catch {
       return [];
     }
   };
 
-  /** Watches the ceremonies folder and the newest ceremonies in it; `announce`: report every ceremony found (the store just appeared). */
+  /** Every day folder ("2026/12/05"), oldest first. */
+  const dayFolders = (): string[] =>
+    names(ceremoniesDir, yearFolderPattern).flatMap((year) =>
+      names(join(ceremoniesDir, year), monthOrDayFolderPattern).flatMap((month) => names(join(ceremoniesDir, year, month), monthOrDayFolderPattern).map((day) => `${year}/${month}/${day}`)),
+    );
+
+  const idsIn = (day: string): string[] => names(join(ceremoniesDir, day), ceremonyIdPattern).filter((id) => ceremonyFolder(id) === `ceremonies/${day}/${id}`);
+
+  const unwatchDated = (key: string) => {
+    dated.get(key)?.close();
+    dated.delete(key);
+  };
+
+  /**
+   * Watches every year folder, and the month and day folders of the newest
+   * days; `announce`: report the ceremonies of day folders not watched before
+   * (they appeared, or the store did). Called again whenever a dated folder
+   * gains an entry.
+   */
+  const followDates = (announce: boolean) => {
+    if (closed) return;
+    const days = dayFolders();
+    const recent = days.slice(-maxWatchedDays);
+    const wanted = new Set<string>(names(ceremoniesDir, yearFolderPattern));
+    for (const day of recent) {
+      wanted.add(day.slice(0, 7));
+      wanted.add(day);
+    }
+    // A month or year that has no day yet is where the next one appears.
+    for (const year of names(ceremoniesDir, yearFolderPattern)) for (const month of names(join(ceremoniesDir, year), monthOrDayFolderPattern)) if (!days.some((day) => day.startsWith(`${year}/${month}/`))) wanted.add(`${year}/${month}`);
+    for (const key of [...dated.keys()]) if (!wanted.has(key)) unwatchDated(key);
+    const fresh: string[] = [];
+    for (const key of [...wanted].sort()) {
+      if (dated.has(key)) continue;
+      const isDay = key.length === 10;
+      const watcher = tryWatch(
+        join(ceremoniesDir, key),
+        (file) => {
+          if (!isDay) {
+            followDates(true);
+            return;
+          }
+          if (file !== null && ceremonyIdPattern.test(file)) {
+            if (ceremonyFolder(file) !== `ceremonies/${key}/${file}`) return;
+            changed(file);
+            if (existsSync(join(ceremoniesDir, key, file))) watchCeremony(file);
+            else unwatchCeremony(file);
+            return;
+          }
+          // No name given (the platform could not say): look at every ceremony of the day again.
+          if (file === null) for (const id of idsIn(key)) watchCeremony(id);
+        },
+        () => {
+          dated.delete(key);
+          followDates(true);
+        },
+      );
+      if (!watcher) continue;
+      dated.set(key, watcher);
+      if (isDay) fresh.push(key);
+    }
+    const freshIds = fresh.flatMap(idsIn);
+    for (const id of freshIds.slice(-maxWatched)) watchCeremony(id);
+    if (announce) for (const id of freshIds) changed(id);
+  };
+
+  /** Watches the ceremonies folder, its dated folders and the newest ceremonies; `announce`: report every ceremony found (the store just appeared). */
   const arm = (announce: boolean) => {
     if (closed) return;
     top?.watcher.close();
     top = undefined;
     if (existsSync(ceremoniesDir)) {
-      const watcher = tryWatch(
-        ceremoniesDir,
-        (file) => {
-          if (file !== null && ceremonyIdPattern.test(file)) {
-            changed(file);
-            if (existsSync(join(ceremoniesDir, file))) watchCeremony(file);
-            else unwatchCeremony(file);
-            return;
-          }
-          // No name given (the platform could not say): look at every ceremony again.
-          if (file === null) for (const id of ceremonyIds()) watchCeremony(id);
-        },
-        () => rearm(),
-      );
+      const watcher = tryWatch(ceremoniesDir, () => followDates(true), () => rearm());
       if (watcher) {
         top = { watcher, onStore: true };
-        const ids = ceremonyIds();
-        for (const id of ids.slice(-maxWatched)) watchCeremony(id);
-        if (announce) for (const id of ids) changed(id);
+        followDates(announce);
         return;
       }
     }
@@ -193,6 +254,7 @@ export function watchCeremonyStore(options: StoreWatcherOptions): StoreWatcher {
   const rearm = () => {
     if (closed) return;
     for (const id of [...ceremonies.keys()]) unwatchCeremony(id);
+    for (const key of [...dated.keys()]) unwatchDated(key);
     arm(true);
   };
 
@@ -207,6 +269,7 @@ export function watchCeremonyStore(options: StoreWatcherOptions): StoreWatcher {
       pending.clear();
       top?.watcher.close();
       top = undefined;
+      for (const key of [...dated.keys()]) unwatchDated(key);
       for (const id of [...ceremonies.keys()]) unwatchCeremony(id);
     },
   };

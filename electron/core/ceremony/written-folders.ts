@@ -13,6 +13,7 @@
 import { appendFile, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ceremonyIdPattern } from '../../../shared/ceremony/events';
+import { ceremonySubfolder } from '../../../shared/ceremony/store-layout';
 
 const listName = 'conclave-written';
 /** The list a sync took (renamed, so that writers start a new one); removed once that sync has read every folder. */
@@ -33,7 +34,7 @@ export async function noteWritten(root: string, folders: readonly { ceremonyId: 
 }
 
 export interface WrittenFolders {
-  /** The folders (store paths, "ceremonies/<id>/events"), each once, in the order noted. */
+  /** The folders (store paths, "ceremonies/YYYY/MM/DD/<id>/events"), each once, in the order noted. */
   folders: string[];
   /** Forgets them, once the sync has read every folder of the store and main holds what it found. */
   done(): Promise<void>;
@@ -58,7 +59,10 @@ export async function takeWritten(root: string): Promise<WrittenFolders> {
   // A sync cut short between these steps leaves the list moved: read again next time (a line twice is one folder).
   await rm(moving, { force: true });
   const text = await read(taken);
-  const folders = text.length > maxListBytes ? [] : [...new Set(text.split('\n').filter(isFolderLine))].map((line) => `ceremonies/${line}`);
+  const folders = text.length > maxListBytes ? [] : [...new Set(text.split('\n').filter(isFolderLine))].map((line) => {
+    const [id, folder] = line.split('/') as [string, StoreFolder];
+    return ceremonySubfolder(id, folder);
+  });
   return { folders, done: () => rm(taken, { force: true }) };
 }
 

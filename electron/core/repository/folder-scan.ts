@@ -16,8 +16,9 @@
 import { readFile } from 'node:fs/promises';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ceremonyIdPattern } from '../../../shared/ceremony/events';
+import { ceremonySubfolder } from '../../../shared/ceremony/store-layout';
 import { writeFileAtomically } from '../atomic-file';
+import { listCeremonyIds } from '../ceremony/event-store';
 import { classifyPath } from './layout';
 
 const recordName = 'conclave-folders';
@@ -58,18 +59,12 @@ export async function scanFolders(root: string, trusted: (head: string) => Promi
   const seen = new Map<string, string>();
   const files: string[] = [];
   const changed: string[] = [];
-  let ids: string[];
-  try {
-    ids = readdirSync(join(root, 'ceremonies')).filter((id) => ceremonyIdPattern.test(id)).sort();
-  } catch {
-    ids = [];
-  }
   let done = 0;
-  for (const id of ids) {
-    for (const folder of ['events', 'evidence']) {
+  for (const id of await listCeremonyIds(root)) {
+    for (const folder of ['events', 'evidence'] as const) {
       if (++done % statsPerTurn === 0) await new Promise((resolve) => setImmediate(resolve));
       const key = `${id}/${folder}`;
-      const path = `ceremonies/${key}`;
+      const path = ceremonySubfolder(id, folder);
       const stats = statSync(join(root, path), { bigint: true, throwIfNoEntry: false });
       if (!stats?.isDirectory()) continue;
       // Read before the listing: a file added while listing changes the time again, so the folder is read next time.
@@ -90,7 +85,10 @@ export async function scanFolders(root: string, trusted: (head: string) => Promi
     files,
     ...(usable ? { changed } : {}),
     async save(head, recheck) {
-      for (const path of recheck) seen.delete(path.split('/').slice(1, 3).join('/'));
+      for (const path of recheck) {
+        const kind = classifyPath(path);
+        if (kind?.kind === 'event' || kind?.kind === 'evidence') seen.delete(`${kind.ceremonyId}/${kind.kind === 'event' ? 'events' : 'evidence'}`);
+      }
       const lines = [`${recordName} 1`, head, at.toString()];
       for (const [key, time] of seen) lines.push(`${key} ${time}`);
       await writeFileAtomically(recordPath, `${lines.join('\n')}\n`, 0o644);

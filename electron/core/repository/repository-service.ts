@@ -30,11 +30,13 @@ import { maxEventFileBytes } from '../../../shared/ceremony/event-file';
 import { syncFolder, writeFileAtomically } from '../atomic-file';
 import { readBundleEvent } from '../ceremony/bundle/event-checks';
 import { takeWritten } from '../ceremony/written-folders';
+import { listCeremonyIds } from '../ceremony/event-store';
+import { ceremonyFolder, ceremonySubfolder } from '../../../shared/ceremony/store-layout';
 import type { CeremonyService } from '../ceremony/ceremony-service';
 import { checkArrivals, type ArrivalCheck } from './arrivals';
 import { gitReason, type GitResult, type GitRunner } from './git';
 import { scanFolders } from './folder-scan';
-import { classifyPath, describePath, repositoryFiles } from './layout';
+import { classifyPath, currentPath, describePath, layoutMoves, repositoryFiles, type StorePath } from './layout';
 import { folderMode, isFolder, RawTree, type TreeEntry } from './raw-tree';
 
 export const branch = 'refs/heads/main';
@@ -92,6 +94,8 @@ interface Change {
   status: string;
   mode: string;
   blob: string;
+  /** The blob before the change (a removal's blob is all zeros). */
+  oldBlob?: string;
   path: string;
 }
 
@@ -212,10 +216,12 @@ export class RepositoryService {
   async sync(onStep: (step: SyncStep, detail?: string) => void = () => {}): Promise<SyncReport> {
     return this.locked(async () => {
       onStep('committing');
+      await this.service.store.ready();
       const before = await this.head();
       const written = await takeWritten(this.root);
       const local: LocalFiles = { committed: [], leftOut: [], recheck: [], checked: new Set() };
       const exchanged: Exchanged = { gained: [], arrived: [], skipped: [] };
+      await this.commitLayout(exchanged, local);
       const first = await this.commitLocal(await this.untracked(await this.filesIn(written.folders), written.folders), local, onStep);
       exchanged.gained.push(...first.added);
       // Started once that commit is made, not beside it: on two cores the commit's git would wait on the look.
@@ -293,6 +299,8 @@ export class RepositoryService {
         exchanged.arrived.push(...integrated.paths);
         exchanged.skipped.push(...integrated.skipped);
         exchanged.gained.push(...integrated.gained);
+        // What a Conclave from before the dated folders added goes to them before it goes out again.
+        if (integrated.legacy) await this.commitLayout(exchanged);
         return this.head();
       });
       if (incoming === head) {
@@ -384,7 +392,7 @@ export class RepositoryService {
     return files.filter((path) => !tracked.has(path));
   }
 
-  /** The event and evidence files in these store folders ("ceremonies/<id>/events"). */
+  /** The event and evidence files in these store folders ("ceremonies/YYYY/MM/DD/<id>/events"). */
   private async filesIn(folders: string[]): Promise<string[]> {
     const files: string[] = [];
     for (const folder of folders) {
@@ -400,12 +408,16 @@ export class RepositoryService {
     const head = await this.head();
     if (recorded === head) return true;
     if (!/^[0-9a-f]{40,64}$/.test(recorded) || (await this.resolve(recorded)) !== recorded || !(await this.isAncestor(recorded, head))) return false;
-    return (await this.changes(recorded, head)).every((change) => change.status === 'A');
+    const changes = await this.changes(recorded, head);
+    // A move to the dated folders keeps every file, bytes and all: the record of the folders still holds.
+    const moved = layoutMoves(changes);
+    return changes.every((change) => change.status === 'A' || moved.has(change.path));
   }
 
   private async storeFiles(): Promise<string[]> {
-    const ids = (await readdir(join(this.root, 'ceremonies')).catch(() => [] as string[])).filter((id) => ceremonyIdPattern.test(id)).sort();
-    return this.filesIn(ids.flatMap((id) => [`ceremonies/${id}/events`, `ceremonies/${id}/evidence`]));
+    await this.service.store.ready();
+    const ids = await listCeremonyIds(this.root);
+    return this.filesIn(ids.flatMap((id) => [ceremonySubfolder(id, 'events'), ceremonySubfolder(id, 'evidence')]));
   }
 
   /**
@@ -516,7 +528,7 @@ export class RepositoryService {
    * Brings what the remote added into main: a fast-forward, or a merge commit
    * whose tree is the union. Returns the paths that arrived.
    */
-  private async integrate(incoming: string | undefined): Promise<{ paths: string[]; skipped: SkippedFile[]; gained: Change[] }> {
+  private async integrate(incoming: string | undefined): Promise<{ paths: string[]; skipped: SkippedFile[]; gained: Change[]; legacy?: boolean }> {
     await this.checkNotRewritten(incoming);
     if (!incoming) return { paths: [], skipped: [], gained: [] };
     const head = await this.head();
@@ -525,8 +537,11 @@ export class RepositoryService {
       return { paths: [], skipped: [], gained: [] };
     }
     const base = (await this.run(['merge-base', head, incoming])).stdout.trim() || (await this.emptyTree());
-    // Files are written once: a remote whose history removes or edits one is not merged, whoever did it.
-    const touched = (await this.changes(base, incoming)).filter((change) => change.status !== 'A');
+    // Files are written once: a remote whose history removes or edits one is not merged, whoever did it. The one removal
+    // allowed is the move of a file to its dated folder, its bytes unchanged (layout.ts).
+    const fromBase = await this.changes(base, incoming);
+    const moved = layoutMoves(fromBase);
+    const touched = fromBase.filter((change) => change.status !== 'A' && !moved.has(change.path));
     if (touched.length > 0) {
       throw new RepositoryStop(
         'rewritten',
@@ -539,6 +554,16 @@ export class RepositoryService {
     }
     const toHead = await this.changes(head, incoming);
     const clash = toHead.filter((change) => change.status === 'M' || change.status === 'T');
+    // A file the remote holds in the legacy layout is stored at its dated path: where this store has that name, the bytes
+    // must be the same, and then it is no news (the remote has not moved it yet).
+    const known = new Set<string>();
+    for (const change of toHead) {
+      const kind = change.status === 'A' ? classifyPath(change.path) : undefined;
+      if (!kind || kind.kind === 'repository' || !kind.legacy || change.mode !== '100644') continue;
+      if (!(await stat(join(this.root, currentPath(kind))).then(() => true, () => false))) continue;
+      if ((await this.ok(['hash-object', '--no-filters', '--', currentPath(kind)])).trim() === change.blob) known.add(change.path);
+      else clash.push(change);
+    }
     if (clash.length > 0) {
       throw new RepositoryStop('error', [`The remote has other content under names this store already uses (event names are unique, so someone edited a file):`, ...bounded(clash.map((change) => `  ${describePath(change.path)}`)), 'Nothing was merged and nothing was pushed.'].join('\n'));
     }
@@ -550,7 +575,8 @@ export class RepositoryService {
     for (const change of arriving) {
       const kind = classifyPath(change.path);
       if (!kind || kind.kind === 'repository' || refused.has(change.path)) continue;
-      const path = join(this.root, change.path);
+      // A file the remote holds in the legacy layout is written where the store keeps it now.
+      const path = join(this.root, currentPath(kind));
       const bytes = await this.git.bytes(['cat-file', 'blob', change.blob], { cwd: this.root });
       const present = await readFile(path).catch(() => undefined);
       if (present && present.equals(bytes)) continue;
@@ -567,7 +593,59 @@ export class RepositoryService {
     }
     await this.ok(['update-ref', '-m', 'conclave: integrate remote', branch, merged, head]);
     await this.ok(['update-ref', '-m', 'conclave: seen on the remote', witnessRef, incoming]);
-    return { paths: arriving.filter((change) => !refused.has(change.path)).map((change) => change.path), skipped, gained: arriving };
+    const kept = arriving.filter((change) => !refused.has(change.path) && !known.has(change.path));
+    const stored = kept.map((change) => {
+      const kind = classifyPath(change.path);
+      return kind && kind.kind !== 'repository' ? currentPath(kind) : change.path;
+    });
+    return { paths: stored, skipped, gained: arriving, legacy: arriving.some((change) => (classifyPath(change.path) as { legacy?: true } | undefined)?.legacy === true) };
+  }
+
+  /**
+   * Moves what main still holds in the legacy layout (`ceremonies/<id>/…`)
+   * to the dated folders, in a commit of its own that changes no file's
+   * bytes: every removal pairs with the addition of the same blob at the
+   * file's dated path, which is what other machines and the audit accept as
+   * a move (layout.ts). The store folder itself was moved already
+   * (CeremonyStore.ready). A legacy file whose dated path holds other bytes
+   * stays where it is and is reported: someone edited one of the two.
+   */
+  private async commitLayout(exchanged: Exchanged, local?: LocalFiles): Promise<void> {
+    const head = await this.head();
+    const top: string[] = [];
+    await this.records(['ls-tree', '-z', '--name-only', head, '--', 'ceremonies/'], (path) => void (path && top.push(path)));
+    const legacyFolders = top.filter((path) => ceremonyIdPattern.test(path.slice('ceremonies/'.length)));
+    if (legacyFolders.length === 0) return;
+    const ids = legacyFolders.map((path) => path.slice('ceremonies/'.length));
+    const where = ids.length <= 250 ? ['--', ...legacyFolders, ...ids.map((id) => ceremonyFolder(id))] : ['--', 'ceremonies/'];
+    const entries = new Map<string, { mode: string; blob: string }>();
+    await this.records(['ls-tree', '-r', '-z', head, ...where], (record) => {
+      const entry = /^(\d+) blob ([0-9a-f]+)\t(.+)$/s.exec(record);
+      if (entry) entries.set(entry[3]!, { mode: entry[1]!, blob: entry[2]! });
+    });
+    const zeros = '0'.repeat(head.length);
+    const changes: Change[] = [];
+    const clashes: string[] = [];
+    for (const [path, entry] of entries) {
+      const kind = classifyPath(path);
+      if (!kind || kind.kind === 'repository' || !kind.legacy || entry.mode !== '100644') continue;
+      const target = currentPath(kind);
+      const present = entries.get(target);
+      if (present && present.blob !== entry.blob) {
+        clashes.push(`${path}: ${describePath(path)} differs from the file of the same name in its dated folder (${target}); it stays where it is. Someone edited one of the two.`);
+        continue;
+      }
+      changes.push({ status: 'D', mode: '0', blob: zeros, oldBlob: entry.blob, path });
+      if (!present) changes.push({ status: 'A', mode: '100644', blob: entry.blob, path: target });
+    }
+    if (local) local.leftOut.push(...clashes);
+    if (changes.length === 0) return;
+    const tree = await this.treeWith(head, changes);
+    const files = changes.filter((change) => change.status === 'D').length;
+    const message = `Conclave: ${files.toLocaleString('en')} file${files === 1 ? '' : 's'} moved to dated folders (ceremonies/YYYY/MM/DD/<id>), no file changed\n`;
+    const commit = (await this.ok(['commit-tree', tree, '-p', head, '-F', '-'], message)).trim();
+    await this.ok(['update-ref', '-m', 'conclave: dated folders', branch, commit, head]);
+    exchanged.gained.push(...changes);
   }
 
   /**
@@ -627,8 +705,9 @@ export class RepositoryService {
 
   /**
    * For people who look at the folder with git: the work tree's index follows
-   * main again (Conclave itself never reads it). Main only gains files, so the
-   * files it gained since the index last followed it are added to the index,
+   * main again (Conclave itself never reads it). Main only gains files (or
+   * moves them to the dated folders), so what it gained since the index last
+   * followed it is added to the index (and what moved, taken out),
    * which costs what they cost; `git reset` rebuilds the whole index (seconds
    * at 400,000 files) only when there is no record of where it was, or main
    * lost or changed a file since. `gained`: what main gained since `before`,
@@ -643,7 +722,8 @@ export class RepositoryService {
     if (followed === head && hasIndex) return;
     const known = hasIndex && /^[0-9a-f]{40,64}$/.test(followed) && (followed === before || ((await this.resolve(followed)) === followed && (await this.isAncestor(followed, head))));
     const gained = !known ? [] : followed === before ? gainedSince : await this.changes(followed, head);
-    const updated = known && gained.every((change) => change.status === 'A') && (await this.run(['update-index', '--add', '-z', '--index-info'], gained.map((change) => `${change.mode} ${change.blob}\t${change.path}\0`).join(''))).code === 0;
+    // A removal (main only loses a path in a move to the dated folders) is a mode-0 line, which takes the path out of the index.
+    const updated = known && gained.every((change) => change.status === 'A' || change.status === 'D') && (await this.run(['update-index', '--add', '-z', '--index-info'], gained.map((change) => (change.status === 'D' ? `0 ${'0'.repeat(change.blob.length)}\t${change.path}\0` : `${change.mode} ${change.blob}\t${change.path}\0`)).join(''))).code === 0;
     // A stale index.lock (someone's git killed mid-write) makes both fail: the index then stays as it was, which Conclave never reads.
     if (!updated && (await this.run(['reset', '-q'])).code !== 0) return;
     await writeFileAtomically(record, `${head}\n`, 0o644);
@@ -666,7 +746,7 @@ export class RepositoryService {
    * go through a private index, never the work tree's.
    */
   private async treeWith(base: string | undefined, entries: Change[]): Promise<string> {
-    if (base && entries.length <= maxEntriesByFolder) return this.treeByFolder(`${base}^{tree}`, entries);
+    if (base && entries.length <= maxEntriesByFolder && entries.every((entry) => entry.status === 'A')) return this.treeByFolder(`${base}^{tree}`, entries);
     const indexFile = join(this.root, '.git', `conclave-${randomBytes(6).toString('hex')}.index`);
     const env = { GIT_INDEX_FILE: indexFile };
     try {
@@ -730,16 +810,18 @@ export class RepositoryService {
     let meta: RegExpExecArray | null = null;
     await this.records(['diff-tree', '-r', '-z', '--no-renames', from, to], (field) => {
       if (meta) {
-        changes.push({ status: meta[5]!, mode: meta[2]!, blob: meta[4]!, path: field });
+        changes.push({ status: meta[5]!, mode: meta[2]!, blob: meta[4]!, oldBlob: meta[3]!, path: field });
         meta = null;
       } else meta = /^:(\d+) (\d+) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])/.exec(field);
     });
     return changes;
   }
 
-  /** Event files added from `from` to `to`. */
+  /** Event files added from `from` to `to` (a file moved to its dated folder is not a new one). */
   private async addedEvents(from: string, to: string): Promise<string[]> {
-    return (await this.changes(from, to)).filter((change) => change.status === 'A' && classifyPath(change.path)?.kind === 'event').map((change) => change.path);
+    const changes = await this.changes(from, to);
+    const movedTo = new Set([...layoutMoves(changes)].map((path) => currentPath(classifyPath(path) as Extract<StorePath, { ceremonyId: string }>)));
+    return changes.filter((change) => change.status === 'A' && classifyPath(change.path)?.kind === 'event' && !movedTo.has(change.path)).map((change) => change.path);
   }
 
   private async localEvents(): Promise<string[]> {

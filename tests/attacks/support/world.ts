@@ -22,6 +22,7 @@ import type { CeremonyView } from '../../../shared/ceremony/view';
 import { makeDataDir, makeTokenFolder, softhsmModule, type TokenFolder } from '../../support/softhsm';
 import { makeTestKey, type TestKey } from '../../support/test-keys';
 import { eventOf, type EventJson } from './forge';
+import { ceremonyFolder } from '../../../shared/ceremony/store-layout';
 
 export const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
 // What bin/conclave.js loads.
@@ -231,7 +232,7 @@ export async function makeAttackWorld(options: WorldOptions = {}): Promise<Attac
   };
   await must(['policy', 'trust', policyPath, '--yes']);
 
-  const eventsDir = (id: string, inStore = store) => join(inStore, 'ceremonies', id, 'events');
+  const eventsDir = (id: string, inStore = store) => join(inStore, ceremonyFolder(id), 'events');
   /** The ceremony's event files that read as events (files planted to be unreadable are left out). */
   const files = (id: string, inStore = store): StoredFile[] => {
     const folder = eventsDir(id, inStore);
