@@ -4,7 +4,7 @@
  * stand in for tokens (tokens do not matter to syncing).
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -198,6 +198,58 @@ describe('conclave sync', () => {
     expect(JSON.parse((await world.remoteCommand('a', ['show', '--json'])).out)).toMatchObject({ state: 'rewritten' });
     // Still refused the next time: the store remembers the head it saw.
     expect((await world.sync('a')).out).toMatch(/REFUSED/);
+  });
+
+  it('refuses a remote rewound to an older head, though pushing would restore it: the history was rewritten, and nothing is pushed', async () => {
+    const id = await twoMachinesWithACeremony();
+    const rewound = world.git(world.remote, ['rev-parse', 'main']).trim();
+    await world.service('a').approve(id, keyUri('bob'));
+    expect((await world.sync('a')).code).toBe(0);
+    const approval = events(world.store('a'), id).find((name) => name.includes('-approved-'))!;
+    // Someone moves the remote's main back to where it was before, dropping bob's approval: a plain push from a would be a fast-forward.
+    world.git(world.remote, ['update-ref', 'refs/heads/main', rewound]);
+
+    await world.service('a').approve(id, keyUri('alice'));
+    const refused = await world.sync('a');
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(new RegExp(`REFUSED: The remote's history was rewritten: its main is now at ${rewound.slice(0, 12)}`));
+    expect(refused.out).toContain(`removed: the approved event ${approval} of ceremony ${id}`);
+    expect(world.git(world.remote, ['rev-parse', 'main']).trim()).toBe(rewound);
+    expect(await approvers('a', id)).toEqual(['alice', 'bob']);
+  });
+
+  it('sends its own commit to a remote still where it left it without fetching first, and fetches when another machine pushed meanwhile', async () => {
+    const id = await twoMachinesWithACeremony();
+    // Every fetch of the store's git runs the remote's upload-pack; this one counts them.
+    const fetches = join(world.dir, 'fetches');
+    const counting = join(world.dir, 'counting-upload-pack');
+    writeFileSync(counting, `#!/bin/sh\necho fetch >> '${fetches}'\nexec git-upload-pack "$@"\n`);
+    chmodSync(counting, 0o755);
+    world.git(world.store('a'), ['config', 'remote.origin.uploadpack', counting]);
+    const fetchCount = () => (existsSync(fetches) ? readFileSync(fetches, 'utf8').split('\n').filter(Boolean).length : 0);
+    // b's first sync pushed (its repository's first commit, merged): a catches up, by fetching.
+    expect((await world.sync('a')).code).toBe(0);
+    expect(fetchCount()).toBe(1);
+    rmSync(fetches);
+
+    await world.service('a').approve(id, keyUri('alice'));
+    const straight = await world.sync('a', ['--json']);
+    expect(straight.code, straight.out).toBe(0);
+    expect(JSON.parse(straight.out)).toMatchObject({ outcome: 'synced', pushed: 1, attempts: 1 });
+    expect(fetchCount()).toBe(0);
+    expect(remoteFiles()).toContain(`${ceremonyFolder(id)}/events/${events(world.store('a'), id).find((name) => name.includes('-approved-'))}`);
+
+    // b pushes in between: a's lease no longer holds, so a fetches, takes b's approval, and pushes both.
+    expect((await world.sync('b')).code).toBe(0);
+    await world.service('b').approve(id, keyUri('bob'));
+    expect((await world.sync('b')).code).toBe(0);
+    const second = await world.open('a');
+    const raced = await world.sync('a', ['--json']);
+    expect(raced.code, raced.out).toBe(0);
+    expect(JSON.parse(raced.out)).toMatchObject({ outcome: 'synced', pushed: 2, attempts: 2 });
+    expect(fetchCount()).toBe(1);
+    expect(await approvers('a', id)).toEqual(['alice', 'bob']);
+    expect(remoteFiles()).toEqual([...events(world.store('a'), id).map((name) => `${ceremonyFolder(id)}/events/${name}`), ...events(world.store('a'), second).map((name) => `${ceremonyFolder(second)}/events/${name}`)].sort());
   });
 
   it('refuses a remote whose new commits edit an event file, even without a force-push', async () => {

@@ -15,7 +15,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { ceremonySubfolder } from '../../../shared/ceremony/store-layout';
 import { writeFileAtomically } from '../atomic-file';
 import { listCeremonyIds } from '../ceremony/event-store';
@@ -60,12 +60,14 @@ export async function scanFolders(root: string, trusted: (head: string) => Promi
   const files: string[] = [];
   const changed: string[] = [];
   let done = 0;
+  const prefix = `${resolve(root)}${sep}`;
   for (const id of await listCeremonyIds(root)) {
     for (const folder of ['events', 'evidence'] as const) {
       if (++done % statsPerTurn === 0) await new Promise((resolve) => setImmediate(resolve));
       const key = `${id}/${folder}`;
       const path = ceremonySubfolder(id, folder);
-      const stats = statSync(join(root, path), { bigint: true, throwIfNoEntry: false });
+      // Joined by hand: path.join normalises the whole string each time, a third of the cost of 200,000 stats.
+      const stats = statSync(`${prefix}${path}`, { bigint: true, throwIfNoEntry: false });
       if (!stats?.isDirectory()) continue;
       // Read before the listing: a file added while listing changes the time again, so the folder is read next time.
       const time = stats.mtimeNs.toString();

@@ -223,12 +223,12 @@ export class RepositoryService {
       const exchanged: Exchanged = { gained: [], arrived: [], skipped: [] };
       await this.commitLayout(exchanged, local);
       const first = await this.commitLocal(await this.untracked(await this.filesIn(written.folders), written.folders), local, onStep);
-      exchanged.gained.push(...first.added);
+      appendAll(exchanged.gained, first.added);
       // Started once that commit is made, not beside it: on two cores the commit's git would wait on the look.
       const scanned = scanFolders(this.root, (recorded) => this.onlyGained(recorded)).then((scan) =>
         this.movingMain(async () => {
           const rest = await this.commitLocal((await this.untracked(scan.files, scan.changed)).filter((path) => !local.checked.has(path)), local, onStep);
-          exchanged.gained.push(...rest.added);
+          appendAll(exchanged.gained, rest.added);
           // Once main holds what was read (a sync killed before reads the same folders again); main only gains files after.
           if (!scan.changed || scan.changed.length > 0) await scan.save(await this.head(), local.recheck);
           return rest;
@@ -288,17 +288,24 @@ export class RepositoryService {
     await this.run(['-c', 'gc.autoDetach=false', 'gc', '--auto', '--quiet']);
   }
 
-  /** Fetch, integrate, push, until the remote has main; a push that loses a race to another machine fetches and tries again. */
+  /**
+   * Fetch, integrate, push, until the remote has main; a push that loses a
+   * race to another machine fetches and tries again. A commit of this
+   * store's own goes first straight to a remote that is still where this
+   * store last saw it (pushedWhereLastSeen): one exchange with the remote
+   * instead of two.
+   */
   private async exchange(url: string, sent: Sent, before: string, exchanged: Exchanged, report: SyncReport, onStep: (step: SyncStep, detail?: string) => void): Promise<void> {
+    if (sent.commit && (await this.pushedWhereLastSeen(sent, before, exchanged, report, onStep))) return;
     for (let attempts = 1; ; attempts++) {
       onStep('fetching', url);
       const incoming = await this.fetch();
       onStep('integrating');
       const head = await this.movingMain(async () => {
         const integrated = await this.integrate(incoming);
-        exchanged.arrived.push(...integrated.paths);
-        exchanged.skipped.push(...integrated.skipped);
-        exchanged.gained.push(...integrated.gained);
+        appendAll(exchanged.arrived, integrated.paths);
+        appendAll(exchanged.skipped, integrated.skipped);
+        appendAll(exchanged.gained, integrated.gained);
         // What a Conclave from before the dated folders added goes to them before it goes out again.
         if (integrated.legacy) await this.commitLayout(exchanged);
         return this.head();
@@ -320,6 +327,28 @@ export class RepositoryService {
         throw new RepositoryStop('error', `The remote kept changing while Conclave pushed (${maxPushAttempts} attempts, each after fetching). Everything is committed here; run "conclave sync" again in a moment.`);
       }
     }
+  }
+
+  /**
+   * Pushes main on the condition that the remote's main is still the head
+   * this store last saw there (`--force-with-lease` with that head: main
+   * descends from it, so the push is a fast-forward, and the remote moves
+   * its ref only from that head). Then nothing can have arrived and nothing
+   * was rewritten, which is what a fetch would have checked. False when the
+   * remote moved meanwhile (another machine pushed, or someone rewrote it):
+   * the sync then fetches, checks and integrates as always.
+   */
+  private async pushedWhereLastSeen(sent: Sent, before: string, exchanged: Exchanged, report: SyncReport, onStep: (step: SyncStep, detail?: string) => void): Promise<boolean> {
+    const seen = await this.resolve(witnessRef);
+    const head = await this.head();
+    if (!seen || !(await this.isAncestor(seen, head))) return false;
+    const sending = sent.commit === head && sent.base === seen ? sent.events : (await this.addedEvents(seen, head)).length;
+    report.attempts += 1;
+    onStep('pushing', `${sending} event file${sending === 1 ? '' : 's'}, attempt ${report.attempts}`);
+    if (!(await this.pushWhileIndexFollows(head, before, exchanged.gained, seen))) return false;
+    report.pushed += sending;
+    report.outcome = 'synced';
+    return true;
   }
 
   private mainMoves: Promise<unknown> = Promise.resolve();
@@ -444,7 +473,7 @@ export class RepositoryService {
     // On standard input: an argument is limited by the system (E2BIG), a first commit of a large store is not.
     const commit = (await this.ok(['commit-tree', tree, '-p', head, '-F', '-'], commitMessage(committed))).trim();
     await this.ok(['update-ref', '-m', 'conclave: commit local events', branch, commit, head]);
-    local.committed.push(...committed);
+    appendAll(local.committed, committed);
     return { added, events: committed.filter((path) => classifyPath(path)?.kind === 'event').length, made: { commit, parent: head } };
   }
 
@@ -638,14 +667,14 @@ export class RepositoryService {
       changes.push({ status: 'D', mode: '0', blob: zeros, oldBlob: entry.blob, path });
       if (!present) changes.push({ status: 'A', mode: '100644', blob: entry.blob, path: target });
     }
-    if (local) local.leftOut.push(...clashes);
+    if (local) appendAll(local.leftOut, clashes);
     if (changes.length === 0) return;
     const tree = await this.treeWith(head, changes);
     const files = changes.filter((change) => change.status === 'D').length;
     const message = `Conclave: ${files.toLocaleString('en')} file${files === 1 ? '' : 's'} moved to dated folders (ceremonies/YYYY/MM/DD/<id>), no file changed\n`;
     const commit = (await this.ok(['commit-tree', tree, '-p', head, '-F', '-'], message)).trim();
     await this.ok(['update-ref', '-m', 'conclave: dated folders', branch, commit, head]);
-    exchanged.gained.push(...changes);
+    appendAll(exchanged.gained, changes);
   }
 
   /**
@@ -682,16 +711,21 @@ export class RepositoryService {
    * as long as a push to a remote far away): the push's answer once both
    * have finished, so nothing of this sync is still running when it ends.
    */
-  private async pushWhileIndexFollows(head: string, before: string, gained: Change[]): Promise<boolean> {
-    const [pushed, indexed] = await Promise.allSettled([this.push(head), this.movingMain(() => this.indexFollowsMain(before, gained))]);
+  private async pushWhileIndexFollows(head: string, before: string, gained: Change[], lease?: string): Promise<boolean> {
+    const [pushed, indexed] = await Promise.allSettled([this.push(head, lease), this.movingMain(() => this.indexFollowsMain(before, gained))]);
     if (pushed.status === 'rejected') throw pushed.reason;
     if (indexed.status === 'rejected') throw indexed.reason;
     return pushed.value;
   }
 
-  /** Pushes main; false when another machine pushed first (fetch, integrate, try again). Never forces. */
-  private async push(head: string): Promise<boolean> {
-    const result = await this.run(['push', '--porcelain', remoteName, `${branch}:${branch}`]);
+  /**
+   * Pushes main; false when another machine pushed first (fetch, integrate,
+   * try again). Never forces: with `lease` (a head main descends from), the
+   * remote's main must still be exactly that head, so the push is a
+   * fast-forward from it; without, git refuses anything but a fast-forward.
+   */
+  private async push(head: string, lease?: string): Promise<boolean> {
+    const result = await this.run(['push', '--porcelain', ...(lease ? [`--force-with-lease=${branch}:${lease}`] : []), remoteName, `${branch}:${branch}`]);
     if (result.code === 0) {
       await this.ok(['update-ref', '-m', 'conclave: pushed', witnessRef, head]);
       return true;
@@ -930,6 +964,11 @@ interface Folder {
 
 /** Past this many new entries, a private index (one read of the whole tree) is cheaper than a mktree per folder. */
 const maxEntriesByFolder = 200;
+
+/** Adds every item, however many: a spread (push(...items)) of 400,000 overflows the stack. */
+function appendAll<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
+}
 
 /** How many files a commit message or a refusal names; the rest are counted. */
 const namedFiles = 20;
