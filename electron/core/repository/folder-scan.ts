@@ -9,11 +9,15 @@
  *
  * The record (in .git, never shared) names the main it was made for; it is
  * believed only while main has only gained files since (checked by the
- * caller), and a folder modified within two seconds before the record was
- * made is read again (a file written in the same clock tick as the listing
+ * caller), and a folder modified within two seconds before the look that saw
+ * it is read again (a file written in the same clock tick as the listing
  * could have been missed, as git's "racy" files).
+ *
+ * A look can be stopped (a sync that has pushed what Conclave wrote does not
+ * wait for the rest of it): what it read is kept, and the next look starts
+ * where it stopped, so every folder is looked at in turn.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { ceremonySubfolder } from '../../../shared/ceremony/store-layout';
@@ -22,6 +26,8 @@ import { listCeremonyIds } from '../ceremony/event-store';
 import { classifyPath } from './layout';
 
 const recordName = 'conclave-folders';
+/** Where a look that was stopped goes on: the first ceremony id it did not reach. */
+const resumeName = 'conclave-folders.next';
 /** Modified this close before a listing, a folder is listed again next time: coarse file-system clocks tick in seconds. */
 const racyNs = 2_000_000_000n;
 /** Stats between two turns of the event loop: the window's core keeps answering during a scan. */
@@ -29,41 +35,63 @@ const statsPerTurn = 2000;
 
 /**
  * Lines of text (a JSON object of 200,000 keys takes half a second each way):
- * "conclave-folders 1", the head, when the scan began (ns since the epoch),
- * then "id/events mtime-ns" per folder.
+ * "conclave-folders 2", the head of main the record was made for, then
+ * "id/events mtime-ns" per folder. A folder modified within two seconds
+ * before the look that saw it is not recorded, so it is read again.
+ * Version 1 (one look per record) also held when that look began.
  */
 interface FolderRecord {
   head: string;
-  at: bigint;
   folders: Map<string, string>;
 }
 
 export interface FolderScan {
   /** Event and evidence files (by their store paths) in the folders that were read. */
   files: string[];
-  /** The folders that were read; undefined when the record could not be used and every folder was. */
-  changed?: string[];
-  /** Remembers every folder as seen by this scan, for a main at `head`; the folders of `recheck` are read again next time. */
+  /** The folders that were read (changed since the record, or with no record). */
+  changed: string[];
+  /** Whether every folder was looked at; a look that was stopped is taken up where it stopped by the next. */
+  complete: boolean;
+  /** Remembers the folders as seen by this look, for a main at `head`; the folders of `recheck` are read again next time. */
   save(head: string, recheck: readonly string[]): Promise<void>;
+}
+
+export interface FolderScanOptions {
+  /** Asked between turns: true ends the look where it is (what it read so far is kept). */
+  stop?: () => boolean;
 }
 
 /**
  * @param trusted whether main has only gained files since the recorded head
  *   (it is an ancestor, and nothing was removed or edited since).
  */
-export async function scanFolders(root: string, trusted: (head: string) => Promise<boolean>): Promise<FolderScan> {
+export async function scanFolders(root: string, trusted: (head: string) => Promise<boolean>, options: FolderScanOptions = {}): Promise<FolderScan> {
   const at = BigInt(Date.now()) * 1_000_000n;
   const recordPath = join(root, '.git', recordName);
+  const resumePath = join(root, '.git', resumeName);
   const record = await readRecord(recordPath);
   const usable = record !== undefined && (await trusted(record.head));
+  const recorded = usable ? record.folders : new Map<string, string>();
   const seen = new Map<string, string>();
   const files: string[] = [];
   const changed: string[] = [];
+  const ids = await listCeremonyIds(root);
+  // Where the last look stopped, if it was stopped: every folder gets its turn however often syncs are cut short.
+  const resumeAt = (await readFile(resumePath, 'utf8').catch(() => '')).trim();
+  const first = resumeAt ? Math.max(0, ids.findIndex((id) => id >= resumeAt)) : 0;
+  const order = first > 0 ? [...ids.slice(first), ...ids.slice(0, first)] : ids;
   let done = 0;
+  let stoppedAt: string | undefined;
   const prefix = `${resolve(root)}${sep}`;
-  for (const id of await listCeremonyIds(root)) {
+  for (const id of order) {
+    if (++done % (statsPerTurn / 2) === 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (options.stop?.()) {
+        stoppedAt = id;
+        break;
+      }
+    }
     for (const folder of ['events', 'evidence'] as const) {
-      if (++done % statsPerTurn === 0) await new Promise((resolve) => setImmediate(resolve));
       const key = `${id}/${folder}`;
       const path = ceremonySubfolder(id, folder);
       // Joined by hand: path.join normalises the whole string each time, a third of the cost of 200,000 stats.
@@ -71,8 +99,8 @@ export async function scanFolders(root: string, trusted: (head: string) => Promi
       if (!stats?.isDirectory()) continue;
       // Read before the listing: a file added while listing changes the time again, so the folder is read next time.
       const time = stats.mtimeNs.toString();
-      seen.set(key, time);
-      if (usable && record.folders.get(key) === time && stats.mtimeNs < record.at - racyNs) continue;
+      if (stats.mtimeNs < at - racyNs) seen.set(key, time);
+      if (recorded.get(key) === time) continue;
       changed.push(path);
       let names: string[];
       try {
@@ -85,14 +113,22 @@ export async function scanFolders(root: string, trusted: (head: string) => Promi
   }
   return {
     files,
-    ...(usable ? { changed } : {}),
+    changed,
+    complete: stoppedAt === undefined,
     async save(head, recheck) {
+      if (stoppedAt !== undefined) await writeFileAtomically(resumePath, `${stoppedAt}\n`, 0o644);
+      else await rm(resumePath, { force: true });
+      // Unchanged folders keep their lines: the record (200,000 lines) is written only when a folder was read. Its older
+      // head still holds, since main only gains files.
+      if (changed.length === 0 && usable) return;
+      // A complete look saw every folder there is; one that stopped keeps what earlier looks saw of the rest.
+      const folders = stoppedAt === undefined ? seen : new Map([...recorded, ...seen]);
       for (const path of recheck) {
         const kind = classifyPath(path);
-        if (kind?.kind === 'event' || kind?.kind === 'evidence') seen.delete(`${kind.ceremonyId}/${kind.kind === 'event' ? 'events' : 'evidence'}`);
+        if (kind?.kind === 'event' || kind?.kind === 'evidence') folders.delete(`${kind.ceremonyId}/${kind.kind === 'event' ? 'events' : 'evidence'}`);
       }
-      const lines = [`${recordName} 1`, head, at.toString()];
-      for (const [key, time] of seen) lines.push(`${key} ${time}`);
+      const lines = [`${recordName} 2`, head];
+      for (const [key, time] of folders) lines.push(`${key} ${time}`);
       await writeFileAtomically(recordPath, `${lines.join('\n')}\n`, 0o644);
     },
   };
@@ -100,13 +136,23 @@ export async function scanFolders(root: string, trusted: (head: string) => Promi
 
 async function readRecord(path: string): Promise<FolderRecord | undefined> {
   const lines = (await readFile(path, 'utf8').catch(() => '')).split('\n');
-  const [format, head, at] = lines;
-  if (format !== `${recordName} 1` || !head || !at || !/^\d+$/.test(at)) return undefined;
+  const [format, head] = lines;
+  const version = format === `${recordName} 2` ? 2 : format === `${recordName} 1` ? 1 : undefined;
+  if (!version || !head) return undefined;
+  // Version 1 held when its look began on the third line; its folders modified within two seconds before are read again.
+  let racyFrom: bigint | undefined;
+  if (version === 1) {
+    if (!lines[2] || !/^\d+$/.test(lines[2])) return undefined;
+    racyFrom = BigInt(lines[2]) - racyNs;
+  }
   const folders = new Map<string, string>();
-  for (let index = 3; index < lines.length; index++) {
+  for (let index = version === 1 ? 3 : 2; index < lines.length; index++) {
     const line = lines[index]!;
     const space = line.indexOf(' ');
-    if (space > 0) folders.set(line.slice(0, space), line.slice(space + 1));
+    if (space <= 0) continue;
+    const time = line.slice(space + 1);
+    if (racyFrom !== undefined && (!/^\d+$/.test(time) || BigInt(time) >= racyFrom)) continue;
+    folders.set(line.slice(0, space), time);
   }
-  return { head, at: BigInt(at), folders };
+  return { head, folders };
 }

@@ -206,12 +206,17 @@ export class RepositoryService {
   /**
    * Commits local new files, then fetch, integrate, push; a push that loses a
    * race fetches and tries again. What Conclave wrote since the last sync
-   * (written-folders.ts) is committed first and goes out while every folder
-   * of the store is looked at (at 100,000 ceremonies that look takes as long
-   * as git's push). Anything else it finds (files another program put there)
-   * is committed as soon as it is found, whatever the remote is doing (a
-   * remote that hangs until the deadline leaves every file committed here),
-   * and pushed after, in the same sync.
+   * (written-folders.ts) is committed first and goes out while the folders
+   * of the store are looked at for files another program put there (at
+   * 100,000 ceremonies a look at every folder takes longer than git's push).
+   * Whatever the look finds is committed as soon as it is found, whatever
+   * the remote is doing (a remote that hangs until the deadline leaves every
+   * file committed here), and pushed after, in the same sync.
+   *
+   * A sync that sent Conclave's own files looks only while it sends them:
+   * once they are on the remote, the look stops where it is, and the next
+   * sync takes it up from there. A sync with nothing of Conclave's to send
+   * (a person who copied files in and syncs) looks at every folder.
    */
   async sync(onStep: (step: SyncStep, detail?: string) => void = () => {}): Promise<SyncReport> {
     return this.locked(async () => {
@@ -225,12 +230,13 @@ export class RepositoryService {
       const first = await this.commitLocal(await this.untracked(await this.filesIn(written.folders), written.folders), local, onStep);
       appendAll(exchanged.gained, first.added);
       // Started once that commit is made, not beside it: on two cores the commit's git would wait on the look.
-      const scanned = scanFolders(this.root, (recorded) => this.onlyGained(recorded)).then((scan) =>
+      let sent = false;
+      const scanned = scanFolders(this.root, (recorded) => this.onlyGained(recorded), { stop: () => sent }).then((scan) =>
         this.movingMain(async () => {
           const rest = await this.commitLocal((await this.untracked(scan.files, scan.changed)).filter((path) => !local.checked.has(path)), local, onStep);
           appendAll(exchanged.gained, rest.added);
           // Once main holds what was read (a sync killed before reads the same folders again); main only gains files after.
-          if (!scan.changed || scan.changed.length > 0) await scan.save(await this.head(), local.recheck);
+          await scan.save(await this.head(), local.recheck);
           return rest;
         }),
       );
@@ -254,6 +260,8 @@ export class RepositoryService {
       try {
         // With nothing of Conclave's to send, one exchange after the look is enough.
         if (first.made) await exchange({ base: before, commit: first.made.commit, events: first.events });
+        // Conclave's files are on the remote: the rest of the look waits for the next sync.
+        sent = first.made !== undefined && report.outcome === 'synced';
       } finally {
         await scanned.catch(() => undefined);
       }
