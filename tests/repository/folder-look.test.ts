@@ -75,7 +75,7 @@ describe('the look at every folder', () => {
     // A folder that changed is read whole (the caller leaves out what main has): only the late file is new.
     expect(looks[0]).toEqual([]);
     expect(looks[1]).toContain(late);
-    expect(looks[1].every((path) => path.startsWith(`${ceremonyFolder(ids[2400]!)}/events/`))).toBe(true);
+    expect(looks[1]!.every((path) => path.startsWith(`${ceremonyFolder(ids[2400]!)}/events/`))).toBe(true);
 
     // Looks that are never stopped wrap round, read nothing already seen, and end the resumption.
     const rest = await scanFolders(root, trusted);

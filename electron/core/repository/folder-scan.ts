@@ -20,9 +20,9 @@
 import { readFile, rm } from 'node:fs/promises';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import { ceremonySubfolder } from '../../../shared/ceremony/store-layout';
+import { ceremonyIdPattern } from '../../../shared/ceremony/events';
+import { ceremoniesFolder, ceremonySubfolder, dateFoldersOf, monthOrDayFolderPattern, yearFolderPattern } from '../../../shared/ceremony/store-layout';
 import { writeFileAtomically } from '../atomic-file';
-import { listCeremonyIds } from '../ceremony/event-store';
 import { classifyPath } from './layout';
 
 const recordName = 'conclave-folders';
@@ -75,15 +75,12 @@ export async function scanFolders(root: string, trusted: (head: string) => Promi
   const seen = new Map<string, string>();
   const files: string[] = [];
   const changed: string[] = [];
-  const ids = await listCeremonyIds(root);
   // Where the last look stopped, if it was stopped: every folder gets its turn however often syncs are cut short.
   const resumeAt = (await readFile(resumePath, 'utf8').catch(() => '')).trim();
-  const first = resumeAt ? Math.max(0, ids.findIndex((id) => id >= resumeAt)) : 0;
-  const order = first > 0 ? [...ids.slice(first), ...ids.slice(0, first)] : ids;
   let done = 0;
   let stoppedAt: string | undefined;
   const prefix = `${resolve(root)}${sep}`;
-  for (const id of order) {
+  for (const id of ceremoniesFrom(root, ceremonyIdPattern.test(resumeAt) ? resumeAt : undefined)) {
     if (++done % (statsPerTurn / 2) === 0) {
       await new Promise((resolve) => setImmediate(resolve));
       if (options.stop?.()) {
@@ -155,4 +152,32 @@ async function readRecord(path: string): Promise<FolderRecord | undefined> {
     folders.set(line.slice(0, space), time);
   }
   return { head, folders };
+}
+
+/**
+ * The store's ceremony ids in order, from `start` (the first id at or after
+ * it) round to just before it. Each day folder is listed only when the look
+ * reaches it: a look that is stopped early lists a few days, not 100,000
+ * ceremonies.
+ */
+function* ceremoniesFrom(root: string, start: string | undefined): Generator<string> {
+  const names = (path: string, pattern: RegExp): string[] => {
+    try {
+      return readdirSync(path)
+        .filter((name) => pattern.test(name))
+        .sort();
+    } catch {
+      return [];
+    }
+  };
+  const top = join(root, ceremoniesFolder);
+  const days = names(top, yearFolderPattern).flatMap((year) => names(join(top, year), monthOrDayFolderPattern).flatMap((month) => names(join(top, year, month), monthOrDayFolderPattern).map((day) => `${year}/${month}/${day}`)));
+  const idsOf = (day: string) => names(join(top, day), ceremonyIdPattern).filter((id) => dateFoldersOf(id) === day);
+  const startDay = start ? dateFoldersOf(start) : undefined;
+  const first = startDay ? days.findIndex((day) => day >= startDay) : 0;
+  const from = first < 0 ? 0 : first;
+  const order = [...days.slice(from), ...days.slice(0, from)];
+  for (const day of order) for (const id of idsOf(day)) if (!(day === startDay && start !== undefined && id < start)) yield id;
+  // Round again to the start day's ceremonies before the start.
+  if (startDay !== undefined && order[0] === startDay) for (const id of idsOf(startDay)) if (id < start!) yield id;
 }
