@@ -17,18 +17,22 @@
  * the files and git at the same size. On the 2-core bench machine, 100,000
  * ceremonies (410,000 event files; the file cache mostly cold):
  *
- *                                   791736e        bb12eae–8aed6c7
- *   History first rows, warm           0.195 s        0.09–0.19 s   goal ≤ 0.5 s
- *   first rows, cold                   0.44 s         0.27–0.29 s   goal ≤ 3 s
- *   sync of one new event              7.0 s          4.6–5.4 s     goal ≤ 2 s
- *   core's peak memory, own process    559–606 MB     433–452 MB    goal < 500 MB
+ *                                   791736e        bb12eae–8aed6c7   dated folders
+ *   History first rows, warm           0.195 s        0.09–0.19 s
+ *   first rows, cold                   0.44 s         0.27–0.29 s
+ *   sync of one new event              7.0 s          4.6–5.4 s         3.0–3.2 s   goal ≤ 2 s
+ *   git push of that one commit        -              1.9–2.1 s         1.0–1.1 s
+ *   core's peak memory, own process    559–606 MB     433–452 MB
+ *   (goals: warm ≤ 0.5 s, cold ≤ 3 s, memory < 500 MB)
  *
- * What the sync still spends is mostly git's: git push walking the flat
- * ceremonies tree of 100,000 entries (0.7 s here, 0.9 s on the remote's
- * side), and a stat of 200,000 folders to find what changed. git's own push
- * of one commit of one file to the same remote took 2.09 s (at 6a17ad8,
- * beside a sync of 4.63 s): the goal is below what git alone takes to send
- * one event at this size, with the ceremonies in one flat tree.
+ * With every ceremony in one flat folder, git's push walked its 100,000
+ * entries on both sides; in dated folders (ceremonies/YYYY/MM/DD/<id>) git's
+ * own push of one event takes half as long. What the sync adds: Node's
+ * start and about twenty small git commands for the commit (0.6 s), and the
+ * look at the store's folders for files another program copied in, which
+ * runs while git pushes and slows the remote's connectivity check down on
+ * two cores (its stats compete with git's reads; a busy loop does not). A
+ * sync with no look at all took 1.8–2.2 s.
  *
  * The threads run the built worker (out/main/index-worker.js) when there is
  * one, as the app does; otherwise its source through tsx, which starts slower.
@@ -349,8 +353,8 @@ export async function benchSync(dir: string, storeDir: string, home: string): Pr
   const status = run('git', ['status', '--porcelain'], storeDir);
   const added = await newEvent('copy');
   const commit = run('git', ['add', '--', added], storeDir) + run('git', ['commit', '-q', '-m', 'bench: one event'], storeDir);
-  // git's own push of that one commit: the floor of any sync that sends one event to this remote (git walks the
-  // 100,000-entry ceremonies tree on both sides: pack-objects here, the connectivity check of receive-pack there).
+  // git's own push of that one commit: the floor of any sync that sends one event to this remote (the remote's
+  // connectivity check walks every folder of main, 200,000 trees, whatever the layout).
   const push = run('git', ['push', '-q', 'origin', 'main:main'], storeDir);
   // A sync after it: Conclave takes up the store as git left it (nothing to send), so the next run starts as this one did.
   run(process.execPath, [conclave, 'sync', '--store', storeDir]);
