@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { rendererChunks } from '../tests/renderer-build/first-screen';
-import { listCeremonyIds } from '../electron/core/ceremony/event-store';
+import { listCeremonyIds } from '../electron/core/ceremony/dated-folders';
 import { ceremonyFolder } from '../shared/ceremony/store-layout';
 import { generateCeremonies } from '../tests/support/generate-ceremonies';
 import { makeTokenFolder, softhsmModule, type TokenFolder } from '../tests/support/softhsm';

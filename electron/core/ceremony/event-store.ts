@@ -12,8 +12,9 @@ import { maxEventFileBytes, readEventFile, type EventFile } from '../../../share
 import { CeremonyEvent, ceremonyIdPattern } from '../../../shared/ceremony/events';
 import type { Envelope } from '../../../shared/dsse/envelope';
 import { ConclaveError } from '../../../shared/errors';
-import { ceremoniesFolder, ceremonySubfolder, monthOrDayFolderPattern, yearFolderPattern } from '../../../shared/ceremony/store-layout';
+import { ceremonySubfolder } from '../../../shared/ceremony/store-layout';
 import { syncFolder, writeFileAtomically } from '../atomic-file';
+import { listCeremonyIds } from './dated-folders';
 import { moveLegacyCeremonies } from './store-layout-migration';
 import { noteWritten } from './written-folders';
 
@@ -233,27 +234,4 @@ export class CeremonyStore {
       await handle.close();
     }
   }
-}
-
-/**
- * The ceremony ids in a store's dated folders, sorted. Only folders named as
- * the layout names them are read, and only ids whose date is their folder's.
- */
-export async function listCeremonyIds(root: string): Promise<string[]> {
-  const ids: string[] = [];
-  const names = (path: string, pattern: RegExp) =>
-    readdir(path).then(
-      (found) => found.filter((name) => pattern.test(name)).sort(),
-      () => [] as string[],
-    );
-  const top = join(root, ceremoniesFolder);
-  for (const year of await names(top, yearFolderPattern)) {
-    for (const month of await names(join(top, year), monthOrDayFolderPattern)) {
-      for (const day of await names(join(top, year, month), monthOrDayFolderPattern)) {
-        const date = `${year}${month}${day}`;
-        for (const id of await names(join(top, year, month, day), ceremonyIdPattern)) if (id.slice(2, 10) === date) ids.push(id);
-      }
-    }
-  }
-  return ids;
 }

@@ -36,10 +36,11 @@
  * is done without: the window then learns of that change later. Until the
  * store exists, the nearest folder above it that exists is watched instead.
  */
-import { existsSync, readdirSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ceremonyIdPattern } from '../../../shared/ceremony/events';
-import { ceremonyFolder, monthOrDayFolderPattern, yearFolderPattern } from '../../../shared/ceremony/store-layout';
+import { ceremonyFolder } from '../../../shared/ceremony/store-layout';
+import { ceremoniesOfDay, datedFolders } from './dated-folders';
 
 export interface StoreWatcherOptions {
   storeDir: string;
@@ -146,23 +147,7 @@ export function watchCeremonyStore(options: StoreWatcherOptions): StoreWatcher {
     }
   };
 
-  const names = (dir: string, pattern: RegExp): string[] => {
-    try {
-      return readdirSync(dir)
-        .filter((name) => pattern.test(name))
-        .sort();
-    } catch {
-      return [];
-    }
-  };
-
-  /** Every day folder ("2026/12/05"), oldest first. */
-  const dayFolders = (): string[] =>
-    names(ceremoniesDir, yearFolderPattern).flatMap((year) =>
-      names(join(ceremoniesDir, year), monthOrDayFolderPattern).flatMap((month) => names(join(ceremoniesDir, year, month), monthOrDayFolderPattern).map((day) => `${year}/${month}/${day}`)),
-    );
-
-  const idsIn = (day: string): string[] => names(join(ceremoniesDir, day), ceremonyIdPattern).filter((id) => ceremonyFolder(id) === `ceremonies/${day}/${id}`);
+  const idsIn = (day: string): string[] => ceremoniesOfDay(options.storeDir, day);
 
   const unwatchDated = (key: string) => {
     dated.get(key)?.close();
@@ -177,15 +162,15 @@ export function watchCeremonyStore(options: StoreWatcherOptions): StoreWatcher {
    */
   const followDates = (announce: boolean) => {
     if (closed) return;
-    const days = dayFolders();
+    const { years, months, days } = datedFolders(options.storeDir);
     const recent = days.slice(-maxWatchedDays);
-    const wanted = new Set<string>(names(ceremoniesDir, yearFolderPattern));
+    const wanted = new Set<string>(years);
     for (const day of recent) {
       wanted.add(day.slice(0, 7));
       wanted.add(day);
     }
-    // A month or year that has no day yet is where the next one appears.
-    for (const year of names(ceremoniesDir, yearFolderPattern)) for (const month of names(join(ceremoniesDir, year), monthOrDayFolderPattern)) if (!days.some((day) => day.startsWith(`${year}/${month}/`))) wanted.add(`${year}/${month}`);
+    // A month that has no day yet is where the next one appears.
+    for (const month of months) if (!days.some((day) => day.startsWith(`${month}/`))) wanted.add(month);
     for (const key of [...dated.keys()]) if (!wanted.has(key)) unwatchDated(key);
     const fresh: string[] = [];
     for (const key of [...wanted].sort()) {

@@ -21,8 +21,9 @@ import { readFile, rm } from 'node:fs/promises';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { ceremonyIdPattern } from '../../../shared/ceremony/events';
-import { ceremoniesFolder, ceremonySubfolder, dateFoldersOf, monthOrDayFolderPattern, yearFolderPattern } from '../../../shared/ceremony/store-layout';
+import { ceremonySubfolder, dateFoldersOf } from '../../../shared/ceremony/store-layout';
 import { writeFileAtomically } from '../atomic-file';
+import { ceremoniesOfDay, dayFolders } from '../ceremony/dated-folders';
 import { classifyPath } from './layout';
 
 const recordName = 'conclave-folders';
@@ -161,23 +162,12 @@ async function readRecord(path: string): Promise<FolderRecord | undefined> {
  * ceremonies.
  */
 function* ceremoniesFrom(root: string, start: string | undefined): Generator<string> {
-  const names = (path: string, pattern: RegExp): string[] => {
-    try {
-      return readdirSync(path)
-        .filter((name) => pattern.test(name))
-        .sort();
-    } catch {
-      return [];
-    }
-  };
-  const top = join(root, ceremoniesFolder);
-  const days = names(top, yearFolderPattern).flatMap((year) => names(join(top, year), monthOrDayFolderPattern).flatMap((month) => names(join(top, year, month), monthOrDayFolderPattern).map((day) => `${year}/${month}/${day}`)));
-  const idsOf = (day: string) => names(join(top, day), ceremonyIdPattern).filter((id) => dateFoldersOf(id) === day);
+  const days = dayFolders(root);
   const startDay = start ? dateFoldersOf(start) : undefined;
   const first = startDay ? days.findIndex((day) => day >= startDay) : 0;
   const from = first < 0 ? 0 : first;
   const order = [...days.slice(from), ...days.slice(0, from)];
-  for (const day of order) for (const id of idsOf(day)) if (!(day === startDay && start !== undefined && id < start)) yield id;
+  for (const day of order) for (const id of ceremoniesOfDay(root, day)) if (!(day === startDay && start !== undefined && id < start)) yield id;
   // Round again to the start day's ceremonies before the start.
-  if (startDay !== undefined && order[0] === startDay) for (const id of idsOf(startDay)) if (id < start!) yield id;
+  if (startDay !== undefined && order[0] === startDay) for (const id of ceremoniesOfDay(root, startDay)) if (id < start!) yield id;
 }

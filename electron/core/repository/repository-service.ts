@@ -30,7 +30,7 @@ import { maxEventFileBytes } from '../../../shared/ceremony/event-file';
 import { syncFolder, writeFileAtomically } from '../atomic-file';
 import { readBundleEvent } from '../ceremony/bundle/event-checks';
 import { takeWritten } from '../ceremony/written-folders';
-import { listCeremonyIds } from '../ceremony/event-store';
+import { listCeremonyIds } from '../ceremony/dated-folders';
 import { ceremonyFolder, ceremonySubfolder } from '../../../shared/ceremony/store-layout';
 import type { CeremonyService } from '../ceremony/ceremony-service';
 import { checkArrivals, type ArrivalCheck } from './arrivals';
