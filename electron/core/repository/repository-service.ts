@@ -184,6 +184,7 @@ export class RepositoryService {
     const url = await this.remoteUrl();
     if (url === undefined) return { state: 'no-remote', ahead: (await this.localEvents()).length, behind: 0 };
     return this.locked(async () => {
+      await this.service.store.ready();
       const uncommitted = (await this.uncommittedFiles()).filter((path) => classifyPath(path)?.kind === 'event').length;
       let incoming: string | undefined;
       try {
