@@ -114,7 +114,7 @@ export function auditSummary(audit: HistoryAudit): VerificationWords {
   return { text: `Verified: ${auditCountsText(audit.counts)} checked.`, tone: 'ok' };
 }
 
-/** Where a problem is: "ceremonies/c-…/events/3.json", "commit 1a2b3c4d5e6f", or its ceremony. */
+/** Where a problem is: "ceremonies/2026/12/05/c-…/events/3.json", "commit 1a2b3c4d5e6f", or its ceremony. */
 export function findingPlace(finding: AuditFinding): { label: string; value: string }[] {
   const places: { label: string; value: string }[] = [];
   if (finding.file) places.push({ label: 'File', value: finding.file });
