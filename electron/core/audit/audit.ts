@@ -15,9 +15,9 @@
  *    published event recorded, and it verifies against the policy;
  * 5. history: the git history only ever added files (history.ts).
  */
-import { ceremonyEventKinds } from '../../../shared/ceremony/events';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ceremonyEventKinds } from '../../../shared/ceremony/events';
 import { ceremonySubfolder, legacyCeremonyFolder } from '../../../shared/ceremony/store-layout';
 import { legacyCeremonies } from '../ceremony/store-layout-migration';
 import { isFinding, problemReason } from '../../../shared/ceremony/problems';
@@ -51,11 +51,11 @@ export async function auditStore(service: CeremonyService, git: GitRunner, optio
   }
   // Listing moved every ceremony of the older layout to its dated folder; what is left there differs from the file it would replace.
   for (const ceremonyId of await legacyCeremonies(store.root)) {
-    for (const folder of ['events', 'evidence']) {
+    for (const folder of ['events', 'evidence'] as const) {
       for (const name of await readdir(join(store.root, legacyCeremonyFolder(ceremonyId), folder)).catch(() => [] as string[])) {
         if (name.startsWith('.')) continue;
         const file = `${legacyCeremonyFolder(ceremonyId)}/${folder}/${name}`;
-        report.findings.push({ code: 'store-layout-clash', ceremonyId, file, message: `${file} was left where a Conclave before the dated folders kept it: ${ceremonySubfolder(ceremonyId, folder as 'events')}/${name} holds other bytes under the same name, so one of the two was edited. Compare them with the shared history ("git log -- ${file}").` });
+        report.findings.push({ code: 'store-layout-clash', ceremonyId, file, message: `${file} was left where a Conclave before the dated folders kept it: ${ceremonySubfolder(ceremonyId, folder)}/${name} holds other bytes under the same name, so one of the two was edited. Compare them with the shared history ("git log -- ${file}").` });
       }
     }
   }

@@ -231,8 +231,8 @@ export class RepositoryService {
       const first = await this.commitLocal(await this.untracked(await this.filesIn(written.folders), written.folders), local, onStep);
       appendAll(exchanged.gained, first.added);
       // Started once that commit is made, not beside it: on two cores the commit's git would wait on the look.
-      let sent = false;
-      const scanned = scanFolders(this.root, (recorded) => this.onlyGained(recorded), { stop: () => sent }).then((scan) =>
+      let ownFilesOut = false;
+      const scanned = scanFolders(this.root, (recorded) => this.onlyGained(recorded), { stop: () => ownFilesOut }).then((scan) =>
         this.movingMain(async () => {
           const rest = await this.commitLocal((await this.untracked(scan.files, scan.changed)).filter((path) => !local.checked.has(path)), local, onStep);
           appendAll(exchanged.gained, rest.added);
@@ -262,7 +262,7 @@ export class RepositoryService {
         // With nothing of Conclave's to send, one exchange after the look is enough.
         if (first.made) await exchange({ base: before, commit: first.made.commit, events: first.events });
         // Conclave's files are on the remote: the rest of the look waits for the next sync.
-        sent = first.made !== undefined && report.outcome === 'synced';
+        ownFilesOut = first.made !== undefined && report.outcome === 'synced';
       } finally {
         await scanned.catch(() => undefined);
       }
@@ -323,15 +323,7 @@ export class RepositoryService {
         report.outcome = 'synced';
         return;
       }
-      // A commit straight on the remote's head sends exactly what it committed; otherwise git says what main has that the remote lacks.
-      const sending = sent.commit === head && sent.base === incoming ? sent.events : (await this.addedEvents(incoming ?? (await this.emptyTree()), head)).length;
-      report.attempts += 1;
-      onStep('pushing', `${sending} event file${sending === 1 ? '' : 's'}, attempt ${report.attempts}`);
-      if (await this.pushWhileIndexFollows(head, before, exchanged.gained)) {
-        report.pushed += sending;
-        report.outcome = 'synced';
-        return;
-      }
+      if (await this.pushCounted(head, incoming, sent, before, exchanged, report, onStep)) return;
       if (attempts >= maxPushAttempts) {
         throw new RepositoryStop('error', `The remote kept changing while Conclave pushed (${maxPushAttempts} attempts, each after fetching). Everything is committed here; run "conclave sync" again in a moment.`);
       }
@@ -351,10 +343,20 @@ export class RepositoryService {
     const seen = await this.resolve(witnessRef);
     const head = await this.head();
     if (!seen || !(await this.isAncestor(seen, head))) return false;
-    const sending = sent.commit === head && sent.base === seen ? sent.events : (await this.addedEvents(seen, head)).length;
+    return this.pushCounted(head, seen, sent, before, exchanged, report, onStep, seen);
+  }
+
+  /**
+   * One push attempt of main at `head` to a remote at `remoteHead`, counted
+   * in the report: the event files it sends (a commit straight on the
+   * remote's head sends exactly what it committed; otherwise git says what
+   * main has that the remote lacks), and the outcome when it went through.
+   */
+  private async pushCounted(head: string, remoteHead: string | undefined, sent: Sent, before: string, exchanged: Exchanged, report: SyncReport, onStep: (step: SyncStep, detail?: string) => void, lease?: string): Promise<boolean> {
+    const sending = sent.commit === head && sent.base === remoteHead ? sent.events : (await this.addedEvents(remoteHead ?? (await this.emptyTree()), head)).length;
     report.attempts += 1;
     onStep('pushing', `${sending} event file${sending === 1 ? '' : 's'}, attempt ${report.attempts}`);
-    if (!(await this.pushWhileIndexFollows(head, before, exchanged.gained, seen))) return false;
+    if (!(await this.pushWhileIndexFollows(head, before, exchanged.gained, lease))) return false;
     report.pushed += sending;
     report.outcome = 'synced';
     return true;
