@@ -124,6 +124,9 @@ describe('a store and repository made before the dated folders', () => {
     expect(removed.length).toBe(before.length);
     expect(added.sort()).toEqual(removed.sort());
     expect(git(remote, ['log', '-1', '--format=%s', 'main'])).toMatch(/moved to dated folders .*no file changed/);
+    // No emptied folder is left behind in the tree (ls-tree -r shows files only), and git finds the repository sound.
+    expect(git(remote, ['ls-tree', '--name-only', 'main:ceremonies']).trim().split('\n').every((name) => /^\d{4}$/.test(name))).toBe(true);
+    git(remote, ['fsck', '--no-progress', '--strict']);
 
     const audit = await run(['audit', 'verify', '--store', a.store, '--json']);
     expect(audit.code, audit.out).toBe(0);
@@ -157,6 +160,8 @@ describe('a store and repository made before the dated folders', () => {
     expect(eventFiles(a.store, late!).length).toBeGreaterThan(0);
     expect(existsSync(join(a.store, legacyCeremonyFolder(late!)))).toBe(false);
     expect(tree(remote).filter((path) => path.includes(late!)).every((path) => path.startsWith(`${ceremonyFolder(late!)}/`))).toBe(true);
+    expect(git(remote, ['ls-tree', '--name-only', 'main:ceremonies']).trim().split('\n').every((name) => /^\d{4}$/.test(name))).toBe(true);
+    git(remote, ['fsck', '--no-progress', '--strict']);
     const audit = await run(['audit', 'verify', '--store', a.store, '--json']);
     expect(JSON.parse(audit.out)).toMatchObject({ ok: true, findings: [], counts: { ceremonies: 2 } });
   });

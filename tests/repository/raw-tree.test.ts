@@ -112,6 +112,22 @@ describe('a git tree in its stored form', () => {
     expect(written).toBe(mktree(names.map((name) => ['040000', 'tree', replaced.has(name) ? otherSub : sub, name])));
   });
 
+  it('leaves out removed entries, files and folders, first, last and in runs, beside additions, as git would write the rest', () => {
+    const names = Array.from({ length: 60 }, (_, index) => `c-${String(index).padStart(3, '0')}`);
+    const tree = mktree(names.map((name, index) => (index % 3 === 0 ? ['040000', 'tree', sub, name] : ['100644', 'blob', blob, `${name}.json`])));
+    const parsed = RawTree.parse(git(['cat-file', 'tree', tree]), 20);
+    const entryName = (index: number) => (index % 3 === 0 ? names[index]! : `${names[index]}.json`);
+    // The first, the last, a run of five in the middle, and one that is not there at all.
+    const gone = new Set([0, 59, 20, 21, 22, 23, 24].map(entryName));
+    const removed = [...gone, 'not-there.json'].map((name) => Buffer.from(name));
+    const added: TreeEntry[] = [{ mode: '100644', name: Buffer.from('c-020a.json'), id: Buffer.from(otherBlob, 'hex') }];
+    const written = hex(['hash-object', '-t', 'tree', '-w', '--stdin'], parsed.with(added, removed));
+    const kept = names.map((_, index) => index).filter((index) => !gone.has(entryName(index)));
+    expect(written).toBe(mktree([...kept.map((index): [string, string, string, string] => (index % 3 === 0 ? ['040000', 'tree', sub, names[index]!] : ['100644', 'blob', blob, entryName(index)])), ['100644', 'blob', otherBlob, 'c-020a.json']]));
+    // Everything removed: nothing left.
+    expect(parsed.with([], names.map((_, index) => Buffer.from(entryName(index)))).length).toBe(0);
+  });
+
   it('orders a file and a folder that share a prefix as git does, either way round', () => {
     const file = (name: string): TreeEntry => ({ mode: '100644', name: Buffer.from(name), id: Buffer.alloc(20) });
     const folder = (name: string): TreeEntry => ({ mode: folderMode, name: Buffer.from(name), id: Buffer.alloc(20) });

@@ -82,21 +82,38 @@ export class RawTree {
   /**
    * The stored form of this tree with `changes` put in, in git's order: an
    * entry of the same name is replaced (callers refuse a file that would
-   * replace a folder, or the reverse, before they get here).
+   * replace a folder, or the reverse, before they get here). The entries
+   * named in `removed` (a file or a folder) are left out.
    */
-  with(changes: readonly TreeEntry[]): Buffer {
+  with(changes: readonly TreeEntry[], removed: readonly Buffer[] = []): Buffer {
+    const dropped = new Set<number>();
+    for (const name of removed) {
+      for (const mode of [folderMode, '100644']) {
+        const found = this.search({ mode, name, id: emptyId });
+        if (found >= 0) dropped.add(found);
+      }
+    }
     const placed = [...changes].sort(compareEntries).map((entry) => {
       const found = this.search(entry);
       return found >= 0 ? { entry, from: found, to: found + 1 } : { entry, from: -found - 1, to: -found - 1 };
     });
     const parts: Buffer[] = [];
+    // Entries [from, to) of this tree as they are, the dropped ones left out.
+    const copy = (from: number, to: number) => {
+      let run = from;
+      for (let index = from; index <= to; index++) {
+        if (index < to && !dropped.has(index)) continue;
+        if (index > run) parts.push(this.raw.subarray(this.starts[run], index < this.size ? this.starts[index] : this.raw.length));
+        run = index + 1;
+      }
+    };
     let copied = 0; // entries of this tree written so far
     for (const { entry, from, to } of placed) {
-      if (from > copied) parts.push(this.raw.subarray(this.starts[copied], this.starts[from]));
+      if (from > copied) copy(copied, from);
       parts.push(Buffer.from(`${entry.mode} `, 'latin1'), entry.name, nul, entry.id);
       copied = Math.max(copied, to);
     }
-    if (copied < this.size) parts.push(this.raw.subarray(this.starts[copied]));
+    if (copied < this.size) copy(copied, this.size);
     return Buffer.concat(parts);
   }
 

@@ -785,13 +785,14 @@ export class RepositoryService {
   }
 
   /**
-   * The tree of `base` (or empty) plus these entries. A few entries (a sync's
+   * The tree of `base` (or empty) plus these entries; a removal (status D,
+   * a move to the dated folders) takes its path out. A few entries (a sync's
    * usual new events) are written into the folders they change, one `mktree`
    * each, so the cost does not grow with the store; many (a first commit)
    * go through a private index, never the work tree's.
    */
   private async treeWith(base: string | undefined, entries: Change[]): Promise<string> {
-    if (base && entries.length <= maxEntriesByFolder && entries.every((entry) => entry.status === 'A')) return this.treeByFolder(`${base}^{tree}`, entries);
+    if (base && entries.length <= maxEntriesByFolder) return this.treeByFolder(`${base}^{tree}`, entries);
     const indexFile = join(this.root, '.git', `conclave-${randomBytes(6).toString('hex')}.index`);
     const env = { GIT_INDEX_FILE: indexFile };
     try {
@@ -806,7 +807,8 @@ export class RepositoryService {
   }
 
   /**
-   * `tree` with the entries added, folder by folder from the deepest: only the
+   * `tree` with the entries added (or, status D, removed; a folder left empty
+   * goes too), folder by folder from the deepest: only the
    * folders on the entries' paths are read and written, in git's stored form
    * (raw-tree.ts: a folder of 100,000 ceremonies is one read and one write of
    * its bytes, not a listing and a parse).
@@ -824,24 +826,30 @@ export class RepositoryService {
       folder.files.set(parts.at(-1)!, entry);
     }
     const idBytes = (await this.resolveObject(tree)).length / 2;
-    const write = async (folder: Folder, existing: string | undefined, where: string): Promise<string> => {
+    /** The folder's new tree; undefined when nothing is left in it (a removal took its last file), so its parent drops it as git does. */
+    const write = async (folder: Folder, existing: string | undefined, where: string): Promise<string | undefined> => {
       const listing = existing ? RawTree.parse(await this.git.bytes(['cat-file', 'tree', existing], { cwd: this.root }), idBytes) : RawTree.empty();
       const changes: TreeEntry[] = [];
+      const removed: Buffer[] = [];
       for (const [name, sub] of folder.folders) {
         const present = listing.get(name);
         if (present && !isFolder(present)) throw new RepositoryStop('error', `${where}${name} is a file in this store's history, and a folder in what is being added; nothing was merged and nothing was pushed.`);
         const object = await write(sub, present?.id.toString('hex'), `${where}${name}/`);
-        changes.push({ mode: folderMode, name: Buffer.from(name, 'utf8'), id: Buffer.from(object, 'hex') });
+        if (object === undefined) removed.push(Buffer.from(name, 'utf8'));
+        else changes.push({ mode: folderMode, name: Buffer.from(name, 'utf8'), id: Buffer.from(object, 'hex') });
       }
       for (const [name, entry] of folder.files) {
         const present = listing.get(name);
         if (present && isFolder(present)) throw new RepositoryStop('error', `${where}${name} is a folder in this store's history, and a file in what is being added; nothing was merged and nothing was pushed.`);
-        changes.push({ mode: entry.mode, name: Buffer.from(name, 'utf8'), id: Buffer.from(entry.blob, 'hex') });
+        if (entry.status === 'D') removed.push(Buffer.from(name, 'utf8'));
+        else changes.push({ mode: entry.mode, name: Buffer.from(name, 'utf8'), id: Buffer.from(entry.blob, 'hex') });
       }
+      const bytes = listing.with(changes, removed);
+      if (bytes.length === 0 && where !== '') return undefined;
       // hash-object checks the tree's form as it writes it; a submodule link names a commit this repository need not hold.
-      return (await this.ok(['hash-object', '-t', 'tree', '-w', '--stdin'], listing.with(changes))).trim();
+      return (await this.ok(['hash-object', '-t', 'tree', '-w', '--stdin'], bytes)).trim();
     };
-    return write(root, tree, '');
+    return (await write(root, tree, ''))!;
   }
 
   /** The full object id `name` stands for (its length says the repository's object format). */
