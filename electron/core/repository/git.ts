@@ -3,7 +3,7 @@
  * user's SSH keys, credential helpers and configuration apply (issue 5: git is
  * the distributed engine; there is no server of our own).
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { ConclaveError } from '../../../shared/errors';
 import { idleTimeoutFrom } from '../http/idle-deadline';
 
@@ -140,6 +140,16 @@ export class GitRunner {
       child.stdin.on('error', () => undefined);
       child.stdin.end(options.input ?? '');
     });
+  }
+
+  /**
+   * A local git that stays up to answer one request after another on its
+   * standard input (`cat-file --batch`): the caller ends its input when done
+   * and waits for it to close, so nothing is left running.
+   */
+  async process(args: string[], options: GitOptions): Promise<ChildProcessWithoutNullStreams> {
+    await this.version();
+    return spawn(this.executable, args, { cwd: options.cwd, env: this.environment(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
   }
 
   private stopOn(): { signal?: AbortSignal } {
