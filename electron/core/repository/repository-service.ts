@@ -21,7 +21,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ceremonyIdPattern } from '../../../shared/ceremony/events';
@@ -36,6 +36,7 @@ import type { CeremonyService } from '../ceremony/ceremony-service';
 import { checkArrivals, type ArrivalCheck } from './arrivals';
 import { gitReason, type GitResult, type GitRunner } from './git';
 import { scanFolders } from './folder-scan';
+import { ObjectReader } from './object-reader';
 import { classifyPath, currentPath, describePath, layoutMoves, repositoryFiles, type StorePath } from './layout';
 import { folderMode, isFolder, RawTree, type TreeEntry } from './raw-tree';
 
@@ -46,6 +47,8 @@ const incomingRef = 'refs/conclave/incoming';
 const witnessRef = 'refs/conclave/last-seen';
 const remoteName = 'origin';
 const maxPushAttempts = 5;
+/** How many ceremonies a sync that sends Conclave's own files looks at for files another program put there: 4,000 stats, about 0.1 s. */
+export const ceremoniesLookedAtBesideOwnFiles = 2_000;
 
 export type RemoteState = 'no-remote' | 'up-to-date' | 'ahead' | 'behind' | 'diverged' | 'offline' | 'error' | 'rewritten';
 
@@ -115,7 +118,7 @@ interface Exchanged {
   skipped: SkippedFile[];
 }
 
-/** What a push sends when main is `commit` on the remote's `base`: that commit's event files. */
+/** What a push sends when main is `commit` (made on `base`, so descending from it) on the remote's `base`: that commit's event files. */
 interface Sent {
   base: string;
   commit?: string;
@@ -214,10 +217,11 @@ export class RepositoryService {
    * the remote is doing (a remote that hangs until the deadline leaves every
    * file committed here), and pushed after, in the same sync.
    *
-   * A sync that sent Conclave's own files looks only while it sends them:
-   * once they are on the remote, the look stops where it is, and the next
-   * sync takes it up from there. A sync with nothing of Conclave's to send
-   * (a person who copied files in and syncs) looks at every folder.
+   * A sync that sends Conclave's own files looks at the next 2,000
+   * ceremonies (every one, in a store that size), and the next sync takes
+   * the look up from there, so every folder gets its turn. A sync with
+   * nothing of Conclave's to send (a person who copied files in and syncs)
+   * looks at every folder.
    */
   async sync(onStep: (step: SyncStep, detail?: string) => void = () => {}): Promise<SyncReport> {
     return this.locked(async () => {
@@ -227,12 +231,19 @@ export class RepositoryService {
       const written = await takeWritten(this.root);
       const local: LocalFiles = { committed: [], leftOut: [], recheck: [], checked: new Set() };
       const exchanged: Exchanged = { gained: [], arrived: [], skipped: [] };
-      await this.commitLayout(exchanged, local);
-      const first = await this.commitLocal(await this.untracked(await this.filesIn(written.folders), written.folders), local, onStep);
+      const laidOut = await this.commitLayout(exchanged, local, before);
+      const first = await this.commitLocal(await this.untracked(await this.filesIn(written.folders), written.folders), local, onStep, laidOut);
       appendAll(exchanged.gained, first.added);
+      // While git pushes that commit (the remote's walk of every folder of main keeps one core busy), the other core has
+      // the work tree's index follow main, then looks at a share of the store: one after the other, since either beside
+      // the push and the other slows the push. The whole look at 100,000 ceremonies would outlast the push.
+      const indexed = first.made ? this.movingMain(() => this.indexFollowsMain(before, exchanged.gained, first.made!.commit)) : Promise.resolve();
+      const limit = first.made ? ceremoniesLookedAtBesideOwnFiles : undefined;
       // Started once that commit is made, not beside it: on two cores the commit's git would wait on the look.
-      let ownFilesOut = false;
-      const scanned = scanFolders(this.root, (recorded) => this.onlyGained(recorded), { stop: () => ownFilesOut }).then((scan) =>
+      // A record made for the head this sync began from holds without asking git: since then only this sync moved main,
+      // each time from the head it built on (update-ref fails if anyone else moved it), adding files or moving them.
+      const trusted = (recorded: string) => (recorded === before ? Promise.resolve(true) : this.onlyGained(recorded));
+      const scanned = indexed.catch(() => undefined).then(() => scanFolders(this.root, trusted, { limit })).then((scan) =>
         this.movingMain(async () => {
           const rest = await this.commitLocal((await this.untracked(scan.files, scan.changed)).filter((path) => !local.checked.has(path)), local, onStep);
           appendAll(exchanged.gained, rest.added);
@@ -261,8 +272,6 @@ export class RepositoryService {
       try {
         // With nothing of Conclave's to send, one exchange after the look is enough.
         if (first.made) await exchange({ base: before, commit: first.made.commit, events: first.events });
-        // Conclave's files are on the remote: the rest of the look waits for the next sync.
-        ownFilesOut = first.made !== undefined && report.outcome === 'synced';
       } finally {
         await scanned.catch(() => undefined);
       }
@@ -342,7 +351,9 @@ export class RepositoryService {
   private async pushedWhereLastSeen(sent: Sent, before: string, exchanged: Exchanged, report: SyncReport, onStep: (step: SyncStep, detail?: string) => void): Promise<boolean> {
     const seen = await this.resolve(witnessRef);
     const head = await this.head();
-    if (!seen || !(await this.isAncestor(seen, head))) return false;
+    // The commit this sync made on the head it started from descends from it, without asking git.
+    const descends = seen !== undefined && ((seen === sent.base && head === sent.commit) || (await this.isAncestor(seen, head)));
+    if (!seen || !descends) return false;
     return this.pushCounted(head, seen, sent, before, exchanged, report, onStep, seen);
   }
 
@@ -465,7 +476,7 @@ export class RepositoryService {
    * evidence; files that are neither are left out and reported (and read
    * again by the next sync). Adds to `local`; answers what main gained.
    */
-  private async commitLocal(paths: string[], local: LocalFiles, onStep: (step: SyncStep, detail?: string) => void): Promise<{ added: Change[]; events: number; made?: { commit: string; parent: string } }> {
+  private async commitLocal(paths: string[], local: LocalFiles, onStep: (step: SyncStep, detail?: string) => void, main?: string): Promise<{ added: Change[]; events: number; made?: { commit: string; parent: string } }> {
     if (paths.length === 0) return { added: [], events: 0 };
     onStep('committing', `${paths.length}`);
     const committed: string[] = [];
@@ -478,7 +489,8 @@ export class RepositoryService {
       } else committed.push(path);
     }
     if (committed.length === 0) return { added: [], events: 0 };
-    const head = await this.head();
+    // Main as the caller just saw it, or as it is; the commit moves main only from there (update-ref's old value).
+    const head = main ?? (await this.head());
     const added = await this.blobs(committed);
     const tree = await this.treeWith(head, added);
     // On standard input: an argument is limited by the system (E2BIG), a first commit of a large store is not.
@@ -649,13 +661,14 @@ export class RepositoryService {
    * a move (layout.ts). The store folder itself was moved already
    * (CeremonyStore.ready). A legacy file whose dated path holds other bytes
    * stays where it is and is reported: someone edited one of the two.
+   * Answers main's head after it.
    */
-  private async commitLayout(exchanged: Exchanged, local?: LocalFiles): Promise<void> {
-    const head = await this.head();
+  private async commitLayout(exchanged: Exchanged, local?: LocalFiles, main?: string): Promise<string> {
+    const head = main ?? (await this.head());
     const top: string[] = [];
     await this.records(['ls-tree', '-z', '--name-only', head, '--', 'ceremonies/'], (path) => void (path && top.push(path)));
     const legacyFolders = top.filter((path) => ceremonyIdPattern.test(path.slice('ceremonies/'.length)));
-    if (legacyFolders.length === 0) return;
+    if (legacyFolders.length === 0) return head;
     const ids = legacyFolders.map((path) => path.slice('ceremonies/'.length));
     const where = ids.length <= 250 ? ['--', ...legacyFolders, ...ids.map((id) => ceremonyFolder(id))] : ['--', 'ceremonies/'];
     const entries = new Map<string, { mode: string; blob: string }>();
@@ -679,13 +692,14 @@ export class RepositoryService {
       if (!present) changes.push({ status: 'A', mode: '100644', blob: entry.blob, path: target });
     }
     if (local) appendAll(local.leftOut, clashes);
-    if (changes.length === 0) return;
+    if (changes.length === 0) return head;
     const tree = await this.treeWith(head, changes);
     const files = changes.filter((change) => change.status === 'D').length;
     const message = `Conclave: ${files.toLocaleString('en')} file${files === 1 ? '' : 's'} moved to dated folders (ceremonies/YYYY/MM/DD/<id>), no file changed\n`;
     const commit = (await this.ok(['commit-tree', tree, '-p', head, '-F', '-'], message)).trim();
     await this.ok(['update-ref', '-m', 'conclave: dated folders', branch, commit, head]);
     appendAll(exchanged.gained, changes);
+    return commit;
   }
 
   /**
@@ -759,9 +773,9 @@ export class RepositoryService {
    * known to the sync (so nothing is read again when the index followed main
    * at `before`).
    */
-  private async indexFollowsMain(before: string, gainedSince: Change[]): Promise<void> {
+  private async indexFollowsMain(before: string, gainedSince: Change[], main?: string): Promise<void> {
     const record = join(this.root, '.git', 'conclave-index-head');
-    const head = await this.head();
+    const head = main ?? (await this.head());
     const followed = (await readFile(record, 'utf8').catch(() => '')).trim();
     const hasIndex = await stat(join(this.root, '.git', 'index')).then(() => true, () => false);
     if (followed === head && hasIndex) return;
@@ -787,8 +801,8 @@ export class RepositoryService {
   /**
    * The tree of `base` (or empty) plus these entries; a removal (status D,
    * a move to the dated folders) takes its path out. A few entries (a sync's
-   * usual new events) are written into the folders they change, one `mktree`
-   * each, so the cost does not grow with the store; many (a first commit)
+   * usual new events) are written into the folders they change, so the cost
+   * does not grow with the store; many (a first commit)
    * go through a private index, never the work tree's.
    */
   private async treeWith(base: string | undefined, entries: Change[]): Promise<string> {
@@ -810,14 +824,15 @@ export class RepositoryService {
    * `tree` with the entries added (or, status D, removed; a folder left empty
    * goes too), folder by folder from the deepest: only the
    * folders on the entries' paths are read and written, in git's stored form
-   * (raw-tree.ts: a folder of 100,000 ceremonies is one read and one write of
-   * its bytes, not a listing and a parse).
+   * (raw-tree.ts: a folder of 100,000 ceremonies, as a store kept them
+   * before the dated folders, is one read and one write of its bytes, not a
+   * listing and a parse).
    */
   private async treeByFolder(tree: string, entries: Change[]): Promise<string> {
-    const root: Folder = { files: new Map(), folders: new Map() };
+    const top: Folder = { files: new Map(), folders: new Map() };
     for (const entry of entries) {
       const parts = entry.path.split('/');
-      let folder = root;
+      let folder = top;
       for (const part of parts.slice(0, -1)) {
         let next = folder.folders.get(part);
         if (!next) folder.folders.set(part, (next = { files: new Map(), folders: new Map() }));
@@ -825,10 +840,17 @@ export class RepositoryService {
       }
       folder.files.set(parts.at(-1)!, entry);
     }
-    const idBytes = (await this.resolveObject(tree)).length / 2;
+    // One git answers every tree read here, and one writes every new tree: a git started per folder cost 12 ms each.
+    const objects = await ObjectReader.start(this.git, this.root);
+    const written: Array<{ id: string; bytes: Buffer }> = [];
+    let objectFormat: { idBytes: number; algorithm: 'sha1' | 'sha256' } | undefined;
     /** The folder's new tree; undefined when nothing is left in it (a removal took its last file), so its parent drops it as git does. */
     const write = async (folder: Folder, existing: string | undefined, where: string): Promise<string | undefined> => {
-      const listing = existing ? RawTree.parse(await this.git.bytes(['cat-file', 'tree', existing], { cwd: this.root }), idBytes) : RawTree.empty();
+      const stored = existing ? await objects.read(existing) : undefined;
+      if (existing && stored?.type !== 'tree') throw new ConclaveError('internal', `The tree ${existing} of ${where || 'main'} cannot be read from this store's repository.`, { cause: 'git-failed' });
+      if (stored) objectFormat ??= stored.id.length === 64 ? { idBytes: 32, algorithm: 'sha256' } : { idBytes: 20, algorithm: 'sha1' };
+      const format = objectFormat!;
+      const listing = stored ? RawTree.parse(stored.bytes, format.idBytes) : RawTree.empty();
       const changes: TreeEntry[] = [];
       const removed: Buffer[] = [];
       for (const [name, sub] of folder.folders) {
@@ -846,27 +868,53 @@ export class RepositoryService {
       }
       const bytes = listing.with(changes, removed);
       if (bytes.length === 0 && where !== '') return undefined;
-      // hash-object checks the tree's form as it writes it; a submodule link names a commit this repository need not hold.
-      return (await this.ok(['hash-object', '-t', 'tree', '-w', '--stdin'], bytes)).trim();
+      // Its id as git will name it, so that its parent can be built before anything is written.
+      const id = createHash(format.algorithm).update(`tree ${bytes.length}\0`).update(bytes).digest('hex');
+      written.push({ id, bytes });
+      return id;
     };
-    return (await write(root, tree, ''))!;
+    try {
+      const root = (await write(top, tree, ''))!;
+      await this.writeTrees(written);
+      return root;
+    } finally {
+      await objects.close();
+    }
   }
 
-  /** The full object id `name` stands for (its length says the repository's object format). */
-  private async resolveObject(name: string): Promise<string> {
-    return (await this.ok(['rev-parse', '--verify', name])).trim();
+  /**
+   * Writes these trees in one `git hash-object --stdin-paths` (each from a
+   * file of its own, in a folder removed after), which checks each tree's
+   * form as it writes it, and refuses an id other than the one computed.
+   */
+  private async writeTrees(trees: Array<{ id: string; bytes: Buffer }>): Promise<void> {
+    const folder = join(this.root, '.git', `conclave-trees-${randomBytes(6).toString('hex')}`);
+    await mkdir(folder);
+    try {
+      const paths = trees.map((_, index) => join(folder, String(index)));
+      await Promise.all(trees.map((entry, index) => writeFile(paths[index]!, entry.bytes)));
+      const ids: string[] = [];
+      await this.records(['hash-object', '-t', 'tree', '-w', '--stdin-paths'], (id) => void (id && ids.push(id)), `${paths.join('\n')}\n`, '\n');
+      const wrong = trees.findIndex((entry, index) => ids[index] !== entry.id);
+      if (wrong >= 0) throw new ConclaveError('internal', `git wrote a tree as ${ids[wrong] ?? 'nothing'}, not as ${trees[wrong]!.id}: this store's repository uses an object format Conclave does not know.`, { cause: 'git-failed' });
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   }
 
   private async changes(from: string, to: string): Promise<Change[]> {
     // Records alternate: ":oldmode newmode oldblob newblob status", then the path.
     const changes: Change[] = [];
     let meta: RegExpExecArray | null = null;
-    await this.records(['diff-tree', '-r', '-z', '--no-renames', from, to], (field) => {
+    const onRecord = (field: string) => {
       if (meta) {
         changes.push({ status: meta[5]!, mode: meta[2]!, blob: meta[4]!, oldBlob: meta[3]!, path: field });
         meta = null;
       } else meta = /^:(\d+) (\d+) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])/.exec(field);
-    });
+    };
+    // diff-tree reads the work tree's index as it starts, though it compares two trees: at 400,000 files that is 0.4 s of
+    // every sync. An index file that does not exist is an empty one.
+    await this.records(['diff-tree', '-r', '-z', '--no-renames', from, to], onRecord, undefined, '\0', { GIT_INDEX_FILE: join(this.root, '.git', 'conclave-no-index') });
     return changes;
   }
 
@@ -901,11 +949,14 @@ export class RepositoryService {
   /** The person's own identity when git has one; otherwise one for this store's commits only (never written to any config). */
   private async identityArgs(): Promise<string[]> {
     if (this.identity) return this.identity;
-    const get = async (key: string) => {
-      const result = await this.git.run(['config', '--get', key], { cwd: this.root });
-      return result.code === 0 && result.stdout.trim() ? result.stdout.trim() : undefined;
-    };
-    const [name, email] = [await get('user.name'), await get('user.email')];
+    // Both in one git; of a key set in several files, the last one counts, as for `git config --get`.
+    const values = new Map<string, string>();
+    const result = await this.git.run(['config', '-z', '--get-regexp', '^user\\.(name|email)$'], { cwd: this.root });
+    for (const record of result.code === 0 ? result.stdout.split('\0') : []) {
+      const newline = record.indexOf('\n');
+      if (newline > 0 && record.slice(newline + 1).trim()) values.set(record.slice(0, newline), record.slice(newline + 1).trim());
+    }
+    const [name, email] = [values.get('user.name'), values.get('user.email')];
     const host = hostname().replace(/[^A-Za-z0-9.-]/g, '') || 'localhost';
     this.identity = name && email ? [] : ['-c', `user.name=${name ?? 'Conclave'}`, '-c', `user.email=${email ?? `conclave@${host}`}`];
     return this.identity;
@@ -918,8 +969,8 @@ export class RepositoryService {
   }
 
   /** A local git whose answer grows with the tree, read record by record (no buffer limit). */
-  private async records(args: string[], onRecord: (record: string) => void, input?: string, separator = '\0'): Promise<void> {
-    await this.git.records(args, { cwd: this.root, ...(input !== undefined ? { input } : {}) }, onRecord, separator);
+  private async records(args: string[], onRecord: (record: string) => void, input?: string, separator = '\0', env?: NodeJS.ProcessEnv): Promise<void> {
+    await this.git.records(args, { cwd: this.root, ...(input !== undefined ? { input } : {}), ...(env ? { env } : {}) }, onRecord, separator);
   }
 
   private async ok(args: string[], input?: string | Buffer, env?: NodeJS.ProcessEnv): Promise<string> {
