@@ -319,6 +319,8 @@ describe('conclave sync', () => {
     expect(kills).toBeGreaterThanOrEqual(1);
     const finished = await world.sync('b');
     expect(finished.code, finished.out + finished.err).toBe(0);
+    // What a killed sync was writing in .git (a private index, the trees of a commit) is gone after the next one.
+    expect(readdirSync(join(world.store('b'), '.git')).filter((name) => /^conclave-(trees-|[0-9a-f]+\.index)/.test(name))).toEqual([]);
     expect((await world.sync('a')).code).toBe(0);
     const onB = events(world.store('b'), id);
     expect(events(world.store('a'), id)).toEqual(onB);

@@ -1022,7 +1022,8 @@ export class RepositoryService {
     const locks = ['index.lock', 'HEAD.lock', 'config.lock', 'packed-refs.lock', 'refs/heads/main.lock', `${incomingRef}.lock`, `${witnessRef}.lock`, `refs/remotes/${remoteName}/main.lock`];
     for (const name of locks) await rm(join(gitDir, name), { force: true });
     for (const name of await readdir(gitDir).catch(() => [] as string[])) {
-      if (/^conclave-[0-9a-f]+\.index(\.lock)?$/.test(name)) await rm(join(gitDir, name), { force: true });
+      // A killed sync's private index, or the folder of trees it was writing.
+      if (/^conclave-[0-9a-f]+\.index(\.lock)?$/.test(name) || /^conclave-trees-[0-9a-f]+$/.test(name)) await rm(join(gitDir, name), { recursive: true, force: true });
     }
   }
 }
@@ -1032,7 +1033,7 @@ interface Folder {
   folders: Map<string, Folder>;
 }
 
-/** Past this many new entries, a private index (one read of the whole tree) is cheaper than a mktree per folder. */
+/** Past this many new entries, a private index (one read of the whole tree) is cheaper than writing folder by folder. */
 const maxEntriesByFolder = 200;
 
 /** Adds every item, however many: a spread (push(...items)) of 400,000 overflows the stack. */
