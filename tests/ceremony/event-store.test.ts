@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CeremonyStore, newCeremonyId } from '../../electron/core/ceremony/event-store';
 import { makeEnvelope } from '../../shared/dsse/envelope';
 import { eventPayloadType, type CeremonyEvent } from '../../shared/ceremony/events';
+import { maxEventFileBytes } from '../../shared/ceremony/event-file';
 import { makeDataDir } from '../support/softhsm';
 
 let home: ReturnType<typeof makeDataDir>;
@@ -55,6 +56,22 @@ describe('the ceremony store', () => {
     expect(unreadable.every((file) => file.code === 'event-unreadable')).toBe(true);
     expect(unreadable.find((file) => file.source === 'zz-duplicate-key.json')!.reason).toMatch(/not a readable event/);
     expect(unreadable.find((file) => file.source === 'zz-foreign.json')!.reason).toMatch(/payload type is "text\/plain"/);
+  });
+
+  it('reads alike when its reads block (as an index thread reads): every event, every damaged file reported, one too large refused unread', async () => {
+    const id = newCeremonyId();
+    await store.append(wrap(cancelled(id)), cancelled(id));
+    await store.append(wrap(cancelled(id, '2026-11-22T11:00:00.000Z')), cancelled(id, '2026-11-22T11:00:00.000Z'));
+    const dir = store.eventsDir(id);
+    writeFileSync(join(dir, 'zz-truncated.json'), '{"payloadType":"application/vnd.conclave.event+json","payl');
+    writeFileSync(join(dir, 'zz-huge.json'), Buffer.alloc(maxEventFileBytes + 1, 0x20));
+    const blocking = new CeremonyStore(home.dir, true);
+    const read = await blocking.readFiles(id);
+    expect(read).toEqual(await store.readFiles(id));
+    expect(read.files).toHaveLength(2);
+    expect(read.unreadable.map((file) => file.source)).toEqual(['zz-huge.json', 'zz-truncated.json']);
+    expect(read.unreadable[0]!.reason).toMatch(/too large to be an event/);
+    expect(await blocking.eventFileNames(id)).toEqual(await store.eventFileNames(id));
   });
 
   it('refuses ids that could walk out of the store', async () => {

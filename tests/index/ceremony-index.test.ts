@@ -217,6 +217,44 @@ describe('the summary index', () => {
     for (const id of ids.slice(0, 5)) expect(judged.get(id)!.record).toEqual(summarize(await service.load(id)));
   }, 120_000);
 
+  /** A thread that answers each batch at once, judging nothing, and ends itself at the batch numbered `endsAt`. */
+  const answeringThread = (endsAt: number) => ({
+    eval: true,
+    script: `const { parentPort } = require('node:worker_threads'); let seen = 0;
+      parentPort.on('message', (request) => { if (++seen === ${endsAt}) process.exit(1); parentPort.postMessage({ batch: request.batch, judged: request.ids.map((id) => ({ id, indexed: undefined })) }); });`,
+  });
+
+  it('a thread that ends with batches in hand leaves them and the rest to this thread, each ceremony judged once', async () => {
+    const times = new Map<string, number>();
+    const count = (id: string) => times.set(id, (times.get(id) ?? 0) + 1);
+    let judgedHere = 0;
+    // Two batches are sent at once: the thread answers the first and ends at the second, with a third on its way.
+    await judgeOnThreads(ids, { dataDir: home.dir, storeDir, clockOffsetMs: 0 }, count, async () => (judgedHere++, undefined), { count: 1, alsoHere: false, entry: answeringThread(2) });
+    expect([...times.keys()].sort()).toEqual([...ids].sort());
+    expect([...times.values()].every((judged) => judged === 1)).toBe(true);
+    expect(judgedHere).toBe(ids.length - 4);
+  });
+
+  it('this thread judges the newest until a thread answers, then leaves the rest to the threads', async () => {
+    const times = new Map<string, number>();
+    const here: string[] = [];
+    const order = [...ids];
+    await judgeOnThreads(order, { dataDir: home.dir, storeDir, clockOffsetMs: 0 }, (id) => times.set(id, (times.get(id) ?? 0) + 1), async (id) => {
+      here.push(id);
+      // Slower than the thread, as judging a ceremony is beside an answer that judges nothing.
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      return undefined;
+    }, { count: 1, entry: answeringThread(Number.POSITIVE_INFINITY) });
+    expect([...times.values()].every((judged) => judged === 1)).toBe(true);
+    expect(times.size).toBe(ids.length);
+    // It began among the newest (right after the two first batches the thread was sent), and stopped long before the end.
+    expect(here.length).toBeGreaterThan(0);
+    const start = order.indexOf(here[0]!);
+    expect(start).toBeLessThanOrEqual(8);
+    expect(here).toEqual(order.slice(start, start + here.length));
+    expect(here.length).toBeLessThan(ids.length / 2);
+  });
+
   it('sends ceremony.changed with the version a page row gives, new when the verdict changed', async () => {
     const core = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
     const built = indexComplete(core);

@@ -9,6 +9,7 @@
  * a file replaced under the same name (a bad merge, a restored backup).
  */
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sameList } from '../../../shared/lists/same-list';
@@ -33,16 +34,10 @@ export interface IndexedCeremony extends EventFilesStamp {
 /** The folder's time and names; the stamp of each file only when `previous` (same names, same folder time) does not already answer. */
 export async function eventFilesStamp(store: CeremonyStore, id: string, previous?: EventFilesStamp): Promise<EventFilesStamp> {
   const dir = store.eventsDir(id);
-  const [files, folderTime] = await Promise.all([store.eventFileNames(id), stat(dir).then((folder) => folder.mtimeMs, () => 0)]);
+  const statOf = (path: string) => (store.blocking ? Promise.resolve(statSync(path, { throwIfNoEntry: false })) : stat(path).catch(() => undefined));
+  const [files, folderTime] = await Promise.all([store.eventFileNames(id), statOf(dir).then((folder) => folder?.mtimeMs ?? 0)]);
   if (previous && previous.folderTime === folderTime && sameList(previous.files, files)) return previous;
-  const lines = await Promise.all(
-    files.map((name) =>
-      stat(join(dir, name)).then(
-        (file) => `${name}\t${file.size}\t${file.mtimeMs}`,
-        () => `${name}\t-`,
-      ),
-    ),
-  );
+  const lines = await Promise.all(files.map((name) => statOf(join(dir, name)).then((file) => (file ? `${name}\t${file.size}\t${file.mtimeMs}` : `${name}\t-`))));
   return { files, folderTime, stamp: createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 32) };
 }
 

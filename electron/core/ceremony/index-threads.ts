@@ -23,9 +23,12 @@ export interface IndexThreadSetup {
   clockOffsetMs: number;
 }
 export interface IndexThreadRequest {
+  /** Which batch: a thread holds two at a time, and answers each as it is done. */
+  batch: number;
   ids: string[];
 }
 export interface IndexThreadAnswer {
+  batch: number;
   judged: { id: string; indexed: IndexedCeremony | undefined }[];
 }
 
@@ -35,8 +38,8 @@ export interface IndexThreadOptions {
   /** The worker to start (index-worker, built or as source). */
   entry?: IndexWorkerEntry;
   /**
-   * Whether this thread judges too, from the first ceremony: the newest rows come before any thread has started
-   * (tens to hundreds of ms). On by default; tests turn it off to see the threads' own work.
+   * Whether this thread judges too, from the first ceremony until a thread answers: the newest rows come before any
+   * thread has started (tens to hundreds of ms). On by default; tests turn it off to see the threads' own work.
    */
   alsoHere?: boolean;
 }
@@ -96,6 +99,12 @@ export async function judgeOnThreads(
   const judgeHere = async () => {
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) onJudged(id, await here(id));
   };
+  // This thread judges the newest until a thread answers, then leaves the rest to the threads: on two cores, a third
+  // judge (reading through the thread pool, besides answering the window) made the whole index a quarter slower.
+  let threadsAnswering = false;
+  const judgeHereUntilThreadsAnswer = async () => {
+    for (let id = threadsAnswering ? undefined : queue.shift(); id !== undefined; id = threadsAnswering ? undefined : queue.shift()) onJudged(id, await here(id));
+  };
   const runThread = async () => {
     if (!entry) return judgeHere();
     let worker: Worker;
@@ -104,39 +113,70 @@ export async function judgeOnThreads(
     } catch {
       return judgeHere();
     }
+    const answers = new ThreadAnswers(worker);
     try {
-      while (queue.length > 0) {
+      // Two batches at a time: the thread starts on the next while this one takes in the answer to the last (a thread
+      // that waited for each message sat idle a third of the time).
+      const send = () => {
+        if (queue.length === 0) return undefined;
         // Small batches while the first pages are judged, so their rows come back soon; larger ones after.
-        const batch = queue.splice(0, ids.length - queue.length < firstPagesRows ? firstBatchSize : batchSize);
-        const answer = await ask(worker, { ids: batch });
+        const ids = queue.splice(0, judgedOrSent() < firstPagesRows ? firstBatchSize : batchSize);
+        return { ids, answer: answers.ask(ids) };
+      };
+      const inFlight = [send(), send()].filter((sent) => sent !== undefined);
+      for (let sent = inFlight.shift(); sent; sent = inFlight.shift()) {
+        const answer = await sent.answer;
         if (!answer) {
-          // The thread failed: its batch and the rest are judged here.
-          queue.unshift(...batch);
+          // The thread failed: what it held and the rest are judged here.
+          queue.unshift(...sent.ids, ...inFlight.flatMap((held) => held.ids));
           return await judgeHere();
         }
+        threadsAnswering = true;
         for (const { id, indexed } of answer.judged) onJudged(id, indexed);
+        const next = send();
+        if (next) inFlight.push(next);
       }
     } finally {
+      answers.close();
       await worker.terminate();
     }
   };
-  await Promise.all([...Array.from({ length: options.count ?? defaultThreadCount() }, runThread), ...(options.alsoHere === false ? [] : [judgeHere()])]);
+  const judgedOrSent = () => ids.length - queue.length;
+  await Promise.all([...Array.from({ length: options.count ?? defaultThreadCount() }, runThread), ...(options.alsoHere === false ? [] : [judgeHereUntilThreadsAnswer()])]);
 }
 
-/** One batch's answer, or undefined when the thread failed or ended first. */
-function ask(worker: Worker, request: IndexThreadRequest): Promise<IndexThreadAnswer | undefined> {
-  return new Promise((resolve) => {
-    const done = (answer: IndexThreadAnswer | undefined) => {
-      worker.off('message', onMessage);
-      worker.off('error', onFailure);
-      worker.off('exit', onFailure);
-      resolve(answer);
-    };
-    const onMessage = (answer: IndexThreadAnswer) => done(answer);
-    const onFailure = () => done(undefined);
-    worker.on('message', onMessage);
-    worker.on('error', onFailure);
-    worker.on('exit', onFailure);
-    worker.postMessage(request);
-  });
+/** A thread's answers to the batches asked of it, by batch; undefined for each still open when the thread fails or ends. */
+class ThreadAnswers {
+  private readonly open = new Map<number, (answer: IndexThreadAnswer | undefined) => void>();
+  private next = 0;
+  private readonly onMessage = (answer: IndexThreadAnswer) => {
+    const resolve = this.open.get(answer.batch);
+    this.open.delete(answer.batch);
+    resolve?.(answer);
+  };
+  private readonly onFailure = () => {
+    for (const resolve of this.open.values()) resolve(undefined);
+    this.open.clear();
+  };
+
+  constructor(private readonly worker: Worker) {
+    worker.on('message', this.onMessage);
+    worker.on('error', this.onFailure);
+    worker.on('exit', this.onFailure);
+  }
+
+  ask(ids: string[]): Promise<IndexThreadAnswer | undefined> {
+    const batch = this.next++;
+    return new Promise((resolve) => {
+      this.open.set(batch, resolve);
+      this.worker.postMessage({ batch, ids } satisfies IndexThreadRequest);
+    });
+  }
+
+  close(): void {
+    this.worker.off('message', this.onMessage);
+    this.worker.off('error', this.onFailure);
+    this.worker.off('exit', this.onFailure);
+    this.onFailure();
+  }
 }

@@ -13,12 +13,13 @@ import { localCeremonyService } from './local-service';
 const port = parentPort;
 const setup = workerData as IndexThreadSetup;
 // The window's clock, as its core reads it (a test's or a demo's clock may differ from this machine's).
-const service = localCeremonyService({ dataDir: setup.dataDir, storeDir: setup.storeDir, now: () => new Date(Date.now() + setup.clockOffsetMs) });
+// Its reads block: this thread has nothing else to answer meanwhile.
+const service = localCeremonyService({ dataDir: setup.dataDir, storeDir: setup.storeDir, now: () => new Date(Date.now() + setup.clockOffsetMs), blockingReads: true });
 
 port?.on('message', (request: IndexThreadRequest) => {
   void (async () => {
-    const answer: IndexThreadAnswer = { judged: [] };
-    for (const id of request.ids) answer.judged.push({ id, indexed: await judgeForIndex(service, id).catch(() => undefined) });
-    port.postMessage(answer);
+    // The batch's ceremonies side by side: while one waits on the disk, another is verified.
+    const judged = await Promise.all(request.ids.map(async (id) => ({ id, indexed: await judgeForIndex(service, id).catch(() => undefined) })));
+    port.postMessage({ batch: request.batch, judged } satisfies IndexThreadAnswer);
   })();
 });

@@ -11,8 +11,8 @@ import { ArtifactLocations } from './artifact-locations';
 import { CeremonyService, readOnlySigner, type CeremonySigner } from './ceremony-service';
 import { CeremonyStore } from './event-store';
 
-export function localCeremonyService(options: { dataDir: string; storeDir: string; signer?: CeremonySigner; now?: () => Date; signal?: AbortSignal | undefined }): CeremonyService {
+export function localCeremonyService(options: { dataDir: string; storeDir: string; signer?: CeremonySigner; now?: () => Date; signal?: AbortSignal | undefined; blockingReads?: boolean }): CeremonyService {
   // The signal (a CLI command's deadline) stops time-stamping requests as well as the TSA's own deadline.
   const timestampOptions = options.signal ? { signal: options.signal } : {};
-  return new CeremonyService(new CeremonyStore(options.storeDir), options.signer ?? readOnlySigner, options.now ?? (() => new Date()), timestampOptions, sharedCrlProvider, new PolicyFolder(options.dataDir), new ArtifactLocations(options.dataDir));
+  return new CeremonyService(new CeremonyStore(options.storeDir, options.blockingReads), options.signer ?? readOnlySigner, options.now ?? (() => new Date()), timestampOptions, sharedCrlProvider, new PolicyFolder(options.dataDir), new ArtifactLocations(options.dataDir));
 }
