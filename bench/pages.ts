@@ -17,22 +17,28 @@
  * the files and git at the same size. On the 2-core bench machine, 100,000
  * ceremonies (410,000 event files; the file cache mostly cold):
  *
- *                                   791736e        bb12eae–8aed6c7   dated folders
- *   History first rows, warm           0.195 s        0.09–0.19 s
- *   first rows, cold                   0.44 s         0.27–0.29 s
- *   sync of one new event              7.0 s          4.6–5.4 s         3.0–3.2 s   goal ≤ 2 s
- *   git push of that one commit        -              1.9–2.1 s         1.0–1.1 s
- *   core's peak memory, own process    559–606 MB     433–452 MB
- *   (goals: warm ≤ 0.5 s, cold ≤ 3 s, memory < 500 MB)
+ *                                   791736e        bb12eae–8aed6c7   dated folders   8d51b74–ea7243b
+ *   History first rows, warm           0.195 s        0.09–0.19 s                       0.079 s
+ *   first rows, cold                   0.44 s         0.27–0.29 s                       0.25 s
+ *   sync of one new event              7.0 s          4.6–5.4 s         3.0–3.2 s       1.65–1.88 s
+ *   git push of that one commit        -              1.9–2.1 s         1.0–1.1 s       0.98–1.02 s
+ *   core's peak memory, own process    559–606 MB     433–452 MB                        393 MB
+ *   (goals: warm ≤ 0.5 s, cold ≤ 3 s, sync ≤ 2 s, memory < 500 MB)
  *
  * With every ceremony in one flat folder, git's push walked its 100,000
  * entries on both sides; in dated folders (ceremonies/YYYY/MM/DD/<id>) git's
- * own push of one event takes half as long. What the sync adds: Node's
- * start and about twenty small git commands for the commit (0.6 s), and the
- * look at the store's folders for files another program copied in, which
- * runs while git pushes and slows the remote's connectivity check down on
- * two cores (its stats compete with git's reads; a busy loop does not). A
- * sync with no look at all took 1.8–2.2 s.
+ * own push of one event takes half as long. Most of that second is the
+ * remote's connectivity check, which keeps one core busy: the sync now
+ * leaves it that core (8d51b74). Beside it, in turn, the work tree's index
+ * follows main, then a look at 2,000 ceremonies for files other programs put
+ * there; no other git reads the 76 MB index, and the commit takes about ten
+ * small gits (Node's start and those: about 0.5 s).
+ *
+ * At 10,000 ceremonies the whole cold index on two threads took 27.0 s
+ * (5.5× reading every file once) before ea7243b and 10.5 s (2.2×) after:
+ * its threads waited on messages and on the thread pool for every read. What
+ * remains is CPU: per ceremony about 0.45 ms of signature checks (ECDSA,
+ * OpenSSL) and 1 ms of reading, parsing and judging the rest.
  *
  * The threads run the built worker (out/main/index-worker.js) when there is
  * one, as the app does; otherwise its source through tsx, which starts slower.
