@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CeremonyIndex } from '../../electron/core/ceremony/ceremony-index';
 import { pageOf } from '../../electron/core/ceremony/ceremony-pages';
 import { summarize } from '../../electron/core/ceremony/ceremony-views';
-import type { IndexedCeremony } from '../../electron/core/ceremony/index-judging';
+import { eventFilesStamp, type IndexedCeremony } from '../../electron/core/ceremony/index-judging';
 import { judgeOnThreads } from '../../electron/core/ceremony/index-threads';
 import { localCeremonyService } from '../../electron/core/ceremony/local-service';
 import { createCore } from '../../electron/core/create-core';
@@ -215,6 +215,8 @@ describe('the summary index', () => {
     expect(judgedHere).toBe(0);
     expect([...judged.keys()].sort()).toEqual([...ids].sort());
     for (const id of ids.slice(0, 5)) expect(judged.get(id)!.record).toEqual(summarize(await service.load(id)));
+    // A thread stamps the files it read as it opened them; the stamp is the one this thread makes looking at each.
+    for (const id of ids) expect(judged.get(id)).toMatchObject(await eventFilesStamp(service.store, id));
   }, 120_000);
 
   /** A thread that answers each batch at once, judging nothing, and ends itself at the batch numbered `endsAt`. */

@@ -29,11 +29,19 @@ export function newCeremonyId(now: Date = new Date()): string {
   return `c-${day}-${random}`;
 }
 
-/** readText's check and read, blocking the thread. */
-function readTextBlocking(path: string): string {
+/** The names a ceremony's events folder listed, and each file's size and time as opened (absent: it could not be). */
+export interface FilesRead {
+  names: string[];
+  files: Map<string, { size: number; mtimeMs: number }>;
+}
+
+/** readText's check and read, blocking the thread; `opened` learns the file's size and time. */
+function readTextBlocking(path: string, opened: (stats: { size: number; mtimeMs: number }) => void): string {
   const fd = openSync(path, 'r');
   try {
-    if (fstatSync(fd).size > maxEventFileBytes) throw new Error('too large to be an event');
+    const stats = fstatSync(fd);
+    opened({ size: stats.size, mtimeMs: stats.mtimeMs });
+    if (stats.size > maxEventFileBytes) throw new Error('too large to be an event');
     return readFileSync(fd, 'utf8');
   } finally {
     closeSync(fd);
@@ -58,6 +66,20 @@ export class CeremonyStore {
     readonly root: string,
     readonly blocking = false,
   ) {}
+
+  /** With blocking reads: what readFiles last read of each ceremony, until taken (takeLastRead). */
+  private readonly lastReads = new Map<string, FilesRead>();
+
+  /**
+   * What readFiles last read of this ceremony, with blocking reads (an index
+   * thread stamps exactly the files it judged): the names, and each file's
+   * size and time as it was opened. Once.
+   */
+  takeLastRead(ceremonyId: string): FilesRead | undefined {
+    const read = this.lastReads.get(ceremonyId);
+    this.lastReads.delete(ceremonyId);
+    return read;
+  }
 
   /**
    * Ceremonies of a store made before the dated folders are moved to them,
@@ -231,10 +253,11 @@ export class CeremonyStore {
     }
     const files: StoredEvent[] = [];
     const unreadable: { source: string; code: 'event-unreadable' | 'event-wrong-ceremony'; reason: string }[] = [];
+    const opened: FilesRead = { names, files: new Map() };
     for (const name of names) {
       let text: string;
       try {
-        text = await this.readText(join(dir, name));
+        text = this.blocking ? readTextBlocking(join(dir, name), (stats) => opened.files.set(name, stats)) : await this.readText(join(dir, name));
       } catch (error) {
         unreadable.push({ source: name, code: 'event-unreadable', reason: `it cannot be read (${error instanceof Error ? error.message : String(error)}).` });
         continue;
@@ -243,12 +266,16 @@ export class CeremonyStore {
       if (reading.ok) files.push(reading.file);
       else unreadable.push({ source: name, code: reading.code, reason: reading.reason });
     }
+    if (this.blocking) {
+      // Kept until taken; a read no one takes (another ceremony loaded on the way) is not kept for long.
+      if (this.lastReads.size >= 256) this.lastReads.clear();
+      this.lastReads.set(ceremonyId, opened);
+    }
     return { files, unreadable };
   }
 
   /** The file's text, refused unread when it is larger than any event; one open for the size check and the read, as this runs for every file. */
   private async readText(path: string): Promise<string> {
-    if (this.blocking) return readTextBlocking(path);
     const handle = await open(path, 'r');
     try {
       if ((await handle.stat()).size > maxEventFileBytes) throw new Error('too large to be an event');

@@ -37,13 +37,33 @@ export async function eventFilesStamp(store: CeremonyStore, id: string, previous
   const statOf = (path: string) => (store.blocking ? Promise.resolve(statSync(path, { throwIfNoEntry: false })) : stat(path).catch(() => undefined));
   const [files, folderTime] = await Promise.all([store.eventFileNames(id), statOf(dir).then((folder) => folder?.mtimeMs ?? 0)]);
   if (previous && previous.folderTime === folderTime && sameList(previous.files, files)) return previous;
-  const lines = await Promise.all(files.map((name) => statOf(join(dir, name)).then((file) => (file ? `${name}\t${file.size}\t${file.mtimeMs}` : `${name}\t-`))));
-  return { files, folderTime, stamp: createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 32) };
+  const stats = await Promise.all(files.map((name) => statOf(join(dir, name))));
+  return { files, folderTime, stamp: stampOf(files, (name, index) => stats[index]) };
+}
+
+/** The digest of each file's name, size and time ("-": it could not be looked at). */
+function stampOf(files: string[], statsOf: (name: string, index: number) => { size: number; mtimeMs: number } | undefined): string {
+  const lines = files.map((name, index) => {
+    const file = statsOf(name, index);
+    return file ? `${name}\t${file.size}\t${file.mtimeMs}` : `${name}\t-`;
+  });
+  return createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 32);
 }
 
 /** Stamps the files first, then loads: a file that changes in between gives another stamp next time, and is read again then. */
 export async function judgeForIndex(service: CeremonyService, id: string): Promise<IndexedCeremony | undefined> {
-  const stamped = await eventFilesStamp(service.store, id);
+  const store = service.store;
+  if (store.blocking) {
+    // An index thread: the stamp is of the very files the load read, sizes and times as each was opened (one listing,
+    // one open of each, where stamping first listed and looked at each a second time). The folder's time is read
+    // before the listing: a file that comes after it changes the time, and the ceremony is read again.
+    const folderTime = statSync(store.eventsDir(id), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+    const loaded = await tryLoad(service, id);
+    const read = store.takeLastRead(id);
+    if (!loaded) return undefined;
+    if (read) return { id, files: read.names, folderTime, stamp: stampOf(read.names, (name) => read.files.get(name)), record: summarize(loaded) };
+  }
+  const stamped = await eventFilesStamp(store, id);
   const loaded = await tryLoad(service, id);
   return loaded ? { id, ...stamped, record: summarize(loaded) } : undefined;
 }
