@@ -34,11 +34,20 @@ export interface IndexedCeremony extends EventFilesStamp {
 /** The folder's time and names; the stamp of each file only when `previous` (same names, same folder time) does not already answer. */
 export async function eventFilesStamp(store: CeremonyStore, id: string, previous?: EventFilesStamp): Promise<EventFilesStamp> {
   const dir = store.eventsDir(id);
-  const statOf = (path: string) => (store.blocking ? Promise.resolve(statSync(path, { throwIfNoEntry: false })) : stat(path).catch(() => undefined));
+  const statOf = (path: string) => (store.blocking ? Promise.resolve(statBlocking(path)) : stat(path).catch(() => undefined));
   const [files, folderTime] = await Promise.all([store.eventFileNames(id), statOf(dir).then((folder) => folder?.mtimeMs ?? 0)]);
   if (previous && previous.folderTime === folderTime && sameList(previous.files, files)) return previous;
   const stats = await Promise.all(files.map((name) => statOf(join(dir, name))));
   return { files, folderTime, stamp: stampOf(files, (name, index) => stats[index]) };
+}
+
+/** A file's or folder's stats, blocking the thread; undefined when it cannot be looked at, whatever the reason. */
+function statBlocking(path: string): { size: number; mtimeMs: number } | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }
 
 /** The digest of each file's name, size and time ("-": it could not be looked at). */
@@ -57,7 +66,7 @@ export async function judgeForIndex(service: CeremonyService, id: string): Promi
     // An index thread: the stamp is of the very files the load read, sizes and times as each was opened (one listing,
     // one open of each, where stamping first listed and looked at each a second time). The folder's time is read
     // before the listing: a file that comes after it changes the time, and the ceremony is read again.
-    const folderTime = statSync(store.eventsDir(id), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+    const folderTime = statBlocking(store.eventsDir(id))?.mtimeMs ?? 0;
     const loaded = await tryLoad(service, id);
     const read = store.takeLastRead(id);
     if (!loaded) return undefined;

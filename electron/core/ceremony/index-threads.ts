@@ -120,8 +120,8 @@ export async function judgeOnThreads(
       const send = () => {
         if (queue.length === 0) return undefined;
         // Small batches while the first pages are judged, so their rows come back soon; larger ones after.
-        const ids = queue.splice(0, judgedOrSent() < firstPagesRows ? firstBatchSize : batchSize);
-        return { ids, answer: answers.ask(ids) };
+        const batch = queue.splice(0, judgedOrSent() < firstPagesRows ? firstBatchSize : batchSize);
+        return { ids: batch, answer: answers.ask(batch) };
       };
       const inFlight = [send(), send()].filter((sent) => sent !== undefined);
       for (let sent = inFlight.shift(); sent; sent = inFlight.shift()) {
