@@ -133,5 +133,11 @@ describe('judged ceremonies', () => {
     expect(cache.get({ ...input, trustedPolicies: new Set(['other']) }, clock)).toBeUndefined();
     expect(cache.get({ ...input, files: first.events.slice(1) }, clock)).toBeUndefined();
     expect(cache.get(input, new Date(Date.parse(first.view.expiresAt) + 1))).toBeUndefined();
+
+    // An index thread's engine keeps none: each load judges again.
+    const keepsNone = new JudgedCeremonies(0);
+    keepsNone.set(input, first, clock);
+    expect(keepsNone.size).toBe(0);
+    expect(keepsNone.get(input, clock)).toBeUndefined();
   });
 });

@@ -176,7 +176,11 @@ export class CeremonyService {
     private readonly policyTrust?: PolicyTrust,
     /** Where this machine keeps the paths of the artifacts it opened, for the verify command publishing prints (issue 11). */
     private readonly artifactLocations?: ArtifactLocations,
-  ) {}
+    /** How many verdicts are kept for reuse; none on an index thread, which judges each ceremony once. */
+    verdictsKept = 256,
+  ) {
+    this.judged = new JudgedCeremonies(verdictsKept);
+  }
 
   // ---- open and freeze ------------------------------------------------------
 
@@ -727,7 +731,7 @@ export class CeremonyService {
   }
 
   /** Verdicts already reached, reused for the same files, policies and (until expiry) time (judged-ceremonies.ts). */
-  private readonly judged = new JudgedCeremonies();
+  private readonly judged: JudgedCeremonies;
 
   private readonly judgeDependencies: JudgeDependencies = {
     signatureVerifier: nodeSignatureVerifier,

@@ -13,8 +13,8 @@ import { localCeremonyService } from './local-service';
 const port = parentPort;
 const setup = workerData as IndexThreadSetup;
 // The window's clock, as its core reads it (a test's or a demo's clock may differ from this machine's).
-// Its reads block: this thread has nothing else to answer meanwhile.
-const service = localCeremonyService({ dataDir: setup.dataDir, storeDir: setup.storeDir, now: () => new Date(Date.now() + setup.clockOffsetMs), blockingReads: true });
+// Its reads block (this thread has nothing else to answer meanwhile), and it keeps no verdicts (each ceremony comes once).
+const service = localCeremonyService({ dataDir: setup.dataDir, storeDir: setup.storeDir, now: () => new Date(Date.now() + setup.clockOffsetMs), indexThread: true });
 
 port?.on('message', (request: IndexThreadRequest) => {
   void (async () => {

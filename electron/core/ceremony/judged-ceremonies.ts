@@ -40,6 +40,8 @@ export class JudgedCeremonies {
 
   /** The verdict judged for exactly this input, while it still holds at `now`. */
   get(input: JudgedInput, now: Date): JudgedCeremony | undefined {
+    // Keeping none, no key is worth its digest of every envelope.
+    if (this.capacity === 0) return undefined;
     const key = keyOf(input);
     const entry = this.entries.get(key);
     if (!entry) return undefined;
@@ -52,7 +54,7 @@ export class JudgedCeremonies {
 
   set(input: JudgedInput, judged: JudgedCeremony, now: Date): void {
     const until = reusableUntil(judged, now);
-    if (until === undefined) return;
+    if (until === undefined || this.capacity === 0) return;
     const key = keyOf(input);
     this.entries.delete(key);
     if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);

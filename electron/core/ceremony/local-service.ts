@@ -11,8 +11,13 @@ import { ArtifactLocations } from './artifact-locations';
 import { CeremonyService, readOnlySigner, type CeremonySigner } from './ceremony-service';
 import { CeremonyStore } from './event-store';
 
-export function localCeremonyService(options: { dataDir: string; storeDir: string; signer?: CeremonySigner; now?: () => Date; signal?: AbortSignal | undefined; blockingReads?: boolean }): CeremonyService {
+/**
+ * @param options.indexThread for an index thread (index-worker.ts): its reads block (it answers nothing else meanwhile),
+ *   and it keeps no verdicts (it judges each ceremony once).
+ */
+export function localCeremonyService(options: { dataDir: string; storeDir: string; signer?: CeremonySigner; now?: () => Date; signal?: AbortSignal | undefined; indexThread?: boolean }): CeremonyService {
   // The signal (a CLI command's deadline) stops time-stamping requests as well as the TSA's own deadline.
   const timestampOptions = options.signal ? { signal: options.signal } : {};
-  return new CeremonyService(new CeremonyStore(options.storeDir, options.blockingReads), options.signer ?? readOnlySigner, options.now ?? (() => new Date()), timestampOptions, sharedCrlProvider, new PolicyFolder(options.dataDir), new ArtifactLocations(options.dataDir));
+  const store = new CeremonyStore(options.storeDir, options.indexThread === true);
+  return new CeremonyService(store, options.signer ?? readOnlySigner, options.now ?? (() => new Date()), timestampOptions, sharedCrlProvider, new PolicyFolder(options.dataDir), new ArtifactLocations(options.dataDir), options.indexThread ? 0 : undefined);
 }
