@@ -94,10 +94,10 @@ describe('the summary index', () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     let reached = () => {};
     const reading = new Promise<void>((resolve) => (reached = resolve));
-    const load = service.load.bind(service);
+    const judge = service.judge.bind(service);
     let holdNext = true;
-    service.load = async (ceremonyId) => {
-      const loaded = await load(ceremonyId);
+    service.judge = async (ceremonyId, files, unreadable) => {
+      const loaded = await judge(ceremonyId, files, unreadable);
       if (ceremonyId === id && holdNext) {
         holdNext = false;
         reached();

@@ -6,7 +6,7 @@
  * plain union of files (issue 5 shares this folder through git).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { maxEventFileBytes, readEventFile, type EventFile } from '../../../shared/ceremony/event-file';
@@ -29,14 +29,23 @@ export function newCeremonyId(now: Date = new Date()): string {
   return `c-${day}-${random}`;
 }
 
-/** The names a ceremony's events folder listed, and each file's size and time as opened (absent: it could not be). */
-export interface FilesRead {
+/** A file's size and modification time, as it was opened. */
+export interface OpenedFile {
+  size: number;
+  mtimeMs: number;
+}
+
+/** A ceremony's event files as readFiles read them. */
+export interface EventFilesRead {
+  files: StoredEvent[];
+  unreadable: { source: string; code: 'event-unreadable' | 'event-wrong-ceremony'; reason: string }[];
+  /** The names the folder listed, and each file's size and time as it was opened (absent: it could not be opened). */
   names: string[];
-  files: Map<string, { size: number; mtimeMs: number }>;
+  opened: Map<string, OpenedFile>;
 }
 
 /** readText's check and read, blocking the thread; `opened` learns the file's size and time. */
-function readTextBlocking(path: string, opened: (stats: { size: number; mtimeMs: number }) => void): string {
+function readTextBlocking(path: string, opened: (stats: OpenedFile) => void): string {
   const fd = openSync(path, 'r');
   try {
     const stats = fstatSync(fd);
@@ -66,20 +75,6 @@ export class CeremonyStore {
     readonly root: string,
     readonly blocking = false,
   ) {}
-
-  /** With blocking reads: what readFiles last read of each ceremony, until taken (takeLastRead). */
-  private readonly lastReads = new Map<string, FilesRead>();
-
-  /**
-   * What readFiles last read of this ceremony, with blocking reads (an index
-   * thread stamps exactly the files it judged): the names, and each file's
-   * size and time as it was opened. Once.
-   */
-  takeLastRead(ceremonyId: string): FilesRead | undefined {
-    const read = this.lastReads.get(ceremonyId);
-    this.lastReads.delete(ceremonyId);
-    return read;
-  }
 
   /**
    * Ceremonies of a store made before the dated folders are moved to them,
@@ -242,7 +237,7 @@ export class CeremonyStore {
    * one damaged file must not hide the signatures in the others. Temporary
    * files left by a crash are ignored.
    */
-  async readFiles(ceremonyId: string): Promise<{ files: StoredEvent[]; unreadable: { source: string; code: 'event-unreadable' | 'event-wrong-ceremony'; reason: string }[] }> {
+  async readFiles(ceremonyId: string): Promise<EventFilesRead> {
     await this.ready();
     const dir = this.eventsDir(ceremonyId);
     let names: string[];
@@ -252,12 +247,13 @@ export class CeremonyStore {
       throw new ConclaveError('invalid-input', `There is no ceremony ${ceremonyId} in the store at ${this.root}.`);
     }
     const files: StoredEvent[] = [];
-    const unreadable: { source: string; code: 'event-unreadable' | 'event-wrong-ceremony'; reason: string }[] = [];
-    const opened: FilesRead = { names, files: new Map() };
+    const unreadable: EventFilesRead['unreadable'] = [];
+    const opened = new Map<string, OpenedFile>();
     for (const name of names) {
       let text: string;
       try {
-        text = this.blocking ? readTextBlocking(join(dir, name), (stats) => opened.files.set(name, stats)) : await this.readText(join(dir, name));
+        const onOpened = (stats: OpenedFile) => void opened.set(name, stats);
+        text = this.blocking ? readTextBlocking(join(dir, name), onOpened) : await this.readText(join(dir, name), onOpened);
       } catch (error) {
         unreadable.push({ source: name, code: 'event-unreadable', reason: `it cannot be read (${error instanceof Error ? error.message : String(error)}).` });
         continue;
@@ -266,19 +262,29 @@ export class CeremonyStore {
       if (reading.ok) files.push(reading.file);
       else unreadable.push({ source: name, code: reading.code, reason: reading.reason });
     }
-    if (this.blocking) {
-      // Kept until taken; a read no one takes (another ceremony loaded on the way) is not kept for long.
-      if (this.lastReads.size >= 256) this.lastReads.clear();
-      this.lastReads.set(ceremonyId, opened);
-    }
-    return { files, unreadable };
+    return { files, unreadable, names, opened };
   }
 
-  /** The file's text, refused unread when it is larger than any event; one open for the size check and the read, as this runs for every file. */
-  private async readText(path: string): Promise<string> {
+  /** The events folder's modification time (0 when it cannot be looked at): it changes whenever a file is added. */
+  async eventsFolderTime(ceremonyId: string): Promise<number> {
+    const dir = this.eventsDir(ceremonyId);
+    try {
+      return (this.blocking ? statSync(dir) : await stat(dir)).mtimeMs;
+    } catch {
+      return 0;
+    }
+  }
+
+  /**
+   * The file's text, refused unread when it is larger than any event; one open for the size check and the read, as
+   * this runs for every file. `opened` learns its size and time (the index stamps exactly what was read).
+   */
+  private async readText(path: string, opened: (stats: OpenedFile) => void): Promise<string> {
     const handle = await open(path, 'r');
     try {
-      if ((await handle.stat()).size > maxEventFileBytes) throw new Error('too large to be an event');
+      const stats = await handle.stat();
+      opened({ size: stats.size, mtimeMs: stats.mtimeMs });
+      if (stats.size > maxEventFileBytes) throw new Error('too large to be an event');
       return await handle.readFile('utf8');
     } finally {
       await handle.close();
