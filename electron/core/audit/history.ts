@@ -10,9 +10,9 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConclaveError } from '../../../shared/errors';
-import type { GitRunner } from '../repository/git';
+import { blobEntryOf, type GitRunner } from '../repository/git';
 import { branch } from '../repository/repository-service';
-import { classifyPath, currentPath, describePath, layoutMoves, type StorePath } from '../repository/layout';
+import { classifyPath, currentPath, describePath, layoutMoves } from '../repository/layout';
 import type { AuditFinding } from './findings';
 import { readVerification, verifiedHead, verifiedRef } from './verification-record';
 
@@ -101,17 +101,18 @@ export async function auditHistory(root: string, git: GitRunner, options: { sinc
   }
 
   // The store folder against main: an event edited or deleted in place, not (yet) committed.
-  // Compared blob by blob, never through git's index, which Conclave does not keep (repository-service.ts).
-  const committed: { path: string; blob: string; stored: string }[] = [];
-  for (const line of (await ok(['ls-tree', '-r', '-z', branch])).split('\0')) {
-    const entry = /^\d+ blob ([0-9a-f]+)\t(.+)$/s.exec(line);
-    const kind = entry ? classifyPath(entry[2]!) : undefined;
-    if (entry && (kind?.kind === 'event' || kind?.kind === 'evidence')) committed.push({ path: entry[2]!, blob: entry[1]!, stored: currentPath(kind) });
-  }
+  // Compared blob by blob, never through git's index, which Conclave does not read (repository-service.ts).
+  // Streamed: at 400,000 files the listing is about as large as a buffered answer may be.
+  const committed: { path: string; blob: string; stored: string; ceremonyId: string }[] = [];
+  await git.records(['ls-tree', '-r', '-z', branch], { cwd: root }, (record) => {
+    const entry = blobEntryOf(record);
+    const kind = entry ? classifyPath(entry.path) : undefined;
+    if (entry && (kind?.kind === 'event' || kind?.kind === 'evidence')) committed.push({ path: entry.path, blob: entry.blob, stored: currentPath(kind), ceremonyId: kind.ceremonyId });
+  });
   // A file main still holds in the legacy layout is in its dated folder in the store folder (moved when the store was first used).
   const present: typeof committed = [];
   for (const file of committed) {
-    const ceremonyId = (classifyPath(file.path) as Extract<StorePath, { ceremonyId: string }>).ceremonyId;
+    const { ceremonyId } = file;
     const exists = await stat(join(root, file.stored)).then(
       (info) => info.isFile(),
       () => false,

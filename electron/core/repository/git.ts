@@ -214,6 +214,12 @@ function subcommandOf(args: readonly string[]): string {
   return '';
 }
 
+/** One record of `git ls-tree -z` (without --name-only): a blob's mode, id and path; undefined for a folder or a submodule link. */
+export function blobEntryOf(record: string): { mode: string; blob: string; path: string } | undefined {
+  const entry = /^(\d+) blob ([0-9a-f]+)\t(.+)$/s.exec(record);
+  return entry ? { mode: entry[1]!, blob: entry[2]!, path: entry[3]! } : undefined;
+}
+
 /** The git commands that reach the remote. */
 const networkCommands = new Set(['fetch', 'push', 'ls-remote', 'clone', 'pull']);
 

@@ -47,6 +47,12 @@ export function classifyPath(path: string): StorePath | undefined {
   return undefined;
 }
 
+/** Whether `path` is an event or evidence file where a Conclave before the dated folders kept it (`ceremonies/<id>/…`). */
+export function isLegacyPath(path: string): boolean {
+  const kind = classifyPath(path);
+  return kind !== undefined && kind.kind !== 'repository' && kind.legacy === true;
+}
+
 /** Where an event or evidence file belongs in the dated layout, whichever layout `path` is in. */
 export function currentPath(kind: Extract<StorePath, { ceremonyId: string }>): string {
   return kind.kind === 'event' ? `${ceremonySubfolder(kind.ceremonyId, 'events')}/${kind.name}` : `${ceremonySubfolder(kind.ceremonyId, 'evidence')}/${kind.digest}.json`;

@@ -34,10 +34,10 @@ import { listCeremonyIds } from '../ceremony/dated-folders';
 import { ceremonyFolder, ceremonySubfolder } from '../../../shared/ceremony/store-layout';
 import type { CeremonyService } from '../ceremony/ceremony-service';
 import { checkArrivals, type ArrivalCheck } from './arrivals';
-import { gitReason, type GitResult, type GitRunner } from './git';
+import { blobEntryOf, gitReason, type GitResult, type GitRunner } from './git';
 import { scanFolders } from './folder-scan';
 import { ObjectReader } from './object-reader';
-import { classifyPath, currentPath, describePath, layoutMoves, repositoryFiles, type StorePath } from './layout';
+import { classifyPath, currentPath, describePath, isLegacyPath, layoutMoves, repositoryFiles, type StorePath } from './layout';
 import { folderMode, isFolder, RawTree, type TreeEntry } from './raw-tree';
 
 export const branch = 'refs/heads/main';
@@ -650,7 +650,7 @@ export class RepositoryService {
       const kind = classifyPath(change.path);
       return kind && kind.kind !== 'repository' ? currentPath(kind) : change.path;
     });
-    return { paths: stored, skipped, gained: arriving, legacy: arriving.some((change) => (classifyPath(change.path) as { legacy?: true } | undefined)?.legacy === true) };
+    return { paths: stored, skipped, gained: arriving, legacy: arriving.some((change) => isLegacyPath(change.path)) };
   }
 
   /**
@@ -673,8 +673,8 @@ export class RepositoryService {
     const where = ids.length <= 250 ? ['--', ...legacyFolders, ...ids.map((id) => ceremonyFolder(id))] : ['--', 'ceremonies/'];
     const entries = new Map<string, { mode: string; blob: string }>();
     await this.records(['ls-tree', '-r', '-z', head, ...where], (record) => {
-      const entry = /^(\d+) blob ([0-9a-f]+)\t(.+)$/s.exec(record);
-      if (entry) entries.set(entry[3]!, { mode: entry[1]!, blob: entry[2]! });
+      const entry = blobEntryOf(record);
+      if (entry) entries.set(entry.path, entry);
     });
     const zeros = '0'.repeat(head.length);
     const changes: Change[] = [];
