@@ -14,15 +14,26 @@ const padCode = '='.charCodeAt(0);
  */
 const nodeBuffer = (globalThis as { Buffer?: NodeBuffer }).Buffer;
 interface NodeBuffer {
-  from(text: string, encoding: 'base64'): Uint8Array;
+  from(text: string, encoding: 'base64'): Uint8Array & { toString(encoding: 'base64'): string };
   from(buffer: ArrayBufferLike, byteOffset: number, length: number): { toString(encoding: 'base64'): string };
 }
 /** The alphabet, then padding only at the very end, at most two (the length, a multiple of 4, is checked apart). */
 const base64Text = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** Is this standard padded base64 (RFC 4648 §4)? Checked without decoding. */
+/**
+ * Text Node's codec gives back unchanged is standard padded base64: its
+ * encoder writes nothing else. Checked natively, that is several times
+ * faster than the expression over a kilobyte of event payload (every stored
+ * event has one); text it changes (stray bits in the last character, or
+ * not base64 at all) is then judged by the expression, as before.
+ */
+function survivesNodeCodec(text: string): boolean {
+  return nodeBuffer !== undefined && nodeBuffer.from(text, 'base64').toString('base64') === text;
+}
+
+/** Is this standard padded base64 (RFC 4648 §4)? */
 export function isBase64(text: string): boolean {
-  return text.length % 4 === 0 && base64Text.test(text);
+  return text.length % 4 === 0 && (survivesNodeCodec(text) || base64Text.test(text));
 }
 
 export function toBase64(bytes: Uint8Array): string {
@@ -41,9 +52,14 @@ export function toBase64(bytes: Uint8Array): string {
 }
 
 export function fromBase64(text: string): Uint8Array {
+  if (nodeBuffer && text.length % 4 === 0) {
+    // Decoded once, and checked by encoding it back (survivesNodeCodec), the expression only for what that changes.
+    const decoded = nodeBuffer.from(text, 'base64');
+    if (decoded.toString('base64') !== text && !base64Text.test(text)) throw new TypeError('not standard padded base64');
+    // A copy of its own, not a view of Node's shared pool.
+    return new Uint8Array(decoded);
+  }
   if (!isBase64(text)) throw new TypeError('not standard padded base64');
-  // A copy of its own, not a view of Node's shared pool.
-  if (nodeBuffer) return new Uint8Array(nodeBuffer.from(text, 'base64'));
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const out = new Uint8Array((text.length / 4) * 3 - padding);
   let o = 0;
