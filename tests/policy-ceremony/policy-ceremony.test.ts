@@ -7,7 +7,7 @@
  * from the first policy they trust (`conclave verify --policy-root …
  * --policy-chain …`).
  */
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -152,6 +152,30 @@ describe('policy ceremonies', () => {
     const unchained = await cli(['verify', '--policy', first, '--envelope', after, '--artifact', join(home.dir, artifactName), '--json']);
     expect(unchained.code).toBe(1);
     expect((JSON.parse(unchained.out) as { failures: { code: string }[] }).failures.map((entry) => entry.code)).toContain('policy-mismatch');
+  });
+
+  it('read the same trust on an index thread, whose folder reads block, as here; and notice a change at once', async () => {
+    const blocking = new PolicyFolder(dataDir(), true);
+    const trust = async (of: PolicyFolder) => ({ trusted: await of.trustedDigests(), superseded: await of.supersededPolicies() });
+    // A machine that trusts nothing yet has no folder at all.
+    expect(await trust(new PolicyFolder(join(home.dir, 'fresh'), true))).toEqual({ trusted: new Set(), superseded: new Map() });
+    const before = await trust(blocking);
+    expect(before.trusted.size).toBe(1);
+    expect(before).toEqual(await trust(folder));
+
+    const id = await proposeAndApprove(['alice', 'carol', 'dave']);
+    later(1);
+    await service.publish(id, join(home.dir, 'policy-change'), uri('rita'));
+    // The published policy ceremony, judged, changes what this machine trusts.
+    expect((await service.load(id)).view.state).toBe('published');
+    const after = await trust(blocking);
+    expect(after).toEqual(await trust(folder));
+    expect(after.trusted).not.toEqual(before.trusted);
+    expect([...after.superseded.keys()]).toEqual([...before.trusted]);
+
+    // Trust taken away by hand (the file deleted) is seen by the next question.
+    for (const entry of await folder.list()) rmSync(entry.path);
+    expect((await blocking.trustedDigests()).size).toBe(0);
   });
 
   it('refuse a chain whose link the new policy did not approve', async () => {

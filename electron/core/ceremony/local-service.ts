@@ -19,5 +19,5 @@ export function localCeremonyService(options: { dataDir: string; storeDir: strin
   // The signal (a CLI command's deadline) stops time-stamping requests as well as the TSA's own deadline.
   const timestampOptions = options.signal ? { signal: options.signal } : {};
   const store = new CeremonyStore(options.storeDir, options.indexThread === true);
-  return new CeremonyService(store, options.signer ?? readOnlySigner, options.now ?? (() => new Date()), timestampOptions, sharedCrlProvider, new PolicyFolder(options.dataDir), new ArtifactLocations(options.dataDir), options.indexThread ? 0 : undefined);
+  return new CeremonyService(store, options.signer ?? readOnlySigner, options.now ?? (() => new Date()), timestampOptions, sharedCrlProvider, new PolicyFolder(options.dataDir, options.indexThread === true), new ArtifactLocations(options.dataDir), options.indexThread ? 0 : undefined);
 }
