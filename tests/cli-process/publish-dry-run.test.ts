@@ -71,11 +71,14 @@ afterAll(async () => {
   home?.cleanup();
 });
 
+/** What any command may write: the code cache, and the signatures it found valid (electron/core/crypto/checked-signatures.ts). */
+const caches = ['cache/compiled', 'cache/checked-signatures'];
+
 describe('conclave ceremony publish --dry-run', () => {
   it('prints each verifier\'s verdict, asks for no PIN, and writes nothing', async () => {
-    const before = fileDigests(home.dir, ['cache/compiled']);
+    const before = fileDigests(home.dir, caches);
     const run = await ends(env, ['ceremony', 'publish', id, '--dry-run'], 0);
-    expect(fileDigests(home.dir, ['cache/compiled'])).toEqual(before);
+    expect(fileDigests(home.dir, caches)).toEqual(before);
     expect(run.err).not.toMatch(/PIN/);
     const lines = run.out.split('\n');
     expect(lines[0]).toBe(`What each verifier will say about ${id} once published (nothing was written or pushed):`);
@@ -88,9 +91,9 @@ describe('conclave ceremony publish --dry-run', () => {
   });
 
   it('--json names the publisher given by --key, still without a PIN', async () => {
-    const before = fileDigests(home.dir, ['cache/compiled']);
+    const before = fileDigests(home.dir, caches);
     const run = await ends(env, ['ceremony', 'publish', id, '--dry-run', '--key', key('rita'), '--json'], 0);
-    expect(fileDigests(home.dir, ['cache/compiled'])).toEqual(before);
+    expect(fileDigests(home.dir, caches)).toEqual(before);
     const forecast = JSON.parse(run.out) as { ceremonyId: string; publisher: string; allAccept: boolean; verifiers: { verifier: string; approverId?: string; verdict: string }[] };
     expect(forecast).toMatchObject({ ceremonyId: id, publisher: 'rita', allAccept: false });
     expect(forecast.verifiers.map(({ verifier, approverId, verdict }) => [verifier, approverId ?? '', verdict])).toEqual([

@@ -16,6 +16,7 @@ import type { CeremonyService, LoadedCeremony } from './ceremony-service';
 import { summarize, type SummaryRecord } from './ceremony-views';
 import { SummaryCacheReader, summaryCacheLines, type CachedCeremony } from './index-cache';
 import { sameList } from '../../../shared/lists/same-list';
+import { CheckedSignatures, checkedSignaturesPath } from '../crypto/checked-signatures';
 import { eventFilesStamp, judgeForIndex, type EventFilesStamp, type IndexedCeremony } from './index-judging';
 import { judgeOnThreads, type IndexThreadOptions } from './index-threads';
 
@@ -232,7 +233,12 @@ export class CeremonyIndex {
     const here = (id: string) => judgeForIndex(this.service, id);
     const threads = this.options.threads;
     if (this.options.dataDir !== undefined && threads && ids.length >= (threads.from ?? threadsFrom)) {
-      const setup = { dataDir: this.options.dataDir, storeDir: this.service.store.root, clockOffsetMs: this.now().getTime() - Date.now() };
+      const setup = {
+        dataDir: this.options.dataDir,
+        storeDir: this.service.store.root,
+        clockOffsetMs: this.now().getTime() - Date.now(),
+        checkedSignatures: CheckedSignatures.read(checkedSignaturesPath(this.options.dataDir)).shared,
+      };
       return judgeOnThreads(ids, setup, judged, here, threads);
     }
     const queue = [...ids];

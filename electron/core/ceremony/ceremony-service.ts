@@ -39,6 +39,7 @@ import type { VerificationReport } from '../../../shared/verify/verify';
 import { forecastVerifiers, type ForecastPublisher, type ForecastSigner, type PublishForecast, type RsaScheme } from '../../../shared/verify/forecast';
 import { writeFileAtomically } from '../atomic-file';
 import { nodeAlgorithmSignatureVerifier, nodeDigester, nodeSignatureVerifier, nodeTrustedTimeDependencies } from '../crypto/node-crypto';
+import type { SignatureVerifier } from '../../../shared/keys/signature-verifier';
 import { hashFiles, type DigestAlgorithm, type FileHashOutcome, type FilesProgress } from '../hashing';
 import type { StartedHashing } from '../hashing/hash-thread';
 import { HashError } from '../hashing/hash-errors';
@@ -176,10 +177,17 @@ export class CeremonyService {
     private readonly policyTrust?: PolicyTrust,
     /** Where this machine keeps the paths of the artifacts it opened, for the verify command publishing prints (issue 11). */
     private readonly artifactLocations?: ArtifactLocations,
-    /** How many verdicts are kept for reuse; none on an index thread, which judges each ceremony once. */
-    verdictsKept = 256,
+    engine: EngineOptions = {},
   ) {
-    this.judged = new JudgedCeremonies(verdictsKept);
+    this.judged = new JudgedCeremonies(engine.verdictsKept ?? 256);
+    this.judgeDependencies = {
+      signatureVerifier: engine.signatureVerifier ?? nodeSignatureVerifier,
+      digester: nodeDigester,
+      loadPolicy: cachedPolicy,
+      trustedTime: nodeTrustedTimeDependencies,
+      certificates: certificateDependencies,
+      revocation: (policy) => this.crlProvider.crlsFor(policyCrlUrls(policy)),
+    };
   }
 
   // ---- open and freeze ------------------------------------------------------
@@ -733,14 +741,7 @@ export class CeremonyService {
   /** Verdicts already reached, reused for the same files, policies and (until expiry) time (judged-ceremonies.ts). */
   private readonly judged: JudgedCeremonies;
 
-  private readonly judgeDependencies: JudgeDependencies = {
-    signatureVerifier: nodeSignatureVerifier,
-    digester: nodeDigester,
-    loadPolicy: cachedPolicy,
-    trustedTime: nodeTrustedTimeDependencies,
-    certificates: certificateDependencies,
-    revocation: (policy) => this.crlProvider.crlsFor(policyCrlUrls(policy)),
-  };
+  private readonly judgeDependencies: JudgeDependencies;
 
   async list(): Promise<CeremonyView[]> {
     const views: CeremonyView[] = [];
@@ -1079,6 +1080,14 @@ function approvalCancelled(waitingFor?: string): ConclaveError {
     'cancelled',
     `Approving was cancelled${waitingFor ? ` while Conclave waited for ${waitingFor}` : ''}: your approval was not recorded, and the ceremony is as it was, with every approval it had. Approve again when you are ready.`,
   );
+}
+
+/** How the service's judge works, where it differs from the window's. */
+export interface EngineOptions {
+  /** How many verdicts are kept for reuse (256); none on an index thread, which judges each ceremony once. */
+  verdictsKept?: number;
+  /** How the judge checks DSSE signatures: Node's crypto, or that with signatures already checked remembered (crypto/checked-signatures.ts). */
+  signatureVerifier?: SignatureVerifier;
 }
 
 /** Where trust in policies is kept on this machine (policy-trust/policy-folder.ts). */

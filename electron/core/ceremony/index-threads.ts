@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
+import type { SharedCheckedSignatures } from '../crypto/checked-signatures';
 import { startThread } from '../threads/start-thread';
 import type { IndexedCeremony } from './index-judging';
 
@@ -21,6 +22,8 @@ export interface IndexThreadSetup {
   storeDir: string;
   /** The core's clock minus this machine's, in ms. */
   clockOffsetMs: number;
+  /** Signatures already checked, read once for every thread (crypto/checked-signatures.ts). */
+  checkedSignatures?: SharedCheckedSignatures;
 }
 export interface IndexThreadRequest {
   /** Which batch: a thread holds two at a time, and answers each as it is done. */

@@ -6,6 +6,7 @@
  * puts it on another core than the window's.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { CheckedSignatures, checkedSignatureLog } from '../crypto/checked-signatures';
 import { judgeForIndex } from './index-judging';
 import type { IndexThreadRequest, IndexThreadSetup, IndexThreadAnswer } from './index-threads';
 import { localCeremonyService } from './local-service';
@@ -14,12 +15,17 @@ const port = parentPort;
 const setup = workerData as IndexThreadSetup;
 // The window's clock, as its core reads it (a test's or a demo's clock may differ from this machine's).
 // Its reads block (this thread has nothing else to answer meanwhile), and it keeps no verdicts (each ceremony comes once).
-const service = localCeremonyService({ dataDir: setup.dataDir, storeDir: setup.storeDir, now: () => new Date(Date.now() + setup.clockOffsetMs), indexThread: true });
+// Signatures already checked (checked-signatures.ts) come in the index's table, shared by every thread.
+const checked = setup.checkedSignatures ? CheckedSignatures.fromShared(setup.checkedSignatures) : CheckedSignatures.none();
+const service = localCeremonyService({ dataDir: setup.dataDir, storeDir: setup.storeDir, now: () => new Date(Date.now() + setup.clockOffsetMs), indexThread: { checked } });
+const log = checkedSignatureLog(setup.dataDir);
 
 port?.on('message', (request: IndexThreadRequest) => {
   void (async () => {
     // The batch's ceremonies side by side: while one waits on the disk, another is verified.
     const judged = await Promise.all(request.ids.map(async (id) => ({ id, indexed: await judgeForIndex(service, id).catch(() => undefined) })));
+    // Noted before the answer: the thread may be ended as soon as the last one is taken in.
+    log.flush();
     port.postMessage({ batch: request.batch, judged } satisfies IndexThreadAnswer);
   })();
 });

@@ -5,6 +5,8 @@
  * engine here, so each judges a ceremony against the same trust, and each
  * remembers where the artifacts it opened are (artifact-locations.ts).
  */
+import { checkedSignatureLog, rememberingVerifier, type CheckedSignatures } from '../crypto/checked-signatures';
+import { nodeSignatureVerifier } from '../crypto/node-crypto';
 import { PolicyFolder } from '../policy-trust/policy-folder';
 import { sharedCrlProvider } from '../x509/crl-provider';
 import { ArtifactLocations } from './artifact-locations';
@@ -13,11 +15,24 @@ import { CeremonyStore } from './event-store';
 
 /**
  * @param options.indexThread for an index thread (index-worker.ts): its reads block (it answers nothing else meanwhile),
- *   and it keeps no verdicts (it judges each ceremony once).
+ *   it keeps no verdicts (it judges each ceremony once), and it takes signatures from `checked` as already checked.
  */
-export function localCeremonyService(options: { dataDir: string; storeDir: string; signer?: CeremonySigner; now?: () => Date; signal?: AbortSignal | undefined; indexThread?: boolean }): CeremonyService {
+export function localCeremonyService(options: {
+  dataDir: string;
+  storeDir: string;
+  signer?: CeremonySigner;
+  now?: () => Date;
+  signal?: AbortSignal | undefined;
+  indexThread?: { checked: CheckedSignatures };
+}): CeremonyService {
   // The signal (a CLI command's deadline) stops time-stamping requests as well as the TSA's own deadline.
   const timestampOptions = options.signal ? { signal: options.signal } : {};
-  const store = new CeremonyStore(options.storeDir, options.indexThread === true);
-  return new CeremonyService(store, options.signer ?? readOnlySigner, options.now ?? (() => new Date()), timestampOptions, sharedCrlProvider, new PolicyFolder(options.dataDir, options.indexThread === true), new ArtifactLocations(options.dataDir), options.indexThread ? 0 : undefined);
+  const indexThread = options.indexThread !== undefined;
+  const store = new CeremonyStore(options.storeDir, indexThread);
+  // Every engine notes the signatures it found valid; only an index thread believes the note (checked-signatures.ts).
+  const signatureVerifier = rememberingVerifier(nodeSignatureVerifier, checkedSignatureLog(options.dataDir), options.indexThread?.checked);
+  return new CeremonyService(store, options.signer ?? readOnlySigner, options.now ?? (() => new Date()), timestampOptions, sharedCrlProvider, new PolicyFolder(options.dataDir, indexThread), new ArtifactLocations(options.dataDir), {
+    signatureVerifier,
+    ...(indexThread ? { verdictsKept: 0 } : {}),
+  });
 }
