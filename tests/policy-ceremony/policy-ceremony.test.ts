@@ -15,6 +15,8 @@ import { runCli } from '../../electron/cli/index';
 import { localCeremonyService } from '../../electron/core/ceremony/local-service';
 import type { CeremonyService } from '../../electron/core/ceremony/ceremony-service';
 import { PolicyFolder } from '../../electron/core/policy-trust/policy-folder';
+import { TrustPerBatch } from '../../electron/core/policy-trust/trust-per-batch';
+import { CheckedSignatures } from '../../electron/core/crypto/checked-signatures';
 import { policyChainFromStore } from '../../electron/core/policy-trust/policy-chain';
 import { makeDataDir } from '../support/softhsm';
 import { makeEnvelope } from '../../shared/dsse/envelope';
@@ -176,6 +178,29 @@ describe('policy ceremonies', () => {
     // Trust taken away by hand (the file deleted) is seen by the next question.
     for (const entry of await folder.list()) rmSync(entry.path);
     expect((await blocking.trustedDigests()).size).toBe(0);
+  });
+
+  it('are read once per batch on an index thread: a change shows at its next batch, an adoption at once', async () => {
+    const batch = new TrustPerBatch(new PolicyFolder(dataDir(), true));
+    const thread = localCeremonyService({ dataDir: dataDir(), storeDir: storeDir(), now: () => clock, indexThread: { checked: CheckedSignatures.none(), trust: batch } });
+    await batch.read();
+    const first = await batch.trustedDigests();
+    expect(first.size).toBe(1);
+
+    // A policy ceremony published elsewhere (the window here), judged by the thread: adopted, and trusted at once.
+    const id = await proposeAndApprove(['alice', 'carol', 'dave']);
+    later(1);
+    await service.publish(id, join(home.dir, 'policy-change'), uri('rita'));
+    const loaded = await thread.load(id);
+    expect(loaded.view.state).toBe('published');
+    expect(await batch.trustedDigests()).toEqual(new Set([loaded.proposedPolicy!.digest]));
+    expect([...(await batch.supersededPolicies()).keys()]).toEqual([...first]);
+
+    // Trust taken away by hand in the middle of a batch: that batch keeps its reading, the next one sees it.
+    for (const entry of await folder.list()) rmSync(entry.path);
+    expect((await batch.trustedDigests()).size).toBe(1);
+    await batch.read();
+    expect((await batch.trustedDigests()).size).toBe(0);
   });
 
   it('refuse a chain whose link the new policy did not approve', async () => {

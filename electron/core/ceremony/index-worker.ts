@@ -7,6 +7,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { CheckedSignatures, checkedSignatureLog } from '../crypto/checked-signatures';
+import { PolicyFolder } from '../policy-trust/policy-folder';
+import { TrustPerBatch } from '../policy-trust/trust-per-batch';
 import { judgeForIndex } from './index-judging';
 import type { IndexThreadRequest, IndexThreadSetup, IndexThreadAnswer } from './index-threads';
 import { localCeremonyService } from './local-service';
@@ -17,11 +19,13 @@ const setup = workerData as IndexThreadSetup;
 // Its reads block (this thread has nothing else to answer meanwhile), and it keeps no verdicts (each ceremony comes once).
 // Signatures already checked (checked-signatures.ts) come in the index's table, shared by every thread.
 const checked = setup.checkedSignatures ? CheckedSignatures.fromShared(setup.checkedSignatures) : CheckedSignatures.none();
-const service = localCeremonyService({ dataDir: setup.dataDir, storeDir: setup.storeDir, now: () => new Date(Date.now() + setup.clockOffsetMs), indexThread: { checked } });
+const trust = new TrustPerBatch(new PolicyFolder(setup.dataDir, true));
+const service = localCeremonyService({ dataDir: setup.dataDir, storeDir: setup.storeDir, now: () => new Date(Date.now() + setup.clockOffsetMs), indexThread: { checked, trust } });
 const log = checkedSignatureLog(setup.dataDir);
 
 port?.on('message', (request: IndexThreadRequest) => {
   void (async () => {
+    await trust.read();
     // The batch's ceremonies side by side: while one waits on the disk, another is verified.
     const judged = await Promise.all(request.ids.map(async (id) => ({ id, indexed: await judgeForIndex(service, id).catch(() => undefined) })));
     // Noted before the answer: the thread may be ended as soon as the last one is taken in.

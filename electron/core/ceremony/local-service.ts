@@ -10,12 +10,13 @@ import { nodeSignatureVerifier } from '../crypto/node-crypto';
 import { PolicyFolder } from '../policy-trust/policy-folder';
 import { sharedCrlProvider } from '../x509/crl-provider';
 import { ArtifactLocations } from './artifact-locations';
-import { CeremonyService, readOnlySigner, type CeremonySigner } from './ceremony-service';
+import { CeremonyService, readOnlySigner, type CeremonySigner, type PolicyTrust } from './ceremony-service';
 import { CeremonyStore } from './event-store';
 
 /**
  * @param options.indexThread for an index thread (index-worker.ts): its reads block (it answers nothing else meanwhile),
- *   it keeps no verdicts (it judges each ceremony once), and it takes signatures from `checked` as already checked.
+ *   it keeps no verdicts (it judges each ceremony once), it takes signatures from `checked` as already checked, and
+ *   it may read trust through `trust` (once per batch: trust-per-batch.ts).
  */
 export function localCeremonyService(options: {
   dataDir: string;
@@ -23,7 +24,7 @@ export function localCeremonyService(options: {
   signer?: CeremonySigner;
   now?: () => Date;
   signal?: AbortSignal | undefined;
-  indexThread?: { checked: CheckedSignatures };
+  indexThread?: { checked: CheckedSignatures; trust?: PolicyTrust };
 }): CeremonyService {
   // The signal (a CLI command's deadline) stops time-stamping requests as well as the TSA's own deadline.
   const timestampOptions = options.signal ? { signal: options.signal } : {};
@@ -31,7 +32,7 @@ export function localCeremonyService(options: {
   const store = new CeremonyStore(options.storeDir, indexThread);
   // Every engine notes the signatures it found valid; only an index thread believes the note (checked-signatures.ts).
   const signatureVerifier = rememberingVerifier(nodeSignatureVerifier, checkedSignatureLog(options.dataDir), options.indexThread?.checked);
-  return new CeremonyService(store, options.signer ?? readOnlySigner, options.now ?? (() => new Date()), timestampOptions, sharedCrlProvider, new PolicyFolder(options.dataDir, indexThread), new ArtifactLocations(options.dataDir), {
+  return new CeremonyService(store, options.signer ?? readOnlySigner, options.now ?? (() => new Date()), timestampOptions, sharedCrlProvider, options.indexThread?.trust ?? new PolicyFolder(options.dataDir, indexThread), new ArtifactLocations(options.dataDir), {
     signatureVerifier,
     ...(indexThread ? { verdictsKept: 0 } : {}),
   });
