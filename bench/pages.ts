@@ -37,11 +37,19 @@
  * At 10,000 ceremonies the whole cold index on two threads took 27.0 s
  * (5.5× reading every file once) before ea7243b and 8.9 s (1.8×) at f4061c5:
  * its threads waited on messages and on the thread pool for every read, and
- * listed and looked at each file twice. What remains is CPU, both cores
- * busy: per ceremony about 0.9 ms of signature checks (four events, ECDSA in
- * OpenSSL, two threads side by side) and about 0.8 ms of reading, parsing
- * and judging the rest. The signature checks alone take about 4 s of the
- * 8.9, nearly what reading the files once takes (4.7-4.9 s).
+ * listed and looked at each file twice. Then (c5b1221 and after) trust read
+ * once per batch without the thread pool, base64 and JSON checked natively,
+ * one read a file: 7.0-7.4 s (1.5×). What remains is CPU, both cores busy.
+ * The signatures alone (56,500: every event's, and each decision's over the
+ * statement) take 1.7-1.8 s at `openssl speed`'s own rate on two cores,
+ * more through Node; reading, parsing and judging the rest about as long as
+ * reading the files once.
+ *
+ * An index built again (an upgrade drops the summaries; a first start after
+ * `conclave sync` checked the arrivals) takes the signatures this machine
+ * checked before as checked (electron/core/crypto/checked-signatures.ts):
+ * 4.5-4.7 s, 0.9-1.1× reading the files once (0.97× in the run of c2566ff;
+ * the machine's noise moves both by 10-20% from run to run).
  *
  * The threads run the built worker (out/main/index-worker.js) when there is
  * one, as the app does; otherwise its source through tsx, which starts slower.
@@ -60,7 +68,7 @@ import { pageOf } from '../electron/core/ceremony/ceremony-pages';
 import { defaultThreadCount, indexWorkerEntry } from '../electron/core/ceremony/index-threads';
 import { localCeremonyService } from '../electron/core/ceremony/local-service';
 import { maxPageRows } from '../shared/api/contract';
-import { median, onCleanup, positiveNumber, print, row, timed } from './support';
+import { median, onCleanup, positiveNumber, print, row, timed, tool } from './support';
 import { generateCeremonies } from '../tests/support/generate-ceremonies';
 import { historyFixture, readStore } from './window';
 
@@ -93,6 +101,14 @@ export async function benchPages(): Promise<void> {
   const here = await coldBuild(storeDir, undefined);
   const threadsHome = dataFolder();
   const threads = await coldBuild(storeDir, { home: threadsHome, entry });
+  // The summaries gone (an upgrade, or a first start after `conclave sync` checked what arrived), the signatures this
+  // machine checked kept: what remains is reading, parsing and judging.
+  const again: number[] = [];
+  for (let round = 0; round < repeats; round++) {
+    rmSync(join(threadsHome, 'cache', 'ceremony-summaries.json'));
+    again.push((await coldBuild(storeDir, { home: threadsHome, entry })).whole);
+  }
+  const checks = await signatureChecksAtOpensslSpeed(storeDir);
 
   // Warm: the core's API over the cache the threads' build left.
   const warm = { start: [] as number[], page: [] as number[], bytes: 0, history: [] as number[], historyBytes: 0, whole: [] as number[] };
@@ -127,12 +143,44 @@ export async function benchPages(): Promise<void> {
   };
   coldRows('this thread', here, 'before issue 15 the window waited for the whole index');
   coldRows(`${defaultThreadCount()} threads + this one`, threads, existsSync(builtIndexWorker) ? 'the built worker' : 'worker from source through tsx (run "npm run build" first)');
+  print(row('cold, threads, signatures checked before: whole index', figure(again), `${(median(again) / median(reading)).toFixed(2)}× reading every file once; summaries gone, checked-signatures kept`));
+  print(row('reference: openssl speed, every signature checked once', `${checks.seconds.toFixed(3)} s`, `${checks.summary}, on ${defaultThreadCount()} cores`));
   print(row('warm: core start → first Ceremonies page', figure(warm.start), `ceremonies.page, ${maxPageRows} rows: ${kilobytes(warm.bytes)}`));
   print(row('warm: History search "ledger", first page', figure(warm.history), `history.page: ${kilobytes(warm.historyBytes)}`));
   print(row('warm: core start → every saved summary in', figure(warm.whole), 'the rest of the cache, parsed after the first page'));
   print(row('reference: readdir + read every event file', figure(reading), 'the bytes a cold index must read, without parsing or verifying'));
   print('');
   if (scale !== undefined) await benchPagesAtScale(scale);
+}
+
+/**
+ * What checking every signature of the store costs at `openssl speed`'s rate
+ * (OpenSSL's own loop, no Node), spread over the index's threads: the floor
+ * under an index built from nothing. Each event file carries its author's
+ * signature, and each approval or rejection a second one, over the statement.
+ */
+async function signatureChecksAtOpensslSpeed(storeDir: string): Promise<{ seconds: number; summary: string }> {
+  let ecdsa = 0;
+  let ed25519 = 0;
+  // Ed25519 signatures are 64 bytes; the store's ECDSA ones (P-256, DER) 70 to 72.
+  const count = (base64: string) => (Buffer.from(base64, 'base64').length === 64 ? ed25519++ : ecdsa++);
+  for (const id of await listCeremonyIds(storeDir)) {
+    const events = join(storeDir, ceremonyFolder(id), 'events');
+    for (const name of readdirSync(events)) {
+      const envelope = JSON.parse(readFileSync(join(events, name), 'utf8')) as { payload: string; signatures: { sig: string }[] };
+      for (const signature of envelope.signatures) count(signature.sig);
+      const event = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { signature?: string };
+      if (event.signature !== undefined) count(event.signature);
+    }
+  }
+  const speed = tool('openssl', ['speed', '-seconds', '1', 'ecdsap256', 'ed25519']);
+  const verifiesPerSecond = (pattern: RegExp) => Number(pattern.exec(speed)?.[1] ?? Number.NaN);
+  const ecdsaRate = verifiesPerSecond(/nistp256\)\s+\S+\s+\S+\s+\S+\s+([\d.]+)/);
+  const ed25519Rate = verifiesPerSecond(/Ed25519\)\s+\S+\s+\S+\s+\S+\s+([\d.]+)/);
+  return {
+    seconds: (ecdsa / ecdsaRate + ed25519 / ed25519Rate) / defaultThreadCount(),
+    summary: `${ecdsa.toLocaleString('en')} ECDSA P-256 at ${Math.round(ecdsaRate).toLocaleString('en')}/s, ${ed25519.toLocaleString('en')} Ed25519 at ${Math.round(ed25519Rate).toLocaleString('en')}/s`,
+  };
 }
 
 /** Settles when the core's index holds every ceremony: its page says complete, and ceremonies.indexed said so if it was not. */
