@@ -237,6 +237,26 @@ describe('the summary index', () => {
     expect(judgedHere).toBe(ids.length - 4);
   });
 
+  it('a thread that stops answering without ending is ended after its deadline; this thread judges what it held and the rest', async () => {
+    const times = new Map<string, number>();
+    let judgedHere = 0;
+    // It answers its first batch, then takes in every other one and stays silent, alive.
+    const silentThread = {
+      eval: true,
+      script: `const { parentPort } = require('node:worker_threads'); let seen = 0;
+        parentPort.on('message', (request) => { if (++seen === 1) parentPort.postMessage({ batch: request.batch, judged: request.ids.map((id) => ({ id, indexed: undefined })) }); });`,
+    };
+    await judgeOnThreads(ids, { dataDir: home.dir, storeDir, clockOffsetMs: 0 }, (id) => times.set(id, (times.get(id) ?? 0) + 1), async () => (judgedHere++, undefined), {
+      count: 1,
+      alsoHere: false,
+      entry: silentThread,
+      answerWithinMs: 300,
+    });
+    expect([...times.keys()].sort()).toEqual([...ids].sort());
+    expect([...times.values()].every((judged) => judged === 1)).toBe(true);
+    expect(judgedHere).toBe(ids.length - 4);
+  });
+
   it('this thread judges the newest until a thread answers, then leaves the rest to the threads', async () => {
     const times = new Map<string, number>();
     const here: string[] = [];

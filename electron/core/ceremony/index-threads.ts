@@ -45,7 +45,16 @@ export interface IndexThreadOptions {
    * thread has started (tens to hundreds of ms). On by default; tests turn it off to see the threads' own work.
    */
   alsoHere?: boolean;
+  /** How long a thread may take to answer a batch before it is ended and its batches judged here (ms). */
+  answerWithinMs?: number;
 }
+
+/**
+ * A batch of 16 takes a thread tens of milliseconds, seconds on a slow disk.
+ * A thread that takes a minute is stuck (once seen and not understood: the
+ * index waited for it forever), and is ended so this thread takes over.
+ */
+const answerWithinMs = 60_000;
 
 /** Ceremonies sent to a thread at once: small enough that first rows come early, large enough that messages cost little. */
 const batchSize = 16;
@@ -116,7 +125,7 @@ export async function judgeOnThreads(
     } catch {
       return judgeHere();
     }
-    const answers = new ThreadAnswers(worker);
+    const answers = new ThreadAnswers(worker, options.answerWithinMs ?? answerWithinMs);
     try {
       // Two batches at a time: the thread starts on the next while this one takes in the answer to the last (a thread
       // that waited for each message sat idle a third of the time).
@@ -148,21 +157,32 @@ export async function judgeOnThreads(
   await Promise.all([...Array.from({ length: options.count ?? defaultThreadCount() }, runThread), ...(options.alsoHere === false ? [] : [judgeHereUntilThreadsAnswer()])]);
 }
 
-/** A thread's answers to the batches asked of it, by batch; undefined for each still open when the thread fails or ends. */
+/**
+ * A thread's answers to the batches asked of it, by batch; undefined for each
+ * still open when the thread fails, ends, or does not answer one in time
+ * (then it is ended).
+ */
 class ThreadAnswers {
   private readonly open = new Map<number, (answer: IndexThreadAnswer | undefined) => void>();
   private next = 0;
+  /** Ends the thread when the oldest open batch has waited too long; restarted at each answer. */
+  private deadline: NodeJS.Timeout | undefined;
   private readonly onMessage = (answer: IndexThreadAnswer) => {
     const resolve = this.open.get(answer.batch);
     this.open.delete(answer.batch);
+    this.watch();
     resolve?.(answer);
   };
   private readonly onFailure = () => {
+    clearTimeout(this.deadline);
     for (const resolve of this.open.values()) resolve(undefined);
     this.open.clear();
   };
 
-  constructor(private readonly worker: Worker) {
+  constructor(
+    private readonly worker: Worker,
+    private readonly answerWithinMs: number,
+  ) {
     worker.on('message', this.onMessage);
     worker.on('error', this.onFailure);
     worker.on('exit', this.onFailure);
@@ -173,7 +193,20 @@ class ThreadAnswers {
     return new Promise((resolve) => {
       this.open.set(batch, resolve);
       this.worker.postMessage({ batch, ids } satisfies IndexThreadRequest);
+      if (this.open.size === 1) this.watch();
     });
+  }
+
+  private watch(): void {
+    clearTimeout(this.deadline);
+    this.deadline = undefined;
+    if (this.open.size === 0) return;
+    this.deadline = setTimeout(() => {
+      // Its open batches go back to the caller at once; the thread is ended without waiting for it.
+      this.onFailure();
+      void this.worker.terminate();
+    }, this.answerWithinMs);
+    this.deadline.unref();
   }
 
   close(): void {
