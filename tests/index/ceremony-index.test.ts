@@ -4,7 +4,8 @@
  * and judged again, many are judged on worker threads, and the first rows are
  * in the index before the rest is built. Judgements are counted, never timed.
  */
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CeremonyIndex } from '../../electron/core/ceremony/ceremony-index';
@@ -255,6 +256,31 @@ describe('the summary index', () => {
     expect([...times.keys()].sort()).toEqual([...ids].sort());
     expect([...times.values()].every((judged) => judged === 1)).toBe(true);
     expect(judgedHere).toBe(ids.length - 4);
+  });
+
+  it('a thread stuck in a read that never returns does not hold the index: its batches are judged here, and it is left to end', async () => {
+    // A named pipe with no writer: opening it blocks in the kernel, where ending a thread cannot reach (a hung network disk).
+    const pipe = join(home.dir, 'never');
+    execFileSync('mkfifo', [pipe]);
+    const stuckThread = {
+      eval: true,
+      script: `const { parentPort } = require('node:worker_threads'); const fs = require('node:fs'); let seen = 0;
+        parentPort.on('message', (request) => { if (++seen === 1) return parentPort.postMessage({ batch: request.batch, judged: request.ids.map((id) => ({ id, indexed: undefined })) }); fs.readFileSync(${JSON.stringify(pipe)}); });`,
+    };
+    const times = new Map<string, number>();
+    try {
+      await judgeOnThreads(ids, { dataDir: home.dir, storeDir, clockOffsetMs: 0 }, (id) => times.set(id, (times.get(id) ?? 0) + 1), async () => undefined, {
+        count: 1,
+        alsoHere: false,
+        entry: stuckThread,
+        answerWithinMs: 300,
+      });
+      expect(times.size).toBe(ids.length);
+      expect([...times.values()].every((judged) => judged === 1)).toBe(true);
+    } finally {
+      // Let the stuck read return, so the thread ends with the test.
+      closeSync(openSync(pipe, 'w'));
+    }
   });
 
   it('this thread judges the newest until a thread answers, then leaves the rest to the threads', async () => {

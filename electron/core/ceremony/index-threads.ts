@@ -150,7 +150,9 @@ export async function judgeOnThreads(
       }
     } finally {
       answers.close();
-      await worker.terminate();
+      const ended = worker.terminate();
+      // A thread given up on may be stuck where ending cannot reach it (a read that never returns): not waited for.
+      if (!answers.gaveUp) await ended;
     }
   };
   const judgedOrSent = () => ids.length - queue.length;
@@ -167,6 +169,8 @@ class ThreadAnswers {
   private next = 0;
   /** Ends the thread when the oldest open batch has waited too long; restarted at each answer. */
   private deadline: NodeJS.Timeout | undefined;
+  /** The thread did not answer in time. */
+  gaveUp = false;
   private readonly onMessage = (answer: IndexThreadAnswer) => {
     const resolve = this.open.get(answer.batch);
     this.open.delete(answer.batch);
@@ -203,6 +207,7 @@ class ThreadAnswers {
     if (this.open.size === 0) return;
     this.deadline = setTimeout(() => {
       // Its open batches go back to the caller at once; the thread is ended without waiting for it.
+      this.gaveUp = true;
       this.onFailure();
       void this.worker.terminate();
     }, this.answerWithinMs);
