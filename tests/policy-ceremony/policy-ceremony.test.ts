@@ -156,35 +156,17 @@ describe('policy ceremonies', () => {
     expect((JSON.parse(unchained.out) as { failures: { code: string }[] }).failures.map((entry) => entry.code)).toContain('policy-mismatch');
   });
 
-  it('read the same trust on an index thread, whose folder reads block, as here; and notice a change at once', async () => {
-    const blocking = new PolicyFolder(dataDir(), true);
-    const trust = async (of: PolicyFolder) => ({ trusted: await of.trustedDigests(), superseded: await of.supersededPolicies() });
-    // A machine that trusts nothing yet has no folder at all.
-    expect(await trust(new PolicyFolder(join(home.dir, 'fresh'), true))).toEqual({ trusted: new Set(), superseded: new Map() });
-    const before = await trust(blocking);
-    expect(before.trusted.size).toBe(1);
-    expect(before).toEqual(await trust(folder));
-
-    const id = await proposeAndApprove(['alice', 'carol', 'dave']);
-    later(1);
-    await service.publish(id, join(home.dir, 'policy-change'), uri('rita'));
-    // The published policy ceremony, judged, changes what this machine trusts.
-    expect((await service.load(id)).view.state).toBe('published');
-    const after = await trust(blocking);
-    expect(after).toEqual(await trust(folder));
-    expect(after.trusted).not.toEqual(before.trusted);
-    expect([...after.superseded.keys()]).toEqual([...before.trusted]);
-
-    // Trust taken away by hand (the file deleted) is seen by the next question.
-    for (const entry of await folder.list()) rmSync(entry.path);
-    expect((await blocking.trustedDigests()).size).toBe(0);
-  });
-
   it('are read once per batch on an index thread: a change shows at its next batch, an adoption at once', async () => {
-    const batch = new TrustPerBatch(new PolicyFolder(dataDir(), true));
+    // A machine that trusts nothing yet has no folder at all.
+    const fresh = new TrustPerBatch(new PolicyFolder(join(home.dir, 'fresh')));
+    await fresh.read();
+    expect([await fresh.trustedDigests(), await fresh.supersededPolicies()]).toEqual([new Set(), new Map()]);
+
+    const batch = new TrustPerBatch(new PolicyFolder(dataDir()));
     const thread = localCeremonyService({ dataDir: dataDir(), storeDir: storeDir(), now: () => clock, indexThread: { checked: CheckedSignatures.none(), trust: batch } });
     await batch.read();
     const first = await batch.trustedDigests();
+    expect(first).toEqual(await folder.trustedDigests());
     expect(first.size).toBe(1);
 
     // A policy ceremony published elsewhere (the window here), judged by the thread: adopted, and trusted at once.

@@ -19,7 +19,7 @@ const setup = workerData as IndexThreadSetup;
 // Its reads block (this thread has nothing else to answer meanwhile), and it keeps no verdicts (each ceremony comes once).
 // Signatures already checked (checked-signatures.ts) come in the index's table, shared by every thread.
 const checked = setup.checkedSignatures ? CheckedSignatures.fromShared(setup.checkedSignatures) : CheckedSignatures.none();
-const trust = new TrustPerBatch(new PolicyFolder(setup.dataDir, true));
+const trust = new TrustPerBatch(new PolicyFolder(setup.dataDir));
 const service = localCeremonyService({ dataDir: setup.dataDir, storeDir: setup.storeDir, now: () => new Date(Date.now() + setup.clockOffsetMs), indexThread: { checked, trust } });
 const log = checkedSignatureLog(setup.dataDir);
 

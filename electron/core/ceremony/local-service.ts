@@ -32,7 +32,7 @@ export function localCeremonyService(options: {
   const store = new CeremonyStore(options.storeDir, indexThread);
   // Every engine notes the signatures it found valid; only an index thread believes the note (checked-signatures.ts).
   const signatureVerifier = rememberingVerifier(nodeSignatureVerifier, checkedSignatureLog(options.dataDir), options.indexThread?.checked);
-  return new CeremonyService(store, options.signer ?? readOnlySigner, options.now ?? (() => new Date()), timestampOptions, sharedCrlProvider, options.indexThread?.trust ?? new PolicyFolder(options.dataDir, indexThread), new ArtifactLocations(options.dataDir), {
+  return new CeremonyService(store, options.signer ?? readOnlySigner, options.now ?? (() => new Date()), timestampOptions, sharedCrlProvider, options.indexThread?.trust ?? new PolicyFolder(options.dataDir), new ArtifactLocations(options.dataDir), {
     signatureVerifier,
     ...(indexThread ? { verdictsKept: 0 } : {}),
   });

@@ -9,7 +9,6 @@
  * The folder is the user's own (the data folder is created 0700), so another
  * user on the machine cannot add to it.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
@@ -33,16 +32,7 @@ export class PolicyFolder implements PolicyTrust {
   /** Changes to the folder one at a time: two adoptions must not lose each other's record. */
   private changing: Promise<unknown> = Promise.resolve();
 
-  /**
-   * @param blocking the folder is read without the thread pool, as an index
-   *   thread reads the store (event-store.ts): every ceremony it judges asks
-   *   for the trusted and the replaced policies, and three reads sent to the
-   *   pool and back cost it more than judging the ceremony's events.
-   */
-  constructor(
-    dataDir: string,
-    private readonly blocking = false,
-  ) {
+  constructor(dataDir: string) {
     this.dir = join(dataDir, 'policies');
     this.supersededDir = join(this.dir, 'superseded');
     this.supersededPath = join(this.supersededDir, 'superseded.json');
@@ -55,18 +45,12 @@ export class PolicyFolder implements PolicyTrust {
   /** The last reading of superseded.json, kept while the file is unchanged: like the listing, every ceremony load asks. */
   private superseded?: { key: string; record: z.output<typeof SupersededRecord> };
 
-  /** A file's size and time, "none" when it is not there (without an exception: most machines have no superseded.json). */
-  private async fileKey(path: string): Promise<string> {
-    const info = this.blocking ? statSync(path, { throwIfNoEntry: false }) : await stat(path).catch(() => undefined);
-    return info ? `${info.size}:${info.mtimeMs}` : 'none';
-  }
-
   private async readSuperseded(): Promise<z.output<typeof SupersededRecord>> {
-    const key = await this.fileKey(this.supersededPath);
+    const key = await stat(this.supersededPath).then((info) => `${info.size}:${info.mtimeMs}`, () => 'none');
     if (this.superseded?.key === key) return this.superseded.record;
     let record: z.output<typeof SupersededRecord> = {};
     try {
-      if (key !== 'none') record = SupersededRecord.parse(parseJsonText(this.blocking ? readFileSync(this.supersededPath, 'utf8') : await readFile(this.supersededPath, 'utf8'), { maxBytes: 1024 * 1024 }));
+      if (key !== 'none') record = SupersededRecord.parse(parseJsonText(await readFile(this.supersededPath, 'utf8'), { maxBytes: 1024 * 1024 }));
     } catch {
       record = {};
     }
@@ -100,13 +84,11 @@ export class PolicyFolder implements PolicyTrust {
   async list(): Promise<(PolicySummary & { policy: Policy })[]> {
     let names: string[];
     try {
-      // A machine that trusts no policy yet has no folder: asked for every ceremony, answered without an exception.
-      if (this.blocking && !statSync(this.dir, { throwIfNoEntry: false })) return [];
-      names = (this.blocking ? readdirSync(this.dir) : await readdir(this.dir)).filter((name) => name.endsWith('.json')).sort();
+      names = (await readdir(this.dir)).filter((name) => name.endsWith('.json')).sort();
     } catch {
       return [];
     }
-    const stats = await Promise.all(names.map(async (name) => `${name}:${(await this.fileKey(join(this.dir, name))).replace('none', 'gone')}`));
+    const stats = await Promise.all(names.map((name) => stat(join(this.dir, name)).then((info) => `${name}:${info.size}:${info.mtimeMs}`, () => `${name}:gone`)));
     const key = stats.join('|');
     if (this.listed?.key === key) return this.listed.summaries;
     const summaries: (PolicySummary & { policy: Policy })[] = [];
