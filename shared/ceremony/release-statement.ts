@@ -7,7 +7,7 @@
  * policy) never counts.
  */
 import type { Policy } from '../policy/policy';
-import { buildReleaseStatement, freezeStatement } from '../statement/statement';
+import { buildFrozenStatement } from '../statement/statement';
 import type { Finding as StatementFinding, ProvenanceSummary, SbomSummary } from '../statement/evidence-summaries';
 import type { FrozenEvent, OpenedEvent } from './events';
 
@@ -17,16 +17,14 @@ export function statementFromOpening(opened: OpenedEvent, policy: Pick<Policy, '
     const override = overrides.find((entry) => entry.findingId === finding.id);
     return override ? { ...finding, override: { by: override.by, reason: override.reason, at } } : finding;
   });
-  return freezeStatement(
-    buildReleaseStatement({
-      release: opened.release,
-      artifacts: opened.artifacts.map((artifact) => ({ name: artifact.name, digest: artifact.digest })),
-      ceremony: { id: opened.ceremonyId, openedAt: opened.at, expiresAt: opened.expiresAt, openedBy: opened.openedBy ?? 'unknown' },
-      policy,
-      provenance: opened.provenance as ProvenanceSummary[],
-      sboms: opened.sbom ? [opened.sbom as SbomSummary] : [],
-      findings,
-      frozenAt: at,
-    }),
-  );
+  return buildFrozenStatement({
+    release: opened.release,
+    artifacts: opened.artifacts.map((artifact) => ({ name: artifact.name, digest: artifact.digest })),
+    ceremony: { id: opened.ceremonyId, openedAt: opened.at, expiresAt: opened.expiresAt, openedBy: opened.openedBy ?? 'unknown' },
+    policy,
+    provenance: opened.provenance as ProvenanceSummary[],
+    sboms: opened.sbom ? [opened.sbom as SbomSummary] : [],
+    findings,
+    frozenAt: at,
+  });
 }

@@ -194,6 +194,15 @@ export function freezeStatement(statement: ReleaseStatement): Uint8Array {
   return canonicalJsonBytes(parsed.data);
 }
 
+/**
+ * buildReleaseStatement and freezeStatement in one: the statement the schema
+ * has just accepted is frozen as it is, not checked a second time. The judge
+ * rebuilds one for every frozen event it reads (issue 15).
+ */
+export function buildFrozenStatement(input: ReleaseStatementInput): Uint8Array {
+  return canonicalJsonBytes(buildReleaseStatement(input));
+}
+
 const statementLimits = { maxBytes: 8 * 1024 * 1024, maxDepth: 16 };
 
 function readJson(bytes: Uint8Array): unknown {
