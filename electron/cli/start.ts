@@ -18,7 +18,8 @@
  * itself checks only the length of the source, its version and its flags).
  *
  * This file imports nothing of Conclave's but where the cache goes
- * (compile-cache-dir.ts) and what starts an opening's hashing and a token
+ * (compile-cache-dir.ts), the rule for a folder it may trust
+ * (owned-by-this-user.ts) and what starts an opening's hashing and a token
  * host's thread ahead of the command: it is the only
  * code of the command line not loaded through the cache: the command line
  * (cli.cjs) is required only once the cache is in place.
@@ -30,6 +31,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { compileCacheDir } from './compile-cache-dir';
+import { writableByThisUserAlone } from '../core/owned-by-this-user';
 import { startHashingEarly } from '../core/hashing/hash-thread';
 import { prestartHostThread } from '../core/tokens/host-thread';
 
@@ -56,8 +58,7 @@ function privateFolder(dir: string): string | undefined {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const info = lstatSync(dir);
     if (!info.isDirectory()) return undefined;
-    if (process.platform !== 'win32' && (info.uid !== process.getuid?.() || (info.mode & 0o022) !== 0)) return undefined;
-    return dir;
+    return writableByThisUserAlone(info) ? dir : undefined;
   } catch {
     return undefined;
   }

@@ -7,7 +7,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createPublicKey, randomBytes } from 'node:crypto';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -127,6 +127,24 @@ describe('signatures already checked', () => {
     expect(statSync(logPath()).mode & 0o777).toBe(0o600);
     const mended = CheckedSignatures.read(logPath());
     expect([mended.size, mended.has(fingerprints[2]!), mended.has(fingerprints[1]!)]).toEqual([1, true, false]);
+  });
+
+  it.runIf(process.getuid?.() === 0)('one another user owns (put there by hand) is believed in nothing, and replaced by one of our own at the next write', () => {
+    const theirs = new CheckedSignatureLog(logPath());
+    const planted = new Uint8Array(randomBytes(32));
+    theirs.add(planted);
+    theirs.flush();
+    const nobody = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
+    chownSync(logPath(), nobody, nobody);
+    expect(statSync(logPath()).mode & 0o777).toBe(0o600);
+    expect(CheckedSignatures.read(logPath()).size).toBe(0);
+    const ours = new CheckedSignatureLog(logPath());
+    const checked = new Uint8Array(randomBytes(32));
+    ours.add(checked);
+    ours.flush();
+    expect(statSync(logPath()).uid).toBe(process.getuid!());
+    const after = CheckedSignatures.read(logPath());
+    expect([after.size, after.has(checked), after.has(planted)]).toEqual([1, true, false]);
   });
 
   it.runIf(process.getuid?.() === 0)('cannot be added to by another user on the machine (nobody, through runuser)', () => {

@@ -32,7 +32,8 @@
  * is needed.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, linkSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, linkSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { writableByThisUserAlone } from '../owned-by-this-user';
 import { dirname, join } from 'node:path';
 import type { SignatureVerifier } from '../../../shared/keys/signature-verifier';
 
@@ -92,7 +93,7 @@ export class CheckedSignatures {
       const descriptor = openSync(path, 'r');
       try {
         const info = fstatSync(descriptor);
-        if (info.size <= fileLimit && ownedByThisUserAlone(info)) file = readFileSync(descriptor);
+        if (info.size <= fileLimit && writableByThisUserAlone(info)) file = readFileSync(descriptor);
       } finally {
         closeSync(descriptor);
       }
@@ -179,12 +180,14 @@ export class CheckedSignatureLog {
     }
   }
 
-  /** The file, opened to append; made afresh (header included, whole or not at all) when there is none, or it is not one. */
+  /**
+   * The file, opened to append; made afresh (header included, whole or not at all) when there is none, or it is not
+   * one. One open: what is checked (owner, size, header) is the very file that is then written.
+   */
   private open(): number {
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const info = statSync(this.path, { throwIfNoEntry: false });
-    const usable = info !== undefined && info.size <= fileLimit && (info.size - header.length) % recordBytes === 0 && ownedByThisUserAlone(info) && startsWithHeader(this.path);
-    if (usable) return openSync(this.path, 'a', 0o600);
+    const existing = openExistingLog(this.path);
+    if (typeof existing === 'number') return existing;
+    if (existing === 'absent') mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     // Made aside and moved into place: the file appears with its header, and two processes making it at once agree.
     const made = `${this.path}.${process.pid}.${randomBytes(6).toString('hex')}`;
     const descriptor = openSync(made, 'wx', 0o600);
@@ -194,7 +197,7 @@ export class CheckedSignatureLog {
       closeSync(descriptor);
     }
     try {
-      if (info) renameSync(made, this.path);
+      if (existing === 'unusable') renameSync(made, this.path);
       else linkSync(made, this.path);
     } catch {
       // Another process made it meanwhile: this appends to theirs.
@@ -223,26 +226,32 @@ export function checkedSignatureLog(dataDir: string): CheckedSignatureLog {
   return log;
 }
 
-/**
- * Written by this user alone: a file another user owns or may write is
- * believed in nothing (the data folder is 0700, so this takes a folder made
- * by hand, or moved). Windows has no such bits; its profile folder is the
- * user's own.
- */
-function ownedByThisUserAlone(info: Stats): boolean {
-  if (process.platform === 'win32' || typeof process.getuid !== 'function') return true;
-  return info.uid === process.getuid() && (info.mode & 0o022) === 0;
+/** The file opened to read and append when it is a log to append to; else whether it is absent or there but unusable. */
+function openExistingLog(path: string): number | 'absent' | 'unusable' {
+  let descriptor: number;
+  try {
+    // Never created here: a file that is not there is made whole, header first.
+    descriptor = openSync(path, constants.O_RDWR | constants.O_APPEND);
+  } catch (error) {
+    // There, but not ours to write (another user's, say): replaced like any file that is not a log.
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'absent' : 'unusable';
+  }
+  let usable = false;
+  try {
+    usable = isUsableLog(descriptor);
+  } finally {
+    if (!usable) closeSync(descriptor);
+  }
+  return usable ? descriptor : 'unusable';
 }
 
-function startsWithHeader(path: string): boolean {
-  const descriptor = openSync(path, 'r');
-  try {
-    const start = Buffer.alloc(header.length);
-    // 32 bytes at the start of a local file: one read gives them all.
-    return readSync(descriptor, start, 0, start.length, 0) === header.length && start.equals(header);
-  } finally {
-    closeSync(descriptor);
-  }
+/** Whether the open file is a log to append to: this user's alone, not too large, whole records after our header. */
+function isUsableLog(descriptor: number): boolean {
+  const info = fstatSync(descriptor);
+  if (info.size > fileLimit || info.size < header.length || (info.size - header.length) % recordBytes !== 0 || !writableByThisUserAlone(info)) return false;
+  const start = Buffer.alloc(header.length);
+  // 32 bytes at the start of a local file: one read gives them all.
+  return readSync(descriptor, start, 0, start.length, 0) === header.length && start.equals(header);
 }
 
 /**
