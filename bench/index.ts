@@ -83,10 +83,13 @@ const signatures = positiveNumber('CONCLAVE_BENCH_SIGNATURES', 50);
 const parts = ['hashing', 'signing', 'verifying', 'startup', 'history', 'cli', 'pages'];
 const only = process.env.CONCLAVE_BENCH_ONLY || undefined;
 
-process.once('SIGINT', () => {
-  cleanupAll();
-  process.exit(130);
-});
+// Stopped (Ctrl-C, kill, a closed terminal): the temp folders still go; a run killed outright (SIGKILL) leaves them.
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  process.once(signal, () => {
+    cleanupAll();
+    process.exit(code);
+  });
+}
 
 async function main(): Promise<void> {
   if (only && !parts.includes(only)) throw new Error(`CONCLAVE_BENCH_ONLY must be one of ${parts.join(', ')}, not "${only}".`);
