@@ -200,6 +200,17 @@ describe('the summary index', () => {
 
   it('judges on worker threads what this thread would, with the same summaries', async () => {
     const service = localCeremonyService({ dataDir: home.dir, storeDir });
+    // One ceremony with a file that cannot be read (a folder by an event's name) after one that is not an event: each is
+    // reported, in the folder's order, whichever half of the reading found it, on a thread as here.
+    const notAnEvent = '20990101T000000000Z-approved-aaaaaaaaaaaaaaaa.json';
+    const unreadable = '20990101T000000000Z-approved-bbbbbbbbbbbbbbbb.json';
+    writeFileSync(join(eventsDir(ids[0]!), notAnEvent), '{"payloadType": ');
+    mkdirSync(join(eventsDir(ids[0]!), unreadable));
+    const damaged = await service.load(ids[0]!);
+    expect(damaged.unreadable.map((file) => [file.source, file.reason.slice(0, 14)])).toEqual([
+      [notAnEvent, 'it is not a re'],
+      [unreadable, 'it cannot be r'],
+    ]);
     const judged = new Map<string, IndexedCeremony | undefined>();
     let judgedHere = 0;
     await judgeOnThreads(

@@ -44,6 +44,25 @@ export interface EventFilesRead {
   opened: Map<string, OpenedFile>;
 }
 
+/** A ceremony's event files as readTexts read them: each one's text, or why it could not be read. */
+export interface EventTextsRead extends Pick<EventFilesRead, 'unreadable' | 'names' | 'opened'> {
+  texts: { name: string; text: string }[];
+}
+
+/** The second half of readFiles: each text read as an event of this ceremony, or reported with why it is not one. */
+export function eventFilesOf(ceremonyId: string, read: EventTextsRead): EventFilesRead {
+  const files: StoredEvent[] = [];
+  const unreadable = [...read.unreadable];
+  for (const { name, text } of read.texts) {
+    const reading = readEventFile(name, text, ceremonyId);
+    if (reading.ok) files.push(reading.file);
+    else unreadable.push({ source: name, code: reading.code, reason: reading.reason });
+  }
+  // In the folder's order, as the files are, whichever half found the problem.
+  if (read.unreadable.length > 0 && unreadable.length > read.unreadable.length) unreadable.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+  return { files, unreadable, names: read.names, opened: read.opened };
+}
+
 /**
  * readText's check and read, blocking the thread; `opened` learns the file's
  * size and time. One read of a byte more than the size says the whole file
@@ -247,6 +266,15 @@ export class CeremonyStore {
    * files left by a crash are ignored.
    */
   async readFiles(ceremonyId: string): Promise<EventFilesRead> {
+    return eventFilesOf(ceremonyId, await this.readTexts(ceremonyId));
+  }
+
+  /**
+   * The first half of readFiles: the folder listed and each file's text read,
+   * nothing parsed yet. An index thread reads a whole batch of ceremonies
+   * this way before it parses and judges any of them (index-judging.ts).
+   */
+  async readTexts(ceremonyId: string): Promise<EventTextsRead> {
     await this.ready();
     const dir = this.eventsDir(ceremonyId);
     let names: string[];
@@ -255,23 +283,18 @@ export class CeremonyStore {
     } catch {
       throw new ConclaveError('invalid-input', `There is no ceremony ${ceremonyId} in the store at ${this.root}.`);
     }
-    const files: StoredEvent[] = [];
+    const texts: EventTextsRead['texts'] = [];
     const unreadable: EventFilesRead['unreadable'] = [];
     const opened = new Map<string, OpenedFile>();
     for (const name of names) {
-      let text: string;
       try {
         const onOpened = (stats: OpenedFile) => void opened.set(name, stats);
-        text = this.blocking ? readTextBlocking(join(dir, name), onOpened) : await this.readText(join(dir, name), onOpened);
+        texts.push({ name, text: this.blocking ? readTextBlocking(join(dir, name), onOpened) : await this.readText(join(dir, name), onOpened) });
       } catch (error) {
         unreadable.push({ source: name, code: 'event-unreadable', reason: `it cannot be read (${error instanceof Error ? error.message : String(error)}).` });
-        continue;
       }
-      const reading = readEventFile(name, text, ceremonyId);
-      if (reading.ok) files.push(reading.file);
-      else unreadable.push({ source: name, code: reading.code, reason: reading.reason });
     }
-    return { files, unreadable, names, opened };
+    return { texts, unreadable, names, opened };
   }
 
   /** The events folder's modification time (0 when it cannot be looked at): it changes whenever a file is added. */

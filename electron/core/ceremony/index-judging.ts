@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { sameList } from '../../../shared/lists/same-list';
 import type { CeremonyService } from './ceremony-service';
 import { summarize, type SummaryRecord } from './ceremony-views';
-import type { CeremonyStore, OpenedFile } from './event-store';
+import { eventFilesOf, type CeremonyStore, type EventTextsRead, type OpenedFile } from './event-store';
 
 export interface EventFilesStamp {
   /** The event file names, sorted (as the store lists them). */
@@ -57,11 +57,35 @@ function stampOf(files: string[], statsOf: (name: string, index: number) => Open
 export async function judgeForIndex(service: CeremonyService, id: string): Promise<IndexedCeremony | undefined> {
   const folderTime = await service.store.eventsFolderTime(id);
   try {
-    const read = await service.store.readFiles(id);
-    const loaded = await service.judge(id, read.files, read.unreadable);
-    return { id, files: read.names, folderTime, stamp: stampOf(read.names, (name) => read.opened.get(name)), record: summarize(loaded) };
+    return await judgeRead(service, id, folderTime, await service.store.readTexts(id));
   } catch {
     // Not loadable yet (its opening has not arrived, mid-sync): listed once it is.
     return undefined;
   }
+}
+
+/**
+ * A batch of ceremonies as judgeForIndex judges each: every one's files read
+ * first, then all parsed and judged. On an index thread, whose reads block,
+ * reading and judging apart take less time than each ceremony's reads between
+ * another's checks, as the kernel and the judge each keep their data in the
+ * processor's caches: 15-20% less on one thread of the bench machine, 3-4%
+ * with both its cores busy (the built-again index, issue 15).
+ */
+export async function judgeBatchForIndex(service: CeremonyService, ids: readonly string[]): Promise<{ id: string; indexed: IndexedCeremony | undefined }[]> {
+  const read: { id: string; folderTime: number; texts: EventTextsRead | undefined }[] = [];
+  for (const id of ids) {
+    const folderTime = await service.store.eventsFolderTime(id);
+    read.push({ id, folderTime, texts: await service.store.readTexts(id).catch(() => undefined) });
+  }
+  // Judged side by side: a ceremony that waits (a revocation list to fetch) holds up none of the others.
+  return Promise.all(
+    read.map(async ({ id, folderTime, texts }) => ({ id, indexed: texts && (await judgeRead(service, id, folderTime, texts).catch(() => undefined)) })),
+  );
+}
+
+async function judgeRead(service: CeremonyService, id: string, folderTime: number, texts: EventTextsRead): Promise<IndexedCeremony> {
+  const read = eventFilesOf(id, texts);
+  const loaded = await service.judge(id, read.files, read.unreadable);
+  return { id, files: read.names, folderTime, stamp: stampOf(read.names, (name) => read.opened.get(name)), record: summarize(loaded) };
 }

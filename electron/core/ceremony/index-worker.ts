@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { CheckedSignatures, checkedSignatureLog } from '../crypto/checked-signatures';
 import { PolicyFolder } from '../policy-trust/policy-folder';
 import { TrustPerBatch } from '../policy-trust/trust-per-batch';
-import { judgeForIndex } from './index-judging';
+import { judgeBatchForIndex } from './index-judging';
 import type { IndexThreadRequest, IndexThreadSetup, IndexThreadAnswer } from './index-threads';
 import { localCeremonyService } from './local-service';
 
@@ -26,8 +26,7 @@ const log = checkedSignatureLog(setup.dataDir);
 port?.on('message', (request: IndexThreadRequest) => {
   void (async () => {
     await trust.read();
-    // The batch's ceremonies side by side: while one waits on the disk, another is verified.
-    const judged = await Promise.all(request.ids.map(async (id) => ({ id, indexed: await judgeForIndex(service, id).catch(() => undefined) })));
+    const judged = await judgeBatchForIndex(service, request.ids);
     // Noted before the answer: the thread may be ended as soon as the last one is taken in.
     log.flush();
     port.postMessage({ batch: request.batch, judged } satisfies IndexThreadAnswer);
