@@ -48,8 +48,12 @@
  * An index built again (an upgrade drops the summaries; a first start after
  * `conclave sync` checked the arrivals) takes the signatures this machine
  * checked before as checked (electron/core/crypto/checked-signatures.ts):
- * 4.5-4.7 s, 0.9-1.1× reading the files once (0.97× in the run of c2566ff;
- * the machine's noise moves both by 10-20% from run to run).
+ * 4.5-4.7 s, 0.9-1.1× reading the files once (0.97× in the run of c2566ff).
+ * Then (91a595e) an index thread reads a batch's files before it judges any,
+ * and a frozen event's statement is rebuilt with one schema pass: 4.24 s,
+ * 0.89× (from nothing 6.6 s, 1.4×). This machine's speed for the index's
+ * work moves by up to 40% within an hour while reading the files moves
+ * little: ad-hoc runs of the same build took 0.92× to 1.2× reading them.
  *
  * The threads run the built worker (out/main/index-worker.js) when there is
  * one, as the app does; otherwise its source through tsx, which starts slower.
