@@ -207,7 +207,7 @@ describe('the summary index', () => {
     writeFileSync(join(eventsDir(ids[0]!), notAnEvent), '{"payloadType": ');
     mkdirSync(join(eventsDir(ids[0]!), unreadable));
     const damaged = await service.load(ids[0]!);
-    expect(damaged.unreadable.map((file) => [file.source, file.reason.slice(0, 14)])).toEqual([
+    expect((damaged.unreadable ?? []).map((file) => [file.source, file.reason.slice(0, 14)])).toEqual([
       [notAnEvent, 'it is not a re'],
       [unreadable, 'it cannot be r'],
     ]);
