@@ -50,14 +50,19 @@ export interface IndexThreadOptions {
 }
 
 /**
- * A batch of 16 takes a thread tens of milliseconds, seconds on a slow disk.
+ * A batch of 64 takes a thread tens of milliseconds, seconds on a slow disk.
  * A thread that takes a minute is stuck (once seen and not understood: the
  * index waited for it forever), and is ended so this thread takes over.
  */
 const answerWithinMs = 60_000;
 
-/** Ceremonies sent to a thread at once: small enough that first rows come early, large enough that messages cost little. */
-const batchSize = 16;
+/**
+ * Ceremonies sent to a thread at once, once the first pages are in (those come in batches of firstBatchSize, so their
+ * rows come back soon): large enough that messages cost little. A thread reads a batch's files before it judges any
+ * (index-judging.ts); 64 rather than 16 made the built-again index about 4% faster on the bench machine (A/B pairs),
+ * and the last batch still takes well under a tenth of a second.
+ */
+const batchSize = 64;
 const firstBatchSize = 4;
 /** About the rows of the first few pages. */
 const firstPagesRows = 300;
