@@ -51,9 +51,10 @@
  * 4.5-4.7 s, 0.9-1.1× reading the files once (0.97× in the run of c2566ff).
  * Then (91a595e) an index thread reads a batch's files before it judges any,
  * and a frozen event's statement is rebuilt with one schema pass: 4.24 s,
- * 0.89× (from nothing 6.6 s, 1.4×). This machine's speed for the index's
+ * 0.89× (from nothing 6.6 s, 1.4×); with batches of 64 (7965855) 3.73 s,
+ * 0.79× (from nothing 6.0 s, 1.3×). This machine's speed for the index's
  * work moves by up to 40% within an hour while reading the files moves
- * little: ad-hoc runs of the same build took 0.92× to 1.2× reading them.
+ * little: ad-hoc runs of one build took 0.92× to 1.2× reading them.
  *
  * The threads run the built worker (out/main/index-worker.js) when there is
  * one, as the app does; otherwise its source through tsx, which starts slower.
