@@ -145,6 +145,13 @@ export function watchCeremonyStore(options: StoreWatcherOptions): StoreWatcher {
       const oldest = [...ceremonies.keys()].sort()[0]!;
       unwatchCeremony(oldest);
     }
+    // events/ made between the look above and the watch (the core writes with the thread pool, another process at
+    // any time) came before anything could tell of it: looked for again now that the watch is on, so the ceremony
+    // is not left watched on its folder while its events arrive unseen.
+    if (!hasEvents && ceremonies.get(id)?.watcher === watcher && existsSync(eventsDir)) {
+      changed(id);
+      watchCeremony(id);
+    }
   };
 
   const idsIn = (day: string): string[] => ceremoniesOfDay(options.storeDir, day);
