@@ -44,22 +44,24 @@ export interface EventFilesRead {
   opened: Map<string, OpenedFile>;
 }
 
-/** A ceremony's event files as readTexts read them: each one's text, or why it could not be read. */
-export interface EventTextsRead extends Pick<EventFilesRead, 'unreadable' | 'names' | 'opened'> {
-  texts: { name: string; text: string }[];
+/** A ceremony's event files as readTexts read them: in the folder's order, each one's text or why it could not be read. */
+export interface EventTextsRead extends Pick<EventFilesRead, 'names' | 'opened'> {
+  texts: ({ name: string; text: string } | { name: string; unreadable: string })[];
 }
 
 /** The second half of readFiles: each text read as an event of this ceremony, or reported with why it is not one. */
 export function eventFilesOf(ceremonyId: string, read: EventTextsRead): EventFilesRead {
   const files: StoredEvent[] = [];
-  const unreadable = [...read.unreadable];
-  for (const { name, text } of read.texts) {
-    const reading = readEventFile(name, text, ceremonyId);
+  const unreadable: EventFilesRead['unreadable'] = [];
+  for (const entry of read.texts) {
+    if ('unreadable' in entry) {
+      unreadable.push({ source: entry.name, code: 'event-unreadable', reason: entry.unreadable });
+      continue;
+    }
+    const reading = readEventFile(entry.name, entry.text, ceremonyId);
     if (reading.ok) files.push(reading.file);
-    else unreadable.push({ source: name, code: reading.code, reason: reading.reason });
+    else unreadable.push({ source: entry.name, code: reading.code, reason: reading.reason });
   }
-  // In the folder's order, as the files are, whichever half found the problem.
-  if (read.unreadable.length > 0 && unreadable.length > read.unreadable.length) unreadable.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
   return { files, unreadable, names: read.names, opened: read.opened };
 }
 
@@ -284,17 +286,16 @@ export class CeremonyStore {
       throw new ConclaveError('invalid-input', `There is no ceremony ${ceremonyId} in the store at ${this.root}.`);
     }
     const texts: EventTextsRead['texts'] = [];
-    const unreadable: EventFilesRead['unreadable'] = [];
     const opened = new Map<string, OpenedFile>();
     for (const name of names) {
       try {
         const onOpened = (stats: OpenedFile) => void opened.set(name, stats);
         texts.push({ name, text: this.blocking ? readTextBlocking(join(dir, name), onOpened) : await this.readText(join(dir, name), onOpened) });
       } catch (error) {
-        unreadable.push({ source: name, code: 'event-unreadable', reason: `it cannot be read (${error instanceof Error ? error.message : String(error)}).` });
+        texts.push({ name, unreadable: `it cannot be read (${error instanceof Error ? error.message : String(error)}).` });
       }
     }
-    return { texts, unreadable, names, opened };
+    return { texts, names, opened };
   }
 
   /** The events folder's modification time (0 when it cannot be looked at): it changes whenever a file is added. */
