@@ -1,12 +1,25 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, type WatchListener } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ceremonyFolder } from '../../../shared/ceremony/store-layout';
 import { writeFileAtomically } from '../atomic-file';
 import { watchCeremonyStore, type StoreWatcher } from './store-watcher';
+
+/** Called with each folder about to be watched, just before the real fs.watch: a test makes a folder appear in that moment. */
+const watching = vi.hoisted(() => ({ before: (_dir: string): void => undefined }));
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
+  return {
+    ...real,
+    watch: (dir: string, options: { persistent?: boolean }, listener: WatchListener<string>) => {
+      watching.before(dir);
+      return real.watch(dir, options, listener);
+    },
+  };
+});
 
 const first = 'c-20260101-aaaaaaaaaa';
 const second = 'c-20260102-bbbbbbbbbb';
@@ -15,6 +28,7 @@ const third = 'c-20260103-cccccccccc';
 const folders: string[] = [];
 const watchers: StoreWatcher[] = [];
 afterEach(() => {
+  watching.before = () => undefined;
   for (const watcher of watchers.splice(0)) watcher.close();
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
@@ -174,5 +188,28 @@ describe('the ceremony store watcher', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(output).toContain('watching');
     expect(code).toBe(0);
+  });
+
+  it('follows a ceremony whose events folder appears just as its folder is watched: its next event is reported', async () => {
+    // store-watcher.ts looks for a new ceremony's events/ folder, then watches its folder until one appears (an opening
+    // writes its evidence first). events/ made between the look and the watch (the core's thread pool, another process
+    // on a busy machine) must not leave the ceremony's events unseen: fs.watch is wrapped so it appears just then.
+    const storeDir = tempFolder();
+    await writeEvent(storeDir, first, 'opened');
+    const record = recorder();
+    watchFor(storeDir, record.onChange, { debounceMs: 20 });
+    const racing = 'c-20260101-dddddddddd';
+    const folder = join(storeDir, ceremonyFolder(racing));
+    watching.before = (dir) => {
+      if (dir === folder) mkdirSync(join(folder, 'events'), { recursive: true });
+    };
+    mkdirSync(join(folder, 'evidence'), { recursive: true });
+    await record.reported(racing);
+    watching.before = () => undefined;
+
+    // Another process approves: the new file in its events folder is reported (never, without the second look).
+    record.seen.clear();
+    await writeEvent(storeDir, racing, 'approved');
+    await record.reported(racing);
   });
 });
