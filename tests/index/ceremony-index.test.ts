@@ -156,6 +156,24 @@ describe('the summary index', () => {
     expect(again.judgements).toBe(1);
   });
 
+  it('keeps what a first build judged when it is stopped halfway (the app quit): the next start judges only the rest', async () => {
+    const index = indexOf();
+    let savedHalfway: Promise<string> | undefined;
+    await index.refresh({
+      onProgress: (progress) => {
+        // The app quits here: the core's dispose flushes the index, and the process ends with the build.
+        if (progress.done === 10) savedHalfway = index.flushed().then(() => readFileSync(join(home.dir, 'cache', 'summaries.json'), 'utf8'));
+      },
+    });
+    const saved = await savedHalfway!;
+    expect(saved.trim().split('\n')).toHaveLength(1 + 10);
+    writeFileSync(join(home.dir, 'cache', 'after-quit.json'), saved);
+    const next = indexOf('after-quit.json');
+    await next.refresh({ thorough: true });
+    expect(next.judgements).toBe(30);
+    expect(next.records().map((record) => record.version).sort()).toEqual(index.records().map((record) => record.version).sort());
+  });
+
   it('stamps file by file the ceremonies the store watcher names: a file rewritten in place is read again, one judgement', async () => {
     const index = indexOf();
     await index.refresh();

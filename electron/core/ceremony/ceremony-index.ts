@@ -72,6 +72,12 @@ export class CeremonyIndex {
   private loading: IndexProgress | undefined;
   private cacheHeadLoaded: Promise<{ rest: Promise<void> }> | undefined;
   private saving: Promise<void> = Promise.resolve();
+  /**
+   * Summaries judged since the cache was last written. Set only after the whole
+   * saved cache is in (every refresh and update reads it first), so writing
+   * them never drops a saved summary not yet parsed.
+   */
+  private unsaved = false;
 
   constructor(
     private readonly service: CeremonyService,
@@ -213,6 +219,7 @@ export class CeremonyIndex {
           this.entries.set(id, { files: indexed.files, folderTime: indexed.folderTime, stamp: indexed.stamp, record: indexed.record });
           changed.push(id);
           this.version++;
+          this.unsaved = true;
         }
         onProgress({ ...building });
       };
@@ -293,6 +300,7 @@ export class CeremonyIndex {
 
   /** Coalesces writes: with 10,000 ceremonies the cache is megabytes, and one approval should not rewrite it at once. */
   private save(): void {
+    this.unsaved = true;
     if (this.saveTimer) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
@@ -304,19 +312,23 @@ export class CeremonyIndex {
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
 
   private writeCache(): void {
+    this.unsaved = false;
     // In list order, so that the next start has its first page in the first lines (index-cache.ts).
     const entries = [...this.entries].sort(([, a], [, b]) => newestFirst(a.record, b.record));
     const root = this.service.store.root;
     this.saving = this.saving.then(() => writeFileAtomically(this.cachePath, summaryCacheLines(root, entries)).catch(() => undefined));
   }
 
-  /** Writes any pending cache now; settles when the last write has finished (tests, shutdown). */
+  /**
+   * Writes what is not saved yet now, settling when the last write has finished
+   * (tests, shutdown). In the middle of a refresh that is every ceremony judged
+   * so far: quitting during a first index of a large store keeps them, and the
+   * next start judges only the rest.
+   */
   flushed(): Promise<void> {
-    if (this.saveTimer) {
-      clearTimeout(this.saveTimer);
-      this.saveTimer = undefined;
-      this.writeCache();
-    }
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    if (this.unsaved) this.writeCache();
     return this.saving;
   }
 }
