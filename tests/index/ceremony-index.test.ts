@@ -166,12 +166,49 @@ describe('the summary index', () => {
       },
     });
     const saved = await savedHalfway!;
-    expect(saved.trim().split('\n')).toHaveLength(1 + 10);
+    const [header, ...lines] = saved.trim().split('\n');
+    expect(lines).toHaveLength(10);
+    expect(JSON.parse(header!)).toMatchObject({ count: 10, partial: true });
     writeFileSync(join(home.dir, 'cache', 'after-quit.json'), saved);
     const next = indexOf('after-quit.json');
     await next.refresh({ thorough: true });
     expect(next.judgements).toBe(30);
     expect(next.records().map((record) => record.version).sort()).toEqual(index.records().map((record) => record.version).sort());
+    // Built to the end, the cache it writes is whole again.
+    await next.flushed();
+    expect(JSON.parse(readFileSync(join(home.dir, 'cache', 'after-quit.json'), 'utf8').split('\n')[0]!)).not.toHaveProperty('partial');
+  });
+
+  it('over a cache saved halfway through a build, the window is told the index is incomplete until the rest is judged', async () => {
+    // A first build stopped after 10 ceremonies, as the app quitting then leaves it.
+    const first = indexOf();
+    let savedHalfway: Promise<string> | undefined;
+    await first.refresh({
+      onProgress: (progress) => {
+        if (progress.done === 10) savedHalfway = first.flushed().then(() => readFileSync(join(home.dir, 'cache', 'summaries.json'), 'utf8'));
+      },
+    });
+    writeFileSync(join(home.dir, 'cache', 'ceremony-summaries.json'), await savedHalfway!);
+
+    const core = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
+    const built = indexComplete(core);
+    const changed: string[] = [];
+    core.subscribe((name, payload) => {
+      if (name === 'ceremony.changed') changed.push((payload as EventPayload<'ceremony.changed'>).id);
+    });
+    try {
+      // Not the ten saved as if they were all: the window shows the index building, and asks again when it is complete.
+      const early = await core.handlers['ceremonies.page']({ tab: 'all', limit: 100 });
+      expect(early.complete).toBe(false);
+      await built;
+      const page = await core.handlers['ceremonies.page']({ tab: 'all', limit: 100 });
+      expect(page.complete).toBe(true);
+      expect(page.items.map((row) => row.id).sort()).toEqual([...ids].sort());
+      // The rest came as a first build's rows come, not as 30 changes to announce one by one.
+      expect(changed).toEqual([]);
+    } finally {
+      await core.dispose();
+    }
   });
 
   it('stamps file by file the ceremonies the store watcher names: a file rewritten in place is read again, one judgement', async () => {

@@ -67,6 +67,13 @@ export class CeremonyIndex {
   judgements = 0;
   /** Summaries the saved cache held at start (0: a first start, everything is judged). */
   fromCache = 0;
+  /** The saved cache was written halfway through a build (the app quit): the rest of the store is judged as a first build is. */
+  cacheWasPartial = false;
+  /**
+   * Whether the summaries cover every ceremony the store held at the last look: not until a refresh has ended (or a
+   * cache written then is read), and not while a refresh judges. A cache written otherwise says it is partial.
+   */
+  private coversStore = false;
   private building: IndexProgress | undefined;
   /** While the saved summaries are parsed, slice by slice: how far. */
   private loading: IndexProgress | undefined;
@@ -101,6 +108,8 @@ export class CeremonyIndex {
     const reader = await SummaryCacheReader.open(this.cachePath, this.service.store.root);
     if (!reader || reader.total === 0) return { rest: Promise.resolve() };
     this.fromCache = reader.total;
+    this.cacheWasPartial = reader.partial;
+    this.coversStore = !reader.partial;
     this.takeCached(reader.readHead(cacheHead));
     if (reader.finished) return { rest: Promise.resolve() };
     this.loading = { done: reader.done, total: reader.total };
@@ -212,6 +221,7 @@ export class CeremonyIndex {
     if (stale.length > 0) {
       const building: IndexProgress = { done: 0, total: stale.length };
       this.building = building;
+      this.coversStore = false;
       const judged = (id: string, indexed: IndexedCeremony | undefined) => {
         this.judgements++;
         building.done++;
@@ -229,8 +239,13 @@ export class CeremonyIndex {
         this.building = undefined;
       }
     }
+    const coveredBefore = this.coversStore;
+    this.coversStore = true;
     if (changed.length > 0) {
       this.version++;
+      this.save();
+    } else if (!coveredBefore && this.cacheWasPartial) {
+      // Nothing new to judge, but the saved cache still says it is partial.
       this.save();
     }
     return changed;
@@ -316,7 +331,8 @@ export class CeremonyIndex {
     // In list order, so that the next start has its first page in the first lines (index-cache.ts).
     const entries = [...this.entries].sort(([, a], [, b]) => newestFirst(a.record, b.record));
     const root = this.service.store.root;
-    this.saving = this.saving.then(() => writeFileAtomically(this.cachePath, summaryCacheLines(root, entries)).catch(() => undefined));
+    const partial = !this.coversStore;
+    this.saving = this.saving.then(() => writeFileAtomically(this.cachePath, summaryCacheLines(root, entries, partial)).catch(() => undefined));
   }
 
   /**

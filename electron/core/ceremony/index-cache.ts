@@ -27,7 +27,14 @@ export interface CachedCeremony {
 
 const format = 'conclave-summary-cache';
 
-const HeaderSchema = z.object({ format: z.literal(format), version: z.literal(2), storeRoot: z.string(), count: z.number().int().nonnegative() });
+const HeaderSchema = z.object({
+  format: z.literal(format),
+  version: z.literal(2),
+  storeRoot: z.string(),
+  count: z.number().int().nonnegative(),
+  // Written while a build was judging (the app quit halfway): ceremonies of the store are missing from it.
+  partial: z.boolean().optional(),
+});
 
 const EntrySchema = z.object({
   files: z.array(z.string()),
@@ -77,6 +84,8 @@ export class SummaryCacheReader {
     /** The lines after the head; undefined when the head is the whole file. */
     private readonly rest: LineReader | undefined,
     private readonly whole: [string, CachedCeremony][] | undefined,
+    /** Written halfway through a build: ceremonies of the store are missing from it. */
+    readonly partial = false,
   ) {
     this.lines = head;
   }
@@ -102,9 +111,10 @@ export class SummaryCacheReader {
         if (header.data.storeRoot !== storeRoot) return undefined;
         const head = linesOf(first, headerEnd + 1, lastEnd + 1);
         const restStart = lastEnd + 1;
-        if (restStart >= size) return new SummaryCacheReader(head.length, head, undefined, undefined);
+        const partial = header.data.partial ?? false;
+        if (restStart >= size) return new SummaryCacheReader(head.length, head, undefined, undefined, partial);
         handedOver = true;
-        return new SummaryCacheReader(header.data.count, head, new LineReader(handle, restStart, size), undefined);
+        return new SummaryCacheReader(header.data.count, head, new LineReader(handle, restStart, size), undefined, partial);
       }
       const whole = WholeCacheSchema.parse(JSON.parse(await handle.readFile('utf8')));
       if (whole.storeRoot !== storeRoot) return undefined;
@@ -240,9 +250,12 @@ function parseLines(lines: readonly string[]): [string, CachedCeremony][] {
   return slice;
 }
 
-/** The cache's lines for `entries`, which the caller gives newest first, each with its line end: written as they come, never joined. */
-export function* summaryCacheLines(storeRoot: string, entries: readonly (readonly [string, CachedCeremony])[]): Generator<string> {
-  yield `${JSON.stringify({ format, version: 2, storeRoot, count: entries.length } satisfies z.input<typeof HeaderSchema>)}\n`;
+/**
+ * The cache's lines for `entries`, which the caller gives newest first, each with its line end: written as they come,
+ * never joined. `partial`: written halfway through a build, without every ceremony of the store.
+ */
+export function* summaryCacheLines(storeRoot: string, entries: readonly (readonly [string, CachedCeremony])[], partial = false): Generator<string> {
+  yield `${JSON.stringify({ format, version: 2, storeRoot, count: entries.length, ...(partial ? { partial } : {}) } satisfies z.input<typeof HeaderSchema>)}\n`;
   for (const [id, entry] of entries) {
     const line: z.input<typeof LineSchema> = {
       id,

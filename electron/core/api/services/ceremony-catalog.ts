@@ -47,8 +47,9 @@ export class CeremonyCatalog {
     this.index = new CeremonyIndex(this.reader, join(options.dataDir, 'cache', 'ceremony-summaries.json'), options.now, { dataDir: options.dataDir, threads: {} });
     this.indexed = this.index
       .refresh({ onProgress: (progress) => this.progressed(progress), thorough: true })
-      // Over a saved index, pages answered from it at once: what changed since is told as any change is.
-      .then((changedIds) => (this.index.fromCache > 0 ? this.announce(changedIds) : undefined))
+      // Over a saved index, pages answered from it at once: what changed since is told as any change is. Over one saved
+      // halfway through a build, the rest came as a first build's rows do: the window asks again when it is complete.
+      .then((changedIds) => (this.answersFromCache() ? this.announce(changedIds) : undefined))
       .finally(() => {
         this.built = true;
         this.options.emit('ceremonies.indexed', { ...this.indexProgress(), complete: true });
@@ -56,7 +57,7 @@ export class CeremonyCatalog {
     this.lastRefresh = options.now().getTime();
     // Pages answer from the newest saved summaries while the rest are parsed: once they are all in, a window told so asks again.
     void this.index.cached(true).then(() => {
-      if (!this.built && this.answeredPartly && this.index.progress() === undefined) this.options.emit('ceremonies.indexed', { ...this.indexProgress(), complete: true });
+      if (!this.built && this.answeredPartly && this.answersFromCache() && this.index.progress() === undefined) this.options.emit('ceremonies.indexed', { ...this.indexProgress(), complete: true });
     });
   }
 
@@ -71,9 +72,14 @@ export class CeremonyCatalog {
     else await this.index.cached();
     await this.options.localKeys.scanned();
     const building = this.index.progress();
-    const indexed = { ...this.indexProgress(), complete: building === undefined && (this.built || this.index.records().length > 0) };
+    const indexed = { ...this.indexProgress(), complete: building === undefined && (this.built || (this.answersFromCache() && this.index.records().length > 0)) };
     if (!indexed.complete) this.answeredPartly = true;
     return pageOf(this.index.recordsNewestFirst(), query, { waitingOnMe: (record) => this.waitsOnMe(record), row: (record, waitingOnMe) => ({ ...record.summary, waitingOnMe, version: record.version }) }, indexed);
+  }
+
+  /** A start over a saved index answers from it as complete; over none, or one saved halfway through a build, only once built. */
+  private answersFromCache(): boolean {
+    return this.index.fromCache > 0 && !this.index.cacheWasPartial;
   }
 
   private indexProgress(): IndexProgress {
