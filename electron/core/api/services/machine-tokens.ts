@@ -98,8 +98,10 @@ export class MachineTokens {
     const module = this.tokens.snapshotModules().find((candidate) => candidate.id === moduleId);
     if (!module) throw new ConclaveError('invalid-input', 'That module is no longer loaded. Reload the list.');
     if (module.origin !== 'added') throw new ConclaveError('forbidden', `${module.label} was found on this machine, not added by you, so it stays. Uninstall its software to remove it.`);
-    await this.tokens.removeModule(moduleId);
+    // Out of the settings first: removing it from the token service tells the key scan that tokens changed, and a key
+    // URI naming the module's path, looked up before the settings were written, would load it again.
     await this.options.settings.update((current) => ({ ...current, modules: current.modules.filter((entry) => entry.path !== module.path) }));
+    await this.tokens.removeModule(moduleId);
     this.publish();
     return this.snapshot();
   }
