@@ -157,6 +157,7 @@ export function createCore(options: CoreOptions): Core {
     dispose() {
       disposed ??= (async () => {
         sinks.clear();
+        catalog.close();
         storeWatcher.close();
         await repository.dispose();
         await machine.ready.catch(() => undefined);

@@ -437,6 +437,54 @@ describe('the summary index', () => {
     }
   });
 
+  it('over a saved index, leaves the store alone until the window has its first page, so the first screen comes first', async () => {
+    const first = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
+    await indexComplete(first);
+    await first.dispose();
+    // While the app was closed, a sync brought a file to one ceremony.
+    const touched = ids[30]!;
+    writeFileSync(join(eventsDir(touched), '29990101T000000000Z-approved-3333333333333333.json'), '{}');
+
+    const second = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
+    const changed: string[] = [];
+    second.subscribe((name, payload) => {
+      if (name === 'ceremony.changed') changed.push((payload as EventPayload<'ceremony.changed'>).id);
+    });
+    const checked = indexComplete(second);
+    try {
+      // No page asked for yet: the store is not checked against the saved index (it waits up to two seconds).
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(changed).toEqual([]);
+      const page = await second.handlers['ceremonies.page']({ tab: 'all', limit: 100 });
+      expect(page.items).toHaveLength(ids.length);
+      // Once the first page is out, the check runs and the window hears what changed meanwhile.
+      await checked;
+      expect(changed).toEqual([touched]);
+    } finally {
+      await second.dispose();
+    }
+  });
+
+  it('over a saved index, checks the store after a moment even when no window asks for a page', async () => {
+    const first = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
+    await indexComplete(first);
+    await first.dispose();
+    const touched = ids[31]!;
+    writeFileSync(join(eventsDir(touched), '29990101T000000000Z-approved-4444444444444444.json'), '{}');
+
+    const second = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
+    const changed: string[] = [];
+    second.subscribe((name, payload) => {
+      if (name === 'ceremony.changed') changed.push((payload as EventPayload<'ceremony.changed'>).id);
+    });
+    try {
+      await indexComplete(second);
+      expect(changed).toEqual([touched]);
+    } finally {
+      await second.dispose();
+    }
+  });
+
   it('sees a file rewritten in place while it runs (its folder keeps its time): the row changes without a restart', async () => {
     const core = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
     try {

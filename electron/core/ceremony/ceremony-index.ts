@@ -77,7 +77,7 @@ export class CeremonyIndex {
   private building: IndexProgress | undefined;
   /** While the saved summaries are parsed, slice by slice: how far. */
   private loading: IndexProgress | undefined;
-  private cacheHeadLoaded: Promise<{ rest: Promise<void> }> | undefined;
+  private cacheHeadLoaded: Promise<{ rest: () => Promise<void> }> | undefined;
   private saving: Promise<void> = Promise.resolve();
   /**
    * Summaries judged since the cache was last written. Set only after the whole
@@ -95,25 +95,30 @@ export class CeremonyIndex {
 
   /** Settles once the saved summaries are all in the index. */
   private async readCache(): Promise<void> {
-    await (await this.readCacheHead()).rest;
+    await (await this.readCacheHead()).rest();
   }
 
-  /** Settles once the newest saved summaries are in the index, with the parsing of the rest (settling when it is done; wrapped, as a promise cannot resolve to one). */
-  private readCacheHead(): Promise<{ rest: Promise<void> }> {
+  /**
+   * Settles once the newest saved summaries are in the index, with what parses the rest: started by the first caller
+   * that needs them all (a refresh, an update, cached(true)), so a start can answer its first page before the rest.
+   */
+  private readCacheHead(): Promise<{ rest: () => Promise<void> }> {
     this.cacheHeadLoaded ??= this.loadCacheHead();
     return this.cacheHeadLoaded;
   }
 
-  private async loadCacheHead(): Promise<{ rest: Promise<void> }> {
+  private async loadCacheHead(): Promise<{ rest: () => Promise<void> }> {
+    const loaded = () => Promise.resolve();
     const reader = await SummaryCacheReader.open(this.cachePath, this.service.store.root);
-    if (!reader || reader.total === 0) return { rest: Promise.resolve() };
+    if (!reader || reader.total === 0) return { rest: loaded };
     this.fromCache = reader.total;
     this.cacheWasPartial = reader.partial;
     this.coversStore = !reader.partial;
     this.takeCached(reader.readHead(cacheHead));
-    if (reader.finished) return { rest: Promise.resolve() };
+    if (reader.finished) return { rest: loaded };
     this.loading = { done: reader.done, total: reader.total };
-    return { rest: this.loadCacheRest(reader) };
+    let rest: Promise<void> | undefined;
+    return { rest: () => (rest ??= this.loadCacheRest(reader)) };
   }
 
   /** The rest of the cache, a slice per turn of the event loop: calls (a first page, a search) answer in between. */
@@ -143,11 +148,11 @@ export class CeremonyIndex {
   /**
    * Settles once the newest saved summaries are in the index (pages can
    * answer from them while the rest is parsed and a refresh runs); `whole`:
-   * once every saved summary is.
+   * once every saved summary is (parsing the rest if nobody has yet).
    */
   async cached(whole = false): Promise<void> {
     const { rest } = await this.readCacheHead();
-    if (whole) await rest;
+    if (whole) await rest();
   }
 
   /**

@@ -28,6 +28,8 @@ import type { LocalKeys } from './local-keys';
 const rescanEveryMs = 3000;
 /** A later refresh judging at least this many ceremonies tells its progress (ceremonies.indexed). */
 const progressFrom = 25;
+/** Over a saved index, its start-up work waits at most this long for the window's first page. */
+const startupWorkWaitsMs = 2000;
 
 export class CeremonyCatalog {
   /** Reads and judges ceremonies; signs nothing. */
@@ -40,13 +42,29 @@ export class CeremonyCatalog {
   private refreshing = false;
   /** A page answered before the index was complete: the window waits for ceremonies.indexed to ask again. */
   private answeredPartly = false;
+  /** Lets the index's start-up work begin (see the constructor); the first call wins, later ones do nothing. */
+  private readonly startIndexing: () => void;
+  private readonly startupWorkTimer: NodeJS.Timeout;
+  private closed = false;
 
   constructor(private readonly options: { dataDir: string; storeDir: string; localKeys: LocalKeys; emit: EventSink; now: () => Date }) {
     this.store = new CeremonyStore(options.storeDir);
     this.reader = localCeremonyService({ dataDir: options.dataDir, storeDir: options.storeDir, now: options.now });
     this.index = new CeremonyIndex(this.reader, join(options.dataDir, 'cache', 'ceremony-summaries.json'), options.now, { dataDir: options.dataDir, threads: {} });
-    this.indexed = this.index
-      .refresh({ onProgress: (progress) => this.progressed(progress), thorough: true })
+    // Over a whole saved index, the rest of its summaries and the check of the store against them wait for the
+    // window's first page (or a moment): the first screen is served while the core is idle. At 10,000 ceremonies that
+    // work kept the core busy for about a second while the window loaded, and the list showed 0.6 s later. Over no
+    // saved index, or one saved halfway through a build, the pages need the build: it starts at once.
+    let startIndexing!: () => void;
+    const mayStart = new Promise<void>((resolve) => (startIndexing = resolve));
+    this.startIndexing = startIndexing;
+    this.startupWorkTimer = setTimeout(startIndexing, startupWorkWaitsMs).unref();
+    const startupWork = this.index
+      .cached()
+      .catch(() => undefined)
+      .then(() => (this.answersFromCache() ? mayStart : undefined));
+    this.indexed = startupWork
+      .then(() => (this.closed ? [] : this.index.refresh({ onProgress: (progress) => this.progressed(progress), thorough: true })))
       // Over a saved index, pages answered from it at once: what changed since is told as any change is. Over one saved
       // halfway through a build, the rest came as a first build's rows do: the window asks again when it is complete.
       .then((changedIds) => (this.answersFromCache() ? this.announce(changedIds) : undefined))
@@ -56,7 +74,7 @@ export class CeremonyCatalog {
       });
     this.lastRefresh = options.now().getTime();
     // Pages answer from the newest saved summaries while the rest are parsed: once they are all in, a window told so asks again.
-    void this.index.cached(true).then(() => {
+    void startupWork.then(() => (this.closed ? undefined : this.index.cached(true))).then(() => {
       if (!this.built && this.answeredPartly && this.answersFromCache() && this.index.progress() === undefined) this.options.emit('ceremonies.indexed', { ...this.indexProgress(), complete: true });
     });
   }
@@ -74,12 +92,20 @@ export class CeremonyCatalog {
     const building = this.index.progress();
     const indexed = { ...this.indexProgress(), complete: building === undefined && (this.built || (this.answersFromCache() && this.index.records().length > 0)) };
     if (!indexed.complete) this.answeredPartly = true;
+    // The window has its first page: the index's start-up work may begin, once this answer is on its way.
+    setImmediate(this.startIndexing);
     return pageOf(this.index.recordsNewestFirst(), query, { waitingOnMe: (record) => this.waitsOnMe(record), row: (record, waitingOnMe) => ({ ...record.summary, waitingOnMe, version: record.version }) }, indexed);
   }
 
   /** A start over a saved index answers from it as complete; over none, or one saved halfway through a build, only once built. */
   private answersFromCache(): boolean {
     return this.index.fromCache > 0 && !this.index.cacheWasPartial;
+  }
+
+  /** Settles once the first refresh has ended; starts the index's start-up work now if it was waiting for the window. */
+  private indexBuilt(): Promise<unknown> {
+    this.startIndexing();
+    return this.indexed;
   }
 
   private indexProgress(): IndexProgress {
@@ -94,7 +120,7 @@ export class CeremonyCatalog {
 
   /** The index, built; re-scanned in the background when the last scan is a few seconds old (or `force`: trust changed). */
   async current(force = false): Promise<void> {
-    await this.indexed;
+    await this.indexBuilt();
     const now = this.options.now().getTime();
     if (this.refreshing || (!force && now - this.lastRefresh < rescanEveryMs)) return;
     this.refreshing = true;
@@ -112,7 +138,7 @@ export class CeremonyCatalog {
    * rewritten in place leaves its folder's time as it was.
    */
   async refreshNow(changedIds?: readonly string[]): Promise<void> {
-    await this.indexed;
+    await this.indexBuilt();
     this.lastRefresh = this.options.now().getTime();
     this.announce(await this.refreshIndex(changedIds));
   }
@@ -139,7 +165,7 @@ export class CeremonyCatalog {
 
   /** The attached keys changed: every ceremony still waiting on someone may now wait on this machine, or no longer. */
   async localKeysChanged(): Promise<void> {
-    await this.indexed;
+    await this.indexBuilt();
     for (const record of this.index.records()) if (record.pendingKeyIds.length > 0) this.options.emit('ceremony.changed', this.summaryOf(record));
   }
 
@@ -171,6 +197,13 @@ export class CeremonyCatalog {
     return this.index.flushed();
   }
 
+  /** The core is ending: start-up work that has not begun never will (and nothing waits for it). */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.startupWorkTimer);
+    this.startIndexing();
+  }
+
   private announce(changedIds: readonly string[]): void {
     for (const id of changedIds) {
       const record = this.index.record(id);
@@ -184,7 +217,7 @@ export class CeremonyCatalog {
    * approve (a ceremony still open, or cancelled before it was frozen; issue 16).
    */
   private async previousRelease(loaded: LoadedCeremony): Promise<LoadedCeremony | undefined> {
-    await this.indexed;
+    await this.indexBuilt();
     const candidates = this.index
       .records()
       .map((record) => record.summary)
