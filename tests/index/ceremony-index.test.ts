@@ -156,16 +156,23 @@ describe('the summary index', () => {
     expect(again.judgements).toBe(1);
   });
 
-  it('keeps what a first build judged when it is stopped halfway (the app quit): the next start judges only the rest', async () => {
-    const index = indexOf();
+  /**
+   * A first build of `index` (its cache summaries.json) that the app quits after 10 ceremonies: the core's dispose
+   * flushes the index there, and the process ends with the build. Answers the cache as that flush wrote it.
+   */
+  async function cacheSavedAfterTen(index: CeremonyIndex): Promise<string> {
     let savedHalfway: Promise<string> | undefined;
     await index.refresh({
       onProgress: (progress) => {
-        // The app quits here: the core's dispose flushes the index, and the process ends with the build.
         if (progress.done === 10) savedHalfway = index.flushed().then(() => readFileSync(join(home.dir, 'cache', 'summaries.json'), 'utf8'));
       },
     });
-    const saved = await savedHalfway!;
+    return savedHalfway!;
+  }
+
+  it('keeps what a first build judged when it is stopped halfway (the app quit): the next start judges only the rest', async () => {
+    const index = indexOf();
+    const saved = await cacheSavedAfterTen(index);
     const [header, ...lines] = saved.trim().split('\n');
     expect(lines).toHaveLength(10);
     expect(JSON.parse(header!)).toMatchObject({ count: 10, partial: true });
@@ -180,15 +187,7 @@ describe('the summary index', () => {
   });
 
   it('over a cache saved halfway through a build, the window is told the index is incomplete until the rest is judged', async () => {
-    // A first build stopped after 10 ceremonies, as the app quitting then leaves it.
-    const first = indexOf();
-    let savedHalfway: Promise<string> | undefined;
-    await first.refresh({
-      onProgress: (progress) => {
-        if (progress.done === 10) savedHalfway = first.flushed().then(() => readFileSync(join(home.dir, 'cache', 'summaries.json'), 'utf8'));
-      },
-    });
-    writeFileSync(join(home.dir, 'cache', 'ceremony-summaries.json'), await savedHalfway!);
+    writeFileSync(join(home.dir, 'cache', 'ceremony-summaries.json'), await cacheSavedAfterTen(indexOf()));
 
     const core = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
     const built = indexComplete(core);
@@ -437,51 +436,45 @@ describe('the summary index', () => {
     }
   });
 
-  it('over a saved index, leaves the store alone until the window has its first page, so the first screen comes first', async () => {
+  /** A core's index saved, the app closed, a file brought to one ceremony meanwhile, and the app started again. */
+  async function restartedAfterAChange(touched: string): Promise<{ core: ReturnType<typeof createCore>; changed: string[]; checked: Promise<void> }> {
     const first = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
     await indexComplete(first);
     await first.dispose();
-    // While the app was closed, a sync brought a file to one ceremony.
-    const touched = ids[30]!;
     writeFileSync(join(eventsDir(touched), '29990101T000000000Z-approved-3333333333333333.json'), '{}');
-
-    const second = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
+    const core = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
     const changed: string[] = [];
-    second.subscribe((name, payload) => {
+    core.subscribe((name, payload) => {
       if (name === 'ceremony.changed') changed.push((payload as EventPayload<'ceremony.changed'>).id);
     });
-    const checked = indexComplete(second);
+    return { core, changed, checked: indexComplete(core) };
+  }
+
+  it('over a saved index, leaves the store alone until the window has its first page, so the first screen comes first', async () => {
+    const touched = ids[30]!;
+    const { core, changed, checked } = await restartedAfterAChange(touched);
     try {
       // No page asked for yet: the store is not checked against the saved index (it waits up to two seconds).
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect(changed).toEqual([]);
-      const page = await second.handlers['ceremonies.page']({ tab: 'all', limit: 100 });
+      const page = await core.handlers['ceremonies.page']({ tab: 'all', limit: 100 });
       expect(page.items).toHaveLength(ids.length);
       // Once the first page is out, the check runs and the window hears what changed meanwhile.
       await checked;
       expect(changed).toEqual([touched]);
     } finally {
-      await second.dispose();
+      await core.dispose();
     }
   });
 
   it('over a saved index, checks the store after a moment even when no window asks for a page', async () => {
-    const first = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
-    await indexComplete(first);
-    await first.dispose();
     const touched = ids[31]!;
-    writeFileSync(join(eventsDir(touched), '29990101T000000000Z-approved-4444444444444444.json'), '{}');
-
-    const second = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
-    const changed: string[] = [];
-    second.subscribe((name, payload) => {
-      if (name === 'ceremony.changed') changed.push((payload as EventPayload<'ceremony.changed'>).id);
-    });
+    const { core, changed, checked } = await restartedAfterAChange(touched);
     try {
-      await indexComplete(second);
+      await checked;
       expect(changed).toEqual([touched]);
     } finally {
-      await second.dispose();
+      await core.dispose();
     }
   });
 
