@@ -73,7 +73,7 @@ export function createCore(options: CoreOptions): Core {
   const machine = new MachineTokens({ dataDir: options.dataDir, tokens, settings, emit, ...(options.modules ? { modules: options.modules } : {}) });
   const storeDir = ceremonyStoreDir(env, options.storeDir, options.dataDir);
   const localKeys = new LocalKeys(tokens);
-  const catalog = new CeremonyCatalog({ dataDir: options.dataDir, storeDir, localKeys, emit, now });
+  const catalog = new CeremonyCatalog({ dataDir: options.dataDir, storeDir, localKeys, emit, now, ...(options.indexWaitsForWindowMs !== undefined ? { waitsForWindowMs: options.indexWaitsForWindowMs } : {}) });
   const operations = new Operations();
   const publishDir = join(options.dataDir, 'published');
   const repository = repositoryRoom({

@@ -30,6 +30,8 @@ export interface CoreOptions {
    * modules.add asks the person to confirm the path, owner and permissions first.
    */
   chooseModuleFile?: () => Promise<string | undefined>;
+  /** How long a start over a saved index waits for the window's first page before checking the store (2 s; tests). */
+  indexWaitsForWindowMs?: number;
 }
 
 export interface Core {

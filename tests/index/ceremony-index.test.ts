@@ -17,7 +17,8 @@ import { localCeremonyService } from '../../electron/core/ceremony/local-service
 import { createCore } from '../../electron/core/create-core';
 import type { EventPayload } from '../../shared/api/contract';
 import { generateCeremonies } from '../support/generate-ceremonies';
-import { makeDataDir } from '../support/softhsm';
+import { makeDataDir, makeTokenFolder, softhsmModule } from '../support/softhsm';
+import type { NamedModule } from '../../electron/core/tokens/machine-modules';
 import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 
 let home: ReturnType<typeof makeDataDir>;
@@ -437,12 +438,12 @@ describe('the summary index', () => {
   });
 
   /** A core's index saved, the app closed, a file brought to one ceremony meanwhile, and the app started again. */
-  async function restartedAfterAChange(touched: string): Promise<{ core: ReturnType<typeof createCore>; changed: string[]; checked: Promise<void> }> {
+  async function restartedAfterAChange(touched: string, second: { modules?: NamedModule[]; indexWaitsForWindowMs?: number } = {}): Promise<{ core: ReturnType<typeof createCore>; changed: string[]; checked: Promise<void> }> {
     const first = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
     await indexComplete(first);
     await first.dispose();
     writeFileSync(join(eventsDir(touched), '29990101T000000000Z-approved-3333333333333333.json'), '{}');
-    const core = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [] });
+    const core = createCore({ dataDir: home.dir, shell: 'browser', version: 'test', modules: [], ...second });
     const changed: string[] = [];
     core.subscribe((name, payload) => {
       if (name === 'ceremony.changed') changed.push((payload as EventPayload<'ceremony.changed'>).id);
@@ -451,10 +452,16 @@ describe('the summary index', () => {
   }
 
   it('over a saved index, leaves the store alone until the window has its first page, so the first screen comes first', async () => {
+    // A token with a key is attached: the key scan at start finds it, and that too leaves the store alone.
+    const tokens = makeTokenFolder();
+    tokens.addToken('alice');
+    execFileSync('pkcs11-tool', ['--module', softhsmModule!, '--token-label', 'alice', '--login', '--pin', '1234', '--keypairgen', '--key-type', 'EC:prime256v1', '--label', 'signing'], { env: { ...process.env, ...tokens.env }, stdio: 'pipe' });
     const touched = ids[30]!;
-    const { core, changed, checked } = await restartedAfterAChange(touched);
+    // Waiting for a window longer than the test takes: only the first page may start the check.
+    const { core, changed, checked } = await restartedAfterAChange(touched, { modules: [{ path: softhsmModule!, env: tokens.env }], indexWaitsForWindowMs: 600_000 });
     try {
-      // No page asked for yet: the store is not checked against the saved index (it waits up to two seconds).
+      expect((await core.handlers['tokens.list']({})).modules.flatMap((module) => module.tokens).map((token) => token.label)).toEqual(['alice']);
+      // No page asked for yet: the store is not checked against the saved index.
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect(changed).toEqual([]);
       const page = await core.handlers['ceremonies.page']({ tab: 'all', limit: 100 });
@@ -464,6 +471,7 @@ describe('the summary index', () => {
       expect(changed).toEqual([touched]);
     } finally {
       await core.dispose();
+      tokens.cleanup();
     }
   });
 

@@ -31,6 +31,16 @@ const progressFrom = 25;
 /** Over a saved index, its start-up work waits at most this long for the window's first page. */
 const startupWorkWaitsMs = 2000;
 
+interface CeremonyCatalogOptions {
+  dataDir: string;
+  storeDir: string;
+  localKeys: LocalKeys;
+  emit: EventSink;
+  now: () => Date;
+  /** How long a start over a saved index waits for the window's first page (startupWorkWaitsMs unless a test says). */
+  waitsForWindowMs?: number;
+}
+
 export class CeremonyCatalog {
   /** Reads and judges ceremonies; signs nothing. */
   readonly reader: ReturnType<typeof localCeremonyService>;
@@ -47,7 +57,7 @@ export class CeremonyCatalog {
   private readonly startupWorkTimer: NodeJS.Timeout;
   private closed = false;
 
-  constructor(private readonly options: { dataDir: string; storeDir: string; localKeys: LocalKeys; emit: EventSink; now: () => Date }) {
+  constructor(private readonly options: CeremonyCatalogOptions) {
     this.store = new CeremonyStore(options.storeDir);
     this.reader = localCeremonyService({ dataDir: options.dataDir, storeDir: options.storeDir, now: options.now });
     this.index = new CeremonyIndex(this.reader, join(options.dataDir, 'cache', 'ceremony-summaries.json'), options.now, { dataDir: options.dataDir, threads: {} });
@@ -58,7 +68,7 @@ export class CeremonyCatalog {
     let startIndexing!: () => void;
     const mayStart = new Promise<void>((resolve) => (startIndexing = resolve));
     this.startIndexing = startIndexing;
-    this.startupWorkTimer = setTimeout(startIndexing, startupWorkWaitsMs).unref();
+    this.startupWorkTimer = setTimeout(startIndexing, options.waitsForWindowMs ?? startupWorkWaitsMs).unref();
     const startupWork = this.index
       .cached()
       .catch(() => undefined)
@@ -165,7 +175,9 @@ export class CeremonyCatalog {
 
   /** The attached keys changed: every ceremony still waiting on someone may now wait on this machine, or no longer. */
   async localKeysChanged(): Promise<void> {
-    await this.indexBuilt();
+    // Waits for the start-up work without starting it: the first key scan of a start (tokens attached) comes before
+    // the window's first page, which works out "waiting on me" itself.
+    await this.indexed;
     for (const record of this.index.records()) if (record.pendingKeyIds.length > 0) this.options.emit('ceremony.changed', this.summaryOf(record));
   }
 
