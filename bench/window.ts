@@ -15,9 +15,9 @@
  *                                   0bf6dea (browser settled)   d7523e8 (store checked after the first page)
  *   empty: spawn → address            0.45 s                      0.50 s
  *   empty: spawn → interactive        1.19 s                      1.17–1.42 s
- *   10,000: heading and button        2.07 s                      1.05–1.31 s
+ *   10,000: heading and button        2.07 s                      1.31 s
  *   10,000: ceremonies listed         2.09 s                      1.28–1.46 s
- *   static index.html (reference)     0.93 s                      0.75–0.85 s
+ *   static index.html (reference)     0.93 s                      0.83 s
  *
  * The page's own part is close to the static page's: most of what is left
  * is Node's start and module loading before the address (about 0.3 s) and
