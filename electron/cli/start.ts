@@ -276,7 +276,10 @@ export function tokenHostEnvironment(args: readonly string[], env: NodeJS.Proces
   if (!options?.has('key')) return undefined;
   const pinVariable = options.get('pin-env')?.at(-1);
   if (pinVariable === undefined) return env;
-  const { [pinVariable]: _pin, ...others } = env;
+  // By name only: reading the variable's value (a destructuring did) makes the PIN a JavaScript string in this
+  // process, which takePinVariable exists to prevent; the memory test found it there after some runs.
+  const others: NodeJS.ProcessEnv = {};
+  for (const name of Object.keys(env)) if (name !== pinVariable) others[name] = env[name];
   return others;
 }
 

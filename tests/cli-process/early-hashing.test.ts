@@ -48,6 +48,15 @@ describe('the token host a ceremony command starts before the command line loads
     expect(tokenHostEnvironment(['ceremony', 'publish', 'c-1', '--key', 'pkcs11:token=alice'], env)).toBe(env);
   });
 
+  it('never reads the --pin-env variable: its value would become a string in the memory of the command', () => {
+    const read: string[] = [];
+    // process.env makes a JavaScript string of a value when it is read: a getter stands for that here.
+    const watched = { HOME: '/home/alice' } as NodeJS.ProcessEnv;
+    Object.defineProperty(watched, 'RELEASE_PIN', { enumerable: true, get: () => (read.push('RELEASE_PIN'), '123456') });
+    expect(tokenHostEnvironment(['ceremony', 'approve', 'c-1', '--key', 'pkcs11:token=alice', '--pin-env', 'RELEASE_PIN'], watched)).toEqual({ HOME: '/home/alice' });
+    expect(read).toEqual([]);
+  });
+
   it('is not started for commands that name no key, other commands, help, or arguments the reading is unsure of', () => {
     expect(tokenHostEnvironment(['ceremony', 'show', 'c-1'], env)).toBeUndefined();
     expect(tokenHostEnvironment(['keys', '--key', 'pkcs11:token=alice'], env)).toBeUndefined();
