@@ -26,7 +26,9 @@ const threadPort = isMainThread ? null : parentPort;
 function post(message: FromHost): void {
   if (threadPort) threadPort.postMessage(message);
   else if (electronPort) electronPort.postMessage(message);
-  else process.send?.(message);
+  // A parent that went away (its channel closed before this process saw the disconnect: EPIPE) has nobody left to
+  // answer: end quietly, as at the disconnect, instead of an unhandled 'error' and its stack in the person's terminal.
+  else process.send?.(message, undefined, undefined, (error) => error && process.exit(0));
 }
 
 function onMessage(listener: (message: unknown) => void): void {
