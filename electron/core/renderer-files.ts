@@ -64,3 +64,14 @@ export function rendererFile(rendererDir: string, encodedPath: string): string |
   // Cannot fail after the check above; kept so that a change to that check cannot open the rest of the disk.
   return file.startsWith(root + sep) ? file : undefined;
 }
+
+/**
+ * The URL paths of what index.html makes the browser load with the page (its module script, the chunks it
+ * preloads, its style sheets: /assets/…), as Vite writes them. The browser shell starts its core once they are
+ * sent (issue 15), so the two do not compete for the same moments.
+ */
+export function filesThePageLoads(indexHtml: string): string[] {
+  const paths = new Set<string>();
+  for (const match of indexHtml.matchAll(/<(?:script|link)\b[^>]*\b(?:src|href)="\.?\/?(assets\/[^"?#]+)"/g)) paths.add(`/${match[1]!}`);
+  return [...paths];
+}

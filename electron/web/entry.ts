@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { appDataDir } from '../core/app-paths';
-import { createCore, modulesFromEnvironment } from '../core/create-core';
-import { conclaveVersion } from '../core/version';
+import type { Core } from '../core';
 import { openInChromium } from './browser';
 import { writeLaunchFile } from './launch-file';
 import { startWebShell } from './server';
@@ -21,6 +20,9 @@ function rendererDir(): string {
   throw new Error('The window has not been built yet. Run "npm run build" first.');
 }
 
+/** The longest the core waits for a window before it starts. */
+const coreStartsWithinMs = 1000;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -31,9 +33,15 @@ async function main(): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port takes a port number, not "${values.port}".`);
   const dataDir = appDataDir();
-  const modules = modulesFromEnvironment();
-  const core = createCore({ dataDir, shell: 'browser', version: conclaveVersion, ...(modules ? { modules } : {}) });
-  const shell = await startWebShell({ core, rendererDir: rendererDir(), port });
+  // The shell listens first and sends the window its page; the core loads while the browser runs that page
+  // (issue 15). Nobody may open the window (an address printed to a terminal): the core starts within a second anyway.
+  let pageServed!: () => void;
+  const served = new Promise<void>((resolve) => {
+    pageServed = resolve;
+    setTimeout(resolve, coreStartsWithinMs).unref();
+  });
+  const core = served.then(() => startCore(dataDir));
+  const shell = await startWebShell({ core, rendererDir: rendererDir(), port, onPageServed: pageServed });
   // The launch address goes to the browser through a private file, never on its command line (issue 12).
   const wantsBrowser = !values['no-open'] && process.env.CONCLAVE_NO_BROWSER !== '1';
   const launchFile = wantsBrowser ? await writeLaunchFile(dataDir, shell.launchAddress()) : undefined;
@@ -48,11 +56,19 @@ async function main(): Promise<void> {
   const stop = async () => {
     await launchFile?.remove();
     await shell.close();
-    await core.dispose();
+    await (await core).dispose();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
+  await core;
+}
+
+/** The core, its modules loaded only now: most of the shell's start is loading them. */
+async function startCore(dataDir: string): Promise<Core> {
+  const [{ createCore, modulesFromEnvironment }, { conclaveVersion }] = await Promise.all([import('../core/create-core'), import('../core/version')]);
+  const modules = modulesFromEnvironment();
+  return createCore({ dataDir, shell: 'browser', version: conclaveVersion, ...(modules ? { modules } : {}) });
 }
 
 main().catch((error: unknown) => {

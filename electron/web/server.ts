@@ -16,17 +16,16 @@
  * any page of another site, gets nothing.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { ClientMessage, apiPath, launchPath, readCallFrame, sessionCookie, webProtocol, type ServerMessage } from '../../shared/web/protocol';
-import { dispatchCall } from '../core/api/dispatch';
-import type { Core } from '../core';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { apiPath, launchPath, sessionCookie, webProtocol } from '../../shared/web/endpoints';
 import { contentSecurityPolicy } from '../core/content-security-policy';
-import { pinBuffer } from '../core/pin-bytes';
-import { contentTypeOf, pageHeaders, rendererFile } from '../core/renderer-files';
+import { contentTypeOf, filesThePageLoads, pageHeaders, rendererFile } from '../core/renderer-files';
+import type { ApiCore } from './api-socket';
 
 export interface WebShell {
   /** The window's address, without any secret. */
@@ -42,9 +41,19 @@ export interface WebShell {
 const launchValidityMs = 120_000;
 
 export interface WebShellOptions {
-  core: Pick<Core, 'handlers' | 'subscribe'>;
+  /**
+   * The core, or the core still starting: the shell listens and serves the
+   * window's page at once, and its API answers once the core is there
+   * (issue 15: the page loads while the core starts).
+   */
+  core: ApiCore | Promise<ApiCore>;
   rendererDir: string;
   port?: number;
+  /**
+   * Told once, when a window has been sent the page and every file it loads with it, or has connected to the API:
+   * the browser now works on its own for a while (issue 15).
+   */
+  onPageServed?: () => void;
 }
 
 
@@ -57,6 +66,9 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
   const launches = new Map<string, number>();
   const server = createServer();
   const sockets = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes, handleProtocols: (protocols) => (protocols.has(webProtocol) ? webProtocol : false) });
+  // The contract, its schemas and the core load after the server listens; a window's calls wait for them.
+  const api = Promise.all([import('./api-socket'), options.core]);
+  api.catch(() => undefined);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -70,6 +82,7 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
   const allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   const allowedOrigins = new Set([origin, `http://localhost:${port}`]);
   const csp = contentSecurityPolicy([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]);
+  const pageServed = pageServedWatch(options.rendererDir, options.onPageServed);
 
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     // Whatever a request holds, the shell answers it and keeps running.
@@ -120,6 +133,7 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
       const info = await stat(file);
       if (!info.isFile()) throw new Error('not a file');
       response.writeHead(200, { ...headers, 'Content-Type': contentTypeOf(file), 'Content-Length': info.size });
+      response.once('finish', () => pageServed.sent(pathname));
       if (request.method === 'HEAD') response.end();
       else createReadStream(file).on('error', () => response.destroy()).pipe(response);
     } catch {
@@ -143,6 +157,7 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
       .split(',')
       .map((protocol) => protocol.trim());
     if (!hasSession(request) || !offered.includes(webProtocol)) return refuse(401, 'Unauthorized');
+    pageServed.connected();
     sockets.handleUpgrade(request, socket, head, (ws) => serveApi(ws));
   });
 
@@ -155,25 +170,19 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
     });
   }
 
+  /** A window let in: its messages wait (the socket paused) until the API is there. */
   function serveApi(ws: WebSocket): void {
-    const send = (message: ServerMessage) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
-    };
-    const unsubscribe = options.core.subscribe((name, payload) => send({ type: 'event', name, payload }));
-    ws.on('close', unsubscribe);
     // A frame over the size limit, a broken frame, a reset: that connection ends, the shell does not.
     ws.on('error', () => ws.terminate());
-    ws.on('message', (data, isBinary) => {
-      let message: ClientMessage;
-      try {
-        message = isBinary ? readBinaryCall(data) : ClientMessage.parse(JSON.parse(data.toString()));
-      } catch {
-        return void ws.close(1008, 'malformed message');
-      }
-      void dispatchCall(options.core.handlers, message.name, message.input)
-        .then((result) => send({ type: 'result', id: message.id, result }))
-        .catch(() => send({ type: 'result', id: message.id, result: { ok: false, error: { code: 'internal', message: 'Conclave could not answer this call.' } } }));
-    });
+    ws.pause();
+    api.then(
+      ([{ serveApi: serve }, core]) => serve(ws, core),
+      () => {
+        // Resumed, or the close handshake would wait for a reply the paused socket never reads.
+        ws.resume();
+        ws.close(1011, 'Conclave could not start');
+      },
+    );
   }
 
   return {
@@ -197,23 +206,31 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
   };
 }
 
-/**
- * A call that carries a PIN (shared/web/protocol.ts, callFrame): its bytes
- * copied into buffers outside the JavaScript heap (pin-bytes.ts), which
- * dispatchCall overwrites when the call ends, and the frame overwritten at
- * once (issue 12). A browser sends such a frame whole and masked (RFC 6455
- * §5.3), and the WebSocket library unmasks it in place in the buffer it read
- * it into, so this frame is the one place the core held the PIN in the clear.
- */
-function readBinaryCall(data: RawData): ClientMessage {
-  const pieces = Array.isArray(data) ? data : [data instanceof ArrayBuffer ? new Uint8Array(data) : data];
-  const frame = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
-  try {
-    return readCallFrame(frame, pinBuffer);
-  } finally {
-    frame.fill(0);
-    for (const piece of pieces) piece.fill(0);
-  }
+/** Tells `onPageServed` once: after index.html and then each file it names have been sent, or at a connection. */
+function pageServedWatch(rendererDir: string, onPageServed: (() => void) | undefined): { sent(pathname: string): void; connected(): void } {
+  let told = onPageServed === undefined;
+  const tell = () => {
+    if (told) return;
+    told = true;
+    onPageServed?.();
+  };
+  let waiting: Set<string> | undefined;
+  const page = () => {
+    try {
+      return filesThePageLoads(readFileSync(join(rendererDir, 'index.html'), 'utf8'));
+    } catch {
+      return [];
+    }
+  };
+  return {
+    sent(pathname) {
+      if (told) return;
+      if (pathname === '/' || pathname === '/index.html') waiting ??= new Set(page());
+      else waiting?.delete(pathname);
+      if (waiting?.size === 0) tell();
+    },
+    connected: tell,
+  };
 }
 
 /** The decoded path of a request target, or undefined when it is not one ("/%", "http://["…). */

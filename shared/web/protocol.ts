@@ -10,10 +10,7 @@
 import { z } from 'zod';
 import { ErrorDataSchema } from '../api/contract';
 
-export const webProtocol = 'conclave.v1';
-export const launchPath = '/launch';
-export const sessionCookie = 'conclave-session';
-export const apiPath = '/api';
+export { apiPath, launchPath, sessionCookie, webProtocol } from './endpoints';
 
 export const ClientMessage = z.object({
   type: z.literal('call'),

@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { startWebShell, type WebShell } from '../../electron/web/server';
 import type { ApiHandlers, EventSink } from '../../electron/core/api/handlers';
-import { callFrame, sessionCookie, webProtocol } from '../../shared/web/protocol';
+import { callFrame, sessionCookie } from '../../shared/web/protocol';
+import { call, connect as connectTo, get as getFrom, launch as launchInto } from '../support/web-shell-client';
 
 const snapshot = { modules: [], demo: { available: true, created: false } };
 let shell: WebShell;
@@ -46,52 +45,9 @@ afterEach(async () => {
   rmSync(rendererDir, { recursive: true, force: true });
 });
 
-function get(path: string, host = `127.0.0.1:${shell.port}`, cookie?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: shell.port, path, headers: { host, ...(cookie ? { cookie } : {}) } }, (res) => {
-      let body = '';
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** Opens a new launch address as the browser does, and returns the session cookie it set. */
-async function launch(): Promise<string> {
-  const address = new URL(shell.launchAddress());
-  const answer = await get(`${address.pathname}${address.search}`);
-  expect(answer.status).toBe(303);
-  const setCookie = String((answer.headers['set-cookie'] as string[] | undefined)?.[0] ?? '');
-  return setCookie.split(';')[0]!;
-}
-
-function connect(options: { origin?: string; cookie?: string | undefined; host?: string } = {}): Promise<WebSocket> {
-  const ws = new WebSocket(`ws://127.0.0.1:${shell.port}/api`, [webProtocol], {
-    origin: options.origin ?? shell.origin,
-    headers: { ...(options.host ? { host: options.host } : {}), ...(options.cookie ? { cookie: options.cookie } : {}) },
-  });
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
-}
-
-function call(ws: WebSocket, id: number, name: string, input: unknown): Promise<{ ok: boolean; value?: unknown; error?: { code: string } }> {
-  return new Promise((resolve) => {
-    const onMessage = (data: WebSocket.RawData) => {
-      const message = JSON.parse(data.toString());
-      if (message.type === 'result' && message.id === id) {
-        ws.off('message', onMessage);
-        resolve(message.result);
-      }
-    };
-    ws.on('message', onMessage);
-    ws.send(JSON.stringify({ type: 'call', id, name, input }));
-  });
-}
+const get = (path: string, host?: string, cookie?: string) => getFrom(shell, path, host, cookie);
+const launch = () => launchInto(shell);
+const connect = (options: Parameters<typeof connectTo>[1] = {}) => connectTo(shell, options);
 
 describe('browser shell', () => {
   it('listens on loopback only; its address carries no secret, and a launch address lets one browser in, once', async () => {
