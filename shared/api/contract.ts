@@ -5,6 +5,7 @@
  * server are all written against this file; nothing else is shared.
  */
 import { z } from 'zod';
+import { ceremonyTabs, maxPageRows } from './pages';
 import { keyAlgorithms } from '../keys/algorithms';
 import { errorCodes } from '../errors';
 import { ceremonyIdPattern } from '../ceremony/events';
@@ -234,11 +235,8 @@ const PolicyDigest = z.string().regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the poli
 
 // ---- pages of ceremonies (issue 15): lists answer what the screen shows, with counts, never every summary ----
 
-/** The Ceremonies screen's tabs: `open` holds open and frozen ceremonies (both still gathering), `waiting` those waiting on a key attached here. */
-export const ceremonyTabs = ['all', 'waiting', 'open', 'approved', 'published', 'rejected', 'expired', 'cancelled'] as const;
+export { ceremonyTabs, maxPageRows } from './pages';
 export const CeremonyTabSchema = z.enum(ceremonyTabs);
-/** The most rows one page holds; a page also stops short of about 90 kB, so no answer is large whatever the store holds. */
-export const maxPageRows = 100;
 /**
  * A ceremony's version: the count of its event files and a digest of their names and of its judged summary ("4-9f2c…").
  * Event files are never rewritten, and whatever else changes a verdict (trust, expiry) changes the summary: a window

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { ErrorDataSchema } from '../api/contract';
+import { bytesMarker, maxHeaderBytes } from './call-frame';
 
 export { apiPath, launchPath, sessionCookie, webProtocol } from './endpoints';
 
@@ -33,53 +34,9 @@ export const ServerMessage = z.discriminatedUnion('type', [
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 
-// ---- calls that carry bytes (issue 12) ----------------------------------------
+// ---- calls that carry bytes (issue 12): the frame's layout and its writer are in call-frame.ts ----------------
 
-/**
- * A call whose input has byte fields (a PIN, shared/api/contract.ts) goes as
- * one binary frame, so that no text ever holds those bytes, neither in the
- * window nor in the core, which can then overwrite the only copy it keeps:
- *
- *   4 bytes   the length N of the header (unsigned, big-endian)
- *   N bytes   the call as JSON (UTF-8), each byte field of its input written
- *             as {"$bytes":[offset,length]}
- *   the rest  the fields' bytes, one after the other (offsets from here)
- *
- * Byte fields are top-level fields of the input; nothing else is read as one.
- */
-export type CallFrameMessage = Omit<ClientMessage, 'input'> & { input: unknown };
-
-const bytesMarker = '$bytes';
-const maxHeaderBytes = 1024 * 1024;
-
-/** JSON text for a call without byte fields; the binary frame above for one with. */
-export function callFrame(message: CallFrameMessage): string | Uint8Array<ArrayBuffer> {
-  const input = message.input;
-  const fields = typeof input === 'object' && input !== null && !Array.isArray(input) ? Object.entries(input as Record<string, unknown>) : [];
-  if (!fields.some(([, value]) => value instanceof Uint8Array)) return JSON.stringify(message);
-  const parts: Uint8Array[] = [];
-  let offset = 0;
-  const headerInput: Record<string, unknown> = {};
-  for (const [field, value] of fields) {
-    if (value instanceof Uint8Array) {
-      headerInput[field] = { [bytesMarker]: [offset, value.byteLength] };
-      parts.push(value);
-      offset += value.byteLength;
-    } else {
-      headerInput[field] = value;
-    }
-  }
-  const header = new TextEncoder().encode(JSON.stringify({ ...message, input: headerInput }));
-  const frame = new Uint8Array(4 + header.byteLength + offset);
-  new DataView(frame.buffer).setUint32(0, header.byteLength);
-  frame.set(header, 4);
-  let at = 4 + header.byteLength;
-  for (const part of parts) {
-    frame.set(part, at);
-    at += part.byteLength;
-  }
-  return frame;
-}
+export { callFrame, type CallFrameMessage } from './call-frame';
 
 /**
  * The call a binary frame carries, each byte field a copy in memory from

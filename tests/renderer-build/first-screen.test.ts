@@ -91,6 +91,15 @@ describe('the built window’s first screen', () => {
     expect(chunks.bytesOf(chunks.firstScreen)).toBeLessThan(chunks.bytesOf(chunks.all));
   });
 
+  it('leaves out the schema library and the contract’s schemas: the window checks answers with them once loaded', () => {
+    // zod names its error classes with literals a minifier keeps; the contract's messages are the project's own.
+    expect(everything).toContain('ZodError');
+    expect(firstScreenText).not.toContain('ZodError');
+    const contractMessage = 'the SHA-256 of the statement you reviewed';
+    expect(everything).toContain(contractMessage);
+    expect(firstScreenText).not.toContain(contractMessage);
+  });
+
   it('loads only the app’s own files: every chunk it names is in the build', () => {
     for (const file of chunks.firstScreen) expect(existsSync(join(rendererDir, file)), file).toBe(true);
   });

@@ -234,7 +234,8 @@ describe('generating a key', () => {
     await settle();
     state().openGenerate(alice.uri);
     const done = state().generateKey(request);
-    expect(tokenBusyTexts(state().busy, alice.uri)).toEqual(['Generating key on alice…']);
+    // Busy once the request is checked (with the contract's schemas, loaded beside the first screen), before the token works.
+    await vi.waitFor(() => expect(tokenBusyTexts(state().busy, alice.uri)).toEqual(['Generating key on alice…']));
     expect(tokenBusyTexts(state().busy, bob.uri)).toEqual([]);
     expect(JSON.stringify(store.getState())).not.toContain(PIN);
     answer.resolve(ok(made));

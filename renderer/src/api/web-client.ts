@@ -1,16 +1,22 @@
 /**
  * The browser shell's side of the API: the same ConclaveApi the preload gives
  * Electron, carried over the loopback WebSocket (JSON text; a call with a PIN
- * as one binary frame, shared/web/protocol.ts). The server validates every
- * call exactly as IPC does; this client validates what comes back.
+ * as one binary frame, shared/web/call-frame.ts). The server validates every
+ * call exactly as IPC does; this client validates what comes back, with the
+ * contract's schemas loaded beside the first screen (schemas.ts): the first
+ * calls go out while they load, and their answers wait for them.
  */
 import type { CallInput, CallName, CallOutput, ConclaveApi, EventName, EventPayload } from '../../../shared/api/contract';
-import { calls } from '../../../shared/api/contract';
-import { parseEventPayload } from '../../../shared/api/validate';
 import type { Result } from '../../../shared/api/result';
-import { apiPath, callFrame, ServerMessage, webProtocol } from '../../../shared/web/protocol';
+import { callFrame } from '../../../shared/web/call-frame';
+import { apiPath, webProtocol } from '../../../shared/web/endpoints';
+import type { ServerMessage } from '../../../shared/web/protocol';
+import { contractSchemas, type ContractSchemas } from './schemas';
 
 type Pending = { name: CallName; resolve: (result: Result<unknown>) => void };
+
+const notUnderstood = { code: 'internal', message: 'Conclave sent an answer this window does not understand. Reload the page.' } as const;
+const notLoaded = { code: 'internal', message: 'This window could not load a part of itself. Reload the page; nothing already signed is lost.' } as const;
 
 const disconnected = {
   code: 'internal',
@@ -18,6 +24,8 @@ const disconnected = {
 } as const;
 
 export function createWebClient(origin: string = location.origin): ConclaveApi {
+  const schemas = contractSchemas();
+  schemas.catch(() => undefined); // handled where it is used: receive()
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
   const pending = new Map<number, Pending>();
   let nextId = 1;
@@ -47,7 +55,14 @@ export function createWebClient(origin: string = location.origin): ConclaveApi {
     return ready;
   };
 
-  const receive = (text: string) => {
+  // Every message waits for the same promise: they are handled in the order they came.
+  const receive = (text: string): void =>
+    void schemas.then(
+      (loaded) => handle(loaded, text),
+      () => failPending(),
+    );
+
+  const handle = ({ ServerMessage, calls, parseEventPayload }: ContractSchemas, text: string) => {
     let message: ServerMessage;
     try {
       message = ServerMessage.parse(JSON.parse(text));
@@ -60,7 +75,7 @@ export function createWebClient(origin: string = location.origin): ConclaveApi {
       pending.delete(message.id);
       if (message.result.ok) {
         const parsed = calls[call.name].output.safeParse(message.result.value);
-        call.resolve(parsed.success ? { ok: true, value: parsed.data } : { ok: false, error: { code: 'internal', message: 'Conclave sent an answer this window does not understand. Reload the page.' } });
+        call.resolve(parsed.success ? { ok: true, value: parsed.data } : { ok: false, error: notUnderstood });
       } else {
         call.resolve(message.result);
       }
@@ -69,6 +84,14 @@ export function createWebClient(origin: string = location.origin): ConclaveApi {
     const event = parseEventPayload(message.name, message.payload);
     if (!event) return;
     for (const listener of listeners.get(event.name) ?? []) listener(event.payload);
+  };
+
+  /** Without its schemas the window cannot trust an answer: the calls waiting fail, saying what to do. */
+  const failPending = () => {
+    for (const [id, call] of pending) {
+      pending.delete(id);
+      call.resolve({ ok: false, error: notLoaded });
+    }
   };
 
   return {

@@ -3,7 +3,7 @@
  * ceremonies each holds and how many is the core's answer (ceremonies.page),
  * never worked out here.
  */
-import { ceremonyTabs } from '../../../../shared/api/contract';
+import { ceremonyTabs } from '../../../../shared/api/pages';
 
 export const ceremonyFilterIds = ceremonyTabs;
 export type CeremonyFilter = (typeof ceremonyFilterIds)[number];

@@ -11,7 +11,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { CallOutput, EventPayload } from '../../../../shared/api/contract';
-import { maxPageRows } from '../../../../shared/api/contract';
+import { maxPageRows } from '../../../../shared/api/pages';
 import type { ErrorData } from '../../../../shared/errors';
 import { getApi } from '../../api';
 import { callApi, thrownToError } from '../../components/api-call';

@@ -6,11 +6,12 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import { calls, type RepositoryStatus } from '../../../../shared/api/contract';
+import type { RepositoryStatus } from '../../../../shared/api/contract';
 import type { Result } from '../../../../shared/api/result';
 import type { ErrorData } from '../../../../shared/errors';
 import { getApi } from '../../api';
 import { callApi, firstIssue } from '../../components/api-call';
+import { contractSchemas } from '../../api/schemas';
 
 const events = (count: number) => `${count} event${count === 1 ? '' : 's'}`;
 
@@ -125,6 +126,7 @@ export function createRepositoryStore(): StoreApi<RepositoryState> {
         else set({ error: result.error });
       },
       async setRemote(url) {
+        const { calls } = await contractSchemas();
         const checked = calls['repository.setRemote'].input.safeParse({ url });
         if (!checked.success) {
           set({ error: firstIssue(checked.error) });

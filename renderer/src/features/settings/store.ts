@@ -9,11 +9,12 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import { calls, type CallOutput, type PolicyInspection, type PolicySummary } from '../../../../shared/api/contract';
+import type { CallOutput, PolicyInspection, PolicySummary } from '../../../../shared/api/contract';
 import type { ErrorData } from '../../../../shared/errors';
 import { callApi, firstIssue, inputError } from '../../components/api-call';
 import { latestRequests } from '../../lib/latest';
 import { maxInsecureRegistries, registryHostProblem } from '../../../../shared/oci/registry-host';
+import { contractSchemas } from '../../api/schemas';
 
 /** A record without one key; the same object when the key was not there, so selectors stay stable. */
 function without<K extends string, V>(record: Readonly<Partial<Record<K, V>>>, key: K): Partial<Record<K, V>> {
@@ -104,6 +105,7 @@ export function createSettingsStore(): StoreApi<SettingsState> {
 
     const saveRegistries = async (hosts: string[]): Promise<boolean> => {
       const op = settingsOp.setRegistries;
+      const { calls } = await contractSchemas();
       if (get().busy[op]) return false;
       const checked = calls[op].input.safeParse({ hosts });
       if (!checked.success) {
@@ -144,6 +146,7 @@ export function createSettingsStore(): StoreApi<SettingsState> {
 
       async inspectPolicy(path) {
         const op = settingsOp.inspectPolicy;
+        const { calls } = await contractSchemas();
         if (get().busy[op] || get().busy[settingsOp.importPolicy]) return false;
         const checked = calls['policies.inspect'].input.safeParse({ path: path.trim() });
         if (!checked.success) {

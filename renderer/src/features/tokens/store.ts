@@ -9,7 +9,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import { calls, Pin, type CallInput, type CallName, type CallOutput, type ModuleConfirmation, type PivSlot, type TokenKey, type TokensSnapshot } from '../../../../shared/api/contract';
+import type { CallInput, CallName, CallOutput, ModuleConfirmation, PivSlot, TokenKey, TokensSnapshot } from '../../../../shared/api/contract';
 import type { Result } from '../../../../shared/api/result';
 import type { ErrorData } from '../../../../shared/errors';
 import type { KeyAlgorithm } from '../../../../shared/keys/algorithms';
@@ -19,6 +19,7 @@ import { busyText, tokenName } from './format';
 import { op } from './ops';
 import { findModule, findToken, mergeKeyLists } from './selectors';
 import { latestRequests } from '../../lib/latest';
+import { contractSchemas } from '../../api/schemas';
 
 export { op };
 
@@ -221,6 +222,7 @@ export function createTokensStore(): StoreApi<TokensState> {
 
       async login(tokenUri, pin) {
         const key = op.login(tokenUri);
+        const { Pin } = await contractSchemas();
         if (get().busy[key]) return false;
         // The PIN goes to the core as bytes, overwritten once it answered (issue 12).
         const result = await withPinBytes(pin, async (bytes) => {
@@ -243,6 +245,7 @@ export function createTokensStore(): StoreApi<TokensState> {
 
       async generateKey(request) {
         const key = op.generate(request.tokenUri);
+        const { calls } = await contractSchemas();
         if (get().busy[key]) return false;
         const result = await withPinBytes(request.pin, async (pin) => {
           const checked = calls['keys.generate'].input.safeParse({ ...request, pin });
@@ -265,6 +268,7 @@ export function createTokensStore(): StoreApi<TokensState> {
 
       async addModule(path, initParameters) {
         const key = op.addModule;
+        const { calls } = await contractSchemas();
         if (get().busy[key]) return false;
         const trimmed = path.trim();
         const checked = calls['modules.add'].input.safeParse({ path: trimmed, ...(initParameters !== undefined ? { initParameters } : {}) });
