@@ -3,6 +3,9 @@ import { join, resolve } from 'node:path';
 const __dirname = import.meta.dirname;
 import { defineConfig } from 'electron-vite';
 import { build, type Plugin } from 'vite';
+import type { Rollup } from 'vite';
+
+type OutputChunk = Rollup.OutputChunk;
 
 /**
  * Dependencies bundled into out/main instead of loaded from node_modules
@@ -98,6 +101,39 @@ function commonJsCli(): Plugin {
   };
 }
 
+/**
+ * The window's schema chunks (renderer/src/api/schema-module.ts: the contract
+ * and zod) fetched with the first screen but not run with it (issue 15): they
+ * are imported on demand, so the first screen renders without building them,
+ * and a modulepreload link in index.html has the browser fetch and compile
+ * them at once, while the page starts, instead of asking for them later,
+ * when the shell's server is busy starting the core.
+ */
+function preloadWithFirstScreen(source: string): Plugin {
+  return {
+    name: 'conclave:preload-with-first-screen',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, context) {
+        const chunks = Object.values(context.bundle ?? {}).filter((output): output is OutputChunk => output.type === 'chunk');
+        const entry = chunks.find((chunk) => chunk.facadeModuleId?.replace(/\\/g, '/').endsWith(source));
+        if (!entry) throw new Error(`${source} is not a chunk of its own in the window's build: nothing to preload.`);
+        const files: string[] = [];
+        const visit = (chunk: OutputChunk | undefined) => {
+          if (!chunk || files.includes(chunk.fileName)) return;
+          files.push(chunk.fileName);
+          for (const name of chunk.imports) visit(chunks.find((other) => other.fileName === name));
+        };
+        visit(entry);
+        return files
+          .filter((file) => !html.includes(`/${file}"`))
+          .map((file) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `./${file}` }, injectTo: 'head' as const }));
+      },
+    },
+  };
+}
+
 // One build for every runtime: the Electron main process and the Node entry
 // points that share its core (token host, hashing thread, CLI, browser shell,
 // launcher), the sandboxed preload, and the renderer.
@@ -135,6 +171,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'renderer'),
+    plugins: [preloadWithFirstScreen('renderer/src/api/schema-module.ts')],
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
       // Minified (electron-vite leaves the renderer as written): the window parses less before the first screen (issue 15).
