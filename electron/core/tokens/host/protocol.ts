@@ -82,7 +82,8 @@ export const pipedPin = 'piped';
 
 export type HostRequest =
   | { op: 'init'; modulePath: string; kind: ModuleKindName; libraryParameters?: string }
-  | { op: 'listTokens' }
+  /** `rescan`: look at the slots afresh (a token plugged in since the host last looked), as the host's own watch does. */
+  | { op: 'listTokens'; rescan?: boolean }
   | { op: 'listKeys'; token: TokenRef }
   | { op: 'login'; token: TokenRef; pin: PinBytes | typeof pipedPin }
   | {
