@@ -53,14 +53,18 @@ async function main(): Promise<void> {
       ? 'It opened in a Chromium window. Press Ctrl+C here to stop it.\n'
       : `Open this address once, in Chromium or Chrome (it lets one browser in, within two minutes):\n${shell.launchAddress()}\nPress Ctrl+C here to stop it.\n`,
   );
-  const stop = async () => {
-    await launchFile?.remove();
-    await shell.close();
-    await (await core).dispose();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await launchFile?.remove();
+      await shell.close();
+      await (await core).dispose();
+      process.exit(0);
+    })());
+  // Kept for the whole stop (not once): a library that watches signals (proper-lockfile's signal-exit, loaded with the
+  // core) re-raises one it sees no other listener for, which ended the shell before the core had saved its index.
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
   await core;
 }
 

@@ -9,13 +9,16 @@ import WebSocket from 'ws';
 import type { WebShell } from '../../electron/web/server';
 import { webProtocol } from '../../shared/web/endpoints';
 
+/** What a client needs of a shell: where it listens, and a launch address to let it in. */
+export type ShellAddress = Pick<WebShell, 'port' | 'origin' | 'launchAddress'>;
+
 export interface Answer {
   status: number;
   headers: Record<string, unknown>;
   body: string;
 }
 
-export function get(shell: WebShell, path: string, host = `127.0.0.1:${shell.port}`, cookie?: string): Promise<Answer> {
+export function get(shell: ShellAddress, path: string, host = `127.0.0.1:${shell.port}`, cookie?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: shell.port, path, headers: { host, ...(cookie ? { cookie } : {}) } }, (res) => {
       let body = '';
@@ -28,7 +31,7 @@ export function get(shell: WebShell, path: string, host = `127.0.0.1:${shell.por
 }
 
 /** Opens a new launch address as the browser does, and returns the session cookie it set ("name=value"). */
-export async function launch(shell: WebShell): Promise<string> {
+export async function launch(shell: ShellAddress): Promise<string> {
   const address = new URL(shell.launchAddress());
   const answer = await get(shell, `${address.pathname}${address.search}`);
   if (answer.status !== 303) throw new Error(`the launch address answered ${answer.status}`);
@@ -36,7 +39,7 @@ export async function launch(shell: WebShell): Promise<string> {
   return setCookie.split(';')[0]!;
 }
 
-export function connect(shell: WebShell, options: { origin?: string; cookie?: string | undefined; host?: string } = {}): Promise<WebSocket> {
+export function connect(shell: ShellAddress, options: { origin?: string; cookie?: string | undefined; host?: string } = {}): Promise<WebSocket> {
   const ws = new WebSocket(`ws://127.0.0.1:${shell.port}/api`, [webProtocol], {
     origin: options.origin ?? shell.origin,
     headers: { ...(options.host ? { host: options.host } : {}), ...(options.cookie ? { cookie: options.cookie } : {}) },
