@@ -133,13 +133,15 @@ async function startupRound(browser: Browser, home: string, kind: 'empty' | 'ful
     try {
       return await shell.explain(async () => {
         await page.goto(shell.url, { waitUntil: 'commit' });
+        await shown(page, 'ceremoniesInteractive');
+        const interactive = seconds() - shell.spawnedAt;
+        await shown(page, kind === 'empty' ? 'firstRunText' : 'ceremonyTabs');
+        const listed = seconds() - shell.spawnedAt;
         await Promise.all([
           page.getByRole('heading', { name: 'Ceremonies', exact: true, level: 2 }).waitFor(),
           page.getByRole('button', { name: 'Open a ceremony', exact: true, disabled: false }).first().waitFor(),
+          (kind === 'empty' ? page.getByRole('heading', { name: 'No ceremonies yet' }) : page.getByRole('tablist', { name: 'Show ceremonies' })).waitFor(),
         ]);
-        const interactive = seconds() - shell.spawnedAt;
-        await (kind === 'empty' ? page.getByRole('heading', { name: 'No ceremonies yet' }) : page.getByRole('tablist', { name: 'Show ceremonies' })).waitFor();
-        const listed = seconds() - shell.spawnedAt;
         const reference = await withPage(browser, async (other) => ({
           staticPage: await timed(() => other.goto(`${shell.origin}/`, { waitUntil: 'load' })),
           blank: await timed(() => other.goto('about:blank', { waitUntil: 'load' })),
@@ -160,8 +162,9 @@ async function firstStart(browser: Browser, history: HistoryFixture): Promise<{ 
     try {
       return await shell.explain(async () => {
         await page.goto(shell.url, { waitUntil: 'commit' });
-        await page.getByRole('tablist', { name: 'Show ceremonies' }).waitFor();
+        await shown(page, 'ceremonyTabs');
         const listedAt = seconds() - shell.spawnedAt;
+        await page.getByRole('tablist', { name: 'Show ceremonies' }).waitFor();
         // The first rows are listed long before the whole index is built: the warm starts after this need all of it
         // saved (a shell stopped halfway saves only what it has judged).
         await cacheWritten(history.cacheFile);
@@ -297,16 +300,18 @@ async function openHistoryRound(browser: Browser, history: HistoryFixture, kind:
         await page.goto(shell.url, { waitUntil: 'commit' });
         const historyButton = page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'History', exact: true });
         // Cold: click as soon as the window can be clicked. Warm: as a person would, once the Ceremonies screen shows its list.
-        await (kind === 'cold' ? historyButton : page.getByRole('tablist', { name: 'Show ceremonies' })).waitFor();
+        if (kind === 'warm') await shown(page, 'ceremonyTabs');
+        await historyButton.waitFor();
         const callsBefore = calls.length;
         const clickedAt = seconds();
         await historyButton.click();
+        await shown(page, 'historyListed');
+        const open = seconds() - clickedAt;
         const list = page.getByRole('listbox', { name: 'Ceremonies found' });
         await Promise.all([
           list.getByRole('option').filter({ hasNotText: 'Loading…' }).first().waitFor(),
           page.getByRole('status').filter({ hasText: `${countText(ceremonyCount)} found.` }).waitFor(),
         ]);
-        const open = seconds() - clickedAt;
         const search = calls.slice(callsBefore).find((call) => call.name === 'history.page');
         const searches: SearchTime[] = [];
         if (kind === 'warm') for (const { text } of searchesOf(history)) searches.push(await searchFor(page, calls, text));
@@ -500,6 +505,69 @@ async function startShell(home: string): Promise<Shell> {
       }
     },
   };
+}
+
+/** One element a state of the window needs: a visible match of the selector, with this text. */
+interface Probe {
+  selector: string;
+  /** The whole text, trimmed. */
+  text?: string;
+  /** A part of the text. */
+  includes?: string;
+  /** A text it must not hold. */
+  excludes?: string;
+  /** Not disabled (a button). */
+  enabled?: boolean;
+}
+
+/** The states of the window a figure ends at, by the elements, roles and names the screens use. */
+const screenStates = {
+  /** Heading "Ceremonies" and an enabled "Open a ceremony" button. */
+  ceremoniesInteractive: () => [
+    { selector: 'h2', text: 'Ceremonies' },
+    { selector: 'button', text: 'Open a ceremony', enabled: true },
+  ],
+  /** The first-run text of an empty store. */
+  firstRunText: () => [{ selector: 'h3', text: 'No ceremonies yet' }],
+  /** The Ceremonies screen's tabs: the list with its counts. */
+  ceremonyTabs: () => [{ selector: '[role="tablist"][aria-label="Show ceremonies"]' }],
+  /** History's first rows (not "Loading…") and the count above them. */
+  historyListed: () => [
+    { selector: '[role="listbox"][aria-label="Ceremonies found"] [role="option"]', excludes: 'Loading…' },
+    { selector: '[role="status"]', includes: `${countText(ceremonyCount)} found.` },
+  ],
+} satisfies Record<string, () => Probe[]>;
+
+/** Run in the page: whether each probe finds a visible element. Self-contained, as Playwright sends its source. */
+function probesHold(probes: Probe[]): boolean {
+  interface PageElement {
+    textContent: string | null;
+    disabled?: boolean;
+    checkVisibility(): boolean;
+  }
+  const page = globalThis as unknown as { document: { querySelectorAll(selector: string): Iterable<PageElement> } };
+  return probes.every((probe) =>
+    [...page.document.querySelectorAll(probe.selector)].some((element) => {
+      const text = element.textContent ?? '';
+      return (
+        (probe.text === undefined || text.trim() === probe.text) &&
+        (probe.includes === undefined || text.includes(probe.includes)) &&
+        (probe.excludes === undefined || !text.includes(probe.excludes)) &&
+        (!probe.enabled || element.disabled !== true) &&
+        element.checkVisibility()
+      );
+    }),
+  );
+}
+
+/**
+ * Waits for a state of the window, tested in the page at every frame it draws (requestAnimationFrame). Playwright's
+ * locator waits poll at 20, 50, 100 and 100 ms, then every 500 ms: a screen that showed 0.3 s into a wait was seen
+ * up to half a second late, which put the window's figures on a 0.5 s grid. Each figure is then confirmed by role
+ * with a locator, outside its time.
+ */
+async function shown(page: Page, state: keyof typeof screenStates): Promise<void> {
+  await page.waitForFunction(probesHold, screenStates[state](), { polling: 'raf', timeout: waitLimitMs });
 }
 
 /** An API call seen on the page's WebSocket: the round trip and the size of the answer. */
