@@ -109,7 +109,7 @@ function commonJsCli(): Plugin {
  * them at once, while the page starts, instead of asking for them later,
  * when the shell's server is busy starting the core.
  */
-function preloadWithFirstScreen(source: string): Plugin {
+function preloadWithFirstScreen(sources: readonly string[]): Plugin {
   return {
     name: 'conclave:preload-with-first-screen',
     apply: 'build',
@@ -117,18 +117,22 @@ function preloadWithFirstScreen(source: string): Plugin {
       order: 'post',
       handler(html, context) {
         const chunks = Object.values(context.bundle ?? {}).filter((output): output is OutputChunk => output.type === 'chunk');
-        const entry = chunks.find((chunk) => chunk.facadeModuleId?.replace(/\\/g, '/').endsWith(source));
-        if (!entry) throw new Error(`${source} is not a chunk of its own in the window's build: nothing to preload.`);
         const files: string[] = [];
+        const styles: string[] = [];
         const visit = (chunk: OutputChunk | undefined) => {
           if (!chunk || files.includes(chunk.fileName)) return;
           files.push(chunk.fileName);
+          for (const css of chunk.viteMetadata?.importedCss ?? []) if (!styles.includes(css)) styles.push(css);
           for (const name of chunk.imports) visit(chunks.find((other) => other.fileName === name));
         };
-        visit(entry);
-        return files
-          .filter((file) => !html.includes(`/${file}"`))
-          .map((file) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `./${file}` }, injectTo: 'head' as const }));
+        for (const source of sources) {
+          const entry = chunks.find((chunk) => chunk.facadeModuleId?.replace(/\\/g, '/').endsWith(source));
+          if (!entry) throw new Error(`${source} is not a chunk of its own in the window's build: nothing to preload.`);
+          visit(entry);
+        }
+        const link = (rel: 'modulepreload' | 'preload', file: string) => ({ tag: 'link', attrs: { rel, ...(rel === 'preload' ? { as: 'style' } : {}), crossorigin: true, href: `./${file}` }, injectTo: 'head' as const });
+        const absent = (file: string) => !html.includes(`/${file}"`);
+        return [...files.filter(absent).map((file) => link('modulepreload', file)), ...styles.filter(absent).map((file) => link('preload', file))];
       },
     },
   };
@@ -171,7 +175,16 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'renderer'),
-    plugins: [preloadWithFirstScreen('renderer/src/api/schema-module.ts')],
+    plugins: [
+      preloadWithFirstScreen([
+        'renderer/src/api/schema-module.ts',
+        'renderer/src/features/history/HistoryScreen.tsx',
+        'renderer/src/features/open-ceremony/OpenCeremonyScreen.tsx',
+        'renderer/src/features/ceremony/CeremonyScreen.tsx',
+        'renderer/src/features/tokens/TokensScreen.tsx',
+        'renderer/src/features/settings/SettingsScreen.tsx',
+      ]),
+    ],
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
       // Minified (electron-vite leaves the renderer as written): the window parses less before the first screen (issue 15).
