@@ -450,9 +450,6 @@ export class TokenService {
         if (this.matchesOf(uri).length > 0) break;
       }
     }
-    // The token lists are the hosts' last look, up to a poll old: a token plugged in since, or one a module left out of
-    // one look (SoftHSM2 reading a token that another process was writing), is looked for afresh before "not found".
-    if (this.matchesOf(uri).length === 0) await this.lookAgain(uri);
     // Disposed meanwhile: the modules are gone, and the answer is that the service stopped, not that the token is missing.
     this.assertOpen();
     const candidates = this.candidatesOf(uri);
@@ -465,21 +462,6 @@ export class TokenService {
       throw new ConclaveError('token-not-found', `Conclave cannot find ${what}. Is it plugged in? "conclave tokens" lists every token Conclave sees.`);
     }
     throw new ConclaveError('token-not-found', `Several tokens match ${uriText}. Add serial=… to the URI to say which one (see "conclave tokens").`);
-  }
-
-  /** Each ready module the URI allows lists its tokens afresh; one that cannot answer keeps its last list. */
-  private async lookAgain(uri: Pkcs11Uri): Promise<void> {
-    await Promise.all(
-      this.candidatesOf(uri)
-        .filter((entry) => entry.status === 'ready')
-        .map(async (entry) => {
-          try {
-            this.tokensSeen(entry, await entry.client.request({ op: 'listTokens', rescan: true }));
-          } catch {
-            // A module that cannot list now: its last list stands, and the answer is about that.
-          }
-        }),
-    );
   }
 
   /** The loaded modules a URI's module-path and module-name allow. */

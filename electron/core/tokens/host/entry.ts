@@ -63,7 +63,7 @@ async function handle(request: HostRequest, pin: Promise<PinBytes> | undefined):
   if (!loaded) throw new ConclaveError('internal', 'The token host was asked to work before its module was loaded.');
   switch (request.op) {
     case 'listTokens':
-      return remember(host.listTokens(request.rescan === true));
+      return remember(host.listTokens());
     case 'listKeys':
       return host.listKeys(request.token);
     case 'login':

@@ -82,8 +82,7 @@ export const pipedPin = 'piped';
 
 export type HostRequest =
   | { op: 'init'; modulePath: string; kind: ModuleKindName; libraryParameters?: string }
-  /** `rescan`: look at the slots afresh (a token plugged in since the host last looked), as the host's own watch does. */
-  | { op: 'listTokens'; rescan?: boolean }
+  | { op: 'listTokens' }
   | { op: 'listKeys'; token: TokenRef }
   | { op: 'login'; token: TokenRef; pin: PinBytes | typeof pipedPin }
   | {
