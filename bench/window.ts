@@ -10,22 +10,22 @@
  * own polling adds a few milliseconds to each.
  *
  * (d) on the 2-core bench machine (issue 15's goals: empty store interactive
- * ≤ 1.0 s, 10,000 ceremonies listed ≤ 1.2 s):
+ * ≤ 1.0 s, 10,000 ceremonies listed ≤ 1.2 s). Figures before e54db59 were
+ * seen through Playwright's locator polling, which falls to one look every
+ * 500 ms after 270 ms: they sat on a 0.5 s grid and are upper bounds.
  *
- *                                   0bf6dea (browser settled)   d7523e8 (store checked after the first page)   this change (five runs)
- *   empty: spawn → address            0.45 s                      0.50 s                                         0.19–0.21 s
- *   empty: spawn → interactive        1.19 s                      1.17–1.42 s                                    0.75–1.00 s
- *   10,000: heading and button        2.07 s                      1.31 s                                         0.86–1.28 s
- *   10,000: ceremonies listed         2.09 s                      1.28–1.46 s                                    1.15–1.55 s (three of five ≤ 1.2 s)
- *   static index.html (reference)     0.93 s                      0.83 s                                         0.78–0.80 s
+ *                                   0bf6dea    d7523e8      e54db59 and after (frame-exact; runs of one session)
+ *   empty: spawn → address            0.45 s     0.50 s       0.19–0.24 s (the shell listens before the core loads)
+ *   empty: spawn → interactive        1.19 s     1.17–1.42 s  0.80–1.07 s
+ *   10,000: ceremonies listed         2.09 s     1.28–1.46 s  1.06–1.57 s
+ *   static index.html (reference)     0.93 s     0.83 s       0.76–0.97 s
  *
- * "This change": the shell listens and sends the page before it loads the
- * core (electron/web/server.ts), and the first screen runs without the
- * schema library (renderer/src/api/schemas.ts), whose chunks are preloaded
- * beside it. What is left on the 10,000 path is the core's start while the
- * page runs: loading its modules (about 0.25 s), forking the token host, and
- * the first page waiting for the first scan of the keys attached here
- * ("waiting on me"): ceremonies.page answers in 40–200 ms at a start.
+ * The spread follows the machine: in the same runs the static page alone
+ * moved between 0.76 and 0.97 s. What is left on the 10,000 path is the
+ * core's start while the page runs: loading its modules (about 0.25 s),
+ * forking the token host, and the first page waiting for the first scan of
+ * the keys attached here ("waiting on me"): ceremonies.page answers in
+ * 120–210 ms at a start.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
