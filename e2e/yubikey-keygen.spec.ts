@@ -4,14 +4,13 @@
  * ykcs11 emulation (tests/support/pkcs11-emulation), behind the real browser
  * shell in Chromium.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { defaultManagementKey, makeEmulationLab, yubikeyPin, type EmulatedYubiKey, type EmulationLab } from '../tests/support/pkcs11-emulation';
 import { makeDataDir } from '../tests/support/softhsm';
+import { startWebShellProcess } from '../tests/support/web-shell-process';
 
-const webShell = fileURLToPath(new URL('../out/main/web-shell.js', import.meta.url));
 const cli = fileURLToPath(new URL('../bin/conclave.js', import.meta.url));
 
 let lab: EmulationLab;
@@ -21,20 +20,8 @@ let shell: { child: ChildProcess; url: string; output: () => string };
 let env: Record<string, string>;
 
 /** The browser shell with the emulated ykcs11 as the machine's only module; resolves with its one-time launch address. */
-async function startShell(): Promise<typeof shell> {
-  if (!existsSync(webShell)) throw new Error('Build first: npm run build');
-  const child = spawn(process.execPath, [webShell, '--no-open'], { env: { ...process.env, ...env, CONCLAVE_NO_BROWSER: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let printed = '';
-  child.stderr!.on('data', (chunk) => (printed += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      printed += chunk;
-      const match = /\n(http:\/\/127\.0\.0\.1:\d+\/launch\?once=[\w-]+)\n/.exec(printed);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`the browser shell stopped (exit ${code}):\n${printed}`)));
-  });
-  return { child, url, output: () => printed };
+function startShell(): Promise<typeof shell> {
+  return startWebShellProcess({ ...env, CONCLAVE_NO_BROWSER: '1' });
 }
 
 test.beforeEach(async () => {

@@ -3,15 +3,12 @@
  * a free loopback port, a fresh data folder, and a SoftHSM2 token folder of
  * its own through SOFTHSM2_CONF.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test as base } from '@playwright/test';
 import { generateCeremonies } from '../../tests/support/generate-ceremonies';
 import { makeDataDir, makeTokenFolder, softhsmModule, type TokenFolder } from '../../tests/support/softhsm';
+import { startWebShellProcess } from '../../tests/support/web-shell-process';
 
-const webShell = fileURLToPath(new URL('../../out/main/web-shell.js', import.meta.url));
 
 export interface ConclaveInstance {
   /** The one-time launch address: the first page that opens it is let in (its context keeps the session cookie). */
@@ -22,23 +19,6 @@ export interface ConclaveInstance {
   output: () => string;
 }
 
-async function startShell(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  if (!existsSync(webShell)) throw new Error('Build first: npm run build');
-  const child = spawn(process.execPath, [webShell, '--no-open'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let printed = '';
-  child.stderr!.on('data', (chunk) => (printed += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      printed += chunk;
-      // The one-time launch address the shell prints when it opens no browser itself (issue 12: never on a command line).
-      const match = /\n(http:\/\/127\.0\.0\.1:\d+\/launch\?once=[\w-]+)\n/.exec(printed);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`the browser shell stopped (exit ${code}):\n${printed}`)));
-  });
-  return { child, url, output: () => printed };
-}
-
 /**
  * Another Conclave beside the test's own (a second machine, such as an
  * air-gapped laptop): its own data folder, prepared by `prepare` before the
@@ -47,7 +27,7 @@ async function startShell(env: Record<string, string>): Promise<{ child: ChildPr
 export async function startAnotherConclave(tokens: TokenFolder, prepare: (dataDir: string) => void = () => undefined): Promise<ConclaveInstance & { stop: () => Promise<void> }> {
   const home = makeDataDir();
   prepare(home.dir);
-  const shell = await startShell({ ...tokens.env, CONCLAVE_HOME: home.dir, CONCLAVE_PKCS11_MODULES: softhsmModule!, CONCLAVE_NO_BROWSER: '1' });
+  const shell = await startWebShellProcess({ ...tokens.env, CONCLAVE_HOME: home.dir, CONCLAVE_PKCS11_MODULES: softhsmModule!, CONCLAVE_NO_BROWSER: '1' });
   return {
     url: shell.url,
     tokens,
@@ -77,7 +57,7 @@ export const test = base.extend<{ conclave: ConclaveInstance; tokenFolder: Token
     const home = makeDataDir();
     // Written before the shell starts, so its first index build sees the whole history.
     if (ceremoniesAtStart > 0) await generateCeremonies(join(home.dir, 'store'), ceremoniesAtStart);
-    const shell = await startShell({
+    const shell = await startWebShellProcess({
       ...tokenFolder.env,
       CONCLAVE_HOME: home.dir,
       CONCLAVE_PKCS11_MODULES: softhsmModule!,

@@ -6,17 +6,15 @@
  * place before libraries that watch signals too (proper-lockfile's
  * signal-exit re-raised the signal and ended the shell mid-save).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateCeremonies } from '../support/generate-ceremonies';
 import { makeTokenFolder, softhsmModule, type TokenFolder } from '../support/softhsm';
 import { call, connect, launch, type ShellAddress } from '../support/web-shell-client';
-
-const webShell = fileURLToPath(new URL('../../out/main/web-shell.js', import.meta.url));
+import { startWebShellProcess } from '../support/web-shell-process';
 
 let home: string;
 let folder: TokenFolder;
@@ -36,24 +34,10 @@ afterEach(() => {
 
 /** Starts the shell; resolves with its address once printed. */
 async function started(): Promise<ShellAddress> {
-  expect(existsSync(webShell), `${webShell} is missing: run "npm run build" before these tests.`).toBe(true);
-  const child = spawn(process.execPath, [webShell, '--no-open'], {
-    env: { ...process.env, ...folder.env, CONCLAVE_HOME: home, CONCLAVE_PKCS11_MODULES: softhsmModule!, CONCLAVE_NO_BROWSER: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  shell = child;
-  let printed = '';
-  child.stderr!.on('data', (chunk) => (printed += chunk));
-  const launchAddress = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      printed += chunk;
-      const match = /\n(http:\/\/127\.0\.0\.1:\d+\/launch\?once=[\w-]+)\n/.exec(printed);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`the shell stopped (exit ${code}):\n${printed}`)));
-  });
-  const origin = new URL(launchAddress).origin;
-  let unused: string | undefined = launchAddress;
+  const started = await startWebShellProcess({ ...folder.env, CONCLAVE_HOME: home, CONCLAVE_PKCS11_MODULES: softhsmModule!, CONCLAVE_NO_BROWSER: '1' });
+  shell = started.child;
+  const origin = new URL(started.url).origin;
+  let unused: string | undefined = started.url;
   return {
     origin,
     port: Number(new URL(origin).port),
