@@ -2,8 +2,7 @@ import { join, resolve } from 'node:path';
 
 const __dirname = import.meta.dirname;
 import { defineConfig } from 'electron-vite';
-import { build, type Plugin } from 'vite';
-import type { Rollup } from 'vite';
+import { build, type Plugin, type Rollup } from 'vite';
 
 type OutputChunk = Rollup.OutputChunk;
 
@@ -102,12 +101,12 @@ function commonJsCli(): Plugin {
 }
 
 /**
- * The window's schema chunks (renderer/src/api/schema-module.ts: the contract
- * and zod) fetched with the first screen but not run with it (issue 15): they
- * are imported on demand, so the first screen renders without building them,
- * and a modulepreload link in index.html has the browser fetch and compile
- * them at once, while the page starts, instead of asking for them later,
- * when the shell's server is busy starting the core.
+ * Chunks the window imports on demand, fetched with the first screen but not
+ * run with it (issue 15): the contract's schemas with zod, and the other
+ * screens. A modulepreload link for each chunk (a preload for its style
+ * sheets) in index.html has the browser fetch and compile them while the
+ * page starts, instead of asking later, when the shell's server is busy
+ * starting the core; they run only when imported.
  */
 function preloadWithFirstScreen(sources: readonly string[]): Plugin {
   return {

@@ -36,6 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { rendererChunks } from '../tests/renderer-build/first-screen';
 import { listCeremonyIds } from '../electron/core/ceremony/dated-folders';
+import { filesThePageLoads } from '../electron/core/renderer-files';
 import { ceremonyFolder } from '../shared/ceremony/store-layout';
 import { generateCeremonies } from '../tests/support/generate-ceremonies';
 import { makeTokenFolder, softhsmModule, type TokenFolder } from '../tests/support/softhsm';
@@ -114,7 +115,10 @@ function printFirstScreenSize(): void {
   print(row('JavaScript before the first screen', kB(chunks.firstScreen), `${chunks.firstScreen.length} of ${chunks.all.length} chunks; ${kB(chunks.all)} in all, minified`));
   // index.html also has the browser fetch (and compile) the schemas and the other screens, run only when needed.
   const html = readFileSync(join(rendererDir, 'index.html'), 'utf8');
-  const preloaded = [...html.matchAll(/rel="modulepreload"[^>]*href="\.\/(assets\/[^"]+\.js)"/g)].map((match) => match[1]!).filter((file) => !chunks.firstScreen.includes(file));
+  // What the shell itself reads as "the page's files" (the same list it waits for before starting its core).
+  const preloaded = filesThePageLoads(html)
+    .map((path) => path.slice(1))
+    .filter((file) => file.endsWith('.js') && !chunks.firstScreen.includes(file));
   print(row('JavaScript fetched with it, run when needed', kB(preloaded), `${preloaded.length} chunks: the contract's schemas and the other screens (modulepreload)`));
   print(row('reference: before issue 15', '1,202.8 kB', 'one bundle, not minified: every screen'));
 }
