@@ -161,6 +161,9 @@ describe('the summary index', () => {
    * A first build of `index` (its cache summaries.json) that the app quits after 10 ceremonies: the core's dispose
    * flushes the index there, and the process ends with the build. Answers the cache as that flush wrote it.
    */
+  /** The header and the ceremonies' lines of a saved cache, without the digests between its blocks. */
+  const ceremonyLinesOf = (saved: string) => saved.trim().split('\n').filter((line) => !line.startsWith('{"block":'));
+
   async function cacheSavedAfterTen(index: CeremonyIndex): Promise<string> {
     let savedHalfway: Promise<string> | undefined;
     await index.refresh({
@@ -174,7 +177,7 @@ describe('the summary index', () => {
   it('keeps what a first build judged when it is stopped halfway (the app quit): the next start judges only the rest', async () => {
     const index = indexOf();
     const saved = await cacheSavedAfterTen(index);
-    const [header, ...lines] = saved.trim().split('\n');
+    const [header, ...lines] = ceremonyLinesOf(saved);
     expect(lines).toHaveLength(10);
     expect(JSON.parse(header!)).toMatchObject({ count: 10, partial: true });
     writeFileSync(join(home.dir, 'cache', 'after-quit.json'), saved);
@@ -228,13 +231,17 @@ describe('the summary index', () => {
     await first.refresh();
     await first.flushed();
     const path = join(home.dir, 'cache', 'summaries.json');
-    const [header, ...lines] = readFileSync(path, 'utf8').trim().split('\n');
+    const [header, ...lines] = ceremonyLinesOf(readFileSync(path, 'utf8'));
     const ceremonies = Object.fromEntries(lines.map((line) => JSON.parse(line) as { id: string }).map(({ id, ...entry }) => [id, entry]));
     writeFileSync(path, JSON.stringify({ version: 1, storeRoot: (JSON.parse(header!) as { storeRoot: string }).storeRoot, ceremonies }));
     const upgraded = indexOf();
     expect(await upgraded.refresh({ thorough: true })).toEqual([]);
     expect(upgraded.judgements).toBe(0);
     expect(upgraded.records()).toHaveLength(40);
+    // Written again in this version's form, for the next start to read quickly.
+    await upgraded.flushed();
+    const rewritten = readFileSync(path, 'utf8');
+    expect(JSON.parse(rewritten.slice(0, rewritten.indexOf('\n')))).toMatchObject({ format: 'conclave-summary-cache', version: 3, count: 40 });
   });
 
   it('has the first rows in a page before the whole index is built', async () => {

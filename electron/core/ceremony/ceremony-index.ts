@@ -69,6 +69,8 @@ export class CeremonyIndex {
   fromCache = 0;
   /** The saved cache was written halfway through a build (the app quit): the rest of the store is judged as a first build is. */
   cacheWasPartial = false;
+  /** The saved cache was written by an earlier version: the first refresh writes it again in this one's form. */
+  private cacheWasOlder = false;
   /**
    * Whether the summaries cover every ceremony the store held at the last look: not until a refresh has ended (or a
    * cache written then is read), and not while a refresh judges. A cache written otherwise says it is partial.
@@ -113,6 +115,7 @@ export class CeremonyIndex {
     if (!reader || reader.total === 0) return { rest: loaded };
     this.fromCache = reader.total;
     this.cacheWasPartial = reader.partial;
+    this.cacheWasOlder = reader.older;
     this.coversStore = !reader.partial;
     this.takeCached(reader.readHead(cacheHead));
     if (reader.finished) return { rest: loaded };
@@ -249,8 +252,10 @@ export class CeremonyIndex {
     if (changed.length > 0) {
       this.version++;
       this.save();
-    } else if (!coveredBefore && this.cacheWasPartial) {
-      // Nothing new to judge, but the saved cache still says it is partial.
+    } else if ((!coveredBefore && this.cacheWasPartial) || this.cacheWasOlder) {
+      // Nothing new to judge, but the saved cache still says it is partial, or is in an earlier version's form (read
+      // more slowly, or not at all by a later version).
+      this.cacheWasOlder = false;
       this.save();
     }
     return changed;
