@@ -283,14 +283,16 @@ class LineReader {
           await this.close();
           break;
         }
-        const chunk = Buffer.allocUnsafe(Math.min(chunkBytes, this.end - this.position));
-        const { bytesRead } = await this.handle.read(chunk, 0, chunk.length, this.position);
+        // Read in after what the last chunk left, which is small (part of a block): not a megabyte copied per chunk.
+        const chunk = Buffer.allocUnsafe(this.partial.length + Math.min(chunkBytes, this.end - this.position));
+        this.partial.copy(chunk);
+        const { bytesRead } = await this.handle.read(chunk, this.partial.length, chunk.length - this.partial.length, this.position);
         if (bytesRead === 0) {
           this.position = this.end;
           continue;
         }
         this.position += bytesRead;
-        const bytes = this.partial.length > 0 ? Buffer.concat([this.partial, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+        const bytes = chunk.subarray(0, this.partial.length + bytesRead);
         const cut = this.lineCut.cut(bytes, 0, bytes.length);
         lines.push(...cut.lines);
         // A copy: the chunk itself can go.
