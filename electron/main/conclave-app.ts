@@ -4,9 +4,8 @@
  * (logging out of tokens, ending token hosts) before the app quits.
  */
 import { app, dialog, Menu, session, type BrowserWindow } from 'electron';
-import { createCore, type Core } from '../core/index';
+import type { Core, CoreOptions } from '../core/index';
 import { appDataDir } from '../core/app-paths';
-import { modulesFromEnvironment } from '../core/create-core';
 import { appPage, isAppPageUrl } from './app-page';
 import { registerAppScheme, serveAppScheme } from './app-protocol';
 import { openApiDoor, relayEvents } from './ipc';
@@ -55,13 +54,13 @@ export async function runConclave(files: AppFiles): Promise<void> {
 
   // Set once the window exists: the module dialog (issue 12) opens over it.
   const opened: { window?: BrowserWindow } = {};
-  const core = await createCore({
+  // The window's page loads while the core does, as in the browser shell: loading the core's modules and starting it
+  // takes a good part of a second, which the page used to wait for. A call the page makes meanwhile waits for the core.
+  const core = startCore({
     dataDir: appDataDir(),
     shell: 'electron',
     version: app.getVersion(),
     hostLauncher: utilityHostLauncher,
-    // CONCLAVE_PKCS11_MODULES, as in the CLI and the browser shell: end-to-end tests point the app at their own SoftHSM2.
-    modules: modulesFromEnvironment(),
     // A PKCS#11 module is added only as the person picks it in the system's file dialog, never by a path from the page.
     chooseModuleFile: nativeModulePicker(() => (opened.window && !opened.window.isDestroyed() ? opened.window : undefined)),
   });
@@ -72,12 +71,21 @@ export async function runConclave(files: AppFiles): Promise<void> {
   app.on('second-instance', () => bringForward(window));
   const target = { window, isAppPage };
   // The one call the desktop answers differently: a native file dialog instead of the browser shell's folder listing.
-  const handlers = { ...core.handlers, 'files.pick': nativeFilePicker(() => (window.isDestroyed() ? undefined : window)), 'files.reveal': revealInFileManager };
+  const handlers = core.then((started) => ({ ...started.handlers, 'files.pick': nativeFilePicker(() => (window.isDestroyed() ? undefined : window)), 'files.reveal': revealInFileManager }));
+  // Its failure is the core's, reported once below; a call waiting on it is answered with that failure.
+  handlers.catch(() => undefined);
   const closeDoor = openApiDoor({ ...target, handlers });
   window.once('closed', closeDoor);
-  relayEvents((sink) => core.subscribe(sink), target);
-  // Only now: the page's first call must find the door open.
-  await loadAppPage(window, page);
+  const relayed = core.then((started) => void relayEvents((sink) => started.subscribe(sink), target));
+  // Only now: the page's first call must find the door open. A core that cannot start ends the app (reportStartFailure).
+  await Promise.all([loadAppPage(window, page), relayed]);
+}
+
+/** The core, its modules loaded only now (the window is opened meanwhile). */
+async function startCore(options: Omit<CoreOptions, 'modules'>): Promise<Core> {
+  const { createCore, modulesFromEnvironment } = await import('../core/create-core');
+  // CONCLAVE_PKCS11_MODULES, as in the CLI and the browser shell: end-to-end tests point the app at their own SoftHSM2.
+  return createCore({ ...options, modules: modulesFromEnvironment() });
 }
 
 function bringForward(window: BrowserWindow): void {
@@ -87,14 +95,15 @@ function bringForward(window: BrowserWindow): void {
   window.focus();
 }
 
-function disposeBeforeQuit(core: Pick<Core, 'dispose'>): void {
+function disposeBeforeQuit(core: Promise<Pick<Core, 'dispose'>>): void {
   let state: 'running' | 'disposing' | 'disposed' = 'running';
   app.on('will-quit', (event) => {
     if (state === 'disposed') return;
     event.preventDefault();
     if (state === 'disposing') return;
     state = 'disposing';
-    const disposed = core.dispose().catch((error: unknown) => {
+    // A core that never started has nothing to shut down (its failure is reported where it was started).
+    const disposed = core.then((started) => started.dispose(), () => undefined).catch((error: unknown) => {
       console.error('Conclave could not shut its token hosts down cleanly:', error instanceof Error ? error.message : error);
     });
     // A host stuck in a vendor module must not keep the app from quitting.

@@ -6,14 +6,14 @@
  * back as data. Events go out to the app window only.
  */
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
-import { dispatchCall } from '../core/api/dispatch';
 import type { ApiHandlers, EventSink } from '../core/api/handlers';
 import { failure, type Result } from '../../shared/api/result';
 import { callChannel, eventChannel } from '../preload/channels';
 
 export interface ApiDoorOptions {
   window: BrowserWindow;
-  handlers: ApiHandlers;
+  /** The core's handlers, or the promise of them while it starts: a call made meanwhile waits for them. */
+  handlers: ApiHandlers | Promise<ApiHandlers>;
   /** Whether a frame URL is the app's own page. */
   isAppPage: (url: string) => boolean;
 }
@@ -21,6 +21,11 @@ export interface ApiDoorOptions {
 const notFromTheApp: Result<never> = failure({
   code: 'forbidden',
   message: 'Conclave only answers its own window. The request was refused and nothing was changed.',
+});
+
+const coreNotStarted: Result<never> = failure({
+  code: 'internal',
+  message: 'Conclave could not start, so nothing was done. Close it and start it again; it says why as it closes.',
 });
 
 /** Whether an IPC call comes from the app window's main frame, currently showing the app's page. */
@@ -36,7 +41,15 @@ export function isFromAppWindow(event: Pick<IpcMainInvokeEvent, 'senderFrame' | 
 export function openApiDoor(options: ApiDoorOptions): () => void {
   ipcMain.handle(callChannel, async (event, name: unknown, input: unknown): Promise<Result<unknown>> => {
     if (!isFromAppWindow(event, options)) return notFromTheApp;
-    return dispatchCall(options.handlers, name, input);
+    let handlers: ApiHandlers;
+    try {
+      handlers = await options.handlers;
+    } catch {
+      return coreNotStarted;
+    }
+    // Loaded at the first call, with the contract's schemas: the window opens without waiting for them.
+    const { dispatchCall } = await import('../core/api/dispatch');
+    return dispatchCall(handlers, name, input);
   });
   return () => ipcMain.removeHandler(callChannel);
 }

@@ -11,11 +11,14 @@ import { createElectronStandIn, type ElectronStandIn } from './electron-stand-in
 
 const core = vi.hoisted(() => ({
   created: [] as { options: unknown; dispose: ReturnType<typeof vi.fn>; unsubscribe: ReturnType<typeof vi.fn> }[],
+  /** While set, the core is still starting (its modules loading): createCore settles as this does. */
+  starting: undefined as Promise<void> | undefined,
 }));
 
 vi.mock('../../electron/core/create-core', () => ({
   modulesFromEnvironment: () => [{ path: '/usr/lib/softhsm/libsofthsm2.so' }],
-  createCore: (options: CoreOptions): Core => {
+  createCore: async (options: CoreOptions): Promise<Core> => {
+    await core.starting;
     const dispose = vi.fn(async () => undefined);
     const unsubscribe = vi.fn();
     core.created.push({ options, dispose, unsubscribe });
@@ -45,6 +48,7 @@ async function start(configure: (electron: ElectronStandIn) => void = () => unde
   // A fresh stand-in and fresh app modules per test: the app registers its listeners once per start.
   vi.resetModules();
   core.created.length = 0;
+  core.starting = undefined;
   const electron = createElectronStandIn();
   vi.doMock('electron', () => electron);
   configure(electron);
@@ -175,6 +179,49 @@ describe('starting Conclave', () => {
     expect(result).toEqual({ ok: true, value: { version: '9.8.7', shell: 'electron', dataDir: '/home/person/.local/share/conclave' } });
   });
 
+  it('opens its window and loads the page while the core starts; a call made meanwhile is answered once it has', async () => {
+    let electron!: ElectronStandIn;
+    let coreStarted!: () => void;
+    const running = start((standIn) => {
+      electron = standIn;
+      core.starting = new Promise<void>((resolve) => (coreStarted = resolve));
+    });
+    await vi.waitFor(() => expect(electron.BrowserWindow.created[0]?.loadURL).toHaveBeenCalled());
+    expect(core.created).toHaveLength(0);
+    const window = electron.BrowserWindow.created[0]!;
+    const door = electron.ipcMain.handle.mock.calls[0]?.[1] as (event: unknown, name: unknown, input: unknown) => Promise<unknown>;
+    let answer: unknown;
+    const call = door({ sender: window.webContents, senderFrame: window.webContents.mainFrame }, 'app.info', {}).then((result) => (answer = result));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(answer).toBeUndefined();
+
+    coreStarted();
+    await call;
+    expect(answer).toEqual({ ok: true, value: { version: '9.8.7', shell: 'electron', dataDir: '/home/person/.local/share/conclave' } });
+    await running;
+    expect(core.created).toHaveLength(1);
+  });
+
+  it('stops with the reason when the core cannot start, and answers a call made meanwhile with a failure, not silence', async () => {
+    let electron!: ElectronStandIn;
+    let coreFailed!: (error: Error) => void;
+    const running = start((standIn) => {
+      electron = standIn;
+      core.starting = new Promise<void>((_resolve, reject) => (coreFailed = reject));
+    });
+    await vi.waitFor(() => expect(electron.BrowserWindow.created[0]?.loadURL).toHaveBeenCalled());
+    const window = electron.BrowserWindow.created[0]!;
+    const door = electron.ipcMain.handle.mock.calls[0]?.[1] as (event: unknown, name: unknown, input: unknown) => Promise<unknown>;
+    const call = door({ sender: window.webContents, senderFrame: window.webContents.mainFrame }, 'app.info', {});
+
+    coreFailed(new Error('The data folder /home/person/.local/share/conclave is not yours.'));
+    await expect(running).rejects.toThrow('The data folder /home/person/.local/share/conclave is not yours.');
+    await expect(call).resolves.toMatchObject({ ok: false, error: { code: 'internal', message: expect.stringMatching(/could not start/) } });
+    // Quitting then has no core to shut down, and does not wait for one.
+    electron.app.emit('will-quit', { preventDefault: vi.fn() });
+    await vi.waitFor(() => expect(electron.app.quit).toHaveBeenCalled());
+  });
+
   it('loads the dev server page while developing, and only from this computer', async () => {
     process.env.ELECTRON_RENDERER_URL = 'http://localhost:5173/';
     const { electron } = await start();
@@ -197,9 +244,9 @@ describe('starting Conclave', () => {
     electron.app.emit('will-quit', quitting);
     expect(quitting.preventDefault).toHaveBeenCalled();
     electron.app.emit('will-quit', { preventDefault: vi.fn() });
-    expect(core.created[0]?.dispose).toHaveBeenCalledOnce();
 
     await vi.waitFor(() => expect(electron.app.quit).toHaveBeenCalled());
+    expect(core.created[0]?.dispose).toHaveBeenCalledOnce();
     const final = { preventDefault: vi.fn() };
     electron.app.emit('will-quit', final);
     expect(final.preventDefault).not.toHaveBeenCalled();

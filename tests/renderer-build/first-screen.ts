@@ -16,7 +16,7 @@ export interface RendererChunks {
   textOf(file: string): string;
 }
 
-// Minified ES modules: import{a as b}from"./react-x.js"; import"./x.js"; export{…}from"./x.js" (import("./x.js") is not matched).
+// ES modules, minified or not: import{a as b}from"./react-x.js"; import "./x.js"; export{…}from"./x.js" (import("./x.js") is not matched).
 const staticImport = /\b(?:import|export)\s*(?:[^"'();]*?\bfrom\s*)?["'](\.\.?\/[^"']+\.js)["']/g;
 
 export function rendererChunks(rendererDir: string): RendererChunks {
@@ -24,16 +24,26 @@ export function rendererChunks(rendererDir: string): RendererChunks {
   const entry = /<script\b[^>]*\btype="module"[^>]*\bsrc="\.?\/?([^"]+\.js)"/.exec(html)?.[1];
   if (!entry) throw new Error(`${join(rendererDir, 'index.html')} names no module script: was the renderer built?`);
   const textOf = (file: string) => readFileSync(join(rendererDir, file), 'utf8');
-  const firstScreen: string[] = [];
-  const queue = [posix.normalize(entry)];
-  while (queue.length > 0) {
-    const file = queue.shift()!;
-    if (firstScreen.includes(file)) continue;
-    firstScreen.push(file);
-    for (const match of textOf(file).matchAll(staticImport)) queue.push(posix.join(posix.dirname(file), match[1]!));
-  }
+  const firstScreen = staticallyImported(rendererDir, entry);
   const all = readdirSync(join(rendererDir, 'assets'))
     .filter((name) => name.endsWith('.js'))
     .map((name) => `assets/${name}`);
   return { firstScreen, all, textOf, bytesOf: (files) => files.reduce((sum, file) => sum + statSync(join(rendererDir, file)).size, 0) };
+}
+
+/**
+ * A built module and every file it imports statically, followed through
+ * them (paths inside `dir`, the entry first): what runs before anything
+ * loaded with import().
+ */
+export function staticallyImported(dir: string, entry: string): string[] {
+  const found: string[] = [];
+  const queue = [posix.normalize(entry)];
+  while (queue.length > 0) {
+    const file = queue.shift()!;
+    if (found.includes(file)) continue;
+    found.push(file);
+    for (const match of readFileSync(join(dir, file), 'utf8').matchAll(staticImport)) queue.push(posix.join(posix.dirname(file), match[1]!));
+  }
+  return found;
 }
