@@ -99,7 +99,11 @@ export function createCore(options: CoreOptions): Core {
   });
   /** Which ceremonies wait on the tokens attached here changes as tokens come and go. */
   const rescanLocalKeys = async () => {
-    if (await localKeys.rescan()) await catalog.localKeysChanged();
+    const firstLook = !localKeys.known;
+    const changed = await localKeys.rescan();
+    // Pages answered before the first look said "waiting on me" was not known yet: windows ask again on tokens.changed.
+    if (firstLook) machine.publish();
+    if (changed) await catalog.localKeysChanged();
   };
   tokens.onEvent((event) => {
     if (event.type === 'changed') inBackground(rescanLocalKeys);

@@ -266,6 +266,12 @@ export const CeremonyPageSchema = z.object({
    */
   complete: z.boolean(),
   indexed: z.object({ done: z.number().int(), total: z.number().int() }),
+  /**
+   * False until the keys on the tokens attached here have been looked at since the core started (the first look waits
+   * for the token hosts to load their modules): no row is marked waiting on me and the "waiting" count is 0, as not
+   * known yet. tokens.changed follows that first look, and the window asks again.
+   */
+  waitingOnMeKnown: z.boolean(),
 });
 const HistoryFilters = {
   /** Matches release name or version, artifact name or digest (prefix), approver id, or ceremony id. */

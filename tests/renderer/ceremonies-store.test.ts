@@ -201,3 +201,23 @@ describe('tabs', () => {
     expect(state().filter).toBe('waiting');
   });
 });
+
+describe('"waiting on me" just after a start', () => {
+  it('holds it as not known while the core has not looked at the tokens, and asks again when tokens.changed comes', async () => {
+    const core = store120();
+    // The core started a moment ago: it answers the list at once, without having looked at the keys attached here.
+    const beforeTheLook = pagedCore(core.all.map((row) => ({ ...row, waitingOnMe: false })));
+    beforeTheLook.waitingOnMeKnown = false;
+    let looked = false;
+    const { fake, state, pages } = await started({ 'ceremonies.page': (input) => ceremoniesPageOver(looked ? core : beforeTheLook)(input as CallInput<'ceremonies.page'>) });
+    expect(state().waitingOnMeKnown).toBe(false);
+    expect(state().counts?.waiting).toBe(0);
+
+    looked = true;
+    fake.emit('tokens.changed', snapshot([]));
+    await settle();
+    expect(pages()).toHaveLength(2);
+    expect(state().waitingOnMeKnown).toBe(true);
+    expect(state().counts?.waiting).toBe(12);
+  });
+});

@@ -32,6 +32,8 @@ export interface PagedCore {
   all: CeremonySummary[];
   /** What a page says about the index (complete unless a test says otherwise). */
   index: { complete: boolean; done: number; total: number } | undefined;
+  /** Whether the fake core has looked at the keys attached (true unless a test says otherwise). */
+  waitingOnMeKnown?: boolean;
 }
 
 function page(core: PagedCore, matching: readonly CeremonySummary[], counted: readonly CeremonySummary[], cursor: string | undefined, limit: number | undefined): CallOutput<'ceremonies.page'> {
@@ -47,6 +49,7 @@ function page(core: PagedCore, matching: readonly CeremonySummary[], counted: re
     ...(end < matching.length ? { nextCursor: `at:${end}` } : {}),
     complete: index.complete,
     indexed: { done: index.done, total: index.total },
+    waitingOnMeKnown: core.waitingOnMeKnown ?? true,
   };
 }
 

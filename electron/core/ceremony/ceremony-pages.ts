@@ -16,6 +16,8 @@ import type { StoredSummary, SummaryRecord } from './ceremony-views';
 
 export type CeremonyTab = (typeof ceremonyTabs)[number];
 export type CeremonyPage = CallOutput<'ceremonies.page'>;
+/** A page as the records give it: whether "waiting on me" is known yet is the attached keys' to say (the catalog adds it). */
+export type RecordsPage = Omit<CeremonyPage, 'waitingOnMeKnown'>;
 type PageRow = CeremonyPage['items'][number];
 
 /** A page stops before it passes this many bytes of JSON (one row always goes, however large). */
@@ -43,7 +45,7 @@ export interface PageRows {
  * One page of `records` (every record, newest first) for `query`, with the
  * counts per tab over the records its text and dates match.
  */
-export function pageOf(records: readonly SummaryRecord[], query: PageQuery, rows: PageRows, indexed: { done: number; total: number; complete: boolean }): CeremonyPage {
+export function pageOf(records: readonly SummaryRecord[], query: PageQuery, rows: PageRows, indexed: { done: number; total: number; complete: boolean }): RecordsPage {
   const after = query.cursor === undefined ? undefined : readCursor(query.cursor);
   const needle = query.text?.trim().toLowerCase() || undefined;
   const upTo = query.to ? endOfDay(query.to) : undefined;

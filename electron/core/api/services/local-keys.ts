@@ -8,11 +8,22 @@ export class LocalKeys {
   private keyIds = new Set<string>();
   /** The scan in progress, so lists wait for it rather than show a stale "waiting on me". */
   private scanning: Promise<boolean> = Promise.resolve(false);
+  /**
+   * Whether a scan has ended since the core started. The first one waits for the token hosts to load their modules,
+   * half a second or more after the window's first list: that list answers without waiting, saying "waiting on me"
+   * is not known yet, rather than hold the screen or show "nothing waits on you" before looking.
+   */
+  private scannedOnce = false;
 
   constructor(private readonly tokens: TokenService) {}
 
   has(keyId: string): boolean {
     return this.keyIds.has(keyId);
+  }
+
+  /** Whether the keys attached here have been looked at yet: until then nothing can be said to wait on this machine. */
+  get known(): boolean {
+    return this.scannedOnce;
   }
 
   /** Settles when the latest scan has. */
@@ -39,6 +50,7 @@ export class LocalKeys {
     }
     const before = this.keyIds;
     this.keyIds = keyIds;
+    this.scannedOnce = true;
     return !(before.size === keyIds.size && [...keyIds].every((keyId) => before.has(keyId)));
   }
 }

@@ -5,7 +5,7 @@ import { bundleImportStore } from './bundle-import';
 import { CeremonyList } from './CeremonyList';
 import { FilterTabs } from './FilterTabs';
 import { FirstRun } from './FirstRun';
-import { emptyFilterText, filterTitle, visibleFilters, type CeremonyFilter } from './filters';
+import { emptyFilterText, filterTitle, visibleFilters, waitingNotKnownText, type CeremonyFilter } from './filters';
 import { indexingText, useCeremonies } from './store';
 import { useNow } from './use-now';
 import { RetryableError } from '../../components/RetryableError';
@@ -28,6 +28,7 @@ export function CeremoniesScreen() {
   const nextCursor = useCeremonies((s) => s.nextCursor);
   const complete = useCeremonies((s) => s.complete);
   const indexed = useCeremonies((s) => s.indexed);
+  const waitingOnMeKnown = useCeremonies((s) => s.waitingOnMeKnown);
   const loadingMore = useCeremonies((s) => s.loadingMore);
   const moreError = useCeremonies((s) => s.moreError);
   const showMore = useCeremonies((s) => s.showMore);
@@ -72,10 +73,10 @@ export function CeremoniesScreen() {
       {firstRun && <FirstRun />}
       {counts && !firstRun && (
         <>
-          <FilterTabs filters={filters} counts={counts} selected={current} onSelect={setFilter} panelId={panelId} tabId={tabId} />
+          <FilterTabs filters={filters} counts={counts} waitingOnMeKnown={waitingOnMeKnown} selected={current} onSelect={setFilter} panelId={panelId} tabId={tabId} />
           <div id={panelId} role="tabpanel" aria-labelledby={tabId(current)} className="filter-panel" tabIndex={shown.length === 0 ? 0 : undefined}>
             {summaries === undefined ? null : shown.length === 0 ? (
-              <p className="muted">{emptyFilterText[current]}</p>
+              <p className="muted">{current === 'waiting' && !waitingOnMeKnown ? waitingNotKnownText : emptyFilterText[current]}</p>
             ) : (
               <CeremonyList
                 key={current}

@@ -4,6 +4,8 @@ import { filterTitle, type CeremonyFilter } from './filters';
 interface FilterTabsProps {
   filters: readonly CeremonyFilter[];
   counts: Record<CeremonyFilter, number>;
+  /** False until the core has looked at the tokens attached here: the "Waiting on me" count is not known yet. */
+  waitingOnMeKnown: boolean;
   selected: CeremonyFilter;
   onSelect: (filter: CeremonyFilter) => void;
   /** id of the tab panel the tabs control. */
@@ -15,7 +17,7 @@ interface FilterTabsProps {
  * The WAI-ARIA tabs pattern: one tab stop; arrow keys, Home and End move
  * between tabs and show each at once (showing a filter is instant).
  */
-export function FilterTabs({ filters, counts, selected, onSelect, panelId, tabId }: FilterTabsProps) {
+export function FilterTabs({ filters, counts, waitingOnMeKnown, selected, onSelect, panelId, tabId }: FilterTabsProps) {
   const refs = useRef(new Map<CeremonyFilter, HTMLButtonElement>());
 
   const move = (event: KeyboardEvent) => {
@@ -53,7 +55,16 @@ export function FilterTabs({ filters, counts, selected, onSelect, panelId, tabId
           onClick={() => onSelect(filter)}
           className="filter-tab"
         >
-          {filterTitle[filter]} <span className="filter-count">{counts[filter]}</span>
+          {filterTitle[filter]}{' '}
+          {filter === 'waiting' && !waitingOnMeKnown ? (
+            // Not 0: nothing has been looked at yet. Its name says so to a screen reader; the title to a pointer.
+            <span className="filter-count" title="Looking at the tokens attached here">
+              <span aria-hidden="true">…</span>
+              <span className="visually-hidden">not known yet</span>
+            </span>
+          ) : (
+            <span className="filter-count">{counts[filter]}</span>
+          )}
         </button>
       ))}
     </div>

@@ -31,6 +31,9 @@ export const emptyFilterText: Record<CeremonyFilter, string> = {
   cancelled: 'No ceremony was cancelled.',
 };
 
+/** What "Waiting on me" says, empty, before the core has looked at the tokens attached here (just after a start). */
+export const waitingNotKnownText = 'Looking at the tokens attached here to see what waits on you…';
+
 /** Tabs shown: the fixed ones, and Cancelled only when there is something in it. */
 export function visibleFilters(counts: Record<CeremonyFilter, number>): CeremonyFilter[] {
   return ceremonyFilterIds.filter((id) => id !== 'cancelled' || counts.cancelled > 0);

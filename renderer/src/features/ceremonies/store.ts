@@ -33,6 +33,8 @@ export interface CeremoniesData {
   nextCursor: string | undefined;
   /** False while the core is still indexing the store: rows and counts are those judged so far. */
   complete: boolean;
+  /** False until the core has looked at the tokens attached here: "waiting on me" is not known yet (tokens.changed follows). */
+  waitingOnMeKnown: boolean;
   indexed: { done: number; total: number } | undefined;
   filter: CeremonyFilter;
   /** Progress text while the first page loads. */
@@ -76,6 +78,7 @@ export function initialCeremoniesData(): CeremoniesData {
     counts: undefined,
     nextCursor: undefined,
     complete: true,
+    waitingOnMeKnown: true,
     indexed: undefined,
     filter: 'all',
     loading: undefined,
@@ -96,7 +99,7 @@ export function createCeremoniesStore(): StoreApi<CeremoniesState> {
     const remember = (rows: readonly VersionedSummary[]) => {
       for (const row of rows) versions.set(row.id, row.version);
     };
-    const pageFields = (page: CeremonyPage) => ({ total: page.total, counts: page.counts, nextCursor: page.nextCursor, complete: page.complete, indexed: page.indexed });
+    const pageFields = (page: CeremonyPage) => ({ total: page.total, counts: page.counts, nextCursor: page.nextCursor, complete: page.complete, indexed: page.indexed, waitingOnMeKnown: page.waitingOnMeKnown });
 
     return {
       ...initialCeremoniesData(),
