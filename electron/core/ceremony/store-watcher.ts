@@ -5,24 +5,17 @@
  * ceremonies changed, a short quiet time after the last write (a publish
  * writes several files).
  *
- * HOW TO WIRE IT (electron/core/create-core.ts, next to the catalog):
- *
- *   const storeWatcher = watchCeremonyStore({
- *     storeDir,
- *     onChange: () => inBackground(() => catalog.refreshNow()),
- *   });
- *   …and in dispose(), before `await catalog.flushed()`:
- *   storeWatcher.close();
- *
- * refreshNow() re-reads the store and pushes ceremony.changed for each
- * ceremony that changed, which the Ceremonies list and an open ceremony
- * already follow. The core's own writes are reported too; the index already
- * knows them, so they push nothing twice. Files a sync is writing may be
- * reported before the sync's own refreshIndex runs: emit() then counts them
- * as a local change (repository.localChange()), which costs one sync with
- * nothing to send; if that matters, skip reports while a sync writes. The watches never keep a process
- * alive (a short CLI command that made a core still exits), and close()
- * ends every one of them and the pending timer.
+ * The core (create-core.ts) hands the ceremonies reported to
+ * catalog.refreshNow(), which re-reads them and pushes ceremony.changed for
+ * each that changed (the Ceremonies list and an open ceremony follow it),
+ * and closes the watcher before it saves its index. The core's own writes
+ * are reported too; the index already knows them, so they push nothing
+ * twice. Files a sync is writing may be reported before the sync's own
+ * refreshIndex runs: emit() then counts them as a local change
+ * (repository.localChange()), which costs one sync with nothing to send; if
+ * that matters, skip reports while a sync writes. The watches never keep a
+ * process alive (a short CLI command that made a core still exits), and
+ * close() ends every one of them and the pending timer.
  *
  * Layout watched (shared/ceremony/store-layout.ts):
  * <store>/ceremonies/YYYY/MM/DD/<id>/events/<file>. One watch on the
