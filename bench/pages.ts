@@ -17,13 +17,17 @@
  * the files and git at the same size. On the 2-core bench machine, 100,000
  * ceremonies (410,000 event files; the file cache mostly cold):
  *
- *                                   791736e        bb12eae–8aed6c7   dated folders   8d51b74–ea7243b
- *   History first rows, warm           0.195 s        0.09–0.19 s                       0.079 s
- *   first rows, cold                   0.44 s         0.27–0.29 s                       0.25 s
- *   sync of one new event              7.0 s          4.6–5.4 s         3.0–3.2 s       1.65–1.88 s
- *   git push of that one commit        -              1.9–2.1 s         1.0–1.1 s       0.98–1.02 s
- *   core's peak memory, own process    559–606 MB     433–452 MB                        393 MB
+ *                                   791736e        bb12eae–8aed6c7   dated folders   8d51b74–ea7243b   31ce4a9 (cache v3)
+ *   History first rows, warm           0.195 s        0.09–0.19 s                       0.079 s           0.080–0.104 s
+ *   first rows, cold                   0.44 s         0.27–0.29 s                       0.25 s            0.32–0.47 s
+ *   sync of one new event              7.0 s          4.6–5.4 s         3.0–3.2 s       1.65–1.88 s       2.04–2.08 s
+ *   git push of that one commit        -              1.9–2.1 s         1.0–1.1 s       0.98–1.02 s       0.95–0.99 s
+ *   core's peak memory, own process    559–606 MB     433–452 MB                        393 MB            349–385 MB
  *   (goals: warm ≤ 0.5 s, cold ≤ 3 s, sync ≤ 2 s, memory < 500 MB)
+ *
+ * In the two runs of 31ce4a9 git's own add and commit of one file took
+ * 3.0–3.1 s and its status 9–14 s in the same repository: the sync (which
+ * does not read the summary cache) stayed under git's own commit.
  *
  * With every ceremony in one flat folder, git's push walked its 100,000
  * entries on both sides; in dated folders (ceremonies/YYYY/MM/DD/<id>) git's
