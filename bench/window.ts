@@ -14,11 +14,11 @@
  * seen through Playwright's locator polling, which falls to one look every
  * 500 ms after 270 ms: they sat on a 0.5 s grid and are upper bounds.
  *
- *                                   0bf6dea    d7523e8      e54db59 to 5d155de   4f1982b (summary cache v3)
- *   empty: spawn → address            0.45 s     0.50 s       0.19–0.24 s          0.19 s
- *   empty: spawn → interactive        1.19 s     1.17–1.42 s  0.80–1.07 s          0.91 s
- *   10,000: ceremonies listed         2.09 s     1.28–1.46 s  1.06–1.57 s          1.11 s
- *   static index.html (reference)     0.93 s     0.83 s       0.76–0.97 s          0.97 s
+ *                                   0bf6dea    d7523e8      e54db59 to 5d155de   4f1982b to d65e4be (3 runs)
+ *   empty: spawn → address            0.45 s     0.50 s       0.19–0.24 s          0.19–0.26 s
+ *   empty: spawn → interactive        1.19 s     1.17–1.42 s  0.80–1.07 s          0.81–0.95 s
+ *   10,000: ceremonies listed         2.09 s     1.28–1.46 s  1.06–1.57 s          1.08–1.16 s
+ *   static index.html (reference)     0.93 s     0.83 s       0.76–0.97 s          0.79–0.97 s
  *
  * The spread follows the machine: in the same runs the static page alone
  * moved between 0.76 and 0.97 s. On the 10,000 path, timing marks in the
