@@ -70,7 +70,10 @@ export const forkHostLauncher: HostLauncher = ({ env, serviceName }) => {
   pins?.on('error', () => undefined);
   return {
     postMessage: (message) => {
-      if (child.connected) child.send(message as never);
+      // With a callback: a host that died a moment ago still looks connected until its end of the channel is read as
+      // closed, and its EPIPE, without one, is thrown in the core. The request then fails through onExit, as any
+      // request in flight when a host ends.
+      if (child.connected) child.send(message as never, () => undefined);
     },
     ...(pins ? { sendPin: (pin: Uint8Array) => writePin(pins, pin) } : {}),
     onMessage: (listener) => child.on('message', listener),
