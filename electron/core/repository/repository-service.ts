@@ -135,7 +135,7 @@ class RepositoryStop extends Error {
 }
 
 export class RepositoryService {
-  private identity: string[] | undefined;
+  private identity: Promise<string[]> | undefined;
 
   constructor(
     readonly service: CeremonyService,
@@ -224,10 +224,12 @@ export class RepositoryService {
    * looks at every folder.
    */
   async sync(onStep: (step: SyncStep, detail?: string) => void = () => {}): Promise<SyncReport> {
-    return this.locked(async () => {
+    return this.locked(async (before) => {
       onStep('committing');
+      // The remote's URL is read while the commit is made: a git of its own, which nothing below needs sooner.
+      const urlRead = this.remoteUrl();
+      urlRead.catch(() => undefined);
       await this.service.store.ready();
-      const before = await this.head();
       const written = await takeWritten(this.root);
       const local: LocalFiles = { committed: [], leftOut: [], recheck: [], checked: new Set() };
       const exchanged: Exchanged = { gained: [], arrived: [], skipped: [] };
@@ -254,7 +256,7 @@ export class RepositoryService {
       );
       // Awaited below, on every path: nothing of this sync is still running when it ends.
       scanned.catch(() => undefined);
-      const url = await this.remoteUrl();
+      const url = await urlRead;
       const report: SyncReport = { outcome: 'no-remote', committed: local.committed, leftOut: local.leftOut, pushed: 0, attempts: 0, arrivals: { events: [], evidence: [], problems: [] } };
       if (url === undefined) report.reason = 'This store has no remote: its events are committed locally. "conclave remote add URL" shares them.';
       else report.url = url;
@@ -288,8 +290,8 @@ export class RepositoryService {
         report.skipped = skipped;
         report.arrivals.problems.push(...skipped.map((entry) => `${entry.reason} Everything else was shared; ask whoever pushed it to remove it from their store.`));
       }
-      await this.indexFollowsMain(before, exchanged.gained);
-      await this.tidy(onStep);
+      // Side by side: git packs while other gits work (its own gc --auto runs beside the command that started it).
+      await sideBySide(this.indexFollowsMain(before, exchanged.gained), this.tidy(onStep));
       return report;
     });
   }
@@ -349,8 +351,7 @@ export class RepositoryService {
    * the sync then fetches, checks and integrates as always.
    */
   private async pushedWhereLastSeen(sent: Sent, before: string, exchanged: Exchanged, report: SyncReport, onStep: (step: SyncStep, detail?: string) => void): Promise<boolean> {
-    const seen = await this.resolve(witnessRef);
-    const head = await this.head();
+    const [seen, head] = await Promise.all([this.resolve(witnessRef), this.head()]);
     // The commit this sync made on the head it started from descends from it, without asking git.
     const descends = seen !== undefined && ((seen === sent.base && head === sent.commit) || (await this.isAncestor(seen, head)));
     if (!seen || !descends) return false;
@@ -389,13 +390,15 @@ export class RepositoryService {
 
   // ---- steps ----------------------------------------------------------------------
 
-  /** Creates the repository on first use: `git init`, main, .gitattributes (bytes stay exact), a first commit. Idempotent, and finishes an init cut short. */
-  async ensureRepository(): Promise<void> {
-    await mkdir(this.root, { recursive: true });
-    if (!(await this.isRepository())) {
-      await this.ok(['init', '-q']);
-    }
-    const headTarget = await this.run(['symbolic-ref', '-q', 'HEAD']);
+  /**
+   * Creates the repository on first use: `git init`, main, .gitattributes
+   * (bytes stay exact), a first commit. Idempotent, and finishes an init cut
+   * short. Answers main's head.
+   */
+  async ensureRepository(): Promise<string> {
+    await this.initialized();
+    // Both looks at once: each is a git of its own, and a sync waits for them before anything else.
+    const [headTarget, main] = await Promise.all([this.run(['symbolic-ref', '-q', 'HEAD']), this.resolve(branch)]);
     if (headTarget.stdout.trim() !== branch) {
       if ((await this.run(['rev-parse', '-q', '--verify', 'HEAD'])).code === 0) {
         throw new ConclaveError('invalid-input', `The store's git repository (${this.root}) is on ${headTarget.stdout.trim() || 'a detached HEAD'}; Conclave keeps ceremonies on main. Switch it back with "git -C ${this.root} switch main".`, { cause: 'wrong-branch' });
@@ -407,11 +410,17 @@ export class RepositoryService {
       const present = await readFile(path, 'utf8').catch(() => undefined);
       if (present === undefined) await writeFileAtomically(path, text, 0o644);
     }
-    if ((await this.run(['rev-parse', '-q', '--verify', `${branch}^{commit}`])).code !== 0) {
-      const tree = await this.treeWith(undefined, await this.blobs(Object.keys(repositoryFiles)));
-      const commit = (await this.ok(['commit-tree', tree, '-m', 'Conclave ceremony repository'])).trim();
-      await this.ok(['update-ref', '-m', 'conclave: new repository', branch, commit, '']);
-    }
+    if (main !== undefined) return main;
+    const tree = await this.treeWith(undefined, await this.blobs(Object.keys(repositoryFiles)));
+    const commit = (await this.ok(['commit-tree', tree, '-m', 'Conclave ceremony repository'])).trim();
+    await this.ok(['update-ref', '-m', 'conclave: new repository', branch, commit, '']);
+    return commit;
+  }
+
+  /** The store folder, a git repository (`git init` when it is not one yet). */
+  private async initialized(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+    if (!(await this.isRepository())) await this.ok(['init', '-q']);
   }
 
   private async isRepository(): Promise<boolean> {
@@ -737,10 +746,8 @@ export class RepositoryService {
    * have finished, so nothing of this sync is still running when it ends.
    */
   private async pushWhileIndexFollows(head: string, before: string, gained: Change[], lease?: string): Promise<boolean> {
-    const [pushed, indexed] = await Promise.allSettled([this.push(head, lease), this.movingMain(() => this.indexFollowsMain(before, gained))]);
-    if (pushed.status === 'rejected') throw pushed.reason;
-    if (indexed.status === 'rejected') throw indexed.reason;
-    return pushed.value;
+    const [pushed] = await sideBySide(this.push(head, lease), this.movingMain(() => this.indexFollowsMain(before, gained)));
+    return pushed;
   }
 
   /**
@@ -947,8 +954,13 @@ export class RepositoryService {
   }
 
   /** The person's own identity when git has one; otherwise one for this store's commits only (never written to any config). */
-  private async identityArgs(): Promise<string[]> {
-    if (this.identity) return this.identity;
+  private identityArgs(): Promise<string[]> {
+    // One look, shared by gits started side by side.
+    this.identity ??= this.readIdentityArgs();
+    return this.identity;
+  }
+
+  private async readIdentityArgs(): Promise<string[]> {
     // Both in one git; of a key set in several files, the last one counts, as for `git config --get`.
     const values = new Map<string, string>();
     const result = await this.git.run(['config', '-z', '--get-regexp', '^user\\.(name|email)$'], { cwd: this.root });
@@ -958,8 +970,7 @@ export class RepositoryService {
     }
     const [name, email] = [values.get('user.name'), values.get('user.email')];
     const host = hostname().replace(/[^A-Za-z0-9.-]/g, '') || 'localhost';
-    this.identity = name && email ? [] : ['-c', `user.name=${name ?? 'Conclave'}`, '-c', `user.email=${email ?? `conclave@${host}`}`];
-    return this.identity;
+    return name && email ? [] : ['-c', `user.name=${name ?? 'Conclave'}`, '-c', `user.email=${email ?? `conclave@${host}`}`];
   }
 
   private async run(args: string[], input?: string | Buffer, env?: NodeJS.ProcessEnv): Promise<GitResult> {
@@ -984,10 +995,12 @@ export class RepositoryService {
   /**
    * One sync (or status) at a time per store: the app's automatic sync and a
    * terminal must not interleave. A lock left by a process that was killed is
-   * taken over, with the git lock files it may have left.
+   * taken over, with the git lock files it may have left. `work` is given
+   * main's head as it is once the lock is held (the repository made whole
+   * first, under the lock, so two first syncs cannot both make a first commit).
    */
-  private async locked<T>(work: () => Promise<T>): Promise<T> {
-    await this.ensureRepository();
+  private async locked<T>(work: (main: string) => Promise<T>): Promise<T> {
+    await this.initialized();
     const lockPath = join(this.root, '.git', 'conclave-sync.lock');
     const mine = JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString() });
     for (let attempt = 0; ; attempt++) {
@@ -1010,7 +1023,7 @@ export class RepositoryService {
       }
     }
     try {
-      return await work();
+      return await work(await this.ensureRepository());
     } finally {
       await rm(lockPath, { force: true });
     }
@@ -1035,6 +1048,14 @@ interface Folder {
 
 /** Past this many new entries, a private index (one read of the whole tree) is cheaper than writing folder by folder. */
 const maxEntriesByFolder = 200;
+
+/** Both answers once both have ended (so no git of either is still running), or the first failure. */
+async function sideBySide<A, B>(first: Promise<A>, second: Promise<B>): Promise<[A, B]> {
+  const [a, b] = await Promise.allSettled([first, second]);
+  if (a.status === 'rejected') throw a.reason;
+  if (b.status === 'rejected') throw b.reason;
+  return [a.value, b.value];
+}
 
 /** Adds every item, however many: a spread (push(...items)) of 400,000 overflows the stack. */
 function appendAll<T>(target: T[], items: readonly T[]): void {
