@@ -62,7 +62,7 @@ export function exitCodeOfError(error: unknown): ExitCode {
   }
   if (!(error instanceof ConclaveError)) return exitCodes.refused;
   if (error.details.cause !== undefined && unreachable.has(error.details.cause)) return exitCodes.unavailable;
-  if (error.code === 'uri-invalid') return exitCodes.usage;
+  if (error.code === 'uri-invalid' || error.details.cause === 'store-empty') return exitCodes.usage;
   if (error.code === 'unavailable') return exitCodes.unavailable;
   if (tokenErrors.has(error.code)) return exitCodes.token;
   return exitCodes.refused;

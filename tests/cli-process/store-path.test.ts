@@ -1,13 +1,16 @@
 /**
- * A store named by a relative path (`--store store`, CONCLAVE_STORE=store),
- * as a person types it in the folder above it. git runs inside the store
- * with paths Conclave hands it: with the relative name kept, `conclave sync`
- * asked git for store/.git/… from within store/ and failed on every commit.
+ * How the store is named: by a relative path (`--store store`,
+ * CONCLAVE_STORE=store), as a person types it in the folder above it; by an
+ * empty --store, as a script's unset "$STORE" gives it; by the path of a
+ * file. git runs inside the store with paths Conclave hands it: with the
+ * relative name kept, `conclave sync` asked git for store/.git/… from within
+ * store/ and failed on every commit; an empty name was the working folder,
+ * which a sync made a git repository.
  *
  * Runs the built command (`npm run build` first).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateCeremonies } from '../support/generate-ceremonies';
@@ -66,5 +69,39 @@ describe('a store named by a relative path', () => {
     await inHome(['remote', 'add', remote], { CONCLAVE_STORE: 'store' });
     await inHome(['sync'], { CONCLAVE_STORE: 'store' });
     expect(eventsOnRemote(remote).filter((path) => path.includes(ids[0]!)).length).toBeGreaterThan(0);
+  });
+
+  it('is refused when --store is empty, and nothing is made in the working folder', async () => {
+    for (const args of [['sync', '--store', ''], ['ceremony', 'list', '--store', ''], ['remote', 'add', join(home.dir, 'remote.git'), '--store', ' ']]) {
+      const run = await conclave(args, env, { cwd: home.dir });
+      expect(run.hung).toBe(false);
+      expect(run.leftovers).toEqual([]);
+      // A command-line mistake (exit 2), said as one.
+      expect(run.code, `conclave ${args.join(' ')}: ${run.err}`).toBe(2);
+      expect(run.err).toContain('--store is empty');
+      expect(readdirSync(home.dir).filter((name) => name === '.git' || name.startsWith('.git'))).toEqual([]);
+    }
+  });
+
+  it('is refused when it is a file, by every command that reads or shares the store, and the file is left as it was', async () => {
+    const file = join(home.dir, 'notes.txt');
+    writeFileSync(file, 'not a store\n');
+    for (const args of [['sync', '--store', 'notes.txt'], ['ceremony', 'list', '--store', 'notes.txt'], ['remote', 'show', '--store', 'notes.txt'], ['audit', 'verify', '--store', 'notes.txt']]) {
+      const run = await conclave(args, env, { cwd: home.dir });
+      expect(run.hung).toBe(false);
+      expect(run.code, `conclave ${args.join(' ')}: ${run.err}`).toBe(1);
+      expect(run.err).toContain(`${file} (named by --store) is a file, not a ceremony store folder`);
+    }
+    const byVariable = await conclave(['ceremony', 'list'], { ...env, CONCLAVE_STORE: file });
+    expect(byVariable.code).toBe(1);
+    expect(byVariable.err).toContain('(named by CONCLAVE_STORE) is a file');
+    expect(readFileSync(file, 'utf8')).toBe('not a store\n');
+    expect(existsSync(join(home.dir, '.git'))).toBe(false);
+  });
+
+  it('is the data folder\'s store/ when CONCLAVE_STORE is set but empty, as shells treat an empty variable', async () => {
+    const { ids } = await generateCeremonies(join(home.dir, 'store'), 1);
+    const listed = await inHome(['ceremony', 'list', '--json'], { CONCLAVE_STORE: '' });
+    expect(listed.out).toContain(ids[0]!);
   });
 });
