@@ -17,17 +17,21 @@
  * the files and git at the same size. On the 2-core bench machine, 100,000
  * ceremonies (410,000 event files; the file cache mostly cold):
  *
- *                                   791736e        bb12eae–8aed6c7   dated folders   8d51b74–ea7243b   31ce4a9 (cache v3)
- *   History first rows, warm           0.195 s        0.09–0.19 s                       0.079 s           0.080–0.104 s
- *   first rows, cold                   0.44 s         0.27–0.29 s                       0.25 s            0.32–0.47 s
- *   sync of one new event              7.0 s          4.6–5.4 s         3.0–3.2 s       1.65–1.88 s       2.04–2.08 s
- *   git push of that one commit        -              1.9–2.1 s         1.0–1.1 s       0.98–1.02 s       0.95–0.99 s
- *   core's peak memory, own process    559–606 MB     433–452 MB                        393 MB            349–385 MB
+ *                                   791736e        bb12eae–8aed6c7   dated folders   8d51b74–ea7243b   31ce4a9 (cache v3)   8623bcb
+ *   History first rows, warm           0.195 s        0.09–0.19 s                       0.079 s           0.080–0.104 s        0.091 s
+ *   first rows, cold                   0.44 s         0.27–0.29 s                       0.25 s            0.32–0.47 s          0.30 s
+ *   sync of one new event              7.0 s          4.6–5.4 s         3.0–3.2 s       1.65–1.88 s       2.04–2.08 s          1.81 s
+ *   git push of that one commit        -              1.9–2.1 s         1.0–1.1 s       0.98–1.02 s       0.95–0.99 s          0.99 s
+ *   core's peak memory, own process    559–606 MB     433–452 MB                        393 MB            349–385 MB           390 MB
  *   (goals: warm ≤ 0.5 s, cold ≤ 3 s, sync ≤ 2 s, memory < 500 MB)
  *
  * In the two runs of 31ce4a9 git's own add and commit of one file took
  * 3.0–3.1 s and its status 9–14 s in the same repository: the sync (which
- * does not read the summary cache) stayed under git's own commit.
+ * does not read the summary cache) stayed under git's own commit. Run by
+ * hand, one at a time, the same sync took 1.56–1.72 s (seven runs), of
+ * which git's push was 1.14 s (its remote's connectivity check 1.0 s), Node's
+ * start with NODE_EXTRA_CA_CERTS 0.16 s, and the fifteen gits before the push
+ * about 10 ms each to start (01cd7f0 took two of them off the way).
  *
  * With every ceremony in one flat folder, git's push walked its 100,000
  * entries on both sides; in dated folders (ceremonies/YYYY/MM/DD/<id>) git's
@@ -58,7 +62,12 @@
  * 0.89× (from nothing 6.6 s, 1.4×); with batches of 64 (7965855) 3.73 s,
  * 0.79× (from nothing 6.0 s, 1.3×). This machine's speed for the index's
  * work moves by up to 40% within an hour while reading the files moves
- * little: ad-hoc runs of one build took 0.92× to 1.2× reading them.
+ * little: ad-hoc runs of one build took 0.92× to 1.2× reading them. At
+ * 8623bcb: from nothing 6.6 s (1.4×), built again 3.9 s (0.85×), reading
+ * 4.6 s. Of the first, user and system time 12.4-13.8 s and 2.2 s; of the
+ * second 6.5-7.7 s and 1.1-1.8 s: every signature checked adds about 5.5 s
+ * of CPU time, about what Node's verify takes for these messages (58 µs an
+ * ECDSA P-256 check, 77 µs an Ed25519 one, more for the large openings).
  *
  * The threads run the built worker (out/main/index-worker.js) when there is
  * one, as the app does; otherwise its source through tsx, which starts slower.
