@@ -104,4 +104,23 @@ describe('a store named by a relative path', () => {
     const listed = await inHome(['ceremony', 'list', '--json'], { CONCLAVE_STORE: '' });
     expect(listed.out).toContain(ids[0]!);
   });
+
+  it('is refused when it is a linked git checkout (its .git a file), by sync and audit, and the linked repository is left alone', async () => {
+    const main = join(home.dir, 'main-repository');
+    git(home.dir, ['init', '-q', '-b', 'main', main]);
+    writeFileSync(join(main, 'README'), 'elsewhere\n');
+    git(main, ['add', 'README']);
+    git(main, ['-c', 'user.name=T', '-c', 'user.email=t@example.org', 'commit', '-q', '-m', 'first']);
+    git(main, ['worktree', 'add', '-q', '-b', 'ceremonies', join(home.dir, 'linked')]);
+    const refsBefore = git(main, ['for-each-ref']);
+    for (const args of [['sync', '--store', 'linked'], ['audit', 'verify', '--store', 'linked']]) {
+      const run = await conclave(args, env, { cwd: home.dir });
+      expect(run.hung).toBe(false);
+      expect(run.code, `conclave ${args.join(' ')}: ${run.err}`).toBe(1);
+      expect(run.err).toContain('is a linked git checkout: its .git is a file');
+    }
+    expect(git(main, ['for-each-ref'])).toBe(refsBefore);
+    const recordsOfConclave = (dir: string) => readdirSync(dir, { recursive: true }).map(String).filter((name) => name.includes('conclave'));
+    expect(recordsOfConclave(join(main, '.git'))).toEqual([]);
+  });
 });

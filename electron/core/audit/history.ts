@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { ConclaveError } from '../../../shared/errors';
 import { blobEntryOf, type GitRunner } from '../repository/git';
 import { branch } from '../repository/repository-service';
+import { storeGitFolder } from '../repository/store-git-folder';
 import { classifyPath, currentPath, describePath, layoutMoves } from '../repository/layout';
 import type { AuditFinding } from './findings';
 import { readVerification, verifiedHead, verifiedRef } from './verification-record';
@@ -31,9 +32,7 @@ const commitMarker = '\u0001';
 
 export async function auditHistory(root: string, git: GitRunner, options: { since?: string } = {}): Promise<HistoryAudit> {
   const result: HistoryAudit = { checked: false, commits: 0, findings: [], notes: [] };
-  try {
-    await stat(join(root, '.git'));
-  } catch {
+  if ((await storeGitFolder(root)) === 'none') {
     result.notes.push(`The store at ${root} is not a git repository, so there is no history to check; only its files were checked. Setting a remote (Settings, or "conclave remote add") or "conclave sync" makes it one.`);
     return result;
   }

@@ -37,6 +37,7 @@ import { checkArrivals, type ArrivalCheck } from './arrivals';
 import { blobEntryOf, gitReason, type GitResult, type GitRunner } from './git';
 import { scanFolders } from './folder-scan';
 import { ObjectReader } from './object-reader';
+import { storeGitFolder } from './store-git-folder';
 import { classifyPath, currentPath, describePath, isLegacyPath, layoutMoves, repositoryFiles, type StorePath } from './layout';
 import { folderMode, isFolder, RawTree, type TreeEntry } from './raw-tree';
 
@@ -417,10 +418,10 @@ export class RepositoryService {
     return commit;
   }
 
-  /** The store folder, a git repository (`git init` when it is not one yet). */
+  /** The store folder, a git repository of its own (`git init` when it is not one yet). */
   private async initialized(): Promise<void> {
     await mkdir(this.root, { recursive: true });
-    if (!(await this.isRepository())) await this.ok(['init', '-q']);
+    if ((await storeGitFolder(this.root)) === 'none') await this.ok(['init', '-q']);
   }
 
   private async isRepository(): Promise<boolean> {
