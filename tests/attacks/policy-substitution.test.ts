@@ -60,6 +60,13 @@ describe('an outsider opens a ceremony under the team\'s policy with one key swa
     expect(view.policyDigest).toBe(policyDigest(swapped));
     const described = await world.cli(['ceremony', 'show', id]);
     expect(described.out).toContain('UNTRUSTED POLICY');
+    // The list says so too: its tally counts mallory's own approval under her policy ("1 of …: alice").
+    const listed = await world.cli(['ceremony', 'list']);
+    const line = listed.out.split('\n').find((entry) => entry.startsWith(id));
+    expect(line).toMatch(/approval.* {2}UNTRUSTED POLICY$/);
+    const honest = listed.out.split('\n').filter((entry) => entry && !entry.startsWith(id));
+    expect(honest.length).toBeGreaterThan(0);
+    for (const entry of honest) expect(entry).not.toContain('UNTRUSTED');
   }, slow);
 
   it('bob, who trusts the name "alice", cannot approve it: nothing is signed or written', async () => {

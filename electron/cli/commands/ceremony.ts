@@ -193,6 +193,16 @@ async function decide(action: 'approve' | 'reject' | 'withdraw', input: CommandI
 }
 
 /** The runner of each ceremony command, by the name the catalog loads it with. */
+/**
+ * A ceremony in `conclave ceremony list`: its state and tally, and, as `show` says it, when this machine does not
+ * trust its policy. Under such a policy the tally counts keys the policy itself names: anyone who can push to the
+ * store can write one, so the list must not read as a release the team approved.
+ */
+function listLine(view: CeremonyView): string {
+  const untrusted = view.policyTrusted === false ? '  UNTRUSTED POLICY' : '';
+  return `${view.id}  ${view.state.padEnd(9)}  ${view.release.name} ${view.release.version}  ${view.tally ?? ''}${untrusted}\n`;
+}
+
 export const ceremonyRunners = {
   async open(input: CommandInput, io: CliIo): Promise<number> {
     const policyPath = input.string('policy');
@@ -241,7 +251,7 @@ export const ceremonyRunners = {
       const views = await service.list();
       if (input.json) io.out(`${JSON.stringify(views, null, 2)}\n`);
       else if (input.quiet) io.out(views.map((view) => `${view.id}\n`).join(''));
-      else io.out(views.length === 0 ? `No ceremonies in ${storeDir}. Open one with: conclave ceremony open --help\n` : views.map((view) => `${view.id}  ${view.state.padEnd(9)}  ${view.release.name} ${view.release.version}  ${view.tally ?? ''}\n`).join(''));
+      else io.out(views.length === 0 ? `No ceremonies in ${storeDir}. Open one with: conclave ceremony open --help\n` : views.map(listLine).join(''));
       return exitCodes.done;
     });
   },
