@@ -446,6 +446,9 @@ test.describe('trusted policies (issue 10)', () => {
       await expect(page.getByRole('region', { name: 'Review and sign' })).toHaveCount(0);
       await goTo(page, 'Ceremonies');
       await expect(page.getByRole('article', { name: title })).toContainText('Policy not trusted here');
+      // History, where an auditor reads every ceremony, says so on the ceremony's row too.
+      await goTo(page, 'History');
+      await expect(page.getByRole('listbox', { name: 'Ceremonies found' }).getByRole('option').filter({ hasText: id })).toContainText('Policy not trusted here');
 
       // Settings: the file is read and shown first (digest, rule, approvers); nothing is trusted until confirmed.
       await trustPolicyInSettings(page, teamPolicy, async (review) => {

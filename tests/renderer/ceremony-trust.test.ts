@@ -127,6 +127,17 @@ describe('the Ceremonies list', () => {
   });
 });
 
+describe('the History list', () => {
+  it('marks a ceremony whose policy this machine does not trust, beside the approvals it lists', async () => {
+    const { HistoryRow } = await import('../../renderer/src/features/history/HistoryRow');
+    const row = (policyTrusted: boolean) =>
+      text(renderToStaticMarkup(createElement(HistoryRow, { id: 'row-0', index: 0, total: 1, summary: detail({ policyTrusted, approvedBy: ['alice', 'bob'] }), active: false, top: 0, height: 40, onOpen: () => undefined })));
+    expect(row(false)).toMatch(/Policy not trusted here\s+alice(,| and) bob/);
+    expect(row(true)).not.toContain('Policy not trusted here');
+    expect(row(true)).toMatch(/alice(,| and) bob/);
+  });
+});
+
 describe('reviewing a policy before trusting it', () => {
   const policy = { digest: hex('d'), name: 'team', description: 'any 2 of alice, bob, carol; at least 1 security', threshold: 2, approvers: [{ id: 'alice', role: 'security' }, { id: 'bob' }], trusted: false };
 

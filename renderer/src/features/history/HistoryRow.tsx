@@ -36,7 +36,10 @@ export function HistoryRow({ id, index, total, summary, active, top, height, onO
           <span className="history-opened" title={exactTime(summary.openedAt)}>
             {dayText(summary.openedAt)}
           </span>
-          <span className="history-approvers">{summary.approvedBy.length > 0 ? listText(summary.approvedBy) : 'no approvals'}</span>
+          <span className="history-approvers">
+            {/* Under a policy this machine does not trust, the approvals are counted against keys that policy names, whoever wrote it. */}
+            {!summary.policyTrusted && <span className="badge badge-danger">Policy not trusted here</span>} {summary.approvedBy.length > 0 ? listText(summary.approvedBy) : 'no approvals'}
+          </span>
           <code className="history-id">{summary.id}</code>
         </>
       ) : (
