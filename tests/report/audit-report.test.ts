@@ -40,6 +40,7 @@ let publishedId: string;
 let openId: string;
 let storeDir: string;
 let json: string;
+let reported: { summaries: Parameters<typeof htmlReport>[0]; ceremonies: Parameters<typeof htmlReport>[1] };
 
 beforeAll(async () => {
   lab = await createTsaLab();
@@ -102,6 +103,7 @@ beforeAll(async () => {
     artifactLocations: locations,
   });
   html = htmlReport(loadedSummaries, ceremonies, '2026-12-05T12:00:00.000Z', { auditCommand: `conclave audit verify --store ${storeDir}` });
+  reported = { summaries: loadedSummaries, ceremonies };
   // Only the first ceremony in full: the JSON still names both, the other by its summary.
   json = jsonReport(loadedSummaries, ceremonies.slice(0, 1), '2026-12-05T12:00:00.000Z');
   browser = await chromium.launch({ executablePath: process.env.CONCLAVE_CHROMIUM ?? '/usr/bin/chromium' });
@@ -118,6 +120,29 @@ afterAll(async () => {
 });
 
 const texts = (selector: string) => page.locator(selector).allTextContents();
+
+describe('a ceremony under a policy the reporting machine does not trust', () => {
+  it('is said so in the list of ceremonies, in its facts and in its policy section', async () => {
+    // The same ceremonies, as a machine that does not trust their policy reports them (the trust itself is decided
+    // and tested where ceremonies are judged; here, what the report says of it).
+    const untrusted = htmlReport(
+      [{ ...reported.summaries[0]!, policyTrusted: false }],
+      [{ ...reported.ceremonies[0]!, detail: { ...reported.ceremonies[0]!.detail, policyTrusted: false } }],
+      '2026-12-05T12:00:00.000Z',
+    );
+    const other = await browser.newPage();
+    try {
+      await other.setContent(untrusted, { waitUntil: 'load' });
+      expect(await other.locator('table.covered tbody tr td').nth(2).textContent()).toBe('published (policy not trusted by the machine that made this report)');
+      expect(await other.locator('section.ceremony dl.facts').textContent()).toContain('policy not trusted by the machine that made this report');
+      expect(await other.locator('section.policy p.untrusted').textContent()).toMatch(/^Not trusted by the machine that made this report: the approvals under it are counted against the keys it names/);
+    } finally {
+      await other.close();
+    }
+    // Trusted, none of it.
+    expect(html).not.toContain('not trusted by the machine');
+  });
+});
 
 describe('the audit report', () => {
   it('names every ceremony it covers, not one id', async () => {

@@ -38,6 +38,9 @@ const code = (text: string) => `<code>${escapeHtml(text)}</code>`;
 /** Ceremony ids are checked by the store's pattern; the anchor is escaped anyway. */
 const anchor = (id: string) => `ceremony-${escapeHtml(id)}`;
 
+/** Said wherever a ceremony under a policy the reporting machine does not trust is shown: its tally is the policy's own word. */
+const untrustedPolicyText = 'policy not trusted by the machine that made this report';
+
 /** Who counted, one table per distinct policy: the auditor reads the rule once, then each ceremony refers to it by digest. */
 function policySection(detail: CeremonyDetail): string {
   const approvers = detail.approvers
@@ -45,6 +48,7 @@ function policySection(detail: CeremonyDetail): string {
     .join('');
   return `<section class="policy" id="policy-${escapeHtml(detail.policy.digest)}" aria-label="Policy sha256:${escapeHtml(detail.policy.digest)}">
 <h3>Policy ${code(`sha256:${detail.policy.digest}`)}</h3>
+${detail.policyTrusted ? '' : `<p class="untrusted"><strong>Not trusted by the machine that made this report</strong>: the approvals under it are counted against the keys it names, whoever wrote it. Check its digest with the team before relying on them.</p>`}
 <dl><dt>Rule</dt><dd class="policy-rule">${escapeHtml(detail.policy.description)}</dd><dt>Threshold</dt><dd class="policy-threshold">${detail.policy.threshold} of ${detail.approvers.length}</dd></dl>
 <table class="people"><caption>People of the policy</caption><thead><tr><th scope="col">Approver</th><th scope="col">Role</th><th scope="col">Key ids (SHA-256 of the public key)</th></tr></thead><tbody>${approvers}</tbody></table>
 </section>`;
@@ -96,7 +100,7 @@ function ceremonySection(ceremony: ReportCeremony): string {
   const commands = ceremony.verifyCommands ?? [];
   return `<section class="ceremony" id="${anchor(detail.id)}" aria-label="Ceremony ${escapeHtml(detail.id)}">
 <h2>${escapeHtml(detail.release.name)} ${escapeHtml(detail.release.version)}</h2>
-<dl class="facts"><dt>Ceremony</dt><dd>${code(detail.id)}</dd><dt>State</dt><dd>${escapeHtml(detail.state)}</dd><dt>Package URL</dt><dd>${code(detail.release.purl)}</dd><dt>Opened</dt><dd>${escapeHtml(detail.openedAt)} by ${escapeHtml(detail.openedBy)}</dd>${detail.published ? `<dt>Published</dt><dd>${escapeHtml(detail.published.at)}, envelope ${code(`sha256:${detail.published.envelopeDigest}`)}</dd>` : ''}<dt>Policy</dt><dd><a href="#policy-${escapeHtml(detail.policy.digest)}">${code(`sha256:${detail.policy.digest}`)}</a></dd></dl>
+<dl class="facts"><dt>Ceremony</dt><dd>${code(detail.id)}</dd><dt>State</dt><dd>${escapeHtml(detail.state)}</dd><dt>Package URL</dt><dd>${code(detail.release.purl)}</dd><dt>Opened</dt><dd>${escapeHtml(detail.openedAt)} by ${escapeHtml(detail.openedBy)}</dd>${detail.published ? `<dt>Published</dt><dd>${escapeHtml(detail.published.at)}, envelope ${code(`sha256:${detail.published.envelopeDigest}`)}</dd>` : ''}<dt>Policy</dt><dd><a href="#policy-${escapeHtml(detail.policy.digest)}">${code(`sha256:${detail.policy.digest}`)}</a>${detail.policyTrusted ? '' : ` <strong class="untrusted">${untrustedPolicyText}</strong>`}</dd></dl>
 <h3>Subjects: what the approvers signed</h3>
 ${subjectsSection(detail)}
 <h3>Approvals: ${escapeHtml(detail.tally)}</h3>
@@ -121,7 +125,7 @@ td.number{text-align:right}table.covered td:first-child code{white-space:nowrap;
 code,pre{font:9pt/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:anywhere;word-break:break-all}
 pre{white-space:pre-wrap;margin:.25rem 0;padding:.4rem;border:1px solid #ddd;background:#fafafa}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem;margin:.25rem 0}dt{font-weight:600}dd{margin:0}
-.note{color:#555;font-size:9pt}.verification.ok .verdict{color:#0a5d1a}.verification.not-ok .verdict{color:#9b1111}
+.note{color:#555;font-size:9pt}.untrusted{color:#9b1111}.verification.ok .verdict{color:#0a5d1a}.verification.not-ok .verdict{color:#9b1111}
 section.ceremony,section.policies,section.reverify{margin-top:1.5rem}
 @page{size:A4 portrait;margin:16mm 14mm}
 @media print{body{margin:0;max-width:none;padding:0;font-size:9.5pt}a{color:inherit;text-decoration:none}section.ceremony{break-before:page}tr,pre,dl,.verification{break-inside:avoid}h2,h3{break-after:avoid}thead{display:table-header-group}th{background:none}}
@@ -132,7 +136,7 @@ export function htmlReport(summaries: CeremonySummary[], ceremonies: readonly Re
   const rows = summaries
     .map((summary) => {
       const id = detailed.has(summary.id) ? `<a href="#${anchor(summary.id)}">${code(summary.id)}</a>` : code(summary.id);
-      return `<tr><td>${id}</td><td>${escapeHtml(summary.release.name)} ${escapeHtml(summary.release.version)}</td><td>${escapeHtml(summary.state)}</td><td>${escapeHtml(summary.openedAt)}</td><td>${escapeHtml(summary.approvedBy.join(', ') || '—')}</td><td>${escapeHtml(summary.tally)}</td><td class="number">${summary.problemCount}</td></tr>`;
+      return `<tr><td>${id}</td><td>${escapeHtml(summary.release.name)} ${escapeHtml(summary.release.version)}</td><td>${escapeHtml(summary.state)}${summary.policyTrusted ? '' : ` <strong class="untrusted">(${untrustedPolicyText})</strong>`}</td><td>${escapeHtml(summary.openedAt)}</td><td>${escapeHtml(summary.approvedBy.join(', ') || '—')}</td><td>${escapeHtml(summary.tally)}</td><td class="number">${summary.problemCount}</td></tr>`;
     })
     .join('\n');
   const policies = [...new Map(ceremonies.map((ceremony) => [ceremony.detail.policy.digest, ceremony.detail])).values()];
