@@ -12,6 +12,11 @@ const failureOf = (name: unknown, input: unknown) => {
 };
 
 describe('the API contract', () => {
+  it('takes a remote as an SSH or HTTPS URL or a full path, not a path git would read from the store folder', () => {
+    for (const url of ['git@example.org:team/ceremonies.git', 'https://example.org/team.git', '/srv/git/team.git']) expect(parseCallInput('repository.setRemote', { url }).input).toEqual({ url });
+    for (const url of ['../shared.git', 'shared.git', './team.git']) expect(failureOf('repository.setRemote', { url }).message, url).toMatch(/full path/);
+  });
+
   it('accepts a well-formed call and gives the handler parsed input', () => {
     const pin = new TextEncoder().encode('1234');
     const call = parseCallInput('keys.generate', { tokenUri: 'pkcs11:token=alice', label: ' release ', algorithm: 'ecdsa-p256', pin });

@@ -5,6 +5,7 @@
  * server are all written against this file; nothing else is shared.
  */
 import { z } from 'zod';
+import { isRelativeLocalPath } from '../repository/remote-url';
 import { ceremonyTabs, maxPageRows } from './pages';
 import { keyAlgorithms } from '../keys/algorithms';
 import { errorCodes } from '../errors';
@@ -468,7 +469,8 @@ export const calls = {
           .trim()
           .min(1, 'Enter the URL of the team’s git repository.')
           .max(4096)
-          .refine((url) => !url.startsWith('-') && !/[\n\r\0]/.test(url), 'Give the URL you would give "git clone": an SSH or HTTPS URL, or a path.'),
+          .refine((url) => !url.startsWith('-') && !/[\n\r\0]/.test(url), 'Give the URL you would give "git clone": an SSH or HTTPS URL, or a path.')
+          .refine((url) => !isRelativeLocalPath(url), 'Give the repository\'s full path (from the top folder, say /srv/git/ceremonies.git): a relative path would be read from the store folder.'),
       })
       .strict(),
     output: RepositoryStatusSchema,

@@ -10,7 +10,7 @@
  * Runs the built command (`npm run build` first).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateCeremonies } from '../support/generate-ceremonies';
@@ -122,5 +122,23 @@ describe('a store named by a relative path', () => {
     expect(git(main, ['for-each-ref'])).toBe(refsBefore);
     const recordsOfConclave = (dir: string) => readdirSync(dir, { recursive: true }).map(String).filter((name) => name.includes('conclave'));
     expect(recordsOfConclave(join(main, '.git'))).toEqual([]);
+  });
+
+  it('shares with a remote named by a relative path from where the command was typed, as git clone reads it', async () => {
+    const work = join(home.dir, 'work');
+    mkdirSync(work);
+    git(home.dir, ['init', '-q', '--bare', 'shared.git']);
+    const { ids } = await generateCeremonies(join(work, 'store'), 1);
+    const inWork = async (args: string[]) => {
+      const run = await conclave(args, env, { cwd: work });
+      expect(run.code, `conclave ${args.join(' ')}: ${run.err}`).toBe(0);
+      return run;
+    };
+    const added = await inWork(['remote', 'add', '../shared.git', '--store', 'store']);
+    // Kept as the absolute path it names, which git reads the same from the store folder.
+    expect(added.out).toContain(`now shares its ceremonies with ${join(home.dir, 'shared.git')}.`);
+    expect(git(join(work, 'store'), ['config', 'remote.origin.url']).trim()).toBe(join(home.dir, 'shared.git'));
+    await inWork(['sync', '--store', 'store']);
+    expect(eventsOnRemote(join(home.dir, 'shared.git')).filter((path) => path.includes(ids[0]!)).length).toBeGreaterThan(0);
   });
 });

@@ -14,6 +14,7 @@ import type { CliIo } from '../io';
 import type { CommandInput } from '../command-spec';
 import { exitCodes } from '../exit-codes';
 import { quoteForShell } from '../../../shared/cli/shell-command';
+import { isRelativeLocalPath } from '../../../shared/repository/remote-url';
 
 /** Sharing moves files; it never signs. A call here would be a bug, not a missing token. */
 function repositoryFor(store: string | undefined, io: CliIo): RepositoryService {
@@ -26,7 +27,9 @@ function repositoryFor(store: string | undefined, io: CliIo): RepositoryService 
 export const remoteRunners = {
   async add(input: CommandInput, io: CliIo): Promise<number> {
     const repository = repositoryFor(input.string('store'), io);
-    const url = input.positionals[0]!;
+    // A relative path is from where it was typed, as for "git clone"; git itself would read it from the store folder.
+    const given = input.positionals[0]!;
+    const url = isRelativeLocalPath(given) ? resolve(given) : given;
     await repository.addRemote(url);
     if (input.json) io.out(`${JSON.stringify({ ok: true, store: repository.root, url }, null, 2)}\n`);
     else if (!input.quiet) io.out(`This store (${repository.root}) now shares its ceremonies with ${url}.\nNext: conclave sync${storeWord(input)} sends and receives events.\n`);

@@ -38,6 +38,7 @@ import { blobEntryOf, gitReason, type GitResult, type GitRunner } from './git';
 import { scanFolders } from './folder-scan';
 import { ObjectReader } from './object-reader';
 import { storeGitFolder } from './store-git-folder';
+import { isRelativeLocalPath } from '../../../shared/repository/remote-url';
 import { classifyPath, currentPath, describePath, isLegacyPath, layoutMoves, repositoryFiles, type StorePath } from './layout';
 import { folderMode, isFolder, RawTree, type TreeEntry } from './raw-tree';
 
@@ -157,6 +158,8 @@ export class RepositoryService {
 
   async addRemote(url: string): Promise<void> {
     if (!url || url.startsWith('-') || /[\n\r\0]/.test(url)) throw new ConclaveError('invalid-input', `"${url}" is not a git URL. Give the URL you would give "git clone": an SSH or HTTPS URL, or a path.`);
+    // git would read it from the store folder, not from where it was typed (the command line makes such paths absolute first).
+    if (isRelativeLocalPath(url)) throw new ConclaveError('invalid-input', `"${url}" is a relative path, which git would read from the store folder. Give the repository's full path (from the top folder, say /srv/git/ceremonies.git).`, { cause: 'remote-relative' });
     await this.ensureRepository();
     const existing = await this.remoteUrl();
     if (existing !== undefined) {

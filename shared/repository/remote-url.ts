@@ -1,0 +1,29 @@
+/**
+ * What kind of git remote a URL is, by git's own rule (connect.c,
+ * url_is_local_not_ssh): with no "://", a URL is a path on this machine when
+ * it has no colon, a slash comes before its first colon, or it starts with a
+ * drive letter; otherwise it is `[user@]host:path` over SSH.
+ *
+ * git reads a relative path from where it runs, which for Conclave is the
+ * store folder: `conclave remote add ../shared.git` typed in the folder above
+ * the store pointed one level too high. Such a path is made absolute from
+ * where the person typed it (the command line), or refused where there is no
+ * such place (the window).
+ */
+
+/** Whether git takes `url` as a path on this machine (not a URL with a scheme, not SSH's host:path). */
+export function isLocalPath(url: string): boolean {
+  if (url.includes('://')) return false;
+  const colon = url.indexOf(':');
+  const slash = url.indexOf('/');
+  return colon < 0 || (slash >= 0 && slash < colon) || hasDrivePrefix(url);
+}
+
+/** A local path that git would read from the store folder rather than from where it was typed. */
+export function isRelativeLocalPath(url: string): boolean {
+  return isLocalPath(url) && !url.startsWith('/') && !url.startsWith('\\') && !hasDrivePrefix(url);
+}
+
+function hasDrivePrefix(url: string): boolean {
+  return /^[A-Za-z]:[\\/]/.test(url);
+}
