@@ -12,30 +12,17 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateCeremonies } from '../support/generate-ceremonies';
-import { makeDataDir } from '../support/softhsm';
-import { builtCli, conclave, hangBoundMs } from './support';
-import { inheritedEnvironment } from '../support/environment';
+import { builtCommandWithGit, conclave, hangBoundMs } from './support';
 
-beforeAll(() => {
-  expect(existsSync(builtCli), `${builtCli} is missing: run "npm run build" before these tests.`).toBe(true);
-});
+const t = builtCommandWithGit();
 
-let home: ReturnType<typeof makeDataDir>;
-let env: Record<string, string>;
-beforeEach(() => {
-  home = makeDataDir();
-  const inherited = inheritedEnvironment((name) => name.startsWith('GIT_'));
-  env = { ...inherited, HOME: home.dir, GIT_CONFIG_NOSYSTEM: '1', CONCLAVE_HOME: home.dir };
-});
-afterEach(() => home.cleanup());
-
-const git = (cwd: string, args: string[]) => execFileSync('git', args, { cwd, env, encoding: 'utf8' });
+const git = (cwd: string, args: string[]) => execFileSync('git', args, { cwd, env: t.env, encoding: 'utf8' });
 
 /** Runs conclave in the data folder, where "store" names the store; it must end, leave nothing running and exit 0. */
 async function inHome(args: string[], extraEnv: Record<string, string> = {}) {
-  const run = await conclave(args, { ...env, ...extraEnv }, { cwd: home.dir });
+  const run = await conclave(args, { ...t.env, ...extraEnv }, { cwd: t.home.dir });
   expect(run.hung, `conclave ${args.join(' ')} did not end within ${hangBoundMs / 1000} s`).toBe(false);
   expect(run.leftovers).toEqual([]);
   expect(run.code, `conclave ${args.join(' ')}: ${run.err}`).toBe(0);
@@ -47,74 +34,74 @@ const eventsOnRemote = (remote: string) => git(remote, ['ls-tree', '-r', '--name
 
 describe('a store named by a relative path', () => {
   it('is shared by remote add and sync with --store store, from the folder above it', async () => {
-    const remote = join(home.dir, 'remote.git');
-    git(home.dir, ['init', '-q', '--bare', remote]);
-    const { ids } = await generateCeremonies(join(home.dir, 'store'), 2);
+    const remote = join(t.home.dir, 'remote.git');
+    git(t.home.dir, ['init', '-q', '--bare', remote]);
+    const { ids } = await generateCeremonies(join(t.home.dir, 'store'), 2);
     const added = await inHome(['remote', 'add', remote, '--store', 'store']);
     // Said as the absolute folder it is, so the message holds wherever it is read.
-    expect(added.out).toContain(`(${join(home.dir, 'store')})`);
+    expect(added.out).toContain(`(${join(t.home.dir, 'store')})`);
     await inHome(['sync', '--store', 'store']);
     expect(eventsOnRemote(remote).filter((path) => path.includes(ids[0]!)).length).toBeGreaterThan(0);
 
     // A second sync, of one more ceremony, commits it as the first did.
-    const more = await generateCeremonies(join(home.dir, 'store'), 1);
+    const more = await generateCeremonies(join(t.home.dir, 'store'), 1);
     await inHome(['sync', '--store', 'store']);
     expect(eventsOnRemote(remote).filter((path) => path.includes(more.ids[0]!)).length).toBeGreaterThan(0);
   });
 
   it('is shared when CONCLAVE_STORE names it relatively', async () => {
-    const remote = join(home.dir, 'remote.git');
-    git(home.dir, ['init', '-q', '--bare', remote]);
-    const { ids } = await generateCeremonies(join(home.dir, 'store'), 1);
+    const remote = join(t.home.dir, 'remote.git');
+    git(t.home.dir, ['init', '-q', '--bare', remote]);
+    const { ids } = await generateCeremonies(join(t.home.dir, 'store'), 1);
     await inHome(['remote', 'add', remote], { CONCLAVE_STORE: 'store' });
     await inHome(['sync'], { CONCLAVE_STORE: 'store' });
     expect(eventsOnRemote(remote).filter((path) => path.includes(ids[0]!)).length).toBeGreaterThan(0);
   });
 
   it('is refused when --store is empty, and nothing is made in the working folder', async () => {
-    for (const args of [['sync', '--store', ''], ['ceremony', 'list', '--store', ''], ['remote', 'add', join(home.dir, 'remote.git'), '--store', ' ']]) {
-      const run = await conclave(args, env, { cwd: home.dir });
+    for (const args of [['sync', '--store', ''], ['ceremony', 'list', '--store', ''], ['remote', 'add', join(t.home.dir, 'remote.git'), '--store', ' ']]) {
+      const run = await conclave(args, t.env, { cwd: t.home.dir });
       expect(run.hung).toBe(false);
       expect(run.leftovers).toEqual([]);
       // A command-line mistake (exit 2), said as one.
       expect(run.code, `conclave ${args.join(' ')}: ${run.err}`).toBe(2);
       expect(run.err).toContain('--store is empty');
-      expect(readdirSync(home.dir).filter((name) => name === '.git' || name.startsWith('.git'))).toEqual([]);
+      expect(readdirSync(t.home.dir).filter((name) => name === '.git' || name.startsWith('.git'))).toEqual([]);
     }
   });
 
   it('is refused when it is a file, by every command that reads or shares the store, and the file is left as it was', async () => {
-    const file = join(home.dir, 'notes.txt');
+    const file = join(t.home.dir, 'notes.txt');
     writeFileSync(file, 'not a store\n');
     for (const args of [['sync', '--store', 'notes.txt'], ['ceremony', 'list', '--store', 'notes.txt'], ['remote', 'show', '--store', 'notes.txt'], ['audit', 'verify', '--store', 'notes.txt']]) {
-      const run = await conclave(args, env, { cwd: home.dir });
+      const run = await conclave(args, t.env, { cwd: t.home.dir });
       expect(run.hung).toBe(false);
       expect(run.code, `conclave ${args.join(' ')}: ${run.err}`).toBe(1);
       expect(run.err).toContain(`${file} (named by --store) is a file, not a ceremony store folder`);
     }
-    const byVariable = await conclave(['ceremony', 'list'], { ...env, CONCLAVE_STORE: file });
+    const byVariable = await conclave(['ceremony', 'list'], { ...t.env, CONCLAVE_STORE: file });
     expect(byVariable.code).toBe(1);
     expect(byVariable.err).toContain('(named by CONCLAVE_STORE) is a file');
     expect(readFileSync(file, 'utf8')).toBe('not a store\n');
-    expect(existsSync(join(home.dir, '.git'))).toBe(false);
+    expect(existsSync(join(t.home.dir, '.git'))).toBe(false);
   });
 
   it('is the data folder\'s store/ when CONCLAVE_STORE is set but empty, as shells treat an empty variable', async () => {
-    const { ids } = await generateCeremonies(join(home.dir, 'store'), 1);
+    const { ids } = await generateCeremonies(join(t.home.dir, 'store'), 1);
     const listed = await inHome(['ceremony', 'list', '--json'], { CONCLAVE_STORE: '' });
     expect(listed.out).toContain(ids[0]!);
   });
 
   it('is refused when it is a linked git checkout (its .git a file), by sync and audit, and the linked repository is left alone', async () => {
-    const main = join(home.dir, 'main-repository');
-    git(home.dir, ['init', '-q', '-b', 'main', main]);
+    const main = join(t.home.dir, 'main-repository');
+    git(t.home.dir, ['init', '-q', '-b', 'main', main]);
     writeFileSync(join(main, 'README'), 'elsewhere\n');
     git(main, ['add', 'README']);
     git(main, ['-c', 'user.name=T', '-c', 'user.email=t@example.org', 'commit', '-q', '-m', 'first']);
-    git(main, ['worktree', 'add', '-q', '-b', 'ceremonies', join(home.dir, 'linked')]);
+    git(main, ['worktree', 'add', '-q', '-b', 'ceremonies', join(t.home.dir, 'linked')]);
     const refsBefore = git(main, ['for-each-ref']);
     for (const args of [['sync', '--store', 'linked'], ['audit', 'verify', '--store', 'linked']]) {
-      const run = await conclave(args, env, { cwd: home.dir });
+      const run = await conclave(args, t.env, { cwd: t.home.dir });
       expect(run.hung).toBe(false);
       expect(run.code, `conclave ${args.join(' ')}: ${run.err}`).toBe(1);
       expect(run.err).toContain('is a linked git checkout: its .git is a file');
@@ -125,20 +112,20 @@ describe('a store named by a relative path', () => {
   });
 
   it('shares with a remote named by a relative path from where the command was typed, as git clone reads it', async () => {
-    const work = join(home.dir, 'work');
+    const work = join(t.home.dir, 'work');
     mkdirSync(work);
-    git(home.dir, ['init', '-q', '--bare', 'shared.git']);
+    git(t.home.dir, ['init', '-q', '--bare', 'shared.git']);
     const { ids } = await generateCeremonies(join(work, 'store'), 1);
     const inWork = async (args: string[]) => {
-      const run = await conclave(args, env, { cwd: work });
+      const run = await conclave(args, t.env, { cwd: work });
       expect(run.code, `conclave ${args.join(' ')}: ${run.err}`).toBe(0);
       return run;
     };
     const added = await inWork(['remote', 'add', '../shared.git', '--store', 'store']);
     // Kept as the absolute path it names, which git reads the same from the store folder.
-    expect(added.out).toContain(`now shares its ceremonies with ${join(home.dir, 'shared.git')}.`);
-    expect(git(join(work, 'store'), ['config', 'remote.origin.url']).trim()).toBe(join(home.dir, 'shared.git'));
+    expect(added.out).toContain(`now shares its ceremonies with ${join(t.home.dir, 'shared.git')}.`);
+    expect(git(join(work, 'store'), ['config', 'remote.origin.url']).trim()).toBe(join(t.home.dir, 'shared.git'));
     await inWork(['sync', '--store', 'store']);
-    expect(eventsOnRemote(join(home.dir, 'shared.git')).filter((path) => path.includes(ids[0]!)).length).toBeGreaterThan(0);
+    expect(eventsOnRemote(join(t.home.dir, 'shared.git')).filter((path) => path.includes(ids[0]!)).length).toBeGreaterThan(0);
   });
 });

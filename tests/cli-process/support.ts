@@ -4,10 +4,11 @@
  * (a token host that outlives it) can both be seen, and cleaned up.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
-import { softhsmModule, type TokenFolder } from '../support/softhsm';
+import { afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { makeDataDir, softhsmModule, type TokenFolder } from '../support/softhsm';
 import { inheritedEnvironment } from '../support/environment';
 
 export const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/real/${name}`, import.meta.url));
@@ -118,3 +119,20 @@ export async function ends(env: Record<string, string>, args: string[], code: nu
   return run;
 }
 
+/**
+ * For a file of tests that run the built command with git: checks the build is there, and gives each test a data
+ * folder of its own (also its HOME) and an environment in which git reads no configuration of this machine's; the
+ * fields are the current test's.
+ */
+export function builtCommandWithGit(): { home: { dir: string; cleanup(): void }; env: Record<string, string> } {
+  const current = { home: { dir: '', cleanup: () => undefined } as { dir: string; cleanup(): void }, env: {} as Record<string, string> };
+  beforeAll(() => {
+    expect(existsSync(builtCli), `${builtCli} is missing: run "npm run build" before these tests.`).toBe(true);
+  });
+  beforeEach(() => {
+    current.home = makeDataDir();
+    current.env = { ...inheritedEnvironment((name) => name.startsWith('GIT_')), HOME: current.home.dir, GIT_CONFIG_NOSYSTEM: '1', CONCLAVE_HOME: current.home.dir };
+  });
+  afterEach(() => current.home.cleanup());
+  return current;
+}

@@ -8,28 +8,15 @@
  * Runs the built command (`npm run build` first).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateCeremonies } from '../support/generate-ceremonies';
-import { makeDataDir } from '../support/softhsm';
-import { builtCli, ends } from './support';
-import { inheritedEnvironment } from '../support/environment';
+import { builtCommandWithGit, ends } from './support';
 
-beforeAll(() => {
-  expect(existsSync(builtCli), `${builtCli} is missing: run "npm run build" before these tests.`).toBe(true);
-});
+const t = builtCommandWithGit();
 
-let home: ReturnType<typeof makeDataDir>;
-let env: Record<string, string>;
-beforeEach(() => {
-  home = makeDataDir();
-  const inherited = inheritedEnvironment((name) => name.startsWith('GIT_'));
-  env = { ...inherited, HOME: home.dir, GIT_CONFIG_NOSYSTEM: '1', CONCLAVE_HOME: home.dir };
-});
-afterEach(() => home.cleanup());
-
-const git = (cwd: string, args: string[]) => execFileSync('git', args, { cwd, env, encoding: 'utf8' });
+const git = (cwd: string, args: string[]) => execFileSync('git', args, { cwd, env: t.env, encoding: 'utf8' });
 const packs = (store: string) => readdirSync(join(store, '.git', 'objects', 'pack')).filter((name) => name.endsWith('.pack'));
 
 /** Objects main and the other refs reach that are still loose (each its own file): none once git has packed. */
@@ -54,32 +41,32 @@ function processesIn(dir: string): string[] {
 
 describe('conclave sync and git housekeeping', () => {
   it('packs the objects when git says it is time, before it ends, and leaves no git running', async () => {
-    const store = join(home.dir, 'store');
-    const remote = join(home.dir, 'remote.git');
-    git(home.dir, ['init', '-q', '--bare', remote]);
+    const store = join(t.home.dir, 'store');
+    const remote = join(t.home.dir, 'remote.git');
+    git(t.home.dir, ['init', '-q', '--bare', remote]);
     await generateCeremonies(store, 3);
-    await ends(env, ['remote', 'add', remote, '--store', store], 0);
-    await ends(env, ['sync', '--store', store], 0);
+    await ends(t.env, ['remote', 'add', remote, '--store', store], 0);
+    await ends(t.env, ['sync', '--store', store], 0);
     // Two packs (as fetches of many objects leave them), and git set to keep only one.
     git(store, ['repack', '-d', '-q']);
     await generateCeremonies(store, 3);
-    await ends(env, ['sync', '--store', store], 0);
+    await ends(t.env, ['sync', '--store', store], 0);
     git(store, ['repack', '-d', '-q']);
     expect(packs(store)).toHaveLength(2);
     git(store, ['config', 'gc.autoPackLimit', '1']);
 
     await generateCeremonies(store, 1);
-    const synced = await ends(env, ['sync', '--store', store], 0);
+    const synced = await ends(t.env, ['sync', '--store', store], 0);
     expect(synced.out).toMatch(/Synced/);
     // Packed before the command ended, by a git that ended with it.
-    expect(processesIn(home.dir)).toEqual([]);
+    expect(processesIn(t.home.dir)).toEqual([]);
     expect(packs(store)).toHaveLength(1);
     expect(looseAndReachable(store)).toEqual([]);
     expect(git(store, ['fsck', '--no-dangling', '--no-progress'])).toBe('');
 
     // Below git's thresholds, nothing is packed (the sync's new objects stay loose, as git leaves them).
     await generateCeremonies(store, 1);
-    await ends(env, ['sync', '--store', store], 0);
+    await ends(t.env, ['sync', '--store', store], 0);
     expect(packs(store)).toHaveLength(1);
     expect(looseAndReachable(store).length).toBeGreaterThan(0);
   });
