@@ -89,12 +89,19 @@ export async function makeIdentityLab(): Promise<IdentityLab> {
     // generous bound that only catches a module that never comes up, and say why if it does not.
     const seen = () => tokens.snapshotModules()[0];
     // By label: SoftHSM2 also lists its free slot's uninitialised token, so a count can be reached before every person's token is there.
-    const allThere = () => people.every((who) => seen()?.tokens.some((token) => token.label === who));
-    for (const started = Date.now(); !allThere(); ) {
+    // The URIs are kept as first seen all together: a host restarted on a loaded machine (a slow answer, issue 13) lists no
+    // tokens until it is back, and a second look a moment later found one missing (a CI failure of verify-attestations).
+    const urisSeen = () => {
+      const listed = seen()?.tokens ?? [];
+      const uris = people.map((who) => listed.find((token) => token.label === who)?.uri);
+      return uris.every((uri) => uri !== undefined) ? new Map(people.map((who, index) => [who, uris[index]!])) : undefined;
+    };
+    let uris = urisSeen();
+    for (const started = Date.now(); !uris; uris = urisSeen()) {
       if (Date.now() - started > 60_000) throw new Error(`The SoftHSM2 module did not show the lab's ${people.length} tokens: ${JSON.stringify(seen() ? { status: seen()!.status, error: seen()!.error, tokens: seen()!.tokens.length } : 'no module')}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    const tokenUri = (who: Person) => tokens.snapshotModules()[0]!.tokens.find((token) => token.label === who)!.uri;
+    const tokenUri = (who: Person) => uris.get(who)!;
     const algorithms: Record<Person, 'ecdsa-p256' | 'ecdsa-p384' | 'ed25519'> = {
       alice: 'ecdsa-p256',
       bob: 'ecdsa-p384',
