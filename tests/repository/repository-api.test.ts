@@ -129,7 +129,7 @@ describe.skipIf(!softhsmModule)('the shared repository in the window', () => {
     const bob = keys.find((key) => key.tokenLabel === 'bob')!;
     await call('ceremonies.approve', { id, keyUri: bob.keyUri, pin: Buffer.from('123456'), statementDigest: (await call<{ statement: { digest: string } }>('ceremonies.get', { id })).statement.digest });
     const status = await offline;
-    expect(status.reason).toMatch(/cannot be reached/);
+    expect(status.reason).toBe(`The remote ${unreachable} is not there. If it is on a drive or a network share, connect it and sync again; if the path is wrong, set the right one ("conclave remote remove", then "conclave remote add PATH").`);
     const summary = await call<{ outcome: string; reason?: string }>('repository.sync', {});
     expect(summary.outcome).toBe('offline');
     const now = statuses.at(-1)!;

@@ -4,7 +4,7 @@
  * stand in for tokens (tokens do not matter to syncing).
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -144,7 +144,8 @@ describe('conclave sync', () => {
     const offline = await world.sync('b');
     // Exit 5: the remote could not be reached, so a script may retry later.
     expect(offline.code).toBe(5);
-    expect(offline.out).toMatch(/Offline: The remote cannot be reached: .*does not appear to be a git repository/);
+    // A path on this machine that is not there: a drive not connected, or a wrong path. Said of the remote, not in git's words.
+    expect(offline.out).toContain(`Offline: The remote ${world.remote} is not there. If it is on a drive or a network share, connect it and sync again;`);
     expect(offline.out).toMatch(/goes up at the next "conclave sync"/);
     expect(world.git(world.store('b'), ['ls-tree', '-r', '--name-only', 'main'])).toMatch(/-approved-/);
     expect(JSON.parse((await world.remoteCommand('b', ['show', '--json'])).out)).toMatchObject({ state: 'offline' });
@@ -155,6 +156,20 @@ describe('conclave sync', () => {
     expect(back.out).toMatch(/1 sent/);
     await world.sync('a');
     expect(await approvers('a', id)).toEqual(['bob']);
+  });
+
+  it('says a remote path that names a folder which is no git repository is not one (exit 1), not offline', async () => {
+    await world.open('a');
+    const folder = join(world.dir, 'an-ordinary-folder');
+    mkdirSync(folder);
+    await world.remoteCommand('a', ['add', folder]);
+    const refused = await world.sync('a');
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain(`Not synced: The remote ${folder} is a folder but not a git repository.`);
+    expect(refused.out).toContain('"git init --bare PATH"');
+    const shown = await world.remoteCommand('a', ['show']);
+    expect(shown.code).toBe(1);
+    expect(shown.out).toMatch(/status {2}error\n/);
   });
 
   it('says offline when the remote\'s host does not answer (a closed port)', async () => {

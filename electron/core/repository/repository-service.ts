@@ -38,7 +38,7 @@ import { blobEntryOf, gitReason, type GitResult, type GitRunner } from './git';
 import { scanFolders } from './folder-scan';
 import { ObjectReader } from './object-reader';
 import { storeGitFolder } from './store-git-folder';
-import { isRelativeLocalPath } from '../../../shared/repository/remote-url';
+import { isLocalPath, isRelativeLocalPath } from '../../../shared/repository/remote-url';
 import { classifyPath, currentPath, describePath, isLegacyPath, layoutMoves, repositoryFiles, type StorePath } from './layout';
 import { folderMode, isFolder, RawTree, type TreeEntry } from './raw-tree';
 
@@ -543,9 +543,29 @@ export class RepositoryService {
         await this.run(['update-ref', '-d', incomingRef]);
         return undefined;
       }
-      throw this.unreachable(result);
+      throw await this.unreachableFrom(result);
     }
     return (await this.ok(['rev-parse', '--verify', `${incomingRef}^{commit}`])).trim();
+  }
+
+  /**
+   * Why git could not talk to the remote, said of the remote when it is a
+   * path on this machine: git's own words ("does not appear to be a git
+   * repository") read as "offline" whether the drive is not connected, the
+   * path is wrong, or it names a folder that is no repository.
+   */
+  private async unreachableFrom(result: GitResult): Promise<RepositoryStop> {
+    if (result.stopped) return this.unreachable(result);
+    const url = await this.remoteUrl().catch(() => undefined);
+    if (url === undefined || !isLocalPath(url) || isRelativeLocalPath(url)) return this.unreachable(result);
+    const entry = await stat(url).catch(() => undefined);
+    if (!entry) {
+      return new RepositoryStop('offline', `The remote ${url} is not there. If it is on a drive or a network share, connect it and sync again; if the path is wrong, set the right one ("conclave remote remove", then "conclave remote add PATH").`);
+    }
+    if (/does not appear to be a git repository/i.test(result.stderr)) {
+      return new RepositoryStop('error', `The remote ${url} is a ${entry.isDirectory() ? 'folder' : 'file'} but not a git repository. Give the path of the team's shared repository ("conclave remote remove", then "conclave remote add PATH"); a new one is made with "git init --bare PATH".`);
+    }
+    return this.unreachable(result);
   }
 
   private unreachable(result: GitResult): RepositoryStop {
@@ -770,7 +790,7 @@ export class RepositoryService {
     // Lost a race: the remote moved after our fetch ([rejected], fetch first), or while we pushed (the remote could not move its ref from the head we expected).
     if (line && (/\[rejected\]/.test(line) || /failed to update ref|cannot lock ref|failed to lock|but expected|stale info/i.test(line))) return false;
     if (line) throw new RepositoryStop('error', `The remote refused the push: ${line.split('\t').slice(2).join(' ')}${result.stderr.trim() ? ` (${gitReason(result)})` : ''}`);
-    throw this.unreachable(result);
+    throw await this.unreachableFrom(result);
   }
 
   /**
