@@ -100,7 +100,7 @@ describe('a store named by a relative path', () => {
     git(main, ['-c', 'user.name=T', '-c', 'user.email=t@example.org', 'commit', '-q', '-m', 'first']);
     git(main, ['worktree', 'add', '-q', '-b', 'ceremonies', join(t.home.dir, 'linked')]);
     const refsBefore = git(main, ['for-each-ref']);
-    for (const args of [['sync', '--store', 'linked'], ['audit', 'verify', '--store', 'linked']]) {
+    for (const args of [['sync', '--store', 'linked'], ['remote', 'show', '--store', 'linked'], ['audit', 'verify', '--store', 'linked']]) {
       const run = await conclave(args, t.env, { cwd: t.home.dir });
       expect(run.hung).toBe(false);
       expect(run.code, `conclave ${args.join(' ')}: ${run.err}`).toBe(1);

@@ -424,16 +424,12 @@ export class RepositoryService {
   /** The store folder, a git repository of its own (`git init` when it is not one yet). */
   private async initialized(): Promise<void> {
     await mkdir(this.root, { recursive: true });
-    if ((await storeGitFolder(this.root)) === 'none') await this.ok(['init', '-q']);
+    if (!(await this.isRepository())) await this.ok(['init', '-q']);
   }
 
+  /** Whether the store is a git repository yet; throws, saying what to do, for a linked checkout (store-git-folder.ts). */
   private async isRepository(): Promise<boolean> {
-    try {
-      await stat(join(this.root, '.git'));
-      return true;
-    } catch {
-      return false;
-    }
+    return (await storeGitFolder(this.root)) === 'own';
   }
 
   /**
