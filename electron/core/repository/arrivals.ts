@@ -32,13 +32,19 @@ export interface ArrivalCheck {
   problems: string[];
 }
 
+/** How many ceremonies are checked at once: enough to overlap their file reads with the checks of others. */
+const ceremoniesCheckedAtOnce = 8;
+
 export async function checkArrivals(service: CeremonyService, paths: string[]): Promise<ArrivalCheck> {
   const result: ArrivalCheck = { events: [], evidence: [], problems: [] };
   const byCeremony = new Map<string, string[]>();
   for (const path of paths) {
     const kind = classifyPath(path);
-    if (kind?.kind === 'event') byCeremony.set(kind.ceremonyId, [...(byCeremony.get(kind.ceremonyId) ?? []), kind.name]);
-    else if (kind?.kind === 'evidence') {
+    if (kind?.kind === 'event') {
+      const names = byCeremony.get(kind.ceremonyId);
+      if (names) names.push(kind.name);
+      else byCeremony.set(kind.ceremonyId, [kind.name]);
+    } else if (kind?.kind === 'evidence') {
       let problem: string | undefined;
       try {
         const bytes = await readFile(join(service.store.root, path));
@@ -52,44 +58,65 @@ export async function checkArrivals(service: CeremonyService, paths: string[]): 
       result.problems.push(`${path} arrived from the remote but is not a file Conclave writes; it was not put in the store folder and is ignored.`);
     }
   }
-  for (const [ceremonyId, names] of byCeremony) {
-    const flag = (event: ArrivedEvent, problem: string) => {
-      event.problem = problem;
-      result.problems.push(`${event.name} (ceremony ${ceremonyId}): ${problem}`);
-    };
-    let loaded: LoadedCeremony | undefined;
-    try {
-      loaded = await service.load(ceremonyId);
-    } catch (error) {
-      for (const name of names.sort()) {
-        const event: ArrivedEvent = { ceremonyId, name };
-        result.events.push(event);
-        flag(event, `the ceremony cannot be loaded (${error instanceof Error ? error.message : String(error)}), so this file cannot be checked and does not count.`);
-      }
-      continue;
-    }
-    // The judge has already decided every file of the ceremony, the arrivals among them.
-    const unreadable = new Map(loaded.view.problems.filter((problem) => problem.code === 'event-unreadable' || problem.code === 'event-wrong-ceremony').map((problem) => [problem.source, problem]));
+  // Several ceremonies at a time, in the order they came: a first sync brings a team's whole store, and one at a time
+  // the reads of each waited on the checks of the one before.
+  const ceremonies = [...byCeremony];
+  const checked: Array<Pick<ArrivalCheck, 'events' | 'problems'>> = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(ceremoniesCheckedAtOnce, ceremonies.length) }, async () => {
+      for (let at = next++; at < ceremonies.length; at = next++) checked[at] = await checkCeremony(service, ...ceremonies[at]!);
+    }),
+  );
+  for (const ceremony of checked) {
+    appendAll(result.events, ceremony.events);
+    appendAll(result.problems, ceremony.problems);
+  }
+  return result;
+}
+
+/** The arrived files of one ceremony, as its judge decided them (every file of the ceremony, the arrivals among them). */
+async function checkCeremony(service: CeremonyService, ceremonyId: string, names: string[]): Promise<Pick<ArrivalCheck, 'events' | 'problems'>> {
+  const result: Pick<ArrivalCheck, 'events' | 'problems'> = { events: [], problems: [] };
+  const flag = (event: ArrivedEvent, problem: string) => {
+    event.problem = problem;
+    result.problems.push(`${event.name} (ceremony ${ceremonyId}): ${problem}`);
+  };
+  let loaded: LoadedCeremony | undefined;
+  try {
+    loaded = await service.load(ceremonyId);
+  } catch (error) {
     for (const name of names.sort()) {
       const event: ArrivedEvent = { ceremonyId, name };
       result.events.push(event);
-      const file = loaded.events.find((stored) => stored.source === name);
-      const verdict = loaded.verdicts.get(name);
-      if (file) {
-        event.type = file.event.type;
-        const by = authorOf(loaded, file.event);
-        if (by) event.by = by;
-      }
-      const problem = verdict && !verdict.counts ? verdict.problem : unreadable.get(name);
-      if (problem) {
-        delete event.by;
-        flag(event, problemReason(problem));
-      } else if (!file) {
-        flag(event, 'it is not in the store folder any more.');
-      }
+      flag(event, `the ceremony cannot be loaded (${error instanceof Error ? error.message : String(error)}), so this file cannot be checked and does not count.`);
+    }
+    return result;
+  }
+  const unreadable = new Map(loaded.view.problems.filter((problem) => problem.code === 'event-unreadable' || problem.code === 'event-wrong-ceremony').map((problem) => [problem.source, problem]));
+  for (const name of names.sort()) {
+    const event: ArrivedEvent = { ceremonyId, name };
+    result.events.push(event);
+    const file = loaded.events.find((stored) => stored.source === name);
+    const verdict = loaded.verdicts.get(name);
+    if (file) {
+      event.type = file.event.type;
+      const by = authorOf(loaded, file.event);
+      if (by) event.by = by;
+    }
+    const problem = verdict && !verdict.counts ? verdict.problem : unreadable.get(name);
+    if (problem) {
+      delete event.by;
+      flag(event, problemReason(problem));
+    } else if (!file) {
+      flag(event, 'it is not in the store folder any more.');
     }
   }
   return result;
+}
+
+function appendAll<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
 }
 
 /** Who the policy says signed the event: for a decision, the decider (a certificate approver too); else its author. */
