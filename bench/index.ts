@@ -26,7 +26,9 @@
  *   (g) pages (bench/pages.ts, issue 15): the summary index built from
  *       nothing on this thread and on worker threads (time to the first rows,
  *       to a first page, to the whole index) and the core's first page over
- *       a warm cache, with its size, vs reading every event file once; with
+ *       a warm cache, with its size, vs reading every event file once; a
+ *       person joining the team: the first `conclave sync` of the whole
+ *       store into an empty one vs `git clone`, then the first start; with
  *       CONCLAVE_BENCH_SCALE, the same at that many ceremonies, the memory of
  *       the core and `conclave sync` of one new event, beside git
  *
