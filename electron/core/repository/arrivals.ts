@@ -5,11 +5,6 @@
  * ceremony's policy knows is flagged, never believed (issue 5). Unlike an
  * import, git has already put the file in the shared history, so nothing is
  * refused here: the ceremony simply does not count it, and the person is told.
- *
- * A first sync brings a team's whole store, and writing its files mostly
- * waits on the disk: each ceremony's check (mostly its signatures) starts as
- * soon as its files are all in the store folder (ArrivalChecks), beside the
- * writing of the rest.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -40,86 +35,7 @@ export interface ArrivalCheck {
 /** How many ceremonies are checked at once: enough to overlap their file reads with the checks of others. */
 const ceremoniesCheckedAtOnce = 8;
 
-type CeremonyCheck = Pick<ArrivalCheck, 'events' | 'problems'>;
-
-/**
- * Checks of ceremonies started while a sync writes what arrived (issue 15),
- * so that the report after it finds most of them done. The report is the one
- * a check after the whole sync gives: a ceremony is taken from here only if
- * it was checked with all the files that arrived for it (a second fetch that
- * brings more of its files has it checked again).
- */
-export class ArrivalChecks {
-  /** Files still to be written, and the event names that arrived, by ceremony. */
-  private readonly expected = new Map<string, { files: number; names: string[] }>();
-  private readonly started = new Map<string, { names: string; check: Promise<CeremonyCheck | undefined> }>();
-  private running = 0;
-  private readonly queue: Array<() => void> = [];
-
-  constructor(private readonly service: CeremonyService) {}
-
-  /**
-   * The files about to be written (store paths, every one, whether it arrives or is there already) and, among them,
-   * those that arrive (checkArrivals reports these).
-   */
-  expect(written: string[], arriving: string[]): void {
-    for (const path of written) {
-      const kind = classifyPath(path);
-      if (kind && kind.kind !== 'repository') this.ceremony(kind.ceremonyId).files++;
-    }
-    for (const path of arriving) {
-      const kind = classifyPath(path);
-      if (kind?.kind === 'event') this.ceremony(kind.ceremonyId).names.push(kind.name);
-    }
-  }
-
-  /** These files are in the store folder now: a ceremony whose files are all there is checked. */
-  written(paths: string[]): void {
-    for (const path of paths) {
-      const kind = classifyPath(path);
-      const expected = kind && kind.kind !== 'repository' ? this.expected.get(kind.ceremonyId) : undefined;
-      if (!kind || kind.kind === 'repository' || !expected || --expected.files > 0) continue;
-      this.expected.delete(kind.ceremonyId);
-      if (expected.names.length === 0) continue;
-      const names = [...expected.names].sort();
-      // A check that fails in a way checkCeremony does not report is done again by checkArrivals, which says why.
-      const check = this.inTurn(() => checkCeremony(this.service, kind.ceremonyId, names)).catch(() => undefined);
-      this.started.set(kind.ceremonyId, { names: names.join('\n'), check });
-    }
-  }
-
-  /** The check of a ceremony started here with exactly these arrived names, if there is one. */
-  checked(ceremonyId: string, names: string[]): Promise<CeremonyCheck | undefined> | undefined {
-    const started = this.started.get(ceremonyId);
-    return started && started.names === [...names].sort().join('\n') ? started.check : undefined;
-  }
-
-  /** Settles once no check started here is running: nothing of a sync goes on after it ends. */
-  async settled(): Promise<void> {
-    await Promise.all([...this.started.values()].map((started) => started.check));
-  }
-
-  private ceremony(id: string): { files: number; names: string[] } {
-    let expected = this.expected.get(id);
-    if (!expected) this.expected.set(id, (expected = { files: 0, names: [] }));
-    return expected;
-  }
-
-  /** At most ceremoniesCheckedAtOnce checks at a time. */
-  private async inTurn<T>(check: () => Promise<T>): Promise<T> {
-    if (this.running >= ceremoniesCheckedAtOnce) await new Promise<void>((resolve) => this.queue.push(resolve));
-    this.running++;
-    try {
-      return await check();
-    } finally {
-      this.running--;
-      this.queue.shift()?.();
-    }
-  }
-}
-
-/** What arrived at `paths` (store paths), checked; with `early`, the ceremonies it already checked are taken from it. */
-export async function checkArrivals(service: CeremonyService, paths: string[], early?: ArrivalChecks): Promise<ArrivalCheck> {
+export async function checkArrivals(service: CeremonyService, paths: string[]): Promise<ArrivalCheck> {
   const result: ArrivalCheck = { events: [], evidence: [], problems: [] };
   const byCeremony = new Map<string, string[]>();
   for (const path of paths) {
@@ -145,14 +61,11 @@ export async function checkArrivals(service: CeremonyService, paths: string[], e
   // Several ceremonies at a time, in the order they came: a first sync brings a team's whole store, and one at a time
   // the reads of each waited on the checks of the one before.
   const ceremonies = [...byCeremony];
-  const checked: CeremonyCheck[] = [];
+  const checked: Array<Pick<ArrivalCheck, 'events' | 'problems'>> = [];
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(ceremoniesCheckedAtOnce, ceremonies.length) }, async () => {
-      for (let at = next++; at < ceremonies.length; at = next++) {
-        const [ceremonyId, names] = ceremonies[at]!;
-        checked[at] = (await early?.checked(ceremonyId, names)) ?? (await checkCeremony(service, ceremonyId, names));
-      }
+      for (let at = next++; at < ceremonies.length; at = next++) checked[at] = await checkCeremony(service, ...ceremonies[at]!);
     }),
   );
   for (const ceremony of checked) {
@@ -163,8 +76,8 @@ export async function checkArrivals(service: CeremonyService, paths: string[], e
 }
 
 /** The arrived files of one ceremony, as its judge decided them (every file of the ceremony, the arrivals among them). */
-async function checkCeremony(service: CeremonyService, ceremonyId: string, names: string[]): Promise<CeremonyCheck> {
-  const result: CeremonyCheck = { events: [], problems: [] };
+async function checkCeremony(service: CeremonyService, ceremonyId: string, names: string[]): Promise<Pick<ArrivalCheck, 'events' | 'problems'>> {
+  const result: Pick<ArrivalCheck, 'events' | 'problems'> = { events: [], problems: [] };
   const flag = (event: ArrivedEvent, problem: string) => {
     event.problem = problem;
     result.problems.push(`${event.name} (ceremony ${ceremonyId}): ${problem}`);

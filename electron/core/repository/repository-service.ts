@@ -33,7 +33,7 @@ import { takeWritten } from '../ceremony/written-folders';
 import { listCeremonyIds } from '../ceremony/dated-folders';
 import { ceremonyFolder, ceremonySubfolder } from '../../../shared/ceremony/store-layout';
 import type { CeremonyService } from '../ceremony/ceremony-service';
-import { ArrivalChecks, checkArrivals, type ArrivalCheck } from './arrivals';
+import { checkArrivals, type ArrivalCheck } from './arrivals';
 import { blobEntryOf, gitReason, type GitResult, type GitRunner } from './git';
 import { scanFolders } from './folder-scan';
 import { ObjectReader } from './object-reader';
@@ -121,8 +121,6 @@ interface Exchanged {
   gained: Change[];
   arrived: string[];
   skipped: SkippedFile[];
-  /** Checks of what arrived, started as their files are written. */
-  checks?: ArrivalChecks;
 }
 
 /** What a push sends when main is `commit` (made on `base`, so descending from it) on the remote's `base`: that commit's event files. */
@@ -234,85 +232,75 @@ export class RepositoryService {
    */
   async sync(onStep: (step: SyncStep, detail?: string) => void = () => {}): Promise<SyncReport> {
     return this.locked(async (before) => {
-      const checks = new ArrivalChecks(this.service);
+      onStep('committing');
+      // The remote's URL is read while the commit is made: a git of its own, which nothing below needs sooner.
+      const urlRead = this.remoteUrl();
+      urlRead.catch(() => undefined);
+      await this.service.store.ready();
+      const written = await takeWritten(this.root);
+      const local: LocalFiles = { committed: [], leftOut: [], recheck: [], checked: new Set() };
+      const exchanged: Exchanged = { gained: [], arrived: [], skipped: [] };
+      const laidOut = await this.commitLayout(exchanged, local, before);
+      const first = await this.commitLocal(await this.untracked(await this.filesIn(written.folders), written.folders), local, onStep, laidOut);
+      appendAll(exchanged.gained, first.added);
+      // While git pushes that commit (the remote's walk of every folder of main keeps one core busy), the other core has
+      // the work tree's index follow main, then looks at a share of the store: one after the other, since either beside
+      // the push and the other slows the push. The whole look at 100,000 ceremonies would outlast the push.
+      const indexed = first.made ? this.movingMain(() => this.indexFollowsMain(before, exchanged.gained, first.made!.commit)) : Promise.resolve();
+      const limit = first.made ? ceremoniesLookedAtBesideOwnFiles : undefined;
+      // Started once that commit is made, not beside it: on two cores the commit's git would wait on the look.
+      // A record made for the head this sync began from holds without asking git: since then only this sync moved main,
+      // each time from the head it built on (update-ref fails if anyone else moved it), adding files or moving them.
+      const trusted = (recorded: string) => (recorded === before ? Promise.resolve(true) : this.onlyGained(recorded));
+      const scanned = indexed.catch(() => undefined).then(() => scanFolders(this.root, trusted, { limit })).then((scan) =>
+        this.movingMain(async () => {
+          const rest = await this.commitLocal((await this.untracked(scan.files, scan.changed)).filter((path) => !local.checked.has(path)), local, onStep);
+          appendAll(exchanged.gained, rest.added);
+          // Once main holds what was read (a sync killed before reads the same folders again); main only gains files after.
+          await scan.save(await this.head(), local.recheck);
+          return rest;
+        }),
+      );
+      // Awaited below, on every path: nothing of this sync is still running when it ends.
+      scanned.catch(() => undefined);
+      const url = await urlRead;
+      const report: SyncReport = { outcome: 'no-remote', committed: local.committed, leftOut: local.leftOut, pushed: 0, attempts: 0, arrivals: { events: [], evidence: [], problems: [] } };
+      if (url === undefined) report.reason = 'This store has no remote: its events are committed locally. "conclave remote add URL" shares them.';
+      else report.url = url;
+      const exchange = async (sent: Sent) => {
+        // Not without a remote, nor after a first exchange that stopped (offline, refused): what is committed goes up next time.
+        if (url === undefined || report.reason !== undefined) return;
+        try {
+          await this.exchange(url, sent, before, exchanged, report, onStep);
+        } catch (error) {
+          if (!(error instanceof RepositoryStop)) throw error;
+          report.outcome = error.outcome;
+          report.reason = error.message;
+        }
+      };
       try {
-        return await this.syncLocked(before, onStep, checks);
+        // With nothing of Conclave's to send, one exchange after the look is enough.
+        if (first.made) await exchange({ base: before, commit: first.made.commit, events: first.events });
       } finally {
-        await checks.settled();
+        await scanned.catch(() => undefined);
       }
+      const rest = await scanned;
+      if (rest.made) await exchange({ base: rest.made.parent, commit: rest.made.commit, events: rest.events });
+      else if (!first.made) await exchange({ base: before, events: 0 });
+      await written.done();
+      const { arrived, skipped } = exchanged;
+      if (arrived.length > 0) {
+        onStep('checking', `${arrived.length} file${arrived.length === 1 ? '' : 's'}`);
+        report.arrivals = await checkArrivals(this.service, arrived);
+      }
+      if (skipped.length > 0) {
+        report.skipped = skipped;
+        report.arrivals.problems.push(...skipped.map((entry) => `${entry.reason} Everything else was shared; ask whoever pushed it to remove it from their store.`));
+      }
+      // Side by side: git packs while other gits work (its own gc --auto runs beside the command that started it).
+      await sideBySide(this.indexFollowsMain(before, exchanged.gained), this.tidy(onStep));
+      return report;
     });
-  }
-
-  /** The sync, under the lock; the checks of what arrives start as it is written (arrivals.ts), and end with it. */
-  private async syncLocked(before: string, onStep: (step: SyncStep, detail?: string) => void, checks: ArrivalChecks): Promise<SyncReport> {
-    onStep('committing');
-    // The remote's URL is read while the commit is made: a git of its own, which nothing below needs sooner.
-    const urlRead = this.remoteUrl();
-    urlRead.catch(() => undefined);
-    await this.service.store.ready();
-    const written = await takeWritten(this.root);
-    const local: LocalFiles = { committed: [], leftOut: [], recheck: [], checked: new Set() };
-    const exchanged: Exchanged = { gained: [], arrived: [], skipped: [], checks };
-    const laidOut = await this.commitLayout(exchanged, local, before);
-    const first = await this.commitLocal(await this.untracked(await this.filesIn(written.folders), written.folders), local, onStep, laidOut);
-    appendAll(exchanged.gained, first.added);
-    // While git pushes that commit (the remote's walk of every folder of main keeps one core busy), the other core has
-    // the work tree's index follow main, then looks at a share of the store: one after the other, since either beside
-    // the push and the other slows the push. The whole look at 100,000 ceremonies would outlast the push.
-    const indexed = first.made ? this.movingMain(() => this.indexFollowsMain(before, exchanged.gained, first.made!.commit)) : Promise.resolve();
-    const limit = first.made ? ceremoniesLookedAtBesideOwnFiles : undefined;
-    // Started once that commit is made, not beside it: on two cores the commit's git would wait on the look.
-    // A record made for the head this sync began from holds without asking git: since then only this sync moved main,
-    // each time from the head it built on (update-ref fails if anyone else moved it), adding files or moving them.
-    const trusted = (recorded: string) => (recorded === before ? Promise.resolve(true) : this.onlyGained(recorded));
-    const scanned = indexed.catch(() => undefined).then(() => scanFolders(this.root, trusted, { limit })).then((scan) =>
-      this.movingMain(async () => {
-        const rest = await this.commitLocal((await this.untracked(scan.files, scan.changed)).filter((path) => !local.checked.has(path)), local, onStep);
-        appendAll(exchanged.gained, rest.added);
-        // Once main holds what was read (a sync killed before reads the same folders again); main only gains files after.
-        await scan.save(await this.head(), local.recheck);
-        return rest;
-      }),
-    );
-    // Awaited below, on every path: nothing of this sync is still running when it ends.
-    scanned.catch(() => undefined);
-    const url = await urlRead;
-    const report: SyncReport = { outcome: 'no-remote', committed: local.committed, leftOut: local.leftOut, pushed: 0, attempts: 0, arrivals: { events: [], evidence: [], problems: [] } };
-    if (url === undefined) report.reason = 'This store has no remote: its events are committed locally. "conclave remote add URL" shares them.';
-    else report.url = url;
-    const exchange = async (sent: Sent) => {
-      // Not without a remote, nor after a first exchange that stopped (offline, refused): what is committed goes up next time.
-      if (url === undefined || report.reason !== undefined) return;
-      try {
-        await this.exchange(url, sent, before, exchanged, report, onStep);
-      } catch (error) {
-        if (!(error instanceof RepositoryStop)) throw error;
-        report.outcome = error.outcome;
-        report.reason = error.message;
-      }
-    };
-    try {
-      // With nothing of Conclave's to send, one exchange after the look is enough.
-      if (first.made) await exchange({ base: before, commit: first.made.commit, events: first.events });
-    } finally {
-      await scanned.catch(() => undefined);
-    }
-    const rest = await scanned;
-    if (rest.made) await exchange({ base: rest.made.parent, commit: rest.made.commit, events: rest.events });
-    else if (!first.made) await exchange({ base: before, events: 0 });
-    await written.done();
-    const { arrived, skipped } = exchanged;
-    if (arrived.length > 0) {
-      onStep('checking', `${arrived.length} file${arrived.length === 1 ? '' : 's'}`);
-      report.arrivals = await checkArrivals(this.service, arrived, checks);
-    }
-    if (skipped.length > 0) {
-      report.skipped = skipped;
-      report.arrivals.problems.push(...skipped.map((entry) => `${entry.reason} Everything else was shared; ask whoever pushed it to remove it from their store.`));
-    }
-    // Side by side: git packs while other gits work (its own gc --auto runs beside the command that started it).
-    await sideBySide(this.indexFollowsMain(before, exchanged.gained), this.tidy(onStep));
-    return report;
   }
 
   /**
@@ -341,7 +329,7 @@ export class RepositoryService {
       const incoming = await this.fetch();
       onStep('integrating');
       const head = await this.movingMain(async () => {
-        const integrated = await this.integrate(incoming, exchanged.checks);
+        const integrated = await this.integrate(incoming);
         appendAll(exchanged.arrived, integrated.paths);
         appendAll(exchanged.skipped, integrated.skipped);
         appendAll(exchanged.gained, integrated.gained);
@@ -624,7 +612,7 @@ export class RepositoryService {
    * Brings what the remote added into main: a fast-forward, or a merge commit
    * whose tree is the union. Returns the paths that arrived.
    */
-  private async integrate(incoming: string | undefined, checks?: ArrivalChecks): Promise<{ paths: string[]; skipped: SkippedFile[]; gained: Change[]; legacy?: boolean }> {
+  private async integrate(incoming: string | undefined): Promise<{ paths: string[]; skipped: SkippedFile[]; gained: Change[]; legacy?: boolean }> {
     await this.checkNotRewritten(incoming);
     if (!incoming) return { paths: [], skipped: [], gained: [] };
     const head = await this.head();
@@ -667,13 +655,8 @@ export class RepositoryService {
     // What no honest machine writes (a submodule link, a link, a file far larger than any event) is left in git, not read: one pushed file cannot stop everyone's sync.
     const { skipped, sizes } = await this.unacceptable(arriving);
     const refused = new Set(skipped.map((entry) => entry.path));
-    const kept = arriving.filter((change) => !refused.has(change.path) && !known.has(change.path));
-    const stored = kept.map((change) => {
-      const kind = classifyPath(change.path);
-      return kind && kind.kind !== 'repository' ? currentPath(kind) : change.path;
-    });
     // Files first, atomically, then the commit that records them: a crash in between leaves files the next sync finds identical to the remote's.
-    await this.placeArrivals(arriving.filter((change) => !refused.has(change.path)), sizes, checks && ((placed) => checks.expect(placed, stored)), checks && ((placed) => checks.written(placed)));
+    await this.placeArrivals(arriving.filter((change) => !refused.has(change.path)), sizes);
     let merged: string;
     if (await this.isAncestor(head, incoming)) {
       merged = incoming;
@@ -683,6 +666,11 @@ export class RepositoryService {
     }
     await this.ok(['update-ref', '-m', 'conclave: integrate remote', branch, merged, head]);
     await this.ok(['update-ref', '-m', 'conclave: seen on the remote', witnessRef, incoming]);
+    const kept = arriving.filter((change) => !refused.has(change.path) && !known.has(change.path));
+    const stored = kept.map((change) => {
+      const kind = classifyPath(change.path);
+      return kind && kind.kind !== 'repository' ? currentPath(kind) : change.path;
+    });
     return { paths: stored, skipped, gained: arriving, legacy: arriving.some((change) => isLegacyPath(change.path)) };
   }
 
@@ -774,13 +762,12 @@ export class RepositoryService {
    * first sync of 10,000 ceremonies), and they are written a batch at a
    * time, side by side, each folder flushed once per batch.
    */
-  private async placeArrivals(arriving: Change[], sizes: Map<string, number>, expect?: (paths: string[]) => void, written?: (paths: string[]) => void): Promise<void> {
+  private async placeArrivals(arriving: Change[], sizes: Map<string, number>): Promise<void> {
     const placed = arriving.flatMap((change) => {
       const kind = classifyPath(change.path);
-      return kind && kind.kind !== 'repository' ? [{ change, storePath: currentPath(kind), path: join(this.root, currentPath(kind)) }] : [];
+      return kind && kind.kind !== 'repository' ? [{ change, path: join(this.root, currentPath(kind)) }] : [];
     });
     if (placed.length === 0) return;
-    expect?.(placed.map((file) => file.storePath));
     const objects = await ObjectReader.start(this.git, this.root);
     try {
       for (let start = 0; start < placed.length; ) {
@@ -798,7 +785,7 @@ export class RepositoryService {
         start = end;
         // Every object of the batch asked for at once: git answers them in order down one pipe.
         const objectsRead = batch.map(({ change }) => objects.read(change.blob));
-        const folders = await Promise.all(
+        const written = await Promise.all(
           batch.map(async ({ change, path }, index) => {
             const object = await objectsRead[index]!;
             if (object?.type !== 'blob') throw new ConclaveError('internal', `The file ${describePath(change.path)} (${change.blob}) cannot be read from this store's repository after the fetch.`, { cause: 'git-failed' });
@@ -808,8 +795,7 @@ export class RepositoryService {
             return dirname(path);
           }),
         );
-        await Promise.all([...new Set(folders.filter((folder) => folder !== undefined))].map((folder) => syncFolder(folder)));
-        written?.(batch.map((file) => file.storePath));
+        await Promise.all([...new Set(written.filter((folder) => folder !== undefined))].map((folder) => syncFolder(folder)));
       }
     } finally {
       await objects.close();
