@@ -254,4 +254,27 @@ describe('what an outsider with push access dresses up as a move', () => {
     expect(readFileSync(join(a.store, ceremonyFolder(id), 'events', name), 'utf8')).toBe(mine);
     expect(existsSync(join(a.store, legacyCeremonyFolder(id)))).toBe(false);
   });
+
+  it('files of the older layout with the bytes the store holds under their names are no news: merged, not written again', async () => {
+    const a = await olderMachine('a', 2);
+    const old = olderClone('old');
+    expect((await run(['sync', '--store', a.store])).code).toBe(0);
+    git(old, ['pull', '-q', '--no-rebase', 'origin', 'main']);
+    // An older Conclave puts back, in its own layout, the files it still has: the same names, the same bytes.
+    const returned = a.ids.map((id) => ({ id, name: eventFiles(a.store, id)[0]! }));
+    for (const { id, name } of returned) {
+      mkdirSync(join(old, legacyCeremonyFolder(id), 'events'), { recursive: true });
+      writeFileSync(join(old, legacyCeremonyFolder(id), 'events', name), readFileSync(join(a.store, ceremonyFolder(id), 'events', name)));
+    }
+    git(old, ['add', '-A']);
+    git(old, ['commit', '-q', '-m', 'the same files again, the older layout']);
+    git(old, ['push', '-q', 'origin', 'main']);
+
+    const synced = await run(['sync', '--store', a.store, '--json']);
+    expect(synced.code, `${synced.out}\n${synced.err}`).toBe(0);
+    const report = JSON.parse(synced.out) as { arrivals: { events: unknown[]; problems: string[] } };
+    expect(report.arrivals).toMatchObject({ events: [], problems: [] });
+    for (const { id } of returned) expect(existsSync(join(a.store, legacyCeremonyFolder(id)))).toBe(false);
+    expect(git(a.store, ['status', '--porcelain'])).toBe('');
+  });
 });

@@ -641,12 +641,17 @@ export class RepositoryService {
     // A file the remote holds in the legacy layout is stored at its dated path: where this store has that name, the bytes
     // must be the same, and then it is no news (the remote has not moved it yet).
     const known = new Set<string>();
+    const present: Array<{ change: Change; stored: string }> = [];
     for (const change of toHead) {
       const kind = change.status === 'A' ? classifyPath(change.path) : undefined;
       if (!kind || kind.kind === 'repository' || !kind.legacy || change.mode !== '100644') continue;
-      if (!(await stat(join(this.root, currentPath(kind))).then(() => true, () => false))) continue;
-      if ((await this.ok(['hash-object', '--no-filters', '--', currentPath(kind)])).trim() === change.blob) known.add(change.path);
-      else clash.push(change);
+      if (await stat(join(this.root, currentPath(kind))).then(() => true, () => false)) present.push({ change, stored: currentPath(kind) });
+    }
+    // One git hashes them all: a store whose remote has not moved its files yet meets one such file per event.
+    if (present.length > 0) {
+      const blobs: string[] = [];
+      await this.records(['hash-object', '--no-filters', '--stdin-paths'], (id) => void (id && blobs.push(id)), `${present.map((file) => file.stored).join('\n')}\n`, '\n');
+      present.forEach(({ change }, index) => (blobs[index] === change.blob ? known.add(change.path) : clash.push(change)));
     }
     if (clash.length > 0) {
       throw new RepositoryStop('error', [`The remote has other content under names this store already uses (event names are unique, so someone edited a file):`, ...bounded(clash.map((change) => `  ${describePath(change.path)}`)), 'Nothing was merged and nothing was pushed.'].join('\n'));
