@@ -7,6 +7,7 @@
  * Conclave builds are computed with the repository's own hash).
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +68,29 @@ describe('the object reader', () => {
       await expect(reader.read('main^{tree}')).rejects.toThrow(/ended/);
     });
   }
+});
+
+describe('the object reader, with objects of many megabytes', () => {
+  it('answers a large object (it comes in many pipe-sized pieces) and the small ones asked before and after it, bytes exact', async () => {
+    const repository = repositoryWithFiles('sha1');
+    // Random bytes: git stores them as they are, and any piece out of place shows.
+    const large = randomBytes(40 * 1024 * 1024);
+    writeFileSync(join(repository, 'a', 'large.bin'), large);
+    git(repository, ['add', '-A']);
+    git(repository, ['commit', '-q', '-m', 'a large file']);
+    const reader = await ObjectReader.start(new GitRunner(env), repository);
+    try {
+      const [before, read, after, again] = await Promise.all([reader.read('main:a/two.json'), reader.read('main:a/large.bin'), reader.read('main:a/b/one.json'), reader.read('main:a/large.bin')]);
+      expect(before!.bytes.toString()).toBe('{"two":2}');
+      expect(read!.bytes.equals(large)).toBe(true);
+      expect(after!.bytes.toString()).toBe('{"one":1}');
+      expect(again!.bytes.equals(large)).toBe(true);
+      // And one asked alone after them all.
+      expect((await reader.read('main:a/two.json'))!.bytes.toString()).toBe('{"two":2}');
+    } finally {
+      await reader.close();
+    }
+  }, 120_000);
 });
 
 describe('a store whose git repository names objects by SHA-256', () => {

@@ -23,6 +23,13 @@ interface Request {
 export class ObjectReader {
   private readonly pending: Request[] = [];
   private buffered: Buffer = Buffer.alloc(0);
+  /**
+   * Chunks not yet joined to `buffered`, and how many bytes `buffered` must hold before the first pending answer can be
+   * complete: an object of megabytes comes in pipe-sized chunks, and joining each as it came copied it over and over.
+   */
+  private chunks: Buffer[] = [];
+  private chunkBytes = 0;
+  private needed = 0;
   private failure: Error | undefined;
   private readonly closed: Promise<void>;
 
@@ -31,7 +38,12 @@ export class ObjectReader {
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4096)));
     child.stdout.on('data', (chunk: Buffer) => {
-      this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+      this.chunks.push(chunk);
+      this.chunkBytes += chunk.length;
+      if (this.buffered.length + this.chunkBytes < this.needed) return;
+      this.buffered = this.buffered.length === 0 && this.chunks.length === 1 ? chunk : Buffer.concat([this.buffered, ...this.chunks]);
+      this.chunks = [];
+      this.chunkBytes = 0;
       this.answer();
     });
     child.stdin.on('error', () => undefined);
@@ -66,6 +78,7 @@ export class ObjectReader {
 
   /** Answers as many requests as the bytes read so far hold, in the order they were asked. */
   private answer(): void {
+    this.needed = 0;
     while (this.pending.length > 0) {
       const newline = this.buffered.indexOf(0x0a);
       if (newline < 0) return;
@@ -84,7 +97,10 @@ export class ObjectReader {
       }
       const size = Number(match[3]);
       // The object, then a newline.
-      if (this.buffered.length < newline + 1 + size + 1) return;
+      if (this.buffered.length < newline + 1 + size + 1) {
+        this.needed = newline + 1 + size + 1;
+        return;
+      }
       const bytes = Buffer.from(this.buffered.subarray(newline + 1, newline + 1 + size));
       this.buffered = this.buffered.subarray(newline + 1 + size + 1);
       this.pending.shift();
