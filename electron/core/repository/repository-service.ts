@@ -790,7 +790,8 @@ export class RepositoryService {
         start = end;
         // Every object of the batch asked for at once: git answers them in order down one pipe.
         const objectsRead = batch.map(({ change }) => objects.read(change.blob));
-        const written = await Promise.all(
+        // Every write of the batch ends before a failure is told: nothing of the sync goes on writing after it stops.
+        const outcomes = await Promise.allSettled(
           batch.map(async ({ change, path }, index) => {
             const object = await objectsRead[index]!;
             if (object?.type !== 'blob') throw new ConclaveError('internal', `The file ${describePath(change.path)} (${change.blob}) cannot be read from this store's repository after the fetch.`, { cause: 'git-failed' });
@@ -800,6 +801,10 @@ export class RepositoryService {
             return dirname(path);
           }),
         );
+        const written = outcomes.map((outcome) => {
+          if (outcome.status === 'rejected') throw outcome.reason;
+          return outcome.value;
+        });
         await Promise.all([...new Set(written.filter((folder) => folder !== undefined))].map((folder) => syncFolder(folder)));
       }
     } finally {
