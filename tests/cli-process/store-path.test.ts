@@ -10,9 +10,10 @@
  * Runs the built command (`npm run build` first).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 import { generateCeremonies } from '../support/generate-ceremonies';
 import { builtCommandWithGit, conclave, hangBoundMs } from './support';
 
@@ -127,5 +128,33 @@ describe('a store named by a relative path', () => {
     expect(git(join(work, 'store'), ['config', 'remote.origin.url']).trim()).toBe(join(t.home.dir, 'shared.git'));
     await inWork(['sync', '--store', 'store']);
     expect(eventsOnRemote(join(t.home.dir, 'shared.git')).filter((path) => path.includes(ids[0]!)).length).toBeGreaterThan(0);
+  });
+});
+
+describe('a store folder with a file where a ceremony\u2019s folder should be', () => {
+  it('is synced once the file is moved, and until then the sync names the file, not a bare ENOTDIR', async () => {
+    // The team's store, on its remote; this machine's store has a file (put there by hand) at one ceremony's folder.
+    const remote = join(t.home.dir, 'remote.git');
+    git(t.home.dir, ['init', '-q', '--bare', remote]);
+    const { ids } = await generateCeremonies(join(t.home.dir, 'team'), 2);
+    await inHome(['remote', 'add', remote, '--store', 'team']);
+    await inHome(['sync', '--store', 'team']);
+    const inTheWay = join(t.home.dir, 'store', ceremonyFolder(ids[0]!));
+    mkdirSync(join(inTheWay, '..'), { recursive: true });
+    writeFileSync(inTheWay, 'notes\n');
+    await inHome(['remote', 'add', remote, '--store', 'store']);
+
+    const refused = await conclave(['sync', '--store', 'store'], t.env, { cwd: t.home.dir });
+    expect(refused.hung).toBe(false);
+    expect(refused.leftovers).toEqual([]);
+    expect(refused.code, refused.err).toBe(1);
+    expect(refused.err).toContain(`${ceremonyFolder(ids[0]!)} is a file in the store folder, where Conclave keeps a ceremony's folder`);
+    expect(refused.err).toContain('Move that file out of the store folder and run "conclave sync" again');
+    expect(refused.err).not.toContain('ENOTDIR');
+    expect(readFileSync(inTheWay, 'utf8')).toBe('notes\n');
+
+    renameSync(inTheWay, join(t.home.dir, 'notes.txt'));
+    await inHome(['sync', '--store', 'store']);
+    for (const id of ids) expect(readdirSync(join(t.home.dir, 'store', ceremonyFolder(id), 'events')).length).toBeGreaterThan(0);
   });
 });

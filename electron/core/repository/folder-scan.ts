@@ -112,7 +112,7 @@ export async function scanFolders(root: string, trusted: (head: string) => Promi
       const key = `${id}/${kind}`;
       const path = ceremonySubfolder(id, kind);
       // Joined by hand: path.join normalises the whole string each time, a third of the cost of 200,000 stats.
-      const stats = statSync(`${prefix}${path}`, { bigint: true, throwIfNoEntry: false });
+      const stats = folderStats(`${prefix}${path}`);
       if (!stats?.isDirectory()) continue;
       // Read before the listing: a file added while listing changes the time again, so the folder is read next time.
       const time = stats.mtimeNs.toString();
@@ -245,4 +245,14 @@ function* ceremoniesFrom(root: string, start: string | undefined): Generator<str
   for (const day of order) for (const id of ceremoniesOfDay(root, day)) if (!(day === startDay && start !== undefined && id < start)) yield id;
   // Round again to the start day's ceremonies before the start.
   if (startDay !== undefined && order[0] === startDay) for (const id of ceremoniesOfDay(root, startDay)) if (id < start!) yield id;
+}
+
+/** The folder's stats; none when it is not there, or when a file sits where one of the folders above it should be (ENOTDIR). */
+function folderStats(path: string) {
+  try {
+    return statSync(path, { bigint: true, throwIfNoEntry: false });
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'ENOTDIR') return undefined;
+    throw error;
+  }
 }

@@ -21,9 +21,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { ceremonyIdPattern } from '../../../shared/ceremony/events';
 import { ConclaveError } from '../../../shared/errors';
 import { maxEventFileBytes } from '../../../shared/ceremony/event-file';
@@ -797,7 +797,9 @@ export class RepositoryService {
             if (object?.type !== 'blob') throw new ConclaveError('internal', `The file ${describePath(change.path)} (${change.blob}) cannot be read from this store's repository after the fetch.`, { cause: 'git-failed' });
             const present = await readFile(path).catch(() => undefined);
             if (present && present.equals(object.bytes)) return undefined;
-            await writeFileAtomically(path, object.bytes, 0o644);
+            await writeFileAtomically(path, object.bytes, 0o644).catch(async (error: unknown) => {
+              throw (await this.fileInTheWay(path)) ?? error;
+            });
             return dirname(path);
           }),
         );
@@ -810,6 +812,22 @@ export class RepositoryService {
     } finally {
       await objects.close();
     }
+  }
+
+  /**
+   * When a file sits in the store folder where a folder of `path` should be
+   * (put there by hand or by another program), what to do about it; else
+   * undefined.
+   */
+  private async fileInTheWay(path: string): Promise<ConclaveError | undefined> {
+    for (let folder = dirname(path); folder.startsWith(`${this.root}${sep}`); folder = dirname(folder)) {
+      const entry = await lstat(folder).catch(() => undefined);
+      if (!entry) continue;
+      if (entry.isDirectory()) return undefined;
+      const named = relative(this.root, folder).split(sep).join('/');
+      return new ConclaveError('invalid-input', `${named} is a file in the store folder, where Conclave keeps a ceremony's folder, so the files the remote brought for it cannot be written. Move that file out of the store folder and run "conclave sync" again; what the remote brought was not merged.`, { cause: 'store-file-in-the-way' });
+    }
+    return undefined;
   }
 
   /**
