@@ -19,6 +19,7 @@ import { sameList } from '../../../shared/lists/same-list';
 import { CheckedSignatures, checkedSignaturesPath } from '../crypto/checked-signatures';
 import { eventFilesStamp, judgeForIndex, type EventFilesStamp, type IndexedCeremony } from './index-judging';
 import { judgeOnThreads, type IndexThreadOptions } from './index-threads';
+import { eachAtOnce } from '../../../shared/lists/each-at-once';
 
 type Entry = CachedCeremony;
 
@@ -273,12 +274,7 @@ export class CeremonyIndex {
       };
       return judgeOnThreads(ids, setup, judged, here, threads);
     }
-    const queue = [...ids];
-    await Promise.all(
-      Array.from({ length: loadConcurrency }, async () => {
-        for (let id = queue.shift(); id !== undefined; id = queue.shift()) judged(id, await here(id));
-      }),
-    );
+    await eachAtOnce(ids, loadConcurrency, async (id) => judged(id, await here(id)));
   }
 
   /** Reloads one ceremony (after this app changed it, or `loaded` as it changed it); returns its new summary record. */

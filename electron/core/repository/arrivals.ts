@@ -13,6 +13,7 @@ import { ceremonyEventKinds, type CeremonyEvent, type CeremonyEventType } from '
 import { problemReason } from '../../../shared/ceremony/problems';
 import type { CeremonyService, LoadedCeremony } from '../ceremony/ceremony-service';
 import { eventSignerOf } from '../../../shared/policy/policy';
+import { eachAtOnce } from '../../../shared/lists/each-at-once';
 import { classifyPath } from './layout';
 
 export interface ArrivedEvent {
@@ -62,15 +63,11 @@ export async function checkArrivals(service: CeremonyService, paths: string[]): 
   // the reads of each waited on the checks of the one before.
   const ceremonies = [...byCeremony];
   const checked: Array<Pick<ArrivalCheck, 'events' | 'problems'>> = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(ceremoniesCheckedAtOnce, ceremonies.length) }, async () => {
-      for (let at = next++; at < ceremonies.length; at = next++) checked[at] = await checkCeremony(service, ...ceremonies[at]!);
-    }),
-  );
+  await eachAtOnce(ceremonies, ceremoniesCheckedAtOnce, async ([ceremonyId, names], at) => void (checked[at] = await checkCeremony(service, ceremonyId, names)));
+  // A ceremony's arrivals are a handful of files.
   for (const ceremony of checked) {
-    appendAll(result.events, ceremony.events);
-    appendAll(result.problems, ceremony.problems);
+    result.events.push(...ceremony.events);
+    result.problems.push(...ceremony.problems);
   }
   return result;
 }
@@ -113,10 +110,6 @@ async function checkCeremony(service: CeremonyService, ceremonyId: string, names
     }
   }
   return result;
-}
-
-function appendAll<T>(target: T[], items: readonly T[]): void {
-  for (const item of items) target.push(item);
 }
 
 /** Who the policy says signed the event: for a decision, the decider (a certificate approver too); else its author. */
