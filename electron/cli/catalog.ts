@@ -344,6 +344,7 @@ export const commands: readonly CommandSpec[] = [
     words: ['remote', 'add'],
     summary: "share this store's ceremonies through a git remote (SSH, HTTPS or a path)",
     synopsis: 'URL [--store DIR]',
+    details: 'A relative path is from the folder you type it in, and ~/ from your home folder, even when quoted; ~name/ (another account) is refused: give the full path.',
     positionals: { min: 1, max: 1, what: 'one URL' },
     options: { store },
     examples: ['conclave remote add git@example.org:release/ceremonies.git'],

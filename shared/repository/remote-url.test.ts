@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLocalPath, isRelativeLocalPath } from './remote-url';
+import { homePathOf, isLocalPath, isRelativeLocalPath, namesOtherAccountsHome } from './remote-url';
 
 describe('a git remote URL, by git\'s rule', () => {
   it('is a path on this machine without a scheme or a host before a colon', () => {
@@ -10,5 +10,14 @@ describe('a git remote URL, by git\'s rule', () => {
   it('is relative when git would read it from the store folder', () => {
     for (const url of ['../shared.git', 'shared.git', './team.git', '~/team.git']) expect(isRelativeLocalPath(url), url).toBe(true);
     for (const url of ['/srv/git/team.git', 'C:\\repos\\team.git', 'git@example.org:team.git', 'https://example.org/team.git', 'file:///srv/team.git']) expect(isRelativeLocalPath(url), url).toBe(false);
+  });
+
+  it('is under the home folder when it starts with ~/ as a shell would expand it, and names another account with ~name', () => {
+    expect(homePathOf('~/team.git', '/home/ana')).toBe('/home/ana/team.git');
+    expect(homePathOf('~/git/team.git', '/home/ana/')).toBe('/home/ana/git/team.git');
+    expect(homePathOf('~', '/home/ana')).toBe('/home/ana');
+    for (const url of ['~ana/team.git', './~/team.git', 'team~/x.git', '/srv/~/team.git', 'git@example.org:~/team.git']) expect(homePathOf(url, '/home/ana'), url).toBeUndefined();
+    expect(namesOtherAccountsHome('~ana/team.git')).toBe(true);
+    for (const url of ['~/team.git', '~', 'ana@example.org:~ana/team.git', '~host:team.git']) expect(namesOtherAccountsHome(url), url).toBe(false);
   });
 });

@@ -9,6 +9,10 @@
  * the store pointed one level too high. Such a path is made absolute from
  * where the person typed it (the command line), or refused where there is no
  * such place (the window).
+ *
+ * A shell expands an unquoted `~/team.git`; quoted, or from a script, it
+ * arrives as typed, and made absolute it became `<folder>/~/team.git`. The
+ * command line expands it as the shell would (homePathOf).
  */
 
 /** Whether git takes `url` as a path on this machine (not a URL with a scheme, not SSH's host:path). */
@@ -26,4 +30,19 @@ export function isRelativeLocalPath(url: string): boolean {
 
 function hasDrivePrefix(url: string): boolean {
   return /^[A-Za-z]:[\\/]/.test(url);
+}
+
+/**
+ * `~` or `~/…` as a shell expands it: the same path under `home`. Undefined for anything else, and for `~name/…`
+ * (another account's home), which a shell looks up in the system's accounts (namesOtherAccountsHome says so).
+ */
+export function homePathOf(url: string, home: string): string | undefined {
+  if (url === '~') return home;
+  if (!url.startsWith('~/')) return undefined;
+  return `${home.replace(/\/+$/, '')}/${url.slice(2)}`;
+}
+
+/** Whether `url` starts with `~name`, a shell's way to name another account's home folder. */
+export function namesOtherAccountsHome(url: string): boolean {
+  return /^~[^/\\]+/.test(url) && isLocalPath(url);
 }

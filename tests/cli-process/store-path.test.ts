@@ -131,6 +131,35 @@ describe('a store named by a relative path', () => {
   });
 });
 
+describe('a remote named from the home folder, as ~/team.git', () => {
+  it('is the repository under the home folder when the ~ reaches conclave unexpanded (quoted, or from a script)', async () => {
+    const work = join(t.home.dir, 'work');
+    mkdirSync(work);
+    git(t.home.dir, ['init', '-q', '--bare', 'team.git']);
+    const { ids } = await generateCeremonies(join(work, 'store'), 1);
+    const env = { ...t.env, HOME: t.home.dir };
+    const added = await conclave(['remote', 'add', '~/team.git', '--store', 'store'], env, { cwd: work });
+    expect(added.code, added.err).toBe(0);
+    // It had become <work>/~/team.git, a folder that does not exist.
+    expect(git(join(work, 'store'), ['config', 'remote.origin.url']).trim()).toBe(join(t.home.dir, 'team.git'));
+    const synced = await conclave(['sync', '--store', 'store'], env, { cwd: work });
+    expect(synced.code, synced.err).toBe(0);
+    expect(eventsOnRemote(join(t.home.dir, 'team.git')).filter((path) => path.includes(ids[0]!)).length).toBeGreaterThan(0);
+  });
+
+  it('is refused with what to type instead when it names another account\u2019s home (~name/…)', async () => {
+    const work = join(t.home.dir, 'work');
+    mkdirSync(work, { recursive: true });
+    await generateCeremonies(join(work, 'store'), 1);
+    const refused = await conclave(['remote', 'add', '~ana/team.git', '--store', 'store'], t.env, { cwd: work });
+    expect(refused.hung).toBe(false);
+    expect(refused.code, refused.err).toBe(1);
+    expect(refused.err).toContain('"~ana/team.git" names another account\'s home folder');
+    expect(refused.err).toContain('Give the repository\'s full path');
+    expect(() => git(join(work, 'store'), ['config', 'remote.origin.url'])).toThrow();
+  });
+});
+
 describe('a store folder with a file where a ceremony\u2019s folder should be', () => {
   it('is synced once the file is moved, and until then the sync names the file, not a bare ENOTDIR', async () => {
     // The team's store, on its remote; this machine's store has a file (put there by hand) at one ceremony's folder.

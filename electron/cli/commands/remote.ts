@@ -6,6 +6,7 @@
  */
 
 import { localCeremonyService } from '../../core/ceremony/local-service';
+import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { appDataDir, ceremonyStoreDir } from '../../core/app-paths';
 import { GitRunner } from '../../core/repository/git';
@@ -14,7 +15,8 @@ import type { CliIo } from '../io';
 import type { CommandInput } from '../command-spec';
 import { exitCodes } from '../exit-codes';
 import { quoteForShell } from '../../../shared/cli/shell-command';
-import { isRelativeLocalPath } from '../../../shared/repository/remote-url';
+import { homePathOf, isRelativeLocalPath, namesOtherAccountsHome } from '../../../shared/repository/remote-url';
+import { ConclaveError } from '../../../shared/errors';
 
 /** Sharing moves files; it never signs. A call here would be a bug, not a missing token. */
 function repositoryFor(store: string | undefined, io: CliIo): RepositoryService {
@@ -23,13 +25,24 @@ function repositoryFor(store: string | undefined, io: CliIo): RepositoryService 
   return new RepositoryService(localCeremonyService({ dataDir: appDataDir(io.env), storeDir: root }), new GitRunner(io.env, io.interactive(), 'git', io.signal));
 }
 
+/**
+ * The remote as the person meant it. A relative path is from where it was typed, as for "git clone"; git itself would
+ * read it from the store folder. `~/…` is under the home folder, as an unquoted one is after the shell expands it.
+ */
+function remoteUrlAsTyped(given: string, io: CliIo): string {
+  const underHome = homePathOf(given, io.env.HOME || homedir());
+  if (underHome !== undefined) return underHome;
+  if (namesOtherAccountsHome(given)) {
+    throw new ConclaveError('invalid-input', `"${given}" names another account's home folder, which Conclave does not look up. Give the repository's full path (from the top folder, say /srv/git/ceremonies.git).`, { cause: 'remote-relative' });
+  }
+  return isRelativeLocalPath(given) ? resolve(given) : given;
+}
+
 /** The runner of each sharing command, by the name the catalog loads it with. */
 export const remoteRunners = {
   async add(input: CommandInput, io: CliIo): Promise<number> {
     const repository = repositoryFor(input.string('store'), io);
-    // A relative path is from where it was typed, as for "git clone"; git itself would read it from the store folder.
-    const given = input.positionals[0]!;
-    const url = isRelativeLocalPath(given) ? resolve(given) : given;
+    const url = remoteUrlAsTyped(input.positionals[0]!, io);
     await repository.addRemote(url);
     if (input.json) io.out(`${JSON.stringify({ ok: true, store: repository.root, url }, null, 2)}\n`);
     else if (!input.quiet) io.out(`This store (${repository.root}) now shares its ceremonies with ${url}.\nNext: conclave sync${storeWord(input)} sends and receives events.\n`);
