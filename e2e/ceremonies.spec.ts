@@ -5,7 +5,9 @@
  * ceremonies are written before the shell starts (tests/support/generate-ceremonies.ts):
  * of every 20, 12 published and 2 cancelled.
  */
-import { expect, test } from './support/conclave';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, startAnotherConclave, test } from './support/conclave';
 import { goTo } from './support/ceremony';
 
 test.describe('Ceremonies with 120 ceremonies', () => {
@@ -35,5 +37,21 @@ test.describe('Ceremonies with 120 ceremonies', () => {
     await expect(published.getByRole('listitem').filter({ hasNotText: 'Published' })).toHaveCount(0);
     await page.getByRole('button', { name: 'Show 22 more (22 not shown)' }).click();
     await expect(published.getByRole('listitem')).toHaveCount(72);
+  });
+});
+
+test.describe('a core that cannot save the ceremonies it checked', () => {
+  test('says why on the Ceremonies screen and what to do, instead of a slow start each time without a word', async ({ page, conclave }) => {
+    // Where the core keeps its cache of judged ceremonies, a folder (made by hand, or by a backup tool).
+    const blocked = await startAnotherConclave(conclave.tokens, (dataDir) => mkdirSync(join(dataDir, 'cache', 'ceremony-summaries.json', 'old'), { recursive: true }));
+    try {
+      await page.goto(blocked.url);
+      await goTo(page, 'Ceremonies');
+      const note = page.getByRole('note', { name: 'Ceremonies not saved' });
+      await expect(note).toContainText('each start checks every ceremony again');
+      await expect(note).toContainText(`${join(blocked.dataDir, 'cache', 'ceremony-summaries.json')} is a folder. Move that folder out of the way`);
+    } finally {
+      await blocked.stop();
+    }
   });
 });

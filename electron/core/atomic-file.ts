@@ -12,15 +12,16 @@ export async function writeFileAtomically(path: string, content: string | Uint8A
   const temporary = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(temporary, 'wx', mode);
   try {
-    if (typeof content === 'string' || content instanceof Uint8Array) await handle.writeFile(content);
-    else await writePieces(handle, content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    try {
+      if (typeof content === 'string' || content instanceof Uint8Array) await handle.writeFile(content);
+      else await writePieces(handle, content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(temporary, path);
   } catch (error) {
+    // A write that failed halfway (a full disk) leaves no part-written file behind to take more space at every retry.
     await rm(temporary, { force: true });
     throw error;
   }

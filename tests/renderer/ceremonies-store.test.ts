@@ -221,3 +221,16 @@ describe('"waiting on me" just after a start', () => {
     expect(state().counts?.waiting).toBe(12);
   });
 });
+
+describe('a core that cannot save what it judged', () => {
+  it('holds the core\u2019s reason from the page, and lets it go once a later page no longer gives one', async () => {
+    const core = store120();
+    core.indexNotSaved = 'Conclave could not save the ceremonies it has checked, so each start checks every ceremony again (slow on a large store): /data/cache/ceremony-summaries.json is a folder. Move that folder out of the way; Conclave keeps a file there.';
+    const { fake, state } = await started({}, core);
+    expect(state().indexNotSaved).toBe(core.indexNotSaved);
+    core.indexNotSaved = undefined;
+    fake.emit('ceremony.changed', versioned({ ...summary(500), state: 'open' }));
+    await settle();
+    expect(state().indexNotSaved).toBeUndefined();
+  });
+});

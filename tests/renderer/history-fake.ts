@@ -34,6 +34,8 @@ export interface PagedCore {
   index: { complete: boolean; done: number; total: number } | undefined;
   /** Whether the fake core has looked at the keys attached (true unless a test says otherwise). */
   waitingOnMeKnown?: boolean;
+  /** Why the fake core cannot save its index (absent unless a test says). */
+  indexNotSaved?: string;
 }
 
 function page(core: PagedCore, matching: readonly CeremonySummary[], counted: readonly CeremonySummary[], cursor: string | undefined, limit: number | undefined): CallOutput<'ceremonies.page'> {
@@ -50,6 +52,7 @@ function page(core: PagedCore, matching: readonly CeremonySummary[], counted: re
     complete: index.complete,
     indexed: { done: index.done, total: index.total },
     waitingOnMeKnown: core.waitingOnMeKnown ?? true,
+    ...(core.indexNotSaved !== undefined ? { indexNotSaved: core.indexNotSaved } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ import { writeFileAtomically } from '../atomic-file';
 import type { CeremonyService, LoadedCeremony } from './ceremony-service';
 import { summarize, type SummaryRecord } from './ceremony-views';
 import { SummaryCacheReader, summaryCacheLines, type CachedCeremony } from './index-cache';
+import { cacheNotSavedMessage, cacheUnwritable } from './cache-not-saved';
 import { sameList } from '../../../shared/lists/same-list';
 import { CheckedSignatures, checkedSignaturesPath } from '../crypto/checked-signatures';
 import { eventFilesStamp, judgeForIndex, type EventFilesStamp, type IndexedCeremony } from './index-judging';
@@ -88,6 +89,8 @@ export class CeremonyIndex {
    * them never drops a saved summary not yet parsed.
    */
   private unsaved = false;
+  /** Why the summaries cannot be saved, for the person (cache-not-saved.ts); undefined once a write succeeds. */
+  private notSaved: string | undefined;
 
   constructor(
     private readonly service: CeremonyService,
@@ -112,7 +115,8 @@ export class CeremonyIndex {
 
   private async loadCacheHead(): Promise<{ rest: () => Promise<void> }> {
     const loaded = () => Promise.resolve();
-    const reader = await SummaryCacheReader.open(this.cachePath, this.service.store.root);
+    const [reader, unwritable] = await Promise.all([SummaryCacheReader.open(this.cachePath, this.service.store.root), cacheUnwritable(this.cachePath)]);
+    this.notSaved ??= unwritable;
     if (!reader || reader.total === 0) return { rest: loaded };
     this.fromCache = reader.total;
     this.cacheWasPartial = reader.partial;
@@ -338,7 +342,21 @@ export class CeremonyIndex {
     const entries = [...this.entries].sort(([, a], [, b]) => newestFirst(a.record, b.record));
     const root = this.service.store.root;
     const partial = !this.coversStore;
-    this.saving = this.saving.then(() => writeFileAtomically(this.cachePath, summaryCacheLines(root, entries, partial)).catch(() => undefined));
+    this.saving = this.saving.then(() =>
+      writeFileAtomically(this.cachePath, summaryCacheLines(root, entries, partial)).then(
+        () => {
+          this.notSaved = undefined;
+        },
+        (error: unknown) => {
+          this.notSaved = cacheNotSavedMessage(this.cachePath, error);
+        },
+      ),
+    );
+  }
+
+  /** Why the summaries judged here cannot be saved, in a sentence for the person; undefined when nothing stands in the way. */
+  notSavedBecause(): string | undefined {
+    return this.notSaved;
   }
 
   /**

@@ -105,7 +105,8 @@ export class CeremonyCatalog {
     // The window has its first page: the index's start-up work may begin, once this answer is on its way.
     setImmediate(this.startIndexing);
     const page = pageOf(this.index.recordsNewestFirst(), query, { waitingOnMe: (record) => this.waitsOnMe(record), row: (record, waitingOnMe) => ({ ...record.summary, waitingOnMe, version: record.version }) }, indexed);
-    return { ...page, waitingOnMeKnown: this.options.localKeys.known };
+    const notSaved = this.index.notSavedBecause();
+    return { ...page, waitingOnMeKnown: this.options.localKeys.known, ...(notSaved !== undefined ? { indexNotSaved: notSaved } : {}) };
   }
 
   /** A start over a saved index answers from it as complete; over none, or one saved halfway through a build, only once built. */

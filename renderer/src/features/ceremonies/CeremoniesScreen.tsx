@@ -28,6 +28,7 @@ export function CeremoniesScreen() {
   const nextCursor = useCeremonies((s) => s.nextCursor);
   const complete = useCeremonies((s) => s.complete);
   const indexed = useCeremonies((s) => s.indexed);
+  const indexNotSaved = useCeremonies((s) => s.indexNotSaved);
   const waitingOnMeKnown = useCeremonies((s) => s.waitingOnMeKnown);
   const loadingMore = useCeremonies((s) => s.loadingMore);
   const moreError = useCeremonies((s) => s.moreError);
@@ -69,6 +70,11 @@ export function CeremoniesScreen() {
 
       <BusyStatus texts={progress} />
       <RetryableError error={loadError} onRetry={load} />
+      {indexNotSaved && (
+        <p className="message message-warning" role="note" aria-label="Ceremonies not saved">
+          {indexNotSaved}
+        </p>
+      )}
 
       {firstRun && <FirstRun />}
       {counts && !firstRun && (

@@ -36,6 +36,8 @@ export interface CeremoniesData {
   /** False until the core has looked at the tokens attached here: "waiting on me" is not known yet (tokens.changed follows). */
   waitingOnMeKnown: boolean;
   indexed: { done: number; total: number } | undefined;
+  /** Why the core cannot save the ceremonies it judged, and what to do: every start is slow until it can. */
+  indexNotSaved: string | undefined;
   filter: CeremonyFilter;
   /** Progress text while the first page loads. */
   loading: string | undefined;
@@ -80,6 +82,7 @@ export function initialCeremoniesData(): CeremoniesData {
     complete: true,
     waitingOnMeKnown: true,
     indexed: undefined,
+    indexNotSaved: undefined,
     filter: 'all',
     loading: undefined,
     loadError: undefined,
@@ -99,7 +102,7 @@ export function createCeremoniesStore(): StoreApi<CeremoniesState> {
     const remember = (rows: readonly VersionedSummary[]) => {
       for (const row of rows) versions.set(row.id, row.version);
     };
-    const pageFields = (page: CeremonyPage) => ({ total: page.total, counts: page.counts, nextCursor: page.nextCursor, complete: page.complete, indexed: page.indexed, waitingOnMeKnown: page.waitingOnMeKnown });
+    const pageFields = (page: CeremonyPage) => ({ total: page.total, counts: page.counts, nextCursor: page.nextCursor, complete: page.complete, indexed: page.indexed, waitingOnMeKnown: page.waitingOnMeKnown, indexNotSaved: page.indexNotSaved });
 
     return {
       ...initialCeremoniesData(),
