@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setApiForTests } from '../../renderer/src/api';
 import { cardsPerStep, visibleFilters } from '../../renderer/src/features/ceremonies/filters';
-import { createCeremoniesStore, indexingText, loadingText } from '../../renderer/src/features/ceremonies/store';
+import { createCeremoniesStore, loadingText } from '../../renderer/src/features/ceremonies/store';
+import { indexingText } from '../../renderer/src/lib/indexing';
 import type { CallInput, CallOutput } from '../../shared/api/contract';
 import type { Result } from '../../shared/api/result';
 import { summaries, summary } from './summary-fixtures';

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { setApiForTests } from '../../renderer/src/api';
 import { endOfDay, pageSize, startOfDay } from '../../renderer/src/features/history/query';
-import { createHistoryStore, historyText, indexingText, rowAt, searchDelayMs, type HistoryDeps } from '../../renderer/src/features/history/store';
+import { createHistoryStore, historyText, rowAt, searchDelayMs, type HistoryDeps } from '../../renderer/src/features/history/store';
+import { indexingText } from '../../renderer/src/lib/indexing';
 import type { CallInput, CallOutput } from '../../shared/api/contract';
 import type { Result } from '../../shared/api/result';
 import { summaries, summary } from './summary-fixtures';

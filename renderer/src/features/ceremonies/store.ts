@@ -68,11 +68,6 @@ export type CeremoniesState = CeremoniesData & CeremoniesActions;
 export const loadingText = 'Loading ceremonies…';
 export const loadingMoreText = 'Loading more ceremonies…';
 
-/** "Indexing 1,200 of 10,000 ceremonies…": shown while the counts and rows are still growing. */
-export function indexingText(indexed: { done: number; total: number }): string {
-  return `Indexing ${indexed.done.toLocaleString('en')} of ${indexed.total.toLocaleString('en')} ceremonies…`;
-}
-
 export function initialCeremoniesData(): CeremoniesData {
   return {
     summaries: undefined,

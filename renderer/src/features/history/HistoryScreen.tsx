@@ -8,7 +8,8 @@ import { HistoryList } from './HistoryList';
 import { resultCountText } from './query';
 import { ReportActions } from './ReportActions';
 import { SearchForm } from './SearchForm';
-import { indexingText, rowAt, useHistory } from './store';
+import { rowAt, useHistory } from './store';
+import { indexingText } from '../../lib/indexing';
 import { RetryableError } from '../../components/RetryableError';
 import './history.css';
 

@@ -107,11 +107,6 @@ export function rowAt(rows: HistoryData['rows'], index: number): VersionedSummar
   return rows[index];
 }
 
-/** "Indexing 1,200 of 10,000 ceremonies…": the results are those judged so far. */
-export function indexingText(indexed: { done: number; total: number }): string {
-  return `Indexing ${indexed.done.toLocaleString('en')} of ${indexed.total.toLocaleString('en')} ceremonies…`;
-}
-
 export interface HistoryDeps {
   /** Hands a file to the browser's download. */
   save(fileName: string, content: string, mediaType: string): void;
