@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { arrivalsListed, describeSync } from '../../electron/cli/commands/remote';
-import type { ArrivedEvent } from '../../electron/core/repository/arrivals';
+import type { ArrivedEvent } from '../../electron/core/repository/ceremony-arrivals';
 import type { SyncReport } from '../../electron/core/repository/repository-service';
 
 const approval = (ceremony: number, index: number): ArrivedEvent => ({ ceremonyId: `c-20261206-ceremony${String(ceremony).padStart(3, '0')}`, name: `20261206T010000${String(index).padStart(3, '0')}Z-approved-${'a'.repeat(16)}.json`, type: 'approved', by: 'bob' });

@@ -22,7 +22,8 @@ import { ConclaveError } from '../../../shared/errors';
 function repositoryFor(store: string | undefined, io: CliIo): RepositoryService {
   // The same store as the ceremony commands: --store, else CONCLAVE_STORE, else store/ in the data folder.
   const root = ceremonyStoreDir(io.env, store);
-  return new RepositoryService(localCeremonyService({ dataDir: appDataDir(io.env), storeDir: root }), new GitRunner(io.env, io.interactive(), 'git', io.signal));
+  const dataDir = appDataDir(io.env);
+  return new RepositoryService(localCeremonyService({ dataDir, storeDir: root }), new GitRunner(io.env, io.interactive(), 'git', io.signal), { dataDir });
 }
 
 /**

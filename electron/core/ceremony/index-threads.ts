@@ -12,9 +12,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { Worker } from 'node:worker_threads';
 import type { SharedCheckedSignatures } from '../crypto/checked-signatures';
-import { startThread } from '../threads/start-thread';
+import { runBatchesOnThread, type ThreadEntry } from '../threads/batches-on-thread';
 import type { IndexedCeremony } from './index-judging';
 
 export interface IndexThreadSetup {
@@ -68,10 +67,7 @@ const firstBatchSize = 4;
 const firstPagesRows = 300;
 
 /** How a thread is started: a built worker file, or code that loads the TypeScript source through tsx. */
-export interface IndexWorkerEntry {
-  script: string;
-  eval: boolean;
-}
+export type IndexWorkerEntry = ThreadEntry;
 
 /**
  * The built worker beside this code (out/main, a chunk folder below it, or
@@ -123,106 +119,25 @@ export async function judgeOnThreads(
     for (let id = threadsAnswering ? undefined : queue.shift(); id !== undefined; id = threadsAnswering ? undefined : queue.shift()) onJudged(id, await here(id));
   };
   const runThread = async () => {
-    if (!entry) return judgeHere();
-    let worker: Worker;
-    try {
-      worker = startThread(entry.script, { eval: entry.eval, workerData: setup satisfies IndexThreadSetup, name: 'conclave-index' });
-    } catch {
-      return judgeHere();
-    }
-    const answers = new ThreadAnswers(worker, options.answerWithinMs ?? answerWithinMs);
-    try {
-      // Two batches at a time: the thread starts on the next while this one takes in the answer to the last (a thread
-      // that waited for each message sat idle a third of the time).
-      const send = () => {
-        if (queue.length === 0) return undefined;
+    const finished =
+      entry !== undefined &&
+      (await runBatchesOnThread<string, IndexThreadAnswer>({
+        entry,
+        setup: setup satisfies IndexThreadSetup,
+        name: 'conclave-index',
+        queue,
         // Small batches while the first pages are judged, so their rows come back soon; larger ones after.
-        const batch = queue.splice(0, judgedOrSent() < firstPagesRows ? firstBatchSize : batchSize);
-        return { ids: batch, answer: answers.ask(batch) };
-      };
-      const inFlight = [send(), send()].filter((sent) => sent !== undefined);
-      for (let sent = inFlight.shift(); sent; sent = inFlight.shift()) {
-        const answer = await sent.answer;
-        if (!answer) {
-          // The thread failed: what it held and the rest are judged here.
-          queue.unshift(...sent.ids, ...inFlight.flatMap((held) => held.ids));
-          return await judgeHere();
-        }
-        threadsAnswering = true;
-        for (const { id, indexed } of answer.judged) onJudged(id, indexed);
-        const next = send();
-        if (next) inFlight.push(next);
-      }
-    } finally {
-      answers.close();
-      const ended = worker.terminate();
-      // A thread given up on may be stuck where ending cannot reach it (a read that never returns): not waited for.
-      if (!answers.gaveUp) await ended;
-    }
+        batchSize: () => (judgedOrSent() < firstPagesRows ? firstBatchSize : batchSize),
+        request: (batch): Omit<IndexThreadRequest, 'batch'> => ({ ids: batch }),
+        take: (answer) => {
+          threadsAnswering = true;
+          for (const { id, indexed } of answer.judged) onJudged(id, indexed);
+        },
+        answerWithinMs: options.answerWithinMs ?? answerWithinMs,
+      }));
+    // No thread, or it failed: what it held and the rest are judged here.
+    if (!finished) await judgeHere();
   };
   const judgedOrSent = () => ids.length - queue.length;
   await Promise.all([...Array.from({ length: options.count ?? defaultThreadCount() }, runThread), ...(options.alsoHere === false ? [] : [judgeHereUntilThreadsAnswer()])]);
-}
-
-/**
- * A thread's answers to the batches asked of it, by batch; undefined for each
- * still open when the thread fails, ends, or does not answer one in time
- * (then it is ended).
- */
-class ThreadAnswers {
-  private readonly open = new Map<number, (answer: IndexThreadAnswer | undefined) => void>();
-  private next = 0;
-  /** Ends the thread when the oldest open batch has waited too long; restarted at each answer. */
-  private deadline: NodeJS.Timeout | undefined;
-  /** The thread did not answer in time. */
-  gaveUp = false;
-  private readonly onMessage = (answer: IndexThreadAnswer) => {
-    const resolve = this.open.get(answer.batch);
-    this.open.delete(answer.batch);
-    this.watch();
-    resolve?.(answer);
-  };
-  private readonly onFailure = () => {
-    clearTimeout(this.deadline);
-    for (const resolve of this.open.values()) resolve(undefined);
-    this.open.clear();
-  };
-
-  constructor(
-    private readonly worker: Worker,
-    private readonly answerWithinMs: number,
-  ) {
-    worker.on('message', this.onMessage);
-    worker.on('error', this.onFailure);
-    worker.on('exit', this.onFailure);
-  }
-
-  ask(ids: string[]): Promise<IndexThreadAnswer | undefined> {
-    const batch = this.next++;
-    return new Promise((resolve) => {
-      this.open.set(batch, resolve);
-      this.worker.postMessage({ batch, ids } satisfies IndexThreadRequest);
-      if (this.open.size === 1) this.watch();
-    });
-  }
-
-  private watch(): void {
-    clearTimeout(this.deadline);
-    this.deadline = undefined;
-    if (this.open.size === 0) return;
-    this.deadline = setTimeout(() => {
-      // Its open batches go back to the caller at once; the thread is ended without waiting for it.
-      this.gaveUp = true;
-      this.onFailure();
-      void this.worker.terminate();
-    }, this.answerWithinMs);
-    this.deadline.unref();
-  }
-
-  close(): void {
-    this.worker.off('message', this.onMessage);
-    this.worker.off('error', this.onFailure);
-    this.worker.off('exit', this.onFailure);
-    this.onFailure();
-  }
 }

@@ -60,7 +60,7 @@ export function createRepositoryHandlers(options: RepositoryHandlerOptions) {
   let remoteStop = new AbortController();
   const git = new GitRunner(options.env, false, 'git', () => remoteStop.signal);
   const reader = localCeremonyService({ dataDir: options.dataDir, storeDir: options.storeDir });
-  const repository = new RepositoryService(reader, git);
+  const repository = new RepositoryService(reader, git, { dataDir: options.dataDir });
   let current: RepositoryStatus = { state: 'no-remote', ahead: 0, behind: 0, syncing: false };
   let queue: Promise<unknown> = Promise.resolve();
   let syncing: Promise<SyncSummary> | undefined;

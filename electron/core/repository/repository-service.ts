@@ -34,6 +34,7 @@ import { listCeremonyIds } from '../ceremony/dated-folders';
 import { ceremonyFolder, ceremonySubfolder } from '../../../shared/ceremony/store-layout';
 import type { CeremonyService } from '../ceremony/ceremony-service';
 import { checkArrivals, type ArrivalCheck } from './arrivals';
+import type { ArrivalThreads } from './arrival-threads';
 import { blobEntryOf, gitReason, type GitResult, type GitRunner } from './git';
 import { scanFolders } from './folder-scan';
 import { ObjectReader } from './object-reader';
@@ -145,6 +146,8 @@ export class RepositoryService {
   constructor(
     readonly service: CeremonyService,
     private readonly git: GitRunner,
+    /** Where threads that check many arrivals find the data folder; without it, they are checked on this thread. */
+    private readonly arrivalThreads?: ArrivalThreads,
   ) {}
 
   get root(): string {
@@ -291,7 +294,7 @@ export class RepositoryService {
       const { arrived, skipped } = exchanged;
       if (arrived.length > 0) {
         onStep('checking', `${arrived.length} file${arrived.length === 1 ? '' : 's'}`);
-        report.arrivals = await checkArrivals(this.service, arrived);
+        report.arrivals = await checkArrivals(this.service, arrived, this.arrivalThreads);
       }
       if (skipped.length > 0) {
         report.skipped = skipped;
