@@ -10,7 +10,9 @@
  *
  * The rules, each enforced here and only here:
  * - an event counts only when its author signed it with a key of the
- *   ceremony's policy (event-actor.ts); a byte-identical copy counts once;
+ *   ceremony's policy (event-actor.ts); copies of an event (its payload under
+ *   other names) count once, and a copy whose signature was changed takes
+ *   nothing from the one whose signature holds, whichever name sorts first;
  * - the opening counts when its policy is valid and matches its digest, it
  *   names as opener the person whose key signed it, and it expires within the
  *   policy's maxOpenHours; where this machine's trusted policies are given,
@@ -34,7 +36,7 @@ import { attestationRequirementsOf, describeRequirement } from '../attestation/r
 import type { VerifiedAttestation } from '../attestation/verify';
 import { yubicoPivAttestationRoot } from '../attestation/yubico-root';
 import { bytesEqual } from '../encoding/bytes';
-import { makeEnvelope } from '../dsse/envelope';
+import { makeEnvelope, type Envelope } from '../dsse/envelope';
 import { inTotoPayloadType, pae } from '../dsse/pae';
 import { fromBase64 } from '../encoding/base64';
 import { toHex } from '../encoding/hex';
@@ -50,7 +52,7 @@ import { parseReleaseStatement } from '../statement/statement';
 import type { TrustedTimeDependencies, verifyApprovalTime } from '../timestamp/approval-time';
 import { certificateChecks } from '../verify/on-demand';
 import { checkNotarySignatures, notaryExpectationOf } from '../notary/check';
-import { checkEventActor, type EventActorProblem } from './event-actor';
+import { checkEventActor, type EventActor, type EventActorProblem } from './event-actor';
 import type { EventFile } from './event-file';
 import { ceremonyEventKinds, decisionPayloadTypeOf, isDecisionEvent, rejectionDocument, type ApprovedEvent, type CeremonyEvent, type DecisionEvent, type FrozenEvent, type OpenedEvent } from './events';
 import { publishedEnvelopeText } from './published-envelope';
@@ -139,8 +141,38 @@ export function compareEventFiles(a: EventFile, b: EventFile): number {
 }
 
 
+/**
+ * Files that carry one event (the same payload) under several names: which of them stands for it. The first in the
+ * order does, unless its own signature is broken and another's verifies: then that one, found by a first pass
+ * (`found`) and preferred by a second (`preferred`). Otherwise anyone with push access could take an approval, a
+ * freeze or even the opening out of a ceremony by adding a copy of it, with its signature changed, under a name that
+ * sorts first.
+ */
+interface Twins {
+  preferred: ReadonlySet<string>;
+  found: Set<string>;
+}
+
 export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDependencies): Promise<JudgedCeremony> {
-  return judgeOnce(input, dependencies, new Set());
+  // Each pass prefers every twin the last one found; one usually finds none. A broken opening hides the broken
+  // events after it (nothing past the opening is judged without one), so the pass that mends it finds those.
+  let preferred: ReadonlySet<string> = new Set();
+  for (;;) {
+    const twins: Twins = { preferred, found: new Set() };
+    let judged: JudgedCeremony | undefined;
+    let failure: unknown;
+    try {
+      judged = await judgeOnce(input, dependencies, new Set(), undefined, twins);
+    } catch (error) {
+      failure = error;
+    }
+    const more = [...twins.found].filter((source) => !preferred.has(source));
+    if (more.length === 0) {
+      if (judged) return judged;
+      throw failure;
+    }
+    preferred = new Set([...preferred, ...more]);
+  }
 }
 
 /**
@@ -149,7 +181,7 @@ export async function judgeCeremony(input: JudgeInput, dependencies: JudgeDepend
  * `chosenFreeze`: the file of the one valid freeze that may count (see 'which
  * freeze counts' below); absent, it is chosen here.
  */
-async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, tooLate: ReadonlySet<string>, chosenFreeze?: string): Promise<JudgedCeremony> {
+async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, tooLate: ReadonlySet<string>, chosenFreeze: string | undefined, twins: Twins): Promise<JudgedCeremony> {
   const problems: CeremonyProblem[] = [];
   const verdicts = new Map<string, EventVerdict>();
   const refuse = (source: string | undefined, code: CeremonyProblemCode, message: string) => {
@@ -159,23 +191,40 @@ async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, too
   };
   for (const file of input.unreadable ?? []) refuse(file.source, file.code, `${file.source}: ${file.reason} It is ignored.`);
 
-  // A byte-identical copy of an event under another name is the same event: it counts once (copying a file must not contest or repeat anything).
-  const seenPayloads = new Map<string, string>();
-  const copies: { source: string; of: string }[] = [];
-  const files: EventFile[] = [];
+  // A copy of an event under another name (the same payload) is the same event: it counts once (copying a file must not
+  // contest or repeat anything). Which file stands for it: see Twins.
+  const samePayload = new Map<string, EventFile[]>();
   for (const file of [...input.files].sort(compareEventFiles)) {
     if (file.event.ceremonyId !== input.ceremonyId) {
       refuse(file.source, 'event-wrong-ceremony', `${file.source} belongs to ceremony ${file.event.ceremonyId}, not this one; it does not count.`);
       continue;
     }
-    const copyOf = seenPayloads.get(file.envelope.payload);
-    if (copyOf !== undefined) {
-      copies.push({ source: file.source, of: copyOf });
-      continue;
-    }
-    seenPayloads.set(file.envelope.payload, file.source);
-    files.push(file);
+    const group = samePayload.get(file.envelope.payload);
+    if (group) group.push(file);
+    else samePayload.set(file.envelope.payload, [file]);
   }
+  const files: EventFile[] = [];
+  const copies: { file: EventFile; of: EventFile }[] = [];
+  /** The other files of each event that has several, by the file that stands for it. */
+  const twinsOf = new Map<string, EventFile[]>();
+  for (const group of samePayload.values()) {
+    const standing = group.find((file) => twins.preferred.has(file.source)) ?? group[0]!;
+    files.push(standing);
+    const others = group.filter((file) => file !== standing);
+    if (others.length > 0) twinsOf.set(standing.source, others);
+    for (const other of others) copies.push({ file: other, of: standing });
+  }
+  files.sort(compareEventFiles);
+  /** `file`'s own signature is broken: notes the first of its twins whose signature `check` finds valid, for the second pass. */
+  const findSignedTwin = async (file: EventFile, check: (envelope: Envelope) => Promise<EventActor>) => {
+    for (const twin of twinsOf.get(file.source) ?? []) {
+      if (sameSignatures(twin.envelope, file.envelope)) continue;
+      if ((await check(twin.envelope)).ok) {
+        twins.found.add(twin.source);
+        return;
+      }
+    }
+  };
 
   // ---- the opening -----------------------------------------------------------
   const openings = files.filter((file) => file.event.type === 'opened');
@@ -198,8 +247,10 @@ async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, too
       refuse(file.source, 'opening-policy-digest', `${file.source}: the policy in this opening does not match the digest it records (${short(opened.policyDigest)}); the opening does not count.`);
       continue;
     }
-    const actor = await checkEventActor(file.envelope, opened, policy, dependencies.signatureVerifier);
+    const actorOf = (envelope: Envelope) => checkEventActor(envelope, opened, policy, dependencies.signatureVerifier);
+    const actor = await actorOf(file.envelope);
     if (!actor.ok) {
+      if (actor.problem === 'signature-invalid') await findSignedTwin(file, actorOf);
       refuse(file.source, actorCodes[actor.problem], `${file.source}: ${actor.reason} The opening does not count.`);
       continue;
     }
@@ -275,13 +326,23 @@ async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, too
   // ---- who signed each event ---------------------------------------------------
   const now = input.now;
   const certificate = await certificateDecisions(files, signers, now, dependencies);
+  /** Who signed `envelope` as the author of `file`'s event (`file` or a twin of it), by the policy's rules. */
+  const signedBy = (envelope: Envelope, file: EventFile): Promise<EventActor> => {
+    if (file.event.type === 'opened') return checkEventActor(envelope, file.event, policy, dependencies.signatureVerifier);
+    const resolved = certificate.signers.get(file.source);
+    return checkEventActor(envelope, file.event, signers, dependencies.signatureVerifier, resolved ? { certificateSigner: resolved } : {});
+  };
   const vouched: EventFile[] = [];
   for (const file of files) {
     if (file.event.type === 'opened') continue;
-    const resolved = certificate.signers.get(file.source);
-    const actor = await checkEventActor(file.envelope, file.event, signers, dependencies.signatureVerifier, resolved ? { certificateSigner: resolved } : {});
-    if (!actor.ok) refuse(file.source, actorCodes[actor.problem], `${file.source}: ${actor.reason} It does not count.`);
-    else vouched.push(file);
+    const actorOf = (envelope: Envelope) => signedBy(envelope, file);
+    const actor = await actorOf(file.envelope);
+    if (actor.ok) {
+      vouched.push(file);
+      continue;
+    }
+    if (actor.problem === 'signature-invalid') await findSignedTwin(file, actorOf);
+    refuse(file.source, actorCodes[actor.problem], `${file.source}: ${actor.reason} It does not count.`);
   }
   const certificateSigners = new Map<string, string>();
   for (const [source, resolved] of certificate.signers) if (resolved.ok && !verdicts.has(source)) certificateSigners.set(resolved.keyId, resolved.approverId);
@@ -309,7 +370,7 @@ async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, too
     let best: { judged: JudgedCeremony; rank: number } | undefined;
     // `freezes` is in the order (earliest first), so on an equal rank the earlier one stays.
     for (const freeze of freezes) {
-      const judged = await judgeOnce(input, dependencies, tooLate, freeze.file.source);
+      const judged = await judgeOnce(input, dependencies, tooLate, freeze.file.source, twins);
       const frozenBy = actorIdOf(freeze.file.event.actorKeyId);
       const approvers = judged.evaluation.counted;
       // Most approvals first, then most by others: twice the others plus the freezer's own orders both ways at once. A freeze
@@ -615,7 +676,7 @@ async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, too
     }
   }
 
-  if (unmaking.size > 0) return judgeOnce(input, dependencies, unmaking, chosenFreeze);
+  if (unmaking.size > 0) return judgeOnce(input, dependencies, unmaking, chosenFreeze, twins);
   for (const held of heldForFreeze) {
     refuse(held.source, 'decision-before-freeze', `${held.source}: ${a(ceremonyEventKinds[held.event.type].noun)} made when no statement had been frozen does not count.`);
   }
@@ -637,11 +698,17 @@ async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, too
   // Past the deadline nothing but a cancellation can count, whatever the state says.
   view.actions = counting.trusted ? actionsByState[view.state].filter((action) => !pastExpiry || action === 'cancel') : [];
   for (const file of files) if (!verdicts.has(file.source)) verdicts.set(file.source, { counts: true });
-  // A copy is judged as its original: a copy of a forgery is a forgery, a copy of a counting event merely counts once.
-  for (const copy of copies) {
-    const original = verdicts.get(copy.of);
-    if (original && !original.counts) refuse(copy.source, original.problem.code, `${copy.source} is a copy of ${copy.of}, which does not count: ${problemReason(original.problem)}`);
-    else refuse(copy.source, 'event-copy', `${copy.source} is a copy of ${copy.of}; it counts once.`);
+  // A copy is judged as its original: a copy of a forgery is a forgery, a copy of a counting event merely counts once,
+  // unless its own signature is broken (whatever its name, a file whose signature was changed is reported as such).
+  for (const { file: copy, of: original } of copies) {
+    const verdict = verdicts.get(original.source);
+    if (verdict && !verdict.counts) {
+      refuse(copy.source, verdict.problem.code, `${copy.source} is a copy of ${original.source}, which does not count: ${problemReason(verdict.problem)}`);
+      continue;
+    }
+    const own = sameSignatures(copy.envelope, original.envelope) ? undefined : await signedBy(copy.envelope, original);
+    if (own && !own.ok) refuse(copy.source, actorCodes[own.problem], `${copy.source}: ${own.reason} It carries the same event as ${original.source}, which counts; this file does not.`);
+    else refuse(copy.source, 'event-copy', `${copy.source} is a copy of ${original.source}; it counts once.`);
   }
   return {
     view,
@@ -659,6 +726,11 @@ async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, too
     timeProblems,
     ...(certificate.revocation ? { revocation: certificate.revocation } : {}),
   };
+}
+
+/** Whether two envelopes carry the same signatures, in the same order: copies of one file, as a person copies it. */
+function sameSignatures(a: Envelope, b: Envelope): boolean {
+  return a.signatures.length === b.signatures.length && a.signatures.every((signature, index) => signature.keyid === b.signatures[index]!.keyid && signature.sig === b.signatures[index]!.sig);
 }
 
 function exhaustive(value: never): never {

@@ -2,9 +2,10 @@
  * An outsider with push access to the shared store and no key of the policy:
  * unsigned events, events signed by her own key or claiming a team member's
  * key, an honest approval edited, a file whose name lies about what it holds,
- * files built to exhaust a reader, junk ceremony folders, and a bundle whose
- * file name climbs out of the store. Nothing may count, nothing honest may be
- * lost, and every command must still answer.
+ * files built to exhaust a reader, junk ceremony folders, a bundle whose
+ * file name climbs out of the store, and copies of honest files with their
+ * signature changed under names that sort before the honest ones. Nothing
+ * may count, nothing honest may be lost, and every command must still answer.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -92,6 +93,47 @@ describe('files an outsider plants in a ceremony', () => {
     expect(listed.timedOut).toBe(false);
     expect(listed.code).toBe(0);
     expect((JSON.parse(listed.out) as { id: string }[]).map((view) => view.id)).toContain(id);
+  }, slow);
+});
+
+describe('copies of the honest opening, freeze and approval, each with its signature changed, under names that sort first', () => {
+  let copied: string;
+  const tampered: Record<string, string> = {};
+
+  beforeAll(async () => {
+    copied = await world.open({ release: 'app@2.0.0' });
+    const alice = await world.approve(copied, 'alice');
+    expect(alice.code, alice.err).toBe(0);
+    // Before this was fixed, the first file of an event stood for it: these took the opening (and so the whole
+    // ceremony), the freeze and alice's approval away from everyone who synced them.
+    for (const type of ['opened', 'frozen', 'approved']) {
+      const honest = world.filesOf(copied, type)[0]!;
+      const envelope = JSON.parse(honest.text) as { signatures: { sig: string }[] };
+      const sig = envelope.signatures[0]!.sig;
+      envelope.signatures[0]!.sig = `${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}`;
+      const name = honest.name.replace(/-[0-9a-f]{16}\.json$/, '-0000000000000000.json');
+      expect(name < honest.name).toBe(true);
+      tampered[type] = drop(world.eventsDir(copied), { name, text: JSON.stringify(envelope), event: honest.event });
+    }
+  }, slow);
+
+  it('take nothing away: the ceremony shows, alice\'s approval counts, each copy is refused as tampered, and bob can still approve', async () => {
+    const view = await world.show(copied);
+    expect(view.state).toBe('frozen');
+    expect(view.approvals.map((approval) => approval.keyId)).toEqual([world.keyIds.alice]);
+    for (const name of Object.values(tampered)) expect(codesFor(view, name), name).toEqual(['event-signature-invalid']);
+    const bob = await world.approve(copied, 'bob');
+    expect(bob.code, bob.err).toBe(0);
+    expect((await world.show(copied)).state).toBe('approved');
+  }, slow);
+
+  it('the audit names each copy as tampered, and nothing else of the ceremony', async () => {
+    const audit = await world.audit(copied);
+    expect(audit.findings.map((finding) => [finding.file, finding.code]).sort()).toEqual(
+      Object.values(tampered)
+        .map((name) => [`${ceremonyFolder(copied)}/events/${name}`, 'event-signature-invalid'])
+        .sort(),
+    );
   }, slow);
 });
 

@@ -41,8 +41,11 @@ export type Operation =
   | { op: 'publish'; who: Holder; at: When; mode: 'as-judged' | 'drop-one' | 'unnamed'; pick: number; forge: EnvelopeForgery; salt: number }
   /** A second opening of the same ceremony: the same, with another artifact, under a policy with mallory's key in carol's place, naming another opener, or open for a century. */
   | { op: 'open'; who: Holder; at: When; variant: 'same' | 'other-artifact' | 'swapped-policy' | 'opener-lie' | 'century'; salt: number }
-  /** A byte-identical copy of file number `of` (the honest files first) under another name. */
-  | { op: 'copy'; of: number; salt: number }
+  /**
+   * A copy of file number `of` (the honest files first) under another name: byte for byte, or with its first signature
+   * changed, as anyone with push access could add one (its name may sort before the original's).
+   */
+  | { op: 'copy'; of: number; signature: 'same' | 'changed'; salt: number }
   /** A file of another ceremony (its opening, its freeze, or alice's approval of it) put in this ceremony's folder. */
   | { op: 'foreign'; of: number; salt: number };
 
@@ -111,7 +114,7 @@ export const operationArbitrary: fc.Arbitrary<Operation> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('open' as const), who: author, at: timeArbitrary, variant: fc.constantFrom('same' as const, 'other-artifact' as const, 'swapped-policy' as const, 'opener-lie' as const, 'century' as const), salt }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('copy' as const), of: fc.nat(20), salt }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('copy' as const), of: fc.nat(20), signature: fc.constantFrom('same' as const, 'changed' as const), salt }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('foreign' as const), of: fc.nat(2), salt }) },
 );
 
@@ -370,7 +373,7 @@ export class StoreBuilder {
       case 'copy': {
         const source = files[operation.of % files.length]!;
         const name = source.name.replace(/-[0-9a-f]{16}\.json$/, `-${hex16(this.index, operation.salt)}.json`);
-        if (name !== source.name) files.push({ name, text: source.text });
+        if (name !== source.name) files.push({ name, text: operation.signature === 'same' ? source.text : withChangedSignature(source.text) });
         break;
       }
       case 'foreign': {
@@ -386,4 +389,13 @@ export class StoreBuilder {
       }
     }
   }
+}
+
+/** The envelope with its first signature's first character changed (or a signature added where it has none): a copy as an outsider would tamper with it. */
+function withChangedSignature(text: string): string {
+  const envelope = JSON.parse(text) as { signatures: { keyid: string; sig: string }[] };
+  const first = envelope.signatures[0];
+  if (first) first.sig = `${first.sig.startsWith('A') ? 'B' : 'A'}${first.sig.slice(1)}`;
+  else envelope.signatures.push({ keyid: '', sig: 'AAAA' });
+  return JSON.stringify(envelope);
 }

@@ -122,17 +122,36 @@ function envelopeSigner(file: EventFile, facts: PolicyFacts): { id: string; as: 
   return file.envelope.signatures.some((signature) => signature.keyid === keyId && verifies(signer.key, signed, bytesOf(signature.sig))) ? signer : undefined;
 }
 
-/** The files of the ceremony, each with the original it is a byte-identical copy of (itself for an original): the first of its bytes in the order. */
+/**
+ * The files of the ceremony, each with the original it is a copy of (the same payload; itself for an original): the
+ * first of its payload in the order whose envelope its author signed, or the first when none is. A copy whose signature
+ * was changed does not stand for the event, whatever its name. The author's key is the one its keyid names in any
+ * opening's policy (a keyid is the digest of its key, so any policy that lists it lists that key).
+ */
 export function originals(files: readonly EventFile[], ceremonyId: string): Map<EventFile, EventFile> {
-  const first = new Map<string, EventFile>();
-  const result = new Map<EventFile, EventFile>();
   const own = files.filter((file) => file.event.ceremonyId === ceremonyId).sort(inOrder);
+  const keys: PolicyFacts['keys'] = new Map();
   for (const file of own) {
-    const original = first.get(file.envelope.payload) ?? file;
-    first.set(file.envelope.payload, original);
-    result.set(file, original);
+    if (file.event.type !== 'opened') continue;
+    try {
+      for (const [keyId, key] of policyFacts(file.event.policy).keys) keys.set(keyId, key);
+    } catch {
+      // An opening whose policy cannot be read names no key.
+    }
+  }
+  const groups = new Map<string, EventFile[]>();
+  for (const file of own) groups.set(file.envelope.payload, [...(groups.get(file.envelope.payload) ?? []), file]);
+  const result = new Map<EventFile, EventFile>();
+  for (const group of groups.values()) {
+    const original = group.find((file) => envelopeSigner(file, { keys } as PolicyFacts) !== undefined) ?? group[0]!;
+    for (const file of group) result.set(file, original);
   }
   return result;
+}
+
+/** Whether two files carry the same signatures: one copied from the other, byte for byte where it matters. */
+export function sameSignatures(a: EventFile, b: EventFile): boolean {
+  return JSON.stringify(a.envelope.signatures) === JSON.stringify(b.envelope.signatures);
 }
 
 export interface Openings {
@@ -223,13 +242,16 @@ export function checkOpenings(judged: JudgedCeremony, files: readonly EventFile[
 }
 
 /**
- * A byte-identical copy under another name is judged as its original (the first of its bytes, in the order): a copy
- * of a counting file is 'event-copy', a copy of a file that does not count has the original's code.
+ * A copy under another name is judged as its original (see originals): a copy of a counting file is 'event-copy',
+ * unless its own signature was changed ('event-signature-invalid'); a copy of a file that does not count has the
+ * original's code.
  */
 export function checkCopies(judged: JudgedCeremony, files: readonly EventFile[]): void {
+  const facts = policyFacts(judged.opened.policy);
   for (const [file, original] of originals(files, judged.view.id)) {
     if (file === original) continue;
-    const expected = counts(judged, original) ? 'event-copy' : codeOf(judged, original);
+    const ownSignatureHolds = sameSignatures(file, original) || envelopeSigner(file, facts) !== undefined;
+    const expected = counts(judged, original) ? (ownSignatureHolds ? 'event-copy' : 'event-signature-invalid') : codeOf(judged, original);
     expect(codeOf(judged, file), `${describe(file)} is a copy of ${original.source} (${codeOf(judged, original)})`).toBe(expected);
   }
 }
