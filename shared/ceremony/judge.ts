@@ -676,7 +676,12 @@ async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, too
     }
   }
 
-  if (unmaking.size > 0) return judgeOnce(input, dependencies, unmaking, chosenFreeze, twins);
+  if (unmaking.size > 0) {
+    const again = await judgeOnce(input, dependencies, unmaking, chosenFreeze, twins);
+    // Withdrawals are too late only for a publication that stands once they are set aside; one that does not count
+    // then either (premature, say) stopped nothing, and the withdrawals count as they came.
+    if (again.view.published) return again;
+  }
   for (const held of heldForFreeze) {
     refuse(held.source, 'decision-before-freeze', `${held.source}: ${a(ceremonyEventKinds[held.event.type].noun)} made when no statement had been frozen does not count.`);
   }

@@ -183,6 +183,30 @@ describe('bugs the judge properties found, fixed', () => {
     expect(loaded.view.approvals).toHaveLength(1);
   });
 
+  it('a withdrawal at the instant of a publication that does not count anyway (premature) counts: it was not too late for anything', async () => {
+    const id = await open();
+    clock = at(1);
+    const { events } = await service.approve(id, uri('carol'));
+    const approval = events.find((stored) => stored.event.type === 'approved' && stored.event.keyId === world.keys.carol.keyId)!.source;
+    // Rita publishes by hand on carol's approval alone (the policy wants two), and carol withdraws at the same instant.
+    const published = writeByHand({ ceremonyId: id, type: 'published', at: at(2).toISOString(), envelopeDigest: '0'.repeat(64), approvers: ['carol'], signedBy: [world.keys.carol.keyId] }, 'rita');
+    clock = at(2);
+    const withdrawal = (await service.withdraw(id, uri('carol'), 'second thoughts')).events.find((stored) => stored.event.type === 'withdrawn')!.source;
+    const loaded = await service.load(id);
+    // It had been withdrawal-too-late (a note): a bundle carried it to another machine, where it counted.
+    expect(loaded.verdicts.get(withdrawal)).toEqual({ counts: true });
+    expect(loaded.verdicts.get(published)?.counts).toBe(false);
+    expect(loaded.view.published).toBeUndefined();
+    expect(loaded.view.approvals).toEqual([]);
+    expect(loaded.verdicts.get(approval)).toEqual({ counts: true });
+
+    const laptop = new CeremonyService(new CeremonyStore(join(root, 'laptop')), readOnlySigner, () => clock);
+    await importCeremonyBundle(laptop, parseBundleText((await exportCeremonyBundle(service, id, clock)).text));
+    const imported = await laptop.load(id);
+    expect(imported.view.approvals).toEqual([]);
+    expect(imported.verdicts.get(withdrawal)).toEqual({ counts: true });
+  });
+
   it('cancelling a contested ceremony, its only action, cancels it; nothing else counts in it', async () => {
     const id = await open();
     const { opened } = await service.load(id);
