@@ -49,14 +49,15 @@ beforeAll(async () => {
   const generated = await generateCeremonies(storeDir, 70);
   ids = generated.ids;
 
-  // An approval whose signature's first character changed, beside the honest one it was copied from.
+  // An approval whose signature's first character changed, beside the honest one it was copied from, under a name that
+  // sorts first (the judge once let it stand for the approval, so the honest file did not count).
   const [first, second, third] = [ids[0]!, ids[1]!, ids[2]!];
   const approval = readdirSync(eventsOf(first)).find((name) => name.includes('-approved-'))!;
   const envelope = JSON.parse(readFileSync(join(eventsOf(first), approval), 'utf8')) as { signatures: { sig: string }[] };
   const sig = envelope.signatures[0]!.sig;
   envelope.signatures[0]!.sig = `${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}`;
   forged = {
-    tampered: approval.replace(/-[0-9a-f]{16}\.json$/, '-ffffffffffffffff.json'),
+    tampered: approval.replace(/-[0-9a-f]{16}\.json$/, '-0000000000000000.json'),
     outsider: '20260101T000000000Z-approved-00000000000000bb.json',
     garbage: '20260101T000000000Z-approved-00000000000000cc.json',
   };
@@ -86,6 +87,7 @@ describe('arrivals checked on threads', () => {
     expect(flagged.sort()).toEqual(Object.values(forged).sort());
     expect(here.events).toHaveLength(paths.length);
     expect(here.events.filter((event) => event.problem === undefined && event.type === 'approved').every((event) => event.by !== undefined)).toBe(true);
+    expect(here.events.find((event) => event.name === forged.tampered)?.problem).toMatch(/does not match its content/);
   });
 
   it('answer what this thread answers, every file in the same order with the same words, without loading anything here', async () => {
