@@ -143,8 +143,8 @@ export function compareEventFiles(a: EventFile, b: EventFile): number {
 
 /**
  * Files that carry one event (the same payload) under several names: which of them stands for it. The first in the
- * order does, unless its own signature is broken and another's verifies: then that one, found by a first pass
- * (`found`) and preferred by a second (`preferred`). Otherwise anyone with push access could take an approval, a
+ * order does, unless its own signature is broken and another's verifies: then that one, found by one pass (`found`)
+ * and preferred by the next (`preferred`). Otherwise anyone with push access could take an approval, a
  * freeze or even the opening out of a ceremony by adding a copy of it, with its signature changed, under a name that
  * sorts first.
  */
@@ -215,7 +215,7 @@ async function judgeOnce(input: JudgeInput, dependencies: JudgeDependencies, too
     for (const other of others) copies.push({ file: other, of: standing });
   }
   files.sort(compareEventFiles);
-  /** `file`'s own signature is broken: notes the first of its twins whose signature `check` finds valid, for the second pass. */
+  /** `file`'s own signature is broken: notes the first of its twins whose signature `check` finds valid, for the next pass. */
   const findSignedTwin = async (file: EventFile, check: (envelope: Envelope) => Promise<EventActor>) => {
     for (const twin of twinsOf.get(file.source) ?? []) {
       if (sameSignatures(twin.envelope, file.envelope)) continue;
