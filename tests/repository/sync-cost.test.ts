@@ -160,9 +160,17 @@ describe('a first sync that brings a whole store', () => {
     const origin = join(home.dir, 'origin');
     const teamRemote = join(home.dir, 'team.git');
     const newStore = join(home.dir, 'new-store');
-    const count = 40;
-    await generateCeremonies(origin, count);
+    // More than 64 ceremonies: the built command checks them on threads (arrival-threads.ts).
+    const count = 70;
+    const { ids } = await generateCeremonies(origin, count);
     for (const [file, text] of Object.entries(repositoryFiles)) writeFileSync(join(origin, file), text);
+    // An approval copied by an outsider with one character of its signature changed, under a name that sorts first.
+    const events = join(origin, ceremonyFolder(ids[0]!), 'events');
+    const approval = readdirSync(events).find((name) => name.includes('-approved-'))!;
+    const envelope = JSON.parse(readFileSync(join(events, approval), 'utf8')) as { signatures: { sig: string }[] };
+    envelope.signatures[0]!.sig = `${envelope.signatures[0]!.sig.startsWith('A') ? 'B' : 'A'}${envelope.signatures[0]!.sig.slice(1)}`;
+    const tampered = approval.replace(/-[0-9a-f]{16}\.json$/, '-0000000000000000.json');
+    writeFileSync(join(events, tampered), JSON.stringify(envelope));
     git(home.dir, ['init', '-q', '--bare', '-b', 'main', teamRemote]);
     git(origin, ['init', '-q', '-b', 'main']);
     git(origin, ['add', '-A']);
@@ -176,8 +184,11 @@ describe('a first sync that brings a whole store', () => {
     const synced = await run(['sync', '--store', newStore, '--json'], { GIT_TRACE2_EVENT: trace });
     const report = JSON.parse(synced.out) as { arrivals: { events: { name: string; by?: string; problem?: string }[]; problems: string[] } };
     expect(report.arrivals.events).toHaveLength(teamFiles.length);
-    expect(report.arrivals.problems).toEqual([]);
-    expect(report.arrivals.events.every((event) => event.by !== undefined)).toBe(true);
+    // The tampered copy alone does not count; the approval it was copied from does.
+    expect(report.arrivals.problems).toHaveLength(1);
+    expect(report.arrivals.problems[0]).toContain(`${tampered} (ceremony ${ids[0]}): the signature of`);
+    expect(report.arrivals.events.filter((event) => event.by === undefined).map((event) => event.name)).toEqual([tampered]);
+    expect(report.arrivals.events.find((event) => event.name === approval)?.problem).toBeUndefined();
     // Each file in the store folder, byte for byte the remote's.
     for (const path of teamFiles) expect(readFileSync(join(newStore, path), 'utf8')).toBe(git(teamRemote, ['show', `main:${path}`]));
     expect(git(newStore, ['status', '--porcelain'])).toBe('');
