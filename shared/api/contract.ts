@@ -277,7 +277,7 @@ export const CeremonyPageSchema = z.object({
    * Why the core cannot save the ceremonies it judged (its cache is a folder, its data folder is not writable, the
    * disk is full), in a sentence that says what to do: each start judges every ceremony again until it can.
    */
-  indexNotSaved: z.string().max(2000).optional(),
+  indexNotSaved: z.string().max(10_000).optional(),
 });
 const HistoryFilters = {
   /** Matches release name or version, artifact name or digest (prefix), approver id, or ceremony id. */
