@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleText, drop, eventFileName, forgeEvent, shifted, type ForgedFile } from './support/forge';
 import { codesFor, makeAttackWorld, type AttackWorld, type StoredFile } from './support/world';
 import { ceremonyFolder } from '../../shared/ceremony/store-layout';
+import { nameSortingFirst, withSignatureChanged } from '../support/tampered-copy';
 
 const slow = 240_000;
 let world: AttackWorld;
@@ -108,12 +109,9 @@ describe('copies of the honest opening, freeze and approval, each with its signa
     // ceremony), the freeze and alice's approval away from everyone who synced them.
     for (const type of ['opened', 'frozen', 'approved']) {
       const honest = world.filesOf(copied, type)[0]!;
-      const envelope = JSON.parse(honest.text) as { signatures: { sig: string }[] };
-      const sig = envelope.signatures[0]!.sig;
-      envelope.signatures[0]!.sig = `${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}`;
-      const name = honest.name.replace(/-[0-9a-f]{16}\.json$/, '-0000000000000000.json');
+      const name = nameSortingFirst(honest.name);
       expect(name < honest.name).toBe(true);
-      tampered[type] = drop(world.eventsDir(copied), { name, text: JSON.stringify(envelope), event: honest.event });
+      tampered[type] = drop(world.eventsDir(copied), { name, text: withSignatureChanged(honest.text), event: honest.event });
     }
   }, slow);
 

@@ -22,6 +22,7 @@ import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 import { generateCeremonies } from '../support/generate-ceremonies';
 import { makeDataDir } from '../support/softhsm';
 import { makeTestKey } from '../support/test-keys';
+import { nameSortingFirst, withSignatureChanged } from '../support/tampered-copy';
 
 let home: ReturnType<typeof makeDataDir>;
 let storeDir: string;
@@ -53,15 +54,12 @@ beforeAll(async () => {
   // sorts first (the judge once let it stand for the approval, so the honest file did not count).
   const [first, second, third] = [ids[0]!, ids[1]!, ids[2]!];
   const approval = readdirSync(eventsOf(first)).find((name) => name.includes('-approved-'))!;
-  const envelope = JSON.parse(readFileSync(join(eventsOf(first), approval), 'utf8')) as { signatures: { sig: string }[] };
-  const sig = envelope.signatures[0]!.sig;
-  envelope.signatures[0]!.sig = `${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}`;
   forged = {
-    tampered: approval.replace(/-[0-9a-f]{16}\.json$/, '-0000000000000000.json'),
+    tampered: nameSortingFirst(approval),
     outsider: '20260101T000000000Z-approved-00000000000000bb.json',
     garbage: '20260101T000000000Z-approved-00000000000000cc.json',
   };
-  writeFileSync(join(eventsOf(first), forged.tampered), JSON.stringify(envelope));
+  writeFileSync(join(eventsOf(first), forged.tampered), withSignatureChanged(readFileSync(join(eventsOf(first), approval), 'utf8')));
 
   // An approval signed by a key of no one in the policy, under alice's keyid.
   const honest = JSON.parse(Buffer.from((JSON.parse(readFileSync(join(eventsOf(second), readdirSync(eventsOf(second)).find((name) => name.includes('-approved-'))!), 'utf8')) as { payload: string }).payload, 'base64').toString('utf8')) as Record<string, unknown>;

@@ -21,6 +21,7 @@ import { builtCli, conclave, type Run } from '../cli-process/support';
 import { inheritedEnvironment } from '../support/environment';
 import { generateCeremonies } from '../support/generate-ceremonies';
 import { makeDataDir } from '../support/softhsm';
+import { withSignatureChanged } from '../support/tampered-copy';
 
 beforeAll(() => {
   expect(existsSync(builtCli), `${builtCli} is missing: run "npm run build" before these tests.`).toBe(true);
@@ -88,14 +89,6 @@ function pushByHand(edit: (work: string) => void, message: string): void {
   git(work, ['add', '-A']);
   git(work, ['commit', '-q', '-m', message]);
   git(work, ['push', '-q', 'origin', 'main']);
-}
-
-/** The same event file with its signature's first character changed: a file as an outsider would forge it. */
-function tampered(text: string): string {
-  const envelope = JSON.parse(text) as { signatures: { sig: string }[] };
-  const sig = envelope.signatures[0]!.sig;
-  envelope.signatures[0]!.sig = `${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}`;
-  return JSON.stringify(envelope);
 }
 
 const eventFiles = (store: string, id: string) => readdirSync(join(store, ceremonyFolder(id), 'events')).sort();
@@ -192,7 +185,7 @@ describe('what an outsider with push access dresses up as a move', () => {
       const dated = join(work, ceremonyFolder(id), 'events');
       mkdirSync(dated, { recursive: true });
       const text = readFileSync(join(work, legacyCeremonyFolder(id), 'events', victim), 'utf8');
-      writeFileSync(join(dated, victim), tampered(text));
+      writeFileSync(join(dated, victim), withSignatureChanged(text));
       rmSync(join(work, legacyCeremonyFolder(id), 'events', victim));
     }, 'Conclave: 1 file moved to dated folders, no file changed');
     const kept = readFileSync(join(a.store, legacyCeremonyFolder(id), 'events', victim), 'utf8');
@@ -242,7 +235,7 @@ describe('what an outsider with push access dresses up as a move', () => {
     git(old, ['pull', '-q', '--no-rebase', 'origin', 'main']);
     // The older layout again, the same name, other bytes: it would land on the store's own file.
     mkdirSync(join(old, legacyCeremonyFolder(id), 'events'), { recursive: true });
-    writeFileSync(join(old, legacyCeremonyFolder(id), 'events', name), tampered(mine));
+    writeFileSync(join(old, legacyCeremonyFolder(id), 'events', name), withSignatureChanged(mine));
     git(old, ['add', '-A']);
     git(old, ['commit', '-q', '-m', 'same name, other bytes']);
     git(old, ['push', '-q', 'origin', 'main']);

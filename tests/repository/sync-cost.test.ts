@@ -23,6 +23,7 @@ import { builtCli, conclave, type Run } from '../cli-process/support';
 import { inheritedEnvironment } from '../support/environment';
 import { generateCeremonies } from '../support/generate-ceremonies';
 import { makeDataDir } from '../support/softhsm';
+import { nameSortingFirst, withSignatureChanged } from '../support/tampered-copy';
 
 let home: ReturnType<typeof makeDataDir>;
 let env: Record<string, string>;
@@ -167,10 +168,8 @@ describe('a first sync that brings a whole store', () => {
     // An approval copied by an outsider with one character of its signature changed, under a name that sorts first.
     const events = join(origin, ceremonyFolder(ids[0]!), 'events');
     const approval = readdirSync(events).find((name) => name.includes('-approved-'))!;
-    const envelope = JSON.parse(readFileSync(join(events, approval), 'utf8')) as { signatures: { sig: string }[] };
-    envelope.signatures[0]!.sig = `${envelope.signatures[0]!.sig.startsWith('A') ? 'B' : 'A'}${envelope.signatures[0]!.sig.slice(1)}`;
-    const tampered = approval.replace(/-[0-9a-f]{16}\.json$/, '-0000000000000000.json');
-    writeFileSync(join(events, tampered), JSON.stringify(envelope));
+    const tampered = nameSortingFirst(approval);
+    writeFileSync(join(events, tampered), withSignatureChanged(readFileSync(join(events, approval), 'utf8')));
     git(home.dir, ['init', '-q', '--bare', '-b', 'main', teamRemote]);
     git(origin, ['init', '-q', '-b', 'main']);
     git(origin, ['add', '-A']);

@@ -20,6 +20,7 @@ import { inTotoPayloadType, pae } from '../../../shared/dsse/pae';
 import { fromBase64, toBase64 } from '../../../shared/encoding/base64';
 import { canonicalJsonBytes } from '../../../shared/json/canonical';
 import { expiresAt, holders, openedAt, type BaseFile, type Holder, type HonestCeremony, type PolicyVariant, type World } from './world';
+import { withSignatureChanged } from '../../support/tampered-copy';
 
 /** How an event file is forged, if it is: nobody's signature, an outsider's, another member's, a wrong key under the author's keyid, or bytes edited after signing. */
 export const envelopeForgeries = ['none', 'unsigned', 'outsider', 'other-member', 'wrong-key', 'edited'] as const;
@@ -373,7 +374,7 @@ export class StoreBuilder {
       case 'copy': {
         const source = files[operation.of % files.length]!;
         const name = source.name.replace(/-[0-9a-f]{16}\.json$/, `-${hex16(this.index, operation.salt)}.json`);
-        if (name !== source.name) files.push({ name, text: operation.signature === 'same' ? source.text : withChangedSignature(source.text) });
+        if (name !== source.name) files.push({ name, text: operation.signature === 'same' ? source.text : withSignatureChanged(source.text) });
         break;
       }
       case 'foreign': {
@@ -389,13 +390,4 @@ export class StoreBuilder {
       }
     }
   }
-}
-
-/** The envelope with its first signature's first character changed (or a signature added where it has none): a copy as an outsider would tamper with it. */
-function withChangedSignature(text: string): string {
-  const envelope = JSON.parse(text) as { signatures: { keyid: string; sig: string }[] };
-  const first = envelope.signatures[0];
-  if (first) first.sig = `${first.sig.startsWith('A') ? 'B' : 'A'}${first.sig.slice(1)}`;
-  else envelope.signatures.push({ keyid: '', sig: 'AAAA' });
-  return JSON.stringify(envelope);
 }
