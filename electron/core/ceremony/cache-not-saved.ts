@@ -14,7 +14,10 @@ const consequence = 'Conclave could not save the ceremonies it has checked, so e
 
 /** A person's sentence for a failed write of the cache at `path`. */
 export function cacheNotSavedMessage(path: string, error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return reasonOf(path, (error as NodeJS.ErrnoException | undefined)?.code, error instanceof Error ? error.message : String(error));
+}
+
+function reasonOf(path: string, code: string | undefined, detail: string): string {
   const folder = dirname(path);
   switch (code) {
     case 'EISDIR':
@@ -30,7 +33,7 @@ export function cacheNotSavedMessage(path: string, error: unknown): string {
     case 'EDQUOT':
       return `${consequence}: the disk holding ${folder} is full. Free some space.`;
     default:
-      return `${consequence} to ${path}: ${error instanceof Error ? error.message : String(error)}.`;
+      return `${consequence} to ${path}: ${detail}.`;
   }
 }
 
@@ -39,11 +42,10 @@ export function cacheNotSavedMessage(path: string, error: unknown): string {
  * only the next one after a build): undefined when nothing stands in the way that these checks can see.
  */
 export async function cacheUnwritable(path: string): Promise<string | undefined> {
-  const there = await lstat(path).catch(() => undefined);
-  if (there?.isDirectory()) return cacheNotSavedMessage(path, Object.assign(new Error('is a folder'), { code: 'EISDIR' }));
+  if ((await lstat(path).catch(() => undefined))?.isDirectory()) return reasonOf(path, 'EISDIR', 'is a folder');
   const folder = await stat(dirname(path)).catch((error: NodeJS.ErrnoException) => error);
   if (folder instanceof Error) return folder.code === 'ENOENT' ? undefined : cacheNotSavedMessage(path, folder);
-  if (!folder.isDirectory()) return cacheNotSavedMessage(path, Object.assign(new Error('not a folder'), { code: 'ENOTDIR' }));
+  if (!folder.isDirectory()) return reasonOf(path, 'ENOTDIR', 'not a folder');
   return access(dirname(path), constants.W_OK).then(
     () => undefined,
     (error: unknown) => cacheNotSavedMessage(path, error),
