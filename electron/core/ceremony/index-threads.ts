@@ -38,7 +38,7 @@ export interface IndexThreadOptions {
   /** How many threads; by default one per core, at most four. */
   count?: number;
   /** The worker to start (index-worker, built or as source). */
-  entry?: IndexWorkerEntry;
+  entry?: ThreadEntry;
   /**
    * Whether this thread judges too, from the first ceremony until a thread answers: the newest rows come before any
    * thread has started (tens to hundreds of ms). On by default; tests turn it off to see the threads' own work.
@@ -66,16 +66,13 @@ const firstBatchSize = 4;
 /** About the rows of the first few pages. */
 const firstPagesRows = 300;
 
-/** How a thread is started: a built worker file, or code that loads the TypeScript source through tsx. */
-export type IndexWorkerEntry = ThreadEntry;
-
 /**
  * The built worker beside this code (out/main, a chunk folder below it, or
  * the command line's CommonJS build); from source (Vitest), a few lines that
  * load the source through tsx's require hook, as Node 20 does not apply
  * `--import tsx` to a worker's own entry.
  */
-export function indexWorkerEntry(): IndexWorkerEntry | undefined {
+export function indexWorkerEntry(): ThreadEntry | undefined {
   for (const candidate of ['./index-worker.cjs', './index-worker.js', '../index-worker.js']) {
     const built = fileURLToPath(new URL(candidate, import.meta.url));
     if (existsSync(built)) return { script: built, eval: false };
