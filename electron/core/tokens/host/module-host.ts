@@ -17,6 +17,7 @@ import { familyOfLibrary, familyOfLibraryFile, profileOfFamily, type FamilyProfi
 import { asPkcs11Failure, ckr, explainPkcs11Failure, lostContactCodes, missingServiceError, type Pkcs11Failure } from './pkcs11-errors';
 import { readPinState, type PinState } from './pin-state';
 import { SerialQueue } from './serial-queue';
+import { readAgainForLosses } from './slot-losses';
 import { hashOfCurve, planSigning, sha256DigestInfoPrefix, type SigningKey, type SigningPlan } from './signing-plan';
 import type { HostLibrary, PinBytes, SignatureScheme, SlotToken, TokenCertificate, TokenObjectKey, TokenObjects, TokenRef } from './protocol';
 
@@ -230,13 +231,35 @@ export class ModuleHost {
     return explainPkcs11Failure(failure, { doing, profile: this.profile, env: this.env });
   }
 
-  /** Tokens present now; with `rescan`, first let a module that caches its slots see changes. */
+  /**
+   * Tokens present now; with `rescan`, first let a module that caches its
+   * slots see changes. A token that one fresh read misses is read for again
+   * before it is reported gone: SoftHSM2 skips a token whose files another
+   * program (pkcs11-tool, a second Conclave) is writing at that moment.
+   */
   listTokens(rescan = false): SlotToken[] {
-    // Never while a job runs or a login is held for a caller's next signature: C_Finalize closes every session.
-    if (rescan && this.profile.reinitializeToRescan && this.jobsRunning === 0 && this.holds.size === 0) {
-      this.pkcs11.C_Finalize();
-      this.initialize();
-    }
+    if (!rescan || !this.rescanAllowed(0)) return this.readSlots();
+    return readAgainForLosses(this.readSlots(), () => {
+      this.reinitialize();
+      return this.readSlots();
+    });
+  }
+
+  /**
+   * Whether the module may be initialised again to see changes: never while
+   * another job runs or a login is held for a caller's next signature, since
+   * C_Finalize closes every session. `ownJobs` are the caller's own.
+   */
+  private rescanAllowed(ownJobs: number): boolean {
+    return this.profile.reinitializeToRescan && this.jobsRunning === ownJobs && this.holds.size === 0;
+  }
+
+  private reinitialize(): void {
+    this.pkcs11.C_Finalize();
+    this.initialize();
+  }
+
+  private readSlots(): SlotToken[] {
     const tokens: SlotToken[] = [];
     for (const slot of this.pkcs11.C_GetSlotList(true)) {
       let info: pkcs11js.TokenInfo;
@@ -265,7 +288,25 @@ export class ModuleHost {
    * the one in its slot. A slot id alone is never trusted: SoftHSM2 numbers
    * its slots afresh each time it is initialised (which the rescan does).
    */
-  private slotHandle(ref: TokenRef): Buffer {
+  private slotHandle(ref: TokenRef, ownJobs = 0): Buffer {
+    const found = this.findSlot(ref);
+    if (found) return found;
+    // Missed by the last read of a module that caches its slots (written by another program as it read, or plugged in
+    // since): read again before calling it gone, when that closes no one else's session.
+    if (this.rescanAllowed(ownJobs)) {
+      this.reinitialize();
+      const again = this.findSlot(ref);
+      if (again) return again;
+    }
+    // Removal while waiting (issue 13): listed before, gone now (unplugged; SoftHSM2's deleted with softhsm2-util --delete-token).
+    if (!this.profile.removable) {
+      throw new ConclaveError('token-removed', `Token "${ref.label}" (${this.profile.name}) went away after Conclave listed it: it is no longer there (deleted, or its store became unreadable). Nothing was changed. Check that it is still there (conclave tokens), then try again.`, { cause: 'token-gone' });
+    }
+    throw new ConclaveError('token-removed', `Token "${ref.label}" was removed after Conclave listed it. Nothing was changed; plug it back in and try again.`, { cause: 'token-gone' });
+  }
+
+  /** The slot of the token a request names, if this module's last read has it. */
+  private findSlot(ref: TokenRef): Buffer | undefined {
     const alike: Buffer[] = [];
     for (const slot of this.pkcs11.C_GetSlotList(true)) {
       let info: pkcs11js.TokenInfo;
@@ -282,11 +323,7 @@ export class ModuleHost {
     if (alike.length > 1) {
       throw new ConclaveError('token-not-found', `Several tokens are labelled "${ref.label}" with serial ${ref.serial} and none is in slot ${ref.slotId} any more. Name the token by its slot (slot-id=… in its URI, see "conclave tokens").`);
     }
-    // Removal while waiting (issue 13): listed before, gone now (unplugged; SoftHSM2's deleted with softhsm2-util --delete-token).
-    if (!this.profile.removable) {
-      throw new ConclaveError('token-removed', `Token "${ref.label}" (${this.profile.name}) went away after Conclave listed it: it is no longer there (deleted, or its store became unreadable). Nothing was changed. Check that it is still there (conclave tokens), then try again.`, { cause: 'token-gone' });
-    }
-    throw new ConclaveError('token-removed', `Token "${ref.label}" was removed after Conclave listed it. Nothing was changed; plug it back in and try again.`, { cause: 'token-gone' });
+    return undefined;
   }
 
   /** Whether the slot still holds the token the job was for (its info reads, with the same label and serial). */
@@ -343,7 +380,7 @@ export class ModuleHost {
           if (!options.keepPin) wipe(options.pin);
         } else {
           if (held) this.endHold(options.hold!, held);
-          slot = this.slotHandle(ref);
+          slot = this.slotHandle(ref, 1);
           const flags = pkcs11js.CKF_SERIAL_SESSION | (options.write ? pkcs11js.CKF_RW_SESSION : 0);
           session = this.pkcs11.C_OpenSession(slot, flags);
         }
