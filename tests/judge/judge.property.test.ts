@@ -262,7 +262,11 @@ describe('the judge, on generated stores', () => {
             const added = builder.files.at(-1)!;
             const after = await judge(store, readFiles(builder.files), { now });
             const verdict = after.verdicts.get(added.name);
-            if (offered) expect(verdict?.counts, `"${what}" is offered in state ${judged.view.state}, but done now it does not count: ${verdict?.counts === false ? verdict.problem.message : ''}`).toBe(true);
+            // A withdrawal can move the choice between two valid freezes (it takes an approval off the statement that had
+            // the most): it is then over the statement that lost, reported as such (formats.md), and it took effect.
+            const movedTheFreeze = operation.op === 'decide' && operation.type === 'withdrawn' && after.frozenSource !== judged.frozenSource;
+            if (offered && movedTheFreeze) expect(verdict, `"${what}" moved the freeze that counts`).toMatchObject({ counts: false, problem: { code: 'decision-other-statement' } });
+            else if (offered) expect(verdict?.counts, `"${what}" is offered in state ${judged.view.state}, but done now it does not count: ${verdict?.counts === false ? verdict.problem.message : ''}`).toBe(true);
             else expect(verdict?.counts, `"${what}" is not offered in state ${judged.view.state}${pastExpiry ? ', past the deadline' : ''}, but done now it counts`).toBe(false);
             return after;
           };

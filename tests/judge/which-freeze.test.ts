@@ -13,9 +13,10 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judgeCeremony, type JudgedCeremony } from '../../shared/ceremony/judge';
-import { eventPayloadType, type CeremonyEvent } from '../../shared/ceremony/events';
+import { decisionPayloadTypeOf, eventPayloadType, rejectionDocument, type CeremonyEvent } from '../../shared/ceremony/events';
 import { statementFromOpening } from '../../shared/ceremony/release-statement';
 import { makeEnvelope } from '../../shared/dsse/envelope';
+import { canonicalJsonBytes } from '../../shared/json/canonical';
 import { inTotoPayloadType, pae } from '../../shared/dsse/pae';
 import { readFiles } from './support/operations';
 import { openedAt, World, type BaseFile, type Holder, type HonestCeremony } from './support/world';
@@ -62,6 +63,15 @@ function approval(of: Freeze, who: Holder, when: number): BaseFile {
   const key = world.keys[who];
   const signature = Buffer.from(key.sign(pae(inTotoPayloadType, of.statement))).toString('base64');
   return signed({ ceremonyId: ceremony.id, type: 'approved', at: at(when), statementDigest: of.digest, keyId: key.keyId, signature, noTrustedTime: 'the policy names no time-stamping authority' }, who);
+}
+
+/** `who`'s withdrawal of their approval of a freeze's statement, `when` hours after the opening. */
+function withdrawal(of: Freeze, who: Holder, when: number): BaseFile {
+  const key = world.keys[who];
+  const reason = 'second thoughts';
+  const document = rejectionDocument({ ceremonyId: ceremony.id, statementDigest: of.digest, reason });
+  const signature = Buffer.from(key.sign(pae(decisionPayloadTypeOf('withdrawn', inTotoPayloadType), canonicalJsonBytes(document)))).toString('base64');
+  return signed({ ceremonyId: ceremony.id, type: 'withdrawn', at: at(when), statementDigest: of.digest, keyId: key.keyId, reason, signature }, who);
 }
 
 function judge(files: BaseFile[]): Promise<JudgedCeremony> {
@@ -112,6 +122,23 @@ describe('of two valid freezes, the one whose statement the most approvers signe
     expect(after.view.state).toBe('approved');
     expect(after.evaluation.counted).toEqual(['alice', 'carol']);
     expect(code(after, bob)).toBe('decision-other-statement');
+  });
+
+  it('a withdrawal that takes the only approval off the later statement makes the earliest count again; it is then over the statement that lost', async () => {
+    const first = honestFreeze();
+    const later = freeze(1, 'rita');
+    const alice = approval(later, 'alice', 2);
+    expect((await judge([first.file, later.file, alice])).frozenSource).toBe(later.file.name);
+    const withdrawn = withdrawal(later, 'alice', 3);
+    const judged = await judge([first.file, later.file, alice, withdrawn]);
+    // Each statement alone has no approval now: a tie, and the earliest counts. Her approval counts nowhere, as she wanted.
+    expect(judged.frozenSource).toBe(first.file.name);
+    expect(judged.view.approvals).toEqual([]);
+    expect(judged.view.actions).toContain('approve');
+    // Both of her decisions are over the statement that lost, and reported as such, as every decision over it is.
+    expect(code(judged, alice)).toBe('decision-other-statement');
+    expect(code(judged, withdrawn)).toBe('decision-other-statement');
+    expect(code(judged, later.file)).toBe('freeze-second');
   });
 
   it('a valid freeze dated before the honest one, written after the approvals are in, does not discard them', async () => {
