@@ -6,7 +6,7 @@
  * repository.changed, never on sleeps.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,7 +89,12 @@ describe.skipIf(!softhsmModule)('the shared repository in the window', () => {
     expect(detail.state).toBe('frozen');
     const status = await call<RepositoryStatus>('repository.status', {});
     expect(status).toMatchObject({ state: 'no-remote', behind: 0, syncing: false });
-    expect(status.ahead).toBeGreaterThanOrEqual(2);
+    // Every event file of the store (the demo policy's ceremony's too), and nothing else: not its evidence, not a stray file.
+    const stored = readdirSync(join(home.dir, 'store'), { recursive: true, encoding: 'utf8' });
+    expect(stored.filter((path) => /\/evidence\/./.test(path))).not.toEqual([]);
+    const events = stored.filter((path) => /\/events\/[^/]+\.json$/.test(path));
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    expect(status.ahead).toBe(events.length);
   });
 
   it('refuses a URL git would read as an option', async () => {
