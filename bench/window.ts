@@ -270,8 +270,9 @@ export async function benchHistory(): Promise<void> {
     for (let round = 0; round < repeats; round++) settled.push(await openHistoryRound(browser, history, 'settled'));
 
     const figure = (values: number[]) => `${median(values).toFixed(3)} s`;
-    print(row('cold: click → first rows', figure(cold.map((round) => round.open)), `clicked ${median(cold.map((round) => round.clickedAt)).toFixed(2)} s after spawn; ${callNote(cold.map((round) => round.search))}`));
-    print(row('cold: spawn → first rows', figure(cold.map((round) => round.open + round.clickedAt)), 'no summary cache: every ceremony loaded and verified'));
+    print(row('cold: click → first rows', figure(cold.map((round) => round.firstRows)), `clicked ${median(cold.map((round) => round.clickedAt)).toFixed(2)} s after spawn; ${callNote(cold.map((round) => round.search))}`));
+    print(row('cold: click → the whole index', figure(cold.map((round) => round.open)), `"${countText(ceremonyCount)} found."`));
+    print(row('cold: spawn → the whole index', figure(cold.map((round) => round.open + round.clickedAt)), 'no summary cache; the signatures an earlier start checked kept, as after an upgrade'));
     print(row('warm: click → first rows', figure(warm.map((round) => round.open)), `shell restarted, cache in place, clicked as the list shows; ${callNote(warm.map((round) => round.search))}`));
     print(row('warm, settled: click → first rows', figure(settled.map((round) => round.open)), `clicked ${settledPauseMs / 1000} s after the list showed; ${callNote(settled.map((round) => round.search))}`));
     for (const [index, search] of searchesOf(history).entries()) {
@@ -282,7 +283,7 @@ export async function benchHistory(): Promise<void> {
     print(row(`reference: readdir of the ${ceremonyCount.toLocaleString('en')} ceremony folders`, figure(listing), `and of their events folders (${files.toLocaleString('en')} files), as the index lists them`));
     print(row('reference: ls -R of the store', figure(lsR), 'the same listing by coreutils, output discarded'));
     print(row('reference: readdir + read every event file', figure(reading), 'the bytes a cold index must read, without parsing or verifying'));
-    print(row('cold open / reading every file', `${(median(cold.map((round) => round.open + round.clickedAt)) / median(reading)).toFixed(1)}×`, 'spawn → first rows, against the raw reads'));
+    print(row('cold whole index / reading every file', `${(median(cold.map((round) => round.open + round.clickedAt)) / median(reading)).toFixed(1)}×`, 'spawn → the whole index, against the raw reads'));
     print(row('warm open / listing the store', `${(median(warm.map((round) => round.open)) / median(listing)).toFixed(1)}×`, 'click → first rows, against the readdirs above'));
     print('');
   } finally {
@@ -299,7 +300,9 @@ interface SearchTime {
 interface OpenRound {
   /** Spawn → the click on "History". */
   clickedAt: number;
-  /** Click → first rows and the count. */
+  /** Click → first rows, whatever the count says (while a cold index is built, of the ceremonies judged so far). */
+  firstRows: number;
+  /** Click → first rows and the count of every ceremony: over no summary cache, the whole index. */
   open: number;
   search: CallTrace | undefined;
   searches: SearchTime[];
@@ -338,6 +341,8 @@ async function openHistoryRound(browser: Browser, history: HistoryFixture, kind:
         const callsBefore = calls.length;
         const clickedAt = seconds();
         await historyButton.click();
+        await shown(page, 'historyRows');
+        const firstRows = seconds() - clickedAt;
         await shown(page, 'historyListed');
         const open = seconds() - clickedAt;
         const list = page.getByRole('listbox', { name: 'Ceremonies found' });
@@ -348,7 +353,7 @@ async function openHistoryRound(browser: Browser, history: HistoryFixture, kind:
         const search = calls.slice(callsBefore).find((call) => call.name === 'history.page');
         const searches: SearchTime[] = [];
         if (kind === 'warm') for (const { text } of searchesOf(history)) searches.push(await searchFor(page, calls, text));
-        return { clickedAt: clickedAt - shell.spawnedAt, open, search, searches };
+        return { clickedAt: clickedAt - shell.spawnedAt, firstRows, open, search, searches };
       });
     } finally {
       await shell.stop();
@@ -564,7 +569,9 @@ const screenStates = {
   firstRunText: () => [{ selector: 'h3', text: 'No ceremonies yet' }],
   /** The Ceremonies screen's tabs: the list with its counts. */
   ceremonyTabs: () => [{ selector: '[role="tablist"][aria-label="Show ceremonies"]' }],
-  /** History's first rows (not "Loading…") and the count above them. */
+  /** History's first rows (not "Loading…"). */
+  historyRows: () => [{ selector: '[role="listbox"][aria-label="Ceremonies found"] [role="option"]', excludes: 'Loading…' }],
+  /** History's first rows (not "Loading…") and the count of every ceremony above them. */
   historyListed: () => [
     { selector: '[role="listbox"][aria-label="Ceremonies found"] [role="option"]', excludes: 'Loading…' },
     { selector: '[role="status"]', includes: `${countText(ceremonyCount)} found.` },
