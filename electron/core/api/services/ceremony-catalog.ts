@@ -41,6 +41,19 @@ interface CeremonyCatalogOptions {
   waitsForWindowMs?: number;
 }
 
+/** Rows the window shows at first. */
+const screenful = 25;
+
+/**
+ * Whether the window hears of a build's progress at this point (it asks for its page again): about fifty times over
+ * a large build, not after every ceremony, and first once a screenful is judged, so that the first rows show then
+ * rather than a fiftieth of the way in (2,000 ceremonies into a build of 100,000).
+ */
+export function tellsProgress({ done, total }: IndexProgress): boolean {
+  const step = Math.max(screenful, Math.ceil(total / 50));
+  return done === Math.min(screenful, total) || done % step === 0 || done === total;
+}
+
 export class CeremonyCatalog {
   /** Reads and judges ceremonies; signs nothing. */
   readonly reader: ReturnType<typeof localCeremonyService>;
@@ -124,10 +137,8 @@ export class CeremonyCatalog {
     return this.index.progress() ?? { done: this.index.records().length, total: this.index.records().length };
   }
 
-  /** Tells the window how far a build of the index is, about fifty times over a large one, not after every ceremony. */
   private progressed(progress: IndexProgress): void {
-    const step = Math.max(25, Math.ceil(progress.total / 50));
-    if (progress.done % step === 0 || progress.done === progress.total) this.options.emit('ceremonies.indexed', { ...progress, complete: false });
+    if (tellsProgress(progress)) this.options.emit('ceremonies.indexed', { ...progress, complete: false });
   }
 
   /** The index, built; re-scanned in the background when the last scan is a few seconds old (or `force`: trust changed). */
