@@ -7,10 +7,9 @@
  */
 import type { SlotToken } from './protocol';
 
-export function readAgainForLosses(before: readonly SlotToken[], readAfresh: () => SlotToken[], reads = 2): SlotToken[] {
-  let now = readAfresh();
-  for (let left = reads - 1; left > 0 && lostAny(before, now); left--) now = readAfresh();
-  return now;
+export function readAgainForLosses(before: readonly SlotToken[], readAfresh: () => SlotToken[]): SlotToken[] {
+  const now = readAfresh();
+  return lostAny(before, now) ? readAfresh() : now;
 }
 
 function lostAny(before: readonly SlotToken[], now: readonly SlotToken[]): boolean {
