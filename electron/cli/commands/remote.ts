@@ -6,6 +6,7 @@
  */
 
 import { localCeremonyService } from '../../core/ceremony/local-service';
+import type { IndexedCeremony } from '../../core/ceremony/index-judging';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { appDataDir, ceremonyStoreDir } from '../../core/app-paths';
@@ -23,7 +24,11 @@ function repositoryFor(store: string | undefined, io: CliIo): RepositoryService 
   // The same store as the ceremony commands: --store, else CONCLAVE_STORE, else store/ in the data folder.
   const root = ceremonyStoreDir(io.env, store);
   const dataDir = appDataDir(io.env);
-  return new RepositoryService(localCeremonyService({ dataDir, storeDir: root }), new GitRunner(io.env, io.interactive(), 'git', io.signal), { dataDir });
+  const service = localCeremonyService({ dataDir, storeDir: root });
+  // The window's core keeps its own index current; a sync run here leaves what it judged for the window's next start
+  // (loaded only then: "remote show" needs none of the index).
+  const leaveSummaries = async (lines: IndexedCeremony[]) => (await import('../../core/ceremony/summaries-from-sync')).leaveSummariesForNextStart(service, dataDir, lines);
+  return new RepositoryService(service, new GitRunner(io.env, io.interactive(), 'git', io.signal), { dataDir }, leaveSummaries);
 }
 
 /**

@@ -281,6 +281,28 @@ export class CeremonyIndex {
     await eachAtOnce(ids, loadConcurrency, async (id) => judged(id, await here(id)));
   }
 
+  /**
+   * Takes summaries judged elsewhere (a sync's checks of what it brought),
+   * each with the stamp of the files it was judged from: a refresh judges one
+   * again only if its files changed since. Saved as any change is; the saved
+   * index says it is complete when every ceremony of the store has a summary.
+   */
+  take(lines: readonly IndexedCeremony[]): Promise<void> {
+    // In turn with refreshes: one that read a ceremony before these lines were judged must not end after them.
+    const taken = this.lastRefresh.then(async () => {
+      await this.readCache();
+      for (const line of lines) this.entries.set(line.id, { files: line.files, folderTime: line.folderTime, stamp: line.stamp, record: line.record });
+      if (!this.coversStore) {
+        const ids = await this.service.store.listCeremonies();
+        this.coversStore = ids.every((id) => this.entries.has(id));
+      }
+      this.version++;
+      this.save();
+    });
+    this.lastRefresh = taken.catch(() => undefined);
+    return taken;
+  }
+
   /** Reloads one ceremony (after this app changed it, or `loaded` as it changed it); returns its new summary record. */
   async update(id: string, loaded?: LoadedCeremony): Promise<SummaryRecord | undefined> {
     await this.readCache();

@@ -26,6 +26,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { CeremonySummarySchema } from '../../../shared/api/ceremony-schemas';
 import { ceremonyVersion, type SummaryRecord } from './ceremony-views';
@@ -36,6 +37,11 @@ export interface CachedCeremony {
   folderTime?: number;
   stamp?: string;
   record: SummaryRecord;
+}
+
+/** Where a data folder keeps the summary index's cache. */
+export function summaryCachePath(dataDir: string): string {
+  return join(dataDir, 'cache', 'ceremony-summaries.json');
 }
 
 const format = 'conclave-summary-cache';

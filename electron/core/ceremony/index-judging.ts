@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sameList } from '../../../shared/lists/same-list';
-import type { CeremonyService } from './ceremony-service';
+import type { CeremonyService, LoadedCeremony } from './ceremony-service';
 import { summarize, type SummaryRecord } from './ceremony-views';
 import { eventFilesOf, type CeremonyStore, type EventTextsRead, type OpenedFile } from './event-store';
 
@@ -55,13 +55,23 @@ function stampOf(files: string[], statsOf: (name: string, index: number) => Open
  * the ceremony is read again then.
  */
 export async function judgeForIndex(service: CeremonyService, id: string): Promise<IndexedCeremony | undefined> {
-  const folderTime = await service.store.eventsFolderTime(id);
   try {
-    return await judgeRead(service, id, folderTime, await service.store.readTexts(id));
+    return (await readAndJudge(service, id)).indexed;
   } catch {
     // Not loadable yet (its opening has not arrived, mid-sync): listed once it is.
     return undefined;
   }
+}
+
+/**
+ * As judgeForIndex reads and judges a ceremony, with the engine's verdict
+ * beside the index's line: a sync that checks what it brought (ceremony-
+ * arrivals.ts) leaves the lines for the next start (issue 15). Throws what
+ * loading throws.
+ */
+export async function readAndJudge(service: CeremonyService, id: string): Promise<{ loaded: LoadedCeremony; indexed: IndexedCeremony }> {
+  const folderTime = await service.store.eventsFolderTime(id);
+  return judgeRead(service, id, folderTime, await service.store.readTexts(id));
 }
 
 /**
@@ -80,12 +90,12 @@ export async function judgeBatchForIndex(service: CeremonyService, ids: readonly
   }
   // Judged side by side: a ceremony that waits (a revocation list to fetch) holds up none of the others.
   return Promise.all(
-    read.map(async ({ id, folderTime, texts }) => ({ id, indexed: texts && (await judgeRead(service, id, folderTime, texts).catch(() => undefined)) })),
+    read.map(async ({ id, folderTime, texts }) => ({ id, indexed: texts && (await judgeRead(service, id, folderTime, texts).catch(() => undefined))?.indexed })),
   );
 }
 
-async function judgeRead(service: CeremonyService, id: string, folderTime: number, texts: EventTextsRead): Promise<IndexedCeremony> {
+async function judgeRead(service: CeremonyService, id: string, folderTime: number, texts: EventTextsRead): Promise<{ loaded: LoadedCeremony; indexed: IndexedCeremony }> {
   const read = eventFilesOf(id, texts);
   const loaded = await service.judge(id, read.files, read.unreadable);
-  return { id, files: read.names, folderTime, stamp: stampOf(read.names, (name) => read.opened.get(name)), record: summarize(loaded) };
+  return { loaded, indexed: { id, files: read.names, folderTime, stamp: stampOf(read.names, (name) => read.opened.get(name)), record: summarize(loaded) } };
 }

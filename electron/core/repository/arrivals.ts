@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CeremonyService } from '../ceremony/ceremony-service';
+import type { IndexedCeremony } from '../ceremony/index-judging';
 import { checkCeremonies, type ArrivalThreads } from './arrival-threads';
 import type { ArrivedEvent } from './ceremony-arrivals';
 import { classifyPath } from './layout';
@@ -21,8 +22,11 @@ export interface ArrivalCheck {
   problems: string[];
 }
 
-/** `threads`: check on threads of their own when there are many (arrival-threads.ts); else on this one. */
-export async function checkArrivals(service: CeremonyService, paths: string[], threads?: ArrivalThreads): Promise<ArrivalCheck> {
+/**
+ * `threads`: check on threads of their own when there are many (arrival-threads.ts); else on this one. `judged` hears
+ * the summary index's line of every ceremony checked (the judge's verdict over all its files), for the next start.
+ */
+export async function checkArrivals(service: CeremonyService, paths: string[], threads?: ArrivalThreads, judged?: (lines: IndexedCeremony[]) => void): Promise<ArrivalCheck> {
   const result: ArrivalCheck = { events: [], evidence: [], problems: [] };
   const byCeremony = new Map<string, string[]>();
   for (const path of paths) {
@@ -46,9 +50,11 @@ export async function checkArrivals(service: CeremonyService, paths: string[], t
     }
   }
   // Reported in the order they came. A ceremony's arrivals are a handful of files.
-  for (const ceremony of await checkCeremonies(service, [...byCeremony], threads)) {
+  const checked = await checkCeremonies(service, [...byCeremony], threads);
+  for (const ceremony of checked) {
     result.events.push(...ceremony.events);
     result.problems.push(...ceremony.problems);
   }
+  judged?.(checked.flatMap((ceremony) => (ceremony.indexed ? [ceremony.indexed] : [])));
   return result;
 }

@@ -9,6 +9,7 @@ import { problemReason } from '../../../shared/ceremony/problems';
 import { eachAtOnce } from '../../../shared/lists/each-at-once';
 import { eventSignerOf } from '../../../shared/policy/policy';
 import type { CeremonyService, LoadedCeremony } from '../ceremony/ceremony-service';
+import { readAndJudge, type IndexedCeremony } from '../ceremony/index-judging';
 
 export interface ArrivedEvent {
   ceremonyId: string;
@@ -25,6 +26,8 @@ export interface CeremonyArrivals {
   events: ArrivedEvent[];
   /** As sentences for the person at the screen. */
   problems: string[];
+  /** The ceremony's line in the summary index, as the judge left it (a sync leaves it for the next start); absent when it could not be loaded. */
+  indexed?: IndexedCeremony;
 }
 
 /** A ceremony and the names of its event files that arrived. */
@@ -50,9 +53,10 @@ export async function checkCeremony(service: CeremonyService, ceremonyId: string
     event.problem = problem;
     result.problems.push(`${event.name} (ceremony ${ceremonyId}): ${problem}`);
   };
-  let loaded: LoadedCeremony | undefined;
+  let loaded: LoadedCeremony;
   try {
-    loaded = await service.load(ceremonyId);
+    // Read as the index reads it (the folder's time, then each file once): the same judgement is the index's line.
+    ({ loaded, indexed: result.indexed } = await readAndJudge(service, ceremonyId));
   } catch (error) {
     for (const name of names.sort()) {
       const event: ArrivedEvent = { ceremonyId, name };

@@ -33,6 +33,7 @@ import { takeWritten } from '../ceremony/written-folders';
 import { listCeremonyIds } from '../ceremony/dated-folders';
 import { ceremonyFolder, ceremonySubfolder } from '../../../shared/ceremony/store-layout';
 import type { CeremonyService } from '../ceremony/ceremony-service';
+import type { IndexedCeremony } from '../ceremony/index-judging';
 import { checkArrivals, type ArrivalCheck } from './arrivals';
 import type { ArrivalThreads } from './arrival-threads';
 import { blobEntryOf, gitReason, type GitResult, type GitRunner } from './git';
@@ -148,6 +149,8 @@ export class RepositoryService {
     private readonly git: GitRunner,
     /** Where threads that check many arrivals find the data folder; without it, they are checked on this thread. */
     private readonly arrivalThreads?: ArrivalThreads,
+    /** Hears the summary index's line of every ceremony the sync checked (the command line leaves them for the next start). */
+    private readonly leaveSummaries?: (lines: IndexedCeremony[]) => Promise<void>,
   ) {}
 
   get root(): string {
@@ -292,16 +295,18 @@ export class RepositoryService {
       else if (!first.made) await exchange({ base: before, events: 0 });
       await written.done();
       const { arrived, skipped } = exchanged;
+      let judged: IndexedCeremony[] = [];
       if (arrived.length > 0) {
         onStep('checking', `${arrived.length} file${arrived.length === 1 ? '' : 's'}`);
-        report.arrivals = await checkArrivals(this.service, arrived, this.arrivalThreads);
+        report.arrivals = await checkArrivals(this.service, arrived, this.arrivalThreads, (lines) => (judged = lines));
       }
       if (skipped.length > 0) {
         report.skipped = skipped;
         report.arrivals.problems.push(...skipped.map((entry) => `${entry.reason} Everything else was shared; ask whoever pushed it to remove it from their store.`));
       }
       // Side by side: git packs while other gits work (its own gc --auto runs beside the command that started it).
-      await sideBySide(this.indexFollowsMain(before, exchanged.gained), this.tidy(onStep));
+      const summariesLeft = judged.length > 0 && this.leaveSummaries ? this.leaveSummaries(judged) : Promise.resolve();
+      await sideBySide(this.indexFollowsMain(before, exchanged.gained), sideBySide(this.tidy(onStep), summariesLeft));
       return report;
     });
   }

@@ -12,10 +12,10 @@
  * even while it is first built: the newest ceremonies are judged first, and
  * ceremonies.indexed tells the window when there are more (issue 15).
  */
-import { join } from 'node:path';
 import type { CeremonySummary } from '../../../../shared/api/ceremony-schemas';
 import type { CeremonyDetail } from '../../../../shared/api/contract';
 import { CeremonyIndex, type IndexProgress } from '../../ceremony/ceremony-index';
+import { summaryCachePath } from '../../ceremony/index-cache';
 import { pageOf, type CeremonyPage, type PageQuery } from '../../ceremony/ceremony-pages';
 import type { LoadedCeremony } from '../../ceremony/ceremony-service';
 import { detailOf, type SummaryRecord } from '../../ceremony/ceremony-views';
@@ -73,7 +73,7 @@ export class CeremonyCatalog {
   constructor(private readonly options: CeremonyCatalogOptions) {
     this.store = new CeremonyStore(options.storeDir);
     this.reader = localCeremonyService({ dataDir: options.dataDir, storeDir: options.storeDir, now: options.now });
-    this.index = new CeremonyIndex(this.reader, join(options.dataDir, 'cache', 'ceremony-summaries.json'), options.now, { dataDir: options.dataDir, threads: {} });
+    this.index = new CeremonyIndex(this.reader, summaryCachePath(options.dataDir), options.now, { dataDir: options.dataDir, threads: {} });
     // Over a whole saved index, the rest of its summaries and the check of the store against them wait for the
     // window's first page (or a moment): the first screen is served while the core is idle. At 10,000 ceremonies that
     // work kept the core busy for about a second while the window loaded, and the list showed 0.6 s later. Over no
