@@ -4,7 +4,8 @@
  * summaries are cached (in the data folder, not the shared store) with a
  * stamp of their event files (index-judging.ts): a ceremony is read and
  * judged again only when a file came, went or changed, or when the clock may
- * have expired it, or trust in its policy changed (issue 15).
+ * have expired it, or trust in its policy changed (issue 15), or another
+ * version of Conclave's judge decided it (an upgrade may fix a rule).
  *
  * What must be judged is judged newest first, on threads when there is much
  * of it (index-threads.ts), and each summary is in the index as soon as it is
@@ -21,6 +22,7 @@ import { CheckedSignatures, checkedSignaturesPath } from '../crypto/checked-sign
 import { eventFilesStamp, judgeForIndex, type EventFilesStamp, type IndexedCeremony } from './index-judging';
 import { judgeOnThreads, type IndexThreadOptions } from './index-threads';
 import { eachAtOnce } from '../../../shared/lists/each-at-once';
+import { conclaveVersion } from '../version';
 
 type Entry = CachedCeremony;
 
@@ -49,6 +51,8 @@ export interface CeremonyIndexOptions {
   dataDir?: string;
   /** Index threads; from how many ceremonies to judge they are worth starting (about the cost of starting one). */
   threads?: IndexThreadOptions & { from?: number };
+  /** The version of Conclave whose judge this is (this build's unless a test says): saved summaries another one decided are judged again. */
+  judgedBy?: string;
 }
 
 /** How many ceremonies load at once on this thread: enough to overlap file reads, few enough for two cores. */
@@ -91,6 +95,13 @@ export class CeremonyIndex {
   private unsaved = false;
   /** Why the summaries cannot be saved, for the person (cache-not-saved.ts); undefined once a write succeeds. */
   private notSaved: string | undefined;
+  /** The version of Conclave whose judge decided the saved summaries (undefined: one from before it was noted). */
+  private cacheJudgedBy: string | undefined;
+  /**
+   * Ceremonies whose summary came from a cache another version's judge decided: after an upgrade the first refresh
+   * judges them again (a fixed rule may count an approval differently), while the window lists them meanwhile.
+   */
+  private readonly judgedElsewhere = new Set<string>();
 
   constructor(
     private readonly service: CeremonyService,
@@ -119,6 +130,7 @@ export class CeremonyIndex {
     this.notSaved ??= unwritable;
     if (!reader || reader.total === 0) return { rest: loaded };
     this.fromCache = reader.total;
+    this.cacheJudgedBy = reader.judgedBy;
     this.cacheWasPartial = reader.partial;
     this.cacheWasOlder = reader.older;
     this.coversStore = !reader.partial;
@@ -143,8 +155,23 @@ export class CeremonyIndex {
   }
 
   private takeCached(slice: readonly [string, CachedCeremony][]): void {
-    for (const [id, entry] of slice) this.entries.set(id, entry);
+    const elsewhere = this.cacheJudgedBy !== this.judge;
+    for (const [id, entry] of slice) {
+      this.entries.set(id, entry);
+      if (elsewhere) this.judgedElsewhere.add(id);
+    }
     this.version++;
+  }
+
+  /** This build's version, whose judge decides the summaries written here. */
+  private get judge(): string {
+    return this.options.judgedBy ?? conclaveVersion;
+  }
+
+  /** A summary this judge decided (judged here, or taken from a sync of this version): no longer one to judge again. */
+  private setJudged(id: string, entry: Entry): void {
+    this.entries.set(id, entry);
+    this.judgedElsewhere.delete(id);
   }
 
   /** While a refresh judges ceremonies, or the saved summaries are parsed: how far it is; undefined when the index is complete. */
@@ -205,6 +232,7 @@ export class CeremonyIndex {
     for (const id of [...this.entries.keys()]) {
       if (!present.has(id)) {
         this.entries.delete(id);
+        this.judgedElsewhere.delete(id);
         changed.push(id);
       }
     }
@@ -214,7 +242,7 @@ export class CeremonyIndex {
     const needsJudging = async (id: string): Promise<boolean> => {
       const cached = this.entries.get(id);
       // Never indexed: judged, and stamped then.
-      if (!cached || this.mayHaveExpired(cached.record) || trustChanged(cached.record)) return true;
+      if (!cached || this.judgedElsewhere.has(id) || this.mayHaveExpired(cached.record) || trustChanged(cached.record)) return true;
       const stamped = await eventFilesStamp(this.service.store, id, thorough || restamp.has(id) ? undefined : stampOf(cached));
       if (!sameList(cached.files, stamped.files) || (cached.stamp !== undefined && cached.stamp !== stamped.stamp)) return true;
       // The same files: at most the stamp is new (first stamped, or the folder touched).
@@ -231,6 +259,7 @@ export class CeremonyIndex {
     }
     // Newest first (ids begin with their opening day), so the first rows are there first.
     stale.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+    let judgedAgainAlike = false;
     if (stale.length > 0) {
       const building: IndexProgress = { done: 0, total: stale.length };
       this.building = building;
@@ -239,10 +268,18 @@ export class CeremonyIndex {
         this.judgements++;
         building.done++;
         if (indexed) {
-          this.entries.set(id, { files: indexed.files, folderTime: indexed.folderTime, stamp: indexed.stamp, record: indexed.record });
-          changed.push(id);
+          const before = this.judgedElsewhere.has(id) ? this.entries.get(id)?.record : undefined;
+          this.setJudged(id, { files: indexed.files, folderTime: indexed.folderTime, stamp: indexed.stamp, record: indexed.record });
+          // After an upgrade, a summary this judge decides as the last one did is no change for the window to hear of.
+          if (before && sameRecord(before, indexed.record)) judgedAgainAlike = true;
+          else changed.push(id);
           this.version++;
           this.unsaved = true;
+        } else if (this.judgedElsewhere.delete(id)) {
+          // This judge cannot load what an earlier one listed: not listed, as in an index built from nothing.
+          this.entries.delete(id);
+          changed.push(id);
+          this.version++;
         }
         onProgress({ ...building });
       };
@@ -254,7 +291,7 @@ export class CeremonyIndex {
     }
     const coveredBefore = this.coversStore;
     this.coversStore = true;
-    if (changed.length > 0) {
+    if (changed.length > 0 || judgedAgainAlike) {
       this.version++;
       this.save();
     } else if ((!coveredBefore && this.cacheWasPartial) || this.cacheWasOlder) {
@@ -291,7 +328,7 @@ export class CeremonyIndex {
     // In turn with refreshes: one that read a ceremony before these lines were judged must not end after them.
     const taken = this.lastRefresh.then(async () => {
       await this.readCache();
-      for (const line of lines) this.entries.set(line.id, { files: line.files, folderTime: line.folderTime, stamp: line.stamp, record: line.record });
+      for (const line of lines) this.setJudged(line.id, { files: line.files, folderTime: line.folderTime, stamp: line.stamp, record: line.record });
       if (!this.coversStore) {
         const ids = await this.service.store.listCeremonies();
         this.coversStore = ids.every((id) => this.entries.has(id));
@@ -310,13 +347,13 @@ export class CeremonyIndex {
       this.judgements++;
       const indexed = await judgeForIndex(this.service, id);
       if (!indexed) return undefined;
-      this.entries.set(id, { files: indexed.files, folderTime: indexed.folderTime, stamp: indexed.stamp, record: indexed.record });
+      this.setJudged(id, { files: indexed.files, folderTime: indexed.folderTime, stamp: indexed.stamp, record: indexed.record });
     } else {
       const stamped = await eventFilesStamp(this.service.store, id);
       // Stamped after it was loaded: a file that came in between (another program's approval) would be in the stamp and
       // not in the summary, and no later refresh would look again. Judged afresh then, stamp first.
       if (!sameList(stamped.files, filesOf(loaded))) return this.update(id);
-      this.entries.set(id, { ...stamped, record: summarize(loaded) });
+      this.setJudged(id, { ...stamped, record: summarize(loaded) });
     }
     this.version++;
     this.save();
@@ -364,8 +401,10 @@ export class CeremonyIndex {
     const entries = [...this.entries].sort(([, a], [, b]) => newestFirst(a.record, b.record));
     const root = this.service.store.root;
     const partial = !this.coversStore;
+    // While summaries another version decided remain, the cache still says whose they are: the next start judges them.
+    const judgedBy = this.judgedElsewhere.size > 0 ? this.cacheJudgedBy : this.judge;
     this.saving = this.saving.then(() =>
-      writeFileAtomically(this.cachePath, summaryCacheLines(root, entries, partial)).then(
+      writeFileAtomically(this.cachePath, summaryCacheLines(root, entries, partial, judgedBy)).then(
         () => {
           this.notSaved = undefined;
         },
@@ -399,6 +438,11 @@ export class CeremonyIndex {
 export function newestFirst(a: SummaryRecord, b: SummaryRecord): number {
   if (a.summary.openedAt !== b.summary.openedAt) return a.summary.openedAt < b.summary.openedAt ? 1 : -1;
   return a.summary.id < b.summary.id ? 1 : a.summary.id > b.summary.id ? -1 : 0;
+}
+
+/** Whether two judgements of a ceremony summarise it alike (its files, state, tally, actions…). */
+function sameRecord(a: SummaryRecord, b: SummaryRecord): boolean {
+  return a.version === b.version && sameList(a.pendingKeyIds, b.pendingKeyIds) && JSON.stringify(a.summary) === JSON.stringify(b.summary);
 }
 
 /** The file names a loaded ceremony was read from, as the store lists them. */

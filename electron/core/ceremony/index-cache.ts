@@ -55,6 +55,8 @@ const HeaderSchema = z.object({
   count: z.number().int().nonnegative(),
   // Written while a build was judging (the app quit halfway): ceremonies of the store are missing from it.
   partial: z.boolean().optional(),
+  // The version of Conclave whose judge decided the summaries (absent before it was written: an earlier one's).
+  judgedBy: z.string().optional(),
 });
 
 const EntrySchema = z.object({
@@ -184,6 +186,8 @@ export class SummaryCacheReader {
     readonly partial = false,
     /** Written by an earlier version of Conclave, in an earlier form: worth writing again in this one. */
     readonly older = false,
+    /** The version of Conclave whose judge decided the summaries; undefined for caches written before it was noted. */
+    readonly judgedBy?: string,
   ) {
     this.lines = head;
   }
@@ -210,9 +214,10 @@ export class SummaryCacheReader {
         const { lines: head, end: restStart } = lineCut.cut(read, headerEnd + 1, read.length);
         const partial = header.data.partial ?? false;
         const older = header.data.version !== cacheVersion;
-        if (restStart >= size) return new SummaryCacheReader(head.length, head, undefined, undefined, lineCut, partial, older);
+        const { judgedBy } = header.data;
+        if (restStart >= size) return new SummaryCacheReader(head.length, head, undefined, undefined, lineCut, partial, older, judgedBy);
         handedOver = true;
-        return new SummaryCacheReader(header.data.count, head, new LineReader(handle, restStart, size, lineCut), undefined, lineCut, partial, older);
+        return new SummaryCacheReader(header.data.count, head, new LineReader(handle, restStart, size, lineCut), undefined, lineCut, partial, older, judgedBy);
       }
       const whole = WholeCacheSchema.parse(JSON.parse(await handle.readFile('utf8')));
       if (whole.storeRoot !== storeRoot) return undefined;
@@ -352,10 +357,10 @@ function ceremoniesOf(lines: readonly ReadLine[], lineCut: LineCut): [string, Ca
 /**
  * The cache's lines for `entries`, which the caller gives newest first, each with its line end: written as they come,
  * never joined, a block's digest after every 64 kB or so. `partial`: written halfway through a build, without every
- * ceremony of the store.
+ * ceremony of the store. `judgedBy`: the version of Conclave whose judge decided them.
  */
-export function* summaryCacheLines(storeRoot: string, entries: readonly (readonly [string, CachedCeremony])[], partial = false): Generator<string> {
-  yield `${JSON.stringify({ format, version: cacheVersion, storeRoot, count: entries.length, ...(partial ? { partial } : {}) } satisfies z.input<typeof HeaderSchema>)}\n`;
+export function* summaryCacheLines(storeRoot: string, entries: readonly (readonly [string, CachedCeremony])[], partial = false, judgedBy?: string): Generator<string> {
+  yield `${JSON.stringify({ format, version: cacheVersion, storeRoot, count: entries.length, ...(partial ? { partial } : {}), ...(judgedBy !== undefined ? { judgedBy } : {}) } satisfies z.input<typeof HeaderSchema>)}\n`;
   let block: Hash | undefined;
   let blockLength = 0;
   for (const [id, entry] of entries) {
