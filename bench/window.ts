@@ -272,7 +272,7 @@ export async function benchHistory(): Promise<void> {
     const figure = (values: number[]) => `${median(values).toFixed(3)} s`;
     print(row('cold: click → first rows', figure(cold.map((round) => round.firstRows)), `clicked ${median(cold.map((round) => round.clickedAt)).toFixed(2)} s after spawn; ${callNote(cold.map((round) => round.search))}`));
     print(row('cold: click → the whole index', figure(cold.map((round) => round.open)), `"${countText(ceremonyCount)} found."`));
-    print(row('cold: spawn → the whole index', figure(cold.map((round) => round.open + round.clickedAt)), 'no summary cache; the signatures an earlier start checked kept, as after an upgrade'));
+    print(row('cold: spawn → the whole index', figure(cold.map((round) => round.open + round.clickedAt)), 'no summary cache (deleted or lost); the signatures an earlier start checked kept'));
     print(row('warm: click → first rows', figure(warm.map((round) => round.open)), `shell restarted, cache in place, clicked as the list shows; ${callNote(warm.map((round) => round.search))}`));
     print(row('warm, settled: click → first rows', figure(settled.map((round) => round.open)), `clicked ${settledPauseMs / 1000} s after the list showed; ${callNote(settled.map((round) => round.search))}`));
     for (const [index, search] of searchesOf(history).entries()) {

@@ -1,9 +1,9 @@
 /**
  * Signatures this machine has checked and found valid (issue 15), so that an
- * index built again (after an upgrade drops the summaries, a trust change, a
- * first start after `conclave sync` checked what arrived) does not check each
- * one again. Checking is most of building the index: about 0.65 ms of every
- * ceremony's 1.3 on this machine, seven ECDSA or Ed25519 signatures.
+ * index built again (after an upgrade, a trust change, the summaries lost)
+ * does not check each one again. Checking is most of building the index:
+ * about 0.65 ms of every ceremony's 1.3 on this machine, seven ECDSA or
+ * Ed25519 signatures.
  *
  * What is kept is a fact about bytes, not a verdict about a ceremony: "this
  * signature over these bytes is valid for this key", as the SHA-256 of the
