@@ -16,8 +16,10 @@
  *       page load over the same shell
  *   (e) history: from clicking "History" to the first rows with 10,000
  *       ceremonies, cold (no summary cache: also to the whole index, the
- *       count of every ceremony) and warm (shell restarted), and searches
- *       typed into it, vs listing and reading the store folder
+ *       count of every ceremony), after an upgrade (the summaries an earlier
+ *       version's judge decided: also to every ceremony judged again) and
+ *       warm (shell restarted), and searches typed into it, vs listing and
+ *       reading the store folder
  *   (f) the command line as scripts run it (bench/cli.ts, issue 11), each a
  *       process of the built CLI against SoftHSM2 tokens: `ceremony approve`
  *       end to end vs one `pkcs11-tool --sign` (goal: at most 10×), `verify`

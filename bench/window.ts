@@ -43,8 +43,8 @@
  * of the call is in the two processes' event loops and the browser's.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { open, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -268,11 +268,20 @@ export async function benchHistory(): Promise<void> {
     // state in which History was first measured, 0.23 s: the old shell read it all before it served the page).
     const settled: OpenRound[] = [];
     for (let round = 0; round < repeats; round++) settled.push(await openHistoryRound(browser, history, 'settled'));
+    // After an upgrade: the cache in place, its summaries decided by an earlier version's judge, so the first start lists
+    // them at once and judges every ceremony again (tests/index/judged-by-version.test.ts). Clicked as soon as it can be.
+    const upgraded: OpenRound[] = [];
+    for (let round = 0; round < repeats; round++) {
+      judgedByAnEarlierVersion(history.cacheFile);
+      upgraded.push(await openHistoryRound(browser, history, 'upgraded'));
+    }
 
     const figure = (values: number[]) => `${median(values).toFixed(3)} s`;
     print(row('cold: click → first rows', figure(cold.map((round) => round.firstRows)), `clicked ${median(cold.map((round) => round.clickedAt)).toFixed(2)} s after spawn; ${callNote(cold.map((round) => round.search))}`));
     print(row('cold: click → the whole index', figure(cold.map((round) => round.open)), `"${countText(ceremonyCount)} found."`));
     print(row('cold: spawn → the whole index', figure(cold.map((round) => round.open + round.clickedAt)), 'no summary cache (deleted or lost); the signatures an earlier start checked kept'));
+    print(row('after an upgrade: click → first rows', figure(upgraded.map((round) => round.firstRows)), `clicked ${median(upgraded.map((round) => round.clickedAt)).toFixed(2)} s after spawn; the earlier judge's summaries`));
+    print(row('after an upgrade: spawn → every ceremony judged again', figure(upgraded.map((round) => round.open + round.clickedAt)), "to the summaries saved as this version's (saved up to 1 s after); checked-signatures kept"));
     print(row('warm: click → first rows', figure(warm.map((round) => round.open)), `shell restarted, cache in place, clicked as the list shows; ${callNote(warm.map((round) => round.search))}`));
     print(row('warm, settled: click → first rows', figure(settled.map((round) => round.open)), `clicked ${settledPauseMs / 1000} s after the list showed; ${callNote(settled.map((round) => round.search))}`));
     for (const [index, search] of searchesOf(history).entries()) {
@@ -284,6 +293,7 @@ export async function benchHistory(): Promise<void> {
     print(row('reference: ls -R of the store', figure(lsR), 'the same listing by coreutils, output discarded'));
     print(row('reference: readdir + read every event file', figure(reading), 'the bytes a cold index must read, without parsing or verifying'));
     print(row('cold whole index / reading every file', `${(median(cold.map((round) => round.open + round.clickedAt)) / median(reading)).toFixed(1)}×`, 'spawn → the whole index, against the raw reads'));
+    print(row('after an upgrade / reading every file', `${(median(upgraded.map((round) => round.open + round.clickedAt)) / median(reading)).toFixed(1)}×`, 'spawn → every ceremony judged again, against the raw reads'));
     print(row('warm open / listing the store', `${(median(warm.map((round) => round.open)) / median(listing)).toFixed(1)}×`, 'click → first rows, against the readdirs above'));
     print('');
   } finally {
@@ -325,7 +335,41 @@ function searchesOf(history: HistoryFixture): Search[] {
 /** How long a 'settled' round looks at the Ceremonies list before it clicks History. */
 const settledPauseMs = 2000;
 
-async function openHistoryRound(browser: Browser, history: HistoryFixture, kind: 'cold' | 'warm' | 'settled'): Promise<OpenRound> {
+const earlierJudge = 'an earlier version';
+
+/**
+ * Settles once the summary cache names a judge other than the earlier one, and is whole: the core saves it about a
+ * second after its last change, so the figure is up to a second late.
+ */
+async function savedAsThisVersions(cacheFile: string): Promise<void> {
+  const limit = seconds() + waitLimitMs / 1000;
+  while (seconds() < limit) {
+    try {
+      const handle = await open(cacheFile, 'r');
+      try {
+        const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
+        const header = JSON.parse(buffer.subarray(0, bytesRead).toString('utf8').split('\n')[0]!) as { judgedBy?: string; partial?: boolean };
+        if (header.judgedBy !== undefined && header.judgedBy !== earlierJudge && !header.partial) return;
+      } finally {
+        await handle.close();
+      }
+    } catch {
+      // Being replaced (written beside, renamed over): looked at again.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`The summaries were not saved again by this version within ${waitLimitMs / 1000} s.`);
+}
+
+/** The saved summaries marked as decided by an earlier version's judge, as after an upgrade (only the header changes). */
+function judgedByAnEarlierVersion(cacheFile: string): void {
+  const text = readFileSync(cacheFile, 'utf8');
+  const headerEnd = text.indexOf('\n');
+  const header = JSON.parse(text.slice(0, headerEnd)) as Record<string, unknown>;
+  writeFileSync(cacheFile, `${JSON.stringify({ ...header, judgedBy: earlierJudge })}${text.slice(headerEnd)}`);
+}
+
+async function openHistoryRound(browser: Browser, history: HistoryFixture, kind: 'cold' | 'warm' | 'settled' | 'upgraded'): Promise<OpenRound> {
   return withPage(browser, async (page, calls) => {
     await browserSettled();
     const shell = await startShell(history.home);
@@ -333,9 +377,9 @@ async function openHistoryRound(browser: Browser, history: HistoryFixture, kind:
       return await shell.explain(async () => {
         await page.goto(shell.url, { waitUntil: 'commit' });
         const historyButton = page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'History', exact: true });
-        // Cold: click as soon as the window can be clicked. Warm: as a person would, once the Ceremonies screen shows its
-        // list. Settled: a moment after that.
-        if (kind !== 'cold') await shown(page, 'ceremonyTabs');
+        // Cold and upgraded: click as soon as the window can be clicked. Warm: as a person would, once the Ceremonies
+        // screen shows its list. Settled: a moment after that.
+        if (kind === 'warm' || kind === 'settled') await shown(page, 'ceremonyTabs');
         if (kind === 'settled') await new Promise((resolve) => setTimeout(resolve, settledPauseMs));
         await historyButton.waitFor();
         const callsBefore = calls.length;
@@ -344,6 +388,9 @@ async function openHistoryRound(browser: Browser, history: HistoryFixture, kind:
         await shown(page, 'historyRows');
         const firstRows = seconds() - clickedAt;
         await shown(page, 'historyListed');
+        // After an upgrade the list is complete at once, from the saved summaries, and every ceremony is judged again
+        // behind it (the window hears only of rows that changed): the end is the summaries saved as this version's.
+        if (kind === 'upgraded') await savedAsThisVersions(history.cacheFile);
         const open = seconds() - clickedAt;
         const list = page.getByRole('listbox', { name: 'Ceremonies found' });
         await Promise.all([
