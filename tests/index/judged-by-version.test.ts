@@ -7,12 +7,13 @@
  * saved cache keeps naming the earlier judge, so a start cut short does it
  * again.
  */
-import { mkdirSync, renameSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CeremonyIndex } from '../../electron/core/ceremony/ceremony-index';
 import { writeFileAtomically } from '../../electron/core/atomic-file';
 import { SummaryCacheReader, summaryCacheLines } from '../../electron/core/ceremony/index-cache';
+import { ceremonyVersion } from '../../electron/core/ceremony/ceremony-views';
 import { localCeremonyService } from '../../electron/core/ceremony/local-service';
 import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 import { generateCeremonies } from '../support/generate-ceremonies';
@@ -38,10 +39,12 @@ const savedJudge = async () => (await SummaryCacheReader.open(cachePath(), store
 async function savedByEarlierJudge(miscounted: string): Promise<void> {
   const earlier = indexOf('1.0.0');
   await earlier.refresh();
-  const summary = earlier.record(miscounted)!.summary;
-  const outsider = ['alice', 'bob', 'carol'].find((approver) => !summary.approvedBy.includes(approver))!;
-  summary.approvedBy = [...summary.approvedBy, outsider];
-  summary.counted += 1;
+  const record = earlier.record(miscounted)!;
+  const outsider = ['alice', 'bob', 'carol'].find((approver) => !record.summary.approvedBy.includes(approver))!;
+  record.summary.approvedBy = [...record.summary.approvedBy, outsider];
+  record.summary.counted += 1;
+  // Its version as that judge computed it, from its own summary.
+  record.version = ceremonyVersion(readdirSync(join(storeDir, ceremonyFolder(miscounted), 'events')), record.summary);
   await earlier.flushed();
   expect(await savedJudge()).toBe('1.0.0');
 }

@@ -440,9 +440,9 @@ export function newestFirst(a: SummaryRecord, b: SummaryRecord): number {
   return a.summary.id < b.summary.id ? 1 : a.summary.id > b.summary.id ? -1 : 0;
 }
 
-/** Whether two judgements of a ceremony summarise it alike (its files, state, tally, actions…). */
+/** Whether two judgements of a ceremony summarise it alike: the version digests its files and summary; who it waits on is apart. */
 function sameRecord(a: SummaryRecord, b: SummaryRecord): boolean {
-  return a.version === b.version && sameList(a.pendingKeyIds, b.pendingKeyIds) && JSON.stringify(a.summary) === JSON.stringify(b.summary);
+  return a.version === b.version && sameList(a.pendingKeyIds, b.pendingKeyIds);
 }
 
 /** The file names a loaded ceremony was read from, as the store lists them. */
