@@ -144,7 +144,7 @@ export async function benchPages(): Promise<void> {
   // reading, parsing and judging.
   const again: number[] = [];
   for (let round = 0; round < repeats; round++) {
-    rmSync(join(threadsHome, 'cache', 'ceremony-summaries.json'));
+    rmSync(summaryCachePath(threadsHome));
     again.push((await coldBuild(storeDir, { home: threadsHome, entry })).whole);
   }
   // An upgrade: the summaries another version's judge decided, listed at once and judged again (judged-by-version).
@@ -286,17 +286,25 @@ async function firstSyncThenFirstStart(storeDir: string, entry: ReturnType<typeo
 }
 
 /**
+ * The core's index over `home`'s summary cache: judged on threads from the first ceremony (`threads.entry`, the built
+ * worker or its source), or on this thread alone without `threads`; `judgedBy`: the version this index is.
+ */
+function benchIndex(storeDir: string, home: string, threads?: { entry: ReturnType<typeof indexWorkerEntry>; judgedBy?: string }): CeremonyIndex {
+  return new CeremonyIndex(localCeremonyService({ dataDir: home, storeDir }), summaryCachePath(home), undefined, {
+    dataDir: home,
+    ...(threads ? { threads: { from: 0, ...(threads.entry ? { entry: threads.entry } : {}) } } : {}),
+    ...(threads?.judgedBy !== undefined ? { judgedBy: threads.judgedBy } : {}),
+  });
+}
+
+/**
  * A start over saved summaries, as the core's first refresh runs it (thorough: every file stamped), timed to its first
  * page and its end; `judgedBy`: the version this start is, when not the one that saved them (an upgrade).
  */
 async function startOverSummaries(storeDir: string, home: string, entry: ReturnType<typeof indexWorkerEntry>, judgedBy?: string): Promise<{ firstPage: number; whole: number; judged: number }> {
   const started = process.hrtime.bigint();
   const since = () => Number(process.hrtime.bigint() - started) / 1e9;
-  const index = new CeremonyIndex(localCeremonyService({ dataDir: home, storeDir }), summaryCachePath(home), undefined, {
-    dataDir: home,
-    threads: { from: 0, ...(entry ? { entry } : {}) },
-    ...(judgedBy !== undefined ? { judgedBy } : {}),
-  });
+  const index = benchIndex(storeDir, home, { entry, ...(judgedBy !== undefined ? { judgedBy } : {}) });
   await index.cached();
   pageOf(index.recordsNewestFirst(), { tab: 'all', limit: maxPageRows }, { waitingOnMe: () => false, row: (record) => ({ ...record.summary, waitingOnMe: false, version: record.version }) }, { done: 0, total: 0, complete: true });
   const firstPage = since();
@@ -327,10 +335,7 @@ export function dataFolder(): string {
 /** The index built from nothing, timed to its first rows, its first full page and its end. */
 export async function coldBuild(storeDir: string, threads: { home: string; entry: ReturnType<typeof indexWorkerEntry> } | undefined): Promise<ColdBuild> {
   const home = threads?.home ?? dataFolder();
-  const index = new CeremonyIndex(localCeremonyService({ dataDir: home, storeDir }), join(home, 'cache', 'ceremony-summaries.json'), undefined, {
-    dataDir: home,
-    ...(threads ? { threads: { from: 0, ...(threads.entry ? { entry: threads.entry } : {}) } } : {}),
-  });
+  const index = benchIndex(storeDir, home, threads && { entry: threads.entry });
   const started = process.hrtime.bigint();
   const since = () => Number(process.hrtime.bigint() - started) / 1e9;
   const build: ColdBuild = { firstRows: 0, firstPage: 0, firstPageBytes: 0, whole: 0 };
