@@ -110,6 +110,7 @@ import { maxPageRows } from '../shared/api/contract';
 import { median, onCleanup, positiveNumber, print, row, timed, tool } from './support';
 import { generateCeremonies } from '../tests/support/generate-ceremonies';
 import { historyFixture, readStore } from './window';
+import { joinedFixture } from './joining';
 
 const repeats = positiveNumber('CONCLAVE_BENCH_REPEATS', 3);
 const ceremonyCount = Math.round(positiveNumber('CONCLAVE_BENCH_CEREMONIES', 10_000));
@@ -150,7 +151,7 @@ export async function benchPages(): Promise<void> {
   // An upgrade: the summaries another version's judge decided, listed at once and judged again (judged-by-version).
   const upgraded = await startOverSummaries(storeDir, threadsHome, entry, 'the next version');
   const checks = await signatureChecksAtOpensslSpeed(storeDir);
-  const joined = await firstSyncThenFirstStart(storeDir, entry);
+  const joined = await firstSyncThenFirstStart(entry);
 
   // Warm: the core's API over the cache the threads' build left.
   const warm = { start: [] as number[], page: [] as number[], bytes: 0, history: [] as number[], historyBytes: 0, whole: [] as number[] };
@@ -235,47 +236,24 @@ async function signatureChecksAtOpensslSpeed(storeDir: string): Promise<{ second
 }
 
 /**
- * The case the issue names: a person joins the team, and their first
- * `conclave sync` (the built command, a process) brings the whole store from
- * its remote into an empty store and a new data folder, and leaves the
- * summaries of what it judged (summaries-from-sync.ts); then the first start
+ * The case the issue names, a first start on a synced store: the store a
+ * person joining has after their first `conclave sync` (bench/joining.ts),
+ * then the core's first start over the summaries that sync left, which
  * answers from them and checks the store against them, judging nothing.
  * Beside it, `git clone` of the same remote, and reading the synced store's
- * files once. The remote is made from the generated store with git alone
- * (its own .git elsewhere: the store the other parts read stays as it is).
+ * files once.
  */
-async function firstSyncThenFirstStart(storeDir: string, entry: ReturnType<typeof indexWorkerEntry>): Promise<string[]> {
-  const conclave = fileURLToPath(new URL('../bin/conclave.js', import.meta.url));
-  if (!existsSync(fileURLToPath(new URL('../out/main/cjs/cli-start.cjs', import.meta.url)))) return ['    first sync: skipped, the built command is missing (run "npm run build" first)'];
-  const dir = dataFolder();
-  const home = join(dir, 'home');
-  const joined = join(dir, 'store');
-  const remote = join(dir, 'team.git');
-  const env = { ...process.env, CONCLAVE_HOME: home, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.org', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.org' };
-  const run = (command: string, args: string[]) => {
-    const started = process.hrtime.bigint();
-    const result = spawnSync(command, args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr || result.stdout}`);
-    return Number(process.hrtime.bigint() - started) / 1e9;
-  };
-  const teamGit = ['--git-dir', join(dir, 'team-work.git'), '--work-tree', storeDir];
-  run('git', ['init', '-q', '--bare', '-b', 'main', remote]);
-  run('git', ['init', '-q', '--bare', '-b', 'main', join(dir, 'team-work.git')]);
-  run('git', [...teamGit, 'add', '-A', 'ceremonies']);
-  run('git', [...teamGit, 'commit', '-q', '-m', 'bench: the team so far']);
-  run('git', [...teamGit, 'push', '-q', remote, 'main:main']);
-  const clone = run('git', ['clone', '-q', remote, join(dir, 'cloned')]);
-  rmSync(join(dir, 'cloned'), { recursive: true, force: true });
-
-  run(process.execPath, [conclave, 'remote', 'add', remote, '--store', joined]);
-  // No deadline: it reads and checks every file of the store.
-  const sync = run(process.execPath, [conclave, 'sync', '--store', joined, '--timeout', '0']);
+async function firstSyncThenFirstStart(entry: ReturnType<typeof indexWorkerEntry>): Promise<string[]> {
+  const joined = await joinedFixture();
+  if (!joined) return ['    first sync: skipped, the built command is missing (run "npm run build" first)'];
   const reading: number[] = [];
-  await readStore(joined);
-  for (let round = 0; round < repeats; round++) reading.push(await timed(() => readStore(joined)));
-  const start = await startOverSummaries(joined, home, entry);
+  await readStore(joined.storeDir);
+  for (let round = 0; round < repeats; round++) reading.push(await timed(() => readStore(joined.storeDir)));
+  // The window (part e) may have started over them: each start here is a first one.
+  joined.asTheSyncLeftThem();
+  const start = await startOverSummaries(joined.storeDir, joined.home, entry);
   return [
-    row('joining: first conclave sync of the whole store', `${sync.toFixed(3)} s`, `a process, into an empty store: fetched, written, every file checked; git clone of it ${clone.toFixed(3)} s`),
+    row('joining: first conclave sync of the whole store', `${joined.syncSeconds.toFixed(3)} s`, `a process, into an empty store: fetched, written, every file checked; git clone of it ${joined.cloneSeconds.toFixed(3)} s`),
     row('joining: then first start, first page', `${start.firstPage.toFixed(3)} s`, `from the summaries the sync left; goal ≤ 1.5 s`),
     row(
       'joining: then first start, whole index',

@@ -56,6 +56,7 @@ import { ceremonyFolder } from '../shared/ceremony/store-layout';
 import { generateCeremonies } from '../tests/support/generate-ceremonies';
 import { makeTokenFolder, softhsmModule, type TokenFolder } from '../tests/support/softhsm';
 import { median, onCleanup, positiveNumber, print, row, seconds, timed } from './support';
+import { joinedFixture } from './joining';
 
 const webShell = fileURLToPath(new URL('../out/main/web-shell.js', import.meta.url));
 const rendererDir = fileURLToPath(new URL('../out/renderer', import.meta.url));
@@ -276,12 +277,32 @@ export async function benchHistory(): Promise<void> {
       upgraded.push(await openHistoryRound(browser, history, 'upgraded'));
     }
 
+    // After joining: the summaries the person's first `conclave sync` left (bench/joining.ts), put back before each
+    // round, so that each is a first start on the synced store. Clicked as soon as it can be.
+    const joined = await joinedFixture();
+    const joinedRounds: OpenRound[] = [];
+    const joinedReading: number[] = [];
+    if (joined) {
+      const fixture = { home: joined.home, cacheFile: joined.cacheFile, digestPrefix: history.digestPrefix };
+      for (let round = 0; round < repeats; round++) {
+        joined.asTheSyncLeftThem();
+        joinedRounds.push(await openHistoryRound(browser, fixture, 'joined'));
+        joinedReading.push(await timed(() => readStore(joined.storeDir)));
+      }
+    }
+
     const figure = (values: number[]) => `${median(values).toFixed(3)} s`;
     print(row('cold: click → first rows', figure(cold.map((round) => round.firstRows)), `clicked ${median(cold.map((round) => round.clickedAt)).toFixed(2)} s after spawn; ${callNote(cold.map((round) => round.search))}`));
     print(row('cold: click → the whole index', figure(cold.map((round) => round.open)), `"${countText(ceremonyCount)} found."`));
     print(row('cold: spawn → the whole index', figure(cold.map((round) => round.open + round.clickedAt)), 'no summary cache (deleted or lost); the signatures an earlier start checked kept'));
     print(row('after an upgrade: click → first rows', figure(upgraded.map((round) => round.firstRows)), `clicked ${median(upgraded.map((round) => round.clickedAt)).toFixed(2)} s after spawn; the earlier judge's summaries`));
-    print(row('after an upgrade: spawn → every ceremony judged again', figure(upgraded.map((round) => round.open + round.clickedAt)), "to the summaries saved as this version's (saved up to 1 s after); checked-signatures kept"));
+    print(row('after an upgrade: spawn → every ceremony judged again', figure(upgraded.map((round) => round.open + round.clickedAt)), 'to the core saying its index is complete after judging; checked-signatures kept'));
+    if (joined) {
+      print(row('after joining: click → first rows', figure(joinedRounds.map((round) => round.firstRows)), `clicked ${median(joinedRounds.map((round) => round.clickedAt)).toFixed(2)} s after spawn; the summaries the first conclave sync left`));
+      print(row('after joining: spawn → the whole index', figure(joinedRounds.map((round) => round.open + round.clickedAt)), `"${countText(ceremonyCount)} found.", from summaries judged by the sync; files checked against them behind (part g)`));
+    } else {
+      print('    after joining: skipped, the built command is missing (run "npm run build" first)');
+    }
     print(row('warm: click → first rows', figure(warm.map((round) => round.open)), `shell restarted, cache in place, clicked as the list shows; ${callNote(warm.map((round) => round.search))}`));
     print(row('warm, settled: click → first rows', figure(settled.map((round) => round.open)), `clicked ${settledPauseMs / 1000} s after the list showed; ${callNote(settled.map((round) => round.search))}`));
     for (const [index, search] of searchesOf(history).entries()) {
@@ -293,6 +314,7 @@ export async function benchHistory(): Promise<void> {
     print(row('reference: ls -R of the store', figure(lsR), 'the same listing by coreutils, output discarded'));
     print(row('reference: readdir + read every event file', figure(reading), 'the bytes a cold index must read, without parsing or verifying'));
     print(row('cold whole index / reading every file', `${(median(cold.map((round) => round.open + round.clickedAt)) / median(reading)).toFixed(1)}×`, 'spawn → the whole index, against the raw reads'));
+    if (joined) print(row('after joining / reading every file', `${(median(joinedRounds.map((round) => round.open + round.clickedAt)) / median(joinedReading)).toFixed(2)}×`, 'spawn → the whole index, against the raw reads of the synced store (read after each round)'));
     print(row('after an upgrade / reading every file', `${(median(upgraded.map((round) => round.open + round.clickedAt)) / median(reading)).toFixed(1)}×`, 'spawn → every ceremony judged again, against the raw reads'));
     print(row('warm open / listing the store', `${(median(warm.map((round) => round.open)) / median(listing)).toFixed(1)}×`, 'click → first rows, against the readdirs above'));
     print('');
@@ -338,8 +360,8 @@ const settledPauseMs = 2000;
 const earlierJudge = 'an earlier version';
 
 /**
- * Settles once the summary cache names a judge other than the earlier one, and is whole: the core saves it about a
- * second after its last change, so the figure is up to a second late.
+ * Settles once the summary cache names a judge other than the earlier one, and is whole: the proof that an upgrade's
+ * start judged everything again and saved it (about a second after its last change, so not part of the figure).
  */
 async function savedAsThisVersions(cacheFile: string): Promise<void> {
   const limit = seconds() + waitLimitMs / 1000;
@@ -369,16 +391,16 @@ function judgedByAnEarlierVersion(cacheFile: string): void {
   writeFileSync(cacheFile, `${JSON.stringify({ ...header, judgedBy: earlierJudge })}${text.slice(headerEnd)}`);
 }
 
-async function openHistoryRound(browser: Browser, history: HistoryFixture, kind: 'cold' | 'warm' | 'settled' | 'upgraded'): Promise<OpenRound> {
-  return withPage(browser, async (page, calls) => {
+async function openHistoryRound(browser: Browser, history: HistoryFixture, kind: 'cold' | 'warm' | 'settled' | 'upgraded' | 'joined'): Promise<OpenRound> {
+  return withPage(browser, async (page, calls, told) => {
     await browserSettled();
     const shell = await startShell(history.home);
     try {
       return await shell.explain(async () => {
         await page.goto(shell.url, { waitUntil: 'commit' });
         const historyButton = page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'History', exact: true });
-        // Cold and upgraded: click as soon as the window can be clicked. Warm: as a person would, once the Ceremonies
-        // screen shows its list. Settled: a moment after that.
+        // Cold, upgraded and joined: click as soon as the window can be clicked. Warm: as a person would, once the
+        // Ceremonies screen shows its list. Settled: a moment after that.
         if (kind === 'warm' || kind === 'settled') await shown(page, 'ceremonyTabs');
         if (kind === 'settled') await new Promise((resolve) => setTimeout(resolve, settledPauseMs));
         await historyButton.waitFor();
@@ -389,9 +411,11 @@ async function openHistoryRound(browser: Browser, history: HistoryFixture, kind:
         const firstRows = seconds() - clickedAt;
         await shown(page, 'historyListed');
         // After an upgrade the list is complete at once, from the saved summaries, and every ceremony is judged again
-        // behind it (the window hears only of rows that changed): the end is the summaries saved as this version's.
+        // behind it: the window hears how far ("Indexing 200 of 10,000 ceremonies…"), and of rows that changed. The
+        // end is the core saying its index is complete after that. After joining, as on any warm start, the list is
+        // whole from the summaries the sync judged, and the files are checked against them behind it.
+        const open = (kind === 'upgraded' ? await told.completeAfterProgress() : seconds()) - clickedAt;
         if (kind === 'upgraded') await savedAsThisVersions(history.cacheFile);
-        const open = seconds() - clickedAt;
         const list = page.getByRole('listbox', { name: 'Ceremonies found' });
         await Promise.all([
           list.getByRole('option').filter({ hasNotText: 'Loading…' }).first().waitFor(),
@@ -666,7 +690,7 @@ interface CallTrace {
 }
 
 /** A new page in a context of its own (nothing cached from another round), closed afterwards. */
-async function withPage<T>(browser: Browser, work: (page: Page, calls: CallTrace[]) => Promise<T>): Promise<T> {
+async function withPage<T>(browser: Browser, work: (page: Page, calls: CallTrace[], told: Told) => Promise<T>): Promise<T> {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -674,6 +698,7 @@ async function withPage<T>(browser: Browser, work: (page: Page, calls: CallTrace
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     const calls: CallTrace[] = [];
+    const told = new Told();
     const pending = new Map<number, CallTrace>();
     page.on('websocket', (socket) => {
       socket.on('framesent', ({ payload }) => {
@@ -686,6 +711,7 @@ async function withPage<T>(browser: Browser, work: (page: Page, calls: CallTrace
       socket.on('framereceived', ({ payload }) => {
         // The server writes {"type":"result","id":…} first; answers can be megabytes, so only the start is read.
         const text = typeof payload === 'string' ? payload.slice(0, 64) : payload.subarray(0, 64).toString('utf8');
+        if (text.startsWith('{"type":"event","name":"ceremonies.indexed"')) told.indexed(parseFrame(payload));
         const match = /^\{"type":"result","id":(\d+)/.exec(text);
         const call = match ? pending.get(Number(match[1])) : undefined;
         if (!call) return;
@@ -695,7 +721,7 @@ async function withPage<T>(browser: Browser, work: (page: Page, calls: CallTrace
       });
     });
     try {
-      return await work(page, calls);
+      return await work(page, calls, told);
     } catch (error) {
       if (errors.length === 0) throw error;
       const message = error instanceof Error ? error.message : String(error);
@@ -703,6 +729,39 @@ async function withPage<T>(browser: Browser, work: (page: Page, calls: CallTrace
     }
   } finally {
     await context.close();
+  }
+}
+
+/**
+ * What the core told the page of its index (ceremonies.indexed). Over saved summaries it says "complete" once every
+ * saved summary is in (if the window asked while they were still being parsed); after an upgrade it then tells how far
+ * the judging again is, and says "complete" once more at its end.
+ */
+class Told {
+  private progressSeen = false;
+  private completeAfterProgressAt: number | undefined;
+  private readonly waiting: (() => void)[] = [];
+
+  indexed(message: unknown): void {
+    const complete = (message as { payload?: { complete?: unknown } } | undefined)?.payload?.complete;
+    if (complete === false) this.progressSeen = true;
+    if (complete !== true || !this.progressSeen || this.completeAfterProgressAt !== undefined) return;
+    this.completeAfterProgressAt = seconds();
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  /** When the core said its index was complete after telling how far a build or a judging again was. */
+  async completeAfterProgress(): Promise<number> {
+    if (this.completeAfterProgressAt === undefined) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`The core did not say its index was complete within ${waitLimitMs / 1000} s.`)), waitLimitMs);
+        this.waiting.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.completeAfterProgressAt!;
   }
 }
 
