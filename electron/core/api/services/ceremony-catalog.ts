@@ -23,6 +23,7 @@ import { CeremonyStore } from '../../ceremony/event-store';
 import { localCeremonyService } from '../../ceremony/local-service';
 import type { EventSink } from '../handlers';
 import type { LocalKeys } from './local-keys';
+import { BuildProgressTeller } from './build-progress';
 
 /** The background re-scan runs at most this often. */
 const rescanEveryMs = 3000;
@@ -39,19 +40,6 @@ interface CeremonyCatalogOptions {
   now: () => Date;
   /** How long a start over a saved index waits for the window's first page (startupWorkWaitsMs unless a test says). */
   waitsForWindowMs?: number;
-}
-
-/** Rows the window shows at first. */
-const screenful = 25;
-
-/**
- * Whether the window hears of a build's progress at this point (it asks for its page again): about fifty times over
- * a large build, not after every ceremony, and first once a screenful is judged, so that the first rows show then
- * rather than a fiftieth of the way in (2,000 ceremonies into a build of 100,000).
- */
-export function tellsProgress({ done, total }: IndexProgress): boolean {
-  const step = Math.max(screenful, Math.ceil(total / 50));
-  return done === Math.min(screenful, total) || done % step === 0 || done === total;
 }
 
 export class CeremonyCatalog {
@@ -87,7 +75,11 @@ export class CeremonyCatalog {
       .catch(() => undefined)
       .then(() => (this.answersFromCache() ? mayStart : undefined));
     this.indexed = startupWork
-      .then(() => (this.closed ? [] : this.index.refresh({ onProgress: (progress) => this.progressed(progress), thorough: true })))
+      .then(() => {
+        if (this.closed) return [];
+        const told = new BuildProgressTeller();
+        return this.index.refresh({ onProgress: (progress) => this.progressed(progress, told), thorough: true });
+      })
       // Over a saved index, pages answered from it at once: what changed since is told as any change is. Over one saved
       // halfway through a build, the rest came as a first build's rows do: the window asks again when it is complete.
       .then((changedIds) => (this.answersFromCache() ? this.announce(changedIds) : undefined))
@@ -137,8 +129,8 @@ export class CeremonyCatalog {
     return this.index.progress() ?? { done: this.index.records().length, total: this.index.records().length };
   }
 
-  private progressed(progress: IndexProgress): void {
-    if (tellsProgress(progress)) this.options.emit('ceremonies.indexed', { ...progress, complete: false });
+  private progressed(progress: IndexProgress, told: BuildProgressTeller): void {
+    if (told.tells(progress)) this.options.emit('ceremonies.indexed', { ...progress, complete: false });
   }
 
   /** The index, built; re-scanned in the background when the last scan is a few seconds old (or `force`: trust changed). */
@@ -172,13 +164,14 @@ export class CeremonyCatalog {
    */
   private async refreshIndex(restamp?: readonly string[]): Promise<string[]> {
     let large = false;
+    const told = new BuildProgressTeller();
     try {
       return await this.index.refresh({
         ...(restamp ? { restamp } : {}),
         onProgress: (progress) => {
           if (progress.total < progressFrom) return;
           large = true;
-          this.progressed(progress);
+          this.progressed(progress, told);
         },
       });
     } finally {
