@@ -23,7 +23,15 @@ test.describe('History with 10,000 ceremonies', () => {
   test('counts them all, narrows by search and state, scrolls to the end, and opens one', async ({ page, conclave }) => {
     await page.goto(conclave.url);
     await goTo(page, 'History');
+    // While the first index is built: how far it is, in words and as a bar. A bar of known size is drawn again only
+    // when it moves; a spinner would be redrawn every frame, on the cores that build the index.
+    const building = page.getByRole('status').locator('p', { hasText: /^Indexing [\d,]+ of 10,000 ceremonies…$/ });
+    await expect(building).toBeVisible({ timeout: 60_000 });
+    await expect(building.locator('progress')).toHaveAttribute('max', String(count));
+    await expect(building.locator('progress')).toHaveAttribute('value', /^\d+$/);
+    await expect(building.locator('.spinner')).toHaveCount(0);
     await expect(found(page)).toHaveText('10,000 ceremonies found.', { timeout: 120_000 });
+    await expect(building).toHaveCount(0);
     const list = listbox(page);
     await expect(list).toBeVisible();
     await expect(row(list, 1)).not.toHaveAttribute('aria-busy', 'true');

@@ -7,7 +7,7 @@ import { FilterTabs } from './FilterTabs';
 import { FirstRun } from './FirstRun';
 import { emptyFilterText, filterTitle, visibleFilters, waitingNotKnownText, type CeremonyFilter } from './filters';
 import { useCeremonies } from './store';
-import { indexingText } from '../../lib/indexing';
+import { indexingStatus } from '../../lib/indexing';
 import { useNow } from './use-now';
 import { RetryableError } from '../../components/RetryableError';
 import './ceremonies.css';
@@ -49,7 +49,7 @@ export function CeremoniesScreen() {
   const shown = summaries ?? [];
   // Still indexing with nothing judged yet is not a first run: the store may hold thousands.
   const firstRun = counts !== undefined && counts.all === 0 && complete;
-  const progress = [...(loading ? [loading] : []), ...(!complete && indexed ? [indexingText(indexed)] : []), ...(loadingMore ? [loadingMore] : [])];
+  const progress = [...(loading ? [loading] : []), ...(!complete && indexed ? [indexingStatus(indexed)] : []), ...(loadingMore ? [loadingMore] : [])];
   const tabId = (id: CeremonyFilter) => `${tabPrefix}-${id}`;
   const open = (ceremonyId: string) => go({ screen: 'ceremony', ceremonyId });
 

@@ -9,7 +9,7 @@ import { resultCountText } from './query';
 import { ReportActions } from './ReportActions';
 import { SearchForm } from './SearchForm';
 import { rowAt, useHistory } from './store';
-import { indexingText } from '../../lib/indexing';
+import { indexingStatus } from '../../lib/indexing';
 import { RetryableError } from '../../components/RetryableError';
 import './history.css';
 
@@ -47,7 +47,7 @@ export function HistoryScreen() {
         <p id={countId} role="status" className="history-count">
           {results ? resultCountText(results.total) : ''}
         </p>
-        <BusyStatus texts={[...(searching ? [searching] : []), ...(results && !results.complete ? [indexingText(results.indexed)] : [])]} />
+        <BusyStatus texts={[...(searching ? [searching] : []), ...(results && !results.complete ? [indexingStatus(results.indexed)] : [])]} />
       </div>
       <RetryableError error={searchError} onRetry={search} />
       <RetryableError error={pageError} onRetry={retryPages} retryLabel="Load the missing rows" />
