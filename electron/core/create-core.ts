@@ -89,6 +89,7 @@ export function createCore(options: CoreOptions): Core {
         refreshingFromSync = false;
       }
     },
+    localEventCount: () => catalog.eventFileCount(),
   });
 
   // ---- events between services ----

@@ -23,6 +23,7 @@ import { eventFilesStamp, judgeForIndex, type EventFilesStamp, type IndexedCerem
 import { judgeOnThreads, type IndexThreadOptions } from './index-threads';
 import { eachAtOnce } from '../../../shared/lists/each-at-once';
 import { conclaveVersion } from '../version';
+import { isEventFileName } from '../../../shared/ceremony/bundle-format';
 
 type Entry = CachedCeremony;
 
@@ -362,6 +363,13 @@ export class CeremonyIndex {
 
   records(): SummaryRecord[] {
     return [...this.entries.values()].map((entry) => entry.record);
+  }
+
+  /** The event files of the ceremonies in the index, as it last saw their folders (named as the store names them). */
+  eventFileCount(): number {
+    let count = 0;
+    for (const entry of this.entries.values()) for (const name of entry.files) if (isEventFileName(name)) count++;
+    return count;
   }
 
   private newestFirst: { version: number; records: SummaryRecord[] } | undefined;

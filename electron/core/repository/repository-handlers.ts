@@ -32,6 +32,8 @@ export interface RepositoryHandlerOptions {
   emit: EventSink;
   /** After a sync brought files: re-read the store so new approvals appear in the window. */
   refreshIndex: () => Promise<void>;
+  /** The store's event files as the window's index knows them: a status with no remote counts these instead of listing the store. */
+  localEventCount?: () => Promise<number>;
   /** How often to sync while a remote is set; about a minute unless a test says otherwise. */
   intervalMs?: number;
   now?: () => Date;
@@ -168,7 +170,9 @@ export function createRepositoryHandlers(options: RepositoryHandlerOptions) {
 
   const refreshStatus = async (): Promise<RepositoryStatus> => {
     try {
-      const status = await exclusive(async () => withPending(await repository.status()));
+      const listed = await exclusive(async () => withPending(await repository.status({ countLocal: options.localEventCount === undefined })));
+      // Counted outside the queue: over a first build the index answers once built, and git's work need not wait.
+      const status = listed.state === 'no-remote' && options.localEventCount ? { ...listed, ahead: await options.localEventCount() } : listed;
       const verified = await exclusive(verification);
       if (verified) current = { ...current, verification: verified };
       publish(shown(status));
