@@ -41,6 +41,19 @@
  * Timing marks in the core (each history.page of those runs) showed it
  * waiting under 5 ms for the saved summaries and for the key scan: the rest
  * of the call is in the two processes' event loops and the browser's.
+ *
+ * (e) after joining (858f825): the window opened on the store and summaries
+ * a first `conclave sync` left, click → first rows 0.52 s, spawn → "10,000
+ * ceremonies found." 1.8 s, 0.34× reading the files; checking the files
+ * against the summaries runs behind it (part g). A cold build in the window
+ * is CPU shared with the browser: over one, at 46a7327 against the build
+ * before 22356c0, in turn, Chromium's CPU fell from 5.4-5.5 s to 3.7-3.8 s
+ * on Ceremonies (a bar for the build instead of a spinner redrawn every
+ * frame, and its page asked for at most four times a second instead of
+ * about ten), spawn → index saved from 10.3-11.2 s to 9.2-10.0 s. At
+ * 769488a the status of a store with no remote stopped listing every events
+ * folder beside the build (about 2 s of CPU): about a second less again in
+ * four pairs of six.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
