@@ -20,8 +20,8 @@ import { makeDataDir } from '../support/softhsm';
 let home: ReturnType<typeof makeDataDir>;
 let storeDir: string;
 let eventFiles: number;
-const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1' };
-delete env.CONCLAVE_STORE;
+const { CONCLAVE_STORE: _store, ...inherited } = process.env;
+const env: NodeJS.ProcessEnv = { ...inherited, GIT_CONFIG_NOSYSTEM: '1' };
 
 beforeEach(async () => {
   home = makeDataDir();
