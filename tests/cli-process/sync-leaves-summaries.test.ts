@@ -10,82 +10,20 @@
  * Runs the built command (`npm run build` first): with 70 ceremonies its
  * checks run on the index's threads, as a real first sync's do.
  */
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CeremonyIndex } from '../../electron/core/ceremony/ceremony-index';
 import { SummaryCacheReader, summaryCachePath } from '../../electron/core/ceremony/index-cache';
 import { localCeremonyService } from '../../electron/core/ceremony/local-service';
 import { ceremonyFolder } from '../../shared/ceremony/store-layout';
-import { generateCeremonies, type GeneratedHistory } from '../support/generate-ceremonies';
+import { generateCeremonies } from '../support/generate-ceremonies';
+import { breakAnApproval, teamRemote } from '../support/team-remote';
 import { builtCommandWithGit, ends } from './support';
 
 const t = builtCommandWithGit();
 /** More than the sync checks on its own thread (arrival-threads.ts checks 64 and more on threads). */
 const teamSize = 70;
-
-const git = (args: string[]) =>
-  execFileSync('git', args, { cwd: t.home.dir, env: { ...t.env, GIT_AUTHOR_NAME: 'team', GIT_AUTHOR_EMAIL: 'team@example.org', GIT_COMMITTER_NAME: 'team', GIT_COMMITTER_EMAIL: 'team@example.org' }, encoding: 'utf8' });
-
-interface Team {
-  remote: string;
-  history: GeneratedHistory;
-  /** The ceremony whose approval was tampered with, and whose approval it was. */
-  tampered: { id: string; approver: string };
-  /** Adds `count` ceremonies to the remote, as teammates' syncs would. */
-  grow(count: number): Promise<string[]>;
-}
-
-/** The team's store, pushed to a bare remote by git alone, with one approval's signature broken by someone with push access. */
-async function teamRemote(): Promise<Team> {
-  const work = join(t.home.dir, 'team-store');
-  const remote = join(t.home.dir, 'team.git');
-  const teamGit = ['--git-dir', join(t.home.dir, 'team-work.git'), '--work-tree', work];
-  git(['init', '-q', '--bare', '-b', 'main', remote]);
-  git(['init', '-q', '--bare', '-b', 'main', join(t.home.dir, 'team-work.git')]);
-  const history = await generateCeremonies(work, teamSize);
-  const tampered = breakAnApproval(work, history);
-  const push = (message: string) => {
-    git([...teamGit, 'add', '-A', 'ceremonies']);
-    git([...teamGit, 'commit', '-q', '-m', message]);
-    git([...teamGit, 'push', '-q', remote, 'main:main']);
-  };
-  push('the team so far');
-  return {
-    remote,
-    history,
-    tampered,
-    // A teammate's clone, as the joiner's sync may have pushed to the remote meanwhile.
-    grow: async (count) => {
-      const clone = join(t.home.dir, `teammate-${Date.now()}`);
-      git(['clone', '-q', remote, clone]);
-      const grown = await generateCeremonies(clone, count);
-      git(['-C', clone, 'add', '-A', 'ceremonies']);
-      git(['-C', clone, 'commit', '-q', '-m', 'more ceremonies']);
-      git(['-C', clone, 'push', '-q', 'origin', 'main']);
-      return grown.ids;
-    },
-  };
-}
-
-/** Flips a byte of an approval file's envelope signature: the file still parses, and its signature no longer verifies. */
-function breakAnApproval(store: string, history: GeneratedHistory): { id: string; approver: string } {
-  for (const id of history.ids) {
-    const events = join(store, ceremonyFolder(id), 'events');
-    const approval = readdirSync(events).find((name) => name.includes('-approved-'));
-    if (!approval) continue;
-    const envelope = JSON.parse(readFileSync(join(events, approval), 'utf8')) as { payload: string; signatures: { keyid: string; sig: string }[] };
-    const signature = Buffer.from(envelope.signatures[0]!.sig, 'base64');
-    signature[Math.floor(signature.length / 2)]! ^= 0x01;
-    envelope.signatures[0]!.sig = signature.toString('base64');
-    writeFileSync(join(events, approval), JSON.stringify(envelope));
-    const keyId = (JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { keyId: string }).keyId;
-    const approver = Object.entries(history.keys).find(([, key]) => key.keyId === keyId)![0];
-    return { id, approver };
-  }
-  throw new Error('the generated history has no approval');
-}
 
 /** The summary index of `storeDir` over a data folder, judged on this thread; `judgements` counts what it judged. */
 function indexOf(dataDir: string, storeDir: string): CeremonyIndex {
@@ -104,7 +42,7 @@ async function savedSummaries(dataDir: string, storeDir: string): Promise<{ tota
 
 describe('conclave sync leaves what it judged for the next start', () => {
   it("a first sync into an empty store leaves every ceremony's summary as the judge decided it; the first start judges none again", async () => {
-    const team = await teamRemote();
+    const team = await teamRemote(t.home.dir, t.env, teamSize);
     const joined = join(t.home.dir, 'store');
     await ends(t.env, ['remote', 'add', team.remote, '--store', joined], 0);
     const synced = await ends(t.env, ['sync', '--store', joined], 0);
@@ -140,7 +78,7 @@ describe('conclave sync leaves what it judged for the next start', () => {
   });
 
   it('over saved summaries a sync leaves them as they are: the next start judges what it brought', async () => {
-    const team = await teamRemote();
+    const team = await teamRemote(t.home.dir, t.env, teamSize);
     const joined = join(t.home.dir, 'store');
     await ends(t.env, ['remote', 'add', team.remote, '--store', joined], 0);
     await ends(t.env, ['sync', '--store', joined], 0);
@@ -158,7 +96,7 @@ describe('conclave sync leaves what it judged for the next start', () => {
   });
 
   it("with ceremonies of this store's own and no saved summaries, what the sync leaves says it is partial: the next start judges only the rest", async () => {
-    const team = await teamRemote();
+    const team = await teamRemote(t.home.dir, t.env, teamSize);
     const joined = join(t.home.dir, 'store');
     const own = await generateCeremonies(joined, 4);
     await ends(t.env, ['remote', 'add', team.remote, '--store', joined], 0);
