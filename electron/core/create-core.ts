@@ -58,6 +58,9 @@ export function createCore(options: CoreOptions): Core {
 
   /** Set while the index re-reads what a sync brought: those changes came from the remote and need no sync of their own. */
   let refreshingFromSync = false;
+  /** Set while a sync runs: the ceremonies the store watcher reports meanwhile wait in heldWhileSyncing for its end. */
+  let syncWrites = false;
+  const heldWhileSyncing = new Set<string>();
   const emit: EventSink = (name, payload) => {
     if (disposed) return;
     for (const sink of sinks) sink(name, payload);
@@ -90,6 +93,24 @@ export function createCore(options: CoreOptions): Core {
       }
     },
     localEventCount: () => catalog.eventFileCount(),
+    // What a sync brought is judged once, by the sync's own check of its arrivals, and the index takes those verdicts.
+    takeJudged: async (lines) => {
+      refreshingFromSync = true;
+      try {
+        await catalog.takeJudged(lines);
+      } finally {
+        refreshingFromSync = false;
+      }
+    },
+    syncRunning: (running) => {
+      syncWrites = running;
+      if (running) return;
+      // What the watcher saw meanwhile is looked at now: the sync's files match the verdicts taken (nothing is judged
+      // again), and a file another program wrote during the sync is judged as any change is.
+      const held = [...heldWhileSyncing];
+      heldWhileSyncing.clear();
+      if (held.length > 0) inBackground(() => catalog.refreshNow(held));
+    },
   });
 
   // ---- events between services ----
@@ -110,7 +131,15 @@ export function createCore(options: CoreOptions): Core {
     if (event.type === 'changed') inBackground(rescanLocalKeys);
   });
   // Changes other programs make to the store (the CLI, a sync, another window's core) reach the window within a second (issue 16).
-  const storeWatcher = watchCeremonyStore({ storeDir, onChange: (ids) => inBackground(() => catalog.refreshNow(ids)) });
+  // While a sync runs its writes wait: judged as they landed, a joining sync's 10,000 ceremonies were judged twice
+  // (here and by the sync's check of its arrivals), with the whole store listed again at each report.
+  const storeWatcher = watchCeremonyStore({
+    storeDir,
+    onChange: (ids) => {
+      if (!syncWrites) return inBackground(() => catalog.refreshNow(ids));
+      for (const id of ids) heldWhileSyncing.add(id);
+    },
+  });
   inBackground(async () => {
     await machine.ready;
     // Started only if the core is still open by then (a short CLI command may already be disposing it).

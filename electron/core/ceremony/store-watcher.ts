@@ -10,10 +10,10 @@
  * each that changed (the Ceremonies list and an open ceremony follow it),
  * and closes the watcher before it saves its index. The core's own writes
  * are reported too; the index already knows them, so they push nothing
- * twice. Files a sync is writing may be reported before the sync's own
- * refreshIndex runs: emit() then counts them as a local change
- * (repository.localChange()), which costs one sync with nothing to send; if
- * that matters, skip reports while a sync writes. The watches never keep a
+ * twice. While a sync runs, the core holds what is reported and looks at it
+ * once the sync has ended: the sync judged what it wrote and handed the index
+ * those verdicts, and a file it wrote never counts as a local change to send
+ * back (which cost one sync with nothing to send). The watches never keep a
  * process alive (a short CLI command that made a core still exits), and
  * close() ends every one of them and the pending timer.
  *

@@ -20,6 +20,7 @@ import type { ApiHandlers, EventSink } from '../api/handlers';
 import { GitRunner } from './git';
 import { classifyPath } from './layout';
 import { RepositoryService, type RemoteStatus, type SyncReport } from './repository-service';
+import type { IndexedCeremony } from '../ceremony/index-judging';
 
 export type RepositoryCallName = 'repository.status' | 'repository.audit' | 'repository.sync' | 'repository.stopSync' | 'repository.setRemote' | 'repository.removeRemote';
 
@@ -34,6 +35,10 @@ export interface RepositoryHandlerOptions {
   refreshIndex: () => Promise<void>;
   /** The store's event files as the window's index knows them: a status with no remote counts these instead of listing the store. */
   localEventCount?: () => Promise<number>;
+  /** Hears, during a sync, the summary index's line of every ceremony it checked: the window's index takes them as judged. */
+  takeJudged?: (lines: IndexedCeremony[]) => Promise<void>;
+  /** Told when a sync starts and when it has ended (after refreshIndex): the store's writes between are the sync's. */
+  syncRunning?: (running: boolean) => void;
   /** How often to sync while a remote is set; about a minute unless a test says otherwise. */
   intervalMs?: number;
   now?: () => Date;
@@ -62,7 +67,7 @@ export function createRepositoryHandlers(options: RepositoryHandlerOptions) {
   let remoteStop = new AbortController();
   const git = new GitRunner(options.env, false, 'git', () => remoteStop.signal);
   const reader = localCeremonyService({ dataDir: options.dataDir, storeDir: options.storeDir });
-  const repository = new RepositoryService(reader, git, { dataDir: options.dataDir });
+  const repository = new RepositoryService(reader, git, { dataDir: options.dataDir }, options.takeJudged);
   let current: RepositoryStatus = { state: 'no-remote', ahead: 0, behind: 0, syncing: false };
   let queue: Promise<unknown> = Promise.resolve();
   let syncing: Promise<SyncSummary> | undefined;
@@ -126,8 +131,14 @@ export function createRepositoryHandlers(options: RepositoryHandlerOptions) {
   const runSync = async (): Promise<SyncSummary> => {
     publish({ ...current, syncing: true });
     try {
-      const report = await exclusive(() => repository.sync());
-      if (report.arrivals.events.length > 0 || report.arrivals.evidence.length > 0) await options.refreshIndex().catch(() => undefined);
+      let report: SyncReport;
+      options.syncRunning?.(true);
+      try {
+        report = await exclusive(() => repository.sync());
+        if (report.arrivals.events.length > 0 || report.arrivals.evidence.length > 0) await options.refreshIndex().catch(() => undefined);
+      } finally {
+        options.syncRunning?.(false);
+      }
       const outcome = report.outcome;
       const after: RemoteStatus =
         outcome === 'synced'

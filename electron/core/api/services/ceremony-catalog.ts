@@ -21,6 +21,7 @@ import type { LoadedCeremony } from '../../ceremony/ceremony-service';
 import { detailOf, type SummaryRecord } from '../../ceremony/ceremony-views';
 import { CeremonyStore } from '../../ceremony/event-store';
 import { localCeremonyService } from '../../ceremony/local-service';
+import type { IndexedCeremony } from '../../ceremony/index-judging';
 import type { EventSink } from '../handlers';
 import type { LocalKeys } from './local-keys';
 import { BuildProgressTeller } from './build-progress';
@@ -189,6 +190,17 @@ export class CeremonyCatalog {
     } finally {
       if (large) this.options.emit('ceremonies.indexed', { ...this.indexProgress(), complete: true });
     }
+  }
+
+  /**
+   * Verdicts a sync reached on the ceremonies it brought (its check of its arrivals reads and judges them as the index
+   * does): taken as judged, and each ceremony whose summary they change is told. A later refresh judges one again only
+   * if its files changed since (their stamps say so).
+   */
+  async takeJudged(lines: readonly IndexedCeremony[]): Promise<void> {
+    const before = new Map(lines.map((line) => [line.id, this.index.record(line.id)?.version]));
+    await this.index.take(lines);
+    this.announce(lines.filter((line) => this.index.record(line.id)?.version !== before.get(line.id)).map((line) => line.id));
   }
 
   /** The attached keys changed: every ceremony still waiting on someone may now wait on this machine, or no longer. */
