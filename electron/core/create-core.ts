@@ -98,6 +98,8 @@ export function createCore(options: CoreOptions): Core {
       refreshingFromSync = true;
       try {
         await catalog.takeJudged(lines);
+      } catch {
+        // Never the sync's failure: its files are written, and the refresh after it judges them instead.
       } finally {
         refreshingFromSync = false;
       }
