@@ -28,6 +28,8 @@ export interface JoinedFixture {
   syncSeconds: number;
   /** `git clone` of the same remote, for comparison. */
   cloneSeconds: number;
+  /** Sets the team's remote for another new data folder, its store empty: a person about to join from the window. */
+  remoteSetIn(home: string): void;
   /** Puts the summaries back exactly as the sync left them: each start over them is then a first start. */
   asTheSyncLeftThem(): void;
 }
@@ -73,5 +75,9 @@ async function join_(): Promise<JoinedFixture> {
   if (!existsSync(cacheFile)) throw new Error(`The first conclave sync left no summaries (${cacheFile}).`);
   const asLeft = join(dir, 'summaries-as-the-sync-left-them.json');
   copyFileSync(cacheFile, asLeft);
-  return { home, storeDir, cacheFile, syncSeconds, cloneSeconds, asTheSyncLeftThem: () => copyFileSync(asLeft, cacheFile) };
+  const remoteSetIn = (other: string) => {
+    const result = spawnSync(process.execPath, [conclave, 'remote', 'add', remote, '--store', join(other, 'store')], { env: { ...env, CONCLAVE_HOME: other }, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`conclave remote add failed (${result.status}): ${result.stderr || result.stdout}`);
+  };
+  return { home, storeDir, cacheFile, syncSeconds, cloneSeconds, remoteSetIn, asTheSyncLeftThem: () => copyFileSync(asLeft, cacheFile) };
 }
