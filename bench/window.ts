@@ -437,10 +437,7 @@ async function joinFromWindowRound(browser: Browser, joined: JoinedFixture): Pro
         await page.goto(shell.url, { waitUntil: 'commit' });
         await shown(page, 'allListed');
         const listed = seconds() - shell.spawnedAt;
-        const limit = seconds() + waitLimitMs / 1000;
-        while (told.syncedAt === undefined && seconds() < limit) await new Promise((resolve) => setTimeout(resolve, 20));
-        if (told.syncedAt === undefined) throw new Error(`The window's sync did not end within ${waitLimitMs / 1000} s.`);
-        return { listed, synced: told.syncedAt - shell.spawnedAt };
+        return { listed, synced: (await told.synced()) - shell.spawnedAt };
       });
     } finally {
       await shell.stop();
@@ -800,14 +797,16 @@ async function withPage<T>(browser: Browser, work: (page: Page, calls: CallTrace
  */
 class Told {
   /** When the core first said the store is up to date with its remote after a sync (repository.changed). */
-  syncedAt: number | undefined;
+  private syncedAt: number | undefined;
   private progressSeen = false;
   private completeAfterProgressAt: number | undefined;
   private readonly waiting: (() => void)[] = [];
 
   repository(message: unknown): void {
     const status = (message as { payload?: { state?: unknown; syncing?: unknown } } | undefined)?.payload;
-    if (this.syncedAt === undefined && status?.state === 'up-to-date' && status.syncing === false) this.syncedAt = seconds();
+    if (this.syncedAt !== undefined || status?.state !== 'up-to-date' || status.syncing !== false) return;
+    this.syncedAt = seconds();
+    this.wakeAll();
   }
 
   indexed(message: unknown): void {
@@ -815,21 +814,38 @@ class Told {
     if (complete === false) this.progressSeen = true;
     if (complete !== true || !this.progressSeen || this.completeAfterProgressAt !== undefined) return;
     this.completeAfterProgressAt = seconds();
-    for (const wake of this.waiting.splice(0)) wake();
+    this.wakeAll();
   }
 
   /** When the core said its index was complete after telling how far a build or a judging again was. */
-  async completeAfterProgress(): Promise<number> {
-    if (this.completeAfterProgressAt === undefined) {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`The core did not say its index was complete within ${waitLimitMs / 1000} s.`)), waitLimitMs);
+  completeAfterProgress(): Promise<number> {
+    return this.when(() => this.completeAfterProgressAt, 'say its index was complete');
+  }
+
+  /** When the core first said the store was up to date with its remote. */
+  synced(): Promise<number> {
+    return this.when(() => this.syncedAt, 'end its sync');
+  }
+
+  private wakeAll(): void {
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  /** Settles with the moment `at` gives, once it gives one (at once if it already does). */
+  private async when(at: () => number | undefined, what: string): Promise<number> {
+    const limit = seconds() + waitLimitMs / 1000;
+    for (let moment = at(); ; moment = at()) {
+      if (moment !== undefined) return moment;
+      const left = limit - seconds();
+      if (left <= 0) throw new Error(`The core did not ${what} within ${waitLimitMs / 1000} s.`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left * 1000);
         this.waiting.push(() => {
           clearTimeout(timer);
           resolve();
         });
       });
     }
-    return this.completeAfterProgressAt!;
   }
 }
 
