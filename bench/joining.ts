@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { summaryCachePath } from '../electron/core/ceremony/index-cache';
-import { onCleanup } from './support';
+import { benchGitIdentity, onCleanup } from './support';
 import { historyFixture } from './window';
 
 export interface JoinedFixture {
@@ -52,7 +52,7 @@ async function join_(): Promise<JoinedFixture> {
   const home = join(dir, 'home');
   const storeDir = join(home, 'store');
   const remote = join(dir, 'team.git');
-  const env = { ...process.env, CONCLAVE_HOME: home, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.org', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.org' };
+  const env = { ...process.env, CONCLAVE_HOME: home, ...benchGitIdentity };
   const run = (command: string, args: string[]) => {
     const started = process.hrtime.bigint();
     const result = spawnSync(command, args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });

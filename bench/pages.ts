@@ -107,7 +107,7 @@ import { pageOf } from '../electron/core/ceremony/ceremony-pages';
 import { defaultThreadCount, indexWorkerEntry } from '../electron/core/ceremony/index-threads';
 import { localCeremonyService } from '../electron/core/ceremony/local-service';
 import { maxPageRows } from '../shared/api/contract';
-import { median, onCleanup, positiveNumber, print, row, timed, tool } from './support';
+import { benchGitIdentity, median, onCleanup, positiveNumber, print, row, timed, tool } from './support';
 import { generateCeremonies } from '../tests/support/generate-ceremonies';
 import { historyFixture, readStore } from './window';
 import { joinedFixture } from './joining';
@@ -462,7 +462,7 @@ async function coreInItsOwnProcess(home: string, storeDir: string): Promise<stri
 export async function benchSync(dir: string, storeDir: string, home: string): Promise<string[]> {
   const conclave = fileURLToPath(new URL('../bin/conclave.js', import.meta.url));
   if (!existsSync(fileURLToPath(new URL('../out/main/cjs/cli-start.cjs', import.meta.url)))) return ['    sync: skipped, the built command is missing (run "npm run build" first)'];
-  const env = { ...process.env, CONCLAVE_HOME: home, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.org', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.org' };
+  const env = { ...process.env, CONCLAVE_HOME: home, ...benchGitIdentity };
   const run = (command: string, args: string[], cwd = dir) => {
     const started = process.hrtime.bigint();
     const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });

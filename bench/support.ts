@@ -7,6 +7,9 @@ import { spawnSync } from 'node:child_process';
 
 export const mebibyte = 1024 * 1024;
 
+/** Who the benchmark's commits are by: its stores are synced where no git identity may be configured. */
+export const benchGitIdentity = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.org', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.org' };
+
 const cleanups: (() => void)[] = [];
 
 /** Something to undo when the run ends, however it ends (synchronous: it also runs on Ctrl+C). */

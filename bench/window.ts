@@ -73,7 +73,7 @@ import { filesThePageLoads } from '../electron/core/renderer-files';
 import { ceremonyFolder } from '../shared/ceremony/store-layout';
 import { generateCeremonies } from '../tests/support/generate-ceremonies';
 import { makeTokenFolder, softhsmModule, type TokenFolder } from '../tests/support/softhsm';
-import { median, onCleanup, positiveNumber, print, row, seconds, timed } from './support';
+import { benchGitIdentity, median, onCleanup, positiveNumber, print, row, seconds, timed } from './support';
 import { joinedFixture, type JoinedFixture } from './joining';
 
 const webShell = fileURLToPath(new URL('../out/main/web-shell.js', import.meta.url));
@@ -420,8 +420,6 @@ interface JoinRound {
   synced: number;
 }
 
-const gitIdentity = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.org', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.org' };
-
 /**
  * Joining from the window: a new data folder whose store is empty and whose remote is the team's; the window's sync at
  * start brings the whole store, checks what arrived, and the index takes those verdicts (window-sync-takes-verdicts).
@@ -431,7 +429,7 @@ async function joinFromWindowRound(browser: Browser, joined: JoinedFixture): Pro
   joined.remoteSetIn(home);
   return withPage(browser, async (page, _calls, told) => {
     await browserSettled();
-    const shell = await startShell(home, gitIdentity);
+    const shell = await startShell(home, benchGitIdentity);
     try {
       return await shell.explain(async () => {
         await page.goto(shell.url, { waitUntil: 'commit' });
