@@ -41,7 +41,7 @@ test.describe('Ceremonies with 120 ceremonies', () => {
 });
 
 test.describe('a core that cannot save the ceremonies it checked', () => {
-  test('says why on the Ceremonies screen and what to do, instead of a slow start each time without a word', async ({ page, conclave }) => {
+  test('says why on the Ceremonies and History screens and what to do, instead of a slow start each time without a word', async ({ page, conclave }) => {
     // Where the core keeps its cache of judged ceremonies, a folder (made by hand, or by a backup tool).
     const blocked = await startAnotherConclave(conclave.tokens, (dataDir) => mkdirSync(join(dataDir, 'cache', 'ceremony-summaries.json', 'old'), { recursive: true }));
     try {
@@ -50,6 +50,9 @@ test.describe('a core that cannot save the ceremonies it checked', () => {
       const note = page.getByRole('note', { name: 'Ceremonies not saved' });
       await expect(note).toContainText('each start checks every ceremony again');
       await expect(note).toContainText(`${join(blocked.dataDir, 'cache', 'ceremony-summaries.json')} is a folder. Move that folder out of the way`);
+      // An auditor who goes straight to History is told the same.
+      await goTo(page, 'History');
+      await expect(page.getByRole('note', { name: 'Ceremonies not saved' })).toContainText('each start checks every ceremony again');
     } finally {
       await blocked.stop();
     }

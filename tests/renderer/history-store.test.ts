@@ -265,6 +265,21 @@ describe('while the core is still indexing', () => {
   });
 });
 
+describe('a core that cannot save what it judged', () => {
+  it('holds the core\u2019s reason from the search and from each page, and lets it go once an answer no longer gives one', async () => {
+    const core = pagedCore(tenThousand);
+    core.indexNotSaved = 'Conclave could not save the ceremonies it has checked, so each start checks every ceremony again (slow on a large store): /data/cache/ceremony-summaries.json is a folder. Move that folder out of the way; Conclave keeps a file there.';
+    const { state } = await started({ 'history.page': historyPageOver(core) });
+    expect(state().indexNotSaved).toBe(core.indexNotSaved);
+    // Scrolling asks for the next page: its answer, without a reason, is the newest word.
+    core.indexNotSaved = undefined;
+    state().ensureRows(0, pageSize + 10);
+    await settle();
+    expect(state().rows.length).toBeGreaterThan(pageSize);
+    expect(state().indexNotSaved).toBeUndefined();
+  });
+});
+
 describe('live updates', () => {
   it('updates a ceremony on screen in place when the core says it changed', async () => {
     const { fake, state } = await started();

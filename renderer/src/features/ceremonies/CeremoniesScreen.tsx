@@ -1,5 +1,6 @@
 import { useEffect, useId } from 'react';
 import { BusyStatus } from '../../components/BusyStatus';
+import { IndexNotSavedNote } from '../../components/IndexNotSavedNote';
 import { useNavigation } from '../../app/navigation';
 import { bundleImportStore } from './bundle-import';
 import { CeremonyList } from './CeremonyList';
@@ -71,11 +72,7 @@ export function CeremoniesScreen() {
 
       <BusyStatus texts={progress} />
       <RetryableError error={loadError} onRetry={load} />
-      {indexNotSaved && (
-        <p className="message message-warning" role="note" aria-label="Ceremonies not saved">
-          {indexNotSaved}
-        </p>
-      )}
+      <IndexNotSavedNote reason={indexNotSaved} />
 
       {firstRun && <FirstRun />}
       {counts && !firstRun && (

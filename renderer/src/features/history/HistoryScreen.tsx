@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useId } from 'react';
 import type { CeremonySummary } from '../../../../shared/api/contract';
 import { BusyStatus } from '../../components/BusyStatus';
+import { IndexNotSavedNote } from '../../components/IndexNotSavedNote';
 import { useNavigation } from '../../app/navigation';
 import { PendingSync } from './PendingSync';
 import { HistoryVerification } from './HistoryVerification';
@@ -24,6 +25,7 @@ export function HistoryScreen() {
   const searching = useHistory((s) => s.searching);
   const searchError = useHistory((s) => s.searchError);
   const pageError = useHistory((s) => s.pageError);
+  const indexNotSaved = useHistory((s) => s.indexNotSaved);
   const ensureRows = useHistory((s) => s.ensureRows);
   const retryPages = useHistory((s) => s.retryPages);
   const go = useNavigation((s) => s.go);
@@ -51,6 +53,7 @@ export function HistoryScreen() {
       </div>
       <RetryableError error={searchError} onRetry={search} />
       <RetryableError error={pageError} onRetry={retryPages} retryLabel="Load the missing rows" />
+      <IndexNotSavedNote reason={indexNotSaved} />
       {results && results.total > 0 && (
         <>
           <div className="history-columns label-caps" aria-hidden="true">

@@ -58,6 +58,8 @@ export interface HistoryData {
   searchError: ErrorData | undefined;
   /** A page that could not be fetched while scrolling. */
   pageError: ErrorData | undefined;
+  /** Why the core cannot save the ceremonies it judged, as its newest page said (each start judges them all again). */
+  indexNotSaved: string | undefined;
   report: ReportState;
 }
 
@@ -98,6 +100,7 @@ export function initialHistoryData(): HistoryData {
     searching: undefined,
     searchError: undefined,
     pageError: undefined,
+    indexNotSaved: undefined,
     report: { busy: undefined, error: undefined, saved: undefined },
   };
 }
@@ -176,6 +179,7 @@ export function createHistoryStore(deps: HistoryDeps = defaultDeps): StoreApi<Hi
           nextCursor: result.value.nextCursor,
           // The history can grow while someone scrolls: the newest answer has the newest total.
           results: s.results ? { ...s.results, total: result.value.total, complete: result.value.complete, indexed: result.value.indexed } : s.results,
+          indexNotSaved: result.value.indexNotSaved,
           pageError: undefined,
         };
       });
@@ -255,6 +259,7 @@ export function createHistoryStore(deps: HistoryDeps = defaultDeps): StoreApi<Hi
             results: { query, total: result.value.total, generation: again ? before.generation : ++generations, complete: result.value.complete, indexed: result.value.indexed },
             rows: result.value.items,
             nextCursor: result.value.nextCursor,
+            indexNotSaved: result.value.indexNotSaved,
             searching: undefined,
             report: again ? get().report : { ...get().report, saved: undefined },
           });
