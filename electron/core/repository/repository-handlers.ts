@@ -181,9 +181,11 @@ export function createRepositoryHandlers(options: RepositoryHandlerOptions) {
 
   const refreshStatus = async (): Promise<RepositoryStatus> => {
     try {
-      const listed = await exclusive(async () => withPending(await repository.status({ countLocal: options.localEventCount === undefined })));
-      // Counted outside the queue: over a first build the index answers once built, and git's work need not wait.
-      const status = listed.state === 'no-remote' && options.localEventCount ? { ...listed, ahead: await options.localEventCount() } : listed;
+      // With no remote every event file is still to be shared. The window's index knows them: counted from it instead of
+      // listing every events folder, and outside the queue (over a first build it answers once built; git need not wait).
+      const counted = options.localEventCount;
+      const noRemote = counted !== undefined && (await exclusive(() => repository.remoteUrl())) === undefined;
+      const status: RemoteStatus = noRemote ? { state: 'no-remote', ahead: await counted(), behind: 0 } : await exclusive(async () => withPending(await repository.status()));
       const verified = await exclusive(verification);
       if (verified) current = { ...current, verification: verified };
       publish(shown(status));

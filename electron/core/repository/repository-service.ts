@@ -198,11 +198,11 @@ export class RepositoryService {
   /**
    * Where this store stands against its remote. Contacts the remote (a fetch, which changes nothing local but the
    * fetched copy). With no remote every event file is still to be shared, and every events folder is listed to count
-   * them; `countLocal: false` leaves `ahead` at 0 for a caller that knows them already (the window's index).
+   * them.
    */
-  async status(options: { countLocal?: boolean } = {}): Promise<RemoteStatus> {
+  async status(): Promise<RemoteStatus> {
     const url = await this.remoteUrl();
-    if (url === undefined) return { state: 'no-remote', ahead: options.countLocal === false ? 0 : (await this.localEvents()).length, behind: 0 };
+    if (url === undefined) return { state: 'no-remote', ahead: (await this.localEvents()).length, behind: 0 };
     return this.locked(async () => {
       await this.service.store.ready();
       const uncommitted = (await this.uncommittedFiles()).filter((path) => classifyPath(path)?.kind === 'event').length;
