@@ -107,6 +107,7 @@ import { pageOf } from '../electron/core/ceremony/ceremony-pages';
 import { defaultThreadCount, indexWorkerEntry } from '../electron/core/ceremony/index-threads';
 import { localCeremonyService } from '../electron/core/ceremony/local-service';
 import { maxPageRows } from '../shared/api/contract';
+import { ownCpu } from './process-cpu';
 import { benchGitIdentity, median, onCleanup, positiveNumber, print, row, timed, tool } from './support';
 import { generateCeremonies } from '../tests/support/generate-ceremonies';
 import { historyFixture, readStore } from './window';
@@ -433,15 +434,14 @@ async function coreInItsOwnProcess(home: string, storeDir: string): Promise<stri
   const child = spawn(process.execPath, [shell, '--no-open'], { env: { ...process.env, CONCLAVE_HOME: home, CONCLAVE_STORE: storeDir, CONCLAVE_NO_BROWSER: '1' }, stdio: 'ignore' });
   const started = process.hrtime.bigint();
   const status = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-  const cpuTicks = () => readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ').slice(11, 13).reduce((sum, ticks) => sum + Number(ticks), 0);
   try {
     let last = -1;
     let idleSince = Date.now();
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       if (child.exitCode !== null) return `failed: the shell ended (exit ${child.exitCode})`;
-      const ticks = cpuTicks();
-      if (ticks !== last) [last, idleSince] = [ticks, Date.now()];
+      const spent = ownCpu(child.pid!);
+      if (spent !== last) [last, idleSince] = [spent, Date.now()];
       else if (Date.now() - idleSince >= 2000) break;
       if (Number(process.hrtime.bigint() - started) / 1e9 > 600) return 'failed: still busy after 10 minutes';
     }

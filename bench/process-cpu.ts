@@ -27,18 +27,29 @@ export function cpuSnapshot(): CpuSnapshot {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      // The command name is in parentheses and may hold spaces: the fields start after the last ")".
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const command = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0')[0] ?? '';
-      const own = (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-      const reaped = (Number(fields[13]) + Number(fields[14])) / ticksPerSecond;
-      processes.set(Number(name), { parent: Number(fields[1]), command, own, reaped });
+      processes.set(Number(name), { command, ...timesOf(Number(name)) });
     } catch {
       // Ended while the folder was read.
     }
   }
   return processes;
+}
+
+/** The seconds of CPU one running process has spent itself, its threads included (throws once it has ended). */
+export function ownCpu(pid: number): number {
+  return timesOf(pid).own;
+}
+
+function timesOf(pid: number): Omit<ProcessTimes, 'command'> {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name is in parentheses and may hold spaces: the fields start after the last ")".
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return {
+    parent: Number(fields[1]),
+    own: (Number(fields[11]) + Number(fields[12])) / ticksPerSecond,
+    reaped: (Number(fields[13]) + Number(fields[14])) / ticksPerSecond,
+  };
 }
 
 /**
