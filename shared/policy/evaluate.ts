@@ -42,8 +42,15 @@ export interface PolicyEvaluation {
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
 export function evaluatePolicy(policy: Policy, input: PolicyEvaluationInput): PolicyEvaluation {
-  const ownerOf = new Map([...(input.certificateSigners ?? []), ...policy.keys.map((key): [string, string] => [key.keyId, key.approverId])]);
-  const rejecting = new Set(input.rejections.map((keyId) => ownerOf.get(keyId)).filter((id): id is string => id !== undefined));
+  // Plain loops, not spreads of map/filter results: an empty result is an array of another kind, and the index
+  // threads' optimised code was thrown away and rebuilt each time one met the other (issue 15).
+  const ownerOf = new Map<string, string>(input.certificateSigners);
+  for (const key of policy.keys) ownerOf.set(key.keyId, key.approverId);
+  const rejecting = new Set<string>();
+  for (const keyId of input.rejections) {
+    const approverId = ownerOf.get(keyId);
+    if (approverId !== undefined) rejecting.add(approverId);
+  }
   const openerExcluded = !policy.separationOfDuties.openerMayApprove && input.openerId !== undefined ? input.openerId : undefined;
 
   const approving = new Set<string>();
@@ -79,9 +86,9 @@ export function evaluatePolicy(policy: Policy, input: PolicyEvaluationInput): Po
   const missingApprovals = Math.max(policy.threshold - counted.length, missingRoleTotal, 0);
   const satisfied = missingApprovals === 0;
 
-  const stillNeeded = satisfied
-    ? ''
-    : [plural(missingApprovals, 'more approval', 'more approvals'), ...Object.entries(missingRoles).map(([role, count]) => (count === 1 ? `${role} still needed` : `${count} more ${role} still needed`))].join('; ');
+  const stillNeededParts = [plural(missingApprovals, 'more approval', 'more approvals')];
+  for (const [role, count] of Object.entries(missingRoles)) stillNeededParts.push(count === 1 ? `${role} still needed` : `${count} more ${role} still needed`);
+  const stillNeeded = satisfied ? '' : stillNeededParts.join('; ');
 
   // Who could still approve: everyone who has not rejected and is not the excluded opener.
   const available = (person: PolicyPerson) => !rejecting.has(person.id) && person.id !== openerExcluded;
