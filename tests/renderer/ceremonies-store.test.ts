@@ -19,19 +19,19 @@ function store120(): PagedCore {
   );
 }
 
-function setup(handlers: Handlers = {}, core = store120()) {
+function setup(handlers: Handlers = {}, core = store120(), clock = { ms: 0 }) {
   const fake = createFakeApi({
     'ceremonies.page': ceremoniesPageOver(core),
     ...handlers,
   });
   setApiForTests(fake.api);
-  const store = createCeremoniesStore();
+  const store = createCeremoniesStore(() => clock.ms);
   const pages = () => fake.callsOf('ceremonies.page') as CallInput<'ceremonies.page'>[];
   return { fake, store, core, pages, state: () => store.getState() };
 }
 
-async function started(handlers: Handlers = {}, core?: PagedCore) {
-  const env = setup(handlers, core);
+async function started(handlers: Handlers = {}, core?: PagedCore, clock?: { ms: number }) {
+  const env = setup(handlers, core, clock);
   const stop = env.state().start();
   await settle();
   return { ...env, stop };
@@ -186,6 +186,32 @@ describe('while the core is still indexing', () => {
     fake.emit('ceremonies.indexed', { done: 120, total: 120, complete: true });
     await settle();
     expect(pages()).toHaveLength(3);
+  });
+
+  it('moves the bar on every tell but asks the page again at most once a second, and always when complete', async () => {
+    const core = store120();
+    core.index = { complete: false, done: 40, total: 120 };
+    const clock = { ms: 0 };
+    const { fake, state, pages } = await started({}, core, clock);
+    clock.ms = 100;
+    fake.emit('ceremonies.indexed', { done: 60, total: 120, complete: false });
+    await settle();
+    expect(pages()).toHaveLength(2);
+    clock.ms = 600;
+    fake.emit('ceremonies.indexed', { done: 80, total: 120, complete: false });
+    await settle();
+    expect(state().indexed).toEqual({ done: 80, total: 120 });
+    expect(pages()).toHaveLength(2);
+    clock.ms = 1_100;
+    fake.emit('ceremonies.indexed', { done: 100, total: 120, complete: false });
+    await settle();
+    expect(pages()).toHaveLength(3);
+    clock.ms = 1_200;
+    core.index = undefined;
+    fake.emit('ceremonies.indexed', { done: 120, total: 120, complete: true });
+    await settle();
+    expect(pages()).toHaveLength(4);
+    expect(state().complete).toBe(true);
   });
 });
 

@@ -30,6 +30,7 @@ function setup(handlers: Handlers = {}) {
   setApiForTests(fake.api);
   const saved: Saved[] = [];
   const timers: { callback: () => void; ms: number; cancelled: boolean }[] = [];
+  const clock = { ms: 0 };
   const deps: HistoryDeps = {
     save: (fileName, content, mediaType) => saved.push({ fileName, content, mediaType }),
     setTimeout: (callback, ms) => {
@@ -40,6 +41,7 @@ function setup(handlers: Handlers = {}) {
     clearTimeout: (handle) => {
       (handle as { cancelled: boolean }).cancelled = true;
     },
+    now: () => clock.ms,
   };
   const store = createHistoryStore(deps);
   const searches = () => fake.callsOf('history.page') as CallInput<'history.page'>[];
@@ -48,7 +50,7 @@ function setup(handlers: Handlers = {}) {
     for (const timer of timers.splice(0)) if (!timer.cancelled) timer.callback();
     await settle();
   };
-  return { fake, store, state: () => store.getState(), saved, timers, searches, pause };
+  return { fake, store, state: () => store.getState(), saved, timers, clock, searches, pause };
 }
 
 async function started(handlers: Handlers = {}) {
@@ -244,7 +246,7 @@ describe('while the core is still indexing', () => {
     core.index = { complete: false, done: 300, total: 10_000 };
     const { fake, state, searches } = await started({ 'history.page': historyPageOver(core) });
     expect(state().results?.complete).toBe(false);
-    expect(indexingText(state().results!.indexed)).toBe('Indexing 300 of 10,000 ceremonies…');
+    expect(indexingText(state().indexed!)).toBe('Indexing 300 of 10,000 ceremonies…');
     const generation = state().results!.generation;
     core.all = tenThousand.slice(0, 5_000);
     core.index = { complete: false, done: 5_000, total: 10_000 };
@@ -262,6 +264,37 @@ describe('while the core is still indexing', () => {
     fake.emit('ceremonies.indexed', { done: 10_000, total: 10_000, complete: true });
     await settle();
     expect(searches()).toHaveLength(3);
+  });
+
+  it('moves the bar on every tell but asks the search again at most once a second, and always when complete', async () => {
+    const core = pagedCore(tenThousand.slice(0, 300));
+    core.index = { complete: false, done: 300, total: 10_000 };
+    const { fake, state, searches, clock } = await started({ 'history.page': historyPageOver(core) });
+    const tell = async (done: number, complete = false) => {
+      core.all = tenThousand.slice(0, done);
+      core.index = complete ? undefined : { complete: false, done, total: 10_000 };
+      fake.emit('ceremonies.indexed', { done, total: 10_000, complete });
+      await settle();
+    };
+    clock.ms = 100;
+    await tell(600);
+    expect(searches()).toHaveLength(2);
+    for (const [ms, done] of [[350, 900], [600, 1_200], [850, 1_500]] as const) {
+      clock.ms = ms;
+      await tell(done);
+      // The bar says how far the build is at each tell, while the rows and count stay those last asked for.
+      expect(state().indexed).toEqual({ done, total: 10_000 });
+      expect(state().results?.total).toBe(600);
+    }
+    expect(searches()).toHaveLength(2);
+    clock.ms = 1_100;
+    await tell(1_800);
+    expect(searches()).toHaveLength(3);
+    expect(state().results?.total).toBe(1_800);
+    clock.ms = 1_200;
+    await tell(10_000, true);
+    expect(searches()).toHaveLength(4);
+    expect(state().results).toMatchObject({ total: 10_000, complete: true });
   });
 });
 

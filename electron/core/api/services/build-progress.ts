@@ -1,11 +1,12 @@
 /**
  * When the window hears how far a build of the index is (ceremonies.indexed).
- * Each time it hears, it asks for its page again and draws it: the core
- * builds and sends a page of 50 summaries, the browser parses and lays it out,
- * on the same two cores that judge the ceremonies. So it hears first once a
- * screenful is judged (the first rows show then, not a fiftieth of the way
- * into a large build), then about fifty times over the build but at most four
- * times a second, and at the end.
+ * Each time it hears, its bar moves; at most once a second it also asks for
+ * its page again (renderer/src/lib/indexing.ts): the core builds and sends a
+ * page of 50 summaries, the browser parses and lays it out, on the same two
+ * cores that judge the ceremonies. So it hears first once a screenful is
+ * judged (the first rows show then, not a fiftieth of the way into a large
+ * build), then about fifty times over the build but at most four times a
+ * second, and at the end.
  */
 import type { IndexProgress } from '../../ceremony/ceremony-index';
 

@@ -15,6 +15,7 @@ import { maxPageRows } from '../../../../shared/api/pages';
 import type { ErrorData } from '../../../../shared/errors';
 import { getApi } from '../../api';
 import { callApi, thrownToError } from '../../components/api-call';
+import { IndexAskPacer } from '../../lib/indexing';
 import { latestRequests } from '../../lib/latest';
 import { cardsPerStep, type CeremonyFilter } from './filters';
 
@@ -58,7 +59,7 @@ export interface CeremoniesActions {
   showMore(): Promise<void>;
   /** A ceremony changed: nothing to fetch when the version held is the same; otherwise its row is updated and the page asked again. */
   applyChanged(summary: EventPayload<'ceremony.changed'>): void;
-  /** The index moved: while the page is incomplete, asks it again. */
+  /** The index moved: while the page is incomplete, says how far, and asks it again (paced: lib/indexing). */
   applyIndexed(progress: EventPayload<'ceremonies.indexed'>): void;
   setFilter(filter: CeremonyFilter): void;
 }
@@ -86,8 +87,10 @@ export function initialCeremoniesData(): CeremoniesData {
   };
 }
 
-export function createCeremoniesStore(): StoreApi<CeremoniesState> {
+/** `now`: a monotonic clock in milliseconds, which paces the asks while the index is built (tests pass their own). */
+export function createCeremoniesStore(now: () => number = () => performance.now()): StoreApi<CeremoniesState> {
   const latest = latestRequests<'page' | 'more'>();
+  const pacer = new IndexAskPacer(now);
   // The version of each ceremony this window holds (from rows and from ceremony.changed): an equal one needs no fetch.
   const versions = new Map<string, string>();
   let inFlight = false;
@@ -190,7 +193,7 @@ export function createCeremoniesStore(): StoreApi<CeremoniesState> {
       applyIndexed(progress) {
         if (get().complete && get().summaries !== undefined) return;
         set({ indexed: { done: progress.done, total: progress.total } });
-        get().refresh();
+        if (pacer.asksAgain(progress)) get().refresh();
       },
 
       setFilter(filter) {

@@ -14,6 +14,14 @@ import { indexingStatus } from '../../lib/indexing';
 import { RetryableError } from '../../components/RetryableError';
 import './history.css';
 
+/** A search on its way, and how far the index build is: its own component, so the bar moves without drawing the list again. */
+function HistoryBusyStatus() {
+  const searching = useHistory((s) => s.searching);
+  const building = useHistory((s) => s.results !== undefined && !s.results.complete);
+  const indexed = useHistory((s) => s.indexed);
+  return <BusyStatus texts={[...(searching ? [searching] : []), ...(building && indexed ? [indexingStatus(indexed)] : [])]} />;
+}
+
 /** Every ceremony ever held, for auditors: searched by the core, listed a page at a time as the person scrolls (while the index grows, with how far it is). */
 export function HistoryScreen() {
   const headingId = useId();
@@ -22,7 +30,6 @@ export function HistoryScreen() {
   const search = useHistory((s) => s.search);
   const results = useHistory((s) => s.results);
   const rows = useHistory((s) => s.rows);
-  const searching = useHistory((s) => s.searching);
   const searchError = useHistory((s) => s.searchError);
   const pageError = useHistory((s) => s.pageError);
   const indexNotSaved = useHistory((s) => s.indexNotSaved);
@@ -49,7 +56,7 @@ export function HistoryScreen() {
         <p id={countId} role="status" className="history-count">
           {results ? resultCountText(results.total) : ''}
         </p>
-        <BusyStatus texts={[...(searching ? [searching] : []), ...(results && !results.complete ? [indexingStatus(results.indexed)] : [])]} />
+        <HistoryBusyStatus />
       </div>
       <RetryableError error={searchError} onRetry={search} />
       <RetryableError error={pageError} onRetry={retryPages} retryLabel="Load the missing rows" />

@@ -12,6 +12,7 @@ import type { ErrorData } from '../../../../shared/errors';
 import { getApi } from '../../api';
 import { saveTextFile } from '../../lib/download';
 import { callApi, thrownToError } from '../../components/api-call';
+import { IndexAskPacer } from '../../lib/indexing';
 import { latestRequests } from '../../lib/latest';
 import {
   emptyQuery,
@@ -48,7 +49,9 @@ export interface HistoryData {
    * search (not when the same search is asked again while the index grows), so the list keeps its place.
    * `complete` is false while the core is still indexing: `indexed` says how far.
    */
-  results: { query: HistoryQuery; total: number; generation: number; complete: boolean; indexed: { done: number; total: number } } | undefined;
+  results: { query: HistoryQuery; total: number; generation: number; complete: boolean } | undefined;
+  /** How far the core's index build is, from its newest answer or tell (it moves more often than the results are asked again). */
+  indexed: { done: number; total: number } | undefined;
   /** The rows that have arrived, from the first on, newest first. */
   rows: readonly VersionedSummary[];
   /** Where the next page starts; undefined when every row has arrived. */
@@ -82,7 +85,7 @@ export interface HistoryActions {
   retryPages(): void;
   /** Puts a changed ceremony's summary in its row, when it is held (nothing is fetched). */
   applyChanged(summary: EventPayload<'ceremony.changed'>): void;
-  /** The index moved: while the results are incomplete, asks the search again. */
+  /** The index moved: while the results are incomplete, says how far, and asks the search again (paced: lib/indexing). */
   applyIndexed(progress: EventPayload<'ceremonies.indexed'>): void;
   exportReport(format: ReportFormat): Promise<void>;
   dismissReportError(): void;
@@ -95,6 +98,7 @@ export function initialHistoryData(): HistoryData {
     query: emptyQuery,
     queryProblem: undefined,
     results: undefined,
+    indexed: undefined,
     rows: [],
     nextCursor: undefined,
     searching: undefined,
@@ -115,12 +119,15 @@ export interface HistoryDeps {
   save(fileName: string, content: string, mediaType: string): void;
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /** A monotonic clock in milliseconds: paces the asks while the index is built. */
+  now(): number;
 }
 
 const defaultDeps: HistoryDeps = {
   save: saveTextFile,
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  now: () => performance.now(),
 };
 
 export const historyText = {
@@ -142,6 +149,7 @@ export function createHistoryStore(deps: HistoryDeps = defaultDeps): StoreApi<Hi
   let searching = false;
   let askAgain = false;
   let generations = 0;
+  const pacer = new IndexAskPacer(() => deps.now());
 
   return createStore<HistoryState>()((set, get) => {
     const cancelTimer = () => {
@@ -178,7 +186,8 @@ export function createHistoryStore(deps: HistoryDeps = defaultDeps): StoreApi<Hi
           rows: [...s.rows, ...result.value.items.filter((row) => !held.has(row.id))],
           nextCursor: result.value.nextCursor,
           // The history can grow while someone scrolls: the newest answer has the newest total.
-          results: s.results ? { ...s.results, total: result.value.total, complete: result.value.complete, indexed: result.value.indexed } : s.results,
+          results: s.results ? { ...s.results, total: result.value.total, complete: result.value.complete } : s.results,
+          indexed: result.value.indexed,
           indexNotSaved: result.value.indexNotSaved,
           pageError: undefined,
         };
@@ -256,7 +265,8 @@ export function createHistoryStore(deps: HistoryDeps = defaultDeps): StoreApi<Hi
           pageFailed = false;
           set({
             pageError: undefined,
-            results: { query, total: result.value.total, generation: again ? before.generation : ++generations, complete: result.value.complete, indexed: result.value.indexed },
+            results: { query, total: result.value.total, generation: again ? before.generation : ++generations, complete: result.value.complete },
+            indexed: result.value.indexed,
             rows: result.value.items,
             nextCursor: result.value.nextCursor,
             indexNotSaved: result.value.indexNotSaved,
@@ -302,9 +312,10 @@ export function createHistoryStore(deps: HistoryDeps = defaultDeps): StoreApi<Hi
         set({ rows: next });
       },
 
-      applyIndexed() {
+      applyIndexed(progress) {
         if (get().results?.complete !== false) return;
-        get().refresh();
+        set({ indexed: { done: progress.done, total: progress.total } });
+        if (pacer.asksAgain(progress)) get().refresh();
       },
 
       async exportReport(format) {
