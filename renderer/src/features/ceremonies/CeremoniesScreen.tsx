@@ -13,6 +13,15 @@ import { useNow } from './use-now';
 import { RetryableError } from '../../components/RetryableError';
 import './ceremonies.css';
 
+/** Loading, and how far the index build is: its own component, so the bar moves without drawing the cards again. */
+function CeremoniesBusyStatus() {
+  const loading = useCeremonies((s) => s.loading);
+  const complete = useCeremonies((s) => s.complete);
+  const indexed = useCeremonies((s) => s.indexed);
+  const loadingMore = useCeremonies((s) => s.loadingMore);
+  return <BusyStatus texts={[...(loading ? [loading] : []), ...(!complete && indexed ? [indexingStatus(indexed)] : []), ...(loadingMore ? [loadingMore] : [])]} />;
+}
+
 /** Every ceremony on this computer, by where it stands, kept current as the core reports changes. */
 export function CeremoniesScreen() {
   const headingId = useId();
@@ -23,13 +32,11 @@ export function CeremoniesScreen() {
   const summaries = useCeremonies((s) => s.summaries);
   const filter = useCeremonies((s) => s.filter);
   const setFilter = useCeremonies((s) => s.setFilter);
-  const loading = useCeremonies((s) => s.loading);
   const loadError = useCeremonies((s) => s.loadError);
   const counts = useCeremonies((s) => s.counts);
   const total = useCeremonies((s) => s.total);
   const nextCursor = useCeremonies((s) => s.nextCursor);
   const complete = useCeremonies((s) => s.complete);
-  const indexed = useCeremonies((s) => s.indexed);
   const indexNotSaved = useCeremonies((s) => s.indexNotSaved);
   const waitingOnMeKnown = useCeremonies((s) => s.waitingOnMeKnown);
   const loadingMore = useCeremonies((s) => s.loadingMore);
@@ -50,7 +57,6 @@ export function CeremoniesScreen() {
   const shown = summaries ?? [];
   // Still indexing with nothing judged yet is not a first run: the store may hold thousands.
   const firstRun = counts !== undefined && counts.all === 0 && complete;
-  const progress = [...(loading ? [loading] : []), ...(!complete && indexed ? [indexingStatus(indexed)] : []), ...(loadingMore ? [loadingMore] : [])];
   const tabId = (id: CeremonyFilter) => `${tabPrefix}-${id}`;
   const open = (ceremonyId: string) => go({ screen: 'ceremony', ceremonyId });
 
@@ -70,7 +76,7 @@ export function CeremoniesScreen() {
         </div>
       </div>
 
-      <BusyStatus texts={progress} />
+      <CeremoniesBusyStatus />
       <RetryableError error={loadError} onRetry={load} />
       <IndexNotSavedNote reason={indexNotSaved} />
 
