@@ -77,9 +77,12 @@
  * index thread; the shell 0.3-0.9 s less) and, during a build, the window's
  * rows asked again at most once a second while its bar moves with every
  * tell (e693726: Chromium 0.6-1.3 s less, the shell up to 1.3 s less on
- * History). The full run after them: cold 5.7 s against 10.4 s of CPU (the
- * shell 8.4, Chromium 2.0), after an upgrade 5.6 s against 10.2 s; reading
- * every file took 4.2 s in that hour (1.3× both).
+ * History). Two full runs after them: cold 5.7 and 5.9 s against 10.4 and
+ * 10.6 s of CPU (the shell 8.4-8.6, Chromium 2.0-2.1), after an upgrade 5.6
+ * and 6.1 s against 10.2 and 11.0 s; reading every file took 4.2 and 5.0 s
+ * in those hours (1.3× and 1.2× both). The cores stay busy from 0.3 s after
+ * spawn to the end (sampled every 250 ms): starting the index threads sooner
+ * would only share the same CPU out differently.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
