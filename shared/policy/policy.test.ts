@@ -212,6 +212,13 @@ describe('evaluatePolicy', () => {
     expect(evaluatePolicy(policy, { approvals: [], rejections: [], openerId: 'mallory' }).impossible).toBe(false);
   });
 
+  it('keeps a listed key its listed owner, whoever a certificate signer entry names for it', async () => {
+    // The judge never resolves a listed key through a certificate; were both given, the policy's own list decides.
+    const result = evaluatePolicy(await load(), { approvals: [alice.keyId, bob.keyId], rejections: [], certificateSigners: new Map([[bob.keyId, 'alice']]) });
+    expect(result.counted).toEqual(['alice', 'bob']);
+    expect(result.satisfied).toBe(true);
+  });
+
   it('counts a person who approved and rejected as rejecting', async () => {
     const result = evaluatePolicy(await load(), { approvals: [alice.keyId, bob.keyId], rejections: [bobBackup.keyId] });
     expect(result.counted).toEqual(['alice']);
