@@ -135,7 +135,7 @@ export async function benchPages(): Promise<void> {
 
   const reading: number[] = [];
   await readStore(storeDir);
-  for (let round = 0; round < repeats; round++) reading.push(await timed(() => readStore(storeDir)));
+  for (let round = 0; round < repeats; round++) reading.push(await readStore(storeDir));
 
   // One round each: every round reads and verifies the whole store.
   const entry = existsSync(builtIndexWorker) ? { script: builtIndexWorker, eval: false } : indexWorkerEntry();
@@ -249,7 +249,7 @@ async function firstSyncThenFirstStart(entry: ReturnType<typeof indexWorkerEntry
   if (!joined) return ['    first sync: skipped, the built command is missing (run "npm run build" first)'];
   const reading: number[] = [];
   await readStore(joined.storeDir);
-  for (let round = 0; round < repeats; round++) reading.push(await timed(() => readStore(joined.storeDir)));
+  for (let round = 0; round < repeats; round++) reading.push(await readStore(joined.storeDir));
   // The window (part e) may have started over them: each start here is a first one.
   joined.asTheSyncLeftThem();
   const start = await startOverSummaries(joined.storeDir, joined.home, entry);
@@ -358,7 +358,7 @@ export async function benchPagesAtScale(count: number): Promise<void> {
   const seconds = (value: number) => `${value.toFixed(3)} s`;
   // Each figure printed as it is measured: a run this long should not lose them all to a late failure.
   const memory = peakMemory();
-  const reading = await timed(() => readStore(storeDir));
+  const reading = await readStore(storeDir);
   print(row('reference: readdir + read every event file', seconds(reading), `${files.toLocaleString('en')} event files`));
 
   // Cold: no cache, the index built on threads as a first start would.
