@@ -20,7 +20,7 @@ import { repositoryFiles } from '../../electron/core/repository/layout';
 import { ceremoniesLookedAtBesideOwnFiles } from '../../electron/core/repository/repository-service';
 import { ceremonyFolder } from '../../shared/ceremony/store-layout';
 import { builtCli, conclave, type Run } from '../cli-process/support';
-import { inheritedEnvironment } from '../support/environment';
+import { inheritedEnvironment, largeFixtureGitEnvironment } from '../support/environment';
 import { generateCeremonies } from '../support/generate-ceremonies';
 import { makeDataDir } from '../support/softhsm';
 import { nameSortingFirst, withSignatureChanged } from '../support/tampered-copy';
@@ -33,7 +33,7 @@ let ids: string[];
 /** Event files taken out of the store before its first sync, as a backup holds them: put back later by "another program". */
 let backup: string;
 
-const git = (cwd: string, args: string[]) => execFileSync('git', args, { cwd, env, encoding: 'utf8' });
+const git = (cwd: string, args: string[]) => execFileSync('git', args, { cwd, env: { ...env, ...largeFixtureGitEnvironment }, encoding: 'utf8' });
 const remoteFiles = () => new Set(git(remote, ['ls-tree', '-r', '--name-only', 'main']).split('\n').filter(Boolean));
 const run = async (args: string[], extra: Record<string, string> = {}): Promise<Run> => {
   const result = await conclave(args, { ...env, ...extra });
