@@ -296,6 +296,24 @@ describe('while the core is still indexing', () => {
     expect(searches()).toHaveLength(4);
     expect(state().results).toMatchObject({ total: 10_000, complete: true });
   });
+  it('asks again without saying "Searching" when the index grew, and says it when the person searches', async () => {
+    const core = pagedCore(tenThousand.slice(0, 300));
+    core.index = { complete: false, done: 300, total: 10_000 };
+    const { fake, state, searches } = await started({ 'history.page': historyPageOver(core) });
+    core.all = tenThousand.slice(0, 600);
+    core.index = { complete: false, done: 600, total: 10_000 };
+    fake.emit('ceremonies.indexed', { done: 600, total: 10_000, complete: false });
+    // Looked at while the ask is on its way: the bar says how far the build is, and nothing says "Searching".
+    expect(searches()).toHaveLength(2);
+    expect(state().searching).toBeUndefined();
+    await settle();
+    expect(state().results?.total).toBe(600);
+    state().setText('ledger');
+    const asked = state().search();
+    expect(state().searching).toBe(historyText.searching);
+    await asked;
+    expect(state().searching).toBeUndefined();
+  });
 });
 
 describe('a core that cannot save what it judged', () => {
