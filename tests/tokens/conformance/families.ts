@@ -204,7 +204,7 @@ export const softhsm2: Family = {
       libraryManufacturer: /^SoftHSM/,
       cli: { env: baseEnvironment({ ...tokens.env, CONCLAVE_PKCS11_MODULES: softhsmModule! }), dataDir: data },
       removeToken(label) {
-        execFileSync('softhsm2-util', ['--delete-token', '--token', label], { env: { ...process.env, ...tokens.env }, stdio: 'pipe' });
+        tokens.deleteToken(label);
       },
       async stop() {
         tokens.cleanup();
