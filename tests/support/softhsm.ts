@@ -36,7 +36,7 @@ export function makeTokenFolder(): TokenFolder {
     conf,
     env,
     addToken: (label, pin = '1234') => void util(['--init-token', '--free', '--label', label, '--pin', pin, '--so-pin', '87654321']),
-    deleteToken: (label) => deleteToken(util, label),
+    deleteToken: (label) => deleteToken(util, tokens, label),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -48,12 +48,13 @@ export function makeTokenFolder(): TokenFolder {
  * are gone, its folder stays, and softhsm2-util fails. Its folder is then
  * removed here, which is what softhsm2-util was doing.
  */
-function deleteToken(util: (args: string[]) => Buffer, label: string): void {
+function deleteToken(util: (args: string[]) => Buffer, tokens: string, label: string): void {
   try {
     util(['--delete-token', '--token', label]);
   } catch (error) {
     const left = /Could not delete the directory: (\S+)/.exec(String((error as { stderr?: Buffer }).stderr ?? ''))?.[1];
-    if (left === undefined) throw error;
+    // Only a folder of this test's own tokens: the path is read from the tool's message.
+    if (left === undefined || !left.startsWith(`${tokens}/`)) throw error;
     rmSync(left, { recursive: true, force: true });
   }
 }
