@@ -195,54 +195,6 @@ export function createHistoryStore(deps: HistoryDeps = defaultDeps): StoreApi<Hi
       void fetchNext();
     };
 
-    /**
-     * Asks for the first page of the form's search. `announced`: the person
-     * asked, so the status says "Searching"; the same search asked again
-     * because the index grew says nothing (the bar already says how far the
-     * build is; a status that came and went every second would be read out
-     * to someone using a screen reader, and redrawn on the cores that build).
-     */
-    const ask = async (announced: boolean): Promise<void> => {
-      cancelTimer();
-      const query = get().query;
-      const problem = queryProblem(query);
-      if (problem) {
-        set({ queryProblem: problem });
-        return;
-      }
-      const isLatest = latest.begin('search');
-      searching = true;
-      askAgain = false;
-      // The old results stay on screen (and keep paging) until the new ones arrive, so the list does not flash empty.
-      set({ searching: announced ? historyText.searching : undefined, searchError: undefined });
-      const result = await callApi('history.page', pageInput(query));
-      if (!isLatest()) return;
-      searching = false;
-      if (!result.ok) {
-        set({ searching: undefined, searchError: result.error });
-      } else {
-        const before = get().results;
-        // The same search asked again (the index grew) keeps its place in the list; a new one starts at the top.
-        const again = before !== undefined && sameQuery(before.query, query);
-        if (!again) wantedUpTo = -1;
-        latest.drop('page');
-        fetchingPage = false;
-        pageFailed = false;
-        set({
-          pageError: undefined,
-          results: { query, total: result.value.total, generation: again ? before.generation : ++generations, complete: result.value.complete },
-          indexed: result.value.indexed,
-          rows: result.value.items,
-          nextCursor: result.value.nextCursor,
-          indexNotSaved: result.value.indexNotSaved,
-          searching: undefined,
-          report: again ? get().report : { ...get().report, saved: undefined },
-        });
-        void fetchNext();
-      }
-      if (askAgain) get().refresh();
-    };
-
     return {
       ...initialHistoryData(),
 
@@ -285,17 +237,57 @@ export function createHistoryStore(deps: HistoryDeps = defaultDeps): StoreApi<Hi
         change(emptyQuery, false);
       },
 
-      search() {
-        return ask(true);
+      async search() {
+        cancelTimer();
+        const query = get().query;
+        const problem = queryProblem(query);
+        if (problem) {
+          set({ queryProblem: problem });
+          return;
+        }
+        const isLatest = latest.begin('search');
+        searching = true;
+        askAgain = false;
+        // The old results stay on screen (and keep paging) until the new ones arrive, so the list does not flash empty.
+        // The search on screen asked again (the index grew) says nothing: the bar already says how far the build is,
+        // and a status that came and went every second would be read out by screen readers and redrawn on the cores
+        // that build. A new search says "Searching".
+        const shown = get().results;
+        const askedAgain = shown !== undefined && sameQuery(shown.query, query);
+        set({ searching: askedAgain ? undefined : historyText.searching, searchError: undefined });
+        const result = await callApi('history.page', pageInput(query));
+        if (!isLatest()) return;
+        searching = false;
+        if (!result.ok) {
+          set({ searching: undefined, searchError: result.error });
+        } else {
+          // The same search asked again keeps its place in the list; a new one starts at the top.
+          if (!askedAgain) wantedUpTo = -1;
+          latest.drop('page');
+          fetchingPage = false;
+          pageFailed = false;
+          set({
+            pageError: undefined,
+            results: { query, total: result.value.total, generation: askedAgain ? shown.generation : ++generations, complete: result.value.complete },
+            indexed: result.value.indexed,
+            rows: result.value.items,
+            nextCursor: result.value.nextCursor,
+            indexNotSaved: result.value.indexNotSaved,
+            searching: undefined,
+            report: askedAgain ? get().report : { ...get().report, saved: undefined },
+          });
+          void fetchNext();
+        }
+        if (askAgain) get().refresh();
       },
 
       refresh() {
         if (searching) askAgain = true;
         else if (get().results) {
-          // Asks the search on screen, not a half-typed one still waiting for its pause; quietly (see ask).
+          // Asks the search on screen, not a half-typed one still waiting for its pause.
           const typed = get().query;
           const shown = get().results!.query;
-          if (sameQuery(typed, shown)) void ask(false);
+          if (sameQuery(typed, shown)) void get().search();
         }
       },
 
